@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * syscallmon ABI: the one place where the numbers and layouts shared by
+ * syscallmon.ko, the N-API addon and the C tests live.
+ *
+ * Semantics
+ * ---------
+ * The global mode is OFF, LOG or BLOCK.  A target is one x86_64 syscall
+ * (by number) with an action (log or block), an errno (block only) and a
+ * scope (all processes, or an explicit set of thread-group ids).
+ *
+ *   OFF    every probe is disarmed; targets are kept.
+ *   LOG    every target is logged; a block target is logged as
+ *          SYSCALLMON_VERDICT_WOULD_BLOCK and the call runs (audit mode).
+ *   BLOCK  a block target makes the call return -errno without running it
+ *          (verdict BLOCKED); a log target is logged (verdict ALLOWED).
+ *
+ * A probe is armed only while its syscall is targeted and the mode is not
+ * OFF.  Adding a target that exists with the same action is a no-op
+ * success (with SYSCALLMON_TARGET_EXCLUSIVE it is -EBUSY instead).
+ *
+ * Scope: SYSCALLMON_TARGET_ALL_PIDS is the only way to say "everyone".  An
+ * explicit set holds up to SYSCALLMON_MAX_PIDS tgids; when its processes
+ * exit they leave the set, and an empty set matches nothing.
+ *
+ * The monitor never watches itself: syscalls of a process that holds
+ * /dev/syscallmon open are ignored.  Pid 1 and device holders are never
+ * blocked unless the target has SYSCALLMON_TARGET_FORCE; a few syscalls
+ * (exit, exit_group, rt_sigreturn, ...) can never be blocked (-EINVAL).
+ *
+ * Events are fixed-size struct syscallmon_event records in a ring that
+ * overwrites the oldest.  Each open file has its own cursor; a reader that
+ * was overtaken gets one SYSCALLMON_RECORD_LOST record with the exact count
+ * before the next real record.  read() returns whole records only.
+ *
+ * Retired ioctl numbers and enum values are never reused.
+ */
+#ifndef _UAPI_SYSCALLMON_H
+#define _UAPI_SYSCALLMON_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define SYSCALLMON_API_VERSION		1
+
+#define SYSCALLMON_DEVICE_PATH		"/dev/syscallmon"
+#define SYSCALLMON_PROC_DIR		"/proc/syscallmon"
+
+#define SYSCALLMON_COMM_LEN		16
+#define SYSCALLMON_PATH_LEN		256	/* includes the NUL */
+#define SYSCALLMON_NR_ARGS		6
+#define SYSCALLMON_MAX_PIDS		64	/* per target */
+#define SYSCALLMON_NR_LIMIT		512	/* syscall numbers are < this */
+#define SYSCALLMON_DEFAULT_ERRNO	1	/* EPERM */
+#define SYSCALLMON_MAX_ERRNO		4095
+#define SYSCALLMON_NR_NONE		0xffffffffu /* nr of non-syscall records */
+
+/* Ring capacity (module parameter "capacity"): a power of two in range. */
+#define SYSCALLMON_CAPACITY_DEFAULT	1024
+#define SYSCALLMON_CAPACITY_MIN		16
+#define SYSCALLMON_CAPACITY_MAX		(1 << 20)
+
+enum syscallmon_mode {
+	SYSCALLMON_MODE_OFF	= 0,
+	SYSCALLMON_MODE_LOG	= 1,
+	SYSCALLMON_MODE_BLOCK	= 2,
+};
+
+/* What a target asks for. */
+enum syscallmon_action {
+	SYSCALLMON_ACTION_LOG	= 0,
+	SYSCALLMON_ACTION_BLOCK	= 1,
+};
+
+/* What happened to a logged call. */
+enum syscallmon_verdict {
+	SYSCALLMON_VERDICT_ALLOWED	= 0,
+	SYSCALLMON_VERDICT_BLOCKED	= 1,
+	SYSCALLMON_VERDICT_WOULD_BLOCK	= 2,	/* block target, LOG mode or exempt */
+};
+
+enum syscallmon_record_type {
+	SYSCALLMON_RECORD_SYSCALL	= 1,
+	SYSCALLMON_RECORD_EXIT		= 2,
+	SYSCALLMON_RECORD_LOST		= 3,
+};
+
+/* syscallmon_event.path_flags */
+#define SYSCALLMON_PATH_NONE		(1u << 0) /* syscall has no path argument */
+#define SYSCALLMON_PATH_UNREADABLE	(1u << 1) /* bad pointer or page not present */
+#define SYSCALLMON_PATH_TRUNCATED	(1u << 2) /* longer than SYSCALLMON_PATH_LEN - 1 */
+
+/*
+ * One record, 416 bytes.  Fields not meaningful for a record type are zero
+ * (nr is SYSCALLMON_NR_NONE for exit and lost records).
+ */
+struct syscallmon_event {
+	__u16 type;		/* enum syscallmon_record_type */
+	__u16 path_flags;	/* SYSCALLMON_PATH_* */
+	__u32 nr;		/* x86_64 syscall number */
+	__u64 seq;		/* position in the ring's history; lost: first seq lost */
+	__u64 ts_ns;		/* CLOCK_REALTIME, ns */
+	__u32 pid;		/* thread id, initial pid namespace */
+	__u32 tgid;
+	__u32 ppid;		/* tgid of the real parent */
+	__u32 uid;		/* real uid, initial user namespace */
+	__u32 gid;
+	__u32 verdict;		/* enum syscallmon_verdict */
+	__s32 err;		/* errno returned (BLOCKED) or that would be (WOULD_BLOCK) */
+	__s32 exit_code;	/* exit: as WEXITSTATUS gives it */
+	__s32 exit_signal;	/* exit: terminating signal, 0 if none */
+	__u32 reserved0;
+	char  comm[SYSCALLMON_COMM_LEN];
+	__u64 args[SYSCALLMON_NR_ARGS];
+	__u64 utime_ns;		/* exit: user CPU time */
+	__u64 stime_ns;		/* exit: system CPU time */
+	__u64 lost;		/* lost: how many records this reader missed */
+	__u64 reserved1;
+	char  path[SYSCALLMON_PATH_LEN]; /* first path argument, NUL-terminated */
+};
+
+/* SYSCALLMON_IOC_GET_VERSION */
+struct syscallmon_version {
+	__u32 api_version;	/* SYSCALLMON_API_VERSION of the module */
+	__u32 record_size;	/* sizeof(struct syscallmon_event) */
+	__u32 max_pids;
+	__u32 nr_limit;
+};
+
+/* syscallmon_target.flags */
+#define SYSCALLMON_TARGET_ALL_PIDS	(1u << 0) /* scope is every process */
+#define SYSCALLMON_TARGET_FORCE		(1u << 1) /* may block pid 1 and device holders */
+#define SYSCALLMON_TARGET_EXCLUSIVE	(1u << 2) /* -EBUSY if already targeted */
+#define SYSCALLMON_TARGET_FLAGS_MASK	0x7u
+
+/*
+ * SYSCALLMON_IOC_ADD_TARGET: create the target, or update action, errno,
+ * flags and scope of an existing one (the pid set is replaced).
+ * SYSCALLMON_IOC_DEL_TARGET: only nr is read; -EINVAL if not targeted.
+ */
+struct syscallmon_target {
+	__u32 nr;
+	__u32 action;		/* enum syscallmon_action */
+	__s32 err;		/* errno for block; 0 means SYSCALLMON_DEFAULT_ERRNO */
+	__u32 flags;		/* SYSCALLMON_TARGET_* */
+	__u32 npids;		/* entries at pids; ignored with ALL_PIDS */
+	__u32 reserved;		/* must be 0 */
+	__u64 pids;		/* user pointer to __u32[npids] (tgids) */
+};
+
+/*
+ * SYSCALLMON_IOC_ADD_PIDS / SYSCALLMON_IOC_DEL_PIDS: change the pid set of
+ * the target nr.  Adding a pid that does not exist is -ESRCH; a set that
+ * would exceed SYSCALLMON_MAX_PIDS is -ENOSPC; npids above it is -E2BIG.
+ * Deleting a pid that is not in the set is a no-op.  Adding a pid to an
+ * ALL_PIDS target is -EINVAL.
+ */
+struct syscallmon_pids {
+	__u32 nr;
+	__u32 npids;
+	__u64 pids;		/* user pointer to __u32[npids] */
+};
+
+/* SYSCALLMON_IOC_CLEAR flags */
+#define SYSCALLMON_CLEAR_TARGETS	(1u << 0) /* remove every target */
+#define SYSCALLMON_CLEAR_LOG		(1u << 1) /* drop every record held */
+#define SYSCALLMON_CLEAR_COUNTERS	(1u << 2) /* zero the counters */
+#define SYSCALLMON_CLEAR_MASK		0x7u
+
+/* SYSCALLMON_IOC_GET_STATUS; status.flags */
+#define SYSCALLMON_STATUS_EXITS		(1u << 0) /* exit events are on */
+#define SYSCALLMON_STATUS_CLEAR_ON_READ	(1u << 1)
+
+struct syscallmon_status {
+	__u32 api_version;
+	__u32 mode;		/* enum syscallmon_mode */
+	__u32 flags;		/* SYSCALLMON_STATUS_* */
+	__u32 capacity;		/* ring records */
+	__u32 ntargets;
+	__u32 armed;		/* probes currently registered */
+	__u32 readers;		/* open files on the device */
+	__u32 reserved0;
+	__u64 head_seq;		/* seq the next record will get */
+	__u64 tail_seq;		/* oldest seq still held */
+	__u64 events;		/* records ever written */
+	__u64 overwritten;	/* records evicted by newer ones */
+	__u64 cleared;		/* records dropped by SYSCALLMON_CLEAR_LOG / clear_on_read */
+	__u64 reader_lost;	/* this file: records it missed */
+	__u64 reader_seq;	/* this file: next seq it will read */
+	__u64 exits;		/* process exits seen by the exit probe */
+	__u64 missed;		/* kprobe nmissed, summed over targets */
+	__u64 allocs_live;	/* module allocations not yet freed */
+	__u64 reserved[6];
+};
+
+/* SYSCALLMON_IOC_GET_TARGETS fills up to max entries of these. */
+struct syscallmon_target_info {
+	__u32 nr;
+	__u32 action;
+	__s32 err;
+	__u32 flags;
+	__u32 npids;
+	__u32 armed;		/* 1 while its kprobe is registered */
+	__u64 hits;		/* probe fired, outside device holders */
+	__u64 logged;		/* records written */
+	__u64 blocked;		/* calls made to return -err */
+	__u64 missed;		/* kprobe nmissed */
+	__u32 pids[SYSCALLMON_MAX_PIDS];
+};
+
+struct syscallmon_target_list {
+	__u32 max;		/* entries room at entries */
+	__u32 count;		/* out: number of targets (may exceed max) */
+	__u64 entries;		/* user pointer to struct syscallmon_target_info[max] */
+};
+
+/* SYSCALLMON_IOC_SEEK whence */
+#define SYSCALLMON_SEEK_TAIL		0 /* oldest record still held */
+#define SYSCALLMON_SEEK_HEAD		1 /* only records written from now on */
+
+/* SYSCALLMON_IOC_SET_EXITS */
+#define SYSCALLMON_EXITS_OFF		0
+#define SYSCALLMON_EXITS_ON		1
+
+#define SYSCALLMON_IOC_MAGIC		0xB7
+
+#define SYSCALLMON_IOC_GET_VERSION	_IOR(SYSCALLMON_IOC_MAGIC, 0x00, struct syscallmon_version)
+#define SYSCALLMON_IOC_SET_MODE		_IOW(SYSCALLMON_IOC_MAGIC, 0x01, __u32)
+#define SYSCALLMON_IOC_ADD_TARGET	_IOW(SYSCALLMON_IOC_MAGIC, 0x02, struct syscallmon_target)
+#define SYSCALLMON_IOC_DEL_TARGET	_IOW(SYSCALLMON_IOC_MAGIC, 0x03, struct syscallmon_target)
+#define SYSCALLMON_IOC_ADD_PIDS		_IOW(SYSCALLMON_IOC_MAGIC, 0x04, struct syscallmon_pids)
+#define SYSCALLMON_IOC_DEL_PIDS		_IOW(SYSCALLMON_IOC_MAGIC, 0x05, struct syscallmon_pids)
+#define SYSCALLMON_IOC_CLEAR		_IOW(SYSCALLMON_IOC_MAGIC, 0x06, __u32)
+#define SYSCALLMON_IOC_GET_STATUS	_IOR(SYSCALLMON_IOC_MAGIC, 0x07, struct syscallmon_status)
+#define SYSCALLMON_IOC_GET_TARGETS	_IOWR(SYSCALLMON_IOC_MAGIC, 0x08, struct syscallmon_target_list)
+#define SYSCALLMON_IOC_SEEK		_IOW(SYSCALLMON_IOC_MAGIC, 0x09, __u32)
+#define SYSCALLMON_IOC_SET_EXITS	_IOW(SYSCALLMON_IOC_MAGIC, 0x0a, __u32)
+
+#endif /* _UAPI_SYSCALLMON_H */
