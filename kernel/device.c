@@ -1,0 +1,476 @@
+// SPDX-License-Identifier: GPL-2.0
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/capability.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/poll.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/threads.h>
+#include <linux/uaccess.h>
+#include <uapi/syscallmon.h>
+
+#include "device.h"
+#include "main.h"
+#include "probes.h"
+#include "ring.h"
+
+/* Records copied per trip through the ring lock: bounds how long a reader holds it. */
+#define SMON_READ_BATCH 32
+
+struct smon_file {
+	struct mutex read_lock;		/* one reader at a time moves the cursor */
+	struct smon_cursor cursor;
+	pid_t tgid;			/* the opener, exempt from monitoring */
+	struct syscallmon_event bounce[SMON_READ_BATCH];
+};
+
+/*
+ * Tgids of the processes holding the device open, one entry per open file.
+ * Replaced whole under holders_lock and read under RCU by the probes, which
+ * check it on every hit, so the common case (nobody or one tail) is a short
+ * scan of an immutable array.
+ */
+struct smon_holders {
+	struct rcu_head rcu;
+	u32 count;
+	pid_t tgid[];
+};
+
+static DEFINE_MUTEX(holders_lock);
+static struct smon_holders __rcu *holders;
+
+bool smon_device_holder(pid_t tgid)
+{
+	const struct smon_holders *h;
+	bool found = false;
+	u32 i;
+
+	rcu_read_lock();
+	h = rcu_dereference(holders);
+	if (h)
+		for (i = 0; i < h->count && !found; i++)
+			found = h->tgid[i] == tgid;
+	rcu_read_unlock();
+	return found;
+}
+
+u32 smon_device_readers(void)
+{
+	const struct smon_holders *h;
+	u32 count;
+
+	rcu_read_lock();
+	h = rcu_dereference(holders);
+	count = h ? h->count : 0;
+	rcu_read_unlock();
+	return count;
+}
+
+static void free_holders_rcu(struct rcu_head *rcu)
+{
+	smon_kfree(container_of(rcu, struct smon_holders, rcu));
+}
+
+/* Replaces the holder list with the old one plus add (if > 0) minus one entry of remove. */
+static int update_holders(pid_t add, pid_t remove)
+{
+	struct smon_holders *old, *new;
+	u32 i, n = 0, count;
+	bool removed = false;
+
+	mutex_lock(&holders_lock);
+	old = rcu_dereference_protected(holders, lockdep_is_held(&holders_lock));
+	count = (old ? old->count : 0) + (add ? 1 : 0) - (remove ? 1 : 0);
+	new = NULL;
+	if (count) {
+		new = smon_kzalloc(struct_size(new, tgid, count), GFP_KERNEL);
+		if (!new) {
+			mutex_unlock(&holders_lock);
+			return -ENOMEM;
+		}
+		for (i = 0; old && i < old->count; i++) {
+			if (remove && !removed && old->tgid[i] == remove) {
+				removed = true;
+				continue;
+			}
+			if (n < count)
+				new->tgid[n++] = old->tgid[i];
+		}
+		if (add && n < count)
+			new->tgid[n++] = add;
+		new->count = n;
+	}
+	rcu_assign_pointer(holders, new);
+	mutex_unlock(&holders_lock);
+	if (old)
+		call_rcu(&old->rcu, free_holders_rcu);
+	return 0;
+}
+
+static int smon_open(struct inode *inode, struct file *file)
+{
+	struct smon_file *f;
+	int ret;
+
+	/* Events reveal every user's activity: root only, even if the node's mode is relaxed. */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	f = smon_kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	mutex_init(&f->read_lock);
+	f->tgid = current->tgid;
+	ret = update_holders(f->tgid, 0);
+	if (ret) {
+		smon_kfree(f);
+		return ret;
+	}
+	smon_ring_seek(&f->cursor, false);
+	file->private_data = f;
+	return nonseekable_open(inode, file);
+}
+
+static int smon_release(struct inode *inode, struct file *file)
+{
+	struct smon_file *f = file->private_data;
+
+	/*
+	 * Removing can only fail to allocate the smaller list; then keep the old
+	 * one (a stale exemption) rather than leak the file.
+	 */
+	if (update_holders(0, f->tgid))
+		pr_warn_ratelimited("could not shrink the holder list\n");
+	smon_kfree(f);
+	return 0;
+}
+
+static ssize_t smon_read(struct file *file, char __user *buf, size_t len, loff_t *ppos)
+{
+	struct smon_file *f = file->private_data;
+	size_t max = len / sizeof(struct syscallmon_event);
+	size_t done = 0;
+	ssize_t ret;
+
+	if (!max)
+		return -EINVAL;
+	if (mutex_lock_interruptible(&f->read_lock))
+		return -ERESTARTSYS;
+	while (!smon_ring_readable(&f->cursor) && !(file->f_flags & O_NONBLOCK)) {
+		mutex_unlock(&f->read_lock);
+		ret = wait_event_interruptible(smon_ring_wait, smon_ring_readable(&f->cursor));
+		if (ret)
+			return ret;
+		if (mutex_lock_interruptible(&f->read_lock))
+			return -ERESTARTSYS;
+	}
+	while (done < max) {
+		struct smon_cursor before = f->cursor;
+		size_t n = smon_ring_read(&f->cursor, f->bounce, min_t(size_t, max - done, SMON_READ_BATCH));
+
+		if (!n)
+			break;
+		if (copy_to_user(buf + done * sizeof(struct syscallmon_event), f->bounce, n * sizeof(f->bounce[0]))) {
+			/* Hand the records out again on the next read rather than lose them. */
+			f->cursor = before;
+			if (!done) {
+				mutex_unlock(&f->read_lock);
+				return -EFAULT;
+			}
+			break;
+		}
+		done += n;
+	}
+	mutex_unlock(&f->read_lock);
+	if (!done)
+		return -EAGAIN;
+	return done * sizeof(struct syscallmon_event);
+}
+
+static __poll_t smon_poll(struct file *file, poll_table *wait)
+{
+	struct smon_file *f = file->private_data;
+
+	poll_wait(file, &smon_ring_wait, wait);
+	return smon_ring_readable(&f->cursor) ? EPOLLIN | EPOLLRDNORM : 0;
+}
+
+int smon_check_mode(u32 mode)
+{
+	return mode <= SYSCALLMON_MODE_BLOCK ? 0 : -EINVAL;
+}
+
+static int check_nr(u32 nr)
+{
+	return smon_syscall_name(nr) ? 0 : -EINVAL;
+}
+
+int smon_check_target(const struct syscallmon_target *req)
+{
+	if (check_nr(req->nr) || req->action > SYSCALLMON_ACTION_BLOCK ||
+	    (req->flags & ~SYSCALLMON_TARGET_FLAGS_MASK) || req->reserved ||
+	    req->err < 0 || req->err > SYSCALLMON_MAX_ERRNO)
+		return -EINVAL;
+	if (req->action == SYSCALLMON_ACTION_BLOCK && smon_syscall_unblockable(req->nr))
+		return -EINVAL;
+	if (!(req->flags & SYSCALLMON_TARGET_ALL_PIDS) && req->npids > SYSCALLMON_MAX_PIDS)
+		return -E2BIG;
+	return 0;
+}
+
+/* Copies in a pid array of npids (already bounded) and checks each is a possible pid. */
+static int copy_pids(u32 *pids, u64 uptr, u32 npids)
+{
+	u32 i;
+
+	if (!npids)
+		return 0;
+	if (copy_from_user(pids, u64_to_user_ptr(uptr), npids * sizeof(*pids)))
+		return -EFAULT;
+	for (i = 0; i < npids; i++)
+		if (!pids[i] || pids[i] > PID_MAX_LIMIT)
+			return -EINVAL;
+	return 0;
+}
+
+static long ioctl_get_version(void __user *arg)
+{
+	struct syscallmon_version v = {
+		.api_version = SYSCALLMON_API_VERSION,
+		.record_size = sizeof(struct syscallmon_event),
+		.max_pids = SYSCALLMON_MAX_PIDS,
+		.nr_limit = SYSCALLMON_NR_LIMIT,
+	};
+
+	return copy_to_user(arg, &v, sizeof(v)) ? -EFAULT : 0;
+}
+
+static long ioctl_set_mode(u32 __user *arg)
+{
+	u32 mode;
+
+	if (get_user(mode, arg))
+		return -EFAULT;
+	if (smon_check_mode(mode))
+		return -EINVAL;
+	return smon_set_mode(mode);
+}
+
+static long ioctl_add_target(void __user *arg)
+{
+	struct syscallmon_target req;
+	u32 pids[SYSCALLMON_MAX_PIDS];
+	long ret;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	ret = smon_check_target(&req);
+	if (ret)
+		return ret;
+	if (!(req.flags & SYSCALLMON_TARGET_ALL_PIDS)) {
+		ret = copy_pids(pids, req.pids, req.npids);
+		if (ret)
+			return ret;
+	}
+	if (!req.err)
+		req.err = SYSCALLMON_DEFAULT_ERRNO;
+	return smon_target_add(&req, pids);
+}
+
+static long ioctl_del_target(void __user *arg)
+{
+	struct syscallmon_target req;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (check_nr(req.nr))
+		return -EINVAL;
+	return smon_target_del(req.nr);
+}
+
+static long ioctl_change_pids(void __user *arg, bool add)
+{
+	struct syscallmon_pids req;
+	u32 pids[SYSCALLMON_MAX_PIDS];
+	long ret;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (check_nr(req.nr))
+		return -EINVAL;
+	if (req.npids > SYSCALLMON_MAX_PIDS)
+		return -E2BIG;
+	ret = copy_pids(pids, req.pids, req.npids);
+	if (ret)
+		return ret;
+	return add ? smon_pids_add(req.nr, pids, req.npids) : smon_pids_del(req.nr, pids, req.npids);
+}
+
+static long ioctl_clear(u32 __user *arg)
+{
+	u32 what;
+
+	if (get_user(what, arg))
+		return -EFAULT;
+	if (what & ~SYSCALLMON_CLEAR_MASK)
+		return -EINVAL;
+	if (what & SYSCALLMON_CLEAR_TARGETS)
+		smon_targets_clear();
+	if (what & SYSCALLMON_CLEAR_LOG)
+		smon_ring_clear_below(U64_MAX);
+	if (what & SYSCALLMON_CLEAR_COUNTERS) {
+		smon_counters_clear();
+		smon_ring_clear_counters();
+	}
+	return 0;
+}
+
+static long ioctl_get_status(struct smon_file *f, void __user *arg)
+{
+	struct syscallmon_status st;
+	struct smon_ring_stats ring;
+	struct smon_probe_stats probes;
+
+	smon_ring_stats(&ring);
+	smon_probe_stats(&probes);
+	memset(&st, 0, sizeof(st));
+	st.api_version = SYSCALLMON_API_VERSION;
+	st.mode = smon_mode();
+	st.flags = smon_clear_on_read ? SYSCALLMON_STATUS_CLEAR_ON_READ : 0;
+	st.capacity = ring.capacity;
+	st.ntargets = probes.ntargets;
+	st.armed = probes.armed;
+	st.readers = smon_device_readers();
+	st.head_seq = ring.head;
+	st.tail_seq = ring.tail;
+	st.events = ring.head;
+	st.overwritten = ring.overwritten;
+	st.cleared = ring.cleared;
+	mutex_lock(&f->read_lock);
+	st.reader_lost = f->cursor.lost;
+	st.reader_seq = f->cursor.next;
+	mutex_unlock(&f->read_lock);
+	st.missed = probes.missed;
+	st.allocs_live = atomic64_read(&smon_allocs_live);
+	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
+}
+
+struct target_list_cursor {
+	struct syscallmon_target_info __user *entries;
+	u32 max;
+	u32 count;
+};
+
+static int copy_target_info(const struct syscallmon_target_info *info, void *arg)
+{
+	struct target_list_cursor *c = arg;
+
+	if (c->count < c->max && copy_to_user(&c->entries[c->count], info, sizeof(*info)))
+		return -EFAULT;
+	c->count++;
+	return 0;
+}
+
+static long ioctl_get_targets(struct syscallmon_target_list __user *arg)
+{
+	struct syscallmon_target_list list;
+	struct target_list_cursor c;
+	int ret;
+
+	if (copy_from_user(&list, arg, sizeof(list)))
+		return -EFAULT;
+	if (list.max > SYSCALLMON_NR_LIMIT)
+		return -EINVAL;
+	c.entries = u64_to_user_ptr(list.entries);
+	c.max = list.max;
+	c.count = 0;
+	ret = smon_targets_for_each(copy_target_info, &c);
+	if (ret)
+		return ret;
+	return put_user(c.count, &arg->count) ? -EFAULT : 0;
+}
+
+static long ioctl_seek(struct smon_file *f, u32 __user *arg)
+{
+	u32 whence;
+
+	if (get_user(whence, arg))
+		return -EFAULT;
+	if (whence != SYSCALLMON_SEEK_TAIL && whence != SYSCALLMON_SEEK_HEAD)
+		return -EINVAL;
+	mutex_lock(&f->read_lock);
+	smon_ring_seek(&f->cursor, whence == SYSCALLMON_SEEK_HEAD);
+	mutex_unlock(&f->read_lock);
+	return 0;
+}
+
+static long smon_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct smon_file *f = file->private_data;
+	void __user *uarg = (void __user *)arg;
+
+	if (_IOC_TYPE(cmd) != SYSCALLMON_IOC_MAGIC)
+		return -ENOTTY;
+	/* The opener was checked at open; the caller may since have dropped privileges. */
+	if (!capable(CAP_SYS_ADMIN) || !file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
+		return -EPERM;
+
+	switch (cmd) {
+	case SYSCALLMON_IOC_GET_VERSION:
+		return ioctl_get_version(uarg);
+	case SYSCALLMON_IOC_SET_MODE:
+		return ioctl_set_mode(uarg);
+	case SYSCALLMON_IOC_ADD_TARGET:
+		return ioctl_add_target(uarg);
+	case SYSCALLMON_IOC_DEL_TARGET:
+		return ioctl_del_target(uarg);
+	case SYSCALLMON_IOC_ADD_PIDS:
+		return ioctl_change_pids(uarg, true);
+	case SYSCALLMON_IOC_DEL_PIDS:
+		return ioctl_change_pids(uarg, false);
+	case SYSCALLMON_IOC_CLEAR:
+		return ioctl_clear(uarg);
+	case SYSCALLMON_IOC_GET_STATUS:
+		return ioctl_get_status(f, uarg);
+	case SYSCALLMON_IOC_GET_TARGETS:
+		return ioctl_get_targets(uarg);
+	case SYSCALLMON_IOC_SEEK:
+		return ioctl_seek(f, uarg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations smon_fops = {
+	.owner = THIS_MODULE,
+	.open = smon_open,
+	.release = smon_release,
+	.read = smon_read,
+	.poll = smon_poll,
+	.unlocked_ioctl = smon_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = no_llseek,
+};
+
+static struct miscdevice smon_miscdev = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "syscallmon",
+	.fops = &smon_fops,
+	.mode = 0600,
+};
+
+int smon_device_init(void)
+{
+	return misc_register(&smon_miscdev);
+}
+
+void smon_device_exit(void)
+{
+	misc_deregister(&smon_miscdev);
+	/* No file is open (.owner pins the module), so the list is empty; wait out its frees. */
+	rcu_barrier();
+}

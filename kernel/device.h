@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* /dev/syscallmon: control ioctls, event reads, and who holds it open. */
+#ifndef SYSCALLMON_DEVICE_H
+#define SYSCALLMON_DEVICE_H
+
+#include <linux/types.h>
+
+struct syscallmon_target;
+
+int smon_device_init(void);
+void smon_device_exit(void);
+
+/* Any context: does process tgid hold the device open? */
+bool smon_device_holder(pid_t tgid);
+u32 smon_device_readers(void);
+
+/* The checks shared by ioctls and /proc/syscallmon/control. */
+int smon_check_mode(u32 mode);
+int smon_check_target(const struct syscallmon_target *req);
+
+#endif

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/ktime.h>
+#include <linux/poll.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/vmalloc.h>
+
+#include "main.h"
+#include "ring.h"
+
+/*
+ * Records live at records[seq & mask].  head - tail <= capacity always holds;
+ * a push into a full ring advances tail and counts the eviction.
+ *
+ * ring_lock protects records, head, tail and the counters.  It is taken
+ * with irqsave: kprobe handlers run in whatever context the probed function
+ * is called from, and a probe hit from an interrupt on a CPU already holding
+ * the lock in process context would otherwise deadlock on itself.  Readers
+ * hold it only to memcpy a bounded batch (see SMON_READ_BATCH in device.c).
+ */
+static DEFINE_SPINLOCK(ring_lock);
+static struct syscallmon_event *records;
+static u32 ring_mask;
+static u64 ring_head;
+static u64 ring_tail;
+static u64 ring_overwritten;
+static u64 ring_cleared;
+
+DECLARE_WAIT_QUEUE_HEAD(smon_ring_wait);
+
+int smon_ring_init(u32 capacity)
+{
+	records = smon_vzalloc(array_size(capacity, sizeof(*records)));
+	if (!records)
+		return -ENOMEM;
+	ring_mask = capacity - 1;
+	ring_head = 0;
+	ring_tail = 0;
+	ring_overwritten = 0;
+	ring_cleared = 0;
+	return 0;
+}
+
+void smon_ring_free(void)
+{
+	smon_vfree(records);
+	records = NULL;
+}
+
+void smon_ring_push(struct syscallmon_event *ev)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ring_lock, flags);
+	ev->seq = ring_head;
+	if (ring_head - ring_tail > ring_mask) {
+		ring_tail++;
+		ring_overwritten++;
+	}
+	memcpy(&records[ring_head & ring_mask], ev, sizeof(*ev));
+	ring_head++;
+	spin_unlock_irqrestore(&ring_lock, flags);
+
+	/* wq_has_sleeper() orders the push before the check; most pushes have no sleeper. */
+	if (wq_has_sleeper(&smon_ring_wait))
+		wake_up_interruptible_poll(&smon_ring_wait, EPOLLIN | EPOLLRDNORM);
+}
+
+static void fill_lost_record(struct syscallmon_event *rec, u64 first_seq, u64 count)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->type = SYSCALLMON_RECORD_LOST;
+	rec->nr = SYSCALLMON_NR_NONE;
+	rec->path_flags = SYSCALLMON_PATH_NONE;
+	rec->seq = first_seq;
+	rec->ts_ns = ktime_get_real_ns();
+	rec->lost = count;
+}
+
+size_t smon_ring_read(struct smon_cursor *cursor, struct syscallmon_event *dst, size_t max)
+{
+	unsigned long flags;
+	size_t n = 0;
+
+	if (!max)
+		return 0;
+	spin_lock_irqsave(&ring_lock, flags);
+	if (cursor->next < ring_tail) {
+		u64 missed = ring_tail - cursor->next;
+
+		fill_lost_record(&dst[n++], cursor->next, missed);
+		cursor->lost += missed;
+		cursor->next = ring_tail;
+	}
+	while (n < max && cursor->next < ring_head) {
+		memcpy(&dst[n++], &records[cursor->next & ring_mask], sizeof(*dst));
+		cursor->next++;
+	}
+	spin_unlock_irqrestore(&ring_lock, flags);
+	return n;
+}
+
+bool smon_ring_readable(const struct smon_cursor *cursor)
+{
+	return cursor->next != READ_ONCE(ring_head);
+}
+
+void smon_ring_seek(struct smon_cursor *cursor, bool to_head)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ring_lock, flags);
+	cursor->next = to_head ? ring_head : ring_tail;
+	spin_unlock_irqrestore(&ring_lock, flags);
+}
+
+bool smon_ring_copy(u64 seq, struct syscallmon_event *dst)
+{
+	unsigned long flags;
+	bool held;
+
+	spin_lock_irqsave(&ring_lock, flags);
+	held = seq >= ring_tail && seq < ring_head;
+	if (held)
+		memcpy(dst, &records[seq & ring_mask], sizeof(*dst));
+	spin_unlock_irqrestore(&ring_lock, flags);
+	return held;
+}
+
+void smon_ring_clear_below(u64 seq)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ring_lock, flags);
+	if (seq > ring_head)
+		seq = ring_head;
+	if (seq > ring_tail) {
+		ring_cleared += seq - ring_tail;
+		ring_tail = seq;
+	}
+	spin_unlock_irqrestore(&ring_lock, flags);
+}
+
+void smon_ring_clear_counters(void)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ring_lock, flags);
+	ring_overwritten = 0;
+	ring_cleared = 0;
+	spin_unlock_irqrestore(&ring_lock, flags);
+}
+
+void smon_ring_stats(struct smon_ring_stats *stats)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ring_lock, flags);
+	stats->capacity = ring_mask + 1;
+	stats->head = ring_head;
+	stats->tail = ring_tail;
+	stats->overwritten = ring_overwritten;
+	stats->cleared = ring_cleared;
+	spin_unlock_irqrestore(&ring_lock, flags);
+}
