@@ -15,6 +15,7 @@
 #include <uapi/syscallmon.h>
 
 #include "device.h"
+#include "exits.h"
 #include "main.h"
 #include "probes.h"
 #include "ring.h"
@@ -340,7 +341,8 @@ static long ioctl_get_status(struct smon_file *f, void __user *arg)
 	memset(&st, 0, sizeof(st));
 	st.api_version = SYSCALLMON_API_VERSION;
 	st.mode = smon_mode();
-	st.flags = smon_clear_on_read ? SYSCALLMON_STATUS_CLEAR_ON_READ : 0;
+	st.flags = (READ_ONCE(smon_clear_on_read) ? SYSCALLMON_STATUS_CLEAR_ON_READ : 0) |
+		   (smon_exits_events_on() ? SYSCALLMON_STATUS_EXITS : 0);
 	st.capacity = ring.capacity;
 	st.ntargets = probes.ntargets;
 	st.armed = probes.armed;
@@ -355,6 +357,7 @@ static long ioctl_get_status(struct smon_file *f, void __user *arg)
 	st.reader_seq = f->cursor.next;
 	mutex_unlock(&f->read_lock);
 	st.missed = probes.missed;
+	st.exits = smon_exits_seen();
 	st.allocs_live = atomic64_read(&smon_allocs_live);
 	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
 }
@@ -408,6 +411,17 @@ static long ioctl_seek(struct smon_file *f, u32 __user *arg)
 	return 0;
 }
 
+static long ioctl_set_exits(u32 __user *arg)
+{
+	u32 on;
+
+	if (get_user(on, arg))
+		return -EFAULT;
+	if (on != SYSCALLMON_EXITS_OFF && on != SYSCALLMON_EXITS_ON)
+		return -EINVAL;
+	return smon_exits_set_events(on == SYSCALLMON_EXITS_ON);
+}
+
 static long smon_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct smon_file *f = file->private_data;
@@ -440,6 +454,8 @@ static long smon_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ioctl_get_targets(uarg);
 	case SYSCALLMON_IOC_SEEK:
 		return ioctl_seek(f, uarg);
+	case SYSCALLMON_IOC_SET_EXITS:
+		return ioctl_set_exits(uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -10,6 +10,7 @@
 #include <linux/moduleparam.h>
 
 #include "device.h"
+#include "exits.h"
 #include "main.h"
 #include "probes.h"
 #include "procfs.h"
@@ -68,6 +69,7 @@ static int __init syscallmon_init(void)
 out_remove_procfs:
 	smon_procfs_exit();
 out_exit_probes:
+	smon_exits_exit();
 	smon_probes_exit();
 out_free_ring:
 	smon_ring_free();
@@ -78,6 +80,7 @@ static void __exit syscallmon_exit(void)
 {
 	smon_device_exit();
 	smon_procfs_exit();
+	smon_exits_exit();
 	smon_probes_exit();
 	smon_ring_free();
 	pr_info("unloaded: allocations live %lld\n", (long long)atomic64_read(&smon_allocs_live));

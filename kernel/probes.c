@@ -16,6 +16,7 @@
 #include <asm/linkage.h>
 
 #include "device.h"
+#include "exits.h"
 #include "main.h"
 #include "probes.h"
 #include "ring.h"
@@ -293,6 +294,21 @@ static struct smon_target *alloc_target(u32 nr)
 	return t;
 }
 
+/*
+ * The exit probe must run while any target has a pid set, so that pids
+ * leave the set when their process dies.  Caller holds config_lock.
+ */
+static int update_exit_cleanup(void)
+{
+	bool needed = false;
+	u32 nr;
+
+	lockdep_assert_held(&config_lock);
+	for (nr = 0; nr < SYSCALLMON_NR_LIMIT && !needed; nr++)
+		needed = targets[nr] && !(targets[nr]->flags & SYSCALLMON_TARGET_ALL_PIDS);
+	return smon_exits_set_cleanup(needed);
+}
+
 static void set_scope(struct smon_target *t, u32 flags, const u32 *pids, u32 npids)
 {
 	unsigned long irqflags;
@@ -390,6 +406,8 @@ int smon_target_add(const struct syscallmon_target *req, const u32 *req_pids)
 	WRITE_ONCE(targets[req->nr], t);
 	spin_unlock_irqrestore(&scope_lock, irqflags);
 out:
+	if (!ret)
+		ret = update_exit_cleanup();
 	mutex_unlock(&config_lock);
 	return ret;
 }
@@ -412,10 +430,12 @@ int smon_target_del(u32 nr)
 	int ret = 0;
 
 	mutex_lock(&config_lock);
-	if (targets[nr])
+	if (targets[nr]) {
 		remove_target(nr);
-	else
+		update_exit_cleanup();
+	} else {
 		ret = -EINVAL;	/* "release what isn't intercepted", as the fourth seed says */
+	}
 	mutex_unlock(&config_lock);
 	return ret;
 }
@@ -527,6 +547,7 @@ void smon_targets_clear(void)
 	for (nr = 0; nr < SYSCALLMON_NR_LIMIT; nr++)
 		if (targets[nr])
 			remove_target(nr);
+	update_exit_cleanup();
 	mutex_unlock(&config_lock);
 }
 

@@ -8,6 +8,7 @@
 #include <uapi/syscallmon.h>
 
 #include "device.h"
+#include "exits.h"
 #include "main.h"
 #include "probes.h"
 #include "procfs.h"
@@ -161,6 +162,8 @@ static int status_show(struct seq_file *m, void *v)
 	seq_printf(m, "overwritten: %llu\n", ring.overwritten);
 	seq_printf(m, "cleared: %llu\n", ring.cleared);
 	seq_printf(m, "missed: %llu\n", probes.missed);
+	seq_printf(m, "exit_events: %s\n", smon_exits_events_on() ? "on" : "off");
+	seq_printf(m, "exits_seen: %llu\n", smon_exits_seen());
 	seq_printf(m, "targets: %u (armed %u)\n", probes.ntargets, probes.armed);
 	seq_puts(m, "\nActive filters:\n");
 	seq_printf(m, "%-20s %4s  %-7s %-6s %5s  %-5s %12s %12s %12s %8s  %s\n",

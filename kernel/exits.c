@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cred.h>
+#include <linux/kprobes.h>
+#include <linux/mutex.h>
+#include <linux/sched.h>
+#include <linux/sched/cputime.h>
+#include <linux/sched/signal.h>
+#include <linux/string.h>
+#include <uapi/syscallmon.h>
+
+#include "device.h"
+#include "exits.h"
+#include "probes.h"
+#include "ring.h"
+
+/*
+ * The probe is registered only while someone needs it: exit events are on,
+ * or a pid scope must forget pids that die (so a reused pid is never
+ * monitored by mistake).  exits_lock serializes arming; it nests inside the
+ * targets' config lock.
+ */
+static DEFINE_MUTEX(exits_lock);
+static bool events_on;
+static bool cleanup_needed;
+static bool armed;
+static atomic64_t exits_seen = ATOMIC64_INIT(0);
+
+static void record_exit(struct task_struct *task, long code)
+{
+	const struct cred *cred = current_cred();
+	struct syscallmon_event ev;
+	u64 utime, stime;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = SYSCALLMON_RECORD_EXIT;
+	ev.nr = SYSCALLMON_NR_NONE;
+	ev.path_flags = SYSCALLMON_PATH_NONE;
+	ev.ts_ns = ktime_get_real_ns();
+	ev.pid = task->pid;
+	ev.tgid = task->tgid;
+	rcu_read_lock();
+	ev.ppid = task_tgid_nr(rcu_dereference(task->real_parent));
+	rcu_read_unlock();
+	ev.uid = __kuid_val(cred->uid);
+	ev.gid = __kgid_val(cred->gid);
+	memcpy(ev.comm, task->comm, sizeof(ev.comm));
+	ev.comm[sizeof(ev.comm) - 1] = '\0';
+	/* do_exit() takes a wait status: exit(7) arrives as 7 << 8, a kill as the signal. */
+	ev.exit_code = (code >> 8) & 0xff;
+	ev.exit_signal = code & 0x7f;
+	/* This thread's time, scaled as /proc/<pid>/stat does, plus the group's dead threads. */
+	task_cputime_adjusted(task, &utime, &stime);
+	ev.utime_ns = utime + READ_ONCE(task->signal->utime);
+	ev.stime_ns = stime + READ_ONCE(task->signal->stime);
+	smon_ring_push(&ev);
+}
+
+/* Runs at do_exit() entry in the exiting task; may not sleep. */
+static int exit_pre_handler(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct task_struct *task = current;
+	long code = (long)regs->di;
+
+	/*
+	 * One event per process, not per thread: a group exit (exit_group, fatal
+	 * signal) is reported by the leader, any other exit by the last thread.
+	 * (live is decremented after this probe, so it still counts us.)
+	 */
+	if (READ_ONCE(task->signal->flags) & SIGNAL_GROUP_EXIT) {
+		if (!thread_group_leader(task))
+			return 0;
+	} else if (atomic_read(&task->signal->live) > 1) {
+		return 0;
+	}
+	atomic64_inc(&exits_seen);
+	if (READ_ONCE(cleanup_needed))
+		smon_scopes_forget(task->tgid);
+	if (READ_ONCE(events_on) && !smon_device_holder(task->tgid))
+		record_exit(task, code);
+	return 0;
+}
+NOKPROBE_SYMBOL(exit_pre_handler);
+
+static struct kprobe exit_kp;
+
+static int sync_probe(void)
+{
+	bool want = events_on || cleanup_needed;
+	int ret;
+
+	lockdep_assert_held(&exits_lock);
+	if (want == armed)
+		return 0;
+	if (!want) {
+		unregister_kprobe(&exit_kp);
+		armed = false;
+		return 0;
+	}
+	memset(&exit_kp, 0, sizeof(exit_kp));
+	exit_kp.symbol_name = "do_exit";
+	exit_kp.pre_handler = exit_pre_handler;
+	ret = register_kprobe(&exit_kp);
+	if (ret) {
+		pr_err("cannot probe do_exit: %d\n", ret);
+		return ret;
+	}
+	armed = true;
+	return 0;
+}
+
+int smon_exits_set_events(bool on)
+{
+	bool was;
+	int ret;
+
+	mutex_lock(&exits_lock);
+	was = events_on;
+	WRITE_ONCE(events_on, on);
+	ret = sync_probe();
+	if (ret)
+		WRITE_ONCE(events_on, was);
+	mutex_unlock(&exits_lock);
+	return ret;
+}
+
+int smon_exits_set_cleanup(bool needed)
+{
+	bool was;
+	int ret;
+
+	mutex_lock(&exits_lock);
+	was = cleanup_needed;
+	WRITE_ONCE(cleanup_needed, needed);
+	ret = sync_probe();
+	if (ret)
+		WRITE_ONCE(cleanup_needed, was);
+	mutex_unlock(&exits_lock);
+	return ret;
+}
+
+bool smon_exits_events_on(void)
+{
+	return READ_ONCE(events_on);
+}
+
+u64 smon_exits_seen(void)
+{
+	return atomic64_read(&exits_seen);
+}
+
+void smon_exits_exit(void)
+{
+	mutex_lock(&exits_lock);
+	events_on = false;
+	cleanup_needed = false;
+	sync_probe();
+	mutex_unlock(&exits_lock);
+	pr_info("process exits seen: %lld\n", (long long)atomic64_read(&exits_seen));
+}
