@@ -1,0 +1,37 @@
+{
+  "targets": [
+    {
+      "target_name": "syscallmon",
+      "sources": [
+        "native/addon.cc",
+        "native/device.cc",
+        "native/errors.cc",
+        "native/stream.cc"
+      ],
+      "dependencies": [
+        "<!(node -p \"require('node-addon-api').targets\"):node_addon_api_except"
+      ],
+      "include_dirs": [
+        "kernel/include",
+        "<(SHARED_INTERMEDIATE_DIR)/syscallmon"
+      ],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "actions": [
+        {
+          "action_name": "gen_syscalls",
+          "variables": { "unistd_h": "<!(sh native/unistd-path.sh)" },
+          "inputs": ["scripts/gen-syscalls.sh", "<(unistd_h)"],
+          "outputs": ["<(SHARED_INTERMEDIATE_DIR)/syscallmon/syscalls.h"],
+          "action": ["sh", "scripts/gen-syscalls.sh", "<(unistd_h)", "<@(_outputs)"]
+        },
+        {
+          "action_name": "gen_abi",
+          "inputs": ["native/gen-abi.sh", "kernel/include/uapi/syscallmon.h"],
+          "outputs": ["<(SHARED_INTERMEDIATE_DIR)/syscallmon/abi.h"],
+          "action": ["sh", "native/gen-abi.sh", "kernel/include/uapi/syscallmon.h", "<@(_outputs)"]
+        }
+      ]
+    }
+  ]
+}

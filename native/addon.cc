@@ -1,0 +1,92 @@
+// Module init: the ABI facts TypeScript needs (constants, record offsets and
+// sizes, the syscall table), then the device functions and streaming.
+// Everything numeric comes from kernel/include/uapi/syscallmon.h and the
+// generated tables; nothing is written here by hand.
+#include <napi.h>
+
+#include <cstddef>
+
+#include "device.h"
+#include "stream.h"
+#include "uapi/syscallmon.h"
+
+namespace syscallmon {
+namespace {
+
+Napi::Object Constants(Napi::Env env)
+{
+	Napi::Object c = Napi::Object::New(env);
+	// abi.h (native/gen-abi.sh) lists every integer SYSCALLMON_* name.
+#define SYSCALLMON_CONST(name) c.Set(#name, Napi::Number::New(env, static_cast<double>(SYSCALLMON_##name)));
+#define SYSCALLMON_EVENT_FIELD(name)
+#include "abi.h"
+#undef SYSCALLMON_CONST
+#undef SYSCALLMON_EVENT_FIELD
+	c.Set("RECORD_SIZE", Napi::Number::New(env, sizeof(struct syscallmon_event)));
+	return c;
+}
+
+Napi::Object Offsets(Napi::Env env)
+{
+	Napi::Object o = Napi::Object::New(env);
+#define SYSCALLMON_CONST(name)
+#define SYSCALLMON_EVENT_FIELD(name) o.Set(#name, Napi::Number::New(env, offsetof(struct syscallmon_event, name)));
+#include "abi.h"
+#undef SYSCALLMON_CONST
+#undef SYSCALLMON_EVENT_FIELD
+	return o;
+}
+
+Napi::Object Sizes(Napi::Env env)
+{
+	Napi::Object o = Napi::Object::New(env);
+#define SYSCALLMON_CONST(name)
+#define SYSCALLMON_EVENT_FIELD(name) \
+	o.Set(#name, Napi::Number::New(env, sizeof(static_cast<struct syscallmon_event *>(nullptr)->name)));
+#include "abi.h"
+#undef SYSCALLMON_CONST
+#undef SYSCALLMON_EVENT_FIELD
+	return o;
+}
+
+Napi::Array Syscalls(Napi::Env env)
+{
+	Napi::Array a = Napi::Array::New(env);
+	uint32_t i = 0;
+	// syscalls.h (scripts/gen-syscalls.sh) is the table the module uses.
+#define SYSCALLMON_SYSCALL(nr, name, symbol, path_arg)                      \
+	{                                                                    \
+		Napi::Object e = Napi::Object::New(env);                     \
+		e.Set("nr", Napi::Number::New(env, nr));                     \
+		e.Set("name", Napi::String::New(env, #name));                \
+		e.Set("symbol", Napi::String::New(env, symbol));             \
+		e.Set("pathArg", Napi::Number::New(env, path_arg));          \
+		a.Set(i++, e);                                               \
+	}
+#include "syscalls.h"
+#undef SYSCALLMON_SYSCALL
+	return a;
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports)
+{
+	exports.Set("constants", Constants(env));
+	exports.Set("offsets", Offsets(env));
+	exports.Set("sizes", Sizes(env));
+	exports.Set("devicePath", Napi::String::New(env, SYSCALLMON_DEVICE_PATH));
+	exports.Set("procDir", Napi::String::New(env, SYSCALLMON_PROC_DIR));
+	exports.Set("syscalls", Syscalls(env));
+	InitDevice(env, exports);
+	InitStream(env, exports);
+	return exports;
+}
+
+} // namespace
+} // namespace syscallmon
+
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports)
+{
+	return syscallmon::Init(env, exports);
+}
+
+NODE_API_MODULE(syscallmon, InitAddon)

@@ -1,0 +1,280 @@
+#include "device.h"
+
+#include <cerrno>
+#include <cstring>
+#include <vector>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "convert.h"
+#include "errors.h"
+#include "stream.h"
+#include "uapi/syscallmon.h"
+
+namespace syscallmon {
+namespace {
+
+void Ioctl(Napi::Env env, int fd, unsigned long request, void *arg, const char *name)
+{
+	int r;
+	do
+		r = ioctl(fd, request, arg);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		ThrowErrno(env, errno, name);
+}
+
+Napi::Value Open(const Napi::CallbackInfo &info)
+{
+	Napi::Env env = info.Env();
+	if (info.Length() < 1 || !info[0].IsString())
+		throw Napi::TypeError::New(env, "path must be a string");
+	std::string path = info[0].As<Napi::String>();
+	int flags = O_RDWR | O_CLOEXEC;
+	if (ArgBool(info, 1, "nonblock"))
+		flags |= O_NONBLOCK;
+	int fd;
+	do
+		fd = open(path.c_str(), flags);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		ThrowErrno(env, errno, "open");
+	return Napi::Number::New(env, fd);
+}
+
+Napi::Value Close(const Napi::CallbackInfo &info)
+{
+	int fd = ArgFd(info, 0);
+	// A reader thread or uv_poll still watching fd would, after close(),
+	// watch whatever file next gets that number.
+	StopStreamsOnFd(fd);
+	// Linux releases the fd even when close() fails with EINTR: no retry.
+	if (close(fd) < 0 && errno != EINTR)
+		ThrowErrno(info.Env(), errno, "close");
+	return info.Env().Undefined();
+}
+
+Napi::Value GetVersion(const Napi::CallbackInfo &info)
+{
+	Napi::Env env = info.Env();
+	struct syscallmon_version v;
+	memset(&v, 0, sizeof(v));
+	Ioctl(env, ArgFd(info, 0), SYSCALLMON_IOC_GET_VERSION, &v, "ioctl:GET_VERSION");
+	Napi::Object o = Napi::Object::New(env);
+	o.Set("apiVersion", v.api_version);
+	o.Set("recordSize", v.record_size);
+	o.Set("maxPids", v.max_pids);
+	o.Set("nrLimit", v.nr_limit);
+	return o;
+}
+
+// ioctls whose argument is one __u32 passed by pointer.
+Napi::Value U32Ioctl(const Napi::CallbackInfo &info, unsigned long request, const char *name, __u32 value)
+{
+	Ioctl(info.Env(), ArgFd(info, 0), request, &value, name);
+	return info.Env().Undefined();
+}
+
+Napi::Value SetMode(const Napi::CallbackInfo &info)
+{
+	return U32Ioctl(info, SYSCALLMON_IOC_SET_MODE, "ioctl:SET_MODE", ArgU32(info, 1, "mode"));
+}
+
+Napi::Value Clear(const Napi::CallbackInfo &info)
+{
+	return U32Ioctl(info, SYSCALLMON_IOC_CLEAR, "ioctl:CLEAR", ArgU32(info, 1, "flags"));
+}
+
+Napi::Value Seek(const Napi::CallbackInfo &info)
+{
+	return U32Ioctl(info, SYSCALLMON_IOC_SEEK, "ioctl:SEEK", ArgU32(info, 1, "whence"));
+}
+
+Napi::Value SetExits(const Napi::CallbackInfo &info)
+{
+	__u32 on = ArgBool(info, 1, "on") ? SYSCALLMON_EXITS_ON : SYSCALLMON_EXITS_OFF;
+	return U32Ioctl(info, SYSCALLMON_IOC_SET_EXITS, "ioctl:SET_EXITS", on);
+}
+
+Napi::Value AddTarget(const Napi::CallbackInfo &info)
+{
+	Napi::Env env = info.Env();
+	int fd = ArgFd(info, 0);
+	if (info.Length() < 2 || !info[1].IsObject())
+		throw Napi::TypeError::New(env, "target must be an object");
+	Napi::Object t = info[1].As<Napi::Object>();
+	std::vector<uint32_t> pids = ToU32Array(env, t.Get("pids"), "pids");
+	struct syscallmon_target target;
+	memset(&target, 0, sizeof(target));
+	target.nr = PropU32(t, "nr");
+	target.action = PropU32(t, "action");
+	target.err = PropI32(t, "err");
+	target.flags = PropU32(t, "flags");
+	target.npids = pids.size();
+	target.pids = (__u64)(uintptr_t)pids.data();
+	Ioctl(env, fd, SYSCALLMON_IOC_ADD_TARGET, &target, "ioctl:ADD_TARGET");
+	return env.Undefined();
+}
+
+Napi::Value DelTarget(const Napi::CallbackInfo &info)
+{
+	struct syscallmon_target target;
+	memset(&target, 0, sizeof(target));
+	target.nr = ArgU32(info, 1, "nr");
+	Ioctl(info.Env(), ArgFd(info, 0), SYSCALLMON_IOC_DEL_TARGET, &target, "ioctl:DEL_TARGET");
+	return info.Env().Undefined();
+}
+
+Napi::Value PidsIoctl(const Napi::CallbackInfo &info, unsigned long request, const char *name)
+{
+	Napi::Env env = info.Env();
+	int fd = ArgFd(info, 0);
+	uint32_t nr = ArgU32(info, 1, "nr");
+	std::vector<uint32_t> pids = ToU32Array(env, info[2], "pids");
+	struct syscallmon_pids p;
+	memset(&p, 0, sizeof(p));
+	p.nr = nr;
+	p.npids = pids.size();
+	p.pids = (__u64)(uintptr_t)pids.data();
+	Ioctl(env, fd, request, &p, name);
+	return env.Undefined();
+}
+
+Napi::Value AddPids(const Napi::CallbackInfo &info)
+{
+	return PidsIoctl(info, SYSCALLMON_IOC_ADD_PIDS, "ioctl:ADD_PIDS");
+}
+
+Napi::Value DelPids(const Napi::CallbackInfo &info)
+{
+	return PidsIoctl(info, SYSCALLMON_IOC_DEL_PIDS, "ioctl:DEL_PIDS");
+}
+
+Napi::Value GetStatus(const Napi::CallbackInfo &info)
+{
+	Napi::Env env = info.Env();
+	struct syscallmon_status s;
+	memset(&s, 0, sizeof(s));
+	Ioctl(env, ArgFd(info, 0), SYSCALLMON_IOC_GET_STATUS, &s, "ioctl:GET_STATUS");
+	Napi::Object o = Napi::Object::New(env);
+	o.Set("apiVersion", s.api_version);
+	o.Set("mode", s.mode);
+	o.Set("flags", s.flags);
+	o.Set("capacity", s.capacity);
+	o.Set("ntargets", s.ntargets);
+	o.Set("armed", s.armed);
+	o.Set("readers", s.readers);
+	o.Set("headSeq", U64(env, s.head_seq));
+	o.Set("tailSeq", U64(env, s.tail_seq));
+	o.Set("events", U64(env, s.events));
+	o.Set("overwritten", U64(env, s.overwritten));
+	o.Set("cleared", U64(env, s.cleared));
+	o.Set("readerLost", U64(env, s.reader_lost));
+	o.Set("readerSeq", U64(env, s.reader_seq));
+	o.Set("exits", U64(env, s.exits));
+	o.Set("missed", U64(env, s.missed));
+	o.Set("allocsLive", U64(env, s.allocs_live));
+	return o;
+}
+
+Napi::Value GetTargets(const Napi::CallbackInfo &info)
+{
+	Napi::Env env = info.Env();
+	int fd = ArgFd(info, 0);
+	std::vector<struct syscallmon_target_info> entries(16);
+	struct syscallmon_target_list list;
+	// count may exceed max, and targets may be added between two calls:
+	// grow until everything fit.
+	for (;;) {
+		memset(&list, 0, sizeof(list));
+		list.max = entries.size();
+		list.entries = (__u64)(uintptr_t)entries.data();
+		Ioctl(env, fd, SYSCALLMON_IOC_GET_TARGETS, &list, "ioctl:GET_TARGETS");
+		if (list.count <= list.max)
+			break;
+		entries.resize(list.count);
+	}
+	Napi::Array out = Napi::Array::New(env, list.count);
+	for (uint32_t i = 0; i < list.count; i++) {
+		const struct syscallmon_target_info &t = entries[i];
+		Napi::Object o = Napi::Object::New(env);
+		o.Set("nr", t.nr);
+		o.Set("action", t.action);
+		o.Set("err", t.err);
+		o.Set("flags", t.flags);
+		uint32_t npids = t.npids < SYSCALLMON_MAX_PIDS ? t.npids : SYSCALLMON_MAX_PIDS;
+		Napi::Array pids = Napi::Array::New(env, npids);
+		for (uint32_t j = 0; j < npids; j++)
+			pids.Set(j, t.pids[j]);
+		o.Set("pids", pids);
+		o.Set("armed", Napi::Boolean::New(env, t.armed != 0));
+		o.Set("hits", U64(env, t.hits));
+		o.Set("logged", U64(env, t.logged));
+		o.Set("blocked", U64(env, t.blocked));
+		o.Set("missed", U64(env, t.missed));
+		out.Set(i, o);
+	}
+	return out;
+}
+
+Napi::Value Read(const Napi::CallbackInfo &info)
+{
+	Napi::Env env = info.Env();
+	int fd = ArgFd(info, 0);
+	uint32_t max = ArgU32(info, 1, "maxRecords");
+	if (max == 0)
+		throw Napi::RangeError::New(env, "maxRecords must be at least 1");
+	// The contract is "never blocks": with a blocking fd, ask poll first.
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0)
+		ThrowErrno(env, errno, "fcntl");
+	if (!(fl & O_NONBLOCK)) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		int r = poll(&p, 1, 0);
+		if (r < 0 && errno != EINTR)
+			ThrowErrno(env, errno, "poll");
+		if (r <= 0 || !(p.revents & POLLIN))
+			return Napi::Buffer<uint8_t>::New(env, 0);
+	}
+	// One scratch buffer per thread: reading straight into a max-sized JS
+	// Buffer would hand out mostly-empty Buffers on short reads.
+	thread_local std::vector<uint8_t> scratch;
+	size_t want = (size_t)max * sizeof(struct syscallmon_event);
+	if (scratch.size() < want)
+		scratch.resize(want);
+	ssize_t n;
+	do
+		n = read(fd, scratch.data(), want);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno == EAGAIN)
+			return Napi::Buffer<uint8_t>::New(env, 0);
+		ThrowErrno(env, errno, "read");
+	}
+	return Napi::Buffer<uint8_t>::Copy(env, scratch.data(), n);
+}
+
+} // namespace
+
+void InitDevice(Napi::Env env, Napi::Object exports)
+{
+	exports.Set("open", Napi::Function::New(env, Open, "open"));
+	exports.Set("close", Napi::Function::New(env, Close, "close"));
+	exports.Set("getVersion", Napi::Function::New(env, GetVersion, "getVersion"));
+	exports.Set("setMode", Napi::Function::New(env, SetMode, "setMode"));
+	exports.Set("addTarget", Napi::Function::New(env, AddTarget, "addTarget"));
+	exports.Set("delTarget", Napi::Function::New(env, DelTarget, "delTarget"));
+	exports.Set("addPids", Napi::Function::New(env, AddPids, "addPids"));
+	exports.Set("delPids", Napi::Function::New(env, DelPids, "delPids"));
+	exports.Set("clear", Napi::Function::New(env, Clear, "clear"));
+	exports.Set("getStatus", Napi::Function::New(env, GetStatus, "getStatus"));
+	exports.Set("getTargets", Napi::Function::New(env, GetTargets, "getTargets"));
+	exports.Set("seek", Napi::Function::New(env, Seek, "seek"));
+	exports.Set("setExits", Napi::Function::New(env, SetExits, "setExits"));
+	exports.Set("read", Napi::Function::New(env, Read, "read"));
+}
+
+} // namespace syscallmon

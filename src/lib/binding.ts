@@ -1,0 +1,167 @@
+// The raw N-API addon (native/), declared as an interface so the library can
+// take a fake in host tests (node-pty's native.d.ts, better-sqlite3's
+// nativeBinding option). The addon only converts values and makes syscalls:
+// numbers mean what kernel/include/uapi/syscallmon.h says, nothing is
+// validated or defaulted here.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+
+export interface RawTarget {
+  nr: number;
+  action: number;
+  err: number;
+  flags: number;
+  pids: number[];
+}
+
+export interface RawTargetInfo extends RawTarget {
+  armed: boolean;
+  hits: bigint;
+  logged: bigint;
+  blocked: bigint;
+  missed: bigint;
+}
+
+export interface RawStatus {
+  apiVersion: number;
+  mode: number;
+  flags: number;
+  capacity: number;
+  ntargets: number;
+  armed: number;
+  readers: number;
+  headSeq: bigint;
+  tailSeq: bigint;
+  events: bigint;
+  overwritten: bigint;
+  cleared: bigint;
+  readerLost: bigint;
+  readerSeq: bigint;
+  exits: bigint;
+  missed: bigint;
+  allocsLive: bigint;
+}
+
+export interface RawVersion {
+  apiVersion: number;
+  recordSize: number;
+  maxPids: number;
+  nrLimit: number;
+}
+
+export interface SyscallEntry {
+  nr: number;
+  name: string;
+  /** kernel entry point the module probes, e.g. "__x64_sys_openat" */
+  symbol: string;
+  /** index of the first user-path argument, -1 when there is none */
+  pathArg: number;
+}
+
+export interface StreamHandle {
+  /** Wakes and joins the reader thread; idempotent. No onBatch call follows it. */
+  stop(): void;
+}
+
+export type BatchCallback = (err: Error | null, batch: Buffer | null) => void;
+
+export interface Binding {
+  /**
+   * Every integer SYSCALLMON_* constant of the uapi header by its name
+   * without the prefix (MODE_BLOCK, TARGET_ALL_PIDS, API_VERSION, IOC_SEEK…),
+   * plus RECORD_SIZE = sizeof(struct syscallmon_event).
+   */
+  constants: Record<string, number>;
+  /** offsetof() of every struct syscallmon_event field (offsets.tgid, offsets.path, …) */
+  offsets: Record<string, number>;
+  /** sizeof() of every struct syscallmon_event field, same keys as offsets */
+  sizes: Record<string, number>;
+  /** SYSCALLMON_DEVICE_PATH and SYSCALLMON_PROC_DIR, the header's two string constants */
+  devicePath: string;
+  procDir: string;
+  /** generated from unistd_64.h by scripts/gen-syscalls.sh (the data the module uses) */
+  syscalls: SyscallEntry[];
+
+  /** O_RDWR | O_CLOEXEC (| O_NONBLOCK); returns the fd */
+  open(path: string, nonblock: boolean): number;
+  close(fd: number): void;
+  getVersion(fd: number): RawVersion;
+  setMode(fd: number, mode: number): void;
+  addTarget(fd: number, t: RawTarget): void;
+  delTarget(fd: number, nr: number): void;
+  addPids(fd: number, nr: number, pids: number[]): void;
+  delPids(fd: number, nr: number, pids: number[]): void;
+  clear(fd: number, flags: number): void;
+  getStatus(fd: number): RawStatus;
+  getTargets(fd: number): RawTargetInfo[];
+  seek(fd: number, whence: number): void;
+  setExits(fd: number, on: boolean): void;
+  /** Non-blocking read of up to maxRecords whole records; an empty Buffer when none (EAGAIN). */
+  read(fd: number, maxRecords: number): Buffer;
+  /**
+   * Reader thread: poll(fd + a stop eventfd) → read up to maxRecords whole
+   * records → onBatch(null, buf) on the JS thread. A read/poll error is
+   * delivered once as onBatch(err, null) and ends the stream.
+   */
+  startStream(fd: number, maxRecords: number, onBatch: BatchCallback): StreamHandle;
+}
+
+/** Error thrown by the addon for a failed syscall (like Node's own ErrnoException). */
+export interface BindingError extends Error {
+  /** 'EPERM', 'ENOENT', 'ENOTTY', … */
+  code: string;
+  /** positive errno */
+  errno: number;
+  /** 'open', 'read', 'ioctl:ADD_TARGET', … */
+  syscall: string;
+}
+
+export function isBindingError(e: unknown): e is BindingError {
+  return (
+    e instanceof Error &&
+    typeof (e as Partial<BindingError>).code === 'string' &&
+    typeof (e as Partial<BindingError>).errno === 'number' &&
+    typeof (e as Partial<BindingError>).syscall === 'string'
+  );
+}
+
+export const ADDON_NAME = 'syscallmon.node';
+export const BUILD_COMMAND = 'npm run build:addon';
+
+/** Where the addon may be, in the order tried: both src/lib and dist/lib sit two levels below the package root. */
+export function addonCandidates(): string[] {
+  return ['Release', 'Debug'].map((config) =>
+    fileURLToPath(new URL(`../../build/${config}/${ADDON_NAME}`, import.meta.url)),
+  );
+}
+
+let cached: Binding | undefined;
+
+/**
+ * Loads the built addon once. Throws one error naming every path tried and
+ * the command that builds it, with the first load failure as its cause.
+ */
+export function loadBinding(): Binding {
+  if (cached) return cached;
+  const require = createRequire(import.meta.url);
+  const tried: string[] = [];
+  let firstFailure: unknown;
+  for (const candidate of addonCandidates()) {
+    tried.push(candidate);
+    // A missing file is the common case; only a present-but-broken addon
+    // (wrong Node ABI, missing symbol) deserves to be the cause.
+    if (!existsSync(candidate)) continue;
+    try {
+      cached = require(candidate) as Binding;
+      return cached;
+    } catch (e) {
+      firstFailure ??= e;
+    }
+  }
+  const reason = firstFailure instanceof Error ? ` (${firstFailure.message})` : '';
+  throw new Error(
+    `syscallmon native addon not loadable${reason}; tried ${tried.join(', ')}; build it with \`${BUILD_COMMAND}\``,
+    { cause: firstFailure },
+  );
+}

@@ -1,0 +1,583 @@
+// In-memory stand-in for the addon and the kernel module behind it, for host
+// tests. It follows the semantics written in kernel/include/uapi/syscallmon.h
+// (modes, targets, scopes, ring with per-file cursors and lost records,
+// counters) closely enough for the library and CLI tests, and takes every
+// number and layout (constants, offsets, sizes, syscall table) from the real
+// addon, so the records it produces are byte-for-byte what read() returns.
+//
+// Test hooks (not part of Binding): syscall(), exit(), pushRecords(),
+// failNext(), failStream(), and the public state fields below.
+import { constants as osConstants } from 'node:os';
+import {
+  loadBinding,
+  type BatchCallback,
+  type Binding,
+  type BindingError,
+  type RawStatus,
+  type RawTarget,
+  type RawTargetInfo,
+  type RawVersion,
+  type StreamHandle,
+  type SyscallEntry,
+} from '../../src/lib/binding.js';
+import { encodeRecord, type RecordInit } from '../../src/lib/records.js';
+
+type BindingMethod = Exclude<
+  keyof Binding,
+  'constants' | 'offsets' | 'sizes' | 'devicePath' | 'procDir' | 'syscalls'
+>;
+
+/** Builds the error the addon throws for a failed syscall. */
+export function errnoError(code: string, syscall: string): BindingError {
+  const errno = (osConstants.errno as Record<string, number | undefined>)[code];
+  if (errno === undefined) throw new Error(`fake binding: unknown errno name ${code}`);
+  return Object.assign(new Error(`${syscall}: ${code}`), { code, errno, syscall });
+}
+
+interface FakeTarget {
+  nr: number;
+  action: number;
+  err: number;
+  flags: number;
+  pids: number[];
+  hits: bigint;
+  logged: bigint;
+  blocked: bigint;
+  missed: bigint;
+}
+
+interface OpenFile {
+  nonblock: boolean;
+  cursor: bigint;
+  lost: bigint;
+  streams: Set<FakeStream>;
+}
+
+interface FakeStream extends StreamHandle {
+  fd: number;
+  max: number;
+  onBatch: BatchCallback;
+  stopped: boolean;
+  scheduled: boolean;
+}
+
+/** One syscall made by a simulated process (see FakeBinding.syscall). */
+export interface SimulatedCall {
+  /** syscall name or number */
+  syscall: string | number;
+  pid: number;
+  tgid?: number;
+  ppid?: number;
+  uid?: number;
+  gid?: number;
+  comm?: string;
+  path?: string;
+  /** the path pointer was bad: PATH_UNREADABLE */
+  pathUnreadable?: boolean;
+  args?: (bigint | number)[];
+  ts_ns?: bigint;
+}
+
+export interface SimulatedResult {
+  /** whether the module saw the call at all (probe armed and in scope) */
+  seen: boolean;
+  /** verdict logged, when seen */
+  verdict: number | null;
+  /** errno the call returned, when blocked */
+  errno: number | null;
+}
+
+export interface SimulatedExit {
+  pid: number;
+  tgid?: number;
+  ppid?: number;
+  uid?: number;
+  gid?: number;
+  comm?: string;
+  exit_code?: number;
+  exit_signal?: number;
+  utime_ns?: bigint;
+  stime_ns?: bigint;
+  ts_ns?: bigint;
+}
+
+/** The syscall name the addon puts in .syscall for each method. */
+const SYSCALL_OF: Record<BindingMethod, string> = {
+  open: 'open',
+  close: 'close',
+  getVersion: 'ioctl:GET_VERSION',
+  setMode: 'ioctl:SET_MODE',
+  addTarget: 'ioctl:ADD_TARGET',
+  delTarget: 'ioctl:DEL_TARGET',
+  addPids: 'ioctl:ADD_PIDS',
+  delPids: 'ioctl:DEL_PIDS',
+  clear: 'ioctl:CLEAR',
+  getStatus: 'ioctl:GET_STATUS',
+  getTargets: 'ioctl:GET_TARGETS',
+  seek: 'ioctl:SEEK',
+  setExits: 'ioctl:SET_EXITS',
+  read: 'read',
+  startStream: 'read',
+};
+
+/** Syscalls the fake refuses to block, as the module does (-EINVAL). */
+const NEVER_BLOCKED = new Set(['exit', 'exit_group', 'rt_sigreturn']);
+
+export class FakeBinding implements Binding {
+  readonly constants: Record<string, number>;
+  readonly offsets: Record<string, number>;
+  readonly sizes: Record<string, number>;
+  readonly devicePath: string;
+  readonly procDir: string;
+  readonly syscalls: SyscallEntry[];
+
+  // --- state a test may set or inspect ---
+  /** false: open() fails with ENOENT as when the module is not loaded */
+  loaded = true;
+  /** an errno name open() fails with (e.g. 'EACCES' for a non-root user) */
+  openError: string | null = null;
+  /** what GET_VERSION reports; set to test a version mismatch */
+  apiVersion: number;
+  mode: number;
+  exitsOn = false;
+  clearOnRead = false;
+  capacity: number;
+  /** null: every pid exists; else ADD_TARGET/ADD_PIDS of others fail with ESRCH */
+  livePids: Set<number> | null = null;
+  /** tgids holding the device open (their calls are ignored, never blocked without FORCE) */
+  holders = new Set<number>();
+  targets = new Map<number, FakeTarget>();
+  /** every call made through the Binding interface, for assertions */
+  calls: { method: BindingMethod; args: unknown[] }[] = [];
+  missedTotal = 0n;
+  allocsLive = 0n;
+
+  private ring: Buffer[] = [];
+  private headSeq = 0n;
+  private tailSeq = 0n;
+  private events = 0n;
+  private overwritten = 0n;
+  private cleared = 0n;
+  private exitsSeen = 0n;
+  private files = new Map<number, OpenFile>();
+  private nextFd = 100;
+  private failures: { method: BindingMethod; code: string }[] = [];
+  private byName = new Map<string, SyscallEntry>();
+  private byNr = new Map<number, SyscallEntry>();
+
+  constructor(source: Pick<Binding, 'constants' | 'offsets' | 'sizes' | 'devicePath' | 'procDir' | 'syscalls'> = loadBinding()) {
+    this.constants = source.constants;
+    this.offsets = source.offsets;
+    this.sizes = source.sizes;
+    this.devicePath = source.devicePath;
+    this.procDir = source.procDir;
+    this.syscalls = source.syscalls;
+    this.apiVersion = this.c('API_VERSION');
+    this.mode = this.c('MODE_OFF');
+    this.capacity = this.c('CAPACITY_DEFAULT');
+    for (const s of this.syscalls) {
+      this.byName.set(s.name, s);
+      this.byNr.set(s.nr, s);
+    }
+  }
+
+  /** A constant by its header name without SYSCALLMON_; throws on a typo so tests cannot silently use undefined. */
+  c(name: string): number {
+    const v = this.constants[name];
+    if (v === undefined) throw new Error(`fake binding: no constant ${name}`);
+    return v;
+  }
+
+  // ------------------------------------------------------------------ Binding
+
+  open(path: string, nonblock: boolean): number {
+    this.enter('open', [path, nonblock]);
+    if (this.openError) throw errnoError(this.openError, 'open');
+    if (!this.loaded || path !== this.devicePath) throw errnoError('ENOENT', 'open');
+    const fd = this.nextFd++;
+    this.files.set(fd, { nonblock, cursor: this.tailSeq, lost: 0n, streams: new Set() });
+    return fd;
+  }
+
+  close(fd: number): void {
+    this.enter('close', [fd]);
+    const f = this.file(fd, 'close');
+    // Like the addon: streams on the fd are stopped before it is closed.
+    for (const s of f.streams) s.stop();
+    this.files.delete(fd);
+  }
+
+  getVersion(fd: number): RawVersion {
+    this.enter('getVersion', [fd]);
+    this.file(fd, 'ioctl:GET_VERSION');
+    return {
+      apiVersion: this.apiVersion,
+      recordSize: this.c('RECORD_SIZE'),
+      maxPids: this.c('MAX_PIDS'),
+      nrLimit: this.c('NR_LIMIT'),
+    };
+  }
+
+  setMode(fd: number, mode: number): void {
+    this.enter('setMode', [fd, mode]);
+    this.file(fd, 'ioctl:SET_MODE');
+    if (![this.c('MODE_OFF'), this.c('MODE_LOG'), this.c('MODE_BLOCK')].includes(mode)) {
+      throw errnoError('EINVAL', 'ioctl:SET_MODE');
+    }
+    this.mode = mode;
+  }
+
+  addTarget(fd: number, t: RawTarget): void {
+    const sc = 'ioctl:ADD_TARGET';
+    this.enter('addTarget', [fd, t]);
+    this.file(fd, sc);
+    const entry = this.byNr.get(t.nr);
+    const allPids = (t.flags & this.c('TARGET_ALL_PIDS')) !== 0;
+    if (!entry || t.nr >= this.c('NR_LIMIT')) throw errnoError('EINVAL', sc);
+    if (t.action !== this.c('ACTION_LOG') && t.action !== this.c('ACTION_BLOCK')) throw errnoError('EINVAL', sc);
+    if (t.err < 0 || t.err > this.c('MAX_ERRNO')) throw errnoError('EINVAL', sc);
+    if ((t.flags & ~this.c('TARGET_FLAGS_MASK')) !== 0) throw errnoError('EINVAL', sc);
+    if (t.action === this.c('ACTION_BLOCK') && NEVER_BLOCKED.has(entry.name)) throw errnoError('EINVAL', sc);
+    if (!allPids) {
+      if (t.pids.length > this.c('MAX_PIDS')) throw errnoError('E2BIG', sc);
+      if (t.pids.some((p) => !this.pidExists(p))) throw errnoError('ESRCH', sc);
+    }
+    const old = this.targets.get(t.nr);
+    if (old && (t.flags & this.c('TARGET_EXCLUSIVE')) !== 0) throw errnoError('EBUSY', sc);
+    const err = t.err === 0 ? this.c('DEFAULT_ERRNO') : t.err;
+    const pids = allPids ? [] : [...new Set(t.pids)];
+    const flags = t.flags & ~this.c('TARGET_EXCLUSIVE');
+    if (old) Object.assign(old, { action: t.action, err, flags, pids });
+    else {
+      this.targets.set(t.nr, {
+        nr: t.nr, action: t.action, err, flags, pids, hits: 0n, logged: 0n, blocked: 0n, missed: 0n,
+      });
+    }
+  }
+
+  delTarget(fd: number, nr: number): void {
+    this.enter('delTarget', [fd, nr]);
+    this.file(fd, 'ioctl:DEL_TARGET');
+    if (!this.targets.delete(nr)) throw errnoError('EINVAL', 'ioctl:DEL_TARGET');
+  }
+
+  addPids(fd: number, nr: number, pids: number[]): void {
+    const sc = 'ioctl:ADD_PIDS';
+    this.enter('addPids', [fd, nr, pids]);
+    this.file(fd, sc);
+    const t = this.targets.get(nr);
+    if (!t) throw errnoError('EINVAL', sc);
+    if ((t.flags & this.c('TARGET_ALL_PIDS')) !== 0) throw errnoError('EINVAL', sc);
+    if (pids.length > this.c('MAX_PIDS')) throw errnoError('E2BIG', sc);
+    if (pids.some((p) => !this.pidExists(p))) throw errnoError('ESRCH', sc);
+    const merged = [...new Set([...t.pids, ...pids])];
+    if (merged.length > this.c('MAX_PIDS')) throw errnoError('ENOSPC', sc);
+    t.pids = merged;
+  }
+
+  delPids(fd: number, nr: number, pids: number[]): void {
+    const sc = 'ioctl:DEL_PIDS';
+    this.enter('delPids', [fd, nr, pids]);
+    this.file(fd, sc);
+    const t = this.targets.get(nr);
+    if (!t) throw errnoError('EINVAL', sc);
+    if (pids.length > this.c('MAX_PIDS')) throw errnoError('E2BIG', sc);
+    t.pids = t.pids.filter((p) => !pids.includes(p));
+  }
+
+  clear(fd: number, flags: number): void {
+    this.enter('clear', [fd, flags]);
+    this.file(fd, 'ioctl:CLEAR');
+    if ((flags & ~this.c('CLEAR_MASK')) !== 0) throw errnoError('EINVAL', 'ioctl:CLEAR');
+    if (flags & this.c('CLEAR_TARGETS')) this.targets.clear();
+    if (flags & this.c('CLEAR_LOG')) this.dropHeld();
+    if (flags & this.c('CLEAR_COUNTERS')) {
+      this.events = this.overwritten = this.cleared = this.exitsSeen = this.missedTotal = 0n;
+      for (const f of this.files.values()) f.lost = 0n;
+      for (const t of this.targets.values()) t.hits = t.logged = t.blocked = t.missed = 0n;
+    }
+  }
+
+  getStatus(fd: number): RawStatus {
+    this.enter('getStatus', [fd]);
+    const f = this.file(fd, 'ioctl:GET_STATUS');
+    let flags = 0;
+    if (this.exitsOn) flags |= this.c('STATUS_EXITS');
+    if (this.clearOnRead) flags |= this.c('STATUS_CLEAR_ON_READ');
+    return {
+      apiVersion: this.apiVersion,
+      mode: this.mode,
+      flags,
+      capacity: this.capacity,
+      ntargets: this.targets.size,
+      armed: [...this.targets.keys()].filter((nr) => this.armed(nr)).length,
+      readers: this.files.size,
+      headSeq: this.headSeq,
+      tailSeq: this.tailSeq,
+      events: this.events,
+      overwritten: this.overwritten,
+      cleared: this.cleared,
+      readerLost: f.lost,
+      readerSeq: f.cursor < this.tailSeq ? this.tailSeq : f.cursor,
+      exits: this.exitsSeen,
+      missed: this.missedTotal + [...this.targets.values()].reduce((a, t) => a + t.missed, 0n),
+      allocsLive: this.allocsLive,
+    };
+  }
+
+  getTargets(fd: number): RawTargetInfo[] {
+    this.enter('getTargets', [fd]);
+    this.file(fd, 'ioctl:GET_TARGETS');
+    return [...this.targets.values()]
+      .sort((a, b) => a.nr - b.nr)
+      .map((t) => ({ ...t, pids: [...t.pids], armed: this.armed(t.nr) }));
+  }
+
+  seek(fd: number, whence: number): void {
+    this.enter('seek', [fd, whence]);
+    const f = this.file(fd, 'ioctl:SEEK');
+    if (whence === this.c('SEEK_TAIL')) f.cursor = this.tailSeq;
+    else if (whence === this.c('SEEK_HEAD')) f.cursor = this.headSeq;
+    else throw errnoError('EINVAL', 'ioctl:SEEK');
+  }
+
+  setExits(fd: number, on: boolean): void {
+    this.enter('setExits', [fd, on]);
+    this.file(fd, 'ioctl:SET_EXITS');
+    this.exitsOn = on;
+  }
+
+  read(fd: number, maxRecords: number): Buffer {
+    this.enter('read', [fd, maxRecords]);
+    const f = this.file(fd, 'read');
+    const size = this.c('RECORD_SIZE');
+    if (!Number.isInteger(maxRecords) || maxRecords < 1) throw errnoError('EINVAL', 'read');
+    const out: Buffer[] = [];
+    if (f.cursor < this.tailSeq) {
+      const count = this.tailSeq - f.cursor;
+      out.push(
+        encodeRecord(this, {
+          type: this.c('RECORD_LOST'),
+          nr: this.c('NR_NONE'),
+          seq: f.cursor,
+          lost: count,
+        }),
+      );
+      f.lost += count;
+      f.cursor = this.tailSeq;
+    }
+    while (out.length < maxRecords && f.cursor < this.headSeq) {
+      const rec = this.ring[Number(f.cursor - this.tailSeq)];
+      if (!rec) break;
+      out.push(rec);
+      f.cursor++;
+    }
+    if (this.clearOnRead && out.length) this.consumeUpTo(f.cursor);
+    return out.length ? Buffer.concat(out, out.length * size) : Buffer.alloc(0);
+  }
+
+  startStream(fd: number, maxRecords: number, onBatch: BatchCallback): StreamHandle {
+    this.enter('startStream', [fd, maxRecords, onBatch]);
+    const f = this.file(fd, 'startStream');
+    const stream: FakeStream = {
+      fd,
+      max: maxRecords,
+      onBatch,
+      stopped: false,
+      scheduled: false,
+      stop: () => {
+        stream.stopped = true;
+        f.streams.delete(stream);
+      },
+    };
+    f.streams.add(stream);
+    this.schedule(stream);
+    return stream;
+  }
+
+  // ------------------------------------------------------------- test hooks
+
+  /** Makes the next call of method throw errno code (once per call to failNext). */
+  failNext(method: BindingMethod, code: string): void {
+    this.failures.push({ method, code });
+  }
+
+  /** Ends every stream on fd with an errno error, as a failing read()/poll() would. */
+  failStream(fd: number, code: string): void {
+    const f = this.file(fd, 'read');
+    for (const s of [...f.streams]) {
+      s.stop();
+      setImmediate(() => s.onBatch(errnoError(code, 'read'), null));
+    }
+  }
+
+  /** Number of streams not yet stopped, over every fd. */
+  get activeStreams(): number {
+    let n = 0;
+    for (const f of this.files.values()) n += f.streams.size;
+    return n;
+  }
+
+  /** Open fds, for leak assertions. */
+  get openFds(): number[] {
+    return [...this.files.keys()];
+  }
+
+  syscallEntry(syscall: string | number): SyscallEntry {
+    const e = typeof syscall === 'number' ? this.byNr.get(syscall) : this.byName.get(syscall);
+    if (!e) throw new Error(`fake binding: no syscall ${syscall}`);
+    return e;
+  }
+
+  /**
+   * A process makes a syscall: applies mode, target, scope and exemptions as
+   * the module does, counts it, and logs the record when it is seen.
+   */
+  syscall(call: SimulatedCall): SimulatedResult {
+    const entry = this.syscallEntry(call.syscall);
+    const tgid = call.tgid ?? call.pid;
+    const t = this.targets.get(entry.nr);
+    const none: SimulatedResult = { seen: false, verdict: null, errno: null };
+    if (!t || !this.armed(entry.nr)) return none;
+    const force = (t.flags & this.c('TARGET_FORCE')) !== 0;
+    if (this.holders.has(tgid) && !force) return none;
+    if ((t.flags & this.c('TARGET_ALL_PIDS')) === 0 && !t.pids.includes(tgid)) return none;
+    t.hits++;
+    let verdict = this.c('VERDICT_ALLOWED');
+    let err = 0;
+    if (t.action === this.c('ACTION_BLOCK')) {
+      const exempt = !force && tgid === 1;
+      verdict = this.mode === this.c('MODE_BLOCK') && !exempt ? this.c('VERDICT_BLOCKED') : this.c('VERDICT_WOULD_BLOCK');
+      err = t.err;
+    }
+    if (verdict === this.c('VERDICT_BLOCKED')) t.blocked++;
+    let pathFlags = 0;
+    if (entry.pathArg < 0) pathFlags |= this.c('PATH_NONE');
+    else if (call.pathUnreadable) pathFlags |= this.c('PATH_UNREADABLE');
+    else if (call.path !== undefined && Buffer.byteLength(call.path) > this.c('PATH_LEN') - 1) {
+      pathFlags |= this.c('PATH_TRUNCATED');
+    }
+    t.logged++;
+    this.append({
+      type: this.c('RECORD_SYSCALL'),
+      path_flags: pathFlags,
+      nr: entry.nr,
+      ts_ns: call.ts_ns ?? BigInt(Date.now()) * 1_000_000n,
+      pid: call.pid,
+      tgid,
+      ppid: call.ppid ?? 1,
+      uid: call.uid ?? 0,
+      gid: call.gid ?? 0,
+      verdict,
+      err,
+      comm: call.comm ?? 'proc',
+      args: call.args ?? [],
+      path: entry.pathArg >= 0 && !call.pathUnreadable ? (call.path ?? '') : undefined,
+    });
+    return { seen: true, verdict, errno: verdict === this.c('VERDICT_BLOCKED') ? err : null };
+  }
+
+  /** A process exits: leaves every pid set, and is logged when exit events are on. */
+  exit(e: SimulatedExit): void {
+    const tgid = e.tgid ?? e.pid;
+    if (tgid === e.pid) {
+      for (const t of this.targets.values()) t.pids = t.pids.filter((p) => p !== tgid);
+    }
+    this.exitsSeen++;
+    if (!this.exitsOn) return;
+    this.append({
+      type: this.c('RECORD_EXIT'),
+      nr: this.c('NR_NONE'),
+      ts_ns: e.ts_ns ?? BigInt(Date.now()) * 1_000_000n,
+      pid: e.pid,
+      tgid,
+      ppid: e.ppid ?? 1,
+      uid: e.uid ?? 0,
+      gid: e.gid ?? 0,
+      comm: e.comm ?? 'proc',
+      exit_code: e.exit_code ?? 0,
+      exit_signal: e.exit_signal ?? 0,
+      utime_ns: e.utime_ns ?? 0n,
+      stime_ns: e.stime_ns ?? 0n,
+    });
+  }
+
+  /** Appends records as given (seq is assigned by the ring), bypassing targets. */
+  pushRecords(inits: RecordInit[]): void {
+    for (const init of inits) this.append(init);
+  }
+
+  // ---------------------------------------------------------------- private
+
+  private append(init: RecordInit): void {
+    const rec = encodeRecord(this, { ...init, seq: this.headSeq });
+    this.ring.push(rec);
+    this.headSeq++;
+    this.events++;
+    if (this.ring.length > this.capacity) {
+      this.ring.shift();
+      this.tailSeq++;
+      this.overwritten++;
+    }
+    for (const f of this.files.values()) for (const s of f.streams) this.schedule(s);
+  }
+
+  private dropHeld(): void {
+    this.consumeUpTo(this.headSeq);
+  }
+
+  /** Drops held records below seq without counting them lost to any reader (cleared, not overwritten). */
+  private consumeUpTo(seq: bigint): void {
+    const n = seq - this.tailSeq;
+    if (n <= 0n) return;
+    this.ring.splice(0, Number(n));
+    this.tailSeq = seq;
+    this.cleared += n;
+    for (const f of this.files.values()) if (f.cursor < seq) f.cursor = seq;
+  }
+
+  private schedule(s: FakeStream): void {
+    if (s.scheduled || s.stopped) return;
+    s.scheduled = true;
+    // Batches arrive on a later turn of the event loop, as they do from the addon's thread.
+    setImmediate(() => {
+      s.scheduled = false;
+      while (!s.stopped && this.files.has(s.fd)) {
+        const batch = this.read(s.fd, s.max);
+        this.calls.pop(); // the stream's own reads are not calls made by the library
+        if (batch.length === 0) break;
+        s.onBatch(null, batch);
+      }
+    });
+  }
+
+  private armed(nr: number): boolean {
+    return this.mode !== this.c('MODE_OFF') && this.targets.has(nr);
+  }
+
+  private pidExists(pid: number): boolean {
+    return this.livePids === null || this.livePids.has(pid);
+  }
+
+  private file(fd: number, syscall: string): OpenFile {
+    const f = this.files.get(fd);
+    if (!f) throw errnoError('EBADF', syscall);
+    return f;
+  }
+
+  private enter(method: BindingMethod, args: unknown[]): void {
+    this.calls.push({ method, args });
+    const i = this.failures.findIndex((f) => f.method === method);
+    if (i >= 0) {
+      const [f] = this.failures.splice(i, 1);
+      if (f) throw errnoError(f.code, SYSCALL_OF[method]);
+    }
+  }
+}
+
+/** A fresh fake with the real addon's layout; `init` sets state before use. */
+export function createFakeBinding(init?: (fake: FakeBinding) => void): FakeBinding {
+  const fake = new FakeBinding();
+  init?.(fake);
+  return fake;
+}
