@@ -1,0 +1,577 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "smon_test.h"
+
+int smon_failures;
+
+#define SMON_MAX_AT_END 8
+static void (*at_end[SMON_MAX_AT_END])(void);
+static int n_at_end;
+
+void smon_diag(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("# ", stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
+int smon_check_at(int cond, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cond)
+		return 1;
+	smon_failures++;
+	printf("# FAIL %s:%d: ", file, line);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+	return 0;
+}
+
+void smon_at_end(void (*fn)(void))
+{
+	if (n_at_end < SMON_MAX_AT_END)
+		at_end[n_at_end++] = fn;
+}
+
+static void run_at_end(void)
+{
+	while (n_at_end > 0)
+		at_end[--n_at_end]();
+}
+
+void smon_bail(void)
+{
+	smon_diag("stopping: a check this test depends on failed");
+	run_at_end();
+	/* Leave the module loaded or not: run.sh unloads whatever is left. */
+	exit(1);
+}
+
+void smon_exit(void)
+{
+	run_at_end();
+	if (smon_failures)
+		smon_diag("%d check(s) failed", smon_failures);
+	exit(smon_failures ? 1 : 0);
+}
+
+const char *smon_errname(int err)
+{
+	const char *name;
+
+	if (err < 0)
+		err = -err;
+	if (err == 0)
+		return "0 (success)";
+	name = strerrorname_np(err);
+	return name ? name : "unknown errno";
+}
+
+/* ---- module ------------------------------------------------------------- */
+
+int smon_loaded(void)
+{
+	return access("/sys/module/" SMON_MODULE_NAME, F_OK) == 0;
+}
+
+int smon_unload_once(void)
+{
+	if (syscall(SYS_delete_module, SMON_MODULE_NAME, O_NONBLOCK) < 0)
+		return -errno;
+	return 0;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+int smon_unload(void)
+{
+	int ret = 0;
+
+	for (int i = 0; i < 100; i++) {
+		ret = smon_unload_once();
+		if (ret != -EWOULDBLOCK)
+			break;
+		sleep_ms(100);
+	}
+	return ret;
+}
+
+int smon_load(const char *params)
+{
+	const char *ko = getenv("SYSCALLMON_KO");
+	int fd, ret;
+
+	if (!ko || !*ko) {
+		smon_diag("SYSCALLMON_KO is not set (path of syscallmon.ko)");
+		return -EINVAL;
+	}
+	if (smon_loaded()) {
+		ret = smon_unload();
+		if (ret < 0) {
+			smon_diag("a module left loaded could not be unloaded: %s",
+				  smon_errname(ret));
+			return ret;
+		}
+	}
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		smon_diag("open %s: %s", ko, strerror(errno));
+		return ret;
+	}
+	ret = syscall(SYS_finit_module, fd, params ? params : "", 0) < 0 ? -errno : 0;
+	close(fd);
+	if (ret < 0) {
+		smon_diag("finit_module(%s, \"%s\"): %s", ko, params ? params : "",
+			  smon_errname(ret));
+		return ret;
+	}
+	/* devtmpfs creates the node before device_add returns; wait anyway. */
+	for (int i = 0; i < 100 && access(SYSCALLMON_DEVICE_PATH, F_OK) < 0; i++)
+		sleep_ms(50);
+	return 0;
+}
+
+/* ---- device ------------------------------------------------------------- */
+
+int smon_open(int extra_flags)
+{
+	int fd = open(SYSCALLMON_DEVICE_PATH, O_RDWR | O_CLOEXEC | extra_flags);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int smon_ioctl(int fd, unsigned long cmd, void *arg)
+{
+	int ret = ioctl(fd, cmd, arg);
+
+	return ret < 0 ? -errno : ret;
+}
+
+/* The __u32 ioctls take a pointer to the value (the _IOW convention). */
+int smon_set_mode(int fd, uint32_t mode)
+{
+	return smon_ioctl(fd, SYSCALLMON_IOC_SET_MODE, &mode);
+}
+
+int smon_add_target(int fd, uint32_t nr, uint32_t action, int32_t err,
+		    uint32_t flags, const uint32_t *pids, uint32_t npids)
+{
+	struct syscallmon_target t = {
+		.nr = nr,
+		.action = action,
+		.err = err,
+		.flags = flags,
+		.npids = npids,
+		.pids = (uint64_t)(uintptr_t)pids,
+	};
+
+	return smon_ioctl(fd, SYSCALLMON_IOC_ADD_TARGET, &t);
+}
+
+int smon_del_target(int fd, uint32_t nr)
+{
+	struct syscallmon_target t = { .nr = nr };
+
+	return smon_ioctl(fd, SYSCALLMON_IOC_DEL_TARGET, &t);
+}
+
+int smon_clear(int fd, uint32_t flags)
+{
+	return smon_ioctl(fd, SYSCALLMON_IOC_CLEAR, &flags);
+}
+
+int smon_seek(int fd, uint32_t whence)
+{
+	return smon_ioctl(fd, SYSCALLMON_IOC_SEEK, &whence);
+}
+
+int smon_status(int fd, struct syscallmon_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	return smon_ioctl(fd, SYSCALLMON_IOC_GET_STATUS, st);
+}
+
+int smon_target_info(int fd, uint32_t nr, struct syscallmon_target_info *info)
+{
+	struct syscallmon_target_info entries[16];
+	struct syscallmon_target_list list = {
+		.max = 16,
+		.entries = (uint64_t)(uintptr_t)entries,
+	};
+	int ret;
+
+	memset(entries, 0, sizeof(entries));
+	ret = smon_ioctl(fd, SYSCALLMON_IOC_GET_TARGETS, &list);
+	if (ret < 0)
+		return ret;
+	for (uint32_t i = 0; i < list.count && i < list.max; i++) {
+		if (entries[i].nr == nr) {
+			*info = entries[i];
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+int smon_read_all(int fd, struct smon_events *out)
+{
+	const size_t batch = 64;
+	int flags = fcntl(fd, F_GETFL);
+	int ret = 0;
+
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n;
+
+		if (out->cap - out->n < batch) {
+			size_t cap = out->cap ? out->cap * 2 : 1024;
+			void *ev = realloc(out->ev, cap * sizeof(*out->ev));
+
+			if (!ev) {
+				ret = -ENOMEM;
+				break;
+			}
+			out->ev = ev;
+			out->cap = cap;
+		}
+		n = read(fd, out->ev + out->n, batch * sizeof(*out->ev));
+		if (n < 0) {
+			if (errno != EAGAIN)
+				ret = -errno;
+			break;
+		}
+		if (n == 0 || n % sizeof(*out->ev)) {
+			smon_diag("read() returned %zd bytes, not a positive multiple of %zu",
+				  n, sizeof(*out->ev));
+			ret = -EPROTO;
+			break;
+		}
+		out->n += n / sizeof(*out->ev);
+	}
+	fcntl(fd, F_SETFL, flags);
+	return ret;
+}
+
+void smon_events_free(struct smon_events *events)
+{
+	free(events->ev);
+	memset(events, 0, sizeof(*events));
+}
+
+void smon_event_print(const struct syscallmon_event *ev)
+{
+	smon_diag("  record type=%u seq=%llu nr=%u pid=%u tgid=%u ppid=%u uid=%u gid=%u "
+		  "verdict=%u err=%d lost=%llu comm=\"%.*s\" path_flags=%#x path=\"%.*s\"",
+		  ev->type, (unsigned long long)ev->seq, ev->nr, ev->pid, ev->tgid,
+		  ev->ppid, ev->uid, ev->gid, ev->verdict, ev->err,
+		  (unsigned long long)ev->lost, SYSCALLMON_COMM_LEN, ev->comm,
+		  ev->path_flags, 80, ev->path);
+}
+
+/* ---- gated children ----------------------------------------------------- */
+
+static void child_fail(int ready, const char *what)
+{
+	char msg[128];
+	int len = snprintf(msg, sizeof(msg), "E%s: %s", what, strerror(errno));
+
+	if (write(ready, msg, len) < 0)
+		_exit(126);
+	_exit(126);
+}
+
+static void __attribute__((noreturn))
+child_main(int gate, int ready, const struct smon_child_opts *opts,
+	   smon_workload_fn fn, void *arg)
+{
+	char go;
+
+	/* Don't outlive a test that timed out or crashed. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		child_fail(ready, "PR_SET_PDEATHSIG");
+	/*
+	 * A process holding /dev/syscallmon is exempt from monitoring, so the
+	 * child must hold no inherited descriptor but its two pipe ends.
+	 */
+	for (int fd = 3; fd < 1024; fd++)
+		if (fd != gate && fd != ready)
+			close(fd);
+	if (opts && opts->comm && prctl(PR_SET_NAME, opts->comm) < 0)
+		child_fail(ready, "PR_SET_NAME");
+	if (opts && (opts->uid || opts->gid)) {
+		if (setgroups(0, NULL) < 0)
+			child_fail(ready, "setgroups");
+		if (setresgid(opts->gid, opts->gid, opts->gid) < 0)
+			child_fail(ready, "setresgid");
+		if (setresuid(opts->uid, opts->uid, opts->uid) < 0)
+			child_fail(ready, "setresuid");
+	}
+	if (write(ready, "R", 1) != 1)
+		_exit(126);
+	close(ready);
+	if (read(gate, &go, 1) != 1 || go != 'G')
+		_exit(125);	/* parent went away: run nothing */
+	_exit(fn(arg));
+}
+
+int smon_child_spawn(struct smon_child *child, const struct smon_child_opts *opts,
+		     smon_workload_fn fn, void *arg)
+{
+	int gate[2], ready[2];
+	char msg[129];
+	ssize_t n;
+	int ret;
+
+	if (pipe2(gate, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(ready, O_CLOEXEC) < 0) {
+		ret = -errno;
+		close(gate[0]);
+		close(gate[1]);
+		return ret;
+	}
+	fflush(NULL);
+	child->pid = fork();
+	if (child->pid < 0) {
+		ret = -errno;
+		close(gate[0]);
+		close(gate[1]);
+		close(ready[0]);
+		close(ready[1]);
+		return ret;
+	}
+	if (child->pid == 0)
+		child_main(gate[0], ready[1], opts, fn, arg);
+
+	close(gate[0]);
+	close(ready[1]);
+	child->gate = gate[1];
+	do {
+		n = read(ready[0], msg, sizeof(msg) - 1);
+	} while (n < 0 && errno == EINTR);
+	close(ready[0]);
+	if (n == 1 && msg[0] == 'R')
+		return 0;
+	msg[n > 0 ? n : 0] = '\0';
+	smon_diag("child %d failed its set-up: %s", child->pid,
+		  n > 1 ? msg + 1 : "exited early");
+	close(child->gate);
+	child->gate = -1;
+	smon_child_wait(child);
+	return -ECHILD;
+}
+
+int smon_child_release(struct smon_child *child)
+{
+	int ret = write(child->gate, "G", 1) == 1 ? 0 : -errno;
+
+	close(child->gate);
+	child->gate = -1;
+	return ret;
+}
+
+int smon_child_wait(struct smon_child *child)
+{
+	int status;
+
+	if (child->gate >= 0) {
+		/* Never released: closing the gate makes it exit without running. */
+		close(child->gate);
+		child->gate = -1;
+	}
+	while (waitpid(child->pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return -1000 - WTERMSIG(status);
+}
+
+/* ---- files and kernel state --------------------------------------------- */
+
+int smon_read_file(const char *path, char **out, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	int fd, ret = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		free(buf);
+		return -errno;
+	}
+	for (;;) {
+		ssize_t r;
+
+		if (cap - n < 4097) {
+			char *bigger = realloc(buf, cap * 2);
+
+			if (!bigger) {
+				ret = -ENOMEM;
+				break;
+			}
+			buf = bigger;
+			cap *= 2;
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		n += r;
+	}
+	close(fd);
+	if (ret < 0) {
+		free(buf);
+		return ret;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	if (len)
+		*len = n;
+	return 0;
+}
+
+/* Lines look like "ffffffff8133a0e0  k  __x64_sys_openat+0x0    [FTRACE]". */
+static int kprobe_scan(const char *symbol, int *count)
+{
+	char *text, *line, *save = NULL;
+	char needle[128];
+	int found = 0, ret;
+
+	ret = smon_read_file(SMON_KPROBE_LIST, &text, NULL);
+	if (ret < 0) {
+		smon_diag("read %s: %s (is debugfs mounted?)", SMON_KPROBE_LIST,
+			  smon_errname(ret));
+		return ret;
+	}
+	snprintf(needle, sizeof(needle), " %s+0x", symbol ? symbol : "__x64_sys_");
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (!strstr(line, needle))
+			continue;
+		/* Without a symbol, any __x64_sys_*+0x counts. */
+		found++;
+	}
+	free(text);
+	if (count)
+		*count = found;
+	return found > 0;
+}
+
+int smon_kprobe_listed(const char *symbol)
+{
+	return kprobe_scan(symbol, NULL);
+}
+
+int smon_kprobe_count_syscalls(void)
+{
+	int count = 0;
+	int ret = kprobe_scan(NULL, &count);
+
+	return ret < 0 ? ret : count;
+}
+
+int smon_path_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+static char tmpdir_path[256];
+
+static void remove_tmpdir(void)
+{
+	DIR *dir;
+	struct dirent *de;
+
+	if (!tmpdir_path[0])
+		return;
+	dir = opendir(tmpdir_path);
+	if (dir) {
+		while ((de = readdir(dir))) {
+			char path[512];
+
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", tmpdir_path, de->d_name);
+			unlink(path);
+		}
+		closedir(dir);
+	}
+	rmdir(tmpdir_path);
+	tmpdir_path[0] = '\0';
+}
+
+const char *smon_tmpdir(const char *tag)
+{
+	snprintf(tmpdir_path, sizeof(tmpdir_path), "/tmp/smon-%s.XXXXXX", tag);
+	if (!mkdtemp(tmpdir_path)) {
+		smon_diag("mkdtemp %s: %s", tmpdir_path, strerror(errno));
+		tmpdir_path[0] = '\0';
+		return NULL;
+	}
+	/* Children that drop to another uid still reach their files. */
+	chmod(tmpdir_path, 0777);
+	smon_at_end(remove_tmpdir);
+	return tmpdir_path;
+}
+
+static uint64_t clock_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+uint64_t smon_realtime_ns(void)
+{
+	return clock_ns(CLOCK_REALTIME);
+}
+
+uint64_t smon_monotonic_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
+}

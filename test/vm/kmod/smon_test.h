@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared helpers for the syscallmon.ko integration tests (kselftest style).
+ *
+ * Each test is one program: it loads the module itself (smon_load), runs
+ * its checks, unloads, and exits 0 only if every check passed.  Output is
+ * TAP diagnostics ("# ..." lines); run.sh turns the exit status into the
+ * test's "ok"/"not ok" line.
+ *
+ * Functions that make syscalls return 0 (or a count) on success and
+ * -errno on failure, so a check can compare against the errno it expects.
+ */
+#ifndef SMON_TEST_H
+#define SMON_TEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <uapi/syscallmon.h>
+
+#define SMON_MODULE_NAME	"syscallmon"
+#define SMON_PROC_LOG		SYSCALLMON_PROC_DIR "/log"
+#define SMON_PROC_STATUS	SYSCALLMON_PROC_DIR "/status"
+#define SMON_KPROBE_LIST	"/sys/kernel/debug/kprobes/list"
+
+/* ---- reporting ---------------------------------------------------------- */
+
+/* Number of failed checks so far; smon_exit() turns it into the exit status. */
+extern int smon_failures;
+
+void smon_diag(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Records a failure (with file:line) when cond is false; returns cond. */
+int smon_check_at(int cond, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+#define CHECK(cond, ...) smon_check_at(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
+
+/* Like CHECK for an integer comparison; prints both values on failure. */
+#define CHECK_EQ(got, want, what)						\
+	smon_check_at((long long)(got) == (long long)(want), __FILE__, __LINE__,\
+		      "%s: got %lld, want %lld", (what),			\
+		      (long long)(got), (long long)(want))
+
+/* Stops the test: something it depends on failed, so later checks are moot. */
+#define REQUIRE(cond, ...)							\
+	do {									\
+		if (!CHECK(cond, __VA_ARGS__))					\
+			smon_bail();						\
+	} while (0)
+
+/* Registers a function run by smon_bail() and smon_exit() (e.g. rm -r tmpdir). */
+void smon_at_end(void (*fn)(void));
+void __attribute__((noreturn)) smon_bail(void);
+void __attribute__((noreturn)) smon_exit(void);
+
+const char *smon_errname(int err);	/* "EPERM" for EPERM (positive or negative) */
+
+/* ---- module ------------------------------------------------------------- */
+
+int smon_loaded(void);
+/* Unloads a loaded module first; params like "capacity=1024 clear_on_read=1". */
+int smon_load(const char *params);
+/* One delete_module attempt: -EWOULDBLOCK while a file holds the device. */
+int smon_unload_once(void);
+/* Retries briefly on -EWOULDBLOCK (a just-closed file may still be releasing). */
+int smon_unload(void);
+
+/* ---- device ------------------------------------------------------------- */
+
+int smon_open(int extra_flags);	/* open(/dev/syscallmon, O_RDWR|O_CLOEXEC|extra) */
+int smon_ioctl(int fd, unsigned long cmd, void *arg);
+int smon_set_mode(int fd, uint32_t mode);
+int smon_add_target(int fd, uint32_t nr, uint32_t action, int32_t err,
+		    uint32_t flags, const uint32_t *pids, uint32_t npids);
+int smon_del_target(int fd, uint32_t nr);
+int smon_clear(int fd, uint32_t flags);
+int smon_seek(int fd, uint32_t whence);
+int smon_status(int fd, struct syscallmon_status *st);
+/* Fills *info for target nr; -ENOENT if not targeted. */
+int smon_target_info(int fd, uint32_t nr, struct syscallmon_target_info *info);
+
+struct smon_events {
+	struct syscallmon_event *ev;
+	size_t n;
+	size_t cap;
+};
+
+/*
+ * Reads every record available now (non-blocking, whatever the file's
+ * flags) and appends them.  Fails with -EPROTO if a read() returned a size
+ * that is not a whole number of records.
+ */
+int smon_read_all(int fd, struct smon_events *out);
+void smon_events_free(struct smon_events *events);
+void smon_event_print(const struct syscallmon_event *ev);
+
+/* ---- gated children ----------------------------------------------------- */
+
+/*
+ * A child that is scoped before it runs anything that could be logged.
+ * smon_child_spawn() forks; the child closes every fd but stdio (so it never
+ * holds /dev/syscallmon and is not exempt from monitoring), sets its comm,
+ * optionally drops to uid/gid, tells the parent it is ready and blocks on a
+ * pipe.  Only then does the parent arm targets for child->pid and call
+ * smon_child_release(); the child runs fn(arg) and exits with its return.
+ * Nothing between release and fn() makes a syscall other than read().
+ */
+typedef int (*smon_workload_fn)(void *arg);
+
+struct smon_child {
+	pid_t pid;
+	int gate;	/* write end: one byte releases the child */
+};
+
+struct smon_child_opts {
+	const char *comm;	/* PR_SET_NAME; NULL keeps the parent's */
+	uid_t uid;		/* 0: stay root */
+	gid_t gid;
+};
+
+int smon_child_spawn(struct smon_child *child, const struct smon_child_opts *opts,
+		     smon_workload_fn fn, void *arg);
+int smon_child_release(struct smon_child *child);
+/* Waits for the child; returns its exit code, or -1000 - signal if killed. */
+int smon_child_wait(struct smon_child *child);
+
+/* ---- files and kernel state --------------------------------------------- */
+
+/* Reads a whole file into a NUL-terminated malloc'd buffer. */
+int smon_read_file(const char *path, char **out, size_t *len);
+/* 1 if the kprobe list has a probe on symbol (exact: "sym+0x"), 0 if not. */
+int smon_kprobe_listed(const char *symbol);
+/* Number of probes on __x64_sys_* symbols, i.e. syscall entry probes. */
+int smon_kprobe_count_syscalls(void);
+int smon_path_exists(const char *path);
+/* mkdtemp under /tmp, world-searchable, removed with its files at exit. */
+const char *smon_tmpdir(const char *tag);
+
+uint64_t smon_realtime_ns(void);
+uint64_t smon_monotonic_ns(void);
+
+#endif

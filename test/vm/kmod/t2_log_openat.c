@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test 2: LOG openat scoped to one child.  The child opens a known path 100
+ * times; the reader gets exactly 100 openat records, each with the child's
+ * pid, tgid, ppid, uid, gid, comm, arguments and that path, in seq order.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "smon_test.h"
+
+#define OPENS		100
+#define CHILD_COMM	"smon-t2-child"
+/* Distinct ids, so a swapped or unset field cannot pass. */
+#define CHILD_UID	4321
+#define CHILD_GID	4322
+#define OPEN_FLAGS	(O_RDONLY | O_CLOEXEC)
+
+static char known_path[300];
+
+static int open_many(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < OPENS; i++) {
+		int fd = open(known_path, OPEN_FLAGS);
+
+		if (fd < 0)
+			return 10;
+		close(fd);
+	}
+	return 0;
+}
+
+int main(void)
+{
+	const struct smon_child_opts opts = {
+		.comm = CHILD_COMM, .uid = CHILD_UID, .gid = CHILD_GID,
+	};
+	struct smon_events events = { 0 };
+	struct syscallmon_status st;
+	struct syscallmon_target_info info;
+	struct smon_child child;
+	uint64_t t_before, t_after;
+	uint32_t pid;
+	const char *dir;
+	int fd, ret, bad = 0;
+
+	dir = smon_tmpdir("t2");
+	REQUIRE(dir, "no temporary directory");
+	snprintf(known_path, sizeof(known_path), "%s/known-file", dir);
+	fd = open(known_path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	REQUIRE(fd >= 0, "create %s: %s", known_path, strerror(errno));
+	close(fd);
+
+	REQUIRE(smon_load(NULL) == 0, "load failed");
+	/* Fork before opening the device: the child never holds it. */
+	ret = smon_child_spawn(&child, &opts, open_many, NULL);
+	REQUIRE(ret == 0, "spawn child: %s", smon_errname(ret));
+	pid = child.pid;
+
+	fd = smon_open(0);
+	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
+	ret = smon_add_target(fd, __NR_openat, SYSCALLMON_ACTION_LOG, 0, 0, &pid, 1);
+	REQUIRE(ret == 0, "ADD_TARGET openat pids=[%u]: %s", pid, smon_errname(ret));
+	ret = smon_set_mode(fd, SYSCALLMON_MODE_LOG);
+	REQUIRE(ret == 0, "SET_MODE LOG: %s", smon_errname(ret));
+
+	t_before = smon_realtime_ns();
+	REQUIRE(smon_child_release(&child) == 0, "release child");
+	ret = smon_child_wait(&child);
+	t_after = smon_realtime_ns();
+	CHECK(ret == 0, "child exited with %d (10: an open failed)", ret);
+
+	ret = smon_read_all(fd, &events);
+	CHECK(ret == 0, "read records: %s", smon_errname(ret));
+	smon_diag("%zu records read", events.n);
+	CHECK_EQ(events.n, OPENS, "records read");
+
+	for (size_t i = 0; i < events.n; i++) {
+		const struct syscallmon_event *ev = &events.ev[i];
+		int ok = 1;
+
+		ok &= CHECK_EQ(ev->type, SYSCALLMON_RECORD_SYSCALL, "type");
+		ok &= CHECK_EQ(ev->nr, __NR_openat, "nr");
+		ok &= CHECK_EQ(ev->seq, events.ev[0].seq + i, "seq continuity");
+		ok &= CHECK_EQ(ev->pid, pid, "pid");
+		ok &= CHECK_EQ(ev->tgid, pid, "tgid");
+		ok &= CHECK_EQ(ev->ppid, getpid(), "ppid");
+		ok &= CHECK_EQ(ev->uid, CHILD_UID, "uid");
+		ok &= CHECK_EQ(ev->gid, CHILD_GID, "gid");
+		ok &= CHECK_EQ(ev->verdict, SYSCALLMON_VERDICT_ALLOWED, "verdict");
+		ok &= CHECK_EQ(ev->err, 0, "err");
+		ok &= CHECK(strncmp(ev->comm, CHILD_COMM, SYSCALLMON_COMM_LEN) == 0,
+			    "comm \"%.16s\", want \"%s\"", ev->comm, CHILD_COMM);
+		ok &= CHECK_EQ(ev->path_flags, 0, "path_flags");
+		ok &= CHECK(strcmp(ev->path, known_path) == 0, "path \"%.256s\", want \"%s\"",
+			    ev->path, known_path);
+		ok &= CHECK_EQ((int)ev->args[0], AT_FDCWD, "args[0] (dirfd)");
+		ok &= CHECK_EQ(ev->args[2], OPEN_FLAGS, "args[2] (flags)");
+		ok &= CHECK(ev->ts_ns >= t_before - 1000000000ull &&
+			    ev->ts_ns <= t_after + 1000000000ull,
+			    "ts_ns %llu outside the run [%llu, %llu]",
+			    (unsigned long long)ev->ts_ns, (unsigned long long)t_before,
+			    (unsigned long long)t_after);
+		if (!ok) {
+			smon_event_print(ev);
+			/* One bad record usually means all are; don't flood the log. */
+			if (++bad >= 3)
+				break;
+		}
+	}
+
+	ret = smon_status(fd, &st);
+	if (CHECK(ret == 0, "GET_STATUS: %s", smon_errname(ret))) {
+		CHECK_EQ(st.events, OPENS, "status.events");
+		CHECK_EQ(st.overwritten, 0, "status.overwritten");
+	}
+	ret = smon_target_info(fd, __NR_openat, &info);
+	if (CHECK(ret == 0, "GET_TARGETS: %s", smon_errname(ret))) {
+		CHECK_EQ(info.logged, OPENS, "target logged");
+		/* hits counts every non-holder call, in scope or not. */
+		CHECK(info.hits >= OPENS, "target hits %llu < %d",
+		      (unsigned long long)info.hits, OPENS);
+		CHECK_EQ(info.blocked, 0, "target blocked");
+	}
+
+	smon_events_free(&events);
+	close(fd);
+	ret = smon_unload();
+	CHECK(ret == 0, "unload: %s", smon_errname(ret));
+	smon_exit();
+}

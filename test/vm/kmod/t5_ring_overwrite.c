@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test 5: ring overwrite.  With capacity=1024, a scoped child makes 5000
+ * getppid calls while nobody reads.  A reader that opened before (cursor at
+ * seq 0) then gets one LOST record counting exactly 3976 and the newest
+ * 1024 records, seq 3976..4999 without a gap.  A reader that opens after
+ * starts at the oldest record held: the same 1024, no LOST record.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "smon_test.h"
+
+#define CAPACITY	1024
+#define CALLS		5000
+#define LOST		(CALLS - CAPACITY)
+
+static int call_getppid(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < CALLS; i++)
+		syscall(SYS_getppid);
+	return 0;
+}
+
+/* Checks records[0..] are the newest CAPACITY getppid calls of pid. */
+static void check_newest(const struct syscallmon_event *ev, size_t n, uint32_t pid,
+			 const char *reader)
+{
+	int bad = 0;
+
+	if (!CHECK(n == CAPACITY, "%s: %zu records after the marker, want %d", reader, n,
+		   CAPACITY))
+		return;
+	for (size_t i = 0; i < n && bad < 3; i++) {
+		int ok = 1;
+
+		ok &= CHECK_EQ(ev[i].type, SYSCALLMON_RECORD_SYSCALL, "type");
+		ok &= CHECK_EQ(ev[i].seq, LOST + i, "seq");
+		ok &= CHECK_EQ(ev[i].nr, __NR_getppid, "nr");
+		ok &= CHECK_EQ(ev[i].tgid, pid, "tgid");
+		if (!ok) {
+			smon_diag("%s: record %zu is wrong", reader, i);
+			smon_event_print(&ev[i]);
+			bad++;
+		}
+	}
+}
+
+int main(void)
+{
+	const struct smon_child_opts opts = { .comm = "smon-t5-child" };
+	struct smon_events events = { 0 };
+	struct syscallmon_status st;
+	struct smon_child child;
+	uint32_t pid;
+	int fd, late, ret;
+
+	REQUIRE(smon_load("capacity=1024") == 0, "load failed");
+	ret = smon_child_spawn(&child, &opts, call_getppid, NULL);
+	REQUIRE(ret == 0, "spawn child: %s", smon_errname(ret));
+	pid = child.pid;
+
+	/* Opened before any record exists: its cursor is at seq 0. */
+	fd = smon_open(0);
+	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
+	ret = smon_status(fd, &st);
+	REQUIRE(ret == 0, "GET_STATUS: %s", smon_errname(ret));
+	CHECK_EQ(st.capacity, CAPACITY, "status.capacity");
+	CHECK_EQ(st.reader_seq, 0, "status.reader_seq before any record");
+
+	ret = smon_add_target(fd, __NR_getppid, SYSCALLMON_ACTION_LOG, 0, 0, &pid, 1);
+	REQUIRE(ret == 0, "ADD_TARGET getppid pids=[%u]: %s", pid, smon_errname(ret));
+	ret = smon_set_mode(fd, SYSCALLMON_MODE_LOG);
+	REQUIRE(ret == 0, "SET_MODE LOG: %s", smon_errname(ret));
+	REQUIRE(smon_child_release(&child) == 0, "release child");
+	ret = smon_child_wait(&child);
+	CHECK(ret == 0, "child exited with %d", ret);
+
+	ret = smon_status(fd, &st);
+	if (CHECK(ret == 0, "GET_STATUS: %s", smon_errname(ret))) {
+		CHECK_EQ(st.events, CALLS, "status.events");
+		CHECK_EQ(st.head_seq, CALLS, "status.head_seq");
+		CHECK_EQ(st.tail_seq, LOST, "status.tail_seq");
+		CHECK_EQ(st.overwritten, LOST, "status.overwritten");
+	}
+
+	ret = smon_read_all(fd, &events);
+	CHECK(ret == 0, "early reader: read records: %s", smon_errname(ret));
+	smon_diag("early reader: %zu records", events.n);
+	if (CHECK(events.n >= 1, "early reader: no records")) {
+		const struct syscallmon_event *ev = &events.ev[0];
+
+		if (!(CHECK_EQ(ev->type, SYSCALLMON_RECORD_LOST, "first record type (LOST)") &
+		      CHECK_EQ(ev->lost, LOST, "LOST record count") &
+		      CHECK_EQ(ev->seq, 0, "LOST record seq (first seq lost)") &
+		      CHECK_EQ(ev->nr, SYSCALLMON_NR_NONE, "LOST record nr")))
+			smon_event_print(ev);
+		check_newest(events.ev + 1, events.n - 1, pid, "early reader");
+	}
+	ret = smon_status(fd, &st);
+	if (CHECK(ret == 0, "GET_STATUS: %s", smon_errname(ret))) {
+		CHECK_EQ(st.reader_lost, LOST, "status.reader_lost");
+		CHECK_EQ(st.reader_seq, CALLS, "status.reader_seq after reading");
+	}
+	smon_events_free(&events);
+
+	late = smon_open(0);
+	if (CHECK(late >= 0, "open a second reader: %s", smon_errname(late))) {
+		ret = smon_read_all(late, &events);
+		CHECK(ret == 0, "late reader: read records: %s", smon_errname(ret));
+		smon_diag("late reader: %zu records", events.n);
+		if (events.n && events.ev[0].type == SYSCALLMON_RECORD_LOST) {
+			CHECK(0, "late reader got a LOST record (lost=%llu): a new reader "
+			      "starts at the oldest record held",
+			      (unsigned long long)events.ev[0].lost);
+		} else {
+			check_newest(events.ev, events.n, pid, "late reader");
+		}
+		smon_events_free(&events);
+		close(late);
+	}
+
+	close(fd);
+	ret = smon_unload();
+	CHECK(ret == 0, "unload: %s", smon_errname(ret));
+	smon_exit();
+}

@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test 8: a reader asleep in poll() and one asleep in a blocking read()
+ * wake when a record arrives.  A scoped child opens a file DELAY_MS after it
+ * is released; the reader must still be asleep then (so it really blocked)
+ * and must wake within WAKE_TIMEOUT_S (a hang bound, not a latency bound).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "smon_test.h"
+
+#define DELAY_MS	2000
+/* The reader must have slept most of the delay: proof it blocked at all. */
+#define MIN_SLEPT_MS	(DELAY_MS / 2)
+#define WAKE_TIMEOUT_S	60
+
+static char path[300];
+
+static int delayed_open(void *arg)
+{
+	struct timespec ts = { DELAY_MS / 1000, (DELAY_MS % 1000) * 1000000L };
+	int fd;
+
+	(void)arg;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 10;
+	close(fd);
+	return 0;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+static void check_record(const struct syscallmon_event *ev, uint32_t pid, const char *who)
+{
+	if (!(CHECK_EQ(ev->type, SYSCALLMON_RECORD_SYSCALL, who) &
+	      CHECK_EQ(ev->nr, __NR_openat, who) &
+	      CHECK_EQ(ev->tgid, pid, who) &
+	      CHECK(strcmp(ev->path, path) == 0, "%s: path \"%.256s\"", who, ev->path)))
+		smon_event_print(ev);
+}
+
+/* Spawns the child, scopes openat to it (replacing the previous scope) and releases it. */
+static int start_child(int fd, struct smon_child *child, const char *comm)
+{
+	const struct smon_child_opts opts = { .comm = comm };
+	uint32_t pid;
+	int ret;
+
+	ret = smon_child_spawn(child, &opts, delayed_open, NULL);
+	if (!CHECK(ret == 0, "spawn child: %s", smon_errname(ret)))
+		return -1;
+	pid = child->pid;
+	ret = smon_add_target(fd, __NR_openat, SYSCALLMON_ACTION_LOG, 0, 0, &pid, 1);
+	if (!CHECK(ret == 0, "ADD_TARGET openat pids=[%u]: %s", pid, smon_errname(ret))) {
+		smon_child_wait(child);
+		return -1;
+	}
+	return CHECK(smon_child_release(child) == 0, "release child") ? 0 : -1;
+}
+
+static void poll_wakes(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct syscallmon_event ev;
+	struct smon_child child;
+	uint64_t t0, slept_ms;
+	int ret;
+	ssize_t n;
+
+	smon_diag("poll()");
+	ret = poll(&pfd, 1, 0);
+	CHECK(ret == 0, "poll with nothing to read: got %d (revents %#x), want 0", ret,
+	      pfd.revents);
+	if (start_child(fd, &child, "smon-t8-poll") < 0)
+		return;
+	t0 = smon_monotonic_ns();
+	pfd.revents = 0;
+	ret = poll(&pfd, 1, WAKE_TIMEOUT_S * 1000);
+	slept_ms = (smon_monotonic_ns() - t0) / 1000000;
+	smon_diag("poll returned %d after %llu ms, revents %#x", ret,
+		  (unsigned long long)slept_ms, pfd.revents);
+	if (CHECK(ret == 1, "poll: got %d (%s), want 1 within %d s", ret,
+		  ret < 0 ? strerror(errno) : "timeout", WAKE_TIMEOUT_S)) {
+		CHECK(pfd.revents & POLLIN, "poll revents %#x without POLLIN", pfd.revents);
+		CHECK(slept_ms >= MIN_SLEPT_MS, "poll returned after %llu ms, before the event",
+		      (unsigned long long)slept_ms);
+		n = read(fd, &ev, sizeof(ev));
+		if (CHECK(n == sizeof(ev), "read after poll: %zd (%s)", n,
+			  n < 0 ? strerror(errno) : "short"))
+			check_record(&ev, child.pid, "record after poll");
+	}
+	ret = smon_child_wait(&child);
+	CHECK(ret == 0, "poll child exited with %d", ret);
+}
+
+static void read_wakes(int fd)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART: read gets EINTR */
+	struct syscallmon_event ev;
+	struct smon_child child;
+	uint64_t t0, slept_ms;
+	ssize_t n;
+	int ret, flags;
+
+	smon_diag("blocking read()");
+	flags = fcntl(fd, F_GETFL);
+	CHECK(flags >= 0 && !(flags & O_NONBLOCK), "device fd is not blocking");
+	sigaction(SIGALRM, &sa, NULL);
+	if (start_child(fd, &child, "smon-t8-read") < 0)
+		return;
+	t0 = smon_monotonic_ns();
+	alarm(WAKE_TIMEOUT_S);
+	n = read(fd, &ev, sizeof(ev));
+	ret = errno;
+	alarm(0);
+	slept_ms = (smon_monotonic_ns() - t0) / 1000000;
+	smon_diag("read returned %zd after %llu ms", n, (unsigned long long)slept_ms);
+	if (CHECK(n == sizeof(ev), "blocking read: got %zd (%s), want one record within %d s",
+		  n, n < 0 ? (ret == EINTR ? "timed out" : strerror(ret)) : "short",
+		  WAKE_TIMEOUT_S)) {
+		CHECK(slept_ms >= MIN_SLEPT_MS, "read returned after %llu ms, before the event",
+		      (unsigned long long)slept_ms);
+		check_record(&ev, child.pid, "record from blocking read");
+	}
+	ret = smon_child_wait(&child);
+	CHECK(ret == 0, "read child exited with %d", ret);
+}
+
+int main(void)
+{
+	const char *dir;
+	int fd, ret;
+
+	dir = smon_tmpdir("t8");
+	REQUIRE(dir, "no temporary directory");
+	snprintf(path, sizeof(path), "%s/file", dir);
+	fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	REQUIRE(fd >= 0, "create %s: %s", path, strerror(errno));
+	close(fd);
+
+	REQUIRE(smon_load(NULL) == 0, "load failed");
+	fd = smon_open(0);
+	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
+	ret = smon_set_mode(fd, SYSCALLMON_MODE_LOG);
+	REQUIRE(ret == 0, "SET_MODE LOG: %s", smon_errname(ret));
+
+	poll_wakes(fd);
+	read_wakes(fd);
+
+	close(fd);
+	ret = smon_unload();
+	CHECK(ret == 0, "unload: %s", smon_errname(ret));
+	smon_exit();
+}
