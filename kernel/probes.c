@@ -2,6 +2,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cred.h>
+#include <linux/kallsyms.h>
 #include <linux/kprobes.h>
 #include <linux/mutex.h>
 #include <linux/objtool.h>
@@ -55,9 +56,12 @@ struct smon_target {
 	u32 npids;
 	pid_t pids[SYSCALLMON_MAX_PIDS];	/* 0 = free slot */
 	bool armed;
+	bool ia32_armed;		/* the 32-bit entry is probed too */
 	u64 missed_before;		/* nmissed of earlier registrations */
 	struct smon_counters __percpu *counters;
-	struct kprobe kp;
+	struct kprobe kp;		/* __x64_sys_<name> */
+	struct kprobe kp_ia32;		/* __ia32_compat_sys_<name> or __ia32_sys_<name> */
+	char ia32_symbol[2][KSYM_NAME_LEN];
 };
 
 static DEFINE_MUTEX(config_lock);	/* targets[], arming, mode changes */
@@ -135,8 +139,8 @@ static void read_path_arg(struct syscallmon_event *ev, unsigned long uaddr)
 	}
 }
 
-static void record_syscall(const struct smon_target *t, const struct pt_regs *uregs,
-			   u32 verdict, int err)
+static void record_syscall(const struct smon_target *t, const u64 *args, u32 verdict, int err,
+			   u32 event_flags)
 {
 	struct task_struct *task = current;
 	const struct cred *cred = current_cred();
@@ -159,12 +163,8 @@ static void record_syscall(const struct smon_target *t, const struct pt_regs *ur
 	/* Racy against a concurrent rename, like perf's comm reads; always NUL-terminated. */
 	memcpy(ev.comm, task->comm, sizeof(ev.comm));
 	ev.comm[sizeof(ev.comm) - 1] = '\0';
-	ev.args[0] = uregs->di;
-	ev.args[1] = uregs->si;
-	ev.args[2] = uregs->dx;
-	ev.args[3] = uregs->r10;
-	ev.args[4] = uregs->r8;
-	ev.args[5] = uregs->r9;
+	ev.event_flags = event_flags;
+	memcpy(ev.args, args, sizeof(ev.args));
 	if (path_arg >= 0)
 		read_path_arg(&ev, ev.args[path_arg]);
 	else
@@ -173,13 +173,11 @@ static void record_syscall(const struct smon_target *t, const struct pt_regs *ur
 }
 
 /*
- * Runs at the entry of __x64_sys_<name>, preemption disabled, in the context
- * of the calling task.  regs->di is the task's saved user pt_regs.
+ * Runs at a syscall entry point, preemption disabled, in the context of the
+ * calling task.  args are the user's six arguments.
  */
-static int syscall_pre_handler(struct kprobe *kp, struct pt_regs *regs)
+static int handle_hit(struct smon_target *t, struct pt_regs *regs, const u64 *args, u32 event_flags)
 {
-	struct smon_target *t = container_of(kp, struct smon_target, kp);
-	const struct pt_regs *uregs = (const struct pt_regs *)regs->di;
 	pid_t tgid = current->tgid;
 	u32 flags = READ_ONCE(t->flags);
 	bool block = READ_ONCE(t->action) == SYSCALLMON_ACTION_BLOCK;
@@ -206,7 +204,7 @@ static int syscall_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 		else
 			verdict = SYSCALLMON_VERDICT_WOULD_BLOCK;
 	}
-	record_syscall(t, uregs, verdict, err);
+	record_syscall(t, args, verdict, err, event_flags);
 	this_cpu_inc(t->counters->logged);
 	if (verdict != SYSCALLMON_VERDICT_BLOCKED)
 		return 0;
@@ -216,7 +214,30 @@ override:
 	regs->ip = (unsigned long)&smon_blocked_return;
 	return 1;
 }
-NOKPROBE_SYMBOL(syscall_pre_handler);
+NOKPROBE_SYMBOL(handle_hit);
+
+/* __x64_sys_<name>(const struct pt_regs *): regs->di is the task's saved user registers. */
+static int x64_pre_handler(struct kprobe *kp, struct pt_regs *regs)
+{
+	const struct pt_regs *user = (const struct pt_regs *)regs->di;
+	u64 args[SYSCALLMON_NR_ARGS] = { user->di, user->si, user->dx, user->r10, user->r8, user->r9 };
+
+	return handle_hit(container_of(kp, struct smon_target, kp), regs, args, 0);
+}
+NOKPROBE_SYMBOL(x64_pre_handler);
+
+/* The int $0x80 / compat entry: same target, i386 argument registers. */
+static int ia32_pre_handler(struct kprobe *kp, struct pt_regs *regs)
+{
+	const struct pt_regs *user = (const struct pt_regs *)regs->di;
+	u64 args[SYSCALLMON_NR_ARGS] = {
+		(u32)user->bx, (u32)user->cx, (u32)user->dx, (u32)user->si, (u32)user->di, (u32)user->bp,
+	};
+
+	return handle_hit(container_of(kp, struct smon_target, kp_ia32), regs, args,
+			  SYSCALLMON_EVENT_IA32);
+}
+NOKPROBE_SYMBOL(ia32_pre_handler);
 
 /* A post_handler keeps the kprobe from being optimized into a jump, which can't be redirected. */
 static void syscall_post_handler(struct kprobe *kp, struct pt_regs *regs, unsigned long flags)
@@ -224,14 +245,32 @@ static void syscall_post_handler(struct kprobe *kp, struct pt_regs *regs, unsign
 }
 NOKPROBE_SYMBOL(syscall_post_handler);
 
-static int register_target_probe(struct smon_target *t, u32 kp_flags)
+static int register_probe(struct kprobe *kp, const char *symbol, kprobe_pre_handler_t pre,
+			  u32 kp_flags)
 {
-	memset(&t->kp, 0, sizeof(t->kp));
-	t->kp.symbol_name = syscall_table[t->nr].symbol;
-	t->kp.pre_handler = syscall_pre_handler;
-	t->kp.post_handler = syscall_post_handler;
-	t->kp.flags = kp_flags;
-	return register_kprobe(&t->kp);
+	memset(kp, 0, sizeof(*kp));
+	kp->symbol_name = symbol;
+	kp->pre_handler = pre;
+	kp->post_handler = syscall_post_handler;
+	kp->flags = kp_flags;
+	return register_kprobe(kp);
+}
+
+/*
+ * A block must also hold for a 32-bit caller: probe the ia32 entry when
+ * this kernel has one for the syscall (many x86_64 syscalls have none).
+ */
+static int register_ia32_probe(struct smon_target *t)
+{
+	int i, ret = -ENOENT;
+
+	for (i = 0; i < ARRAY_SIZE(t->ia32_symbol) && ret == -ENOENT; i++)
+		ret = register_probe(&t->kp_ia32, t->ia32_symbol[i], ia32_pre_handler, 0);
+	if (ret == -ENOENT)
+		return 0;
+	if (!ret)
+		t->ia32_armed = true;
+	return ret;
 }
 
 static int arm(struct smon_target *t)
@@ -241,11 +280,24 @@ static int arm(struct smon_target *t)
 	lockdep_assert_held(&config_lock);
 	if (t->armed)
 		return 0;
-	ret = register_target_probe(t, 0);
+	ret = register_probe(&t->kp, syscall_table[t->nr].symbol, x64_pre_handler, 0);
 	if (ret)
 		return ret;
+	ret = register_ia32_probe(t);
+	if (ret) {
+		unregister_kprobe(&t->kp);
+		t->missed_before += t->kp.nmissed;
+		return ret;
+	}
 	t->armed = true;
 	return 0;
+}
+
+static u64 live_missed(const struct smon_target *t)
+{
+	if (!t->armed)
+		return 0;
+	return t->kp.nmissed + (t->ia32_armed ? t->kp_ia32.nmissed : 0);
 }
 
 static void disarm(struct smon_target *t)
@@ -253,15 +305,19 @@ static void disarm(struct smon_target *t)
 	lockdep_assert_held(&config_lock);
 	if (!t->armed)
 		return;
+	t->missed_before += live_missed(t);
 	unregister_kprobe(&t->kp);	/* waits for running handlers */
-	t->missed_before += t->kp.nmissed;
+	if (t->ia32_armed)
+		unregister_kprobe(&t->kp_ia32);
 	t->armed = false;
+	t->ia32_armed = false;
 }
 
 /* Probes a symbol without arming it: -ENOENT if this kernel lacks the entry point. */
 static int check_symbol(struct smon_target *t)
 {
-	int ret = register_target_probe(t, KPROBE_FLAG_DISABLED);
+	int ret = register_probe(&t->kp, syscall_table[t->nr].symbol, x64_pre_handler,
+				 KPROBE_FLAG_DISABLED);
 
 	if (ret)
 		return ret;
@@ -291,6 +347,9 @@ static struct smon_target *alloc_target(u32 nr)
 	}
 	atomic64_inc(&smon_allocs_live);
 	t->nr = nr;
+	/* "__x64_sys_" is 10 characters: the ia32 names share the rest. */
+	snprintf(t->ia32_symbol[0], KSYM_NAME_LEN, "__ia32_compat_sys_%s", syscall_table[nr].symbol + 10);
+	snprintf(t->ia32_symbol[1], KSYM_NAME_LEN, "__ia32_sys_%s", syscall_table[nr].symbol + 10);
 	return t;
 }
 
@@ -565,7 +624,7 @@ void smon_counters_clear(void)
 		for_each_possible_cpu(cpu)
 			memset(per_cpu_ptr(t->counters, cpu), 0, sizeof(struct smon_counters));
 		/* nmissed of a live kprobe can't be reset: offset it (u64 wraps back). */
-		t->missed_before = t->armed ? -(u64)t->kp.nmissed : 0;
+		t->missed_before = -live_missed(t);
 	}
 	mutex_unlock(&config_lock);
 }
@@ -628,7 +687,7 @@ static void fill_info(const struct smon_target *t, struct syscallmon_target_info
 		info->logged += READ_ONCE(c->logged);
 		info->blocked += READ_ONCE(c->blocked);
 	}
-	info->missed = t->missed_before + (t->armed ? t->kp.nmissed : 0);
+	info->missed = t->missed_before + live_missed(t);
 	for (i = 0; i < t->nslots; i++) {
 		pid_t pid = READ_ONCE(t->pids[i]);
 
@@ -672,7 +731,7 @@ void smon_probe_stats(struct smon_probe_stats *stats)
 			continue;
 		stats->ntargets++;
 		stats->armed += t->armed;
-		stats->missed += t->missed_before + (t->armed ? t->kp.nmissed : 0);
+		stats->missed += t->missed_before + live_missed(t);
 	}
 	mutex_unlock(&config_lock);
 }

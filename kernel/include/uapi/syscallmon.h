@@ -90,6 +90,9 @@ enum syscallmon_record_type {
 #define SYSCALLMON_PATH_UNREADABLE	(1u << 1) /* bad pointer or page not present */
 #define SYSCALLMON_PATH_TRUNCATED	(1u << 2) /* longer than SYSCALLMON_PATH_LEN - 1 */
 
+/* syscallmon_event.event_flags */
+#define SYSCALLMON_EVENT_IA32		(1u << 0) /* entered through the 32-bit ABI */
+
 /*
  * One record, 416 bytes.  Fields not meaningful for a record type are zero
  * (nr is SYSCALLMON_NR_NONE for exit and lost records).
@@ -109,7 +112,7 @@ struct syscallmon_event {
 	__s32 err;		/* errno returned (BLOCKED) or that would be (WOULD_BLOCK) */
 	__s32 exit_code;	/* exit: as WEXITSTATUS gives it */
 	__s32 exit_signal;	/* exit: terminating signal, 0 if none */
-	__u32 reserved0;
+	__u32 event_flags;	/* SYSCALLMON_EVENT_* */
 	char  comm[SYSCALLMON_COMM_LEN];
 	__u64 args[SYSCALLMON_NR_ARGS];
 	__u64 utime_ns;		/* exit: user CPU time */
