@@ -5,6 +5,11 @@
 // number and layout (constants, offsets, sizes, syscall table) from the real
 // addon, so the records it produces are byte-for-byte what read() returns.
 //
+// Mirrors kernel/{device,probes,ring}.c where the header leaves room: hits
+// count every call outside device holders (even out of scope); CLEAR_LOG
+// moves the tail, so an unread reader then gets a LOST record; pid 1 in a
+// block target needs FORCE (EPERM); clear_on_read only affects /proc.
+//
 // Test hooks (not part of Binding): syscall(), exit(), pushRecords(),
 // failNext(), failStream(), and the public state fields below.
 import { constants as osConstants } from 'node:os';
@@ -121,7 +126,10 @@ const SYSCALL_OF: Record<BindingMethod, string> = {
 };
 
 /** Syscalls the fake refuses to block, as the module does (-EINVAL). */
-const NEVER_BLOCKED = new Set(['exit', 'exit_group', 'rt_sigreturn']);
+const NEVER_BLOCKED = new Set(['exit', 'exit_group', 'rt_sigreturn', 'restart_syscall']);
+
+/** The kernel's PID_MAX_LIMIT on 64-bit: the largest pid the module accepts. */
+const PID_MAX_LIMIT = 4194304;
 
 export class FakeBinding implements Binding {
   readonly constants: Record<string, number>;
@@ -144,7 +152,7 @@ export class FakeBinding implements Binding {
   capacity: number;
   /** null: every pid exists; else ADD_TARGET/ADD_PIDS of others fail with ESRCH */
   livePids: Set<number> | null = null;
-  /** tgids holding the device open (their calls are ignored, never blocked without FORCE) */
+  /** tgids holding the device open: never logged; blocked only by a FORCE block target in BLOCK mode */
   holders = new Set<number>();
   targets = new Map<number, FakeTarget>();
   /** every call made through the Binding interface, for assertions */
@@ -155,7 +163,6 @@ export class FakeBinding implements Binding {
   private ring: Buffer[] = [];
   private headSeq = 0n;
   private tailSeq = 0n;
-  private events = 0n;
   private overwritten = 0n;
   private cleared = 0n;
   private exitsSeen = 0n;
@@ -240,7 +247,7 @@ export class FakeBinding implements Binding {
     if (t.action === this.c('ACTION_BLOCK') && NEVER_BLOCKED.has(entry.name)) throw errnoError('EINVAL', sc);
     if (!allPids) {
       if (t.pids.length > this.c('MAX_PIDS')) throw errnoError('E2BIG', sc);
-      if (t.pids.some((p) => !this.pidExists(p))) throw errnoError('ESRCH', sc);
+      this.checkPids(t.pids, t.action, t.flags, sc);
     }
     const old = this.targets.get(t.nr);
     if (old && (t.flags & this.c('TARGET_EXCLUSIVE')) !== 0) throw errnoError('EBUSY', sc);
@@ -269,7 +276,7 @@ export class FakeBinding implements Binding {
     if (!t) throw errnoError('EINVAL', sc);
     if ((t.flags & this.c('TARGET_ALL_PIDS')) !== 0) throw errnoError('EINVAL', sc);
     if (pids.length > this.c('MAX_PIDS')) throw errnoError('E2BIG', sc);
-    if (pids.some((p) => !this.pidExists(p))) throw errnoError('ESRCH', sc);
+    this.checkPids(pids, t.action, t.flags, sc);
     const merged = [...new Set([...t.pids, ...pids])];
     if (merged.length > this.c('MAX_PIDS')) throw errnoError('ENOSPC', sc);
     t.pids = merged;
@@ -279,9 +286,10 @@ export class FakeBinding implements Binding {
     const sc = 'ioctl:DEL_PIDS';
     this.enter('delPids', [fd, nr, pids]);
     this.file(fd, sc);
-    const t = this.targets.get(nr);
-    if (!t) throw errnoError('EINVAL', sc);
     if (pids.length > this.c('MAX_PIDS')) throw errnoError('E2BIG', sc);
+    if (pids.some((p) => !this.pidInRange(p))) throw errnoError('EINVAL', sc);
+    const t = this.targets.get(nr);
+    if (!t || (t.flags & this.c('TARGET_ALL_PIDS')) !== 0) throw errnoError('EINVAL', sc);
     t.pids = t.pids.filter((p) => !pids.includes(p));
   }
 
@@ -290,10 +298,13 @@ export class FakeBinding implements Binding {
     this.file(fd, 'ioctl:CLEAR');
     if ((flags & ~this.c('CLEAR_MASK')) !== 0) throw errnoError('EINVAL', 'ioctl:CLEAR');
     if (flags & this.c('CLEAR_TARGETS')) this.targets.clear();
-    if (flags & this.c('CLEAR_LOG')) this.dropHeld();
+    if (flags & this.c('CLEAR_LOG')) {
+      this.cleared += this.headSeq - this.tailSeq;
+      this.ring = [];
+      this.tailSeq = this.headSeq;
+    }
     if (flags & this.c('CLEAR_COUNTERS')) {
-      this.events = this.overwritten = this.cleared = this.exitsSeen = this.missedTotal = 0n;
-      for (const f of this.files.values()) f.lost = 0n;
+      this.overwritten = this.cleared = this.exitsSeen = this.missedTotal = 0n;
       for (const t of this.targets.values()) t.hits = t.logged = t.blocked = t.missed = 0n;
     }
   }
@@ -314,11 +325,11 @@ export class FakeBinding implements Binding {
       readers: this.files.size,
       headSeq: this.headSeq,
       tailSeq: this.tailSeq,
-      events: this.events,
+      events: this.headSeq,
       overwritten: this.overwritten,
       cleared: this.cleared,
       readerLost: f.lost,
-      readerSeq: f.cursor < this.tailSeq ? this.tailSeq : f.cursor,
+      readerSeq: f.cursor,
       exits: this.exitsSeen,
       missed: this.missedTotal + [...this.targets.values()].reduce((a, t) => a + t.missed, 0n),
       allocsLive: this.allocsLive,
@@ -372,7 +383,6 @@ export class FakeBinding implements Binding {
       out.push(rec);
       f.cursor++;
     }
-    if (this.clearOnRead && out.length) this.consumeUpTo(f.cursor);
     return out.length ? Buffer.concat(out, out.length * size) : Buffer.alloc(0);
   }
 
@@ -440,9 +450,16 @@ export class FakeBinding implements Binding {
     const none: SimulatedResult = { seen: false, verdict: null, errno: null };
     if (!t || !this.armed(entry.nr)) return none;
     const force = (t.flags & this.c('TARGET_FORCE')) !== 0;
-    if (this.holders.has(tgid) && !force) return none;
-    if ((t.flags & this.c('TARGET_ALL_PIDS')) === 0 && !t.pids.includes(tgid)) return none;
+    const block = t.action === this.c('ACTION_BLOCK');
+    const inScope = (t.flags & this.c('TARGET_ALL_PIDS')) !== 0 || t.pids.includes(tgid);
+    if (this.holders.has(tgid)) {
+      // Never recorded; blocked only when forced.
+      if (!(block && force && this.mode === this.c('MODE_BLOCK') && inScope)) return none;
+      t.blocked++;
+      return { seen: true, verdict: null, errno: t.err };
+    }
     t.hits++;
+    if (!inScope) return none;
     let verdict = this.c('VERDICT_ALLOWED');
     let err = 0;
     if (t.action === this.c('ACTION_BLOCK')) {
@@ -513,27 +530,12 @@ export class FakeBinding implements Binding {
     const rec = encodeRecord(this, { ...init, seq: this.headSeq });
     this.ring.push(rec);
     this.headSeq++;
-    this.events++;
     if (this.ring.length > this.capacity) {
       this.ring.shift();
       this.tailSeq++;
       this.overwritten++;
     }
     for (const f of this.files.values()) for (const s of f.streams) this.schedule(s);
-  }
-
-  private dropHeld(): void {
-    this.consumeUpTo(this.headSeq);
-  }
-
-  /** Drops held records below seq without counting them lost to any reader (cleared, not overwritten). */
-  private consumeUpTo(seq: bigint): void {
-    const n = seq - this.tailSeq;
-    if (n <= 0n) return;
-    this.ring.splice(0, Number(n));
-    this.tailSeq = seq;
-    this.cleared += n;
-    for (const f of this.files.values()) if (f.cursor < seq) f.cursor = seq;
   }
 
   private schedule(s: FakeStream): void {
@@ -555,8 +557,21 @@ export class FakeBinding implements Binding {
     return this.mode !== this.c('MODE_OFF') && this.targets.has(nr);
   }
 
-  private pidExists(pid: number): boolean {
-    return this.livePids === null || this.livePids.has(pid);
+  private pidInRange(pid: number): boolean {
+    return Number.isInteger(pid) && pid >= 1 && pid <= PID_MAX_LIMIT;
+  }
+
+  /** As the module checks pids being added: possible, alive, and pid 1 blocked only with FORCE. */
+  private checkPids(pids: number[], action: number, flags: number, sc: string): void {
+    if (pids.some((p) => !this.pidInRange(p))) throw errnoError('EINVAL', sc);
+    if (this.livePids && pids.some((p) => !this.livePids?.has(p))) throw errnoError('ESRCH', sc);
+    if (
+      pids.includes(1) &&
+      action === this.c('ACTION_BLOCK') &&
+      (flags & this.c('TARGET_FORCE')) === 0
+    ) {
+      throw errnoError('EPERM', sc);
+    }
   }
 
   private file(fd: number, syscall: string): OpenFile {
