@@ -95,6 +95,17 @@ const char *smon_syscall_symbol(u32 nr)
 	return nr < SYSCALLMON_NR_LIMIT ? syscall_table[nr].symbol : NULL;
 }
 
+/* Returns the syscall number for a name from the generated table, or -EINVAL. */
+int smon_syscall_lookup(const char *name)
+{
+	u32 nr;
+
+	for (nr = 0; nr < SYSCALLMON_NR_LIMIT; nr++)
+		if (syscall_table[nr].name && !strcmp(syscall_table[nr].name, name))
+			return nr;
+	return -EINVAL;
+}
+
 /* Returning with an errno from these would leave the task running code it can't survive. */
 bool smon_syscall_unblockable(u32 nr)
 {
@@ -382,7 +393,7 @@ static void set_scope(struct smon_target *t, u32 flags, const u32 *pids, u32 npi
 	spin_unlock_irqrestore(&scope_lock, irqflags);
 }
 
-static bool pid_exists(u32 nr)
+bool smon_pid_alive(u32 nr)
 {
 	bool found;
 
@@ -398,7 +409,7 @@ static int check_new_pids(u32 action, u32 flags, const u32 *pids, u32 npids)
 	u32 i;
 
 	for (i = 0; i < npids; i++) {
-		if (!pid_exists(pids[i]))
+		if (!smon_pid_alive(pids[i]))
 			return -ESRCH;
 		if (pids[i] == 1 && action == SYSCALLMON_ACTION_BLOCK &&
 		    !(flags & SYSCALLMON_TARGET_FORCE))
@@ -499,25 +510,20 @@ int smon_target_del(u32 nr)
 	return ret;
 }
 
-int smon_pids_add(u32 nr, const u32 *req_pids, u32 npids)
+/* Adds pids (deduplicated) to a pid-scoped target.  Caller holds config_lock. */
+static int pids_add_locked(struct smon_target *t, const u32 *req_pids, u32 npids)
 {
 	u32 pids[SYSCALLMON_MAX_PIDS];
-	struct smon_target *t;
 	unsigned long irqflags;
 	u32 i, j, missing = 0;
 	int ret;
 
+	lockdep_assert_held(&config_lock);
 	memcpy(pids, req_pids, npids * sizeof(*pids));
 	npids = dedup_pids(pids, npids);
-
-	mutex_lock(&config_lock);
-	t = targets[nr];
-	ret = -EINVAL;
-	if (!t || (t->flags & SYSCALLMON_TARGET_ALL_PIDS))
-		goto out;
 	ret = check_new_pids(t->action, t->flags, pids, npids);
 	if (ret)
-		goto out;
+		return ret;
 
 	spin_lock_irqsave(&scope_lock, irqflags);
 	for (i = 0; i < npids; i++) {
@@ -539,7 +545,18 @@ int smon_pids_add(u32 nr, const u32 *req_pids, u32 npids)
 		ret = 0;
 	}
 	spin_unlock_irqrestore(&scope_lock, irqflags);
-out:
+	return ret;
+}
+
+int smon_pids_add(u32 nr, const u32 *pids, u32 npids)
+{
+	struct smon_target *t;
+	int ret = -EINVAL;
+
+	mutex_lock(&config_lock);
+	t = targets[nr];
+	if (t && !(t->flags & SYSCALLMON_TARGET_ALL_PIDS))
+		ret = pids_add_locked(t, pids, npids);
 	mutex_unlock(&config_lock);
 	return ret;
 }
@@ -574,6 +591,31 @@ int smon_pids_del(u32 nr, const u32 *pids, u32 npids)
 			scope_remove(t, pids[i]);
 		spin_unlock_irqrestore(&scope_lock, irqflags);
 		ret = 0;
+	}
+	mutex_unlock(&config_lock);
+	return ret;
+}
+
+int smon_pids_apply_all(const u32 *pids, u32 npids, bool add)
+{
+	unsigned long irqflags;
+	int ret = 0;
+	u32 nr, i;
+
+	mutex_lock(&config_lock);
+	for (nr = 0; nr < SYSCALLMON_NR_LIMIT && !ret; nr++) {
+		struct smon_target *t = targets[nr];
+
+		if (!t || (t->flags & SYSCALLMON_TARGET_ALL_PIDS))
+			continue;
+		if (add) {
+			ret = pids_add_locked(t, pids, npids);
+			continue;
+		}
+		spin_lock_irqsave(&scope_lock, irqflags);
+		for (i = 0; i < npids; i++)
+			scope_remove(t, pids[i]);
+		spin_unlock_irqrestore(&scope_lock, irqflags);
 	}
 	mutex_unlock(&config_lock);
 	return ret;

@@ -10,6 +10,7 @@ struct seq_file;
 
 const char *smon_syscall_name(u32 nr);
 const char *smon_syscall_symbol(u32 nr);
+int smon_syscall_lookup(const char *name);
 
 int smon_probes_init(void);
 /* Disarms every probe and frees every target; waits until no task can still be in our code. */
@@ -25,6 +26,8 @@ int smon_pids_add(u32 nr, const u32 *pids, u32 npids);
 int smon_pids_del(u32 nr, const u32 *pids, u32 npids);
 void smon_targets_clear(void);
 void smon_counters_clear(void);
+/* Adds pids to, or removes them from, every pid-scoped target. */
+int smon_pids_apply_all(const u32 *pids, u32 npids, bool add);
 
 /* Calls fn for each target in syscall order, under the config lock (fn may sleep). */
 int smon_targets_for_each(int (*fn)(const struct syscallmon_target_info *info, void *arg), void *arg);
@@ -40,5 +43,7 @@ void smon_probe_stats(struct smon_probe_stats *stats);
 void smon_scopes_forget(pid_t tgid);
 
 bool smon_syscall_unblockable(u32 nr);
+/* Is nr the tgid of a live process (initial pid namespace)? */
+bool smon_pid_alive(u32 nr);
 
 #endif

@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/capability.h>
 #include <linux/ctype.h>
+#include <linux/mutex.h>
+#include <linux/uaccess.h>
 #include <linux/math64.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
@@ -13,6 +16,7 @@
 #include "probes.h"
 #include "procfs.h"
 #include "ring.h"
+#include "tasks.h"
 
 static struct proc_dir_entry *proc_dir;
 
@@ -172,6 +176,161 @@ static int status_show(struct seq_file *m, void *v)
 	return smon_targets_for_each(show_target, m);
 }
 
+/*
+ * /proc/syscallmon/control: the second seed's filter writes, one command per
+ * write, each meaning what the equivalent CLI flags mean:
+ *
+ *   <syscall> block|log   --block|--log --syscall <syscall> [--pid P]...
+ *   <syscall> off         remove that target
+ *   mode off|log|block    --off | --log | --block
+ *   pid add|del N         add N to (remove it from) the pids given to later
+ *                         target commands, and to every pid-scoped target
+ *   clear                 remove every target and forget the pids
+ *
+ * With no pids given, a target covers all processes.  Anything else is
+ * -EINVAL and changes nothing.
+ */
+#define CONTROL_MAX_LEN 64
+#define CONTROL_MAX_ARGS 3
+
+static DEFINE_MUTEX(control_lock);	/* control_pids */
+static u32 control_pids[SYSCALLMON_MAX_PIDS];
+static u32 control_npids;
+
+static int control_mode(const char *name, u32 *mode)
+{
+	static const char *const names[] = { "off", "log", "block" };
+	u32 i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!strcmp(name, names[i])) {
+			*mode = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int control_pid(const char *verb, const char *arg)
+{
+	u32 pid, i;
+	int ret;
+
+	if (kstrtou32(arg, 10, &pid) || !pid || pid > PID_MAX_LIMIT)
+		return -EINVAL;
+	if (!strcmp(verb, "add")) {
+		if (!smon_pid_alive(pid))
+			return -ESRCH;
+		for (i = 0; i < control_npids && control_pids[i] != pid; i++)
+			;
+		if (i == control_npids && control_npids == SYSCALLMON_MAX_PIDS)
+			return -ENOSPC;
+		ret = smon_pids_apply_all(&pid, 1, true);
+		if (ret)
+			return ret;
+		if (i == control_npids)
+			control_pids[control_npids++] = pid;
+		return 0;
+	}
+	if (!strcmp(verb, "del")) {
+		for (i = 0; i < control_npids; i++) {
+			if (control_pids[i] == pid) {
+				control_pids[i] = control_pids[--control_npids];
+				break;
+			}
+		}
+		return smon_pids_apply_all(&pid, 1, false);
+	}
+	return -EINVAL;
+}
+
+static int control_target(const char *name, const char *verb)
+{
+	struct syscallmon_target req = { .err = SYSCALLMON_DEFAULT_ERRNO };
+	int nr = smon_syscall_lookup(name);
+	u32 mode;
+	int ret;
+
+	if (nr < 0)
+		return -EINVAL;
+	if (!strcmp(verb, "off"))
+		return smon_target_del(nr);
+	if (!strcmp(verb, "block")) {
+		req.action = SYSCALLMON_ACTION_BLOCK;
+		mode = SYSCALLMON_MODE_BLOCK;
+	} else if (!strcmp(verb, "log")) {
+		req.action = SYSCALLMON_ACTION_LOG;
+		mode = SYSCALLMON_MODE_LOG;
+	} else {
+		return -EINVAL;
+	}
+	req.nr = nr;
+	req.npids = control_npids;
+	req.flags = control_npids ? 0 : SYSCALLMON_TARGET_ALL_PIDS;
+	ret = smon_check_target(&req);
+	if (ret)
+		return ret;
+	ret = smon_target_add(&req, control_pids);
+	if (ret)
+		return ret;
+	return smon_set_mode(mode);
+}
+
+static int control_run(int argc, char **argv)
+{
+	u32 mode;
+
+	if (argc == 1 && !strcmp(argv[0], "clear")) {
+		smon_targets_clear();
+		control_npids = 0;
+		return 0;
+	}
+	if (argc == 2 && !strcmp(argv[0], "mode"))
+		return control_mode(argv[1], &mode) ?: smon_set_mode(mode);
+	if (argc == 3 && !strcmp(argv[0], "pid"))
+		return control_pid(argv[1], argv[2]);
+	if (argc == 2)
+		return control_target(argv[0], argv[1]);
+	return -EINVAL;
+}
+
+static ssize_t control_write(struct file *file, const char __user *ubuf, size_t len, loff_t *ppos)
+{
+	char buf[CONTROL_MAX_LEN + 1];
+	char *argv[CONTROL_MAX_ARGS];
+	char *cursor = buf, *token;
+	int argc = 0, ret;
+
+	/* Whoever opened it and whoever writes must both be root, whatever the file's mode. */
+	if (!capable(CAP_SYS_ADMIN) || !file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
+		return -EPERM;
+	if (!len || len > CONTROL_MAX_LEN)
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	if (strlen(buf) != len)
+		return -EINVAL;
+	while ((token = strsep(&cursor, " \t\n")) != NULL) {
+		if (!*token)
+			continue;
+		if (argc == CONTROL_MAX_ARGS)
+			return -EINVAL;
+		argv[argc++] = token;
+	}
+	if (!argc)
+		return -EINVAL;
+	mutex_lock(&control_lock);
+	ret = control_run(argc, argv);
+	mutex_unlock(&control_lock);
+	return ret ? ret : len;
+}
+
+static const struct proc_ops control_proc_ops = {
+	.proc_write = control_write,
+	.proc_lseek = noop_llseek,
+};
+
 int smon_procfs_init(void)
 {
 	proc_dir = proc_mkdir("syscallmon", NULL);
@@ -179,7 +338,9 @@ int smon_procfs_init(void)
 		return -ENOMEM;
 	/* Root only: the log shows every user's processes. */
 	if (!proc_create("log", 0400, proc_dir, &log_proc_ops) ||
-	    !proc_create_single("status", 0400, proc_dir, status_show)) {
+	    !proc_create_single("status", 0400, proc_dir, status_show) ||
+	    !proc_create("control", 0200, proc_dir, &control_proc_ops) ||
+	    smon_tasks_init(proc_dir)) {
 		proc_remove(proc_dir);
 		return -ENOMEM;
 	}

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cred.h>
+#include <linux/mm.h>
+#include <linux/proc_fs.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/sched/cputime.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
+#include <linux/seq_file.h>
+
+#include "tasks.h"
+
+/*
+ * Each file is produced by one walk of the process list under RCU
+ * (single_open), so the rows of one read, and the totals of task_stats,
+ * describe the same moment.  Nothing in a walk may sleep: a task's mm is read
+ * under task_lock (a spinlock) instead of get_task_mm()/mmput(), which can.
+ */
+
+struct task_row {
+	pid_t pid;
+	pid_t ppid;
+	char comm[TASK_COMM_LEN];
+	char state;
+	unsigned long vm_kb;
+	unsigned long rss_kb;
+	int threads;
+	uid_t uid;
+	gid_t gid;
+};
+
+static void read_row(struct task_struct *p, struct task_row *row)
+{
+	const struct cred *cred = __task_cred(p);
+	struct mm_struct *mm;
+
+	row->pid = task_tgid_nr(p);
+	row->ppid = task_tgid_nr(rcu_dereference(p->real_parent));
+	get_task_comm(row->comm, p);
+	row->state = task_state_to_char(p);
+	row->threads = get_nr_threads(p);
+	row->uid = __kuid_val(cred->uid);
+	row->gid = __kgid_val(cred->gid);
+	row->vm_kb = 0;
+	row->rss_kb = 0;
+	task_lock(p);
+	mm = p->mm;
+	if (mm) {
+		row->vm_kb = mm->total_vm << (PAGE_SHIFT - 10);
+		row->rss_kb = get_mm_rss(mm) << (PAGE_SHIFT - 10);
+	}
+	task_unlock(p);
+}
+
+static int tasks_show(struct seq_file *m, void *v)
+{
+	struct task_struct *p;
+	struct task_row row;
+
+	seq_printf(m, "%-8s %-8s %-16s %-5s %12s %12s %8s %8s %8s\n",
+		   "PID", "PPID", "COMMAND", "STATE", "VM(KB)", "RSS(KB)", "THREADS", "UID", "GID");
+	rcu_read_lock();
+	for_each_process(p) {
+		read_row(p, &row);
+		seq_printf(m, "%-8d %-8d %-16s %-5c %12lu %12lu %8d %8u %8u\n",
+			   row.pid, row.ppid, row.comm, row.state, row.vm_kb, row.rss_kb,
+			   row.threads, row.uid, row.gid);
+	}
+	rcu_read_unlock();
+	return 0;
+}
+
+static const char *state_name(char state)
+{
+	switch (state) {
+	case 'R': return "running";
+	case 'S': return "sleeping";
+	case 'D': return "disk sleep";
+	case 'T': return "stopped";
+	case 't': return "tracing stop";
+	case 'X': return "dead";
+	case 'Z': return "zombie";
+	case 'P': return "parked";
+	case 'I': return "idle";
+	default: return "unknown";
+	}
+}
+
+/* The whole process's CPU time: live threads, scaled as /proc/<pid>/stat does, plus dead ones. */
+static void process_cputime(struct task_struct *p, u64 *utime, u64 *stime)
+{
+	struct task_struct *t;
+	u64 ut, st;
+
+	*utime = READ_ONCE(p->signal->utime);
+	*stime = READ_ONCE(p->signal->stime);
+	for_each_thread(p, t) {
+		task_cputime_adjusted(t, &ut, &st);
+		*utime += ut;
+		*stime += st;
+	}
+}
+
+static int task_detail_show(struct seq_file *m, void *v)
+{
+	struct task_struct *p, *t;
+	struct task_row row;
+	u64 utime, stime;
+
+	rcu_read_lock();
+	for_each_process(p) {
+		read_row(p, &row);
+		process_cputime(p, &utime, &stime);
+		seq_printf(m, "PID: %d\nPPID: %d\nCOMMAND: %s\nSTATE: %c (%s)\n",
+			   row.pid, row.ppid, row.comm, row.state, state_name(row.state));
+		seq_printf(m, "VM(KB): %lu\nRSS(KB): %lu\nTHREADS: %d\nUID: %u\nGID: %u\n",
+			   row.vm_kb, row.rss_kb, row.threads, row.uid, row.gid);
+		seq_printf(m, "NICE: %d\nPRIORITY: %d\nSTART_TIME_NS: %llu\nUTIME_NS: %llu\nSTIME_NS: %llu\nTIDS:",
+			   task_nice(p), p->prio, p->start_boottime, utime, stime);
+		for_each_thread(p, t)
+			seq_printf(m, " %d", task_pid_nr(t));
+		seq_puts(m, "\n\n");
+	}
+	rcu_read_unlock();
+	return 0;
+}
+
+static const char stat_states[] = "RSDTtZXPI";
+/* task_stats keys, in stat_states order, then the catch-all. */
+static const char *const stat_keys[] = {
+	"running", "sleeping", "disk_sleep", "stopped", "tracing_stop",
+	"zombie", "dead", "parked", "idle", "other",
+};
+
+static int task_stats_show(struct seq_file *m, void *v)
+{
+	unsigned long counts[sizeof(stat_states)] = { 0 };
+	unsigned long tasks = 0, threads = 0, vm_kb = 0, rss_kb = 0;
+	struct task_struct *p;
+	struct task_row row;
+	size_t i;
+
+	rcu_read_lock();
+	for_each_process(p) {
+		const char *slot;
+
+		read_row(p, &row);
+		slot = strchr(stat_states, row.state);
+		/* Unknown letters land in the last counter ("other") so the sum still holds. */
+		counts[slot ? slot - stat_states : sizeof(stat_states) - 1]++;
+		tasks++;
+		threads += row.threads;
+		vm_kb += row.vm_kb;
+		rss_kb += row.rss_kb;
+	}
+	rcu_read_unlock();
+
+	BUILD_BUG_ON(ARRAY_SIZE(stat_keys) != ARRAY_SIZE(counts));
+	for (i = 0; i < ARRAY_SIZE(counts); i++)
+		seq_printf(m, "%s: %lu\n", stat_keys[i], counts[i]);
+	seq_printf(m, "total_tasks: %lu\ntotal_threads: %lu\n", tasks, threads);
+	seq_printf(m, "total_vm_mb: %lu\ntotal_rss_mb: %lu\n", vm_kb >> 10, rss_kb >> 10);
+	return 0;
+}
+
+int smon_tasks_init(struct proc_dir_entry *dir)
+{
+	/* Readable by root only, like the rest of /proc/syscallmon. */
+	if (!proc_create_single("tasks", 0400, dir, tasks_show) ||
+	    !proc_create_single("task_detail", 0400, dir, task_detail_show) ||
+	    !proc_create_single("task_stats", 0400, dir, task_stats_show))
+		return -ENOMEM;
+	return 0;
+}
