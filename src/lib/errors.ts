@@ -1,0 +1,95 @@
+// Typed library errors. The CLI maps kind -> exit code (usage 2, not_loaded 3,
+// permission 4, kernel and version 5); messages are one line, ready to print.
+import { isBindingError, type BindingError } from './binding.js';
+import { errnoMessage } from './errnos.js';
+
+export type ErrorKind = 'usage' | 'not_loaded' | 'permission' | 'kernel' | 'version';
+
+export class SyscallmonError extends Error {
+  readonly kind: ErrorKind;
+  /** errno name from the kernel ('EBUSY'), when the error came from a syscall */
+  readonly code?: string;
+  /** positive errno, when from a syscall */
+  readonly errno?: number;
+  /** which call failed ('open', 'ioctl:ADD_TARGET'), when from a syscall */
+  readonly syscall?: string;
+
+  constructor(kind: ErrorKind, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.kind = kind;
+    this.name = new.target.name;
+    const cause = options?.cause;
+    if (isBindingError(cause)) {
+      this.code = cause.code;
+      this.errno = cause.errno;
+      this.syscall = cause.syscall;
+    }
+  }
+}
+
+/** Bad input from the user: an unknown name, a value out of range, a flag that makes no sense. */
+export class UsageError extends SyscallmonError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('usage', message, options);
+  }
+}
+
+/** The module is not loaded (no /dev/syscallmon). */
+export class NotLoadedError extends SyscallmonError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('not_loaded', message, options);
+  }
+}
+
+export class PermissionError extends SyscallmonError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('permission', message, options);
+  }
+}
+
+/** The kernel refused a request (errno in .code). */
+export class KernelError extends SyscallmonError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('kernel', message, options);
+  }
+}
+
+/** The loaded module speaks another API version than this library. */
+export class VersionError extends SyscallmonError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('version', message, options);
+  }
+}
+
+export const LOAD_HINT = 'load it with `syscallmon load` (or `sudo insmod kernel/syscallmon.ko`)';
+
+/** "EBUSY (device or resource busy)" */
+export function describeErrno(e: Pick<BindingError, 'code' | 'errno'>): string {
+  const text = errnoMessage(e.errno);
+  return text ? `${e.code} (${text})` : e.code;
+}
+
+/**
+ * Turns an addon error into a typed one. what says what was being done
+ * ("add target openat"); hints maps errno names to an explanation for this
+ * particular call, e.g. { EBUSY: 'openat is already targeted' }.
+ */
+export function fromBindingError(
+  e: unknown,
+  what: string,
+  hints: Partial<Record<string, string>> = {},
+): Error {
+  if (e instanceof SyscallmonError || !isBindingError(e)) return e instanceof Error ? e : new Error(String(e));
+  const hint = hints[e.code];
+  const detail = hint ? `: ${hint}` : '';
+  if (e.syscall === 'open' && (e.code === 'ENOENT' || e.code === 'ENODEV' || e.code === 'ENXIO')) {
+    return new NotLoadedError(`syscallmon module is not loaded (${what}: ${e.code}); ${LOAD_HINT}`, { cause: e });
+  }
+  if (e.code === 'EACCES' || e.code === 'EPERM') {
+    return new PermissionError(
+      `permission denied: cannot ${what} (${e.code}${detail}); syscallmon needs root (CAP_SYS_ADMIN)`,
+      { cause: e },
+    );
+  }
+  return new KernelError(`kernel refused to ${what}: ${describeErrno(e)}${detail}`, { cause: e });
+}

@@ -1,0 +1,56 @@
+// The public library API (what the CLI and other programs import).
+export {
+  loadBinding,
+  addonCandidates,
+  isBindingError,
+  BUILD_COMMAND,
+  type Binding,
+  type BindingError,
+  type BatchCallback,
+  type RawStatus,
+  type RawTarget,
+  type RawTargetInfo,
+  type RawVersion,
+  type StreamHandle,
+  type SyscallEntry,
+} from './binding.js';
+export {
+  Monitor,
+  parseErrno,
+  MODES,
+  ACTIONS,
+  PID_MAX,
+  DEFAULT_BATCH,
+  type Mode,
+  type Action,
+  type TargetSpec,
+  type TargetInfo,
+  type Status,
+  type VersionInfo,
+  type MonitorOptions,
+  type EventsOptions,
+} from './monitor.js';
+export {
+  EventDecoder,
+  cString,
+  type MonitorEvent,
+  type SyscallEvent,
+  type ExitEvent,
+  type LostEvent,
+  type Verdict,
+} from './events.js';
+export { SyscallTable, closestNames, editDistance } from './syscalls.js';
+export { errnoName, errnoNumber, errnoMessage, errnoNames } from './errnos.js';
+export {
+  SyscallmonError,
+  UsageError,
+  NotLoadedError,
+  PermissionError,
+  KernelError,
+  VersionError,
+  fromBindingError,
+  describeErrno,
+  LOAD_HINT,
+  type ErrorKind,
+} from './errors.js';
+export { encodeRecord, encodeBatch, checkLayout, RECORD_FIELDS, type RecordInit, type RecordLayout } from './records.js';
