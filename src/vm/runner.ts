@@ -1,0 +1,220 @@
+/**
+ * Runs a command as root inside a throw-away QEMU VM that boots this host's
+ * Debian kernel with the host's root file system mounted read-only over 9p.
+ * Used by the integration tests and by `syscallmon sandbox`.
+ *
+ * Inside the guest: the command runs in a chroot of the host root, with
+ * proc, sys, devtmpfs, devpts, debugfs and tracefs mounted, tmpfs on /tmp,
+ * /run and /dev/shm, and the writable share mounted at the same absolute
+ * path as on the host.
+ */
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { VmError } from './errors.js';
+import { CONTROL_DIR, wrapperScript, type WrapperSpec } from './guest-init.js';
+import { ensureInitramfs } from './initramfs.js';
+import { qemuArgs, runQemu } from './qemu.js';
+
+export { VmError, type VmErrorCode } from './errors.js';
+export { checkDmesg, type DmesgFinding, type DmesgVerdict } from './dmesg.js';
+
+export interface VmRunOptions {
+  /** Shell script text run by /bin/sh, or an argv to exec. */
+  command: string | readonly string[];
+  /** Extra environment; merged over the defaults (PATH, HOME=/tmp, LANG, SYSCALLMON_IN_VM, SYSCALLMON_VM_SHARE). */
+  env?: Readonly<Record<string, string>>;
+  /** Working directory in the guest. Default: process.cwd() (host /tmp is not visible there). */
+  cwd?: string;
+  /** Writable host directory mounted at the same path in the guest. Default: a new temp dir. */
+  shareDir?: string;
+  /** vCPUs; default 2. */
+  smp?: number;
+  /** Guest RAM in MiB; default 2048. */
+  memoryMb?: number;
+  /** Count instructions for stable timing (benchmarks); forces one vCPU and TCG. */
+  icount?: boolean;
+  /** QEMU accelerator; default $SYSCALLMON_VM_ACCEL or 'tcg'. */
+  accel?: string;
+  /** Kernel release to boot; default scripts/kver.sh (the one kernel/ builds against). */
+  kver?: string;
+  /** Wall-clock limit for the whole VM run; default 10 minutes. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** Receives the serial console as it is written: the command's stdout/stderr, kernel errors and worse. */
+  onConsole?: (text: string) => void;
+  /** Appended to the kernel command line. */
+  kernelArgs?: readonly string[];
+  /** Where initramfs images are cached; default <package>/build/vm. */
+  cacheDir?: string;
+}
+
+export interface VmRunResult {
+  /** The command's exit status (125: the guest could not cd to cwd). */
+  exitCode: number;
+  /** Host path of the serial console log. */
+  consoleLog: string;
+  /** Full guest dmesg, taken after the command ended. */
+  dmesg: string;
+  /** Host path of the writable share (the caller removes it when it created none). */
+  shareDir: string;
+  kver: string;
+  /** Guest uptime when the command started: boot time. */
+  bootSeconds: number;
+  /** Guest time the command took. */
+  commandSeconds: number;
+  /** Host wall-clock time of the whole run, including initramfs and QEMU start. */
+  wallMs: number;
+}
+
+/** The package root: dist/vm/runner.js → ../.. (also src/vm under a TS loader). */
+export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export function resolveKver(): string {
+  const script = join(PACKAGE_ROOT, 'scripts', 'kver.sh');
+  try {
+    return execFileSync('sh', [script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch (err) {
+    const stderr = (err as { stderr?: string }).stderr?.trim();
+    throw new VmError('ENOKERNEL', stderr !== undefined && stderr !== '' ? stderr : `${script} failed`);
+  }
+}
+
+function positiveInt(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isInteger(v) || v <= 0) throw new VmError('EBADOPT', `${name} must be a positive integer, got ${v}`);
+  return v;
+}
+
+function checkEnv(env: Readonly<Record<string, string>>): void {
+  for (const key of Object.keys(env)) {
+    if (!ENV_NAME.test(key)) throw new VmError('EBADOPT', `invalid environment variable name: ${JSON.stringify(key)}`);
+  }
+}
+
+function prepareShare(shareDir: string | undefined): string {
+  if (shareDir === undefined) return mkdtempSync(join(tmpdir(), 'syscallmon-vm-'));
+  const dir = resolve(shareDir);
+  // The guest reads the path from a one-line file.
+  if (/[\n\0]/.test(dir)) throw new VmError('EBADOPT', `share dir path must be one line: ${JSON.stringify(dir)}`);
+  if (dir === '/') throw new VmError('EBADOPT', 'share dir cannot be /');
+  try {
+    if (!statSync(dir).isDirectory()) throw new Error('not a directory');
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw new VmError('EBADOPT', `share dir ${dir} is not a writable directory (${(err as Error).message})`);
+  }
+  return dir;
+}
+
+/** Writes the control files the guest init reads; clears what an earlier run left. */
+function prepareControl(shareDir: string, wrapper: WrapperSpec): string {
+  const controlDir = join(shareDir, CONTROL_DIR);
+  // Stale results from an earlier run in the same share would read as this run's.
+  rmSync(controlDir, { recursive: true, force: true });
+  mkdirSync(controlDir);
+  writeFileSync(join(controlDir, 'path'), shareDir);
+  writeFileSync(join(controlDir, 'run.sh'), wrapperScript(wrapper));
+  return controlDir;
+}
+
+interface Settings {
+  accel: string;
+  icount: boolean;
+  smp: number;
+  memoryMb: number;
+  timeoutMs: number;
+  cwd: string;
+  env: Readonly<Record<string, string>>;
+}
+
+/** Validates the caller's options and fills in defaults, before anything is started. */
+function settingsFrom(opts: VmRunOptions): Settings {
+  const accel = opts.accel ?? (process.env['SYSCALLMON_VM_ACCEL'] || 'tcg');
+  const icount = opts.icount ?? false;
+  if (icount && accel !== 'tcg') throw new VmError('EBADOPT', `icount needs TCG, not accel ${accel}`);
+  const cwd = opts.cwd ?? process.cwd();
+  if (!isAbsolute(cwd)) throw new VmError('EBADOPT', `cwd must be absolute, got ${cwd}`);
+  const env = opts.env ?? {};
+  checkEnv(env);
+  if (typeof opts.command !== 'string' && opts.command.length === 0) throw new VmError('EBADOPT', 'empty command');
+  if (opts.kver !== undefined && !/^[\w.+~-]+$/.test(opts.kver)) throw new VmError('EBADOPT', `invalid kernel release ${JSON.stringify(opts.kver)}`);
+  return {
+    accel,
+    icount,
+    smp: positiveInt('smp', opts.smp, 2),
+    memoryMb: positiveInt('memoryMb', opts.memoryMb, 2048),
+    timeoutMs: positiveInt('timeoutMs', opts.timeoutMs, 10 * 60_000),
+    cwd,
+    env,
+  };
+}
+
+function readControl(controlDir: string, name: string): string | undefined {
+  const path = join(controlDir, name);
+  return existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+}
+
+function lastLines(path: string, count: number): string {
+  if (!existsSync(path)) return '(no console output)';
+  return readFileSync(path, 'utf8').trimEnd().split('\n').slice(-count).join('\n');
+}
+
+/** Reads what the guest reported; a missing status means the guest died before the end. */
+function collectResult(controlDir: string, consoleLog: string): { exitCode: number; dmesg: string; uptime: [number, number] } {
+  const status = readControl(controlDir, 'status');
+  if (status === undefined || !/^\d+\s*$/.test(status)) {
+    const initError = readControl(controlDir, 'init-error')?.trim();
+    const why = initError !== undefined ? `guest init failed: ${initError}` : 'guest powered off without reporting an exit status';
+    throw new VmError('ENOSTATUS', `${why}; console log: ${consoleLog}\n${lastLines(consoleLog, 20)}`, consoleLog);
+  }
+  const [start = 0, end = 0] = (readControl(controlDir, 'uptime') ?? '').trim().split(/\s+/).map(Number);
+  return { exitCode: Number(status), dmesg: readControl(controlDir, 'dmesg') ?? '', uptime: [start, end] };
+}
+
+export async function runInVm(opts: VmRunOptions): Promise<VmRunResult> {
+  const started = Date.now();
+  const settings = settingsFrom(opts);
+  const kver = opts.kver ?? resolveKver();
+  const kernel = `/boot/vmlinuz-${kver}`;
+  if (!existsSync(kernel)) throw new VmError('ENOKERNEL', `no ${kernel}: install linux-image-${kver}`);
+  const initramfs = ensureInitramfs(kver, opts.cacheDir ?? join(PACKAGE_ROOT, 'build', 'vm'));
+
+  const shareDir = prepareShare(opts.shareDir);
+  const env = {
+    PATH: DEFAULT_PATH,
+    HOME: '/tmp',
+    LANG: 'C.UTF-8',
+    SYSCALLMON_IN_VM: '1',
+    SYSCALLMON_VM_SHARE: shareDir,
+    ...settings.env,
+  };
+  const controlDir = prepareControl(shareDir, { command: opts.command, env, cwd: settings.cwd });
+  const consoleLog = join(controlDir, 'console.log');
+
+  await runQemu({
+    binary: process.env['SYSCALLMON_QEMU'] || 'qemu-system-x86_64',
+    args: qemuArgs({ ...settings, kernel, initramfs, shareDir, consoleLog, kernelArgs: opts.kernelArgs ?? [] }),
+    consoleLog,
+    timeoutMs: settings.timeoutMs,
+    signal: opts.signal,
+    onConsole: opts.onConsole,
+  });
+
+  const { exitCode, dmesg, uptime } = collectResult(controlDir, consoleLog);
+  return {
+    exitCode,
+    consoleLog,
+    dmesg,
+    shareDir,
+    kver,
+    bootSeconds: uptime[0],
+    commandSeconds: uptime[1] - uptime[0],
+    wallMs: Date.now() - started,
+  };
+}

@@ -1,0 +1,81 @@
+/**
+ * `npm test`: host unit tests, then the integration suite, then one closing
+ * line "N passed, N failed" over both.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { VmError } from './errors.js';
+import { linePrefixer, printFailureDetails, printOutcomeLines, printSuiteReport, summaryLine } from './report.js';
+import { closingLine, failure, parseVitestJson, tally, type TestOutcome } from './results.js';
+import { PACKAGE_ROOT } from './runner.js';
+import { abortOnSignals, runSuite } from './suite.js';
+
+const ROOT = PACKAGE_ROOT.replace(/\/$/, '');
+
+function runVitest(args: readonly string[], signal: AbortSignal): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(ROOT, 'node_modules/vitest/vitest.mjs'), ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      signal,
+    });
+    child.once('error', reject);
+    child.once('close', (code) => resolve(code ?? 1));
+  });
+}
+
+async function unitOutcomes(signal: AbortSignal): Promise<TestOutcome[]> {
+  const outDir = join(ROOT, 'build', 'test-results');
+  const report = join(outDir, 'unit.json');
+  mkdirSync(outDir, { recursive: true });
+  rmSync(report, { force: true });
+  const status = await runVitest(
+    ['run', '--dir', 'test/unit', '--passWithNoTests', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`],
+    signal,
+  );
+  if (!existsSync(report)) return [failure('unit: vitest', `exited with status ${status} and wrote no JSON report`)];
+  const outcomes = parseVitestJson(readFileSync(report, 'utf8'), 'unit', ROOT);
+  if (status !== 0 && !outcomes.some((o) => o.status === 'failed')) {
+    outcomes.push(failure('unit: vitest', `exited with status ${status} without a failing test`));
+  }
+  return outcomes;
+}
+
+async function vmOutcomes(signal: AbortSignal, write: (line: string) => void): Promise<TestOutcome[]> {
+  const live = linePrefixer('vm| ', (text) => process.stderr.write(text));
+  try {
+    const report = await runSuite({ signal, onOutput: live.push });
+    live.flush();
+    printSuiteReport(report, write);
+    return report.outcomes;
+  } catch (err) {
+    live.flush();
+    if (!(err instanceof VmError)) throw err;
+    return [failure('vm: suite', err.message)];
+  }
+}
+
+async function main(): Promise<number> {
+  const signal = abortOnSignals();
+  const write = (line: string): void => console.log(line);
+
+  write('== unit tests (host) ==');
+  const unit = await unitOutcomes(signal);
+  write('== integration tests (real module) ==');
+  const vm = await vmOutcomes(signal, write);
+
+  write('== summary ==');
+  const unitFailures = unit.filter((o) => o.status === 'failed');
+  if (unitFailures.length > 0) {
+    printOutcomeLines(unitFailures, write);
+    printFailureDetails(unitFailures, write);
+  }
+  write(summaryLine('unit', unit));
+  write(summaryLine('integration', vm));
+  const total = tally([...unit, ...vm]);
+  write(closingLine(total));
+  return total.failed > 0 ? 1 : 0;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { checkDmesg, dmesgSince } from '../../../src/vm/dmesg.js';
+
+// Lines seen on a clean boot of Debian's 6.1 kernel in the TCG guest.
+const CLEAN_BOOT = `[    0.000000] Linux version 6.1.0-56-amd64 (debian-kernel@lists.debian.org)
+[    0.154996] \tRCU CPU stall warnings timeout set to 60 (rcu_cpu_stall_timeout).
+[    0.729359] PCI: Using host bridge windows from ACPI; if necessary, use "pci=nocrs" and report a bug
+[    0.747558] acpi PNP0A03:00: fail to add MMCONFIG information, can't access extended PCI configuration space under this bridge.
+[    0.958485] AMD-Vi: AMD IOMMUv2 functionality not available on this system - This is not a bug.
+[    0.224494] x86/fpu: Supporting XSAVE feature 0x200: 'Protection Keys User registers'
+[    0.000000] NX (Execute Disable) protection: active
+[    0.200000] RETBleed: WARNING: Spectre v2 mitigation leaves CPU vulnerable to RETBleed attacks, data leaks possible!
+[    3.000000] syscallmon: loading out-of-tree module taints kernel.
+[    3.000001] syscallmon: module verification failed: signature and/or required key missing - tainting kernel`;
+
+describe('checkDmesg', () => {
+  it('passes a clean boot, including its lower-case "bug" lines', () => {
+    expect(checkDmesg(CLEAN_BOOT)).toEqual({ clean: true, findings: [] });
+  });
+
+  it.each([
+    ['warning', '[   12.1] WARNING: CPU: 1 PID: 230 at kernel/kprobes.c:1234 arm_kprobe+0x5/0x10'],
+    ['bug', '[   12.1] BUG: kernel NULL pointer dereference, address: 0000000000000008'],
+    ['bug', '[   12.1] kernel BUG at mm/slub.c:379!'],
+    ['oops', '[   12.1] Oops: 0000 [#1] PREEMPT SMP NOPTI'],
+    ['general protection', '[   12.1] general protection fault, probably for non-canonical address 0xdead000000000100'],
+    ['soft lockup', '[   40.1] watchdog: BUG: soft lockup - CPU#0 stuck for 26s! [t5:301]'],
+    ['bug', '[   12.1] BUG: sleeping function called from invalid context at mm/slab.h:723'],
+    ['hung task', '[  243.1] INFO: task t8:412 blocked for more than 120 seconds.'],
+    ['rcu stall', '[  100.1] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:'],
+    ['panic', '[  100.1] Kernel panic - not syncing: Fatal exception'],
+  ])('fails on %s: %s', (rule, line) => {
+    const verdict = checkDmesg(`${CLEAN_BOOT}\n${line}\n`);
+    expect(verdict.clean).toBe(false);
+    expect(verdict.findings).toEqual([{ rule, line }]);
+  });
+});
+
+describe('dmesgSince', () => {
+  it('keeps only what follows the last marker', () => {
+    expect(dmesgSince('a\nM 1\nb\nM 1\nc\nd', 'M 1')).toBe('c\nd');
+  });
+
+  it('keeps everything when the marker is absent or empty', () => {
+    expect(dmesgSince('a\nb', 'M')).toBe('a\nb');
+    expect(dmesgSince('a\nb', '')).toBe('a\nb');
+  });
+});

@@ -1,0 +1,110 @@
+// The pieces of the VM runner that don't need QEMU: archive format, module
+// ordering, generated scripts, QEMU arguments.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildCpio } from '../../../src/vm/cpio.js';
+import { wrapperScript } from '../../../src/vm/guest-init.js';
+import { resolveBootModules } from '../../../src/vm/initramfs.js';
+import { qemuArgs, type QemuSpec } from '../../../src/vm/qemu.js';
+
+describe('buildCpio', () => {
+  it('writes a newc archive that cpio(1) lists, with a device node', () => {
+    const archive = buildCpio([
+      { kind: 'dir', path: 'dev' },
+      { kind: 'chardev', path: 'dev/console', major: 5, minor: 1 },
+      { kind: 'file', path: '/init', data: Buffer.from('#!/bin/sh\n'), mode: 0o755 },
+      { kind: 'symlink', path: 'sh', target: 'busybox' },
+    ]);
+    expect(archive.length % 4).toBe(0);
+    const listing = execFileSync('cpio', ['-itv', '--quiet'], { input: archive, encoding: 'utf8' });
+    const lines = listing.trim().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[1]).toMatch(/^crw------- .* 5,\s+1 .* dev\/console$/);
+    expect(lines[2]).toMatch(/^-rwxr-xr-x .* 10 .* init$/);
+    expect(lines[3]).toMatch(/ sh -> busybox$/);
+  });
+});
+
+describe('resolveBootModules', () => {
+  function fakeModules(dep: string, builtin = ''): string {
+    const dir = mkdtempSync(join(tmpdir(), 'smvm-mods-'));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'modules.dep'), dep);
+    writeFileSync(join(dir, 'modules.builtin'), builtin);
+    return dir;
+  }
+
+  it('orders dependencies first, each once, and skips built-ins', () => {
+    const dir = fakeModules(
+      [
+        'kernel/drivers/virtio/virtio_pci.ko: kernel/drivers/virtio/virtio_ring.ko kernel/drivers/virtio/virtio.ko',
+        'kernel/drivers/virtio/virtio_ring.ko: kernel/drivers/virtio/virtio.ko',
+        'kernel/net/9p/9pnet_virtio.ko.xz: kernel/net/9p/9pnet.ko kernel/drivers/virtio/virtio_ring.ko',
+        'kernel/net/9p/9pnet.ko:',
+        'kernel/fs/9p/9p.ko: kernel/net/9p/9pnet.ko kernel/fs/netfs/netfs.ko',
+        '',
+      ].join('\n'),
+      'kernel/drivers/virtio/virtio.ko\nkernel/fs/netfs/netfs.ko\n',
+    );
+    const mods = resolveBootModules('test', dir);
+    expect(mods.map((m) => m.name)).toEqual(['virtio_ring', 'virtio_pci', '9pnet', '9pnet_virtio', '9p']);
+    expect(mods[3]?.file).toBe(join(dir, 'kernel/net/9p/9pnet_virtio.ko.xz'));
+  });
+
+  it('names the missing module', () => {
+    const dir = fakeModules('kernel/drivers/virtio/virtio_pci.ko:\n');
+    expect(() => resolveBootModules('test', dir)).toThrow(/no module 9pnet_virtio/);
+  });
+});
+
+describe('wrapperScript', () => {
+  it('exports the environment quoted, changes directory and runs the command', () => {
+    const script = wrapperScript({
+      command: ['printf', '%s|%s|%s\\n', "it's", '$HOME', '$(pwd)'],
+      env: { HOME: '/tmp', ODD: "a'b c" },
+      cwd: '/',
+    });
+    const out = execFileSync('env', ['-i', '/bin/sh', '-c', script], { encoding: 'utf8' });
+    expect(out).toBe("it's|$HOME|$(pwd)\n");
+    const env = execFileSync('env', ['-i', '/bin/sh', '-c', wrapperScript({ command: 'echo "$ODD:$HOME:$(pwd)"', env: { HOME: '/tmp', ODD: "a'b c" }, cwd: '/usr' })], { encoding: 'utf8' });
+    expect(env).toBe("a'b c:/tmp:/usr\n");
+  });
+
+  it('exits 125 with a message when the directory does not exist', () => {
+    const script = wrapperScript({ command: 'echo never', env: {}, cwd: '/nonexistent/dir' });
+    expect(() => execFileSync('/bin/sh', ['-c', script], { stdio: 'pipe' })).toThrow(expect.objectContaining({ status: 125 }));
+  });
+});
+
+describe('qemuArgs', () => {
+  const spec: QemuSpec = {
+    kernel: '/boot/vmlinuz-x',
+    initramfs: '/c/i.cpio',
+    shareDir: '/tmp/a,b',
+    consoleLog: '/tmp/a,b/.vm/console.log',
+    accel: 'tcg',
+    smp: 2,
+    memoryMb: 2048,
+    icount: false,
+    kernelArgs: ['quiet'],
+  };
+  const value = (args: string[], flag: string): string | undefined => args[args.indexOf(flag) + 1];
+
+  it('boots with the stall timeout, panic=-1, extra args, and escapes commas in paths', () => {
+    const args = qemuArgs(spec);
+    expect(value(args, '-append')).toMatch(/console=ttyS0 .*rcupdate\.rcu_cpu_stall_timeout=60 .*panic=-1.* quiet$/);
+    expect(value(args, '-smp')).toBe('2');
+    expect(args).toContain('-nographic');
+    expect(args.filter((a) => a.startsWith('local,path=/tmp/a,,b,'))).toHaveLength(1);
+    expect(args).not.toContain('-icount');
+  });
+
+  it('icount forces one vCPU', () => {
+    const args = qemuArgs({ ...spec, icount: true, smp: 4 });
+    expect(value(args, '-smp')).toBe('1');
+    expect(value(args, '-icount')).toBe('shift=0,sleep=off');
+  });
+});
