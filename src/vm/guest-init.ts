@@ -58,6 +58,9 @@ guest_path=$(cat /share/${CONTROL_DIR}/path) || die "no ${CONTROL_DIR}/path in t
 # The host root is read-only, so the page cache can keep what it read
 # (cache=loose): node and vitest read thousands of files.
 mount -t 9p -o ro,cache=loose,${NINEP_OPTS} ${HOST_ROOT_TAG} /newroot || die "cannot mount the host root"
+# A second view of the host root without the tmpfs mounts below, to expose
+# host directories those would hide (a repo cloned under /tmp).
+mount -o bind /newroot /hostroot || die "cannot bind the host root"
 mount -t proc proc /newroot/proc || die "cannot mount /proc"
 mount -t sysfs sysfs /newroot/sys || die "cannot mount /sys"
 mount -t devtmpfs devtmpfs /newroot/dev || die "cannot mount /dev"
@@ -68,6 +71,11 @@ mount -t tmpfs -o mode=1777 tmpfs /newroot/tmp || die "cannot mount /tmp"
 mount -t tmpfs -o mode=755 tmpfs /newroot/run || die "cannot mount /run"
 mount -t debugfs debugfs /newroot/sys/kernel/debug || die "cannot mount debugfs"
 mount -t tracefs tracefs /newroot/sys/kernel/tracing || die "cannot mount tracefs"
+while IFS= read -r path; do
+	[ -n "$path" ] || continue
+	mkdir -p "/newroot$path" || die "cannot create $path in the guest"
+	mount -o bind "/hostroot$path" "/newroot$path" || die "cannot expose host $path"
+done < /share/${CONTROL_DIR}/expose
 # Same path as on the host, so paths printed by tests mean the same thing
 # on both sides. Under /tmp the mount point lives on the tmpfs above.
 mkdir -p "/newroot$guest_path" || die "cannot create $guest_path in the guest"

@@ -130,7 +130,7 @@ function cacheKey(kver: string, busybox: Buffer, modules: readonly KernelModule[
 }
 
 function archiveEntries(busybox: Buffer, modules: readonly KernelModule[]): CpioEntry[] {
-  const entries: CpioEntry[] = ['bin', 'dev', 'proc', 'sys', 'modules', 'newroot', 'share'].map((path) => ({
+  const entries: CpioEntry[] = ['bin', 'dev', 'proc', 'sys', 'modules', 'newroot', 'hostroot', 'share'].map((path) => ({
     kind: 'dir',
     path,
   }));

@@ -26,8 +26,13 @@ export interface VmRunOptions {
   command: string | readonly string[];
   /** Extra environment; merged over the defaults (PATH, HOME=/tmp, LANG, SYSCALLMON_IN_VM, SYSCALLMON_VM_SHARE). */
   env?: Readonly<Record<string, string>>;
-  /** Working directory in the guest. Default: process.cwd() (host /tmp is not visible there). */
+  /** Working directory in the guest; default process.cwd(). */
   cwd?: string;
+  /**
+   * Host directories (read-only) to keep visible where the guest mounts
+   * tmpfs (/tmp, /run, /dev/shm); cwd is always included. Others are visible anyway.
+   */
+  hostPaths?: readonly string[];
   /** Writable host directory mounted at the same path in the guest. Default: a new temp dir. */
   shareDir?: string;
   /** vCPUs; default 2. */
@@ -112,14 +117,36 @@ function prepareShare(shareDir: string | undefined): string {
   return dir;
 }
 
+/** The guest mounts fresh tmpfs here, hiding the host's contents. */
+const GUEST_TMPFS = ['/tmp', '/run', '/dev/shm'];
+
+function hiddenInGuest(path: string): boolean {
+  return GUEST_TMPFS.some((mount) => path === mount || path.startsWith(`${mount}/`));
+}
+
+/** The host paths the guest must bind back over its tmpfs, one per line for the init. */
+function pathsToExpose(paths: readonly string[]): string[] {
+  const exposed = new Set<string>();
+  for (const path of paths) {
+    const abs = resolve(path);
+    if (/[\n\0]/.test(abs)) throw new VmError('EBADOPT', `host path must be one line: ${JSON.stringify(abs)}`);
+    if (!hiddenInGuest(abs)) continue;
+    if (!existsSync(abs) || !statSync(abs).isDirectory()) throw new VmError('EBADOPT', `host path ${abs} is not a directory`);
+    exposed.add(abs);
+  }
+  // Parents first, so a child's bind is not hidden by its parent's.
+  return [...exposed].sort((a, b) => a.length - b.length);
+}
+
 /** Writes the control files the guest init reads; clears what an earlier run left. */
-function prepareControl(shareDir: string, wrapper: WrapperSpec): string {
+function prepareControl(shareDir: string, wrapper: WrapperSpec, expose: readonly string[]): string {
   const controlDir = join(shareDir, CONTROL_DIR);
   // Stale results from an earlier run in the same share would read as this run's.
   rmSync(controlDir, { recursive: true, force: true });
   mkdirSync(controlDir);
   writeFileSync(join(controlDir, 'path'), shareDir);
   writeFileSync(join(controlDir, 'run.sh'), wrapperScript(wrapper));
+  writeFileSync(join(controlDir, 'expose'), expose.map((path) => `${path}\n`).join(''));
   return controlDir;
 }
 
@@ -194,7 +221,8 @@ export async function runInVm(opts: VmRunOptions): Promise<VmRunResult> {
     SYSCALLMON_VM_SHARE: shareDir,
     ...settings.env,
   };
-  const controlDir = prepareControl(shareDir, { command: opts.command, env, cwd: settings.cwd });
+  const expose = pathsToExpose([settings.cwd, ...(opts.hostPaths ?? [])]);
+  const controlDir = prepareControl(shareDir, { command: opts.command, env, cwd: settings.cwd }, expose);
   const consoleLog = join(controlDir, 'console.log');
 
   await runQemu({

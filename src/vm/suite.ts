@@ -168,6 +168,7 @@ export async function runSuite(opts: SuiteOptions = {}): Promise<SuiteReport> {
     command: ['sh', join(root, 'test/vm/guest-suite.sh')],
     env: { SYSCALLMON_ROOT: root, SYSCALLMON_RESULTS: resultsDir },
     cwd: root,
+    hostPaths: [root],
     shareDir: resultsDir,
     timeoutMs,
     // Show WARN() splats on the console too, next to the test that caused them.
