@@ -38,6 +38,8 @@ export interface SyscallEvent {
   path: string | null;
   path_truncated: boolean;
   path_unreadable: boolean;
+  /** entered through the 32-bit (ia32) ABI; nr is still the x86_64 number */
+  ia32: boolean;
   /** the six raw arguments, computed on access */
   readonly args: bigint[];
 }
@@ -126,6 +128,7 @@ class SyscallRecord implements SyscallEvent {
     readonly path: string | null,
     readonly path_truncated: boolean,
     readonly path_unreadable: boolean,
+    readonly ia32: boolean,
     buf: Buffer,
     argsAt: number,
   ) {
@@ -217,7 +220,7 @@ export class EventDecoder {
   private readonly o: {
     type: number; path_flags: number; nr: number; seq: number; ts_ns: number; pid: number; tgid: number;
     ppid: number; uid: number; gid: number; verdict: number; err: number; exit_code: number;
-    exit_signal: number; comm: number; args: number; utime_ns: number; stime_ns: number; lost: number;
+    exit_signal: number; event_flags: number; comm: number; args: number; utime_ns: number; stime_ns: number; lost: number;
     path: number;
   };
   private readonly commLen: number;
@@ -228,6 +231,7 @@ export class EventDecoder {
   private readonly pathNone: number;
   private readonly pathUnreadable: number;
   private readonly pathTruncated: number;
+  private readonly eventIa32: number;
 
   constructor(
     layout: RecordLayout,
@@ -241,7 +245,7 @@ export class EventDecoder {
       type: need(off, 'type'), path_flags: need(off, 'path_flags'), nr: need(off, 'nr'), seq: need(off, 'seq'),
       ts_ns: need(off, 'ts_ns'), pid: need(off, 'pid'), tgid: need(off, 'tgid'), ppid: need(off, 'ppid'),
       uid: need(off, 'uid'), gid: need(off, 'gid'), verdict: need(off, 'verdict'), err: need(off, 'err'),
-      exit_code: need(off, 'exit_code'), exit_signal: need(off, 'exit_signal'), comm: need(off, 'comm'),
+      exit_code: need(off, 'exit_code'), exit_signal: need(off, 'exit_signal'), event_flags: need(off, 'event_flags'), comm: need(off, 'comm'),
       args: need(off, 'args'), utime_ns: need(off, 'utime_ns'), stime_ns: need(off, 'stime_ns'),
       lost: need(off, 'lost'), path: need(off, 'path'),
     };
@@ -253,6 +257,7 @@ export class EventDecoder {
     this.pathNone = need(c, 'PATH_NONE');
     this.pathUnreadable = need(c, 'PATH_UNREADABLE');
     this.pathTruncated = need(c, 'PATH_TRUNCATED');
+    this.eventIa32 = need(c, 'EVENT_IA32');
     this.verdicts[need(c, 'VERDICT_ALLOWED')] = 'allowed';
     this.verdicts[need(c, 'VERDICT_BLOCKED')] = 'blocked';
     this.verdicts[need(c, 'VERDICT_WOULD_BLOCK')] = 'would_block';
@@ -303,6 +308,7 @@ export class EventDecoder {
         hasPath ? cString(buf, at + o.path, this.pathLen) : null,
         (flags & this.pathTruncated) !== 0,
         unreadable,
+        (buf.readUInt32LE(at + o.event_flags) & this.eventIa32) !== 0,
         buf,
         at + o.args,
       );

@@ -23,7 +23,7 @@ export const RECORD_FIELDS = {
   err: 's32',
   exit_code: 's32',
   exit_signal: 's32',
-  reserved0: 'u32',
+  event_flags: 'u32',
   comm: 'char[]',
   args: 'u64[]',
   utime_ns: 'u64',
