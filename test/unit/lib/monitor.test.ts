@@ -1,0 +1,291 @@
+// Monitor over the fake binding: validation and defaults in TS, error
+// mapping, and the events iterator's lifecycle.
+import { describe, expect, it } from 'vitest';
+import type { SyscallmonError } from '../../../src/lib/errors.js';
+import type { MonitorEvent, SyscallEvent } from '../../../src/lib/events.js';
+import { Monitor, type TargetSpec } from '../../../src/lib/monitor.js';
+import { FakeBinding } from '../fake-binding.js';
+
+function open(init?: (f: FakeBinding) => void): { fake: FakeBinding; mon: Monitor } {
+  const fake = new FakeBinding();
+  init?.(fake);
+  return { fake, mon: Monitor.open({ binding: fake }) };
+}
+
+function kindOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    return `${(e as SyscallmonError).kind}: ${(e as Error).message}`;
+  }
+  return 'no error';
+}
+
+const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+describe('Monitor.open', () => {
+  it('opens the header device path non-blocking and checks the version', () => {
+    const { fake, mon } = open();
+    expect(fake.calls.slice(0, 2).map((c) => [c.method, ...c.args])).toEqual([
+      ['open', '/dev/syscallmon', true],
+      ['getVersion', mon.fd],
+    ]);
+    expect(mon.version()).toMatchObject({ apiVersion: fake.c('API_VERSION'), libraryApiVersion: fake.c('API_VERSION'), maxPids: 64 });
+  });
+
+  it.each([
+    ['not loaded', (f: FakeBinding) => { f.loaded = false; }, /^not_loaded: syscallmon module is not loaded \(open \/dev\/syscallmon: ENOENT\); load it with `syscallmon load`/],
+    ['not root', (f: FakeBinding) => { f.openError = 'EACCES'; }, /^permission: permission denied: cannot open \/dev\/syscallmon \(EACCES\)/],
+    ['wrong version', (f: FakeBinding) => { f.apiVersion = 99; }, /^version: syscallmon module speaks API version 99 .*expects version 1/],
+    ['version ioctl fails', (f: FakeBinding) => f.failNext('getVersion', 'ENOTTY'), /^kernel: kernel refused to get the module version: ENOTTY/],
+  ])('%s', (_name, init, re) => {
+    const fake = new FakeBinding();
+    init(fake);
+    expect(kindOf(() => Monitor.open({ binding: fake }))).toMatch(re);
+    expect(fake.openFds).toEqual([]); // nothing leaked on failure
+  });
+});
+
+describe('Monitor control', () => {
+  it('sets modes by name', () => {
+    const { fake, mon } = open();
+    mon.setMode('block');
+    expect(fake.mode).toBe(fake.c('MODE_BLOCK'));
+    mon.setMode('off');
+    expect(mon.status().mode).toBe('off');
+    expect(kindOf(() => mon.setMode('loud' as 'log'))).toBe("usage: unknown mode 'loud' (expected one of off, log, block)");
+  });
+
+  it('applies defaults: all pids, EPERM for block', () => {
+    const { fake, mon } = open();
+    mon.addTarget({ syscall: 'openat', action: 'block' });
+    mon.addTarget({ syscall: 'write', action: 'log', pids: [30, 10, 30] });
+    const raw = fake.calls.filter((c) => c.method === 'addTarget').map((c) => c.args[1]);
+    expect(raw).toEqual([
+      { nr: 257, action: fake.c('ACTION_BLOCK'), err: 1, flags: fake.c('TARGET_ALL_PIDS'), pids: [] },
+      { nr: 1, action: fake.c('ACTION_LOG'), err: 0, flags: 0, pids: [30, 10] },
+    ]);
+    expect(mon.status().targets).toEqual([
+      expect.objectContaining({ syscall: 'write', nr: 1, action: 'log', pids: [10, 30], force: false, armed: false }),
+      expect.objectContaining({ syscall: 'openat', nr: 257, action: 'block', errno: 'EPERM', err: 1, pids: 'all' }),
+    ]);
+  });
+
+  it('passes errno, force and exclusive', () => {
+    const { fake, mon } = open();
+    mon.addTarget({ syscall: 'unlinkat', action: 'block', errno: 'eacces', pids: [1], force: true, exclusive: true });
+    expect(fake.calls.at(-1)?.args[1]).toEqual({
+      nr: 263, action: fake.c('ACTION_BLOCK'), err: 13, flags: fake.c('TARGET_FORCE') | fake.c('TARGET_EXCLUSIVE'), pids: [1],
+    });
+    expect(mon.status().targets[0]).toMatchObject({ errno: 'EACCES', force: true, pids: [1] });
+  });
+
+  const bad: [string, TargetSpec, RegExp][] = [
+    ['unknown syscall', { syscall: 'opnat', action: 'log' }, /^usage: unknown syscall 'opnat'; did you mean openat/],
+    ['unknown action', { syscall: 'openat', action: 'deny' as 'log' }, /^usage: unknown action 'deny'/],
+    ['errno on log', { syscall: 'openat', action: 'log', errno: 'EPERM' }, /^usage: an errno only applies to block targets/],
+    ['unknown errno', { syscall: 'openat', action: 'block', errno: 'EPREM' }, /^usage: unknown errno 'EPREM'; did you mean EPERM/],
+    ['pid 0', { syscall: 'openat', action: 'log', pids: [0] }, /^usage: invalid pid 0 \(expected an integer in 1..4194304\)/],
+    ['pid too big', { syscall: 'openat', action: 'log', pids: [4194305] }, /^usage: invalid pid 4194305/],
+    ['pid not integer', { syscall: 'openat', action: 'log', pids: [1.5] }, /^usage: invalid pid 1.5/],
+    ['empty pids', { syscall: 'openat', action: 'log', pids: [] }, /^usage: an empty pid list would match nothing/],
+    ['too many pids', { syscall: 'openat', action: 'log', pids: Array.from({ length: 65 }, (_, i) => i + 2) }, /^usage: too many pids: 65 \(a target holds at most 64\)/],
+    ['blocking init', { syscall: 'openat', action: 'block', pids: [1] }, /^usage: blocking pid 1 \(init\) needs force/],
+  ];
+  it.each(bad)('rejects %s before any syscall', (_name, spec, re) => {
+    const { fake, mon } = open();
+    expect(kindOf(() => mon.addTarget(spec))).toMatch(re);
+    expect(fake.calls.filter((c) => c.method === 'addTarget')).toEqual([]);
+  });
+
+  it.each([
+    ['EBUSY', 'kernel: kernel refused to target openat: EBUSY (resource busy or locked): openat is already targeted'],
+    ['ESRCH', 'kernel: kernel refused to target openat: ESRCH (no such process): no such process among 5'],
+    ['EPERM', 'permission: permission denied: cannot target openat (EPERM); syscallmon needs root (CAP_SYS_ADMIN)'],
+  ])('maps kernel %s on ADD_TARGET', (code, msg) => {
+    const { fake, mon } = open();
+    fake.failNext('addTarget', code);
+    expect(kindOf(() => mon.addTarget({ syscall: 'openat', action: 'log', pids: [5] }))).toBe(msg);
+  });
+
+  it('really gets EBUSY from the fake for an exclusive duplicate', () => {
+    const { mon } = open();
+    mon.addTarget({ syscall: 'openat', action: 'log' });
+    mon.addTarget({ syscall: 'openat', action: 'log' }); // twice is harmless
+    expect(kindOf(() => mon.addTarget({ syscall: 'openat', action: 'log', exclusive: true }))).toMatch(/^kernel: .*EBUSY.*already targeted/);
+  });
+
+  it('removes targets and changes pid sets', () => {
+    const { fake, mon } = open();
+    mon.addTarget({ syscall: 'openat', action: 'log', pids: [10] });
+    mon.addPids('openat', [11, 12, 11]);
+    mon.removePids(257, [10]);
+    expect(mon.status().targets[0]?.pids).toEqual([11, 12]);
+    expect(fake.calls.filter((c) => c.method === 'addPids')[0]?.args).toEqual([mon.fd, 257, [11, 12]]);
+    mon.removeTarget('openat');
+    expect(mon.status().targets).toEqual([]);
+    expect(kindOf(() => mon.removeTarget('openat'))).toBe(
+      'kernel: kernel refused to untarget openat: EINVAL (invalid argument): openat is not targeted',
+    );
+    expect(kindOf(() => mon.addPids('openat', []))).toBe('usage: no pids given');
+    expect(kindOf(() => mon.addPids('openat', [5]))).toMatch(/^kernel: .*EINVAL.*openat is not targeted/);
+  });
+
+  it('clears, seeks and toggles exit events', () => {
+    const { fake, mon } = open();
+    mon.clear({ log: true, counters: true });
+    expect(fake.calls.at(-1)?.args[1]).toBe(fake.c('CLEAR_LOG') | fake.c('CLEAR_COUNTERS'));
+    expect(kindOf(() => mon.clear({}))).toMatch(/^usage: nothing to clear/);
+    mon.seek('head');
+    expect(fake.calls.at(-1)?.args[1]).toBe(fake.c('SEEK_HEAD'));
+    expect(kindOf(() => mon.seek('middle' as 'head'))).toMatch(/^usage: cannot seek/);
+    mon.setExits(true);
+    expect(mon.status().exits).toBe(true);
+  });
+
+  it('reports status with counters and names', () => {
+    const { fake, mon } = open();
+    mon.setMode('block');
+    mon.addTarget({ syscall: 'openat', action: 'block', pids: [42] });
+    fake.syscall({ syscall: 'openat', pid: 42, path: '/x' });
+    fake.syscall({ syscall: 'openat', pid: 43, path: '/y' });
+    const s = mon.status();
+    expect(s).toMatchObject({ mode: 'block', ntargets: 1, armed: 1, readers: 1, events: 1n, headSeq: 1n, exits: false });
+    expect(s.targets[0]).toMatchObject({ hits: 2n, logged: 1n, blocked: 1n, armed: true });
+  });
+
+  it('fails cleanly once closed; close is idempotent', () => {
+    const { fake, mon } = open();
+    mon.close();
+    mon.close();
+    expect(fake.openFds).toEqual([]);
+    expect(mon.closed).toBe(true);
+    expect(kindOf(() => mon.status())).toBe('usage: monitor is closed');
+  });
+});
+
+describe('Monitor reading', () => {
+  it('reads what is available without waiting', () => {
+    const { fake, mon } = open();
+    mon.setMode('log');
+    mon.addTarget({ syscall: 'openat', action: 'log' });
+    expect(mon.readAvailable()).toEqual([]);
+    for (let i = 0; i < 3; i++) fake.syscall({ syscall: 'openat', pid: 9, comm: 'cat', path: `/f${i}` });
+    const got = mon.readAvailable(2) as SyscallEvent[];
+    expect(got.map((e) => e.path)).toEqual(['/f0', '/f1']);
+    expect(mon.readRaw().length).toBe(fake.c('RECORD_SIZE'));
+    expect(kindOf(() => mon.readRaw(0))).toMatch(/^usage: invalid batch size 0/);
+  });
+
+  async function collect(it: AsyncIterable<MonitorEvent[]>, sink: MonitorEvent[]): Promise<void> {
+    for await (const batch of it) sink.push(...batch);
+  }
+
+  it('streams batches and ends cleanly on close()', async () => {
+    const { fake, mon } = open();
+    mon.setMode('log');
+    mon.addTarget({ syscall: 'openat', action: 'log' });
+    const got: MonitorEvent[] = [];
+    const done = collect(mon.events({ maxRecords: 4 }), got);
+    await tick();
+    for (let i = 0; i < 10; i++) fake.syscall({ syscall: 'openat', pid: 9, path: `/f${i}` });
+    await tick();
+    await tick();
+    expect(got.map((e) => e.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    mon.close();
+    await done;
+    expect(fake.activeStreams).toBe(0);
+    expect(fake.openFds).toEqual([]);
+  });
+
+  it('ends cleanly on abort, and right away when already aborted', async () => {
+    const { fake, mon } = open();
+    const ac = new AbortController();
+    const got: MonitorEvent[] = [];
+    const done = collect(mon.events({ signal: ac.signal }), got);
+    await tick();
+    expect(fake.activeStreams).toBe(1);
+    ac.abort();
+    await done;
+    expect(fake.activeStreams).toBe(0);
+    expect(mon.closed).toBe(false);
+    await collect(mon.events({ signal: ac.signal }), got);
+    expect(fake.calls.filter((c) => c.method === 'startStream')).toHaveLength(1);
+  });
+
+  it('stops reading when the consumer breaks out', async () => {
+    const { fake, mon } = open();
+    mon.setMode('log');
+    mon.addTarget({ syscall: 'openat', action: 'log' });
+    fake.syscall({ syscall: 'openat', pid: 9 });
+    for await (const batch of mon.events()) {
+      expect(batch).toHaveLength(1);
+      break;
+    }
+    expect(fake.activeStreams).toBe(0);
+    // A new iteration may start once the old one is gone.
+    const ac = new AbortController();
+    const again = collect(mon.events({ signal: ac.signal }), []);
+    await tick();
+    expect(fake.activeStreams).toBe(1);
+    ac.abort();
+    await again;
+  });
+
+  it('refuses a second concurrent iteration', async () => {
+    const { mon } = open();
+    const ac = new AbortController();
+    const first = collect(mon.events({ signal: ac.signal }), []);
+    await tick();
+    await expect(collect(mon.events(), [])).rejects.toThrow(/already streaming/);
+    ac.abort();
+    await first;
+  });
+
+  it('throws a typed error when the read fails, after delivering what came before', async () => {
+    const { fake, mon } = open();
+    mon.setMode('log');
+    mon.addTarget({ syscall: 'openat', action: 'log' });
+    const got: MonitorEvent[] = [];
+    const done = collect(mon.events(), got);
+    fake.syscall({ syscall: 'openat', pid: 9 });
+    await tick();
+    await tick();
+    fake.failStream(mon.fd, 'EIO');
+    await expect(done).rejects.toMatchObject({ kind: 'kernel', code: 'EIO', message: expect.stringMatching(/read events: EIO/) });
+    expect(got).toHaveLength(1);
+    expect(fake.activeStreams).toBe(0);
+  });
+
+  it('pauses at the high-water mark and resumes without losing records', async () => {
+    const { fake, mon } = open();
+    mon.setMode('log');
+    mon.addTarget({ syscall: 'openat', action: 'log' });
+    const it = mon.rawBatches({ maxRecords: 1, highWater: 2 })[Symbol.asyncIterator]();
+    const first = it.next(); // starts the stream
+    for (let i = 0; i < 6; i++) fake.syscall({ syscall: 'openat', pid: 9 });
+    await tick();
+    await first;
+    // Reading paused at 2 queued batches: the rest waits in the ring.
+    expect(fake.activeStreams).toBe(0);
+    const seqs: bigint[] = [(await first).value?.readBigUInt64LE(fake.offsets.seq ?? 0) as bigint];
+    for (let i = 0; i < 5; i++) {
+      const r = await it.next();
+      seqs.push(r.value?.readBigUInt64LE(fake.offsets.seq ?? 0) as bigint);
+    }
+    expect(seqs).toEqual([0n, 1n, 2n, 3n, 4n, 5n]);
+    await it.return?.();
+    expect(fake.activeStreams).toBe(0);
+    expect(mon.status().readerLost).toBe(0n);
+  });
+
+  it('passes lost records through when the ring overtook the reader', async () => {
+    const { fake, mon } = open((f) => { f.capacity = 4; });
+    mon.setMode('log');
+    mon.addTarget({ syscall: 'openat', action: 'log' });
+    for (let i = 0; i < 10; i++) fake.syscall({ syscall: 'openat', pid: 9 });
+    const events = mon.readAvailable();
+    expect(events[0]).toEqual(expect.objectContaining({ type: 'lost', seq: 0, count: 6 }));
+    expect(events.slice(1).map((e) => e.seq)).toEqual([6, 7, 8, 9]);
+  });
+});
