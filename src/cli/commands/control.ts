@@ -1,0 +1,234 @@
+/*
+ * The third seed's controller, as the root command's own flags:
+ *
+ *   syscallmon --log --syscall openat               mode LOG, log openat (every process)
+ *   syscallmon --block --syscall write --pid 1234   mode BLOCK, block write for pid 1234
+ *   syscallmon --off                                mode OFF (targets are kept, probes disarmed)
+ *   syscallmon --off --syscall write [--pid N]      remove the target (or only those pids)
+ *
+ * Each run states what a target is (action, errno, scope), so running one
+ * twice changes nothing the second time.
+ */
+import { Option, type Command } from 'commander';
+import { parseErrno, type Monitor } from '../../lib/monitor.js';
+import { closestNames } from '../../lib/syscalls.js';
+import type { Ctx } from '../context.js';
+import { UsageError } from '../errors.js';
+import { collect, collectNames, parsePid } from '../options.js';
+import { jsonLine } from '../../render/ndjson.js';
+import type { Palette } from '../../render/colour.js';
+
+export type Mode = 'off' | 'log' | 'block';
+
+export interface ControlRequest {
+  mode: Mode;
+  syscalls: string[];
+  pids: number[];
+  errno?: string;
+  force: boolean;
+}
+
+export type Change = 'added' | 'updated' | 'unchanged' | 'removed' | 'not_targeted' | 'pids_removed';
+
+export interface TargetState {
+  syscall: string;
+  nr: number;
+  action: 'log' | 'block';
+  /** errno name for block targets */
+  errno: string | null;
+  pids: number[] | 'all';
+  force: boolean;
+}
+
+export interface TargetChange {
+  syscall: string;
+  nr: number;
+  change: Change;
+  /** the target after the change; null once removed */
+  target: TargetState | null;
+}
+
+export interface ControlResult {
+  mode: Mode;
+  previous_mode: Mode;
+  targets: TargetChange[];
+  /** block targets that only log WOULD_BLOCK because the mode is LOG */
+  audit_only: string[];
+}
+
+interface ControlFlags {
+  off?: boolean;
+  log?: boolean;
+  block?: boolean;
+  syscall?: string[];
+  pid?: number[];
+  errno?: string;
+  force?: boolean;
+  json?: boolean;
+}
+
+function snapshot(m: Monitor): { mode: Mode; targets: Map<number, TargetState> } {
+  const s = m.status();
+  const targets = new Map<number, TargetState>();
+  for (const t of s.targets) {
+    targets.set(t.nr, {
+      syscall: t.syscall,
+      nr: t.nr,
+      action: t.action,
+      errno: t.action === 'block' ? t.errno : null,
+      pids: t.pids === 'all' ? 'all' : [...t.pids].sort((a, b) => a - b),
+      force: t.force,
+    });
+  }
+  return { mode: s.mode, targets };
+}
+
+function sameTarget(a: TargetState | undefined, b: TargetState | undefined): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Validates flag combinations that commander cannot express; returns the request. */
+export function controlRequest(flags: ControlFlags): ControlRequest | null {
+  const mode: Mode | undefined = flags.off ? 'off' : flags.log ? 'log' : flags.block ? 'block' : undefined;
+  const syscalls = flags.syscall ?? [];
+  const pids = flags.pid ?? [];
+  if (mode === undefined) {
+    if (syscalls.length || pids.length || flags.errno !== undefined || flags.force) {
+      throw new UsageError('say what to do with it: --off, --log or --block');
+    }
+    return null;
+  }
+  if (pids.length && !syscalls.length) {
+    throw new UsageError('--pid scopes a target: give --syscall NAME too');
+  }
+  if (flags.errno !== undefined && mode !== 'block') throw new UsageError('--errno goes with --block');
+  if (flags.force && mode !== 'block') throw new UsageError('--force goes with --block');
+  return { mode, syscalls, pids, errno: flags.errno, force: flags.force === true };
+}
+
+/** Does the work; returns what changed.  Every name is resolved before the first change. */
+export function applyControl(m: Monitor, req: ControlRequest): ControlResult {
+  const entries = [...new Map(req.syscalls.map((name) => {
+    const e = m.syscalls.resolve(name);
+    return [e.nr, e] as const;
+  })).values()];
+  const before = snapshot(m);
+  const changes: TargetChange[] = [];
+
+  if (req.mode === 'off' && entries.length) {
+    // --off with --syscall: remove targets (or pids from them); the mode stays.
+    for (const e of entries) {
+      const had = before.targets.get(e.nr);
+      if (!had) {
+        changes.push({ syscall: e.name, nr: e.nr, change: 'not_targeted', target: null });
+      } else if (req.pids.length) {
+        m.removePids(e.nr, req.pids);
+        changes.push({ syscall: e.name, nr: e.nr, change: 'pids_removed', target: null });
+      } else {
+        m.removeTarget(e.nr);
+        changes.push({ syscall: e.name, nr: e.nr, change: 'removed', target: null });
+      }
+    }
+  } else {
+    for (const e of entries) {
+      m.addTarget({
+        syscall: e.nr,
+        action: req.mode === 'block' ? 'block' : 'log',
+        errno: req.mode === 'block' ? req.errno : undefined,
+        pids: req.pids.length ? req.pids : 'all',
+        force: req.force,
+      });
+    }
+    // Targets first, mode last: a refused target leaves the mode as it was.
+    m.setMode(req.mode);
+  }
+
+  const after = snapshot(m);
+  for (const c of changes) c.target = after.targets.get(c.nr) ?? null;
+  if (!(req.mode === 'off' && entries.length)) {
+    for (const e of entries) {
+      const was = before.targets.get(e.nr);
+      const now = after.targets.get(e.nr);
+      changes.push({
+        syscall: e.name,
+        nr: e.nr,
+        change: !was ? 'added' : sameTarget(was, now) ? 'unchanged' : 'updated',
+        target: now ?? null,
+      });
+    }
+  }
+  const auditOnly =
+    after.mode === 'log'
+      ? [...after.targets.values()].filter((t) => t.action === 'block').map((t) => t.syscall)
+      : [];
+  return { mode: after.mode, previous_mode: before.mode, targets: changes, audit_only: auditOnly };
+}
+
+export function describeTarget(t: TargetState): string {
+  const action = t.action === 'block' ? `block with ${t.errno ?? 'EPERM'}` : 'log';
+  const scope = t.pids === 'all' ? 'every process' : `pid${t.pids.length === 1 ? '' : 's'} ${t.pids.join(', ') || '(none left)'}`;
+  return `${action}, ${scope}${t.force ? ', forced' : ''}`;
+}
+
+export function renderControl(r: ControlResult, colour: Palette): string {
+  const lines: string[] = [];
+  const mode = r.mode.toUpperCase();
+  lines.push(r.mode === r.previous_mode ? `mode ${mode} (unchanged)` : `mode ${mode} (was ${r.previous_mode.toUpperCase()})`);
+  for (const c of r.targets) {
+    const name = `${c.syscall} (${c.nr})`;
+    switch (c.change) {
+      case 'removed':
+        lines.push(`${name}: target removed`);
+        break;
+      case 'not_targeted':
+        lines.push(`${name}: not targeted; nothing to remove`);
+        break;
+      case 'pids_removed':
+        lines.push(`${name}: ${c.target ? describeTarget(c.target) : 'target gone'} (pids removed)`);
+        break;
+      default: {
+        const text = c.target ? describeTarget(c.target) : '';
+        const line = `${name}: ${text} (${c.change})`;
+        lines.push(c.target?.action === 'block' ? colour.blocked(line) : line);
+      }
+    }
+  }
+  if (r.mode === 'off') lines.push(colour.dim('every probe is disarmed; targets are kept for the next --log/--block'));
+  if (r.audit_only.length) {
+    lines.push(colour.warn(`mode LOG: ${r.audit_only.join(', ')} only log WOULD_BLOCK; use --block to enforce`));
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Adds the controller flags and action to the root command. */
+export function addControl(program: Command, ctx: Ctx): void {
+  program
+    .addOption(new Option('--off', 'mode OFF: disarm every probe (with --syscall: remove those targets)').conflicts(['log', 'block']))
+    .addOption(new Option('--log', 'mode LOG: log targeted calls; block targets only log WOULD_BLOCK').conflicts(['block']))
+    .addOption(new Option('--block', 'mode BLOCK: targeted calls fail with --errno (default EPERM)'))
+    .option('--syscall <name>', 'target this syscall (repeatable, or comma-separated); see `syscallmon syscalls`', collectNames)
+    .option('--pid <pid>', 'scope the targets to this process (repeatable); default: every process', collect(parsePid))
+    .option('--errno <name>', 'errno a blocked call returns, e.g. EACCES (default EPERM)')
+    .option('--force', 'with --block: may also block pid 1 and syscallmon\'s own readers')
+    .option('--json', 'print the result as one JSON object')
+    .action(async (flags: ControlFlags, cmd: Command) => {
+      const rest = cmd.args;
+      if (rest.length) {
+        const near = closestNames(rest[0] ?? '', cmd.commands.map((c) => c.name()), 2);
+        const hint = near.length ? `; did you mean ${near.join(' or ')}?` : '';
+        throw new UsageError(`unknown command '${rest[0]}'${hint} (see syscallmon --help)`);
+      }
+      const req = controlRequest(flags);
+      if (req === null) throw new UsageError('no command or flag given; try syscallmon --help');
+      // Bad names are usage errors whether or not the module is loaded.
+      for (const name of req.syscalls) ctx.syscalls().resolve(name);
+      if (req.errno !== undefined) parseErrno(req.errno);
+      const monitor = ctx.openMonitor();
+      try {
+        const result = applyControl(monitor, req);
+        await ctx.out(flags.json ? jsonLine(result) : renderControl(result, ctx.colour));
+      } finally {
+        monitor.close();
+      }
+    });
+}

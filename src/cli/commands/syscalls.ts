@@ -1,0 +1,41 @@
+/*
+ * `syscallmon syscalls [PATTERN]`: every targetable syscall with its number,
+ * from the table generated out of the kernel's unistd_64.h.  Needs the addon
+ * (which carries the table) but not the module.
+ */
+import { Command } from 'commander';
+import type { SyscallEntry } from '../../lib/binding.js';
+import type { Ctx } from '../context.js';
+import { renderTable } from '../../render/table.js';
+import type { Palette } from '../../render/colour.js';
+
+export function renderSyscalls(rows: readonly SyscallEntry[], colour: Palette): string {
+  return renderTable(
+    [{ header: 'NR', align: 'right' }, { header: 'NAME' }, { header: 'PATH ARG', align: 'right' }, { header: 'ENTRY' }],
+    rows.map((s) => [String(s.nr), s.name, s.pathArg < 0 ? '-' : String(s.pathArg), colour.dim(s.symbol)]),
+    colour,
+  );
+}
+
+export function syscallsJson(rows: readonly SyscallEntry[]): string {
+  let out = '';
+  for (const s of rows) out += JSON.stringify({ nr: s.nr, name: s.name, symbol: s.symbol, path_arg: s.pathArg }) + '\n';
+  return out;
+}
+
+export function syscallsCommand(ctx: Ctx): Command {
+  return new Command('syscalls')
+    .description('list the syscalls that can be targeted, with their numbers')
+    .argument('[pattern]', 'a substring, or a glob such as "open*"')
+    .option('--json', 'one JSON object per syscall: nr, name, symbol, path_arg')
+    .action(async (pattern: string | undefined, opts: { json?: boolean }) => {
+      const table = ctx.syscalls();
+      const rows = table.match(pattern);
+      if (rows.length === 0) {
+        const near = table.suggest(pattern ?? '');
+        await ctx.note(`syscallmon: no syscall matches "${pattern ?? ''}"${near.length ? `; did you mean ${near.join(', ')}?` : ''}`);
+        return;
+      }
+      await ctx.out(opts.json ? syscallsJson(rows) : renderSyscalls(rows, ctx.colour));
+    });
+}

@@ -1,0 +1,97 @@
+/*
+ * What a command may touch, gathered in one object so main() can be called
+ * in-process by tests with fakes for every outside thing: the output
+ * streams, the environment, the addon, insmod/rmmod, the VM runner and the
+ * signals that stop `tail`.
+ */
+import type { Binding } from '../lib/binding.js';
+import { Monitor } from '../lib/monitor.js';
+import { SyscallTable } from '../lib/syscalls.js';
+import { colourEnabled, palette, type Palette } from '../render/colour.js';
+import type { Kmod } from './kmod.js';
+import type { VmRunner } from './vm.js';
+
+/** Where output goes.  A Promise from write() means "wait before writing more" (backpressure). */
+export interface Sink {
+  write(chunk: string): void | Promise<void>;
+}
+
+/** Aborted on Ctrl-C, SIGTERM, or when stdout's reader goes away (EPIPE). */
+export interface Interrupt {
+  readonly signal: AbortSignal;
+  dispose(): void;
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export interface CliEnvironment {
+  stdout: Sink;
+  stderr: Sink;
+  stdoutIsTTY: boolean;
+  stderrIsTTY: boolean;
+  env: Env;
+  /** the addon, loaded on first use: help and usage errors never need it */
+  binding(): Binding;
+  kmod: Kmod;
+  vm: VmRunner;
+  /** installed only by commands that run until stopped (tail, sandbox) */
+  interrupt(): Interrupt;
+}
+
+export interface GlobalFlags {
+  /** false after --no-color */
+  color?: boolean;
+  verbose?: boolean;
+}
+
+export class Ctx {
+  /** a command may set this for an outcome that is not an error */
+  exitCode = 0;
+  private globals: GlobalFlags = {};
+  private table: SyscallTable | undefined;
+
+  constructor(readonly io: CliEnvironment) {}
+
+  setGlobals(flags: GlobalFlags): void {
+    this.globals = { ...this.globals, ...flags };
+  }
+
+  /** Colour decided once, here, for text bound for stdout. */
+  get colour(): Palette {
+    return palette(colourEnabled({ isTTY: this.io.stdoutIsTTY, env: this.io.env, flag: this.globals.color }));
+  }
+
+  get verbose(): boolean {
+    return this.globals.verbose === true;
+  }
+
+  /** The generated syscall table; needs the addon, not the module. */
+  syscalls(): SyscallTable {
+    this.table ??= new SyscallTable(this.io.binding().syscalls);
+    return this.table;
+  }
+
+  openMonitor(): Monitor {
+    return Monitor.open({ binding: this.io.binding() });
+  }
+
+  /** A SYSCALLMON_* constant of the uapi header, through the addon. */
+  constant(name: string): number {
+    const v = this.io.binding().constants[name];
+    if (v === undefined) throw new Error(`the addon exports no constant ${name}; rebuild it with \`npm run build:addon\``);
+    return v;
+  }
+
+  devicePath(): string {
+    return this.io.binding().devicePath;
+  }
+
+  out(text: string): void | Promise<void> {
+    return this.io.stdout.write(text);
+  }
+
+  /** Human notes, progress and summaries: never on stdout, which may be NDJSON. */
+  note(line: string): void | Promise<void> {
+    return this.io.stderr.write(line + '\n');
+  }
+}

@@ -1,0 +1,106 @@
+/*
+ * Exit codes and the errors that carry them.  Commands throw; the one
+ * handler in main.ts prints `syscallmon: <message>` and returns the code.
+ */
+import { CommanderError } from 'commander';
+import { SyscallmonError, type ErrorKind } from '../lib/errors.js';
+import { VmError } from '../vm/errors.js';
+
+export const EXIT = {
+  ok: 0,
+  /** a bug or an environment problem nothing below names (e.g. the addon is not built) */
+  failure: 1,
+  usage: 2,
+  notLoaded: 3,
+  permission: 4,
+  kernel: 5,
+  vm: 6,
+} as const;
+
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+
+/** The exit code table shown at the end of --help (and in the README). */
+export const EXIT_CODE_HELP = `Exit codes:
+  0  success
+  1  unexpected failure (a bug, or the addon is not built: npm run build:addon)
+  2  usage: bad flag, value or syscall name
+  3  module not loaded (load it with: syscallmon load)
+  4  permission denied (needs root: EACCES / EPERM)
+  5  the kernel refused (errno shown), or module and tool versions differ
+  6  sandbox: the VM could not be booted or did not finish`;
+
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: ExitCode,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+export class UsageError extends CliError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, EXIT.usage, options);
+  }
+}
+
+export class NotLoadedError extends CliError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, EXIT.notLoaded, options);
+  }
+}
+
+export class PermissionError extends CliError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, EXIT.permission, options);
+  }
+}
+
+/** The kernel (insmod, rmmod, an ioctl) said no; code is the errno name when known. */
+export class KernelError extends CliError {
+  constructor(
+    message: string,
+    readonly code?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, EXIT.kernel, options);
+  }
+}
+
+export class VmFailedError extends CliError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, EXIT.vm, options);
+  }
+}
+
+const KIND_EXIT: Readonly<Record<ErrorKind, ExitCode>> = {
+  usage: EXIT.usage,
+  not_loaded: EXIT.notLoaded,
+  permission: EXIT.permission,
+  kernel: EXIT.kernel,
+  version: EXIT.kernel,
+};
+
+/** Exit code and one-line message for anything a command threw. */
+export function classify(e: unknown): { code: ExitCode; message: string } {
+  if (e instanceof CommanderError) {
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return { code: EXIT.ok, message: '' };
+    // One line: commander puts its "(Did you mean …?)" on a line of its own.
+    const text = e.message
+      .replace(/^error:\s*/, '')
+      .replace(/\s*\(Did you mean (.*)\)\s*$/s, '; did you mean $1')
+      .replace(/\s*\n\s*/g, ' ');
+    return { code: EXIT.usage, message: `${text} (see --help)` };
+  }
+  if (e instanceof CliError) return { code: e.exitCode, message: e.message };
+  if (e instanceof SyscallmonError) return { code: KIND_EXIT[e.kind], message: e.message };
+  if (e instanceof VmError) {
+    if (e.code === 'EBADOPT') return { code: EXIT.usage, message: `sandbox: ${e.message}` };
+    if (e.code === 'EABORTED') return { code: EXIT.vm, message: 'sandbox: interrupted; the VM was stopped' };
+    return { code: EXIT.vm, message: `sandbox VM: ${e.message}` };
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  return { code: EXIT.failure, message };
+}

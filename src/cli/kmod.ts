@@ -1,0 +1,112 @@
+/*
+ * Loading and unloading syscallmon.ko.  The kernel side is insmod/rmmod from
+ * kmod, run as child processes (Node has no finit_module); this file only
+ * runs them and reads /proc and /sys, so `load`/`unload` can be tested with
+ * a fake that answers the same questions.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const MODULE_NAME = 'syscallmon';
+
+/** A failed insmod/rmmod: its exit status and what it printed. */
+export class ToolFailure extends Error {
+  constructor(
+    readonly tool: string,
+    readonly status: number | null,
+    readonly stderr: string,
+  ) {
+    super(`${tool} failed${status === null ? '' : ` (exit ${status})`}: ${stderr.trim()}`);
+    this.name = 'ToolFailure';
+  }
+}
+
+export interface Kmod {
+  /** absolute path of the built module */
+  moduleFile(): string;
+  isBuilt(): boolean;
+  isLoaded(): boolean;
+  /** false when the kernel has no module support or modules are disabled */
+  canLoadModules(): { ok: true } | { ok: false; why: string };
+  isRoot(): boolean;
+  /** the module's parameters as loaded, when /sys shows them */
+  loadedParams(): Record<string, string>;
+  /** module reference count: > 0 while /dev/syscallmon is open */
+  refcount(): number | null;
+  insmod(file: string, params: readonly string[]): Promise<void>;
+  rmmod(name: string): Promise<void>;
+}
+
+// kmod's tools live in /sbin, which a non-root PATH often lacks.
+const TOOL_DIRS = ['/usr/sbin', '/sbin', '/usr/bin', '/bin'];
+
+function findTool(name: string): string {
+  for (const dir of TOOL_DIRS) {
+    const p = `${dir}/${name}`;
+    if (existsSync(p)) return p;
+  }
+  return name;
+}
+
+function run(tool: string, args: readonly string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(findTool(tool), args, { encoding: 'utf8' }, (err, _stdout, stderr) => {
+      if (!err) return resolve();
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return reject(new ToolFailure(tool, null, `${tool} not found (install kmod)`));
+      reject(new ToolFailure(tool, typeof err.code === 'number' ? err.code : null, stderr || err.message));
+    });
+  });
+}
+
+function readTrimmed(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return null;
+  }
+}
+
+export const systemKmod: Kmod = {
+  moduleFile() {
+    // dist/cli/kmod.js (or src/cli/kmod.ts) → <package>/kernel/syscallmon.ko
+    return fileURLToPath(new URL(`../../kernel/${MODULE_NAME}.ko`, import.meta.url));
+  },
+  isBuilt() {
+    return existsSync(this.moduleFile());
+  },
+  isLoaded() {
+    return existsSync(`/sys/module/${MODULE_NAME}`);
+  },
+  canLoadModules() {
+    if (!existsSync('/proc/modules')) {
+      return { ok: false, why: 'this kernel was built without module support (no /proc/modules)' };
+    }
+    if (readTrimmed('/proc/sys/kernel/modules_disabled') === '1') {
+      return { ok: false, why: 'module loading is disabled (kernel.modules_disabled = 1)' };
+    }
+    return { ok: true };
+  },
+  isRoot() {
+    return process.getuid?.() === 0;
+  },
+  loadedParams() {
+    const out: Record<string, string> = {};
+    for (const name of ['capacity', 'clear_on_read']) {
+      const v = readTrimmed(`/sys/module/${MODULE_NAME}/parameters/${name}`);
+      if (v !== null) out[name] = v;
+    }
+    return out;
+  },
+  refcount() {
+    const v = readTrimmed(`/sys/module/${MODULE_NAME}/refcnt`);
+    return v === null ? null : Number(v);
+  },
+  insmod(file, params) {
+    return run('insmod', [file, ...params]);
+  },
+  rmmod(name) {
+    return run('rmmod', [name]);
+  },
+};

@@ -1,0 +1,203 @@
+/*
+ * The syscallmon command line: wiring and the one top-level error handler.
+ *
+ * main() takes everything from outside as options (argv, output sinks,
+ * environment, the addon, kmod, the VM runner, the stop signal) and returns
+ * the exit code, so tests call it in-process.  run() is the process glue
+ * used by bin/syscallmon.
+ */
+import { Command, CommanderError } from 'commander';
+import { loadBinding, type Binding } from '../lib/binding.js';
+import { Ctx, type CliEnvironment, type Env, type Interrupt, type Sink } from './context.js';
+import { classify, EXIT, EXIT_CODE_HELP } from './errors.js';
+import { systemKmod, type Kmod } from './kmod.js';
+import { qemuRunner, type VmRunner } from './vm.js';
+import { addControl } from './commands/control.js';
+import { loadCommand } from './commands/load.js';
+import { logCommand } from './commands/log.js';
+import { sandboxCommand, sandboxGuestCommand } from './commands/sandbox.js';
+import { statusCommand } from './commands/status.js';
+import { syscallsCommand } from './commands/syscalls.js';
+import { tailCommand } from './commands/tail.js';
+import { unloadCommand } from './commands/unload.js';
+
+const EXAMPLES = `Examples:
+  syscallmon load                                   load kernel/syscallmon.ko
+  syscallmon --log --syscall openat                 log every openat
+  syscallmon --block --syscall write --pid 1234     make write fail with EPERM for pid 1234
+  syscallmon --off                                  stop (targets are kept)
+  syscallmon tail --json                            stream events as NDJSON
+  syscallmon sandbox -- /bin/cat /etc/hostname      all of it in a throw-away VM`;
+
+/** Settings every command shares; addCommand() does not copy them from the parent. */
+function prepare(cmd: Command, parent: Command): Command {
+  cmd.copyInheritedSettings(parent);
+  cmd
+    .option('--no-color', 'no colour, even on a terminal (NO_COLOR does the same)')
+    .option('--verbose', 'show stack traces on errors');
+  return cmd;
+}
+
+export function buildProgram(ctx: Ctx): Command {
+  const program = new Command('syscallmon');
+  program
+    .description('See and block what processes ask the kernel to do (syscallmon.ko, /dev/syscallmon).')
+    .usage(
+      '[--off | --log | --block] [--syscall NAME]... [--pid N]... [--errno NAME] [--force] [--json]\n' +
+        '       syscallmon <command> [options]',
+    )
+    .enablePositionalOptions()
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => void ctx.io.stdout.write(s),
+      writeErr: (s) => void ctx.io.stderr.write(s),
+      // Errors are printed once, by handleError.
+      outputError: () => {},
+    })
+    .helpCommand(false)
+    .addHelpText('after', `\n${EXAMPLES}\n\n${EXIT_CODE_HELP}\n`);
+  addControl(program, ctx);
+  program
+    .option('--no-color', 'no colour, even on a terminal (NO_COLOR does the same)')
+    .option('--verbose', 'show stack traces on errors');
+  for (const make of [statusCommand, logCommand, tailCommand, syscallsCommand, loadCommand, unloadCommand, sandboxCommand]) {
+    program.addCommand(prepare(make(ctx), program));
+  }
+  program.addCommand(prepare(sandboxGuestCommand(ctx), program), { hidden: true });
+  program.hook('preAction', (_root, action) => {
+    ctx.setGlobals(action.optsWithGlobals());
+  });
+  return program;
+}
+
+function stackOf(e: unknown): string {
+  const parts: string[] = [];
+  let cur: unknown = e;
+  for (let depth = 0; cur instanceof Error && depth < 5; depth++) {
+    parts.push(depth === 0 ? (cur.stack ?? String(cur)) : `caused by: ${cur.stack ?? String(cur)}`);
+    cur = cur.cause;
+  }
+  return parts.join('\n');
+}
+
+export interface MainOptions {
+  /** arguments after the program name */
+  argv: readonly string[];
+  stdout?: Sink;
+  stderr?: Sink;
+  stdoutIsTTY?: boolean;
+  stderrIsTTY?: boolean;
+  env?: Env;
+  /** the addon, or a fake; default: the built addon, loaded on first use */
+  binding?: Binding | (() => Binding);
+  kmod?: Kmod;
+  vm?: VmRunner;
+  /** what stops tail/sandbox; default: SIGINT, SIGTERM, or stdout closing */
+  interrupt?: () => Interrupt;
+}
+
+const discard: Sink = { write: () => {} };
+
+export async function main(opts: MainOptions): Promise<number> {
+  const binding = opts.binding;
+  let loaded: Binding | undefined;
+  const io: CliEnvironment = {
+    stdout: opts.stdout ?? discard,
+    stderr: opts.stderr ?? discard,
+    stdoutIsTTY: opts.stdoutIsTTY ?? false,
+    stderrIsTTY: opts.stderrIsTTY ?? false,
+    env: opts.env ?? {},
+    binding: () => (loaded ??= typeof binding === 'function' ? binding() : (binding ?? loadBinding())),
+    kmod: opts.kmod ?? systemKmod,
+    vm: opts.vm ?? qemuRunner,
+    interrupt: opts.interrupt ?? neverInterrupt,
+  };
+  const ctx = new Ctx(io);
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync([...opts.argv], { from: 'user' });
+    return ctx.exitCode;
+  } catch (e) {
+    const { code, message } = classify(e);
+    if (code === EXIT.ok) return code;
+    // --verbose may not have been parsed when the error is a usage error.
+    const dashdash = opts.argv.indexOf('--');
+    const verbose = ctx.verbose || opts.argv.slice(0, dashdash < 0 ? undefined : dashdash).includes('--verbose');
+    await io.stderr.write(`syscallmon: ${message}\n`);
+    if (verbose && (code === EXIT.failure || !(e instanceof CommanderError))) {
+      await io.stderr.write(stackOf(e) + '\n');
+    }
+    return code;
+  }
+}
+
+function neverInterrupt(): Interrupt {
+  return { signal: new AbortController().signal, dispose: () => {} };
+}
+
+/** A process stream as a Sink: waits for 'drain', and goes quiet once the reader is gone. */
+export class StreamSink implements Sink {
+  closed = false;
+  private readonly closedController = new AbortController();
+
+  constructor(private readonly stream: NodeJS.WritableStream) {
+    stream.on('error', () => this.markClosed());
+  }
+
+  /** aborted when writes started failing (EPIPE: `syscallmon tail | head`) */
+  get closedSignal(): AbortSignal {
+    return this.closedController.signal;
+  }
+
+  write(chunk: string): void | Promise<void> {
+    if (this.closed) return;
+    if (this.stream.write(chunk)) return;
+    return new Promise((resolve) => {
+      const done = (): void => {
+        this.stream.off('drain', done);
+        this.stream.off('close', done);
+        this.stream.off('error', done);
+        resolve();
+      };
+      this.stream.on('drain', done);
+      this.stream.on('close', done);
+      this.stream.on('error', done);
+    });
+  }
+
+  private markClosed(): void {
+    this.closed = true;
+    this.closedController.abort(new Error('stdout closed'));
+  }
+}
+
+/** bin/syscallmon's entry point. */
+export async function run(): Promise<void> {
+  const stdout = new StreamSink(process.stdout);
+  const stderr = new StreamSink(process.stderr);
+  process.exitCode = await main({
+    argv: process.argv.slice(2),
+    stdout,
+    stderr,
+    stdoutIsTTY: process.stdout.isTTY === true,
+    stderrIsTTY: process.stderr.isTTY === true,
+    env: process.env,
+    interrupt: () => {
+      const controller = new AbortController();
+      const onSignal = (signal: NodeJS.Signals): void => controller.abort(signal);
+      const onClosed = (): void => controller.abort('EPIPE');
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      stdout.closedSignal.addEventListener('abort', onClosed, { once: true });
+      return {
+        signal: controller.signal,
+        dispose() {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          stdout.closedSignal.removeEventListener('abort', onClosed);
+        },
+      };
+    },
+  });
+}

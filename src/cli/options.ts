@@ -1,0 +1,41 @@
+/*
+ * Parsers for option values, shared by commands so `--pid 0` is refused
+ * with the same words everywhere.  They throw commander's
+ * InvalidArgumentError, which main.ts turns into a usage error (exit 2).
+ */
+import { InvalidArgumentError } from 'commander';
+import { PID_MAX } from '../lib/monitor.js';
+
+const DECIMAL = /^[0-9]+$/;
+
+export function parsePid(value: string): number {
+  const n = DECIMAL.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > PID_MAX) {
+    throw new InvalidArgumentError(`a pid is a whole number from 1 to ${PID_MAX}`);
+  }
+  return n;
+}
+
+export function parseCount(value: string): number {
+  const n = DECIMAL.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number ≥ 0');
+  return n;
+}
+
+export function parsePositive(value: string): number {
+  const n = parseCount(value);
+  if (n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
+  return n;
+}
+
+/** For repeatable options: --pid 1 --pid 2 → [1, 2]. */
+export function collect<T>(parse: (v: string) => T): (value: string, previous: T[] | undefined) => T[] {
+  return (value, previous) => [...(previous ?? []), parse(value)];
+}
+
+/** For repeatable string options that also accept commas: --syscall open,read. */
+export function collectNames(value: string, previous: string[] | undefined): string[] {
+  const names = value.split(',').map((s) => s.trim());
+  if (names.some((s) => s === '')) throw new InvalidArgumentError('empty name');
+  return [...(previous ?? []), ...names];
+}

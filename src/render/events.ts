@@ -1,0 +1,84 @@
+/*
+ * Events for humans: the log table and the live tail lines.  Kernel text is
+ * sanitised here; verdicts get their colour here.
+ */
+import type { MonitorEvent, SyscallEvent } from '../lib/events.js';
+import type { Palette } from './colour.js';
+import { localTimeOfDay } from './fields.js';
+import { sanitize } from './sanitize.js';
+import { renderTable, type Column, type Row } from './table.js';
+
+export const LOG_COLUMNS: readonly Column[] = [
+  { header: 'TIME' },
+  { header: 'PID', align: 'right' },
+  { header: 'TGID', align: 'right' },
+  { header: 'UID', align: 'right' },
+  { header: 'COMM' },
+  { header: 'SYSCALL' },
+  { header: 'ACTION' },
+  { header: 'PATH' },
+];
+
+/** ALLOWED, BLOCKED EPERM, WOULD_BLOCK EPERM: upper case like the seeds' status lines. */
+export function verdictPlain(e: SyscallEvent): string {
+  switch (e.action) {
+    case 'allowed':
+      return 'ALLOWED';
+    case 'blocked':
+      return `BLOCKED ${e.errno ?? ''}`.trimEnd();
+    case 'would_block':
+      return `WOULD_BLOCK ${e.errno ?? ''}`.trimEnd();
+  }
+}
+
+export function verdictText(e: SyscallEvent, colour: Palette): string {
+  const plain = verdictPlain(e);
+  if (e.action === 'blocked') return colour.blocked(plain);
+  if (e.action === 'would_block') return colour.wouldBlock(plain);
+  return plain;
+}
+
+export function pathText(e: SyscallEvent): string {
+  if (e.path_unreadable) return '<unreadable>';
+  if (e.path === null) return '';
+  return sanitize(e.path) + (e.path_truncated ? '…' : '');
+}
+
+export function lostText(count: number): string {
+  return `-- ${count} event${count === 1 ? '' : 's'} lost: the reader was overtaken --`;
+}
+
+function exitText(code: number, signal: number): string {
+  return signal ? `signal ${signal}` : `code ${code}`;
+}
+
+export function eventRow(e: MonitorEvent, colour: Palette): Row {
+  if (e.type === 'lost') return { wide: colour.warn(lostText(e.count)) };
+  const head = [localTimeOfDay(e.ts_ns), String(e.pid), String(e.tgid), String(e.uid), sanitize(e.comm)];
+  if (e.type === 'exit') return [...head, colour.dim('<exit>'), exitText(e.exit_code, e.signal), ''];
+  return [...head, e.syscall, verdictText(e, colour), pathText(e)];
+}
+
+export function renderEventTable(events: readonly MonitorEvent[], colour: Palette): string {
+  return renderTable(LOG_COLUMNS, events.map((e) => eventRow(e, colour)), colour);
+}
+
+/**
+ * One fixed-width line per event for tail, which cannot size columns to
+ * data it has not seen yet.
+ */
+export function eventLine(e: MonitorEvent, colour: Palette): string {
+  if (e.type === 'lost') return colour.warn(lostText(e.count)) + '\n';
+  const head =
+    localTimeOfDay(e.ts_ns) + '  ' +
+    String(e.tgid).padStart(7) + (e.pid === e.tgid ? '        ' : ('/' + e.pid).padEnd(8)) + ' ' +
+    sanitize(e.comm).padEnd(16) + ' ';
+  if (e.type === 'exit') {
+    return head + colour.dim('<exit>'.padEnd(16)) + ' ' + exitText(e.exit_code, e.signal) + '\n';
+  }
+  const plain = verdictPlain(e);
+  const path = pathText(e);
+  // Pad the plain text: escape codes must not count towards the width.
+  const pad = ' '.repeat(Math.max(1, 18 - plain.length));
+  return head + e.syscall.padEnd(16) + ' ' + verdictText(e, colour) + (path ? pad + path : '') + '\n';
+}

@@ -1,0 +1,187 @@
+// The seed's controller flags: argv -> exit code, output and module state.
+import { describe, expect, it } from 'vitest';
+import { createFakeBinding, type FakeBinding } from '../fake-binding.js';
+import { runCli } from './harness.js';
+
+function targetOf(fake: FakeBinding, nr: number) {
+  const t = fake.targets.get(nr);
+  return t && { action: t.action, err: t.err, flags: t.flags, pids: [...t.pids] };
+}
+
+describe('controller: seed transcripts', () => {
+  it('--log --syscall openat: mode LOG, openat logged for every process', async () => {
+    const fake = createFakeBinding();
+    const r = await runCli(['--log', '--syscall', 'openat'], { fake });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('mode LOG (was OFF)\nopenat (257): log, every process (added)\n');
+    expect(r.stderr).toBe('');
+    expect(fake.mode).toBe(fake.c('MODE_LOG'));
+    expect(targetOf(fake, 257)).toMatchObject({ action: fake.c('ACTION_LOG'), flags: fake.c('TARGET_ALL_PIDS'), pids: [] });
+    expect(fake.openFds).toEqual([]);
+  });
+
+  it('--block --syscall write --pid 1234: mode BLOCK, write blocked with EPERM for pid 1234 only', async () => {
+    const fake = createFakeBinding();
+    const r = await runCli(['--block', '--syscall', 'write', '--pid', '1234'], { fake });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('mode BLOCK (was OFF)\nwrite (1): block with EPERM, pid 1234 (added)\n');
+    expect(fake.mode).toBe(fake.c('MODE_BLOCK'));
+    expect(targetOf(fake, 1)).toEqual({ action: fake.c('ACTION_BLOCK'), err: 1, flags: 0, pids: [1234] });
+    // and it does what it says: 1234 is blocked, 999 is not
+    expect(fake.syscall({ syscall: 'write', pid: 1234 })).toMatchObject({ verdict: fake.c('VERDICT_BLOCKED'), errno: 1 });
+    expect(fake.syscall({ syscall: 'write', pid: 999 }).seen).toBe(false);
+  });
+
+  it.each([
+    [['--log', '--syscall', 'openat']],
+    [['--block', '--syscall', 'write', '--pid', '1234']],
+    [['--block', '--syscall', 'unlink', '--errno', 'EACCES', '--pid', '7', '--pid', '8']],
+  ])('running %j twice is harmless: same state, second run says unchanged', async (argv) => {
+    const fake = createFakeBinding();
+    expect((await runCli(argv, { fake })).code).toBe(0);
+    const state = JSON.stringify([...fake.targets.entries()].map(([nr, t]) => [nr, t.action, t.err, t.flags, t.pids]));
+    const mode = fake.mode;
+    const again = await runCli(argv, { fake });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/^mode \w+ \(unchanged\)\n.*\(unchanged\)\n$/);
+    expect(JSON.stringify([...fake.targets.entries()].map(([nr, t]) => [nr, t.action, t.err, t.flags, t.pids]))).toBe(state);
+    expect(fake.mode).toBe(mode);
+  });
+
+  it('--off sets mode OFF and keeps the targets', async () => {
+    const fake = createFakeBinding();
+    await runCli(['--log', '--syscall', 'openat,read'], { fake });
+    const r = await runCli(['--off'], { fake });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('mode OFF (was LOG)\nevery probe is disarmed; targets are kept for the next --log/--block\n');
+    expect(fake.mode).toBe(fake.c('MODE_OFF'));
+    expect([...fake.targets.keys()].sort((a, b) => a - b)).toEqual([0, 257]);
+  });
+
+  it('--off --syscall removes that target and leaves the mode alone', async () => {
+    const fake = createFakeBinding();
+    await runCli(['--log', '--syscall', 'openat', '--syscall', 'read'], { fake });
+    const r = await runCli(['--off', '--syscall', 'read', '--syscall', 'write'], { fake });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('mode LOG (unchanged)\nread (0): target removed\nwrite (1): not targeted; nothing to remove\n');
+    expect([...fake.targets.keys()]).toEqual([257]);
+    expect(fake.mode).toBe(fake.c('MODE_LOG'));
+  });
+
+  it('--off --syscall --pid removes only those pids from the scope', async () => {
+    const fake = createFakeBinding();
+    await runCli(['--log', '--syscall', 'openat', '--pid', '10', '--pid', '20'], { fake });
+    const r = await runCli(['--off', '--syscall', 'openat', '--pid', '10'], { fake });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('openat (257): log, pid 20 (pids removed)');
+    expect(fake.targets.get(257)?.pids).toEqual([20]);
+  });
+
+  it('changing a target is reported as updated; LOG mode warns that block targets only audit', async () => {
+    const fake = createFakeBinding();
+    await runCli(['--block', '--syscall', 'unlink'], { fake });
+    const r = await runCli(['--log', '--syscall', 'openat'], { fake });
+    expect(r.stdout).toContain('mode LOG (was BLOCK)');
+    expect(r.stdout).toContain('mode LOG: unlink only log WOULD_BLOCK; use --block to enforce');
+    const u = await runCli(['--block', '--syscall', 'openat', '--errno', 'eacces'], { fake });
+    expect(u.stdout).toContain('openat (257): block with EACCES, every process (updated)');
+    expect(fake.targets.get(257)?.err).toBe(13);
+  });
+
+  it('--json prints one JSON object and nothing else', async () => {
+    const fake = createFakeBinding();
+    const r = await runCli(['--block', '--syscall', 'write', '--pid', '1234', '--json'], { fake });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(1);
+    expect(JSON.parse(r.stdout)).toEqual({
+      mode: 'block',
+      previous_mode: 'off',
+      targets: [
+        {
+          syscall: 'write',
+          nr: 1,
+          change: 'added',
+          target: { syscall: 'write', nr: 1, action: 'block', errno: 'EPERM', pids: [1234], force: false },
+        },
+      ],
+      audit_only: [],
+    });
+  });
+
+  it('--force may block pid 1', async () => {
+    const fake = createFakeBinding();
+    expect((await runCli(['--block', '--syscall', 'kill', '--pid', '1'], { fake })).code).toBe(2);
+    const r = await runCli(['--block', '--syscall', 'kill', '--pid', '1', '--force'], { fake });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('kill (62): block with EPERM, pid 1, forced (added)');
+  });
+});
+
+describe('controller: errors and exit codes', () => {
+  it.each([
+    ['no flag at all', [], 2, /no command or flag given; try syscallmon --help/],
+    ['unknown command', ['stauts'], 2, /unknown command 'stauts'; did you mean status\?/],
+    ['unknown syscall, with a suggestion', ['--log', '--syscall', 'opnat'], 2, /unknown syscall 'opnat'; did you mean openat\?/],
+    ['unknown errno', ['--block', '--syscall', 'write', '--errno', 'EPREM'], 2, /unknown errno 'EPREM'; did you mean EPERM\?/],
+    ['two modes', ['--log', '--block', '--syscall', 'write'], 2, /'--log' cannot be used with option '--block'/],
+    ['--off with --log', ['--off', '--log'], 2, /'--off' cannot be used with option '--log'/],
+    ['bad pid', ['--log', '--syscall', 'read', '--pid', 'abc'], 2, /'--pid <pid>' argument 'abc' is invalid/],
+    ['pid 0', ['--log', '--syscall', 'read', '--pid', '0'], 2, /a pid is a whole number from 1 to 4194304/],
+    ['pid too large', ['--log', '--syscall', 'read', '--pid', '4194305'], 2, /a pid is a whole number/],
+    ['--pid without --syscall', ['--log', '--pid', '5'], 2, /--pid scopes a target: give --syscall NAME too/],
+    ['--syscall without a mode', ['--syscall', 'read'], 2, /say what to do with it: --off, --log or --block/],
+    ['--errno without --block', ['--log', '--syscall', 'read', '--errno', 'EPERM'], 2, /--errno goes with --block/],
+    ['--force without --block', ['--log', '--syscall', 'read', '--force'], 2, /--force goes with --block/],
+    ['unknown option', ['--loud'], 2, /unknown option '--loud'; did you mean --log\? \(see --help\)/],
+    ['pid 1 without --force', ['--block', '--syscall', 'kill', '--pid', '1'], 2, /blocking pid 1 \(init\) needs force/],
+  ])('%s', async (_name, argv, code, message) => {
+    const fake = createFakeBinding();
+    const r = await runCli(argv as string[], { fake });
+    expect(r.code).toBe(code);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr).toMatch(/^syscallmon: [^\n]*\n$/); // one line, no stack
+    expect(fake.mode).toBe(fake.c('MODE_OFF'));
+    expect(fake.targets.size).toBe(0);
+  });
+
+  it.each([
+    ['module not loaded', (f: FakeBinding) => { f.loaded = false; }, 3, /not loaded.*`syscallmon load`/],
+    ['not root (EACCES)', (f: FakeBinding) => { f.openError = 'EACCES'; }, 4, /permission denied.*EACCES.*needs root/],
+    ['EPERM from an ioctl', (f: FakeBinding) => f.failNext('setMode', 'EPERM'), 4, /permission denied.*EPERM/],
+    ['module of another API version', (f: FakeBinding) => { f.apiVersion = 99; }, 5, /API version 99.*expects version 1/],
+    ['no such pid (ESRCH)', (f: FakeBinding) => { f.livePids = new Set([1]); }, 5, /ESRCH.*no such process among 1234/],
+  ])('%s', async (_name, init, code, message) => {
+    const fake = createFakeBinding(init);
+    const r = await runCli(['--block', '--syscall', 'write', '--pid', '1234'], { fake });
+    expect(r.code).toBe(code);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.split('\n')).toHaveLength(2);
+    expect(fake.openFds).toEqual([]);
+  });
+
+  it('a syscall that cannot be blocked: exit 5 with the errno, and the mode is left as it was', async () => {
+    const fake = createFakeBinding();
+    const r = await runCli(['--block', '--syscall', 'exit_group'], { fake });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/^syscallmon: kernel refused to target exit_group: EINVAL/);
+    expect(fake.mode).toBe(fake.c('MODE_OFF'));
+  });
+
+  it('--verbose adds the stack trace', async () => {
+    const fake = createFakeBinding((f) => { f.loaded = false; });
+    const r = await runCli(['--verbose', '--log', '--syscall', 'read'], { fake });
+    expect(r.code).toBe(3);
+    expect(r.stderr.split('\n')[0]).toMatch(/^syscallmon: syscallmon module is not loaded/);
+    expect(r.stderr).toMatch(/\n\s+at /);
+  });
+
+  it('usage errors do not need the module, the device, or even the addon', async () => {
+    const r = await runCli(['--log', '--pid', '5'], {
+      binding: () => {
+        throw new Error('addon must not be loaded for this');
+      },
+    });
+    expect(r.code).toBe(2);
+  });
+});

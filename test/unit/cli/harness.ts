@@ -1,0 +1,97 @@
+// Runs the CLI in-process with fakes for everything outside: the addon (the
+// lib's FakeBinding), insmod/rmmod, the VM runner and the stop signal.
+import { main, type MainOptions } from '../../../src/cli/main.js';
+import type { Kmod } from '../../../src/cli/kmod.js';
+import { ToolFailure } from '../../../src/cli/kmod.js';
+import type { VmRunner } from '../../../src/cli/vm.js';
+import { createFakeBinding, type FakeBinding } from '../fake-binding.js';
+
+export interface CliRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export class Collector {
+  text = '';
+  writes = 0;
+  write(chunk: string): void {
+    this.text += chunk;
+    this.writes++;
+  }
+}
+
+export interface RunOptions extends Partial<Omit<MainOptions, 'argv'>> {
+  fake?: FakeBinding;
+}
+
+export async function runCli(argv: string[], opts: RunOptions = {}): Promise<CliRun & { out: Collector; err: Collector }> {
+  const out = new Collector();
+  const err = new Collector();
+  const { fake, ...rest } = opts;
+  const code = await main({
+    argv,
+    stdout: out,
+    stderr: err,
+    env: {},
+    binding: fake ?? createFakeBinding(),
+    kmod: new FakeKmod(),
+    vm: noVm,
+    ...rest,
+  });
+  return { code, stdout: out.text, stderr: err.text, out, err };
+}
+
+export const noVm: VmRunner = {
+  run: () => Promise.reject(new Error('test: no VM here')),
+};
+
+/** insmod/rmmod and the /proc, /sys facts they depend on, as plain state. */
+export class FakeKmod implements Kmod {
+  built = true;
+  loaded = false;
+  root = true;
+  modulesSupported = true;
+  refs = 0;
+  params: Record<string, string> = {};
+  /** stderr insmod/rmmod print when they fail */
+  insmodFails: string | null = null;
+  rmmodFails: string | null = null;
+  calls: string[] = [];
+
+  moduleFile(): string {
+    return '/repo/kernel/syscallmon.ko';
+  }
+  isBuilt(): boolean {
+    return this.built;
+  }
+  isLoaded(): boolean {
+    return this.loaded;
+  }
+  canLoadModules(): { ok: true } | { ok: false; why: string } {
+    return this.modulesSupported ? { ok: true } : { ok: false, why: 'this kernel was built without module support (no /proc/modules)' };
+  }
+  isRoot(): boolean {
+    return this.root;
+  }
+  loadedParams(): Record<string, string> {
+    return this.params;
+  }
+  refcount(): number | null {
+    return this.loaded ? this.refs : null;
+  }
+  async insmod(file: string, params: readonly string[]): Promise<void> {
+    this.calls.push(['insmod', file, ...params].join(' '));
+    if (this.insmodFails !== null) throw new ToolFailure('insmod', 1, this.insmodFails);
+    this.loaded = true;
+    for (const p of params) {
+      const [k, v] = p.split('=');
+      this.params[k ?? ''] = v === '1' ? 'Y' : (v ?? '');
+    }
+  }
+  async rmmod(name: string): Promise<void> {
+    this.calls.push(`rmmod ${name}`);
+    if (this.rmmodFails !== null) throw new ToolFailure('rmmod', 1, this.rmmodFails);
+    this.loaded = false;
+  }
+}
