@@ -295,10 +295,11 @@ void smon_events_free(struct smon_events *events)
 void smon_event_print(const struct syscallmon_event *ev)
 {
 	smon_diag("  record type=%u seq=%llu nr=%u pid=%u tgid=%u ppid=%u uid=%u gid=%u "
-		  "verdict=%u err=%d lost=%llu comm=\"%.*s\" path_flags=%#x path=\"%.*s\"",
+		  "verdict=%u err=%d lost=%llu event_flags=%#x comm=\"%.*s\" path_flags=%#x "
+		  "path=\"%.*s\"",
 		  ev->type, (unsigned long long)ev->seq, ev->nr, ev->pid, ev->tgid,
 		  ev->ppid, ev->uid, ev->gid, ev->verdict, ev->err,
-		  (unsigned long long)ev->lost, SYSCALLMON_COMM_LEN, ev->comm,
+		  (unsigned long long)ev->lost, ev->event_flags, SYSCALLMON_COMM_LEN, ev->comm,
 		  ev->path_flags, 80, ev->path);
 }
 
@@ -474,42 +475,111 @@ int smon_read_file(const char *path, char **out, size_t *len)
 }
 
 /* Lines look like "ffffffff8133a0e0  k  __x64_sys_openat+0x0    [FTRACE]". */
-static int kprobe_scan(const char *symbol, int *count)
+static int kprobe_scan(const char *text, int *count)
 {
-	char *text, *line, *save = NULL;
-	char needle[128];
+	char *list, *line, *save = NULL;
 	int found = 0, ret;
 
-	ret = smon_read_file(SMON_KPROBE_LIST, &text, NULL);
+	ret = smon_read_file(SMON_KPROBE_LIST, &list, NULL);
 	if (ret < 0) {
 		smon_diag("read %s: %s (is debugfs mounted?)", SMON_KPROBE_LIST,
 			  smon_errname(ret));
 		return ret;
 	}
-	snprintf(needle, sizeof(needle), " %s+0x", symbol ? symbol : "__x64_sys_");
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!strstr(line, needle))
-			continue;
-		/* Without a symbol, any __x64_sys_*+0x counts. */
-		found++;
+	for (line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!text || strstr(line, text))
+			found++;
+	free(list);
+	*count = found;
+	return 0;
+}
+
+/*
+ * Address of a kernel text symbol, 0 if unknown or hidden.  Needed because
+ * the kprobe list names an address by one of its symbols only: a zero-arg
+ * syscall's __x64_sys_<name> is an alias of __do_sys_<name>, and the list
+ * shows the latter.  Lookups are cached: /proc/kallsyms is long.
+ */
+static unsigned long long kallsyms_addr(const char *symbol)
+{
+	static struct { char name[128]; unsigned long long addr; } cache[16];
+	static int ncache;
+	unsigned long long addr = 0, a;
+	char *line = NULL, name[128], type;
+	size_t cap = 0;
+	FILE *f;
+
+	for (int i = 0; i < ncache; i++)
+		if (!strcmp(cache[i].name, symbol))
+			return cache[i].addr;
+	f = fopen("/proc/kallsyms", "re");
+	if (!f)
+		return 0;
+	while (getline(&line, &cap, f) > 0) {
+		if (sscanf(line, "%llx %c %127s", &a, &type, name) == 3 && !strcmp(name, symbol)) {
+			addr = a;
+			break;
+		}
 	}
-	free(text);
-	if (count)
-		*count = found;
-	return found > 0;
+	free(line);
+	fclose(f);
+	if (ncache < 16) {
+		snprintf(cache[ncache].name, sizeof(cache[ncache].name), "%s", symbol);
+		cache[ncache++].addr = addr;
+	}
+	return addr;
 }
 
 int smon_kprobe_listed(const char *symbol)
 {
-	return kprobe_scan(symbol, NULL);
+	unsigned long long want = kallsyms_addr(symbol);
+	char *list, *line, *save = NULL;
+	char needle[160];
+	int found = 0, ret;
+
+	snprintf(needle, sizeof(needle), " %s+0x", symbol);
+	ret = smon_read_file(SMON_KPROBE_LIST, &list, NULL);
+	if (ret < 0) {
+		smon_diag("read %s: %s (is debugfs mounted?)", SMON_KPROBE_LIST,
+			  smon_errname(ret));
+		return ret;
+	}
+	for (line = strtok_r(list, "\n", &save); line && !found; line = strtok_r(NULL, "\n", &save)) {
+		unsigned long long addr;
+		unsigned int offset;
+		char *plus;
+
+		if (strstr(line, needle)) {
+			found = 1;
+			continue;
+		}
+		/* "ADDR  k  name+0xOFF ...": ADDR is the probed address, name+OFF its symbol. */
+		plus = strstr(line, "+0x");
+		if (want && sscanf(line, "%llx", &addr) == 1 && plus &&
+		    sscanf(plus, "+0x%x", &offset) == 1 && offset == 0 && addr == want)
+			found = 1;
+	}
+	free(list);
+	return found;
 }
 
-int smon_kprobe_count_syscalls(void)
+int smon_kprobe_count(const char *text)
 {
-	int count = 0;
-	int ret = kprobe_scan(NULL, &count);
+	int count, ret = kprobe_scan(text, &count);
 
 	return ret < 0 ? ret : count;
+}
+
+void smon_kprobe_dump(void)
+{
+	char *list, *line, *save = NULL;
+
+	if (smon_read_file(SMON_KPROBE_LIST, &list, NULL) < 0)
+		return;
+	smon_diag("%s:", SMON_KPROBE_LIST);
+	for (line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		smon_diag("  %s", line);
+	free(list);
 }
 
 int smon_path_exists(const char *path)

@@ -129,10 +129,15 @@ int smon_child_wait(struct smon_child *child);
 
 /* Reads a whole file into a NUL-terminated malloc'd buffer. */
 int smon_read_file(const char *path, char **out, size_t *len);
-/* 1 if the kprobe list has a probe on symbol (exact: "sym+0x"), 0 if not. */
+/* 1 if the kprobe list has a probe on symbol (exact: " sym+0x"), 0 if not. */
 int smon_kprobe_listed(const char *symbol);
-/* Number of probes on __x64_sys_* symbols, i.e. syscall entry probes. */
-int smon_kprobe_count_syscalls(void);
+/*
+ * Number of registered kprobes whose list line contains text (NULL: all).
+ * The module registers __x64_sys_<name>, possibly __ia32_*sys_<name> for the
+ * same target, and do_exit while a target has a pid set.
+ */
+int smon_kprobe_count(const char *text);
+void smon_kprobe_dump(void);	/* the list as diagnostics */
 int smon_path_exists(const char *path);
 /* mkdtemp under /tmp, world-searchable, removed with its files at exit. */
 const char *smon_tmpdir(const char *tag);

@@ -40,9 +40,12 @@ static int delayed_open(void *arg)
 	return 0;
 }
 
+static volatile sig_atomic_t alarm_fired;
+
 static void on_alarm(int sig)
 {
 	(void)sig;
+	alarm_fired = 1;
 }
 
 static void check_record(const struct syscallmon_event *ev, uint32_t pid, const char *who)
@@ -99,6 +102,10 @@ static void poll_wakes(int fd)
 		CHECK(pfd.revents & POLLIN, "poll revents %#x without POLLIN", pfd.revents);
 		CHECK(slept_ms >= MIN_SLEPT_MS, "poll returned after %llu ms, before the event",
 		      (unsigned long long)slept_ms);
+		/* poll() re-checks at its timeout: readable then is not a wake-up. */
+		CHECK(slept_ms < WAKE_TIMEOUT_S * 1000ull,
+		      "poll only returned at its %d s timeout: the event did not wake it",
+		      WAKE_TIMEOUT_S);
 		n = read(fd, &ev, sizeof(ev));
 		if (CHECK(n == sizeof(ev), "read after poll: %zd (%s)", n,
 			  n < 0 ? strerror(errno) : "short"))
@@ -124,6 +131,7 @@ static void read_wakes(int fd)
 	if (start_child(fd, &child, "smon-t8-read") < 0)
 		return;
 	t0 = smon_monotonic_ns();
+	alarm_fired = 0;
 	alarm(WAKE_TIMEOUT_S);
 	n = read(fd, &ev, sizeof(ev));
 	ret = errno;
@@ -135,6 +143,9 @@ static void read_wakes(int fd)
 		  WAKE_TIMEOUT_S)) {
 		CHECK(slept_ms >= MIN_SLEPT_MS, "read returned after %llu ms, before the event",
 		      (unsigned long long)slept_ms);
+		/* The alarm's signal makes the sleeper re-check; that is not a wake-up. */
+		CHECK(!alarm_fired, "read only returned when the %d s alarm fired: the event "
+		      "did not wake it", WAKE_TIMEOUT_S);
 		check_record(&ev, child.pid, "record from blocking read");
 	}
 	ret = smon_child_wait(&child);
