@@ -281,7 +281,8 @@ void ThreadCallJs(Napi::Env env, Napi::Function cb, ThreadStream *self, Batch *b
 class PollStream : public Stream {
 public:
 	PollStream(Napi::Env env, int fd, size_t max, Napi::Function cb)
-		: Stream(env, fd), max_(max), cb_(Napi::Persistent(cb)), ctx_(env, "syscallmon:stream")
+		: Stream(env, fd), max_(max), cb_(Napi::Persistent(cb)),
+		  ctx_(std::make_unique<Napi::AsyncContext>(env, "syscallmon:stream"))
 	{
 	}
 
@@ -298,10 +299,14 @@ public:
 		// callback runs it holds a reference to the stream.
 		self->handle_.data = self.get();
 		self->self_ = self;
+		// Node unloads the addon when a worker's environment goes away:
+		// the close callback must have run by then, so teardown waits for
+		// it through an async cleanup hook (removed in OnClose).
+		if (napi_add_async_cleanup_hook(env, OnTeardown, self.get(), &self->teardown_) != napi_ok)
+			self->teardown_ = nullptr;
 		r = uv_poll_start(&self->handle_, UV_READABLE, OnPoll);
 		if (r < 0) {
-			self->stopped_ = true;
-			uv_close(reinterpret_cast<uv_handle_t *>(&self->handle_), OnClose);
+			self->Stop();
 			ThrowErrno(env, -r, "uv_poll_start");
 		}
 		Register(self);
@@ -316,12 +321,31 @@ public:
 		uv_poll_stop(&handle_);
 		uv_close(reinterpret_cast<uv_handle_t *>(&handle_), OnClose);
 		Unregister(this);
+		// The JS references go now, while the environment surely exists
+		// (the close callback may run during teardown, or never); but not
+		// under the callback that is using them.
+		if (!in_callback_)
+			ReleaseJs();
 	}
 
 private:
+	void ReleaseJs()
+	{
+		cb_.Reset();
+		ctx_.reset();
+	}
+
+	static void OnTeardown(napi_async_cleanup_hook_handle, void *arg)
+	{
+		static_cast<PollStream *>(arg)->Stop();
+	}
+
 	static void OnClose(uv_handle_t *h)
 	{
-		static_cast<PollStream *>(h->data)->self_.reset();
+		auto *s = static_cast<PollStream *>(h->data);
+		if (s->teardown_)
+			napi_remove_async_cleanup_hook(s->teardown_);
+		s->self_.reset();
 	}
 
 	static void OnPoll(uv_poll_t *h, int status, int)
@@ -329,7 +353,7 @@ private:
 		auto *s = static_cast<PollStream *>(h->data);
 		if (s->stopped_)
 			return;
-		// Keeps the stream alive if the callback calls stop() and closes it.
+		// Keeps the stream alive if the callback stops it.
 		std::shared_ptr<PollStream> keep = s->self_;
 		Napi::Env env(s->env_);
 		Napi::HandleScope scope(env);
@@ -345,26 +369,32 @@ private:
 			else
 				b.len = n;
 		}
-		if (b.err)
-			s->Stop(); // an error ends the stream, as in ThreadStream
+		s->in_callback_ = true;
 		try {
 			if (b.err)
-				s->cb_.MakeCallback(env.Global(), { ErrnoError(env, b.err, "read").Value(), env.Null() }, s->ctx_);
+				s->cb_.MakeCallback(env.Global(), { ErrnoError(env, b.err, "read").Value(), env.Null() }, *s->ctx_);
 			else
-				s->cb_.MakeCallback(env.Global(), { env.Null(), BatchBuffer(env, &b) }, s->ctx_);
+				s->cb_.MakeCallback(env.Global(), { env.Null(), BatchBuffer(env, &b) }, *s->ctx_);
 		} catch (const Napi::Error &e) {
 			// No JS frame to throw into: report it as uncaught, as an
 			// exception thrown by an EventEmitter listener would be.
 			napi_fatal_exception(env, e.Value());
 		}
+		s->in_callback_ = false;
+		if (b.err)
+			s->Stop(); // an error ends the stream, as in ThreadStream
+		if (s->stopped_)
+			s->ReleaseJs();
 	}
 
 	const size_t max_;
 	Napi::FunctionReference cb_;
-	Napi::AsyncContext ctx_;
+	std::unique_ptr<Napi::AsyncContext> ctx_;
 	uv_poll_t handle_;
 	std::shared_ptr<PollStream> self_;
+	napi_async_cleanup_hook_handle teardown_ = nullptr;
 	bool stopped_ = false;
+	bool in_callback_ = false;
 };
 
 // ----------------------------------------------------------------- exports

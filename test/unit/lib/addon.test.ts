@@ -1,0 +1,290 @@
+// The real addon on the host (it builds here; the module never loads here).
+// Its ABI exports are checked against independent sources: a C program
+// compiled now against the uapi header, the header text itself, and the
+// kernel's unistd_64.h. Streaming is exercised on FIFOs, which have the
+// device's poll/read contract.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, constants as fsc, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { afterAll, describe, expect, it } from 'vitest';
+import { addonCandidates, loadBinding, type BatchCallback, type Binding, type StreamHandle } from '../../../src/lib/binding.js';
+import { Monitor } from '../../../src/lib/monitor.js';
+import { RECORD_FIELDS } from '../../../src/lib/records.js';
+
+const root = resolve(import.meta.dirname, '../../..');
+const header = join(root, 'kernel/include/uapi/syscallmon.h');
+const binding = loadBinding();
+const tmp = mkdtempSync(join(tmpdir(), 'smon-addon-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+type Starter = (fd: number, max: number, cb: BatchCallback) => StreamHandle;
+const raw = binding as unknown as Record<'startStreamThread' | 'startStreamPoll', Starter>;
+const IMPLS: [string, Starter][] = [
+  ['uv_poll (startStream)', (fd, max, cb) => binding.startStream(fd, max, cb)],
+  ['thread', (fd, max, cb) => raw.startStreamThread(fd, max, cb)],
+];
+
+/** Integer SYSCALLMON_* names in the header, found by a different parser than native/gen-abi.sh. */
+function headerConstantNames(): string[] {
+  const text = readFileSync(header, 'utf8');
+  const names = new Set<string>();
+  for (const m of text.matchAll(/^#define\s+SYSCALLMON_(\w+)\s+(.+)$/gm)) {
+    if (!m[2]?.trim().startsWith('"')) names.add(m[1] as string);
+  }
+  for (const m of text.matchAll(/^\s*SYSCALLMON_(\w+)\s*=/gm)) names.add(m[1] as string);
+  return [...names].sort();
+}
+
+describe('addon exports match the header (checked by cc)', () => {
+  const names = headerConstantNames();
+  const fields = Object.keys(RECORD_FIELDS);
+  const src = join(tmp, 'abi.c');
+  writeFileSync(
+    src,
+    [
+      '#include <stdio.h>',
+      '#include <stddef.h>',
+      '#include "uapi/syscallmon.h"',
+      'int main(void) {',
+      '  printf("RECORD_SIZE %zu\\n", sizeof(struct syscallmon_event));',
+      ...names.map((n) => `  printf("${n} %llu\\n", (unsigned long long)(SYSCALLMON_${n}));`),
+      ...fields.map((f) => `  printf("offset.${f} %zu\\n", offsetof(struct syscallmon_event, ${f}));`),
+      ...fields.map((f) => `  printf("size.${f} %zu\\n", sizeof(((struct syscallmon_event *)0)->${f}));`),
+      '  return 0;',
+      '}',
+    ].join('\n'),
+  );
+  execFileSync('cc', ['-I', join(root, 'kernel/include'), '-o', join(tmp, 'abi'), src]);
+  const facts = new Map(
+    execFileSync(join(tmp, 'abi'), { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((l) => l.split(' ') as [string, string]),
+  );
+  const fact = (k: string): number => Number(facts.get(k));
+
+  it('has the documented record size and path offset', () => {
+    expect(fact('RECORD_SIZE')).toBe(416);
+    expect(binding.constants.RECORD_SIZE).toBe(416);
+    expect(binding.offsets.path).toBe(160);
+  });
+
+  it('exports every integer constant of the header, and nothing else', () => {
+    expect(names.length).toBeGreaterThan(50);
+    expect(Object.keys(binding.constants).sort()).toEqual([...names, 'RECORD_SIZE'].sort());
+    for (const n of [...names, 'RECORD_SIZE']) expect([n, binding.constants[n]]).toEqual([n, fact(n)]);
+  });
+
+  it('exports offsetof and sizeof of every event field', () => {
+    expect(Object.keys(binding.offsets).sort()).toEqual([...fields].sort());
+    for (const f of fields) {
+      expect([f, binding.offsets[f], binding.sizes[f]]).toEqual([f, fact(`offset.${f}`), fact(`size.${f}`)]);
+    }
+  });
+
+  it('exports the two string constants', () => {
+    const text = readFileSync(header, 'utf8');
+    expect(text).toContain(`#define SYSCALLMON_DEVICE_PATH\t\t"${binding.devicePath}"`);
+    expect(text).toContain(`#define SYSCALLMON_PROC_DIR\t\t"${binding.procDir}"`);
+  });
+});
+
+describe('addon syscall table', () => {
+  it('holds every __NR_ of the unistd_64.h it was generated from', () => {
+    const unistd = execFileSync('sh', [join(root, 'native/unistd-path.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const want = [...readFileSync(unistd, 'utf8').matchAll(/^#define __NR_(\w+)\s+(\d+)$/gm)]
+      .filter((m) => m[1] !== 'syscalls') // __NR_syscalls is the table size
+      .map((m) => [m[1], Number(m[2])]);
+    expect(want.length).toBeGreaterThan(300);
+    expect(binding.syscalls.map((s) => [s.name, s.nr])).toEqual(want);
+    expect(binding.syscalls.find((s) => s.name === 'openat')).toEqual({ nr: 257, name: 'openat', symbol: '__x64_sys_openat', pathArg: 1 });
+  });
+});
+
+describe('addon errors', () => {
+  it('loads from build/Release or build/Debug', () => {
+    expect(addonCandidates().map((p) => p.slice(root.length))).toEqual(['/build/Release/syscallmon.node', '/build/Debug/syscallmon.node']);
+    expect(addonCandidates().some((p) => existsSync(p))).toBe(true);
+  });
+
+  it.skipIf(existsSync('/dev/syscallmon'))('without the module, Monitor.open is not_loaded (ENOENT)', () => {
+    expect(() => binding.open(binding.devicePath, true)).toThrow(
+      expect.objectContaining({ code: 'ENOENT', errno: 2, syscall: 'open' }),
+    );
+    expect(() => Monitor.open()).toThrow(expect.objectContaining({ kind: 'not_loaded', code: 'ENOENT' }));
+  });
+
+  it('throws errno errors from ioctls and close', () => {
+    const fd = binding.open('/dev/null', true);
+    try {
+      expect(() => binding.getVersion(fd)).toThrow(expect.objectContaining({ code: 'ENOTTY', errno: 25, syscall: 'ioctl:GET_VERSION' }));
+      expect(() => binding.addTarget(fd, { nr: 257, action: 0, err: 0, flags: 0, pids: [1, 2] })).toThrow(
+        expect.objectContaining({ code: 'ENOTTY', syscall: 'ioctl:ADD_TARGET' }),
+      );
+      expect(() => binding.getStatus(fd)).toThrow(expect.objectContaining({ message: 'ENOTTY: Inappropriate ioctl for device, ioctl:GET_STATUS' }));
+      expect(binding.read(fd, 4).length).toBe(0); // /dev/null: EOF reads as nothing
+    } finally {
+      binding.close(fd);
+    }
+    expect(() => binding.close(fd)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'close' }));
+  });
+
+  it('rejects wrong argument types instead of guessing', () => {
+    const b = binding as unknown as Record<string, (...a: unknown[]) => unknown>;
+    expect(() => b.open?.(42, true)).toThrow(TypeError);
+    expect(() => b.setMode?.('3', 1)).toThrow(/fd must be a number/);
+    expect(() => b.addTarget?.(0, { nr: 1, action: 0, err: 0, flags: 0, pids: ['x'] })).toThrow(/pids must hold numbers/);
+    expect(() => b.read?.(0, 0)).toThrow(RangeError);
+  });
+});
+
+function fifo(name: string): { path: string; fd: number } {
+  const path = join(tmp, name);
+  execFileSync('mkfifo', [path]);
+  // O_RDWR: a FIFO opened so never blocks and never reads EOF.
+  return { path, fd: openSync(path, fsc.O_RDWR | fsc.O_NONBLOCK) };
+}
+
+const R = 416;
+function records(n: number, first = 0): Buffer {
+  const b = Buffer.alloc(n * R);
+  for (let i = 0; i < n; i++) b.writeUInt32LE(first + i, i * R);
+  return b;
+}
+const tick = (ms = 0): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 500 && !cond(); i++) await tick(5);
+  if (!cond()) throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('addon read', () => {
+  it('returns whole records, and an empty buffer when none are ready', () => {
+    const { fd } = fifo('read');
+    try {
+      expect(binding.read(fd, 8).length).toBe(0);
+      writeSync(fd, records(3));
+      const got = binding.read(fd, 2);
+      expect(got.length).toBe(2 * R);
+      expect(got.readUInt32LE(R)).toBe(1);
+      expect(binding.read(fd, 8).length).toBe(R);
+    } finally {
+      closeSync(fd);
+    }
+  });
+});
+
+describe.each(IMPLS)('addon streaming: %s', (_name, start) => {
+  it('delivers batches on the JS thread, and none after stop()', async () => {
+    const { fd } = fifo(`s-${_name.length}-a`);
+    const seen: number[] = [];
+    const h = start(fd, 4, (err, buf) => {
+      expect(err).toBeNull();
+      for (let at = 0; at < (buf?.length ?? 0); at += R) seen.push(buf?.readUInt32LE(at) ?? -1);
+    });
+    writeSync(fd, records(10));
+    await until(() => seen.length === 10, 'ten records');
+    expect(seen).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    h.stop();
+    h.stop(); // idempotent
+    writeSync(fd, records(2, 10));
+    await tick(30);
+    expect(seen).toHaveLength(10);
+    expect(binding.read(fd, 8).length).toBe(2 * R); // nothing read them after stop
+    closeSync(fd);
+  });
+
+  it('closing the fd through the addon stops its streams first', async () => {
+    const { fd } = fifo(`s-${_name.length}-b`);
+    let batches = 0;
+    const h = start(fd, 4, () => batches++);
+    writeSync(fd, records(1));
+    await until(() => batches === 1, 'a batch');
+    binding.close(fd);
+    h.stop(); // after close: still harmless
+    await tick(20);
+    expect(batches).toBe(1);
+  });
+
+  it('stop() from inside the callback is safe', async () => {
+    const { fd } = fifo(`s-${_name.length}-c`);
+    let batches = 0;
+    const h: StreamHandle = start(fd, 1, () => {
+      batches++;
+      h.stop();
+    });
+    writeSync(fd, records(5));
+    await tick(50);
+    expect(batches).toBe(1);
+    binding.close(fd);
+  });
+
+  it('needs a non-blocking fd', () => {
+    const { path, fd } = fifo(`s-${_name.length}-d`);
+    const blocking = openSync(path, fsc.O_RDWR);
+    try {
+      expect(() => start(blocking, 4, () => {})).toThrow(/needs an fd opened with nonblock/);
+    } finally {
+      closeSync(blocking);
+      closeSync(fd);
+    }
+  });
+});
+
+describe('addon stream errors', () => {
+  it('thread: a read error arrives once as an errno Error, then the stream is over', async () => {
+    const fd = openSync(tmp, fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NONBLOCK); // poll says readable, read says EISDIR
+    const got: (Error | null)[] = [];
+    const h = raw.startStreamThread(fd, 4, (err) => got.push(err));
+    await until(() => got.length > 0, 'the error');
+    await tick(20);
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject({ code: 'EISDIR', errno: 21, syscall: 'read' });
+    h.stop();
+    binding.close(fd);
+  });
+
+  it('uv_poll: an fd epoll cannot watch is refused up front', () => {
+    const fd = openSync(tmp, fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NONBLOCK);
+    try {
+      expect(() => binding.startStream(fd, 4, () => {})).toThrow(expect.objectContaining({ code: 'EPERM', syscall: 'uv_poll_init' }));
+    } finally {
+      binding.close(fd);
+    }
+  });
+});
+
+describe('addon shutdown', () => {
+  const addonPath = addonCandidates().find((p) => existsSync(p)) as string;
+  const script = (impl: string): string => `
+    const b = require(${JSON.stringify(addonPath)});
+    const { execFileSync } = require('child_process');
+    const fs = require('fs');
+    const p = ${JSON.stringify(tmp)} + '/exit-' + process.pid + '-${impl}';
+    execFileSync('mkfifo', [p]);
+    const fd = fs.openSync(p, fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
+    b.${impl}(fd, 4, () => {});
+    setTimeout(() => process.exit(7), 20);`;
+
+  it.each(['startStream', 'startStreamThread'])('process.exit with an active %s exits cleanly', (impl) => {
+    const r = spawnSync(process.execPath, ['-e', script(impl)], { encoding: 'utf8', timeout: 20000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(7);
+  });
+
+  it.each(['startStream', 'startStreamThread'])('terminating a worker with an active %s', async (impl) => {
+    const w = new Worker(script(impl).replace('process.exit(7)', "require('worker_threads').parentPort.postMessage('up')"), { eval: true });
+    await new Promise((r) => w.once('message', r));
+    expect(await w.terminate()).toBe(1);
+  });
+});
+
+describe('Monitor over the real addon', () => {
+  it('reports the device as not a syscallmon device when it is something else', () => {
+    expect(() => Monitor.open({ binding: loadBinding() as Binding, devicePath: '/dev/null' })).toThrow(
+      expect.objectContaining({ kind: 'kernel', code: 'ENOTTY' }),
+    );
+  });
+});
