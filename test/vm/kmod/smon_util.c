@@ -15,6 +15,7 @@
  * buffer wraps.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -24,18 +25,40 @@
 
 #include "smon_test.h"
 
-/* What the issue counts as a kernel problem, plus a few close relatives. */
-static const char *const problems[] = {
-	"WARNING", "BUG", "Oops", "general protection", "soft lockup", "hard LOCKUP",
-	"Call Trace", "blocked for more than", "detected stall",
-	"kernel panic", "Kernel panic", "UBSAN", "KASAN", "list_add corruption",
-	"list_del corruption", "refcount_t",
+/*
+ * What the issue counts as a kernel problem, plus close relatives; the VM
+ * runner's dmesg check (src/vm/dmesg.ts) uses the same words.  Whole words,
+ * so "DEBUG" is not "BUG".
+ */
+static const char *const problem_words[] = { "WARNING", "BUG", "Oops" };
+static const char *const problem_phrases[] = {
+	"general protection", "soft lockup", "hard LOCKUP", "Call Trace",
+	"blocked for more than", "detected stall", "Kernel panic", "UBSAN:", "KASAN:",
+	"list_add corruption", "list_del corruption", "refcount_t:",
 };
+
+static int is_word_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+static int has_word(const char *msg, const char *word)
+{
+	size_t len = strlen(word);
+
+	for (const char *p = strstr(msg, word); p; p = strstr(p + 1, word))
+		if ((p == msg || !is_word_char(p[-1])) && !is_word_char(p[len]))
+			return 1;
+	return 0;
+}
 
 static int is_problem(const char *msg)
 {
-	for (size_t i = 0; i < sizeof(problems) / sizeof(problems[0]); i++)
-		if (strstr(msg, problems[i]))
+	for (size_t i = 0; i < sizeof(problem_words) / sizeof(problem_words[0]); i++)
+		if (has_word(msg, problem_words[i]))
+			return 1;
+	for (size_t i = 0; i < sizeof(problem_phrases) / sizeof(problem_phrases[0]); i++)
+		if (strstr(msg, problem_phrases[i]))
 			return 1;
 	return 0;
 }
