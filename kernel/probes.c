@@ -279,9 +279,18 @@ static int register_ia32_probe(struct smon_target *t)
 		ret = register_probe(&t->kp_ia32, t->ia32_symbol[i], ia32_pre_handler, 0);
 	if (ret == -ENOENT)
 		return 0;
-	if (!ret)
-		t->ia32_armed = true;
-	return ret;
+	if (ret)
+		return ret;
+	/*
+	 * For syscalls without arguments both entry symbols alias one function
+	 * (__do_sys_<name>): the x86_64 probe already sees every call.
+	 */
+	if (t->kp_ia32.addr == t->kp.addr) {
+		unregister_kprobe(&t->kp_ia32);
+		return 0;
+	}
+	t->ia32_armed = true;
+	return 0;
 }
 
 static int arm(struct smon_target *t)
