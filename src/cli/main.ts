@@ -33,6 +33,7 @@ const EXAMPLES = `Examples:
 function prepare(cmd: Command, parent: Command): Command {
   cmd.copyInheritedSettings(parent);
   cmd
+    .allowExcessArguments(false)
     .option('--no-color', 'no colour, even on a terminal (NO_COLOR does the same)')
     .option('--verbose', 'show stack traces on errors');
   return cmd;
@@ -65,8 +66,14 @@ export function buildProgram(ctx: Ctx): Command {
     program.addCommand(prepare(make(ctx), program));
   }
   program.addCommand(prepare(sandboxGuestCommand(ctx), program), { hidden: true });
-  program.hook('preAction', (_root, action) => {
-    ctx.setGlobals(action.optsWithGlobals());
+  program.hook('preAction', (root, action) => {
+    // Either level may say it (`syscallmon --no-color log` or `syscallmon log --no-color`);
+    // optsWithGlobals() would let the root's default win.
+    const levels = action === root ? [root.opts()] : [root.opts(), action.opts()];
+    ctx.setGlobals({
+      color: levels.some((o) => o['color'] === false) ? false : undefined,
+      verbose: levels.some((o) => o['verbose'] === true),
+    });
   });
   return program;
 }

@@ -8,7 +8,7 @@
  * string built by concatenation, with no intermediate object per event and
  * no JSON.stringify for strings that need no escaping.
  */
-import type { ExitEvent, LostEvent, MonitorEvent, SyscallEvent } from '../lib/events.js';
+import { cString, type ExitEvent, type LostEvent, type MonitorEvent, type SyscallEvent } from '../lib/events.js';
 import { hexArg, IsoClock } from './fields.js';
 
 // Characters JSON must escape; kernel strings rarely have any.
@@ -96,4 +96,174 @@ function lostLine(e: LostEvent): string {
 /** Any JSON value as one NDJSON line (for command results such as status). */
 export function jsonLine(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) + '\n';
+}
+
+/** The offsets and constants RawNdjsonEncoder reads records with (all from the addon). */
+export interface RawLayout {
+  constants: Record<string, number>;
+  offsets: Record<string, number>;
+}
+
+function need(rec: Record<string, number>, name: string): number {
+  const v = rec[name];
+  if (v === undefined) throw new Error(`syscallmon addon does not export ${name}`);
+  return v;
+}
+
+const TWO_32 = 4294967296;
+
+/**
+ * The NUL-terminated string at buf[start, start + room) as a JSON string.
+ * One byte loop finds the end and whether anything needs escaping or UTF-8
+ * decoding; the common case (plain ASCII) is a latin1 slice in quotes.
+ * Same text as the library's cString(), then JSON.stringify.
+ */
+function jsonCString(buf: Buffer, start: number, room: number): string {
+  const limit = start + room;
+  let end = start;
+  let plain = true;
+  for (; end < limit; end++) {
+    const b = buf[end] as number;
+    if (b === 0) break;
+    if (b < 0x20 || b > 0x7e || b === 0x22 || b === 0x5c) plain = false;
+  }
+  if (plain) return '"' + buf.toString('latin1', start, end) + '"';
+  return JSON.stringify(cString(buf, start, room));
+}
+
+/** A u64 as 0x-hex without a BigInt: two u32 halves. */
+function hexU64(buf: Buffer, off: number): string {
+  const lo = buf.readUInt32LE(off);
+  const hi = buf.readUInt32LE(off + 4);
+  if (hi === 0) return lo === 0 ? '0x0' : '0x' + lo.toString(16);
+  return '0x' + hi.toString(16) + lo.toString(16).padStart(8, '0');
+}
+
+/**
+ * NDJSON straight from raw records, for tail --json: no event object, no
+ * BigInt for the arguments, no array per event; the line is the same as
+ * NdjsonEncoder's for the decoded event (tests hold them equal).
+ */
+export class RawNdjsonEncoder {
+  readonly recordSize: number;
+  private readonly clock = new IsoClock();
+  private readonly o: Readonly<Record<
+    'type' | 'path_flags' | 'nr' | 'seq' | 'ts_ns' | 'pid' | 'tgid' | 'ppid' | 'uid' | 'gid' | 'verdict' | 'err' |
+      'exit_code' | 'exit_signal' | 'comm' | 'args' | 'utime_ns' | 'stime_ns' | 'lost' | 'path',
+    number
+  >>;
+  private readonly verdicts: string[] = [];
+  private readonly recSyscall: number;
+  private readonly recExit: number;
+  private readonly recLost: number;
+  private readonly pathNone: number;
+  private readonly pathUnreadable: number;
+  private readonly pathTruncated: number;
+  private readonly commLen: number;
+  private readonly pathLen: number;
+  /** per syscall number: `,"syscall":"openat","nr":257` */
+  private readonly nameJson: string[] = [];
+  private readonly errnoJson: string[] = [];
+
+  constructor(
+    layout: RawLayout,
+    private readonly syscallName: (nr: number) => string,
+    private readonly errnoName: (errno: number) => string,
+  ) {
+    const c = layout.constants;
+    const off = layout.offsets;
+    this.recordSize = need(c, 'RECORD_SIZE');
+    const fields = ['type', 'path_flags', 'nr', 'seq', 'ts_ns', 'pid', 'tgid', 'ppid', 'uid', 'gid', 'verdict', 'err',
+      'exit_code', 'exit_signal', 'comm', 'args', 'utime_ns', 'stime_ns', 'lost', 'path'] as const;
+    this.o = Object.fromEntries(fields.map((f) => [f, need(off, f)])) as RawNdjsonEncoder['o'];
+    this.verdicts[need(c, 'VERDICT_ALLOWED')] = 'allowed';
+    this.verdicts[need(c, 'VERDICT_BLOCKED')] = 'blocked';
+    this.verdicts[need(c, 'VERDICT_WOULD_BLOCK')] = 'would_block';
+    this.recSyscall = need(c, 'RECORD_SYSCALL');
+    this.recExit = need(c, 'RECORD_EXIT');
+    this.recLost = need(c, 'RECORD_LOST');
+    this.pathNone = need(c, 'PATH_NONE');
+    this.pathUnreadable = need(c, 'PATH_UNREADABLE');
+    this.pathTruncated = need(c, 'PATH_TRUNCATED');
+    this.commLen = need(c, 'COMM_LEN');
+    this.pathLen = need(c, 'PATH_LEN');
+  }
+
+  type(buf: Buffer, at: number): 'syscall' | 'exit' | 'lost' {
+    const t = buf.readUInt16LE(at + this.o.type);
+    if (t === this.recSyscall) return 'syscall';
+    if (t === this.recExit) return 'exit';
+    if (t === this.recLost) return 'lost';
+    throw new Error(`record at byte ${at}: unknown record type ${t} (module newer than this tool?)`);
+  }
+
+  nr(buf: Buffer, at: number): number {
+    return buf.readUInt32LE(at + this.o.nr);
+  }
+
+  pid(buf: Buffer, at: number): number {
+    return buf.readUInt32LE(at + this.o.pid);
+  }
+
+  tgid(buf: Buffer, at: number): number {
+    return buf.readUInt32LE(at + this.o.tgid);
+  }
+
+  /** lost records: how many this reader missed */
+  lostCount(buf: Buffer, at: number): number {
+    return buf.readUInt32LE(at + this.o.lost) + buf.readUInt32LE(at + this.o.lost + 4) * TWO_32;
+  }
+
+  private syscallJson(nr: number): string {
+    return (this.nameJson[nr] ??= ',"syscall":' + jsonString(this.syscallName(nr)) + ',"nr":' + nr);
+  }
+
+  private errnoOf(err: number): string {
+    return (this.errnoJson[err] ??= jsonString(this.errnoName(err)));
+  }
+
+  /** The record at byte offset at, as one NDJSON line. */
+  line(buf: Buffer, at: number): string {
+    const o = this.o;
+    const type = this.type(buf, at);
+    if (type === 'lost') return '{"type":"lost","count":' + this.lostCount(buf, at) + '}\n';
+    const ts = buf.readBigUInt64LE(at + o.ts_ns).toString();
+    const head =
+      '{"type":"' + type +
+      '","seq":' + (buf.readUInt32LE(at + o.seq) + buf.readUInt32LE(at + o.seq + 4) * TWO_32) +
+      ',"ts_ns":"' + ts +
+      '","time":"' + this.clock.iso(ts) +
+      '","pid":' + buf.readUInt32LE(at + o.pid) +
+      ',"tgid":' + buf.readUInt32LE(at + o.tgid) +
+      ',"ppid":' + buf.readUInt32LE(at + o.ppid) +
+      ',"uid":' + buf.readUInt32LE(at + o.uid) +
+      ',"gid":' + buf.readUInt32LE(at + o.gid) +
+      ',"comm":' + jsonCString(buf, at + o.comm, this.commLen);
+    if (type === 'exit') {
+      return (
+        head +
+        ',"exit_code":' + buf.readInt32LE(at + o.exit_code) +
+        ',"signal":' + buf.readInt32LE(at + o.exit_signal) +
+        ',"utime_ns":"' + buf.readBigUInt64LE(at + o.utime_ns).toString() +
+        '","stime_ns":"' + buf.readBigUInt64LE(at + o.stime_ns).toString() + '"}\n'
+      );
+    }
+    const verdict = buf.readUInt32LE(at + o.verdict);
+    const action = this.verdicts[verdict];
+    if (action === undefined) throw new Error(`record at byte ${at}: unknown verdict ${verdict}`);
+    const err = buf.readInt32LE(at + o.err);
+    const flags = buf.readUInt16LE(at + o.path_flags);
+    const hasPath = (flags & (this.pathNone | this.pathUnreadable)) === 0;
+    const a = at + o.args;
+    return (
+      head +
+      this.syscallJson(buf.readUInt32LE(at + o.nr)) +
+      ',"action":"' + action +
+      '","errno":' + (action !== 'allowed' && err !== 0 ? this.errnoOf(err) : 'null') +
+      ',"path":' + (hasPath ? jsonCString(buf, at + o.path, this.pathLen) : 'null') +
+      ',"path_truncated":' + ((flags & this.pathTruncated) !== 0) +
+      ',"args":["' + hexU64(buf, a) + '","' + hexU64(buf, a + 8) + '","' + hexU64(buf, a + 16) +
+      '","' + hexU64(buf, a + 24) + '","' + hexU64(buf, a + 32) + '","' + hexU64(buf, a + 40) + '"]}\n'
+    );
+  }
 }

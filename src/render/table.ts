@@ -40,7 +40,7 @@ export function renderTable(columns: readonly Column[], rows: readonly Row[], co
     if (Array.isArray(row)) {
       table.push(row);
     } else {
-      table.push([{ content: row.wide, colSpan: columns.length }]);
+      table.push([{ content: row.wide, colSpan: columns.length, hAlign: 'left' }]);
     }
   }
   // Trailing pad spaces from the last column are noise in pipes and diffs.

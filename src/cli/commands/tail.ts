@@ -8,12 +8,12 @@
  * then prints a summary on stderr.
  */
 import { Command, Option } from 'commander';
-import type { MonitorEvent } from '../../lib/events.js';
+import { errnoName } from '../../lib/errnos.js';
 import type { Monitor } from '../../lib/monitor.js';
 import type { Ctx } from '../context.js';
 import { collect, collectNames, parseCount, parsePid, parsePositive } from '../options.js';
 import { eventLine } from '../../render/events.js';
-import { NdjsonEncoder } from '../../render/ndjson.js';
+import { RawNdjsonEncoder } from '../../render/ndjson.js';
 import type { Palette } from '../../render/colour.js';
 
 export interface TailFilter {
@@ -21,17 +21,6 @@ export interface TailFilter {
   nrs: ReadonlySet<number>;
   /** tgids or thread ids to show; empty: all */
   pids: ReadonlySet<number>;
-}
-
-/** Lost markers always pass: a gap must never be hidden by a filter. */
-export function makeFilter(f: TailFilter): ((e: MonitorEvent) => boolean) | undefined {
-  if (f.nrs.size === 0 && f.pids.size === 0) return undefined;
-  return (e) => {
-    if (e.type === 'lost') return true;
-    if (f.pids.size && !f.pids.has(e.tgid) && !f.pids.has(e.pid)) return false;
-    if (f.nrs.size) return e.type === 'syscall' && f.nrs.has(e.nr);
-    return true;
-  };
 }
 
 export interface TailOptions {
@@ -56,33 +45,73 @@ interface Writer {
   write(text: string): void | Promise<void>;
 }
 
-/** Formats events for the chosen output; one string per batch. */
-class BatchFormatter {
-  private readonly ndjson = new NdjsonEncoder();
+/**
+ * Works on raw batches, record by record: the filter reads three fields in
+ * place, and --json goes straight from the record to its line
+ * (RawNdjsonEncoder), so the hot path makes no event objects at all.  Only
+ * the human format decodes, one record at a time.
+ */
+class RecordSink {
+  shown = 0;
+  read = 0;
+  lost = 0;
+  full = false;
+  private readonly size: number;
+
   constructor(
-    private readonly json: boolean,
+    private readonly m: Monitor,
+    private readonly raw: RawNdjsonEncoder,
+    private readonly opts: TailOptions,
     private readonly colour: Palette,
-  ) {}
-
-  format(e: MonitorEvent): string {
-    return this.json ? this.ndjson.line(e) : eventLine(e, this.colour);
+  ) {
+    this.size = raw.recordSize;
   }
-}
 
-function drainBacklog(m: Monitor, keep: number): MonitorEvent[] {
-  m.seek('tail');
-  const ring: MonitorEvent[] = [];
-  for (;;) {
-    const batch = m.readAvailable(4096);
-    if (batch.length === 0) break;
-    for (const e of batch) {
-      // A gap in history older than what is kept is not worth reporting.
-      if (e.type === 'lost') continue;
-      ring.push(e);
-      if (ring.length > keep) ring.shift();
+  private keep(buf: Buffer, at: number, type: 'syscall' | 'exit' | 'lost'): boolean {
+    // A gap must never be hidden by a filter.
+    if (type === 'lost') return true;
+    const { nrs, pids } = this.opts.filter;
+    if (pids.size && !pids.has(this.raw.tgid(buf, at)) && !pids.has(this.raw.pid(buf, at))) return false;
+    if (nrs.size) return type === 'syscall' && nrs.has(this.raw.nr(buf, at));
+    return true;
+  }
+
+  /** Formats the kept records of one batch as one string; live: counted as read. */
+  format(buf: Buffer, live: boolean, from = 0): string {
+    const limit = this.opts.count > 0 ? this.opts.count : Infinity;
+    let text = '';
+    for (let at = from; at + this.size <= buf.length; at += this.size) {
+      const type = this.raw.type(buf, at);
+      if (live) {
+        if (type === 'lost') this.lost += this.raw.lostCount(buf, at);
+        else this.read++;
+      }
+      if (!this.keep(buf, at, type)) continue;
+      text += this.opts.json ? this.raw.line(buf, at) : eventLine(this.m.decoder.decodeAt(buf, at), this.colour);
+      if (type !== 'lost' && ++this.shown >= limit) {
+        this.full = true;
+        break;
+      }
     }
+    return text;
   }
-  return ring;
+
+  /** The last n records already held (lost markers of that history skipped), as one string. */
+  backlog(n: number): string {
+    this.m.seek('tail');
+    const ring: { buf: Buffer; at: number }[] = [];
+    for (let buf = this.m.readRaw(4096); buf.length; buf = this.m.readRaw(4096)) {
+      for (let at = 0; at + this.size <= buf.length; at += this.size) {
+        const type = this.raw.type(buf, at);
+        if (type === 'lost' || !this.keep(buf, at, type)) continue;
+        ring.push({ buf, at });
+        if (ring.length > n) ring.shift();
+      }
+    }
+    let text = '';
+    for (const r of ring) text += this.format(r.buf.subarray(r.at, r.at + this.size), false);
+    return text;
+  }
 }
 
 export async function tail(
@@ -94,52 +123,29 @@ export async function tail(
   ready: () => void | Promise<void>,
 ): Promise<TailSummary> {
   const started = performance.now();
-  const keep = makeFilter(opts.filter);
-  const fmt = new BatchFormatter(opts.json, colour);
-  let shown = 0;
-  let read = 0;
-  let lost = 0;
-  let reason = 'end';
-  const limit = opts.count > 0 ? opts.count : Infinity;
-
-  // One pass over a batch: count, filter, format into one string, one write.
-  const emit = async (batch: readonly MonitorEvent[]): Promise<boolean> => {
-    let text = '';
-    for (let i = 0; i < batch.length; i++) {
-      const e = batch[i]!;
-      if (e.type === 'lost') lost += e.count;
-      else read++;
-      if (keep !== undefined && !keep(e)) continue;
-      text += fmt.format(e);
-      if (e.type !== 'lost' && ++shown >= limit) {
-        reason = 'count';
-        break;
-      }
-    }
-    if (text !== '') await out.write(text);
-    return reason !== 'count';
-  };
-
+  const raw = new RawNdjsonEncoder(m.binding, (nr) => m.syscalls.nameOf(nr), errnoName);
+  const sink = new RecordSink(m, raw, opts, colour);
   if (opts.backlog > 0) {
-    const old = drainBacklog(m, opts.backlog);
-    read -= old.length; // counted again by emit; backlog is not "read live"
-    await emit(old);
+    const text = sink.backlog(opts.backlog);
+    if (text) await out.write(text);
   } else {
     m.seek('head');
   }
   await ready();
-  if (reason !== 'count' && !signal.aborted) {
+  if (!sink.full && !signal.aborted) {
     try {
-      for await (const batch of m.events({ signal })) {
-        if (!(await emit(batch))) break;
-        if (signal.aborted) break;
+      for await (const batch of m.rawBatches({ signal })) {
+        const text = sink.format(batch, true);
+        // One write per batch; awaiting it is the backpressure (the kernel ring keeps the rest).
+        if (text) await out.write(text);
+        if (sink.full || signal.aborted) break;
       }
     } catch (e) {
       if (!signal.aborted) throw e;
     }
   }
-  if (reason !== 'count' && signal.aborted) reason = String(signal.reason ?? 'aborted');
-  return { shown, read: Math.max(0, read), lost, seconds: (performance.now() - started) / 1000, reason };
+  const reason = sink.full ? 'count' : signal.aborted ? String(signal.reason ?? 'aborted') : 'end';
+  return { shown: sink.shown, read: sink.read, lost: sink.lost, seconds: (performance.now() - started) / 1000, reason };
 }
 
 export function renderSummary(s: TailSummary): string {

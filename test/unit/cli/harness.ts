@@ -21,14 +21,16 @@ export class Collector {
   }
 }
 
-export interface RunOptions extends Partial<Omit<MainOptions, 'argv'>> {
+export interface RunOptions extends Partial<Omit<MainOptions, 'argv' | 'stdout' | 'stderr'>> {
   fake?: FakeBinding;
+  stdout?: Collector;
+  stderr?: Collector;
 }
 
 export async function runCli(argv: string[], opts: RunOptions = {}): Promise<CliRun & { out: Collector; err: Collector }> {
-  const out = new Collector();
-  const err = new Collector();
-  const { fake, ...rest } = opts;
+  const { fake, stdout, stderr, ...rest } = opts;
+  const out = stdout ?? new Collector();
+  const err = stderr ?? new Collector();
   const code = await main({
     argv,
     stdout: out,

@@ -1,0 +1,182 @@
+// status and log over the fake binding: argv -> exit code and output.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createFakeBinding, type FakeBinding } from '../fake-binding.js';
+import { runCli } from './harness.js';
+
+beforeAll(() => {
+  process.env.TZ = 'UTC';
+});
+
+const T0 = 1770805230000000000n; // 2026-02-11T10:20:30Z
+
+/** openat logged for pid 100, write blocked for pid 200, three calls made. */
+async function busyFake(): Promise<FakeBinding> {
+  const fake = createFakeBinding();
+  expect((await runCli(['--log', '--syscall', 'openat'], { fake })).code).toBe(0);
+  expect((await runCli(['--block', '--syscall', 'write', '--pid', '200'], { fake })).code).toBe(0);
+  fake.syscall({ syscall: 'openat', pid: 100, comm: 'cat', path: '/etc/hostname', ts_ns: T0 });
+  fake.syscall({ syscall: 'openat', pid: 101, tgid: 100, comm: 'cat', path: '/etc/passwd', ts_ns: T0 + 1000n });
+  fake.syscall({ syscall: 'write', pid: 200, comm: 'sh', ts_ns: T0 + 2000n });
+  return fake;
+}
+
+describe('status', () => {
+  it('human: mode, ring, probes, targets with action, scope and counters', async () => {
+    const fake = await busyFake();
+    const r = await runCli(['status'], { fake });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      [
+        'mode       BLOCK',
+        'ring       3/1024 records held; 3 written, 0 overwritten, 0 cleared',
+        'probes     2 armed, 0 missed',
+        'exits      off (0 seen)',
+        'readers    0 others',
+        '',
+        'SYSCALL   NR  ACTION       PIDS  ARMED  HITS  LOGGED  BLOCKED  MISSED',
+        'write      1  block EPERM  200   yes       1       1        1       0',
+        'openat   257  log          all   yes       2       2        0       0',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('--json: one object, snake_case, counters as numbers', async () => {
+    const fake = await busyFake();
+    const r = await runCli(['status', '--json'], { fake });
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')).toHaveLength(2);
+    const s = JSON.parse(r.stdout);
+    expect(s).toMatchObject({
+      api_version: 1, mode: 'block', exits: false, clear_on_read: false, capacity: 1024, held: 3,
+      events: 3, overwritten: 0, cleared: 0, missed: 0, probes_armed: 2, readers: 0,
+    });
+    expect(s.targets).toEqual([
+      { syscall: 'write', nr: 1, action: 'block', errno: 'EPERM', pids: [200], force: false, armed: true, hits: 1, logged: 1, blocked: 1, missed: 0 },
+      { syscall: 'openat', nr: 257, action: 'log', errno: null, pids: 'all', force: false, armed: true, hits: 2, logged: 2, blocked: 0, missed: 0 },
+    ]);
+  });
+
+  it('no targets: says how to add one', async () => {
+    const r = await runCli(['status']);
+    expect(r.stdout).toContain('targets    none (add one: syscallmon --log --syscall NAME)');
+  });
+
+  it('overwritten records show in the ring line', async () => {
+    const fake = createFakeBinding((f) => { f.capacity = 16; });
+    await runCli(['--log', '--syscall', 'read'], { fake });
+    for (let i = 0; i < 20; i++) fake.syscall({ syscall: 'read', pid: 5 });
+    const s = JSON.parse((await runCli(['status', '--json'], { fake })).stdout);
+    expect(s).toMatchObject({ held: 16, events: 20, overwritten: 4 });
+  });
+
+  it.each([
+    ['not loaded', (f: FakeBinding) => { f.loaded = false; }, 3],
+    ['not root', (f: FakeBinding) => { f.openError = 'EACCES'; }, 4],
+    ['other module version', (f: FakeBinding) => { f.apiVersion = 2; }, 5],
+    ['status ioctl refused', (f: FakeBinding) => f.failNext('getStatus', 'ENOTTY'), 5],
+  ])('%s', async (_name, init, code) => {
+    const fake = createFakeBinding(init);
+    const r = await runCli(['status', '--json'], { fake });
+    expect(r.code).toBe(code);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^syscallmon: .+\n$/);
+    expect(fake.openFds).toEqual([]);
+  });
+});
+
+describe('log', () => {
+  it('table of everything held, oldest first', async () => {
+    const fake = await busyFake();
+    const r = await runCli(['log'], { fake });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      [
+        'TIME             PID  TGID  UID  COMM  SYSCALL  ACTION         PATH',
+        '10:20:30.000000  100   100    0  cat   openat   ALLOWED        /etc/hostname',
+        '10:20:30.000001  101   100    0  cat   openat   ALLOWED        /etc/passwd',
+        '10:20:30.000002  200   200    0  sh    write    BLOCKED EPERM',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('--json: NDJSON only on stdout, one line per event', async () => {
+    const fake = await busyFake();
+    const r = await runCli(['log', '--json'], { fake });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((e) => [e.type, e.pid, e.syscall, e.action, e.errno, e.path])).toEqual([
+      ['syscall', 100, 'openat', 'allowed', null, '/etc/hostname'],
+      ['syscall', 101, 'openat', 'allowed', null, '/etc/passwd'],
+      ['syscall', 200, 'write', 'blocked', 'EPERM', null],
+    ]);
+  });
+
+  it('--csv: header and one CRLF row per event', async () => {
+    const fake = await busyFake();
+    const r = await runCli(['log', '--csv'], { fake });
+    const rows = r.stdout.split('\r\n');
+    expect(rows[0]).toMatch(/^type,seq,ts_ns,time,pid,tgid,ppid,uid,gid,comm,syscall,nr,action,errno,path,path_truncated,args,/);
+    expect(rows).toHaveLength(5); // header, 3 rows, final empty
+    expect(rows[3]).toMatch(/^syscall,2,1770805230000002000,2026-02-11T10:20:30\.000Z,200,200,1,0,0,sh,write,1,blocked,EPERM,,false,/);
+  });
+
+  it('reading does not consume: a second log shows the same', async () => {
+    const fake = await busyFake();
+    const a = await runCli(['log', '--json'], { fake });
+    const b = await runCli(['log', '--json'], { fake });
+    expect(b.stdout).toBe(a.stdout);
+  });
+
+  it('--clear prints, then empties the ring', async () => {
+    const fake = await busyFake();
+    const r = await runCli(['log', '--json', '--clear'], { fake });
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(3);
+    expect(r.stderr).toBe('syscallmon: log cleared (3 records)\n');
+    const after = await runCli(['log', '--json'], { fake });
+    expect(after.stdout).toBe('');
+  });
+
+  it('an empty log: a hint on stderr for the table, nothing for --json, the header for --csv', async () => {
+    expect(await runCli(['log'])).toMatchObject({ code: 0, stdout: '', stderr: expect.stringMatching(/the log is empty/) });
+    expect(await runCli(['log', '--json'])).toMatchObject({ code: 0, stdout: '', stderr: '' });
+    expect((await runCli(['log', '--csv'])).stdout).toMatch(/^type,seq,.*\r\n$/);
+  });
+
+  it('BLOCKED in red with colour on a terminal; never with NO_COLOR or --no-color or in a pipe', async () => {
+    const fake = await busyFake();
+    const red = /\u001b\[31m\u001b\[1mBLOCKED EPERM/;
+    expect((await runCli(['log'], { fake, stdoutIsTTY: true })).stdout).toMatch(red);
+    expect((await runCli(['log'], { fake, stdoutIsTTY: true, env: { NO_COLOR: '1' } })).stdout).not.toMatch(/\u001b/);
+    expect((await runCli(['log', '--no-color'], { fake, stdoutIsTTY: true })).stdout).not.toMatch(/\u001b/);
+    expect((await runCli(['--no-color', 'log'], { fake, stdoutIsTTY: true })).stdout).not.toMatch(/\u001b/);
+    expect((await runCli(['log'], { fake, stdoutIsTTY: false })).stdout).not.toMatch(/\u001b/);
+  });
+
+  it('a full ring reads whole from its tail (no loss for a reader that starts there)', async () => {
+    const fake = createFakeBinding((f) => { f.capacity = 16; });
+    await runCli(['--log', '--syscall', 'read'], { fake });
+    // The reader starts at the tail, so a full ring reads whole: no loss.
+    for (let i = 0; i < 40; i++) fake.syscall({ syscall: 'read', pid: 5 });
+    const r = await runCli(['log', '--json'], { fake });
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(16);
+  });
+
+  it.each([
+    ['--json with --csv', ['log', '--json', '--csv'], 2],
+    ['unknown flag', ['log', '--tsv'], 2],
+    ['stray argument', ['log', 'now'], 2],
+  ])('%s -> exit %i', async (_name, argv, code) => {
+    const r = await runCli(argv);
+    expect(r.code).toBe(code);
+    expect(r.stderr).toMatch(/^syscallmon: .+\(see --help\)\n$/);
+  });
+
+  it('module not loaded -> 3 and says how to load it', async () => {
+    const r = await runCli(['log'], { fake: createFakeBinding((f) => { f.loaded = false; }) });
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/syscallmon load/);
+  });
+});

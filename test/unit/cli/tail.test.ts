@@ -1,0 +1,186 @@
+// tail over the fake binding: the ready line, live events, filters that never
+// arm, lost lines, one write per batch, and a clean stop with a summary.
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Interrupt } from '../../../src/cli/context.js';
+import { createFakeBinding, type FakeBinding } from '../fake-binding.js';
+import { Collector, runCli } from './harness.js';
+
+beforeAll(() => {
+  process.env.TZ = 'UTC';
+});
+
+const READY = /^syscallmon: following \/dev\/syscallmon.*; Ctrl-C to stop$/m;
+
+/**
+ * Starts `syscallmon tail ARGS` in-process; `whenReady` runs once the ready
+ * line is out (the events it makes must show), and `stop()` is the Ctrl-C.
+ */
+function startTail(fake: FakeBinding, argv: string[], whenReady: () => void) {
+  const controller = new AbortController();
+  const interrupt = (): Interrupt => ({ signal: controller.signal, dispose: () => {} });
+  const out = new Collector();
+  const err = new (class extends Collector {
+    override write(chunk: string): void {
+      super.write(chunk);
+      if (READY.test(chunk)) whenReady();
+    }
+  })();
+  const done = runCli(['tail', ...argv], { fake, interrupt, stdout: out, stderr: err });
+  return { out, err, done, stop: (reason = 'SIGINT') => controller.abort(reason) };
+}
+
+/** Resolves once `pred` holds, checking after each turn of the event loop. */
+async function until(pred: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    if (pred()) return;
+    await new Promise((r) => setImmediate(r));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+async function armedFake(): Promise<FakeBinding> {
+  const fake = createFakeBinding();
+  expect((await runCli(['--log', '--syscall', 'openat,read'], { fake })).code).toBe(0);
+  return fake;
+}
+
+describe('tail', () => {
+  it('prints the ready line on stderr, then events that happen afterwards; Ctrl-C stops with a summary', async () => {
+    const fake = await armedFake();
+    fake.syscall({ syscall: 'openat', pid: 1, path: '/before' }); // held already: not shown without -n
+    const t = startTail(fake, ['--json'], () => {
+      fake.syscall({ syscall: 'openat', pid: 42, comm: 'cat', path: '/etc/hostname' });
+    });
+    await until(() => t.out.text.includes('/etc/hostname'), 'the event');
+    t.stop('SIGINT');
+    const r = await t.done;
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toEqual([expect.objectContaining({ type: 'syscall', pid: 42, syscall: 'openat', path: '/etc/hostname' })]);
+    expect(r.stderr).toMatch(READY);
+    expect(r.stderr).toMatch(/^syscallmon: tail stopped \(SIGINT\): 1 shown, 1 read, 0 lost in \d+\.\d s$/m);
+    expect(fake.openFds).toEqual([]);
+    expect(fake.activeStreams).toBe(0);
+  });
+
+  it('--syscall and --pid only filter what is shown: nothing is armed or changed', async () => {
+    const fake = await armedFake();
+    const before = fake.calls.length;
+    const t = startTail(fake, ['--json', '--syscall', 'openat', '--pid', '42'], () => {
+      fake.syscall({ syscall: 'openat', pid: 42, path: '/yes' });
+      fake.syscall({ syscall: 'openat', pid: 43, path: '/other-pid' });
+      fake.syscall({ syscall: 'read', pid: 42 });
+      fake.syscall({ syscall: 'openat', pid: 44, tgid: 42, path: '/thread-of-42' });
+    });
+    await until(() => t.err.text.includes('following'), 'ready');
+    await until(() => t.out.text.includes('/thread-of-42'), 'events');
+    t.stop();
+    const r = await t.done;
+    expect(r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l).path)).toEqual(['/yes', '/thread-of-42']);
+    expect(r.stderr).toMatch(/2 shown, 4 read/);
+    const methods = fake.calls.slice(before).map((c) => c.method);
+    expect(methods).not.toContain('addTarget');
+    expect(methods).not.toContain('setMode');
+    expect(methods).not.toContain('addPids');
+  });
+
+  it('a lost line whenever the reader was overtaken, and it is never filtered out', async () => {
+    const fake = createFakeBinding((f) => { f.capacity = 16; });
+    await runCli(['--log', '--syscall', 'read'], { fake });
+    const t = startTail(fake, ['--pid', '99999'], () => {
+      // 40 calls in one turn: the stream reads after this, so 24 were overwritten.
+      for (let i = 0; i < 40; i++) fake.syscall({ syscall: 'read', pid: 7 });
+    });
+    await until(() => t.out.text.includes('lost'), 'lost line');
+    t.stop();
+    const r = await t.done;
+    expect(r.stdout).toBe('-- 24 events lost: the reader was overtaken --\n');
+    expect(r.stderr).toMatch(/0 shown, 16 read, 24 lost/);
+  });
+
+  it('--json lost marker is {"type":"lost","count":N}', async () => {
+    const fake = createFakeBinding((f) => { f.capacity = 16; });
+    await runCli(['--log', '--syscall', 'read'], { fake });
+    const t = startTail(fake, ['--json'], () => {
+      for (let i = 0; i < 20; i++) fake.syscall({ syscall: 'read', pid: 7 });
+    });
+    await until(() => t.out.text.split('\n').length > 16, 'events');
+    t.stop();
+    const r = await t.done;
+    expect(r.stdout.split('\n')[0]).toBe('{"type":"lost","count":4}');
+  });
+
+  it('--json writes one string per batch, not one per event', async () => {
+    const fake = await armedFake();
+    const t = startTail(fake, ['--json'], () => {
+      for (let i = 0; i < 100; i++) fake.syscall({ syscall: 'read', pid: 7 });
+    });
+    await until(() => t.out.text.split('\n').length > 100, 'events');
+    t.stop();
+    await t.done;
+    expect(t.out.writes).toBeLessThanOrEqual(2);
+  });
+
+  it('-n N first shows the last N events already held, then follows', async () => {
+    const fake = await armedFake();
+    for (let i = 1; i <= 5; i++) fake.syscall({ syscall: 'openat', pid: i, path: `/old${i}` });
+    const t = startTail(fake, ['--json', '-n', '2'], () => {
+      fake.syscall({ syscall: 'openat', pid: 9, path: '/new' });
+    });
+    await until(() => t.out.text.includes('/new'), 'new event');
+    t.stop();
+    const r = await t.done;
+    expect(r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l).path)).toEqual(['/old4', '/old5', '/new']);
+  });
+
+  it('--count N stops by itself after N events', async () => {
+    const fake = await armedFake();
+    const t = startTail(fake, ['--count', '2'], () => {
+      for (let i = 0; i < 5; i++) fake.syscall({ syscall: 'openat', pid: 3, comm: 'cat', path: `/f${i}` });
+    });
+    const r = await t.done;
+    expect(r.code).toBe(0);
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(2);
+    expect(r.stdout).toMatch(/^\d\d:\d\d:\d\d\.\d{6} +3 +cat +openat +ALLOWED +\/f0$/m);
+    expect(r.stderr).toMatch(/tail stopped \(count reached\): 2 shown/);
+    expect(fake.openFds).toEqual([]);
+  });
+
+  it('SIGTERM ends it the same way', async () => {
+    const fake = await armedFake();
+    const t = startTail(fake, [], () => setImmediate(() => t.stop('SIGTERM')));
+    const r = await t.done;
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/tail stopped \(SIGTERM\): 0 shown/);
+  });
+
+  it('a read error ends it with exit 5 and the errno', async () => {
+    const fake = await armedFake();
+    const t = startTail(fake, [], () => {
+      setImmediate(() => fake.failStream(fake.openFds[0]!, 'EIO'));
+    });
+    const r = await t.done;
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/^syscallmon: kernel refused to read events: EIO/m);
+    expect(fake.openFds).toEqual([]);
+  });
+
+  it.each([
+    ['unknown syscall filter, with a suggestion', ['tail', '--syscall', 'raed'], 2, /unknown syscall 'raed'; did you mean read/],
+    ['bad pid', ['tail', '--pid', '-3'], 2, /argument '-3' is invalid/],
+    ['bad -n', ['tail', '-n', 'many'], 2, /'-n, --lines <n>' argument 'many' is invalid/],
+    ['--count 0', ['tail', '--count', '0'], 2, /expected a whole number ≥ 1/],
+  ])('%s', async (_name, argv, code, message) => {
+    const fake = createFakeBinding();
+    const r = await runCli(argv, { fake });
+    expect(r.code).toBe(code);
+    expect(r.stderr).toMatch(message);
+    expect(fake.calls.map((c) => c.method)).not.toContain('open');
+  });
+
+  it('module not loaded -> 3, before any ready line', async () => {
+    const r = await runCli(['tail'], { fake: createFakeBinding((f) => { f.loaded = false; }) });
+    expect(r.code).toBe(3);
+    expect(r.stderr).not.toMatch(READY);
+  });
+});

@@ -1,0 +1,87 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { palette } from '../../../src/render/colour.js';
+import { eventLine, renderEventTable } from '../../../src/render/events.js';
+import { renderTable } from '../../../src/render/table.js';
+import {
+  blockedRecord, events, exitRecord, lostRecord, PATH_TRUNCATED, PATH_UNREADABLE, syscallRecord, VERDICT_WOULD_BLOCK,
+} from './events-fixture.js';
+
+beforeAll(() => {
+  // Tables show local time; pin the zone so the expected text is stable.
+  process.env.TZ = 'UTC';
+});
+
+const plain = palette(false);
+const red = palette(true);
+
+describe('log table', () => {
+  it('columns time, pid, tgid, uid, comm, syscall, action, path', () => {
+    const text = renderEventTable(events([syscallRecord(), blockedRecord({ nr: 87, comm: 'rm', path: '/tmp/keep' })]), plain);
+    expect(text).toBe(
+      [
+        'TIME              PID  TGID   UID  COMM  SYSCALL  ACTION         PATH',
+        '10:20:30.123456  1235  1234  1000  cat   openat   ALLOWED        /etc/hostname',
+        '10:20:30.123456  1235  1234  1000  rm    unlink   BLOCKED EPERM  /tmp/keep',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('BLOCKED is red only when colour is on', () => {
+    const [b] = events([blockedRecord()]);
+    expect(renderEventTable([b!], plain)).not.toContain('\u001b[');
+    expect(renderEventTable([b!], red)).toContain('\u001b[31m\u001b[1mBLOCKED EPERM\u001b[22m\u001b[39m');
+  });
+
+  it('sanitises comm and path from the kernel', () => {
+    const text = renderEventTable(events([syscallRecord({ comm: 'x\u001b]0;pwn\u0007', path: '/tmp/a\nb' })]), plain);
+    expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f]/);
+    expect(text).toContain('x\\x1b]0;pwn\\x07');
+    expect(text).toContain('/tmp/a\\nb');
+  });
+
+  it('shows truncated and unreadable paths, would-block, exits and lost markers', () => {
+    const text = renderEventTable(
+      events([
+        syscallRecord({ path_flags: PATH_TRUNCATED, path: '/very/long' }),
+        syscallRecord({ path_flags: PATH_UNREADABLE, path: '' }),
+        syscallRecord({ verdict: VERDICT_WOULD_BLOCK, err: 13 }),
+        exitRecord({ exit_signal: 15 }),
+        lostRecord(12),
+      ]),
+      plain,
+    );
+    expect(text).toContain('/very/long…');
+    expect(text).toContain('<unreadable>');
+    expect(text).toContain('WOULD_BLOCK EACCES');
+    expect(text).toMatch(/<exit>\s+signal 15/);
+    expect(text).toMatch(/^-- 12 events lost: the reader was overtaken --$/m);
+  });
+});
+
+describe('tail lines', () => {
+  it('one fixed-width line per event; pid/thread shown when they differ', () => {
+    const [a, b, x, l] = events([syscallRecord(), blockedRecord({ pid: 1234 }), exitRecord(), lostRecord(1)]);
+    expect(eventLine(a!, plain)).toBe(
+      '10:20:30.123456     1234/1235    cat              openat           ALLOWED           /etc/hostname\n',
+    );
+    expect(eventLine(b!, plain)).toBe(
+      '10:20:30.123456     1234         cat              openat           BLOCKED EPERM     /etc/hostname\n',
+    );
+    expect(eventLine(x!, plain)).toBe('10:20:30.123457     1234         cat              <exit>           code 7\n');
+    expect(eventLine(l!, plain)).toBe('-- 1 event lost: the reader was overtaken --\n');
+  });
+
+  it('colour does not shift the columns', () => {
+    const [b] = events([blockedRecord()]);
+    const strip = (s: string): string => s.replace(/\u001b\[\d+m/g, '');
+    expect(strip(eventLine(b!, red))).toBe(eventLine(b!, plain));
+  });
+});
+
+describe('table', () => {
+  it('right-aligns numbers, has no trailing spaces, and spans wide rows', () => {
+    const text = renderTable([{ header: 'NR', align: 'right' }, { header: 'NAME' }], [['1', 'write'], ['257', 'openat'], { wide: 'note' }], plain);
+    expect(text).toBe(' NR  NAME\n  1  write\n257  openat\nnote\n');
+  });
+});

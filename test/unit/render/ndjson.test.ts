@@ -1,0 +1,131 @@
+import { describe, expect, it } from 'vitest';
+import { NdjsonEncoder, jsonLine } from '../../../src/render/ndjson.js';
+import { blockedRecord, events, exitRecord, lostRecord, PATH_NONE, PATH_TRUNCATED, syscallRecord, TS } from './events-fixture.js';
+
+const SYSCALL_FIELDS = [
+  'type', 'seq', 'ts_ns', 'time', 'pid', 'tgid', 'ppid', 'uid', 'gid', 'comm',
+  'syscall', 'nr', 'action', 'errno', 'path', 'path_truncated', 'args',
+];
+const EXIT_FIELDS = [
+  'type', 'seq', 'ts_ns', 'time', 'pid', 'tgid', 'ppid', 'uid', 'gid', 'comm',
+  'exit_code', 'signal', 'utime_ns', 'stime_ns',
+];
+
+describe('NDJSON', () => {
+  it('a syscall event: the issue field names in a fixed order, ts_ns as a decimal string, args as six hex strings', () => {
+    const [e] = events([syscallRecord()]);
+    const line = new NdjsonEncoder().line(e!);
+    expect(line.endsWith('}\n')).toBe(true);
+    const obj = JSON.parse(line);
+    expect(Object.keys(obj)).toEqual(SYSCALL_FIELDS);
+    expect(obj).toEqual({
+      type: 'syscall',
+      seq: 41,
+      ts_ns: TS.toString(),
+      time: '2026-02-11T10:20:30.123Z',
+      pid: 1235,
+      tgid: 1234,
+      ppid: 1,
+      uid: 1000,
+      gid: 1000,
+      comm: 'cat',
+      syscall: 'openat',
+      nr: 257,
+      action: 'allowed',
+      errno: null,
+      path: '/etc/hostname',
+      path_truncated: false,
+      args: ['0xffffff9c', '0x7ffd1234', '0x0', '0x0', '0x0', '0xffffffffffffffff'],
+    });
+  });
+
+  it('blocked and would_block carry the errno name; a syscall without a path has path null', () => {
+    const [b, w, n] = events([
+      blockedRecord({ err: 13 }),
+      syscallRecord({ verdict: 2, err: 1 }),
+      syscallRecord({ nr: 1, path_flags: PATH_NONE, path: '' }),
+    ]);
+    const enc = new NdjsonEncoder();
+    expect(JSON.parse(enc.line(b!))).toMatchObject({ action: 'blocked', errno: 'EACCES' });
+    expect(JSON.parse(enc.line(w!))).toMatchObject({ action: 'would_block', errno: 'EPERM' });
+    expect(JSON.parse(enc.line(n!))).toMatchObject({ syscall: 'write', path: null, path_truncated: false });
+  });
+
+  it('an exit event and a lost marker', () => {
+    const [x, l] = events([exitRecord(), lostRecord(17)]);
+    const enc = new NdjsonEncoder();
+    const exit = JSON.parse(enc.line(x!));
+    expect(Object.keys(exit)).toEqual(EXIT_FIELDS);
+    expect(exit).toMatchObject({ type: 'exit', exit_code: 7, signal: 0, utime_ns: '300000000', stime_ns: '5000000' });
+    expect(enc.line(l!)).toBe('{"type":"lost","count":17}\n');
+  });
+
+  it('is exactly the library event toJSON(), so every JSON path agrees', () => {
+    const all = events([
+      syscallRecord(),
+      blockedRecord({ comm: 'we"ird\\name', path: 'a\nb\u001b[31m' }),
+      syscallRecord({ path_flags: PATH_TRUNCATED, path: 'x'.repeat(300) }),
+      syscallRecord({ ts_ns: 999n }),
+      exitRecord({ exit_signal: 15 }),
+      lostRecord(3),
+    ]);
+    const enc = new NdjsonEncoder();
+    for (const e of all) expect(JSON.parse(enc.line(e))).toEqual(JSON.parse(JSON.stringify(e)));
+  });
+
+  it('escapes kernel strings as JSON, keeping the exact characters', () => {
+    const [e] = events([syscallRecord({ comm: 'a"b\\c', path: '/tmp/x\ny\u0001' })]);
+    const obj = JSON.parse(new NdjsonEncoder().line(e!));
+    expect(obj.comm).toBe('a"b\\c');
+    expect(obj.path).toBe('/tmp/x\ny\u0001');
+  });
+
+  it('a batch is one string of lines, optionally filtered', () => {
+    const all = events([syscallRecord({ pid: 1 }), syscallRecord({ pid: 2 }), syscallRecord({ pid: 3 })]);
+    const text = new NdjsonEncoder().batch(all, (e) => e.type !== 'syscall' || e.pid !== 2);
+    expect(text.split('\n')).toHaveLength(3);
+    expect(text.split('\n').slice(0, 2).map((l) => JSON.parse(l).pid)).toEqual([1, 3]);
+  });
+
+  it('the time prefix cache follows the second', () => {
+    const enc = new NdjsonEncoder();
+    const [a, b] = events([syscallRecord({ ts_ns: 1_000_000_000_999_000_000n }), syscallRecord({ ts_ns: 1_000_000_001_000_000_000n })]);
+    expect(JSON.parse(enc.line(a!)).time).toBe('2001-09-09T01:46:40.999Z');
+    expect(JSON.parse(enc.line(b!)).time).toBe('2001-09-09T01:46:41.000Z');
+  });
+
+  it('jsonLine writes bigints as decimal strings', () => {
+    expect(jsonLine({ a: 2n ** 64n, b: [1] })).toBe('{"a":"18446744073709551616","b":[1]}\n');
+  });
+});
+
+describe('RawNdjsonEncoder (tail --json, straight from records)', () => {
+  it('writes exactly the line NdjsonEncoder writes for the decoded event', async () => {
+    const { encodeBatch } = await import('../../../src/lib/records.js');
+    const { EventDecoder } = await import('../../../src/lib/events.js');
+    const { errnoName } = await import('../../../src/lib/errnos.js');
+    const { SyscallTable } = await import('../../../src/lib/syscalls.js');
+    const { RawNdjsonEncoder } = await import('../../../src/render/ndjson.js');
+    const { fake } = await import('./events-fixture.js');
+    const inits = [
+      syscallRecord(),
+      syscallRecord({ seq: 2 ** 40 + 3, args: [2n ** 32n, 2n ** 32n - 1n, 0xdeadbeefcafen, 1n, 0n, 2n ** 63n] }),
+      blockedRecord({ err: 13, comm: 'we"ird\\name', path: 'a\nb\u001b[31m\u007f' }),
+      syscallRecord({ verdict: 2, err: 1, path: '/tmp/café/файл' }),
+      syscallRecord({ path_flags: PATH_TRUNCATED, path: 'x'.repeat(300) }),
+      syscallRecord({ nr: 1, path_flags: PATH_NONE, path: '' }),
+      syscallRecord({ nr: 499, path_flags: PATH_NONE }), // a number the table lacks
+      syscallRecord({ ts_ns: 999n, comm: '' }),
+      exitRecord({ exit_signal: 15, exit_code: -1 }),
+      lostRecord(2 ** 33),
+    ];
+    const buf = encodeBatch(fake, inits);
+    const table = new SyscallTable(fake.syscalls);
+    const decoded = new EventDecoder(fake, table).decode(buf);
+    const raw = new RawNdjsonEncoder(fake, (nr) => table.nameOf(nr), errnoName);
+    const enc = new NdjsonEncoder();
+    decoded.forEach((e, i) => {
+      expect(raw.line(buf, i * raw.recordSize)).toBe(enc.line(e));
+    });
+  });
+});
