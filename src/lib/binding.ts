@@ -138,30 +138,33 @@ export function addonCandidates(): string[] {
 
 let cached: Binding | undefined;
 
-/**
- * Loads the built addon once. Throws one error naming every path tried and
- * the command that builds it, with the first load failure as its cause.
- */
+/** Loads the built addon once (loadBindingFrom over addonCandidates()). */
 export function loadBinding(): Binding {
-  if (cached) return cached;
+  cached ??= loadBindingFrom(addonCandidates());
+  return cached;
+}
+
+/**
+ * Loads the first candidate that exists and loads. Throws one error naming
+ * every path tried and the command that builds the addon, with the first
+ * load failure (wrong Node ABI, missing symbol) as its cause.
+ */
+export function loadBindingFrom(candidates: readonly string[]): Binding {
   const require = createRequire(import.meta.url);
-  const tried: string[] = [];
   let firstFailure: unknown;
-  for (const candidate of addonCandidates()) {
-    tried.push(candidate);
+  for (const candidate of candidates) {
     // A missing file is the common case; only a present-but-broken addon
-    // (wrong Node ABI, missing symbol) deserves to be the cause.
+    // deserves to be the cause.
     if (!existsSync(candidate)) continue;
     try {
-      cached = require(candidate) as Binding;
-      return cached;
+      return require(candidate) as Binding;
     } catch (e) {
       firstFailure ??= e;
     }
   }
-  const reason = firstFailure instanceof Error ? ` (${firstFailure.message})` : '';
+  const reason = firstFailure instanceof Error ? ` (${firstFailure.message.split('\n')[0]})` : '';
   throw new Error(
-    `syscallmon native addon not loadable${reason}; tried ${tried.join(', ')}; build it with \`${BUILD_COMMAND}\``,
+    `syscallmon native addon not loadable${reason}; tried ${candidates.join(', ')}; build it with \`${BUILD_COMMAND}\``,
     { cause: firstFailure },
   );
 }

@@ -1,6 +1,7 @@
 // The public library API (what the CLI and other programs import).
 export {
   loadBinding,
+  loadBindingFrom,
   addonCandidates,
   isBindingError,
   BUILD_COMMAND,

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addonCandidates, loadBinding, type BatchCallback, type Binding, type StreamHandle } from '../../../src/lib/binding.js';
+import { addonCandidates, loadBinding, loadBindingFrom, type BatchCallback, type Binding, type StreamHandle } from '../../../src/lib/binding.js';
 import { Monitor } from '../../../src/lib/monitor.js';
 import { RECORD_FIELDS } from '../../../src/lib/records.js';
 
@@ -107,6 +107,16 @@ describe('addon errors', () => {
   it('loads from build/Release or build/Debug', () => {
     expect(addonCandidates().map((p) => p.slice(root.length))).toEqual(['/build/Release/syscallmon.node', '/build/Debug/syscallmon.node']);
     expect(addonCandidates().some((p) => existsSync(p))).toBe(true);
+  });
+
+  it('fails to load with one error naming every path and the build command', () => {
+    const broken = join(tmp, 'broken.node');
+    writeFileSync(broken, 'not an ELF file');
+    const missing = join(tmp, 'missing.node');
+    expect(() => loadBindingFrom([missing, broken])).toThrow(
+      new RegExp(`^syscallmon native addon not loadable \\(.*\\); tried ${missing}, ${broken}; build it with \`npm run build:addon\`$`),
+    );
+    expect(() => loadBindingFrom([missing])).toThrow(`syscallmon native addon not loadable; tried ${missing}; build it with \`npm run build:addon\``);
   });
 
   it.skipIf(existsSync('/dev/syscallmon'))('without the module, Monitor.open is not_loaded (ENOENT)', () => {
