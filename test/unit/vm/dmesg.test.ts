@@ -9,6 +9,7 @@ const CLEAN_BOOT = `[    0.000000] Linux version 6.1.0-56-amd64 (debian-kernel@l
 [    0.958485] AMD-Vi: AMD IOMMUv2 functionality not available on this system - This is not a bug.
 [    0.224494] x86/fpu: Supporting XSAVE feature 0x200: 'Protection Keys User registers'
 [    0.000000] NX (Execute Disable) protection: active
+[    0.530972] ..MP-BIOS bug: 8254 timer not connected to IO-APIC
 [    0.200000] RETBleed: WARNING: Spectre v2 mitigation leaves CPU vulnerable to RETBleed attacks, data leaks possible!
 [    3.000000] syscallmon: loading out-of-tree module taints kernel.
 [    3.000001] syscallmon: module verification failed: signature and/or required key missing - tainting kernel`;
