@@ -6,7 +6,9 @@
  * and inside it (the hidden `__sandbox-guest` command, same binary) loads the
  * module, starts CMD held at a gate, arms the targets, opens the gate, and
  * records the events of CMD and its descendants until CMD exits.  The host
- * then prints them like `syscallmon log` does.
+ * then prints them like `syscallmon log` does.  Without --syscall it logs
+ * every syscall that takes a path (what the command touched); --all logs
+ * every syscall, which is slow to arm under TCG (about a minute).
  *
  * Whose events: targets cover every process (a descendant's pid is unknown
  * before it exists), and the guest keeps a record only when its tgid is
@@ -28,6 +30,7 @@ import { parseErrno, type Monitor } from '../../lib/monitor.js';
 import type { Ctx } from '../context.js';
 import { CliError, classify, EXIT, UsageError, VmFailedError, type ExitCode } from '../errors.js';
 import { collectNames, parsePositive } from '../options.js';
+import { sanitize } from '../../render/sanitize.js';
 import { loadModule } from './load.js';
 import { renderLog, type LogFormat } from './log.js';
 
@@ -51,8 +54,10 @@ export type SandboxMode = 'log' | 'block';
 
 export interface SandboxRequest {
   mode: SandboxMode;
-  /** syscall names as resolved on the host; empty: every syscall */
+  /** syscall names as resolved on the host; empty: see `all` */
   syscalls: string[];
+  /** with no syscalls named: every syscall (true) or every syscall that takes a path (false) */
+  all: boolean;
   errno?: string;
   capacity: number;
   command: string[];
@@ -137,7 +142,9 @@ interface Targets {
 }
 
 function armTargets(m: Monitor, req: SandboxRequest): Targets {
-  const asked = req.syscalls.length ? req.syscalls.map((s) => m.syscalls.resolve(s)) : [...m.syscalls.entries];
+  const asked = req.syscalls.length
+    ? req.syscalls.map((s) => m.syscalls.resolve(s))
+    : m.syscalls.entries.filter((e) => req.all || e.pathArg >= 0);
   const names: string[] = [];
   const skipped: Targets['skipped'] = [];
   const askedNrs = new Set(asked.map((e) => e.nr));
@@ -151,7 +158,7 @@ function armTargets(m: Monitor, req: SandboxRequest): Targets {
       });
       names.push(e.name);
     } catch (err) {
-      // Named syscalls must work; the default "everything" skips what this kernel cannot probe.
+      // Named syscalls must work; the defaults skip what this kernel cannot probe.
       if (req.syscalls.length) throw err;
       skipped.push({ syscall: e.name, reason: err instanceof Error ? err.message : String(err) });
     }
@@ -246,9 +253,15 @@ export interface SandboxOutcome {
 
 function guestArgs(req: SandboxRequest, share: string): string[] {
   const args = [BIN, '__sandbox-guest', '--share', share, `--${req.mode}`, '--capacity', String(req.capacity)];
+  if (req.all) args.push('--all');
   for (const s of req.syscalls) args.push('--syscall', s);
   if (req.errno !== undefined) args.push('--errno', req.errno);
   return [...args, '--', ...req.command];
+}
+
+/** sanitize(), line by line, keeping the line breaks. */
+function printable(text: string): string {
+  return text.split('\n').map(sanitize).join('\n');
 }
 
 function readJson<T>(path: string): T | undefined {
@@ -264,7 +277,8 @@ export async function runSandbox(ctx: Ctx, req: SandboxRequest, signal: AbortSig
       hostPaths: [PACKAGE_ROOT],
       shareDir: share,
       signal,
-      onConsole: ctx.verbose ? (text) => void ctx.io.stderr.write(text) : undefined,
+      // The console carries firmware screen-clearing sequences and guest output: made printable first.
+      onConsole: ctx.verbose ? (text) => void ctx.io.stderr.write(printable(text)) : undefined,
     });
     const failure = readJson<GuestError>(join(share, SHARE_FILES.error));
     if (failure) throw new CliError(`in the VM: ${failure.message}`, failure.code as ExitCode);
@@ -302,6 +316,7 @@ export function sandboxSummary(req: SandboxRequest, o: SandboxOutcome): string {
 }
 
 interface SandboxFlags {
+  all?: boolean;
   log?: boolean;
   block?: boolean;
   syscall?: string[];
@@ -327,14 +342,16 @@ export function sandboxRequest(ctx: Ctx, flags: SandboxFlags, command: string[])
   if ((flags.capacity & (flags.capacity - 1)) !== 0 || flags.capacity < min || flags.capacity > max) {
     throw new UsageError(`--capacity must be a power of two from ${min} to ${max} records, got ${flags.capacity}`);
   }
-  return { mode, syscalls, errno: flags.errno, capacity: flags.capacity, command };
+  if (flags.all && syscalls.length) throw new UsageError('--all or --syscall, not both');
+  return { mode, syscalls, all: flags.all === true, errno: flags.errno, capacity: flags.capacity, command };
 }
 
 function commonFlags(cmd: Command): Command {
   return cmd
     .addOption(new Option('--log', 'log the targets (default)').conflicts('block'))
     .option('--block', 'block the targets: they fail with --errno (default EPERM)')
-    .option('--syscall <name>', 'target this syscall (repeatable, or comma-separated); default: every syscall', collectNames)
+    .option('--syscall <name>', 'target this syscall (repeatable, or comma-separated); default: every syscall that takes a path', collectNames)
+    .option('--all', 'target every syscall (arming ~350 probes takes about a minute under emulation)')
     .option('--errno <name>', 'errno a blocked call returns (default EPERM)')
     .addOption(new Option('--capacity <records>', 'ring size in the VM').argParser(parsePositive).default(65536));
 }
@@ -380,6 +397,7 @@ export function sandboxGuestCommand(ctx: Ctx): Command {
       const req: SandboxRequest = {
         mode: flags.block ? 'block' : 'log',
         syscalls: flags.syscall ?? [],
+        all: flags.all === true,
         errno: flags.errno,
         capacity: flags.capacity,
         command,

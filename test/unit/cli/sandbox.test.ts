@@ -85,7 +85,15 @@ describe('sandbox (host side)', () => {
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0]!)).toMatchObject({ type: 'syscall', seq: 3, syscall: 'openat', path: '/etc/hostname', pid: 500 });
     const argv = vm.seen[0]!.command as string[];
-    expect(argv).not.toContain('--syscall'); // no --syscall: the guest targets everything
+    // no --syscall: the guest picks every syscall that takes a path
+    expect(argv).not.toContain('--syscall');
+    expect(argv).not.toContain('--all');
+  });
+
+  it('--all asks the guest for every syscall', async () => {
+    const vm = fakeVm((share) => writeGuest(share, [rec({ seq: 3 })]));
+    expect((await runCli(['sandbox', '--all', '--', 'true'], { fake, vm })).code).toBe(0);
+    expect(vm.seen[0]!.command).toContain('--all');
   });
 
   it('--block passes mode and errno; the share is removed afterwards', async () => {
@@ -111,6 +119,7 @@ describe('sandbox (host side)', () => {
     ['--errno without --block', ['sandbox', '--errno', 'EPERM', '--', 'true'], /--errno goes with --block/],
     ['bad capacity', ['sandbox', '--capacity', '1000', '--', 'true'], /--capacity must be a power of two/],
     ['--json with --csv', ['sandbox', '--json', '--csv', '--', 'true'], /cannot be used with option/],
+    ['--all with --syscall', ['sandbox', '--all', '--syscall', 'read', '--', 'true'], /--all or --syscall, not both/],
   ])('%s -> exit 2, no VM booted', async (_name, argv, message) => {
     const vm = fakeVm(() => {});
     const r = await runCli(argv, { fake, vm });
