@@ -53,7 +53,7 @@ export function buildProgram(ctx: Ctx): Command {
     .configureOutput({
       writeOut: (s) => void ctx.io.stdout.write(s),
       writeErr: (s) => void ctx.io.stderr.write(s),
-      // Errors are printed once, by handleError.
+      // Errors are printed once, by main().
       outputError: () => {},
     })
     .helpCommand(false)

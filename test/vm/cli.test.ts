@@ -98,6 +98,25 @@ describe('syscallmon CLI against the real module', () => {
     expect(r.stderr).toMatch(/^syscallmon: tail stopped \(SIGINT\): \d+ shown, \d+ read, 0 lost in [\d.]+ s$/m);
   });
 
+  it('tail --json whose reader goes away (| head -1) stops cleanly with exit 0', async () => {
+    await reset();
+    const dir = mkdtempSync(join(tmpdir(), 'smon-cli-'));
+    const path = join(dir, 'many');
+    writeFileSync(path, 'x\n');
+    // Far more than a pipe holds (64 KiB), so tail's writes meet the closed pipe.
+    const p = gated(`i=0\nwhile [ $i -lt 2000 ]; do : < ${path}; i=$((i+1)); done`);
+    await cliOk(['--log', '--syscall', 'openat', '--pid', String(p.pid)]);
+    const tail = start(['tail', '--json']);
+    await tail.waitFor('stderr', /following/);
+    tail.child.stdout?.once('data', () => tail.child.stdout?.destroy());
+    p.release();
+    await p.done;
+    const r = await tail.done;
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^syscallmon: tail stopped \(EPIPE\)/m);
+    expect(r.stderr).not.toMatch(/Error|at /);
+  });
+
   it('tail filters only what is shown and arms nothing', async () => {
     await reset();
     const before = (await cliOk(['status', '--json'])).stdout;

@@ -1,8 +1,8 @@
 /*
  * `syscallmon tail [--json] [--syscall NAME]... [--pid N]... [-n N] [--count N]`
  *
- * Follows the ring live: the library's event stream is driven by poll() on
- * the device in the addon's reader thread, so nothing here sleeps or polls.
+ * Follows the ring live through the library's raw batch stream, which the
+ * addon drives by polling the device fd: nothing here sleeps or loops on a timer.
  * --syscall/--pid only choose what is shown; they never arm a probe.
  * Stops on Ctrl-C, SIGTERM, stdout closing, or after --count events, and
  * then prints a summary on stderr.
