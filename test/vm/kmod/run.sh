@@ -46,7 +46,7 @@ util=$bin/smon_util
 tap=$results/kmod.tap
 : >"$tap"
 
-# number|program|description (issue 2, section 3)
+# number|program|description (1-8: issue 2, section 3; 9-12: issue 4)
 TESTS='1|t1_load_unload|load/unload 3 times: device and /proc files appear and disappear, the kprobe is listed while armed and gone after disarm and unload
 2|t2_log_openat|LOG openat: a scoped child opening a known path 100 times yields exactly 100 openat events with its pid, tgid, uid, comm and path
 3|t3_off_untargeted|OFF, and a syscall not targeted: zero events, zero probes
@@ -54,15 +54,19 @@ TESTS='1|t1_load_unload|load/unload 3 times: device and /proc files appear and d
 5|t5_ring_overwrite|ring overwrite: capacity 1024, 5000 scoped events give one lost marker of exactly 3976 and then the newest 1024
 6|t6_clear_on_read|clear_on_read on and off: /proc/syscallmon/log CSV lines consumed or kept
 7|t7_bad_ioctls|bad ioctls give the right errno; a root opener dropped to nobody gets EPERM
-8|t8_reader_wakeup|a reader blocked in poll() and one blocked in read() wake when an event arrives'
+8|t8_reader_wakeup|a reader blocked in poll() and one blocked in read() wake when an event arrives
+9|t9_task_lister|task lister: rows for a 3-thread, an 8 MB and an other-uid process agree with /proc/<pid>/status, task_detail TIDS match /proc/<pid>/task, task_stats states add up to the total
+10|t10_exit_events|exit events: exit(7) after 300 ms of CPU gives one record with code 7 and its utime, SIGTERM gives signal 15, one record per multithreaded process, the counter follows, off means none
+11|t11_proc_control|/proc control: pid add/del scope later targets; openat log + unlink block make coreutils unlink fail with EPERM while openat is logged; garbage is EINVAL and changes nothing; mode off, clear
+12|t12_pid_intercept|per-pid intercept: EBUSY, EINVAL, ESRCH, monitor start/stop; a monitored pid leaves the scope when its process ends however it ends, and a reused pid is not monitored'
 
 for want in "$@"; do
 	case $want in
-	[1-8]) ;;
-	*) die "unknown test '$want' (tests are 1-8)" ;;
+	[1-9] | 1[0-2]) ;;
+	*) die "unknown test '$want' (tests are 1-12)" ;;
 	esac
 done
-[ $# -gt 0 ] || set -- 1 2 3 4 5 6 7 8
+[ $# -gt 0 ] || set -- 1 2 3 4 5 6 7 8 9 10 11 12
 
 out() {
 	printf '%s\n' "$*"
@@ -84,7 +88,7 @@ wanted() {
 }
 selection=$*
 count=0
-for n in 1 2 3 4 5 6 7 8; do
+for n in 1 2 3 4 5 6 7 8 9 10 11 12; do
 	if wanted "$n"; then count=$((count + 1)); fi
 done
 

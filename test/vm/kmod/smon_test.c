@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -218,6 +219,33 @@ int smon_seek(int fd, uint32_t whence)
 	return smon_ioctl(fd, SYSCALLMON_IOC_SEEK, &whence);
 }
 
+int smon_set_exits(int fd, uint32_t on)
+{
+	return smon_ioctl(fd, SYSCALLMON_IOC_SET_EXITS, &on);
+}
+
+static int change_pids(int fd, unsigned long cmd, uint32_t nr, const uint32_t *pids,
+		       uint32_t npids)
+{
+	struct syscallmon_pids req = {
+		.nr = nr,
+		.npids = npids,
+		.pids = (uint64_t)(uintptr_t)pids,
+	};
+
+	return smon_ioctl(fd, cmd, &req);
+}
+
+int smon_add_pids(int fd, uint32_t nr, const uint32_t *pids, uint32_t npids)
+{
+	return change_pids(fd, SYSCALLMON_IOC_ADD_PIDS, nr, pids, npids);
+}
+
+int smon_del_pids(int fd, uint32_t nr, const uint32_t *pids, uint32_t npids)
+{
+	return change_pids(fd, SYSCALLMON_IOC_DEL_PIDS, nr, pids, npids);
+}
+
 int smon_status(int fd, struct syscallmon_status *st)
 {
 	memset(st, 0, sizeof(*st));
@@ -305,6 +333,10 @@ void smon_event_print(const struct syscallmon_event *ev)
 
 /* ---- gated children ----------------------------------------------------- */
 
+/* In a child spawned with opts->stops: its ends of the gate and report pipes. */
+static int child_gate_fd = -1;
+static int child_stop_fd = -1;
+
 static void child_fail(int ready, const char *what)
 {
 	char msg[128];
@@ -343,10 +375,26 @@ child_main(int gate, int ready, const struct smon_child_opts *opts,
 	}
 	if (write(ready, "R", 1) != 1)
 		_exit(126);
-	close(ready);
+	if (opts && opts->stops) {
+		child_gate_fd = gate;
+		child_stop_fd = ready;
+	} else {
+		close(ready);
+	}
 	if (read(gate, &go, 1) != 1 || go != 'G')
 		_exit(125);	/* parent went away: run nothing */
 	_exit(fn(arg));
+}
+
+int smon_child_stop(void)
+{
+	char go;
+
+	if (child_stop_fd < 0 || write(child_stop_fd, "S", 1) != 1)
+		return -1;
+	if (read(child_gate_fd, &go, 1) != 1 || go != 'G')
+		return -1;
+	return 0;
 }
 
 int smon_child_spawn(struct smon_child *child, const struct smon_child_opts *opts,
@@ -357,6 +405,8 @@ int smon_child_spawn(struct smon_child *child, const struct smon_child_opts *opt
 	ssize_t n;
 	int ret;
 
+	child->gate = -1;
+	child->stops = -1;
 	if (pipe2(gate, O_CLOEXEC) < 0)
 		return -errno;
 	if (pipe2(ready, O_CLOEXEC) < 0) {
@@ -384,9 +434,14 @@ int smon_child_spawn(struct smon_child *child, const struct smon_child_opts *opt
 	do {
 		n = read(ready[0], msg, sizeof(msg) - 1);
 	} while (n < 0 && errno == EINTR);
-	close(ready[0]);
-	if (n == 1 && msg[0] == 'R')
+	if (n == 1 && msg[0] == 'R') {
+		if (opts && opts->stops)
+			child->stops = ready[0];
+		else
+			close(ready[0]);
 		return 0;
+	}
+	close(ready[0]);
 	msg[n > 0 ? n : 0] = '\0';
 	smon_diag("child %d failed its set-up: %s", child->pid,
 		  n > 1 ? msg + 1 : "exited early");
@@ -400,9 +455,32 @@ int smon_child_release(struct smon_child *child)
 {
 	int ret = write(child->gate, "G", 1) == 1 ? 0 : -errno;
 
-	close(child->gate);
-	child->gate = -1;
+	/* A child that stops later reads its resumptions from the same pipe. */
+	if (child->stops < 0) {
+		close(child->gate);
+		child->gate = -1;
+	}
 	return ret;
+}
+
+int smon_child_wait_stop(struct smon_child *child)
+{
+	char msg;
+	ssize_t n;
+
+	if (child->stops < 0)
+		return -EINVAL;
+	do {
+		n = read(child->stops, &msg, 1);
+	} while (n < 0 && errno == EINTR);
+	return n == 1 && msg == 'S' ? 0 : -ECHILD;
+}
+
+int smon_child_resume(struct smon_child *child)
+{
+	if (child->gate < 0)
+		return -EBADF;
+	return write(child->gate, "G", 1) == 1 ? 0 : -errno;
 }
 
 int smon_child_wait(struct smon_child *child)
@@ -410,9 +488,13 @@ int smon_child_wait(struct smon_child *child)
 	int status;
 
 	if (child->gate >= 0) {
-		/* Never released: closing the gate makes it exit without running. */
+		/* Never released or stopped: closing the gate makes it exit without running on. */
 		close(child->gate);
 		child->gate = -1;
+	}
+	if (child->stops >= 0) {
+		close(child->stops);
+		child->stops = -1;
 	}
 	while (waitpid(child->pid, &status, 0) < 0) {
 		if (errno != EINTR)
@@ -421,6 +503,105 @@ int smon_child_wait(struct smon_child *child)
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return -1000 - WTERMSIG(status);
+}
+
+/* True once the thread group leader is a zombie: its do_exit() is behind it. */
+static int leader_is_zombie(void)
+{
+	char path[64], buf[512], *paren;
+	int fd, dead = 0;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", getpid());
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		paren = strrchr(buf, ')');
+		dead = paren && paren[1] == ' ' && paren[2] == 'Z';
+	}
+	return dead;
+}
+
+struct leader_first {
+	int group;
+	int code;
+};
+
+static void *last_thread(void *arg)
+{
+	const struct leader_first *how = arg;
+	struct timespec tick = { 0, 1000000 };
+
+	for (int i = 0; i < 10000 && !leader_is_zombie(); i++)
+		nanosleep(&tick, NULL);
+	if (!leader_is_zombie())
+		syscall(SYS_exit_group, 124);
+	if (how->group)
+		syscall(SYS_exit_group, how->code);
+	syscall(SYS_exit, how->code);
+	return NULL;
+}
+
+int smon_exit_leader_first(int group, int code)
+{
+	static struct leader_first how;
+	pthread_t tid;
+
+	how.group = group;
+	how.code = code;
+	if (pthread_create(&tid, NULL, last_thread, &how))
+		return -1;
+	syscall(SYS_exit, 0);
+	return -1;
+}
+
+static volatile int exit_now;
+
+static void *exit_with_leader(void *arg)
+{
+	(void)arg;
+	while (!exit_now)
+		;
+	syscall(SYS_exit, 0);
+	return NULL;
+}
+
+int smon_exit_threads_at_once(void)
+{
+	pthread_t tid;
+
+	if (pthread_create(&tid, NULL, exit_with_leader, NULL))
+		return -1;
+	/* Give the spinner time to be on the other CPU, spinning. */
+	for (volatile int i = 0; i < 200000; i++)
+		;
+	exit_now = 1;
+	syscall(SYS_exit, 0);
+	return -1;
+}
+
+int smon_child_spawn_pid(struct smon_child *child, const struct smon_child_opts *opts,
+			 smon_workload_fn fn, void *arg, pid_t want)
+{
+	char last[32];
+	int len = snprintf(last, sizeof(last), "%d", want - 1);
+	ssize_t n = smon_write_file("/proc/sys/kernel/ns_last_pid", last, len);
+	int ret;
+
+	if (n != len)
+		return n < 0 ? (int)n : -EIO;
+	ret = smon_child_spawn(child, opts, fn, arg);
+	if (ret)
+		return ret;
+	if (child->pid == want)
+		return 0;
+	smon_diag("asked for pid %d, got %d", want, child->pid);
+	smon_child_wait(child);
+	return -EAGAIN;
 }
 
 /* ---- files and kernel state --------------------------------------------- */
@@ -472,6 +653,20 @@ int smon_read_file(const char *path, char **out, size_t *len)
 	if (len)
 		*len = n;
 	return 0;
+}
+
+ssize_t smon_write_file(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, buf, len);
+	if (n < 0)
+		n = -errno;
+	close(fd);
+	return n;
 }
 
 /* Lines look like "ffffffff8133a0e0  k  __x64_sys_openat+0x0    [FTRACE]". */

@@ -23,6 +23,10 @@
 #define SMON_PROC_LOG		SYSCALLMON_PROC_DIR "/log"
 #define SMON_PROC_STATUS	SYSCALLMON_PROC_DIR "/status"
 #define SMON_KPROBE_LIST	"/sys/kernel/debug/kprobes/list"
+/* Where the module probes process exits (EXIT events, pid-scope cleanup). */
+#ifndef SMON_EXIT_PROBE
+#define SMON_EXIT_PROBE		"do_exit"
+#endif
 
 /* ---- reporting ---------------------------------------------------------- */
 
@@ -36,11 +40,16 @@ int smon_check_at(int cond, const char *file, int line, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 #define CHECK(cond, ...) smon_check_at(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 
-/* Like CHECK for an integer comparison; prints both values on failure. */
+/*
+ * Like CHECK for an integer comparison; prints both values on failure.
+ * Each argument is evaluated once, so got may be a call (smon_child_wait()).
+ */
 #define CHECK_EQ(got, want, what)						\
-	smon_check_at((long long)(got) == (long long)(want), __FILE__, __LINE__,\
-		      "%s: got %lld, want %lld", (what),			\
-		      (long long)(got), (long long)(want))
+	({									\
+		long long got_ = (long long)(got), want_ = (long long)(want);	\
+		smon_check_at(got_ == want_, __FILE__, __LINE__,		\
+			      "%s: got %lld, want %lld", (what), got_, want_);	\
+	})
 
 /* Stops the test: something it depends on failed, so later checks are moot. */
 #define REQUIRE(cond, ...)							\
@@ -76,6 +85,9 @@ int smon_add_target(int fd, uint32_t nr, uint32_t action, int32_t err,
 int smon_del_target(int fd, uint32_t nr);
 int smon_clear(int fd, uint32_t flags);
 int smon_seek(int fd, uint32_t whence);
+int smon_set_exits(int fd, uint32_t on);	/* SYSCALLMON_EXITS_ON / _OFF */
+int smon_add_pids(int fd, uint32_t nr, const uint32_t *pids, uint32_t npids);
+int smon_del_pids(int fd, uint32_t nr, const uint32_t *pids, uint32_t npids);
 int smon_status(int fd, struct syscallmon_status *st);
 /* Fills *info for target nr; -ENOENT if not targeted. */
 int smon_target_info(int fd, uint32_t nr, struct syscallmon_target_info *info);
@@ -111,12 +123,14 @@ typedef int (*smon_workload_fn)(void *arg);
 struct smon_child {
 	pid_t pid;
 	int gate;	/* write end: one byte releases the child */
+	int stops;	/* read end of the child's stop reports (opts->stops), else -1 */
 };
 
 struct smon_child_opts {
 	const char *comm;	/* PR_SET_NAME; NULL keeps the parent's */
 	uid_t uid;		/* 0: stay root */
 	gid_t gid;
+	int stops;		/* fn calls smon_child_stop(): keep the pipes open */
 };
 
 int smon_child_spawn(struct smon_child *child, const struct smon_child_opts *opts,
@@ -125,10 +139,51 @@ int smon_child_release(struct smon_child *child);
 /* Waits for the child; returns its exit code, or -1000 - signal if killed. */
 int smon_child_wait(struct smon_child *child);
 
+/*
+ * A workload that must halt midway, so the parent can look at it (its /proc
+ * files, its CPU time) or change its scope, calls smon_child_stop() (only
+ * with opts->stops): it tells the parent and blocks until
+ * smon_child_resume().  The stop itself makes only write() and read().
+ * smon_child_stop() returns 0, or -1 if the parent went away (the workload
+ * should then return at once).  smon_child_wait_stop() returns 0 at the
+ * child's next stop, -ECHILD if it exited instead.
+ */
+int smon_child_stop(void);
+int smon_child_wait_stop(struct smon_child *child);
+int smon_child_resume(struct smon_child *child);
+
+/*
+ * For a workload: ends the process with its thread group leader going
+ * first.  It starts one thread and the leader exits alone (SYS_exit 0);
+ * once the leader is a zombie, that thread ends the process with
+ * exit_group(code) if group, else with SYS_exit(code) as the last thread.
+ * Returns only if it could not start the thread.
+ */
+int smon_exit_leader_first(int group, int code);
+
+/*
+ * For a workload: the leader and one other thread call SYS_exit(0) at the
+ * same moment, each on its own CPU if there are two: neither sees itself as
+ * the last thread at do_exit() entry.  Returns only if it could not start
+ * the thread.
+ */
+int smon_exit_threads_at_once(void);
+
+/*
+ * smon_child_spawn() for a child that must get pid want (a pid freed
+ * earlier, to show what happens when it is reused): writes want - 1 to
+ * /proc/sys/kernel/ns_last_pid first.  -EAGAIN (and no child) if another
+ * fork took it in between.
+ */
+int smon_child_spawn_pid(struct smon_child *child, const struct smon_child_opts *opts,
+			 smon_workload_fn fn, void *arg, pid_t want);
+
 /* ---- files and kernel state --------------------------------------------- */
 
 /* Reads a whole file into a NUL-terminated malloc'd buffer. */
 int smon_read_file(const char *path, char **out, size_t *len);
+/* One write() of len bytes to path: bytes written, or -errno (open or write). */
+ssize_t smon_write_file(const char *path, const void *buf, size_t len);
 /* 1 if the kprobe list has a probe on symbol (exact: " sym+0x"), 0 if not. */
 int smon_kprobe_listed(const char *symbol);
 /*
