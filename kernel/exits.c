@@ -20,17 +20,37 @@
  * or a pid scope must forget pids that die (so a reused pid is never
  * monitored by mistake).  exits_lock serializes arming; it nests inside the
  * targets' config lock.
+ *
+ * "The process is gone" is decided where do_exit() decides it: the thread
+ * whose atomic_dec_and_test(&signal->live) hits zero (group_dead).  Nothing
+ * seen at do_exit() entry can tell that: threads exiting at once all see
+ * live > 1, and a group exit after the leader already left has no leader
+ * to report it.  So the probe sits on a function do_exit() calls right
+ * after that decision with group_dead as its second argument.
  */
+struct exit_site {
+	const char *symbol;
+	bool code_in_di;	/* first argument is do_exit()'s code, else it is the task */
+};
+
+static const struct exit_site exit_sites[] = {
+	{ "acct_collect", true },	/* acct_collect(long exitcode, int group_dead), BSD_PROCESS_ACCT */
+	{ "taskstats_exit", false },	/* taskstats_exit(tsk, group_dead), after tsk->exit_code = code */
+};
+
 static DEFINE_MUTEX(exits_lock);
 static bool events_on;
 static bool cleanup_needed;
 static bool armed;
+static const struct exit_site *site;
 static atomic64_t exits_seen = ATOMIC64_INIT(0);
 
 static void record_exit(struct task_struct *task, long code)
 {
 	const struct cred *cred = current_cred();
 	struct syscallmon_event ev;
+	struct task_struct *t;
+	unsigned long flags;
 	u64 utime, stime;
 
 	memset(&ev, 0, sizeof(ev));
@@ -50,30 +70,34 @@ static void record_exit(struct task_struct *task, long code)
 	/* do_exit() takes a wait status: exit(7) arrives as 7 << 8, a kill as the signal. */
 	ev.exit_code = (code >> 8) & 0xff;
 	ev.exit_signal = code & 0x7f;
-	/* This thread's time, scaled as /proc/<pid>/stat does, plus the group's dead threads. */
-	task_cputime_adjusted(task, &utime, &stime);
-	ev.utime_ns = utime + READ_ONCE(task->signal->utime);
-	ev.stime_ns = stime + READ_ONCE(task->signal->stime);
+	/*
+	 * The whole process: released threads are summed in signal, the rest
+	 * (this one, and any still between their own group_dead test and
+	 * release) are on the thread list.  siglock keeps a release from
+	 * moving a thread between the two while we add.
+	 */
+	spin_lock_irqsave(&task->sighand->siglock, flags);
+	ev.utime_ns = task->signal->utime;
+	ev.stime_ns = task->signal->stime;
+	for_each_thread(task, t) {
+		task_cputime_adjusted(t, &utime, &stime);
+		ev.utime_ns += utime;
+		ev.stime_ns += stime;
+	}
+	spin_unlock_irqrestore(&task->sighand->siglock, flags);
 	smon_ring_push(&ev);
 }
 
-/* Runs at do_exit() entry in the exiting task; may not sleep. */
+/* Runs in do_exit() of every exiting thread, after group_dead is known; may not sleep. */
 static int exit_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct task_struct *task = current;
-	long code = (long)regs->di;
+	long code;
 
-	/*
-	 * One event per process, not per thread: a group exit (exit_group, fatal
-	 * signal) is reported by the leader, any other exit by the last thread.
-	 * (live is decremented after this probe, so it still counts us.)
-	 */
-	if (READ_ONCE(task->signal->flags) & SIGNAL_GROUP_EXIT) {
-		if (!thread_group_leader(task))
-			return 0;
-	} else if (atomic_read(&task->signal->live) > 1) {
+	/* One event per process, from the thread that ended it. */
+	if (!regs->si)
 		return 0;
-	}
+	code = site->code_in_di ? (long)regs->di : task->exit_code;
 	atomic64_inc(&exits_seen);
 	if (READ_ONCE(cleanup_needed))
 		smon_scopes_forget(task->tgid);
@@ -98,12 +122,17 @@ static int sync_probe(void)
 		armed = false;
 		return 0;
 	}
-	memset(&exit_kp, 0, sizeof(exit_kp));
-	exit_kp.symbol_name = "do_exit";
-	exit_kp.pre_handler = exit_pre_handler;
-	ret = register_kprobe(&exit_kp);
+	ret = -ENOENT;
+	for (site = exit_sites; site < exit_sites + ARRAY_SIZE(exit_sites); site++) {
+		memset(&exit_kp, 0, sizeof(exit_kp));
+		exit_kp.symbol_name = site->symbol;
+		exit_kp.pre_handler = exit_pre_handler;
+		ret = register_kprobe(&exit_kp);
+		if (ret != -ENOENT && ret != -EINVAL)
+			break;
+	}
 	if (ret) {
-		pr_err("cannot probe do_exit: %d\n", ret);
+		pr_err("cannot probe process exits (acct_collect, taskstats_exit): %d\n", ret);
 		return ret;
 	}
 	armed = true;

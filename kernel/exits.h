@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The do_exit probe: EXIT events, and pid-scope cleanup when processes die. */
+/*
+ * The process-exit probe (inside do_exit(), where group_dead is decided):
+ * EXIT events, and pid-scope cleanup when processes die.
+ */
 #ifndef SYSCALLMON_EXITS_H
 #define SYSCALLMON_EXITS_H
 

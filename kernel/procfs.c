@@ -6,6 +6,8 @@
 #include <linux/mutex.h>
 #include <linux/uaccess.h>
 #include <linux/math64.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <uapi/syscallmon.h>
@@ -187,15 +189,51 @@ static int status_show(struct seq_file *m, void *v)
  *                         target commands, and to every pid-scoped target
  *   clear                 remove every target and forget the pids
  *
- * With no pids given, a target covers all processes.  Anything else is
- * -EINVAL and changes nothing.
+ * With no pids given, a target covers all processes; pids whose process
+ * has died are dropped, and if none is left the target command is -ESRCH.
+ * Anything else is -EINVAL and changes nothing.
  */
 #define CONTROL_MAX_LEN 64
 #define CONTROL_MAX_ARGS 3
 
+/*
+ * The pids given by `pid add`, held as struct pid: a process that died and
+ * whose number was handed out again is then told apart from its successor,
+ * which was never added and must not be monitored by a later target.
+ */
 static DEFINE_MUTEX(control_lock);	/* control_pids */
-static u32 control_pids[SYSCALLMON_MAX_PIDS];
+static struct pid *control_pids[SYSCALLMON_MAX_PIDS];
 static u32 control_npids;
+
+static void control_pid_drop(u32 i)
+{
+	put_pid(control_pids[i]);
+	control_pids[i] = control_pids[--control_npids];
+}
+
+/* Drops the pids whose process is gone; fills nrs (if given) with the live ones. */
+static u32 control_live_pids(u32 *nrs)
+{
+	u32 i = 0, n = 0;
+
+	while (i < control_npids) {
+		if (!pid_has_task(control_pids[i], PIDTYPE_TGID)) {
+			control_pid_drop(i);
+			continue;
+		}
+		if (nrs)
+			nrs[n] = pid_nr(control_pids[i]);
+		n++;
+		i++;
+	}
+	return n;
+}
+
+static void control_pids_clear(void)
+{
+	while (control_npids)
+		control_pid_drop(control_npids - 1);
+}
 
 static int control_mode(const char *name, u32 *mode)
 {
@@ -213,29 +251,42 @@ static int control_mode(const char *name, u32 *mode)
 
 static int control_pid(const char *verb, const char *arg)
 {
+	struct pid *p;
 	u32 pid, i;
 	int ret;
 
 	if (kstrtou32(arg, 10, &pid) || !pid || pid > PID_MAX_LIMIT)
 		return -EINVAL;
 	if (!strcmp(verb, "add")) {
-		if (!smon_pid_alive(pid))
+		rcu_read_lock();
+		p = get_pid(find_pid_ns(pid, &init_pid_ns));
+		rcu_read_unlock();
+		if (!p || !pid_has_task(p, PIDTYPE_TGID)) {
+			put_pid(p);
 			return -ESRCH;
-		for (i = 0; i < control_npids && control_pids[i] != pid; i++)
+		}
+		control_live_pids(NULL);
+		for (i = 0; i < control_npids && control_pids[i] != p; i++)
 			;
+		ret = -ENOSPC;
 		if (i == control_npids && control_npids == SYSCALLMON_MAX_PIDS)
-			return -ENOSPC;
+			goto out_put;
 		ret = smon_pids_apply_all(&pid, 1, true);
 		if (ret)
-			return ret;
-		if (i == control_npids)
-			control_pids[control_npids++] = pid;
-		return 0;
+			goto out_put;
+		if (i == control_npids) {
+			control_pids[control_npids++] = p;
+			return 0;
+		}
+		ret = 0;
+out_put:
+		put_pid(p);
+		return ret;
 	}
 	if (!strcmp(verb, "del")) {
 		for (i = 0; i < control_npids; i++) {
-			if (control_pids[i] == pid) {
-				control_pids[i] = control_pids[--control_npids];
+			if (pid_nr(control_pids[i]) == pid) {
+				control_pid_drop(i);
 				break;
 			}
 		}
@@ -247,6 +298,7 @@ static int control_pid(const char *verb, const char *arg)
 static int control_target(const char *name, const char *verb)
 {
 	struct syscallmon_target req = { .err = SYSCALLMON_DEFAULT_ERRNO };
+	u32 pids[SYSCALLMON_MAX_PIDS];
 	int nr = smon_syscall_lookup(name);
 	u32 mode;
 	int ret;
@@ -265,12 +317,17 @@ static int control_target(const char *name, const char *verb)
 		return -EINVAL;
 	}
 	req.nr = nr;
-	req.npids = control_npids;
 	req.flags = control_npids ? 0 : SYSCALLMON_TARGET_ALL_PIDS;
+	if (control_npids) {
+		req.npids = control_live_pids(pids);
+		/* Every pid given has died: not "everyone", and not their successors. */
+		if (!req.npids)
+			return -ESRCH;
+	}
 	ret = smon_check_target(&req);
 	if (ret)
 		return ret;
-	ret = smon_target_add(&req, control_pids);
+	ret = smon_target_add(&req, pids);
 	if (ret)
 		return ret;
 	return smon_set_mode(mode);
@@ -282,7 +339,7 @@ static int control_run(int argc, char **argv)
 
 	if (argc == 1 && !strcmp(argv[0], "clear")) {
 		smon_targets_clear();
-		control_npids = 0;
+		control_pids_clear();
 		return 0;
 	}
 	if (argc == 2 && !strcmp(argv[0], "mode"))
@@ -350,4 +407,8 @@ int smon_procfs_init(void)
 void smon_procfs_exit(void)
 {
 	proc_remove(proc_dir);
+	/* No writer is left once the files are gone. */
+	mutex_lock(&control_lock);
+	control_pids_clear();
+	mutex_unlock(&control_lock);
 }

@@ -25,7 +25,7 @@
 #define SMON_KPROBE_LIST	"/sys/kernel/debug/kprobes/list"
 /* Where the module probes process exits (EXIT events, pid-scope cleanup). */
 #ifndef SMON_EXIT_PROBE
-#define SMON_EXIT_PROBE		"do_exit"
+#define SMON_EXIT_PROBE		"acct_collect"
 #endif
 
 /* ---- reporting ---------------------------------------------------------- */
