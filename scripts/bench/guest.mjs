@@ -1,0 +1,657 @@
+// @ts-check
+/**
+ * The guest side of `npm run bench`: runs inside the VM (as root, the host's
+ * root file system mounted read-only) and writes raw results as JSON.
+ *
+ *   node scripts/bench/guest.mjs CONFIG.json OUT.json
+ *
+ * CONFIG (written by run.mjs): { clock, reps, ops: { openat: N, read: N },
+ * contenders: [id...], latency: { samples } | null, drain: { n, overloadN } | null }.
+ *
+ * Every contender runs the same workload binary (.cache/bench/hot); the hot
+ * loop times itself, so what the driver does around it (loading modules,
+ * starting tracers) is never measured. Contenders are interleaved: each rep
+ * runs every contender once, in an order rotated per rep.
+ */
+import { openSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { BenchError, finish, lastJson, run, scaled, setTimeScale, start, startStopped, waitFor } from './lib/proc.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BIN = join(ROOT, '.cache', 'bench');
+const HOT = join(BIN, 'hot');
+const LAT = join(BIN, 'lat');
+const SMONCTL = join(BIN, 'smonctl');
+const SMON_KO_DEFAULT = join(ROOT, 'kernel', 'syscallmon.ko');
+const FLOOR_KO = join(BIN, 'kmod', 'kprobe_floor.ko');
+const CLI = join(ROOT, 'bin', 'syscallmon');
+/** A syscall no contender's workload makes (the "non-targeted" case). */
+const OTHER_SYSCALL = 'mknodat';
+
+const [configPath, outPath] = process.argv.slice(2);
+if (!configPath || !outPath) {
+  process.stderr.write('usage: node scripts/bench/guest.mjs CONFIG.json OUT.json\n');
+  process.exit(2);
+}
+/** @type {{ clock: string, reps: number, ops: Record<string, number>, contenders: string[],
+ *   latency: { samples: number } | null, drain: { n: number, overloadN: number } | null, capacity?: number,
+ *   profile?: { id: string, op: string, n?: number }[], module?: string }} */
+const config = JSON.parse(readFileSync(configPath, 'utf8'));
+if (config.clock === 'icount') setTimeScale(1000);
+/** A variant of the module (e.g. a kernel patch under evaluation) instead of kernel/syscallmon.ko. */
+const SMON_KO = config.module ?? SMON_KO_DEFAULT;
+
+/** @param {string} msg */
+function log(msg) {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+// ---- module helpers ---------------------------------------------------------
+
+/** @param {string} name */
+function loaded(name) {
+  return existsSync(`/sys/module/${name}`);
+}
+
+/** @param {string} name */
+function rmmod(name) {
+  for (let i = 0; i < 50 && loaded(name); i++) {
+    if (run('rmmod', [name], { allowFail: true }).status === 0) return;
+    spawnWait(100);
+  }
+  if (loaded(name)) throw new BenchError(`cannot unload ${name}`);
+}
+
+/** Busy-free wait for synchronous code paths. @param {number} ms */
+function spawnWait(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function loadSmon() {
+  if (loaded('syscallmon')) rmmod('syscallmon');
+  run('insmod', [SMON_KO, ...(config.capacity ? [`capacity=${config.capacity}`] : [])]);
+}
+
+/** @param {readonly string[]} args */
+function smonctl(...args) {
+  return run(SMONCTL, args).stdout;
+}
+
+function smonStatus() {
+  return JSON.parse(smonctl('status'));
+}
+
+// ---- profiling --------------------------------------------------------------
+
+/**
+ * Set while a profile is being taken: `perf record -a -g` runs exactly while
+ * the workload's timed loop may run (from SIGCONT to its exit).
+ * @type {{ file: string, perf?: import('./lib/proc.mjs').Started } | null}
+ */
+let profiler = null;
+
+async function profileStart() {
+  if (!profiler) return;
+  const ctl = '/tmp/bench-perf-ctl';
+  const ack = '/tmp/bench-perf-ack';
+  run('sh', ['-c', `rm -f ${ctl} ${ack} && mkfifo ${ctl} ${ack}`]);
+  // Start disabled (-D -1) and enable through the control fifo: the ack says
+  // it is recording, however long perf took to start.
+  profiler.perf = start('perf', ['record', '-D', '-1', '--control', `fifo:${ctl},${ack}`, '-a', '-g', '-e', 'cpu-clock', '-F', '5000', '-o', profiler.file]);
+  run('sh', ['-c', `exec 3<>${ack}; echo enable > ${ctl}; head -n 1 <&3`], { timeoutMs: 300_000 });
+}
+
+async function profileStop() {
+  if (!profiler?.perf) return;
+  profiler.perf.child.kill('SIGINT');
+  await finish(profiler.perf, 300_000, 'perf record');
+  profiler.perf = undefined;
+}
+
+// ---- the workload -----------------------------------------------------------
+
+/**
+ * @typedef {object} Sample
+ * @property {number} n @property {number} ns @property {number} failed
+ * @property {Record<string, unknown>} [extra]
+ */
+
+/** @param {string} out @returns {Sample} */
+function parseHot(out) {
+  const j = lastJson(out, 'hot');
+  return { n: j.n, ns: j.ns, failed: j.failed };
+}
+
+/**
+ * Runs hot stopped, lets `scope(pid)` configure, continues it, waits.
+ * @param {string} op @param {number} n @param {(pid: number) => void | Promise<void>} scope
+ */
+async function hotScoped(op, n, scope) {
+  const s = await startStopped(HOT, [op, String(n), '--stop']);
+  try {
+    await scope(s.pid);
+  } catch (e) {
+    s.child.kill('SIGKILL');
+    throw e;
+  }
+  await profileStart();
+  process.kill(s.pid, 'SIGCONT');
+  const r = await finish(s, 600_000, `hot ${op}`);
+  await profileStop();
+  if (r.code !== 0) throw new BenchError(`hot ${op} exited ${r.code ?? r.signal}: ${r.stderr.trim()}`);
+  return parseHot(r.stdout);
+}
+
+/** Runs hot under a wrapping tracer (strace, perf trace). @param {string[]} wrap @param {string} op @param {number} n */
+async function hotWrapped(wrap, op, n) {
+  const [cmd, ...args] = wrap;
+  const s = start(/** @type {string} */ (cmd), [...args, HOT, op, String(n)]);
+  const r = await finish(s, 900_000, `${cmd} hot ${op}`);
+  if (r.code !== 0) throw new BenchError(`${wrap.join(' ')} hot exited ${r.code ?? r.signal}: ${r.stderr.trim().slice(-500)}`);
+  return parseHot(r.stdout);
+}
+
+// ---- tail (the CLI) ---------------------------------------------------------
+
+/**
+ * Starts `syscallmon tail --json` writing to `stdout` and waits for its ready line.
+ * @param {'ignore' | number | import('node:stream').Stream} stdout
+ */
+async function startTail(stdout) {
+  // --perf-basic-prof lets perf name the JIT's frames (/tmp/perf-PID.map).
+  const flags = profiler ? ['--perf-basic-prof', '--interpreted-frames-native-stack'] : [];
+  const s = start(process.execPath, [...flags, CLI, 'tail', '--json'], { stdout });
+  const stderr = /** @type {import('node:stream').Readable} */ (s.child.stderr);
+  await Promise.race([
+    waitFor(stderr, /following/, 120_000, 'the ready line of syscallmon tail'),
+    s.done.then((r) => {
+      throw new BenchError(`syscallmon tail exited ${r.code ?? r.signal} before it was ready: ${r.stderr.trim()}`);
+    }),
+  ]);
+  return s;
+}
+
+/** Stops tail with SIGINT and parses its summary line. @param {import('./lib/proc.mjs').Started} s */
+async function stopTail(s) {
+  s.child.kill('SIGINT');
+  const r = await finish(s, 60_000, 'syscallmon tail');
+  const m = /(\d+) shown, (\d+) read, (\d+) lost/.exec(r.stderr);
+  if (!m) throw new BenchError(`syscallmon tail printed no summary (exit ${r.code ?? r.signal}): ${r.stderr.trim().slice(-500)}`);
+  return { shown: Number(m[1]), read: Number(m[2]), lost: Number(m[3]), exit: r.code };
+}
+
+/** Gives a consumer time to catch up with what was just produced. */
+async function settle(ms = 1500) {
+  await sleep(ms);
+}
+
+/** Read and write syscall counts of a process (all its threads). @param {number} pid */
+function procIo(pid) {
+  const text = readFileSync(`/proc/${pid}/io`, 'utf8');
+  const get = (/** @type {string} */ k) => Number(new RegExp(`^${k}: (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+  return { syscr: get('syscr'), syscw: get('syscw') };
+}
+
+// ---- contenders -------------------------------------------------------------
+
+/** @param {string} op */
+const sym = (op) => `__x64_sys_${op}`;
+
+/**
+ * @typedef {object} Contender
+ * @property {string} label
+ * @property {boolean} [peer]
+ * @property {string[]} [also] other contender ids whose samples this one's run measures too
+ * @property {(op: string, n: number) => Promise<Sample & { also?: Record<string, Sample> }>} run
+ */
+
+/** @type {Record<string, Contender>} */
+const CONTENDERS = {
+  baseline: {
+    label: 'baseline (untraced)',
+    run: (op, n) => hotScoped(op, n, () => {}),
+  },
+  off: {
+    label: 'syscallmon OFF (loaded, nothing targeted)',
+    async run(op, n) {
+      loadSmon();
+      try {
+        return await hotScoped(op, n, () => {});
+      } finally {
+        rmmod('syscallmon');
+      }
+    },
+  },
+  log: {
+    label: 'syscallmon LOG, no reader',
+    async run(op, n) {
+      loadSmon();
+      try {
+        const r = await hotScoped(op, n, (pid) => {
+          smonctl('target', op, 'log', String(pid));
+          smonctl('mode', 'log');
+        });
+        return { ...r, extra: { status: smonStatus() } };
+      } finally {
+        rmmod('syscallmon');
+      }
+    },
+  },
+  log_tail: {
+    label: 'syscallmon LOG + `tail --json > /dev/null`',
+    also: ['log_tail_cold'],
+    async run(op, n) {
+      loadSmon();
+      let tail;
+      try {
+        tail = await startTail(openSync('/dev/null', 'w'));
+        const t = tail;
+        // The first loop after tail starts also pays for V8 compiling tail's
+        // hot path; the second shows the steady state a long-running tail has.
+        /** @type {Sample[]} */
+        const runs = [];
+        for (let i = 0; i < 2; i++) {
+          const io0 = procIo(t.pid);
+          const r = await hotScoped(op, n, (pid) => {
+            smonctl('target', op, 'log', String(pid));
+            smonctl('mode', 'log');
+          });
+          await settle();
+          const io1 = procIo(t.pid);
+          runs.push({ ...r, extra: { status: smonStatus(), tailReadCalls: io1.syscr - io0.syscr, tailWriteCalls: io1.syscw - io0.syscw } });
+        }
+        const summary = await stopTail(t);
+        tail = undefined;
+        const [cold, warm] = /** @type {[Sample, Sample]} */ (runs);
+        return { ...warm, extra: { ...warm.extra, tail: summary }, also: { log_tail_cold: cold } };
+      } finally {
+        if (tail) tail.child.kill('SIGKILL');
+        await sleep(100);
+        rmmod('syscallmon');
+      }
+    },
+  },
+  log_tail_cold: {
+    label: 'syscallmon LOG + `tail --json > /dev/null`, first loop after tail started',
+    async run() {
+      throw new BenchError('measured by log_tail');
+    },
+  },
+  log_other: {
+    label: `syscallmon LOG of a syscall not called (${OTHER_SYSCALL}, all pids)`,
+    async run(op, n) {
+      loadSmon();
+      try {
+        smonctl('target', OTHER_SYSCALL, 'log', 'all');
+        smonctl('mode', 'log');
+        const r = await hotScoped(op, n, () => {});
+        return { ...r, extra: { status: smonStatus() } };
+      } finally {
+        rmmod('syscallmon');
+      }
+    },
+  },
+  block: {
+    label: 'syscallmon BLOCK of the hot syscall',
+    async run(op, n) {
+      loadSmon();
+      try {
+        const r = await hotScoped(op, n, (pid) => {
+          smonctl('target', op, 'block', String(pid));
+          smonctl('mode', 'block');
+        });
+        if (r.failed !== n) throw new BenchError(`BLOCK: ${r.failed} of ${n} calls failed, expected all`);
+        return { ...r, extra: { status: smonStatus() } };
+      } finally {
+        rmmod('syscallmon');
+      }
+    },
+  },
+  floor: {
+    label: 'bare kprobe that only counts (floor)',
+    async run(op, n) {
+      if (loaded('kprobe_floor')) rmmod('kprobe_floor');
+      run('insmod', [FLOOR_KO, `symbol=${sym(op)}`]);
+      try {
+        const r = await hotScoped(op, n, () => {});
+        return { ...r, extra: { hits: Number(readFileSync('/sys/module/kprobe_floor/parameters/hits', 'utf8')) } };
+      } finally {
+        rmmod('kprobe_floor');
+      }
+    },
+  },
+  floor_post: {
+    label: 'bare kprobe + empty post_handler',
+    async run(op, n) {
+      if (loaded('kprobe_floor')) rmmod('kprobe_floor');
+      run('insmod', [FLOOR_KO, `symbol=${sym(op)}`, 'post=1']);
+      try {
+        const r = await hotScoped(op, n, () => {});
+        return { ...r, extra: { hits: Number(readFileSync('/sys/module/kprobe_floor/parameters/hits', 'utf8')) } };
+      } finally {
+        rmmod('kprobe_floor');
+      }
+    },
+  },
+  strace: {
+    label: 'strace -f -e trace=SYSCALL -o /dev/null',
+    peer: true,
+    run: (op, n) => hotWrapped(['strace', '-f', '-e', `trace=${op}`, '-o', '/dev/null'], op, n),
+  },
+  perf_trace: {
+    label: 'perf trace -e SYSCALL -o /dev/null',
+    peer: true,
+    run: (op, n) => hotWrapped(['perf', 'trace', '-e', op, '-o', '/dev/null', '--'], op, n),
+  },
+  bpftrace: {
+    label: 'bpftrace tracepoint counter (sys_enter_SYSCALL)',
+    peer: true,
+    async run(op, n) {
+      const prog = `BEGIN { printf("ready\\n"); } tracepoint:syscalls:sys_enter_${op} { @hits = count(); }`;
+      const bt = start('bpftrace', ['-B', 'line', '-e', prog]);
+      try {
+        await Promise.race([
+          waitFor(/** @type {import('node:stream').Readable} */ (bt.child.stdout), /ready/, 300_000, 'bpftrace to attach'),
+          bt.done.then((r) => {
+            throw new BenchError(`bpftrace exited ${r.code ?? r.signal}: ${r.stderr.trim()}`);
+          }),
+        ]);
+        const r = await hotScoped(op, n, () => {});
+        bt.child.kill('SIGINT');
+        const out = await finish(bt, 60_000, 'bpftrace');
+        const hits = /@hits: (\d+)/.exec(out.stdout);
+        return { ...r, extra: { hits: hits ? Number(hits[1]) : null } };
+      } finally {
+        bt.child.kill('SIGKILL');
+      }
+    },
+  },
+  sysdig: {
+    label: 'sysdig evt.type=SYSCALL > /dev/null (Falco kernel driver)',
+    peer: true,
+    async run(op, n) {
+      if (!loaded('scap')) run('modprobe', ['scap']);
+      const refcnt = () => Number(readFileSync('/sys/module/scap/refcnt', 'utf8'));
+      const sd = start('sysdig', ['-v', `evt.type=${op}`], { stdout: openSync('/dev/null', 'w') });
+      try {
+        const deadline = Date.now() + scaled(300_000);
+        while (refcnt() === 0) {
+          const state = await Promise.race([sd.done, sleep(20, 'waiting')]);
+          if (state !== 'waiting') throw new BenchError(`sysdig exited before capturing: ${JSON.stringify(state)}`);
+          if (Date.now() > deadline) throw new BenchError('sysdig did not open the driver within 300 s');
+        }
+        // The device is open; give it a moment to start the capture itself.
+        await sleep(1000);
+        const r = await hotScoped(op, n, () => {});
+        sd.child.kill('SIGINT');
+        const out = await finish(sd, 120_000, 'sysdig');
+        const events = /Driver Events:(\d+)/.exec(out.stderr);
+        const drops = /Driver Drops:(\d+)/.exec(out.stderr);
+        return { ...r, extra: { driverEvents: events ? Number(events[1]) : null, driverDrops: drops ? Number(drops[1]) : null } };
+      } finally {
+        sd.child.kill('SIGKILL');
+        await sleep(200);
+        if (loaded('scap')) rmmod('scap');
+      }
+    },
+  },
+};
+
+/** Checks a peer's binary exists; returns the reason it can't run, or null. @param {string} id */
+function peerMissing(id) {
+  const bin = { strace: 'strace', perf_trace: 'perf', bpftrace: 'bpftrace', sysdig: 'sysdig' }[id];
+  if (!bin) return null;
+  const r = run('sh', ['-c', `command -v ${bin}`], { allowFail: true });
+  return r.status === 0 ? null : `${bin} is not installed (run scripts/bench/setup.sh)`;
+}
+
+// ---- phases -----------------------------------------------------------------
+
+async function overhead() {
+  /** @type {Record<string, { n: number, contenders: Record<string, { label: string, samples: Sample[], errors: string[], skipped?: string }> }>} */
+  const out = {};
+  const ids = config.contenders.filter((id) => {
+    if (!CONTENDERS[id]) throw new BenchError(`unknown contender ${id}`);
+    return true;
+  });
+  // Contenders measured by another one's run get a slot but no run of their own.
+  const measuredBy = Object.fromEntries(ids.flatMap((id) => (CONTENDERS[id]?.also ?? []).map((a) => [a, id])));
+  const slots = [...ids.flatMap((id) => [id, ...(CONTENDERS[id]?.also ?? [])])];
+  const runIds = ids.filter((id) => !measuredBy[id]);
+  for (const [op, n] of Object.entries(config.ops)) {
+    out[op] = { n, contenders: {} };
+    for (const id of [...new Set(slots)]) {
+      const c = /** @type {Contender} */ (CONTENDERS[id]);
+      const missing = peerMissing(id);
+      out[op].contenders[id] = { label: c.label.replace('SYSCALL', op), samples: [], errors: [], ...(missing ? { skipped: missing } : {}) };
+    }
+  }
+  for (let rep = 0; rep < config.reps; rep++) {
+    for (const [op, n] of Object.entries(config.ops)) {
+      const row = /** @type {NonNullable<typeof out[string]>} */ (out[op]);
+      // Rotate the order per rep so no contender always runs first or after the same one.
+      const order = runIds.map((_, i) => runIds[(i + rep) % runIds.length]);
+      for (const id of order) {
+        const slot = /** @type {NonNullable<typeof row.contenders[string]>} */ (row.contenders[/** @type {string} */ (id)]);
+        if (slot.skipped) continue;
+        const c = /** @type {Contender} */ (CONTENDERS[/** @type {string} */ (id)]);
+        try {
+          const { also, ...s } = await c.run(op, n);
+          slot.samples.push(s);
+          for (const [other, sample] of Object.entries(also ?? {})) row.contenders[other]?.samples.push(sample);
+          log(`rep ${rep + 1}/${config.reps} ${op} ${id}: ${(s.ns / s.n).toFixed(0)} ns/iter`);
+        } catch (e) {
+          const msg = e instanceof Error ? e.message : String(e);
+          slot.errors.push(msg);
+          log(`rep ${rep + 1}/${config.reps} ${op} ${id}: FAILED ${msg}`);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** The library consumer runs in its own node process, like a real user of the API. */
+async function latencyLib(samples, prefix) {
+  loadSmon();
+  const consumer = start(process.execPath, [join(ROOT, 'scripts', 'bench', 'lat-lib.mjs'), String(samples), prefix]);
+  try {
+    await Promise.race([
+      waitFor(/** @type {import('node:stream').Readable} */ (consumer.child.stderr), /ready/, 120_000, 'the library consumer'),
+      consumer.done.then((r) => {
+        throw new BenchError(`library consumer exited ${r.code ?? r.signal}: ${r.stderr.trim()}`);
+      }),
+    ]);
+    const prod = await startStopped(LAT, ['produce', String(samples), prefix, '--stop']);
+    smonctl('target', 'openat', 'log', String(prod.pid));
+    smonctl('mode', 'log');
+    process.kill(prod.pid, 'SIGCONT');
+    await finish(prod, 600_000, 'lat produce');
+    await settle(2000);
+    consumer.child.kill('SIGTERM');
+    const r = await finish(consumer, 60_000, 'library consumer');
+    return lastJson(r.stdout, 'library consumer');
+  } finally {
+    consumer.child.kill('SIGKILL');
+    await sleep(100);
+    rmmod('syscallmon');
+  }
+}
+
+async function latencyTail(samples, prefix) {
+  loadSmon();
+  const sink = start(LAT, ['sink-latency', String(samples), prefix], { stdin: 'pipe' });
+  let tail;
+  try {
+    tail = await startTail(/** @type {import('node:stream').Writable} */ (sink.child.stdin));
+    sink.child.stdin?.destroy();
+    const prod = await startStopped(LAT, ['produce', String(samples), prefix, '--stop']);
+    smonctl('target', 'openat', 'log', String(prod.pid));
+    smonctl('mode', 'log');
+    process.kill(prod.pid, 'SIGCONT');
+    await finish(prod, 600_000, 'lat produce');
+    await settle(2000);
+    const summary = await stopTail(tail);
+    tail = undefined;
+    const r = await finish(sink, 60_000, 'lat sink-latency');
+    return { ...lastJson(r.stdout, 'lat sink-latency'), tail: summary };
+  } finally {
+    tail?.child.kill('SIGKILL');
+    sink.child.kill('SIGKILL');
+    await sleep(100);
+    rmmod('syscallmon');
+  }
+}
+
+/** @param {number} samples */
+async function latencyPipe(samples) {
+  const r = await finish(start(LAT, ['pipe', String(samples)]), 600_000, 'lat pipe');
+  if (r.code !== 0) throw new BenchError(`lat pipe exited ${r.code}: ${r.stderr}`);
+  return lastJson(r.stdout, 'lat pipe');
+}
+
+async function latency() {
+  const samples = /** @type {{ samples: number }} */ (config.latency).samples;
+  /** @type {Record<string, unknown>} */
+  const out = {};
+  // Two rounds, interleaved, so a slow spell of the host hits all three alike.
+  const half = Math.ceil(samples / 2);
+  for (let round = 0; round < 2; round++) {
+    for (const [id, fn] of /** @type {[string, () => Promise<any>][]} */ ([
+      ['pipe', () => latencyPipe(half)],
+      ['lib', () => latencyLib(half, `/tmp/smon-lat-lib-${round}/`)],
+      ['tail', () => latencyTail(half, `/tmp/smon-lat-tail-${round}/`)],
+    ])) {
+      try {
+        const r = await fn();
+        const prev = /** @type {any} */ (out[id]) ?? { expected: 0, samples_ns: [], extra: [] };
+        const { expected, samples_ns, ...rest } = r;
+        out[id] = { expected: prev.expected + expected, samples_ns: [...prev.samples_ns, ...samples_ns], extra: [...prev.extra, rest] };
+        log(`latency ${id} round ${round + 1}: ${samples_ns.length}/${expected} samples`);
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        out[`${id}_error`] = msg;
+        log(`latency ${id}: FAILED ${msg}`);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * One producer at full speed while tail --json drains; with stall=true the
+ * tail is stopped (SIGSTOP) for the whole run, forcing the ring to overwrite.
+ * @param {number} n @param {boolean} stall
+ */
+async function drainRun(n, stall) {
+  loadSmon();
+  const sink = start(LAT, ['sink-count'], { stdin: 'pipe' });
+  let tail;
+  try {
+    tail = await startTail(/** @type {import('node:stream').Writable} */ (sink.child.stdin));
+    sink.child.stdin?.destroy();
+    if (stall) tail.child.kill('SIGSTOP');
+    const r = await hotScoped('openat', n, (pid) => {
+      smonctl('target', 'openat', 'log', String(pid));
+      smonctl('mode', 'log');
+    });
+    const status = smonStatus();
+    if (stall) tail.child.kill('SIGCONT');
+    // Let tail catch up: wait until what it wrote stops growing for a while.
+    await settle(stall ? 3000 : 5000);
+    const summary = await stopTail(tail);
+    tail = undefined;
+    const counted = lastJson((await finish(sink, 60_000, 'lat sink-count')).stdout, 'lat sink-count');
+    const target = status.targets.find((t) => t.syscall === 'openat');
+    return { n, loopNs: r.ns, produced: target?.logged ?? null, ringCapacity: status.capacity, sink: counted, tail: summary };
+  } finally {
+    tail?.child.kill('SIGCONT');
+    tail?.child.kill('SIGKILL');
+    sink.child.kill('SIGKILL');
+    await sleep(100);
+    rmmod('syscallmon');
+  }
+}
+
+async function drain() {
+  const d = /** @type {{ n: number, overloadN: number }} */ (config.drain);
+  /** @type {Record<string, unknown>} */
+  const out = {};
+  for (const [id, fn] of /** @type {[string, () => Promise<unknown>][]} */ ([
+    ['full_speed', () => drainRun(d.n, false)],
+    ['overload', () => drainRun(d.overloadN, true)],
+  ])) {
+    try {
+      out[id] = await fn();
+      log(`drain ${id}: ${JSON.stringify(out[id])}`);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      out[`${id}_error`] = msg;
+      log(`drain ${id}: FAILED ${msg}`);
+    }
+  }
+  return out;
+}
+
+/** Profiles contenders (`perf record -a -g` in the guest) and saves flat reports in the share. */
+async function profiles() {
+  const dir = dirname(outPath);
+  run('sh', ['-c', 'echo 0 > /proc/sys/kernel/kptr_restrict; echo -1 > /proc/sys/kernel/perf_event_paranoid']);
+  // perf finds module symbols by build id; these modules are not under /lib/modules.
+  for (const ko of [SMON_KO, FLOOR_KO]) run('perf', ['buildid-cache', '-a', ko], { allowFail: true });
+  /** @type {Record<string, unknown>} */
+  const out = {};
+  for (const p of config.profile ?? []) {
+    const c = CONTENDERS[p.id];
+    if (!c) throw new BenchError(`unknown contender ${p.id}`);
+    const key = `${p.id}-${p.op}`;
+    profiler = { file: `/tmp/perf-${key}.data` };
+    try {
+      const sample = await c.run(p.op, p.n ?? /** @type {number} */ (config.ops[p.op]));
+      profiler = null;
+      const report = (/** @type {string[]} */ sort, /** @type {string[]} */ more = []) =>
+        run('perf', ['report', '-i', `/tmp/perf-${key}.data`, '--stdio', '--no-children', '--sort', ...sort, '--percent-limit', '0.3', ...more], { timeoutMs: 600_000 }).stdout;
+      const text = [
+        `# perf profile of ${p.id} / ${p.op}: ${(sample.ns / sample.n).toFixed(0)} ns/iter over ${sample.n} iterations (${config.clock} clock)`,
+        report(['comm'], ['-g', 'none']),
+        report(['comm,dso'], ['-g', 'none']),
+        report(['comm,dso,sym'], ['-g', 'none']),
+        report(['comm,dso,sym'], ['-g', 'caller,0.5,callee', '--max-stack', '12']),
+      ].join('\n');
+      writeFileSync(join(dir, `profile-${key}.txt`), text);
+      out[key] = { nsPerIter: sample.ns / sample.n, file: `profile-${key}.txt` };
+      log(`profile ${key} saved`);
+    } catch (e) {
+      profiler = null;
+      out[`${key}_error`] = e instanceof Error ? e.message : String(e);
+      log(`profile ${key}: FAILED ${out[`${key}_error`]}`);
+    }
+  }
+  return out;
+}
+
+function machine() {
+  const cpu = cpus();
+  return {
+    kernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
+    vcpus: cpu.length,
+    cpuModel: cpu[0]?.model ?? 'unknown',
+    node: process.version,
+    cmdline: readFileSync('/proc/cmdline', 'utf8').trim(),
+  };
+}
+
+const started = Date.now();
+for (const m of ['syscallmon', 'kprobe_floor', 'scap']) if (loaded(m)) rmmod(m);
+/** @type {Record<string, unknown>} */
+const result = { clock: config.clock, config, guest: machine() };
+if (config.contenders.length) result.overhead = await overhead();
+if (config.latency) result.latency = await latency();
+if (config.drain) result.drain = await drain();
+if (config.profile?.length) result.profiles = await profiles();
+result.guestSeconds = (Date.now() - started) / 1000;
+writeFileSync(outPath, JSON.stringify(result, null, 1));
+log(`done in ${result.guestSeconds} s (guest clock)`);

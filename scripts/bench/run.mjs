@@ -1,0 +1,277 @@
+// @ts-check
+/**
+ * `npm run bench`: builds what the benchmark needs, installs the peers
+ * (scripts/bench/setup.sh), boots the VM twice — once on the instruction
+ * clock (-icount, one vCPU), once on the wall clock (two vCPUs) — runs
+ * scripts/bench/guest.mjs in each, measures decoding on the host, and writes
+ * bench-results/bench-DATE.json (raw) and BENCHMARKS.md.
+ *
+ *   node scripts/bench/run.mjs [--smoke] [--no-setup] [--no-peers] [--no-build]
+ *                              [--only icount|wall|decode]... [--reps N] [--contenders ID,...]
+ *                              [--profile ID:OP]... [--module KO] [--experiment NAME]
+ *
+ * --profile: after the overhead runs, run that contender again under
+ * `perf record -a -g` in the guest; flat reports land in
+ * bench-results/profiles/CLOCK-ID-OP.txt.
+ * --module: measure this build of syscallmon.ko instead of kernel/'s (to
+ * evaluate a kernel patch before it lands).
+ * --experiment: write .cache/bench/experiments/NAME.json instead of
+ * BENCHMARKS.md and bench-results/.
+ *
+ * --smoke: a quick check that the harness works (small loops, no peers, one
+ * wall-clock boot); writes .cache/bench/smoke.json, not BENCHMARKS.md, and
+ * exits non-zero if any measurement failed or the overload accounting is off.
+ *
+ * Exit codes: 0 done, 1 a measurement or a build failed, 2 usage.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { renderMarkdown, goals } from './report.mjs';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const OUT = join(ROOT, '.cache', 'bench');
+
+const PEERS = ['strace', 'perf_trace', 'bpftrace', 'sysdig'];
+const OWN = ['baseline', 'off', 'log', 'log_tail', 'log_other', 'block', 'floor', 'floor_post'];
+
+/** @param {string} msg */
+function usage(msg) {
+  process.stderr.write(`bench: ${msg}\nusage: npm run bench -- [--smoke] [--no-setup] [--no-peers] [--no-build] [--only icount|wall|decode]... [--reps N] [--contenders ID,...] [--profile ID:OP]... [--module KO] [--experiment NAME]\n`);
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const o = { smoke: false, setup: true, peers: true, build: true, only: /** @type {string[]} */ ([]), reps: 0, contenders: /** @type {string[]} */ ([]),
+    profile: /** @type {{ id: string, op: string }[]} */ ([]), module: /** @type {string | undefined} */ (undefined),
+    experiment: /** @type {string | undefined} */ (undefined) };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--smoke') o.smoke = true;
+    else if (a === '--no-setup') o.setup = false;
+    else if (a === '--no-peers') o.peers = false;
+    else if (a === '--no-build') o.build = false;
+    else if (a === '--only') {
+      const v = argv[++i];
+      if (!v || !['icount', 'wall', 'decode'].includes(v)) usage(`--only takes icount, wall or decode, not ${v ?? 'nothing'}`);
+      o.only.push(v);
+    } else if (a === '--reps') {
+      const v = Number(argv[++i]);
+      if (!Number.isInteger(v) || v < 1 || v > 100) usage(`--reps takes a count from 1 to 100`);
+      o.reps = v;
+    } else if (a === '--profile') {
+      const [id, op] = (argv[++i] ?? '').split(':');
+      if (!id || !OWN.concat(PEERS).includes(id) || (op !== 'openat' && op !== 'read')) usage('--profile takes CONTENDER:openat or CONTENDER:read');
+      o.profile.push({ id, op });
+    } else if (a === '--experiment') {
+      const v = argv[++i];
+      if (!v || !/^[\w.-]+$/.test(v)) usage('--experiment takes a name ([A-Za-z0-9_.-])');
+      o.experiment = v;
+    } else if (a === '--module') {
+      const v = argv[++i];
+      if (!v || !v.endsWith('.ko') || !existsSync(v)) usage('--module takes the path of a built syscallmon.ko');
+      o.module = resolve(v);
+    } else if (a === '--contenders') {
+      const v = (argv[++i] ?? '').split(',').filter(Boolean);
+      const bad = v.filter((id) => !OWN.includes(id) && !PEERS.includes(id));
+      if (v.length === 0 || bad.length) usage(`--contenders takes a comma-separated list of ${[...OWN, ...PEERS].join(', ')}`);
+      o.contenders = v;
+    } else usage(`unknown argument ${a}`);
+  }
+  if (o.smoke) {
+    o.peers = false;
+    o.setup = false;
+  }
+  return o;
+}
+
+/** @param {string} msg */
+function log(msg) {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+/** Runs a build step with its output shown; exits 1 when it fails. @param {string} what @param {string} cmd @param {string[]} args */
+function step(what, cmd, args, { mayFail = false } = {}) {
+  log(what);
+  const r = spawnSync(cmd, args, { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (r.status !== 0 && !mayFail) {
+    log(`${what} failed (${cmd} ${args.join(' ')} exited ${r.status ?? r.signal})`);
+    process.exit(1);
+  }
+  return r.status === 0;
+}
+
+function build() {
+  step('building the module', 'make', ['-C', 'kernel']);
+  step('building the addon', 'npx', ['node-gyp', 'configure', 'build']);
+  // tsc emits even when type errors elsewhere are reported; what matters is that dist/ exists.
+  step('compiling the TypeScript', 'npx', ['tsc', '-p', 'tsconfig.json'], { mayFail: true });
+  for (const f of ['dist/cli/main.js', 'dist/lib/index.js', 'dist/vm/runner.js']) {
+    if (!existsSync(join(ROOT, f))) {
+      log(`${f} is missing after tsc`);
+      process.exit(1);
+    }
+  }
+  step('building the bench programs and the floor module', 'make', ['-C', 'scripts/bench']);
+}
+
+/**
+ * Boots the VM once and runs the guest driver with this config.
+ * @param {string} name @param {Record<string, unknown>} config @param {{ icount: boolean, smp: number }} vm
+ */
+async function guestRun(name, config, vm) {
+  const { runInVm } = await import('../../dist/vm/runner.js');
+  const share = join(OUT, `share-${name}`);
+  rmSync(share, { recursive: true, force: true });
+  mkdirSync(share, { recursive: true });
+  writeFileSync(join(share, 'config.json'), JSON.stringify(config));
+  const resultPath = join(share, 'result.json');
+  log(`booting the VM (${name}: ${vm.icount ? 'instruction clock, 1 vCPU' : `wall clock, ${vm.smp} vCPUs`})`);
+  const started = Date.now();
+  const r = await runInVm({
+    command: [process.execPath, join(ROOT, 'scripts', 'bench', 'guest.mjs'), join(share, 'config.json'), resultPath],
+    cwd: ROOT,
+    shareDir: share,
+    icount: vm.icount,
+    smp: vm.smp,
+    memoryMb: 2048,
+    timeoutMs: 90 * 60_000,
+    onConsole: (t) => {
+      for (const line of t.split('\n')) if (line.startsWith('[bench')) process.stderr.write(`  guest ${line}\n`);
+    },
+  });
+  if (r.exitCode !== 0 || !existsSync(resultPath)) {
+    log(`guest driver exited ${r.exitCode}; console: ${r.consoleLog}`);
+    process.exit(1);
+  }
+  const result = JSON.parse(readFileSync(resultPath, 'utf8'));
+  for (const f of readdirSync(share).filter((x) => /^profile-.*\.txt$/.test(x))) {
+    mkdirSync(join(ROOT, 'bench-results', 'profiles'), { recursive: true });
+    copyFileSync(join(share, f), join(ROOT, 'bench-results', 'profiles', `${name}-${f.slice('profile-'.length)}`));
+  }
+  result.hostWallSeconds = (Date.now() - started) / 1000;
+  result.dmesgWarnings = r.dmesg.split('\n').filter((l) => /WARNING|BUG|Oops|syscallmon|kprobe_floor|scap/.test(l)).slice(0, 40);
+  return result;
+}
+
+function decodeBench(seconds) {
+  log('measuring decode throughput on the host (scripts/bench/decode.ts)');
+  const script = join(ROOT, 'scripts', 'bench', 'decode.ts');
+  if (!existsSync(script)) return { error: 'scripts/bench/decode.ts is missing' };
+  const r = spawnSync('npx', ['vite-node', script, String(seconds)], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0) return { error: `decode.ts exited ${r.status ?? r.signal}: ${(r.stderr || r.stdout).trim().slice(-800)}` };
+  /** @type {Record<string, number>} */
+  const rates = {};
+  for (const m of r.stdout.matchAll(/^(\S+)\s+([\d.]+) M events\/s/gm)) rates[/** @type {string} */ (m[1])] = Number(m[2]) * 1e6;
+  if (Object.keys(rates).length === 0) return { error: `decode.ts printed no rate: ${r.stdout.trim().slice(-400)}` };
+  return { eventsPerSecond: rates, output: r.stdout.trim() };
+}
+
+function hostInfo() {
+  const c = cpus();
+  let qemu = 'unknown';
+  try {
+    qemu = execFileSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' }).split('\n')[0] ?? qemu;
+  } catch {}
+  let commit = 'unknown';
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+  } catch {}
+  return {
+    cpuModel: c[0]?.model ?? 'unknown',
+    cpus: c.length,
+    memGiB: Math.round(totalmem() / 2 ** 30),
+    hostKernel: readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(),
+    qemu,
+    node: process.version,
+    commit,
+  };
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const wants = (/** @type {string} */ what) => opts.only.length === 0 || opts.only.includes(what);
+const t0 = Date.now();
+mkdirSync(OUT, { recursive: true });
+if (opts.build) build();
+if (opts.setup && opts.peers) step('installing the peers (scripts/bench/setup.sh)', 'sh', ['scripts/bench/setup.sh']);
+
+if (opts.smoke) {
+  const wall = await guestRun('smoke', {
+    clock: 'wall',
+    reps: 1,
+    ops: { openat: 2000, read: 20000 },
+    contenders: ['baseline', 'off', 'log', 'log_other', 'block', 'floor'],
+    latency: { samples: 100 },
+    drain: { n: 2000, overloadN: 4096 },
+  }, { icount: false, smp: 2 });
+  const results = { date: new Date().toISOString(), host: hostInfo(), smoke: true, wall };
+  writeFileSync(join(OUT, 'smoke.json'), JSON.stringify(results, null, 1));
+  const problems = smokeProblems(wall);
+  log(`smoke: ${problems.length ? `FAILED:\n  ${problems.join('\n  ')}` : 'harness OK'} (${((Date.now() - t0) / 1000).toFixed(0)} s); raw: .cache/bench/smoke.json`);
+  process.exit(problems.length ? 1 : 0);
+}
+
+const contenders = opts.contenders.length ? opts.contenders : opts.peers ? [...OWN, ...PEERS] : OWN;
+/** @type {Record<string, unknown>} */
+const results = { date: new Date().toISOString(), host: hostInfo() };
+if (wants('icount')) {
+  results.icount = await guestRun('icount', {
+    clock: 'icount',
+    reps: opts.reps || 3,
+    ops: { openat: 20000, read: 200000 },
+    contenders,
+    latency: null,
+    drain: null,
+    profile: opts.profile,
+    module: opts.module,
+  }, { icount: true, smp: 1 });
+}
+if (wants('wall')) {
+  results.wall = await guestRun('wall', {
+    clock: 'wall',
+    reps: opts.reps || 5,
+    ops: { openat: 20000, read: 200000 },
+    contenders,
+    latency: { samples: 2000 },
+    drain: { n: 200000, overloadN: 16384 },
+    profile: opts.profile,
+    module: opts.module,
+  }, { icount: false, smp: 2 });
+}
+if (wants('decode')) results.decode = decodeBench(3);
+results.benchSeconds = (Date.now() - t0) / 1000;
+
+if (opts.experiment) {
+  const file = join(OUT, 'experiments', `${opts.experiment}.json`);
+  mkdirSync(join(OUT, 'experiments'), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(results, null, 1)}\n`);
+  log(`experiment results: ${file} (BENCHMARKS.md untouched)`);
+  process.exit(0);
+}
+mkdirSync(join(ROOT, 'bench-results'), { recursive: true });
+const day = String(results.date).slice(0, 10);
+const rawName = `bench-results/bench-${day}.json`;
+writeFileSync(join(ROOT, rawName), `${JSON.stringify(results, null, 1)}\n`);
+writeFileSync(join(ROOT, 'BENCHMARKS.md'), renderMarkdown(results, rawName));
+for (const g of goals(results)) log(`${g.met === null ? 'n/a ' : g.met ? 'MET ' : 'MISS'} ${g.goal}: ${g.evidence}`);
+log(`wrote BENCHMARKS.md and ${rawName} in ${((Date.now() - t0) / 60000).toFixed(1)} min`);
+
+/** What makes a smoke run fail: the harness, not the goals. @param {any} wall */
+function smokeProblems(wall) {
+  const problems = [];
+  for (const [op, row] of Object.entries(wall.overhead ?? {})) {
+    for (const [id, c] of Object.entries(/** @type {any} */ (row).contenders)) {
+      if (c.errors.length) problems.push(`${op} ${id}: ${c.errors.join('; ')}`);
+      else if (c.samples.length === 0) problems.push(`${op} ${id}: no sample`);
+    }
+  }
+  for (const [k, v] of Object.entries(wall.latency ?? {})) if (k.endsWith('_error')) problems.push(`latency ${k}: ${v}`);
+  for (const [k, v] of Object.entries(wall.drain ?? {})) if (k.endsWith('_error')) problems.push(`drain ${k}: ${v}`);
+  const o = wall.drain?.overload;
+  if (o && o.produced - o.sink.syscalls !== o.sink.lost) {
+    problems.push(`overload accounting: produced ${o.produced} - delivered ${o.sink.syscalls} != lost ${o.sink.lost}`);
+  }
+  return problems;
+}
