@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Stress 1, storm: stress-ng's open, fork/exec and read/write stressors on
+ * every vCPU while LOG targets openat, read, write, execve and clone (all
+ * processes) and a reader thread drains /dev/syscallmon in batches.
+ *
+ * The accounting is exact by construction: the targets are added with the
+ * mode OFF (nothing armed, so no record is in flight), the log and the
+ * counters are cleared, the reader seeks to the head, and only then is the
+ * mode set to LOG.  At the end the mode goes back to OFF, which unregisters
+ * every probe and so waits for running handlers; after that nothing can be
+ * written, and the readers drain what is left.
+ *
+ * Two readers, each its own open file and cursor: "fast" drains all the
+ * time; "stalled" stops reading once until the writers are more than a ring
+ * ahead of it, so it is certainly overtaken and must get lost records.  For
+ * every target logged == hits (all processes are in scope); for each reader
+ * the sum of logged equals records delivered + lost exactly, the ring head
+ * moved by exactly that sum, its status shows the same lost count, and the
+ * seq numbers it saw have no gap that a lost record does not explain.  Lost
+ * records name no syscall, so per syscall delivered <= logged, and for a
+ * reader that lost nothing (normally the fast one) delivered == logged.
+ *
+ * Meanwhile a second thread asks for the status (ioctl and
+ * /proc/syscallmon/status) every 200 ms: each answer must come within 30 s.
+ *
+ * Sizes: SYSCALLMON_STRESS_STORM_SECONDS (10; long 60),
+ * SYSCALLMON_STRESS_STORM_CAPACITY (ring records, 8192: the fast reader
+ * normally keeps up, and the stalled one is overtaken within seconds).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "stress.h"
+
+#define STATUS_LIMIT_S	30.0
+#define READ_BATCH	256
+
+static const struct {
+	uint32_t nr;
+	const char *name;
+} watched[] = {
+	{ __NR_openat, "openat" },
+	{ __NR_read, "read" },
+	{ __NR_write, "write" },
+	{ __NR_execve, "execve" },
+	{ __NR_clone, "clone" },
+};
+#define NWATCHED (sizeof(watched) / sizeof(watched[0]))
+
+struct status_probe {
+	int fd;
+	pthread_t thread;
+	volatile int stop;
+	uint64_t calls;
+	uint64_t failures;
+	double max_s;
+};
+
+static double read_proc_status(void)
+{
+	double t0 = stress_now();
+	char *text;
+
+	if (smon_read_file(SMON_PROC_STATUS, &text, NULL) < 0)
+		return -1;
+	free(text);
+	return stress_now() - t0;
+}
+
+static void *status_main(void *arg)
+{
+	struct status_probe *p = arg;
+
+	while (!p->stop) {
+		struct syscallmon_status st;
+		double t0 = stress_now(), dt, proc_dt;
+		int ret = smon_status(p->fd, &st);
+
+		dt = stress_now() - t0;
+		proc_dt = read_proc_status();
+		if (ret < 0 || proc_dt < 0)
+			p->failures++;
+		if (proc_dt > dt)
+			dt = proc_dt;
+		if (dt > p->max_s)
+			p->max_s = dt;
+		p->calls++;
+		stress_sleep_ms(200);
+	}
+	return NULL;
+}
+
+static const char *watched_name(uint32_t nr)
+{
+	for (size_t w = 0; w < NWATCHED; w++)
+		if (watched[w].nr == nr)
+			return watched[w].name;
+	return "?";
+}
+
+/* The exactness checks for one reader; logged is the sum over targets. */
+static void check_reader(const char *who, int fd, const struct drainer *d,
+			 const struct syscallmon_target_info *infos, uint32_t count,
+			 uint64_t logged, uint64_t head)
+{
+	struct syscallmon_status st;
+	uint64_t unattributed = 0;
+
+	CHECK(d->error == 0, "%s reader: %s", who, smon_errname(d->error));
+	CHECK(logged == d->syscalls + d->lost, "%s reader: logged %" PRIu64 " != delivered %" PRIu64
+	      " + lost %" PRIu64, who, logged, d->syscalls, d->lost);
+	CHECK(d->seq_errors == 0, "%s reader: %" PRIu64 " records out of seq order (a gap no lost"
+	      " record explains)", who, d->seq_errors);
+	CHECK(d->exits == 0, "%s reader: %" PRIu64 " exit records (exit events are off)", who, d->exits);
+	if (CHECK(smon_status(fd, &st) == 0, "%s reader: GET_STATUS", who)) {
+		CHECK(st.reader_lost == d->lost, "%s reader: status says lost %" PRIu64 ", lost records"
+		      " sum to %" PRIu64, who, (uint64_t)st.reader_lost, d->lost);
+		CHECK(st.reader_seq == head, "%s reader: ends at seq %" PRIu64 ", head is %" PRIu64,
+		      who, (uint64_t)st.reader_seq, head);
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		const struct syscallmon_target_info *t = &infos[i];
+
+		CHECK(d->by_nr[t->nr] <= t->logged, "%s reader: %s delivered %" PRIu64 " > logged %"
+		      PRIu64, who, watched_name(t->nr), d->by_nr[t->nr], (uint64_t)t->logged);
+		if (d->lost == 0)
+			CHECK(d->by_nr[t->nr] == t->logged, "%s reader lost nothing: %s delivered %"
+			      PRIu64 " != logged %" PRIu64, who, watched_name(t->nr), d->by_nr[t->nr],
+			      (uint64_t)t->logged);
+		unattributed += t->logged - d->by_nr[t->nr];
+	}
+	CHECK(unattributed == d->lost, "%s reader: per-syscall shortfall %" PRIu64 " != lost %" PRIu64,
+	      who, unattributed, d->lost);
+	smon_diag("%s reader: delivered %" PRIu64 ", lost %" PRIu64 " in %" PRIu64 " lost record(s), %"
+		  PRIu64 " reads%s", who, d->syscalls, d->lost, d->lost_records, d->reads,
+		  d->lost ? "" : " (per-syscall counts exact)");
+}
+
+int main(void)
+{
+	long seconds = stress_size("SYSCALLMON_STRESS_STORM_SECONDS", 10, 60);
+	long capacity = stress_size("SYSCALLMON_STRESS_STORM_CAPACITY", 8192, 8192);
+	struct syscallmon_target_info infos[NWATCHED + 4];
+	struct syscallmon_status before, after;
+	struct status_probe probe = { 0 };
+	struct drainer *fast, *stalled;
+	struct storm storm;
+	uint64_t logged = 0, missed = 0;
+	uint32_t count = 0;
+	long long seq0, live;
+	char params[64];
+	double t_storm;
+	int fd, fd2, ret, rc;
+
+	REQUIRE(storm_available(), "stress-ng is needed");
+	fast = calloc(1, sizeof(*fast));
+	stalled = calloc(1, sizeof(*stalled));
+	REQUIRE(fast && stalled, "out of memory");
+	seq0 = kmsg_last_seq();
+
+	snprintf(params, sizeof(params), "capacity=%ld", capacity);
+	REQUIRE(smon_load(params) == 0, "load %s", params);
+	fd = smon_open(0);
+	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
+	fd2 = smon_open(0);
+	REQUIRE(fd2 >= 0, "open device: %s", smon_errname(fd2));
+	probe.fd = smon_open(0);
+	REQUIRE(probe.fd >= 0, "open device: %s", smon_errname(probe.fd));
+
+	for (size_t i = 0; i < NWATCHED; i++) {
+		ret = smon_add_target(fd, watched[i].nr, SYSCALLMON_ACTION_LOG, 0,
+				      SYSCALLMON_TARGET_ALL_PIDS, NULL, 0);
+		REQUIRE(ret == 0, "ADD_TARGET %s: %s", watched[i].name, smon_errname(ret));
+	}
+	REQUIRE(smon_clear(fd, SYSCALLMON_CLEAR_LOG | SYSCALLMON_CLEAR_COUNTERS) == 0, "CLEAR");
+	REQUIRE(smon_seek(fd, SYSCALLMON_SEEK_HEAD) == 0, "SEEK head");
+	REQUIRE(smon_seek(fd2, SYSCALLMON_SEEK_HEAD) == 0, "SEEK head");
+	REQUIRE(smon_status(fd, &before) == 0, "GET_STATUS");
+	REQUIRE(drainer_start(fast, fd, READ_BATCH, 0) == 0, "start the fast reader");
+	REQUIRE(drainer_start(stalled, fd2, READ_BATCH, capacity + capacity / 2) == 0,
+		"start the stalled reader");
+	REQUIRE(pthread_create(&probe.thread, NULL, status_main, &probe) == 0, "start the status thread");
+	ret = smon_set_mode(fd, SYSCALLMON_MODE_LOG);
+	REQUIRE(ret == 0, "SET_MODE LOG: %s", smon_errname(ret));
+
+	smon_diag("storm: stress-ng %s for %ld s, ring capacity %ld", STORM_STRESSORS, seconds, capacity);
+	REQUIRE(storm_start(&storm, STORM_STRESSORS, seconds) == 0, "start stress-ng");
+	/* The exec stressor winds down slowly under TCG: give it time before killing. */
+	rc = storm_stop(&storm, seconds + 120);
+	t_storm = stress_now() - storm.started;
+	CHECK(rc == 0, "stress-ng exited with %d (0 = every stressor completed)", rc);
+
+	/* Disarming waits for running handlers: no record can be written after this. */
+	ret = smon_set_mode(fd, SYSCALLMON_MODE_OFF);
+	CHECK(ret == 0, "SET_MODE OFF: %s", smon_errname(ret));
+	probe.stop = 1;
+	pthread_join(probe.thread, NULL);
+	drainer_stop(fast);
+	drainer_stop(stalled);
+
+	REQUIRE(smon_status(fd, &after) == 0, "GET_STATUS");
+	ret = stress_targets(fd, infos, NWATCHED + 4, &count);
+	REQUIRE(ret == 0, "GET_TARGETS: %s", smon_errname(ret));
+	REQUIRE(count == NWATCHED, "%u targets, want %zu", count, NWATCHED);
+
+	for (uint32_t i = 0; i < count; i++) {
+		const struct syscallmon_target_info *t = &infos[i];
+		const char *name = watched_name(t->nr);
+		char key[64];
+
+		smon_diag("%-7s logged %10" PRIu64 "  hits %10" PRIu64 "  missed %" PRIu64, name,
+			  (uint64_t)t->logged, (uint64_t)t->hits, (uint64_t)t->missed);
+		logged += t->logged;
+		missed += t->missed;
+		CHECK(t->logged > 0, "%s: no record during the storm", name);
+		/* Every process is in scope and the readers are exempt: every hit is logged. */
+		CHECK(t->hits == t->logged, "%s: hits %" PRIu64 " != logged %" PRIu64, name,
+		      (uint64_t)t->hits, (uint64_t)t->logged);
+		snprintf(key, sizeof(key), "storm.logged.%s", name);
+		stress_figure(key, "%" PRIu64, (uint64_t)t->logged);
+	}
+	CHECK(after.head_seq - before.head_seq == logged, "records written (head moved %" PRIu64
+	      ") != logged %" PRIu64, (uint64_t)(after.head_seq - before.head_seq), logged);
+	check_reader("fast", fd, fast, infos, count, logged, after.head_seq);
+	check_reader("stalled", fd2, stalled, infos, count, logged, after.head_seq);
+	CHECK(stalled->stalled && stalled->lost > 0, "the stalled reader was never overtaken"
+	      " (storm too weak for a ring of %ld?)", capacity);
+	CHECK(after.overwritten >= stalled->lost, "overwritten %" PRIu64 " < lost %" PRIu64,
+	      (uint64_t)after.overwritten, stalled->lost);
+	CHECK(probe.calls > 0, "the status thread never ran");
+	CHECK(probe.failures == 0, "%" PRIu64 " status requests failed", probe.failures);
+	CHECK(probe.max_s < STATUS_LIMIT_S, "a status request took %.1f s (limit %.0f s)",
+	      probe.max_s, STATUS_LIMIT_S);
+
+	stress_figure("storm.seconds", "%.1f", t_storm);
+	stress_figure("storm.events", "%" PRIu64, logged);
+	stress_figure("storm.events_per_s", "%.0f", t_storm > 0 ? logged / t_storm : 0);
+	stress_figure("storm.fast.delivered", "%" PRIu64, fast->syscalls);
+	stress_figure("storm.fast.lost", "%" PRIu64, fast->lost);
+	stress_figure("storm.stalled.delivered", "%" PRIu64, stalled->syscalls);
+	stress_figure("storm.stalled.lost", "%" PRIu64, stalled->lost);
+	stress_figure("storm.overwritten", "%" PRIu64, (uint64_t)after.overwritten);
+	stress_figure("storm.kprobe_missed", "%" PRIu64, missed);
+	stress_figure("storm.status_calls", "%" PRIu64, probe.calls);
+	stress_figure("storm.status_max_ms", "%.0f", probe.max_s * 1000);
+
+	close(probe.fd);
+	close(fd2);
+	close(fd);
+	ret = smon_unload();
+	CHECK(ret == 0, "unload: %s", smon_errname(ret));
+	ret = kmsg_unload_allocs(seq0, &live);
+	CHECK(ret == 0, "no \"unloaded: allocations live\" line in the kernel log");
+	if (ret == 0)
+		CHECK_EQ(live, 0, "allocations live at unload");
+	CHECK_VAL(kmsg_problems(seq0), 0, "kernel problem lines during the storm");
+	free(fast);
+	free(stalled);
+	smon_exit();
+}

@@ -1,0 +1,781 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Stress 4, ioctl fuzzer.  Worker processes (one per vCPU, so the module's
+ * locks see real SMP races) each hold /dev/syscallmon and issue random
+ * ioctls: every real command and random ones around the magic (other
+ * numbers, directions and sizes), other magics, and fully random command
+ * words; with arguments that are good buffers holding plausible or random
+ * structs, NULL, unmapped, read-only, kernel-half and non-canonical
+ * pointers, and structs straddling into an unmapped page; out-of-range
+ * syscall numbers, errnos and flags, pid sets over the limit, every mode
+ * value.  A few reads with odd sizes and pointers are mixed in.
+ *
+ * Only success or ENOTTY, EINVAL, EFAULT, ENOENT, EPERM, ESRCH, EBUSY,
+ * ENOSPC, E2BIG may come back; errors are counted by command and errno.
+ * Afterwards the basic LOG/BLOCK checks pass, the unload line shows no
+ * allocation live, and the kernel log has no problem line.
+ *
+ * Not wedging the guest: a worker is exempt from monitoring while it holds
+ * the device, and sets the mode to OFF every 100-400 calls.  Block targets
+ * are only ever scoped to the worker's own idle children (blocked in
+ * pause(), they make no syscalls): a request that the module would accept
+ * as a block for everyone or for any other process is turned into a log
+ * request before it is sent, pid 1 appears only where it must be refused
+ * (block without force: EPERM), and random pid values in buffers are
+ * invalid ones.  Command words that the VFS answers itself before any
+ * driver (FIONBIO, FIFREEZE, FICLONE, ...) are left out: they are not the
+ * module's.
+ *
+ * Sizes: SYSCALLMON_STRESS_FUZZ_IOCTLS (total over the workers; 20000, long
+ * 200000: about 400 a second under TCG, most of the time spent arming probes), SYSCALLMON_STRESS_FUZZ_SEED (default: from the clock; printed).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stress.h"
+
+#define WORKERS		2
+/* More than a pid set holds, so ADD_PIDS can overflow one (ENOSPC). */
+#define IDLE_CHILDREN	(SYSCALLMON_MAX_PIDS + 8)
+/*
+ * Good buffers live in a region followed by a guard page: arrays (pids,
+ * target lists, reads) in the first half, structs in the next quarter, so a
+ * struct never lands on the pid array it points to; the last quarter is
+ * only touched by buffers that straddle into the guard page.
+ */
+#define REGION_SIZE	(1024 * 1024)
+#define ZONE_ARRAYS	0
+#define ZONE_STRUCTS	1
+#define PID_LIMIT	4194304		/* PID_MAX_LIMIT on x86_64 */
+#define DEAD_PID_BASE	4000000		/* above any pid_max the guest uses: never alive */
+
+/* ---- what gets counted ------------------------------------------------------ */
+
+enum cmd_class {
+	C_GET_VERSION, C_SET_MODE, C_ADD_TARGET, C_DEL_TARGET, C_ADD_PIDS, C_DEL_PIDS,
+	C_CLEAR, C_GET_STATUS, C_GET_TARGETS, C_SEEK, C_SET_EXITS,
+	C_REAL_NR_OTHER_SHAPE,	/* a real command number, another direction or size */
+	C_MAGIC_OTHER_NR,	/* the magic, a number no command has */
+	C_OTHER_MAGIC,
+	C_RANDOM_WORD,
+	NCLASSES
+};
+
+static const char *const class_names[NCLASSES] = {
+	"GET_VERSION", "SET_MODE", "ADD_TARGET", "DEL_TARGET", "ADD_PIDS", "DEL_PIDS",
+	"CLEAR", "GET_STATUS", "GET_TARGETS", "SEEK", "SET_EXITS",
+	"real nr, other shape", "magic, other nr", "other magic", "random word",
+};
+
+static const unsigned long real_cmds[] = {
+	SYSCALLMON_IOC_GET_VERSION, SYSCALLMON_IOC_SET_MODE, SYSCALLMON_IOC_ADD_TARGET,
+	SYSCALLMON_IOC_DEL_TARGET, SYSCALLMON_IOC_ADD_PIDS, SYSCALLMON_IOC_DEL_PIDS,
+	SYSCALLMON_IOC_CLEAR, SYSCALLMON_IOC_GET_STATUS, SYSCALLMON_IOC_GET_TARGETS,
+	SYSCALLMON_IOC_SEEK, SYSCALLMON_IOC_SET_EXITS,
+};
+#define NREAL (sizeof(real_cmds) / sizeof(real_cmds[0]))
+
+/* The errnos the issue allows, then "anything else". */
+static const int allowed_errnos[] = { 0, ENOTTY, EINVAL, EFAULT, ENOENT, EPERM, ESRCH, EBUSY, ENOSPC, E2BIG };
+#define NALLOWED (sizeof(allowed_errnos) / sizeof(allowed_errnos[0]))
+#define E_OTHER NALLOWED
+
+#define MAX_UNEXPECTED 16
+
+struct counts {
+	uint64_t by[NCLASSES][NALLOWED + 1];
+	uint64_t ioctls;
+	uint64_t resets;
+	uint64_t reset_failures;
+	uint64_t made_safe;		/* block requests turned into log requests */
+	uint64_t reads, read_records, read_errors[NALLOWED + 1 + 1]; /* + EAGAIN */
+	uint64_t unexpected;
+	struct {
+		unsigned long cmd;
+		int err;
+		int kind;
+	} unexpected_log[MAX_UNEXPECTED];
+	double seconds;
+	int done;
+};
+
+static struct counts *shared;	/* one per worker, MAP_SHARED */
+
+static int errno_index(int err)
+{
+	for (size_t i = 0; i < NALLOWED; i++)
+		if (allowed_errnos[i] == err)
+			return i;
+	return E_OTHER;
+}
+
+/* ---- randomness ------------------------------------------------------------- */
+
+static uint64_t rng_state;
+
+static uint64_t rnd(void)
+{
+	/* xorshift64*: fast, and the seed reproduces a run. */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 2685821657736338717ull;
+}
+
+static uint32_t below(uint32_t n)
+{
+	return n ? rnd() % n : 0;
+}
+
+static int chance(int percent)
+{
+	return below(100) < (uint32_t)percent;
+}
+
+/* ---- memory ----------------------------------------------------------------- */
+
+static uint8_t *region;		/* REGION_SIZE read-write, then a PROT_NONE page */
+static uint8_t *guard;
+static uint8_t *ro_page;	/* read-only, filled with 0xff (invalid values) */
+static uint8_t *unmapped;
+static long page_size;
+
+enum ptr_kind { P_GOOD, P_MISALIGNED, P_STRADDLE, P_RO, P_NULL, P_UNMAPPED, P_KERNEL, P_NONCANON, P_LOW, NPTRKINDS };
+
+static const uint64_t kernel_ptrs[] = {
+	0xffff888000000000ull, 0xffffffff81000000ull, 0xffffffffff600000ull, 0xfffffffffffff000ull,
+};
+
+/*
+ * A pointer for size bytes.  *fill says where the caller may write the
+ * bytes the kernel will read (NULL: nowhere, the kernel will fault), and
+ * *fill_len how many fit before the guard page.
+ */
+static uint64_t pick_ptr(size_t size, int good_percent, int zone, uint8_t **fill, size_t *fill_len)
+{
+	int kind = chance(good_percent) ? (chance(90) ? P_GOOD : P_MISALIGNED) : (int)below(NPTRKINDS);
+	size_t off;
+
+	*fill = NULL;
+	*fill_len = 0;
+	switch (kind) {
+	case P_GOOD:
+	case P_MISALIGNED:
+		if (zone == ZONE_ARRAYS)
+			off = below(REGION_SIZE / 2 - (size < REGION_SIZE / 4 ? size : REGION_SIZE / 4) - 8);
+		else
+			off = REGION_SIZE / 2 + below(REGION_SIZE / 4 - 1024);
+		off &= ~(size_t)7;
+		if (kind == P_MISALIGNED)
+			off += 1 + below(7);
+		*fill = region + off;
+		*fill_len = size;
+		return (uint64_t)(uintptr_t)(region + off);
+	case P_STRADDLE:
+		/* Starts in the region, ends in the guard page: a partial copy must fault. */
+		off = size > 1 ? 1 + below(size < 4096 ? size - 1 : 4095) : 1;
+		*fill = guard - off;
+		*fill_len = off;
+		return (uint64_t)(uintptr_t)(guard - off);
+	case P_RO:
+		return (uint64_t)(uintptr_t)(ro_page + (below(page_size / 2) & ~7ul));
+	case P_NULL:
+		return 0;
+	case P_UNMAPPED:
+		return (uint64_t)(uintptr_t)(unmapped + below(page_size));
+	case P_KERNEL:
+		return kernel_ptrs[below(sizeof(kernel_ptrs) / sizeof(kernel_ptrs[0]))] + below(4096);
+	case P_NONCANON:
+		return chance(50) ? 0x0000800000000000ull + below(4096) : 0x8000000000000000ull;
+	default:
+		return 1 + below(4095);	/* the never-mapped first page */
+	}
+}
+
+/* Copies src into a picked buffer as far as it can be written; returns the pointer. */
+static uint64_t place(const void *src, size_t size, int good_percent, int zone)
+{
+	uint8_t *fill;
+	size_t len;
+	uint64_t p = pick_ptr(size, good_percent, zone, &fill, &len);
+
+	if (fill)
+		memcpy(fill, src, len < size ? len : size);
+	return p;
+}
+
+/* ---- values ----------------------------------------------------------------- */
+
+static pid_t idle[IDLE_CHILDREN];
+
+/* Syscalls that are cheap to probe and harmless to log for everyone. */
+static const uint32_t pool_nrs[] = {
+	__NR_getppid, __NR_getpid, __NR_getuid, __NR_uname, __NR_mkdir, __NR_rmdir, __NR_unlink,
+	__NR_chdir, __NR_umask, __NR_sysinfo, __NR_getcwd, __NR_openat, __NR_statfs, __NR_sync,
+	__NR_getpriority, __NR_sched_yield, __NR_nanosleep, __NR_pause, __NR_times, __NR_getrusage,
+};
+
+static uint32_t pick_nr(void)
+{
+	switch (below(10)) {
+	case 0:
+		/* Never blockable; probing them is fine. */
+		return (const uint32_t[]){ __NR_exit, __NR_exit_group, __NR_rt_sigreturn,
+					   __NR_restart_syscall }[below(4)];
+	case 1:
+		return (const uint32_t[]){ SYSCALLMON_NR_LIMIT, SYSCALLMON_NR_LIMIT + 1, 0xffffffffu,
+					   0x80000000u, 335, 400, 511 }[below(7)];
+	case 2:
+		return rnd();
+	case 3:
+		return below(SYSCALLMON_NR_LIMIT);	/* any syscall, or a hole */
+	default:
+		return pool_nrs[below(sizeof(pool_nrs) / sizeof(pool_nrs[0]))];
+	}
+}
+
+/* A pid: mostly our idle children; else values the module must refuse. */
+static uint32_t pick_pid(int allow_init)
+{
+	switch (below(12)) {
+	case 0:
+		return 0;
+	case 1:
+		return PID_LIMIT + 1 + below(1000);
+	case 2:
+		return rnd() | 0x80000000u;
+	case 3:
+	case 4:
+		return DEAD_PID_BASE + below(PID_LIMIT - DEAD_PID_BASE);
+	case 5:
+		return allow_init ? 1 : idle[0];
+	default:
+		return idle[below(IDLE_CHILDREN)];
+	}
+}
+
+static uint32_t pick_npids(void)
+{
+	switch (below(8)) {
+	case 0:
+		return 0;
+	case 1:
+		return SYSCALLMON_MAX_PIDS + 1 + below(3);
+	case 2:
+		return chance(50) ? 0xffffffffu : rnd();
+	case 3:
+		return SYSCALLMON_MAX_PIDS;
+	default:
+		return 1 + below(6);
+	}
+}
+
+/* A full set is made of distinct idle children, so the next add overflows it. */
+static void fill_pids(uint32_t *pids, size_t n, int allow_init)
+{
+	size_t start = below(IDLE_CHILDREN);
+
+	for (size_t i = 0; i < n; i++)
+		pids[i] = n == SYSCALLMON_MAX_PIDS && below(4) ? (uint32_t)idle[(start + i) % IDLE_CHILDREN] :
+			  pick_pid(allow_init);
+}
+
+static int is_idle(uint32_t pid)
+{
+	for (int i = 0; i < IDLE_CHILDREN; i++)
+		if ((uint32_t)idle[i] == pid)
+			return 1;
+	return 0;
+}
+
+/* Could the module accept this pid into a scope?  (invalid and dead pids it refuses) */
+static int acceptable_pid(uint32_t pid)
+{
+	return pid != 0 && pid <= PID_LIMIT && pid < DEAD_PID_BASE;
+}
+
+static int unblockable(uint32_t nr)
+{
+	return nr == __NR_exit || nr == __NR_exit_group || nr == __NR_rt_sigreturn ||
+	       nr == __NR_restart_syscall;
+}
+
+/*
+ * Would the module accept this ADD_TARGET as a block for someone other than
+ * our idle children?  Mirrors the module's checks only as far as needed to
+ * never let such a request through; pids are what we wrote (pids_seen).
+ */
+static int dangerous_target(const struct syscallmon_target *t, const uint32_t *pids, size_t pids_seen)
+{
+	if (t->action != SYSCALLMON_ACTION_BLOCK || t->nr >= SYSCALLMON_NR_LIMIT || unblockable(t->nr) ||
+	    (t->flags & ~SYSCALLMON_TARGET_FLAGS_MASK) || t->reserved || t->err < 0 ||
+	    t->err > SYSCALLMON_MAX_ERRNO)
+		return 0;
+	if (t->flags & SYSCALLMON_TARGET_ALL_PIDS)
+		return 1;
+	if (t->npids > SYSCALLMON_MAX_PIDS)
+		return 0;
+	if (pids_seen < t->npids)
+		return 0;	/* part of the array faults: the whole request does */
+	for (size_t i = 0; i < t->npids; i++) {
+		/* pid 1 without force is refused (EPERM); with force it would be blocked. */
+		if (pids[i] == 1 && !(t->flags & SYSCALLMON_TARGET_FORCE))
+			return 0;
+	}
+	for (size_t i = 0; i < t->npids; i++)
+		if (acceptable_pid(pids[i]) && !is_idle(pids[i]))
+			return 1;
+	return 0;
+}
+
+/* ---- one ioctl -------------------------------------------------------------- */
+
+struct call {
+	unsigned long cmd;
+	uint64_t arg;
+	enum cmd_class cls;
+};
+
+static void fill_random(void *p, size_t n)
+{
+	uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		b[i] = rnd();
+}
+
+static uint64_t u32_arg(uint32_t value)
+{
+	return place(&value, sizeof(value), 85, ZONE_STRUCTS);
+}
+
+static uint32_t pick_mode(void)
+{
+	return chance(80) ? below(3) : (const uint32_t[]){ 3, 4, 0xffffffffu, 0x80000000u }[below(4)];
+}
+
+static uint64_t target_arg(struct counts *c)
+{
+	struct syscallmon_target t;
+	uint32_t pids[SYSCALLMON_MAX_PIDS];
+	uint8_t *fill = NULL;
+	size_t fill_len = 0, seen = 0, n;
+	uint64_t p;
+
+	if (chance(10)) {
+		fill_random(&t, sizeof(t));
+	} else {
+		memset(&t, 0, sizeof(t));
+		t.nr = pick_nr();
+		t.action = chance(90) ? below(2) : 2 + below(100);
+		t.err = chance(70) ? (int32_t)below(3) :
+			(const int32_t[]){ -1, 4095, 4096, 13, 0x7fffffff, (int32_t)0x80000000 }[below(6)];
+		t.flags = chance(90) ? below(8) : rnd();
+		t.reserved = chance(95) ? 0 : 1 + below(100);
+		t.npids = pick_npids();
+	}
+	/* The pid array: written where the kernel will read it, as far as mapped. */
+	n = t.npids < SYSCALLMON_MAX_PIDS ? t.npids : SYSCALLMON_MAX_PIDS;
+	fill_pids(pids, n, t.action == SYSCALLMON_ACTION_BLOCK && !(t.flags & SYSCALLMON_TARGET_FORCE));
+	p = pick_ptr(n * sizeof(uint32_t), 85, ZONE_ARRAYS, &fill, &fill_len);
+	if (fill) {
+		seen = fill_len / sizeof(uint32_t);
+		if (seen > n)
+			seen = n;
+		memcpy(fill, pids, seen * sizeof(uint32_t));
+	}
+	t.pids = p;
+	if (dangerous_target(&t, pids, seen)) {
+		t.action = SYSCALLMON_ACTION_LOG;
+		c->made_safe++;
+	}
+	return place(&t, sizeof(t), 90, ZONE_STRUCTS);
+}
+
+static uint64_t pids_arg(int add)
+{
+	struct syscallmon_pids req;
+	uint32_t pids[SYSCALLMON_MAX_PIDS];
+	size_t n;
+
+	memset(&req, 0, sizeof(req));
+	if (chance(10)) {
+		fill_random(&req, sizeof(req));
+	} else {
+		req.nr = pick_nr();
+		req.npids = pick_npids();
+	}
+	n = req.npids < SYSCALLMON_MAX_PIDS ? req.npids : SYSCALLMON_MAX_PIDS;
+	/*
+	 * The target's action may be block, with force, set by another worker:
+	 * added pids are never pid 1 or any live process but our idle children.
+	 */
+	fill_pids(pids, n, 0);
+	(void)add;
+	req.pids = place(pids, n * sizeof(uint32_t), 85, ZONE_ARRAYS);
+	return place(&req, sizeof(req), 90, ZONE_STRUCTS);
+}
+
+static uint64_t target_list_arg(void)
+{
+	struct syscallmon_target_list list;
+	uint8_t *fill;
+	size_t len;
+
+	memset(&list, 0, sizeof(list));
+	list.max = chance(80) ? (const uint32_t[]){ 0, 1, 4, 16, 64 }[below(5)] :
+		   (const uint32_t[]){ SYSCALLMON_NR_LIMIT, SYSCALLMON_NR_LIMIT + 1, 0xffffffffu }[below(3)];
+	if (chance(5))
+		fill_random(&list, sizeof(list));
+	/* Room for every entry the kernel may write, so a good pointer stays inside the region. */
+	list.entries = pick_ptr((size_t)(list.max > SYSCALLMON_NR_LIMIT ? 1 : list.max) *
+				sizeof(struct syscallmon_target_info), 85, ZONE_ARRAYS, &fill, &len);
+	if (list.max > 64 && list.max <= SYSCALLMON_NR_LIMIT && fill)
+		list.entries = (uint64_t)(uintptr_t)region;	/* 512 entries fit from its start */
+	return place(&list, sizeof(list), 90, ZONE_STRUCTS);
+}
+
+/* VFS answers these itself, before the driver: not the module's. */
+static int vfs_generic(unsigned long cmd)
+{
+	unsigned int type = _IOC_TYPE(cmd);
+
+	return type == 0x54 /* FIONBIO, FIOCLEX, FIOASYNC, FIOQSIZE, ... */ ||
+	       type == 'X' /* FIFREEZE, FITHAW, FS_IOC_FSGETXATTR */ ||
+	       type == 'f' /* FS_IOC_GETFLAGS, FIEMAP */ || type == 0x94 /* FICLONE, FIDEDUPERANGE */ ||
+	       type == 0x00 /* FIBMAP, FIGETBSZ */ || type == 0x15 /* FS_IOC_GETFSUUID... */;
+}
+
+static void make_call(struct call *call, struct counts *c)
+{
+	unsigned int r = below(100), nr;
+
+	if (r < 70) {
+		call->cls = below(NREAL);
+		call->cmd = real_cmds[call->cls];
+		switch (call->cls) {
+		case C_SET_MODE:
+			call->arg = u32_arg(pick_mode());
+			break;
+		case C_ADD_TARGET:
+			call->arg = target_arg(c);
+			break;
+		case C_DEL_TARGET: {
+			struct syscallmon_target t = { .nr = pick_nr() };
+
+			call->arg = place(&t, sizeof(t), 90, ZONE_STRUCTS);
+			break;
+		}
+		case C_ADD_PIDS:
+		case C_DEL_PIDS:
+			call->arg = pids_arg(call->cls == C_ADD_PIDS);
+			break;
+		case C_CLEAR:
+			/* Clearing targets now and then bounds how many probes are armed. */
+			call->arg = u32_arg(chance(85) ? below(8) & ~(chance(70) ? SYSCALLMON_CLEAR_TARGETS : 0u) :
+					    8 + below(1000));
+			break;
+		case C_SEEK:
+			call->arg = u32_arg(chance(80) ? below(2) : 2 + below(10));
+			break;
+		case C_SET_EXITS:
+			call->arg = u32_arg(chance(80) ? below(2) : 2 + below(10));
+			break;
+		case C_GET_TARGETS:
+			call->arg = target_list_arg();
+			break;
+		default:	/* GET_VERSION, GET_STATUS: only the pointer varies */
+			call->arg = pick_ptr(sizeof(struct syscallmon_status), 80, ZONE_STRUCTS, &(uint8_t *){ 0 },
+					     &(size_t){ 0 });
+			break;
+		}
+		return;
+	}
+	if (r < 80) {
+		/* A real number with another direction or size: a different command. */
+		unsigned long real = real_cmds[below(NREAL)];
+
+		call->cls = C_REAL_NR_OTHER_SHAPE;
+		do {
+			call->cmd = _IOC(below(4), SYSCALLMON_IOC_MAGIC, _IOC_NR(real),
+					 chance(50) ? below(0x200) : below(_IOC_SIZEMASK + 1));
+		} while (call->cmd == real);
+	} else if (r < 90) {
+		call->cls = C_MAGIC_OTHER_NR;
+		nr = chance(50) ? 0x0b + below(0x20) : below(256);
+		if (nr < NREAL)
+			nr = NREAL + below(256 - NREAL);
+		call->cmd = _IOC(below(4), SYSCALLMON_IOC_MAGIC, nr, below(_IOC_SIZEMASK + 1));
+	} else if (r < 96) {
+		call->cls = C_OTHER_MAGIC;
+		do {
+			call->cmd = (real_cmds[below(NREAL)] & ~_IOC_TYPEMASK) |
+				    ((unsigned long)(chance(50) ? SYSCALLMON_IOC_MAGIC - 1 + 2 * below(2) : below(256))
+				     << _IOC_TYPESHIFT);
+		} while (_IOC_TYPE(call->cmd) == SYSCALLMON_IOC_MAGIC || vfs_generic(call->cmd));
+	} else {
+		call->cls = C_RANDOM_WORD;
+		do {
+			call->cmd = (uint32_t)rnd();
+		} while (vfs_generic(call->cmd) || _IOC_TYPE(call->cmd) == SYSCALLMON_IOC_MAGIC);
+	}
+	call->arg = chance(50) ? pick_ptr(1 + below(1024), 50, ZONE_STRUCTS, &(uint8_t *){ 0 }, &(size_t){ 0 }) : rnd();
+}
+
+/*
+ * ENOSPC needs a pid-scoped target whose set is full and a live pid not in
+ * it: random calls almost never line that up, so now and then this pair
+ * does (another worker may change the target in between: the answer is
+ * counted like any other).
+ */
+static void overflow_pair(int fd, struct counts *c)
+{
+	uint32_t pids[SYSCALLMON_MAX_PIDS + 1];
+	size_t start = below(IDLE_CHILDREN);
+	struct syscallmon_target t = {
+		.nr = pool_nrs[below(sizeof(pool_nrs) / sizeof(pool_nrs[0]))],
+		.action = SYSCALLMON_ACTION_LOG,
+		.npids = SYSCALLMON_MAX_PIDS,
+		.pids = (uint64_t)(uintptr_t)pids,
+	};
+	struct syscallmon_pids more = { .nr = t.nr, .npids = 1,
+					.pids = (uint64_t)(uintptr_t)&pids[SYSCALLMON_MAX_PIDS] };
+	int e;
+
+	for (size_t i = 0; i <= SYSCALLMON_MAX_PIDS; i++)
+		pids[i] = idle[(start + i) % IDLE_CHILDREN];
+	e = ioctl(fd, SYSCALLMON_IOC_ADD_TARGET, &t) < 0 ? errno : 0;
+	c->ioctls++;
+	c->by[C_ADD_TARGET][errno_index(e)]++;
+	e = ioctl(fd, SYSCALLMON_IOC_ADD_PIDS, &more) < 0 ? errno : 0;
+	c->ioctls++;
+	c->by[C_ADD_PIDS][errno_index(e)]++;
+}
+
+/* ---- a few reads, for the cursor and ring paths --------------------------- */
+
+static void fuzz_read(int fd, struct counts *c)
+{
+	static const size_t sizes[] = { 0, 1, 415, 416, 417, 832, 4160, 64 * 416 };
+	size_t len = sizes[below(sizeof(sizes) / sizeof(sizes[0]))];
+	uint8_t *fill;
+	size_t fill_len;
+	uint64_t p = pick_ptr(len ? len : 1, 70, ZONE_ARRAYS, &fill, &fill_len);
+	ssize_t n;
+
+	/* A random command may have cleared O_NONBLOCK: a read must never wait here. */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	n = read(fd, (void *)(uintptr_t)p, len);
+	c->reads++;
+	if (n >= 0) {
+		c->read_records += n / sizeof(struct syscallmon_event);
+		c->read_errors[0]++;
+	} else if (errno == EAGAIN) {
+		c->read_errors[NALLOWED + 1]++;
+	} else {
+		c->read_errors[errno_index(errno)]++;
+	}
+}
+
+/* ---- a worker ---------------------------------------------------------------- */
+
+static void setup_memory(void)
+{
+	page_size = sysconf(_SC_PAGESIZE);
+	region = mmap(NULL, REGION_SIZE + page_size, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	REQUIRE(region != MAP_FAILED, "mmap region");
+	guard = region + REGION_SIZE;
+	REQUIRE(mprotect(guard, page_size, PROT_NONE) == 0, "mprotect guard");
+	ro_page = mmap(NULL, page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	REQUIRE(ro_page != MAP_FAILED, "mmap ro page");
+	memset(ro_page, 0xff, page_size);
+	REQUIRE(mprotect(ro_page, page_size, PROT_READ) == 0, "mprotect ro page");
+	unmapped = mmap(NULL, page_size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	REQUIRE(unmapped != MAP_FAILED, "mmap");
+	REQUIRE(munmap(unmapped, page_size) == 0, "munmap");
+}
+
+static void __attribute__((noreturn)) worker(int w, long calls, uint64_t seed)
+{
+	struct counts *c = &shared[w];
+	uint32_t off = SYSCALLMON_MODE_OFF;
+	long next_reset = 100 + below(300);
+	double t0;
+	int fd;
+
+	rng_state = seed ? seed : 1;
+	setup_memory();
+	for (int i = 0; i < IDLE_CHILDREN; i++) {
+		idle[i] = stress_idle_child();
+		if (idle[i] <= 0)
+			_exit(3);
+	}
+	fd = smon_open(O_NONBLOCK);
+	if (fd < 0)
+		_exit(2);
+	t0 = stress_now();
+	for (long i = 0; i < calls; i++) {
+		struct call call;
+		int ret, e;
+
+		if (i >= next_reset) {
+			/* Exempt as a holder, so this always gets through. */
+			c->resets++;
+			if (ioctl(fd, SYSCALLMON_IOC_SET_MODE, &off) < 0)
+				c->reset_failures++;
+			next_reset = i + 100 + below(300);
+		}
+		if (chance(3))
+			fuzz_read(fd, c);
+		if (chance(1) && i + 2 < calls) {
+			overflow_pair(fd, c);
+			i += 2;
+		}
+		make_call(&call, c);
+		ret = ioctl(fd, call.cmd, (unsigned long)call.arg);
+		e = ret < 0 ? errno : 0;
+		c->ioctls++;
+		c->by[call.cls][errno_index(e)]++;
+		if (errno_index(e) == E_OTHER) {
+			if (c->unexpected < MAX_UNEXPECTED) {
+				c->unexpected_log[c->unexpected].cmd = call.cmd;
+				c->unexpected_log[c->unexpected].err = e;
+				c->unexpected_log[c->unexpected].kind = call.cls;
+			}
+			c->unexpected++;
+		}
+	}
+	c->seconds = stress_now() - t0;
+	if (ioctl(fd, SYSCALLMON_IOC_SET_MODE, &off) < 0)
+		c->reset_failures++;
+	close(fd);
+	for (int i = 0; i < IDLE_CHILDREN; i++) {
+		kill(idle[i], SIGKILL);
+		waitpid(idle[i], NULL, 0);
+	}
+	c->done = 1;
+	_exit(0);
+}
+
+/* ---- report ------------------------------------------------------------------- */
+
+static const char *errno_label(size_t i)
+{
+	return i == E_OTHER ? "other" : i == 0 ? "ok" : smon_errname(allowed_errnos[i]);
+}
+
+int main(void)
+{
+	long total = stress_size("SYSCALLMON_STRESS_FUZZ_IOCTLS", 20000, 200000);
+	uint64_t seed = stress_size("SYSCALLMON_STRESS_FUZZ_SEED", 0, 0);
+	struct counts sum;
+	long long seq0 = kmsg_last_seq(), live;
+	double seconds = 0;
+	pid_t pids[WORKERS];
+	int ret;
+
+	if (!seed)
+		seed = (uint64_t)time(NULL) * 2654435761u ^ getpid();
+	smon_diag("seed %" PRIu64 " (SYSCALLMON_STRESS_FUZZ_SEED=%" PRIu64 " reproduces the calls)", seed, seed);
+	shared = mmap(NULL, WORKERS * sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	REQUIRE(shared != MAP_FAILED, "mmap");
+	REQUIRE(smon_load("capacity=256") == 0, "load");
+
+	fflush(NULL);
+	for (int w = 0; w < WORKERS; w++) {
+		pids[w] = fork();
+		REQUIRE(pids[w] >= 0, "fork: %s", strerror(errno));
+		if (pids[w] == 0)
+			worker(w, total / WORKERS + (w < total % WORKERS), seed + w * 0x9e3779b97f4a7c15ull);
+	}
+	for (int w = 0; w < WORKERS; w++) {
+		int status;
+
+		waitpid(pids[w], &status, 0);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0 && shared[w].done,
+		      "worker %d ended with status %#x", w, status);
+	}
+
+	memset(&sum, 0, sizeof(sum));
+	for (int w = 0; w < WORKERS; w++) {
+		const struct counts *c = &shared[w];
+
+		for (int k = 0; k < NCLASSES; k++)
+			for (size_t e = 0; e <= NALLOWED; e++)
+				sum.by[k][e] += c->by[k][e];
+		for (size_t e = 0; e < NALLOWED + 2; e++)
+			sum.read_errors[e] += c->read_errors[e];
+		sum.ioctls += c->ioctls;
+		sum.resets += c->resets;
+		sum.reset_failures += c->reset_failures;
+		sum.made_safe += c->made_safe;
+		sum.reads += c->reads;
+		sum.read_records += c->read_records;
+		sum.unexpected += c->unexpected;
+		if (c->seconds > seconds)
+			seconds = c->seconds;
+		for (uint64_t i = 0; i < c->unexpected && i < MAX_UNEXPECTED; i++)
+			smon_diag("unexpected: worker %d %s cmd %#lx -> %s (%d)", w,
+				  class_names[c->unexpected_log[i].kind], c->unexpected_log[i].cmd,
+				  smon_errname(c->unexpected_log[i].err), c->unexpected_log[i].err);
+	}
+
+	smon_diag("%-22s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s", "command", "ok", "ENOTTY",
+		  "EINVAL", "EFAULT", "ENOENT", "EPERM", "ESRCH", "EBUSY", "ENOSPC", "E2BIG", "other");
+	for (int k = 0; k < NCLASSES; k++)
+		smon_diag("%-22s %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64
+			  " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64, class_names[k],
+			  sum.by[k][0], sum.by[k][1], sum.by[k][2], sum.by[k][3], sum.by[k][4], sum.by[k][5],
+			  sum.by[k][6], sum.by[k][7], sum.by[k][8], sum.by[k][9], sum.by[k][10]);
+	for (size_t e = 0; e <= NALLOWED; e++) {
+		uint64_t n = 0;
+		char key[64];
+
+		for (int k = 0; k < NCLASSES; k++)
+			n += sum.by[k][e];
+		snprintf(key, sizeof(key), "fuzz.result.%s", errno_label(e));
+		stress_figure(key, "%" PRIu64, n);
+	}
+	stress_figure("fuzz.ioctls", "%" PRIu64, sum.ioctls);
+	stress_figure("fuzz.ioctls_per_s", "%.0f", seconds > 0 ? sum.ioctls / seconds : 0);
+	stress_figure("fuzz.seconds", "%.1f", seconds);
+	stress_figure("fuzz.mode_resets", "%" PRIu64, sum.resets);
+	stress_figure("fuzz.block_requests_made_log", "%" PRIu64, sum.made_safe);
+	stress_figure("fuzz.reads", "%" PRIu64, sum.reads);
+	stress_figure("fuzz.read_records", "%" PRIu64, sum.read_records);
+
+	CHECK(sum.ioctls == (uint64_t)total, "%" PRIu64 " ioctls issued, want %ld", sum.ioctls, total);
+	CHECK(sum.unexpected == 0, "%" PRIu64 " ioctls returned an errno outside the allowed set",
+	      sum.unexpected);
+	CHECK(sum.read_errors[E_OTHER] == 0, "%" PRIu64 " reads returned an unexpected errno",
+	      sum.read_errors[E_OTHER]);
+	CHECK(sum.reset_failures == 0, "%" PRIu64 " resets to OFF failed", sum.reset_failures);
+	for (int k = 0; k < (int)NREAL; k++)
+		CHECK(sum.by[k][0] > 0, "%s never succeeded: the fuzzer did not reach its body",
+		      class_names[k]);
+
+	/* The module still works, and still frees everything. */
+	stress_basic_checks("s4");
+	ret = smon_unload();
+	CHECK(ret == 0, "unload: %s", smon_errname(ret));
+	ret = kmsg_unload_allocs(seq0, &live);
+	CHECK(ret == 0, "no unload line in the kernel log");
+	if (ret == 0)
+		CHECK_EQ(live, 0, "allocations live at unload");
+	CHECK_VAL(kmsg_problems(seq0), 0, "kernel problem lines");
+	smon_exit();
+}

@@ -1,0 +1,311 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Stress 6, security.  As the unprivileged user nobody:
+ *   - opening /dev/syscallmon fails (EACCES by its mode 0600), and still
+ *     fails (EPERM, the module's own check) after `chmod 666`;
+ *   - writing /proc/syscallmon/control fails, and after `chmod 666` the
+ *     open works but the write is refused (EPERM) and changes nothing;
+ *   - reading /proc/syscallmon/log and /proc/syscallmon/status is refused,
+ *     and stays refused after `chmod 444`: they show every user's
+ *     processes;
+ *   - a control file opened by root and written after dropping to nobody
+ *     is refused too.
+ * As root, the safety rules: blocking pid 1 without force is EPERM (with
+ * force it is accepted); adding pid 1 to a block target is EPERM; exit,
+ * exit_group, rt_sigreturn and restart_syscall can't be blocked (EINVAL,
+ * also through /proc control) but can be logged; a process holding the
+ * device is not blocked by a target scoped to it unless forced.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "stress.h"
+
+#define CONTROL	SYSCALLMON_PROC_DIR "/control"
+#define LOG	SYSCALLMON_PROC_DIR "/log"
+
+static int is_denied(int err)
+{
+	return err == EPERM || err == EACCES;
+}
+
+/* Runs in a child as nobody: exit code 0 when access was denied as wanted. */
+static int open_device_denied(void *arg)
+{
+	int flags[] = { O_RDWR, O_RDONLY, O_WRONLY, O_RDONLY | O_NONBLOCK };
+
+	(void)arg;
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		int fd = open(SYSCALLMON_DEVICE_PATH, flags[i] | O_CLOEXEC);
+
+		if (fd >= 0) {
+			smon_diag("nobody opened %s with flags %#x", SYSCALLMON_DEVICE_PATH, flags[i]);
+			return 10;
+		}
+		if (!is_denied(errno)) {
+			smon_diag("open %s as nobody: %s", SYSCALLMON_DEVICE_PATH, strerrorname_np(errno));
+			return 11;
+		}
+		smon_diag("nobody: open %s flags %#x -> %s", SYSCALLMON_DEVICE_PATH, flags[i],
+			  strerrorname_np(errno));
+	}
+	return 0;
+}
+
+static int write_control_denied(void *arg)
+{
+	const char *cmd = "mode log";
+	int fd = open(CONTROL, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	(void)arg;
+	if (fd < 0) {
+		smon_diag("nobody: open %s -> %s", CONTROL, strerrorname_np(errno));
+		return is_denied(errno) ? 0 : 11;
+	}
+	n = write(fd, cmd, strlen(cmd));
+	close(fd);
+	if (n >= 0) {
+		smon_diag("nobody wrote \"%s\" to %s", cmd, CONTROL);
+		return 10;
+	}
+	smon_diag("nobody: open %s worked, write -> %s", CONTROL, strerrorname_np(errno));
+	return is_denied(errno) ? 0 : 11;
+}
+
+/* arg: the path.  Denied at open or at read, with nothing read. */
+static int read_denied(void *arg)
+{
+	const char *path = arg;
+	char buf[256];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0) {
+		smon_diag("nobody: open %s -> %s", path, strerrorname_np(errno));
+		return is_denied(errno) ? 0 : 11;
+	}
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n >= 0) {
+		smon_diag("nobody read %zd bytes of %s", n, path);
+		return 10;
+	}
+	smon_diag("nobody: open %s worked, read -> %s", path, strerrorname_np(errno));
+	return is_denied(errno) ? 0 : 11;
+}
+
+static int mode_of(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (int)(st.st_mode & 07777) : -errno;
+}
+
+/* chmod, then check it took: procfs and devtmpfs both allow it for root. */
+static int set_mode(const char *path, mode_t mode)
+{
+	if (chmod(path, mode) < 0) {
+		smon_diag("chmod %o %s: %s", mode, path, strerror(errno));
+		return -errno;
+	}
+	return mode_of(path) == (int)mode ? 0 : -EIO;
+}
+
+static uint32_t module_mode(int fd)
+{
+	struct syscallmon_status st;
+
+	return smon_status(fd, &st) == 0 ? st.mode : 0xffffffffu;
+}
+
+static void unprivileged(int fd)
+{
+	const char *reads[] = { LOG, SYSCALLMON_PROC_DIR "/status" };
+	int ret;
+
+	ret = stress_run_as_nobody(open_device_denied, NULL);
+	CHECK(ret == 0, "nobody, device mode 0600: open not denied (child %d)", ret);
+	if (CHECK(set_mode(SYSCALLMON_DEVICE_PATH, 0666) == 0, "chmod 666 %s", SYSCALLMON_DEVICE_PATH)) {
+		ret = stress_run_as_nobody(open_device_denied, NULL);
+		CHECK(ret == 0, "nobody, device mode 0666: open not denied (child %d)", ret);
+	}
+	set_mode(SYSCALLMON_DEVICE_PATH, 0600);
+
+	ret = stress_run_as_nobody(write_control_denied, NULL);
+	CHECK(ret == 0, "nobody, control mode 0200: write not denied (child %d)", ret);
+	if (CHECK(set_mode(CONTROL, 0666) == 0, "chmod 666 %s", CONTROL)) {
+		ret = stress_run_as_nobody(write_control_denied, NULL);
+		CHECK(ret == 0, "nobody, control mode 0666: write not denied (child %d)", ret);
+	}
+	set_mode(CONTROL, 0200);
+	CHECK(module_mode(fd) == SYSCALLMON_MODE_OFF, "the mode changed");
+
+	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
+		ret = stress_run_as_nobody(read_denied, (void *)reads[i]);
+		CHECK(ret == 0, "nobody, %s mode 0400: read not denied (child %d)", reads[i], ret);
+		if (CHECK(set_mode(reads[i], 0444) == 0, "chmod 444 %s", reads[i])) {
+			ret = stress_run_as_nobody(read_denied, (void *)reads[i]);
+			CHECK(ret == 0, "nobody, %s mode 0444: read not denied (child %d): it shows every"
+			      " user's processes", reads[i], ret);
+		}
+		set_mode(reads[i], 0400);
+	}
+}
+
+/* Root opens the control file, drops to nobody, then writes: refused. */
+static void dropped_after_open(int fd)
+{
+	int status, cfd = open(CONTROL, O_WRONLY | O_CLOEXEC);
+	pid_t pid;
+
+	REQUIRE(cfd >= 0, "open %s: %s", CONTROL, strerror(errno));
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		if (setgroups(0, NULL) < 0 || setresgid(NOBODY_GID, NOBODY_GID, NOBODY_GID) < 0 ||
+		    setresuid(NOBODY_UID, NOBODY_UID, NOBODY_UID) < 0)
+			_exit(120);
+		if (write(cfd, "mode log", 8) >= 0)
+			_exit(10);
+		_exit(is_denied(errno) ? 0 : 11);
+	}
+	close(cfd);
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "control opened by root, written as nobody: not denied (status %#x)", status);
+	CHECK(module_mode(fd) == SYSCALLMON_MODE_OFF, "the mode changed");
+}
+
+static int control(const char *cmd)
+{
+	int cfd = open(CONTROL, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (cfd < 0)
+		return -errno;
+	if (write(cfd, cmd, strlen(cmd)) < 0)
+		ret = -errno;
+	close(cfd);
+	return ret;
+}
+
+#define EXPECT(call, want, what)							\
+	do {										\
+		int got_ = (call);							\
+		CHECK(got_ == -(want), "%s: got %s, want %s", (what), smon_errname(got_),\
+		      smon_errname(want));						\
+	} while (0)
+
+static void safe_blocking(int fd)
+{
+	static const struct {
+		uint32_t nr;
+		const char *name;
+	} never[] = {
+		{ __NR_exit, "exit" }, { __NR_exit_group, "exit_group" },
+		{ __NR_rt_sigreturn, "rt_sigreturn" }, { __NR_restart_syscall, "restart_syscall" },
+	};
+	uint32_t init = 1, self = getpid(), pid;
+	pid_t idle = stress_idle_child();
+	char cmd[64], what[128];
+
+	REQUIRE(idle > 0, "fork");
+	pid = idle;
+	EXPECT(smon_add_target(fd, __NR_mkdir, SYSCALLMON_ACTION_BLOCK, 0, 0, &init, 1), EPERM,
+	       "block mkdir for pid 1 without force");
+	EXPECT(smon_add_target(fd, __NR_mkdir, SYSCALLMON_ACTION_BLOCK, 0, 0, (uint32_t[]){ idle, 1 }, 2),
+	       EPERM, "block mkdir for [idle child, pid 1] without force");
+	CHECK(smon_target_info(fd, __NR_mkdir, &(struct syscallmon_target_info){ 0 }) == -ENOENT,
+	      "a refused block left a target behind");
+	/* With force it is accepted (the mode stays OFF: nothing is enforced). */
+	EXPECT(smon_add_target(fd, __NR_mkdir, SYSCALLMON_ACTION_BLOCK, 0, SYSCALLMON_TARGET_FORCE, &init, 1),
+	       0, "block mkdir for pid 1 with force");
+	EXPECT(smon_del_target(fd, __NR_mkdir), 0, "DEL mkdir");
+	/* Adding pid 1 later goes through the same rule. */
+	EXPECT(smon_add_target(fd, __NR_mkdir, SYSCALLMON_ACTION_BLOCK, 0, 0, &pid, 1), 0,
+	       "block mkdir for the idle child");
+	EXPECT(smon_ioctl(fd, SYSCALLMON_IOC_ADD_PIDS,
+			  &(struct syscallmon_pids){ .nr = __NR_mkdir, .npids = 1,
+						     .pids = (uint64_t)(uintptr_t)&init }),
+	       EPERM, "ADD_PIDS pid 1 to a block target without force");
+	EXPECT(control("pid add 1"), EPERM, "control \"pid add 1\" with a block target");
+	EXPECT(smon_del_target(fd, __NR_mkdir), 0, "DEL mkdir");
+	EXPECT(control("pid add 1"), 0, "control \"pid add 1\"");
+	EXPECT(control("mkdir block"), EPERM, "control \"mkdir block\" with pid 1 in the list");
+	EXPECT(control("pid del 1"), 0, "control \"pid del 1\"");
+
+	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
+		snprintf(what, sizeof(what), "block %s for everyone", never[i].name);
+		EXPECT(smon_add_target(fd, never[i].nr, SYSCALLMON_ACTION_BLOCK, 0, SYSCALLMON_TARGET_ALL_PIDS,
+				       NULL, 0), EINVAL, what);
+		snprintf(what, sizeof(what), "block %s for one pid, forced", never[i].name);
+		EXPECT(smon_add_target(fd, never[i].nr, SYSCALLMON_ACTION_BLOCK, 0, SYSCALLMON_TARGET_FORCE,
+				       &pid, 1), EINVAL, what);
+		snprintf(cmd, sizeof(cmd), "%s block", never[i].name);
+		snprintf(what, sizeof(what), "control \"%s\"", cmd);
+		EXPECT(control(cmd), EINVAL, what);
+		snprintf(what, sizeof(what), "log %s for one pid", never[i].name);
+		EXPECT(smon_add_target(fd, never[i].nr, SYSCALLMON_ACTION_LOG, 0, 0, &pid, 1), 0, what);
+		EXPECT(smon_del_target(fd, never[i].nr), 0, "DEL");
+	}
+	CHECK(module_mode(fd) == SYSCALLMON_MODE_OFF, "a refused request changed the mode");
+
+	/* A device holder (this process) is not blocked unless forced. */
+	{
+		const char *dir = smon_tmpdir("s6");
+		char path[256];
+
+		REQUIRE(dir, "tmpdir");
+		snprintf(path, sizeof(path), "%s/holder-dir", dir);
+		EXPECT(smon_add_target(fd, __NR_mkdir, SYSCALLMON_ACTION_BLOCK, 0, 0, &self, 1), 0,
+		       "block mkdir for the holder");
+		EXPECT(smon_set_mode(fd, SYSCALLMON_MODE_BLOCK), 0, "SET_MODE BLOCK");
+		CHECK(mkdir(path, 0755) == 0, "the holder's mkdir was blocked without force: %s", strerror(errno));
+		rmdir(path);
+		EXPECT(smon_add_target(fd, __NR_mkdir, SYSCALLMON_ACTION_BLOCK, 0, SYSCALLMON_TARGET_FORCE,
+				       &self, 1), 0, "block mkdir for the holder, forced");
+		errno = 0;
+		CHECK(mkdir(path, 0755) < 0 && errno == EPERM, "forced: the holder's mkdir gave %s, want EPERM",
+		      errno ? strerrorname_np(errno) : "success");
+		CHECK(!smon_path_exists(path), "forced: the blocked mkdir created %s", path);
+		EXPECT(smon_set_mode(fd, SYSCALLMON_MODE_OFF), 0, "SET_MODE OFF");
+		EXPECT(smon_clear(fd, SYSCALLMON_CLEAR_TARGETS), 0, "CLEAR targets");
+	}
+	kill(idle, SIGKILL);
+	waitpid(idle, NULL, 0);
+}
+
+int main(void)
+{
+	long long seq0 = kmsg_last_seq(), live;
+	int fd, ret;
+
+	REQUIRE(smon_load(NULL) == 0, "load");
+	CHECK(mode_of(SYSCALLMON_DEVICE_PATH) == 0600, "%s mode %o, want 600", SYSCALLMON_DEVICE_PATH,
+	      mode_of(SYSCALLMON_DEVICE_PATH));
+	fd = smon_open(0);
+	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
+
+	unprivileged(fd);
+	dropped_after_open(fd);
+	safe_blocking(fd);
+
+	close(fd);
+	ret = smon_unload();
+	CHECK(ret == 0, "unload: %s", smon_errname(ret));
+	ret = kmsg_unload_allocs(seq0, &live);
+	CHECK(ret == 0, "no unload line in the kernel log");
+	if (ret == 0)
+		CHECK_EQ(live, 0, "allocations live at unload");
+	CHECK_VAL(kmsg_problems(seq0), 0, "kernel problem lines");
+	smon_exit();
+}

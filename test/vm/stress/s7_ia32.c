@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Stress 7, complete blocking: a blocked syscall stays blocked when a
+ * process enters it through the 32-bit ABI (int $0x80, which a 64-bit
+ * process may use when the kernel has IA32 emulation).  The module probes
+ * __ia32_compat_sys_<name> or __ia32_sys_<name> next to __x64_sys_<name>.
+ *
+ * For a gated child, with its path in a MAP_32BIT buffer (int $0x80 passes
+ * 32-bit pointers):
+ *   - unlink blocked: i386 unlink (10) returns -EPERM, the file remains,
+ *     the record is unlink (x86_64 nr 87), BLOCKED, with
+ *     SYSCALLMON_EVENT_IA32 and the path;
+ *   - open blocked: i386 open (5) with O_CREAT returns -EPERM and creates
+ *     nothing; the record is open (x86_64 nr 2) with the IA32 flag;
+ *   - the same child's 64-bit unlink is blocked too, without the flag;
+ *   - LOG mode, same block target: the i386 unlink runs (the file goes) and
+ *     the record says "would block", IA32.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "stress.h"
+
+#define I386_OPEN	5
+#define I386_UNLINK	10
+#define I386_GETPID	20
+
+static char *low;	/* MAP_32BIT: paths int $0x80 can address */
+
+static long int80(long nr, long a, long b, long c)
+{
+	long ret;
+
+	asm volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b), "d"(c) : "memory");
+	return ret;
+}
+
+struct job {
+	int i386_nr;		/* I386_UNLINK or I386_OPEN; 0: the 64-bit unlink */
+	const char *path;	/* in low memory */
+	long ret;		/* what the call returned, -errno style */
+};
+
+static struct job *job;	/* shared with the child (MAP_SHARED) */
+
+static int run_job(void *arg)
+{
+	(void)arg;
+	if (job->i386_nr == I386_UNLINK)
+		job->ret = int80(I386_UNLINK, (long)(uintptr_t)job->path, 0, 0);
+	else if (job->i386_nr == I386_OPEN)
+		job->ret = int80(I386_OPEN, (long)(uintptr_t)job->path, O_CREAT | O_WRONLY, 0644);
+	else
+		job->ret = syscall(SYS_unlink, job->path) < 0 ? -errno : 0;
+	return 0;
+}
+
+/* Runs one job in a gated child with target nr (action block) scoped to it. */
+static int run_scoped(int fd, uint32_t nr, uint32_t mode, struct smon_events *events, uint32_t *pid)
+{
+	struct smon_child child;
+	int ret;
+
+	ret = smon_child_spawn(&child, &(struct smon_child_opts){ .comm = "smon-s7-ia32" }, run_job, NULL);
+	if (ret < 0)
+		return ret;
+	*pid = child.pid;
+	ret = smon_add_target(fd, nr, SYSCALLMON_ACTION_BLOCK, 0, 0, pid, 1);
+	if (!ret)
+		ret = smon_set_mode(fd, mode);
+	if (!ret)
+		ret = smon_seek(fd, SYSCALLMON_SEEK_HEAD);
+	if (ret) {
+		smon_child_wait(&child);
+		return ret;
+	}
+	smon_child_release(&child);
+	ret = smon_child_wait(&child);
+	if (ret)
+		return -ECHILD;
+	ret = smon_read_all(fd, events);
+	smon_set_mode(fd, SYSCALLMON_MODE_OFF);
+	smon_del_target(fd, nr);
+	return ret;
+}
+
+/* Exactly one record, for nr from pid, with this verdict, IA32 flag and path. */
+static void check_record(const struct smon_events *events, uint32_t nr, uint32_t pid, uint32_t verdict,
+			 int ia32, const char *path, const char *what)
+{
+	const struct syscallmon_event *e = events->n == 1 ? &events->ev[0] : NULL;
+
+	if (!CHECK(events->n == 1, "%s: %zu records, want 1", what, events->n)) {
+		for (size_t i = 0; i < events->n; i++)
+			smon_event_print(&events->ev[i]);
+		return;
+	}
+	CHECK(e->type == SYSCALLMON_RECORD_SYSCALL && e->nr == nr && e->tgid == pid,
+	      "%s: record type %u nr %u tgid %u, want syscall nr %u tgid %u", what, e->type, e->nr, e->tgid,
+	      nr, pid);
+	CHECK(e->verdict == verdict, "%s: verdict %u, want %u", what, e->verdict, verdict);
+	CHECK(!!(e->event_flags & SYSCALLMON_EVENT_IA32) == ia32, "%s: event_flags %#x, IA32 %s", what,
+	      e->event_flags, ia32 ? "wanted" : "not wanted");
+	CHECK(!strcmp(e->path, path), "%s: path \"%s\", want \"%s\" (path_flags %#x)", what, e->path, path,
+	      e->path_flags);
+	if (verdict != SYSCALLMON_VERDICT_ALLOWED)
+		CHECK(e->err == EPERM, "%s: err %d, want EPERM", what, e->err);
+}
+
+static void touch(const char *path)
+{
+	int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+
+	REQUIRE(fd >= 0, "create %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+int main(void)
+{
+	struct smon_events events = { 0 };
+	long long seq0 = kmsg_last_seq(), live;
+	char *victim, *created;
+	const char *dir;
+	uint32_t pid;
+	long r;
+	int fd, ret;
+
+	r = int80(I386_GETPID, 0, 0, 0);
+	if (r != getpid()) {
+		/* Not a failure of the module: this kernel has no 32-bit ABI to cover. */
+		printf("# SKIP int $0x80 getpid gave %ld: no IA32 emulation\n", r);
+		return 77;
+	}
+	job = mmap(NULL, sizeof(*job), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	low = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	REQUIRE(job != MAP_FAILED && low != MAP_FAILED, "mmap");
+	REQUIRE((uintptr_t)low + 4096 <= 0xffffffffu, "MAP_32BIT gave %p", (void *)low);
+	dir = smon_tmpdir("s7");
+	REQUIRE(dir, "tmpdir");
+	/* Written here, before fork: the child's copy of the page is present, so the probe can read it. */
+	victim = low;
+	created = low + 1024;
+	snprintf(victim, 1024, "%s/victim", dir);
+	snprintf(created, 1024, "%s/created", dir);
+
+	REQUIRE(smon_load(NULL) == 0, "load");
+	fd = smon_open(0);
+	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
+
+	/* i386 unlink, blocked. */
+	touch(victim);
+	*job = (struct job){ .i386_nr = I386_UNLINK, .path = victim };
+	ret = run_scoped(fd, __NR_unlink, SYSCALLMON_MODE_BLOCK, &events, &pid);
+	REQUIRE(ret == 0, "i386 unlink run: %s", smon_errname(ret));
+	CHECK(job->ret == -EPERM, "int $0x80 unlink returned %ld, want -EPERM", job->ret);
+	CHECK(smon_path_exists(victim), "the blocked i386 unlink removed %s", victim);
+	check_record(&events, __NR_unlink, pid, SYSCALLMON_VERDICT_BLOCKED, 1, victim, "i386 unlink blocked");
+	smon_events_free(&events);
+
+	/* i386 open(O_CREAT), blocked: maps to x86_64 open. */
+	*job = (struct job){ .i386_nr = I386_OPEN, .path = created };
+	ret = run_scoped(fd, __NR_open, SYSCALLMON_MODE_BLOCK, &events, &pid);
+	REQUIRE(ret == 0, "i386 open run: %s", smon_errname(ret));
+	CHECK(job->ret == -EPERM, "int $0x80 open returned %ld, want -EPERM", job->ret);
+	CHECK(!smon_path_exists(created), "the blocked i386 open created %s", created);
+	check_record(&events, __NR_open, pid, SYSCALLMON_VERDICT_BLOCKED, 1, created, "i386 open blocked");
+	smon_events_free(&events);
+
+	/* The 64-bit entry is blocked too, and says so without the flag. */
+	*job = (struct job){ .i386_nr = 0, .path = victim };
+	ret = run_scoped(fd, __NR_unlink, SYSCALLMON_MODE_BLOCK, &events, &pid);
+	REQUIRE(ret == 0, "x86_64 unlink run: %s", smon_errname(ret));
+	CHECK(job->ret == -EPERM, "64-bit unlink returned %ld, want -EPERM", job->ret);
+	CHECK(smon_path_exists(victim), "the blocked 64-bit unlink removed %s", victim);
+	check_record(&events, __NR_unlink, pid, SYSCALLMON_VERDICT_BLOCKED, 0, victim, "x86_64 unlink blocked");
+	smon_events_free(&events);
+
+	/* LOG mode: the i386 call runs, the record says "would block". */
+	*job = (struct job){ .i386_nr = I386_UNLINK, .path = victim };
+	ret = run_scoped(fd, __NR_unlink, SYSCALLMON_MODE_LOG, &events, &pid);
+	REQUIRE(ret == 0, "i386 unlink (LOG) run: %s", smon_errname(ret));
+	CHECK(job->ret == 0, "int $0x80 unlink in LOG mode returned %ld, want 0", job->ret);
+	CHECK(!smon_path_exists(victim), "LOG mode: the i386 unlink did not run");
+	check_record(&events, __NR_unlink, pid, SYSCALLMON_VERDICT_WOULD_BLOCK, 1, victim, "i386 unlink audited");
+	smon_events_free(&events);
+
+	close(fd);
+	ret = smon_unload();
+	CHECK(ret == 0, "unload: %s", smon_errname(ret));
+	ret = kmsg_unload_allocs(seq0, &live);
+	CHECK(ret == 0, "no unload line in the kernel log");
+	if (ret == 0)
+		CHECK_EQ(live, 0, "allocations live at unload");
+	CHECK_VAL(kmsg_problems(seq0), 0, "kernel problem lines");
+	smon_exit();
+}
