@@ -10,7 +10,8 @@
 #   test/vm/stress/run.sh [TEST_NUMBER...]
 #
 # Short forms by default (CI); SYSCALLMON_STRESS_LONG=1 runs the long forms
-# (`npm run stress`).  Each test's sizes can be overridden by the
+# (`npm run stress`).  When bin/syscallmon is built, the storm drains with
+# `syscallmon tail --json` too (SYSCALLMON_CLI= leaves it out).  Each test's sizes can be overridden by the
 # SYSCALLMON_STRESS_* variables named in its source's header comment.
 #
 # Per test, SYSCALLMON_RESULTS gets <prog>.log (its output), <prog>.dmesg
@@ -47,7 +48,14 @@ case ${SYSCALLMON_STRESS_LONG:-0} in
 *) die "SYSCALLMON_STRESS_LONG=$SYSCALLMON_STRESS_LONG: use 1 (long forms) or 0" ;;
 esac
 
-export SYSCALLMON_KO
+# The storm also drains with `syscallmon tail --json` when the CLI is built
+# (TypeScript and addon); SYSCALLMON_CLI= (empty) leaves it out.
+root=$(cd "$(dirname "$0")/../../.." && pwd)
+if [ -z "${SYSCALLMON_CLI+set}" ] && [ -x "$root/bin/syscallmon" ] && [ -f "$root/dist/cli/main.js" ] &&
+	ls "$root"/build/Release/*.node >/dev/null 2>&1; then
+	SYSCALLMON_CLI=$root/bin/syscallmon
+fi
+export SYSCALLMON_KO SYSCALLMON_CLI
 bin=$SYSCALLMON_STRESS_BIN
 results=$SYSCALLMON_RESULTS
 util=$bin/smon_util

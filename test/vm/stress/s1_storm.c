@@ -21,6 +21,12 @@
  * records name no syscall, so per syscall delivered <= logged, and for a
  * reader that lost nothing (normally the fast one) delivered == logged.
  *
+ * When SYSCALLMON_CLI names a working bin/syscallmon, a third reader is
+ * `syscallmon tail --json` (started before the mode goes to LOG, once it
+ * says it is following): its syscall lines plus the counts of its lost lines
+ * equal logged too, its seq numbers increase with no gap its lost lines do
+ * not explain, and its last line is the last record written.
+ *
  * Meanwhile a second thread asks for the status (ioctl and
  * /proc/syscallmon/status) every 200 ms: each answer must come within 30 s.
  *
@@ -32,6 +38,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +71,140 @@ struct status_probe {
 	uint64_t failures;
 	double max_s;
 };
+
+/* ---- syscallmon tail --json ------------------------------------------------ */
+
+struct tail_cli {
+	pid_t pid;
+	int err;		/* read end of its stderr */
+	char out_path[64];	/* its stdout, NDJSON */
+	char summary[256];	/* its last stderr line */
+};
+
+static int tail_start(struct tail_cli *t, const char *cli)
+{
+	char buf[512];
+	size_t len = 0;
+	int errp[2], out;
+	double t0;
+
+	snprintf(t->out_path, sizeof(t->out_path), "/tmp/smon-s1-tail.%d.ndjson", getpid());
+	out = open(t->out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (out < 0 || pipe2(errp, O_CLOEXEC) < 0)
+		return -errno;
+	fflush(NULL);
+	t->pid = fork();
+	if (t->pid == 0) {
+		dup2(out, STDOUT_FILENO);
+		dup2(errp[1], STDERR_FILENO);
+		execl(cli, "syscallmon", "tail", "--json", (char *)NULL);
+		_exit(127);
+	}
+	close(out);
+	close(errp[1]);
+	t->err = errp[0];
+	if (t->pid < 0)
+		return -errno;
+	/* Ready once it says it is following: it has opened the device and sought the head. */
+	fcntl(t->err, F_SETFL, O_NONBLOCK);
+	for (t0 = stress_now(); stress_now() - t0 < 120;) {
+		ssize_t n = read(t->err, buf + len, sizeof(buf) - 1 - len);
+
+		if (n > 0) {
+			len += n;
+			buf[len] = '\0';
+			if (strstr(buf, "following"))
+				return 0;
+			if (len == sizeof(buf) - 1)
+				len = 0;
+		} else if (n == 0) {
+			smon_diag("tail exited before following: %s", buf);
+			return -ECHILD;
+		}
+		stress_sleep_ms(100);
+	}
+	smon_diag("tail did not start following in 120 s: %.*s", (int)len, buf);
+	return -ETIMEDOUT;
+}
+
+/* How tail --json starts its lines (src/render/ndjson.ts). */
+#define LOST_LINE	"{\"type\":\"lost\",\"count\":"
+#define SYSCALL_LINE	"{\"type\":\"syscall\","
+
+struct tail_counts {
+	uint64_t syscalls, lost, lost_lines, seq_errors, last_seq;
+	int any;
+};
+
+static int tail_scan(const char *path, struct tail_counts *c)
+{
+	FILE *f = fopen(path, "re");
+	char *line = NULL;
+	size_t cap = 0;
+	uint64_t pending_lost = 0;
+
+	memset(c, 0, sizeof(*c));
+	if (!f)
+		return -errno;
+	while (getline(&line, &cap, f) > 0) {
+		unsigned long long v;
+		const char *p;
+
+		if (!strncmp(line, LOST_LINE, strlen(LOST_LINE)) &&
+		    sscanf(line + strlen(LOST_LINE), "%llu", &v) == 1) {
+			c->lost += v;
+			c->lost_lines++;
+			pending_lost += v;
+			continue;
+		}
+		if (strncmp(line, SYSCALL_LINE, strlen(SYSCALL_LINE)) || !(p = strstr(line, "\"seq\":")) ||
+		    sscanf(p + strlen("\"seq\":"), "%llu", &v) != 1) {
+			c->seq_errors++;	/* a line that is neither: counted as a fault */
+			continue;
+		}
+		if (c->any && v != c->last_seq + 1 + pending_lost)
+			c->seq_errors++;
+		pending_lost = 0;
+		c->last_seq = v;
+		c->any = 1;
+		c->syscalls++;
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+/* Waits until tail has written the record with seq last (or 300 s), then stops it. */
+static void tail_stop(struct tail_cli *t, uint64_t last, struct tail_counts *c)
+{
+	char buf[4096];
+	ssize_t n;
+	size_t len = 0;
+	int status;
+
+	for (double t0 = stress_now(); stress_now() - t0 < 300; stress_sleep_ms(500))
+		if (tail_scan(t->out_path, c) == 0 && c->any && c->last_seq >= last)
+			break;
+	kill(t->pid, SIGTERM);
+	waitpid(t->pid, &status, 0);
+	fcntl(t->err, F_SETFL, 0);
+	while ((n = read(t->err, buf + len, sizeof(buf) - 1 - len)) > 0 && len + n < sizeof(buf) - 1)
+		len += n;
+	buf[len] = '\0';
+	close(t->err);
+	{
+		char *nl, *lastline = buf;
+
+		while (len && buf[len - 1] == '\n')
+			buf[--len] = '\0';
+		nl = strrchr(buf, '\n');
+		if (nl)
+			lastline = nl + 1;
+		snprintf(t->summary, sizeof(t->summary), "%.200s", lastline);
+	}
+	tail_scan(t->out_path, c);
+	unlink(t->out_path);
+}
 
 static double read_proc_status(void)
 {
@@ -152,6 +294,10 @@ int main(void)
 	struct syscallmon_status before, after;
 	struct status_probe probe = { 0 };
 	struct drainer *fast, *stalled;
+	const char *cli = getenv("SYSCALLMON_CLI");
+	struct tail_counts tail_counts = { 0 };
+	struct tail_cli tail = { 0 };
+	int have_tail = 0;
 	struct storm storm;
 	uint64_t logged = 0, missed = 0;
 	uint32_t count = 0;
@@ -188,6 +334,13 @@ int main(void)
 	REQUIRE(drainer_start(stalled, fd2, READ_BATCH, capacity + capacity / 2) == 0,
 		"start the stalled reader");
 	REQUIRE(pthread_create(&probe.thread, NULL, status_main, &probe) == 0, "start the status thread");
+	if (cli && *cli) {
+		ret = tail_start(&tail, cli);
+		CHECK(ret == 0, "start %s tail --json: %s", cli, smon_errname(ret));
+		have_tail = ret == 0;
+	} else {
+		smon_diag("syscallmon tail --json not checked: SYSCALLMON_CLI is not set");
+	}
 	ret = smon_set_mode(fd, SYSCALLMON_MODE_LOG);
 	REQUIRE(ret == 0, "SET_MODE LOG: %s", smon_errname(ret));
 
@@ -205,8 +358,10 @@ int main(void)
 	pthread_join(probe.thread, NULL);
 	drainer_stop(fast);
 	drainer_stop(stalled);
-
 	REQUIRE(smon_status(fd, &after) == 0, "GET_STATUS");
+	if (have_tail)
+		tail_stop(&tail, after.head_seq - 1, &tail_counts);
+
 	ret = stress_targets(fd, infos, NWATCHED + 4, &count);
 	REQUIRE(ret == 0, "GET_TARGETS: %s", smon_errname(ret));
 	REQUIRE(count == NWATCHED, "%u targets, want %zu", count, NWATCHED);
@@ -231,6 +386,19 @@ int main(void)
 	      ") != logged %" PRIu64, (uint64_t)(after.head_seq - before.head_seq), logged);
 	check_reader("fast", fd, fast, infos, count, logged, after.head_seq);
 	check_reader("stalled", fd2, stalled, infos, count, logged, after.head_seq);
+	if (have_tail) {
+		smon_diag("tail --json reader: %" PRIu64 " syscall lines, %" PRIu64 " lost in %" PRIu64
+			  " lost line(s); its summary: %s", tail_counts.syscalls, tail_counts.lost,
+			  tail_counts.lost_lines, tail.summary);
+		CHECK(tail_counts.syscalls + tail_counts.lost == logged, "tail --json: %" PRIu64 " lines + %"
+		      PRIu64 " lost != logged %" PRIu64, tail_counts.syscalls, tail_counts.lost, logged);
+		CHECK(tail_counts.seq_errors == 0, "tail --json: %" PRIu64 " lines out of seq order or unparsable",
+		      tail_counts.seq_errors);
+		CHECK(tail_counts.last_seq == after.head_seq - 1, "tail --json: last seq %" PRIu64 ", want %" PRIu64,
+		      tail_counts.last_seq, (uint64_t)(after.head_seq - 1));
+		stress_figure("storm.tail_json.delivered", "%" PRIu64, tail_counts.syscalls);
+		stress_figure("storm.tail_json.lost", "%" PRIu64, tail_counts.lost);
+	}
 	CHECK(stalled->stalled && stalled->lost > 0, "the stalled reader was never overtaken"
 	      " (storm too weak for a ring of %ld?)", capacity);
 	CHECK(after.overwritten >= stalled->lost, "overwritten %" PRIu64 " < lost %" PRIu64,
