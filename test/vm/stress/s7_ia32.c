@@ -14,7 +14,10 @@
  *     nothing; the record is open (x86_64 nr 2) with the IA32 flag;
  *   - the same child's 64-bit unlink is blocked too, without the flag;
  *   - LOG mode, same block target: the i386 unlink runs (the file goes) and
- *     the record says "would block", IA32.
+ *     the record says "would block", IA32;
+ *   - a syscall without arguments (getppid: i386 64, x86_64 110), whose two
+ *     entries are one function: blocked through int $0x80, and its record
+ *     carries the IA32 flag too.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,6 +34,7 @@
 #define I386_OPEN	5
 #define I386_UNLINK	10
 #define I386_GETPID	20
+#define I386_GETPPID	64
 
 static char *low;	/* MAP_32BIT: paths int $0x80 can address */
 
@@ -43,7 +47,7 @@ static long int80(long nr, long a, long b, long c)
 }
 
 struct job {
-	int i386_nr;		/* I386_UNLINK or I386_OPEN; 0: the 64-bit unlink */
+	int i386_nr;		/* I386_UNLINK, I386_OPEN or I386_GETPPID; 0: the 64-bit unlink */
 	const char *path;	/* in low memory */
 	long ret;		/* what the call returned, -errno style */
 };
@@ -57,6 +61,8 @@ static int run_job(void *arg)
 		job->ret = int80(I386_UNLINK, (long)(uintptr_t)job->path, 0, 0);
 	else if (job->i386_nr == I386_OPEN)
 		job->ret = int80(I386_OPEN, (long)(uintptr_t)job->path, O_CREAT | O_WRONLY, 0644);
+	else if (job->i386_nr == I386_GETPPID)
+		job->ret = int80(I386_GETPPID, 0, 0, 0);
 	else
 		job->ret = syscall(SYS_unlink, job->path) < 0 ? -errno : 0;
 	return 0;
@@ -108,8 +114,9 @@ static void check_record(const struct smon_events *events, uint32_t nr, uint32_t
 	CHECK(e->verdict == verdict, "%s: verdict %u, want %u", what, e->verdict, verdict);
 	CHECK(!!(e->event_flags & SYSCALLMON_EVENT_IA32) == ia32, "%s: event_flags %#x, IA32 %s", what,
 	      e->event_flags, ia32 ? "wanted" : "not wanted");
-	CHECK(!strcmp(e->path, path), "%s: path \"%s\", want \"%s\" (path_flags %#x)", what, e->path, path,
-	      e->path_flags);
+	if (path)
+		CHECK(!strcmp(e->path, path), "%s: path \"%s\", want \"%s\" (path_flags %#x)", what, e->path,
+		      path, e->path_flags);
 	if (verdict != SYSCALLMON_VERDICT_ALLOWED)
 		CHECK(e->err == EPERM, "%s: err %d, want EPERM", what, e->err);
 }
@@ -189,6 +196,14 @@ int main(void)
 	CHECK(job->ret == 0, "int $0x80 unlink in LOG mode returned %ld, want 0", job->ret);
 	CHECK(!smon_path_exists(victim), "LOG mode: the i386 unlink did not run");
 	check_record(&events, __NR_unlink, pid, SYSCALLMON_VERDICT_WOULD_BLOCK, 1, victim, "i386 unlink audited");
+	smon_events_free(&events);
+
+	/* No arguments: __x64_sys_getppid and __ia32_sys_getppid are the same function. */
+	*job = (struct job){ .i386_nr = I386_GETPPID };
+	ret = run_scoped(fd, __NR_getppid, SYSCALLMON_MODE_BLOCK, &events, &pid);
+	REQUIRE(ret == 0, "i386 getppid run: %s", smon_errname(ret));
+	CHECK(job->ret == -EPERM, "int $0x80 getppid returned %ld, want -EPERM", job->ret);
+	check_record(&events, __NR_getppid, pid, SYSCALLMON_VERDICT_BLOCKED, 1, NULL, "i386 getppid blocked");
 	smon_events_free(&events);
 
 	close(fd);
