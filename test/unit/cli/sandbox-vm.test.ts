@@ -7,16 +7,15 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureDist, ROOT } from './built.js';
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'syscallmon');
 
 function missing(): string | null {
   if (process.env['SYSCALLMON_SKIP_SANDBOX'] === '1') return 'SYSCALLMON_SKIP_SANDBOX=1';
   if (process.env['SYSCALLMON_IN_VM'] === '1') return 'already inside the VM';
-  for (const f of ['kernel/syscallmon.ko', 'build/Release/syscallmon.node', 'dist/cli/main.js']) {
+  for (const f of ['kernel/syscallmon.ko', 'build/Release/syscallmon.node']) {
     if (!existsSync(join(ROOT, f))) return `${f} is not built (npm run build)`;
   }
   const qemu = spawnSync(process.env['SYSCALLMON_QEMU'] || 'qemu-system-x86_64', ['--version'], { encoding: 'utf8' });
@@ -46,6 +45,8 @@ function sandbox(args: string[]): Promise<{ code: number | null; stdout: string;
 const TEN_MINUTES = 10 * 60_000;
 
 describe.skipIf(why !== null)('sandbox in a real VM (slow)', () => {
+  beforeAll(ensureDist, 120_000);
+
   it('5: sandbox -- /bin/cat /etc/hostname: a table with cat\'s openat of /etc/hostname and no other process', async () => {
     const r = await sandbox(['--', '/bin/cat', '/etc/hostname']);
     expect(r.code, r.stderr).toBe(0);
