@@ -37,8 +37,8 @@ if (!configPath || !outPath) {
   process.exit(2);
 }
 /** @type {{ clock: string, reps: number, ops: Record<string, number>, contenders: string[],
- *   latency: { samples: number } | null, drain: { n: number, overloadN: number } | null, capacity?: number,
- *   profile?: { id: string, op: string, n?: number }[], module?: string }} */
+ *   latency: { samples: number, rounds?: number, paths?: string[] } | null, drain: { n: number, overloadN: number } | null, capacity?: number,
+ *   profile?: { id: string, op: string, n?: number }[], module?: string, latencyConsumer?: string, formatters?: boolean }} */
 const config = JSON.parse(readFileSync(configPath, 'utf8'));
 if (config.clock === 'icount') setTimeScale(1000);
 /** A variant of the module (e.g. a kernel patch under evaluation) instead of kernel/syscallmon.ko. */
@@ -205,6 +205,7 @@ const sym = (op) => `__x64_sys_${op}`;
  * @property {string} label
  * @property {boolean} [peer]
  * @property {string[]} [also] other contender ids whose samples this one's run measures too
+ * @property {number} [wallScale] run this fraction of the iterations on the wall clock (slow tracers)
  * @property {(op: string, n: number) => Promise<Sample & { also?: Record<string, Sample> }>} run
  */
 
@@ -339,6 +340,8 @@ const CONTENDERS = {
   strace: {
     label: 'strace -f -e trace=SYSCALL -o /dev/null',
     peer: true,
+    // Each traced call is two ptrace stops: on the wall clock a full loop takes many minutes.
+    wallScale: 0.1,
     run: (op, n) => hotWrapped(['strace', '-f', '-e', `trace=${op}`, '-o', '/dev/null'], op, n),
   },
   perf_trace: {
@@ -426,7 +429,7 @@ async function overhead() {
     for (const id of [...new Set(slots)]) {
       const c = /** @type {Contender} */ (CONTENDERS[id]);
       const missing = peerMissing(id);
-      out[op].contenders[id] = { label: c.label.replace('SYSCALL', op), samples: [], errors: [], ...(missing ? { skipped: missing } : {}) };
+      out[op].contenders[id] = { label: c.label.replace('SYSCALL', op), labelTemplate: c.label, samples: [], errors: [], ...(missing ? { skipped: missing } : {}) };
     }
   }
   for (let rep = 0; rep < config.reps; rep++) {
@@ -439,7 +442,8 @@ async function overhead() {
         if (slot.skipped) continue;
         const c = /** @type {Contender} */ (CONTENDERS[/** @type {string} */ (id)]);
         try {
-          const { also, ...s } = await c.run(op, n);
+          const iterations = config.clock === 'wall' && c.wallScale ? Math.max(1000, Math.round(n * c.wallScale)) : n;
+          const { also, ...s } = await c.run(op, iterations);
           slot.samples.push(s);
           for (const [other, sample] of Object.entries(also ?? {})) row.contenders[other]?.samples.push(sample);
           log(`rep ${rep + 1}/${config.reps} ${op} ${id}: ${(s.ns / s.n).toFixed(0)} ns/iter`);
@@ -457,7 +461,10 @@ async function overhead() {
 /** The library consumer runs in its own node process, like a real user of the API. */
 async function latencyLib(samples, prefix) {
   loadSmon();
-  const consumer = start(process.execPath, [join(ROOT, 'scripts', 'bench', 'lat-lib.mjs'), String(samples), prefix]);
+  const flags = profiler ? ['--perf-basic-prof', '--interpreted-frames-native-stack'] : [];
+  // config.latencyConsumer: a variant consumer to compare against (experiments only).
+  const script = config.latencyConsumer ?? join(ROOT, 'scripts', 'bench', 'lat-lib.mjs');
+  const consumer = start(process.execPath, [...flags, script, String(samples), prefix]);
   try {
     await Promise.race([
       waitFor(/** @type {import('node:stream').Readable} */ (consumer.child.stderr), /ready/, 120_000, 'the library consumer'),
@@ -468,9 +475,11 @@ async function latencyLib(samples, prefix) {
     const prod = await startStopped(LAT, ['produce', String(samples), prefix, '--stop']);
     smonctl('target', 'openat', 'log', String(prod.pid));
     smonctl('mode', 'log');
+    await profileStart();
     process.kill(prod.pid, 'SIGCONT');
     await finish(prod, 600_000, 'lat produce');
     await settle(2000);
+    await profileStop();
     consumer.child.kill('SIGTERM');
     const r = await finish(consumer, 60_000, 'library consumer');
     return lastJson(r.stdout, 'library consumer');
@@ -513,18 +522,35 @@ async function latencyPipe(samples) {
   return lastJson(r.stdout, 'lat pipe');
 }
 
+/** The pipe floor again, with a node reader: what any node consumer pays to wake up. @param {number} samples */
+async function latencyPipeNode(samples) {
+  const reader = start(process.execPath, [join(ROOT, 'scripts', 'bench', 'lat-pipe-node.mjs'), String(samples)], { stdin: 'pipe' });
+  try {
+    await waitFor(/** @type {import('node:stream').Readable} */ (reader.child.stderr), /ready/, 120_000, 'the node pipe reader');
+    const writer = start(LAT, ['pipe-write', String(samples)], { stdout: /** @type {import('node:stream').Writable} */ (reader.child.stdin) });
+    reader.child.stdin?.destroy();
+    const w = await finish(writer, 600_000, 'lat pipe-write');
+    if (w.code !== 0) throw new BenchError(`lat pipe-write exited ${w.code}: ${w.stderr}`);
+    const r = await finish(reader, 60_000, 'node pipe reader');
+    return lastJson(r.stdout, 'node pipe reader');
+  } finally {
+    reader.child.kill('SIGKILL');
+  }
+}
+
 async function latency() {
-  const samples = /** @type {{ samples: number }} */ (config.latency).samples;
+  const { samples, rounds = 2, paths = ['pipe', 'pipe_node', 'lib', 'tail'] } = /** @type {NonNullable<typeof config.latency>} */ (config.latency);
   /** @type {Record<string, unknown>} */
   const out = {};
-  // Two rounds, interleaved, so a slow spell of the host hits all three alike.
-  const half = Math.ceil(samples / 2);
-  for (let round = 0; round < 2; round++) {
+  // Rounds interleave the paths, so a slow spell of the host hits all of them alike.
+  const per = Math.ceil(samples / rounds);
+  for (let round = 0; round < rounds; round++) {
     for (const [id, fn] of /** @type {[string, () => Promise<any>][]} */ ([
-      ['pipe', () => latencyPipe(half)],
-      ['lib', () => latencyLib(half, `/tmp/smon-lat-lib-${round}/`)],
-      ['tail', () => latencyTail(half, `/tmp/smon-lat-tail-${round}/`)],
-    ])) {
+      ['pipe', () => latencyPipe(per)],
+      ['pipe_node', () => latencyPipeNode(per)],
+      ['lib', () => latencyLib(per, `/tmp/smon-lat-lib-${round}/`)],
+      ['tail', () => latencyTail(per, `/tmp/smon-lat-tail-${round}/`)],
+    ].filter(([id]) => paths.includes(/** @type {string} */ (id))))) {
       try {
         const r = await fn();
         const prev = /** @type {any} */ (out[id]) ?? { expected: 0, samples_ns: [], extra: [] };
@@ -583,7 +609,7 @@ async function drain() {
   for (const [id, fn] of /** @type {[string, () => Promise<unknown>][]} */ ([
     ['full_speed', () => drainRun(d.n, false)],
     ['overload', () => drainRun(d.overloadN, true)],
-  ])) {
+  ].filter(([id]) => (id === 'full_speed' ? d.n : d.overloadN) > 0))) {
     try {
       out[id] = await fn();
       log(`drain ${id}: ${JSON.stringify(out[id])}`);
@@ -605,12 +631,15 @@ async function profiles() {
   /** @type {Record<string, unknown>} */
   const out = {};
   for (const p of config.profile ?? []) {
-    const c = CONTENDERS[p.id];
+    // latency_lib: the library consumer of the latency test, profiled while the producer runs.
+    const c = p.id === 'latency_lib'
+      ? { run: async (/** @type {string} */ _op, /** @type {number} */ n) => ({ n, ns: 0, failed: 0, lat: await latencyLib(n, '/tmp/smon-lat-prof/') }) }
+      : CONTENDERS[p.id];
     if (!c) throw new BenchError(`unknown contender ${p.id}`);
     const key = `${p.id}-${p.op}`;
     profiler = { file: `/tmp/perf-${key}.data` };
     try {
-      const sample = await c.run(p.op, p.n ?? /** @type {number} */ (config.ops[p.op]));
+      const sample = await c.run(p.op, p.n ?? config.ops[p.op] ?? 2000);
       profiler = null;
       const report = (/** @type {string[]} */ sort, /** @type {string[]} */ more = []) =>
         run('perf', ['report', '-i', `/tmp/perf-${key}.data`, '--stdio', '--no-children', '--sort', ...sort, '--percent-limit', '0.3', ...more], { timeoutMs: 600_000 }).stdout;
@@ -619,6 +648,8 @@ async function profiles() {
         report(['comm'], ['-g', 'none']),
         report(['comm,dso'], ['-g', 'none']),
         report(['comm,dso,sym'], ['-g', 'none']),
+        '# The consumer (node) alone, percentages of its own samples:',
+        report(['dso,sym'], ['-g', 'none', '--comms', 'node', '--percentage', 'relative']),
         report(['comm,dso,sym'], ['-g', 'caller,0.5,callee', '--max-stack', '12']),
       ].join('\n');
       writeFileSync(join(dir, `profile-${key}.txt`), text);
@@ -628,6 +659,27 @@ async function profiles() {
       profiler = null;
       out[`${key}_error`] = e instanceof Error ? e.message : String(e);
       log(`profile ${key}: FAILED ${out[`${key}_error`]}`);
+    }
+  }
+  return out;
+}
+
+/** What formatting one NDJSON line costs: the CLI's encoder, a byte-level JS prototype, C. */
+async function formatters() {
+  /** @type {Record<string, unknown>} */
+  const out = {};
+  for (const [id, cmd, args] of /** @type {[string, string, string[]][]} */ ([
+    ['js_cli', process.execPath, [join(ROOT, 'scripts', 'bench', 'fmt-js.mjs'), 'cli']],
+    ['js_bytes', process.execPath, [join(ROOT, 'scripts', 'bench', 'fmt-js.mjs'), 'bytes']],
+    ['c', join(BIN, 'fmt'), []],
+  ])) {
+    try {
+      const r = await finish(start(cmd, args), 600_000, `formatter ${id}`);
+      if (r.code !== 0) throw new BenchError(`exited ${r.code}: ${r.stderr.trim()}`);
+      out[id] = lastJson(r.stdout, `formatter ${id}`);
+      log(`formatter ${id}: ${JSON.stringify(out[id])}`);
+    } catch (e) {
+      out[`${id}_error`] = e instanceof Error ? e.message : String(e);
     }
   }
   return out;
@@ -649,6 +701,7 @@ for (const m of ['syscallmon', 'kprobe_floor', 'scap']) if (loaded(m)) rmmod(m);
 /** @type {Record<string, unknown>} */
 const result = { clock: config.clock, config, guest: machine() };
 if (config.contenders.length) result.overhead = await overhead();
+if (config.formatters) result.formatters = await formatters();
 if (config.latency) result.latency = await latency();
 if (config.drain) result.drain = await drain();
 if (config.profile?.length) result.profiles = await profiles();

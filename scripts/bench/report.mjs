@@ -77,12 +77,12 @@ export function goals(results) {
     const rr = ratio(ic?.read, id);
     const rw = ratio(wall?.overhead?.openat, id);
     const name = id === 'off' ? 'OFF' : 'LOG of an untouched syscall';
-    // The instruction clock repeats within 0.5%; the wall clock only has to straddle 1.
+    // Judged on the instruction clock, which repeats within 0.5%; the wall
+    // clock's ±40% swings can't tell a few percent apart, it is shown only.
     const icOk = ri && rr ? Math.abs(ri.median - 1) <= 0.005 && Math.abs(rr.median - 1) <= 0.005 : null;
-    const wallOk = rw ? rw.min <= 1 && rw.max >= 1 : null;
     out.push({
-      goal: `${name} indistinguishable from baseline`,
-      met: icOk === null ? null : icOk && wallOk !== false,
+      goal: `${name} indistinguishable from baseline (within the instruction clock's 0.5%)`,
+      met: icOk,
       evidence: `instruction clock openat ${range(ri, 3)}, read ${range(rr, 3)}; wall clock openat ${range(rw)}`,
     });
   }
@@ -102,7 +102,8 @@ export function goals(results) {
     out.push({
       goal: 'Library latency p50 and p99 each ≤ 2× the pipe+poll floor',
       met: lib.p50 <= 2 * pipe.p50 && lib.p99 <= 2 * pipe.p99 && lib.n >= 1000,
-      evidence: `library p50 ${fx(lib.p50, 3)} ms / p99 ${fx(lib.p99, 3)} ms vs floor p50 ${fx(pipe.p50, 3)} ms / p99 ${fx(pipe.p99, 3)} ms (${fx(lib.p50 / pipe.p50)}×, ${fx(lib.p99 / pipe.p99)}×), ${lib.n} samples`,
+      evidence: `library p50 ${fx(lib.p50, 3)} ms / p99 ${fx(lib.p99, 3)} ms vs floor p50 ${fx(pipe.p50, 3)} ms / p99 ${fx(pipe.p99, 3)} ms (${fx(lib.p50 / pipe.p50)}×, ${fx(lib.p99 / pipe.p99)}×), ${lib.n} samples` +
+        (lat.pipe_node ? `; a node pipe reader alone: p50 ${fx(latencySummary(lat.pipe_node.samples_ns).p50, 3)} ms` : ''),
     });
     out.push({
       goal: `Library latency p50 ≥ 100× better than the seed's ${SEED_LATENCY_MS} ms`,
@@ -118,7 +119,7 @@ export function goals(results) {
     out.push({
       goal: 'Drain: 0 lost with one producer at full speed',
       met: f.sink.lost === 0 && f.sink.syscalls === f.produced,
-      evidence: `produced ${f.produced}, delivered ${f.sink.syscalls}, lost ${f.sink.lost}`,
+      evidence: `produced ${f.produced} at ${fx(f.produced / (f.loopNs / 1e9) / 1e3, 1)} k/s, delivered ${f.sink.syscalls}, lost ${f.sink.lost}`,
     });
   } else out.push({ goal: 'Drain: 0 lost at full speed', met: null, evidence: d?.full_speed_error ?? 'not measured' });
   if (d?.overload) {
@@ -154,7 +155,7 @@ function overheadTable(row, clock) {
     let label = '';
     for (const op of ops) {
       const slot = row[op].contenders[id];
-      label ||= slot.label.replace(/openat|read/g, 'SYSCALL');
+      label ||= slot.labelTemplate ?? slot.label;
       if (slot.skipped) {
         cells.push('skipped', '—');
         continue;
@@ -176,10 +177,12 @@ function overheadNotes(row) {
     for (const [id, slot] of Object.entries(/** @type {any} */ (r).contenders)) {
       const s = /** @type {Slot} */ (slot);
       if (s.skipped) notes.push(`- ${op} / ${id}: skipped — ${s.skipped}`);
+      const ns = [...new Set(s.samples.map((x) => x.n))];
+      if (ns.length && ns[0] !== /** @type {any} */ (r).n) notes.push(`- ${op} / ${id}: ran ${ns.join(', ')} iterations instead of ${/** @type {any} */ (r).n} (a full loop would take minutes)`);
       for (const e of new Set(s.errors)) notes.push(`- ${op} / ${id}: failed — ${e.slice(0, 300)}`);
       if (id === 'log_tail') {
         const t = s.samples.map((x) => x.extra?.tail).filter(Boolean);
-        if (t.length) notes.push(`- ${op} / tail --json: read ${t.map((x) => x.read).join(', ')} events, lost ${t.map((x) => x.lost).join(', ')} per run (ring capacity ${s.samples[0]?.extra?.status?.capacity})`);
+        if (t.length) notes.push(`- ${op} / tail --json: over its two loops (first and steady) of ${2 * (s.samples[0]?.n ?? 0)} events, tail read ${t.map((x) => x.read).join(', ')} and lost ${t.map((x) => x.lost).join(', ')} (per rep; ring capacity ${s.samples[0]?.extra?.status?.capacity}): it can't keep up, so its ratio counts only the events it got to`);
       }
       if (id === 'sysdig') {
         const t = s.samples.map((x) => x.extra).filter(Boolean);
@@ -194,15 +197,19 @@ function overheadNotes(row) {
   return notes.length ? `\n${notes.join('\n')}\n` : '';
 }
 
-/** @param {any} lat */
-function latencyTable(lat) {
+/** @param {any} lat @param {'ms' | 'kinsn'} unit */
+function latencyTable(lat, unit = 'ms') {
   if (!lat) return '_not measured_\n';
   const rows = [
-    ['pipe', 'pipe + poll() floor (C → C)'],
+    ['pipe', 'pipe + poll() floor (C writer → C reader)'],
+    ['pipe_node', 'pipe floor with a node reader (C writer → node `data` event)'],
     ['lib', 'syscallmon → library `Monitor.events()` (node)'],
     ['tail', 'syscallmon → `tail --json` → pipe → C reader'],
   ];
-  const lines = ['| path | samples | p50 ms | p90 ms | p99 ms | max ms | p50 × floor | p99 × floor |', '|---|---:|---:|---:|---:|---:|---:|---:|'];
+  // On the instruction clock 1 ms is a million instructions: show thousands of instructions.
+  const u = unit === 'ms' ? 'ms' : 'k instr.';
+  const k = unit === 'ms' ? 1 : 1000;
+  const lines = [`| path | samples | p50 ${u} | p90 ${u} | p99 ${u} | max ${u} | p50 × floor | p99 × floor |`, '|---|---:|---:|---:|---:|---:|---:|---:|'];
   const pipe = lat.pipe ? latencySummary(lat.pipe.samples_ns) : null;
   for (const [id, label] of rows) {
     const r = lat[/** @type {string} */ (id)];
@@ -211,7 +218,8 @@ function latencyTable(lat) {
       continue;
     }
     const s = latencySummary(r.samples_ns);
-    lines.push(`| ${label} | ${s.n}/${r.expected} | ${fx(s.p50, 3)} | ${fx(s.p90, 3)} | ${fx(s.p99, 3)} | ${fx(s.max, 2)} | ${pipe ? fx(s.p50 / pipe.p50) : '—'} | ${pipe ? fx(s.p99 / pipe.p99) : '—'} |`);
+    const d = unit === 'ms' ? 3 : 1;
+    lines.push(`| ${label} | ${s.n}/${r.expected} | ${fx(s.p50 * k, d)} | ${fx(s.p90 * k, d)} | ${fx(s.p99 * k, d)} | ${fx(s.max * k, unit === 'ms' ? 2 : 0)} | ${pipe ? fx(s.p50 / pipe.p50) : '—'} | ${pipe ? fx(s.p99 / pipe.p99) : '—'} |`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -232,6 +240,26 @@ function drainTable(d) {
   return `${lines.join('\n')}\n`;
 }
 
+/** @param {any} f */
+function formattersText(f) {
+  if (!f) return '_not measured_';
+  const row = (/** @type {string} */ id, /** @type {string} */ label) => {
+    const r = f[id];
+    if (!r) return `| ${label} | failed: ${String(f[`${id}_error`] ?? '—').slice(0, 200)} |`;
+    const v = Array.isArray(r.ns_per_event) ? r.ns_per_event : [r.ns_per_event];
+    return `| ${label} | ${fx(/** @type {number} */ (v[v.length - 1]) / 1000, 1)} |`;
+  };
+  return [
+    'Instructions per event to turn a raw openat record into tail\'s NDJSON line and write it (batches of 256, one write per batch, steady state). Compare with the ~10.9 k instructions of one openat+close iteration: a consumer that spends more per event than the producer cannot keep up on a shared CPU.',
+    '',
+    '| encoder | k instructions / event |',
+    '|---|---:|',
+    row('js_cli', 'the CLI\'s `RawNdjsonEncoder` (`scripts/bench/fmt-js.mjs cli`)'),
+    row('js_bytes', 'byte-level JS prototype, no per-event strings (`fmt-js.mjs bytes`)'),
+    row('c', 'C (`scripts/bench/c/fmt.c`)'),
+  ].join('\n');
+}
+
 /** @param {any} results @param {string} rawName */
 export function renderMarkdown(results, rawName) {
   const g = goals(results);
@@ -250,6 +278,7 @@ export function renderMarkdown(results, rawName) {
     `- **Machine:** ${h.cpuModel}, ${h.cpus} cores, ${h.memGiB} GiB; host kernel ${h.hostKernel}; node ${h.node}.`,
     '- **Instruction clock:** one vCPU, `-icount shift=0,sleep=off`: guest time is the count of instructions executed (kernel, user, tracers and consumers alike) and repeats within 0.5%. It undercounts what context switches really cost, so tracers that stop the workload (strace) look cheaper there than on the wall clock.',
     `- **Wall clock:** ${results.wall?.guest?.vcpus ?? 2} vCPUs under TCG; timings swing (±40% is normal), so contenders are interleaved and repeated (${results.wall?.config?.reps ?? '—'} reps): median and min–max.`,
+    `- Host load average (1 min) before → after each boot: instruction clock ${results.icount?.hostLoad ? `${results.icount.hostLoad.before[0]} → ${results.icount.hostLoad.after[0]}` : '—'}, wall clock ${results.wall?.hostLoad ? `${results.wall.hostLoad.before[0]} → ${results.wall.hostLoad.after[0]}` : '—'} on ${h.cpus} cores. Above ${h.cpus}, other work (other VMs) shared the host and stretched the wall-clock numbers.`,
     `- Whole run took ${fx((results.benchSeconds ?? 0) / 60, 1)} min.`,
     '',
     '## Goals (issue 5)',
@@ -277,11 +306,23 @@ export function renderMarkdown(results, rawName) {
     `Time from just before a syscall in one process to the event reaching a consumer in another. The producer (\`lat produce\`) writes its CLOCK_MONOTONIC reading into the path it opens, spaced 1–3 ms apart; each consumer subtracts it from its own clock when the event arrives. The floor is the same message sent through a pipe to a process blocked in poll(). The reference is the third seed's ${SEED_LATENCY_MS} ms average (dmesg polling).`,
     '',
     latencyTable(results.wall?.latency),
+    ...(results.icount?.latency
+      ? [
+          '',
+          'The same paths on the instruction clock (one vCPU, so producer and consumer share it): what each costs in instructions, which is what the wall-clock numbers are made of.',
+          '',
+          latencyTable(results.icount.latency, 'kinsn'),
+        ]
+      : []),
     '## Drain (wall clock)',
     '',
     'One producer (the openat loop, LOG scoped to it) at full speed while `syscallmon tail --json` writes to a pipe read by a C line counter (`lat sink-count`). "produced" is the target\'s `logged` counter in the module; "lost" is the sum of tail\'s `{"type":"lost"}` markers. The overload run stops tail (SIGSTOP) for the whole production, then continues it.',
     '',
     drainTable(results.wall?.drain),
+    '## NDJSON formatting cost (instruction clock)',
+    '',
+    formattersText(results.icount?.formatters),
+    '',
     '## Decode (host)',
     '',
     decode?.eventsPerSecond

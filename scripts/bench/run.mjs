@@ -26,7 +26,7 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { renderMarkdown, goals } from './report.mjs';
@@ -63,7 +63,9 @@ function parseArgs(argv) {
       o.reps = v;
     } else if (a === '--profile') {
       const [id, op] = (argv[++i] ?? '').split(':');
-      if (!id || !OWN.concat(PEERS).includes(id) || (op !== 'openat' && op !== 'read')) usage('--profile takes CONTENDER:openat or CONTENDER:read');
+      if (!id || ![...OWN, ...PEERS, 'latency_lib'].includes(id) || (op !== 'openat' && op !== 'read')) {
+        usage('--profile takes CONTENDER:openat or CONTENDER:read (CONTENDER may be latency_lib: the library consumer of the latency test)');
+      }
       o.profile.push({ id, op });
     } else if (a === '--experiment') {
       const v = argv[++i];
@@ -130,6 +132,7 @@ async function guestRun(name, config, vm) {
   const resultPath = join(share, 'result.json');
   log(`booting the VM (${name}: ${vm.icount ? 'instruction clock, 1 vCPU' : `wall clock, ${vm.smp} vCPUs`})`);
   const started = Date.now();
+  const loadBefore = loadavg();
   const r = await runInVm({
     command: [process.execPath, join(ROOT, 'scripts', 'bench', 'guest.mjs'), join(share, 'config.json'), resultPath],
     cwd: ROOT,
@@ -152,6 +155,8 @@ async function guestRun(name, config, vm) {
     copyFileSync(join(share, f), join(ROOT, 'bench-results', 'profiles', `${name}-${f.slice('profile-'.length)}`));
   }
   result.hostWallSeconds = (Date.now() - started) / 1000;
+  // Other QEMU guests on the host slow the wall clock down; the instruction clock doesn't care.
+  result.hostLoad = { before: loadBefore.map((x) => Number(x.toFixed(2))), after: loadavg().map((x) => Number(x.toFixed(2))) };
   result.dmesgWarnings = r.dmesg.split('\n').filter((l) => /WARNING|BUG|Oops|syscallmon|kprobe_floor|scap/.test(l)).slice(0, 40);
   return result;
 }
@@ -201,10 +206,10 @@ if (opts.smoke) {
   const wall = await guestRun('smoke', {
     clock: 'wall',
     reps: 1,
-    ops: { openat: 2000, read: 20000 },
+    ops: { openat: 1000, read: 10000 },
     contenders: ['baseline', 'off', 'log', 'log_other', 'block', 'floor'],
-    latency: { samples: 100 },
-    drain: { n: 2000, overloadN: 4096 },
+    latency: { samples: 50, rounds: 1, paths: ['pipe', 'lib'] },
+    drain: { n: 0, overloadN: 4096 },
   }, { icount: false, smp: 2 });
   const results = { date: new Date().toISOString(), host: hostInfo(), smoke: true, wall };
   writeFileSync(join(OUT, 'smoke.json'), JSON.stringify(results, null, 1));
@@ -222,7 +227,9 @@ if (wants('icount')) {
     reps: opts.reps || 3,
     ops: { openat: 20000, read: 200000 },
     contenders,
-    latency: null,
+    // Diagnostics: what each latency path and the NDJSON formatting cost in instructions.
+    latency: { samples: 1000 },
+    formatters: true,
     drain: null,
     profile: opts.profile,
     module: opts.module,
@@ -269,6 +276,14 @@ function smokeProblems(wall) {
   }
   for (const [k, v] of Object.entries(wall.latency ?? {})) if (k.endsWith('_error')) problems.push(`latency ${k}: ${v}`);
   for (const [k, v] of Object.entries(wall.drain ?? {})) if (k.endsWith('_error')) problems.push(`drain ${k}: ${v}`);
+  for (const [op, row] of Object.entries(wall.overhead ?? {})) {
+    const r = /** @type {any} */ (row);
+    const log = r.contenders.log?.samples?.[0];
+    const logged = log?.extra?.status?.targets?.[0]?.logged;
+    if (log && logged !== r.n) problems.push(`${op} log: the target logged ${logged} calls, the loop made ${r.n}`);
+    const floor = r.contenders.floor?.samples?.[0];
+    if (floor && !(floor.extra?.hits >= r.n)) problems.push(`${op} floor: counted ${floor.extra?.hits} hits for ${r.n} calls`);
+  }
   const o = wall.drain?.overload;
   if (o && o.produced - o.sink.syscalls !== o.sink.lost) {
     problems.push(`overload accounting: produced ${o.produced} - delivered ${o.sink.syscalls} != lost ${o.sink.lost}`);

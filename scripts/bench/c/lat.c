@@ -11,8 +11,11 @@
  *       on entry anyway), spaced by a pseudo-random 1-3 ms.
  *   lat pipe N
  *       the floor: a child blocked in poll() on a pipe receives N messages
- *       "PREFIX<t0>" written by the parent with the same spacing; prints
- *       the samples.
+ *       "/<t0>\n" written by the parent with the same spacing; prints the
+ *       samples.
+ *   lat pipe-write N
+ *       only the writer side of that, to stdout (for a reader in node:
+ *       scripts/bench/lat-pipe-node.mjs).
  *   lat sink-latency N PREFIX
  *       reads NDJSON (syscallmon tail --json) on stdin and takes a sample
  *       for each line whose "path" starts with PREFIX; stops after N.
@@ -47,7 +50,7 @@ static uint64_t now_ns(void)
 
 static void __attribute__((noreturn)) usage(void)
 {
-	fprintf(stderr, "usage: lat produce N PREFIX [--stop] | pipe N | sink-latency N PREFIX | sink-count\n");
+	fprintf(stderr, "usage: lat produce N PREFIX [--stop] | pipe N | pipe-write N | sink-latency N PREFIX | sink-count\n");
 	exit(2);
 }
 
@@ -107,12 +110,30 @@ static int cmd_produce(unsigned long n, const char *prefix, int stop)
 	return 0;
 }
 
+/* Writes n messages "/<t0>\n" to fd, one write each, with the producer's spacing. */
+static int write_messages(int fd, unsigned long n)
+{
+	uint32_t state = 12345;
+	char msg[MSG_MAX];
+	unsigned long i;
+
+	for (i = 0; i < n; i++) {
+		int len = snprintf(msg, sizeof(msg), "/%llu\n", (unsigned long long)now_ns());
+
+		if (write(fd, msg, (size_t)len) != len) {
+			perror("lat: write");
+			return 1;
+		}
+		gap(&state);
+	}
+	return 0;
+}
+
 static int cmd_pipe(unsigned long n)
 {
 	uint64_t *samples = calloc(n, sizeof(*samples));
 	int fds[2];
 	pid_t child;
-	unsigned long i;
 
 	if (!samples || pipe2(fds, O_CLOEXEC)) {
 		perror("lat pipe");
@@ -154,20 +175,8 @@ static int cmd_pipe(unsigned long n)
 		_exit(0);
 	}
 	close(fds[0]);
-	{
-		uint32_t state = 12345;
-		char msg[MSG_MAX];
-
-		for (i = 0; i < n; i++) {
-			int len = snprintf(msg, sizeof(msg), "/%llu\n", (unsigned long long)now_ns());
-
-			if (write(fds[1], msg, (size_t)len) != len) {
-				perror("lat pipe: write");
-				return 1;
-			}
-			gap(&state);
-		}
-	}
+	if (write_messages(fds[1], n))
+		return 1;
 	close(fds[1]);
 	{
 		int status;
@@ -287,6 +296,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "pipe") && argc == 3)
 		return cmd_pipe(parse_count(argv[2]));
+	if (!strcmp(argv[1], "pipe-write") && argc == 3)
+		return write_messages(1, parse_count(argv[2]));
 	if (!strcmp(argv[1], "sink-latency") && argc == 4)
 		return cmd_sink_latency(parse_count(argv[2]), argv[3]);
 	if (!strcmp(argv[1], "sink-count") && argc == 2)
