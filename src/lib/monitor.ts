@@ -25,8 +25,11 @@ export interface TargetSpec {
   action: Action;
   /** errno a blocked call returns: name ("EACCES") or number; default EPERM. Block only. */
   errno?: string | number;
-  /** tgids in scope; 'all' or absent: every process */
-  pids?: number[] | 'all';
+  /**
+   * tgids in scope; 'all' or absent: every process; 'none': an explicit empty
+   * set, which matches nothing until pids are added (intercept, then monitor start)
+   */
+  pids?: number[] | 'all' | 'none';
   /** allow blocking pid 1 and processes holding the device */
   force?: boolean;
   /** fail (kernel EBUSY) instead of updating when the syscall is already targeted */
@@ -259,6 +262,8 @@ export class Monitor {
     let pids: number[] = [];
     if (spec.pids === undefined || spec.pids === 'all') {
       flags |= this.c('TARGET_ALL_PIDS');
+    } else if (spec.pids === 'none') {
+      // Deliberately empty: the probe is armed but nothing is in scope yet.
     } else {
       pids = this.checkPids(spec.pids);
       if (pids.length === 0) {

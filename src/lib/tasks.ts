@@ -1,0 +1,227 @@
+// The task lister's /proc files (kernel/tasks.c) as typed rows.
+//
+// The kernel prints a task's comm as is, and a comm is whatever the process
+// set with prctl(PR_SET_NAME): up to 15 bytes, spaces and newlines included.
+// So these parsers never split on whitespace or lines around it: `tasks`
+// prints it in a fixed 16-byte field, `task_detail` between fixed keys.
+// Files are read as latin1 (one char per byte) so widths are byte counts;
+// comm bytes are decoded as UTF-8 afterwards, like event comms.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LOAD_HINT, NotLoadedError, PermissionError, SyscallmonError, VersionError } from './errors.js';
+
+/** One row of /proc/syscallmon/tasks: a process (thread group). */
+export interface TaskRow {
+  pid: number;
+  ppid: number;
+  comm: string;
+  /** the letter ps shows: R, S, D, T, t, Z, X, P, I */
+  state: string;
+  vm_kb: number;
+  rss_kb: number;
+  threads: number;
+  uid: number;
+  gid: number;
+}
+
+/** One block of /proc/syscallmon/task_detail. */
+export interface TaskDetail extends TaskRow {
+  /** "sleeping", "zombie", … as the kernel names the state */
+  state_name: string;
+  nice: number;
+  priority: number;
+  /** CLOCK_BOOTTIME when it started, ns (decimal string in JSON: may pass 2^53) */
+  start_time_ns: bigint;
+  /** user and system CPU time of the whole process, ns */
+  utime_ns: bigint;
+  stime_ns: bigint;
+  /** thread ids, the leader first */
+  tids: number[];
+}
+
+/** /proc/syscallmon/task_stats: one walk, so the totals agree with each other. */
+export interface TaskStats {
+  /** processes per state, in the kernel's order (running, sleeping, …, other) */
+  states: Record<string, number>;
+  total_tasks: number;
+  total_threads: number;
+  total_vm_mb: number;
+  total_rss_mb: number;
+}
+
+export type TaskFile = 'tasks' | 'task_detail' | 'task_stats';
+
+export class TaskFormatError extends VersionError {}
+
+/** How a file is read (readFileSync; tests pass their own). */
+export type ReadText = (path: string, encoding: 'latin1') => string;
+
+const readText: ReadText = (path, encoding) => readFileSync(path, encoding);
+
+function decodeComm(latin1: string): string {
+  return Buffer.from(latin1, 'latin1').toString('utf8');
+}
+
+function formatError(file: TaskFile, text: string, at: number, expected: string): TaskFormatError {
+  const line = text.slice(0, at).split('\n').length;
+  const near = JSON.stringify(text.slice(at, at + 40));
+  return new TaskFormatError(
+    `/proc/syscallmon/${file}: unexpected text on line ${line} (${expected}), near ${near}; ` +
+      'module and tool versions differ? rebuild and reload the module',
+  );
+}
+
+const TASKS_HEADER = /^PID +PPID +COMMAND +STATE +VM\(KB\) +RSS\(KB\) +THREADS +UID +GID *\n/;
+// "%-8d %-8d %-16s %-5c %12lu %12lu %8d %8u %8u\n".  Pids have at most 7
+// digits (PID_MAX_LIMIT), so the pid fields are exactly 8 wide and the comm
+// field starts at a fixed column; the comm is 16 bytes, padding included.
+const TASK_LINE = /([0-9][0-9 ]{7}) ([0-9][0-9 ]{7}) ([^]{16}) (\S) {4} +(\d+) +(\d+) +(-?\d+) +(\d+) +(\d+)\n/y;
+
+export function parseTasks(text: string): TaskRow[] {
+  const header = TASKS_HEADER.exec(text);
+  if (!header) throw formatError('tasks', text, 0, 'the header row');
+  const rows: TaskRow[] = [];
+  let at = header[0].length;
+  while (at < text.length) {
+    TASK_LINE.lastIndex = at;
+    const m = TASK_LINE.exec(text);
+    if (!m || !/^\d+ *$/.test(m[1]!) || !/^\d+ *$/.test(m[2]!)) throw formatError('tasks', text, at, 'a task row');
+    rows.push({
+      pid: Number.parseInt(m[1]!, 10),
+      ppid: Number.parseInt(m[2]!, 10),
+      comm: decodeComm(m[3]!.replace(/ +$/, '')),
+      state: m[4]!,
+      vm_kb: Number(m[5]),
+      rss_kb: Number(m[6]),
+      threads: Number(m[7]),
+      uid: Number(m[8]),
+      gid: Number(m[9]),
+    });
+    at = TASK_LINE.lastIndex;
+  }
+  return rows;
+}
+
+// One block per task; the comm is at most 15 bytes and is followed by the
+// fixed "\nSTATE: ", so a newline inside it cannot end it early.
+const DETAIL_BLOCK = new RegExp(
+  [
+    'PID: (\\d+)',
+    'PPID: (\\d+)',
+    'COMMAND: ([^]{0,15}?)',
+    'STATE: (\\S) \\(([^)\\n]*)\\)',
+    'VM\\(KB\\): (\\d+)',
+    'RSS\\(KB\\): (\\d+)',
+    'THREADS: (-?\\d+)',
+    'UID: (\\d+)',
+    'GID: (\\d+)',
+    'NICE: (-?\\d+)',
+    'PRIORITY: (-?\\d+)',
+    'START_TIME_NS: (\\d+)',
+    'UTIME_NS: (\\d+)',
+    'STIME_NS: (\\d+)',
+    'TIDS:((?: \\d+)*)',
+    '\\n',
+  ].join('\\n'),
+  'y',
+);
+
+export function parseTaskDetail(text: string): TaskDetail[] {
+  const out: TaskDetail[] = [];
+  let at = 0;
+  while (at < text.length) {
+    DETAIL_BLOCK.lastIndex = at;
+    const m = DETAIL_BLOCK.exec(text);
+    if (!m) throw formatError('task_detail', text, at, 'a task block');
+    out.push({
+      pid: Number(m[1]),
+      ppid: Number(m[2]),
+      comm: decodeComm(m[3]!),
+      state: m[4]!,
+      state_name: m[5]!,
+      vm_kb: Number(m[6]),
+      rss_kb: Number(m[7]),
+      threads: Number(m[8]),
+      uid: Number(m[9]),
+      gid: Number(m[10]),
+      nice: Number(m[11]),
+      priority: Number(m[12]),
+      start_time_ns: BigInt(m[13]!),
+      utime_ns: BigInt(m[14]!),
+      stime_ns: BigInt(m[15]!),
+      tids: m[16]!.trim() === '' ? [] : m[16]!.trim().split(' ').map(Number),
+    });
+    at = DETAIL_BLOCK.lastIndex;
+  }
+  return out;
+}
+
+const TOTALS = ['total_tasks', 'total_threads', 'total_vm_mb', 'total_rss_mb'] as const;
+
+export function parseTaskStats(text: string): TaskStats {
+  const states: Record<string, number> = {};
+  const totals: Partial<Record<(typeof TOTALS)[number], number>> = {};
+  let at = 0;
+  for (const line of text.split('\n')) {
+    if (line !== '') {
+      const m = /^([a-z_]+): (\d+)$/.exec(line);
+      if (!m) throw formatError('task_stats', text, at, '"key: number"');
+      const key = m[1]!;
+      const value = Number(m[2]);
+      if ((TOTALS as readonly string[]).includes(key)) totals[key as (typeof TOTALS)[number]] = value;
+      else states[key] = value;
+    }
+    at += line.length + 1;
+  }
+  const missing = TOTALS.filter((k) => totals[k] === undefined);
+  if (missing.length || Object.keys(states).length === 0) {
+    throw formatError('task_stats', text, text.length, `missing ${missing.length ? missing.join(', ') : 'state counts'}`);
+  }
+  return {
+    states,
+    total_tasks: totals.total_tasks!,
+    total_threads: totals.total_threads!,
+    total_vm_mb: totals.total_vm_mb!,
+    total_rss_mb: totals.total_rss_mb!,
+  };
+}
+
+/**
+ * Reads one task file from procDir (SYSCALLMON_PROC_DIR): typed errors for a
+ * module that is not loaded (3), a user who is not root (4, the files are
+ * 0400), and a module too old to have the file (5).
+ */
+export function readTaskFile(procDir: string, file: TaskFile, read: ReadText = readText): string {
+  const path = join(procDir, file);
+  try {
+    return read(path, 'latin1');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') {
+      let dirThere = true;
+      try {
+        read(join(procDir, 'status'), 'latin1');
+      } catch (inner) {
+        dirThere = (inner as NodeJS.ErrnoException).code !== 'ENOENT';
+      }
+      if (!dirThere) throw new NotLoadedError(`syscallmon module is not loaded (no ${path}); ${LOAD_HINT}`, { cause: e });
+      throw new VersionError(`the loaded module has no ${path}; rebuild and reload it (syscallmon unload && syscallmon load)`, { cause: e });
+    }
+    if (code === 'EACCES' || code === 'EPERM') {
+      throw new PermissionError(`permission denied: cannot read ${path} (${code}); syscallmon needs root`, { cause: e });
+    }
+    throw e instanceof SyscallmonError ? e : new Error(`cannot read ${path}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+export function readTasks(procDir: string, read: ReadText = readText): TaskRow[] {
+  return parseTasks(readTaskFile(procDir, 'tasks', read));
+}
+
+export function readTaskDetail(procDir: string, read: ReadText = readText): TaskDetail[] {
+  return parseTaskDetail(readTaskFile(procDir, 'task_detail', read));
+}
+
+export function readTaskStats(procDir: string, read: ReadText = readText): TaskStats {
+  return parseTaskStats(readTaskFile(procDir, 'task_stats', read));
+}
