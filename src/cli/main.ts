@@ -20,6 +20,11 @@ import { statusCommand } from './commands/status.js';
 import { syscallsCommand } from './commands/syscalls.js';
 import { tailCommand } from './commands/tail.js';
 import { unloadCommand } from './commands/unload.js';
+import { psCommand } from './commands/ps.js';
+import { interceptCommand } from './commands/intercept.js';
+import { releaseCommand } from './commands/release.js';
+import { monitorCommand } from './commands/monitor.js';
+import { fsmCommand } from './commands/fsm.js';
 
 const EXAMPLES = `Examples:
   syscallmon load                                   load kernel/syscallmon.ko
@@ -27,6 +32,9 @@ const EXAMPLES = `Examples:
   syscallmon --block --syscall write --pid 1234     make write fail with EPERM for pid 1234
   syscallmon --off                                  stop (targets are kept)
   syscallmon tail --json                            stream events as NDJSON
+  syscallmon --exits on                             also record process exits
+  syscallmon intercept openat && syscallmon monitor start --syscall openat --pid 1234
+  syscallmon --log --file fsm.json --pid 1234       follow open -> read -> write cycles
   syscallmon sandbox -- /bin/cat /etc/hostname      all of it in a throw-away VM`;
 
 /** Settings every command shares; addCommand() does not copy them from the parent. */
@@ -62,7 +70,10 @@ export function buildProgram(ctx: Ctx): Command {
   program
     .option('--no-color', 'no colour, even on a terminal (NO_COLOR does the same)')
     .option('--verbose', 'show stack traces on errors');
-  for (const make of [statusCommand, logCommand, tailCommand, syscallsCommand, loadCommand, unloadCommand, sandboxCommand]) {
+  for (const make of [
+    statusCommand, logCommand, tailCommand, syscallsCommand, loadCommand, unloadCommand, sandboxCommand,
+    psCommand, interceptCommand, releaseCommand, monitorCommand, fsmCommand,
+  ]) {
     program.addCommand(prepare(make(ctx), program));
   }
   program.addCommand(prepare(sandboxGuestCommand(ctx), program), { hidden: true });

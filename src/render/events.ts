@@ -52,10 +52,16 @@ function exitText(code: number, signal: number): string {
   return signal ? `signal ${signal}` : `code ${code}`;
 }
 
+/** The exited process's CPU time, in the column paths use. */
+export function exitCpuText(utimeNs: bigint, stimeNs: bigint): string {
+  const s = (ns: bigint): string => (Number(ns / 1_000_000n) / 1000).toFixed(3);
+  return `cpu user ${s(utimeNs)} s, sys ${s(stimeNs)} s`;
+}
+
 export function eventRow(e: MonitorEvent, colour: Palette): Row {
   if (e.type === 'lost') return { wide: colour.warn(lostText(e.count)) };
   const head = [localTimeOfDay(e.ts_ns), String(e.pid), String(e.tgid), String(e.uid), sanitize(e.comm)];
-  if (e.type === 'exit') return [...head, colour.dim('<exit>'), exitText(e.exit_code, e.signal), ''];
+  if (e.type === 'exit') return [...head, colour.dim('<exit>'), exitText(e.exit_code, e.signal), exitCpuText(e.utime_ns, e.stime_ns)];
   return [...head, e.syscall, verdictText(e, colour), pathText(e)];
 }
 
@@ -74,7 +80,9 @@ export function eventLine(e: MonitorEvent, colour: Palette): string {
     String(e.tgid).padStart(7) + (e.pid === e.tgid ? '        ' : ('/' + e.pid).padEnd(8)) + ' ' +
     sanitize(e.comm).padEnd(16) + ' ';
   if (e.type === 'exit') {
-    return head + colour.dim('<exit>'.padEnd(16)) + ' ' + exitText(e.exit_code, e.signal) + '\n';
+    const status = exitText(e.exit_code, e.signal);
+    return head + colour.dim('<exit>'.padEnd(16)) + ' ' + status + ' '.repeat(Math.max(1, 18 - status.length)) +
+      exitCpuText(e.utime_ns, e.stime_ns) + '\n';
   }
   const plain = verdictPlain(e);
   const path = pathText(e);

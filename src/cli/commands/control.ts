@@ -17,6 +17,8 @@ import { UsageError } from '../errors.js';
 import { collect, collectNames, parsePid } from '../options.js';
 import { jsonLine } from '../../render/ndjson.js';
 import type { Palette } from '../../render/colour.js';
+import { applyExits, parseOnOff, renderExits, type ExitsResult } from './exits.js';
+import { runFsm } from './fsm.js';
 
 export type Mode = 'off' | 'log' | 'block';
 
@@ -65,6 +67,10 @@ interface ControlFlags {
   errno?: string;
   force?: boolean;
   json?: boolean;
+  /** --exits on|off */
+  exits?: boolean;
+  /** --file FSM.json (the seed's FSM, with --log) */
+  file?: string;
 }
 
 function snapshot(m: Monitor): { mode: Mode; targets: Map<number, TargetState> } {
@@ -210,6 +216,8 @@ export function addControl(program: Command, ctx: Ctx): void {
     .option('--pid <pid>', 'scope the targets to this process (repeatable); default: every process', collect(parsePid))
     .option('--errno <name>', 'errno a blocked call returns, e.g. EACCES (default EPERM)')
     .option('--force', 'with --block: may also block pid 1 and syscallmon\'s own readers')
+    .option('--exits <on|off>', 'process-exit events on or off (shown by log and tail)', parseOnOff)
+    .option('--file <json>', 'with --log: run the FSM in this JSON file until Ctrl-C (see syscallmon fsm --help)')
     .option('--json', 'print the result as one JSON object')
     .action(async (flags: ControlFlags, cmd: Command) => {
       const rest = cmd.args;
@@ -218,15 +226,24 @@ export function addControl(program: Command, ctx: Ctx): void {
         const hint = near.length ? `; did you mean ${near.join(' or ')}?` : '';
         throw new UsageError(`unknown command '${rest[0]}'${hint} (see syscallmon --help)`);
       }
+      if (flags.file !== undefined) {
+        if (!flags.log || flags.syscall?.length || flags.errno !== undefined || flags.force || flags.exits !== undefined) {
+          throw new UsageError('--file runs an FSM: syscallmon --log --file FILE.json [--pid N]... [--json]');
+        }
+        await runFsm(ctx, { file: flags.file, pids: flags.pid ?? [], json: flags.json === true, mode: 'log' });
+        return;
+      }
       const req = controlRequest(flags);
-      if (req === null) throw new UsageError('no command or flag given; try syscallmon --help');
+      if (req === null && flags.exits === undefined) throw new UsageError('no command or flag given; try syscallmon --help');
       // Bad names are usage errors whether or not the module is loaded.
-      for (const name of req.syscalls) ctx.syscalls().resolve(name);
-      if (req.errno !== undefined) parseErrno(req.errno);
+      for (const name of req?.syscalls ?? []) ctx.syscalls().resolve(name);
+      if (req?.errno !== undefined) parseErrno(req.errno);
       const monitor = ctx.openMonitor();
       try {
-        const result = applyControl(monitor, req);
-        await ctx.out(flags.json ? jsonLine(result) : renderControl(result, ctx.colour));
+        const result = req ? applyControl(monitor, req) : null;
+        const exits: ExitsResult | null = flags.exits !== undefined ? applyExits(monitor, flags.exits) : null;
+        if (flags.json) await ctx.out(jsonLine(result ? { ...result, ...exits } : exits));
+        else await ctx.out((result ? renderControl(result, ctx.colour) : '') + (exits ? renderExits(exits) : ''));
       } finally {
         monitor.close();
       }

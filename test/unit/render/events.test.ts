@@ -68,7 +68,9 @@ describe('tail lines', () => {
     expect(eventLine(b!, plain)).toBe(
       '10:20:30.123456     1234         cat              openat           BLOCKED EPERM     /etc/hostname\n',
     );
-    expect(eventLine(x!, plain)).toBe('10:20:30.123457     1234         cat              <exit>           code 7\n');
+    expect(eventLine(x!, plain)).toBe(
+      '10:20:30.123457     1234         cat              <exit>           code 7            cpu user 0.300 s, sys 0.005 s\n',
+    );
     expect(eventLine(l!, plain)).toBe('-- 1 event lost: the reader was overtaken --\n');
   });
 

@@ -1,0 +1,55 @@
+/*
+ * `syscallmon release NAME [--json]`: the fourth seed's "release": remove
+ * the target, which disarms its probe and forgets its pids.  Releasing
+ * what isn't intercepted is the kernel's EINVAL, as in the seed.
+ */
+import { Command } from 'commander';
+import type { Monitor } from '../../lib/index.js';
+import type { Ctx } from '../context.js';
+import { jsonLine } from '../../render/ndjson.js';
+import { refusal, scopeText, targetOf } from './intercept.js';
+
+export interface ReleaseResult {
+  syscall: string;
+  nr: number;
+  /** what the target was, for the record */
+  was: { action: 'log' | 'block'; errno: string | null; pids: number[] | 'all' } | null;
+}
+
+export function release(m: Monitor, name: string): ReleaseResult {
+  const entry = m.syscalls.resolve(name);
+  const had = targetOf(m, entry.nr);
+  try {
+    m.removeTarget(entry.nr);
+  } catch (e) {
+    throw refusal(e, `release ${entry.name}`, { EINVAL: `${entry.name} is not intercepted` });
+  }
+  return {
+    syscall: entry.name,
+    nr: entry.nr,
+    was: had ? { action: had.action, errno: had.action === 'block' ? had.errno : null, pids: had.pids } : null,
+  };
+}
+
+export function renderRelease(r: ReleaseResult): string {
+  const was = r.was ? ` (was: ${scopeText({ ...r.was, errno: r.was.errno ?? '' })})` : '';
+  return `${r.syscall} (${r.nr}): released; its probe is disarmed${was}\n`;
+}
+
+export function releaseCommand(ctx: Ctx): Command {
+  return new Command('release')
+    .description('remove a syscall\'s target and disarm its probe; EINVAL if it is not intercepted')
+    .argument('<syscall>', 'syscall name or number')
+    .option('--json', 'print the result as one JSON object')
+    .action(async (name: string, opts: { json?: boolean }) => {
+      ctx.syscalls().resolve(name);
+      const m = ctx.openMonitor();
+      let r: ReleaseResult;
+      try {
+        r = release(m, name);
+      } finally {
+        m.close();
+      }
+      await ctx.out(opts.json ? jsonLine(r) : renderRelease(r));
+    });
+}
