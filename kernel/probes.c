@@ -233,7 +233,12 @@ static int x64_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 	const struct pt_regs *user = (const struct pt_regs *)regs->di;
 	u64 args[SYSCALLMON_NR_ARGS] = { user->di, user->si, user->dx, user->r10, user->r8, user->r9 };
 
-	return handle_hit(container_of(kp, struct smon_target, kp), regs, args, 0);
+	/*
+	 * A syscall without arguments has one entry for both ABIs (the ia32
+	 * probe is skipped as an alias): tell a 32-bit caller apart here.
+	 */
+	return handle_hit(container_of(kp, struct smon_target, kp), regs, args,
+			  in_ia32_syscall() ? SYSCALLMON_EVENT_IA32 : 0);
 }
 NOKPROBE_SYMBOL(x64_pre_handler);
 
@@ -250,7 +255,15 @@ static int ia32_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 }
 NOKPROBE_SYMBOL(ia32_pre_handler);
 
-/* A post_handler keeps the kprobe from being optimized into a jump, which can't be redirected. */
+/*
+ * A post_handler keeps an int3 kprobe from being optimized into a jump,
+ * which can't be redirected.  Probes at a syscall's entry are ftrace-based
+ * (never optimized) on kernels built with fentry, and there a post_handler
+ * switches them to the IPMODIFY ftrace ops, whose registration races with
+ * callers on Debian's 6.1 (an Oops at RIP 0 in the probed syscall after a
+ * few hundred register/unregister cycles, bare kprobe module included): only
+ * a probe that is not ftrace-based gets one.
+ */
 static void syscall_post_handler(struct kprobe *kp, struct pt_regs *regs, unsigned long flags)
 {
 }
@@ -259,6 +272,16 @@ NOKPROBE_SYMBOL(syscall_post_handler);
 static int register_probe(struct kprobe *kp, const char *symbol, kprobe_pre_handler_t pre,
 			  u32 kp_flags)
 {
+	int ret;
+
+	memset(kp, 0, sizeof(*kp));
+	kp->symbol_name = symbol;
+	kp->pre_handler = pre;
+	kp->flags = kp_flags;
+	ret = register_kprobe(kp);
+	if (ret || kprobe_ftrace(kp))
+		return ret;
+	unregister_kprobe(kp);
 	memset(kp, 0, sizeof(*kp));
 	kp->symbol_name = symbol;
 	kp->pre_handler = pre;

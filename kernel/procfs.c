@@ -94,8 +94,12 @@ static const struct seq_operations log_seq_ops = {
 static int log_open(struct inode *inode, struct file *file)
 {
 	struct smon_ring_stats ring;
-	struct log_iter *it = __seq_open_private(file, &log_seq_ops, sizeof(*it));
+	struct log_iter *it;
 
+	/* Every user's activity: root only, even if the file's mode is relaxed (as the device). */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	it = __seq_open_private(file, &log_seq_ops, sizeof(*it));
 	if (!it)
 		return -ENOMEM;
 	smon_ring_stats(&ring);
@@ -177,6 +181,21 @@ static int status_show(struct seq_file *m, void *v)
 		   "HITS", "LOGGED", "BLOCKED", "MISSED", "SCOPE");
 	return smon_targets_for_each(show_target, m);
 }
+
+static int status_open(struct inode *inode, struct file *file)
+{
+	/* Targets' pid scopes name other users' processes: root only, whatever the mode. */
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return single_open(file, status_show, NULL);
+}
+
+static const struct proc_ops status_proc_ops = {
+	.proc_open = status_open,
+	.proc_read = seq_read,
+	.proc_lseek = seq_lseek,
+	.proc_release = single_release,
+};
 
 /*
  * /proc/syscallmon/control: the second seed's filter writes, one command per
@@ -395,7 +414,7 @@ int smon_procfs_init(void)
 		return -ENOMEM;
 	/* Root only: the log shows every user's processes. */
 	if (!proc_create("log", 0400, proc_dir, &log_proc_ops) ||
-	    !proc_create_single("status", 0400, proc_dir, status_show) ||
+	    !proc_create("status", 0400, proc_dir, &status_proc_ops) ||
 	    !proc_create("control", 0200, proc_dir, &control_proc_ops) ||
 	    smon_tasks_init(proc_dir)) {
 		proc_remove(proc_dir);
