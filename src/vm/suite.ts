@@ -89,16 +89,17 @@ function readStatus(path: string): number | undefined {
   return text === undefined || text === '' ? undefined : Number(text);
 }
 
-function kmodOutcomes(resultsDir: string): TestOutcome[] {
-  const tap = readIfExists(join(resultsDir, 'kmod.tap'));
-  if (tap === undefined) return [failure('kmod: results', 'no kmod.tap: the C test step did not run')];
-  const { outcomes, planned } = parseTap(tap, 'kmod');
-  const status = readStatus(join(resultsDir, 'kmod.status'));
+/** Outcomes of a C test step (test/vm/<step>/run.sh): <step>.tap and <step>.status. */
+function tapStepOutcomes(resultsDir: string, step: 'kmod' | 'stress'): TestOutcome[] {
+  const tap = readIfExists(join(resultsDir, `${step}.tap`));
+  if (tap === undefined) return [failure(`${step}: results`, `no ${step}.tap: the C test step did not run`)];
+  const { outcomes, planned } = parseTap(tap, step);
+  const status = readStatus(join(resultsDir, `${step}.status`));
   if (planned !== undefined && planned !== outcomes.length) {
-    outcomes.push(failure('kmod: plan', `planned ${planned} tests, ran ${outcomes.length}`));
+    outcomes.push(failure(`${step}: plan`, `planned ${planned} tests, ran ${outcomes.length}`));
   }
   if (status !== 0 && !outcomes.some((o) => o.status === 'failed')) {
-    outcomes.push(failure('kmod: run.sh', `exited with status ${status ?? 'unknown'} without a failing test line`));
+    outcomes.push(failure(`${step}: run.sh`, `exited with status ${status ?? 'unknown'} without a failing test line`));
   }
   return outcomes;
 }
@@ -122,7 +123,12 @@ function suiteScriptOutcomes(resultsDir: string): TestOutcome[] {
 
 /** Everything the suite reported, plus a failure for every way it can silently not run. */
 export function collectOutcomes(resultsDir: string, root: string, suiteStatus: number): TestOutcome[] {
-  const outcomes = [...kmodOutcomes(resultsDir), ...vitestOutcomes(resultsDir, root), ...suiteScriptOutcomes(resultsDir)];
+  const outcomes = [
+    ...tapStepOutcomes(resultsDir, 'kmod'),
+    ...tapStepOutcomes(resultsDir, 'stress'),
+    ...vitestOutcomes(resultsDir, root),
+    ...suiteScriptOutcomes(resultsDir),
+  ];
   if (suiteStatus !== 0 && !outcomes.some((o) => o.status === 'failed')) {
     outcomes.push(failure('guest-suite', `exited with status ${suiteStatus} without a failing test`));
   }

@@ -4,6 +4,7 @@
 # modules. Writes every result to $SYSCALLMON_RESULTS; src/vm/test-vm.ts
 # reads them:
 #   kmod.tap, kmod.status       C tests (test/vm/kmod/run.sh), TAP; kmod/ its logs
+#   stress.tap, stress.status   reliability tests, short forms (test/vm/stress/run.sh); stress/ its logs
 #   vitest.json, vitest.status, vitest.log  TypeScript tests (test/vm/**/*.test.ts)
 #   suite.tap                   failures of this script itself (TAP)
 #   dmesg-marker, dmesg.txt     kernel log, from the marker line on
@@ -52,22 +53,25 @@ if module_loaded; then
 	rmmod syscallmon 2>/dev/null
 fi
 
-# Step 1: C tests. Their TAP goes to the file and, for live logs, to the console.
-echo "# guest-suite: kmod tests" >&2
-if [ -f test/vm/kmod/run.sh ]; then
-	# run.sh keeps per-test logs in its own SYSCALLMON_RESULTS: a subdirectory,
-	# so they don't collide with this script's files.
-	mkdir -p "$results/kmod"
-	{
-		SYSCALLMON_RESULTS="$results/kmod" sh test/vm/kmod/run.sh 2>&3
-		echo $? > "$results/kmod.status"
-	} 3>&2 | tee "$results/kmod.tap"
-else
-	echo "not ok 1 - test/vm/kmod/run.sh is missing" | tee "$results/kmod.tap"
-	echo 1 > "$results/kmod.status"
-fi
+# Steps 1 and 2: C tests (module semantics, then reliability and security in
+# their short forms). Their TAP goes to a file and, for live logs, to the
+# console; each run.sh keeps per-test logs in its own subdirectory.
+export SYSCALLMON_STRESS_BIN="$root/build/test/stress"
+for step in kmod stress; do
+	echo "# guest-suite: $step tests" >&2
+	if [ -f "test/vm/$step/run.sh" ]; then
+		mkdir -p "$results/$step"
+		{
+			SYSCALLMON_RESULTS="$results/$step" sh "test/vm/$step/run.sh" 2>&3
+			echo $? > "$results/$step.status"
+		} 3>&2 | tee "$results/$step.tap"
+	else
+		echo "not ok 1 - test/vm/$step/run.sh is missing" | tee "$results/$step.tap"
+		echo 1 > "$results/$step.status"
+	fi
+done
 
-# Step 2: TypeScript tests, all files in one vitest run (node starts slowly
+# Step 3: TypeScript tests, all files in one vitest run (node starts slowly
 # under TCG). --configLoader runner: the default bundler writes a temp file
 # next to the config, i.e. into the read-only repo.
 if [ -n "$(find test/vm -name '*.test.ts' 2>/dev/null | head -n 1)" ]; then
@@ -92,7 +96,7 @@ fi
 dmesg > "$results/dmesg.txt" 2>/dev/null || suite_fail "cannot read dmesg"
 
 status=0
-for step in kmod vitest; do
+for step in kmod stress vitest; do
 	if [ -f "$results/$step.status" ] && [ "$(cat "$results/$step.status")" != 0 ]; then
 		status=1
 	fi
