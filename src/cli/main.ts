@@ -52,7 +52,8 @@ export function buildProgram(ctx: Ctx): Command {
   program
     .description('See and block what processes ask the kernel to do (syscallmon.ko, /dev/syscallmon).')
     .usage(
-      '[--off | --log | --block] [--syscall NAME]... [--pid N]... [--errno NAME] [--force] [--json]\n' +
+      '[--off | --log | --block] [--syscall NAME]... [--pid N]... [--errno NAME] [--force] [--exits on|off] [--json]\n' +
+        '       syscallmon --log --file FSM.json [--pid N]... [--json]\n' +
         '       syscallmon <command> [options]',
     )
     .enablePositionalOptions()
