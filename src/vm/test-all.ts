@@ -1,13 +1,13 @@
 /**
- * `npm test`: host unit tests, then the integration suite, then one closing
- * line "N passed, N failed" over both.
+ * `npm test`: host unit tests, the integration suite, then the DKMS packaging
+ * test, and one closing line "N passed, N failed" over all of them.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { VmError } from './errors.js';
 import { linePrefixer, printFailureDetails, printOutcomeLines, printSuiteReport, summaryLine } from './report.js';
-import { closingLine, failure, parseVitestJson, tally, type TestOutcome } from './results.js';
+import { closingLine, failure, parseTap, parseVitestJson, tally, type TestOutcome } from './results.js';
 import { PACKAGE_ROOT } from './runner.js';
 import { abortOnSignals, runSuite } from './suite.js';
 
@@ -56,6 +56,31 @@ async function vmOutcomes(signal: AbortSignal, write: (line: string) => void): P
   }
 }
 
+/** scripts/test-dkms.sh prints TAP on stdout: build with DKMS, load it in the VM, basic tests. */
+async function dkmsOutcomes(signal: AbortSignal): Promise<TestOutcome[]> {
+  const live = linePrefixer('dkms| ', (text) => process.stderr.write(text));
+  let tap = '';
+  const status = await new Promise<number>((resolve, reject) => {
+    const child = spawn('sh', [join(ROOT, 'scripts/test-dkms.sh')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], signal });
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (text: string) => {
+      tap += text;
+      live.push(text);
+    });
+    child.once('error', reject);
+    child.once('close', (code) => resolve(code ?? 1));
+  });
+  live.flush();
+  const { outcomes, planned } = parseTap(tap, 'dkms');
+  if (planned !== undefined && planned !== outcomes.length) {
+    outcomes.push(failure('dkms: plan', `planned ${planned} tests, ran ${outcomes.length}`));
+  }
+  if (status !== 0 && !outcomes.some((o) => o.status === 'failed')) {
+    outcomes.push(failure('dkms: test-dkms.sh', `exited with status ${status} without a failing test line`));
+  }
+  return outcomes;
+}
+
 async function main(): Promise<number> {
   const signal = abortOnSignals();
   const write = (line: string): void => console.log(line);
@@ -64,6 +89,8 @@ async function main(): Promise<number> {
   const unit = await unitOutcomes(signal);
   write('== integration tests (real module) ==');
   const vm = await vmOutcomes(signal, write);
+  write('== DKMS packaging ==');
+  const dkms = await dkmsOutcomes(signal);
 
   write('== summary ==');
   const unitFailures = unit.filter((o) => o.status === 'failed');
@@ -73,7 +100,10 @@ async function main(): Promise<number> {
   }
   write(summaryLine('unit', unit));
   write(summaryLine('integration', vm));
-  const total = tally([...unit, ...vm]);
+  const dkmsFailures = dkms.filter((o) => o.status === 'failed');
+  if (dkmsFailures.length > 0) printOutcomeLines(dkmsFailures, write);
+  write(summaryLine('dkms', dkms));
+  const total = tally([...unit, ...vm, ...dkms]);
   write(closingLine(total));
   return total.failed > 0 ? 1 : 0;
 }
