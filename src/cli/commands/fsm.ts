@@ -107,6 +107,13 @@ export function arm(m: Monitor, engine: FsmEngine, pids: readonly number[], mode
         armed.notes.push(`${name}: already targeted for every process; used as it is`);
       } else if (pids.length === 0) {
         throw scopeConflict(name, t.pids);
+      } else if (t.action === 'block' && pids.some((p) => !(t.pids as number[]).includes(p))) {
+        // Our pids in someone's block target would have their calls blocked: not ours to decide.
+        throw new CliError(
+          `${name} is a block target for pid${t.pids.length === 1 ? '' : 's'} ${t.pids.join(', ') || '(none)'}; ` +
+            `adding ${pids.join(', ')} would block their calls: remove it first (syscallmon release ${name})`,
+          EXIT.kernel,
+        );
       } else {
         const missing = pids.filter((p) => !(t.pids as number[]).includes(p));
         if (missing.length) {

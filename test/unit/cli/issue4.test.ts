@@ -420,7 +420,7 @@ describe('fsm', () => {
 
   it('targets that were there stay: every-process ones are used as they are, pid-scoped ones get our pid and lose it again', async () => {
     const fake = createFakeBinding();
-    await runCli(['--block', '--syscall', 'write', '--pid', '55'], { fake });
+    await runCli(['--log', '--syscall', 'write', '--pid', '55'], { fake });
     await runCli(['--log', '--syscall', 'read'], { fake });
     const shape = (): unknown => [...fake.targets.values()].map((t) => [t.nr, t.action, t.err, t.flags, [...t.pids]]);
     const before = shape();
@@ -448,6 +448,19 @@ describe('fsm', () => {
       'syscallmon: write is already targeted for pid 55; the FSM needs it for every process: give --pid, or remove that target first (syscallmon release write)\n',
     );
     expect([...fake.targets.keys()]).toEqual([1]);
+  });
+
+  it('a pid-scoped block target is not widened to our pids (their calls would be blocked): exit 5', async () => {
+    const fake = createFakeBinding();
+    await runCli(['--block', '--syscall', 'write', '--pid', '55'], { fake });
+    const r = await runCli(['fsm', fsmFile('{"states":["read","write"]}'), '--pid', '100'], { fake });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toBe(
+      'syscallmon: write is a block target for pid 55; adding 100 would block their calls: remove it first (syscallmon release write)\n',
+    );
+    expect([...fake.targets.keys()]).toEqual([1]);
+    expect(fake.targets.get(1)?.pids).toEqual([55]);
+    expect(fake.mode).toBe(fake.c('MODE_BLOCK'));
   });
 
   it('a pid that does not exist: ESRCH, exit 5, nothing left armed', async () => {
