@@ -29,7 +29,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync,
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderMarkdown, goals } from './report.mjs';
+import { decodeRates, renderMarkdown, goals } from './report.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = join(ROOT, '.cache', 'bench');
@@ -167,11 +167,7 @@ function decodeBench(seconds) {
   if (!existsSync(script)) return { error: 'scripts/bench/decode.ts is missing' };
   const r = spawnSync('npx', ['vite-node', script, String(seconds)], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
   if (r.status !== 0) return { error: `decode.ts exited ${r.status ?? r.signal}: ${(r.stderr || r.stdout).trim().slice(-800)}` };
-  /** @type {Record<string, number>} */
-  const rates = {};
-  for (const m of r.stdout.matchAll(/^(\S+)\s+([\d.]+) M events\/s/gm)) rates[/** @type {string} */ (m[1])] = Number(m[2]) * 1e6;
-  if (Object.keys(rates).length === 0) return { error: `decode.ts printed no rate: ${r.stdout.trim().slice(-400)}` };
-  return { eventsPerSecond: rates, output: r.stdout.trim() };
+  return { ...decodeRates(r.stdout), output: r.stdout.trim() };
 }
 
 function hostInfo() {
