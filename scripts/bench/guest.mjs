@@ -13,9 +13,9 @@
  * starting tracers) is never measured. Contenders are interleaved: each rep
  * runs every contender once, in an order rotated per rep.
  */
-import { openSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { BenchError, finish, lastJson, run, scaled, setTimeScale, start, startStopped, waitFor } from './lib/proc.mjs';
@@ -622,12 +622,27 @@ async function drain() {
   return out;
 }
 
+/**
+ * perf finds a module's symbols only under /lib/modules/$(uname -r), where
+ * ours are not, and the host root is read-only in the guest.  A tmpfs over an
+ * existing directory there (updates/, else kernel/) holding copies of the
+ * bench's modules gives perf their symbols while profiles are taken.
+ * Returns the mount point to unmount afterwards.
+ */
+function exposeModulesToPerf() {
+  const kver = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
+  const dir = [`/lib/modules/${kver}/updates`, `/lib/modules/${kver}/kernel`].find((d) => existsSync(d));
+  if (!dir) return null;
+  run('mount', ['-t', 'tmpfs', 'tmpfs', dir]);
+  for (const ko of [SMON_KO, FLOOR_KO]) if (existsSync(ko)) copyFileSync(ko, join(dir, basename(ko)));
+  return dir;
+}
+
 /** Profiles contenders (`perf record -a -g` in the guest) and saves flat reports in the share. */
 async function profiles() {
   const dir = dirname(outPath);
   run('sh', ['-c', 'echo 0 > /proc/sys/kernel/kptr_restrict; echo -1 > /proc/sys/kernel/perf_event_paranoid']);
-  // perf finds module symbols by build id; these modules are not under /lib/modules.
-  for (const ko of [SMON_KO, FLOOR_KO]) run('perf', ['buildid-cache', '-a', ko], { allowFail: true });
+  const modulesDir = exposeModulesToPerf();
   /** @type {Record<string, unknown>} */
   const out = {};
   for (const p of config.profile ?? []) {
@@ -661,6 +676,7 @@ async function profiles() {
       log(`profile ${key}: FAILED ${out[`${key}_error`]}`);
     }
   }
+  if (modulesDir) run('umount', [modulesDir], { allowFail: true });
   return out;
 }
 
