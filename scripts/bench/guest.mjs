@@ -414,7 +414,7 @@ function peerMissing(id) {
 // ---- phases -----------------------------------------------------------------
 
 async function overhead() {
-  /** @type {Record<string, { n: number, contenders: Record<string, { label: string, samples: Sample[], errors: string[], skipped?: string }> }>} */
+  /** @type {Record<string, { n: number, contenders: Record<string, { label: string, labelTemplate: string, samples: Sample[], errors: string[], skipped?: string }> }>} */
   const out = {};
   const ids = config.contenders.filter((id) => {
     if (!CONTENDERS[id]) throw new BenchError(`unknown contender ${id}`);
@@ -458,7 +458,7 @@ async function overhead() {
   return out;
 }
 
-/** The library consumer runs in its own node process, like a real user of the API. */
+/** The library consumer runs in its own node process, like a real user of the API. @param {number} samples @param {string} prefix */
 async function latencyLib(samples, prefix) {
   loadSmon();
   const flags = profiler ? ['--perf-basic-prof', '--interpreted-frames-native-stack'] : [];
@@ -490,6 +490,7 @@ async function latencyLib(samples, prefix) {
   }
 }
 
+/** @param {number} samples @param {string} prefix */
 async function latencyTail(samples, prefix) {
   loadSmon();
   const sink = start(LAT, ['sink-latency', String(samples), prefix], { stdin: 'pipe' });
@@ -591,7 +592,7 @@ async function drainRun(n, stall) {
     const summary = await stopTail(tail);
     tail = undefined;
     const counted = lastJson((await finish(sink, 60_000, 'lat sink-count')).stdout, 'lat sink-count');
-    const target = status.targets.find((t) => t.syscall === 'openat');
+    const target = status.targets.find((/** @type {{ syscall: string, logged: number }} */ t) => t.syscall === 'openat');
     return { n, loopNs: r.ns, produced: target?.logged ?? null, ringCapacity: status.capacity, sink: counted, tail: summary };
   } finally {
     tail?.child.kill('SIGCONT');

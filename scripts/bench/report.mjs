@@ -44,7 +44,7 @@ function pairRatio(row, a, b) {
 }
 
 const fx = (/** @type {number} */ x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '—');
-const range = (/** @type {{ median: number, min: number, max: number } | null} */ s, d = 2) =>
+const range = (/** @type {{ n: number, median: number, min: number, max: number } | null} */ s, d = 2) =>
   s ? (s.min === s.max || s.n === 1 ? `${fx(s.median, d)}×` : `${fx(s.median, d)}× (${fx(s.min, d)}–${fx(s.max, d)})`) : '—';
 
 /**
@@ -84,7 +84,7 @@ export function goals(results) {
   {
     const r = ratio(icOpen, 'log_tail');
     const lost = icOpen?.contenders?.log_tail?.samples?.map((/** @type {Sample} */ s) => s.extra?.tail?.lost ?? 0) ?? [];
-    const lostTotal = lost.reduce((a, b) => a + b, 0);
+    const lostTotal = lost.reduce((/** @type {number} */ a, /** @type {number} */ b) => a + b, 0);
     out.push({
       goal: 'LOG + `tail --json` draining ≤ 1.25× baseline (instruction clock, openat)',
       met: r ? r.max <= 1.25 && lostTotal === 0 : null,
@@ -357,9 +357,11 @@ export function renderMarkdown(results, rawName) {
     '',
     '```sh',
     'npm ci',
-    'npm run bench            # builds, installs the peers (scripts/bench/setup.sh, apt + DKMS), boots the VM twice, writes this file',
-    'npm run bench -- --smoke # a quick harness check: small loops, no peers, one boot',
+    'npm run bench            # as root: builds, installs the peers (scripts/bench/setup.sh: apt + DKMS), boots the VM twice, writes this file',
+    'npm run bench -- --smoke # a quick harness check (about a minute): small loops, no peers, one boot; exits 1 if the harness breaks',
     '```',
+    '',
+    '`npm run bench` is `node scripts/bench/run.mjs`. On this 2-core host a full run takes about 35 minutes, most of it strace on the wall clock.',
     '',
     'Options: `--no-setup` (peers already installed), `--no-peers`, `--only icount|wall|decode`, `--reps N`. Re-render this file from raw data: `node scripts/bench/report.mjs bench-results/bench-DATE.json > BENCHMARKS.md`.',
     'Absolute numbers depend on the host (TCG emulates every instruction); the ratios are what carries over.',

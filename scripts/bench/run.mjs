@@ -43,6 +43,7 @@ function usage(msg) {
   process.exit(2);
 }
 
+/** @param {string[]} argv */
 function parseArgs(argv) {
   const o = { smoke: false, setup: true, peers: true, build: true, only: /** @type {string[]} */ ([]), reps: 0, contenders: /** @type {string[]} */ ([]),
     profile: /** @type {{ id: string, op: string }[]} */ ([]), module: /** @type {string | undefined} */ (undefined),
@@ -161,6 +162,7 @@ async function guestRun(name, config, vm) {
   return result;
 }
 
+/** @param {number} seconds */
 function decodeBench(seconds) {
   log('measuring decode throughput on the host (scripts/bench/decode.ts)');
   const script = join(ROOT, 'scripts', 'bench', 'decode.ts');
