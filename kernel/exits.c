@@ -47,26 +47,14 @@ static atomic64_t exits_seen = ATOMIC64_INIT(0);
 
 static void record_exit(struct task_struct *task, long code)
 {
-	const struct cred *cred = current_cred();
 	struct syscallmon_event ev;
 	struct task_struct *t;
 	unsigned long flags;
 	u64 utime, stime;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = SYSCALLMON_RECORD_EXIT;
+	smon_event_init(&ev, SYSCALLMON_RECORD_EXIT);
 	ev.nr = SYSCALLMON_NR_NONE;
 	ev.path_flags = SYSCALLMON_PATH_NONE;
-	ev.ts_ns = ktime_get_real_ns();
-	ev.pid = task->pid;
-	ev.tgid = task->tgid;
-	rcu_read_lock();
-	ev.ppid = task_tgid_nr(rcu_dereference(task->real_parent));
-	rcu_read_unlock();
-	ev.uid = __kuid_val(cred->uid);
-	ev.gid = __kgid_val(cred->gid);
-	memcpy(ev.comm, task->comm, sizeof(ev.comm));
-	ev.comm[sizeof(ev.comm) - 1] = '\0';
 	/* do_exit() takes a wait status: exit(7) arrives as 7 << 8, a kill as the signal. */
 	ev.exit_code = (code >> 8) & 0xff;
 	ev.exit_signal = code & 0x7f;

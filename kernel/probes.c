@@ -153,27 +153,13 @@ static void read_path_arg(struct syscallmon_event *ev, unsigned long uaddr)
 static void record_syscall(const struct smon_target *t, const u64 *args, u32 verdict, int err,
 			   u32 event_flags)
 {
-	struct task_struct *task = current;
-	const struct cred *cred = current_cred();
 	struct syscallmon_event ev;
 	int path_arg = syscall_table[t->nr].path_arg;
 
-	memset(&ev, 0, sizeof(ev));
-	ev.type = SYSCALLMON_RECORD_SYSCALL;
+	smon_event_init(&ev, SYSCALLMON_RECORD_SYSCALL);
 	ev.nr = t->nr;
-	ev.ts_ns = ktime_get_real_ns();
-	ev.pid = task->pid;
-	ev.tgid = task->tgid;
-	rcu_read_lock();
-	ev.ppid = task_tgid_nr(rcu_dereference(task->real_parent));
-	rcu_read_unlock();
-	ev.uid = __kuid_val(cred->uid);
-	ev.gid = __kgid_val(cred->gid);
 	ev.verdict = verdict;
 	ev.err = verdict == SYSCALLMON_VERDICT_ALLOWED ? 0 : err;
-	/* Racy against a concurrent rename, like perf's comm reads; always NUL-terminated. */
-	memcpy(ev.comm, task->comm, sizeof(ev.comm));
-	ev.comm[sizeof(ev.comm) - 1] = '\0';
 	ev.event_flags = event_flags;
 	memcpy(ev.args, args, sizeof(ev.args));
 	if (path_arg >= 0)

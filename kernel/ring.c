@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cred.h>
 #include <linux/ktime.h>
 #include <linux/poll.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
@@ -29,6 +32,26 @@ static u64 ring_overwritten;
 static u64 ring_cleared;
 
 DECLARE_WAIT_QUEUE_HEAD(smon_ring_wait);
+
+void smon_event_init(struct syscallmon_event *ev, u16 type)
+{
+	struct task_struct *task = current;
+	const struct cred *cred = current_cred();
+
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->ts_ns = ktime_get_real_ns();
+	ev->pid = task->pid;
+	ev->tgid = task->tgid;
+	rcu_read_lock();
+	ev->ppid = task_tgid_nr(rcu_dereference(task->real_parent));
+	rcu_read_unlock();
+	ev->uid = __kuid_val(cred->uid);
+	ev->gid = __kgid_val(cred->gid);
+	/* Racy against a concurrent rename, like perf's comm reads; always NUL-terminated. */
+	memcpy(ev->comm, task->comm, sizeof(ev->comm));
+	ev->comm[sizeof(ev->comm) - 1] = '\0';
+}
 
 int smon_ring_init(u32 capacity)
 {

@@ -23,6 +23,9 @@ struct smon_ring_stats {
 
 extern wait_queue_head_t smon_ring_wait;
 
+/* Zeroes ev and fills what every record says of the current task: ids, credentials, comm, time. */
+void smon_event_init(struct syscallmon_event *ev, u16 type);
+
 int smon_ring_init(u32 capacity);
 void smon_ring_free(void);
 
