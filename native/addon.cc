@@ -7,6 +7,7 @@
 #include <cstddef>
 
 #include "device.h"
+#include "ndjson.h"
 #include "stream.h"
 #include "uapi/syscallmon.h"
 
@@ -78,6 +79,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports)
 	exports.Set("syscalls", Syscalls(env));
 	InitDevice(env, exports);
 	InitStream(env, exports);
+	InitNdjson(env, exports);
 	return exports;
 }
 

@@ -9,6 +9,8 @@
  *   node scripts/bench/fmt-js.mjs cli     the CLI's RawNdjsonEncoder (dist/render/ndjson.js)
  *   node scripts/bench/fmt-js.mjs bytes   a byte-level prototype: the same line written
  *                                         into a preallocated Buffer, no per-event strings
+ *   node scripts/bench/fmt-js.mjs native  the addon's formatter (native/ndjson.cc), what
+ *                                         tail --json uses: one call per batch
  *
  * The prototype exists to answer "would avoiding strings be enough?"; it is
  * checked to produce the CLI's exact line before it is timed.
@@ -21,8 +23,8 @@ import { errnoName } from '../../dist/lib/errnos.js';
 import { RawNdjsonEncoder } from '../../dist/render/ndjson.js';
 
 const which = process.argv[2];
-if (which !== 'cli' && which !== 'bytes') {
-  process.stderr.write('usage: node scripts/bench/fmt-js.mjs cli|bytes\n');
+if (which !== 'cli' && which !== 'bytes' && which !== 'native') {
+  process.stderr.write('usage: node scripts/bench/fmt-js.mjs cli|bytes|native\n');
   process.exit(2);
 }
 const binding = loadBinding();
@@ -43,6 +45,14 @@ const buf = encodeBatch(binding, inits);
 const RS = /** @type {number} */ (c.RECORD_SIZE);
 const cli = new RawNdjsonEncoder(binding, (nr) => table.nameOf(nr), errnoName);
 const fd = openSync('/dev/null', 'w');
+/** @type {string[]} */
+const errnoNames = [];
+for (let e = 1; e <= c.MAX_ERRNO; e++) errnoNames[e] = errnoName(e);
+const native = binding.ndjsonFormatter?.(errnoNames);
+if (which === 'native' && native === undefined) {
+  process.stderr.write('fmt-js: this addon has no ndjsonFormatter (npm run build:addon)\n');
+  process.exit(1);
+}
 
 // ---- the byte-level prototype ----------------------------------------------
 const out = new Uint8Array(1 << 20);
@@ -146,7 +156,9 @@ function byteLine(/** @type {number} */ at) {
 }
 
 function batch() {
-  if (which === 'cli') {
+  if (which === 'native') {
+    writeSync(fd, /** @type {(b: Buffer) => Buffer} */ (native)(buf));
+  } else if (which === 'cli') {
     let s = '';
     for (let at = 0; at < buf.length; at += RS) s += cli.line(buf, at);
     writeSync(fd, s);
@@ -163,6 +175,14 @@ const proto = Buffer.from(out.subarray(0, p)).toString('latin1');
 if (proto !== cli.line(buf, 0)) {
   process.stderr.write(`fmt-js: the prototype's line differs from the CLI's:\n${proto}${cli.line(buf, 0)}`);
   process.exit(1);
+}
+if (native !== undefined) {
+  let all = '';
+  for (let at = 0; at < buf.length; at += RS) all += cli.line(buf, at);
+  if (!native(buf).equals(Buffer.from(all))) {
+    process.stderr.write('fmt-js: the native formatter\'s batch differs from the CLI\'s\n');
+    process.exit(1);
+  }
 }
 /** @type {number[]} */
 const windows = [];

@@ -105,6 +105,14 @@ export interface Binding {
    * delivered once as onBatch(err, null) and ends the stream.
    */
   startStream(fd: number, maxRecords: number, onBatch: BatchCallback): StreamHandle;
+  /**
+   * tail --json's formatter in C (native/ndjson.cc): returns a function that
+   * turns a batch of whole records into their NDJSON lines as UTF-8 bytes,
+   * byte for byte RawNdjsonEncoder's. errnoNames[n] is errno n's name (the
+   * library's table, handed over once; holes print the number). Optional: a
+   * binding without it keeps the JS encoder.
+   */
+  ndjsonFormatter?(errnoNames: readonly (string | undefined)[]): (batch: Buffer) => Buffer;
 }
 
 /** Error thrown by the addon for a failed syscall (like Node's own ErrnoException). */

@@ -26,10 +26,12 @@ import {
   type SyscallEntry,
 } from '../../src/lib/binding.js';
 import { encodeRecord, type RecordInit } from '../../src/lib/records.js';
+import { SyscallTable } from '../../src/lib/syscalls.js';
+import { RawNdjsonEncoder } from '../../src/render/ndjson.js';
 
 type BindingMethod = Exclude<
   keyof Binding,
-  'constants' | 'offsets' | 'sizes' | 'devicePath' | 'procDir' | 'syscalls'
+  'constants' | 'offsets' | 'sizes' | 'devicePath' | 'procDir' | 'syscalls' | 'ndjsonFormatter'
 >;
 
 /** Builds the error the addon throws for a failed syscall. */
@@ -356,6 +358,21 @@ export class FakeBinding implements Binding {
     this.enter('setExits', [fd, on]);
     this.file(fd, 'ioctl:SET_EXITS');
     this.exitsOn = on;
+  }
+
+  /**
+   * The JS encoder behind the native formatter's signature, so host CLI tests
+   * take tail --json's native path; the real one is held equal to the JS
+   * encoder in test/unit/lib/ndjson-native.test.ts.
+   */
+  ndjsonFormatter(errnoNames: readonly (string | undefined)[]): (batch: Buffer) => Buffer {
+    const table = new SyscallTable(this.syscalls);
+    const enc = new RawNdjsonEncoder(this, (nr) => table.nameOf(nr), (e) => errnoNames[e] ?? String(e));
+    return (batch) => {
+      let text = '';
+      for (let at = 0; at + enc.recordSize <= batch.length; at += enc.recordSize) text += enc.line(batch, at);
+      return Buffer.from(text, 'utf8');
+    };
   }
 
   read(fd: number, maxRecords: number): Buffer {

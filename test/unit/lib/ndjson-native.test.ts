@@ -1,0 +1,141 @@
+/*
+ * The addon's NDJSON formatter (native/ndjson.cc, tail --json's hot path)
+ * against the JS encoder it replaces, byte for byte, over generated records
+ * with every type, verdict and errno and the string edge cases (escapes,
+ * non-ASCII, invalid UTF-8, fields filling their whole room). Runs the REAL
+ * addon: `npm run build:addon` first.
+ */
+import { describe, expect, it } from 'vitest';
+import { loadBinding } from '../../../src/lib/binding.js';
+import { errnoName } from '../../../src/lib/errnos.js';
+import { encodeBatch, encodeRecord, type RecordInit } from '../../../src/lib/records.js';
+import { SyscallTable } from '../../../src/lib/syscalls.js';
+import { RawNdjsonEncoder } from '../../../src/render/ndjson.js';
+
+const binding = loadBinding();
+const c = binding.constants as Record<string, number>;
+const o = binding.offsets;
+const RS = c.RECORD_SIZE!;
+const table = new SyscallTable(binding.syscalls);
+const js = new RawNdjsonEncoder(binding, (nr) => table.nameOf(nr), errnoName);
+const names: string[] = [];
+for (let e = 1; e <= c.MAX_ERRNO!; e++) names[e] = errnoName(e);
+
+function jsBatch(buf: Buffer): Buffer {
+  let s = '';
+  for (let at = 0; at < buf.length; at += RS) s += js.line(buf, at);
+  return Buffer.from(s, 'utf8');
+}
+
+/** xorshift32: the same "random" records on every run. */
+function rng(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    return x;
+  };
+}
+
+const STRINGS: (string | Uint8Array)[] = [
+  '',
+  'a',
+  '/etc/passwd',
+  'we"ird\\name',
+  'a\nb\tc\rd\be\ff\u0001\u001f\u007f',
+  '/tmp/café/файл/日本語/🙂',
+  '\u2028\u2029',
+  Uint8Array.from([0xff, 0x41, 0xfe]),
+  Uint8Array.from([0xc3]), // truncated 2-byte sequence at the end
+  Uint8Array.from([0xe2, 0x82, 0x41]), // truncated 3-byte sequence
+  Uint8Array.from([0xf0, 0x9f, 0x99]), // truncated 4-byte at the end
+  Uint8Array.from([0xc0, 0xaf, 0xe0, 0x80, 0xaf]), // overlong
+  Uint8Array.from([0xed, 0xa0, 0x80, 0x41]), // surrogate
+  Uint8Array.from([0xf4, 0x90, 0x80, 0x80]), // above U+10FFFF
+  Uint8Array.from([0xf5, 0x80, 0x80, 0x80]),
+  Uint8Array.from([0x80, 0xbf, 0x41, 0xe1, 0x80, 0xe1, 0x80, 0x80]),
+  'x'.repeat(300),
+];
+
+function randomInit(r: () => number, i: number): RecordInit {
+  const pick = <T>(a: readonly T[]): T => a[r() % a.length]!;
+  const kind = r() % 10;
+  const big = (): bigint => (BigInt(r()) << 32n) | BigInt(r());
+  const common = {
+    seq: r() % 3 === 0 ? r() * 2 ** 20 + i : i,
+    ts_ns: pick([0n, 999n, 1_000_000_000n, 1_700_000_000_123_456_789n + BigInt(i) * 7_777_777n, big()]),
+    pid: r(), tgid: r() % 4194304, ppid: r() % 100, uid: pick([0, 1000, 0xffffffff]), gid: r() % 65536,
+    comm: pick(STRINGS),
+  };
+  if (kind === 0) return { type: c.RECORD_LOST, seq: i, lost: pick([1, 2 ** 33, r()]) };
+  if (kind === 1) {
+    return {
+      ...common, type: c.RECORD_EXIT, exit_code: pick([0, 1, 255, -1]), exit_signal: pick([0, 9, 15]),
+      utime_ns: big(), stime_ns: r(),
+    };
+  }
+  const verdict = pick([c.VERDICT_ALLOWED!, c.VERDICT_BLOCKED!, c.VERDICT_WOULD_BLOCK!]);
+  const flags = pick([0, c.PATH_NONE!, c.PATH_UNREADABLE!, c.PATH_TRUNCATED!, c.PATH_NONE! | c.PATH_TRUNCATED!]);
+  return {
+    ...common, type: c.RECORD_SYSCALL, nr: pick([0, 2, 59, 257, 262, 499, 0xffffffff, r() % 600]), verdict,
+    err: pick([0, 1, 13, 95, 133, 4095, -5, r() % 4096]), path_flags: flags, path: pick(STRINGS),
+    args: [big(), 0n, 1n, 2n ** 32n, 2n ** 32n - 1n, pick([big(), 2n ** 64n - 1n])],
+  };
+}
+
+describe('native ndjsonFormatter', () => {
+  const format = binding.ndjsonFormatter!(names);
+
+  it('is exported by the addon', () => {
+    expect(typeof binding.ndjsonFormatter).toBe('function');
+  });
+
+  it('writes the JS encoder\'s bytes for 20 000 generated records', () => {
+    const r = rng(0x5eed);
+    const inits: RecordInit[] = [];
+    for (let i = 0; i < 20000; i++) inits.push(randomInit(r, i));
+    const buf = encodeBatch(binding, inits);
+    // Whole-room strings with no NUL, which encodeRecord never writes.
+    for (let at = 0; at < buf.length; at += 7 * RS) {
+      buf.fill(0x7a, at + o.comm!, at + o.comm! + c.COMM_LEN!);
+      buf.fill(0xe9, at + o.path!, at + o.path! + c.PATH_LEN!);
+    }
+    for (let at = 0; at < buf.length; at += RS) {
+      const one = buf.subarray(at, at + RS);
+      const want = jsBatch(one);
+      const got = format(one);
+      if (!got.equals(want)) expect(got.toString('latin1')).toBe(want.toString('latin1'));
+    }
+    expect(format(buf).equals(jsBatch(buf))).toBe(true);
+  });
+
+  it('matches for every verdict and every errno 1..133 and past the named ones', () => {
+    const inits: RecordInit[] = [];
+    for (const verdict of [c.VERDICT_ALLOWED!, c.VERDICT_BLOCKED!, c.VERDICT_WOULD_BLOCK!]) {
+      for (let err = -2; err <= 140; err++) inits.push({ type: c.RECORD_SYSCALL, nr: 257, verdict, err, path: '/x' });
+      inits.push({ type: c.RECORD_SYSCALL, nr: 257, verdict, err: c.MAX_ERRNO!, path: '/x' });
+    }
+    const buf = encodeBatch(binding, inits);
+    const got = format(buf).toString('utf8').split('\n');
+    const want = jsBatch(buf).toString('utf8').split('\n');
+    expect(got).toEqual(want);
+    expect(got.some((l) => l.includes('"errno":"EPERM"'))).toBe(true);
+  });
+
+  it('writes nothing for an empty batch and refuses what is not whole records', () => {
+    expect(format(Buffer.alloc(0)).length).toBe(0);
+    expect(() => format(Buffer.alloc(RS + 1))).toThrow(/whole number of records/);
+    expect(() => (format as (b: unknown) => Buffer)('x')).toThrow(TypeError);
+  });
+
+  it('throws the JS encoder\'s errors for unknown record types and verdicts', () => {
+    const badType = encodeRecord(binding, { type: 99 });
+    expect(() => js.line(badType, 0)).toThrow(/unknown record type 99/);
+    expect(() => format(badType)).toThrow(/record at byte 0: unknown record type 99/);
+    const badVerdict = encodeBatch(binding, [{ type: c.RECORD_LOST, lost: 1 }, { type: c.RECORD_SYSCALL, verdict: 7 }]);
+    expect(() => format(badVerdict)).toThrow(`record at byte ${RS}: unknown verdict 7`);
+  });
+});
