@@ -13,7 +13,7 @@ import type { VmRunner } from './vm.js';
 
 /** Where output goes.  A Promise from write() means "wait before writing more" (backpressure). */
 export interface Sink {
-  write(chunk: string): void | Promise<void>;
+  write(chunk: string | Uint8Array): void | Promise<void>;
 }
 
 /** Aborted on Ctrl-C, SIGTERM, or when stdout's reader goes away (EPIPE). */
