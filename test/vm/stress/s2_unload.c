@@ -27,11 +27,10 @@
  *      synchronize_rcu_tasks(), which waits for every busy task to pass a
  *      voluntary context switch), too slow to repeat a hundred times.
  *
- * Under TCG, arming and disarming probes is slow while stress-ng's exec
- * stressor runs (a mode change took 15-45 s with one exec worker per vCPU,
- * about 1 s without them: the emulator retranslates code after every
- * kernel text patch), so the short form runs one worker of each stressor
- * and the long form one per vCPU.
+ * Under multi-threaded TCG, arming and disarming probes was slow while
+ * stress-ng's exec stressor ran (a mode change took 15-45 s with one exec
+ * worker per vCPU, about 1 s without them), so the short form runs one
+ * worker of each stressor and the long form one per vCPU.
  *
  * Sizes: SYSCALLMON_STRESS_UNLOAD_CYCLES (10; long 100).
  */
