@@ -242,13 +242,8 @@ static int ia32_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 NOKPROBE_SYMBOL(ia32_pre_handler);
 
 /*
- * A post_handler keeps an int3 kprobe from being optimized into a jump,
- * which can't be redirected.  Probes at a syscall's entry are ftrace-based
- * (never optimized) on kernels built with fentry, and there a post_handler
- * switches them to the IPMODIFY ftrace ops, whose registration races with
- * callers on Debian's 6.1 (an Oops at RIP 0 in the probed syscall after a
- * few hundred register/unregister cycles, bare kprobe module included): only
- * a probe that is not ftrace-based gets one.
+ * A post_handler keeps the kprobe from being optimized into a jump, which
+ * can't be redirected (as kernel/fail_function.c does).
  */
 static void syscall_post_handler(struct kprobe *kp, struct pt_regs *regs, unsigned long flags)
 {
@@ -258,16 +253,6 @@ NOKPROBE_SYMBOL(syscall_post_handler);
 static int register_probe(struct kprobe *kp, const char *symbol, kprobe_pre_handler_t pre,
 			  u32 kp_flags)
 {
-	int ret;
-
-	memset(kp, 0, sizeof(*kp));
-	kp->symbol_name = symbol;
-	kp->pre_handler = pre;
-	kp->flags = kp_flags;
-	ret = register_kprobe(kp);
-	if (ret || kprobe_ftrace(kp))
-		return ret;
-	unregister_kprobe(kp);
 	memset(kp, 0, sizeof(*kp));
 	kp->symbol_name = symbol;
 	kp->pre_handler = pre;

@@ -95,17 +95,6 @@ function readFigures(dir) {
   return rows;
 }
 
-/*
- * Multi-threaded TCG (QEMU's default) runs a stale translation when one vCPU
- * patches kernel text (ftrace arming a kprobe) while another executes it: an
- * Oops at RIP 0 within ~50 arm/disarm cycles, with or without syscallmon.
- * Single-threaded TCG keeps two guest vCPUs and is exact (and, on a 2-core
- * host, faster).  SYSCALLMON_VM_ACCEL still wins.
- */
-function vmAccel() {
-  return process.env.SYSCALLMON_VM_ACCEL || 'tcg,thread=single';
-}
-
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   requireBuilt();
@@ -129,7 +118,6 @@ async function main() {
 
   const started = Date.now();
   const run = await runInVm({
-    accel: vmAccel(),
     command: ['sh', 'test/vm/stress/run.sh', ...opts.tests],
     cwd: ROOT,
     env,

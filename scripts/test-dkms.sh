@@ -98,9 +98,7 @@ start=$(date +%s)
 if node --input-type=module -e '
 	const [runner, script, kver, share] = process.argv.slice(1);
 	const { runInVm } = await import(runner);
-	// Single-threaded TCG: multi-threaded TCG mistranslates kernel text that ftrace patches (see scripts/stress.mjs).
-	const accel = process.env.SYSCALLMON_VM_ACCEL || "tcg,thread=single";
-	const r = await runInVm({ command: ["sh", script, "--guest", kver], cwd: process.cwd(), shareDir: share, accel, timeoutMs: 900000 });
+	const r = await runInVm({ command: ["sh", script, "--guest", kver], cwd: process.cwd(), shareDir: share, timeoutMs: 900000 });
 	process.exit(r.exitCode);
 ' "$root/dist/vm/runner.js" "$root/scripts/test-dkms.sh" "$kver" "$work" >"$work/vm.log" 2>&1; then
 	:

@@ -39,7 +39,7 @@ export function qemuArgs(spec: QemuSpec): string[] {
   const args = [
     '-accel', spec.accel,
     // TCG: emulate every feature it can (node wants modern SSE); KVM: pass the host CPU.
-    '-cpu', spec.accel === 'kvm' ? 'host' : 'max',
+    '-cpu', spec.accel.split(',')[0] === 'kvm' ? 'host' : 'max',
     '-m', String(spec.memoryMb),
     '-smp', String(spec.icount ? 1 : spec.smp),
     '-nodefaults',

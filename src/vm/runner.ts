@@ -41,7 +41,7 @@ export interface VmRunOptions {
   memoryMb?: number;
   /** Count instructions for stable timing (benchmarks); forces one vCPU and TCG. */
   icount?: boolean;
-  /** QEMU accelerator; default $SYSCALLMON_VM_ACCEL or 'tcg'. */
+  /** QEMU accelerator; default $SYSCALLMON_VM_ACCEL or DEFAULT_ACCEL. */
   accel?: string;
   /** Kernel release to boot; default scripts/kver.sh (the one kernel/ builds against). */
   kver?: string;
@@ -160,11 +160,19 @@ interface Settings {
   env: Readonly<Record<string, string>>;
 }
 
+/**
+ * Single-threaded TCG.  With QEMU's multi-threaded TCG a vCPU can run a stale
+ * translation of kernel text that another vCPU has just patched (text_poke_bp,
+ * as kprobes are armed and disarmed): the guest Oopses at RIP 0 in the probed
+ * syscall, bare kprobe modules included.  The guest keeps its vCPUs, interleaved.
+ */
+export const DEFAULT_ACCEL = 'tcg,thread=single';
+
 /** Validates the caller's options and fills in defaults, before anything is started. */
 function settingsFrom(opts: VmRunOptions): Settings {
-  const accel = opts.accel ?? (process.env['SYSCALLMON_VM_ACCEL'] || 'tcg');
+  const accel = opts.accel ?? (process.env['SYSCALLMON_VM_ACCEL'] || DEFAULT_ACCEL);
   const icount = opts.icount ?? false;
-  if (icount && accel !== 'tcg') throw new VmError('EBADOPT', `icount needs TCG, not accel ${accel}`);
+  if (icount && accel.split(',')[0] !== 'tcg') throw new VmError('EBADOPT', `icount needs TCG, not accel ${accel}`);
   const cwd = opts.cwd ?? process.cwd();
   if (!isAbsolute(cwd)) throw new VmError('EBADOPT', `cwd must be absolute, got ${cwd}`);
   const env = opts.env ?? {};
