@@ -211,7 +211,8 @@ class LostRecord implements LostEvent {
 
 const VERDICTS: readonly Verdict[] = ['allowed', 'blocked', 'would_block'];
 
-function need(rec: Record<string, number>, name: string): number {
+/** A number the addon must export (a constant or an offset from the uapi header). */
+export function need(rec: Record<string, number>, name: string): number {
   const v = rec[name];
   if (v === undefined) throw new Error(`syscallmon addon does not export ${name}`);
   return v;

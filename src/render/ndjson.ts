@@ -8,7 +8,7 @@
  * string built by concatenation, with no intermediate object per event and
  * no JSON.stringify for strings that need no escaping.
  */
-import { cString, type ExitEvent, type LostEvent, type MonitorEvent, type SyscallEvent } from '../lib/events.js';
+import { cString, need, type ExitEvent, type LostEvent, type MonitorEvent, type SyscallEvent } from '../lib/events.js';
 import { hexArg, IsoClock } from './fields.js';
 
 // Characters JSON must escape; kernel strings rarely have any.
@@ -102,12 +102,6 @@ export function jsonLine(value: unknown): string {
 export interface RawLayout {
   constants: Record<string, number>;
   offsets: Record<string, number>;
-}
-
-function need(rec: Record<string, number>, name: string): number {
-  const v = rec[name];
-  if (v === undefined) throw new Error(`syscallmon addon does not export ${name}`);
-  return v;
 }
 
 const TWO_32 = 4294967296;
