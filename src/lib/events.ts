@@ -2,14 +2,14 @@
 // the NDJSON names (issue 3), the same in CSV.
 //
 // Speed (goal: >= 2 M events/s on the host, scripts/bench/decode.ts): one
-// class per record type so every object has the same shape; offsets read
-// once into the decoder; strings found with memchr (Buffer.indexOf) and
-// sliced without toString()'s dispatch; `time` and `args`
-// decoded on first access (args from the batch buffer the event keeps),
-// because a table shows neither and only NDJSON shows args.
+// class per record type so every object has the same shape; offsets and
+// constants resolved once (records.ts, resolveLayout); strings found with
+// memchr (Buffer.indexOf) and sliced without toString()'s dispatch; `time`
+// and `args` decoded on first access (args from the batch buffer the event
+// keeps), because a table shows neither and only NDJSON shows args.
 import type { Binding } from './binding.js';
 import { errnoName } from './errnos.js';
-import { checkLayout, type RecordLayout } from './records.js';
+import { resolveLayout, type RecordLayout, type ResolvedLayout } from './records.js';
 import { SyscallTable } from './syscalls.js';
 
 export type Verdict = 'allowed' | 'blocked' | 'would_block';
@@ -209,63 +209,16 @@ class LostRecord implements LostEvent {
   }
 }
 
-const VERDICTS: readonly Verdict[] = ['allowed', 'blocked', 'would_block'];
-
-/** A number the addon must export (a constant or an offset from the uapi header). */
-export function need(rec: Record<string, number>, name: string): number {
-  const v = rec[name];
-  if (v === undefined) throw new Error(`syscallmon addon does not export ${name}`);
-  return v;
-}
-
 export class EventDecoder {
   readonly recordSize: number;
-  private readonly verdicts: Verdict[] = [];
-  private readonly o: {
-    type: number; path_flags: number; nr: number; seq: number; ts_ns: number; pid: number; tgid: number;
-    ppid: number; uid: number; gid: number; verdict: number; err: number; exit_code: number;
-    exit_signal: number; event_flags: number; comm: number; args: number; utime_ns: number; stime_ns: number; lost: number;
-    path: number;
-  };
-  private readonly commLen: number;
-  private readonly pathLen: number;
-  private readonly recSyscall: number;
-  private readonly recExit: number;
-  private readonly recLost: number;
-  private readonly pathNone: number;
-  private readonly pathUnreadable: number;
-  private readonly pathTruncated: number;
-  private readonly eventIa32: number;
+  private readonly layout: ResolvedLayout;
 
   constructor(
     layout: RecordLayout,
     private readonly syscalls: SyscallTable,
   ) {
-    checkLayout(layout);
-    const c = layout.constants;
-    const off = layout.offsets;
-    this.recordSize = need(c, 'RECORD_SIZE');
-    this.o = {
-      type: need(off, 'type'), path_flags: need(off, 'path_flags'), nr: need(off, 'nr'), seq: need(off, 'seq'),
-      ts_ns: need(off, 'ts_ns'), pid: need(off, 'pid'), tgid: need(off, 'tgid'), ppid: need(off, 'ppid'),
-      uid: need(off, 'uid'), gid: need(off, 'gid'), verdict: need(off, 'verdict'), err: need(off, 'err'),
-      exit_code: need(off, 'exit_code'), exit_signal: need(off, 'exit_signal'), event_flags: need(off, 'event_flags'), comm: need(off, 'comm'),
-      args: need(off, 'args'), utime_ns: need(off, 'utime_ns'), stime_ns: need(off, 'stime_ns'),
-      lost: need(off, 'lost'), path: need(off, 'path'),
-    };
-    this.commLen = need(c, 'COMM_LEN');
-    this.pathLen = need(c, 'PATH_LEN');
-    this.recSyscall = need(c, 'RECORD_SYSCALL');
-    this.recExit = need(c, 'RECORD_EXIT');
-    this.recLost = need(c, 'RECORD_LOST');
-    this.pathNone = need(c, 'PATH_NONE');
-    this.pathUnreadable = need(c, 'PATH_UNREADABLE');
-    this.pathTruncated = need(c, 'PATH_TRUNCATED');
-    this.eventIa32 = need(c, 'EVENT_IA32');
-    this.verdicts[need(c, 'VERDICT_ALLOWED')] = 'allowed';
-    this.verdicts[need(c, 'VERDICT_BLOCKED')] = 'blocked';
-    this.verdicts[need(c, 'VERDICT_WOULD_BLOCK')] = 'would_block';
-    if (this.verdicts.filter(Boolean).length !== VERDICTS.length) throw new Error('verdict constants collide');
+    this.layout = resolveLayout(layout);
+    this.recordSize = this.layout.recordSize;
   }
 
   static forBinding(binding: Binding): EventDecoder {
@@ -284,17 +237,18 @@ export class EventDecoder {
 
   /** The record at byte offset at. Unknown record types throw: they mean a newer module. */
   decodeAt(buf: Buffer, at: number): MonitorEvent {
-    const o = this.o;
+    const l = this.layout;
+    const o = l.off;
     const type = buf.readUInt16LE(at + o.type);
-    if (type === this.recSyscall) {
+    if (type === l.recSyscall) {
       const nr = buf.readUInt32LE(at + o.nr);
       const flags = buf.readUInt16LE(at + o.path_flags);
       const verdictNum = buf.readUInt32LE(at + o.verdict);
-      const verdict = this.verdicts[verdictNum];
+      const verdict = l.verdicts[verdictNum];
       if (verdict === undefined) throw new Error(`record ${u64(buf, at + o.seq)}: unknown verdict ${verdictNum}`);
       const err = buf.readInt32LE(at + o.err);
-      const unreadable = (flags & this.pathUnreadable) !== 0;
-      const hasPath = (flags & this.pathNone) === 0 && !unreadable;
+      const unreadable = (flags & l.pathUnreadable) !== 0;
+      const hasPath = (flags & l.pathNone) === 0 && !unreadable;
       return new SyscallRecord(
         u64(buf, at + o.seq),
         buf.readBigUInt64LE(at + o.ts_ns),
@@ -303,21 +257,21 @@ export class EventDecoder {
         buf.readUInt32LE(at + o.ppid),
         buf.readUInt32LE(at + o.uid),
         buf.readUInt32LE(at + o.gid),
-        cString(buf, at + o.comm, this.commLen),
+        cString(buf, at + o.comm, l.commLen),
         this.syscalls.nameOf(nr),
         nr,
         verdict,
         verdict !== 'allowed' && err !== 0 ? errnoName(err) : null,
         err,
-        hasPath ? cString(buf, at + o.path, this.pathLen) : null,
-        (flags & this.pathTruncated) !== 0,
+        hasPath ? cString(buf, at + o.path, l.pathLen) : null,
+        (flags & l.pathTruncated) !== 0,
         unreadable,
-        (buf.readUInt32LE(at + o.event_flags) & this.eventIa32) !== 0,
+        (buf.readUInt32LE(at + o.event_flags) & l.eventIa32) !== 0,
         buf,
         at + o.args,
       );
     }
-    if (type === this.recExit) {
+    if (type === l.recExit) {
       return new ExitRecord(
         u64(buf, at + o.seq),
         buf.readBigUInt64LE(at + o.ts_ns),
@@ -326,14 +280,14 @@ export class EventDecoder {
         buf.readUInt32LE(at + o.ppid),
         buf.readUInt32LE(at + o.uid),
         buf.readUInt32LE(at + o.gid),
-        cString(buf, at + o.comm, this.commLen),
+        cString(buf, at + o.comm, l.commLen),
         buf.readInt32LE(at + o.exit_code),
         buf.readInt32LE(at + o.exit_signal),
         buf.readBigUInt64LE(at + o.utime_ns),
         buf.readBigUInt64LE(at + o.stime_ns),
       );
     }
-    if (type === this.recLost) {
+    if (type === l.recLost) {
       return new LostRecord(u64(buf, at + o.seq), u64(buf, at + o.lost));
     }
     throw new Error(`record at byte ${at}: unknown record type ${type} (module newer than this library?)`);

@@ -4,6 +4,7 @@
 // pick getUint32 vs getInt32. checkLayout() proves those types still match
 // the header, so a change to the struct fails loudly instead of misdecoding.
 import type { Binding } from './binding.js';
+import type { Verdict } from './events.js';
 
 export type FieldKind = 'u16' | 'u32' | 's32' | 'u64' | 'u64[]' | 'char[]';
 
@@ -39,9 +40,10 @@ export type RecordLayout = Pick<Binding, 'constants' | 'offsets' | 'sizes'>;
 
 const SCALAR_SIZE: Partial<Record<FieldKind, number>> = { u16: 2, u32: 4, s32: 4, u64: 8 };
 
-function constant(layout: RecordLayout, name: string): number {
-  const v = layout.constants[name];
-  if (v === undefined) throw new Error(`syscallmon addon exports no constant ${name}`);
+/** A number the addon must export (a constant or an offset from the uapi header). */
+export function need(rec: Record<string, number>, name: string): number {
+  const v = rec[name];
+  if (v === undefined) throw new Error(`syscallmon addon does not export ${name}`);
   return v;
 }
 
@@ -51,8 +53,8 @@ function constant(layout: RecordLayout, name: string): number {
  */
 export function checkLayout(layout: RecordLayout): void {
   const expectedSize = (kind: FieldKind, field: string): number => {
-    if (kind === 'u64[]') return 8 * constant(layout, 'NR_ARGS');
-    if (kind === 'char[]') return constant(layout, field === 'comm' ? 'COMM_LEN' : 'PATH_LEN');
+    if (kind === 'u64[]') return 8 * need(layout.constants, 'NR_ARGS');
+    if (kind === 'char[]') return need(layout.constants, field === 'comm' ? 'COMM_LEN' : 'PATH_LEN');
     return SCALAR_SIZE[kind] ?? 0;
   };
   const known = Object.keys(RECORD_FIELDS);
@@ -71,10 +73,74 @@ export function checkLayout(layout: RecordLayout): void {
     if (size !== expectedSize(kind, field)) {
       throw new Error(`struct syscallmon_event.${field}: size ${size} does not fit type ${kind}`);
     }
-    if (offset < 0 || offset + size > constant(layout, 'RECORD_SIZE')) {
+    if (offset < 0 || offset + size > need(layout.constants, 'RECORD_SIZE')) {
       throw new Error(`struct syscallmon_event.${field}: offset ${offset} outside the record`);
     }
   }
+}
+
+/**
+ * The layout as the decoders read it, resolved once from the addon: every
+ * offset and constant a plain number (they are read per event), verdict
+ * numbers mapped to their names.
+ */
+export interface ResolvedLayout {
+  readonly recordSize: number;
+  readonly nrArgs: number;
+  readonly commLen: number;
+  readonly pathLen: number;
+  /** byte offset of each field in a record */
+  readonly off: Readonly<Record<RecordField, number>>;
+  /** record types */
+  readonly recSyscall: number;
+  readonly recExit: number;
+  readonly recLost: number;
+  /** path_flags bits */
+  readonly pathNone: number;
+  readonly pathUnreadable: number;
+  readonly pathTruncated: number;
+  /** event_flags bit: entered through the 32-bit ABI */
+  readonly eventIa32: number;
+  /** verdict number -> name (none for a number the header does not define) */
+  readonly verdicts: readonly Verdict[];
+}
+
+const VERDICT_CONSTANTS: Readonly<Record<Verdict, string>> = {
+  allowed: 'VERDICT_ALLOWED',
+  blocked: 'VERDICT_BLOCKED',
+  would_block: 'VERDICT_WOULD_BLOCK',
+};
+
+/** Checks the layout (checkLayout) and resolves it. */
+export function resolveLayout(layout: RecordLayout): ResolvedLayout {
+  checkLayout(layout);
+  const c = layout.constants;
+  const verdicts: Verdict[] = [];
+  for (const [name, constantName] of Object.entries(VERDICT_CONSTANTS) as [Verdict, string][]) {
+    verdicts[need(c, constantName)] = name;
+  }
+  if (verdicts.filter(Boolean).length !== Object.keys(VERDICT_CONSTANTS).length) {
+    throw new Error('verdict constants collide');
+  }
+  return {
+    recordSize: need(c, 'RECORD_SIZE'),
+    nrArgs: need(c, 'NR_ARGS'),
+    commLen: need(c, 'COMM_LEN'),
+    pathLen: need(c, 'PATH_LEN'),
+    // Fields added in one order: every layout's offsets share one object shape.
+    off: Object.fromEntries(Object.keys(RECORD_FIELDS).map((f) => [f, need(layout.offsets, f)])) as Record<
+      RecordField,
+      number
+    >,
+    recSyscall: need(c, 'RECORD_SYSCALL'),
+    recExit: need(c, 'RECORD_EXIT'),
+    recLost: need(c, 'RECORD_LOST'),
+    pathNone: need(c, 'PATH_NONE'),
+    pathUnreadable: need(c, 'PATH_UNREADABLE'),
+    pathTruncated: need(c, 'PATH_TRUNCATED'),
+    eventIa32: need(c, 'EVENT_IA32'),
+    verdicts,
+  };
 }
 
 /** Values for one raw record; names and numbers are the header's. Absent fields are zero. */
@@ -94,13 +160,24 @@ export type RecordInit = {
  * binding, so they all build records from the addon's real offsets.
  */
 export function encodeRecord(layout: RecordLayout, init: RecordInit, out?: Buffer, at = 0): Buffer {
-  const size = constant(layout, 'RECORD_SIZE');
-  const buf = out ?? Buffer.alloc(size);
-  buf.fill(0, at, at + size);
+  const r = resolveLayout(layout);
+  return writeRecord(r, init, out ?? Buffer.alloc(r.recordSize), at);
+}
+
+/** Concatenates records into one read()-style batch. */
+export function encodeBatch(layout: RecordLayout, inits: RecordInit[]): Buffer {
+  const r = resolveLayout(layout);
+  const buf = Buffer.alloc(r.recordSize * inits.length);
+  inits.forEach((init, i) => writeRecord(r, init, buf, i * r.recordSize));
+  return buf;
+}
+
+function writeRecord(r: ResolvedLayout, init: RecordInit, buf: Buffer, at: number): Buffer {
+  buf.fill(0, at, at + r.recordSize);
   for (const [field, value] of Object.entries(init) as [RecordField, RecordInit[RecordField]][]) {
     if (value === undefined) continue;
     const kind: FieldKind = RECORD_FIELDS[field];
-    const off = at + (layout.offsets[field] ?? 0);
+    const off = at + r.off[field];
     switch (kind) {
       case 'u16':
         buf.writeUInt16LE(value as number, off);
@@ -114,28 +191,18 @@ export function encodeRecord(layout: RecordLayout, init: RecordInit, out?: Buffe
       case 'u64':
         buf.writeBigUInt64LE(BigInt.asUintN(64, BigInt(value as bigint | number)), off);
         break;
-      case 'u64[]': {
-        const n = constant(layout, 'NR_ARGS');
-        (value as (bigint | number)[]).slice(0, n).forEach((a, i) => {
+      case 'u64[]':
+        (value as (bigint | number)[]).slice(0, r.nrArgs).forEach((a, i) => {
           buf.writeBigUInt64LE(BigInt.asUintN(64, BigInt(a)), off + 8 * i);
         });
         break;
-      }
       case 'char[]': {
-        const room = (layout.sizes[field] ?? 1) - 1; // keep the NUL
+        const room = (field === 'comm' ? r.commLen : r.pathLen) - 1; // keep the NUL
         const bytes = typeof value === 'string' ? Buffer.from(value) : Buffer.from(value as Uint8Array);
         bytes.copy(buf, off, 0, Math.min(room, bytes.length));
         break;
       }
     }
   }
-  return buf;
-}
-
-/** Concatenates records into one read()-style batch. */
-export function encodeBatch(layout: RecordLayout, inits: RecordInit[]): Buffer {
-  const size = constant(layout, 'RECORD_SIZE');
-  const buf = Buffer.alloc(size * inits.length);
-  inits.forEach((init, i) => encodeRecord(layout, init, buf, i * size));
   return buf;
 }

@@ -8,7 +8,8 @@
  * string built by concatenation, with no intermediate object per event and
  * no JSON.stringify for strings that need no escaping.
  */
-import { cString, need, type ExitEvent, type LostEvent, type MonitorEvent, type SyscallEvent } from '../lib/events.js';
+import { cString, type ExitEvent, type LostEvent, type MonitorEvent, type SyscallEvent } from '../lib/events.js';
+import { resolveLayout, type RecordLayout, type ResolvedLayout } from '../lib/records.js';
 import { hexArg, IsoClock } from './fields.js';
 
 // Characters JSON must escape; kernel strings rarely have any.
@@ -98,12 +99,6 @@ export function jsonLine(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) + '\n';
 }
 
-/** The offsets and constants RawNdjsonEncoder reads records with (all from the addon). */
-export interface RawLayout {
-  constants: Record<string, number>;
-  offsets: Record<string, number>;
-}
-
 const TWO_32 = 4294967296;
 
 /**
@@ -141,53 +136,29 @@ function hexU64(buf: Buffer, off: number): string {
 export class RawNdjsonEncoder {
   readonly recordSize: number;
   private readonly clock = new IsoClock();
-  private readonly o: Readonly<Record<
-    'type' | 'path_flags' | 'nr' | 'seq' | 'ts_ns' | 'pid' | 'tgid' | 'ppid' | 'uid' | 'gid' | 'verdict' | 'err' |
-      'exit_code' | 'exit_signal' | 'comm' | 'args' | 'utime_ns' | 'stime_ns' | 'lost' | 'path',
-    number
-  >>;
-  private readonly verdicts: string[] = [];
-  private readonly recSyscall: number;
-  private readonly recExit: number;
-  private readonly recLost: number;
-  private readonly pathNone: number;
-  private readonly pathUnreadable: number;
-  private readonly pathTruncated: number;
-  private readonly commLen: number;
-  private readonly pathLen: number;
+  private readonly layout: ResolvedLayout;
+  /** field offsets, read by the per-event accessors below */
+  private readonly o: ResolvedLayout['off'];
   /** per syscall number: `,"syscall":"openat","nr":257` */
   private readonly nameJson: string[] = [];
   private readonly errnoJson: string[] = [];
 
   constructor(
-    layout: RawLayout,
+    layout: RecordLayout,
     private readonly syscallName: (nr: number) => string,
     private readonly errnoName: (errno: number) => string,
   ) {
-    const c = layout.constants;
-    const off = layout.offsets;
-    this.recordSize = need(c, 'RECORD_SIZE');
-    const fields = ['type', 'path_flags', 'nr', 'seq', 'ts_ns', 'pid', 'tgid', 'ppid', 'uid', 'gid', 'verdict', 'err',
-      'exit_code', 'exit_signal', 'comm', 'args', 'utime_ns', 'stime_ns', 'lost', 'path'] as const;
-    this.o = Object.fromEntries(fields.map((f) => [f, need(off, f)])) as RawNdjsonEncoder['o'];
-    this.verdicts[need(c, 'VERDICT_ALLOWED')] = 'allowed';
-    this.verdicts[need(c, 'VERDICT_BLOCKED')] = 'blocked';
-    this.verdicts[need(c, 'VERDICT_WOULD_BLOCK')] = 'would_block';
-    this.recSyscall = need(c, 'RECORD_SYSCALL');
-    this.recExit = need(c, 'RECORD_EXIT');
-    this.recLost = need(c, 'RECORD_LOST');
-    this.pathNone = need(c, 'PATH_NONE');
-    this.pathUnreadable = need(c, 'PATH_UNREADABLE');
-    this.pathTruncated = need(c, 'PATH_TRUNCATED');
-    this.commLen = need(c, 'COMM_LEN');
-    this.pathLen = need(c, 'PATH_LEN');
+    this.layout = resolveLayout(layout);
+    this.o = this.layout.off;
+    this.recordSize = this.layout.recordSize;
   }
 
   type(buf: Buffer, at: number): 'syscall' | 'exit' | 'lost' {
+    const l = this.layout;
     const t = buf.readUInt16LE(at + this.o.type);
-    if (t === this.recSyscall) return 'syscall';
-    if (t === this.recExit) return 'exit';
-    if (t === this.recLost) return 'lost';
+    if (t === l.recSyscall) return 'syscall';
+    if (t === l.recExit) return 'exit';
+    if (t === l.recLost) return 'lost';
     throw new Error(`record at byte ${at}: unknown record type ${t} (module newer than this tool?)`);
   }
 
@@ -218,6 +189,7 @@ export class RawNdjsonEncoder {
 
   /** The record at byte offset at, as one NDJSON line. */
   line(buf: Buffer, at: number): string {
+    const l = this.layout;
     const o = this.o;
     const type = this.type(buf, at);
     if (type === 'lost') return '{"type":"lost","count":' + this.lostCount(buf, at) + '}\n';
@@ -232,7 +204,7 @@ export class RawNdjsonEncoder {
       ',"ppid":' + buf.readUInt32LE(at + o.ppid) +
       ',"uid":' + buf.readUInt32LE(at + o.uid) +
       ',"gid":' + buf.readUInt32LE(at + o.gid) +
-      ',"comm":' + jsonCString(buf, at + o.comm, this.commLen);
+      ',"comm":' + jsonCString(buf, at + o.comm, l.commLen);
     if (type === 'exit') {
       return (
         head +
@@ -243,19 +215,19 @@ export class RawNdjsonEncoder {
       );
     }
     const verdict = buf.readUInt32LE(at + o.verdict);
-    const action = this.verdicts[verdict];
+    const action = l.verdicts[verdict];
     if (action === undefined) throw new Error(`record at byte ${at}: unknown verdict ${verdict}`);
     const err = buf.readInt32LE(at + o.err);
     const flags = buf.readUInt16LE(at + o.path_flags);
-    const hasPath = (flags & (this.pathNone | this.pathUnreadable)) === 0;
+    const hasPath = (flags & (l.pathNone | l.pathUnreadable)) === 0;
     const a = at + o.args;
     return (
       head +
       this.syscallJson(buf.readUInt32LE(at + o.nr)) +
       ',"action":"' + action +
       '","errno":' + (action !== 'allowed' && err !== 0 ? this.errnoOf(err) : 'null') +
-      ',"path":' + (hasPath ? jsonCString(buf, at + o.path, this.pathLen) : 'null') +
-      ',"path_truncated":' + ((flags & this.pathTruncated) !== 0) +
+      ',"path":' + (hasPath ? jsonCString(buf, at + o.path, l.pathLen) : 'null') +
+      ',"path_truncated":' + ((flags & l.pathTruncated) !== 0) +
       ',"args":["' + hexU64(buf, a) + '","' + hexU64(buf, a + 8) + '","' + hexU64(buf, a + 16) +
       '","' + hexU64(buf, a + 24) + '","' + hexU64(buf, a + 32) + '","' + hexU64(buf, a + 40) + '"]}\n'
     );

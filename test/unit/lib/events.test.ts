@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadBinding } from '../../../src/lib/binding.js';
 import { cString, EventDecoder, type ExitEvent, type LostEvent, type SyscallEvent } from '../../../src/lib/events.js';
-import { checkLayout, encodeBatch, encodeRecord, type RecordInit } from '../../../src/lib/records.js';
+import { checkLayout, encodeBatch, encodeRecord, RECORD_FIELDS, resolveLayout, type RecordInit } from '../../../src/lib/records.js';
 
 const binding = loadBinding();
 const c = (name: string): number => {
@@ -144,5 +144,24 @@ describe('checkLayout', () => {
     expect(() => checkLayout({ ...binding, sizes: { ...binding.sizes, pid: 8 } })).toThrow(/pid: size 8/);
     const { seq: _seq, ...noSeq } = binding.offsets;
     expect(() => checkLayout({ ...binding, offsets: noSeq })).toThrow(/missing from the addon: \[seq\]/);
+  });
+});
+
+describe('resolveLayout', () => {
+  it('gives every field offset and the constants the decoders read', () => {
+    const r = resolveLayout(binding);
+    expect(r.off).toEqual(Object.fromEntries(Object.keys(RECORD_FIELDS).map((f) => [f, binding.offsets[f]])));
+    expect([r.recordSize, r.commLen, r.pathLen, r.nrArgs]).toEqual(
+      ['RECORD_SIZE', 'COMM_LEN', 'PATH_LEN', 'NR_ARGS'].map(c),
+    );
+    expect(r.verdicts[c('VERDICT_ALLOWED')]).toBe('allowed');
+    expect(r.verdicts[c('VERDICT_BLOCKED')]).toBe('blocked');
+    expect(r.verdicts[c('VERDICT_WOULD_BLOCK')]).toBe('would_block');
+  });
+
+  it('checks the layout first and refuses verdict numbers that collide', () => {
+    expect(() => resolveLayout({ ...binding, sizes: { ...binding.sizes, pid: 8 } })).toThrow(/pid: size 8/);
+    const collide = { ...binding.constants, VERDICT_BLOCKED: c('VERDICT_ALLOWED') };
+    expect(() => resolveLayout({ ...binding, constants: collide })).toThrow(/verdict constants collide/);
   });
 });
