@@ -23,26 +23,13 @@
 # Exit status: 0 all passed, 1 a test failed, 2 bad environment or usage.
 set -u
 
+. "$(dirname "$0")/../lib.sh"
+
 TEST_TIMEOUT=${SYSCALLMON_TEST_TIMEOUT:-900}
+KMSG_TAG=syscallmon-stress
+SKIP_STATUS=77
 
-die() {
-	echo "run.sh: $*" >&2
-	exit 2
-}
-
-[ -n "${SYSCALLMON_KO:-}" ] || die "SYSCALLMON_KO is not set (path of syscallmon.ko)"
-[ -r "$SYSCALLMON_KO" ] || die "SYSCALLMON_KO=$SYSCALLMON_KO is not a readable file"
-[ -n "${SYSCALLMON_STRESS_BIN:-}" ] || die "SYSCALLMON_STRESS_BIN is not set (dir of the built tests)"
-[ -x "$SYSCALLMON_STRESS_BIN/smon_util" ] ||
-	die "no $SYSCALLMON_STRESS_BIN/smon_util: run 'make -C test/vm/stress' on the host first"
-[ -n "${SYSCALLMON_RESULTS:-}" ] || die "SYSCALLMON_RESULTS is not set (a writable dir)"
-mkdir -p "$SYSCALLMON_RESULTS" 2>/dev/null
-[ -d "$SYSCALLMON_RESULTS" ] && [ -w "$SYSCALLMON_RESULTS" ] ||
-	die "SYSCALLMON_RESULTS=$SYSCALLMON_RESULTS is not a writable directory"
-[ "$(id -u)" = 0 ] || die "must run as root (it loads the module)"
-case $TEST_TIMEOUT in
-'' | *[!0-9]*) die "SYSCALLMON_TEST_TIMEOUT=$TEST_TIMEOUT is not a number of seconds" ;;
-esac
+require_env SYSCALLMON_STRESS_BIN test/vm/stress
 case ${SYSCALLMON_STRESS_LONG:-0} in
 0 | 1) ;;
 *) die "SYSCALLMON_STRESS_LONG=$SYSCALLMON_STRESS_LONG: use 1 (long forms) or 0" ;;
@@ -55,12 +42,8 @@ if [ -z "${SYSCALLMON_CLI+set}" ] && [ -x "$root/bin/syscallmon" ] && [ -f "$roo
 	ls "$root"/build/Release/*.node >/dev/null 2>&1; then
 	SYSCALLMON_CLI=$root/bin/syscallmon
 fi
-export SYSCALLMON_KO SYSCALLMON_CLI
-bin=$SYSCALLMON_STRESS_BIN
-results=$SYSCALLMON_RESULTS
-util=$bin/smon_util
-tap=$results/stress.tap
-: >"$tap"
+export SYSCALLMON_CLI
+tap_open stress
 
 # number|program|description (issue 6)
 TESTS='1|s1_storm|storm: stress-ng open, fork/exec and read/write on every vCPU while LOG targets openat, read, write, execve and clone; logged == delivered + lost exactly, status answers within 30 s
@@ -70,107 +53,22 @@ TESTS='1|s1_storm|storm: stress-ng open, fork/exec and read/write on every vCPU 
 5|s5_proc_fuzz|/proc/syscallmon/control fuzzing: random and overlong writes get EINVAL and change nothing
 6|s6_security|security: nobody cannot open the device, write control or read the log, even after chmod; pid 1 and holders need force; exit/exit_group/rt_sigreturn cannot be blocked
 7|s7_ia32|complete blocking: int $0x80 unlink and open are blocked, with the IA32 flag on their records'
-ALL='1 2 3 4 5 6 7'
 
-for want in "$@"; do
-	case " $ALL " in
-	*" $want "*) ;;
-	*) die "unknown test '$want' (tests are $ALL)" ;;
-	esac
-done
-[ $# -gt 0 ] || set -- $ALL
-selection=$*
-
-out() {
-	printf '%s\n' "$*"
-	printf '%s\n' "$*" >>"$tap"
+# Each test writes its figures and stress-ng's output next to its log.
+test_start() {
+	: >"$results/$1.figures"
+	export SYSCALLMON_STRESS_FIGURES="$results/$1.figures"
+	export SYSCALLMON_STRESS_NG_LOG="$results/$1.stress-ng.log"
+}
+test_end() {
+	printf 'test.seconds\t%s\n' "$2" >>"$results/$1.figures"
 }
 
-diag_file() {
-	sed -e 's/^# //' -e 's/^/# /' "$1" | tee -a "$tap"
-}
-
-wanted() {
-	for want in $selection; do [ "$want" = "$1" ] && return 0; done
-	return 1
-}
-
-out "TAP version 13"
-out "1..$#"
+select_tests "$@"
+tap_plan
 if [ "${SYSCALLMON_STRESS_LONG:-0}" = 1 ]; then
 	out "# long forms (SYSCALLMON_STRESS_LONG=1)"
 else
 	out "# short forms (SYSCALLMON_STRESS_LONG=1 runs the long ones)"
 fi
-
-failed=0
-index=0
-while IFS='|' read -r n prog name <&3; do
-	wanted "$n" || continue
-	index=$((index + 1))
-	log=$results/$prog.log
-	: >"$log"
-	: >"$results/$prog.figures"
-	ok=1
-	skip=
-
-	if ! "$util" unload >>"$log" 2>&1; then
-		echo "# a syscallmon module loaded before this test could not be unloaded" >>"$log"
-	fi
-
-	seq=$("$util" kmsg-seq 2>>"$log") || seq=-1
-	echo "syscallmon-stress: begin test $n $prog" >/dev/kmsg 2>/dev/null
-	start=$(date +%s)
-	if [ -x "$bin/$prog" ]; then
-		SYSCALLMON_STRESS_FIGURES=$results/$prog.figures \
-		SYSCALLMON_STRESS_NG_LOG=$results/$prog.stress-ng.log \
-			timeout -k 10 "$TEST_TIMEOUT" "$bin/$prog" </dev/null >>"$log" 2>&1
-		rc=$?
-	else
-		echo "# $bin/$prog is missing or not executable" >>"$log"
-		rc=127
-	fi
-	elapsed=$(($(date +%s) - start))
-	case $rc in
-	0) ;;
-	77)
-		skip=$(grep -m1 '^# SKIP' "$log" | sed 's/^# SKIP *//')
-		[ -n "$skip" ] || skip=skipped
-		;;
-	124 | 137) ok=0; echo "# timed out after ${TEST_TIMEOUT} s" >>"$log" ;;
-	*) ok=0; echo "# exit status $rc" >>"$log" ;;
-	esac
-
-	if [ -d /sys/module/syscallmon ]; then
-		if [ $ok = 1 ] && [ -z "$skip" ]; then
-			ok=0
-			echo "# the test passed but left the module loaded" >>"$log"
-		fi
-		"$util" unload >>"$log" 2>&1 ||
-			echo "# the module could not be unloaded after the test" >>"$log"
-	fi
-	echo "syscallmon-stress: end test $n $prog" >/dev/kmsg 2>/dev/null
-
-	"$util" kmsg-since "$seq" >"$results/$prog.dmesg" 2>&1
-	if ! "$util" kmsg-check "$seq" >"$results/$prog.dmesg-problems" 2>&1; then
-		ok=0
-		echo "# kernel log during the test reports a problem:" >>"$log"
-		sed 's/^/#   /' "$results/$prog.dmesg-problems" >>"$log"
-	fi
-	echo "# ${elapsed} s" >>"$log"
-	printf 'test.seconds\t%s\n' "$elapsed" >>"$results/$prog.figures"
-
-	diag_file "$log"
-	if [ -n "$skip" ]; then
-		out "ok $index - $name # SKIP $skip"
-	elif [ $ok = 1 ]; then
-		out "ok $index - $name"
-	else
-		out "not ok $index - $name"
-		failed=$((failed + 1))
-	fi
-done 3<<EOF
-$TESTS
-EOF
-[ $failed -eq 0 ] || exit 1
-exit 0
+run_tests
