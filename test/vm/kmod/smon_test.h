@@ -22,6 +22,7 @@
 #define SMON_MODULE_NAME	"syscallmon"
 #define SMON_PROC_LOG		SYSCALLMON_PROC_DIR "/log"
 #define SMON_PROC_STATUS	SYSCALLMON_PROC_DIR "/status"
+#define SMON_PROC_CONTROL	SYSCALLMON_PROC_DIR "/control"
 #define SMON_KPROBE_LIST	"/sys/kernel/debug/kprobes/list"
 /* Where the module probes process exits (EXIT events, pid-scope cleanup). */
 #ifndef SMON_EXIT_PROBE

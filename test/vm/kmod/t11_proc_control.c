@@ -29,7 +29,6 @@
 
 #include "smon_test.h"
 
-#define PROC_CONTROL	SYSCALLMON_PROC_DIR "/control"
 #define UNLINK_BIN	"/usr/bin/unlink"
 #define SCOPED_CALLS	50
 #define MAX_FILTERS	8
@@ -39,7 +38,7 @@ static char file_path[300];
 /* One write of the whole command, as `echo CMD > control` does: 0 or -errno. */
 static int control_raw(const void *buf, size_t len)
 {
-	ssize_t n = smon_write_file(PROC_CONTROL, buf, len);
+	ssize_t n = smon_write_file(SMON_PROC_CONTROL, buf, len);
 
 	if (n >= 0 && (size_t)n != len)
 		return -EMSGSIZE;

@@ -305,7 +305,7 @@ int main(void)
 	struct storm storm;
 	uint64_t logged = 0, missed = 0;
 	uint32_t count = 0;
-	long long seq0, live;
+	long long seq0;
 	char params[64];
 	double t_storm, t_off;
 	int fd, fd2, ret, rc;
@@ -317,9 +317,7 @@ int main(void)
 	seq0 = kmsg_last_seq();
 
 	snprintf(params, sizeof(params), "capacity=%ld", capacity);
-	REQUIRE(smon_load(params) == 0, "load %s", params);
-	fd = smon_open(0);
-	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
+	fd = stress_load_open(params);
 	fd2 = smon_open(0);
 	REQUIRE(fd2 >= 0, "open device: %s", smon_errname(fd2));
 	probe.fd = smon_open(0);
@@ -435,13 +433,7 @@ int main(void)
 	close(probe.fd);
 	close(fd2);
 	close(fd);
-	ret = smon_unload();
-	CHECK(ret == 0, "unload: %s", smon_errname(ret));
-	ret = kmsg_unload_allocs(seq0, &live);
-	CHECK(ret == 0, "no \"unloaded: allocations live\" line in the kernel log");
-	if (ret == 0)
-		CHECK_EQ(live, 0, "allocations live at unload");
-	CHECK_VAL(kmsg_problems(seq0), 0, "kernel problem lines during the storm");
+	stress_unload_checked(seq0);
 	free(fast);
 	free(stalled);
 	smon_exit();

@@ -216,7 +216,7 @@ int main(void)
 	struct syscallmon_status before, after;
 	struct syscallmon_target_info info;
 	double t_off, t_armed, t_readers;
-	long long seq0 = kmsg_last_seq(), live;
+	long long seq0 = kmsg_last_seq();
 	pid_t workload_pid = 0;
 	int fd, ret;
 
@@ -225,9 +225,7 @@ int main(void)
 	sh->calls = stress_size("SYSCALLMON_STRESS_DEAD_CALLS", 20000, 200000);
 	REQUIRE(sh->calls > CAPACITY, "need more calls than the ring holds (%d)", CAPACITY);
 
-	REQUIRE(smon_load("capacity=1024") == 0, "load");
-	fd = smon_open(0);
-	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
+	fd = stress_load_open("capacity=1024");
 
 	/* Baselines: no probe at all; probe armed and no reader but us (we never read). */
 	t_off = run_workload(fd, SYSCALLMON_MODE_OFF);
@@ -314,12 +312,6 @@ int main(void)
 	stress_figure("dead.calls_per_s.with_readers", "%.0f", sh->calls / t_readers);
 
 	close(fd);
-	ret = smon_unload();
-	CHECK(ret == 0, "unload: %s", smon_errname(ret));
-	ret = kmsg_unload_allocs(seq0, &live);
-	CHECK(ret == 0, "no unload line in the kernel log");
-	if (ret == 0)
-		CHECK_EQ(live, 0, "allocations live at unload");
-	CHECK_VAL(kmsg_problems(seq0), 0, "kernel problem lines");
+	stress_unload_checked(seq0);
 	smon_exit();
 }

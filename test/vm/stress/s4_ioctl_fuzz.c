@@ -683,10 +683,9 @@ int main(void)
 	long total = stress_size("SYSCALLMON_STRESS_FUZZ_IOCTLS", 20000, 200000);
 	uint64_t seed = stress_size("SYSCALLMON_STRESS_FUZZ_SEED", 0, 0);
 	struct counts sum;
-	long long seq0 = kmsg_last_seq(), live;
+	long long seq0 = kmsg_last_seq();
 	double seconds = 0;
 	pid_t pids[WORKERS];
-	int ret;
 
 	if (!seed)
 		seed = (uint64_t)time(NULL) * 2654435761u ^ getpid();
@@ -770,12 +769,6 @@ int main(void)
 
 	/* The module still works, and still frees everything. */
 	stress_basic_checks("s4");
-	ret = smon_unload();
-	CHECK(ret == 0, "unload: %s", smon_errname(ret));
-	ret = kmsg_unload_allocs(seq0, &live);
-	CHECK(ret == 0, "no unload line in the kernel log");
-	if (ret == 0)
-		CHECK_EQ(live, 0, "allocations live at unload");
-	CHECK_VAL(kmsg_problems(seq0), 0, "kernel problem lines");
+	stress_unload_checked(seq0);
 	smon_exit();
 }

@@ -38,7 +38,6 @@
 
 #include "stress.h"
 
-#define CONTROL		SYSCALLMON_PROC_DIR "/control"
 #define CONTROL_MAX	64	/* longest command the module takes */
 #define WORKERS		2
 #define PID_LIMIT	4194304
@@ -279,7 +278,7 @@ static void __attribute__((noreturn)) worker(int w, long writes, uint64_t seed)
 	int fd;
 
 	rng_state = seed ? seed : 1;
-	fd = open(CONTROL, O_WRONLY | O_CLOEXEC);
+	fd = open(SMON_PROC_CONTROL, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		_exit(2);
 	for (long i = 0; i < writes; i++) {
@@ -382,18 +381,6 @@ static int same_targets(const struct syscallmon_target_info *a, uint32_t na,
 	return 1;
 }
 
-static int control(const char *cmd)
-{
-	int fd = open(CONTROL, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, cmd, strlen(cmd)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 int main(void)
 {
 	long total = stress_size("SYSCALLMON_STRESS_PROC_WRITES", 4000, 40000);
@@ -401,7 +388,7 @@ int main(void)
 	struct syscallmon_target_info before[8], after[8], info;
 	struct syscallmon_status st;
 	uint32_t nbefore, nafter, pid, on = SYSCALLMON_EXITS_ON;
-	long long seq0 = kmsg_last_seq(), live;
+	long long seq0 = kmsg_last_seq();
 	struct counts sum;
 	char *state0, *state1;
 	pid_t idle, pids[WORKERS];
@@ -414,13 +401,11 @@ int main(void)
 	REQUIRE(ret > 300, "read syscall names from %s: %s", UNISTD_H, smon_errname(ret));
 	shared = mmap(NULL, WORKERS * sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	REQUIRE(shared != MAP_FAILED, "mmap");
-	REQUIRE(smon_load(NULL) == 0, "load");
+	fd = stress_load_open(NULL);
 
 	idle = stress_idle_child();
 	REQUIRE(idle > 0, "fork");
 	pid = idle;
-	fd = smon_open(0);
-	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
 	REQUIRE(smon_add_target(fd, __NR_openat, SYSCALLMON_ACTION_LOG, 0, SYSCALLMON_TARGET_ALL_PIDS, NULL, 0) == 0,
 		"ADD openat");
 	REQUIRE(smon_add_target(fd, __NR_mkdir, SYSCALLMON_ACTION_BLOCK, 13, 0, &pid, 1) == 0, "ADD mkdir");
@@ -468,7 +453,7 @@ int main(void)
 	CHECK(st.mode == SYSCALLMON_MODE_LOG, "mode is %u, want LOG", st.mode);
 	CHECK(st.flags & SYSCALLMON_STATUS_EXITS, "exit events were turned off");
 	/* The control file's pid list is invisible: a target added through it shows it. */
-	ret = control("uname log");
+	ret = stress_control("uname log");
 	CHECK(ret == 0, "control \"uname log\": %s", smon_errname(ret));
 	if (smon_target_info(fd, __NR_uname, &info) == 0)
 		CHECK(info.flags & SYSCALLMON_TARGET_ALL_PIDS, "the control pid list is no longer empty:"
@@ -489,12 +474,6 @@ int main(void)
 	close(fd);
 	kill(idle, SIGKILL);
 	waitpid(idle, NULL, 0);
-	ret = smon_unload();
-	CHECK(ret == 0, "unload: %s", smon_errname(ret));
-	ret = kmsg_unload_allocs(seq0, &live);
-	CHECK(ret == 0, "no unload line in the kernel log");
-	if (ret == 0)
-		CHECK_EQ(live, 0, "allocations live at unload");
-	CHECK_VAL(kmsg_problems(seq0), 0, "kernel problem lines");
+	stress_unload_checked(seq0);
 	smon_exit();
 }

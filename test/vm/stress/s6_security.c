@@ -30,7 +30,6 @@
 
 #include "stress.h"
 
-#define CONTROL	SYSCALLMON_PROC_DIR "/control"
 #define LOG	SYSCALLMON_PROC_DIR "/log"
 
 static int is_denied(int err)
@@ -64,21 +63,21 @@ static int open_device_denied(void *arg)
 static int write_control_denied(void *arg)
 {
 	const char *cmd = "mode log";
-	int fd = open(CONTROL, O_WRONLY | O_CLOEXEC);
+	int fd = open(SMON_PROC_CONTROL, O_WRONLY | O_CLOEXEC);
 	ssize_t n;
 
 	(void)arg;
 	if (fd < 0) {
-		smon_diag("nobody: open %s -> %s", CONTROL, strerrorname_np(errno));
+		smon_diag("nobody: open %s -> %s", SMON_PROC_CONTROL, strerrorname_np(errno));
 		return is_denied(errno) ? 0 : 11;
 	}
 	n = write(fd, cmd, strlen(cmd));
 	close(fd);
 	if (n >= 0) {
-		smon_diag("nobody wrote \"%s\" to %s", cmd, CONTROL);
+		smon_diag("nobody wrote \"%s\" to %s", cmd, SMON_PROC_CONTROL);
 		return 10;
 	}
-	smon_diag("nobody: open %s worked, write -> %s", CONTROL, strerrorname_np(errno));
+	smon_diag("nobody: open %s worked, write -> %s", SMON_PROC_CONTROL, strerrorname_np(errno));
 	return is_denied(errno) ? 0 : 11;
 }
 
@@ -143,11 +142,11 @@ static void unprivileged(int fd)
 
 	ret = stress_run_as_nobody(write_control_denied, NULL);
 	CHECK(ret == 0, "nobody, control mode 0200: write not denied (child %d)", ret);
-	if (CHECK(set_mode(CONTROL, 0666) == 0, "chmod 666 %s", CONTROL)) {
+	if (CHECK(set_mode(SMON_PROC_CONTROL, 0666) == 0, "chmod 666 %s", SMON_PROC_CONTROL)) {
 		ret = stress_run_as_nobody(write_control_denied, NULL);
 		CHECK(ret == 0, "nobody, control mode 0666: write not denied (child %d)", ret);
 	}
-	set_mode(CONTROL, 0200);
+	set_mode(SMON_PROC_CONTROL, 0200);
 	CHECK(module_mode(fd) == SYSCALLMON_MODE_OFF, "the mode changed");
 
 	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
@@ -165,10 +164,10 @@ static void unprivileged(int fd)
 /* Root opens the control file, drops to nobody, then writes: refused. */
 static void dropped_after_open(int fd)
 {
-	int status, cfd = open(CONTROL, O_WRONLY | O_CLOEXEC);
+	int status, cfd = open(SMON_PROC_CONTROL, O_WRONLY | O_CLOEXEC);
 	pid_t pid;
 
-	REQUIRE(cfd >= 0, "open %s: %s", CONTROL, strerror(errno));
+	REQUIRE(cfd >= 0, "open %s: %s", SMON_PROC_CONTROL, strerror(errno));
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
@@ -184,18 +183,6 @@ static void dropped_after_open(int fd)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	      "control opened by root, written as nobody: not denied (status %#x)", status);
 	CHECK(module_mode(fd) == SYSCALLMON_MODE_OFF, "the mode changed");
-}
-
-static int control(const char *cmd)
-{
-	int cfd = open(CONTROL, O_WRONLY | O_CLOEXEC), ret = 0;
-
-	if (cfd < 0)
-		return -errno;
-	if (write(cfd, cmd, strlen(cmd)) < 0)
-		ret = -errno;
-	close(cfd);
-	return ret;
 }
 
 #define EXPECT(call, want, what)							\
@@ -237,11 +224,11 @@ static void safe_blocking(int fd)
 			  &(struct syscallmon_pids){ .nr = __NR_mkdir, .npids = 1,
 						     .pids = (uint64_t)(uintptr_t)&init }),
 	       EPERM, "ADD_PIDS pid 1 to a block target without force");
-	EXPECT(control("pid add 1"), EPERM, "control \"pid add 1\" with a block target");
+	EXPECT(stress_control("pid add 1"), EPERM, "control \"pid add 1\" with a block target");
 	EXPECT(smon_del_target(fd, __NR_mkdir), 0, "DEL mkdir");
-	EXPECT(control("pid add 1"), 0, "control \"pid add 1\"");
-	EXPECT(control("mkdir block"), EPERM, "control \"mkdir block\" with pid 1 in the list");
-	EXPECT(control("pid del 1"), 0, "control \"pid del 1\"");
+	EXPECT(stress_control("pid add 1"), 0, "control \"pid add 1\"");
+	EXPECT(stress_control("mkdir block"), EPERM, "control \"mkdir block\" with pid 1 in the list");
+	EXPECT(stress_control("pid del 1"), 0, "control \"pid del 1\"");
 
 	for (size_t i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
 		snprintf(what, sizeof(what), "block %s for everyone", never[i].name);
@@ -252,7 +239,7 @@ static void safe_blocking(int fd)
 				       &pid, 1), EINVAL, what);
 		snprintf(cmd, sizeof(cmd), "%s block", never[i].name);
 		snprintf(what, sizeof(what), "control \"%s\"", cmd);
-		EXPECT(control(cmd), EINVAL, what);
+		EXPECT(stress_control(cmd), EINVAL, what);
 		snprintf(what, sizeof(what), "log %s for one pid", never[i].name);
 		EXPECT(smon_add_target(fd, never[i].nr, SYSCALLMON_ACTION_LOG, 0, 0, &pid, 1), 0, what);
 		EXPECT(smon_del_target(fd, never[i].nr), 0, "DEL");
@@ -286,26 +273,18 @@ static void safe_blocking(int fd)
 
 int main(void)
 {
-	long long seq0 = kmsg_last_seq(), live;
-	int fd, ret;
+	long long seq0 = kmsg_last_seq();
+	int fd;
 
-	REQUIRE(smon_load(NULL) == 0, "load");
+	fd = stress_load_open(NULL);
 	CHECK(mode_of(SYSCALLMON_DEVICE_PATH) == 0600, "%s mode %o, want 600", SYSCALLMON_DEVICE_PATH,
 	      mode_of(SYSCALLMON_DEVICE_PATH));
-	fd = smon_open(0);
-	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
 
 	unprivileged(fd);
 	dropped_after_open(fd);
 	safe_blocking(fd);
 
 	close(fd);
-	ret = smon_unload();
-	CHECK(ret == 0, "unload: %s", smon_errname(ret));
-	ret = kmsg_unload_allocs(seq0, &live);
-	CHECK(ret == 0, "no unload line in the kernel log");
-	if (ret == 0)
-		CHECK_EQ(live, 0, "allocations live at unload");
-	CHECK_VAL(kmsg_problems(seq0), 0, "kernel problem lines");
+	stress_unload_checked(seq0);
 	smon_exit();
 }

@@ -132,7 +132,7 @@ static void touch(const char *path)
 int main(void)
 {
 	struct smon_events events = { 0 };
-	long long seq0 = kmsg_last_seq(), live;
+	long long seq0 = kmsg_last_seq();
 	char *victim, *created;
 	const char *dir;
 	uint32_t pid;
@@ -157,9 +157,7 @@ int main(void)
 	snprintf(victim, 1024, "%s/victim", dir);
 	snprintf(created, 1024, "%s/created", dir);
 
-	REQUIRE(smon_load(NULL) == 0, "load");
-	fd = smon_open(0);
-	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
+	fd = stress_load_open(NULL);
 
 	/* i386 unlink, blocked. */
 	touch(victim);
@@ -207,12 +205,6 @@ int main(void)
 	smon_events_free(&events);
 
 	close(fd);
-	ret = smon_unload();
-	CHECK(ret == 0, "unload: %s", smon_errname(ret));
-	ret = kmsg_unload_allocs(seq0, &live);
-	CHECK(ret == 0, "no unload line in the kernel log");
-	if (ret == 0)
-		CHECK_EQ(live, 0, "allocations live at unload");
-	CHECK_VAL(kmsg_problems(seq0), 0, "kernel problem lines");
+	stress_unload_checked(seq0);
 	smon_exit();
 }

@@ -164,6 +164,32 @@ int kmsg_problems(long long after)
 	return count;
 }
 
+/* ---- a test's own module -------------------------------------------------- */
+
+int stress_load_open(const char *params)
+{
+	int fd;
+
+	REQUIRE(smon_load(params) == 0, "load%s%s", params ? " " : "", params ? params : "");
+	fd = smon_open(0);
+	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
+	return fd;
+}
+
+void stress_unload_checked(long long seq0)
+{
+	long long live;
+	int ret;
+
+	ret = smon_unload();
+	CHECK(ret == 0, "unload: %s", smon_errname(ret));
+	ret = kmsg_unload_allocs(seq0, &live);
+	CHECK(ret == 0, "no \"unloaded: allocations live\" line in the kernel log");
+	if (ret == 0)
+		CHECK_EQ(live, 0, "allocations live at unload");
+	CHECK_VAL(kmsg_problems(seq0), 0, "kernel problem lines");
+}
+
 /* ---- time ----------------------------------------------------------------- */
 
 double stress_now(void)
@@ -430,6 +456,18 @@ int drainer_stop(struct drainer *d)
 }
 
 /* ---- misc ------------------------------------------------------------------ */
+
+int stress_control(const char *cmd)
+{
+	int fd = open(SMON_PROC_CONTROL, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, cmd, strlen(cmd)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
 
 int stress_targets(int fd, struct syscallmon_target_info *infos, uint32_t max, uint32_t *count)
 {

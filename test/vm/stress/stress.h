@@ -59,6 +59,22 @@ int kmsg_unload_allocs(long long after, long long *live);
 /* Prints kernel problem lines (WARNING, BUG, Oops, ...) after seq; returns their count. */
 int kmsg_problems(long long after);
 
+/* ---- a test's own module -------------------------------------------------- */
+
+/*
+ * Loads the module with params (NULL: none) and opens the device; stops the
+ * test if either fails.  Returns the fd.
+ */
+int stress_load_open(const char *params);
+
+/*
+ * The end of a test that loaded the module: unloads it, then checks the
+ * kernel log written since seq0 (kmsg_last_seq() before the load) has the
+ * module's "allocations live 0" line and no problem line.  The caller has
+ * closed its descriptors.
+ */
+void stress_unload_checked(long long seq0);
+
 /* ---- time ----------------------------------------------------------------- */
 
 double stress_now(void);		/* CLOCK_MONOTONIC, seconds */
@@ -143,6 +159,9 @@ void drainer_account(struct drainer *d, const struct syscallmon_event *ev, size_
 void stress_basic_checks(const char *tag);
 
 /* ---- misc ------------------------------------------------------------------ */
+
+/* One write of cmd to /proc/syscallmon/control: 0, or -errno of open or write. */
+int stress_control(const char *cmd);
 
 /* Fetches every target's info (up to max) into infos; *count is how many exist. */
 int stress_targets(int fd, struct syscallmon_target_info *infos, uint32_t max, uint32_t *count);
