@@ -18,6 +18,13 @@
 #include <string>
 #include <vector>
 
+#include <memory>
+
+#include <poll.h>
+#include <unistd.h>
+
+#include "convert.h"
+#include "errors.h"
 #include "ndjson.h"
 #include "uapi/syscallmon.h"
 
@@ -38,6 +45,8 @@ const char *SyscallName(uint32_t nr)
 	return nullptr;
 }
 
+} // namespace
+
 // Writes into memory reserved up front for the worst case of a whole batch
 // (kLineMax per record), so appending is a store and a pointer bump: this is
 // the per-event cost issue 5 measures.
@@ -56,16 +65,30 @@ public:
 	}
 	void Str(const std::string &s) { Str(s.data(), s.size()); }
 	void Byte(char c) { *p_++ = c; }
+	// Two digits per division: the line's numbers (a 19-digit ts_ns, pids,
+	// seq) are most of its formatting cost.
 	void U64(uint64_t v)
 	{
-		char tmp[24];
-		int n = 0;
-		do {
-			tmp[n++] = static_cast<char>('0' + v % 10);
-			v /= 10;
-		} while (v != 0);
-		while (n > 0)
-			*p_++ = tmp[--n];
+		static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+					    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+					    "8081828384858687888990919293949596979899";
+		char tmp[20];
+		char *end = tmp + sizeof tmp;
+		char *q = end;
+		while (v >= 100) {
+			unsigned i = static_cast<unsigned>(v % 100) * 2;
+			v /= 100;
+			*--q = pairs[i + 1];
+			*--q = pairs[i];
+		}
+		if (v >= 10) {
+			unsigned i = static_cast<unsigned>(v) * 2;
+			*--q = pairs[i + 1];
+			*--q = pairs[i];
+		} else {
+			*--q = static_cast<char>('0' + v);
+		}
+		Str(q, static_cast<size_t>(end - q));
 	}
 	void I64(int64_t v)
 	{
@@ -76,19 +99,31 @@ public:
 			U64(static_cast<uint64_t>(v));
 		}
 	}
-	// Like the JS: 0x0 for zero, otherwise lower-case hex without leading zeros.
+	// Like the JS: 0x0 for zero, otherwise lower-case hex without leading
+	// zeros. Digits go straight to their place, a byte (two digits) at a time.
 	void Hex(uint64_t v)
 	{
-		static const char digits[] = "0123456789abcdef";
-		char tmp[16];
-		int n = 0;
-		do {
-			tmp[n++] = digits[v & 15];
-			v >>= 4;
-		} while (v != 0);
+		static const char pairs[] =
+			"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+			"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+			"404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+			"606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+			"808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+			"a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+			"c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+			"e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
 		Lit("0x");
-		while (n > 0)
-			*p_++ = tmp[--n];
+		int digits = (64 - __builtin_clzll(v | 1) + 3) / 4;
+		char *q = p_ + digits;
+		p_ = q;
+		for (; digits >= 2; digits -= 2) {
+			unsigned i = static_cast<unsigned>(v & 0xff) * 2;
+			*--q = pairs[i + 1];
+			*--q = pairs[i];
+			v >>= 8;
+		}
+		if (digits)
+			*--q = pairs[v * 2 + 1];
 	}
 	void Utf8(uint32_t cp)
 	{
@@ -105,11 +140,14 @@ public:
 	}
 	void Bytes(const unsigned char *p, size_t n) { Str(reinterpret_cast<const char *>(p), n); }
 	size_t size() const { return static_cast<size_t>(p_ - start_); }
+	char *end() const { return p_; }
 
 private:
 	char *start_;
 	char *p_;
 };
+
+namespace {
 
 // Room one line can need: fixed text and numbers (under 1 KiB), errno and
 // syscall names (under 64 bytes each), and comm and path where every byte
@@ -140,23 +178,41 @@ void JsonAscii(Out &out, unsigned char c)
 	out.Byte(static_cast<char>(c));
 }
 
+// Bytes JSON.stringify copies as they are (printable ASCII but '"' and
+// '\\'): the common case, copied in runs.
+struct PlainBytes {
+	bool plain[256];
+	constexpr PlainBytes() : plain()
+	{
+		for (int c = 0x20; c < 0x80; c++)
+			plain[c] = c != '"' && c != '\\';
+	}
+};
+constexpr PlainBytes kPlain;
+
 // The NUL-terminated field as the library reads it (Buffer utf8 decoding:
 // the WHATWG decoder, one U+FFFD per maximal invalid subpart), then as a
 // JSON string literal.
 void JsonCString(Out &out, const unsigned char *s, size_t room)
 {
-	size_t n = 0;
-	while (n < room && s[n] != 0)
-		n++;
 	out.Byte('"');
 	size_t i = 0;
-	while (i < n) {
+	for (;;) {
+		size_t run = i;
+		while (i < room && kPlain.plain[s[i]])
+			i++;
+		out.Bytes(s + run, i - run);
+		if (i == room || s[i] == 0)
+			break;
 		unsigned char b = s[i];
 		if (b < 0x80) {
 			JsonAscii(out, b);
 			i++;
 			continue;
 		}
+		size_t n = i + 1; // the sequence must end before the NUL or the room
+		while (n < room && s[n] != 0 && n < i + 4)
+			n++;
 		size_t need;
 		unsigned char lo = 0x80, hi = 0xbf;
 		if (b >= 0xc2 && b <= 0xdf) {
@@ -210,76 +266,163 @@ void IsoSeconds(Out &out, uint64_t sec)
 	out.Str(tmp, static_cast<size_t>(n));
 }
 
-class Formatter {
-public:
-	explicit Formatter(std::vector<std::string> errnos) : errnos_(std::move(errnos)) {}
+} // namespace
 
-	Napi::Value operator()(const Napi::CallbackInfo &info)
+NdjsonFormatter::NdjsonFormatter(std::vector<std::string> errnos) : errnos_(std::move(errnos)) {}
+
+int NdjsonFormatter::WriteRecords(const uint8_t *data, size_t len, int fd, std::string *problem)
+{
+	size_t n;
+	if (!Format(data, len, &n, problem))
+		return EINVAL;
+	for (size_t done = 0; done < n;) {
+		ssize_t w = write(fd, scratch_.get() + done, n - done);
+		if (w >= 0) {
+			done += static_cast<size_t>(w);
+		} else if (errno == EAGAIN) {
+			struct pollfd p = { fd, POLLOUT, 0 };
+			if (poll(&p, 1, -1) < 0 && errno != EINTR)
+				return errno;
+		} else if (errno != EINTR) {
+			return errno;
+		}
+	}
+	return 0;
+}
+
+namespace {
+
+// The JS face of an NdjsonFormatter; the function object also carries the
+// formatter (napi_wrap) for startNdjsonStream.
+class FormatterFunctions {
+public:
+	explicit FormatterFunctions(std::shared_ptr<NdjsonFormatter> f) : f_(std::move(f)) {}
+	const std::shared_ptr<NdjsonFormatter> &formatter() const { return f_; }
+
+	// formatNdjson(batch): the batch's lines as a new Buffer.
+	Napi::Value Format(const Napi::CallbackInfo &info)
 	{
 		Napi::Env env = info.Env();
-		if (info.Length() < 1 || !info[0].IsBuffer())
-			throw Napi::TypeError::New(env, "batch must be a Buffer");
-		Napi::Buffer<unsigned char> batch = info[0].As<Napi::Buffer<unsigned char>>();
-		const unsigned char *data = batch.Data();
-		size_t len = batch.Length();
-		if (len % sizeof(Event) != 0)
-			throw Napi::RangeError::New(env, "batch is not a whole number of records");
-		size_t records = len / sizeof(Event);
-		if (scratch_.size() < records * kLineMax)
-			scratch_.resize(records * kLineMax);
-		Out out(scratch_.data());
-		for (size_t at = 0; at < len; at += sizeof(Event)) {
-			Event e;
-			std::memcpy(&e, data + at, sizeof e);
-			std::string problem = Line(out, e);
-			if (!problem.empty())
-				throw Napi::Error::New(env, "record at byte " + std::to_string(at) + ": " + problem);
-		}
-		return Napi::Buffer<char>::Copy(env, scratch_.data(), out.size());
+		Napi::Buffer<uint8_t> batch = ArgBatch(info, 0);
+		size_t n;
+		std::string problem;
+		if (!f_->Format(batch.Data(), batch.Length(), &n, &problem))
+			throw Napi::Error::New(env, problem);
+		return Napi::Buffer<char>::Copy(env, f_->scratch(), n);
+	}
+
+	// formatNdjson.writeTo(fd, batch): writes the batch's lines to fd, all
+	// of them, waiting while fd is full as a synchronous stdout would.
+	// Returns { events, lost }: the batch's event records and the sum of its
+	// lost records' counts, so that the caller needs no loop of its own over
+	// the records. Saves the copy into a JS Buffer.
+	Napi::Value WriteTo(const Napi::CallbackInfo &info)
+	{
+		Napi::Env env = info.Env();
+		int fd = ArgFd(info, 0);
+		Napi::Buffer<uint8_t> batch = ArgBatch(info, 1);
+		std::string problem;
+		int err = f_->WriteRecords(batch.Data(), batch.Length(), fd, &problem);
+		if (!problem.empty())
+			throw Napi::Error::New(env, problem);
+		if (err)
+			ThrowErrno(env, err, "write");
+		Napi::Object counts = Napi::Object::New(env);
+		counts.Set("events", Napi::Number::New(env, static_cast<double>(f_->events())));
+		counts.Set("lost", Napi::Number::New(env, static_cast<double>(f_->lost())));
+		return counts;
 	}
 
 private:
-	std::string Line(Out &out, const Event &e)
+	static Napi::Buffer<uint8_t> ArgBatch(const Napi::CallbackInfo &info, size_t i)
 	{
-		if (e.type == SYSCALLMON_RECORD_LOST) {
-			out.Lit("{\"type\":\"lost\",\"count\":");
-			out.U64(e.lost);
-			out.Lit("}\n");
-			return "";
+		if (info.Length() <= i || !info[i].IsBuffer())
+			throw Napi::TypeError::New(info.Env(), "batch must be a Buffer");
+		return info[i].As<Napi::Buffer<uint8_t>>();
+	}
+
+	std::shared_ptr<NdjsonFormatter> f_;
+};
+
+} // namespace
+
+bool NdjsonFormatter::Format(const uint8_t *data, size_t len, size_t *out_len, std::string *problem)
+{
+	if (len % sizeof(Event) != 0) {
+		*problem = "batch is not a whole number of records";
+		return false;
+	}
+	size_t records = len / sizeof(Event);
+	if (scratch_size_ < records * kLineMax) {
+		// Not zero-filled (as vector::resize would): under emulation,
+		// clearing ~700 KiB on the first batch stalls a fresh tail long
+		// enough for a full-speed stream to overrun the ring.
+		scratch_.reset(new char[records * kLineMax]);
+		scratch_size_ = records * kLineMax;
+	}
+	Out out(scratch_.get());
+	events_ = 0;
+	lost_ = 0;
+	for (size_t at = 0; at < len; at += sizeof(Event)) {
+		Event e;
+		std::memcpy(&e, data + at, sizeof e);
+		std::string why = Line(out, e);
+		if (!why.empty()) {
+			*problem = "record at byte " + std::to_string(at) + ": " + why;
+			return false;
 		}
-		if (e.type != SYSCALLMON_RECORD_SYSCALL && e.type != SYSCALLMON_RECORD_EXIT)
-			return "unknown record type " + std::to_string(e.type) + " (module newer than this tool?)";
-		const char *action = nullptr;
-		if (e.type == SYSCALLMON_RECORD_SYSCALL) {
-			switch (e.verdict) {
-			case SYSCALLMON_VERDICT_ALLOWED: action = "allowed"; break;
-			case SYSCALLMON_VERDICT_BLOCKED: action = "blocked"; break;
-			case SYSCALLMON_VERDICT_WOULD_BLOCK: action = "would_block"; break;
-			default: return "unknown verdict " + std::to_string(e.verdict);
-			}
+	}
+	*out_len = out.size();
+	return true;
+}
+
+std::string NdjsonFormatter::Line(Out &out, const Event &e)
+{
+	if (e.type == SYSCALLMON_RECORD_LOST) {
+		lost_ += e.lost;
+		out.Lit("{\"type\":\"lost\",\"count\":");
+		out.U64(e.lost);
+		out.Lit("}\n");
+		return "";
+	}
+	if (e.type != SYSCALLMON_RECORD_SYSCALL && e.type != SYSCALLMON_RECORD_EXIT)
+		return "unknown record type " + std::to_string(e.type) + " (module newer than this tool?)";
+	events_++;
+	const char *action = nullptr;
+	if (e.type == SYSCALLMON_RECORD_SYSCALL) {
+		switch (e.verdict) {
+		case SYSCALLMON_VERDICT_ALLOWED: action = "allowed"; break;
+		case SYSCALLMON_VERDICT_BLOCKED: action = "blocked"; break;
+		case SYSCALLMON_VERDICT_WOULD_BLOCK: action = "would_block"; break;
+		default: return "unknown verdict " + std::to_string(e.verdict);
 		}
-		if (e.type == SYSCALLMON_RECORD_SYSCALL)
-			out.Lit("{\"type\":\"syscall\",\"seq\":");
-		else
-			out.Lit("{\"type\":\"exit\",\"seq\":");
-		out.U64(e.seq);
-		out.Lit(",\"ts_ns\":\"");
-		out.U64(e.ts_ns);
-		out.Lit("\",\"time\":\"");
-		uint64_t sec = e.ts_ns / 1000000000u;
-		if (sec != cached_sec_ || cached_iso_len_ == 0) {
-			Out iso(cached_iso_);
-			IsoSeconds(iso, sec);
-			cached_iso_len_ = iso.size();
-			cached_sec_ = sec;
-		}
-		out.Str(cached_iso_, cached_iso_len_);
-		unsigned ms = static_cast<unsigned>(e.ts_ns / 1000000u % 1000u);
-		out.Byte('.');
-		out.Byte(static_cast<char>('0' + ms / 100));
-		out.Byte(static_cast<char>('0' + ms / 10 % 10));
-		out.Byte(static_cast<char>('0' + ms % 10));
-		out.Byte('Z');
+	}
+	if (e.type == SYSCALLMON_RECORD_SYSCALL)
+		out.Lit("{\"type\":\"syscall\",\"seq\":");
+	else
+		out.Lit("{\"type\":\"exit\",\"seq\":");
+	out.U64(e.seq);
+	out.Lit(",\"ts_ns\":\"");
+	out.U64(e.ts_ns);
+	out.Lit("\",\"time\":\"");
+	uint64_t sec = e.ts_ns / 1000000000u;
+	if (sec != cached_sec_ || cached_iso_len_ == 0) {
+		Out iso(cached_iso_);
+		IsoSeconds(iso, sec);
+		cached_iso_len_ = iso.size();
+		cached_sec_ = sec;
+	}
+	out.Str(cached_iso_, cached_iso_len_);
+	unsigned ms = static_cast<unsigned>(e.ts_ns / 1000000u % 1000u);
+	out.Byte('.');
+	out.Byte(static_cast<char>('0' + ms / 100));
+	out.Byte(static_cast<char>('0' + ms / 10 % 10));
+	out.Byte(static_cast<char>('0' + ms % 10));
+	out.Byte('Z');
+	if (SameTask(e)) {
+		out.Str(task_text_, task_len_);
+	} else {
+		char *from = out.end();
 		out.Lit("\",\"pid\":");
 		out.U64(e.pid);
 		out.Lit(",\"tgid\":");
@@ -292,71 +435,98 @@ private:
 		out.U64(e.gid);
 		out.Lit(",\"comm\":");
 		JsonCString(out, reinterpret_cast<const unsigned char *>(e.comm), sizeof e.comm);
-		if (e.type == SYSCALLMON_RECORD_EXIT) {
-			out.Lit(",\"exit_code\":");
-			out.I64(e.exit_code);
-			out.Lit(",\"signal\":");
-			out.I64(e.exit_signal);
-			out.Lit(",\"utime_ns\":\"");
-			out.U64(e.utime_ns);
-			out.Lit("\",\"stime_ns\":\"");
-			out.U64(e.stime_ns);
-			out.Lit("\"}\n");
-			return "";
-		}
-		out.Lit(",\"syscall\":\"");
-		const char *name = SyscallName(e.nr);
-		if (name != nullptr) {
-			out.Str(name, std::strlen(name));
-		} else {
-			out.Lit("syscall_");
-			out.U64(e.nr);
-		}
-		out.Lit("\",\"nr\":");
-		out.U64(e.nr);
-		out.Lit(",\"action\":\"");
-		out.Str(action, std::strlen(action));
-		out.Lit("\",\"errno\":");
-		if (e.verdict != SYSCALLMON_VERDICT_ALLOWED && e.err != 0) {
-			out.Byte('"');
-			if (e.err > 0 && static_cast<size_t>(e.err) < errnos_.size() && !errnos_[e.err].empty())
-				out.Str(errnos_[e.err]);
-			else
-				out.I64(e.err);
-			out.Byte('"');
-		} else {
-			out.Lit("null");
-		}
-		out.Lit(",\"path\":");
-		if ((e.path_flags & (SYSCALLMON_PATH_NONE | SYSCALLMON_PATH_UNREADABLE)) == 0)
-			JsonCString(out, reinterpret_cast<const unsigned char *>(e.path), sizeof e.path);
-		else
-			out.Lit("null");
-		if ((e.path_flags & SYSCALLMON_PATH_TRUNCATED) != 0)
-			out.Lit(",\"path_truncated\":true,\"args\":[");
-		else
-			out.Lit(",\"path_truncated\":false,\"args\":[");
-		for (int i = 0; i < SYSCALLMON_NR_ARGS; i++) {
-			if (i != 0)
-				out.Byte(',');
-			out.Byte('"');
-			out.Hex(e.args[i]);
-			out.Byte('"');
-		}
-		out.Lit("]}\n");
+		task_len_ = static_cast<size_t>(out.end() - from);
+		std::memcpy(task_text_, from, task_len_);
+		task_ = e;
+		task_valid_ = true;
+	}
+	if (e.type == SYSCALLMON_RECORD_EXIT) {
+		out.Lit(",\"exit_code\":");
+		out.I64(e.exit_code);
+		out.Lit(",\"signal\":");
+		out.I64(e.exit_signal);
+		out.Lit(",\"utime_ns\":\"");
+		out.U64(e.utime_ns);
+		out.Lit("\",\"stime_ns\":\"");
+		out.U64(e.stime_ns);
+		out.Lit("\"}\n");
 		return "";
 	}
+	if (SameCall(e)) {
+		out.Str(call_text_, call_len_);
+	} else {
+		char *from = out.end();
+		CallFields(out, e, action);
+		call_len_ = static_cast<size_t>(out.end() - from);
+		std::memcpy(call_text_, from, call_len_);
+		call_ = e;
+		call_valid_ = true;
+	}
+	for (int i = 0; i < SYSCALLMON_NR_ARGS; i++) {
+		if (i != 0)
+			out.Byte(',');
+		out.Byte('"');
+		out.Hex(e.args[i]);
+		out.Byte('"');
+	}
+	out.Lit("]}\n");
+	return "";
+}
 
-	std::vector<std::string> errnos_;
-	std::vector<char> scratch_;
-	uint64_t cached_sec_ = 0;
-	char cached_iso_[96] = {};
-	size_t cached_iso_len_ = 0;
-};
+bool NdjsonFormatter::SameTask(const Event &e) const
+{
+	return task_valid_ && e.pid == task_.pid && e.tgid == task_.tgid && e.ppid == task_.ppid &&
+	       e.uid == task_.uid && e.gid == task_.gid && std::memcmp(e.comm, task_.comm, sizeof e.comm) == 0;
+}
+
+bool NdjsonFormatter::SameCall(const Event &e) const
+{
+	return call_valid_ && e.nr == call_.nr && e.verdict == call_.verdict && e.err == call_.err &&
+	       e.path_flags == call_.path_flags && std::memcmp(e.path, call_.path, sizeof e.path) == 0;
+}
+
+// From ,"syscall": to the opening [ of "args".
+void NdjsonFormatter::CallFields(Out &out, const Event &e, const char *action)
+{
+	out.Lit(",\"syscall\":\"");
+	const char *name = SyscallName(e.nr);
+	if (name != nullptr) {
+		out.Str(name, std::strlen(name));
+	} else {
+		out.Lit("syscall_");
+		out.U64(e.nr);
+	}
+	out.Lit("\",\"nr\":");
+	out.U64(e.nr);
+	out.Lit(",\"action\":\"");
+	out.Str(action, std::strlen(action));
+	out.Lit("\",\"errno\":");
+	if (e.verdict != SYSCALLMON_VERDICT_ALLOWED && e.err != 0) {
+		out.Byte('"');
+		if (e.err > 0 && static_cast<size_t>(e.err) < errnos_.size() && !errnos_[e.err].empty())
+			out.Str(errnos_[e.err]);
+		else
+			out.I64(e.err);
+		out.Byte('"');
+	} else {
+		out.Lit("null");
+	}
+	out.Lit(",\"path\":");
+	if ((e.path_flags & (SYSCALLMON_PATH_NONE | SYSCALLMON_PATH_UNREADABLE)) == 0)
+		JsonCString(out, reinterpret_cast<const unsigned char *>(e.path), sizeof e.path);
+	else
+		out.Lit("null");
+	if ((e.path_flags & SYSCALLMON_PATH_TRUNCATED) != 0)
+		out.Lit(",\"path_truncated\":true,\"args\":[");
+	else
+		out.Lit(",\"path_truncated\":false,\"args\":[");
+}
+
+namespace {
 
 // ndjsonFormatter(errnoNames): errnoNames[n] is errno n's name (holes and
 // non-strings: print the number, as the library's errnoName does).
-Napi::Value NdjsonFormatter(const Napi::CallbackInfo &info)
+Napi::Value MakeFormatter(const Napi::CallbackInfo &info)
 {
 	Napi::Env env = info.Env();
 	if (info.Length() < 1 || !info[0].IsArray())
@@ -377,14 +547,36 @@ Napi::Value NdjsonFormatter(const Napi::CallbackInfo &info)
 		}
 		errnos[i] = std::move(s);
 	}
-	return Napi::Function::New(env, Formatter(std::move(errnos)), "formatNdjson");
+	auto formatter = std::make_shared<FormatterFunctions>(std::make_shared<NdjsonFormatter>(std::move(errnos)));
+	Napi::Function format = Napi::Function::New(
+		env, [formatter](const Napi::CallbackInfo &i) { return formatter->Format(i); }, "formatNdjson");
+	format.Set("writeTo", Napi::Function::New(
+				      env, [formatter](const Napi::CallbackInfo &i) { return formatter->WriteTo(i); },
+				      "writeTo"));
+	auto *held = new std::shared_ptr<NdjsonFormatter>(formatter->formatter());
+	napi_status st = napi_wrap(
+		env, format, held, [](napi_env, void *p, void *) { delete static_cast<std::shared_ptr<NdjsonFormatter> *>(p); },
+		nullptr, nullptr);
+	if (st != napi_ok) {
+		delete held;
+		throw Napi::Error::New(env, "napi_wrap failed");
+	}
+	return format;
 }
 
 } // namespace
 
+std::shared_ptr<NdjsonFormatter> UnwrapFormatter(Napi::Env env, Napi::Value v)
+{
+	void *p = nullptr;
+	if (!v.IsFunction() || napi_unwrap(env, v, &p) != napi_ok || p == nullptr)
+		throw Napi::TypeError::New(env, "formatter must come from ndjsonFormatter()");
+	return *static_cast<std::shared_ptr<NdjsonFormatter> *>(p);
+}
+
 void InitNdjson(Napi::Env env, Napi::Object exports)
 {
-	exports.Set("ndjsonFormatter", Napi::Function::New(env, NdjsonFormatter, "ndjsonFormatter"));
+	exports.Set("ndjsonFormatter", Napi::Function::New(env, MakeFormatter, "ndjsonFormatter"));
 }
 
 } // namespace syscallmon

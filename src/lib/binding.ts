@@ -60,7 +60,7 @@ export interface SyscallEntry {
 }
 
 export interface StreamHandle {
-  /** Wakes and joins the reader thread; idempotent. No onBatch call follows it. */
+  /** Ends the stream (joining its reader thread, if any); idempotent. No onBatch call follows it. */
   stop(): void;
 }
 
@@ -100,19 +100,45 @@ export interface Binding {
   /** Non-blocking read of up to maxRecords whole records; an empty Buffer when none (EAGAIN). */
   read(fd: number, maxRecords: number): Buffer;
   /**
-   * Reader thread: poll(fd + a stop eventfd) → read up to maxRecords whole
-   * records → onBatch(null, buf) on the JS thread. A read/poll error is
-   * delivered once as onBatch(err, null) and ends the stream.
+   * Polls fd in Node's event loop and reads up to maxRecords whole records
+   * per wake-up → onBatch(null, buf). A read/poll error is delivered once as
+   * onBatch(err, null) and ends the stream. coalesceMs > 0: after a batch
+   * smaller than maxRecords, wait that long before reading again.
+   * transient: each batch is a view of the stream's read buffer, valid until
+   * the next read, instead of a copy.
    */
-  startStream(fd: number, maxRecords: number, onBatch: BatchCallback): StreamHandle;
+  startStream(fd: number, maxRecords: number, onBatch: BatchCallback, coalesceMs?: number, transient?: boolean): StreamHandle;
   /**
    * tail --json's formatter in C (native/ndjson.cc): returns a function that
    * turns a batch of whole records into their NDJSON lines as UTF-8 bytes,
-   * byte for byte RawNdjsonEncoder's. errnoNames[n] is errno n's name (the
-   * library's table, handed over once; holes print the number). Optional: a
-   * binding without it keeps the JS encoder.
+   * byte for byte RawNdjsonEncoder's; its writeTo(fd, batch) writes those
+   * bytes to fd instead (all of them, waiting while fd is full) and returns
+   * the batch's event records and the sum of its lost records' counts. errnoNames[n] is errno n's name (the library's table,
+   * handed over once; holes print the number). Optional: a binding without
+   * it keeps the JS encoder.
    */
-  ndjsonFormatter?(errnoNames: readonly (string | undefined)[]): (batch: Buffer) => Buffer;
+  ndjsonFormatter?(errnoNames: readonly (string | undefined)[]): NdjsonFormatter;
+  /**
+   * A stream like startStream's whose batches formatter writes to outFd as
+   * NDJSON (waiting while outFd is full); JS gets onProgress(null, events,
+   * lost) per batch: the event records written and the lost records' counts
+   * summed. A read or write error (or a record the formatter refuses) is
+   * delivered once as onProgress(err) and ends the stream. Optional, like
+   * ndjsonFormatter.
+   */
+  startNdjsonStream?(
+    fd: number,
+    maxRecords: number,
+    formatter: NdjsonFormatter,
+    outFd: number,
+    onProgress: (err: Error | null, events?: number, lost?: number) => void,
+    coalesceMs?: number,
+  ): StreamHandle;
+}
+
+export interface NdjsonFormatter {
+  (batch: Buffer): Buffer;
+  writeTo(fd: number, batch: Buffer): { events: number; lost: number };
 }
 
 /** Error thrown by the addon for a failed syscall (like Node's own ErrnoException). */

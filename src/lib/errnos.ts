@@ -37,3 +37,10 @@ export function errnoMessage(errno: number): string {
 export function errnoNames(): string[] {
   return [...byName.keys()];
 }
+
+/** errnoName(n) at index n for 1..max (index 0 empty): the table the addon's NDJSON formatter takes. */
+export function errnoNamesByNumber(max: number): string[] {
+  const names: string[] = [];
+  for (let e = 1; e <= max; e++) names[e] = errnoName(e);
+  return names;
+}

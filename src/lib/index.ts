@@ -7,6 +7,7 @@ export {
   BUILD_COMMAND,
   type Binding,
   type BindingError,
+  type NdjsonFormatter,
   type BatchCallback,
   type RawStatus,
   type RawTarget,
@@ -30,6 +31,11 @@ export {
   type VersionInfo,
   type MonitorOptions,
   type EventsOptions,
+  type SubscribeOptions,
+  type SubscribeRawOptions,
+  type Subscription,
+  type BatchHandler,
+  MAX_COALESCE_MS,
 } from './monitor.js';
 export {
   EventDecoder,

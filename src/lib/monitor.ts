@@ -1,8 +1,8 @@
 // The typed library: one open /dev/syscallmon and everything done through it.
 // Validation, defaults and names live here; the binding only converts values
 // and makes syscalls (and can be a fake: Monitor.open({ binding })).
-import { loadBinding, type Binding, type RawTarget, type RawVersion, type StreamHandle } from './binding.js';
-import { errnoName, errnoNames, errnoNumber } from './errnos.js';
+import { isBindingError, loadBinding, type Binding, type NdjsonFormatter, type RawTarget, type RawVersion, type StreamHandle } from './binding.js';
+import { errnoName, errnoNames, errnoNamesByNumber, errnoNumber } from './errnos.js';
 import { fromBindingError, UsageError, VersionError } from './errors.js';
 import { EventDecoder, type MonitorEvent } from './events.js';
 import { closestNames, SyscallTable } from './syscalls.js';
@@ -89,17 +89,70 @@ export interface MonitorOptions {
   devicePath?: string;
 }
 
-export interface EventsOptions {
-  /** ends the iteration (cleanly, no throw) when aborted */
+/** Longest coalescing window accepted: beyond it a default-sized ring overflows at modest rates. */
+export const MAX_COALESCE_MS = 1000;
+
+export interface SubscribeOptions {
+  /** ends the subscription (cleanly) when aborted */
   signal?: AbortSignal;
   /** records per batch; default DEFAULT_BATCH */
   maxRecords?: number;
+  /**
+   * After a batch smaller than maxRecords, wait this many milliseconds
+   * before reading again, so that a busy stream is read in batches rather
+   * than one wake-up per event (which, on a loaded CPU, costs the traced
+   * processes more than the events themselves). An idle stream still
+   * delivers its first event at once, and a full batch is followed by the
+   * next read at once. Default 0: every event as soon as it arrives.
+   */
+  coalesceMs?: number;
+}
+
+export interface SubscribeRawOptions extends SubscribeOptions {
+  /**
+   * Batches are views of the stream's read buffer, which the next read
+   * overwrites: use or copy a batch before the handler returns (or its
+   * promise settles). Saves a copy of every batch. Default false.
+   */
+  transient?: boolean;
+}
+
+export interface EventsOptions extends SubscribeOptions {
   /**
    * Batches queued but not yet taken by the consumer before reading pauses
    * (records then wait in the kernel ring, which counts what it overwrites
    * as lost). Default 8.
    */
   highWater?: number;
+}
+
+/**
+ * A handler may return a promise: reading pauses until it settles (the
+ * kernel ring keeps what arrives meanwhile, and counts what it overwrites).
+ */
+export type BatchHandler<T> = (batch: T) => void | PromiseLike<void>;
+
+export interface Subscription {
+  /** Ends the subscription; no handler call follows. Idempotent. */
+  stop(): void;
+  /**
+   * Settles once the subscription has ended: resolves on stop(), abort or
+   * the monitor's close(); rejects with a read error (a MonitorError) or
+   * with what the handler threw or rejected with.
+   */
+  readonly done: Promise<void>;
+}
+
+function checkBatch(max = DEFAULT_BATCH): number {
+  if (!Number.isInteger(max) || max < 1) throw new UsageError(`invalid batch size ${max}`);
+  return max;
+}
+
+function checkCoalesce(ms = 0): number {
+  if (!Number.isInteger(ms) || ms < 0 || ms > MAX_COALESCE_MS) {
+    throw new UsageError(`invalid coalescing window ${ms} ms (0..${MAX_COALESCE_MS})`);
+  }
+  return ms;
 }
 
 function constant(b: Binding, name: string): number {
@@ -115,9 +168,10 @@ export class Monitor {
   readonly devicePath: string;
   #fd: number | null;
   #version: RawVersion;
-  #iterating = false;
-  /** called by close() to end a running events() iterator */
-  #endIteration: (() => void) | null = null;
+  /** ends the running subscription (close() calls it); null when none */
+  #endStream: (() => void) | null = null;
+  /** ndjsonFormatter()'s result; null until first asked for */
+  #ndjson: NdjsonFormatter | undefined | null = null;
 
   private constructor(binding: Binding, fd: number, devicePath: string, version: RawVersion) {
     this.binding = binding;
@@ -392,92 +446,191 @@ export class Monitor {
     return this.decoder.decode(this.readRaw(max));
   }
 
+  /**
+   * Calls onEvents with each batch of decoded events as the device produces
+   * them, straight from the addon's poll of the device: the lowest-latency
+   * way to consume events. One subscription (or iteration) at a time per
+   * Monitor: they would split one cursor's records between them.
+   */
+  subscribe(onEvents: BatchHandler<MonitorEvent[]>, opts: SubscribeOptions = {}): Subscription {
+    return this.subscribeRaw((raw) => onEvents(this.decoder.decode(raw)), opts);
+  }
+
+  /** subscribe() without decoding: whole raw records, for lean consumers (see EventDecoder / decodeAt). */
+  subscribeRaw(onBatch: BatchHandler<Buffer>, opts: SubscribeRawOptions = {}): Subscription {
+    const max = checkBatch(opts.maxRecords);
+    const coalesceMs = checkCoalesce(opts.coalesceMs);
+    const transient = opts.transient === true;
+    return this.#subscribe<[Buffer | null]>(
+      (fd, onNative) => this.binding.startStream(fd, max, onNative, coalesceMs, transient),
+      (batch) => (batch && batch.length ? onBatch(batch) : undefined),
+      opts.signal,
+    );
+  }
+
+  /**
+   * Streams every record as NDJSON (tail --json's lines) straight to outFd:
+   * the addon reads, formats and writes, and JS only hears the counts
+   * (onProgress: event records written, events lost before them). No JS
+   * object is made per batch, so a full-speed stream never waits for the
+   * garbage collector. A failed write (EPIPE when the reader went away)
+   * ends it: done rejects with that error. Needs an addon with the NDJSON
+   * formatter (see ndjsonFormatter()).
+   */
+  writeNdjson(outFd: number, opts: SubscribeOptions & { onProgress?: (events: number, lost: number) => void } = {}): Subscription {
+    const max = checkBatch(opts.maxRecords);
+    const coalesceMs = checkCoalesce(opts.coalesceMs);
+    const formatter = this.ndjsonFormatter();
+    const startNdjson = this.binding.startNdjsonStream?.bind(this.binding);
+    if (!formatter || !startNdjson) throw new UsageError('this build of the addon cannot write NDJSON (npm run build:addon)');
+    const onProgress = opts.onProgress;
+    return this.#subscribe<[number?, number?]>(
+      (fd, onNative) => startNdjson(fd, max, formatter, outFd, onNative, coalesceMs),
+      (events = 0, lost = 0) => onProgress?.(events, lost),
+      opts.signal,
+    );
+  }
+
+  /** The addon's NDJSON formatter with the library's errno names (made once); undefined when the addon has none. */
+  ndjsonFormatter(): NdjsonFormatter | undefined {
+    if (this.#ndjson === null) this.#ndjson = this.binding.ndjsonFormatter?.(errnoNamesByNumber(this.c('MAX_ERRNO')));
+    return this.#ndjson;
+  }
+
+  /**
+   * One stream at a time: open starts the addon's side, whose callbacks go
+   * to handle until the subscription ends. A handler's promise pauses it
+   * (the stream stops and starts again once the promise settles).
+   */
+  #subscribe<A extends unknown[]>(
+    open: (fd: number, onNative: (err: Error | null, ...data: A) => void) => StreamHandle,
+    handle: (...data: A) => void | PromiseLike<void>,
+    signal: AbortSignal | undefined,
+  ): Subscription {
+    if (this.#endStream) throw new UsageError('this monitor is already streaming events');
+    const fd = this.fd;
+    let stream: StreamHandle | null = null;
+    let ended = false;
+    let settle!: (err?: unknown) => void;
+    const done = new Promise<void>((resolve, reject) => {
+      settle = (err) => (err === undefined ? resolve() : reject(err));
+    });
+    const pause = (): void => {
+      const h = stream;
+      stream = null;
+      h?.stop();
+    };
+    const finish = (err?: unknown): void => {
+      if (ended) return;
+      ended = true;
+      pause();
+      signal?.removeEventListener('abort', stop);
+      if (this.#endStream === stop) this.#endStream = null;
+      settle(err);
+    };
+    const stop = (): void => finish();
+    const onNative = (err: Error | null, ...data: A): void => {
+      if (ended) return;
+      // A failed write is about the output (EPIPE, ENOSPC), not the device: as the addon reported it.
+      if (err) return finish(isBindingError(err) && err.syscall === 'write' ? err : fromBindingError(err, 'read events'));
+      let pending: void | PromiseLike<void>;
+      try {
+        pending = handle(...data);
+      } catch (e) {
+        return finish(e);
+      }
+      if (pending === undefined || typeof pending.then !== 'function' || ended) return;
+      pause();
+      pending.then(
+        () => {
+          if (!ended) start();
+        },
+        (e: unknown) => finish(e),
+      );
+    };
+    const start = (): void => {
+      try {
+        stream = open(fd, onNative);
+      } catch (e) {
+        finish(fromBindingError(e, 'read events'));
+      }
+    };
+    if (signal?.aborted) {
+      finish();
+      return { stop, done };
+    }
+    this.#endStream = stop;
+    signal?.addEventListener('abort', stop, { once: true });
+    start();
+    return { stop, done };
+  }
+
+
   /** Decoded batches as the device produces them; see rawBatches for the options. */
   async *events(opts: EventsOptions = {}): AsyncGenerator<MonitorEvent[], void, undefined> {
     for await (const raw of this.rawBatches(opts)) yield this.decoder.decode(raw);
   }
 
   /**
-   * Raw batches (whole records) from the addon's reader, driven by poll,
-   * never by sleeping. Ends without error on close() or when opts.signal
-   * aborts; a read error ends it by throwing. One iteration at a time per
-   * Monitor (they would split one cursor's records between them).
+   * subscribeRaw() as an async iterator: ends without error on close() or
+   * when opts.signal aborts; a read error ends it by throwing. Nothing
+   * starts until the first next(). Each batch costs a promise round trip
+   * that subscribe() does not pay (tens of thousands of instructions per
+   * wake-up under emulation: issue 5's latency benchmark).
    */
   rawBatches(opts: EventsOptions = {}): AsyncGenerator<Buffer, void, undefined> {
-    const max = opts.maxRecords ?? DEFAULT_BATCH;
     const highWater = opts.highWater ?? 8;
-    if (!Number.isInteger(max) || max < 1) throw new UsageError(`invalid batch size ${max}`);
     if (!Number.isInteger(highWater) || highWater < 1) throw new UsageError(`invalid high-water mark ${highWater}`);
-    const fd = this.fd;
-    const binding = this.binding;
     const queue: Buffer[] = [];
-    let failure: Error | null = null;
-    let ended = false;
-    let handle: StreamHandle | null = null;
     let wake: (() => void) | null = null;
+    let drained: (() => void) | null = null;
     const notify = (): void => {
       const w = wake;
       wake = null;
       w?.();
     };
-    const pause = (): void => {
-      const h = handle;
-      handle = null;
-      h?.stop();
-    };
-    const onBatch = (err: Error | null, batch: Buffer | null): void => {
-      if (err) {
-        failure = fromBindingError(err, 'read events');
-        pause();
-      } else if (batch && batch.length) {
-        queue.push(batch);
-        // Past the high-water mark stop reading: the kernel ring holds
-        // the backlog and accounts for what it overwrites.
-        if (queue.length >= highWater) pause();
-      }
+    const onBatch = (batch: Buffer): void | Promise<void> => {
+      queue.push(batch);
       notify();
-    };
-    const start = (): void => {
-      try {
-        handle = binding.startStream(fd, max, onBatch);
-      } catch (e) {
-        throw fromBindingError(e, 'read events');
-      }
-    };
-    const end = (): void => {
-      ended = true;
-      pause();
-      notify();
+      // Past the high-water mark stop reading until the consumer catches up.
+      if (queue.length >= highWater) return new Promise((resolve) => (drained = resolve));
     };
 
-    // Nothing starts until the first next(): a generator that is never
-    // iterated has no finally to clean up after it.
     const iterate = async function* (this: Monitor): AsyncGenerator<Buffer, void, undefined> {
-      if (this.#iterating) throw new UsageError('this monitor is already streaming events');
+      if (this.#endStream) throw new UsageError('this monitor is already streaming events');
       if (opts.signal?.aborted || this.closed) return;
-      this.#iterating = true;
-      this.#endIteration = end;
-      opts.signal?.addEventListener('abort', end, { once: true });
+      const sub = this.subscribeRaw(onBatch, opts);
+      const outcome: { ended: boolean; error?: unknown } = { ended: false };
+      sub.done
+        .catch((error: unknown) => {
+          outcome.error = error;
+        })
+        .finally(() => {
+          outcome.ended = true;
+          notify();
+        });
       try {
-        start();
         for (;;) {
           const next = queue.shift();
           if (next) {
+            if (queue.length === 0) {
+              const d = drained;
+              drained = null;
+              d?.();
+            }
             yield next;
             continue;
           }
-          if (ended) return;
-          if (failure) throw failure;
-          if (handle === null) start(); // paused at high water, now drained
+          if (outcome.ended) {
+            if (outcome.error !== undefined) throw outcome.error;
+            return;
+          }
           await new Promise<void>((resolve) => {
             wake = resolve;
           });
         }
       } finally {
-        pause();
-        opts.signal?.removeEventListener('abort', end);
-        this.#iterating = false;
-        if (this.#endIteration === end) this.#endIteration = null;
+        sub.stop();
       }
     };
     return iterate.call(this);
@@ -487,7 +640,7 @@ export class Monitor {
   close(): void {
     const fd = this.#fd;
     if (fd === null) return;
-    this.#endIteration?.();
+    this.#endStream?.();
     this.#fd = null;
     try {
       this.binding.close(fd);

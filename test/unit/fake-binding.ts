@@ -13,11 +13,13 @@
 // Test hooks (not part of Binding): syscall(), exit(), pushRecords(),
 // failNext(), failStream(), and the public state fields below.
 import { constants as osConstants } from 'node:os';
+import { writeSync } from 'node:fs';
 import {
   loadBinding,
   type BatchCallback,
   type Binding,
   type BindingError,
+  type NdjsonFormatter,
   type RawStatus,
   type RawTarget,
   type RawTargetInfo,
@@ -64,6 +66,7 @@ interface FakeStream extends StreamHandle {
   fd: number;
   max: number;
   onBatch: BatchCallback;
+  coalesceMs: number;
   stopped: boolean;
   scheduled: boolean;
 }
@@ -365,14 +368,26 @@ export class FakeBinding implements Binding {
    * take tail --json's native path; the real one is held equal to the JS
    * encoder in test/unit/lib/ndjson-native.test.ts.
    */
-  ndjsonFormatter(errnoNames: readonly (string | undefined)[]): (batch: Buffer) => Buffer {
+  ndjsonFormatter(errnoNames: readonly (string | undefined)[]): NdjsonFormatter {
     const table = new SyscallTable(this.syscalls);
     const enc = new RawNdjsonEncoder(this, (nr) => table.nameOf(nr), (e) => errnoNames[e] ?? String(e));
-    return (batch) => {
+    const format = (batch: Buffer): Buffer => {
       let text = '';
       for (let at = 0; at + enc.recordSize <= batch.length; at += enc.recordSize) text += enc.line(batch, at);
       return Buffer.from(text, 'utf8');
     };
+    return Object.assign(format, {
+      writeTo: (fd: number, batch: Buffer) => {
+        writeSync(fd, format(batch));
+        let events = 0;
+        let lost = 0;
+        for (let at = 0; at + enc.recordSize <= batch.length; at += enc.recordSize) {
+          if (enc.type(batch, at) === 'lost') lost += enc.lostCount(batch, at);
+          else events++;
+        }
+        return { events, lost };
+      },
+    });
   }
 
   read(fd: number, maxRecords: number): Buffer {
@@ -403,13 +418,14 @@ export class FakeBinding implements Binding {
     return out.length ? Buffer.concat(out, out.length * size) : Buffer.alloc(0);
   }
 
-  startStream(fd: number, maxRecords: number, onBatch: BatchCallback): StreamHandle {
-    this.enter('startStream', [fd, maxRecords, onBatch]);
+  startStream(fd: number, maxRecords: number, onBatch: BatchCallback, coalesceMs = 0, transient = false): StreamHandle {
+    this.enter('startStream', [fd, maxRecords, onBatch, coalesceMs, transient]);
     const f = this.file(fd, 'startStream');
     const stream: FakeStream = {
       fd,
       max: maxRecords,
       onBatch,
+      coalesceMs,
       stopped: false,
       scheduled: false,
       stop: () => {
@@ -558,16 +574,24 @@ export class FakeBinding implements Binding {
   private schedule(s: FakeStream): void {
     if (s.scheduled || s.stopped) return;
     s.scheduled = true;
-    // Batches arrive on a later turn of the event loop, as they do from the addon's thread.
-    setImmediate(() => {
-      s.scheduled = false;
-      while (!s.stopped && this.files.has(s.fd)) {
-        const batch = this.read(s.fd, s.max);
-        this.calls.pop(); // the stream's own reads are not calls made by the library
-        if (batch.length === 0) break;
-        s.onBatch(null, batch);
+    // Batches arrive on a later turn of the event loop, as they do from the addon's poll.
+    setImmediate(() => this.pump(s));
+  }
+
+  private pump(s: FakeStream): void {
+    s.scheduled = false;
+    while (!s.stopped && this.files.has(s.fd)) {
+      const batch = this.read(s.fd, s.max);
+      this.calls.pop(); // the stream's own reads are not calls made by the library
+      if (batch.length === 0) break;
+      s.onBatch(null, batch);
+      if (s.coalesceMs > 0 && batch.length < s.max * this.c('RECORD_SIZE')) {
+        // The addon's coalescing window: the next read waits for it.
+        s.scheduled = true;
+        setTimeout(() => this.pump(s), s.coalesceMs);
+        return;
       }
-    });
+    }
   }
 
   private armed(nr: number): boolean {

@@ -298,3 +298,133 @@ describe('Monitor over the real addon', () => {
     );
   });
 });
+
+describe('addon streaming: coalescing and transient batches', () => {
+  it('waits coalesceMs after a short batch, so what arrives meanwhile comes as one batch', async () => {
+    const { fd } = fifo('co-a');
+    const batches: number[] = [];
+    const h = binding.startStream(fd, 64, (err, buf) => {
+      expect(err).toBeNull();
+      batches.push((buf?.length ?? 0) / R);
+    }, 200);
+    try {
+      writeSync(fd, records(1));
+      await until(() => batches.length === 1, 'the first batch'); // an idle stream wakes at once
+      for (let i = 0; i < 5; i++) writeSync(fd, records(1, i + 1)); // within the window
+      await tick(50);
+      expect(batches).toEqual([1]);
+      await until(() => batches.length === 2, 'the coalesced batch');
+      expect(batches).toEqual([1, 5]);
+    } finally {
+      h.stop();
+      closeSync(fd);
+    }
+  });
+
+  it('reads again at once after a full batch', async () => {
+    const { fd } = fifo('co-b');
+    const batches: number[] = [];
+    const h = binding.startStream(fd, 4, (_err, buf) => batches.push((buf?.length ?? 0) / R), 1000);
+    try {
+      writeSync(fd, records(10));
+      await until(() => batches.reduce((a, b) => a + b, 0) >= 8, 'two full batches');
+      expect(batches.slice(0, 2)).toEqual([4, 4]); // no 1 s wait between full batches
+    } finally {
+      h.stop();
+      closeSync(fd);
+    }
+  });
+
+  it('transient batches are views the next read overwrites', async () => {
+    const { fd } = fifo('tr-a');
+    const kept: Buffer[] = [];
+    const firsts: number[] = [];
+    const h = binding.startStream(fd, 1, (_err, buf) => {
+      firsts.push(buf!.readUInt32LE(0));
+      kept.push(buf!);
+    }, 0, true);
+    try {
+      writeSync(fd, records(3, 7));
+      await until(() => firsts.length === 3, 'three batches');
+      expect(firsts).toEqual([7, 8, 9]); // right while the callback ran
+      expect(kept.map((b) => b.readUInt32LE(0))).toEqual([9, 9, 9]); // one buffer, overwritten
+    } finally {
+      h.stop();
+      closeSync(fd);
+    }
+  });
+});
+
+describe('addon NDJSON stream', () => {
+  const names: string[] = [];
+  for (let e = 1; e <= binding.constants.MAX_ERRNO!; e++) names[e] = `E${e}`;
+  const c = binding.constants;
+  const lines = (n: number, first: number): Buffer => {
+    const b = Buffer.alloc(n * R);
+    for (let i = 0; i < n; i++) {
+      b.writeUInt16LE(c.RECORD_SYSCALL!, i * R + binding.offsets.type!);
+      b.writeUInt32LE(257, i * R + binding.offsets.nr!);
+      b.writeUInt32LE(first + i, i * R + binding.offsets.seq!);
+    }
+    return b;
+  };
+
+  it('writes the formatter\'s lines to outFd and reports counts, lost records included', async () => {
+    const format = binding.ndjsonFormatter!(names);
+    const { fd } = fifo('nd-a');
+    const outPath = join(tmp, 'nd-a.out');
+    const out = openSync(outPath, 'w');
+    const progress: [number, number][] = [];
+    const h = binding.startNdjsonStream!(fd, 16, format, out, (err, events, lost) => {
+      expect(err).toBeNull();
+      progress.push([events!, lost!]);
+    });
+    try {
+      const lost = Buffer.alloc(R);
+      lost.writeUInt16LE(c.RECORD_LOST!, binding.offsets.type!);
+      lost.writeUInt32LE(5, binding.offsets.lost!);
+      const batch = Buffer.concat([lines(3, 0), lost, lines(2, 3)]);
+      writeSync(fd, batch);
+      await until(() => progress.reduce((a, [e]) => a + e, 0) === 5, 'five events');
+      expect(progress.reduce((a, [, l]) => a + l, 0)).toBe(5);
+      expect(readFileSync(outPath)).toEqual(format(batch));
+    } finally {
+      h.stop();
+      closeSync(fd);
+      closeSync(out);
+    }
+  });
+
+  it('ends with the write error (EPIPE) once the reader of outFd is gone', async () => {
+    const format = binding.ndjsonFormatter!(names);
+    const { fd } = fifo('nd-b');
+    const pipePath = join(tmp, 'nd-b.pipe');
+    execFileSync('mkfifo', [pipePath]);
+    const reader = openSync(pipePath, fsc.O_RDONLY | fsc.O_NONBLOCK);
+    const writer = openSync(pipePath, fsc.O_WRONLY | fsc.O_NONBLOCK);
+    closeSync(reader);
+    const calls: (Error | null)[] = [];
+    const h = binding.startNdjsonStream!(fd, 16, format, writer, (err) => calls.push(err));
+    try {
+      writeSync(fd, lines(2, 0));
+      await until(() => calls.length === 1, 'the error');
+      expect(calls[0]).toMatchObject({ code: 'EPIPE', syscall: 'write' });
+      writeSync(fd, lines(1, 2));
+      await tick(30);
+      expect(calls).toHaveLength(1); // the stream ended
+    } finally {
+      h.stop();
+      closeSync(fd);
+      closeSync(writer);
+    }
+  });
+
+  it('refuses a formatter that ndjsonFormatter() did not make', () => {
+    const { fd } = fifo('nd-c');
+    try {
+      expect(() => binding.startNdjsonStream!(fd, 4, (() => Buffer.alloc(0)) as never, 1, () => {})).toThrow(/ndjsonFormatter/);
+    } finally {
+      closeSync(fd);
+    }
+  });
+});

@@ -5,6 +5,9 @@
  * non-ASCII, invalid UTF-8, fields filling their whole room). Runs the REAL
  * addon: `npm run build:addon` first.
  */
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadBinding } from '../../../src/lib/binding.js';
 import { errnoName } from '../../../src/lib/errnos.js';
@@ -110,6 +113,44 @@ describe('native ndjsonFormatter', () => {
       if (!got.equals(want)) expect(got.toString('latin1')).toBe(want.toString('latin1'));
     }
     expect(format(buf).equals(jsBatch(buf))).toBe(true);
+  });
+
+  it('matches when consecutive records repeat the task or the call (the formatter reuses their text)', () => {
+    const task = { pid: 7, tgid: 7, ppid: 1, uid: 0, gid: 0, comm: 'hot' };
+    const call = { type: c.RECORD_SYSCALL, nr: 257, verdict: c.VERDICT_ALLOWED!, path: '/dev/null' };
+    const inits: RecordInit[] = [];
+    for (let i = 0; i < 40; i++) {
+      const base = { ...call, ...task, seq: i, ts_ns: 1_700_000_000_000_000_000n + BigInt(i) * 999_999n, args: [BigInt(i), 0n, 0n, 0n, 0n, 0n] };
+      if (i % 7 === 3) inits.push({ ...base, pid: 8 }); // another thread
+      else if (i % 7 === 4) inits.push({ ...base, comm: 'ho"t' }); // renamed
+      else if (i % 7 === 5) inits.push({ ...base, path: '/dev/zero' });
+      else if (i % 7 === 6) inits.push({ ...base, verdict: c.VERDICT_BLOCKED!, err: 13 });
+      else if (i % 11 === 0) inits.push({ type: c.RECORD_LOST, seq: i, lost: 3 });
+      else if (i % 13 === 0) inits.push({ ...task, type: c.RECORD_EXIT, seq: i, exit_code: 1 });
+      else inits.push(base);
+    }
+    const buf = encodeBatch(binding, inits);
+    expect(format(buf).toString('utf8')).toBe(jsBatch(buf).toString('utf8'));
+    // Record by record too: the remembered text survives between calls.
+    for (let at = 0; at < buf.length; at += RS) expect(format(buf.subarray(at, at + RS)).toString()).toBe(jsBatch(buf.subarray(at, at + RS)).toString());
+  });
+
+  it('writeTo writes the same bytes to an fd and counts events and lost records', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smon-ndjson-'));
+    try {
+      const buf = encodeBatch(binding, [
+        { type: c.RECORD_SYSCALL, nr: 257, verdict: c.VERDICT_ALLOWED!, path: '/a' },
+        { type: c.RECORD_LOST, lost: 2 ** 33 },
+        { type: c.RECORD_EXIT, exit_code: 3 },
+      ]);
+      const fd = openSync(join(dir, 'out'), 'w');
+      expect(format.writeTo(fd, buf)).toEqual({ events: 2, lost: 2 ** 33 });
+      closeSync(fd);
+      expect(readFileSync(join(dir, 'out'))).toEqual(jsBatch(buf));
+      expect(() => format.writeTo(-1, buf)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'write' }));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('matches for every verdict and every errno 1..133 and past the named ones', () => {
