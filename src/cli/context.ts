@@ -14,6 +14,8 @@ import type { VmRunner } from './vm.js';
 /** Where output goes.  A Promise from write() means "wait before writing more" (backpressure). */
 export interface Sink {
   write(chunk: string | Uint8Array): void | Promise<void>;
+  /** The fd behind the sink when writing to it directly keeps output in order (nothing queued); else undefined. */
+  directFd?(): number | undefined;
 }
 
 /** Aborted on Ctrl-C, SIGTERM, or when stdout's reader goes away (EPIPE). */

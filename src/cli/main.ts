@@ -185,6 +185,13 @@ export class StreamSink implements Sink {
     });
   }
 
+  /** fd 1 or 2 when nothing waits in the stream's buffer, so a direct write lands in order. */
+  directFd(): number | undefined {
+    const stream = this.stream as NodeJS.WritableStream & { fd?: unknown; writableLength?: number };
+    if (this.closed || typeof stream.fd !== 'number' || stream.writableLength !== 0) return undefined;
+    return stream.fd;
+  }
+
   private markClosed(): void {
     this.closed = true;
     this.closedController.abort(new Error('stdout closed'));

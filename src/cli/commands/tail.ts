@@ -1,20 +1,36 @@
 /*
  * `syscallmon tail [--json] [--syscall NAME]... [--pid N]... [-n N] [--count N]`
  *
- * Follows the ring live through the library's raw batch stream, which the
- * addon drives by polling the device fd: nothing here sleeps or loops on a timer.
+ * Follows the ring live through the library's raw subscription, which the
+ * addon drives by polling the device fd.  While events stream in, reads wait
+ * up to --coalesce ms to take them in batches: one wake-up per event would
+ * cost the traced processes more than their syscalls (issue 5).
  * --syscall/--pid only choose what is shown; they never arm a probe.
  * Stops on Ctrl-C, SIGTERM, stdout closing, or after --count events, and
  * then prints a summary on stderr.
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { errnoName } from '../../lib/errnos.js';
-import type { Monitor } from '../../lib/monitor.js';
+import { isBindingError, type Binding } from '../../lib/binding.js';
+import { MAX_COALESCE_MS, type Monitor, type Subscription } from '../../lib/monitor.js';
 import type { Ctx } from '../context.js';
 import { collect, collectNames, parseCount, parsePid, parsePositive } from '../options.js';
 import { eventLine } from '../../render/events.js';
 import { RawNdjsonEncoder } from '../../render/ndjson.js';
 import type { Palette } from '../../render/colour.js';
+
+/**
+ * tail's coalescing window. 2 ms is invisible to a reader of the output and
+ * lets a reader sharing one CPU with a full-speed producer take ~100-event
+ * batches (issue 5: instruction clock, openat loop).
+ */
+export const DEFAULT_COALESCE_MS = 2;
+
+function parseCoalesce(value: string): number {
+  const n = parseCount(value);
+  if (n > MAX_COALESCE_MS) throw new InvalidArgumentError(`expected milliseconds from 0 to ${MAX_COALESCE_MS}`);
+  return n;
+}
 
 export interface TailFilter {
   /** syscall numbers to show; empty: all */
@@ -30,6 +46,8 @@ export interface TailOptions {
   backlog: number;
   /** stop after this many events shown (lost markers not counted); 0: never */
   count: number;
+  /** Monitor.subscribe's coalescing window: how long a busy stream waits to fill a batch */
+  coalesceMs: number;
 }
 
 export interface TailSummary {
@@ -44,10 +62,12 @@ export interface TailSummary {
 interface Writer {
   /** native --json batches arrive as UTF-8 bytes (the CLI's sinks hand them to the stream as is) */
   write(text: string | Uint8Array): void | Promise<void>;
+  /** The fd behind the writer, when writing to it directly now keeps the output in order (Sink.directFd). */
+  directFd?(): number | undefined;
 }
 
-/** A batch of whole records to its NDJSON bytes (Binding.ndjsonFormatter). */
-type NativeFormat = (batch: Buffer) => Buffer;
+/** Binding.ndjsonFormatter's result: whole records to their NDJSON bytes, or straight to an fd. */
+type NativeFormat = NonNullable<ReturnType<NonNullable<Binding['ndjsonFormatter']>>>;
 
 /**
  * Works on raw batches, record by record: the filter reads three fields in
@@ -105,12 +125,11 @@ class RecordSink {
 
   /**
    * format() for --json with the addon's formatter: the same records kept and
-   * counted, each run of consecutive kept records formatted by one native
-   * call (one for the whole batch when nothing is filtered out).
+   * counted, each run of consecutive kept records handed to emit (the whole
+   * batch in one run when nothing is filtered out).
    */
-  formatNative(buf: Buffer, live: boolean, native: NativeFormat): Buffer {
+  nativeRuns(buf: Buffer, live: boolean, emit: (records: Buffer) => void): void {
     const limit = this.opts.count > 0 ? this.opts.count : Infinity;
-    const parts: Buffer[] = [];
     let run = -1;
     let at = 0;
     for (; at + this.size <= buf.length; at += this.size) {
@@ -120,7 +139,7 @@ class RecordSink {
         else this.read++;
       }
       if (!this.keep(buf, at, type)) {
-        if (run >= 0) parts.push(native(buf.subarray(run, at)));
+        if (run >= 0) emit(buf.subarray(run, at));
         run = -1;
         continue;
       }
@@ -131,8 +150,40 @@ class RecordSink {
         break;
       }
     }
-    if (run >= 0) parts.push(native(buf.subarray(run, at)));
+    if (run >= 0) emit(buf.subarray(run, at));
+  }
+
+  formatNative(buf: Buffer, live: boolean, native: NativeFormat): Buffer {
+    const parts: Buffer[] = [];
+    this.nativeRuns(buf, live, (records) => parts.push(native(records)));
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+
+  /**
+   * --json with the addon's formatter writing straight to fd: no JS string
+   * or Buffer per batch, and with nothing to filter or count down, no JS
+   * loop over the records either (a fresh tail is still interpreted JS, and
+   * a full-speed stream overruns the ring while it warms up).
+   */
+  writeNative(buf: Buffer, fd: number): void {
+    const native = this.native!;
+    this.nativeRuns(buf, true, (records) => native.writeTo(fd, records));
+  }
+
+  hasNative(): boolean {
+    return this.native !== undefined && this.opts.json;
+  }
+
+  /** --json with nothing filtered out and no --count: every record goes out as it is. */
+  everything(): boolean {
+    return this.native !== undefined && this.opts.filter.nrs.size === 0 && this.opts.filter.pids.size === 0 && this.opts.count === 0;
+  }
+
+  /** What the addon wrote on its own (Monitor.writeNdjson). */
+  counted(events: number, lost: number): void {
+    this.read += events;
+    this.shown += events;
+    this.lost += lost;
   }
 
   /** One batch for out.write: native bytes when the addon formats --json, else a string. */
@@ -168,8 +219,7 @@ export async function tail(
 ): Promise<TailSummary> {
   const started = performance.now();
   const raw = new RawNdjsonEncoder(m.binding, (nr) => m.syscalls.nameOf(nr), errnoName);
-  const native = opts.json ? m.binding.ndjsonFormatter?.(errnoNames(m.binding.constants)) : undefined;
-  const sink = new RecordSink(m, raw, opts, colour, native);
+  const sink = new RecordSink(m, raw, opts, colour, opts.json ? m.ndjsonFormatter() : undefined);
   if (opts.backlog > 0) {
     const text = sink.backlog(opts.backlog);
     if (text) await out.write(text);
@@ -177,29 +227,49 @@ export async function tail(
     m.seek('head');
   }
   await ready();
+  let stdoutGone = false;
   if (!sink.full && !signal.aborted) {
-    try {
-      for await (const batch of m.rawBatches({ signal })) {
+    const native = sink.everything() ? nativeStream(m, out, opts.coalesceMs, signal, sink) : undefined;
+    const sub: Subscription = native ?? m.subscribeRaw(
+      (batch): void | Promise<void> => {
+        const fd = sink.hasNative() ? out.directFd?.() : undefined;
+        if (fd !== undefined) {
+          sink.writeNative(batch, fd);
+          if (sink.full) sub.stop();
+          return;
+        }
         const text = sink.formatBatch(batch);
-        // One write per batch; awaiting it is the backpressure (the kernel ring keeps the rest).
-        if (text.length) await out.write(text);
-        if (sink.full || signal.aborted) break;
-      }
+        // One write per batch; a pending write pauses reading (the kernel ring keeps the rest).
+        const written = text.length ? out.write(text) : undefined;
+        if (!sink.full) return written;
+        if (written === undefined) return sub.stop();
+        return written.then(() => sub.stop());
+      },
+      // Every path here is done with the batch before it returns: the text
+      // path's strings and formatNative's Buffer are copies.
+      { signal, coalesceMs: opts.coalesceMs, transient: true },
+    );
+    try {
+      await sub.done;
     } catch (e) {
-      if (!signal.aborted) throw e;
+      if (isBindingError(e) && e.code === 'EPIPE') stdoutGone = true;
+      else if (!signal.aborted) throw e;
     }
   }
-  const reason = sink.full ? 'count' : signal.aborted ? String(signal.reason ?? 'aborted') : 'end';
+  const reason = sink.full ? 'count' : stdoutGone ? 'EPIPE' : signal.aborted ? String(signal.reason ?? 'aborted') : 'end';
   return { shown: sink.shown, read: sink.read, lost: sink.lost, seconds: (performance.now() - started) / 1000, reason };
 }
 
-/** errnoName for every errno the module can report, indexed by number, for the native formatter. */
-function errnoNames(constants: Record<string, number>): string[] {
-  const max = constants.MAX_ERRNO;
-  if (max === undefined) throw new Error('syscallmon addon does not export MAX_ERRNO');
-  const names: string[] = [];
-  for (let e = 1; e <= max; e++) names[e] = errnoName(e);
-  return names;
+/**
+ * tail --json of everything to a plain fd: the addon reads, formats and
+ * writes on its own (Monitor.writeNdjson), with no JS per batch beyond the
+ * counts. undefined when the writer has no fd to hand over, or the addon
+ * cannot.
+ */
+function nativeStream(m: Monitor, out: Writer, coalesceMs: number, signal: AbortSignal, sink: RecordSink): Subscription | undefined {
+  const fd = out.directFd?.();
+  if (fd === undefined || m.binding.startNdjsonStream === undefined) return undefined;
+  return m.writeNdjson(fd, { signal, coalesceMs, onProgress: (events, lost) => sink.counted(events, lost) });
 }
 
 export function renderSummary(s: TailSummary): string {
@@ -218,7 +288,12 @@ export function tailCommand(ctx: Ctx): Command {
     .option('--pid <pid>', 'show only this process or thread (repeatable)', collect(parsePid))
     .addOption(new Option('-n, --lines <n>', 'first show the last N events already held').argParser(parseCount).default(0))
     .addOption(new Option('--count <n>', 'stop after N events are shown').argParser(parsePositive))
-    .action(async (opts: { json?: boolean; syscall?: string[]; pid?: number[]; lines: number; count?: number }) => {
+    .addOption(
+      new Option('--coalesce <ms>', 'while events stream in, wait up to MS ms to read them in batches (0: each at once)')
+        .argParser(parseCoalesce)
+        .default(DEFAULT_COALESCE_MS),
+    )
+    .action(async (opts: { json?: boolean; syscall?: string[]; pid?: number[]; lines: number; count?: number; coalesce: number }) => {
       const table = ctx.syscalls();
       const nrs = new Set((opts.syscall ?? []).map((s) => table.resolve(s).nr));
       const monitor = ctx.openMonitor();
@@ -227,7 +302,7 @@ export function tailCommand(ctx: Ctx): Command {
       try {
         summary = await tail(
           monitor,
-          { json: opts.json === true, filter: { nrs, pids: new Set(opts.pid ?? []) }, backlog: opts.lines, count: opts.count ?? 0 },
+          { json: opts.json === true, filter: { nrs, pids: new Set(opts.pid ?? []) }, backlog: opts.lines, count: opts.count ?? 0, coalesceMs: opts.coalesce },
           ctx.io.stdout,
           ctx.colour,
           interrupt.signal,
