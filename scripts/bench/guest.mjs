@@ -458,13 +458,16 @@ async function overhead() {
   return out;
 }
 
-/** The library consumer runs in its own node process, like a real user of the API. @param {number} samples @param {string} prefix */
-async function latencyLib(samples, prefix) {
+/**
+ * The library consumer runs in its own node process, like a real user of the API.
+ * @param {number} samples @param {string} prefix @param {'subscribe' | 'iterator'} how
+ */
+async function latencyLib(samples, prefix, how) {
   loadSmon();
   const flags = profiler ? ['--perf-basic-prof', '--interpreted-frames-native-stack'] : [];
   // config.latencyConsumer: a variant consumer to compare against (experiments only).
   const script = config.latencyConsumer ?? join(ROOT, 'scripts', 'bench', 'lat-lib.mjs');
-  const consumer = start(process.execPath, [...flags, script, String(samples), prefix]);
+  const consumer = start(process.execPath, [...flags, script, String(samples), prefix, how]);
   try {
     await Promise.race([
       waitFor(/** @type {import('node:stream').Readable} */ (consumer.child.stderr), /ready/, 120_000, 'the library consumer'),
@@ -540,7 +543,7 @@ async function latencyPipeNode(samples) {
 }
 
 async function latency() {
-  const { samples, rounds = 2, paths = ['pipe', 'pipe_node', 'lib', 'tail'] } = /** @type {NonNullable<typeof config.latency>} */ (config.latency);
+  const { samples, rounds = 2, paths = ['pipe', 'pipe_node', 'lib', 'lib_iter', 'tail'] } = /** @type {NonNullable<typeof config.latency>} */ (config.latency);
   /** @type {Record<string, unknown>} */
   const out = {};
   // Rounds interleave the paths, so a slow spell of the host hits all of them alike.
@@ -549,7 +552,8 @@ async function latency() {
     for (const [id, fn] of /** @type {[string, () => Promise<any>][]} */ ([
       ['pipe', () => latencyPipe(per)],
       ['pipe_node', () => latencyPipeNode(per)],
-      ['lib', () => latencyLib(per, `/tmp/smon-lat-lib-${round}/`)],
+      ['lib', () => latencyLib(per, `/tmp/smon-lat-lib-${round}/`, 'subscribe')],
+      ['lib_iter', () => latencyLib(per, `/tmp/smon-lat-iter-${round}/`, 'iterator')],
       ['tail', () => latencyTail(per, `/tmp/smon-lat-tail-${round}/`)],
     ].filter(([id]) => paths.includes(/** @type {string} */ (id))))) {
       try {
@@ -649,7 +653,7 @@ async function profiles() {
   for (const p of config.profile ?? []) {
     // latency_lib: the library consumer of the latency test, profiled while the producer runs.
     const c = p.id === 'latency_lib'
-      ? { run: async (/** @type {string} */ _op, /** @type {number} */ n) => ({ n, ns: 0, failed: 0, lat: await latencyLib(n, '/tmp/smon-lat-prof/') }) }
+      ? { run: async (/** @type {string} */ _op, /** @type {number} */ n) => ({ n, ns: 0, failed: 0, lat: await latencyLib(n, '/tmp/smon-lat-prof/', 'subscribe') }) }
       : CONTENDERS[p.id];
     if (!c) throw new BenchError(`unknown contender ${p.id}`);
     const key = `${p.id}-${p.op}`;
@@ -681,11 +685,12 @@ async function profiles() {
   return out;
 }
 
-/** What formatting one NDJSON line costs: the CLI's encoder, a byte-level JS prototype, C. */
+/** What formatting one NDJSON line costs: the addon's formatter (what tail --json runs), the JS encoder, a byte-level JS prototype, C. */
 async function formatters() {
   /** @type {Record<string, unknown>} */
   const out = {};
   for (const [id, cmd, args] of /** @type {[string, string, string[]][]} */ ([
+    ['native', process.execPath, [join(ROOT, 'scripts', 'bench', 'fmt-js.mjs'), 'native']],
     ['js_cli', process.execPath, [join(ROOT, 'scripts', 'bench', 'fmt-js.mjs'), 'cli']],
     ['js_bytes', process.execPath, [join(ROOT, 'scripts', 'bench', 'fmt-js.mjs'), 'bytes']],
     ['c', join(BIN, 'fmt'), []],

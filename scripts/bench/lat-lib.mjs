@@ -1,21 +1,24 @@
 // @ts-check
 /**
- * Reaction latency through the library API: a consumer of Monitor.events().
+ * Reaction latency through the library API.
  *
- *   node scripts/bench/lat-lib.mjs N PREFIX
+ *   node scripts/bench/lat-lib.mjs N PREFIX [subscribe|iterator]
  *
- * Prints "ready" on stderr once its stream is started, then takes one sample
- * per syscall event whose path starts with PREFIX: the producer (.cache/bench/lat
- * produce) wrote its CLOCK_MONOTONIC start time after the prefix, and
- * process.hrtime reads the same clock. Ends after N samples or on SIGTERM,
- * printing {"expected":N,"samples_ns":[...]}.
+ * subscribe (default): a Monitor.subscribe() handler; iterator: a
+ * `for await` over Monitor.events(), to show what the promise round trip
+ * per batch costs. Prints "ready" on stderr once its stream is started, then
+ * takes one sample per syscall event whose path starts with PREFIX: the
+ * producer (.cache/bench/lat produce) wrote its CLOCK_MONOTONIC start time
+ * after the prefix, and process.hrtime reads the same clock. Ends after N
+ * samples or on SIGTERM, printing {"expected":N,"samples_ns":[...]}.
  */
 import { Monitor } from '../../dist/lib/index.js';
 
 const n = Number(process.argv[2]);
 const prefix = process.argv[3];
-if (!Number.isInteger(n) || n < 1 || !prefix) {
-  process.stderr.write('usage: node scripts/bench/lat-lib.mjs N PREFIX\n');
+const how = process.argv[4] ?? 'subscribe';
+if (!Number.isInteger(n) || n < 1 || !prefix || (how !== 'subscribe' && how !== 'iterator')) {
+  process.stderr.write('usage: node scripts/bench/lat-lib.mjs N PREFIX [subscribe|iterator]\n');
   process.exit(2);
 }
 
@@ -26,12 +29,7 @@ const samples = [];
 const stop = new AbortController();
 process.once('SIGTERM', () => stop.abort());
 
-const batches = monitor.events({ signal: stop.signal });
-// The first next() starts the addon's reader; only then are we listening.
-const first = batches.next();
-process.stderr.write('ready\n');
-
-/** @param {import('../../dist/lib/index.js').MonitorEvent[]} batch */
+/** @param {import('../../dist/lib/index.js').MonitorEvent[]} batch @returns {boolean} false once N samples are in */
 function take(batch) {
   const now = process.hrtime.bigint();
   for (const e of batch) {
@@ -42,8 +40,20 @@ function take(batch) {
   return true;
 }
 
-let r = await first;
-while (!r.done && take(r.value)) r = await batches.next();
-await batches.return(undefined);
+if (how === 'subscribe') {
+  const sub = monitor.subscribe((batch) => {
+    if (!take(batch)) sub.stop();
+  }, { signal: stop.signal });
+  process.stderr.write('ready\n');
+  await sub.done;
+} else {
+  const batches = monitor.events({ signal: stop.signal });
+  // The first next() starts the addon's reader; only then are we listening.
+  const first = batches.next();
+  process.stderr.write('ready\n');
+  let r = await first;
+  while (!r.done && take(r.value)) r = await batches.next();
+  await batches.return(undefined);
+}
 monitor.close();
 process.stdout.write(`${JSON.stringify({ expected: n, samples_ns: samples })}\n`);

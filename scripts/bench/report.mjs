@@ -227,7 +227,8 @@ function latencyTable(lat, unit = 'ms') {
   const rows = [
     ['pipe', 'pipe + poll() floor (C writer → C reader)'],
     ['pipe_node', 'pipe floor with a node reader (C writer → node `data` event)'],
-    ['lib', 'syscallmon → library `Monitor.events()` (node)'],
+    ['lib', 'syscallmon → library `Monitor.subscribe()` (node)'],
+    ['lib_iter', 'syscallmon → library `for await` over `Monitor.events()` (node)'],
     ['tail', 'syscallmon → `tail --json` → pipe → C reader'],
   ];
   // On the instruction clock 1 ms is a million instructions: show thousands of instructions.
@@ -278,7 +279,8 @@ function formattersText(f) {
     '',
     '| encoder | k instructions / event |',
     '|---|---:|',
-    row('js_cli', 'the CLI\'s `RawNdjsonEncoder` (`scripts/bench/fmt-js.mjs cli`)'),
+    row('native', 'the addon\'s formatter, what `tail --json` runs (`scripts/bench/fmt-js.mjs native`)'),
+    row('js_cli', 'the JS `RawNdjsonEncoder`, the fallback (`fmt-js.mjs cli`)'),
     row('js_bytes', 'byte-level JS prototype, no per-event strings (`fmt-js.mjs bytes`)'),
     row('c', 'C (`scripts/bench/c/fmt.c`)'),
   ].join('\n');
