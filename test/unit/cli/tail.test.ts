@@ -178,6 +178,26 @@ describe('tail', () => {
     expect(fake.calls.map((c) => c.method)).not.toContain('open');
   });
 
+  it('reads with a 2 ms coalescing window by default; --coalesce sets it, 0 turns it off', async () => {
+    for (const [argv, want] of [[[], 2], [['--coalesce', '0'], 0], [['--coalesce', '25'], 25]] as const) {
+      const fake = await armedFake();
+      const t = startTail(fake, [...argv], () => {});
+      await until(() => fake.calls.some((c) => c.method === 'startStream'), 'the stream');
+      t.stop();
+      expect((await t.done).code).toBe(0);
+      const call = fake.calls.find((c) => c.method === 'startStream')!;
+      expect(call.args[3]).toBe(want);
+    }
+  });
+
+  it('--coalesce beyond 1000 ms or not a number is a usage error (2)', async () => {
+    for (const bad of ['1001', '-1', 'soon']) {
+      const r = await runCli(['tail', '--coalesce', bad], { fake: createFakeBinding() });
+      expect([bad, r.code]).toEqual([bad, 2]);
+      expect(r.stderr).toMatch(/--coalesce/);
+    }
+  });
+
   it('module not loaded -> 3, before any ready line', async () => {
     const r = await runCli(['tail'], { fake: createFakeBinding((f) => { f.loaded = false; }) });
     expect(r.code).toBe(3);
