@@ -206,7 +206,10 @@ function overheadNotes(row) {
       for (const e of new Set(s.errors)) notes.push(`- ${op} / ${id}: failed — ${e.slice(0, 300)}`);
       if (id === 'log_tail') {
         const t = s.samples.map((x) => x.extra?.tail).filter(Boolean);
-        if (t.length) notes.push(`- ${op} / tail --json: over its two loops (first and steady) of ${2 * (s.samples[0]?.n ?? 0)} events, tail read ${t.map((x) => x.read).join(', ')} and lost ${t.map((x) => x.lost).join(', ')} (per rep; ring capacity ${s.samples[0]?.extra?.status?.capacity}): it can't keep up, so its ratio counts only the events it got to`);
+        const behind = t.some((x) => x.lost > 0)
+          ? ": it can't keep up on one CPU, so its ratio counts only the events it got to"
+          : ': it kept up with every event';
+        if (t.length) notes.push(`- ${op} / tail --json: over its two loops (first and steady) of ${2 * (s.samples[0]?.n ?? 0)} events, tail read ${t.map((x) => x.read).join(', ')} and lost ${t.map((x) => x.lost).join(', ')} (per rep; ring capacity ${s.samples[0]?.extra?.status?.capacity})${behind}`);
       }
       if (id === 'sysdig') {
         const t = s.samples.map((x) => x.extra).filter(Boolean);
