@@ -24,6 +24,15 @@ inline uint32_t ArgU32(const Napi::CallbackInfo &info, size_t i, const char *wha
 	return info[i].As<Napi::Number>().Uint32Value();
 }
 
+// A batch size: records per read, at least one.
+inline uint32_t ArgMaxRecords(const Napi::CallbackInfo &info, size_t i)
+{
+	uint32_t max = ArgU32(info, i, "maxRecords");
+	if (max == 0)
+		throw Napi::RangeError::New(info.Env(), "maxRecords must be at least 1");
+	return max;
+}
+
 inline bool ArgBool(const Napi::CallbackInfo &info, size_t i, const char *what)
 {
 	if (i >= info.Length() || !info[i].IsBoolean())

@@ -224,9 +224,7 @@ Napi::Value Read(const Napi::CallbackInfo &info)
 {
 	Napi::Env env = info.Env();
 	int fd = ArgFd(info, 0);
-	uint32_t max = ArgU32(info, 1, "maxRecords");
-	if (max == 0)
-		throw Napi::RangeError::New(env, "maxRecords must be at least 1");
+	uint32_t max = ArgMaxRecords(info, 1);
 	// The contract is "never blocks": with a blocking fd, ask poll first.
 	int fl = fcntl(fd, F_GETFL);
 	if (fl < 0)

@@ -568,9 +568,7 @@ Napi::Value StartStream(const Napi::CallbackInfo &info)
 {
 	Napi::Env env = info.Env();
 	int fd = ArgFd(info, 0);
-	uint32_t max = ArgU32(info, 1, "maxRecords");
-	if (max == 0)
-		throw Napi::RangeError::New(env, "maxRecords must be at least 1");
+	uint32_t max = ArgMaxRecords(info, 1);
 	if (info.Length() < 3 || !info[2].IsFunction())
 		throw Napi::TypeError::New(env, "onBatch must be a function");
 	StreamOptions o{ max, 0, false, nullptr, -1 };
@@ -580,6 +578,24 @@ Napi::Value StartStream(const Napi::CallbackInfo &info)
 		o.transient = ArgBool(info, 4, "transient");
 	CheckNonblocking(env, fd);
 	return Handle(env, start(env, fd, o, info[2].As<Napi::Function>()));
+}
+
+// startNdjsonStream(fd, maxRecords, formatter, outFd, onProgress, coalesceMs):
+// a PollStream whose batches the formatter writes to outFd.
+Napi::Value StartNdjsonStream(const Napi::CallbackInfo &info)
+{
+	Napi::Env env = info.Env();
+	int fd = ArgFd(info, 0);
+	uint32_t max = ArgMaxRecords(info, 1);
+	if (info.Length() < 3)
+		throw Napi::TypeError::New(env, "formatter must come from ndjsonFormatter()");
+	StreamOptions o{ max, 0, false, UnwrapFormatter(env, info[2]), ArgFd(info, 3) };
+	if (info.Length() < 5 || !info[4].IsFunction())
+		throw Napi::TypeError::New(env, "onProgress must be a function");
+	if (info.Length() > 5 && !info[5].IsUndefined())
+		o.coalesce_ms = ArgU32(info, 5, "coalesceMs");
+	CheckNonblocking(env, fd);
+	return Handle(env, PollStream::Start(env, fd, o, info[4].As<Napi::Function>()));
 }
 
 // Each Node environment (main thread, worker) stops only its own streams: a
@@ -610,26 +626,6 @@ void StopStreamsOnFd(int fd)
 	}
 	for (auto &s : found)
 		s->Stop();
-}
-
-// startNdjsonStream(fd, maxRecords, formatter, outFd, onProgress, coalesceMs):
-// a PollStream whose batches the formatter writes to outFd.
-Napi::Value StartNdjsonStream(const Napi::CallbackInfo &info)
-{
-	Napi::Env env = info.Env();
-	int fd = ArgFd(info, 0);
-	uint32_t max = ArgU32(info, 1, "maxRecords");
-	if (max == 0)
-		throw Napi::RangeError::New(env, "maxRecords must be at least 1");
-	if (info.Length() < 3)
-		throw Napi::TypeError::New(env, "formatter must come from ndjsonFormatter()");
-	StreamOptions o{ max, 0, false, UnwrapFormatter(env, info[2]), ArgFd(info, 3) };
-	if (info.Length() < 5 || !info[4].IsFunction())
-		throw Napi::TypeError::New(env, "onProgress must be a function");
-	if (info.Length() > 5 && !info[5].IsUndefined())
-		o.coalesce_ms = ArgU32(info, 5, "coalesceMs");
-	CheckNonblocking(env, fd);
-	return Handle(env, PollStream::Start(env, fd, o, info[4].As<Napi::Function>()));
 }
 
 void InitStream(Napi::Env env, Napi::Object exports)

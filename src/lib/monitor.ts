@@ -5,6 +5,7 @@ import { isBindingError, loadBinding, type Binding, type NdjsonFormatter, type R
 import { errnoName, errnoNames, errnoNamesByNumber, errnoNumber } from './errnos.js';
 import { fromBindingError, UsageError, VersionError } from './errors.js';
 import { EventDecoder, type MonitorEvent } from './events.js';
+import { need } from './records.js';
 import { closestNames, SyscallTable } from './syscalls.js';
 
 export type Mode = 'off' | 'log' | 'block';
@@ -155,12 +156,6 @@ function checkCoalesce(ms = 0): number {
   return ms;
 }
 
-function constant(b: Binding, name: string): number {
-  const v = b.constants[name];
-  if (v === undefined) throw new Error(`syscallmon addon does not export constant ${name}`);
-  return v;
-}
-
 export class Monitor {
   readonly syscalls: SyscallTable;
   readonly decoder: EventDecoder;
@@ -194,8 +189,8 @@ export class Monitor {
     }
     try {
       const v = binding.getVersion(fd);
-      const want = constant(binding, 'API_VERSION');
-      const size = constant(binding, 'RECORD_SIZE');
+      const want = need(binding.constants, 'API_VERSION');
+      const size = need(binding.constants, 'RECORD_SIZE');
       if (v.apiVersion !== want || v.recordSize !== size) {
         throw new VersionError(
           `syscallmon module speaks API version ${v.apiVersion} (records of ${v.recordSize} bytes), ` +
@@ -221,7 +216,7 @@ export class Monitor {
   }
 
   private c(name: string): number {
-    return constant(this.binding, name);
+    return need(this.binding.constants, name);
   }
 
   version(): VersionInfo {
