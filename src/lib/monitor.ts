@@ -138,7 +138,8 @@ export interface Subscription {
   stop(): void;
   /**
    * Settles once the subscription has ended: resolves on stop(), abort or
-   * the monitor's close(); rejects with a read error (a MonitorError) or
+   * the monitor's close(); rejects with a read error (a SyscallmonError), the
+   * addon's error for a failed write (writeNdjson: EPIPE, ENOSPC), or
    * with what the handler threw or rejected with.
    */
   readonly done: Promise<void>;

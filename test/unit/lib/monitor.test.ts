@@ -289,3 +289,87 @@ describe('Monitor reading', () => {
     expect(events.slice(1).map((e) => e.seq)).toEqual([6, 7, 8, 9]);
   });
 });
+
+describe('Monitor.subscribe', () => {
+  function armed() {
+    const o = open();
+    o.mon.setMode('log');
+    o.mon.addTarget({ syscall: 'openat', action: 'log' });
+    return o;
+  }
+
+  it('hands decoded batches to the handler; stop() ends it and resolves done', async () => {
+    const { fake, mon } = armed();
+    const paths: (string | null)[] = [];
+    const sub = mon.subscribe((events) => {
+      for (const e of events) if (e.type === 'syscall') paths.push(e.path);
+    }, { maxRecords: 2 });
+    for (let i = 0; i < 5; i++) fake.syscall({ syscall: 'openat', pid: 9, path: `/s${i}` });
+    await tick();
+    await tick();
+    expect(paths).toEqual(['/s0', '/s1', '/s2', '/s3', '/s4']);
+    sub.stop();
+    await sub.done;
+    expect(fake.activeStreams).toBe(0);
+    expect(() => mon.subscribe(() => {})).not.toThrow(); // the monitor is free again
+    mon.close();
+  });
+
+  it('a handler promise pauses reading until it settles; the records wait in the ring', async () => {
+    const { fake, mon } = armed();
+    let release!: () => void;
+    const seen: number[] = [];
+    const sub = mon.subscribe((events) => {
+      seen.push(events.length);
+      if (seen.length === 1) return new Promise<void>((r) => (release = r));
+    }, { maxRecords: 1 });
+    for (let i = 0; i < 3; i++) fake.syscall({ syscall: 'openat', pid: 9 });
+    await tick();
+    expect(seen).toEqual([1]);
+    expect(fake.activeStreams).toBe(0); // paused
+    release();
+    await tick();
+    await tick();
+    expect(seen).toEqual([1, 1, 1]);
+    mon.close();
+    await sub.done;
+  });
+
+  it('done rejects with what the handler threw, and with read errors as SyscallmonErrors', async () => {
+    const { fake, mon } = armed();
+    const boom = new Error('boom');
+    const sub = mon.subscribe(() => {
+      throw boom;
+    });
+    fake.syscall({ syscall: 'openat', pid: 9 });
+    await expect(sub.done).rejects.toBe(boom);
+    expect(fake.activeStreams).toBe(0);
+    const sub2 = mon.subscribe(() => {});
+    await tick();
+    fake.failStream(mon.fd, 'EIO');
+    await expect(sub2.done).rejects.toMatchObject({ kind: 'kernel', code: 'EIO' });
+    mon.close();
+  });
+
+  it('one stream at a time; an aborted signal never starts one; bad windows are usage errors', async () => {
+    const { fake, mon } = armed();
+    const sub = mon.subscribe(() => {});
+    expect(kindOf(() => mon.subscribe(() => {}))).toMatch(/^usage: this monitor is already streaming/);
+    sub.stop();
+    const ac = new AbortController();
+    ac.abort();
+    await mon.subscribe(() => {}, { signal: ac.signal }).done;
+    expect(fake.activeStreams).toBe(0);
+    expect(kindOf(() => mon.subscribe(() => {}, { coalesceMs: 1001 }))).toMatch(/^usage: invalid coalescing window/);
+    expect(kindOf(() => mon.subscribeRaw(() => {}, { coalesceMs: 1.5 }))).toMatch(/^usage: invalid coalescing window/);
+    mon.subscribe(() => {}, { coalesceMs: 7 }).stop();
+    expect(fake.calls.filter((c) => c.method === 'startStream').at(-1)?.args[3]).toBe(7);
+    mon.close();
+  });
+
+  it('writeNdjson needs an addon that can write NDJSON', () => {
+    const { mon } = armed();
+    expect(kindOf(() => mon.writeNdjson(1))).toMatch(/^usage: this build of the addon cannot write NDJSON/);
+    mon.close();
+  });
+});
