@@ -70,9 +70,10 @@ function spawnWait(ms) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-function loadSmon() {
+/** @param {number} [capacity] the ring's size; default config.capacity, else the module's default */
+function loadSmon(capacity = config.capacity) {
   if (loaded('syscallmon')) rmmod('syscallmon');
-  run('insmod', [SMON_KO, ...(config.capacity ? [`capacity=${config.capacity}`] : [])]);
+  run('insmod', [SMON_KO, ...(capacity ? [`capacity=${capacity}`] : [])]);
 }
 
 /** @param {readonly string[]} args */
@@ -577,8 +578,8 @@ async function latency() {
  * tail is stopped (SIGSTOP) for the whole run, forcing the ring to overwrite.
  * @param {number} n @param {boolean} stall
  */
-async function drainRun(n, stall) {
-  loadSmon();
+async function drainRun(n, stall, capacity = config.capacity) {
+  loadSmon(capacity);
   const sink = start(LAT, ['sink-count'], { stdin: 'pipe' });
   let tail;
   try {
@@ -608,13 +609,17 @@ async function drainRun(n, stall) {
 }
 
 async function drain() {
-  const d = /** @type {{ n: number, overloadN: number }} */ (config.drain);
+  const d = /** @type {{ n: number, overloadN: number, reps?: number, largeCapacity?: number }} */ (config.drain);
   /** @type {Record<string, unknown>} */
   const out = {};
+  // Full speed is repeated: a loss there comes from one stall of the
+  // consumer longer than the ring holds, which one run may or may not see.
+  const reps = d.n > 0 ? (d.reps ?? 1) : 0;
   for (const [id, fn] of /** @type {[string, () => Promise<unknown>][]} */ ([
-    ['full_speed', () => drainRun(d.n, false)],
-    ['overload', () => drainRun(d.overloadN, true)],
-  ].filter(([id]) => (id === 'full_speed' ? d.n : d.overloadN) > 0))) {
+    ...Array.from({ length: reps }, (_, i) => [i === 0 ? 'full_speed' : `full_speed_${i + 1}`, () => drainRun(d.n, false)]),
+    ...(d.n > 0 && d.largeCapacity ? [['full_speed_large', () => drainRun(d.n, false, d.largeCapacity)]] : []),
+    ...(d.overloadN > 0 ? [['overload', () => drainRun(d.overloadN, true)]] : []),
+  ])) {
     try {
       out[id] = await fn();
       log(`drain ${id}: ${JSON.stringify(out[id])}`);

@@ -240,7 +240,7 @@ if (wants('wall')) {
     ops: { openat: 20000, read: 200000 },
     contenders,
     latency: { samples: 2000 },
-    drain: { n: 200000, overloadN: 16384 },
+    drain: { n: 200000, overloadN: 16384, reps: 3, largeCapacity: 16384 },
     profile: opts.profile,
     module: opts.module,
   }, { icount: false, smp: 2 });
