@@ -382,7 +382,7 @@ export function renderMarkdown(results, rawName) {
     'npm run bench -- --smoke # a quick harness check (about a minute): small loops, no peers, one boot; exits 1 if the harness breaks',
     '```',
     '',
-    '`npm run bench` is `node scripts/bench/run.mjs`. On this 2-core host a full run takes about 35 minutes, most of it strace on the wall clock.',
+    '`npm run bench` is `node scripts/bench/run.mjs`; how long the run above took is at the top.',
     '',
     'Options: `--no-setup` (peers already installed), `--no-peers`, `--only icount|wall|decode`, `--reps N`. Re-render this file from raw data: `node scripts/bench/report.mjs bench-results/bench-DATE.json > BENCHMARKS.md`.',
     'Absolute numbers depend on the host (TCG emulates every instruction); the ratios are what carries over.',
