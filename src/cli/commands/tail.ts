@@ -159,12 +159,7 @@ class RecordSink {
     return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
   }
 
-  /**
-   * --json with the addon's formatter writing straight to fd: no JS string
-   * or Buffer per batch, and with nothing to filter or count down, no JS
-   * loop over the records either (a fresh tail is still interpreted JS, and
-   * a full-speed stream overruns the ring while it warms up).
-   */
+  /** --json with the addon's formatter writing each kept run straight to fd: no JS string or Buffer per batch. */
   writeNative(buf: Buffer, fd: number): void {
     const native = this.native!;
     this.nativeRuns(buf, true, (records) => native.writeTo(fd, records));
