@@ -1,5 +1,6 @@
 // tail --json's hot path in C: raw records in, NDJSON bytes out, one call per
-// batch. A pure conversion with no policy: the line is byte for byte what
+// batch (or none: stream.cc's NDJSON stream calls it itself and writes the
+// lines straight to an fd). A pure conversion with no policy: the line is byte for byte what
 // src/render/ndjson.ts (RawNdjsonEncoder) writes for the same record, which a
 // unit test holds equal over every record type, verdict, errno and string
 // edge case. Formatting in JS cost ~20 k instructions per event (issue 5,
@@ -15,10 +16,9 @@
 #include <cstdint>
 #include <cstring>
 #include <ctime>
+#include <memory>
 #include <string>
 #include <vector>
-
-#include <memory>
 
 #include <poll.h>
 #include <unistd.h>
