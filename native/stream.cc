@@ -473,6 +473,8 @@ private:
 			env, buf_->data(), len, [](Napi::Env, uint8_t *, Hold *h) { delete h; }, new Hold(buf_));
 	}
 
+	using Args = std::vector<napi_value>;
+
 	// Hands a batch (or a read error) to JS, or to the NDJSON sink; a sink
 	// that fails ends the stream with its error.
 	void Deliver(Napi::Env env, int &err, size_t len)
@@ -483,31 +485,32 @@ private:
 		}
 		std::string problem;
 		err = ndjson_->WriteRecords(buf_->data(), len, out_fd_, &problem);
-		in_callback_ = true;
-		try {
-			if (!problem.empty())
-				cb_.MakeCallback(env.Global(), { Napi::Error::New(env, problem).Value() }, *ctx_);
-			else if (err)
-				cb_.MakeCallback(env.Global(), { ErrnoError(env, err, "write").Value() }, *ctx_);
-			else
-				cb_.MakeCallback(env.Global(),
-						 { env.Null(), Napi::Number::New(env, static_cast<double>(ndjson_->events())),
-						   Napi::Number::New(env, static_cast<double>(ndjson_->lost())) },
-						 *ctx_);
-		} catch (const Napi::Error &e) {
-			napi_fatal_exception(env, e.Value());
-		}
-		in_callback_ = false;
+		if (!problem.empty())
+			Invoke(env, [&] { return Args{ Napi::Error::New(env, problem).Value() }; });
+		else if (err)
+			Invoke(env, [&] { return Args{ ErrnoError(env, err, "write").Value() }; });
+		else
+			Invoke(env, [&] {
+				return Args{ env.Null(), Napi::Number::New(env, static_cast<double>(ndjson_->events())),
+					     Napi::Number::New(env, static_cast<double>(ndjson_->lost())) };
+			});
 	}
 
 	void Call(Napi::Env env, int err, size_t len)
 	{
+		if (err)
+			Invoke(env, [&] { return Args{ ErrnoError(env, err, "read").Value(), env.Null() }; });
+		else
+			Invoke(env, [&] { return Args{ env.Null(), BatchOf(env, len) }; });
+	}
+
+	// Calls the JS callback with what make() builds; making the arguments
+	// can throw too, and nothing may escape into libuv.
+	template <typename Make> void Invoke(Napi::Env env, Make make)
+	{
 		in_callback_ = true;
 		try {
-			if (err)
-				cb_.MakeCallback(env.Global(), { ErrnoError(env, err, "read").Value(), env.Null() }, *ctx_);
-			else
-				cb_.MakeCallback(env.Global(), { env.Null(), BatchOf(env, len) }, *ctx_);
+			cb_.MakeCallback(env.Global(), make(), *ctx_);
 		} catch (const Napi::Error &e) {
 			// No JS frame to throw into: report it as uncaught, as an
 			// exception thrown by an EventEmitter listener would be.

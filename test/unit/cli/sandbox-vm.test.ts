@@ -4,13 +4,12 @@
 // Needs what `npm run build` makes (module, addon, dist) and QEMU; without
 // them it is skipped with the reason. SYSCALLMON_SKIP_SANDBOX=1 skips it on
 // purpose.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { cli, type CliResult } from '../../vm/helpers.js';
 import { ensureDist, ROOT } from './built.js';
-
-const BIN = join(ROOT, 'bin', 'syscallmon');
 
 function missing(): string | null {
   if (process.env['SYSCALLMON_SKIP_SANDBOX'] === '1') return 'SYSCALLMON_SKIP_SANDBOX=1';
@@ -26,20 +25,9 @@ function missing(): string | null {
 const why = missing();
 if (why) console.warn(`sandbox VM tests skipped: ${why}`);
 
-function sandbox(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'sandbox', ...args], {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** `syscallmon sandbox ARGS` through the real bin, as the VM suite runs the CLI. */
+function sandbox(args: string[]): Promise<CliResult> {
+  return cli(['sandbox', ...args]);
 }
 
 const TEN_MINUTES = 10 * 60_000;

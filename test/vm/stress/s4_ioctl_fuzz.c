@@ -122,27 +122,9 @@ static int errno_index(int err)
 	return E_OTHER;
 }
 
-/* ---- randomness ------------------------------------------------------------- */
-
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-	/* xorshift64*: fast, and the seed reproduces a run. */
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ull;
-}
-
-static uint32_t below(uint32_t n)
-{
-	return n ? rnd() % n : 0;
-}
-
 static int chance(int percent)
 {
-	return below(100) < (uint32_t)percent;
+	return stress_below(100) < (uint32_t)percent;
 }
 
 /* ---- memory ----------------------------------------------------------------- */
@@ -166,7 +148,7 @@ static const uint64_t kernel_ptrs[] = {
  */
 static uint64_t pick_ptr(size_t size, int good_percent, int zone, uint8_t **fill, size_t *fill_len)
 {
-	int kind = chance(good_percent) ? (chance(90) ? P_GOOD : P_MISALIGNED) : (int)below(NPTRKINDS);
+	int kind = chance(good_percent) ? (chance(90) ? P_GOOD : P_MISALIGNED) : (int)stress_below(NPTRKINDS);
 	size_t off;
 
 	*fill = NULL;
@@ -175,33 +157,33 @@ static uint64_t pick_ptr(size_t size, int good_percent, int zone, uint8_t **fill
 	case P_GOOD:
 	case P_MISALIGNED:
 		if (zone == ZONE_ARRAYS)
-			off = below(REGION_SIZE / 2 - (size < REGION_SIZE / 4 ? size : REGION_SIZE / 4) - 8);
+			off = stress_below(REGION_SIZE / 2 - (size < REGION_SIZE / 4 ? size : REGION_SIZE / 4) - 8);
 		else
-			off = REGION_SIZE / 2 + below(REGION_SIZE / 4 - 1024);
+			off = REGION_SIZE / 2 + stress_below(REGION_SIZE / 4 - 1024);
 		off &= ~(size_t)7;
 		if (kind == P_MISALIGNED)
-			off += 1 + below(7);
+			off += 1 + stress_below(7);
 		*fill = region + off;
 		*fill_len = size;
 		return (uint64_t)(uintptr_t)(region + off);
 	case P_STRADDLE:
 		/* Starts in the region, ends in the guard page: a partial copy must fault. */
-		off = size > 1 ? 1 + below(size < 4096 ? size - 1 : 4095) : 1;
+		off = size > 1 ? 1 + stress_below(size < 4096 ? size - 1 : 4095) : 1;
 		*fill = guard - off;
 		*fill_len = off;
 		return (uint64_t)(uintptr_t)(guard - off);
 	case P_RO:
-		return (uint64_t)(uintptr_t)(ro_page + (below(page_size / 2) & ~7ul));
+		return (uint64_t)(uintptr_t)(ro_page + (stress_below(page_size / 2) & ~7ul));
 	case P_NULL:
 		return 0;
 	case P_UNMAPPED:
-		return (uint64_t)(uintptr_t)(unmapped + below(page_size));
+		return (uint64_t)(uintptr_t)(unmapped + stress_below(page_size));
 	case P_KERNEL:
-		return kernel_ptrs[below(sizeof(kernel_ptrs) / sizeof(kernel_ptrs[0]))] + below(4096);
+		return kernel_ptrs[stress_below(sizeof(kernel_ptrs) / sizeof(kernel_ptrs[0]))] + stress_below(4096);
 	case P_NONCANON:
-		return chance(50) ? 0x0000800000000000ull + below(4096) : 0x8000000000000000ull;
+		return chance(50) ? 0x0000800000000000ull + stress_below(4096) : 0x8000000000000000ull;
 	default:
-		return 1 + below(4095);	/* the never-mapped first page */
+		return 1 + stress_below(4095);	/* the never-mapped first page */
 	}
 }
 
@@ -230,66 +212,66 @@ static const uint32_t pool_nrs[] = {
 
 static uint32_t pick_nr(void)
 {
-	switch (below(10)) {
+	switch (stress_below(10)) {
 	case 0:
 		/* Never blockable; probing them is fine. */
 		return (const uint32_t[]){ __NR_exit, __NR_exit_group, __NR_rt_sigreturn,
-					   __NR_restart_syscall }[below(4)];
+					   __NR_restart_syscall }[stress_below(4)];
 	case 1:
 		return (const uint32_t[]){ SYSCALLMON_NR_LIMIT, SYSCALLMON_NR_LIMIT + 1, 0xffffffffu,
-					   0x80000000u, 335, 400, 511 }[below(7)];
+					   0x80000000u, 335, 400, 511 }[stress_below(7)];
 	case 2:
-		return rnd();
+		return stress_rnd();
 	case 3:
-		return below(SYSCALLMON_NR_LIMIT);	/* any syscall, or a hole */
+		return stress_below(SYSCALLMON_NR_LIMIT);	/* any syscall, or a hole */
 	default:
-		return pool_nrs[below(sizeof(pool_nrs) / sizeof(pool_nrs[0]))];
+		return pool_nrs[stress_below(sizeof(pool_nrs) / sizeof(pool_nrs[0]))];
 	}
 }
 
 /* A pid: mostly our idle children; else values the module must refuse. */
 static uint32_t pick_pid(int allow_init)
 {
-	switch (below(12)) {
+	switch (stress_below(12)) {
 	case 0:
 		return 0;
 	case 1:
-		return PID_LIMIT + 1 + below(1000);
+		return PID_LIMIT + 1 + stress_below(1000);
 	case 2:
-		return rnd() | 0x80000000u;
+		return stress_rnd() | 0x80000000u;
 	case 3:
 	case 4:
-		return DEAD_PID_BASE + below(PID_LIMIT - DEAD_PID_BASE);
+		return DEAD_PID_BASE + stress_below(PID_LIMIT - DEAD_PID_BASE);
 	case 5:
 		return allow_init ? 1 : idle[0];
 	default:
-		return idle[below(IDLE_CHILDREN)];
+		return idle[stress_below(IDLE_CHILDREN)];
 	}
 }
 
 static uint32_t pick_npids(void)
 {
-	switch (below(8)) {
+	switch (stress_below(8)) {
 	case 0:
 		return 0;
 	case 1:
-		return SYSCALLMON_MAX_PIDS + 1 + below(3);
+		return SYSCALLMON_MAX_PIDS + 1 + stress_below(3);
 	case 2:
-		return chance(50) ? 0xffffffffu : rnd();
+		return chance(50) ? 0xffffffffu : stress_rnd();
 	case 3:
 		return SYSCALLMON_MAX_PIDS;
 	default:
-		return 1 + below(6);
+		return 1 + stress_below(6);
 	}
 }
 
 /* A full set is made of distinct idle children, so the next add overflows it. */
 static void fill_pids(uint32_t *pids, size_t n, int allow_init)
 {
-	size_t start = below(IDLE_CHILDREN);
+	size_t start = stress_below(IDLE_CHILDREN);
 
 	for (size_t i = 0; i < n; i++)
-		pids[i] = n == SYSCALLMON_MAX_PIDS && below(4) ? (uint32_t)idle[(start + i) % IDLE_CHILDREN] :
+		pids[i] = n == SYSCALLMON_MAX_PIDS && stress_below(4) ? (uint32_t)idle[(start + i) % IDLE_CHILDREN] :
 			  pick_pid(allow_init);
 }
 
@@ -354,7 +336,7 @@ static void fill_random(void *p, size_t n)
 	uint8_t *b = p;
 
 	for (size_t i = 0; i < n; i++)
-		b[i] = rnd();
+		b[i] = stress_rnd();
 }
 
 static uint64_t u32_arg(uint32_t value)
@@ -364,7 +346,7 @@ static uint64_t u32_arg(uint32_t value)
 
 static uint32_t pick_mode(void)
 {
-	return chance(80) ? below(3) : (const uint32_t[]){ 3, 4, 0xffffffffu, 0x80000000u }[below(4)];
+	return chance(80) ? stress_below(3) : (const uint32_t[]){ 3, 4, 0xffffffffu, 0x80000000u }[stress_below(4)];
 }
 
 static uint64_t target_arg(struct counts *c)
@@ -380,11 +362,11 @@ static uint64_t target_arg(struct counts *c)
 	} else {
 		memset(&t, 0, sizeof(t));
 		t.nr = pick_nr();
-		t.action = chance(90) ? below(2) : 2 + below(100);
-		t.err = chance(70) ? (int32_t)below(3) :
-			(const int32_t[]){ -1, 4095, 4096, 13, 0x7fffffff, (int32_t)0x80000000 }[below(6)];
-		t.flags = chance(90) ? below(8) : rnd();
-		t.reserved = chance(95) ? 0 : 1 + below(100);
+		t.action = chance(90) ? stress_below(2) : 2 + stress_below(100);
+		t.err = chance(70) ? (int32_t)stress_below(3) :
+			(const int32_t[]){ -1, 4095, 4096, 13, 0x7fffffff, (int32_t)0x80000000 }[stress_below(6)];
+		t.flags = chance(90) ? stress_below(8) : stress_rnd();
+		t.reserved = chance(95) ? 0 : 1 + stress_below(100);
 		t.npids = pick_npids();
 	}
 	/* The pid array: written where the kernel will read it, as far as mapped. */
@@ -436,8 +418,8 @@ static uint64_t target_list_arg(void)
 	size_t len;
 
 	memset(&list, 0, sizeof(list));
-	list.max = chance(80) ? (const uint32_t[]){ 0, 1, 4, 16, 64 }[below(5)] :
-		   (const uint32_t[]){ SYSCALLMON_NR_LIMIT, SYSCALLMON_NR_LIMIT + 1, 0xffffffffu }[below(3)];
+	list.max = chance(80) ? (const uint32_t[]){ 0, 1, 4, 16, 64 }[stress_below(5)] :
+		   (const uint32_t[]){ SYSCALLMON_NR_LIMIT, SYSCALLMON_NR_LIMIT + 1, 0xffffffffu }[stress_below(3)];
 	if (chance(5))
 		fill_random(&list, sizeof(list));
 	/* Room for every entry the kernel may write, so a good pointer stays inside the region. */
@@ -461,10 +443,10 @@ static int vfs_generic(unsigned long cmd)
 
 static void make_call(struct call *call, struct counts *c)
 {
-	unsigned int r = below(100), nr;
+	unsigned int r = stress_below(100), nr;
 
 	if (r < 70) {
-		call->cls = below(NREAL);
+		call->cls = stress_below(NREAL);
 		call->cmd = real_cmds[call->cls];
 		switch (call->cls) {
 		case C_SET_MODE:
@@ -485,14 +467,14 @@ static void make_call(struct call *call, struct counts *c)
 			break;
 		case C_CLEAR:
 			/* Clearing targets now and then bounds how many probes are armed. */
-			call->arg = u32_arg(chance(85) ? below(8) & ~(chance(70) ? SYSCALLMON_CLEAR_TARGETS : 0u) :
-					    8 + below(1000));
+			call->arg = u32_arg(chance(85) ? stress_below(8) & ~(chance(70) ? SYSCALLMON_CLEAR_TARGETS : 0u) :
+					    8 + stress_below(1000));
 			break;
 		case C_SEEK:
-			call->arg = u32_arg(chance(80) ? below(2) : 2 + below(10));
+			call->arg = u32_arg(chance(80) ? stress_below(2) : 2 + stress_below(10));
 			break;
 		case C_SET_EXITS:
-			call->arg = u32_arg(chance(80) ? below(2) : 2 + below(10));
+			call->arg = u32_arg(chance(80) ? stress_below(2) : 2 + stress_below(10));
 			break;
 		case C_GET_TARGETS:
 			call->arg = target_list_arg();
@@ -506,33 +488,33 @@ static void make_call(struct call *call, struct counts *c)
 	}
 	if (r < 80) {
 		/* A real number with another direction or size: a different command. */
-		unsigned long real = real_cmds[below(NREAL)];
+		unsigned long real = real_cmds[stress_below(NREAL)];
 
 		call->cls = C_REAL_NR_OTHER_SHAPE;
 		do {
-			call->cmd = _IOC(below(4), SYSCALLMON_IOC_MAGIC, _IOC_NR(real),
-					 chance(50) ? below(0x200) : below(_IOC_SIZEMASK + 1));
+			call->cmd = _IOC(stress_below(4), SYSCALLMON_IOC_MAGIC, _IOC_NR(real),
+					 chance(50) ? stress_below(0x200) : stress_below(_IOC_SIZEMASK + 1));
 		} while (call->cmd == real);
 	} else if (r < 90) {
 		call->cls = C_MAGIC_OTHER_NR;
-		nr = chance(50) ? 0x0b + below(0x20) : below(256);
+		nr = chance(50) ? 0x0b + stress_below(0x20) : stress_below(256);
 		if (nr < NREAL)
-			nr = NREAL + below(256 - NREAL);
-		call->cmd = _IOC(below(4), SYSCALLMON_IOC_MAGIC, nr, below(_IOC_SIZEMASK + 1));
+			nr = NREAL + stress_below(256 - NREAL);
+		call->cmd = _IOC(stress_below(4), SYSCALLMON_IOC_MAGIC, nr, stress_below(_IOC_SIZEMASK + 1));
 	} else if (r < 96) {
 		call->cls = C_OTHER_MAGIC;
 		do {
-			call->cmd = (real_cmds[below(NREAL)] & ~_IOC_TYPEMASK) |
-				    ((unsigned long)(chance(50) ? SYSCALLMON_IOC_MAGIC - 1 + 2 * below(2) : below(256))
+			call->cmd = (real_cmds[stress_below(NREAL)] & ~_IOC_TYPEMASK) |
+				    ((unsigned long)(chance(50) ? SYSCALLMON_IOC_MAGIC - 1 + 2 * stress_below(2) : stress_below(256))
 				     << _IOC_TYPESHIFT);
 		} while (_IOC_TYPE(call->cmd) == SYSCALLMON_IOC_MAGIC || vfs_generic(call->cmd));
 	} else {
 		call->cls = C_RANDOM_WORD;
 		do {
-			call->cmd = (uint32_t)rnd();
+			call->cmd = (uint32_t)stress_rnd();
 		} while (vfs_generic(call->cmd) || _IOC_TYPE(call->cmd) == SYSCALLMON_IOC_MAGIC);
 	}
-	call->arg = chance(50) ? pick_ptr(1 + below(1024), 50, ZONE_STRUCTS, &(uint8_t *){ 0 }, &(size_t){ 0 }) : rnd();
+	call->arg = chance(50) ? pick_ptr(1 + stress_below(1024), 50, ZONE_STRUCTS, &(uint8_t *){ 0 }, &(size_t){ 0 }) : stress_rnd();
 }
 
 /*
@@ -544,9 +526,9 @@ static void make_call(struct call *call, struct counts *c)
 static void overflow_pair(int fd, struct counts *c)
 {
 	uint32_t pids[SYSCALLMON_MAX_PIDS + 1];
-	size_t start = below(IDLE_CHILDREN);
+	size_t start = stress_below(IDLE_CHILDREN);
 	struct syscallmon_target t = {
-		.nr = pool_nrs[below(sizeof(pool_nrs) / sizeof(pool_nrs[0]))],
+		.nr = pool_nrs[stress_below(sizeof(pool_nrs) / sizeof(pool_nrs[0]))],
 		.action = SYSCALLMON_ACTION_LOG,
 		.npids = SYSCALLMON_MAX_PIDS,
 		.pids = (uint64_t)(uintptr_t)pids,
@@ -570,7 +552,7 @@ static void overflow_pair(int fd, struct counts *c)
 static void fuzz_read(int fd, struct counts *c)
 {
 	static const size_t sizes[] = { 0, 1, 415, 416, 417, 832, 4160, 64 * 416 };
-	size_t len = sizes[below(sizeof(sizes) / sizeof(sizes[0]))];
+	size_t len = sizes[stress_below(sizeof(sizes) / sizeof(sizes[0]))];
 	uint8_t *fill;
 	size_t fill_len;
 	uint64_t p = pick_ptr(len ? len : 1, 70, ZONE_ARRAYS, &fill, &fill_len);
@@ -613,11 +595,11 @@ static void __attribute__((noreturn)) worker(int w, long calls, uint64_t seed)
 {
 	struct counts *c = &shared[w];
 	uint32_t off = SYSCALLMON_MODE_OFF;
-	long next_reset = 100 + below(300);
+	long next_reset = 100 + stress_below(300);
 	double t0;
 	int fd;
 
-	rng_state = seed ? seed : 1;
+	stress_seed(seed);
 	setup_memory();
 	for (int i = 0; i < IDLE_CHILDREN; i++) {
 		idle[i] = stress_idle_child();
@@ -637,7 +619,7 @@ static void __attribute__((noreturn)) worker(int w, long calls, uint64_t seed)
 			c->resets++;
 			if (ioctl(fd, SYSCALLMON_IOC_SET_MODE, &off) < 0)
 				c->reset_failures++;
-			next_reset = i + 100 + below(300);
+			next_reset = i + 100 + stress_below(300);
 		}
 		if (chance(3))
 			fuzz_read(fd, c);

@@ -54,21 +54,6 @@ struct counts {
 };
 
 static struct counts *shared;
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 2685821657736338717ull;
-}
-
-static uint32_t below(uint32_t n)
-{
-	return n ? rnd() % n : 0;
-}
-
 /* ---- what the grammar accepts (procfs.c's comment) --------------------------- */
 
 /* Syscall names, from the uapi header the module's table is generated from too. */
@@ -196,45 +181,45 @@ static const char *const bad_numbers[] = {
 static size_t gen(char *buf, size_t cap)
 {
 	size_t len;
-	int r = below(100);
+	int r = stress_below(100);
 
 	if (r < 25) {
 		/* Random bytes, NULs and all. */
-		len = 1 + below(r < 5 ? cap - 1 : 80);
+		len = 1 + stress_below(r < 5 ? cap - 1 : 80);
 		for (size_t i = 0; i < len; i++)
-			buf[i] = below(4) ? 32 + below(95) : rnd();
+			buf[i] = stress_below(4) ? 32 + stress_below(95) : stress_rnd();
 		return len;
 	}
 	if (r < 40) {
 		/* A command padded past the limit. */
-		const char *t = templates[below(sizeof(templates) / sizeof(templates[0]))];
+		const char *t = templates[stress_below(sizeof(templates) / sizeof(templates[0]))];
 
-		len = CONTROL_MAX + 1 + below(r < 35 ? 64 : cap - CONTROL_MAX - 1);
-		memset(buf, below(2) ? ' ' : '\n', len);
-		memcpy(buf + below(len - strlen(t)), t, strlen(t));
+		len = CONTROL_MAX + 1 + stress_below(r < 35 ? 64 : cap - CONTROL_MAX - 1);
+		memset(buf, stress_below(2) ? ' ' : '\n', len);
+		memcpy(buf + stress_below(len - strlen(t)), t, strlen(t));
 		return len;
 	}
 	if (r < 55) {
 		/* pid commands with bad numbers. */
-		len = snprintf(buf, cap, "pid %s %s", below(2) ? "add" : "del",
-			       below(4) ? bad_numbers[below(sizeof(bad_numbers) / sizeof(bad_numbers[0]))] :
-			       (below(2) ? "3999999" : "4000000"));
+		len = snprintf(buf, cap, "pid %s %s", stress_below(2) ? "add" : "del",
+			       stress_below(4) ? bad_numbers[stress_below(sizeof(bad_numbers) / sizeof(bad_numbers[0]))] :
+			       (stress_below(2) ? "3999999" : "4000000"));
 		return len;
 	}
 	/* A template mutated once or twice. */
-	len = snprintf(buf, cap, "%s", templates[below(sizeof(templates) / sizeof(templates[0]))]);
-	for (int m = 0, n = 1 + below(2); m < n; m++) {
-		size_t at = below(len + 1);
+	len = snprintf(buf, cap, "%s", templates[stress_below(sizeof(templates) / sizeof(templates[0]))]);
+	for (int m = 0, n = 1 + stress_below(2); m < n; m++) {
+		size_t at = stress_below(len + 1);
 
-		switch (below(7)) {
+		switch (stress_below(7)) {
 		case 0:		/* flip */
 			if (len)
-				buf[at % len] ^= 1 << below(7);
+				buf[at % len] ^= 1 << stress_below(7);
 			break;
 		case 1:		/* insert */
 			if (len + 1 < cap) {
 				memmove(buf + at + 1, buf + at, len - at);
-				buf[at] = below(3) ? (char)(32 + below(95)) : "\t\n\0"[below(3)];
+				buf[at] = stress_below(3) ? (char)(32 + stress_below(95)) : "\t\n\0"[stress_below(3)];
 				len++;
 			}
 			break;
@@ -250,10 +235,10 @@ static size_t gen(char *buf, size_t cap)
 				buf[i] = toupper((unsigned char)buf[i]);
 			break;
 		case 4:		/* an extra token */
-			len += snprintf(buf + len, cap - len, " %s", below(2) ? "extra" : "log");
+			len += snprintf(buf + len, cap - len, " %s", stress_below(2) ? "extra" : "log");
 			break;
 		case 5:		/* a tab, a trailing newline: harmless alone, fine in mixes */
-			len += snprintf(buf + len, cap - len, below(2) ? "\t" : "\n");
+			len += snprintf(buf + len, cap - len, stress_below(2) ? "\t" : "\n");
 			break;
 		default:	/* swap the tokens */
 			{
@@ -277,7 +262,7 @@ static void __attribute__((noreturn)) worker(int w, long writes, uint64_t seed)
 	static char buf[4096];
 	int fd;
 
-	rng_state = seed ? seed : 1;
+	stress_seed(seed);
 	fd = open(SMON_PROC_CONTROL, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
 		_exit(2);
@@ -290,13 +275,13 @@ static void __attribute__((noreturn)) worker(int w, long writes, uint64_t seed)
 			c->by[O_SKIPPED_VALID]++;
 			continue;
 		}
-		if (below(50) == 0) {
+		if (stress_below(50) == 0) {
 			/*
 			 * A pointer the kernel can't read.  write() itself refuses a
 			 * kernel address (access_ok) before the module sees the call;
 			 * NULL reaches the module, which checks the length first.
 			 */
-			if (below(2)) {
+			if (stress_below(2)) {
 				p = NULL;
 				want = len > CONTROL_MAX ? EINVAL : EFAULT;
 			} else {

@@ -208,6 +208,29 @@ void stress_sleep_ms(long ms)
 		;
 }
 
+/* ---- randomness ------------------------------------------------------------ */
+
+static uint64_t rng_state;
+
+void stress_seed(uint64_t seed)
+{
+	rng_state = seed ? seed : 1;
+}
+
+uint64_t stress_rnd(void)
+{
+	/* xorshift64*: fast, and the seed reproduces a run. */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 2685821657736338717ull;
+}
+
+uint32_t stress_below(uint32_t n)
+{
+	return n ? stress_rnd() % n : 0;
+}
+
 /* ---- storm ----------------------------------------------------------------- */
 
 int storm_available(void)

@@ -80,6 +80,12 @@ void stress_unload_checked(long long seq0);
 double stress_now(void);		/* CLOCK_MONOTONIC, seconds */
 void stress_sleep_ms(long ms);
 
+/* ---- randomness: xorshift64*, per process; the seed reproduces a run ------ */
+
+void stress_seed(uint64_t seed);	/* 0 is taken as 1 */
+uint64_t stress_rnd(void);
+uint32_t stress_below(uint32_t n);	/* 0..n-1; 0 when n is 0 */
+
 /* ---- storm: stress-ng as nobody ------------------------------------------ */
 
 struct storm {
