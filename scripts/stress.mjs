@@ -20,6 +20,7 @@
  * Exit status: 0 all passed, 1 a test failed, 2 bad usage or missing build,
  * 3 the VM failed.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -56,6 +57,7 @@ function requireBuilt() {
     ['dist/vm/runner.js', 'npm run build:ts'],
     ['dist/render/table.js', 'npm run build:ts'],
     ['build/test/stress/s1_storm', 'make -C test/vm/stress'],
+    ['build/test/stress/smon_util', 'make -C test/vm/stress'],
   ];
   for (const [path, how] of needs) {
     if (!existsSync(join(ROOT, path))) throw new UsageError(`missing ${path}: run ${how} first`);
@@ -98,7 +100,7 @@ function readFigures(dir) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   requireBuilt();
-  const { runInVm, checkDmesg } = await import(join(ROOT, 'dist/vm/runner.js'));
+  const { runInVm } = await import(join(ROOT, 'dist/vm/runner.js'));
   const { renderTable } = await import(join(ROOT, 'dist/render/table.js'));
   const { palette, colourEnabled } = await import(join(ROOT, 'dist/render/colour.js'));
 
@@ -141,14 +143,17 @@ async function main() {
 
   const passed = (tap.match(/^ok \d+/gm) ?? []).length;
   const failed = (tap.match(/^not ok \d+/gm) ?? []).length;
-  const dmesg = checkDmesg(run.dmesg);
-  for (const f of dmesg.findings) process.stderr.write(`stress: kernel ${f.rule}: ${f.line}\n`);
+  // Each test's own log was judged in the guest; this is the whole boot's, by the same judge.
+  const judged = spawnSync(join(ROOT, 'build/test/stress/smon_util'), ['check'], { input: run.dmesg, encoding: 'utf8' });
+  const kernelClean = judged.status === 0;
+  for (const line of judged.stdout.split('\n').filter(Boolean)) process.stderr.write(`stress: kernel log: ${line}\n`);
+  if (judged.status !== 0 && judged.status !== 1) process.stderr.write(`stress: the kernel log judge failed: ${judged.stderr || judged.error}\n`);
   const minutes = ((Date.now() - started) / 60_000).toFixed(1);
   process.stderr.write(`stress: ${minutes} min; logs, figures and kernel log in ${share}\n`);
   const ran = passed + failed > 0;
   if (!ran) process.stderr.write(`stress: no test result (guest exit status ${run.exitCode}); see ${run.consoleLog}\n`);
   console.log(`stress: ${passed} passed, ${failed} failed`);
-  process.exitCode = ran && failed === 0 && run.exitCode === 0 && dmesg.clean ? 0 : 1;
+  process.exitCode = ran && failed === 0 && run.exitCode === 0 && kernelClean ? 0 : 1;
 }
 
 main().catch((err) => {

@@ -1,7 +1,7 @@
 /**
- * Errors of the VM runner and the test orchestration. Each kind has its own
- * exit code so scripts (CI, `syscallmon sandbox`) can tell a broken set-up
- * from a guest that ran and failed.
+ * Errors of the VM runner. The code tells a broken set-up (no kernel, QEMU
+ * missing, a bad option) from a guest that ran and failed, for whoever maps
+ * them to exit statuses (`syscallmon sandbox`, the test harness).
  */
 export type VmErrorCode =
   | 'EBADOPT' // a caller passed an invalid option
@@ -11,18 +11,8 @@ export type VmErrorCode =
   | 'EABORTED' // the caller aborted the run
   | 'ENOSTATUS'; // the guest powered off without reporting an exit status
 
-const EXIT_CODES: Readonly<Record<VmErrorCode, number>> = {
-  EBADOPT: 2,
-  ENOKERNEL: 3,
-  EQEMU: 4,
-  ETIMEOUT: 5,
-  EABORTED: 6,
-  ENOSTATUS: 7,
-};
-
 export class VmError extends Error {
   readonly code: VmErrorCode;
-  readonly exitCode: number;
   /** The serial console log, when the failure happened after QEMU started. */
   readonly consoleLog: string | undefined;
 
@@ -30,7 +20,6 @@ export class VmError extends Error {
     super(message);
     this.name = 'VmError';
     this.code = code;
-    this.exitCode = EXIT_CODES[code];
     this.consoleLog = consoleLog;
   }
 }

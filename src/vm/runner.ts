@@ -1,7 +1,8 @@
 /**
  * Runs a command as root inside a throw-away QEMU VM that boots this host's
  * Debian kernel with the host's root file system mounted read-only over 9p.
- * Used by the integration tests and by `syscallmon sandbox`.
+ * Used by `syscallmon sandbox`, the test harness (test/harness), the
+ * stress and DKMS tests and the benchmarks.
  *
  * Inside the guest: the command runs in a chroot of the host root, with
  * proc, sys, devtmpfs, devpts, debugfs and tracefs mounted, tmpfs on /tmp,
@@ -19,7 +20,6 @@ import { ensureInitramfs } from './initramfs.js';
 import { qemuArgs, runQemu } from './qemu.js';
 
 export { VmError, type VmErrorCode } from './errors.js';
-export { checkDmesg, type DmesgFinding, type DmesgVerdict } from './dmesg.js';
 
 export interface VmRunOptions {
   /** Shell script text run by /bin/sh, or an argv to exec. */

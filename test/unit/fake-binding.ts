@@ -33,7 +33,7 @@ import { RawNdjsonEncoder } from '../../src/render/ndjson.js';
 
 type BindingMethod = Exclude<
   keyof Binding,
-  'constants' | 'offsets' | 'sizes' | 'devicePath' | 'procDir' | 'syscalls' | 'ndjsonFormatter'
+  'constants' | 'offsets' | 'sizes' | 'devicePath' | 'procDir' | 'syscalls' | 'ndjsonFormatter' | 'startNdjsonStream'
 >;
 
 /** Builds the error the addon throws for a failed syscall. */

@@ -1,13 +1,15 @@
 #!/bin/sh
 # The integration suite, run as root against the real syscallmon.ko: inside
 # the VM (chroot of the host, repo read-only) or on a host that can load
-# modules. Writes every result to $SYSCALLMON_RESULTS; src/vm/test-vm.ts
+# modules. Writes every result to $SYSCALLMON_RESULTS; test/harness/suite.ts
 # reads them:
 #   kmod.tap, kmod.status       C tests (test/vm/kmod/run.sh), TAP; kmod/ its logs
 #   stress.tap, stress.status   reliability tests, short forms (test/vm/stress/run.sh); stress/ its logs
 #   vitest.json, vitest.status, vitest.log  TypeScript tests (test/vm/**/*.test.ts)
 #   suite.tap                   failures of this script itself (TAP)
-#   dmesg-marker, dmesg.txt     kernel log, from the marker line on
+#   kernel-log.txt              the kernel log of the run (in the VM: from boot on)
+#   kernel-problems.txt, kernel-log.status  its problem lines, judged by
+#                               smon_util (the judge every C test's log gets too)
 # Exit status: nonzero when any step failed.
 set -u
 
@@ -26,6 +28,7 @@ cd "$root" || exit 2
 
 export SYSCALLMON_KO="$root/kernel/syscallmon.ko"
 export SYSCALLMON_TEST_BIN="$root/build/test/kmod"
+util=$SYSCALLMON_TEST_BIN/smon_util
 # The repo may be read-only (VM): caches and temp files go to /tmp.
 export TMPDIR="${TMPDIR:-/tmp}"
 export HOME="${HOME:-/tmp}"
@@ -42,11 +45,17 @@ module_loaded() {
 	grep -q '^syscallmon ' /proc/modules
 }
 
-# On a real host the kernel log reaches back to boot; the marker lets the
-# checker look only at what this run produced.
-marker="syscallmon-guest-suite: start $(date +%s)-$$"
-echo "$marker" > "$results/dmesg-marker"
-echo "$marker" > /dev/kmsg 2>/dev/null || suite_fail "cannot write the dmesg marker to /dev/kmsg"
+# The kernel log this run is judged on: in the VM all of it, boot included;
+# on a real host, whose log reaches back to its own boot, what follows the
+# newest record now.
+if [ "${SYSCALLMON_IN_VM:-}" = 1 ]; then
+	log_since=-1
+else
+	log_since=$("$util" kmsg-seq) || {
+		suite_fail "cannot read the kernel log with $util (built by make -C test/vm/kmod)"
+		log_since=-1
+	}
+fi
 
 if module_loaded; then
 	suite_fail "syscallmon was already loaded before the suite started"
@@ -93,7 +102,9 @@ if module_loaded; then
 	rmmod syscallmon || suite_fail "syscallmon still loaded after the suite and rmmod failed"
 fi
 
-dmesg > "$results/dmesg.txt" 2>/dev/null || suite_fail "cannot read dmesg"
+"$util" kmsg-since "$log_since" > "$results/kernel-log.txt" 2>&1 || suite_fail "cannot read the kernel log"
+"$util" kmsg-check "$log_since" > "$results/kernel-problems.txt" 2>&1
+echo $? > "$results/kernel-log.status"
 
 status=0
 for step in kmod stress vitest; do

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <pthread.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -839,4 +840,116 @@ uint64_t smon_realtime_ns(void)
 uint64_t smon_monotonic_ns(void)
 {
 	return clock_ns(CLOCK_MONOTONIC);
+}
+
+/* ---- kernel log --------------------------------------------------------- */
+
+/*
+ * POSIX extended expressions (with GNU's \b), case-sensitive on purpose: a
+ * clean boot prints lower-case "bug" in benign lines ("report a bug", "This
+ * is not a bug."), and "DEBUG" is not "BUG".  Most specific first, so a
+ * finding is named for what it is.
+ */
+static const struct {
+	const char *rule;
+	const char *pattern;
+} problem_rules[] = {
+	{ "soft lockup", "soft lockup" },	/* "watchdog: BUG: soft lockup - CPU#0 stuck for 22s!" */
+	{ "hard lockup", "hard LOCKUP" },
+	{ "hung task", "INFO: task .* blocked for more than" },
+	/* The VM boots with a 60 s stall timeout, far above TCG's jitter: a stall is real. */
+	{ "rcu stall", "detected stalls?" },
+	{ "general protection", "general protection" },
+	{ "oops", "\\bOops\\b" },
+	{ "panic", "Kernel panic" },
+	{ "sanitizer", "\\b(UBSAN|KASAN|KFENCE|KCSAN):" },
+	{ "list corruption", "list_(add|del) corruption" },
+	{ "refcount", "refcount_t: " },
+	{ "call trace", "Call Trace" },
+	/* "BUG: kernel NULL pointer dereference", "kernel BUG at", "BUG: sleeping function ..." */
+	{ "bug", "\\bBUG\\b" },
+	/* WARN(): "WARNING: CPU: 0 PID: 1 at ..."; lockdep; suspicious RCU usage */
+	{ "warning", "\\bWARNING\\b" },
+};
+
+/*
+ * Lines that hold a problem word but report the hardware, not a kernel
+ * fault: the CPU vulnerability notices some (KVM) hosts print at boot.
+ */
+static const char *const benign_patterns[] = {
+	"\\b(RETBleed|Spectre V[12]|MDS|TAA|MMIO Stale Data|SRBDS|GDS|RFDS|Speculative Store Bypass): WARNING: ",
+};
+
+#define N_PROBLEM_RULES (sizeof(problem_rules) / sizeof(problem_rules[0]))
+#define N_BENIGN (sizeof(benign_patterns) / sizeof(benign_patterns[0]))
+
+static regex_t problem_res[N_PROBLEM_RULES];
+static regex_t benign_res[N_BENIGN];
+static int problem_res_ready;
+
+static void compile_or_die(regex_t *re, const char *pattern)
+{
+	int ret = regcomp(re, pattern, REG_EXTENDED | REG_NOSUB);
+
+	if (ret) {
+		char why[256];
+
+		regerror(ret, re, why, sizeof(why));
+		fprintf(stderr, "smon_kernel_problem: bad pattern \"%s\": %s\n", pattern, why);
+		abort();
+	}
+}
+
+const char *smon_kernel_problem(const char *line)
+{
+	if (!problem_res_ready) {
+		for (size_t i = 0; i < N_PROBLEM_RULES; i++)
+			compile_or_die(&problem_res[i], problem_rules[i].pattern);
+		for (size_t i = 0; i < N_BENIGN; i++)
+			compile_or_die(&benign_res[i], benign_patterns[i]);
+		problem_res_ready = 1;
+	}
+	for (size_t i = 0; i < N_BENIGN; i++)
+		if (regexec(&benign_res[i], line, 0, NULL, 0) == 0)
+			return NULL;
+	for (size_t i = 0; i < N_PROBLEM_RULES; i++)
+		if (regexec(&problem_res[i], line, 0, NULL, 0) == 0)
+			return problem_rules[i].rule;
+	return NULL;
+}
+
+/* A record is "prio,seq,usec,flags;message\n KEY=value\n...". */
+long long smon_kmsg_scan(long long after, void (*fn)(long long seq, const char *msg, void *arg), void *arg)
+{
+	char buf[8192];
+	long long last = -1;
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return -2;
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		long long seq;
+		char *msg, *nl;
+
+		if (n < 0) {
+			if (errno == EPIPE || errno == EINTR)	/* overwritten while we read: go on */
+				continue;
+			break;					/* EAGAIN: no more records */
+		}
+		buf[n] = '\0';
+		if (sscanf(buf, "%*u,%lld,", &seq) != 1)
+			continue;
+		last = seq;
+		msg = strchr(buf, ';');
+		if (!msg || seq <= after || !fn)
+			continue;
+		msg++;
+		nl = strchr(msg, '\n');
+		if (nl)
+			*nl = '\0';
+		fn(seq, msg, arg);
+	}
+	close(fd);
+	return last;
 }

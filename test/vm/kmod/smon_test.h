@@ -190,7 +190,7 @@ int smon_kprobe_listed(const char *symbol);
 /*
  * Number of registered kprobes whose list line contains text (NULL: all).
  * The module registers __x64_sys_<name>, possibly __ia32_*sys_<name> for the
- * same target, and do_exit while a target has a pid set.
+ * same target, and SMON_EXIT_PROBE while a target has a pid set.
  */
 int smon_kprobe_count(const char *text);
 void smon_kprobe_dump(void);	/* the list as diagnostics */
@@ -200,5 +200,25 @@ const char *smon_tmpdir(const char *tag);
 
 uint64_t smon_realtime_ns(void);
 uint64_t smon_monotonic_ns(void);
+
+/* ---- kernel log --------------------------------------------------------- */
+
+/*
+ * The one judge of "the kernel log shows a problem": the reports of WARN(),
+ * BUG(), oopses, panics, lockups, stalls, hung tasks, sanitizers and the
+ * list and refcount checks.  Returns the rule a line breaks ("warning",
+ * "soft lockup", ...), or NULL for a line that reports nothing wrong.  Used
+ * for each test's log (run.sh), the whole suite's (guest-suite.sh) and by
+ * tests that check the log themselves; smon_util exposes it.
+ */
+const char *smon_kernel_problem(const char *line);
+
+/*
+ * Calls fn (unless NULL) for each /dev/kmsg record with seq > after, with its
+ * message text.  Returns the newest sequence number seen (-1 if none), or
+ * -2 if /dev/kmsg cannot be opened.  Records carry a sequence number, so
+ * "since seq" stays exact even if the log buffer wraps.
+ */
+long long smon_kmsg_scan(long long after, void (*fn)(long long seq, const char *msg, void *arg), void *arg);
 
 #endif

@@ -69,55 +69,11 @@ void stress_figure(const char *key, const char *fmt, ...)
 
 /* ---- kernel log ----------------------------------------------------------- */
 
-/* What counts as a kernel problem: the list plus close relatives. */
-static const char *const problems[] = {
-	"WARNING", "BUG", "Oops", "general protection", "soft lockup", "hard LOCKUP",
-	"Call Trace", "blocked for more than", "detected stall", "Kernel panic",
-	"list_add corruption", "list_del corruption", "refcount_t", "UBSAN",
-};
-
-/*
- * Calls fn for each /dev/kmsg record with seq > after ("prio,seq,usec,...;msg").
- * Returns the newest seq seen, or -1.
- */
-static long long kmsg_scan(long long after, void (*fn)(const char *msg, void *arg), void *arg)
-{
-	char buf[8192];
-	long long last = -1;
-	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-
-	if (fd < 0)
-		return -1;
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf) - 1);
-		long long seq;
-		char *msg, *nl;
-
-		if (n < 0) {
-			if (errno == EPIPE || errno == EINTR)	/* overwritten while reading */
-				continue;
-			break;
-		}
-		buf[n] = '\0';
-		if (sscanf(buf, "%*u,%lld,", &seq) != 1)
-			continue;
-		last = seq;
-		msg = strchr(buf, ';');
-		if (!msg || seq <= after || !fn)
-			continue;
-		msg++;
-		nl = strchr(msg, '\n');
-		if (nl)
-			*nl = '\0';
-		fn(msg, arg);
-	}
-	close(fd);
-	return last;
-}
-
 long long kmsg_last_seq(void)
 {
-	return kmsg_scan(-1, NULL, NULL);
+	long long last = smon_kmsg_scan(-1, NULL, NULL);
+
+	return last < 0 ? -1 : last;
 }
 
 struct allocs_scan {
@@ -125,11 +81,12 @@ struct allocs_scan {
 	long long live;
 };
 
-static void find_allocs(const char *msg, void *arg)
+static void find_allocs(long long seq, const char *msg, void *arg)
 {
 	struct allocs_scan *s = arg;
 	const char *p = strstr(msg, "syscallmon: unloaded: allocations live ");
 
+	(void)seq;
 	if (p && sscanf(p, "syscallmon: unloaded: allocations live %lld", &s->live) == 1)
 		s->found = 1;
 }
@@ -138,29 +95,29 @@ int kmsg_unload_allocs(long long after, long long *live)
 {
 	struct allocs_scan s = { 0, 0 };
 
-	kmsg_scan(after, find_allocs, &s);
+	smon_kmsg_scan(after, find_allocs, &s);
 	if (!s.found)
 		return -ENOENT;
 	*live = s.live;
 	return 0;
 }
 
-static void print_problem(const char *msg, void *arg)
+static void print_problem(long long seq, const char *msg, void *arg)
 {
-	for (size_t i = 0; i < sizeof(problems) / sizeof(problems[0]); i++) {
-		if (strstr(msg, problems[i])) {
-			smon_diag("kernel: %s", msg);
-			++*(int *)arg;
-			return;
-		}
-	}
+	const char *rule = smon_kernel_problem(msg);
+
+	(void)seq;
+	if (!rule)
+		return;
+	smon_diag("kernel: [%s] %s", rule, msg);
+	++*(int *)arg;
 }
 
 int kmsg_problems(long long after)
 {
 	int count = 0;
 
-	kmsg_scan(after, print_problem, &count);
+	smon_kmsg_scan(after, print_problem, &count);
 	return count;
 }
 

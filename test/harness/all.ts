@@ -1,14 +1,19 @@
 /**
+ * test/harness/: the test orchestration, run from the repository by
+ * vite-node and never shipped. all.ts is `npm test`, vm.ts `npm run
+ * test:vm`; suite.ts runs test/vm/guest-suite.sh (in the VM, through
+ * src/vm/runner.ts, or on a host that can load modules); results.ts and
+ * report.ts read and print what the suites leave behind.
+ *
  * `npm test`: host unit tests, the integration suite, then the DKMS packaging
  * test, and one closing line "N passed, N failed" over all of them.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { VmError } from './errors.js';
+import { PACKAGE_ROOT, VmError } from '../../src/vm/runner.js';
 import { linePrefixer, printFailureDetails, printOutcomeLines, printSuiteReport, summaryLine } from './report.js';
 import { closingLine, failure, parseTap, parseVitestJson, tally, type TestOutcome } from './results.js';
-import { PACKAGE_ROOT } from './runner.js';
 import { abortOnSignals, runSuite } from './suite.js';
 
 const ROOT = PACKAGE_ROOT.replace(/\/$/, '');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closingLine, parseTap, parseVitestJson, tally } from '../../../src/vm/results.js';
+import { closingLine, parseTap, parseVitestJson, tally } from '../../harness/results.js';
 
 describe('parseTap', () => {
   it('reads test lines, the plan, directives and the diagnostics printed before a failure', () => {

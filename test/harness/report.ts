@@ -27,7 +27,7 @@ export function printSuiteReport(report: SuiteReport, write: Write): void {
   }
   printOutcomeLines(report.outcomes, write);
   printFailureDetails(report.outcomes, write);
-  write(report.dmesgFindings.length === 0 ? 'dmesg: clean' : `dmesg: ${report.dmesgFindings.length} problem line(s), see above`);
+  write(report.kernelProblems.length === 0 ? 'kernel log: clean' : `kernel log: ${report.kernelProblems.length} problem line(s), see above`);
 }
 
 export function summaryLine(label: string, outcomes: readonly TestOutcome[]): string {

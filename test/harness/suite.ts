@@ -6,10 +6,8 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { checkDmesg, dmesgSince } from './dmesg.js';
-import { VmError } from './errors.js';
+import { PACKAGE_ROOT, runInVm, VmError } from '../../src/vm/runner.js';
 import { failure, parseTap, parseVitestJson, type TestOutcome } from './results.js';
-import { PACKAGE_ROOT, runInVm } from './runner.js';
 
 export type SuiteTarget = 'host' | 'vm';
 
@@ -31,8 +29,8 @@ export interface SuiteReport {
   reason: string;
   resultsDir: string;
   outcomes: TestOutcome[];
-  /** The dmesg check, one line per finding; empty when clean. */
-  dmesgFindings: string[];
+  /** The kernel log's problem lines (test/vm/guest-suite.sh judged them); empty when clean. */
+  kernelProblems: string[];
   /** Boot and run times, VM only. */
   vm?: { bootSeconds: number; commandSeconds: number; wallMs: number; consoleLog: string };
 }
@@ -164,10 +162,8 @@ export async function runSuite(opts: SuiteOptions = {}): Promise<SuiteReport> {
 
   if (chosen.target === 'host') {
     const status = await runOnHost(root, resultsDir, opts.signal, opts.onOutput);
-    const marker = readIfExists(join(resultsDir, 'dmesg-marker'))?.trim() ?? '';
-    const dmesg = dmesgSince(readIfExists(join(resultsDir, 'dmesg.txt')) ?? '', marker);
-    const dmesgFindings = findings(dmesg);
-    return { ...chosen, resultsDir, outcomes: [...collectOutcomes(resultsDir, root, status), dmesgOutcome(dmesgFindings)], dmesgFindings };
+    const kernel = kernelLog(resultsDir);
+    return { ...chosen, resultsDir, outcomes: [...collectOutcomes(resultsDir, root, status), kernel.outcome], kernelProblems: kernel.problems };
   }
 
   const run = await runInVm({
@@ -182,23 +178,25 @@ export async function runSuite(opts: SuiteOptions = {}): Promise<SuiteReport> {
     ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
     ...(opts.onOutput !== undefined ? { onConsole: opts.onOutput } : {}),
   });
-  // In the VM the whole log is ours, boot included.
-  const dmesgFindings = findings(run.dmesg);
+  const kernel = kernelLog(resultsDir);
   return {
     ...chosen,
     resultsDir,
-    outcomes: [...collectOutcomes(resultsDir, root, run.exitCode), dmesgOutcome(dmesgFindings)],
-    dmesgFindings,
+    outcomes: [...collectOutcomes(resultsDir, root, run.exitCode), kernel.outcome],
+    kernelProblems: kernel.problems,
     vm: { bootSeconds: run.bootSeconds, commandSeconds: run.commandSeconds, wallMs: run.wallMs, consoleLog: run.consoleLog },
   };
 }
 
-/** A clean kernel log is a check of its own: WARNING/BUG/Oops/... fail the run. */
-function dmesgOutcome(dmesgFindings: readonly string[]): TestOutcome {
-  const name = 'dmesg: no kernel warnings, bugs, oopses or lockups';
-  return dmesgFindings.length === 0 ? { name, status: 'passed', details: '' } : failure(name, dmesgFindings.join('\n'));
-}
-
-function findings(dmesg: string): string[] {
-  return checkDmesg(dmesg).findings.map((f) => `[${f.rule}] ${f.line}`);
+/**
+ * A clean kernel log is a check of its own: guest-suite.sh judged the run's
+ * log with the C tests' judge (smon_util kmsg-check) and left its verdict.
+ */
+function kernelLog(resultsDir: string): { outcome: TestOutcome; problems: string[] } {
+  const name = 'kernel log: no warnings, bugs, oopses or lockups';
+  const status = readStatus(join(resultsDir, 'kernel-log.status'));
+  const problems = (readIfExists(join(resultsDir, 'kernel-problems.txt')) ?? '').split('\n').filter((l) => l.trim() !== '');
+  if (status === undefined) return { outcome: failure(name, 'guest-suite.sh left no verdict on the kernel log'), problems };
+  if (status === 0) return { outcome: { name, status: 'passed', details: '' }, problems: [] };
+  return { outcome: failure(name, problems.join('\n') || `the judge exited with status ${status}`), problems };
 }
