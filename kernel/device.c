@@ -469,7 +469,6 @@ static const struct file_operations smon_fops = {
 	.poll = smon_poll,
 	.unlocked_ioctl = smon_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = no_llseek,
 };
 
 static struct miscdevice smon_miscdev = {
