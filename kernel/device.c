@@ -24,9 +24,17 @@
 #define SMON_READ_BATCH 32
 
 struct smon_file {
-	struct mutex read_lock;		/* one reader at a time moves the cursor */
+	struct mutex read_lock;		/* one reader at a time: the cursor and the bounce */
 	struct smon_cursor cursor;
 	pid_t tgid;			/* the opener, exempt from monitoring */
+	/*
+	 * bounce[held_from, held_to): records taken from the ring whose copy
+	 * out faulted.  They go out first on the next read, so a bad buffer
+	 * loses nothing and the cursor only ever moves forward (a clear may
+	 * have moved it since).
+	 */
+	u32 held_from;
+	u32 held_to;
 	struct syscallmon_event bounce[SMON_READ_BATCH];
 };
 
@@ -131,7 +139,7 @@ static int smon_open(struct inode *inode, struct file *file)
 		smon_kfree(f);
 		return ret;
 	}
-	smon_ring_seek(&f->cursor, false);
+	smon_ring_attach(&f->cursor);
 	file->private_data = f;
 	return nonseekable_open(inode, file);
 }
@@ -146,14 +154,22 @@ static int smon_release(struct inode *inode, struct file *file)
 	 */
 	if (update_holders(0, f->tgid))
 		pr_warn_ratelimited("could not shrink the holder list\n");
+	smon_ring_detach(&f->cursor);
 	smon_kfree(f);
 	return 0;
+}
+
+/* Lockless, for wait conditions and poll, like smon_ring_readable(). */
+static bool smon_file_readable(const struct smon_file *f)
+{
+	return READ_ONCE(f->held_from) != READ_ONCE(f->held_to) || smon_ring_readable(&f->cursor);
 }
 
 static ssize_t smon_read(struct file *file, char __user *buf, size_t len, loff_t *ppos)
 {
 	struct smon_file *f = file->private_data;
-	size_t max = len / sizeof(struct syscallmon_event);
+	const size_t size = sizeof(struct syscallmon_event);
+	size_t max = len / size;
 	size_t done = 0;
 	ssize_t ret;
 
@@ -161,35 +177,42 @@ static ssize_t smon_read(struct file *file, char __user *buf, size_t len, loff_t
 		return -EINVAL;
 	if (mutex_lock_interruptible(&f->read_lock))
 		return -ERESTARTSYS;
-	while (!smon_ring_readable(&f->cursor) && !(file->f_flags & O_NONBLOCK)) {
+	while (!smon_file_readable(f) && !(file->f_flags & O_NONBLOCK)) {
 		mutex_unlock(&f->read_lock);
-		ret = wait_event_interruptible(smon_ring_wait, smon_ring_readable(&f->cursor));
+		ret = wait_event_interruptible(smon_ring_wait, smon_file_readable(f));
 		if (ret)
 			return ret;
 		if (mutex_lock_interruptible(&f->read_lock))
 			return -ERESTARTSYS;
 	}
 	while (done < max) {
-		struct smon_cursor before = f->cursor;
-		size_t n = smon_ring_read(&f->cursor, f->bounce, min_t(size_t, max - done, SMON_READ_BATCH));
+		size_t n, left;
 
-		if (!n)
-			break;
-		if (copy_to_user(buf + done * sizeof(struct syscallmon_event), f->bounce, n * sizeof(f->bounce[0]))) {
-			/* Hand the records out again on the next read rather than lose them. */
-			f->cursor = before;
+		if (f->held_from == f->held_to) {
+			n = smon_ring_read(&f->cursor, f->bounce, min_t(size_t, max - done, SMON_READ_BATCH));
+			if (!n)
+				break;
+			WRITE_ONCE(f->held_from, 0);
+			WRITE_ONCE(f->held_to, n);
+		}
+		n = min_t(size_t, max - done, f->held_to - f->held_from);
+		left = copy_to_user(buf + done * size, &f->bounce[f->held_from], n * size);
+		/* A record cut by the fault counts as not handed out. */
+		n -= DIV_ROUND_UP(left, size);
+		WRITE_ONCE(f->held_from, f->held_from + n);
+		done += n;
+		if (left) {
 			if (!done) {
 				mutex_unlock(&f->read_lock);
 				return -EFAULT;
 			}
 			break;
 		}
-		done += n;
 	}
 	mutex_unlock(&f->read_lock);
 	if (!done)
 		return -EAGAIN;
-	return done * sizeof(struct syscallmon_event);
+	return done * size;
 }
 
 static __poll_t smon_poll(struct file *file, poll_table *wait)
@@ -197,7 +220,7 @@ static __poll_t smon_poll(struct file *file, poll_table *wait)
 	struct smon_file *f = file->private_data;
 
 	poll_wait(file, &smon_ring_wait, wait);
-	return smon_ring_readable(&f->cursor) ? EPOLLIN | EPOLLRDNORM : 0;
+	return smon_file_readable(f) ? EPOLLIN | EPOLLRDNORM : 0;
 }
 
 int smon_check_mode(u32 mode)
@@ -352,10 +375,7 @@ static long ioctl_get_status(struct smon_file *f, void __user *arg)
 	st.events = ring.head;
 	st.overwritten = ring.overwritten;
 	st.cleared = ring.cleared;
-	mutex_lock(&f->read_lock);
-	st.reader_lost = f->cursor.lost;
-	st.reader_seq = f->cursor.next;
-	mutex_unlock(&f->read_lock);
+	smon_ring_position(&f->cursor, &st.reader_seq, &st.reader_lost);
 	st.missed = probes.missed;
 	st.exits = smon_exits_seen();
 	st.allocs_live = atomic64_read(&smon_allocs_live);
@@ -407,6 +427,8 @@ static long ioctl_seek(struct smon_file *f, u32 __user *arg)
 		return -EINVAL;
 	mutex_lock(&f->read_lock);
 	smon_ring_seek(&f->cursor, whence == SYSCALLMON_SEEK_HEAD);
+	WRITE_ONCE(f->held_from, 0);
+	WRITE_ONCE(f->held_to, 0);
 	mutex_unlock(&f->read_lock);
 	return 0;
 }

@@ -17,11 +17,21 @@
  * Records live at records[seq & mask].  head - tail <= capacity always holds;
  * a push into a full ring advances tail and counts the eviction.
  *
- * ring_lock protects records, head, tail and the counters.  It is taken
- * with irqsave: kprobe handlers run in whatever context the probed function
- * is called from, and a probe hit from an interrupt on a CPU already holding
- * the lock in process context would otherwise deadlock on itself.  Readers
- * hold it only to memcpy a bounded batch (see SMON_READ_BATCH in device.c).
+ * The tail moves for two reasons that a reader must tell apart: a push
+ * overwrites the oldest record (lost to whoever had not read it), or a clear
+ * drops records on purpose (lost to nobody).  A clear therefore moves every
+ * attached cursor that is behind it, noting first what that cursor had
+ * already missed to overwrites.  So for any attached cursor, the records
+ * between it and the tail were all overwritten, and a read counts them as
+ * lost without knowing the history.
+ *
+ * ring_lock protects records, head, tail, the counters, the cursor list and
+ * the attached cursors' fields.  It is taken with irqsave: kprobe handlers
+ * run in whatever context the probed function is called from, and a probe
+ * hit from an interrupt on a CPU already holding the lock in process context
+ * would otherwise deadlock on itself.  Readers hold it only to memcpy a
+ * bounded batch (see SMON_READ_BATCH in device.c); a clear holds it for one
+ * step per attached cursor (one per open file of the device).
  */
 static DEFINE_SPINLOCK(ring_lock);
 static struct syscallmon_event *records;
@@ -30,6 +40,7 @@ static u64 ring_head;
 static u64 ring_tail;
 static u64 ring_overwritten;
 static u64 ring_cleared;
+static LIST_HEAD(ring_cursors);
 
 DECLARE_WAIT_QUEUE_HEAD(smon_ring_wait);
 
@@ -102,6 +113,27 @@ static void fill_lost_record(struct syscallmon_event *rec, u64 first_seq, u64 co
 	rec->lost = count;
 }
 
+void smon_ring_attach(struct smon_cursor *cursor)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ring_lock, flags);
+	cursor->next = ring_tail;
+	cursor->lost = 0;
+	cursor->skipped = 0;
+	list_add(&cursor->node, &ring_cursors);
+	spin_unlock_irqrestore(&ring_lock, flags);
+}
+
+void smon_ring_detach(struct smon_cursor *cursor)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ring_lock, flags);
+	list_del(&cursor->node);
+	spin_unlock_irqrestore(&ring_lock, flags);
+}
+
 size_t smon_ring_read(struct smon_cursor *cursor, struct syscallmon_event *dst, size_t max)
 {
 	unsigned long flags;
@@ -110,24 +142,29 @@ size_t smon_ring_read(struct smon_cursor *cursor, struct syscallmon_event *dst, 
 	if (!max)
 		return 0;
 	spin_lock_irqsave(&ring_lock, flags);
-	if (cursor->next < ring_tail) {
-		u64 missed = ring_tail - cursor->next;
+	if (cursor->skipped || cursor->next < ring_tail) {
+		/* Records between the cursor and the tail were overwritten (see ring_lock). */
+		u64 overtaken = cursor->next < ring_tail ? ring_tail - cursor->next : 0;
+		u64 first = cursor->skipped ? cursor->skipped_seq : cursor->next;
+		u64 missed = cursor->skipped + overtaken;
 
-		fill_lost_record(&dst[n++], cursor->next, missed);
+		fill_lost_record(&dst[n++], first, missed);
 		cursor->lost += missed;
-		cursor->next = ring_tail;
+		cursor->skipped = 0;
+		WRITE_ONCE(cursor->next, cursor->next + overtaken);
 	}
 	while (n < max && cursor->next < ring_head) {
 		memcpy(&dst[n++], &records[cursor->next & ring_mask], sizeof(*dst));
-		cursor->next++;
+		WRITE_ONCE(cursor->next, cursor->next + 1);
 	}
 	spin_unlock_irqrestore(&ring_lock, flags);
 	return n;
 }
 
+/* Lockless, for poll and wait conditions: a stale answer is followed by a wakeup or a retry. */
 bool smon_ring_readable(const struct smon_cursor *cursor)
 {
-	return cursor->next != READ_ONCE(ring_head);
+	return READ_ONCE(cursor->next) != READ_ONCE(ring_head) || READ_ONCE(cursor->skipped);
 }
 
 void smon_ring_seek(struct smon_cursor *cursor, bool to_head)
@@ -135,7 +172,18 @@ void smon_ring_seek(struct smon_cursor *cursor, bool to_head)
 	unsigned long flags;
 
 	spin_lock_irqsave(&ring_lock, flags);
-	cursor->next = to_head ? ring_head : ring_tail;
+	WRITE_ONCE(cursor->next, to_head ? ring_head : ring_tail);
+	WRITE_ONCE(cursor->skipped, 0);
+	spin_unlock_irqrestore(&ring_lock, flags);
+}
+
+void smon_ring_position(const struct smon_cursor *cursor, u64 *next, u64 *lost)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ring_lock, flags);
+	*next = cursor->next;
+	*lost = cursor->lost;
 	spin_unlock_irqrestore(&ring_lock, flags);
 }
 
@@ -154,12 +202,23 @@ bool smon_ring_copy(u64 seq, struct syscallmon_event *dst)
 
 void smon_ring_clear_below(u64 seq)
 {
+	struct smon_cursor *cursor;
 	unsigned long flags;
 
 	spin_lock_irqsave(&ring_lock, flags);
 	if (seq > ring_head)
 		seq = ring_head;
 	if (seq > ring_tail) {
+		list_for_each_entry(cursor, &ring_cursors, node) {
+			if (cursor->next >= seq)
+				continue;
+			if (cursor->next < ring_tail) {
+				if (!cursor->skipped)
+					cursor->skipped_seq = cursor->next;
+				WRITE_ONCE(cursor->skipped, cursor->skipped + ring_tail - cursor->next);
+			}
+			WRITE_ONCE(cursor->next, seq);
+		}
 		ring_cleared += seq - ring_tail;
 		ring_tail = seq;
 	}

@@ -7,8 +7,9 @@
 //
 // Mirrors kernel/{device,probes,ring}.c where the header leaves room: hits
 // count every call outside device holders (even out of scope); CLEAR_LOG
-// moves the tail, so an unread reader then gets a LOST record; pid 1 in a
-// block target needs FORCE (EPERM); clear_on_read only affects /proc.
+// moves the tail and every reader behind it, so a reader's LOST record counts
+// only what was overwritten before it read it; pid 1 in a block target needs
+// FORCE (EPERM); clear_on_read only affects /proc.
 //
 // Test hooks (not part of Binding): syscall(), exit(), pushRecords(),
 // failNext(), failStream(), and the public state fields below.
@@ -59,6 +60,9 @@ interface OpenFile {
   nonblock: boolean;
   cursor: bigint;
   lost: bigint;
+  /** Overwritten records a clear moved the cursor past, not reported yet, and the first of them. */
+  skipped: bigint;
+  skippedSeq: bigint;
   streams: Set<FakeStream>;
 }
 
@@ -207,7 +211,7 @@ export class FakeBinding implements Binding {
     if (this.openError) throw errnoError(this.openError, 'open');
     if (!this.loaded || path !== this.devicePath) throw errnoError('ENOENT', 'open');
     const fd = this.nextFd++;
-    this.files.set(fd, { nonblock, cursor: this.tailSeq, lost: 0n, streams: new Set() });
+    this.files.set(fd, { nonblock, cursor: this.tailSeq, lost: 0n, skipped: 0n, skippedSeq: 0n, streams: new Set() });
     return fd;
   }
 
@@ -304,6 +308,14 @@ export class FakeBinding implements Binding {
     if ((flags & ~this.c('CLEAR_MASK')) !== 0) throw errnoError('EINVAL', 'ioctl:CLEAR');
     if (flags & this.c('CLEAR_TARGETS')) this.targets.clear();
     if (flags & this.c('CLEAR_LOG')) {
+      for (const f of this.files.values()) {
+        if (f.cursor >= this.headSeq) continue;
+        if (f.cursor < this.tailSeq) {
+          if (f.skipped === 0n) f.skippedSeq = f.cursor;
+          f.skipped += this.tailSeq - f.cursor;
+        }
+        f.cursor = this.headSeq;
+      }
       this.cleared += this.headSeq - this.tailSeq;
       this.ring = [];
       this.tailSeq = this.headSeq;
@@ -355,6 +367,7 @@ export class FakeBinding implements Binding {
     if (whence === this.c('SEEK_TAIL')) f.cursor = this.tailSeq;
     else if (whence === this.c('SEEK_HEAD')) f.cursor = this.headSeq;
     else throw errnoError('EINVAL', 'ioctl:SEEK');
+    f.skipped = 0n;
   }
 
   setExits(fd: number, on: boolean): void {
@@ -396,18 +409,20 @@ export class FakeBinding implements Binding {
     const size = this.c('RECORD_SIZE');
     if (!Number.isInteger(maxRecords) || maxRecords < 1) throw errnoError('EINVAL', 'read');
     const out: Buffer[] = [];
-    if (f.cursor < this.tailSeq) {
-      const count = this.tailSeq - f.cursor;
+    if (f.skipped > 0n || f.cursor < this.tailSeq) {
+      const overtaken = f.cursor < this.tailSeq ? this.tailSeq - f.cursor : 0n;
+      const count = f.skipped + overtaken;
       out.push(
         encodeRecord(this, {
           type: this.c('RECORD_LOST'),
           nr: this.c('NR_NONE'),
-          seq: f.cursor,
+          seq: f.skipped > 0n ? f.skippedSeq : f.cursor,
           lost: count,
         }),
       );
       f.lost += count;
-      f.cursor = this.tailSeq;
+      f.skipped = 0n;
+      f.cursor += overtaken;
     }
     while (out.length < maxRecords && f.cursor < this.headSeq) {
       const rec = this.ring[Number(f.cursor - this.tailSeq)];

@@ -31,7 +31,10 @@
  * Events are fixed-size struct syscallmon_event records in a ring that
  * overwrites the oldest.  Each open file has its own cursor; a reader that
  * was overtaken gets one SYSCALLMON_RECORD_LOST record with the exact count
- * before the next real record.  read() returns whole records only.
+ * before the next real record.  Records dropped on purpose
+ * (SYSCALLMON_CLEAR_LOG, clear_on_read) are not lost: a reader behind a
+ * clear goes on after it, told only of records overwritten before it read
+ * them.  read() returns whole records only.
  *
  * Retired ioctl numbers and enum values are never reused.
  */
@@ -117,7 +120,7 @@ struct syscallmon_event {
 	__u64 args[SYSCALLMON_NR_ARGS];
 	__u64 utime_ns;		/* exit: user CPU time */
 	__u64 stime_ns;		/* exit: system CPU time */
-	__u64 lost;		/* lost: how many records this reader missed */
+	__u64 lost;		/* lost: how many overwritten records this reader missed */
 	__u64 reserved1;
 	char  path[SYSCALLMON_PATH_LEN]; /* first path argument, NUL-terminated */
 };
@@ -188,7 +191,7 @@ struct syscallmon_status {
 	__u64 events;		/* records ever written */
 	__u64 overwritten;	/* records evicted by newer ones */
 	__u64 cleared;		/* records dropped by SYSCALLMON_CLEAR_LOG / clear_on_read */
-	__u64 reader_lost;	/* this file: records it missed */
+	__u64 reader_lost;	/* this file: overwritten records it was told it missed */
 	__u64 reader_seq;	/* this file: next seq it will read */
 	__u64 exits;		/* process exits seen by the exit probe */
 	__u64 missed;		/* kprobe nmissed, summed over targets */

@@ -52,6 +52,31 @@ describe('FakeBinding', () => {
     expect(fake.getStatus(fd)).toMatchObject({ readerLost: 6n, overwritten: 6n, events: 10n, headSeq: 10n, tailSeq: 6n });
   });
 
+  it('counts what a clear dropped as cleared, never as a reader\'s lost records', () => {
+    const { fake, fd, nr } = setup();
+    const size = fake.c('RECORD_SIZE');
+    fake.capacity = 4;
+    fake.setMode(fd, fake.c('MODE_LOG'));
+    fake.addTarget(fd, { nr, action: fake.c('ACTION_LOG'), err: 0, flags: fake.c('TARGET_ALL_PIDS'), pids: [] });
+    const reader = fake.open(fake.devicePath, true);
+    for (let i = 0; i < 10; i++) fake.syscall({ syscall: 'openat', pid: 7 }); // seq 0-9: 0-5 overwritten
+    fake.clear(fd, fake.c('CLEAR_LOG')); // 6-9 cleared
+    for (let i = 0; i < 6; i++) fake.syscall({ syscall: 'openat', pid: 7 }); // seq 10-15: 10, 11 overwritten
+    const buf = fake.read(reader, 100);
+    expect(buf.length).toBe(5 * size);
+    expect(buf.readUInt16LE(fake.offsets.type)).toBe(fake.c('RECORD_LOST'));
+    expect(buf.readBigUInt64LE(fake.offsets.lost)).toBe(8n);
+    expect(buf.readBigUInt64LE(fake.offsets.seq ?? -1)).toBe(0n);
+    expect(buf.readBigUInt64LE(size + (fake.offsets.seq ?? -1))).toBe(12n);
+    expect(fake.getStatus(reader)).toMatchObject({ readerLost: 8n, overwritten: 8n, cleared: 4n, tailSeq: 12n });
+    // Read up to the head, then cleared: nothing was lost.
+    fake.clear(fd, fake.c('CLEAR_LOG'));
+    fake.syscall({ syscall: 'openat', pid: 7 });
+    const after = fake.read(reader, 100);
+    expect(after.length).toBe(size);
+    expect(after.readUInt16LE(fake.offsets.type)).toBe(fake.c('RECORD_SYSCALL'));
+  });
+
   it('mirrors the documented target errors', () => {
     const { fake, fd, nr } = setup();
     const t = { nr, action: fake.c('ACTION_LOG'), err: 0, flags: 0, pids: [1] };

@@ -39,7 +39,8 @@ TESTS='1|t1_load_unload|load/unload 3 times: device and /proc files appear and d
 9|t9_task_lister|task lister: rows for a 3-thread, an 8 MB and an other-uid process agree with /proc/<pid>/status, task_detail TIDS match /proc/<pid>/task, task_stats states add up to the total
 10|t10_exit_events|exit events: exit(7) after 300 ms of CPU gives one record with code 7 and its utime, SIGTERM gives signal 15, one record per multithreaded process, the counter follows, off means none
 11|t11_proc_control|/proc control: pid add/del scope later targets; openat log + unlink block make coreutils unlink fail with EPERM while openat is logged; garbage is EINVAL and changes nothing; mode off, clear
-12|t12_pid_intercept|per-pid intercept: EBUSY, EINVAL, ESRCH, monitor start/stop; a monitored pid leaves the scope when its process ends however it ends, and a reused pid is not monitored'
+12|t12_pid_intercept|per-pid intercept: EBUSY, EINVAL, ESRCH, monitor start/stop; a monitored pid leaves the scope when its process ends however it ends, and a reused pid is not monitored
+16|t16_lost_vs_cleared|a reader behind CLEAR_LOG or clear_on_read gets no lost record for cleared records, and an exact one (24 + 4) for overwritten ones; a faulting read loses nothing'
 
 select_tests "$@"
 tap_plan
