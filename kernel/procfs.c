@@ -95,10 +95,11 @@ static int log_open(struct inode *inode, struct file *file)
 {
 	struct smon_ring_stats ring;
 	struct log_iter *it;
+	int ret;
 
-	/* Every user's activity: root only, even if the file's mode is relaxed (as the device). */
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
+	ret = smon_proc_may_open();
+	if (ret)
+		return ret;
 	it = __seq_open_private(file, &log_seq_ops, sizeof(*it));
 	if (!it)
 		return -ENOMEM;
@@ -184,10 +185,7 @@ static int status_show(struct seq_file *m, void *v)
 
 static int status_open(struct inode *inode, struct file *file)
 {
-	/* Targets' pid scopes name other users' processes: root only, whatever the mode. */
-	if (!capable(CAP_SYS_ADMIN))
-		return -EPERM;
-	return single_open(file, status_show, NULL);
+	return smon_proc_may_open() ?: single_open(file, status_show, NULL);
 }
 
 static const struct proc_ops status_proc_ops = {
@@ -377,7 +375,7 @@ static ssize_t control_write(struct file *file, const char __user *ubuf, size_t 
 	char *cursor = buf, *token;
 	int argc = 0, ret;
 
-	/* Whoever opened it and whoever writes must both be root, whatever the file's mode. */
+	/* The opener was checked at open; the writer may be another process, or have dropped privileges. */
 	if (!capable(CAP_SYS_ADMIN) || !file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
 		return -EPERM;
 	if (!len || len > CONTROL_MAX_LEN)
@@ -402,7 +400,13 @@ static ssize_t control_write(struct file *file, const char __user *ubuf, size_t 
 	return ret ? ret : len;
 }
 
+static int control_open(struct inode *inode, struct file *file)
+{
+	return smon_proc_may_open();
+}
+
 static const struct proc_ops control_proc_ops = {
+	.proc_open = control_open,
 	.proc_write = control_write,
 	.proc_lseek = noop_llseek,
 };
@@ -412,7 +416,7 @@ int smon_procfs_init(void)
 	proc_dir = proc_mkdir("syscallmon", NULL);
 	if (!proc_dir)
 		return -ENOMEM;
-	/* Root only: the log shows every user's processes. */
+	/* Root only, and each file's open checks the capability too (smon_proc_may_open). */
 	if (!proc_create("log", 0400, proc_dir, &log_proc_ops) ||
 	    !proc_create("status", 0400, proc_dir, &status_proc_ops) ||
 	    !proc_create("control", 0200, proc_dir, &control_proc_ops) ||

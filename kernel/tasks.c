@@ -3,6 +3,7 @@
 
 #include <linux/cred.h>
 #include <linux/mm.h>
+#include <linux/pid_namespace.h>
 #include <linux/proc_fs.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -11,6 +12,7 @@
 #include <linux/sched/task.h>
 #include <linux/seq_file.h>
 
+#include "procfs.h"
 #include "tasks.h"
 
 /*
@@ -18,6 +20,11 @@
  * (single_open), so the rows of one read, and the totals of task_stats,
  * describe the same moment.  Nothing in a walk may sleep: a task's mm is read
  * under task_lock (a spinlock) instead of get_task_mm()/mmput(), which can.
+ *
+ * A reader sees the processes of its own pid namespace, as its /proc would
+ * show them: those with a number there, numbered as there (a parent outside
+ * the namespace is 0).  The namespace is the opener's, taken at open like
+ * the capability; the seq_file's private pointer holds it.
  */
 
 struct task_row {
@@ -32,13 +39,17 @@ struct task_row {
 	gid_t gid;
 };
 
-static void read_row(struct task_struct *p, struct task_row *row)
+/* Fills row for p as ns numbers it; false if p has no number in ns. */
+static bool read_row(struct task_struct *p, struct pid_namespace *ns, struct task_row *row)
 {
-	const struct cred *cred = __task_cred(p);
+	const struct cred *cred;
 	struct mm_struct *mm;
 
-	row->pid = task_tgid_nr(p);
-	row->ppid = task_tgid_nr(rcu_dereference(p->real_parent));
+	row->pid = task_tgid_nr_ns(p, ns);
+	if (!row->pid)
+		return false;
+	cred = __task_cred(p);
+	row->ppid = task_tgid_nr_ns(rcu_dereference(p->real_parent), ns);
 	get_task_comm(row->comm, p);
 	row->state = task_state_to_char(p);
 	row->threads = get_nr_threads(p);
@@ -53,10 +64,12 @@ static void read_row(struct task_struct *p, struct task_row *row)
 		row->rss_kb = get_mm_rss(mm) << (PAGE_SHIFT - 10);
 	}
 	task_unlock(p);
+	return true;
 }
 
 static int tasks_show(struct seq_file *m, void *v)
 {
+	struct pid_namespace *ns = m->private;
 	struct task_struct *p;
 	struct task_row row;
 
@@ -64,7 +77,8 @@ static int tasks_show(struct seq_file *m, void *v)
 		   "PID", "PPID", "COMMAND", "STATE", "VM(KB)", "RSS(KB)", "THREADS", "UID", "GID");
 	rcu_read_lock();
 	for_each_process(p) {
-		read_row(p, &row);
+		if (!read_row(p, ns, &row))
+			continue;
 		seq_printf(m, "%-8d %-8d %-16s %-5c %12lu %12lu %8d %8u %8u\n",
 			   row.pid, row.ppid, row.comm, row.state, row.vm_kb, row.rss_kb,
 			   row.threads, row.uid, row.gid);
@@ -106,13 +120,15 @@ static void process_cputime(struct task_struct *p, u64 *utime, u64 *stime)
 
 static int task_detail_show(struct seq_file *m, void *v)
 {
+	struct pid_namespace *ns = m->private;
 	struct task_struct *p, *t;
 	struct task_row row;
 	u64 utime, stime;
 
 	rcu_read_lock();
 	for_each_process(p) {
-		read_row(p, &row);
+		if (!read_row(p, ns, &row))
+			continue;
 		process_cputime(p, &utime, &stime);
 		seq_printf(m, "PID: %d\nPPID: %d\nCOMMAND: %s\nSTATE: %c (%s)\n",
 			   row.pid, row.ppid, row.comm, row.state, state_name(row.state));
@@ -121,7 +137,7 @@ static int task_detail_show(struct seq_file *m, void *v)
 		seq_printf(m, "NICE: %d\nPRIORITY: %d\nSTART_TIME_NS: %llu\nUTIME_NS: %llu\nSTIME_NS: %llu\nTIDS:",
 			   task_nice(p), p->prio, p->start_boottime, utime, stime);
 		for_each_thread(p, t)
-			seq_printf(m, " %d", task_pid_nr(t));
+			seq_printf(m, " %d", task_pid_nr_ns(t, ns));
 		seq_puts(m, "\n\n");
 	}
 	rcu_read_unlock();
@@ -139,6 +155,7 @@ static int task_stats_show(struct seq_file *m, void *v)
 {
 	unsigned long counts[sizeof(stat_states)] = { 0 };
 	unsigned long tasks = 0, threads = 0, vm_kb = 0, rss_kb = 0;
+	struct pid_namespace *ns = m->private;
 	struct task_struct *p;
 	struct task_row row;
 	size_t i;
@@ -147,7 +164,8 @@ static int task_stats_show(struct seq_file *m, void *v)
 	for_each_process(p) {
 		const char *slot;
 
-		read_row(p, &row);
+		if (!read_row(p, ns, &row))
+			continue;
 		slot = strchr(stat_states, row.state);
 		/* Unknown letters land in the last counter ("other") so the sum still holds. */
 		counts[slot ? slot - stat_states : sizeof(stat_states) - 1]++;
@@ -166,12 +184,41 @@ static int task_stats_show(struct seq_file *m, void *v)
 	return 0;
 }
 
+static int tasks_open(struct inode *inode, struct file *file)
+{
+	struct pid_namespace *ns;
+	int ret;
+
+	ret = smon_proc_may_open();
+	if (ret)
+		return ret;
+	ns = get_pid_ns(task_active_pid_ns(current));
+	/* The file's data is its show function (as proc_create_single's). */
+	ret = single_open(file, pde_data(inode), ns);
+	if (ret)
+		put_pid_ns(ns);
+	return ret;
+}
+
+static int tasks_release(struct inode *inode, struct file *file)
+{
+	put_pid_ns(((struct seq_file *)file->private_data)->private);
+	return single_release(inode, file);
+}
+
+static const struct proc_ops tasks_proc_ops = {
+	.proc_open = tasks_open,
+	.proc_read = seq_read,
+	.proc_lseek = seq_lseek,
+	.proc_release = tasks_release,
+};
+
 int smon_tasks_init(struct proc_dir_entry *dir)
 {
 	/* Readable by root only, like the rest of /proc/syscallmon. */
-	if (!proc_create_single("tasks", 0400, dir, tasks_show) ||
-	    !proc_create_single("task_detail", 0400, dir, task_detail_show) ||
-	    !proc_create_single("task_stats", 0400, dir, task_stats_show))
+	if (!proc_create_data("tasks", 0400, dir, &tasks_proc_ops, tasks_show) ||
+	    !proc_create_data("task_detail", 0400, dir, &tasks_proc_ops, task_detail_show) ||
+	    !proc_create_data("task_stats", 0400, dir, &tasks_proc_ops, task_stats_show))
 		return -ENOMEM;
 	return 0;
 }

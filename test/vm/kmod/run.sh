@@ -40,6 +40,8 @@ TESTS='1|t1_load_unload|load/unload 3 times: device and /proc files appear and d
 10|t10_exit_events|exit events: exit(7) after 300 ms of CPU gives one record with code 7 and its utime, SIGTERM gives signal 15, one record per multithreaded process, the counter follows, off means none
 11|t11_proc_control|/proc control: pid add/del scope later targets; openat log + unlink block make coreutils unlink fail with EPERM while openat is logged; garbage is EINVAL and changes nothing; mode off, clear
 12|t12_pid_intercept|per-pid intercept: EBUSY, EINVAL, ESRCH, monitor start/stop; a monitored pid leaves the scope when its process ends however it ends, and a reused pid is not monitored
+13|t13_proc_access|root under capsh --drop=cap_sys_admin,cap_dac_override,cap_dac_read_search gets EPERM opening every /proc/syscallmon file and the device; full root opens and reads them
+14|t14_task_pid_namespace|task lister in unshare -pf --mount-proc: exactly the namespace'"'"'s processes, numbered as its /proc numbers them (PPID, TIDS, totals); the initial namespace still sees every process
 16|t16_lost_vs_cleared|a reader behind CLEAR_LOG or clear_on_read gets no lost record for cleared records, and an exact one (24 + 4) for overwritten ones; a faulting read loses nothing'
 
 select_tests "$@"
