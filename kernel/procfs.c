@@ -3,6 +3,8 @@
 
 #include <linux/capability.h>
 #include <linux/ctype.h>
+#include <linux/fs.h>
+#include <linux/kallsyms.h>
 #include <linux/mutex.h>
 #include <linux/uaccess.h>
 #include <linux/math64.h>
@@ -25,104 +27,120 @@ static struct proc_dir_entry *proc_dir;
 /*
  * /proc/syscallmon/log: one CSV line per record held when the file was
  * opened, `<seconds>,<pid>,<tgid>,<uid>,<comm>,<symbol>` as the first seed
- * printed.  With clear_on_read, closing the file drops what it showed and
- * nothing that arrived after it was opened.
+ * printed.  With clear_on_read, closing the file drops the records whose
+ * whole line reached the reader: not one that arrived after the open, nor
+ * one whose line a short read cut.  seq_file calls show() when it formats a
+ * line, before the line is copied out, so it cannot tell a line read whole
+ * from one cut short: hence this read() of its own.
  */
-struct log_iter {
-	u64 first;		/* tail when opened */
-	u64 end;		/* head when opened */
-	u64 shown_end;		/* one past the last seq shown */
+
+/* Four numbers of at most 20 digits, the comm, the symbol, the separators. */
+#define LOG_LINE_MAX (4 * 20 + SYSCALLMON_COMM_LEN + KSYM_NAME_LEN + 6)
+
+struct log_reader {
+	struct mutex lock;	/* one read() at a time: every field below */
+	u64 next;		/* seq of the next record to format */
+	u64 end;		/* head when opened: later records are not shown */
+	u64 delivered_end;	/* one past the last record whose whole line was read */
+	u64 line_seq;		/* the record in line */
+	size_t line_len;
+	size_t line_off;	/* line[line_off, line_len) is not read yet */
 	struct syscallmon_event rec;
+	char line[LOG_LINE_MAX];
 };
 
-static void *log_fetch(struct log_iter *it, loff_t *pos)
+static size_t log_format(char *buf, size_t size, const struct syscallmon_event *rec)
 {
-	/* Records overwritten since open are gone: skip them. */
-	for (; it->first + *pos < it->end; (*pos)++)
-		if (smon_ring_copy(it->first + *pos, &it->rec))
-			return &it->rec;
-	return NULL;
-}
-
-static void *log_start(struct seq_file *m, loff_t *pos)
-{
-	return log_fetch(m->private, pos);
-}
-
-static void *log_next(struct seq_file *m, void *v, loff_t *pos)
-{
-	(*pos)++;
-	return log_fetch(m->private, pos);
-}
-
-static void log_stop(struct seq_file *m, void *v)
-{
-}
-
-/* A comm is the process's own choice: keep the line six fields and one line. */
-static void put_csv_comm(struct seq_file *m, const char *comm)
-{
-	char clean[SYSCALLMON_COMM_LEN];
+	const char *symbol = rec->type == SYSCALLMON_RECORD_EXIT ? "do_exit" : smon_syscall_symbol(rec->nr);
+	char comm[SYSCALLMON_COMM_LEN];
 	size_t i;
 
-	for (i = 0; i < sizeof(clean) - 1 && comm[i]; i++)
-		clean[i] = (comm[i] == ',' || !isprint(comm[i])) ? '_' : comm[i];
-	clean[i] = '\0';
-	seq_puts(m, clean);
+	/* A comm is the process's own choice: keep the line six fields and one line. */
+	for (i = 0; i < sizeof(comm) - 1 && rec->comm[i]; i++)
+		comm[i] = (rec->comm[i] == ',' || !isprint(rec->comm[i])) ? '_' : rec->comm[i];
+	comm[i] = '\0';
+	return scnprintf(buf, size, "%llu,%u,%u,%u,%s,%s\n", div_u64(rec->ts_ns, NSEC_PER_SEC),
+			 rec->pid, rec->tgid, rec->uid, comm, symbol ? symbol : "?");
 }
 
-static int log_show(struct seq_file *m, void *v)
+/* Formats the next record still held into r->line; false at the end. */
+static bool log_next_line(struct log_reader *r)
 {
-	struct log_iter *it = m->private;
-	const struct syscallmon_event *rec = v;
-	const char *symbol = rec->type == SYSCALLMON_RECORD_EXIT ? "do_exit" : smon_syscall_symbol(rec->nr);
-
-	seq_printf(m, "%llu,%u,%u,%u,", div_u64(rec->ts_ns, NSEC_PER_SEC), rec->pid, rec->tgid, rec->uid);
-	put_csv_comm(m, rec->comm);
-	seq_printf(m, ",%s\n", symbol ? symbol : "?");
-	it->shown_end = rec->seq + 1;
-	return 0;
+	/* Records overwritten or cleared since the open are gone: the ring skips them. */
+	if (r->next >= r->end || !smon_ring_copy_from(r->next, &r->rec) || r->rec.seq >= r->end)
+		return false;
+	r->line_seq = r->rec.seq;
+	r->next = r->rec.seq + 1;
+	r->line_len = log_format(r->line, sizeof(r->line), &r->rec);
+	r->line_off = 0;
+	return true;
 }
 
-static const struct seq_operations log_seq_ops = {
-	.start = log_start,
-	.next = log_next,
-	.stop = log_stop,
-	.show = log_show,
-};
+static ssize_t log_read(struct file *file, char __user *buf, size_t len, loff_t *ppos)
+{
+	struct log_reader *r = file->private_data;
+	size_t done = 0;
+	ssize_t ret = 0;
+
+	if (mutex_lock_interruptible(&r->lock))
+		return -ERESTARTSYS;
+	while (done < len) {
+		size_t n, left;
+
+		if (r->line_off == r->line_len && !log_next_line(r))
+			break;
+		n = min(len - done, r->line_len - r->line_off);
+		left = copy_to_user(buf + done, r->line + r->line_off, n);
+		n -= left;
+		r->line_off += n;
+		done += n;
+		if (r->line_off == r->line_len)
+			r->delivered_end = r->line_seq + 1;
+		if (left) {
+			ret = -EFAULT;
+			break;
+		}
+	}
+	mutex_unlock(&r->lock);
+	*ppos += done;
+	return done ? done : ret;
+}
 
 static int log_open(struct inode *inode, struct file *file)
 {
 	struct smon_ring_stats ring;
-	struct log_iter *it;
+	struct log_reader *r;
 	int ret;
 
 	ret = smon_proc_may_open();
 	if (ret)
 		return ret;
-	it = __seq_open_private(file, &log_seq_ops, sizeof(*it));
-	if (!it)
+	r = smon_kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
 		return -ENOMEM;
+	mutex_init(&r->lock);
 	smon_ring_stats(&ring);
-	it->first = ring.tail;
-	it->end = ring.head;
-	it->shown_end = ring.tail;
-	return 0;
+	r->next = ring.tail;
+	r->end = ring.head;
+	r->delivered_end = ring.tail;
+	file->private_data = r;
+	/* A line is handed out once, in order: there is no position to seek to. */
+	return nonseekable_open(inode, file);
 }
 
 static int log_release(struct inode *inode, struct file *file)
 {
-	struct log_iter *it = ((struct seq_file *)file->private_data)->private;
+	struct log_reader *r = file->private_data;
 
 	if (READ_ONCE(smon_clear_on_read))
-		smon_ring_clear_below(it->shown_end);
-	return seq_release_private(inode, file);
+		smon_ring_clear_below(r->delivered_end);
+	smon_kfree(r);
+	return 0;
 }
 
 static const struct proc_ops log_proc_ops = {
 	.proc_open = log_open,
-	.proc_read = seq_read,
-	.proc_lseek = seq_lseek,
+	.proc_read = log_read,
 	.proc_release = log_release,
 };
 

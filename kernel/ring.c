@@ -187,13 +187,15 @@ void smon_ring_position(const struct smon_cursor *cursor, u64 *next, u64 *lost)
 	spin_unlock_irqrestore(&ring_lock, flags);
 }
 
-bool smon_ring_copy(u64 seq, struct syscallmon_event *dst)
+bool smon_ring_copy_from(u64 seq, struct syscallmon_event *dst)
 {
 	unsigned long flags;
 	bool held;
 
 	spin_lock_irqsave(&ring_lock, flags);
-	held = seq >= ring_tail && seq < ring_head;
+	if (seq < ring_tail)
+		seq = ring_tail;
+	held = seq < ring_head;
 	if (held)
 		memcpy(dst, &records[seq & ring_mask], sizeof(*dst));
 	spin_unlock_irqrestore(&ring_lock, flags);

@@ -58,8 +58,8 @@ void smon_ring_seek(struct smon_cursor *cursor, bool to_head);
 /* The cursor's next seq and the records it was told it lost, read together. */
 void smon_ring_position(const struct smon_cursor *cursor, u64 *next, u64 *lost);
 
-/* Copies record seq into dst if it is still held. */
-bool smon_ring_copy(u64 seq, struct syscallmon_event *dst);
+/* Copies the oldest record held whose seq is at least seq; false if there is none. */
+bool smon_ring_copy_from(u64 seq, struct syscallmon_event *dst);
 
 /* Drops every record below seq (clamped to the head), counted as cleared. */
 void smon_ring_clear_below(u64 seq);

@@ -42,6 +42,7 @@ TESTS='1|t1_load_unload|load/unload 3 times: device and /proc files appear and d
 12|t12_pid_intercept|per-pid intercept: EBUSY, EINVAL, ESRCH, monitor start/stop; a monitored pid leaves the scope when its process ends however it ends, and a reused pid is not monitored
 13|t13_proc_access|root under capsh --drop=cap_sys_admin,cap_dac_override,cap_dac_read_search gets EPERM opening every /proc/syscallmon file and the device; full root opens and reads them
 14|t14_task_pid_namespace|task lister in unshare -pf --mount-proc: exactly the namespace'"'"'s processes, numbered as its /proc numbers them (PPID, TIDS, totals); the initial namespace still sees every process
+15|t15_log_partial_read|clear_on_read drops only fully read lines: 10 bytes keep all 30 records, one line byte by byte clears 1, a line and a piece clears 1 more; the CSV is byte for byte what the records say
 16|t16_lost_vs_cleared|a reader behind CLEAR_LOG or clear_on_read gets no lost record for cleared records, and an exact one (24 + 4) for overwritten ones; a faulting read loses nothing'
 
 select_tests "$@"
