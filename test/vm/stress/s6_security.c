@@ -3,8 +3,9 @@
  * Stress 6, security.  As the unprivileged user nobody:
  *   - opening /dev/syscallmon fails (EACCES by its mode 0600), and still
  *     fails (EPERM, the module's own check) after `chmod 666`;
- *   - writing /proc/syscallmon/control fails, and after `chmod 666` the
- *     open works but the write is refused (EPERM) and changes nothing;
+ *   - writing /proc/syscallmon/control fails, and still fails after
+ *     `chmod 666` (EPERM, the module's own check at open and at write) and
+ *     changes nothing;
  *   - reading /proc/syscallmon/log and /proc/syscallmon/status is refused,
  *     and stays refused after `chmod 444`: they show every user's
  *     processes;
