@@ -1,6 +1,9 @@
 /*
- * Exit codes and the errors that carry them.  Commands throw; the one
- * handler in main.ts prints `syscallmon: <message>` and returns the code.
+ * Exit codes, and the one place that turns whatever a command threw into
+ * one: the library's errors by their kind, and what is the CLI's own,
+ * commander's usage errors and the sandbox VM's failures.  Commands throw;
+ * the one handler in main.ts prints `syscallmon: <message>` and returns the
+ * code.
  */
 import { CommanderError } from 'commander';
 import { SyscallmonError, type ErrorKind } from '../lib/errors.js';
@@ -29,52 +32,6 @@ export const EXIT_CODE_HELP = `Exit codes:
   5  the kernel refused (errno shown), or module and tool versions differ
   6  sandbox: the VM could not be booted or did not finish`;
 
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: ExitCode,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = new.target.name;
-  }
-}
-
-export class UsageError extends CliError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, EXIT.usage, options);
-  }
-}
-
-export class NotLoadedError extends CliError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, EXIT.notLoaded, options);
-  }
-}
-
-export class PermissionError extends CliError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, EXIT.permission, options);
-  }
-}
-
-/** The kernel (insmod, rmmod, an ioctl) said no; code is the errno name when known. */
-export class KernelError extends CliError {
-  constructor(
-    message: string,
-    readonly code?: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, EXIT.kernel, options);
-  }
-}
-
-export class VmFailedError extends CliError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, EXIT.vm, options);
-  }
-}
-
 const KIND_EXIT: Readonly<Record<ErrorKind, ExitCode>> = {
   usage: EXIT.usage,
   not_loaded: EXIT.notLoaded,
@@ -94,7 +51,6 @@ export function classify(e: unknown): { code: ExitCode; message: string } {
       .replace(/\s*\n\s*/g, ' ');
     return { code: EXIT.usage, message: `${text} (see --help)` };
   }
-  if (e instanceof CliError) return { code: e.exitCode, message: e.message };
   if (e instanceof SyscallmonError) return { code: KIND_EXIT[e.kind], message: e.message };
   if (e instanceof VmError) {
     if (e.code === 'EBADOPT') return { code: EXIT.usage, message: `sandbox: ${e.message}` };

@@ -1,5 +1,7 @@
-// Typed library errors. The CLI maps kind -> exit code (usage 2, not_loaded 3,
-// permission 4, kernel and version 5); messages are one line, ready to print.
+// The one family of errors: every failure syscallmon itself names is a
+// SyscallmonError whose kind says what went wrong. The CLI maps kind -> exit
+// code (usage 2, not_loaded 3, permission 4, kernel and version 5); messages
+// are one line, ready to print.
 import { isBindingError, type BindingError } from './binding.js';
 import { errnoMessage } from './errnos.js';
 
@@ -14,7 +16,7 @@ export class SyscallmonError extends Error {
   /** which call failed ('open', 'ioctl:ADD_TARGET'), when from a syscall */
   readonly syscall?: string;
 
-  constructor(kind: ErrorKind, message: string, options?: { cause?: unknown }) {
+  constructor(kind: ErrorKind, message: string, options?: SyscallmonErrorOptions) {
     super(message, options);
     this.kind = kind;
     this.name = new.target.name;
@@ -24,39 +26,46 @@ export class SyscallmonError extends Error {
       this.errno = cause.errno;
       this.syscall = cause.syscall;
     }
+    if (options?.code !== undefined) this.code = options.code;
   }
+}
+
+export interface SyscallmonErrorOptions {
+  cause?: unknown;
+  /** the errno name, when it is known without a syscall of ours (e.g. from insmod's output) */
+  code?: string;
 }
 
 /** Bad input from the user: an unknown name, a value out of range, a flag that makes no sense. */
 export class UsageError extends SyscallmonError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: SyscallmonErrorOptions) {
     super('usage', message, options);
   }
 }
 
 /** The module is not loaded (no /dev/syscallmon). */
 export class NotLoadedError extends SyscallmonError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: SyscallmonErrorOptions) {
     super('not_loaded', message, options);
   }
 }
 
 export class PermissionError extends SyscallmonError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: SyscallmonErrorOptions) {
     super('permission', message, options);
   }
 }
 
 /** The kernel refused a request (errno in .code). */
 export class KernelError extends SyscallmonError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: SyscallmonErrorOptions) {
     super('kernel', message, options);
   }
 }
 
 /** The loaded module speaks another API version than this library. */
 export class VersionError extends SyscallmonError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: SyscallmonErrorOptions) {
     super('version', message, options);
   }
 }

@@ -13,7 +13,7 @@ import { Option, type Command } from 'commander';
 import { parseErrno, type Monitor } from '../../lib/monitor.js';
 import { closestNames } from '../../lib/syscalls.js';
 import type { Ctx } from '../context.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../lib/errors.js';
 import { collect, collectNames, parsePid } from '../options.js';
 import { jsonLine } from '../../render/ndjson.js';
 import type { Palette } from '../../render/colour.js';

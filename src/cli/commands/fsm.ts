@@ -21,9 +21,8 @@ import {
   type FsmSummary,
   type Transition,
 } from '../../lib/fsm.js';
-import { SyscallmonError, type Mode, type Monitor } from '../../lib/index.js';
+import { KernelError, SyscallmonError, UsageError, type Mode, type Monitor } from '../../lib/index.js';
 import type { Ctx } from '../context.js';
-import { CliError, EXIT, UsageError } from '../errors.js';
 import { collect, parsePid } from '../options.js';
 import { localTimeOfDay } from '../../render/fields.js';
 import { jsonLine } from '../../render/ndjson.js';
@@ -68,11 +67,10 @@ export interface Armed {
   previousMode: Mode;
 }
 
-function scopeConflict(name: string, pids: number[]): CliError {
-  return new CliError(
+function scopeConflict(name: string, pids: number[]): KernelError {
+  return new KernelError(
     `${name} is already targeted for pid${pids.length === 1 ? '' : 's'} ${pids.join(', ') || '(none)'}; ` +
       `the FSM needs it for every process: give --pid, or remove that target first (syscallmon release ${name})`,
-    EXIT.kernel,
   );
 }
 
@@ -109,10 +107,9 @@ export function arm(m: Monitor, engine: FsmEngine, pids: readonly number[], mode
         throw scopeConflict(name, t.pids);
       } else if (t.action === 'block' && pids.some((p) => !(t.pids as number[]).includes(p))) {
         // Our pids in someone's block target would have their calls blocked: not ours to decide.
-        throw new CliError(
+        throw new KernelError(
           `${name} is a block target for pid${t.pids.length === 1 ? '' : 's'} ${t.pids.join(', ') || '(none)'}; ` +
             `adding ${pids.join(', ')} would block their calls: remove it first (syscallmon release ${name})`,
-          EXIT.kernel,
         );
       } else {
         const missing = pids.filter((p) => !(t.pids as number[]).includes(p));

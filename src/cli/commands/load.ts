@@ -5,7 +5,7 @@
  */
 import { Command } from 'commander';
 import type { Ctx } from '../context.js';
-import { CliError, EXIT, KernelError, PermissionError, UsageError } from '../errors.js';
+import { KernelError, PermissionError, UsageError, type SyscallmonError } from '../../lib/errors.js';
 import { MODULE_NAME, ToolFailure, type Kmod } from '../kmod.js';
 import { jsonLine } from '../../render/ndjson.js';
 
@@ -67,7 +67,7 @@ function toolReason(f: ToolFailure): string {
   return (lines[lines.length - 1] ?? '').replace(/^\S+:\s*(ERROR:\s*)?/, '').trim() || `${f.tool} failed`;
 }
 
-export function insmodError(f: ToolFailure, file: string): CliError {
+export function insmodError(f: ToolFailure, file: string): SyscallmonError {
   const code = errnoFromToolOutput(f.stderr);
   const reason = toolReason(f);
   switch (code) {
@@ -80,16 +80,16 @@ export function insmodError(f: ToolFailure, file: string): CliError {
     case 'ENOEXEC':
       return new KernelError(
         `${file} was built for another kernel (${reason}, ENOEXEC); rebuild it with \`npm run build:kmod\``,
-        code,
+        { code },
       );
     case 'ENOSYS':
-      return new KernelError(`this kernel cannot load modules (${reason}, ENOSYS); use \`syscallmon sandbox\``, code);
+      return new KernelError(`this kernel cannot load modules (${reason}, ENOSYS); use \`syscallmon sandbox\``, { code });
     case 'EINVAL':
-      return new KernelError(`the module refused its parameters (${reason}, EINVAL); see \`dmesg\``, code);
+      return new KernelError(`the module refused its parameters (${reason}, EINVAL); see \`dmesg\``, { code });
     case undefined:
       return new KernelError(`insmod ${file} failed: ${reason}`);
     default:
-      return new KernelError(`insmod ${file} failed: ${reason} (${code}); see \`dmesg\``, code);
+      return new KernelError(`insmod ${file} failed: ${reason} (${code}); see \`dmesg\``, { code });
   }
 }
 
@@ -99,7 +99,7 @@ export async function loadModule(kmod: Kmod, req: LoadRequest, limits: LoadLimit
   const file = kmod.moduleFile();
   const can = kmod.canLoadModules();
   if (!can.ok) {
-    throw new KernelError(`${can.why}; run syscallmon in a VM instead: \`syscallmon sandbox -- CMD\``, 'ENOSYS');
+    throw new KernelError(`${can.why}; run syscallmon in a VM instead: \`syscallmon sandbox -- CMD\``, { code: 'ENOSYS' });
   }
   const asked = capacity !== undefined || req.clearOnRead;
   if (kmod.isLoaded()) {
@@ -108,7 +108,7 @@ export async function loadModule(kmod: Kmod, req: LoadRequest, limits: LoadLimit
       throw new KernelError(
         `${MODULE_NAME} is already loaded${params.capacity ? ` (capacity ${params.capacity})` : ''}; ` +
           'run `syscallmon unload` first to change its parameters',
-        'EEXIST',
+        { code: 'EEXIST' },
       );
     }
     return {
@@ -119,7 +119,8 @@ export async function loadModule(kmod: Kmod, req: LoadRequest, limits: LoadLimit
     };
   }
   if (!kmod.isBuilt()) {
-    throw new CliError(`${file} is not built; build it with \`npm run build:kmod\``, EXIT.failure);
+    // Not a refusal of anyone's: the build is missing (exit 1, like a missing addon).
+    throw new Error(`${file} is not built; build it with \`npm run build:kmod\``);
   }
   if (!kmod.isRoot()) {
     throw new PermissionError('loading a kernel module needs root; try `sudo syscallmon load`');
@@ -133,7 +134,7 @@ export async function loadModule(kmod: Kmod, req: LoadRequest, limits: LoadLimit
     if (!(e instanceof ToolFailure)) throw e;
     if (errnoFromToolOutput(e.stderr) === 'EEXIST') {
       // Someone else loaded it between our check and insmod: the state asked for may not hold.
-      throw new KernelError(`${MODULE_NAME} was loaded concurrently; run \`syscallmon status\` to see its state`, 'EEXIST');
+      throw new KernelError(`${MODULE_NAME} was loaded concurrently; run \`syscallmon status\` to see its state`, { code: 'EEXIST' });
     }
     throw insmodError(e, file);
   }

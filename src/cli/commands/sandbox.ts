@@ -28,7 +28,8 @@ import { Command, Option } from 'commander';
 import { EventDecoder, type MonitorEvent } from '../../lib/events.js';
 import { parseErrno, type Monitor } from '../../lib/monitor.js';
 import type { Ctx } from '../context.js';
-import { CliError, classify, EXIT, UsageError, VmFailedError, type ExitCode } from '../errors.js';
+import { SyscallmonError, UsageError, type ErrorKind } from '../../lib/errors.js';
+import { VmError } from '../../vm/errors.js';
 import { collectNames, parsePositive } from '../options.js';
 import { sanitize } from '../../render/sanitize.js';
 import { loadModule } from './load.js';
@@ -78,8 +79,9 @@ export interface GuestResult {
   skipped: { syscall: string; reason: string }[];
 }
 
+/** A failure in the guest, for the host to throw again: a library error keeps its kind (and so its exit code). */
 export interface GuestError {
-  code: number;
+  kind: ErrorKind | null;
   message: string;
 }
 
@@ -199,7 +201,7 @@ export async function sandboxGuest(ctx: Ctx, req: SandboxRequest, share: string)
     const pid = child.pid;
     if (pid === undefined) {
       await exited;
-      throw new CliError('could not start /bin/sh for the command', EXIT.failure);
+      throw new Error('could not start /bin/sh for the command');
     }
     const targets = armTargets(m, req);
     const tree = new ProcessTree(pid);
@@ -281,11 +283,16 @@ export async function runSandbox(ctx: Ctx, req: SandboxRequest, signal: AbortSig
       onConsole: ctx.verbose ? (text) => void ctx.io.stderr.write(printable(text)) : undefined,
     });
     const failure = readJson<GuestError>(join(share, SHARE_FILES.error));
-    if (failure) throw new CliError(`in the VM: ${failure.message}`, failure.code as ExitCode);
+    if (failure) {
+      const message = `in the VM: ${failure.message}`;
+      throw failure.kind ? new SyscallmonError(failure.kind, message) : new Error(message);
+    }
     const result = readJson<GuestResult>(join(share, SHARE_FILES.result));
     if (!result) {
-      throw new VmFailedError(
+      throw new VmError(
+        'ENOSTATUS',
         `the VM ran but the sandbox reported nothing (guest exit ${run.exitCode}); console log: ${run.consoleLog}`,
+        run.consoleLog,
       );
     }
     const raw = readFileSync(join(share, SHARE_FILES.events));
@@ -406,8 +413,10 @@ export function sandboxGuestCommand(ctx: Ctx): Command {
         const result = await sandboxGuest(ctx, req, flags.share);
         writeFileSync(join(flags.share, SHARE_FILES.result), JSON.stringify(result) + '\n');
       } catch (e) {
-        const { code, message } = classify(e);
-        const report: GuestError = { code, message };
+        const report: GuestError = {
+          kind: e instanceof SyscallmonError ? e.kind : null,
+          message: e instanceof Error ? e.message : String(e),
+        };
         writeFileSync(join(flags.share, SHARE_FILES.error), JSON.stringify(report) + '\n');
         throw e;
       }

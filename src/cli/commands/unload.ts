@@ -1,7 +1,7 @@
 /* `syscallmon unload`: rmmod, refusing politely while someone holds the device. */
 import { Command } from 'commander';
 import type { Ctx } from '../context.js';
-import { KernelError, PermissionError } from '../errors.js';
+import { KernelError, PermissionError } from '../../lib/errors.js';
 import { MODULE_NAME, ToolFailure, type Kmod } from '../kmod.js';
 import { jsonLine } from '../../render/ndjson.js';
 import { errnoFromToolOutput } from './load.js';
@@ -15,7 +15,7 @@ function inUse(count: number | null): KernelError {
   const holders = count === null ? '' : ` (${count} reference${count === 1 ? '' : 's'})`;
   return new KernelError(
     `${MODULE_NAME} is in use${holders}: /dev/syscallmon is open, e.g. by a running \`syscallmon tail\`; stop it and retry`,
-    'EBUSY',
+    { code: 'EBUSY' },
   );
 }
 
@@ -35,7 +35,7 @@ export async function unloadModule(kmod: Kmod): Promise<UnloadResult> {
     }
     // Unloaded by someone else between the check and rmmod: the state asked for holds.
     if (!kmod.isLoaded()) return { unloaded: false };
-    throw new KernelError(`rmmod ${MODULE_NAME} failed: ${e.stderr.trim()}${code ? ` (${code})` : ''}`, code);
+    throw new KernelError(`rmmod ${MODULE_NAME} failed: ${e.stderr.trim()}${code ? ` (${code})` : ''}`, { code });
   }
   return { unloaded: true };
 }

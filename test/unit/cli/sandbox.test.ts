@@ -128,12 +128,16 @@ describe('sandbox (host side)', () => {
     expect(vm.seen).toHaveLength(0);
   });
 
-  it('a failure inside the guest keeps its exit code and message', async () => {
+  it.each([
+    ['kernel', 5],
+    ['not_loaded', 3],
+    [null, 1],
+  ] as const)('a failure inside the guest keeps its kind (%s), so its exit code (%i), and its message', async (kind, exit) => {
     const vm = fakeVm((share) => {
-      writeFileSync(join(share, SHARE_FILES.error), JSON.stringify({ code: 5, message: 'kernel refused to target openat: EINVAL' }));
+      writeFileSync(join(share, SHARE_FILES.error), JSON.stringify({ kind, message: 'kernel refused to target openat: EINVAL' }));
     }, 5);
     const r = await runCli(['sandbox', '--', 'true'], { fake, vm });
-    expect(r.code).toBe(5);
+    expect(r.code).toBe(exit);
     expect(r.stderr).toMatch(/^syscallmon: in the VM: kernel refused to target openat: EINVAL$/m);
   });
 

@@ -71,3 +71,11 @@ describe('fromBindingError', () => {
     expect(fromBindingError(typed, 'x')).toBe(typed);
   });
 });
+
+describe('one error family', () => {
+  it('carries an errno name known without a syscall of ours (insmod\'s output), and keeps its kind', () => {
+    const e = new KernelError('insmod failed: File exists', { code: 'EEXIST' });
+    expect(e).toBeInstanceOf(SyscallmonError);
+    expect(e).toMatchObject({ kind: 'kernel', code: 'EEXIST', name: 'KernelError', errno: undefined });
+  });
+});
