@@ -21,10 +21,10 @@
       "actions": [
         {
           "action_name": "gen_syscalls",
-          "variables": { "unistd_h": "<!(sh native/unistd-path.sh)" },
-          "inputs": ["scripts/gen-syscalls.sh", "<(unistd_h)"],
-          "outputs": ["<(SHARED_INTERMEDIATE_DIR)/syscallmon/syscalls.h"],
-          "action": ["sh", "scripts/gen-syscalls.sh", "<(unistd_h)", "<@(_outputs)"]
+          "variables": { "kdir": "<!(sh scripts/kdir.sh)" },
+          "inputs": ["scripts/gen-syscalls.sh", "<(kdir)/arch/x86/include/generated/asm/syscalls_64.h"],
+          "outputs": ["<(SHARED_INTERMEDIATE_DIR)/syscallmon/syscall_table.h"],
+          "action": ["sh", "scripts/gen-syscalls.sh", "<(kdir)", "<@(_outputs)"]
         },
         {
           "action_name": "gen_abi",

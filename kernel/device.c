@@ -6,6 +6,8 @@
 #include <linux/miscdevice.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/pid.h>
+#include <linux/pid_namespace.h>
 #include <linux/poll.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
@@ -17,8 +19,11 @@
 #include "device.h"
 #include "exits.h"
 #include "main.h"
+#include "policy.h"
 #include "probes.h"
 #include "ring.h"
+#include "scopes.h"
+#include "syscalls.h"
 
 /* Records copied per trip through the ring lock: bounds how long a reader holds it. */
 #define SMON_READ_BATCH 32
@@ -26,7 +31,13 @@
 struct smon_file {
 	struct mutex read_lock;		/* one reader at a time: the cursor and the bounce */
 	struct smon_cursor cursor;
-	pid_t tgid;			/* the opener, exempt from monitoring */
+	/*
+	 * The process that opened the file, exempt from monitoring while it
+	 * lives and holds it; NULL once it exited.  A process that inherited
+	 * or received the file is monitored like any other.
+	 */
+	struct pid *opener;
+	struct list_head node;		/* in files; under holders_lock */
 	/*
 	 * bounce[held_from, held_to): records taken from the ring whose copy
 	 * out faulted.  They go out first on the next read, so a bad buffer
@@ -39,21 +50,28 @@ struct smon_file {
 };
 
 /*
- * Tgids of the processes holding the device open, one entry per open file.
- * Replaced whole under holders_lock and read under RCU by the probes, which
- * check it on every hit, so the common case (nobody or one tail) is a short
- * scan of an immutable array.
+ * The openers, as the probes check them on every hit: an immutable array
+ * replaced whole on open and close and read under RCU, so the common case
+ * (nobody or one tail) is a short scan of pointers.  An opener that exits is
+ * cleared in place (entries are only ever cleared, never set, under a
+ * reader).  The array holds its own references, dropped after a grace period.
+ *
+ * holders_lock (irqsave: the exit hook runs with preemption off) protects
+ * files, each file's opener and the publication of the array.
  */
 struct smon_holders {
 	struct rcu_head rcu;
 	u32 count;
-	pid_t tgid[];
+	struct pid *tgid[];	/* [count] checked by probes, then [count] the references */
 };
 
-static DEFINE_MUTEX(holders_lock);
+static DEFINE_MUTEX(open_lock);		/* serializes rebuilding the array */
+static DEFINE_SPINLOCK(holders_lock);
+static LIST_HEAD(files);
+static u32 nfiles;
 static struct smon_holders __rcu *holders;
 
-bool smon_device_holder(pid_t tgid)
+bool smon_device_holder(const struct pid *tgid)
 {
 	const struct smon_holders *h;
 	bool found = false;
@@ -63,62 +81,94 @@ bool smon_device_holder(pid_t tgid)
 	h = rcu_dereference(holders);
 	if (h)
 		for (i = 0; i < h->count && !found; i++)
-			found = h->tgid[i] == tgid;
+			found = READ_ONCE(h->tgid[i]) == tgid;
 	rcu_read_unlock();
 	return found;
 }
 
 u32 smon_device_readers(void)
 {
-	const struct smon_holders *h;
-	u32 count;
-
-	rcu_read_lock();
-	h = rcu_dereference(holders);
-	count = h ? h->count : 0;
-	rcu_read_unlock();
-	return count;
+	return READ_ONCE(nfiles);
 }
 
 static void free_holders_rcu(struct rcu_head *rcu)
 {
-	smon_kfree(container_of(rcu, struct smon_holders, rcu));
+	struct smon_holders *h = container_of(rcu, struct smon_holders, rcu);
+	u32 i;
+
+	for (i = 0; i < h->count; i++)
+		put_pid(h->tgid[h->count + i]);
+	smon_kfree(h);
 }
 
-/* Replaces the holder list with the old one plus add (if > 0) minus one entry of remove. */
-static int update_holders(pid_t add, pid_t remove)
+/* Adds f to (or removes it from) the open files and republishes the openers. */
+static int update_files(struct smon_file *f, bool add)
 {
 	struct smon_holders *old, *new;
-	u32 i, n = 0, count;
-	bool removed = false;
+	struct smon_file *each;
+	unsigned long flags;
+	u32 n = 0, room;
 
-	mutex_lock(&holders_lock);
-	old = rcu_dereference_protected(holders, lockdep_is_held(&holders_lock));
-	count = (old ? old->count : 0) + (add ? 1 : 0) - (remove ? 1 : 0);
-	new = NULL;
-	if (count) {
-		new = smon_kzalloc(struct_size(new, tgid, count), GFP_KERNEL);
-		if (!new) {
-			mutex_unlock(&holders_lock);
-			return -ENOMEM;
-		}
-		for (i = 0; old && i < old->count; i++) {
-			if (remove && !removed && old->tgid[i] == remove) {
-				removed = true;
-				continue;
-			}
-			if (n < count)
-				new->tgid[n++] = old->tgid[i];
-		}
-		if (add && n < count)
-			new->tgid[n++] = add;
-		new->count = n;
+	mutex_lock(&open_lock);
+	room = nfiles + (add ? 1 : 0);
+	new = smon_kzalloc(struct_size(new, tgid, 2 * room), GFP_KERNEL);
+	if (!new && add) {
+		mutex_unlock(&open_lock);
+		return -ENOMEM;
 	}
-	rcu_assign_pointer(holders, new);
-	mutex_unlock(&holders_lock);
+	spin_lock_irqsave(&holders_lock, flags);
+	if (add) {
+		list_add_tail(&f->node, &files);
+		nfiles++;
+	} else {
+		list_del(&f->node);
+		nfiles--;
+	}
+	old = rcu_dereference_protected(holders, lockdep_is_held(&holders_lock));
+	if (new) {
+		list_for_each_entry(each, &files, node)
+			if (each->opener)
+				new->tgid[n++] = each->opener;
+		new->count = n;
+		memmove(&new->tgid[n], new->tgid, n * sizeof(new->tgid[0]));
+		for (; n; n--)
+			get_pid(new->tgid[n - 1]);
+		rcu_assign_pointer(holders, new);
+	} else if (old) {
+		/* No memory for a smaller array: clear the closed file's entry in place. */
+		for (n = 0; n < old->count; n++)
+			if (old->tgid[n] == f->opener)
+				WRITE_ONCE(old->tgid[n], NULL);
+		old = NULL;
+	}
+	spin_unlock_irqrestore(&holders_lock, flags);
+	mutex_unlock(&open_lock);
 	if (old)
 		call_rcu(&old->rcu, free_holders_rcu);
 	return 0;
+}
+
+void smon_device_forget(struct pid *tgid)
+{
+	struct smon_holders *h;
+	struct smon_file *f;
+	unsigned long flags;
+	u32 i;
+
+	if (!smon_device_holder(tgid))
+		return;
+	spin_lock_irqsave(&holders_lock, flags);
+	list_for_each_entry(f, &files, node) {
+		if (f->opener == tgid) {
+			put_pid(f->opener);
+			f->opener = NULL;
+		}
+	}
+	h = rcu_dereference_protected(holders, lockdep_is_held(&holders_lock));
+	for (i = 0; h && i < h->count; i++)
+		if (h->tgid[i] == tgid)
+			WRITE_ONCE(h->tgid[i], NULL);
+	spin_unlock_irqrestore(&holders_lock, flags);
 }
 
 static int smon_open(struct inode *inode, struct file *file)
@@ -133,9 +183,10 @@ static int smon_open(struct inode *inode, struct file *file)
 	if (!f)
 		return -ENOMEM;
 	mutex_init(&f->read_lock);
-	f->tgid = current->tgid;
-	ret = update_holders(f->tgid, 0);
+	f->opener = get_pid(task_tgid(current));
+	ret = update_files(f, true);
 	if (ret) {
+		put_pid(f->opener);
 		smon_kfree(f);
 		return ret;
 	}
@@ -148,13 +199,10 @@ static int smon_release(struct inode *inode, struct file *file)
 {
 	struct smon_file *f = file->private_data;
 
-	/*
-	 * Removing can only fail to allocate the smaller list; then keep the old
-	 * one (a stale exemption) rather than leak the file.
-	 */
-	if (update_holders(0, f->tgid))
-		pr_warn_ratelimited("could not shrink the holder list\n");
+	update_files(f, false);
 	smon_ring_detach(&f->cursor);
+	/* The array of openers holds its own references: ours can go now. */
+	put_pid(f->opener);
 	smon_kfree(f);
 	return 0;
 }
@@ -230,7 +278,7 @@ int smon_check_mode(u32 mode)
 
 static int check_nr(u32 nr)
 {
-	return smon_syscall_name(nr) ? 0 : -EINVAL;
+	return smon_op_name(nr) ? 0 : -EINVAL;
 }
 
 int smon_check_target(const struct syscallmon_target *req)
@@ -239,26 +287,67 @@ int smon_check_target(const struct syscallmon_target *req)
 	    (req->flags & ~SYSCALLMON_TARGET_FLAGS_MASK) || req->reserved ||
 	    req->err < 0 || req->err > SYSCALLMON_MAX_ERRNO)
 		return -EINVAL;
-	if (req->action == SYSCALLMON_ACTION_BLOCK && smon_syscall_unblockable(req->nr))
+	if (req->action == SYSCALLMON_ACTION_BLOCK && smon_op_unblockable(req->nr))
 		return -EINVAL;
 	if (!(req->flags & SYSCALLMON_TARGET_ALL_PIDS) && req->npids > SYSCALLMON_MAX_PIDS)
 		return -E2BIG;
 	return 0;
 }
 
-/* Copies in a pid array of npids (already bounded) and checks each is a possible pid. */
-static int copy_pids(u32 *pids, u64 uptr, u32 npids)
+/* A pid array as the processes it names in the caller's pid namespace, with references. */
+struct process_list {
+	u32 n;
+	struct pid **pids;
+};
+
+static void put_processes(struct process_list *list)
 {
 	u32 i;
 
-	if (!npids)
-		return 0;
-	if (copy_from_user(pids, u64_to_user_ptr(uptr), npids * sizeof(*pids)))
-		return -EFAULT;
-	for (i = 0; i < npids; i++)
-		if (!pids[i] || pids[i] > PID_MAX_LIMIT)
-			return -EINVAL;
-	return 0;
+	for (i = 0; i < list->n; i++)
+		put_pid(list->pids[i]);
+	smon_kfree(list->pids);
+	list->pids = NULL;
+	list->n = 0;
+}
+
+/*
+ * Copies in npids (already bounded) pid numbers and finds their processes:
+ * -EINVAL for an impossible number, -ESRCH for one that names no live
+ * process.
+ */
+static int get_processes(struct process_list *list, u64 uptr, u32 npids)
+{
+	struct pid_namespace *ns = task_active_pid_ns(current);
+	u32 *nrs, i;
+	int ret = 0;
+
+	list->n = 0;
+	list->pids = smon_kzalloc(array_size(npids ?: 1, sizeof(*list->pids)), GFP_KERNEL);
+	nrs = smon_kzalloc(array_size(npids ?: 1, sizeof(*nrs)), GFP_KERNEL);
+	if (!list->pids || !nrs) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (npids && copy_from_user(nrs, u64_to_user_ptr(uptr), npids * sizeof(*nrs))) {
+		ret = -EFAULT;
+		goto out;
+	}
+	for (i = 0; i < npids && !ret; i++)
+		if (!nrs[i] || nrs[i] > PID_MAX_LIMIT)
+			ret = -EINVAL;
+	for (i = 0; i < npids && !ret; i++) {
+		list->pids[i] = smon_process_get(nrs[i], ns);
+		if (!list->pids[i])
+			ret = -ESRCH;
+		else
+			list->n++;
+	}
+out:
+	smon_kfree(nrs);
+	if (ret)
+		put_processes(list);
+	return ret;
 }
 
 static long ioctl_get_version(void __user *arg)
@@ -287,7 +376,7 @@ static long ioctl_set_mode(u32 __user *arg)
 static long ioctl_add_target(void __user *arg)
 {
 	struct syscallmon_target req;
-	u32 pids[SYSCALLMON_MAX_PIDS];
+	struct process_list list = {};
 	long ret;
 
 	if (copy_from_user(&req, arg, sizeof(req)))
@@ -296,13 +385,15 @@ static long ioctl_add_target(void __user *arg)
 	if (ret)
 		return ret;
 	if (!(req.flags & SYSCALLMON_TARGET_ALL_PIDS)) {
-		ret = copy_pids(pids, req.pids, req.npids);
+		ret = get_processes(&list, req.pids, req.npids);
 		if (ret)
 			return ret;
 	}
 	if (!req.err)
 		req.err = SYSCALLMON_DEFAULT_ERRNO;
-	return smon_target_add(&req, pids);
+	ret = smon_target_add(&req, list.pids, list.n);
+	put_processes(&list);
+	return ret;
 }
 
 static long ioctl_del_target(void __user *arg)
@@ -319,7 +410,7 @@ static long ioctl_del_target(void __user *arg)
 static long ioctl_change_pids(void __user *arg, bool add)
 {
 	struct syscallmon_pids req;
-	u32 pids[SYSCALLMON_MAX_PIDS];
+	struct process_list list = {};
 	long ret;
 
 	if (copy_from_user(&req, arg, sizeof(req)))
@@ -328,10 +419,15 @@ static long ioctl_change_pids(void __user *arg, bool add)
 		return -EINVAL;
 	if (req.npids > SYSCALLMON_MAX_PIDS)
 		return -E2BIG;
-	ret = copy_pids(pids, req.pids, req.npids);
+	ret = get_processes(&list, req.pids, req.npids);
+	/* A pid that is gone is in no set: nothing to delete. */
+	if (ret == -ESRCH && !add)
+		return 0;
 	if (ret)
 		return ret;
-	return add ? smon_pids_add(req.nr, pids, req.npids) : smon_pids_del(req.nr, pids, req.npids);
+	ret = add ? smon_pids_add(req.nr, list.pids, list.n) : smon_pids_del(req.nr, list.pids, list.n);
+	put_processes(&list);
+	return ret;
 }
 
 static long ioctl_clear(u32 __user *arg)
@@ -370,6 +466,7 @@ static long ioctl_get_status(struct smon_file *f, void __user *arg)
 	st.ntargets = probes.ntargets;
 	st.armed = probes.armed;
 	st.readers = smon_device_readers();
+	st.hooked = smon_probes_hooked();
 	st.head_seq = ring.head;
 	st.tail_seq = ring.tail;
 	st.events = ring.head;
@@ -388,7 +485,8 @@ struct target_list_cursor {
 	u32 count;
 };
 
-static int copy_target_info(const struct syscallmon_target_info *info, void *arg)
+static int copy_target_info(const struct syscallmon_target_info *info, const struct smon_scope *scope,
+			    void *arg)
 {
 	struct target_list_cursor *c = arg;
 
@@ -417,6 +515,30 @@ static long ioctl_get_targets(struct syscallmon_target_list __user *arg)
 	return put_user(c.count, &arg->count) ? -EFAULT : 0;
 }
 
+static long ioctl_get_pids(struct syscallmon_pid_list __user *arg)
+{
+	struct syscallmon_pid_list req;
+	u32 *nrs;
+	int count;
+	long ret = 0;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (check_nr(req.nr) || req.reserved || req.max > SYSCALLMON_MAX_PIDS)
+		return -EINVAL;
+	nrs = smon_kzalloc(array_size(req.max ?: 1, sizeof(*nrs)), GFP_KERNEL);
+	if (!nrs)
+		return -ENOMEM;
+	count = smon_target_pids(req.nr, task_active_pid_ns(current), nrs, req.max);
+	if (count < 0)
+		ret = count;
+	else if (copy_to_user(u64_to_user_ptr(req.pids), nrs, min_t(u32, count, req.max) * sizeof(*nrs)) ||
+		 put_user(count, &arg->count))
+		ret = -EFAULT;
+	smon_kfree(nrs);
+	return ret;
+}
+
 static long ioctl_seek(struct smon_file *f, u32 __user *arg)
 {
 	u32 whence;
@@ -441,7 +563,8 @@ static long ioctl_set_exits(u32 __user *arg)
 		return -EFAULT;
 	if (on != SYSCALLMON_EXITS_OFF && on != SYSCALLMON_EXITS_ON)
 		return -EINVAL;
-	return smon_exits_set_events(on == SYSCALLMON_EXITS_ON);
+	smon_exits_set_events(on == SYSCALLMON_EXITS_ON);
+	return 0;
 }
 
 static long smon_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -478,6 +601,8 @@ static long smon_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ioctl_seek(f, uarg);
 	case SYSCALLMON_IOC_SET_EXITS:
 		return ioctl_set_exits(uarg);
+	case SYSCALLMON_IOC_GET_PIDS:
+		return ioctl_get_pids(uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -507,7 +632,14 @@ int smon_device_init(void)
 
 void smon_device_exit(void)
 {
+	struct smon_holders *h;
+
 	misc_deregister(&smon_miscdev);
-	/* No file is open (.owner pins the module), so the list is empty; wait out its frees. */
+	/* No file is open (.owner pins the module): wait out the arrays' frees, free the last. */
 	rcu_barrier();
+	/* The exit hook, unregistered later, may still look at the array. */
+	h = rcu_dereference_protected(holders, true);
+	RCU_INIT_POINTER(holders, NULL);
+	synchronize_rcu();
+	smon_kfree(h);
 }

@@ -10,8 +10,12 @@ struct syscallmon_target;
 int smon_device_init(void);
 void smon_device_exit(void);
 
-/* Any context: does process tgid hold the device open? */
-bool smon_device_holder(pid_t tgid);
+struct pid;
+
+/* Any context: did process tgid open the device, and does it still hold it? */
+bool smon_device_holder(const struct pid *tgid);
+/* Any context: process tgid has exited; it is nobody's opener any more. */
+void smon_device_forget(struct pid *tgid);
 u32 smon_device_readers(void);
 
 /* The checks shared by ioctls and /proc/syscallmon/control. */

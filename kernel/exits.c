@@ -12,15 +12,10 @@
 
 #include "device.h"
 #include "exits.h"
-#include "probes.h"
+#include "scopes.h"
 #include "ring.h"
 
 /*
- * The probe is registered only while someone needs it: exit events are on,
- * or a pid scope must forget pids that die (so a reused pid is never
- * monitored by mistake).  exits_lock serializes arming; it nests inside the
- * targets' config lock.
- *
  * "The process is gone" is decided where do_exit() decides it: the thread
  * whose atomic_dec_and_test(&signal->live) hits zero (group_dead).  Nothing
  * seen at do_exit() entry can tell that: threads exiting at once all see
@@ -38,10 +33,7 @@ static const struct exit_site exit_sites[] = {
 	{ "taskstats_exit", false },	/* taskstats_exit(tsk, group_dead), after tsk->exit_code = code */
 };
 
-static DEFINE_MUTEX(exits_lock);
 static bool events_on;
-static bool cleanup_needed;
-static bool armed;
 static const struct exit_site *site;
 static atomic64_t exits_seen = ATOMIC64_INIT(0);
 
@@ -87,30 +79,20 @@ static int exit_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 		return 0;
 	code = site->code_in_di ? (long)regs->di : task->exit_code;
 	atomic64_inc(&exits_seen);
-	if (READ_ONCE(cleanup_needed))
-		smon_scopes_forget(task->tgid);
-	if (READ_ONCE(events_on) && !smon_device_holder(task->tgid))
+	if (READ_ONCE(events_on) && !smon_device_holder(task_tgid(task)))
 		record_exit(task, code);
+	smon_scopes_forget(task_tgid(task));
+	smon_device_forget(task_tgid(task));
 	return 0;
 }
 NOKPROBE_SYMBOL(exit_pre_handler);
 
 static struct kprobe exit_kp;
 
-static int sync_probe(void)
+int smon_exits_init(void)
 {
-	bool want = events_on || cleanup_needed;
-	int ret;
+	int ret = -ENOENT;
 
-	lockdep_assert_held(&exits_lock);
-	if (want == armed)
-		return 0;
-	if (!want) {
-		unregister_kprobe(&exit_kp);
-		armed = false;
-		return 0;
-	}
-	ret = -ENOENT;
 	for (site = exit_sites; site < exit_sites + ARRAY_SIZE(exit_sites); site++) {
 		memset(&exit_kp, 0, sizeof(exit_kp));
 		exit_kp.symbol_name = site->symbol;
@@ -119,42 +101,14 @@ static int sync_probe(void)
 		if (ret != -ENOENT && ret != -EINVAL)
 			break;
 	}
-	if (ret) {
+	if (ret)
 		pr_err("cannot probe process exits (acct_collect, taskstats_exit): %d\n", ret);
-		return ret;
-	}
-	armed = true;
-	return 0;
+	return ret;
 }
 
-int smon_exits_set_events(bool on)
+void smon_exits_set_events(bool on)
 {
-	bool was;
-	int ret;
-
-	mutex_lock(&exits_lock);
-	was = events_on;
 	WRITE_ONCE(events_on, on);
-	ret = sync_probe();
-	if (ret)
-		WRITE_ONCE(events_on, was);
-	mutex_unlock(&exits_lock);
-	return ret;
-}
-
-int smon_exits_set_cleanup(bool needed)
-{
-	bool was;
-	int ret;
-
-	mutex_lock(&exits_lock);
-	was = cleanup_needed;
-	WRITE_ONCE(cleanup_needed, needed);
-	ret = sync_probe();
-	if (ret)
-		WRITE_ONCE(cleanup_needed, was);
-	mutex_unlock(&exits_lock);
-	return ret;
 }
 
 bool smon_exits_events_on(void)
@@ -169,10 +123,6 @@ u64 smon_exits_seen(void)
 
 void smon_exits_exit(void)
 {
-	mutex_lock(&exits_lock);
-	events_on = false;
-	cleanup_needed = false;
-	sync_probe();
-	mutex_unlock(&exits_lock);
+	unregister_kprobe(&exit_kp);
 	pr_info("process exits seen: %lld\n", (long long)atomic64_read(&exits_seen));
 }

@@ -12,7 +12,10 @@
 #include "device.h"
 #include "exits.h"
 #include "main.h"
+#include "policy.h"
 #include "probes.h"
+#include "scopes.h"
+#include "syscalls.h"
 #include "procfs.h"
 #include "ring.h"
 
@@ -50,15 +53,25 @@ static int __init syscallmon_init(void)
 {
 	int ret;
 
+	ret = smon_syscalls_init();
+	if (ret)
+		return ret;
 	ret = smon_ring_init(capacity);
 	if (ret)
 		return ret;
 	ret = smon_probes_init();
 	if (ret)
 		goto out_free_ring;
-	ret = smon_procfs_init();
+	/* Before any scope or opener exists: they are forgotten when their process exits. */
+	ret = smon_exits_init();
 	if (ret)
 		goto out_exit_probes;
+	ret = smon_policy_init();
+	if (ret)
+		goto out_exit_exits;
+	ret = smon_procfs_init();
+	if (ret)
+		goto out_exit_policy;
 	ret = smon_device_init();
 	if (ret)
 		goto out_remove_procfs;
@@ -68,9 +81,13 @@ static int __init syscallmon_init(void)
 
 out_remove_procfs:
 	smon_procfs_exit();
-out_exit_probes:
+out_exit_policy:
+	smon_policy_exit();
+out_exit_exits:
 	smon_exits_exit();
+out_exit_probes:
 	smon_probes_exit();
+	smon_scopes_exit();
 out_free_ring:
 	smon_ring_free();
 	return ret;
@@ -80,8 +97,10 @@ static void __exit syscallmon_exit(void)
 {
 	smon_device_exit();
 	smon_procfs_exit();
+	smon_policy_exit();
 	smon_exits_exit();
 	smon_probes_exit();
+	smon_scopes_exit();
 	smon_ring_free();
 	pr_info("unloaded: allocations live %lld\n", (long long)atomic64_read(&smon_allocs_live));
 }

@@ -17,9 +17,11 @@
 #include "device.h"
 #include "exits.h"
 #include "main.h"
-#include "probes.h"
+#include "policy.h"
 #include "procfs.h"
 #include "ring.h"
+#include "scopes.h"
+#include "syscalls.h"
 #include "tasks.h"
 
 static struct proc_dir_entry *proc_dir;
@@ -51,7 +53,8 @@ struct log_reader {
 
 static size_t log_format(char *buf, size_t size, const struct syscallmon_event *rec)
 {
-	const char *symbol = rec->type == SYSCALLMON_RECORD_EXIT ? "do_exit" : smon_syscall_symbol(rec->nr);
+	const char *symbol = rec->type == SYSCALLMON_RECORD_EXIT ? "do_exit" :
+			     smon_entry_symbol(rec->abi, rec->native_nr);
 	char comm[SYSCALLMON_COMM_LEN];
 	size_t i;
 
@@ -150,24 +153,33 @@ static const char *const mode_names[] = {
 	[SYSCALLMON_MODE_BLOCK] = "BLOCK",
 };
 
-static int show_target(const struct syscallmon_target_info *info, void *arg)
+/* The scope's processes as numbers in the reader's pid namespace. */
+static void show_scope(struct seq_file *m, const struct smon_scope *scope, u32 npids)
+{
+	u32 *nrs = smon_kzalloc(array_size(npids ?: 1, sizeof(*nrs)), GFP_KERNEL);
+	u32 i, n;
+
+	n = nrs ? smon_scope_list(scope, task_active_pid_ns(current), nrs, npids) : 0;
+	if (!n)
+		seq_puts(m, "none");
+	for (i = 0; i < n && i < npids; i++)
+		seq_printf(m, "%s%u", i ? "," : "pids ", nrs[i]);
+	smon_kfree(nrs);
+}
+
+static int show_target(const struct syscallmon_target_info *info, const struct smon_scope *scope, void *arg)
 {
 	struct seq_file *m = arg;
 	bool block = info->action == SYSCALLMON_ACTION_BLOCK;
-	u32 i;
 
 	seq_printf(m, "%-20s %4u  %-7s %-6s %5d  %-5s %12llu %12llu %12llu %8llu  ",
-		   smon_syscall_name(info->nr), info->nr, block ? "BLOCKED" : "ALLOWED",
+		   smon_op_name(info->nr), info->nr, block ? "BLOCKED" : "ALLOWED",
 		   block ? "block" : "log", block ? info->err : 0, info->armed ? "yes" : "no",
 		   info->hits, info->logged, info->blocked, info->missed);
-	if (info->flags & SYSCALLMON_TARGET_ALL_PIDS) {
+	if (!scope)
 		seq_puts(m, "all");
-	} else if (!info->npids) {
-		seq_puts(m, "none");
-	} else {
-		for (i = 0; i < info->npids; i++)
-			seq_printf(m, "%s%u", i ? "," : "pids ", info->pids[i]);
-	}
+	else
+		show_scope(m, scope, info->npids);
 	if (info->flags & SYSCALLMON_TARGET_FORCE)
 		seq_puts(m, " force");
 	seq_putc(m, '\n');
@@ -232,9 +244,10 @@ static const struct proc_ops status_proc_ops = {
 #define CONTROL_MAX_ARGS 3
 
 /*
- * The pids given by `pid add`, held as struct pid: a process that died and
- * whose number was handed out again is then told apart from its successor,
- * which was never added and must not be monitored by a later target.
+ * The processes given by `pid add` (numbers in the writer's pid namespace),
+ * held by identity: a process that died and whose number was handed out
+ * again is then told apart from its successor, which was never added and
+ * must not be monitored by a later target.
  */
 static DEFINE_MUTEX(control_lock);	/* control_pids */
 static struct pid *control_pids[SYSCALLMON_MAX_PIDS];
@@ -246,22 +259,18 @@ static void control_pid_drop(u32 i)
 	control_pids[i] = control_pids[--control_npids];
 }
 
-/* Drops the pids whose process is gone; fills nrs (if given) with the live ones. */
-static u32 control_live_pids(u32 *nrs)
+/* Drops the processes that are gone; returns how many are left. */
+static u32 control_live_pids(void)
 {
-	u32 i = 0, n = 0;
+	u32 i = 0;
 
 	while (i < control_npids) {
-		if (!pid_has_task(control_pids[i], PIDTYPE_TGID)) {
+		if (smon_process_alive(control_pids[i]))
+			i++;
+		else
 			control_pid_drop(i);
-			continue;
-		}
-		if (nrs)
-			nrs[n] = pid_nr(control_pids[i]);
-		n++;
-		i++;
 	}
-	return n;
+	return control_npids;
 }
 
 static void control_pids_clear(void)
@@ -284,57 +293,65 @@ static int control_mode(const char *name, u32 *mode)
 	return -EINVAL;
 }
 
-static int control_pid(const char *verb, const char *arg)
+static int control_pid_add(struct pid *p)
 {
-	struct pid *p;
-	u32 pid, i;
+	u32 i;
 	int ret;
 
-	if (kstrtou32(arg, 10, &pid) || !pid || pid > PID_MAX_LIMIT)
-		return -EINVAL;
-	if (!strcmp(verb, "add")) {
-		rcu_read_lock();
-		p = get_pid(find_pid_ns(pid, &init_pid_ns));
-		rcu_read_unlock();
-		if (!p || !pid_has_task(p, PIDTYPE_TGID)) {
-			put_pid(p);
-			return -ESRCH;
-		}
-		control_live_pids(NULL);
-		for (i = 0; i < control_npids && control_pids[i] != p; i++)
-			;
-		ret = -ENOSPC;
-		if (i == control_npids && control_npids == SYSCALLMON_MAX_PIDS)
-			goto out_put;
-		ret = smon_pids_apply_all(&pid, 1, true);
-		if (ret)
-			goto out_put;
-		if (i == control_npids) {
-			control_pids[control_npids++] = p;
-			return 0;
-		}
-		ret = 0;
-out_put:
-		put_pid(p);
+	control_live_pids();
+	for (i = 0; i < control_npids && control_pids[i] != p; i++)
+		;
+	if (i == control_npids && control_npids == SYSCALLMON_MAX_PIDS)
+		return -ENOSPC;
+	ret = smon_pids_add_all(&p, 1);
+	if (ret)
 		return ret;
-	}
-	if (!strcmp(verb, "del")) {
-		for (i = 0; i < control_npids; i++) {
-			if (pid_nr(control_pids[i]) == pid) {
-				control_pid_drop(i);
-				break;
-			}
+	if (i == control_npids)
+		control_pids[control_npids++] = get_pid(p);
+	return 0;
+}
+
+static void control_pid_del(struct pid *p)
+{
+	u32 i;
+
+	for (i = 0; i < control_npids; i++) {
+		if (control_pids[i] == p) {
+			control_pid_drop(i);
+			break;
 		}
-		return smon_pids_apply_all(&pid, 1, false);
 	}
-	return -EINVAL;
+	smon_pids_del_all(&p, 1);
+}
+
+static int control_pid(const char *verb, const char *arg)
+{
+	struct pid_namespace *ns = task_active_pid_ns(current);
+	struct pid *p;
+	u32 nr;
+	int ret = 0;
+
+	if (kstrtou32(arg, 10, &nr) || !nr || nr > PID_MAX_LIMIT)
+		return -EINVAL;
+	if (strcmp(verb, "add") && strcmp(verb, "del"))
+		return -EINVAL;
+	p = smon_process_get(nr, ns);
+	if (!strcmp(verb, "add")) {
+		if (!p)
+			return -ESRCH;
+		ret = control_pid_add(p);
+	} else if (p) {
+		/* A process that is gone is in no scope: nothing to delete. */
+		control_pid_del(p);
+	}
+	put_pid(p);
+	return ret;
 }
 
 static int control_target(const char *name, const char *verb)
 {
 	struct syscallmon_target req = { .err = SYSCALLMON_DEFAULT_ERRNO };
-	u32 pids[SYSCALLMON_MAX_PIDS];
-	int nr = smon_syscall_lookup(name);
+	int nr = smon_op_lookup(name);
 	u32 mode;
 	int ret;
 
@@ -354,7 +371,7 @@ static int control_target(const char *name, const char *verb)
 	req.nr = nr;
 	req.flags = control_npids ? 0 : SYSCALLMON_TARGET_ALL_PIDS;
 	if (control_npids) {
-		req.npids = control_live_pids(pids);
+		req.npids = control_live_pids();
 		/* Every pid given has died: not "everyone", and not their successors. */
 		if (!req.npids)
 			return -ESRCH;
@@ -362,7 +379,7 @@ static int control_target(const char *name, const char *verb)
 	ret = smon_check_target(&req);
 	if (ret)
 		return ret;
-	ret = smon_target_add(&req, pids);
+	ret = smon_target_add(&req, control_pids, req.npids);
 	if (ret)
 		return ret;
 	return smon_set_mode(mode);

@@ -50,22 +50,55 @@ Napi::Object Sizes(Napi::Env env)
 	return o;
 }
 
+struct Entry {
+	uint32_t abi;
+	uint32_t nr;
+	const char *symbol;
+};
+
+static const Entry kEntries[] = {
+#define SYSCALLMON_OP(nr, name, path_arg)
+#define SYSCALLMON_ENTRY(abi, nr, name, symbol, op) { abi, nr, symbol },
+#define SYSCALLMON_SOCKETCALL(call, op)
+#define SYSCALLMON_IPC(call, op)
+#include "syscall_table.h"
+#undef SYSCALLMON_OP
+#undef SYSCALLMON_ENTRY
+#undef SYSCALLMON_SOCKETCALL
+#undef SYSCALLMON_IPC
+};
+
+// The x86_64 entry symbol of an operation ("" where this kernel has none).
+static const char *X64Symbol(uint32_t op)
+{
+	for (const Entry &e : kEntries)
+		if (e.abi == SYSCALLMON_ABI_X64 && e.nr == op)
+			return e.symbol;
+	return "";
+}
+
 Napi::Array Syscalls(Napi::Env env)
 {
 	Napi::Array a = Napi::Array::New(env);
 	uint32_t i = 0;
-	// syscalls.h (scripts/gen-syscalls.sh) is the table the module uses.
-#define SYSCALLMON_SYSCALL(nr, name, symbol, path_arg)                      \
+	// syscall_table.h (scripts/gen-syscalls.sh) is the table the module uses.
+#define SYSCALLMON_OP(nr, name, path_arg)                                   \
 	{                                                                    \
 		Napi::Object e = Napi::Object::New(env);                     \
 		e.Set("nr", Napi::Number::New(env, nr));                     \
 		e.Set("name", Napi::String::New(env, #name));                \
-		e.Set("symbol", Napi::String::New(env, symbol));             \
+		e.Set("symbol", Napi::String::New(env, X64Symbol(nr)));      \
 		e.Set("pathArg", Napi::Number::New(env, path_arg));          \
 		a.Set(i++, e);                                               \
 	}
-#include "syscalls.h"
-#undef SYSCALLMON_SYSCALL
+#define SYSCALLMON_ENTRY(abi, nr, name, symbol, op)
+#define SYSCALLMON_SOCKETCALL(call, op)
+#define SYSCALLMON_IPC(call, op)
+#include "syscall_table.h"
+#undef SYSCALLMON_OP
+#undef SYSCALLMON_ENTRY
+#undef SYSCALLMON_SOCKETCALL
+#undef SYSCALLMON_IPC
 	return a;
 }
 

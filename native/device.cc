@@ -180,6 +180,32 @@ Napi::Value GetStatus(const Napi::CallbackInfo &info)
 	return o;
 }
 
+// The processes in a pid-scoped target's scope, as numbers in our pid namespace.
+static Napi::Array TargetPids(Napi::Env env, int fd, const struct syscallmon_target_info &t)
+{
+	std::vector<uint32_t> pids;
+	struct syscallmon_pid_list list;
+
+	if (t.flags & SYSCALLMON_TARGET_ALL_PIDS)
+		return Napi::Array::New(env, 0);
+	// Processes may join between two calls: grow until everything fit.
+	pids.resize(t.npids ? t.npids : 1);
+	for (;;) {
+		memset(&list, 0, sizeof(list));
+		list.nr = t.nr;
+		list.max = pids.size();
+		list.pids = (__u64)(uintptr_t)pids.data();
+		Ioctl(env, fd, SYSCALLMON_IOC_GET_PIDS, &list, "ioctl:GET_PIDS");
+		if (list.count <= list.max)
+			break;
+		pids.resize(list.count);
+	}
+	Napi::Array out = Napi::Array::New(env, list.count);
+	for (uint32_t j = 0; j < list.count; j++)
+		out.Set(j, pids[j]);
+	return out;
+}
+
 Napi::Value GetTargets(const Napi::CallbackInfo &info)
 {
 	Napi::Env env = info.Env();
@@ -205,11 +231,7 @@ Napi::Value GetTargets(const Napi::CallbackInfo &info)
 		o.Set("action", t.action);
 		o.Set("err", t.err);
 		o.Set("flags", t.flags);
-		uint32_t npids = t.npids < SYSCALLMON_MAX_PIDS ? t.npids : SYSCALLMON_MAX_PIDS;
-		Napi::Array pids = Napi::Array::New(env, npids);
-		for (uint32_t j = 0; j < npids; j++)
-			pids.Set(j, t.pids[j]);
-		o.Set("pids", pids);
+		o.Set("pids", TargetPids(env, fd, t));
 		o.Set("armed", Napi::Boolean::New(env, t.armed != 0));
 		o.Set("hits", U64(env, t.hits));
 		o.Set("logged", U64(env, t.logged));

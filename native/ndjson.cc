@@ -36,11 +36,17 @@ using Event = struct syscallmon_event;
 const char *SyscallName(uint32_t nr)
 {
 	switch (nr) {
-#define SYSCALLMON_SYSCALL(nr, name, symbol, path_arg) \
-	case nr:                                       \
+#define SYSCALLMON_OP(nr, name, path_arg) \
+	case nr:                          \
 		return #name;
-#include "syscalls.h"
-#undef SYSCALLMON_SYSCALL
+#define SYSCALLMON_ENTRY(abi, nr, name, symbol, op)
+#define SYSCALLMON_SOCKETCALL(call, op)
+#define SYSCALLMON_IPC(call, op)
+#include "syscall_table.h"
+#undef SYSCALLMON_OP
+#undef SYSCALLMON_ENTRY
+#undef SYSCALLMON_SOCKETCALL
+#undef SYSCALLMON_IPC
 	}
 	return nullptr;
 }

@@ -13,6 +13,8 @@ import { resolveLayout, type RecordLayout, type ResolvedLayout } from './records
 import { SyscallTable } from './syscalls.js';
 
 export type Verdict = 'allowed' | 'blocked' | 'would_block';
+/** The entry a call came in through: the 64-bit syscall, int $0x80 and friends, or x32. */
+export type Abi = 'x86_64' | 'i386' | 'x32';
 
 export interface SyscallEvent {
   type: 'syscall';
@@ -38,8 +40,10 @@ export interface SyscallEvent {
   path: string | null;
   path_truncated: boolean;
   path_unreadable: boolean;
-  /** entered through the 32-bit (ia32) ABI; nr is still the x86_64 number */
-  ia32: boolean;
+  /** the ABI the call came in through; nr is the x86_64 number of its operation */
+  abi: Abi;
+  /** the number the caller used in its ABI (i386 socketcall: 102, whatever its operation) */
+  native_nr: number;
   /** the six raw arguments, computed on access */
   readonly args: bigint[];
 }
@@ -131,7 +135,8 @@ class SyscallRecord implements SyscallEvent {
     readonly path: string | null,
     readonly path_truncated: boolean,
     readonly path_unreadable: boolean,
-    readonly ia32: boolean,
+    readonly abi: Abi,
+    readonly native_nr: number,
     buf: Buffer,
     argsAt: number,
   ) {
@@ -266,7 +271,8 @@ export class EventDecoder {
         hasPath ? cString(buf, at + o.path, l.pathLen) : null,
         (flags & l.pathTruncated) !== 0,
         unreadable,
-        (buf.readUInt32LE(at + o.event_flags) & l.eventIa32) !== 0,
+        l.abis[buf.readUInt32LE(at + o.abi)] ?? 'x86_64',
+        buf.readUInt32LE(at + o.native_nr),
         buf,
         at + o.args,
       );

@@ -4,7 +4,7 @@
 // pick getUint32 vs getInt32. checkLayout() proves those types still match
 // the header, so a change to the struct fails loudly instead of misdecoding.
 import type { Binding } from './binding.js';
-import type { Verdict } from './events.js';
+import type { Abi, Verdict } from './events.js';
 
 export type FieldKind = 'u16' | 'u32' | 's32' | 'u64' | 'u64[]' | 'char[]';
 
@@ -24,13 +24,14 @@ export const RECORD_FIELDS = {
   err: 's32',
   exit_code: 's32',
   exit_signal: 's32',
-  event_flags: 'u32',
+  abi: 'u32',
   comm: 'char[]',
   args: 'u64[]',
   utime_ns: 'u64',
   stime_ns: 'u64',
   lost: 'u64',
-  reserved1: 'u64',
+  native_nr: 'u32',
+  reserved1: 'u32',
   path: 'char[]',
 } as const satisfies Record<string, FieldKind>;
 
@@ -99,8 +100,8 @@ export interface ResolvedLayout {
   readonly pathNone: number;
   readonly pathUnreadable: number;
   readonly pathTruncated: number;
-  /** event_flags bit: entered through the 32-bit ABI */
-  readonly eventIa32: number;
+  /** abi number -> name */
+  readonly abis: readonly Abi[];
   /** verdict number -> name (none for a number the header does not define) */
   readonly verdicts: readonly Verdict[];
 }
@@ -111,17 +112,25 @@ const VERDICT_CONSTANTS: Readonly<Record<Verdict, string>> = {
   would_block: 'VERDICT_WOULD_BLOCK',
 };
 
+const ABI_CONSTANTS: Readonly<Record<Abi, string>> = {
+  x86_64: 'ABI_X64',
+  i386: 'ABI_I386',
+  x32: 'ABI_X32',
+};
+
+/** An enum's names indexed by the header's numbers for them. */
+function byConstant<N extends string>(c: Record<string, number>, names: Readonly<Record<N, string>>, what: string): N[] {
+  const out: N[] = [];
+  for (const [name, constantName] of Object.entries(names) as [N, string][]) out[need(c, constantName)] = name;
+  if (out.filter(Boolean).length !== Object.keys(names).length) throw new Error(`${what} constants collide`);
+  return out;
+}
+
 /** Checks the layout (checkLayout) and resolves it. */
 export function resolveLayout(layout: RecordLayout): ResolvedLayout {
   checkLayout(layout);
   const c = layout.constants;
-  const verdicts: Verdict[] = [];
-  for (const [name, constantName] of Object.entries(VERDICT_CONSTANTS) as [Verdict, string][]) {
-    verdicts[need(c, constantName)] = name;
-  }
-  if (verdicts.filter(Boolean).length !== Object.keys(VERDICT_CONSTANTS).length) {
-    throw new Error('verdict constants collide');
-  }
+  const verdicts = byConstant(c, VERDICT_CONSTANTS, 'verdict');
   return {
     recordSize: need(c, 'RECORD_SIZE'),
     nrArgs: need(c, 'NR_ARGS'),
@@ -138,7 +147,7 @@ export function resolveLayout(layout: RecordLayout): ResolvedLayout {
     pathNone: need(c, 'PATH_NONE'),
     pathUnreadable: need(c, 'PATH_UNREADABLE'),
     pathTruncated: need(c, 'PATH_TRUNCATED'),
-    eventIa32: need(c, 'EVENT_IA32'),
+    abis: byConstant(c, ABI_CONSTANTS, 'abi'),
     verdicts,
   };
 }

@@ -7,7 +7,12 @@
  * ---------
  * The global mode is OFF, LOG or BLOCK.  A target is one x86_64 syscall
  * (by number) with an action (log or block), an errno (block only) and a
- * scope (all processes, or an explicit set of thread-group ids).
+ * scope (all processes, or an explicit set of processes).
+ *
+ * A target covers its operation on every ABI: the x86_64 entry, the i386
+ * (int $0x80) and x32 entries that perform the same operation, including the
+ * i386 socketcall() and ipc() multiplexers for the calls they stand for.
+ * Each ABI's entry points come from the kernel's own syscall tables.
  *
  *   OFF    every probe is disarmed; targets are kept.
  *   LOG    every target is logged; a block target is logged as
@@ -20,11 +25,19 @@
  * success (with SYSCALLMON_TARGET_EXCLUSIVE it is -EBUSY instead).
  *
  * Scope: SYSCALLMON_TARGET_ALL_PIDS is the only way to say "everyone".  An
- * explicit set holds up to SYSCALLMON_MAX_PIDS tgids; when its processes
- * exit they leave the set, and an empty set matches nothing.
+ * explicit set holds up to SYSCALLMON_MAX_PIDS processes.  It holds the
+ * processes themselves, not their numbers: a process that is exiting or a
+ * zombie can't be added (-ESRCH), one that exits leaves every set, and a
+ * later process given the same number is in none.  An empty set matches
+ * nothing.  Pids passed in and listed are numbers in the caller's pid
+ * namespace; records carry numbers in the initial pid namespace.
  *
- * The monitor never watches itself: syscalls of a process that holds
- * /dev/syscallmon open are ignored.  Pid 1 and device holders are never
+ * Every change (mode, target, pid set) is published as one snapshot: a
+ * syscall is decided by the whole old configuration or the whole new one.
+ *
+ * The monitor never watches itself: syscalls of a process that opened
+ * /dev/syscallmon and still holds it open are ignored (not those of a child
+ * that inherited the file).  Pid 1 and device holders are never
  * blocked unless the target has SYSCALLMON_TARGET_FORCE; a few syscalls
  * (exit, exit_group, rt_sigreturn, ...) can never be blocked (-EINVAL).
  *
@@ -44,7 +57,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define SYSCALLMON_API_VERSION		1
+#define SYSCALLMON_API_VERSION		2
 
 #define SYSCALLMON_DEVICE_PATH		"/dev/syscallmon"
 #define SYSCALLMON_PROC_DIR		"/proc/syscallmon"
@@ -52,8 +65,9 @@
 #define SYSCALLMON_COMM_LEN		16
 #define SYSCALLMON_PATH_LEN		256	/* includes the NUL */
 #define SYSCALLMON_NR_ARGS		6
-#define SYSCALLMON_MAX_PIDS		64	/* per target */
-#define SYSCALLMON_NR_LIMIT		512	/* syscall numbers are < this */
+#define SYSCALLMON_MAX_PIDS		1024	/* per target */
+#define SYSCALLMON_NR_LIMIT		512	/* x86_64 syscall numbers are < this */
+#define SYSCALLMON_NATIVE_NR_LIMIT	1024	/* numbers of every ABI are < this */
 #define SYSCALLMON_DEFAULT_ERRNO	1	/* EPERM */
 #define SYSCALLMON_MAX_ERRNO		4095
 #define SYSCALLMON_NR_NONE		0xffffffffu /* nr of non-syscall records */
@@ -82,6 +96,21 @@ enum syscallmon_verdict {
 	SYSCALLMON_VERDICT_WOULD_BLOCK	= 2,	/* block target, LOG mode or exempt */
 };
 
+/* The entry a call came in through (syscallmon_event.abi). */
+enum syscallmon_abi {
+	SYSCALLMON_ABI_X64	= 0,
+	SYSCALLMON_ABI_I386	= 1,	/* int $0x80, sysenter, 32-bit syscall */
+	SYSCALLMON_ABI_X32	= 2,	/* nr | __X32_SYSCALL_BIT */
+};
+
+/*
+ * The operation of an i386 entry with no x86_64 counterpart, in the
+ * generated syscall table shared by the module and the addon.
+ */
+#define SYSCALLMON_OP_I386_ONLY		(-1)	/* vm86, sgetmask, ... */
+#define SYSCALLMON_OP_SOCKETCALL	(-2)	/* the operation is its call number */
+#define SYSCALLMON_OP_IPC		(-3)	/* likewise, the low 16 bits */
+
 enum syscallmon_record_type {
 	SYSCALLMON_RECORD_SYSCALL	= 1,
 	SYSCALLMON_RECORD_EXIT		= 2,
@@ -93,8 +122,6 @@ enum syscallmon_record_type {
 #define SYSCALLMON_PATH_UNREADABLE	(1u << 1) /* bad pointer or page not present */
 #define SYSCALLMON_PATH_TRUNCATED	(1u << 2) /* longer than SYSCALLMON_PATH_LEN - 1 */
 
-/* syscallmon_event.event_flags */
-#define SYSCALLMON_EVENT_IA32		(1u << 0) /* entered through the 32-bit ABI */
 
 /*
  * One record, 416 bytes.  Fields not meaningful for a record type are zero
@@ -103,7 +130,7 @@ enum syscallmon_record_type {
 struct syscallmon_event {
 	__u16 type;		/* enum syscallmon_record_type */
 	__u16 path_flags;	/* SYSCALLMON_PATH_* */
-	__u32 nr;		/* x86_64 syscall number */
+	__u32 nr;		/* x86_64 syscall number: the operation */
 	__u64 seq;		/* position in the ring's history; lost: first seq lost */
 	__u64 ts_ns;		/* CLOCK_REALTIME, ns */
 	__u32 pid;		/* thread id, initial pid namespace */
@@ -115,13 +142,14 @@ struct syscallmon_event {
 	__s32 err;		/* errno returned (BLOCKED) or that would be (WOULD_BLOCK) */
 	__s32 exit_code;	/* exit: as WEXITSTATUS gives it */
 	__s32 exit_signal;	/* exit: terminating signal, 0 if none */
-	__u32 event_flags;	/* SYSCALLMON_EVENT_* */
+	__u32 abi;		/* enum syscallmon_abi */
 	char  comm[SYSCALLMON_COMM_LEN];
 	__u64 args[SYSCALLMON_NR_ARGS];
 	__u64 utime_ns;		/* exit: user CPU time */
 	__u64 stime_ns;		/* exit: system CPU time */
 	__u64 lost;		/* lost: how many overwritten records this reader missed */
-	__u64 reserved1;
+	__u32 native_nr;	/* the number the caller used in its ABI */
+	__u32 reserved1;
 	char  path[SYSCALLMON_PATH_LEN]; /* first path argument, NUL-terminated */
 };
 
@@ -156,10 +184,11 @@ struct syscallmon_target {
 
 /*
  * SYSCALLMON_IOC_ADD_PIDS / SYSCALLMON_IOC_DEL_PIDS: change the pid set of
- * the target nr.  Adding a pid that does not exist is -ESRCH; a set that
- * would exceed SYSCALLMON_MAX_PIDS is -ENOSPC; npids above it is -E2BIG.
- * Deleting a pid that is not in the set is a no-op.  Adding a pid to an
- * ALL_PIDS target is -EINVAL.
+ * the target nr, all or nothing.  Adding a pid whose process does not exist,
+ * is exiting or is a zombie is -ESRCH; a set that would exceed
+ * SYSCALLMON_MAX_PIDS is -ENOSPC; npids above it is -E2BIG.  Deleting a pid
+ * that is not in the set is a no-op.  Adding a pid to an ALL_PIDS target is
+ * -EINVAL.
  */
 struct syscallmon_pids {
 	__u32 nr;
@@ -185,7 +214,7 @@ struct syscallmon_status {
 	__u32 ntargets;
 	__u32 armed;		/* probes currently registered */
 	__u32 readers;		/* open files on the device */
-	__u32 reserved0;
+	__u32 hooked;		/* entry points hooked now, over every ABI */
 	__u64 head_seq;		/* seq the next record will get */
 	__u64 tail_seq;		/* oldest seq still held */
 	__u64 events;		/* records ever written */
@@ -205,13 +234,26 @@ struct syscallmon_target_info {
 	__u32 action;
 	__s32 err;
 	__u32 flags;
-	__u32 npids;
-	__u32 armed;		/* 1 while its kprobe is registered */
+	__u32 npids;		/* processes in the scope (SYSCALLMON_IOC_GET_PIDS lists them) */
+	__u32 armed;		/* 1 while its entry points are probed */
 	__u64 hits;		/* probe fired, outside device holders */
 	__u64 logged;		/* records written */
 	__u64 blocked;		/* calls made to return -err */
-	__u64 missed;		/* kprobe nmissed */
-	__u32 pids[SYSCALLMON_MAX_PIDS];
+	__u64 missed;		/* probe hits skipped (recursion) */
+};
+
+/*
+ * SYSCALLMON_IOC_GET_PIDS: the processes in target nr's scope, as numbers in
+ * the caller's pid namespace (processes it can't see are left out).  count is
+ * how many there are; at most max are written.  -EINVAL: no such pid-scoped
+ * target.
+ */
+struct syscallmon_pid_list {
+	__u32 nr;
+	__u32 max;		/* room at pids */
+	__u32 count;		/* out */
+	__u32 reserved;		/* must be 0 */
+	__u64 pids;		/* user pointer to __u32[max] */
 };
 
 struct syscallmon_target_list {
@@ -241,5 +283,6 @@ struct syscallmon_target_list {
 #define SYSCALLMON_IOC_GET_TARGETS	_IOWR(SYSCALLMON_IOC_MAGIC, 0x08, struct syscallmon_target_list)
 #define SYSCALLMON_IOC_SEEK		_IOW(SYSCALLMON_IOC_MAGIC, 0x09, __u32)
 #define SYSCALLMON_IOC_SET_EXITS	_IOW(SYSCALLMON_IOC_MAGIC, 0x0a, __u32)
+#define SYSCALLMON_IOC_GET_PIDS		_IOWR(SYSCALLMON_IOC_MAGIC, 0x0b, struct syscallmon_pid_list)
 
 #endif /* _UAPI_SYSCALLMON_H */

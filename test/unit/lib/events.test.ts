@@ -69,8 +69,9 @@ describe('EventDecoder', () => {
   });
 
   it('marks calls made through the 32-bit ABI', () => {
-    expect(one<SyscallEvent>(base).ia32).toBe(false);
-    expect(one<SyscallEvent>({ ...base, event_flags: c('EVENT_IA32') }).ia32).toBe(true);
+    expect(one<SyscallEvent>(base).abi).toBe('x86_64');
+    const i386 = one<SyscallEvent>({ ...base, abi: c('ABI_I386'), native_nr: 102 });
+    expect([i386.abi, i386.native_nr]).toEqual(['i386', 102]);
   });
 
   it('decodes UTF-8 and fills comm to its full length', () => {

@@ -253,6 +253,18 @@ int smon_status(int fd, struct syscallmon_status *st)
 	return smon_ioctl(fd, SYSCALLMON_IOC_GET_STATUS, st);
 }
 
+int smon_target_pids(int fd, uint32_t nr, uint32_t *pids, uint32_t max)
+{
+	struct syscallmon_pid_list list = {
+		.nr = nr,
+		.max = max,
+		.pids = (uint64_t)(uintptr_t)pids,
+	};
+	int ret = smon_ioctl(fd, SYSCALLMON_IOC_GET_PIDS, &list);
+
+	return ret < 0 ? ret : (int)list.count;
+}
+
 int smon_target_info(int fd, uint32_t nr, struct syscallmon_target_info *info)
 {
 	struct syscallmon_target_info entries[16];
@@ -324,11 +336,11 @@ void smon_events_free(struct smon_events *events)
 void smon_event_print(const struct syscallmon_event *ev)
 {
 	smon_diag("  record type=%u seq=%llu nr=%u pid=%u tgid=%u ppid=%u uid=%u gid=%u "
-		  "verdict=%u err=%d lost=%llu event_flags=%#x comm=\"%.*s\" path_flags=%#x "
+		  "verdict=%u err=%d lost=%llu abi=%u native_nr=%u comm=\"%.*s\" path_flags=%#x "
 		  "path=\"%.*s\"",
 		  ev->type, (unsigned long long)ev->seq, ev->nr, ev->pid, ev->tgid,
 		  ev->ppid, ev->uid, ev->gid, ev->verdict, ev->err,
-		  (unsigned long long)ev->lost, ev->event_flags, SYSCALLMON_COMM_LEN, ev->comm,
+		  (unsigned long long)ev->lost, ev->abi, ev->native_nr, SYSCALLMON_COMM_LEN, ev->comm,
 		  ev->path_flags, 80, ev->path);
 }
 
@@ -670,31 +682,11 @@ ssize_t smon_write_file(const char *path, const void *buf, size_t len)
 	return n;
 }
 
-/* Lines look like "ffffffff8133a0e0  k  __x64_sys_openat+0x0    [FTRACE]". */
-static int kprobe_scan(const char *text, int *count)
-{
-	char *list, *line, *save = NULL;
-	int found = 0, ret;
-
-	ret = smon_read_file(SMON_KPROBE_LIST, &list, NULL);
-	if (ret < 0) {
-		smon_diag("read %s: %s (is debugfs mounted?)", SMON_KPROBE_LIST,
-			  smon_errname(ret));
-		return ret;
-	}
-	for (line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (!text || strstr(line, text))
-			found++;
-	free(list);
-	*count = found;
-	return 0;
-}
-
 /*
  * Address of a kernel text symbol, 0 if unknown or hidden.  Needed because
- * the kprobe list names an address by one of its symbols only: a zero-arg
- * syscall's __x64_sys_<name> is an alias of __do_sys_<name>, and the list
- * shows the latter.  Lookups are cached: /proc/kallsyms is long.
+ * the kprobe and ftrace lists name an address by one of its symbols only: a
+ * zero-arg syscall's __x64_sys_<name> is an alias of __do_sys_<name>, and
+ * the lists may show the latter.  Lookups are cached: /proc/kallsyms is long.
  */
 static unsigned long long kallsyms_addr(const char *symbol)
 {
@@ -759,20 +751,84 @@ int smon_kprobe_listed(const char *symbol)
 	return found;
 }
 
-int smon_kprobe_count(const char *text)
+/* Lines look like "__do_sys_getppid (1) R I  tramp: ... (entry_hook+0x0/0x1a0 [syscallmon]) ...". */
+static int read_hooks(char **list)
 {
-	int count, ret = kprobe_scan(text, &count);
+	int ret = smon_read_file(SMON_HOOK_LIST, list, NULL);
 
-	return ret < 0 ? ret : count;
+	if (ret < 0)
+		smon_diag("read %s: %s (is tracefs mounted?)", SMON_HOOK_LIST, smon_errname(ret));
+	return ret;
 }
 
-void smon_kprobe_dump(void)
+/* kprobes on ftrace are listed there too: they are not entry hooks. */
+static int is_kprobe_line(const char *line)
+{
+	return strstr(line, "kprobe_ftrace_handler") != NULL;
+}
+
+/* Does the hook list name a function called name?  (list is not modified) */
+static int hook_listed(const char *list, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *line = list; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		const char *end = strchr(line, '\n');
+		char copy[512];
+
+		snprintf(copy, sizeof(copy), "%.*s", end ? (int)(end - line) : (int)strlen(line), line);
+		if (!strncmp(copy, name, len) && copy[len] == ' ' && !is_kprobe_line(copy))
+			return 1;
+	}
+	return 0;
+}
+
+int smon_hooked(const char *symbol)
+{
+	unsigned long long want = kallsyms_addr(symbol), a;
+	char *list, *line = NULL, name[128], type;
+	size_t cap = 0;
+	int found, ret;
+	FILE *f;
+
+	ret = read_hooks(&list);
+	if (ret < 0)
+		return ret;
+	found = hook_listed(list, symbol);
+	/* Else an alias at the same address, in one pass over the symbols. */
+	f = !found && want ? fopen("/proc/kallsyms", "re") : NULL;
+	while (f && !found && getline(&line, &cap, f) > 0)
+		if (sscanf(line, "%llx %c %127s", &a, &type, name) == 3 && a == want)
+			found = hook_listed(list, name);
+	if (f)
+		fclose(f);
+	free(line);
+	free(list);
+	return found;
+}
+
+int smon_hook_count(const char *text)
+{
+	char *list, *line, *save = NULL;
+	int count = 0, ret;
+
+	ret = read_hooks(&list);
+	if (ret < 0)
+		return ret;
+	for (line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!is_kprobe_line(line) && (!text || strstr(line, text)))
+			count++;
+	free(list);
+	return count;
+}
+
+void smon_hooks_dump(void)
 {
 	char *list, *line, *save = NULL;
 
-	if (smon_read_file(SMON_KPROBE_LIST, &list, NULL) < 0)
+	if (read_hooks(&list) < 0)
 		return;
-	smon_diag("%s:", SMON_KPROBE_LIST);
+	smon_diag("%s:", SMON_HOOK_LIST);
 	for (line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		smon_diag("  %s", line);
 	free(list);

@@ -24,6 +24,7 @@
 #define SMON_PROC_STATUS	SYSCALLMON_PROC_DIR "/status"
 #define SMON_PROC_CONTROL	SYSCALLMON_PROC_DIR "/control"
 #define SMON_KPROBE_LIST	"/sys/kernel/debug/kprobes/list"
+#define SMON_HOOK_LIST		"/sys/kernel/tracing/enabled_functions"
 /* Where the module probes process exits (EXIT events, pid-scope cleanup). */
 #ifndef SMON_EXIT_PROBE
 #define SMON_EXIT_PROBE		"acct_collect"
@@ -92,6 +93,8 @@ int smon_del_pids(int fd, uint32_t nr, const uint32_t *pids, uint32_t npids);
 int smon_status(int fd, struct syscallmon_status *st);
 /* Fills *info for target nr; -ENOENT if not targeted. */
 int smon_target_info(int fd, uint32_t nr, struct syscallmon_target_info *info);
+/* Fills up to max pids of target nr's scope; returns how many it holds, or -errno. */
+int smon_target_pids(int fd, uint32_t nr, uint32_t *pids, uint32_t max);
 
 struct smon_events {
 	struct syscallmon_event *ev;
@@ -185,15 +188,21 @@ int smon_child_spawn_pid(struct smon_child *child, const struct smon_child_opts 
 int smon_read_file(const char *path, char **out, size_t *len);
 /* One write() of len bytes to path: bytes written, or -errno (open or write). */
 ssize_t smon_write_file(const char *path, const void *buf, size_t len);
-/* 1 if the kprobe list has a probe on symbol (exact: " sym+0x"), 0 if not. */
+/*
+ * 1 if the kprobe list has a probe on symbol (exact: " sym+0x"), 0 if not.
+ * The module's one kprobe is its exit probe, registered while it is loaded.
+ */
 int smon_kprobe_listed(const char *symbol);
 /*
- * Number of registered kprobes whose list line contains text (NULL: all).
- * The module registers __x64_sys_<name>, possibly __ia32_*sys_<name> for the
- * same target, and SMON_EXIT_PROBE while a target has a pid set.
+ * 1 if ftrace hooks symbol's entry (the module hooks the syscall entry
+ * points of its targets through ftrace), 0 if not.  A zero-argument
+ * syscall's entries are aliases of __do_sys_<name>, which the list may show
+ * instead: an alias at the same address counts.
  */
-int smon_kprobe_count(const char *text);
-void smon_kprobe_dump(void);	/* the list as diagnostics */
+int smon_hooked(const char *symbol);
+/* Number of hooked functions (kprobes aside) whose line contains text (NULL: all). */
+int smon_hook_count(const char *text);
+void smon_hooks_dump(void);	/* the list as diagnostics */
 int smon_path_exists(const char *path);
 /* mkdtemp under /tmp, world-searchable, removed with its files at exit. */
 const char *smon_tmpdir(const char *tag);

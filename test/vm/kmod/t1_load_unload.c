@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Test 1: load and unload three times.  The device and /proc files appear
- * and disappear with the module; the openat kprobe is registered only while
+ * and disappear with the module; openat's entry point is hooked only while
  * openat is targeted and the mode is not OFF, and is gone after unload.
  */
 #define _GNU_SOURCE
@@ -28,7 +28,7 @@ static void check_absent(int round)
 	      SMON_PROC_STATUS);
 	CHECK(!smon_path_exists(SYSCALLMON_PROC_DIR), "round %d: %s still exists", round,
 	      SYSCALLMON_PROC_DIR);
-	CHECK_EQ(smon_kprobe_listed(OPENAT_SYM), 0, "openat kprobe listed without the module");
+	CHECK_EQ(smon_hooked(OPENAT_SYM), 0, "openat hooked without the module");
 }
 
 static void check_files(int round)
@@ -76,8 +76,8 @@ static void check_armed(int fd, int want, const char *when)
 	struct syscallmon_status st;
 	int ret;
 
-	CHECK(smon_kprobe_listed(OPENAT_SYM) == want, "%s: %s kprobe %s", when, OPENAT_SYM,
-	      want ? "missing from " SMON_KPROBE_LIST : "still in " SMON_KPROBE_LIST);
+	CHECK(smon_hooked(OPENAT_SYM) == want, "%s: %s %s", when, OPENAT_SYM,
+	      want ? "missing from " SMON_HOOK_LIST : "still in " SMON_HOOK_LIST);
 	ret = smon_status(fd, &st);
 	if (CHECK(ret == 0, "GET_STATUS: %s", smon_errname(ret)))
 		CHECK(st.armed == (uint32_t)want, "%s: status.armed %u, want %d", when,
@@ -90,7 +90,7 @@ int main(void)
 
 	if (smon_loaded())
 		REQUIRE(smon_unload() == 0, "could not unload a module left loaded");
-	REQUIRE(smon_kprobe_listed(OPENAT_SYM) >= 0, "kprobe list unreadable");
+	REQUIRE(smon_hooked(OPENAT_SYM) >= 0, "hook list unreadable");
 	check_absent(0);
 
 	for (int round = 1; round <= 3; round++) {

@@ -98,7 +98,8 @@ int main(void)
 		ok &= CHECK(strncmp(ev->comm, CHILD_COMM, SYSCALLMON_COMM_LEN) == 0,
 			    "comm \"%.16s\", want \"%s\"", ev->comm, CHILD_COMM);
 		ok &= CHECK_EQ(ev->path_flags, 0, "path_flags");
-		ok &= CHECK_EQ(ev->event_flags, 0, "event_flags (a 64-bit caller)");
+		ok &= CHECK_EQ(ev->abi, SYSCALLMON_ABI_X64, "abi (a 64-bit caller)");
+		ok &= CHECK_EQ(ev->native_nr, __NR_openat, "native_nr");
 		ok &= CHECK(strcmp(ev->path, known_path) == 0, "path \"%.256s\", want \"%s\"",
 			    ev->path, known_path);
 		ok &= CHECK_EQ((int)ev->args[0], AT_FDCWD, "args[0] (dirfd)");

@@ -2,10 +2,10 @@
 /*
  * Test 3: nothing is recorded or probed that should not be.
  *   a) mode OFF with openat targeted for every process: a child's 100 opens
- *      give zero records and no kprobe is registered;
+ *      give zero records and no entry point is hooked;
  *   b) mode LOG with no target at all: zero records, zero probes;
  *   c) mode LOG with only getppid targeted (scoped to the child): its 100
- *      opens give zero records and only the getppid probe exists.
+ *      opens give zero records and only getppid's entry is hooked.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -70,14 +70,14 @@ static void expect_no_records(int fd, const char *phase)
 		      (unsigned long long)st.events);
 }
 
-/* Probes of any kind: the module's only ones are for targets and exit clean-up. */
+/* Hooked functions of any kind: the module hooks only its targets' entry points. */
 static void expect_no_probes(int fd, const char *phase)
 {
 	struct syscallmon_status st;
 	int ret;
 
-	ret = smon_kprobe_count(NULL);
-	CHECK(ret == 0, "%s: %d kprobes registered, want none", phase, ret);
+	ret = smon_hook_count(NULL);
+	CHECK(ret == 0, "%s: %d functions hooked, want none", phase, ret);
 	ret = smon_status(fd, &st);
 	if (CHECK(ret == 0, "%s: GET_STATUS: %s", phase, smon_errname(ret)))
 		CHECK(st.armed == 0, "%s: status.armed %u, want 0", phase, st.armed);
@@ -103,10 +103,10 @@ int main(void)
 	close(fd);
 
 	REQUIRE(smon_load(NULL) == 0, "load failed");
-	baseline = smon_kprobe_count(NULL);
-	REQUIRE(baseline >= 0, "kprobe list unreadable");
-	/* Someone else's kprobes would make "zero probes" unprovable. */
-	REQUIRE(baseline == 0, "%d kprobes exist before any target", baseline);
+	baseline = smon_hook_count(NULL);
+	REQUIRE(baseline >= 0, "hook list unreadable");
+	/* Someone else's hooks would make "zero probes" unprovable. */
+	REQUIRE(baseline == 0, "%d functions hooked before any target", baseline);
 
 	fd = smon_open(0);
 	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
@@ -134,14 +134,14 @@ int main(void)
 	smon_diag("c) mode LOG, only getppid targeted");
 	run_child("smon-t3-other", scope_getppid, fd);
 	expect_no_records(fd, "LOG, getppid only");
-	CHECK_EQ(smon_kprobe_listed("__x64_sys_openat"), 0, "openat kprobe, getppid only");
-	CHECK_EQ(smon_kprobe_count("_sys_openat"), 0, "any openat kprobe, getppid only");
-	if (!CHECK_EQ(smon_kprobe_listed("__x64_sys_getppid"), 1, "getppid kprobe, getppid only"))
-		smon_kprobe_dump();
+	CHECK_EQ(smon_hooked("__x64_sys_openat"), 0, "openat hooked, getppid only");
+	CHECK_EQ(smon_hook_count("_sys_openat"), 0, "any openat entry hooked, getppid only");
+	if (!CHECK_EQ(smon_hooked("__x64_sys_getppid"), 1, "getppid hooked, getppid only"))
+		smon_hooks_dump();
 
 	close(fd);
 	ret = smon_unload();
 	CHECK(ret == 0, "unload: %s", smon_errname(ret));
-	CHECK_EQ(smon_kprobe_count(NULL), 0, "kprobes after unload");
+	CHECK_EQ(smon_hook_count(NULL), 0, "hooks after unload");
 	smon_exit();
 }

@@ -43,7 +43,7 @@ static void check_newest(const struct syscallmon_event *ev, size_t n, uint32_t p
 		ok &= CHECK_EQ(ev[i].nr, __NR_getppid, "nr");
 		ok &= CHECK_EQ(ev[i].tgid, pid, "tgid");
 		/* The child is a 64-bit process: nothing it does is an ia32 entry. */
-		ok &= CHECK_EQ(ev[i].event_flags, 0, "event_flags");
+		ok &= CHECK_EQ(ev[i].abi, SYSCALLMON_ABI_X64, "abi");
 		if (!ok) {
 			smon_diag("%s: record %zu is wrong", reader, i);
 			smon_event_print(&ev[i]);

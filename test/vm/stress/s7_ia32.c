@@ -2,22 +2,22 @@
 /*
  * Stress 7, complete blocking: a blocked syscall stays blocked when a
  * process enters it through the 32-bit ABI (int $0x80, which a 64-bit
- * process may use when the kernel has IA32 emulation).  The module probes
- * __ia32_compat_sys_<name> or __ia32_sys_<name> next to __x64_sys_<name>.
+ * process may use when the kernel has IA32 emulation).  The module hooks
+ * the i386 table's entry for the same operation next to the x86_64 one.
  *
  * For a gated child, with its path in a MAP_32BIT buffer (int $0x80 passes
  * 32-bit pointers):
  *   - unlink blocked: i386 unlink (10) returns -EPERM, the file remains,
- *     the record is unlink (x86_64 nr 87), BLOCKED, with
- *     SYSCALLMON_EVENT_IA32 and the path;
+ *     the record is unlink (x86_64 nr 87), BLOCKED, with abi i386 and the
+ *     path;
  *   - open blocked: i386 open (5) with O_CREAT returns -EPERM and creates
- *     nothing; the record is open (x86_64 nr 2) with the IA32 flag;
- *   - the same child's 64-bit unlink is blocked too, without the flag;
+ *     nothing; the record is open (x86_64 nr 2), abi i386;
+ *   - the same child's 64-bit unlink is blocked too, abi x86_64;
  *   - LOG mode, same block target: the i386 unlink runs (the file goes) and
- *     the record says "would block", IA32;
+ *     the record says "would block", abi i386;
  *   - a syscall without arguments (getppid: i386 64, x86_64 110), whose two
  *     entries are one function: blocked through int $0x80, and its record
- *     carries the IA32 flag too.
+ *     says abi i386 too.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -97,7 +97,7 @@ static int run_scoped(int fd, uint32_t nr, uint32_t mode, struct smon_events *ev
 	return ret;
 }
 
-/* Exactly one record, for nr from pid, with this verdict, IA32 flag and path. */
+/* Exactly one record, for nr from pid, with this verdict, ABI and path. */
 static void check_record(const struct smon_events *events, uint32_t nr, uint32_t pid, uint32_t verdict,
 			 int ia32, const char *path, const char *what)
 {
@@ -112,8 +112,8 @@ static void check_record(const struct smon_events *events, uint32_t nr, uint32_t
 	      "%s: record type %u nr %u tgid %u, want syscall nr %u tgid %u", what, e->type, e->nr, e->tgid,
 	      nr, pid);
 	CHECK(e->verdict == verdict, "%s: verdict %u, want %u", what, e->verdict, verdict);
-	CHECK(!!(e->event_flags & SYSCALLMON_EVENT_IA32) == ia32, "%s: event_flags %#x, IA32 %s", what,
-	      e->event_flags, ia32 ? "wanted" : "not wanted");
+	CHECK(e->abi == (ia32 ? SYSCALLMON_ABI_I386 : SYSCALLMON_ABI_X64), "%s: abi %u, want %s", what,
+	      e->abi, ia32 ? "i386" : "x86_64");
 	if (path)
 		CHECK(!strcmp(e->path, path), "%s: path \"%s\", want \"%s\" (path_flags %#x)", what, e->path,
 		      path, e->path_flags);

@@ -329,7 +329,7 @@ void drainer_account(struct drainer *d, const struct syscallmon_event *ev, size_
 			d->syscalls++;
 			if (e->nr < SYSCALLMON_NR_LIMIT)
 				d->by_nr[e->nr]++;
-			if (e->event_flags & SYSCALLMON_EVENT_IA32)
+			if (e->abi == SYSCALLMON_ABI_I386)
 				d->ia32++;
 			break;
 		case SYSCALLMON_RECORD_EXIT:

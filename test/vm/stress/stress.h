@@ -141,7 +141,7 @@ struct drainer {
 	uint64_t reads;
 	uint64_t next_seq;	/* seq expected next; UINT64_MAX before the first record */
 	uint64_t seq_errors;	/* a record whose seq was not the one expected */
-	uint64_t ia32;		/* records with SYSCALLMON_EVENT_IA32 */
+	uint64_t ia32;		/* records with SYSCALLMON_ABI_I386 */
 	int error;		/* -errno of a failed read(), 0 if none */
 };
 

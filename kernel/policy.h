@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The policy: the mode and the targets, as one immutable snapshot that the
+ * entry hook reads under RCU and that every change replaces whole.  Scope
+ * membership is not part of the snapshot (scopes.h): pids come and go
+ * without republishing it.
+ */
+#ifndef SYSCALLMON_POLICY_H
+#define SYSCALLMON_POLICY_H
+
+#include <linux/types.h>
+#include <uapi/syscallmon.h>
+
+struct pid;
+struct pid_namespace;
+struct smon_call;
+
+int smon_policy_init(void);
+/* Turns everything off and frees every target; waits for the frees. */
+void smon_policy_exit(void);
+
+/* What the entry hook does with a call. */
+struct smon_decision {
+	bool record;		/* write a syscall record with verdict and err */
+	bool block;		/* return -err without running the call */
+	u32 verdict;		/* enum syscallmon_verdict */
+	int err;
+};
+
+/*
+ * Decides a call under the current snapshot.  Called by the entry hook with
+ * the RCU read lock held and preemption off; false: nothing to do.
+ */
+bool smon_policy_decide(const struct smon_call *call, struct smon_decision *d);
+/* A hook run skipped for recursion. */
+void smon_policy_count_missed(u32 op);
+
+/*
+ * Configuration, each serialized and applied whole or refused.  Requests are
+ * validated by the caller except what needs the current policy.  pids are
+ * processes (smon_process_get()), borrowed.
+ */
+u32 smon_mode(void);
+int smon_set_mode(u32 mode);
+int smon_target_add(const struct syscallmon_target *req, struct pid *const *pids, u32 npids);
+int smon_target_del(u32 nr);
+int smon_pids_add(u32 nr, struct pid *const *pids, u32 npids);
+int smon_pids_del(u32 nr, struct pid *const *pids, u32 npids);
+/* Adds pids to every pid-scoped target (all of them, or none); removes them from all. */
+int smon_pids_add_all(struct pid *const *pids, u32 npids);
+void smon_pids_del_all(struct pid *const *pids, u32 npids);
+void smon_targets_clear(void);
+void smon_counters_clear(void);
+
+struct smon_scope;
+
+/*
+ * Calls fn for each target in syscall order, under the configuration lock
+ * (fn may sleep, and must not change the configuration).  scope is the
+ * target's pid scope (NULL for every process), for smon_scope_list().
+ */
+int smon_targets_for_each(int (*fn)(const struct syscallmon_target_info *info,
+				    const struct smon_scope *scope, void *arg), void *arg);
+/*
+ * The processes in target nr's scope as numbers in ns: fills up to max of
+ * nrs and returns how many there are, or -EINVAL if nr has no pid scope.
+ */
+int smon_target_pids(u32 nr, struct pid_namespace *ns, u32 *nrs, u32 max);
+
+struct smon_probe_stats {
+	u32 ntargets;
+	u32 armed;
+	u64 missed;
+};
+void smon_probe_stats(struct smon_probe_stats *stats);
+
+#endif

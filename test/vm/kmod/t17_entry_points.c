@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test 17: a target covers its operation on every entry point the kernel's
+ * own tables give it.
+ *
+ * A gated child makes each call below with the call's operation blocked
+ * for it (scoped to its pid, mode BLOCK), and records what every call
+ * returned: each must fail with EPERM without running, and leave one
+ * BLOCKED record naming the operation (x86_64 number), the ABI and the
+ * number the caller used.
+ *   - stat, fstat, lstat, sendfile, uname, umount2 for a 64-bit caller: the
+ *     x86_64 table calls sys_newstat, sys_newfstat, sys_newlstat,
+ *     sys_sendfile64, sys_newuname and sys_umount for them;
+ *   - their i386 forms, old and new: stat/oldstat/stat64, fstat/oldfstat/
+ *     fstat64, lstat/oldlstat/lstat64, sendfile/sendfile64, uname/olduname/
+ *     oldolduname, umount2/umount;
+ *   - socket through x86_64 socket, i386 socket and i386
+ *     socketcall(SYS_SOCKET), and semget through x86_64 semget and i386
+ *     ipc(SEMGET);
+ *   - an x32 call (__X32_SYSCALL_BIT | nr), when the kernel was booted
+ *     with syscall.x32=y (else that part is skipped and says so).
+ * The same calls with nothing targeted all run (the check that the test's
+ * calls are real calls), and the targets' hit counters count every call.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sem.h>
+#include <sys/syscall.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "smon_test.h"
+
+#define X32_BIT		0x40000000u	/* __X32_SYSCALL_BIT */
+
+/* i386 numbers (arch/x86/entry/syscalls/syscall_32.tbl) */
+enum {
+	I386_OLDSTAT = 18, I386_UMOUNT = 22, I386_OLDFSTAT = 28, I386_MKDIR = 39, I386_GETPPID = 64,
+	I386_OLDOLDUNAME = 59, I386_UMOUNT2 = 52, I386_OLDLSTAT = 84, I386_SOCKETCALL = 102,
+	I386_STAT = 106, I386_LSTAT = 107, I386_FSTAT = 108, I386_OLDUNAME = 109, I386_IPC = 117,
+	I386_UNAME = 122, I386_SENDFILE = 187, I386_STAT64 = 195, I386_LSTAT64 = 196,
+	I386_FSTAT64 = 197, I386_SENDFILE64 = 239, I386_SOCKET = 359, I386_GETPID = 20,
+};
+#define SYS_SOCKET_CALL	1	/* <linux/net.h> */
+#define IPC_SEMGET	2	/* <linux/ipc.h> */
+
+enum abi { X64, I386, X32 };
+
+struct call {
+	const char *what;
+	enum abi abi;
+	uint32_t native;	/* the number the caller uses */
+	uint32_t op;		/* the x86_64 operation it performs */
+	long a, b, c, d;	/* arguments; pointers are in low memory */
+	long ret;		/* what it returned, -errno style (filled by the child) */
+};
+
+/* Argument values the child replaces with its own fds: it inherits none but stdio. */
+#define FD_IN	(-100)	/* the test file, open for reading */
+#define FD_OUT	(-101)	/* /dev/null */
+
+static char *low;		/* MAP_32BIT: what int $0x80 can address */
+static struct call *calls;	/* MAP_SHARED with the child */
+static size_t ncalls;
+
+static long int80(long nr, long a, long b, long c, long d)
+{
+	long ret;
+
+	asm volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b), "d"(c), "S"(d) : "memory");
+	return ret;
+}
+
+static long raw64(long nr, long a, long b, long c, long d)
+{
+	long ret = syscall(nr, a, b, c, d);
+
+	return ret < 0 ? -errno : ret;
+}
+
+static long fd_arg(long v, int in, int out)
+{
+	return v == FD_IN ? in : v == FD_OUT ? out : v;
+}
+
+static int run_calls(void *arg)
+{
+	int in = open(low, O_RDONLY | O_CLOEXEC), out = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	(void)arg;
+	if (in < 0 || out < 0)
+		return 1;
+	for (size_t i = 0; i < ncalls; i++) {
+		struct call *c = &calls[i];
+		long a = fd_arg(c->a, in, out), b = fd_arg(c->b, in, out);
+
+		c->ret = c->abi == I386 ? int80(c->native, a, b, c->c, c->d) :
+			 raw64(c->abi == X32 ? (X32_BIT | c->native) : c->native, a, b, c->c, c->d);
+	}
+	return 0;
+}
+
+static void add(const char *what, enum abi abi, uint32_t native, uint32_t op, long a, long b, long c, long d)
+{
+	calls[ncalls++] = (struct call){ what, abi, native, op, a, b, c, d, 0 };
+}
+
+/* Every call, set up so that it would succeed (or fail harmlessly) if it ran. */
+static void build_calls(const char *path, int x32)
+{
+	long p = (long)(uintptr_t)path, buf = (long)(uintptr_t)(low + 2048);
+	long sockargs = (long)(uintptr_t)(low + 1024);
+	uint32_t *sa = (uint32_t *)(low + 1024);
+
+	sa[0] = 1;	/* AF_UNIX */
+	sa[1] = 1;	/* SOCK_STREAM */
+	sa[2] = 0;
+	ncalls = 0;
+	add("stat", X64, __NR_stat, __NR_stat, p, buf, 0, 0);
+	add("fstat", X64, __NR_fstat, __NR_fstat, FD_IN, buf, 0, 0);
+	add("lstat", X64, __NR_lstat, __NR_lstat, p, buf, 0, 0);
+	add("sendfile", X64, __NR_sendfile, __NR_sendfile, FD_OUT, FD_IN, 0, 1);
+	add("uname", X64, __NR_uname, __NR_uname, buf, 0, 0, 0);
+	add("umount2", X64, __NR_umount2, __NR_umount2, p, 0, 0, 0);
+	add("i386 stat", I386, I386_STAT, __NR_stat, p, buf, 0, 0);
+	add("i386 oldstat", I386, I386_OLDSTAT, __NR_stat, p, buf, 0, 0);
+	add("i386 stat64", I386, I386_STAT64, __NR_stat, p, buf, 0, 0);
+	add("i386 fstat", I386, I386_FSTAT, __NR_fstat, FD_IN, buf, 0, 0);
+	add("i386 oldfstat", I386, I386_OLDFSTAT, __NR_fstat, FD_IN, buf, 0, 0);
+	add("i386 fstat64", I386, I386_FSTAT64, __NR_fstat, FD_IN, buf, 0, 0);
+	add("i386 lstat", I386, I386_LSTAT, __NR_lstat, p, buf, 0, 0);
+	add("i386 oldlstat", I386, I386_OLDLSTAT, __NR_lstat, p, buf, 0, 0);
+	add("i386 lstat64", I386, I386_LSTAT64, __NR_lstat, p, buf, 0, 0);
+	add("i386 sendfile", I386, I386_SENDFILE, __NR_sendfile, FD_OUT, FD_IN, 0, 1);
+	add("i386 sendfile64", I386, I386_SENDFILE64, __NR_sendfile, FD_OUT, FD_IN, 0, 1);
+	add("i386 uname", I386, I386_UNAME, __NR_uname, buf, 0, 0, 0);
+	add("i386 olduname", I386, I386_OLDUNAME, __NR_uname, buf, 0, 0, 0);
+	add("i386 oldolduname", I386, I386_OLDOLDUNAME, __NR_uname, buf, 0, 0, 0);
+	add("i386 umount2", I386, I386_UMOUNT2, __NR_umount2, p, 0, 0, 0);
+	add("i386 umount", I386, I386_UMOUNT, __NR_umount2, p, 0, 0, 0);
+	add("socket", X64, __NR_socket, __NR_socket, 1, 1, 0, 0);
+	add("i386 socket", I386, I386_SOCKET, __NR_socket, 1, 1, 0, 0);
+	add("i386 socketcall(SYS_SOCKET)", I386, I386_SOCKETCALL, __NR_socket, SYS_SOCKET_CALL, sockargs, 0, 0);
+	add("semget", X64, __NR_semget, __NR_semget, 0 /* IPC_PRIVATE */, 1, 0600, 0);
+	add("i386 ipc(SEMGET)", I386, I386_IPC, __NR_semget, IPC_SEMGET, 0, 1, 0600);
+	if (x32)
+		add("x32 getppid", X32, __NR_getppid, __NR_getppid, 0, 0, 0, 0);
+}
+
+/* The distinct operations of the calls. */
+static size_t ops_of_calls(uint32_t *ops)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ncalls; i++) {
+		size_t j;
+
+		for (j = 0; j < n && ops[j] != calls[i].op; j++)
+			;
+		if (j == n)
+			ops[n++] = calls[i].op;
+	}
+	return n;
+}
+
+/* Runs every call in a gated child; with block, each operation is blocked for it. */
+static int run(int fd, int block, struct smon_events *events, uint32_t *pid)
+{
+	uint32_t ops[64];
+	size_t nops = ops_of_calls(ops);
+	struct smon_child child;
+	int ret;
+
+	ret = smon_child_spawn(&child, &(struct smon_child_opts){ .comm = "smon-t17" }, run_calls, NULL);
+	if (ret < 0)
+		return ret;
+	*pid = child.pid;
+	for (size_t i = 0; i < nops && block && !ret; i++)
+		ret = smon_add_target(fd, ops[i], SYSCALLMON_ACTION_BLOCK, 0, 0, pid, 1);
+	if (!ret)
+		ret = smon_set_mode(fd, block ? SYSCALLMON_MODE_BLOCK : SYSCALLMON_MODE_OFF);
+	if (!ret)
+		ret = smon_seek(fd, SYSCALLMON_SEEK_HEAD);
+	if (ret) {
+		smon_diag("setting up targets: %s", smon_errname(ret));
+		kill(child.pid, SIGKILL);
+		smon_child_wait(&child);
+		return ret;
+	}
+	smon_child_release(&child);
+	ret = smon_child_wait(&child);
+	if (ret)
+		return -ECHILD;
+	return smon_read_all(fd, events);
+}
+
+static const struct syscallmon_event *find_record(const struct smon_events *events, const struct call *c,
+						  uint32_t pid)
+{
+	uint32_t abi = c->abi == I386 ? SYSCALLMON_ABI_I386 : c->abi == X32 ? SYSCALLMON_ABI_X32 :
+		       SYSCALLMON_ABI_X64;
+
+	for (size_t i = 0; i < events->n; i++) {
+		const struct syscallmon_event *e = &events->ev[i];
+
+		if (e->type == SYSCALLMON_RECORD_SYSCALL && e->tgid == pid && e->nr == c->op &&
+		    e->abi == abi && e->native_nr == c->native)
+			return e;
+	}
+	return NULL;
+}
+
+int main(void)
+{
+	struct smon_events events = { 0 };
+	struct syscallmon_target_info info;
+	uint32_t pid, ops[64];
+	const char *dir;
+	int fd, fd_in, x32, ret;
+	size_t nops;
+	long r;
+
+	r = int80(I386_GETPID, 0, 0, 0, 0);
+	REQUIRE(r == getpid(), "int $0x80 getpid gave %ld: this kernel has no i386 ABI", r);
+	x32 = raw64(X32_BIT | __NR_getppid, 0, 0, 0, 0) == getppid();
+	if (!x32)
+		smon_diag("x32 is off in this kernel (boot with syscall.x32=y): its part is skipped");
+
+	calls = mmap(NULL, 64 * sizeof(*calls), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	low = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
+	REQUIRE(calls != MAP_FAILED && low != MAP_FAILED, "mmap");
+	REQUIRE((uintptr_t)low + 8192 <= 0xffffffffu, "MAP_32BIT gave %p", (void *)low);
+	dir = smon_tmpdir("t17");
+	REQUIRE(dir, "tmpdir");
+	/* Written before the fork: the child's copies of the pages are present. */
+	snprintf(low, 1024, "%s/file", dir);
+	fd_in = open(low, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+	REQUIRE(fd_in >= 0 && write(fd_in, "x", 1) == 1, "create %s: %s", low, strerror(errno));
+	close(fd_in);
+	build_calls(low, x32);
+	nops = ops_of_calls(ops);
+
+	REQUIRE(smon_load(NULL) == 0, "load failed");
+	fd = smon_open(0);
+	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
+
+	smon_diag("nothing targeted: every call runs");
+	ret = run(fd, 0, &events, &pid);
+	REQUIRE(ret == 0, "run: %s", smon_errname(ret));
+	for (size_t i = 0; i < ncalls; i++)
+		CHECK(calls[i].ret != -EPERM && calls[i].ret != -ENOSYS, "%s ran and returned %ld (%s)",
+		      calls[i].what, calls[i].ret, smon_errname(calls[i].ret));
+	CHECK_EQ(events.n, 0, "records with nothing targeted");
+	smon_events_free(&events);
+	for (size_t i = 0; i < ncalls; i++)
+		if (calls[i].op == __NR_semget && calls[i].ret >= 0)
+			semctl(calls[i].ret, 0, IPC_RMID);
+
+	smon_diag("each operation blocked for the child (%zu operations, %zu calls)", nops, ncalls);
+	ret = run(fd, 1, &events, &pid);
+	REQUIRE(ret == 0, "run: %s", smon_errname(ret));
+	for (size_t i = 0; i < ncalls; i++) {
+		const struct call *c = &calls[i];
+		const struct syscallmon_event *e = find_record(&events, c, pid);
+
+		CHECK(c->ret == -EPERM, "%s (nr %u) returned %ld (%s), want EPERM", c->what, c->native, c->ret,
+		      smon_errname(c->ret));
+		if (CHECK(e, "%s: no record for operation %u, abi %d, nr %u", c->what, c->op, c->abi, c->native))
+			CHECK(e->verdict == SYSCALLMON_VERDICT_BLOCKED && e->err == EPERM,
+			      "%s: verdict %u err %d, want BLOCKED EPERM", c->what, e->verdict, e->err);
+	}
+	CHECK_EQ(events.n, ncalls, "records, one per call");
+	for (size_t i = 0; i < nops; i++) {
+		size_t want = 0;
+
+		for (size_t j = 0; j < ncalls; j++)
+			want += calls[j].op == ops[i];
+		if (CHECK(smon_target_info(fd, ops[i], &info) == 0, "GET_TARGETS %u", ops[i]))
+			CHECK(info.hits >= want && info.blocked == want,
+			      "operation %u: hits %llu blocked %llu, want %zu blocked", ops[i],
+			      (unsigned long long)info.hits, (unsigned long long)info.blocked, want);
+	}
+	smon_events_free(&events);
+
+	close(fd);
+	ret = smon_unload();
+	CHECK(ret == 0, "unload: %s", smon_errname(ret));
+	smon_exit();
+}
