@@ -49,7 +49,7 @@ describe('addon exports match the header (checked by cc)', () => {
       '#include "uapi/syscallmon.h"',
       'int main(void) {',
       '  printf("RECORD_SIZE %zu\\n", sizeof(struct syscallmon_event));',
-      ...names.map((n) => `  printf("${n} %llu\\n", (unsigned long long)(SYSCALLMON_${n}));`),
+      ...names.map((n) => `  printf("${n} %lld\\n", (long long)(SYSCALLMON_${n}));`),
       ...fields.map((f) => `  printf("offset.${f} %zu\\n", offsetof(struct syscallmon_event, ${f}));`),
       ...fields.map((f) => `  printf("size.${f} %zu\\n", sizeof(((struct syscallmon_event *)0)->${f}));`),
       '  return 0;',

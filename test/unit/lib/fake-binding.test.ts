@@ -83,7 +83,7 @@ describe('FakeBinding', () => {
     fake.addTarget(fd, t);
     fake.addTarget(fd, t); // same again: harmless
     expect(() => fake.addTarget(fd, { ...t, flags: fake.c('TARGET_EXCLUSIVE') })).toThrow(expect.objectContaining({ code: 'EBUSY' }));
-    expect(() => fake.addPids(fd, nr, Array.from({ length: 65 }, (_, i) => i + 2))).toThrow(expect.objectContaining({ code: 'E2BIG' }));
+    expect(() => fake.addPids(fd, nr, Array.from({ length: fake.c('MAX_PIDS') + 1 }, (_, i) => i + 2))).toThrow(expect.objectContaining({ code: 'E2BIG' }));
     fake.livePids = new Set([1]);
     expect(() => fake.addPids(fd, nr, [99])).toThrow(expect.objectContaining({ code: 'ESRCH' }));
     expect(() => fake.delTarget(fd, nr + 1)).toThrow(expect.objectContaining({ code: 'EINVAL', syscall: 'ioctl:DEL_TARGET' }));

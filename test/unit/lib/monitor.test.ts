@@ -6,6 +6,9 @@ import type { MonitorEvent, SyscallEvent } from '../../../src/lib/events.js';
 import { Monitor, type TargetSpec } from '../../../src/lib/monitor.js';
 import { FakeBinding } from '../fake-binding.js';
 
+const API_VERSION = new FakeBinding().c('API_VERSION');
+const MAX_PIDS = new FakeBinding().c('MAX_PIDS');
+
 function open(init?: (f: FakeBinding) => void): { fake: FakeBinding; mon: Monitor } {
   const fake = new FakeBinding();
   init?.(fake);
@@ -30,13 +33,13 @@ describe('Monitor.open', () => {
       ['open', '/dev/syscallmon', true],
       ['getVersion', mon.fd],
     ]);
-    expect(mon.version()).toMatchObject({ apiVersion: fake.c('API_VERSION'), libraryApiVersion: fake.c('API_VERSION'), maxPids: 64 });
+    expect(mon.version()).toMatchObject({ apiVersion: fake.c('API_VERSION'), libraryApiVersion: fake.c('API_VERSION'), maxPids: fake.c('MAX_PIDS') });
   });
 
   it.each([
     ['not loaded', (f: FakeBinding) => { f.loaded = false; }, /^not_loaded: syscallmon module is not loaded \(open \/dev\/syscallmon: ENOENT\); load it with `syscallmon load`/],
     ['not root', (f: FakeBinding) => { f.openError = 'EACCES'; }, /^permission: permission denied: cannot open \/dev\/syscallmon \(EACCES\)/],
-    ['wrong version', (f: FakeBinding) => { f.apiVersion = 99; }, /^version: syscallmon module speaks API version 99 .*expects version 1/],
+    ['wrong version', (f: FakeBinding) => { f.apiVersion = 99; }, new RegExp(`^version: syscallmon module speaks API version 99 .*expects version ${API_VERSION}`)],
     ['version ioctl fails', (f: FakeBinding) => f.failNext('getVersion', 'ENOTTY'), /^kernel: kernel refused to get the module version: ENOTTY/],
   ])('%s', (_name, init, re) => {
     const fake = new FakeBinding();
@@ -89,7 +92,7 @@ describe('Monitor control', () => {
     ['pid too big', { syscall: 'openat', action: 'log', pids: [4194305] }, /^usage: invalid pid 4194305/],
     ['pid not integer', { syscall: 'openat', action: 'log', pids: [1.5] }, /^usage: invalid pid 1.5/],
     ['empty pids', { syscall: 'openat', action: 'log', pids: [] }, /^usage: an empty pid list would match nothing/],
-    ['too many pids', { syscall: 'openat', action: 'log', pids: Array.from({ length: 65 }, (_, i) => i + 2) }, /^usage: too many pids: 65 \(a target holds at most 64\)/],
+    ['too many pids', { syscall: 'openat', action: 'log', pids: Array.from({ length: MAX_PIDS + 1 }, (_, i) => i + 2) }, new RegExp(`^usage: too many pids: ${MAX_PIDS + 1} \\(a target holds at most ${MAX_PIDS}\\)`)],
     ['blocking init', { syscall: 'openat', action: 'block', pids: [1] }, /^usage: blocking pid 1 \(init\) needs force/],
   ];
   it.each(bad)('rejects %s before any syscall', (_name, spec, re) => {

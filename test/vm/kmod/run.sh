@@ -46,7 +46,8 @@ TESTS='1|t1_load_unload|load/unload 3 times: device and /proc files appear and d
 16|t16_lost_vs_cleared|a reader behind CLEAR_LOG or clear_on_read gets no lost record for cleared records, and an exact one (24 + 4) for overwritten ones; a faulting read loses nothing
 17|t17_entry_points|every entry point from the kernel tables: stat, fstat, lstat, sendfile, uname, umount2 blocked for 64-bit and all their i386 forms, socket through i386 socketcall, semget through i386 ipc, x32 when enabled
 18|t18_toggle_race|a target toggled as fast as possible between log-everyone and block-one-process, through the ioctls and /proc control: a bystander never fails, the process fails only with EPERM
-19|t19_arm_all|every implemented syscall on every ABI hooked in one mode change and unhooked in another: status and ftrace agree, nothing left behind'
+19|t19_arm_all|every implemented syscall on every ABI hooked in one mode change and unhooked in another: status and ftrace agree, nothing left behind
+20|t20_process_identity|a zombie or reaped pid is refused (ESRCH); the device opener forks, its child keeps the file, the opener exits: the child is monitored, and a new process given the pid of the opener is logged and can be blocked'
 
 select_tests "$@"
 tap_plan
