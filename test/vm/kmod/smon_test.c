@@ -617,6 +617,37 @@ int smon_child_spawn_pid(struct smon_child *child, const struct smon_child_opts 
 	return -EAGAIN;
 }
 
+int smon_watch_child(int fd, const struct smon_watch *w, struct smon_events *events,
+		     struct smon_watched *run)
+{
+	static const struct smon_child_opts defaults;
+	struct smon_child child;
+	uint32_t pid;
+	int ret;
+
+	run->pid = 0;
+	ret = smon_child_spawn(&child, w->opts ? w->opts : &defaults, w->fn, w->arg);
+	if (ret < 0)
+		return ret;
+	pid = run->pid = child.pid;
+	ret = smon_add_target(fd, w->nr, w->action, w->err, 0, &pid, 1);
+	if (!ret)
+		ret = smon_set_mode(fd, w->mode);
+	if (!ret)
+		ret = smon_seek(fd, SYSCALLMON_SEEK_HEAD);
+	if (!ret) {
+		run->released_ns = smon_realtime_ns();
+		ret = smon_child_release(&child);
+	}
+	if (ret < 0) {
+		smon_child_wait(&child);
+		return ret;
+	}
+	run->status = smon_child_wait(&child);
+	run->exited_ns = smon_realtime_ns();
+	return smon_read_all(fd, events);
+}
+
 /* ---- files and kernel state --------------------------------------------- */
 
 int smon_read_file(const char *path, char **out, size_t *len)

@@ -182,6 +182,36 @@ int smon_exit_threads_at_once(void);
 int smon_child_spawn_pid(struct smon_child *child, const struct smon_child_opts *opts,
 			 smon_workload_fn fn, void *arg, pid_t want);
 
+/*
+ * The whole of "watch what one process does": spawn fn(arg) held at its
+ * gate (opts as for smon_child_spawn, NULL for the defaults), target
+ * w->nr for that child alone (w->action, w->err), set w->mode, move fd's
+ * cursor to the head, release the child, wait for it, and read every record
+ * from the release on into *events.  Returns 0 with run->pid and
+ * run->status (the child's exit code, as smon_child_wait()), or -errno when
+ * spawning, arming or reading failed (a child spawned but not released is
+ * reaped without running fn).  The target stays; the caller removes it.
+ */
+struct smon_watch {
+	uint32_t nr;
+	uint32_t action;	/* SYSCALLMON_ACTION_LOG or _BLOCK */
+	int32_t err;		/* errno a blocked call returns; 0: EPERM */
+	uint32_t mode;		/* SYSCALLMON_MODE_*, set before the release */
+	const struct smon_child_opts *opts;
+	smon_workload_fn fn;
+	void *arg;
+};
+
+struct smon_watched {
+	pid_t pid;
+	int status;
+	uint64_t released_ns;	/* CLOCK_REALTIME just before the release */
+	uint64_t exited_ns;	/* and once the child was reaped */
+};
+
+int smon_watch_child(int fd, const struct smon_watch *w, struct smon_events *events,
+		     struct smon_watched *run);
+
 /* ---- files and kernel state --------------------------------------------- */
 
 /* Reads a whole file into a NUL-terminated malloc'd buffer. */

@@ -132,30 +132,24 @@ static void check_bytes(const char *got, size_t got_len, const char *want, size_
 int main(void)
 {
 	const struct smon_child_opts opts = { .comm = CHILD_COMM };
+	const struct smon_watch watch = {
+		.nr = __NR_getppid, .action = SYSCALLMON_ACTION_LOG, .mode = SYSCALLMON_MODE_LOG,
+		.opts = &opts, .fn = call_getppid,
+	};
 	size_t line_end[CALLS], len, at, cap;
 	struct smon_events events = { 0 };
-	struct smon_child child;
+	struct smon_watched run;
 	char *want, *got;
-	uint32_t pid;
 	int fd, ret;
 
 	REQUIRE(smon_load("clear_on_read=0") == 0, "load failed");
 	fd = smon_open(0);
 	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
-	ret = smon_child_spawn(&child, &opts, call_getppid, NULL);
-	REQUIRE(ret == 0, "spawn child: %s", smon_errname(ret));
-	pid = child.pid;
-	ret = smon_add_target(fd, __NR_getppid, SYSCALLMON_ACTION_LOG, 0, 0, &pid, 1);
-	REQUIRE(ret == 0, "ADD_TARGET getppid pids=[%u]: %s", pid, smon_errname(ret));
-	REQUIRE(smon_set_mode(fd, SYSCALLMON_MODE_LOG) == 0, "SET_MODE LOG");
-	REQUIRE(smon_child_release(&child) == 0, "release child");
-	ret = smon_child_wait(&child);
-	REQUIRE(ret == 0, "child exited with %d", ret);
-	REQUIRE(smon_set_mode(fd, SYSCALLMON_MODE_OFF) == 0, "SET_MODE OFF");
-
-	ret = smon_read_all(fd, &events);
+	ret = smon_watch_child(fd, &watch, &events, &run);
 	REQUIRE(ret == 0 && events.n == CALLS, "device: %zu records (%s), want %d", events.n,
 		smon_errname(ret), CALLS);
+	REQUIRE(run.status == 0, "child exited with %d", run.status);
+	REQUIRE(smon_set_mode(fd, SYSCALLMON_MODE_OFF) == 0, "SET_MODE OFF");
 	want = expected_csv(&events, line_end);
 	REQUIRE(want, "out of memory");
 	len = line_end[CALLS - 1];

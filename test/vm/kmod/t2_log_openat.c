@@ -41,10 +41,14 @@ int main(void)
 	const struct smon_child_opts opts = {
 		.comm = CHILD_COMM, .uid = CHILD_UID, .gid = CHILD_GID,
 	};
+	const struct smon_watch watch = {
+		.nr = __NR_openat, .action = SYSCALLMON_ACTION_LOG, .mode = SYSCALLMON_MODE_LOG,
+		.opts = &opts, .fn = open_many,
+	};
 	struct smon_events events = { 0 };
 	struct syscallmon_status st;
 	struct syscallmon_target_info info;
-	struct smon_child child;
+	struct smon_watched run;
 	uint64_t t_before, t_after;
 	uint32_t pid;
 	const char *dir;
@@ -58,26 +62,14 @@ int main(void)
 	close(fd);
 
 	REQUIRE(smon_load(NULL) == 0, "load failed");
-	/* Fork before opening the device: the child never holds it. */
-	ret = smon_child_spawn(&child, &opts, open_many, NULL);
-	REQUIRE(ret == 0, "spawn child: %s", smon_errname(ret));
-	pid = child.pid;
-
 	fd = smon_open(0);
 	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
-	ret = smon_add_target(fd, __NR_openat, SYSCALLMON_ACTION_LOG, 0, 0, &pid, 1);
-	REQUIRE(ret == 0, "ADD_TARGET openat pids=[%u]: %s", pid, smon_errname(ret));
-	ret = smon_set_mode(fd, SYSCALLMON_MODE_LOG);
-	REQUIRE(ret == 0, "SET_MODE LOG: %s", smon_errname(ret));
-
-	t_before = smon_realtime_ns();
-	REQUIRE(smon_child_release(&child) == 0, "release child");
-	ret = smon_child_wait(&child);
-	t_after = smon_realtime_ns();
-	CHECK(ret == 0, "child exited with %d (10: an open failed)", ret);
-
-	ret = smon_read_all(fd, &events);
-	CHECK(ret == 0, "read records: %s", smon_errname(ret));
+	ret = smon_watch_child(fd, &watch, &events, &run);
+	REQUIRE(ret == 0, "openat LOG for a gated child: %s", smon_errname(ret));
+	pid = run.pid;
+	t_before = run.released_ns;
+	t_after = run.exited_ns;
+	CHECK(run.status == 0, "child exited with %d (10: an open failed)", run.status);
 	smon_diag("%zu records read", events.n);
 	CHECK_EQ(events.n, OPENS, "records read");
 

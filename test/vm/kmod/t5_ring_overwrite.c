@@ -55,16 +55,17 @@ static void check_newest(const struct syscallmon_event *ev, size_t n, uint32_t p
 int main(void)
 {
 	const struct smon_child_opts opts = { .comm = "smon-t5-child" };
+	const struct smon_watch watch = {
+		.nr = __NR_getppid, .action = SYSCALLMON_ACTION_LOG, .mode = SYSCALLMON_MODE_LOG,
+		.opts = &opts, .fn = call_getppid,
+	};
 	struct smon_events events = { 0 };
 	struct syscallmon_status st;
-	struct smon_child child;
+	struct smon_watched run;
 	uint32_t pid;
 	int fd, late, ret;
 
 	REQUIRE(smon_load("capacity=1024") == 0, "load failed");
-	ret = smon_child_spawn(&child, &opts, call_getppid, NULL);
-	REQUIRE(ret == 0, "spawn child: %s", smon_errname(ret));
-	pid = child.pid;
 
 	/* Opened before any record exists: its cursor is at seq 0. */
 	fd = smon_open(0);
@@ -74,13 +75,10 @@ int main(void)
 	CHECK_EQ(st.capacity, CAPACITY, "status.capacity");
 	CHECK_EQ(st.reader_seq, 0, "status.reader_seq before any record");
 
-	ret = smon_add_target(fd, __NR_getppid, SYSCALLMON_ACTION_LOG, 0, 0, &pid, 1);
-	REQUIRE(ret == 0, "ADD_TARGET getppid pids=[%u]: %s", pid, smon_errname(ret));
-	ret = smon_set_mode(fd, SYSCALLMON_MODE_LOG);
-	REQUIRE(ret == 0, "SET_MODE LOG: %s", smon_errname(ret));
-	REQUIRE(smon_child_release(&child) == 0, "release child");
-	ret = smon_child_wait(&child);
-	CHECK(ret == 0, "child exited with %d", ret);
+	ret = smon_watch_child(fd, &watch, &events, &run);
+	CHECK(ret == 0, "early reader: getppid LOG for a gated child, read records: %s", smon_errname(ret));
+	pid = run.pid;
+	CHECK(run.status == 0, "child exited with %d", run.status);
 
 	ret = smon_status(fd, &st);
 	if (CHECK(ret == 0, "GET_STATUS: %s", smon_errname(ret))) {
@@ -90,8 +88,6 @@ int main(void)
 		CHECK_EQ(st.overwritten, LOST, "status.overwritten");
 	}
 
-	ret = smon_read_all(fd, &events);
-	CHECK(ret == 0, "early reader: read records: %s", smon_errname(ret));
 	smon_diag("early reader: %zu records", events.n);
 	if (CHECK(events.n >= 1, "early reader: no records")) {
 		const struct syscallmon_event *ev = &events.ev[0];

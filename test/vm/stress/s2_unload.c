@@ -259,7 +259,7 @@ static double cycle(int i, pid_t idle)
 	ret = smon_set_mode(fd, i % 3 ? SYSCALLMON_MODE_LOG : SYSCALLMON_MODE_BLOCK);
 	REQUIRE(ret == 0, "cycle %d: SET_MODE: %s", i, smon_errname(ret));
 	stress_sleep_ms(50);
-	CHECK_VAL(smon_read_all(fd, &events), 0, "cycle read");
+	CHECK_EQ(smon_read_all(fd, &events), 0, "cycle read");
 	smon_events_free(&events);
 	close(fd);
 	/* Leave the probes armed: unloading must take them down itself. */
@@ -367,6 +367,6 @@ int main(void)
 	stress_figure("unload.cycles", "%ld", cycles);
 	stress_figure("unload.cycle_avg_ms", "%.0f", cycles ? total * 1000 / cycles : 0);
 	stress_figure("unload.cycle_max_ms", "%.0f", worst * 1000);
-	CHECK_VAL(kmsg_problems(seq0), 0, "kernel problem lines");
+	CHECK_EQ(kmsg_problems(seq0), 0, "kernel problem lines");
 	smon_exit();
 }

@@ -71,30 +71,19 @@ static int run_job(void *arg)
 /* Runs one job in a gated child with target nr (action block) scoped to it. */
 static int run_scoped(int fd, uint32_t nr, uint32_t mode, struct smon_events *events, uint32_t *pid)
 {
-	struct smon_child child;
-	int ret;
+	const struct smon_child_opts opts = { .comm = "smon-s7-ia32" };
+	const struct smon_watch watch = {
+		.nr = nr, .action = SYSCALLMON_ACTION_BLOCK, .mode = mode, .opts = &opts, .fn = run_job,
+	};
+	struct smon_watched run;
+	int ret = smon_watch_child(fd, &watch, events, &run);
 
-	ret = smon_child_spawn(&child, &(struct smon_child_opts){ .comm = "smon-s7-ia32" }, run_job, NULL);
-	if (ret < 0)
-		return ret;
-	*pid = child.pid;
-	ret = smon_add_target(fd, nr, SYSCALLMON_ACTION_BLOCK, 0, 0, pid, 1);
-	if (!ret)
-		ret = smon_set_mode(fd, mode);
-	if (!ret)
-		ret = smon_seek(fd, SYSCALLMON_SEEK_HEAD);
-	if (ret) {
-		smon_child_wait(&child);
-		return ret;
-	}
-	smon_child_release(&child);
-	ret = smon_child_wait(&child);
-	if (ret)
-		return -ECHILD;
-	ret = smon_read_all(fd, events);
+	*pid = run.pid;
 	smon_set_mode(fd, SYSCALLMON_MODE_OFF);
 	smon_del_target(fd, nr);
-	return ret;
+	if (ret)
+		return ret;
+	return run.status ? -ECHILD : 0;
 }
 
 /* Exactly one record, for nr from pid, with this verdict, ABI and path. */

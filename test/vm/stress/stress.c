@@ -144,7 +144,7 @@ void stress_unload_checked(long long seq0)
 	CHECK(ret == 0, "no \"unloaded: allocations live\" line in the kernel log");
 	if (ret == 0)
 		CHECK_EQ(live, 0, "allocations live at unload");
-	CHECK_VAL(kmsg_problems(seq0), 0, "kernel problem lines");
+	CHECK_EQ(kmsg_problems(seq0), 0, "kernel problem lines");
 }
 
 /* ---- time ----------------------------------------------------------------- */
@@ -546,28 +546,15 @@ static int basic_create(void *arg)
 static int basic_run(int fd, uint32_t action, uint32_t mode, smon_workload_fn fn, void *arg,
 		     struct smon_events *events, uint32_t *pid_out)
 {
-	struct smon_child child;
-	uint32_t pid;
-	int ret, status;
+	const struct smon_child_opts opts = { .comm = "smon-basic" };
+	const struct smon_watch watch = {
+		.nr = __NR_openat, .action = action, .mode = mode, .opts = &opts, .fn = fn, .arg = arg,
+	};
+	struct smon_watched run;
+	int ret = smon_watch_child(fd, &watch, events, &run);
 
-	ret = smon_child_spawn(&child, &(struct smon_child_opts){ .comm = "smon-basic" }, fn, arg);
-	if (ret < 0)
-		return ret;
-	pid = child.pid;
-	*pid_out = pid;
-	ret = smon_add_target(fd, __NR_openat, action, 0, 0, &pid, 1);
-	if (!ret)
-		ret = smon_set_mode(fd, mode);
-	if (!ret)
-		ret = smon_seek(fd, SYSCALLMON_SEEK_HEAD);
-	if (ret) {
-		smon_child_wait(&child);
-		return ret;
-	}
-	smon_child_release(&child);
-	status = smon_child_wait(&child);
-	ret = smon_read_all(fd, events);
-	return ret ? ret : status;
+	*pid_out = run.pid;
+	return ret ? ret : run.status;
 }
 
 /* Counts openat records of pid with the path and verdict wanted; others are "bad". */

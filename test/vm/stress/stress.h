@@ -15,17 +15,6 @@
 
 #include "smon_test.h"
 
-/*
- * CHECK_EQ for an expression with side effects (a call): smon_test.h's
- * CHECK_EQ evaluates its arguments twice.
- */
-#define CHECK_VAL(expr, want, what)						\
-	({									\
-		long long got_ = (expr), want_ = (want);			\
-		smon_check_at(got_ == want_, __FILE__, __LINE__,		\
-			      "%s: got %lld, want %lld", (what), got_, want_);	\
-	})
-
 /* ---- sizing and figures --------------------------------------------------- */
 
 /* 1 when SYSCALLMON_STRESS_LONG=1 (the `npm run stress` forms). */
@@ -56,7 +45,7 @@ long long kmsg_last_seq(void);
  */
 int kmsg_unload_allocs(long long after, long long *live);
 
-/* Prints kernel problem lines (WARNING, BUG, Oops, ...) after seq; returns their count. */
+/* Prints the kernel log's problem lines after seq (smon_kernel_problem()); returns their count. */
 int kmsg_problems(long long after);
 
 /* ---- a test's own module -------------------------------------------------- */
