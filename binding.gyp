@@ -6,6 +6,7 @@
         "native/addon.cc",
         "native/device.cc",
         "native/errors.cc",
+        "native/formatter.cc",
         "native/ndjson.cc",
         "native/stream.cc"
       ],

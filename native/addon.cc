@@ -7,7 +7,7 @@
 #include <cstddef>
 
 #include "device.h"
-#include "ndjson.h"
+#include "formatter.h"
 #include "stream.h"
 #include "uapi/syscallmon.h"
 
@@ -112,7 +112,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports)
 	exports.Set("syscalls", Syscalls(env));
 	InitDevice(env, exports);
 	InitStream(env, exports);
-	InitNdjson(env, exports);
+	InitFormatter(env, exports);
 	return exports;
 }
 

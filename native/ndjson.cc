@@ -1,17 +1,23 @@
-// tail --json's hot path in C: raw records in, NDJSON bytes out, one call per
-// batch (or none: stream.cc's NDJSON stream calls it itself and writes the
-// lines straight to an fd). A pure conversion with no policy: the line is byte for byte what
+// Following the device as NDJSON in C (Monitor.follow, `tail --json`): raw
+// records in, NDJSON bytes out, one call per batch, written straight to an
+// fd by stream.cc's NDJSON stream. The line is byte for byte what
 // src/render/ndjson.ts (RawNdjsonEncoder) writes for the same record, which a
 // unit test holds equal over every record type, verdict, errno and string
-// edge case. Formatting in JS cost ~20 k instructions per event (issue 5,
-// scripts/bench/analysis.md), more than the syscall being watched.
+// edge case. Formatting in JS cost ~20 k instructions per event
+// (scripts/bench/analysis.md), more than the syscall being watched.
+//
+// The selection (which syscalls and processes, how many events) is applied
+// here, on the record as it is, so that a filtered follow takes the same
+// path as an unfiltered one; the library's JS follow applies the same rule
+// to decoded events (src/lib/follow.ts), and a unit test holds the two equal.
 //
 // The errno names come from the caller (the library's table, built from
 // Node's os.constants.errno) rather than strerrorname_np: the two disagree on
 // errnos Node has no name for, and the output must not depend on which
 // formatter ran. Syscall names are the generated table the addon exports.
-#include <napi.h>
+#include "ndjson.h"
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -23,9 +29,6 @@
 #include <poll.h>
 #include <unistd.h>
 
-#include "convert.h"
-#include "errors.h"
-#include "ndjson.h"
 #include "uapi/syscallmon.h"
 
 namespace syscallmon {
@@ -274,13 +277,127 @@ void IsoSeconds(Out &out, uint64_t sec)
 
 } // namespace
 
-NdjsonFormatter::NdjsonFormatter(std::vector<std::string> errnos) : errnos_(std::move(errnos)) {}
+NdjsonFormatter::NdjsonFormatter(std::vector<std::string> errnos, Selection selection)
+	: errnos_(std::move(errnos)), sel_(std::move(selection))
+{
+}
 
-int NdjsonFormatter::WriteRecords(const uint8_t *data, size_t len, int fd, std::string *problem)
+// A record type this formatter does not know is an error, whatever the
+// selection: it means a newer module.
+static std::string UnknownType(const struct syscallmon_event &e, size_t at)
+{
+	if (e.type == SYSCALLMON_RECORD_SYSCALL || e.type == SYSCALLMON_RECORD_EXIT || e.type == SYSCALLMON_RECORD_LOST)
+		return "";
+	return "record at byte " + std::to_string(at) + ": unknown record type " + std::to_string(e.type) +
+	       " (module newer than this tool?)";
+}
+
+bool NdjsonFormatter::Selected(const Event &e) const
+{
+	if (!sel_.pids.empty() && sel_.pids.count(e.tgid) == 0 && sel_.pids.count(e.pid) == 0)
+		return false;
+	if (!sel_.nrs.empty())
+		return e.type == SYSCALLMON_RECORD_SYSCALL && sel_.nrs.count(e.nr) != 0;
+	return true;
+}
+
+void NdjsonFormatter::Reserve(size_t records)
+{
+	if (scratch_size_ >= records * kLineMax)
+		return;
+	// Not zero-filled (as vector::resize would): under emulation, clearing
+	// ~700 KiB on the first batch stalls a fresh follow long enough for a
+	// full-speed stream to overrun the ring.
+	scratch_.reset(new char[records * kLineMax]);
+	scratch_size_ = records * kLineMax;
+}
+
+bool NdjsonFormatter::Format(const uint8_t *data, size_t len, size_t *out_len, Counts *counts, std::string *problem)
+{
+	if (len % sizeof(Event) != 0) {
+		*problem = "batch is not a whole number of records";
+		return false;
+	}
+	Reserve(len / sizeof(Event));
+	Out out(scratch_.get());
+	*counts = Counts{};
+	for (size_t at = 0; at < len && !full(); at += sizeof(Event)) {
+		Event e;
+		std::memcpy(&e, data + at, sizeof e);
+		*problem = UnknownType(e, at);
+		if (!problem->empty())
+			return false;
+		if (e.type == SYSCALLMON_RECORD_LOST)
+			counts->lost += e.lost;
+		else
+			counts->read++;
+		if (e.type != SYSCALLMON_RECORD_LOST && !Selected(e))
+			continue;
+		std::string why = Line(out, e);
+		if (!why.empty()) {
+			*problem = "record at byte " + std::to_string(at) + ": " + why;
+			return false;
+		}
+		if (e.type != SYSCALLMON_RECORD_LOST) {
+			counts->shown++;
+			shown_++;
+		}
+	}
+	counts->full = full();
+	*out_len = out.size();
+	return true;
+}
+
+bool NdjsonFormatter::FormatLast(const uint8_t *data, size_t len, uint64_t n, size_t *out_len, Counts *counts,
+				 std::string *problem)
+{
+	if (len % sizeof(Event) != 0) {
+		*problem = "batch is not a whole number of records";
+		return false;
+	}
+	std::vector<size_t> picked;
+	for (size_t at = 0; at < len; at += sizeof(Event)) {
+		Event e;
+		std::memcpy(&e, data + at, sizeof e);
+		*problem = UnknownType(e, at);
+		if (!problem->empty())
+			return false;
+		if (e.type != SYSCALLMON_RECORD_LOST && Selected(e))
+			picked.push_back(at);
+	}
+	if (picked.size() > n)
+		picked.erase(picked.begin(), picked.end() - static_cast<std::ptrdiff_t>(n));
+	Reserve(picked.size());
+	Out out(scratch_.get());
+	*counts = Counts{};
+	for (size_t at : picked) {
+		if (full())
+			break;
+		Event e;
+		std::memcpy(&e, data + at, sizeof e);
+		std::string why = Line(out, e);
+		if (!why.empty()) {
+			*problem = "record at byte " + std::to_string(at) + ": " + why;
+			return false;
+		}
+		counts->shown++;
+		shown_++;
+	}
+	counts->full = full();
+	*out_len = out.size();
+	return true;
+}
+
+int NdjsonFormatter::WriteRecords(const uint8_t *data, size_t len, int fd, Counts *counts, std::string *problem)
 {
 	size_t n;
-	if (!Format(data, len, &n, problem))
+	if (!Format(data, len, &n, counts, problem))
 		return EINVAL;
+	return WriteScratch(n, fd);
+}
+
+int NdjsonFormatter::WriteScratch(size_t n, int fd)
+{
 	for (size_t done = 0; done < n;) {
 		ssize_t w = write(fd, scratch_.get() + done, n - done);
 		if (w >= 0) {
@@ -296,96 +413,9 @@ int NdjsonFormatter::WriteRecords(const uint8_t *data, size_t len, int fd, std::
 	return 0;
 }
 
-namespace {
-
-// The JS face of an NdjsonFormatter; the function object also carries the
-// formatter (napi_wrap) for startNdjsonStream.
-class FormatterFunctions {
-public:
-	explicit FormatterFunctions(std::shared_ptr<NdjsonFormatter> f) : f_(std::move(f)) {}
-	const std::shared_ptr<NdjsonFormatter> &formatter() const { return f_; }
-
-	// formatNdjson(batch): the batch's lines as a new Buffer.
-	Napi::Value Format(const Napi::CallbackInfo &info)
-	{
-		Napi::Env env = info.Env();
-		Napi::Buffer<uint8_t> batch = ArgBatch(info, 0);
-		size_t n;
-		std::string problem;
-		if (!f_->Format(batch.Data(), batch.Length(), &n, &problem))
-			throw Napi::Error::New(env, problem);
-		return Napi::Buffer<char>::Copy(env, f_->scratch(), n);
-	}
-
-	// formatNdjson.writeTo(fd, batch): writes the batch's lines to fd, all
-	// of them, waiting while fd is full as a synchronous stdout would.
-	// Returns { events, lost }: the batch's event records and the sum of its
-	// lost records' counts, so that the caller needs no loop of its own over
-	// the records. Saves the copy into a JS Buffer.
-	Napi::Value WriteTo(const Napi::CallbackInfo &info)
-	{
-		Napi::Env env = info.Env();
-		int fd = ArgFd(info, 0);
-		Napi::Buffer<uint8_t> batch = ArgBatch(info, 1);
-		std::string problem;
-		int err = f_->WriteRecords(batch.Data(), batch.Length(), fd, &problem);
-		if (!problem.empty())
-			throw Napi::Error::New(env, problem);
-		if (err)
-			ThrowErrno(env, err, "write");
-		Napi::Object counts = Napi::Object::New(env);
-		counts.Set("events", Napi::Number::New(env, static_cast<double>(f_->events())));
-		counts.Set("lost", Napi::Number::New(env, static_cast<double>(f_->lost())));
-		return counts;
-	}
-
-private:
-	static Napi::Buffer<uint8_t> ArgBatch(const Napi::CallbackInfo &info, size_t i)
-	{
-		if (info.Length() <= i || !info[i].IsBuffer())
-			throw Napi::TypeError::New(info.Env(), "batch must be a Buffer");
-		return info[i].As<Napi::Buffer<uint8_t>>();
-	}
-
-	std::shared_ptr<NdjsonFormatter> f_;
-};
-
-} // namespace
-
-bool NdjsonFormatter::Format(const uint8_t *data, size_t len, size_t *out_len, std::string *problem)
-{
-	if (len % sizeof(Event) != 0) {
-		*problem = "batch is not a whole number of records";
-		return false;
-	}
-	size_t records = len / sizeof(Event);
-	if (scratch_size_ < records * kLineMax) {
-		// Not zero-filled (as vector::resize would): under emulation,
-		// clearing ~700 KiB on the first batch stalls a fresh tail long
-		// enough for a full-speed stream to overrun the ring.
-		scratch_.reset(new char[records * kLineMax]);
-		scratch_size_ = records * kLineMax;
-	}
-	Out out(scratch_.get());
-	events_ = 0;
-	lost_ = 0;
-	for (size_t at = 0; at < len; at += sizeof(Event)) {
-		Event e;
-		std::memcpy(&e, data + at, sizeof e);
-		std::string why = Line(out, e);
-		if (!why.empty()) {
-			*problem = "record at byte " + std::to_string(at) + ": " + why;
-			return false;
-		}
-	}
-	*out_len = out.size();
-	return true;
-}
-
 std::string NdjsonFormatter::Line(Out &out, const Event &e)
 {
 	if (e.type == SYSCALLMON_RECORD_LOST) {
-		lost_ += e.lost;
 		out.Lit("{\"type\":\"lost\",\"count\":");
 		out.U64(e.lost);
 		out.Lit("}\n");
@@ -393,7 +423,6 @@ std::string NdjsonFormatter::Line(Out &out, const Event &e)
 	}
 	if (e.type != SYSCALLMON_RECORD_SYSCALL && e.type != SYSCALLMON_RECORD_EXIT)
 		return "unknown record type " + std::to_string(e.type) + " (module newer than this tool?)";
-	events_++;
 	const char *action = nullptr;
 	if (e.type == SYSCALLMON_RECORD_SYSCALL) {
 		switch (e.verdict) {
@@ -526,63 +555,6 @@ void NdjsonFormatter::CallFields(Out &out, const Event &e, const char *action)
 		out.Lit(",\"path_truncated\":true,\"args\":[");
 	else
 		out.Lit(",\"path_truncated\":false,\"args\":[");
-}
-
-namespace {
-
-// ndjsonFormatter(errnoNames): errnoNames[n] is errno n's name (holes and
-// non-strings: print the number, as the library's errnoName does).
-Napi::Value MakeFormatter(const Napi::CallbackInfo &info)
-{
-	Napi::Env env = info.Env();
-	if (info.Length() < 1 || !info[0].IsArray())
-		throw Napi::TypeError::New(env, "errnoNames must be an array");
-	Napi::Array names = info[0].As<Napi::Array>();
-	std::vector<std::string> errnos(names.Length());
-	for (uint32_t i = 0; i < names.Length(); i++) {
-		Napi::Value v = names.Get(i);
-		if (!v.IsString())
-			continue;
-		std::string s = v.As<Napi::String>().Utf8Value();
-		// Names go into the line unescaped and within kLineMax: short identifiers only.
-		if (s.size() > 64)
-			throw Napi::TypeError::New(env, "errno name '" + s + "' is longer than 64 bytes");
-		for (char c : s) {
-			if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-				throw Napi::TypeError::New(env, "errno name '" + s + "' is not an identifier");
-		}
-		errnos[i] = std::move(s);
-	}
-	auto formatter = std::make_shared<FormatterFunctions>(std::make_shared<NdjsonFormatter>(std::move(errnos)));
-	Napi::Function format = Napi::Function::New(
-		env, [formatter](const Napi::CallbackInfo &i) { return formatter->Format(i); }, "formatNdjson");
-	format.Set("writeTo", Napi::Function::New(
-				      env, [formatter](const Napi::CallbackInfo &i) { return formatter->WriteTo(i); },
-				      "writeTo"));
-	auto *held = new std::shared_ptr<NdjsonFormatter>(formatter->formatter());
-	napi_status st = napi_wrap(
-		env, format, held, [](napi_env, void *p, void *) { delete static_cast<std::shared_ptr<NdjsonFormatter> *>(p); },
-		nullptr, nullptr);
-	if (st != napi_ok) {
-		delete held;
-		throw Napi::Error::New(env, "napi_wrap failed");
-	}
-	return format;
-}
-
-} // namespace
-
-std::shared_ptr<NdjsonFormatter> UnwrapFormatter(Napi::Env env, Napi::Value v)
-{
-	void *p = nullptr;
-	if (!v.IsFunction() || napi_unwrap(env, v, &p) != napi_ok || p == nullptr)
-		throw Napi::TypeError::New(env, "formatter must come from ndjsonFormatter()");
-	return *static_cast<std::shared_ptr<NdjsonFormatter> *>(p);
-}
-
-void InitNdjson(Napi::Env env, Napi::Object exports)
-{
-	exports.Set("ndjsonFormatter", Napi::Function::New(env, MakeFormatter, "ndjsonFormatter"));
 }
 
 } // namespace syscallmon

@@ -1,12 +1,13 @@
-// NDJSON formatting of raw records for tail --json (see ndjson.cc).
+// The NDJSON formatter: raw records in, NDJSON lines out (see ndjson.cc).
+// Plain C++: no N-API here; formatter.cc is its face to JS and stream.cc
+// drives it from the device.
 #pragma once
-
-#include <napi.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "uapi/syscallmon.h"
@@ -15,38 +16,65 @@ namespace syscallmon {
 
 class Out;
 
+// Which records a formatter writes: every lost record (a gap is never
+// hidden by a filter), and the events that match; at most limit events in
+// all, over every call (0: no limit).
+struct Selection {
+	// Syscall numbers to keep (exit records then never match); empty: all.
+	std::unordered_set<uint32_t> nrs;
+	// Thread group ids or thread ids to keep; empty: every process.
+	std::unordered_set<uint32_t> pids;
+	uint64_t limit = 0;
+};
+
+// What one call saw. Records after the one that reached the limit are
+// neither written nor counted.
+struct Counts {
+	uint64_t read = 0;  // event records (syscall and exit) looked at
+	uint64_t shown = 0; // event records written
+	uint64_t lost = 0;  // the counts of the lost records looked at, summed
+	bool full = false;  // the limit is reached: nothing more will be written
+};
+
 // Raw records in, NDJSON lines out; byte for byte what the library's JS
 // encoder writes. Not thread-safe: one caller at a time (the JS thread).
 class NdjsonFormatter {
 public:
 	// errnos[n]: errno n's name ("" prints the number).
-	explicit NdjsonFormatter(std::vector<std::string> errnos);
+	NdjsonFormatter(std::vector<std::string> errnos, Selection selection);
 
-	// Formats the whole records of data into scratch(); false (and
-	// *problem) for a record it cannot format.
-	bool Format(const uint8_t *data, size_t len, size_t *out_len, std::string *problem);
-	// Formats and writes all the lines to fd, waiting while fd is full.
+	// Formats the selected records of data (whole records) into
+	// scratch(); false (and *problem) for a record it cannot format.
+	bool Format(const uint8_t *data, size_t len, size_t *out_len, Counts *counts, std::string *problem);
+	// Of data (records already held, read before following), the last n
+	// selected events, lost records left out (they describe an earlier
+	// reader's gaps); nothing is counted as read.
+	bool FormatLast(const uint8_t *data, size_t len, uint64_t n, size_t *out_len, Counts *counts,
+			std::string *problem);
+	// Format(), then all the lines written to fd, waiting while fd is full.
 	// Returns 0 or an errno (EINVAL with *problem set: Format failed).
-	int WriteRecords(const uint8_t *data, size_t len, int fd, std::string *problem);
+	int WriteRecords(const uint8_t *data, size_t len, int fd, Counts *counts, std::string *problem);
+	// Writes out_len bytes of scratch() to fd; 0 or an errno.
+	int WriteScratch(size_t out_len, int fd);
 
 	const char *scratch() const { return scratch_.get(); }
-	// Of the last batch: event records, and the lost records' counts summed.
-	uint64_t events() const { return events_; }
-	uint64_t lost() const { return lost_; }
+	bool full() const { return sel_.limit != 0 && shown_ >= sel_.limit; }
 
 private:
 	using Event = struct syscallmon_event;
 
+	bool Selected(const Event &e) const;
+	void Reserve(size_t records);
 	std::string Line(Out &out, const Event &e);
 	void CallFields(Out &out, const Event &e, const char *action);
 	bool SameTask(const Event &e) const;
 	bool SameCall(const Event &e) const;
 
 	std::vector<std::string> errnos_;
+	const Selection sel_;
+	uint64_t shown_ = 0; // events written over every call, for the limit
 	std::unique_ptr<char[]> scratch_;
 	size_t scratch_size_ = 0;
-	uint64_t events_ = 0;
-	uint64_t lost_ = 0;
 	uint64_t cached_sec_ = 0;
 	char cached_iso_[96] = {};
 	size_t cached_iso_len_ = 0;
@@ -65,11 +93,5 @@ private:
 	char call_text_[256 + 6 * SYSCALLMON_PATH_LEN];
 	size_t call_len_ = 0;
 };
-
-// The formatter behind a function that ndjsonFormatter() returned; throws a
-// TypeError for any other value.
-std::shared_ptr<NdjsonFormatter> UnwrapFormatter(Napi::Env env, Napi::Value v);
-
-void InitNdjson(Napi::Env env, Napi::Object exports);
 
 } // namespace syscallmon

@@ -1,63 +1,37 @@
-// Streaming batches of whole records from the device to JS.
-//
-// Two ways that never block the event loop, both kept because
-// scripts/bench/stream.mjs compares them (see the measurement above
-// InitStream):
-//
-//  - ThreadStream: a dedicated thread poll()s the device fd together with an
-//    eventfd used to stop it, read()s batches and hands them to JS through a
-//    ThreadSafeFunction. Calls are NonBlockingCall into an unbounded queue,
-//    bounded in practice by credits: at most kMaxInflight batches wait for
-//    the JS thread; beyond that the thread stops reading (leaving records in
-//    the kernel ring, whose overwrite accounting is the real backpressure)
-//    and waits on the eventfd for a credit. So the thread never waits for
-//    the JS thread, and stop() (set flag, signal eventfd, join) cannot
-//    deadlock.
-//  - PollStream: a uv_poll_t on the device fd in Node's own loop; the
-//    callback read()s one batch on the JS thread. No thread, no hand-off.
-//
-// Either way stop() is idempotent, no batch is delivered after it, and
-// close(fd) stops the fd's streams first (StopStreamsOnFd).
+// Streaming batches of whole records from the device to JS, without
+// blocking the event loop and without a thread: a uv_poll_t watches the
+// device fd in Node's own loop, and its callback read()s one batch on the JS
+// thread. (A reader thread handing batches over through a
+// ThreadSafeFunction was measured against it and lost on latency: the
+// hand-off is a second context switch per batch; scripts/bench/analysis.md
+// has the numbers.) stop() is idempotent, no batch is delivered after it,
+// and close(fd) stops the fd's streams first (StopStreamsOnFd).
 //
 // Coalescing (coalesceMs > 0): after a batch smaller than maxRecords the
 // stream waits coalesceMs before it reads again, so a steady stream of
 // events costs one wake-up per window instead of one per event (on one CPU
-// each wake-up of the reader preempts the traced process: issue 5 measured
-// 13 k instructions per event that way). An idle stream still wakes on its
+// each wake-up of the reader preempts the traced process: 13 k instructions
+// per event, scripts/bench/analysis.md). An idle stream still wakes on its
 // first record; a full batch is followed by the next read at once, so a
 // flood is never slowed down to one batch per window.
 //
-// startStream is PollStream, by measurement (scripts/bench/stream.mjs, host,
-// 2 cores, FIFO fed by a child, 416-byte records; 4 runs of 2000-3000):
-//   latency p50   thread 18-37 us    uv_poll 9-25 us (better in every run)
-//   latency p99   thread 65-600 us   uv_poll 55-310 us, one outlier run
-//                 (host noise: both had multi-ms maxima)
-//   throughput    thread 0.81/1.04   uv_poll 0.77/1.05 M records/s
-//                 (equal: the producer was the limit)
-// The thread's hand-off (eventfd/uv_async wake-up of the loop thread) is a
-// second context switch per batch that uv_poll does not pay, which matters
-// most for the reaction-latency goal (issue 5); reading ahead on another
-// core buys nothing when records already wait in the kernel ring.
+// An NDJSON stream hands each batch to a formatter (ndjson.cc) that writes
+// the selected records' lines to an fd; JS hears only the counts.
 #include "stream.h"
 
-#include <atomic>
 #include <cerrno>
-#include <cstdlib>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <vector>
 
 #include <fcntl.h>
-#include <poll.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include "convert.h"
 #include "errors.h"
-#include "ndjson.h"
+#include "formatter.h"
 #include "uapi/syscallmon.h"
 
 namespace syscallmon {
@@ -69,66 +43,18 @@ struct StreamOptions {
 	size_t max; // records per read
 	unsigned coalesce_ms;
 	// Batches may be views of the stream's own read buffer, overwritten by
-	// the next read: no copy per batch. PollStream only (a thread's batches
-	// are always fresh memory).
+	// the next read: no copy per batch.
 	bool transient;
 	// Set: each batch goes through this formatter to out_fd, and JS gets
-	// only counts (onProgress(null, events, lost)): no JS object per batch,
-	// so a fast stream never waits for the garbage collector. PollStream only.
+	// only counts (onProgress(null, read, shown, lost, full)): no JS object
+	// per batch, so a fast stream never waits for the garbage collector.
 	std::shared_ptr<NdjsonFormatter> ndjson;
 	int out_fd;
 };
 
-class Stream {
-public:
-	Stream(napi_env env, int fd, const StreamOptions &o) : env_(env), fd_(fd), max_(o.max), coalesce_ms_(o.coalesce_ms) {}
-	virtual ~Stream() = default;
-	// JS thread only; idempotent; returns once nothing reads fd any more.
-	virtual void Stop() = 0;
-	int fd() const { return fd_; }
-	napi_env env() const { return env_; }
-
-protected:
-	// After a read of n > 0 bytes: wait coalesce_ms_ before the next read?
-	bool Linger(ssize_t n) const { return coalesce_ms_ > 0 && n > 0 && static_cast<size_t>(n) < max_ * kRecordSize; }
-
-	const napi_env env_;
-	const int fd_;
-	const size_t max_;
-	const unsigned coalesce_ms_;
-};
-
-// Streams not yet stopped, by fd: close() must stop them first, and env
-// teardown must join their threads.
-std::mutex registry_lock;
-std::multimap<int, std::shared_ptr<Stream>> registry;
-
-void Register(const std::shared_ptr<Stream> &s)
-{
-	std::lock_guard<std::mutex> g(registry_lock);
-	registry.emplace(s->fd(), s);
-}
-
-// Returns the registry's reference so the caller drops it outside the lock.
-std::shared_ptr<Stream> Unregister(Stream *s)
-{
-	std::lock_guard<std::mutex> g(registry_lock);
-	auto range = registry.equal_range(s->fd());
-	for (auto it = range.first; it != range.second; ++it) {
-		if (it->second.get() == s) {
-			std::shared_ptr<Stream> ref = std::move(it->second);
-			registry.erase(it);
-			return ref;
-		}
-	}
-	return nullptr;
-}
-
-struct Batch {
-	uint8_t *data; // malloc'd; becomes the JS Buffer's memory
-	size_t len;
-	int err; // non-zero: the stream ended with this errno
-};
+class Stream;
+void Register(const std::shared_ptr<Stream> &s);
+std::shared_ptr<Stream> Unregister(Stream *s);
 
 // Reads whole records into buf; returns bytes read, 0 when nothing was
 // ready, or -errno.
@@ -145,187 +71,13 @@ ssize_t ReadInto(int fd, uint8_t *buf, size_t cap)
 	return errno == EAGAIN ? 0 : -errno;
 }
 
-// Reads one batch into fresh memory (for a hand-off to another thread);
-// returns as ReadInto.
-ssize_t ReadBatch(int fd, size_t max, uint8_t **out)
-{
-	size_t cap = max * kRecordSize;
-	uint8_t *buf = static_cast<uint8_t *>(malloc(cap));
-	if (!buf)
-		return -ENOMEM;
-	ssize_t n = ReadInto(fd, buf, cap);
-	if (n <= 0) {
-		free(buf);
-		return n;
-	}
-	// A short batch would otherwise pin max records of memory until GC.
-	if ((size_t)n < cap / 2) {
-		uint8_t *shrunk = static_cast<uint8_t *>(realloc(buf, n));
-		if (shrunk)
-			buf = shrunk;
-	}
-	*out = buf;
-	return n;
-}
+// ------------------------------------------------------------------ Stream
 
-Napi::Value BatchBuffer(Napi::Env env, Batch *b)
-{
-	uint8_t *data = b->data;
-	b->data = nullptr;
-	return Napi::Buffer<uint8_t>::New(env, data, b->len, [](Napi::Env, uint8_t *d) { free(d); });
-}
-
-// ------------------------------------------------------------ ThreadStream
-
-class ThreadStream;
-void ThreadCallJs(Napi::Env env, Napi::Function cb, ThreadStream *self, Batch *b);
-using Tsfn = Napi::TypedThreadSafeFunction<ThreadStream, Batch, ThreadCallJs>;
-
-// Batches queued for, or being handled by, the JS thread before the reader
-// stops reading: two lets it read the next batch while JS handles one.
-constexpr unsigned kMaxInflight = 2;
-
-class ThreadStream : public Stream {
+class Stream {
 public:
-	ThreadStream(napi_env env, int fd, int wake, const StreamOptions &o) : Stream(env, fd, o), wake_(wake)
-	{
-	}
-	~ThreadStream() override
-	{
-		if (wake_ >= 0)
-			close(wake_);
-	}
-
-	static std::shared_ptr<Stream> Start(Napi::Env env, int fd, const StreamOptions &o, Napi::Function cb)
-	{
-		int wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-		if (wake < 0)
-			ThrowErrno(env, errno, "eventfd");
-		auto self = std::make_shared<ThreadStream>(env, fd, wake, o);
-		// The TSFN's finalizer (after its last queued call) drops this
-		// reference, so ThreadCallJs never sees a freed context.
-		auto *keep = new std::shared_ptr<ThreadStream>(self);
-		self->tsfn_ = Tsfn::New(env, cb, "syscallmon:stream", 0, 1, self.get(),
-					[](Napi::Env, std::shared_ptr<ThreadStream> *k, ThreadStream *) { delete k; },
-					keep);
-		try {
-			self->thread_ = std::thread(&ThreadStream::Run, self.get());
-		} catch (const std::system_error &e) {
-			self->tsfn_.Release();
-			ThrowErrno(env, e.code().value(), "pthread_create");
-		}
-		Register(self);
-		return self;
-	}
-
-	void Stop() override
-	{
-		if (stopped_)
-			return;
-		stopped_ = true;
-		stopping_.store(true, std::memory_order_release);
-		Wake();
-		if (thread_.joinable())
-			thread_.join();
-		Unregister(this);
-	}
-
-private:
-	friend void ThreadCallJs(Napi::Env, Napi::Function, ThreadStream *, Batch *);
-
-	void Wake()
-	{
-		uint64_t one = 1;
-		// Only fails when the counter is saturated, i.e. already signalled.
-		(void)!write(wake_, &one, sizeof(one));
-	}
-
-	void Deliver(Batch *b)
-	{
-		inflight_.fetch_add(1, std::memory_order_acq_rel);
-		if (tsfn_.NonBlockingCall(b) != napi_ok) {
-			// napi_closing: the environment is going away.
-			free(b->data);
-			delete b;
-		}
-	}
-
-	void Run()
-	{
-		for (;;) {
-			if (stopping_.load(std::memory_order_acquire))
-				break;
-			bool room = inflight_.load(std::memory_order_acquire) < kMaxInflight;
-			struct pollfd p[2] = {
-				{ wake_, POLLIN, 0 },
-				{ fd_, static_cast<short>(room ? POLLIN : 0), 0 },
-			};
-			if (poll(p, 2, -1) < 0) {
-				if (errno == EINTR)
-					continue;
-				Deliver(new Batch{ nullptr, 0, errno });
-				break;
-			}
-			if (p[0].revents & POLLIN) {
-				uint64_t v;
-				(void)!read(wake_, &v, sizeof(v));
-				continue;
-			}
-			if (p[1].revents & POLLNVAL) {
-				Deliver(new Batch{ nullptr, 0, EBADF });
-				break;
-			}
-			if (!(p[1].revents & (POLLIN | POLLERR | POLLHUP)))
-				continue;
-			uint8_t *data = nullptr;
-			ssize_t n = ReadBatch(fd_, max_, &data);
-			if (n == 0)
-				continue;
-			if (n < 0) {
-				Deliver(new Batch{ nullptr, 0, static_cast<int>(-n) });
-				break;
-			}
-			Deliver(new Batch{ data, static_cast<size_t>(n), 0 });
-			if (Linger(n)) {
-				// Only a stop request cuts the window short.
-				struct pollfd w = { wake_, POLLIN, 0 };
-				(void)poll(&w, 1, static_cast<int>(coalesce_ms_));
-			}
-		}
-		tsfn_.Release();
-	}
-
-	int wake_;
-	std::thread thread_;
-	Tsfn tsfn_;
-	std::atomic<bool> stopping_{ false };
-	std::atomic<unsigned> inflight_{ 0 };
-	bool stopped_ = false; // JS thread only
-};
-
-void ThreadCallJs(Napi::Env env, Napi::Function cb, ThreadStream *self, Batch *batch)
-{
-	std::unique_ptr<Batch> b(batch);
-	// env is null when the TSFN is torn down with calls still queued.
-	if (env == nullptr || self->stopped_) {
-		free(b->data);
-		return;
-	}
-	// The credit goes back before JS runs, so the reader reads ahead.
-	if (self->inflight_.fetch_sub(1, std::memory_order_acq_rel) == kMaxInflight)
-		self->Wake();
-	if (b->err)
-		cb.Call({ ErrnoError(env, b->err, "read").Value(), env.Null() });
-	else
-		cb.Call({ env.Null(), BatchBuffer(env, b.get()) });
-}
-
-// -------------------------------------------------------------- PollStream
-
-class PollStream : public Stream {
-public:
-	PollStream(Napi::Env env, int fd, const StreamOptions &o, Napi::Function cb)
-		: Stream(env, fd, o), transient_(o.transient), ndjson_(o.ndjson), out_fd_(o.out_fd),
+	Stream(Napi::Env env, int fd, const StreamOptions &o, Napi::Function cb)
+		: env_(env), fd_(fd), max_(o.max), coalesce_ms_(o.coalesce_ms), transient_(o.transient),
+		  ndjson_(o.ndjson), out_fd_(o.out_fd),
 		  buf_(std::make_shared<std::vector<uint8_t>>(o.max * kRecordSize)), cb_(Napi::Persistent(cb)),
 		  ctx_(std::make_unique<Napi::AsyncContext>(env, "syscallmon:stream"))
 	{
@@ -336,7 +88,7 @@ public:
 		uv_loop_t *loop;
 		if (napi_get_uv_event_loop(env, &loop) != napi_ok)
 			throw Napi::Error::New(env, "no libuv loop");
-		auto self = std::make_shared<PollStream>(env, fd, o, cb);
+		auto self = std::make_shared<Stream>(env, fd, o, cb);
 		int r = uv_poll_init(loop, &self->poll_, fd);
 		if (r < 0)
 			ThrowErrno(env, -r, "uv_poll_init");
@@ -360,7 +112,8 @@ public:
 		return self;
 	}
 
-	void Stop() override
+	// JS thread only; idempotent; returns once nothing reads fd any more.
+	void Stop()
 	{
 		if (stopped_)
 			return;
@@ -375,7 +128,13 @@ public:
 			ReleaseJs();
 	}
 
+	int fd() const { return fd_; }
+	napi_env env() const { return env_; }
+
 private:
+	// After a read of n > 0 bytes: wait coalesce_ms_ before the next read?
+	bool Linger(ssize_t n) const { return coalesce_ms_ > 0 && n > 0 && static_cast<size_t>(n) < max_ * kRecordSize; }
+
 	void ReleaseJs()
 	{
 		cb_.Reset();
@@ -395,12 +154,12 @@ private:
 
 	static void OnTeardown(napi_async_cleanup_hook_handle, void *arg)
 	{
-		static_cast<PollStream *>(arg)->Stop();
+		static_cast<Stream *>(arg)->Stop();
 	}
 
 	static void OnClose(uv_handle_t *h)
 	{
-		auto *s = static_cast<PollStream *>(h->data);
+		auto *s = static_cast<Stream *>(h->data);
 		if (--s->open_handles_ > 0)
 			return;
 		if (s->teardown_)
@@ -410,14 +169,14 @@ private:
 
 	static void OnPoll(uv_poll_t *h, int status, int)
 	{
-		auto *s = static_cast<PollStream *>(h->data);
+		auto *s = static_cast<Stream *>(h->data);
 		if (!s->stopped_)
 			s->Pump(status);
 	}
 
 	static void OnTimer(uv_timer_t *h)
 	{
-		auto *s = static_cast<PollStream *>(h->data);
+		auto *s = static_cast<Stream *>(h->data);
 		if (!s->stopped_)
 			s->Pump(0);
 	}
@@ -427,7 +186,7 @@ private:
 	void Pump(int status)
 	{
 		// Keeps the stream alive if the callback stops it.
-		std::shared_ptr<PollStream> keep = self_;
+		std::shared_ptr<Stream> keep = self_;
 		Napi::Env env(env_);
 		Napi::HandleScope scope(env);
 		int err = 0;
@@ -442,7 +201,7 @@ private:
 		if (err || n > 0)
 			Deliver(env, err, static_cast<size_t>(n > 0 ? n : 0));
 		if (err)
-			Stop(); // an error ends the stream, as in ThreadStream
+			Stop(); // an error ends the stream
 		if (stopped_) {
 			ReleaseJs();
 			return;
@@ -475,8 +234,9 @@ private:
 
 	using Args = std::vector<napi_value>;
 
-	// Hands a batch (or a read error) to JS, or to the NDJSON sink; a sink
-	// that fails ends the stream with its error.
+	// Hands a batch (or a read error) to JS, or to the NDJSON formatter; a
+	// formatter that fails ends the stream with its error, and one that
+	// reached its limit ends it once JS has the counts.
 	void Deliver(Napi::Env env, int &err, size_t len)
 	{
 		if (err || !ndjson_) {
@@ -484,16 +244,20 @@ private:
 			return;
 		}
 		std::string problem;
-		err = ndjson_->WriteRecords(buf_->data(), len, out_fd_, &problem);
+		Counts c;
+		err = ndjson_->WriteRecords(buf_->data(), len, out_fd_, &c, &problem);
 		if (!problem.empty())
 			Invoke(env, [&] { return Args{ Napi::Error::New(env, problem).Value() }; });
 		else if (err)
 			Invoke(env, [&] { return Args{ ErrnoError(env, err, "write").Value() }; });
 		else
 			Invoke(env, [&] {
-				return Args{ env.Null(), Napi::Number::New(env, static_cast<double>(ndjson_->events())),
-					     Napi::Number::New(env, static_cast<double>(ndjson_->lost())) };
+				return Args{ env.Null(), Napi::Number::New(env, static_cast<double>(c.read)),
+					     Napi::Number::New(env, static_cast<double>(c.shown)),
+					     Napi::Number::New(env, static_cast<double>(c.lost)), Napi::Boolean::New(env, c.full) };
 			});
+		if (!err && problem.empty() && c.full)
+			Stop();
 	}
 
 	void Call(Napi::Env env, int err, size_t len)
@@ -519,6 +283,10 @@ private:
 		in_callback_ = false;
 	}
 
+	const napi_env env_;
+	const int fd_;
+	const size_t max_;
+	const unsigned coalesce_ms_;
 	const bool transient_;
 	const std::shared_ptr<NdjsonFormatter> ndjson_;
 	const int out_fd_;
@@ -529,18 +297,42 @@ private:
 	uv_timer_t timer_;
 	int open_handles_ = 2;
 	bool polling_ = false;
-	std::shared_ptr<PollStream> self_;
+	std::shared_ptr<Stream> self_;
 	napi_async_cleanup_hook_handle teardown_ = nullptr;
 	bool stopped_ = false;
 	bool in_callback_ = false;
 };
 
+// Streams not yet stopped, by fd: close() must stop them first, and env
+// teardown stops its own.
+std::mutex registry_lock;
+std::multimap<int, std::shared_ptr<Stream>> registry;
+
+void Register(const std::shared_ptr<Stream> &s)
+{
+	std::lock_guard<std::mutex> g(registry_lock);
+	registry.emplace(s->fd(), s);
+}
+
+// Returns the registry's reference so the caller drops it outside the lock.
+std::shared_ptr<Stream> Unregister(Stream *s)
+{
+	std::lock_guard<std::mutex> g(registry_lock);
+	auto range = registry.equal_range(s->fd());
+	for (auto it = range.first; it != range.second; ++it) {
+		if (it->second.get() == s) {
+			std::shared_ptr<Stream> ref = std::move(it->second);
+			registry.erase(it);
+			return ref;
+		}
+	}
+	return nullptr;
+}
+
 // ----------------------------------------------------------------- exports
 
-using Starter = std::shared_ptr<Stream> (*)(Napi::Env, int, const StreamOptions &, Napi::Function);
-
 // A spurious wake-up must end in EAGAIN, not in a read() that blocks the
-// reader (or, for PollStream, the event loop).
+// event loop.
 void CheckNonblocking(Napi::Env env, int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
@@ -566,7 +358,7 @@ Napi::Object Handle(Napi::Env env, std::shared_ptr<Stream> s)
 	return handle;
 }
 
-template <Starter start>
+// startStream(fd, maxRecords, onBatch, coalesceMs, transient)
 Napi::Value StartStream(const Napi::CallbackInfo &info)
 {
 	Napi::Env env = info.Env();
@@ -580,11 +372,11 @@ Napi::Value StartStream(const Napi::CallbackInfo &info)
 	if (info.Length() > 4 && !info[4].IsUndefined())
 		o.transient = ArgBool(info, 4, "transient");
 	CheckNonblocking(env, fd);
-	return Handle(env, start(env, fd, o, info[2].As<Napi::Function>()));
+	return Handle(env, Stream::Start(env, fd, o, info[2].As<Napi::Function>()));
 }
 
 // startNdjsonStream(fd, maxRecords, formatter, outFd, onProgress, coalesceMs):
-// a PollStream whose batches the formatter writes to outFd.
+// a stream whose batches the formatter writes to outFd.
 Napi::Value StartNdjsonStream(const Napi::CallbackInfo &info)
 {
 	Napi::Env env = info.Env();
@@ -598,7 +390,7 @@ Napi::Value StartNdjsonStream(const Napi::CallbackInfo &info)
 	if (info.Length() > 5 && !info[5].IsUndefined())
 		o.coalesce_ms = ArgU32(info, 5, "coalesceMs");
 	CheckNonblocking(env, fd);
-	return Handle(env, PollStream::Start(env, fd, o, info[4].As<Napi::Function>()));
+	return Handle(env, Stream::Start(env, fd, o, info[4].As<Napi::Function>()));
 }
 
 // Each Node environment (main thread, worker) stops only its own streams: a
@@ -633,12 +425,10 @@ void StopStreamsOnFd(int fd)
 
 void InitStream(Napi::Env env, Napi::Object exports)
 {
-	exports.Set("startStreamThread", Napi::Function::New(env, StartStream<ThreadStream::Start>, "startStreamThread"));
-	exports.Set("startStreamPoll", Napi::Function::New(env, StartStream<PollStream::Start>, "startStreamPoll"));
-	exports.Set("startStream", exports.Get("startStreamPoll"));
+	exports.Set("startStream", Napi::Function::New(env, StartStream, "startStream"));
 	exports.Set("startNdjsonStream", Napi::Function::New(env, StartNdjsonStream, "startNdjsonStream"));
-	// Threads must be joined before the environment (a worker, or the
-	// process on exit) goes away.
+	// A stream's handles belong to its environment's loop: stop them before
+	// the environment (a worker, or the process on exit) goes away.
 	env.AddCleanupHook(StopAll, static_cast<napi_env>(env));
 }
 

@@ -1,16 +1,16 @@
 // @ts-check
 /**
- * What producing tail --json's NDJSON line costs in node, per event, in
+ * What producing an NDJSON line (tail --json's) costs in node, per event, in
  * steady state: 256 synthetic openat records per batch (built with the
  * library's own encoder and the real addon's layout), one writeSync per
  * batch to /dev/null, measured over 1-second windows after a warm-up; prints
  * {"encoder":..., "ns_per_event":[...per window]}.
  *
- *   node scripts/bench/fmt-js.mjs cli     the CLI's RawNdjsonEncoder (dist/render/ndjson.js)
+ *   node scripts/bench/fmt-js.mjs cli     the JS encoder of raw records (dist/render/ndjson.js)
  *   node scripts/bench/fmt-js.mjs bytes   a byte-level prototype: the same line written
  *                                         into a preallocated Buffer, no per-event strings
  *   node scripts/bench/fmt-js.mjs native  the addon's formatter (native/ndjson.cc), what
- *                                         tail --json uses: one call per batch
+ *                                         follow's NDJSON output uses: one call per batch
  *
  * The prototype exists to answer "would avoiding strings be enough?"; it is
  * checked to produce the CLI's exact line before it is timed.

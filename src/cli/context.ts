@@ -14,8 +14,12 @@ import type { VmRunner } from './vm.js';
 /** Where output goes.  A Promise from write() means "wait before writing more" (backpressure). */
 export interface Sink {
   write(chunk: string | Uint8Array): void | Promise<void>;
-  /** The fd behind the sink when writing to it directly keeps output in order (nothing queued); else undefined. */
-  directFd?(): number | undefined;
+  /**
+   * The fd behind the sink, once whatever is queued in it has been written,
+   * so that output written to the fd directly (the addon's NDJSON) lands in
+   * order; undefined when there is no fd.
+   */
+  fd?(): Promise<number | undefined>;
 }
 
 /** Aborted on Ctrl-C, SIGTERM, or when stdout's reader goes away (EPIPE). */
@@ -84,8 +88,11 @@ export class Ctx {
     return v;
   }
 
-  devicePath(): string {
-    return this.io.binding().devicePath;
+  /** stdout's fd, for output the addon writes itself (tail --json). */
+  async stdoutFd(): Promise<number> {
+    const fd = await this.io.stdout.fd?.();
+    if (fd === undefined) throw new Error('stdout has no file descriptor to write NDJSON to');
+    return fd;
   }
 
   out(text: string): void | Promise<void> {

@@ -185,10 +185,20 @@ export class StreamSink implements Sink {
     });
   }
 
-  /** fd 1 or 2 when nothing waits in the stream's buffer, so a direct write lands in order. */
-  directFd(): number | undefined {
+  async fd(): Promise<number | undefined> {
     const stream = this.stream as NodeJS.WritableStream & { fd?: unknown; writableLength?: number };
-    if (this.closed || typeof stream.fd !== 'number' || stream.writableLength !== 0) return undefined;
+    if (typeof stream.fd !== 'number') return undefined;
+    while (!this.closed && (stream.writableLength ?? 0) > 0) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          this.stream.off('drain', done);
+          this.stream.off('close', done);
+          resolve();
+        };
+        this.stream.on('drain', done);
+        this.stream.on('close', done);
+      });
+    }
     return stream.fd;
   }
 

@@ -109,36 +109,63 @@ export interface Binding {
    */
   startStream(fd: number, maxRecords: number, onBatch: BatchCallback, coalesceMs?: number, transient?: boolean): StreamHandle;
   /**
-   * tail --json's formatter in C (native/ndjson.cc): returns a function that
-   * turns a batch of whole records into their NDJSON lines as UTF-8 bytes,
-   * byte for byte RawNdjsonEncoder's; its writeTo(fd, batch) writes those
-   * bytes to fd instead (all of them, waiting while fd is full) and returns
-   * the batch's event records and the sum of its lost records' counts. errnoNames[n] is errno n's name (the library's table,
-   * handed over once; holes print the number). Optional: a binding without
-   * it keeps the JS encoder.
+   * The NDJSON formatter in C (native/ndjson.cc): a function that turns a
+   * batch of whole records into the NDJSON lines of the records selection
+   * keeps, as UTF-8 bytes, byte for byte the library's JS encoder's; and
+   * writes them to an fd instead (writeTo, writeLast). errnoNames[n] is
+   * errno n's name (the library's table, handed over once; holes print the
+   * number). The selection keeps every lost record, and the events of the
+   * syscalls in nrs (none: every syscall and exit) made by the processes or
+   * threads in pids (none: every one); limit (0: none) caps the events
+   * written over every call.
    */
-  ndjsonFormatter?(errnoNames: readonly (string | undefined)[]): NdjsonFormatter;
+  ndjsonFormatter(errnoNames: readonly (string | undefined)[], selection?: NdjsonSelection): NdjsonFormatter;
   /**
    * A stream like startStream's whose batches formatter writes to outFd as
-   * NDJSON (waiting while outFd is full); JS gets onProgress(null, events,
-   * lost) per batch: the event records written and the lost records' counts
-   * summed. A read or write error (or a record the formatter refuses) is
-   * delivered once as onProgress(err) and ends the stream. Optional, like
-   * ndjsonFormatter.
+   * NDJSON (waiting while outFd is full); JS gets onProgress(null, read,
+   * shown, lost, full) per batch (FormatCounts). Once full the stream stops
+   * by itself. A read or write error (or a record the formatter refuses)
+   * is delivered once as onProgress(err) and ends the stream.
    */
-  startNdjsonStream?(
+  startNdjsonStream(
     fd: number,
     maxRecords: number,
     formatter: NdjsonFormatter,
     outFd: number,
-    onProgress: (err: Error | null, events?: number, lost?: number) => void,
+    onProgress: NdjsonProgress,
     coalesceMs?: number,
   ): StreamHandle;
 }
 
+export interface NdjsonSelection {
+  nrs?: readonly number[];
+  pids?: readonly number[];
+  limit?: number;
+}
+
+/** What one formatter call saw; records after the one that reached the limit are neither written nor counted. */
+export interface FormatCounts {
+  /** event records (syscall and exit) looked at */
+  read: number;
+  /** event records written */
+  shown: number;
+  /** the counts of the lost records looked at, summed */
+  lost: number;
+  /** the limit is reached: nothing more will be written */
+  full: boolean;
+}
+
+export type NdjsonProgress = (err: Error | null, read?: number, shown?: number, lost?: number, full?: boolean) => void;
+
 export interface NdjsonFormatter {
   (batch: Buffer): Buffer;
-  writeTo(fd: number, batch: Buffer): { events: number; lost: number };
+  /** Writes the batch's selected lines to fd, all of them, waiting while fd is full. */
+  writeTo(fd: number, batch: Buffer): FormatCounts;
+  /**
+   * Of records already held (read before following), the last n selected
+   * events, lost records left out; nothing counts as read.
+   */
+  writeLast(fd: number, held: Buffer, n: number): FormatCounts;
 }
 
 /** Error thrown by the addon for a failed syscall (like Node's own ErrnoException). */

@@ -7,7 +7,10 @@ export {
   BUILD_COMMAND,
   type Binding,
   type BindingError,
+  type FormatCounts,
   type NdjsonFormatter,
+  type NdjsonProgress,
+  type NdjsonSelection,
   type BatchCallback,
   type RawStatus,
   type RawTarget,
@@ -37,6 +40,7 @@ export {
   type BatchHandler,
   MAX_COALESCE_MS,
 } from './monitor.js';
+export { type FollowOptions, type FollowOutput, type FollowSummary, type FollowEnd, type Following } from './follow.js';
 export {
   EventDecoder,
   cString,

@@ -1,10 +1,11 @@
 // The typed library: one open /dev/syscallmon and everything done through it.
 // Validation, defaults and names live here; the binding only converts values
 // and makes syscalls (and can be a fake: Monitor.open({ binding })).
-import { isBindingError, loadBinding, type Binding, type NdjsonFormatter, type RawTarget, type RawVersion, type StreamHandle } from './binding.js';
-import { errnoName, errnoNames, errnoNamesByNumber, errnoNumber } from './errnos.js';
+import { isBindingError, loadBinding, type Binding, type RawTarget, type RawVersion, type StreamHandle } from './binding.js';
+import { errnoName, errnoNames, errnoNumber } from './errnos.js';
 import { fromBindingError, UsageError, VersionError } from './errors.js';
 import { EventDecoder, type MonitorEvent } from './events.js';
+import { follow, type FollowOptions, type FollowOutput, type Following } from './follow.js';
 import { need } from './records.js';
 import { closestNames, SyscallTable } from './syscalls.js';
 
@@ -138,8 +139,7 @@ export interface Subscription {
   stop(): void;
   /**
    * Settles once the subscription has ended: resolves on stop(), abort or
-   * the monitor's close(); rejects with a read error (a SyscallmonError), the
-   * addon's error for a failed write (writeNdjson: EPIPE, ENOSPC), or
+   * the monitor's close(); rejects with a read error (a SyscallmonError), or
    * with what the handler threw or rejected with.
    */
   readonly done: Promise<void>;
@@ -160,17 +160,16 @@ function checkCoalesce(ms = 0): number {
 export class Monitor {
   readonly syscalls: SyscallTable;
   readonly decoder: EventDecoder;
-  readonly binding: Binding;
   readonly devicePath: string;
+  /** the addon (or a fake): only the library talks to it */
+  readonly #binding: Binding;
   #fd: number | null;
   #version: RawVersion;
   /** ends the running subscription (close() calls it); null when none */
   #endStream: (() => void) | null = null;
-  /** ndjsonFormatter()'s result; null until first asked for */
-  #ndjson: NdjsonFormatter | undefined | null = null;
 
   private constructor(binding: Binding, fd: number, devicePath: string, version: RawVersion) {
-    this.binding = binding;
+    this.#binding = binding;
     this.#fd = fd;
     this.devicePath = devicePath;
     this.#version = version;
@@ -217,7 +216,7 @@ export class Monitor {
   }
 
   private c(name: string): number {
-    return need(this.binding.constants, name);
+    return need(this.#binding.constants, name);
   }
 
   version(): VersionInfo {
@@ -229,8 +228,8 @@ export class Monitor {
     let raw;
     let targets;
     try {
-      raw = this.binding.getStatus(fd);
-      targets = this.binding.getTargets(fd);
+      raw = this.#binding.getStatus(fd);
+      targets = this.#binding.getTargets(fd);
     } catch (e) {
       throw fromBindingError(e, 'read the status');
     }
@@ -287,7 +286,7 @@ export class Monitor {
     const value = this.c(`MODE_${m.toUpperCase()}`);
     const fd = this.fd;
     try {
-      this.binding.setMode(fd, value);
+      this.#binding.setMode(fd, value);
     } catch (e) {
       throw fromBindingError(e, `set mode ${m}`);
     }
@@ -334,7 +333,7 @@ export class Monitor {
     };
     const fd = this.fd;
     try {
-      this.binding.addTarget(fd, raw);
+      this.#binding.addTarget(fd, raw);
     } catch (e) {
       throw fromBindingError(e, `target ${entry.name}`, {
         EBUSY: `${entry.name} is already targeted`,
@@ -349,7 +348,7 @@ export class Monitor {
     const entry = this.syscalls.resolve(syscall);
     const fd = this.fd;
     try {
-      this.binding.delTarget(fd, entry.nr);
+      this.#binding.delTarget(fd, entry.nr);
     } catch (e) {
       throw fromBindingError(e, `untarget ${entry.name}`, { EINVAL: `${entry.name} is not targeted` });
     }
@@ -369,8 +368,8 @@ export class Monitor {
     if (list.length === 0) throw new UsageError('no pids given');
     const fd = this.fd;
     try {
-      if (add) this.binding.addPids(fd, entry.nr, list);
-      else this.binding.delPids(fd, entry.nr, list);
+      if (add) this.#binding.addPids(fd, entry.nr, list);
+      else this.#binding.delPids(fd, entry.nr, list);
     } catch (e) {
       throw fromBindingError(e, `${add ? 'add' : 'remove'} pids for ${entry.name}`, {
         EINVAL: `${entry.name} is not targeted, or targets every process`,
@@ -400,7 +399,7 @@ export class Monitor {
     if (flags === 0) throw new UsageError('nothing to clear (targets, log or counters)');
     const fd = this.fd;
     try {
-      this.binding.clear(fd, flags);
+      this.#binding.clear(fd, flags);
     } catch (e) {
       throw fromBindingError(e, 'clear');
     }
@@ -409,7 +408,7 @@ export class Monitor {
   setExits(on: boolean): void {
     const fd = this.fd;
     try {
-      this.binding.setExits(fd, on);
+      this.#binding.setExits(fd, on);
     } catch (e) {
       throw fromBindingError(e, `turn exit events ${on ? 'on' : 'off'}`);
     }
@@ -420,7 +419,7 @@ export class Monitor {
     if (where !== 'tail' && where !== 'head') throw new UsageError(`cannot seek to '${String(where)}' (tail or head)`);
     const fd = this.fd;
     try {
-      this.binding.seek(fd, this.c(where === 'head' ? 'SEEK_HEAD' : 'SEEK_TAIL'));
+      this.#binding.seek(fd, this.c(where === 'head' ? 'SEEK_HEAD' : 'SEEK_TAIL'));
     } catch (e) {
       throw fromBindingError(e, `seek to ${where}`);
     }
@@ -431,7 +430,7 @@ export class Monitor {
     if (!Number.isInteger(max) || max < 1) throw new UsageError(`invalid batch size ${max}`);
     const fd = this.fd;
     try {
-      return this.binding.read(fd, max);
+      return this.#binding.read(fd, max);
     } catch (e) {
       throw fromBindingError(e, 'read events');
     }
@@ -458,39 +457,41 @@ export class Monitor {
     const coalesceMs = checkCoalesce(opts.coalesceMs);
     const transient = opts.transient === true;
     return this.#subscribe<[Buffer | null]>(
-      (fd, onNative) => this.binding.startStream(fd, max, onNative, coalesceMs, transient),
+      (fd, onNative) => this.#binding.startStream(fd, max, onNative, coalesceMs, transient),
       (batch) => (batch && batch.length ? onBatch(batch) : undefined),
       opts.signal,
     );
   }
 
   /**
-   * Streams every record as NDJSON (tail --json's lines) straight to outFd:
-   * the addon reads, formats and writes, and JS only hears the counts
-   * (onProgress: event records written, events lost before them). No JS
-   * object is made per batch, so a full-speed stream never waits for the
-   * garbage collector. A failed write (EPIPE when the reader went away)
-   * ends it: done rejects with that error. Needs an addon with the NDJSON
-   * formatter (see ndjsonFormatter()).
+   * Follows the device: the events that happen from now on (after the last
+   * opts.backlog already held), selected by syscall and process, until
+   * opts.count events were shown, stop(), the signal, or close(). Output:
+   * { ndjsonFd } has the addon write NDJSON lines (tail --json's) to that
+   * fd, { onEvents } hands decoded events over. The ring's cursor is moved
+   * (and the backlog shown) before follow returns, so whatever happens after
+   * it returns is followed. One subscription, iteration or follow at a time.
    */
-  writeNdjson(outFd: number, opts: SubscribeOptions & { onProgress?: (events: number, lost: number) => void } = {}): Subscription {
-    const max = checkBatch(opts.maxRecords);
-    const coalesceMs = checkCoalesce(opts.coalesceMs);
-    const formatter = this.ndjsonFormatter();
-    const startNdjson = this.binding.startNdjsonStream?.bind(this.binding);
-    if (!formatter || !startNdjson) throw new UsageError('this build of the addon cannot write NDJSON (npm run build:addon)');
-    const onProgress = opts.onProgress;
-    return this.#subscribe<[number?, number?]>(
-      (fd, onNative) => startNdjson(fd, max, formatter, outFd, onNative, coalesceMs),
-      (events = 0, lost = 0) => onProgress?.(events, lost),
-      opts.signal,
+  follow(output: FollowOutput, opts: FollowOptions = {}): Following {
+    if (this.#endStream) throw new UsageError('this monitor is already streaming events');
+    return follow(
+      {
+        binding: this.#binding,
+        decoder: this.decoder,
+        syscalls: this.syscalls,
+        maxErrno: this.c('MAX_ERRNO'),
+        defaultBatch: DEFAULT_BATCH,
+        isClosed: () => this.closed,
+        seek: (where) => this.seek(where),
+        readRaw: (max) => this.readRaw(max),
+        stream: (open, handle, signal) => this.#subscribe(open, handle, signal),
+        checkPids: (pids) => this.checkPids(pids),
+        checkBatch,
+        checkCoalesce,
+      },
+      output,
+      opts,
     );
-  }
-
-  /** The addon's NDJSON formatter with the library's errno names (made once); undefined when the addon has none. */
-  ndjsonFormatter(): NdjsonFormatter | undefined {
-    if (this.#ndjson === null) this.#ndjson = this.binding.ndjsonFormatter?.(errnoNamesByNumber(this.c('MAX_ERRNO')));
-    return this.#ndjson;
   }
 
   /**
@@ -572,7 +573,7 @@ export class Monitor {
    * when opts.signal aborts; a read error ends it by throwing. Nothing
    * starts until the first next(). Each batch costs a promise round trip
    * that subscribe() does not pay (tens of thousands of instructions per
-   * wake-up under emulation: issue 5's latency benchmark).
+   * wake-up under emulation: the latency benchmark).
    */
   rawBatches(opts: EventsOptions = {}): AsyncGenerator<Buffer, void, undefined> {
     const highWater = opts.highWater ?? 8;
@@ -639,7 +640,7 @@ export class Monitor {
     this.#endStream?.();
     this.#fd = null;
     try {
-      this.binding.close(fd);
+      this.#binding.close(fd);
     } catch (e) {
       throw fromBindingError(e, 'close the device');
     }

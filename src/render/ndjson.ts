@@ -1,12 +1,15 @@
 /*
  * NDJSON: one event per line, stdout holding nothing else.  Field names are
- * the issue's (and the library's event properties), in one fixed order, and
- * every key is present on every line of a type (null when not applicable) so
- * consumers can rely on a shape.
+ * the library's event properties (and the header's), in one fixed order,
+ * and every key is present on every line of a type (null when not
+ * applicable) so consumers can rely on a shape.
  *
- * This is tail --json's hot path (issue 5 benchmarks it): a batch becomes one
- * string built by concatenation, with no intermediate object per event and
- * no JSON.stringify for strings that need no escaping.
+ * NdjsonEncoder writes decoded events (log --json, sandbox --json);
+ * RawNdjsonEncoder writes raw records, the same bytes as the addon's
+ * formatter (native/ndjson.cc) that follow's NDJSON output uses: the tests
+ * and the fake binding hold the three equal.  A batch becomes one string
+ * built by concatenation, with no intermediate object per event and no
+ * JSON.stringify for strings that need no escaping.
  */
 import { cString, type ExitEvent, type LostEvent, type MonitorEvent, type SyscallEvent } from '../lib/events.js';
 import { resolveLayout, type RecordLayout, type ResolvedLayout } from '../lib/records.js';
@@ -129,9 +132,10 @@ function hexU64(buf: Buffer, off: number): string {
 }
 
 /**
- * NDJSON straight from raw records, for tail --json: no event object, no
- * BigInt for the arguments, no array per event; the line is the same as
- * NdjsonEncoder's for the decoded event (tests hold them equal).
+ * NDJSON straight from raw records: no event object, no BigInt for the
+ * arguments, no array per event; the line is the same as NdjsonEncoder's for
+ * the decoded event and the addon formatter's for the record (tests hold
+ * them equal).
  */
 export class RawNdjsonEncoder {
   readonly recordSize: number;

@@ -20,7 +20,10 @@ import {
   type BatchCallback,
   type Binding,
   type BindingError,
+  type FormatCounts,
   type NdjsonFormatter,
+  type NdjsonProgress,
+  type NdjsonSelection,
   type RawStatus,
   type RawTarget,
   type RawTargetInfo,
@@ -28,13 +31,14 @@ import {
   type StreamHandle,
   type SyscallEntry,
 } from '../../src/lib/binding.js';
+import { RecordSelection } from '../../src/lib/follow.js';
 import { encodeRecord, type RecordInit } from '../../src/lib/records.js';
 import { SyscallTable } from '../../src/lib/syscalls.js';
 import { RawNdjsonEncoder } from '../../src/render/ndjson.js';
 
 type BindingMethod = Exclude<
   keyof Binding,
-  'constants' | 'offsets' | 'sizes' | 'devicePath' | 'procDir' | 'syscalls' | 'ndjsonFormatter' | 'startNdjsonStream'
+  'constants' | 'offsets' | 'sizes' | 'devicePath' | 'procDir' | 'syscalls' | 'ndjsonFormatter'
 >;
 
 /** Builds the error the addon throws for a failed syscall. */
@@ -132,6 +136,7 @@ const SYSCALL_OF: Record<BindingMethod, string> = {
   setExits: 'ioctl:SET_EXITS',
   read: 'read',
   startStream: 'read',
+  startNdjsonStream: 'read',
 };
 
 /** Syscalls the fake refuses to block, as the module does (-EINVAL). */
@@ -377,28 +382,50 @@ export class FakeBinding implements Binding {
   }
 
   /**
-   * The JS encoder behind the native formatter's signature, so host CLI tests
-   * take tail --json's native path; the real one is held equal to the JS
-   * encoder in test/unit/lib/ndjson-native.test.ts.
+   * The JS encoder and the library's JS selection behind the native
+   * formatter's signature, so host CLI tests take the NDJSON path of
+   * follow; the real one is held equal to both in
+   * test/unit/lib/ndjson-native.test.ts.
    */
-  ndjsonFormatter(errnoNames: readonly (string | undefined)[]): NdjsonFormatter {
+  ndjsonFormatter(errnoNames: readonly (string | undefined)[], selection: NdjsonSelection = {}): NdjsonFormatter {
     const table = new SyscallTable(this.syscalls);
     const enc = new RawNdjsonEncoder(this, (nr) => table.nameOf(nr), (e) => errnoNames[e] ?? String(e));
-    const format = (batch: Buffer): Buffer => {
+    const sel = new RecordSelection(this, new Set(selection.nrs ?? []), new Set(selection.pids ?? []));
+    const size = enc.recordSize;
+    const limit = selection.limit ?? 0;
+    let shown = 0;
+    const full = (): boolean => limit !== 0 && shown >= limit;
+    const format = (batch: Buffer): { text: string; counts: FormatCounts } => {
+      const counts: FormatCounts = { read: 0, shown: 0, lost: 0, full: false };
       let text = '';
-      for (let at = 0; at + enc.recordSize <= batch.length; at += enc.recordSize) text += enc.line(batch, at);
-      return Buffer.from(text, 'utf8');
-    };
-    return Object.assign(format, {
-      writeTo: (fd: number, batch: Buffer) => {
-        writeSync(fd, format(batch));
-        let events = 0;
-        let lost = 0;
-        for (let at = 0; at + enc.recordSize <= batch.length; at += enc.recordSize) {
-          if (enc.type(batch, at) === 'lost') lost += enc.lostCount(batch, at);
-          else events++;
+      for (let at = 0; at + size <= batch.length && !full(); at += size) {
+        const lost = sel.isLost(batch, at);
+        if (lost) counts.lost += sel.lostCount(batch, at);
+        else counts.read++;
+        if (!sel.selects(batch, at)) continue;
+        text += enc.line(batch, at);
+        if (!lost) {
+          counts.shown++;
+          shown++;
         }
-        return { events, lost };
+      }
+      counts.full = full();
+      return { text, counts };
+    };
+    return Object.assign((batch: Buffer) => Buffer.from(format(batch).text, 'utf8'), {
+      writeTo: (fd: number, batch: Buffer): FormatCounts => {
+        const r = format(batch);
+        writeSync(fd, r.text);
+        return r.counts;
+      },
+      writeLast: (fd: number, held: Buffer, n: number): FormatCounts => {
+        const picked: Buffer[] = [];
+        for (let at = 0; at + size <= held.length; at += size) {
+          if (!sel.isLost(held, at) && sel.selects(held, at)) picked.push(held.subarray(at, at + size));
+        }
+        const r = format(Buffer.concat(picked.slice(Math.max(0, picked.length - n))));
+        writeSync(fd, r.text);
+        return { ...r.counts, read: 0 };
       },
     });
   }
@@ -435,21 +462,31 @@ export class FakeBinding implements Binding {
 
   startStream(fd: number, maxRecords: number, onBatch: BatchCallback, coalesceMs = 0, transient = false): StreamHandle {
     this.enter('startStream', [fd, maxRecords, onBatch, coalesceMs, transient]);
-    const f = this.file(fd, 'startStream');
-    const stream: FakeStream = {
-      fd,
-      max: maxRecords,
-      onBatch,
-      coalesceMs,
-      stopped: false,
-      scheduled: false,
-      stop: () => {
-        stream.stopped = true;
-        f.streams.delete(stream);
-      },
+    return this.openStream(fd, maxRecords, onBatch, coalesceMs, 'startStream');
+  }
+
+  startNdjsonStream(
+    fd: number,
+    maxRecords: number,
+    formatter: NdjsonFormatter,
+    outFd: number,
+    onProgress: NdjsonProgress,
+    coalesceMs = 0,
+  ): StreamHandle {
+    this.enter('startNdjsonStream', [fd, maxRecords, formatter, outFd, onProgress, coalesceMs]);
+    const onBatch: BatchCallback = (err, batch) => {
+      if (err || !batch) return onProgress(err);
+      let c: FormatCounts;
+      try {
+        c = formatter.writeTo(outFd, batch);
+      } catch (e) {
+        stream.stop();
+        return onProgress(e as Error);
+      }
+      onProgress(null, c.read, c.shown, c.lost, c.full);
+      if (c.full) stream.stop();
     };
-    f.streams.add(stream);
-    this.schedule(stream);
+    const stream = this.openStream(fd, maxRecords, onBatch, coalesceMs, 'startNdjsonStream');
     return stream;
   }
 
@@ -573,6 +610,25 @@ export class FakeBinding implements Binding {
   }
 
   // ---------------------------------------------------------------- private
+
+  private openStream(fd: number, max: number, onBatch: BatchCallback, coalesceMs: number, syscall: string): StreamHandle {
+    const f = this.file(fd, syscall);
+    const stream: FakeStream = {
+      fd,
+      max,
+      onBatch,
+      coalesceMs,
+      stopped: false,
+      scheduled: false,
+      stop: () => {
+        stream.stopped = true;
+        f.streams.delete(stream);
+      },
+    };
+    f.streams.add(stream);
+    this.schedule(stream);
+    return stream;
+  }
 
   private append(init: RecordInit): void {
     const rec = encodeRecord(this, { ...init, seq: this.headSeq });

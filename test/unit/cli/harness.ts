@@ -1,5 +1,8 @@
 // Runs the CLI in-process with fakes for everything outside: the addon (the
 // lib's FakeBinding), insmod/rmmod, the VM runner and the stop signal.
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { main, type MainOptions } from '../../../src/cli/main.js';
 import type { Kmod } from '../../../src/cli/kmod.js';
 import { ToolFailure } from '../../../src/cli/kmod.js';
@@ -12,12 +15,41 @@ export interface CliRun {
   stderr: string;
 }
 
+/**
+ * A sink that keeps what is written to it. Like stdout it has a file
+ * descriptor (a temporary file) for what the addon writes itself (tail
+ * --json); text is what came either way.
+ */
 export class Collector {
-  text = '';
+  written = '';
   writes = 0;
+  #dir: string | undefined;
+  #fd: number | undefined;
+
   write(chunk: string): void {
-    this.text += chunk;
+    this.written += chunk;
     this.writes++;
+  }
+
+  async fd(): Promise<number> {
+    if (this.#fd === undefined) {
+      this.#dir = mkdtempSync(join(tmpdir(), 'smon-out-'));
+      this.#fd = openSync(join(this.#dir, 'fd'), 'w+');
+    }
+    return this.#fd;
+  }
+
+  get text(): string {
+    return this.written + (this.#dir === undefined ? '' : readFileSync(join(this.#dir, 'fd'), 'utf8'));
+  }
+
+  /** Removes the temporary file (its text is kept). */
+  dispose(): void {
+    if (this.#dir === undefined) return;
+    this.written = this.text;
+    if (this.#fd !== undefined) closeSync(this.#fd);
+    rmSync(this.#dir, { recursive: true, force: true });
+    this.#dir = this.#fd = undefined;
   }
 }
 
@@ -41,6 +73,8 @@ export async function runCli(argv: string[], opts: RunOptions = {}): Promise<Cli
     vm: noVm,
     ...rest,
   });
+  out.dispose();
+  err.dispose();
   return { code, stdout: out.text, stderr: err.text, out, err };
 }
 

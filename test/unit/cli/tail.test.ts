@@ -1,5 +1,6 @@
 // tail over the fake binding: the ready line, live events, filters that never
-// arm, lost lines, one write per batch, and a clean stop with a summary.
+// arm, lost lines, --json written by the addon, and a clean stop with a
+// summary. (The follow behind it: test/unit/lib/follow.test.ts.)
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Interrupt } from '../../../src/cli/context.js';
 import { createFakeBinding, type FakeBinding } from '../fake-binding.js';
@@ -110,15 +111,30 @@ describe('tail', () => {
     expect(r.stdout.split('\n')[0]).toBe('{"type":"lost","count":4}');
   });
 
-  it('--json writes one string per batch, not one per event', async () => {
+  it('--json is written to stdout\'s fd by the addon\'s NDJSON stream: no JS write at all', async () => {
     const fake = await armedFake();
-    const t = startTail(fake, ['--json'], () => {
+    const t = startTail(fake, ['--json', '--syscall', 'read'], () => {
       for (let i = 0; i < 100; i++) fake.syscall({ syscall: 'read', pid: 7 });
     });
     await until(() => t.out.text.split('\n').length > 100, 'events');
     t.stop();
     await t.done;
-    expect(t.out.writes).toBeLessThanOrEqual(2);
+    expect(t.out.writes).toBe(0);
+    const stream = fake.calls.find((c) => c.method === 'startNdjsonStream');
+    expect(stream?.args[3]).toBe(await t.out.fd());
+    expect(fake.calls.map((c) => c.method)).not.toContain('startStream');
+  });
+
+  it('--json -n N --count M: the backlog, then live events, stopped by the count, all through the addon', async () => {
+    const fake = await armedFake();
+    for (let i = 1; i <= 5; i++) fake.syscall({ syscall: 'openat', pid: i, path: `/old${i}` });
+    const t = startTail(fake, ['--json', '-n', '2', '--count', '4', '--syscall', 'openat'], () => {
+      for (let i = 0; i < 5; i++) fake.syscall({ syscall: 'openat', pid: 9, path: `/new${i}` });
+    });
+    const r = await t.done;
+    expect(r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l).path)).toEqual(['/old4', '/old5', '/new0', '/new1']);
+    expect(r.stderr).toMatch(/tail stopped \(count reached\): 4 shown, 2 read, 0 lost/);
+    expect(t.out.writes).toBe(0);
   });
 
   it('-n N first shows the last N events already held, then follows', async () => {

@@ -19,12 +19,7 @@ const binding = loadBinding();
 const tmp = mkdtempSync(join(tmpdir(), 'smon-addon-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-type Starter = (fd: number, max: number, cb: BatchCallback) => StreamHandle;
-const raw = binding as unknown as Record<'startStreamThread' | 'startStreamPoll', Starter>;
-const IMPLS: [string, Starter][] = [
-  ['uv_poll (startStream)', (fd, max, cb) => binding.startStream(fd, max, cb)],
-  ['thread', (fd, max, cb) => raw.startStreamThread(fd, max, cb)],
-];
+const start = (fd: number, max: number, cb: BatchCallback): StreamHandle => binding.startStream(fd, max, cb);
 
 /** Integer SYSCALLMON_* names in the header, found by a different parser than native/gen-abi.sh. */
 function headerConstantNames(): string[] {
@@ -190,9 +185,9 @@ describe('addon read', () => {
   });
 });
 
-describe.each(IMPLS)('addon streaming: %s', (_name, start) => {
+describe('addon streaming', () => {
   it('delivers batches on the JS thread, and none after stop()', async () => {
-    const { fd } = fifo(`s-${_name.length}-a`);
+    const { fd } = fifo('s-a');
     const seen: number[] = [];
     const h = start(fd, 4, (err, buf) => {
       expect(err).toBeNull();
@@ -211,7 +206,7 @@ describe.each(IMPLS)('addon streaming: %s', (_name, start) => {
   });
 
   it('closing the fd through the addon stops its streams first', async () => {
-    const { fd } = fifo(`s-${_name.length}-b`);
+    const { fd } = fifo('s-b');
     let batches = 0;
     const h = start(fd, 4, () => batches++);
     writeSync(fd, records(1));
@@ -223,7 +218,7 @@ describe.each(IMPLS)('addon streaming: %s', (_name, start) => {
   });
 
   it('stop() from inside the callback is safe', async () => {
-    const { fd } = fifo(`s-${_name.length}-c`);
+    const { fd } = fifo('s-c');
     let batches = 0;
     const h: StreamHandle = start(fd, 1, () => {
       batches++;
@@ -236,7 +231,7 @@ describe.each(IMPLS)('addon streaming: %s', (_name, start) => {
   });
 
   it('needs a non-blocking fd', () => {
-    const { path, fd } = fifo(`s-${_name.length}-d`);
+    const { path, fd } = fifo('s-d');
     const blocking = openSync(path, fsc.O_RDWR);
     try {
       expect(() => start(blocking, 4, () => {})).toThrow(/needs an fd opened with nonblock/);
@@ -248,19 +243,24 @@ describe.each(IMPLS)('addon streaming: %s', (_name, start) => {
 });
 
 describe('addon stream errors', () => {
-  it('thread: a read error arrives once as an errno Error, then the stream is over', async () => {
-    const fd = openSync(tmp, fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NONBLOCK); // poll says readable, read says EISDIR
+  it('a read error arrives once as an errno Error, then the stream is over', async () => {
+    // A FIFO whose writer came and went: poll says readable, read() says
+    // end of file, which the device never does (ENODATA).
+    const path = join(tmp, 'eof');
+    execFileSync('mkfifo', [path]);
+    const fd = openSync(path, fsc.O_RDONLY | fsc.O_NONBLOCK);
+    closeSync(openSync(path, fsc.O_WRONLY | fsc.O_NONBLOCK));
     const got: (Error | null)[] = [];
-    const h = raw.startStreamThread(fd, 4, (err) => got.push(err));
+    const h = binding.startStream(fd, 4, (err) => got.push(err));
     await until(() => got.length > 0, 'the error');
     await tick(20);
     expect(got).toHaveLength(1);
-    expect(got[0]).toMatchObject({ code: 'EISDIR', errno: 21, syscall: 'read' });
+    expect(got[0]).toMatchObject({ code: 'ENODATA', syscall: 'read' });
     h.stop();
     binding.close(fd);
   });
 
-  it('uv_poll: an fd epoll cannot watch is refused up front', () => {
+  it('an fd epoll cannot watch is refused up front', () => {
     const fd = openSync(tmp, fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NONBLOCK);
     try {
       expect(() => binding.startStream(fd, 4, () => {})).toThrow(expect.objectContaining({ code: 'EPERM', syscall: 'uv_poll_init' }));
@@ -282,13 +282,13 @@ describe('addon shutdown', () => {
     b.${impl}(fd, 4, () => {});
     setTimeout(() => process.exit(7), 20);`;
 
-  it.each(['startStream', 'startStreamThread'])('process.exit with an active %s exits cleanly', (impl) => {
+  it.each(['startStream'])('process.exit with an active %s exits cleanly', (impl) => {
     const r = spawnSync(process.execPath, ['-e', script(impl)], { encoding: 'utf8', timeout: 20000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(7);
   });
 
-  it.each(['startStream', 'startStreamThread'])('terminating a worker with an active %s', async (impl) => {
+  it.each(['startStream'])('terminating a worker with an active %s', async (impl) => {
     const w = new Worker(script(impl).replace('process.exit(7)', "require('worker_threads').parentPort.postMessage('up')"), { eval: true });
     await new Promise((r) => w.once('message', r));
     expect(await w.terminate()).toBe(1);
@@ -374,14 +374,14 @@ describe('addon NDJSON stream', () => {
   };
 
   it('writes the formatter\'s lines to outFd and reports counts, lost records included', async () => {
-    const format = binding.ndjsonFormatter!(names);
+    const format = binding.ndjsonFormatter(names);
     const { fd } = fifo('nd-a');
     const outPath = join(tmp, 'nd-a.out');
     const out = openSync(outPath, 'w');
-    const progress: [number, number][] = [];
-    const h = binding.startNdjsonStream!(fd, 16, format, out, (err, events, lost) => {
+    const progress: [number, number, number, boolean][] = [];
+    const h = binding.startNdjsonStream(fd, 16, format, out, (err, read, shown, lost, full) => {
       expect(err).toBeNull();
-      progress.push([events!, lost!]);
+      progress.push([read!, shown!, lost!, full!]);
     });
     try {
       const lost = Buffer.alloc(R);
@@ -389,9 +389,39 @@ describe('addon NDJSON stream', () => {
       lost.writeUInt32LE(5, binding.offsets.lost!);
       const batch = Buffer.concat([lines(3, 0), lost, lines(2, 3)]);
       writeSync(fd, batch);
-      await until(() => progress.reduce((a, [e]) => a + e, 0) === 5, 'five events');
-      expect(progress.reduce((a, [, l]) => a + l, 0)).toBe(5);
-      expect(readFileSync(outPath)).toEqual(format(batch));
+      await until(() => progress.reduce((a, [r]) => a + r, 0) === 5, 'five events');
+      expect(progress.reduce((a, [, s]) => a + s, 0)).toBe(5);
+      expect(progress.reduce((a, [, , l]) => a + l, 0)).toBe(5);
+      expect(progress.some(([, , , full]) => full)).toBe(false);
+      expect(readFileSync(outPath)).toEqual(binding.ndjsonFormatter(names)(batch));
+    } finally {
+      h.stop();
+      closeSync(fd);
+      closeSync(out);
+    }
+  });
+
+  it('writes only what its formatter selects, and stops by itself at the formatter\'s limit', async () => {
+    const format = binding.ndjsonFormatter(names, { nrs: [257], limit: 3 });
+    const { fd } = fifo('nd-sel');
+    const outPath = join(tmp, 'nd-sel.out');
+    const out = openSync(outPath, 'w');
+    const progress: [number, number, number, boolean][] = [];
+    const h = binding.startNdjsonStream(fd, 16, format, out, (err, read, shown, lost, full) => {
+      expect(err).toBeNull();
+      progress.push([read!, shown!, lost!, full!]);
+    });
+    try {
+      const other = lines(2, 10);
+      for (let i = 0; i < 2; i++) other.writeUInt32LE(0, i * R + binding.offsets.nr!); // read: not selected
+      writeSync(fd, Buffer.concat([lines(1, 0), other, lines(4, 1)]));
+      await until(() => progress.length === 1, 'one batch');
+      // Seen up to the third openat: one openat, two reads, two openats; the rest is not read.
+      expect(progress).toEqual([[5, 3, 0, true]]);
+      expect(readFileSync(outPath, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l).seq)).toEqual([0, 1, 2]);
+      writeSync(fd, lines(1, 9));
+      await tick(30);
+      expect(progress).toHaveLength(1); // it stopped
     } finally {
       h.stop();
       closeSync(fd);
@@ -400,7 +430,7 @@ describe('addon NDJSON stream', () => {
   });
 
   it('ends with the write error (EPIPE) once the reader of outFd is gone', async () => {
-    const format = binding.ndjsonFormatter!(names);
+    const format = binding.ndjsonFormatter(names);
     const { fd } = fifo('nd-b');
     const pipePath = join(tmp, 'nd-b.pipe');
     execFileSync('mkfifo', [pipePath]);
@@ -408,7 +438,7 @@ describe('addon NDJSON stream', () => {
     const writer = openSync(pipePath, fsc.O_WRONLY | fsc.O_NONBLOCK);
     closeSync(reader);
     const calls: (Error | null)[] = [];
-    const h = binding.startNdjsonStream!(fd, 16, format, writer, (err) => calls.push(err));
+    const h = binding.startNdjsonStream(fd, 16, format, writer, (err) => calls.push(err));
     try {
       writeSync(fd, lines(2, 0));
       await until(() => calls.length === 1, 'the error');
@@ -426,7 +456,7 @@ describe('addon NDJSON stream', () => {
   it('refuses a formatter that ndjsonFormatter() did not make', () => {
     const { fd } = fifo('nd-c');
     try {
-      expect(() => binding.startNdjsonStream!(fd, 4, (() => Buffer.alloc(0)) as never, 1, () => {})).toThrow(/ndjsonFormatter/);
+      expect(() => binding.startNdjsonStream(fd, 4, (() => Buffer.alloc(0)) as never, 1, () => {})).toThrow(/ndjsonFormatter/);
     } finally {
       closeSync(fd);
     }

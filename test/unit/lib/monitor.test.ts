@@ -369,10 +369,4 @@ describe('Monitor.subscribe', () => {
     expect(fake.calls.filter((c) => c.method === 'startStream').at(-1)?.args[3]).toBe(7);
     mon.close();
   });
-
-  it('writeNdjson needs an addon that can write NDJSON', () => {
-    const { mon } = armed();
-    expect(kindOf(() => mon.writeNdjson(1))).toMatch(/^usage: this build of the addon cannot write NDJSON/);
-    mon.close();
-  });
 });

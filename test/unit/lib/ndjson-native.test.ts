@@ -1,9 +1,10 @@
 /*
- * The addon's NDJSON formatter (native/ndjson.cc, tail --json's hot path)
- * against the JS encoder it replaces, byte for byte, over generated records
- * with every type, verdict and errno and the string edge cases (escapes,
- * non-ASCII, invalid UTF-8, fields filling their whole room). Runs the REAL
- * addon: `npm run build:addon` first.
+ * The addon's NDJSON formatter (native/ndjson.cc, follow's NDJSON output)
+ * against the JS encoder, byte for byte, over generated records with every
+ * type, verdict and errno and the string edge cases (escapes, non-ASCII,
+ * invalid UTF-8, fields filling their whole room); and its selection against
+ * the library's JS selection, which follow's events output applies. Runs the
+ * REAL addon: `npm run build:addon` first.
  */
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadBinding } from '../../../src/lib/binding.js';
 import { errnoName } from '../../../src/lib/errnos.js';
+import { RecordSelection } from '../../../src/lib/follow.js';
 import { encodeBatch, encodeRecord, type RecordInit } from '../../../src/lib/records.js';
 import { SyscallTable } from '../../../src/lib/syscalls.js';
 import { RawNdjsonEncoder } from '../../../src/render/ndjson.js';
@@ -90,11 +92,7 @@ function randomInit(r: () => number, i: number): RecordInit {
 }
 
 describe('native ndjsonFormatter', () => {
-  const format = binding.ndjsonFormatter!(names);
-
-  it('is exported by the addon', () => {
-    expect(typeof binding.ndjsonFormatter).toBe('function');
-  });
+  const format = binding.ndjsonFormatter(names);
 
   it('writes the JS encoder\'s bytes for 20 000 generated records', () => {
     const r = rng(0x5eed);
@@ -135,7 +133,7 @@ describe('native ndjsonFormatter', () => {
     for (let at = 0; at < buf.length; at += RS) expect(format(buf.subarray(at, at + RS)).toString()).toBe(jsBatch(buf.subarray(at, at + RS)).toString());
   });
 
-  it('writeTo writes the same bytes to an fd and counts events and lost records', () => {
+  it('writeTo writes the same bytes to an fd and counts events read and shown and lost records', () => {
     const dir = mkdtempSync(join(tmpdir(), 'smon-ndjson-'));
     try {
       const buf = encodeBatch(binding, [
@@ -144,7 +142,7 @@ describe('native ndjsonFormatter', () => {
         { type: c.RECORD_EXIT, exit_code: 3 },
       ]);
       const fd = openSync(join(dir, 'out'), 'w');
-      expect(format.writeTo(fd, buf)).toEqual({ events: 2, lost: 2 ** 33 });
+      expect(format.writeTo(fd, buf)).toEqual({ read: 2, shown: 2, lost: 2 ** 33, full: false });
       closeSync(fd);
       expect(readFileSync(join(dir, 'out'))).toEqual(jsBatch(buf));
       expect(() => format.writeTo(-1, buf)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'write' }));
@@ -164,6 +162,53 @@ describe('native ndjsonFormatter', () => {
     const want = jsBatch(buf).toString('utf8').split('\n');
     expect(got).toEqual(want);
     expect(got.some((l) => l.includes('"errno":"EPERM"'))).toBe(true);
+  });
+
+  it('selects as the library\'s JS selection does, for every record, and never hides a lost record', () => {
+    const r = rng(0x5e1ec7);
+    const inits: RecordInit[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const pick = r() % 10;
+      const nr = [0, 1, 257, 59][r() % 4]!;
+      const pid = 100 + (r() % 6);
+      const tgid = r() % 3 === 0 ? pid : 100 + (r() % 6);
+      if (pick === 0) inits.push({ type: c.RECORD_LOST, seq: i, lost: 1 + (r() % 50) });
+      else if (pick === 1) inits.push({ type: c.RECORD_EXIT, seq: i, pid, tgid, comm: 'x' });
+      else inits.push({ type: c.RECORD_SYSCALL, seq: i, nr, pid, tgid, verdict: c.VERDICT_ALLOWED!, path: '/p' });
+    }
+    const buf = encodeBatch(binding, inits);
+    for (const sel of [{}, { nrs: [257] }, { pids: [101, 104] }, { nrs: [0, 59], pids: [100] }, { nrs: [257], pids: [999] }]) {
+      const selection = new RecordSelection(binding, new Set(sel.nrs ?? []), new Set(sel.pids ?? []));
+      const kept: Buffer[] = [];
+      for (let at = 0; at < buf.length; at += RS) if (selection.selects(buf, at)) kept.push(buf.subarray(at, at + RS));
+      const native = binding.ndjsonFormatter(names, sel);
+      expect([sel, native(buf).toString('utf8')]).toEqual([sel, jsBatch(Buffer.concat(kept)).toString('utf8')]);
+    }
+  });
+
+  it('writeLast: of records held, the last n selected events, old gaps left out; the limit holds over every call', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smon-ndjson-'));
+    try {
+      const rec = (seq: number, nr = 257): RecordInit => ({ type: c.RECORD_SYSCALL, seq, nr, verdict: c.VERDICT_ALLOWED!, path: '/a' });
+      const held = encodeBatch(binding, [rec(0), { type: c.RECORD_LOST, lost: 3 }, rec(1), rec(2, 0), rec(3), rec(4)]);
+      const live = encodeBatch(binding, [rec(5), rec(6), rec(7)]);
+      const f = binding.ndjsonFormatter(names, { nrs: [257], limit: 4 });
+      const path = join(dir, 'out');
+      const fd = openSync(path, 'w');
+      expect(f.writeLast(fd, held, 2)).toEqual({ read: 0, shown: 2, lost: 0, full: false });
+      expect(f.writeTo(fd, live)).toEqual({ read: 2, shown: 2, lost: 0, full: true });
+      expect(f.writeTo(fd, live)).toEqual({ read: 0, shown: 0, lost: 0, full: true });
+      closeSync(fd);
+      expect(readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l).seq)).toEqual([3, 4, 5, 6]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a selection or errno table of the wrong shape', () => {
+    expect(() => binding.ndjsonFormatter(names, { nrs: 'openat' } as never)).toThrow(/selection.nrs must be an array/);
+    expect(() => binding.ndjsonFormatter('EPERM' as never)).toThrow(/errnoNames must be an array/);
+    expect(() => binding.ndjsonFormatter(['A B'])).toThrow(/not an identifier/);
   });
 
   it('writes nothing for an empty batch and refuses what is not whole records', () => {
