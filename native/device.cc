@@ -160,23 +160,23 @@ Napi::Value GetStatus(const Napi::CallbackInfo &info)
 	memset(&s, 0, sizeof(s));
 	Ioctl(env, ArgFd(info, 0), SYSCALLMON_IOC_GET_STATUS, &s, "ioctl:GET_STATUS");
 	Napi::Object o = Napi::Object::New(env);
-	o.Set("apiVersion", s.api_version);
+	o.Set("api_version", s.api_version);
 	o.Set("mode", s.mode);
 	o.Set("flags", s.flags);
 	o.Set("capacity", s.capacity);
 	o.Set("ntargets", s.ntargets);
 	o.Set("armed", s.armed);
 	o.Set("readers", s.readers);
-	o.Set("headSeq", U64(env, s.head_seq));
-	o.Set("tailSeq", U64(env, s.tail_seq));
+	o.Set("head_seq", U64(env, s.head_seq));
+	o.Set("tail_seq", U64(env, s.tail_seq));
 	o.Set("events", U64(env, s.events));
 	o.Set("overwritten", U64(env, s.overwritten));
 	o.Set("cleared", U64(env, s.cleared));
-	o.Set("readerLost", U64(env, s.reader_lost));
-	o.Set("readerSeq", U64(env, s.reader_seq));
+	o.Set("reader_lost", U64(env, s.reader_lost));
+	o.Set("reader_seq", U64(env, s.reader_seq));
 	o.Set("exits", U64(env, s.exits));
 	o.Set("missed", U64(env, s.missed));
-	o.Set("allocsLive", U64(env, s.allocs_live));
+	o.Set("allocs_live", U64(env, s.allocs_live));
 	return o;
 }
 

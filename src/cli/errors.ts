@@ -6,7 +6,7 @@
  * code.
  */
 import { CommanderError } from 'commander';
-import { SyscallmonError, type ErrorKind } from '../lib/errors.js';
+import { KernelError, SyscallmonError, type ErrorKind } from '../lib/errors.js';
 import { VmError } from '../vm/errors.js';
 
 export const EXIT = {
@@ -59,4 +59,16 @@ export function classify(e: unknown): { code: ExitCode; message: string } {
   }
   const message = e instanceof Error ? e.message : String(e);
   return { code: EXIT.failure, message };
+}
+
+/**
+ * A kernel refusal, reworded for the command that met it: keeps the errno
+ * name (and so exit code 5), says what it means there; what does not
+ * is returned as it is.
+ */
+export function refusal(e: unknown, what: string, meaning: Partial<Record<string, string>>): unknown {
+  if (!(e instanceof SyscallmonError) || e.kind !== 'kernel' || e.code === undefined) return e;
+  const why = meaning[e.code];
+  if (why === undefined) return e;
+  return new KernelError(`cannot ${what}: ${e.code} (${why})`, { cause: e.cause });
 }

@@ -15,6 +15,7 @@ export interface RawTarget {
   pids: number[];
 }
 
+/** struct syscallmon_target_info, field for field (npids is the length of pids). */
 export interface RawTargetInfo extends RawTarget {
   armed: boolean;
   hits: bigint;
@@ -23,24 +24,25 @@ export interface RawTargetInfo extends RawTarget {
   missed: bigint;
 }
 
+/** struct syscallmon_status, field for field (the header's names). */
 export interface RawStatus {
-  apiVersion: number;
+  api_version: number;
   mode: number;
   flags: number;
   capacity: number;
   ntargets: number;
   armed: number;
   readers: number;
-  headSeq: bigint;
-  tailSeq: bigint;
+  head_seq: bigint;
+  tail_seq: bigint;
   events: bigint;
   overwritten: bigint;
   cleared: bigint;
-  readerLost: bigint;
-  readerSeq: bigint;
+  reader_lost: bigint;
+  reader_seq: bigint;
   exits: bigint;
   missed: bigint;
-  allocsLive: bigint;
+  allocs_live: bigint;
 }
 
 export interface RawVersion {

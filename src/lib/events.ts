@@ -9,12 +9,10 @@
 // keeps), because a table shows neither and only NDJSON shows args.
 import type { Binding } from './binding.js';
 import { errnoName } from './errnos.js';
-import { resolveLayout, type RecordLayout, type ResolvedLayout } from './records.js';
+import { resolveLayout, type Abi, type RecordLayout, type ResolvedLayout, type Verdict } from './records.js';
 import { SyscallTable } from './syscalls.js';
 
-export type Verdict = 'allowed' | 'blocked' | 'would_block';
-/** The entry a call came in through: the 64-bit syscall, int $0x80 and friends, or x32. */
-export type Abi = 'x86_64' | 'i386' | 'x32';
+export type { Abi, Verdict };
 
 export interface SyscallEvent {
   type: 'syscall';

@@ -22,15 +22,9 @@ export {
 export {
   Monitor,
   parseErrno,
-  MODES,
-  ACTIONS,
   PID_MAX,
   DEFAULT_BATCH,
-  type Mode,
-  type Action,
   type TargetSpec,
-  type TargetInfo,
-  type Status,
   type VersionInfo,
   type MonitorOptions,
   type EventsOptions,
@@ -40,6 +34,7 @@ export {
   type BatchHandler,
   MAX_COALESCE_MS,
 } from './monitor.js';
+export { MODES, ACTIONS, type Mode, type Action, type TargetSettings, type Target, type Status } from './status.js';
 export { type FollowOptions, type FollowOutput, type FollowSummary, type FollowEnd, type Following } from './follow.js';
 export {
   EventDecoder,

@@ -7,13 +7,8 @@ import { fromBindingError, UsageError, VersionError } from './errors.js';
 import { EventDecoder, type MonitorEvent } from './events.js';
 import { follow, type FollowOptions, type FollowOutput, type Following } from './follow.js';
 import { need } from './records.js';
+import { ACTIONS, MODES, statusFrom, type Action, type Mode, type Status, type Target } from './status.js';
 import { closestNames, SyscallTable } from './syscalls.js';
-
-export type Mode = 'off' | 'log' | 'block';
-export type Action = 'log' | 'block';
-
-export const MODES: readonly Mode[] = ['off', 'log', 'block'];
-export const ACTIONS: readonly Action[] = ['log', 'block'];
 
 /** Largest pid the module accepts (the kernel's PID_MAX_LIMIT on 64-bit). */
 export const PID_MAX = 4194304;
@@ -36,47 +31,6 @@ export interface TargetSpec {
   force?: boolean;
   /** fail (kernel EBUSY) instead of updating when the syscall is already targeted */
   exclusive?: boolean;
-}
-
-export interface TargetInfo {
-  syscall: string;
-  nr: number;
-  action: Action;
-  /** errno name a blocked call returns */
-  errno: string;
-  err: number;
-  /** tgids in scope, or 'all' */
-  pids: number[] | 'all';
-  force: boolean;
-  armed: boolean;
-  hits: bigint;
-  logged: bigint;
-  blocked: bigint;
-  missed: bigint;
-}
-
-export interface Status {
-  apiVersion: number;
-  mode: Mode;
-  exits: boolean;
-  clearOnRead: boolean;
-  capacity: number;
-  ntargets: number;
-  armed: number;
-  readers: number;
-  headSeq: bigint;
-  tailSeq: bigint;
-  events: bigint;
-  overwritten: bigint;
-  cleared: bigint;
-  /** records this Monitor's reader missed */
-  readerLost: bigint;
-  readerSeq: bigint;
-  /** process exits seen by the exit probe */
-  exitsSeen: bigint;
-  missed: bigint;
-  allocsLive: bigint;
-  targets: TargetInfo[];
 }
 
 export interface VersionInfo extends RawVersion {
@@ -223,59 +177,20 @@ export class Monitor {
     return { ...this.#version, libraryApiVersion: this.c('API_VERSION') };
   }
 
+  /** The module's state; readers counts the others, not this monitor. */
   status(): Status {
     const fd = this.fd;
-    let raw;
-    let targets;
     try {
-      raw = this.#binding.getStatus(fd);
-      targets = this.#binding.getTargets(fd);
+      return statusFrom(this.#binding.constants, this.syscalls, this.#binding.getStatus(fd), this.#binding.getTargets(fd));
     } catch (e) {
       throw fromBindingError(e, 'read the status');
     }
-    const all = this.c('TARGET_ALL_PIDS');
-    const force = this.c('TARGET_FORCE');
-    return {
-      apiVersion: raw.apiVersion,
-      mode: this.modeName(raw.mode),
-      exits: (raw.flags & this.c('STATUS_EXITS')) !== 0,
-      clearOnRead: (raw.flags & this.c('STATUS_CLEAR_ON_READ')) !== 0,
-      capacity: raw.capacity,
-      ntargets: raw.ntargets,
-      armed: raw.armed,
-      readers: raw.readers,
-      headSeq: raw.headSeq,
-      tailSeq: raw.tailSeq,
-      events: raw.events,
-      overwritten: raw.overwritten,
-      cleared: raw.cleared,
-      readerLost: raw.readerLost,
-      readerSeq: raw.readerSeq,
-      exitsSeen: raw.exits,
-      missed: raw.missed,
-      allocsLive: raw.allocsLive,
-      targets: targets.map((t) => ({
-        syscall: this.syscalls.nameOf(t.nr),
-        nr: t.nr,
-        action: t.action === this.c('ACTION_BLOCK') ? 'block' : 'log',
-        errno: errnoName(t.err),
-        err: t.err,
-        pids: (t.flags & all) !== 0 ? 'all' : [...t.pids].sort((a, b) => a - b),
-        force: (t.flags & force) !== 0,
-        armed: t.armed,
-        hits: t.hits,
-        logged: t.logged,
-        blocked: t.blocked,
-        missed: t.missed,
-      })),
-    };
   }
 
-  private modeName(mode: number): Mode {
-    if (mode === this.c('MODE_OFF')) return 'off';
-    if (mode === this.c('MODE_LOG')) return 'log';
-    if (mode === this.c('MODE_BLOCK')) return 'block';
-    throw new VersionError(`module reports unknown mode ${mode}`);
+  /** The target of one syscall (name or number), or undefined when it is not targeted. */
+  target(syscall: string | number): Target | undefined {
+    const nr = this.syscalls.resolve(syscall).nr;
+    return this.status().targets.find((t) => t.nr === nr);
   }
 
   setMode(mode: Mode): void {

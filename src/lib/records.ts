@@ -4,7 +4,11 @@
 // pick getUint32 vs getInt32. checkLayout() proves those types still match
 // the header, so a change to the struct fails loudly instead of misdecoding.
 import type { Binding } from './binding.js';
-import type { Abi, Verdict } from './events.js';
+
+/** What the module did with a call: the header's SYSCALLMON_VERDICT_*, by name. */
+export type Verdict = 'allowed' | 'blocked' | 'would_block';
+/** The entry a call came in through: the 64-bit syscall, int $0x80 and friends, or x32. */
+export type Abi = 'x86_64' | 'i386' | 'x32';
 
 export type FieldKind = 'u16' | 'u32' | 's32' | 'u64' | 'u64[]' | 'char[]';
 

@@ -1,14 +1,35 @@
-/* The human form of `syscallmon status`. */
-import type { StatusReport } from '../cli/commands/status.js';
+/*
+ * The module's state for people: `syscallmon status`, and the words every
+ * command uses for a mode change, a target and its scope.
+ */
+import type { Mode, Status, TargetSettings } from '../lib/status.js';
 import type { Palette } from './colour.js';
 import { renderTable } from './table.js';
 
-function scope(pids: number[] | 'all'): string {
-  if (pids === 'all') return 'all';
-  return pids.length ? pids.join(',') : 'none (exited)';
+/** "every process", "pid 1234", "pids 12, 34", "no pid" (a scope that is empty, or whose processes exited). */
+export function scopeText(pids: number[] | 'all'): string {
+  if (pids === 'all') return 'every process';
+  if (pids.length === 0) return 'no pid';
+  return `pid${pids.length === 1 ? '' : 's'} ${pids.join(', ')}`;
 }
 
-export function renderStatus(s: StatusReport, colour: Palette): string {
+/** "log", "block with EPERM" */
+export function actionText(t: Pick<TargetSettings, 'action' | 'errno'>): string {
+  return t.action === 'block' ? `block with ${t.errno ?? 'EPERM'}` : 'log';
+}
+
+/** "block with EPERM, pid 1234, forced": what a target does to whom. */
+export function targetText(t: Pick<TargetSettings, 'action' | 'errno' | 'pids'> & { force?: boolean }): string {
+  return `${actionText(t)}, ${scopeText(t.pids)}${t.force ? ', forced' : ''}`;
+}
+
+/** "mode LOG (was OFF)", "mode LOG (unchanged)" */
+export function modeChangeText(mode: Mode, previous: Mode): string {
+  const now = mode.toUpperCase();
+  return mode === previous ? `mode ${now} (unchanged)` : `mode ${now} (was ${previous.toUpperCase()})`;
+}
+
+export function renderStatus(s: Status, colour: Palette): string {
   const mode =
     s.mode === 'block' ? colour.blocked('BLOCK') : s.mode === 'log' ? colour.ok('LOG') : colour.dim('OFF');
   const lines = [
@@ -29,7 +50,7 @@ export function renderStatus(s: StatusReport, colour: Palette): string {
       { header: 'SYSCALL' },
       { header: 'NR', align: 'right' },
       { header: 'ACTION' },
-      { header: 'PIDS' },
+      { header: 'SCOPE' },
       { header: 'ARMED' },
       { header: 'HITS', align: 'right' },
       { header: 'LOGGED', align: 'right' },
@@ -39,8 +60,8 @@ export function renderStatus(s: StatusReport, colour: Palette): string {
     s.targets.map((t) => [
       t.syscall,
       String(t.nr),
-      t.action === 'block' ? colour.blocked(`block ${t.errno ?? ''}`.trimEnd()) + (t.force ? ' (force)' : '') : 'log',
-      scope(t.pids),
+      t.action === 'block' ? colour.blocked(actionText(t)) + (t.force ? ' (forced)' : '') : 'log',
+      scopeText(t.pids),
       t.armed ? 'yes' : colour.dim('no'),
       String(t.hits),
       String(t.logged),

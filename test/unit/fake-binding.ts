@@ -338,23 +338,23 @@ export class FakeBinding implements Binding {
     if (this.exitsOn) flags |= this.c('STATUS_EXITS');
     if (this.clearOnRead) flags |= this.c('STATUS_CLEAR_ON_READ');
     return {
-      apiVersion: this.apiVersion,
+      api_version: this.apiVersion,
       mode: this.mode,
       flags,
       capacity: this.capacity,
       ntargets: this.targets.size,
       armed: [...this.targets.keys()].filter((nr) => this.armed(nr)).length,
       readers: this.files.size,
-      headSeq: this.headSeq,
-      tailSeq: this.tailSeq,
+      head_seq: this.headSeq,
+      tail_seq: this.tailSeq,
       events: this.headSeq,
       overwritten: this.overwritten,
       cleared: this.cleared,
-      readerLost: f.lost,
-      readerSeq: f.cursor,
+      reader_lost: f.lost,
+      reader_seq: f.cursor,
       exits: this.exitsSeen,
       missed: this.missedTotal + [...this.targets.values()].reduce((a, t) => a + t.missed, 0n),
-      allocsLive: this.allocsLive,
+      allocs_live: this.allocsLive,
     };
   }
 

@@ -1,5 +1,5 @@
 /*
- * The third seed's controller, as the root command's own flags:
+ * The controller, as the root command's own flags:
  *
  *   syscallmon --log --syscall openat               mode LOG, log openat (every process)
  *   syscallmon --block --syscall write --pid 1234   mode BLOCK, block write for pid 1234
@@ -10,17 +10,17 @@
  * twice changes nothing the second time.
  */
 import { Option, type Command } from 'commander';
+import { UsageError } from '../../lib/errors.js';
 import { parseErrno, type Monitor } from '../../lib/monitor.js';
+import { settingsOf, type Mode, type TargetSettings } from '../../lib/status.js';
 import { closestNames } from '../../lib/syscalls.js';
 import type { Ctx } from '../context.js';
-import { UsageError } from '../../lib/errors.js';
 import { collect, collectNames, parsePid } from '../options.js';
 import { jsonLine } from '../../render/ndjson.js';
 import type { Palette } from '../../render/colour.js';
+import { modeChangeText, targetText } from '../../render/status.js';
 import { applyExits, parseOnOff, renderExits, type ExitsResult } from './exits.js';
 import { runFsm } from './fsm.js';
-
-export type Mode = 'off' | 'log' | 'block';
 
 export interface ControlRequest {
   mode: Mode;
@@ -32,22 +32,12 @@ export interface ControlRequest {
 
 export type Change = 'added' | 'updated' | 'unchanged' | 'removed' | 'not_targeted' | 'pids_removed';
 
-export interface TargetState {
-  syscall: string;
-  nr: number;
-  action: 'log' | 'block';
-  /** errno name for block targets */
-  errno: string | null;
-  pids: number[] | 'all';
-  force: boolean;
-}
-
 export interface TargetChange {
   syscall: string;
   nr: number;
   change: Change;
   /** the target after the change; null once removed */
-  target: TargetState | null;
+  target: TargetSettings | null;
 }
 
 export interface ControlResult {
@@ -73,23 +63,12 @@ interface ControlFlags {
   file?: string;
 }
 
-function snapshot(m: Monitor): { mode: Mode; targets: Map<number, TargetState> } {
+function snapshot(m: Monitor): { mode: Mode; targets: Map<number, TargetSettings> } {
   const s = m.status();
-  const targets = new Map<number, TargetState>();
-  for (const t of s.targets) {
-    targets.set(t.nr, {
-      syscall: t.syscall,
-      nr: t.nr,
-      action: t.action,
-      errno: t.action === 'block' ? t.errno : null,
-      pids: t.pids === 'all' ? 'all' : [...t.pids].sort((a, b) => a - b),
-      force: t.force,
-    });
-  }
-  return { mode: s.mode, targets };
+  return { mode: s.mode, targets: new Map(s.targets.map((t) => [t.nr, settingsOf(t)])) };
 }
 
-function sameTarget(a: TargetState | undefined, b: TargetState | undefined): boolean {
+function sameTarget(a: TargetSettings | undefined, b: TargetSettings | undefined): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
@@ -170,16 +149,9 @@ export function applyControl(m: Monitor, req: ControlRequest): ControlResult {
   return { mode: after.mode, previous_mode: before.mode, targets: changes, audit_only: auditOnly };
 }
 
-export function describeTarget(t: TargetState): string {
-  const action = t.action === 'block' ? `block with ${t.errno ?? 'EPERM'}` : 'log';
-  const scope = t.pids === 'all' ? 'every process' : `pid${t.pids.length === 1 ? '' : 's'} ${t.pids.join(', ') || '(none left)'}`;
-  return `${action}, ${scope}${t.force ? ', forced' : ''}`;
-}
-
 export function renderControl(r: ControlResult, colour: Palette): string {
   const lines: string[] = [];
-  const mode = r.mode.toUpperCase();
-  lines.push(r.mode === r.previous_mode ? `mode ${mode} (unchanged)` : `mode ${mode} (was ${r.previous_mode.toUpperCase()})`);
+  lines.push(modeChangeText(r.mode, r.previous_mode));
   for (const c of r.targets) {
     const name = `${c.syscall} (${c.nr})`;
     switch (c.change) {
@@ -190,10 +162,10 @@ export function renderControl(r: ControlResult, colour: Palette): string {
         lines.push(`${name}: not targeted; nothing to remove`);
         break;
       case 'pids_removed':
-        lines.push(`${name}: ${c.target ? describeTarget(c.target) : 'target gone'} (pids removed)`);
+        lines.push(`${name}: ${c.target ? targetText(c.target) : 'target gone'} (pids removed)`);
         break;
       default: {
-        const text = c.target ? describeTarget(c.target) : '';
+        const text = c.target ? targetText(c.target) : '';
         const line = `${name}: ${text} (${c.change})`;
         lines.push(c.target?.action === 'block' ? colour.blocked(line) : line);
       }

@@ -1,16 +1,16 @@
 /*
- * `syscallmon intercept NAME [--json]`: the fourth seed's "intercept":
+ * `syscallmon intercept NAME [--json]`: per-pid interception's first step:
  * arm the probe of one syscall with an explicit, empty pid scope, so it
  * logs nothing until `syscallmon monitor start --syscall NAME --pid N`
  * puts a process in it.  Intercepting twice is the kernel's EBUSY
- * (SYSCALLMON_TARGET_EXCLUSIVE), as in the seed.
- *
- * Also home of what intercept, release and monitor share.
+ * (SYSCALLMON_TARGET_EXCLUSIVE).
  */
 import { Command } from 'commander';
-import { SyscallmonError, KernelError, type TargetInfo, type Mode, type Monitor } from '../../lib/index.js';
+import { SyscallmonError, type Mode, type Monitor } from '../../lib/index.js';
 import type { Ctx } from '../context.js';
+import { refusal } from '../errors.js';
 import { jsonLine } from '../../render/ndjson.js';
+import { modeChangeText, targetText } from '../../render/status.js';
 
 export interface InterceptResult {
   syscall: string;
@@ -21,38 +21,16 @@ export interface InterceptResult {
   pids: number[];
 }
 
-/** "log, pids 12, 34" / "block with EPERM, every process" */
-export function scopeText(t: Pick<TargetInfo, 'action' | 'errno' | 'pids'>): string {
-  const action = t.action === 'block' ? `block with ${t.errno}` : 'log';
-  const scope = t.pids === 'all' ? 'every process' : t.pids.length ? `pid${t.pids.length === 1 ? '' : 's'} ${t.pids.join(', ')}` : 'no pid';
-  return `${action}, ${scope}`;
-}
-
-export function targetOf(m: Monitor, nr: number): TargetInfo | undefined {
-  return m.status().targets.find((t) => t.nr === nr);
-}
-
-/**
- * A kernel refusal, reworded for this command: keeps the errno name (and
- * the exit code 5), says what it means here.
- */
-export function refusal(e: unknown, what: string, meaning: Partial<Record<string, string>>): unknown {
-  if (!(e instanceof SyscallmonError) || e.kind !== 'kernel' || e.code === undefined) return e;
-  const why = meaning[e.code];
-  if (why === undefined) return e;
-  return new KernelError(`cannot ${what}: ${e.code} (${why})`, { cause: e.cause });
-}
-
 export function intercept(m: Monitor, name: string): InterceptResult {
   const entry = m.syscalls.resolve(name);
   const previous = m.status().mode;
   try {
     m.addTarget({ syscall: entry.nr, action: 'log', pids: 'none', exclusive: true });
   } catch (e) {
-    const had = e instanceof SyscallmonError && e.code === 'EBUSY' ? targetOf(m, entry.nr) : undefined;
+    const had = e instanceof SyscallmonError && e.code === 'EBUSY' ? m.target(entry.nr) : undefined;
     throw refusal(e, `intercept ${entry.name}`, {
       EBUSY: had
-        ? `already ${had.pids === 'all' ? 'targeted' : 'intercepted'}: ${scopeText(had)}; release it first: syscallmon release ${entry.name}`
+        ? `already ${had.pids === 'all' ? 'targeted' : 'intercepted'}: ${targetText(had)}; release it first: syscallmon release ${entry.name}`
         : `already intercepted; release it first: syscallmon release ${entry.name}`,
       ENOENT: `this kernel has no entry point ${entry.symbol}`,
     });
@@ -63,16 +41,12 @@ export function intercept(m: Monitor, name: string): InterceptResult {
   return { syscall: entry.name, nr: entry.nr, mode: previous === 'off' ? 'log' : previous, previous_mode: previous, pids: [] };
 }
 
-export function modeLine(mode: Mode, previous: Mode): string {
-  return mode === previous ? `mode ${mode.toUpperCase()} (unchanged)` : `mode ${mode.toUpperCase()} (was ${previous.toUpperCase()})`;
-}
-
 export function renderIntercept(r: InterceptResult): string {
   const lines = [`${r.syscall} (${r.nr}): intercepted; its probe is armed and no pid is monitored yet`];
   if (r.mode !== r.previous_mode) {
-    lines.push(`${modeLine(r.mode, r.previous_mode)}: probes are armed only while the mode is not OFF`);
+    lines.push(`${modeChangeText(r.mode, r.previous_mode)}: probes are armed only while the mode is not OFF`);
   } else {
-    lines.push(modeLine(r.mode, r.previous_mode));
+    lines.push(modeChangeText(r.mode, r.previous_mode));
   }
   lines.push(`next: syscallmon monitor start --syscall ${r.syscall} --pid N`);
   return lines.join('\n') + '\n';

@@ -1,7 +1,7 @@
 /*
- * `syscallmon monitor start|stop --syscall NAME --pid N [--json]`: the
- * fourth seed's per-pid monitoring, one pid at a time, on an intercepted
- * syscall (a target with an explicit pid scope).  Start on a pid that
+ * `syscallmon monitor start|stop --syscall NAME --pid N [--json]`: per-pid
+ * monitoring, one pid at a time, on an intercepted syscall (a target with
+ * an explicit pid scope).  Start on a pid that
  * doesn't exist is the kernel's ESRCH; on a syscall that isn't intercepted,
  * EINVAL.  A monitored process that exits leaves the scope by itself.
  */
@@ -9,8 +9,8 @@ import { Argument, Command } from 'commander';
 import { SyscallmonError, type Monitor } from '../../lib/index.js';
 import type { Ctx } from '../context.js';
 import { parsePid } from '../options.js';
+import { refusal } from '../errors.js';
 import { jsonLine } from '../../render/ndjson.js';
-import { refusal, targetOf } from './intercept.js';
 
 export type MonitorAction = 'start' | 'stop';
 
@@ -26,7 +26,7 @@ export interface MonitorResult {
 }
 
 function notInterceptedWhy(m: Monitor, nr: number, name: string): string {
-  const t = targetOf(m, nr);
+  const t = m.target(nr);
   if (t?.pids === 'all') {
     return `${name} is targeted for every process, not per pid; syscallmon release ${name}, then syscallmon intercept ${name}`;
   }
@@ -35,7 +35,7 @@ function notInterceptedWhy(m: Monitor, nr: number, name: string): string {
 
 export function monitorPid(m: Monitor, action: MonitorAction, name: string, pid: number): MonitorResult {
   const entry = m.syscalls.resolve(name);
-  const before = targetOf(m, entry.nr);
+  const before = m.target(entry.nr);
   const had = Array.isArray(before?.pids) && before.pids.includes(pid);
   const what = `${action} monitoring pid ${pid} for ${entry.name}`;
   try {
@@ -49,7 +49,7 @@ export function monitorPid(m: Monitor, action: MonitorAction, name: string, pid:
       ENOSPC: `${entry.name} already monitors the most pids a target holds`,
     });
   }
-  const after = targetOf(m, entry.nr);
+  const after = m.target(entry.nr);
   return {
     action,
     syscall: entry.name,

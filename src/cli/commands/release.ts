@@ -1,24 +1,25 @@
 /*
- * `syscallmon release NAME [--json]`: the fourth seed's "release": remove
- * the target, which disarms its probe and forgets its pids.  Releasing
- * what isn't intercepted is the kernel's EINVAL, as in the seed.
+ * `syscallmon release NAME [--json]`: per-pid interception's last step:
+ * remove the target, which disarms its probe and forgets its pids.
+ * Releasing what isn't intercepted is the kernel's EINVAL.
  */
 import { Command } from 'commander';
-import type { Monitor } from '../../lib/index.js';
+import type { Monitor, TargetSettings } from '../../lib/index.js';
 import type { Ctx } from '../context.js';
+import { refusal } from '../errors.js';
 import { jsonLine } from '../../render/ndjson.js';
-import { refusal, scopeText, targetOf } from './intercept.js';
+import { targetText } from '../../render/status.js';
 
 export interface ReleaseResult {
   syscall: string;
   nr: number;
   /** what the target was, for the record */
-  was: { action: 'log' | 'block'; errno: string | null; pids: number[] | 'all' } | null;
+  was: Pick<TargetSettings, 'action' | 'errno' | 'pids'> | null;
 }
 
 export function release(m: Monitor, name: string): ReleaseResult {
   const entry = m.syscalls.resolve(name);
-  const had = targetOf(m, entry.nr);
+  const had = m.target(entry.nr);
   try {
     m.removeTarget(entry.nr);
   } catch (e) {
@@ -27,12 +28,12 @@ export function release(m: Monitor, name: string): ReleaseResult {
   return {
     syscall: entry.name,
     nr: entry.nr,
-    was: had ? { action: had.action, errno: had.action === 'block' ? had.errno : null, pids: had.pids } : null,
+    was: had ? { action: had.action, errno: had.errno, pids: had.pids } : null,
   };
 }
 
 export function renderRelease(r: ReleaseResult): string {
-  const was = r.was ? ` (was: ${scopeText({ ...r.was, errno: r.was.errno ?? '' })})` : '';
+  const was = r.was ? ` (was: ${targetText(r.was)})` : '';
   return `${r.syscall} (${r.nr}): released; its probe is disarmed${was}\n`;
 }
 

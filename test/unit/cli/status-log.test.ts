@@ -33,9 +33,9 @@ describe('status', () => {
         'exits      off (0 seen)',
         'readers    0 others',
         '',
-        'SYSCALL   NR  ACTION       PIDS  ARMED  HITS  LOGGED  BLOCKED  MISSED',
-        'write      1  block EPERM  200   yes       1       1        1       0',
-        'openat   257  log          all   yes       2       2        0       0',
+        'SYSCALL   NR  ACTION            SCOPE          ARMED  HITS  LOGGED  BLOCKED  MISSED',
+        'write      1  block with EPERM  pid 200        yes       1       1        1       0',
+        'openat   257  log               every process  yes       2       2        0       0',
         '',
       ].join('\n'),
     );

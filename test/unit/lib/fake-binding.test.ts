@@ -49,7 +49,7 @@ describe('FakeBinding', () => {
     expect(buf.readUInt16LE(fake.offsets.type)).toBe(fake.c('RECORD_LOST'));
     expect(buf.readBigUInt64LE(fake.offsets.lost)).toBe(6n);
     expect(buf.readBigUInt64LE(size + (fake.offsets.seq ?? -1))).toBe(6n);
-    expect(fake.getStatus(fd)).toMatchObject({ readerLost: 6n, overwritten: 6n, events: 10n, headSeq: 10n, tailSeq: 6n });
+    expect(fake.getStatus(fd)).toMatchObject({ reader_lost: 6n, overwritten: 6n, events: 10n, head_seq: 10n, tail_seq: 6n });
   });
 
   it('counts what a clear dropped as cleared, never as a reader\'s lost records', () => {
@@ -68,7 +68,7 @@ describe('FakeBinding', () => {
     expect(buf.readBigUInt64LE(fake.offsets.lost)).toBe(8n);
     expect(buf.readBigUInt64LE(fake.offsets.seq ?? -1)).toBe(0n);
     expect(buf.readBigUInt64LE(size + (fake.offsets.seq ?? -1))).toBe(12n);
-    expect(fake.getStatus(reader)).toMatchObject({ readerLost: 8n, overwritten: 8n, cleared: 4n, tailSeq: 12n });
+    expect(fake.getStatus(reader)).toMatchObject({ reader_lost: 8n, overwritten: 8n, cleared: 4n, tail_seq: 12n });
     // Read up to the head, then cleared: nothing was lost.
     fake.clear(fd, fake.c('CLEAR_LOG'));
     fake.syscall({ syscall: 'openat', pid: 7 });

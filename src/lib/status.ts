@@ -1,0 +1,128 @@
+// The module's state as the library shows it: the mode, each target, the
+// ring's and the probes' counters. One view of what GET_STATUS and
+// GET_TARGETS return, with the header's names where they mean the same
+// (snake_case, as events are) and counters as numbers (u64 in the ABI, but
+// none can pass 2^53 in the life of a machine). `syscallmon status --json`
+// prints it as it is; src/render/status.ts draws it.
+import type { RawStatus, RawTargetInfo } from './binding.js';
+import { errnoName } from './errnos.js';
+import { VersionError } from './errors.js';
+import { need } from './records.js';
+import type { SyscallTable } from './syscalls.js';
+
+/** The module's one global mode: OFF disarms every probe, LOG logs, BLOCK enforces block targets. */
+export type Mode = 'off' | 'log' | 'block';
+export const MODES: readonly Mode[] = ['off', 'log', 'block'];
+
+/** What a target does with a call in scope. */
+export type Action = 'log' | 'block';
+export const ACTIONS: readonly Action[] = ['log', 'block'];
+
+/** What a target is asked to do: the part of it the controller sets. */
+export interface TargetSettings {
+  syscall: string;
+  nr: number;
+  action: Action;
+  /** errno name a blocked call returns; null for a log target */
+  errno: string | null;
+  /** tgids in scope (ascending; empty: nobody yet), or every process */
+  pids: number[] | 'all';
+  /** may block pid 1 and the device's own holders */
+  force: boolean;
+}
+
+/** A target with what its probe has counted. */
+export interface Target extends TargetSettings {
+  /** its kprobe is registered (the mode is not OFF) */
+  armed: boolean;
+  /** calls while armed, in scope or not, outside device holders */
+  hits: number;
+  logged: number;
+  blocked: number;
+  /** kprobe misses */
+  missed: number;
+}
+
+export interface Status {
+  api_version: number;
+  mode: Mode;
+  /** exit events are on */
+  exits: boolean;
+  /** reading /proc/syscallmon/log drops what was read */
+  clear_on_read: boolean;
+  /** ring size, in records */
+  capacity: number;
+  /** records the ring holds now */
+  held: number;
+  /** open files on the device besides the one that asked */
+  readers: number;
+  probes_armed: number;
+  /** records ever written, overwritten by newer ones, dropped by a clear */
+  events: number;
+  overwritten: number;
+  cleared: number;
+  /** kprobe misses, summed over targets */
+  missed: number;
+  /** process exits the exit probe saw */
+  exits_seen: number;
+  /** seq the next record will get; oldest seq still held */
+  head_seq: number;
+  tail_seq: number;
+  targets: Target[];
+}
+
+type Constants = Record<string, number>;
+
+// Counters are u64 in the ABI, but none can pass 2^53 in the life of a machine.
+const n = (v: bigint): number => Number(v);
+
+function modeName(c: Constants, mode: number): Mode {
+  if (mode === need(c, 'MODE_OFF')) return 'off';
+  if (mode === need(c, 'MODE_LOG')) return 'log';
+  if (mode === need(c, 'MODE_BLOCK')) return 'block';
+  throw new VersionError(`module reports unknown mode ${mode}`);
+}
+
+export function targetFrom(c: Constants, syscalls: SyscallTable, t: RawTargetInfo): Target {
+  const action: Action = t.action === need(c, 'ACTION_BLOCK') ? 'block' : 'log';
+  return {
+    syscall: syscalls.nameOf(t.nr),
+    nr: t.nr,
+    action,
+    errno: action === 'block' ? errnoName(t.err) : null,
+    pids: (t.flags & need(c, 'TARGET_ALL_PIDS')) !== 0 ? 'all' : [...t.pids].sort((a, b) => a - b),
+    force: (t.flags & need(c, 'TARGET_FORCE')) !== 0,
+    armed: t.armed,
+    hits: n(t.hits),
+    logged: n(t.logged),
+    blocked: n(t.blocked),
+    missed: n(t.missed),
+  };
+}
+
+/** The status as read through one open file, which is not counted among the readers. */
+export function statusFrom(c: Constants, syscalls: SyscallTable, raw: RawStatus, targets: readonly RawTargetInfo[]): Status {
+  return {
+    api_version: raw.api_version,
+    mode: modeName(c, raw.mode),
+    exits: (raw.flags & need(c, 'STATUS_EXITS')) !== 0,
+    clear_on_read: (raw.flags & need(c, 'STATUS_CLEAR_ON_READ')) !== 0,
+    capacity: raw.capacity,
+    held: n(raw.head_seq - raw.tail_seq),
+    readers: Math.max(0, raw.readers - 1),
+    probes_armed: raw.armed,
+    events: n(raw.events),
+    overwritten: n(raw.overwritten),
+    cleared: n(raw.cleared),
+    missed: n(raw.missed),
+    exits_seen: n(raw.exits),
+    head_seq: n(raw.head_seq),
+    tail_seq: n(raw.tail_seq),
+    targets: targets.map((t) => targetFrom(c, syscalls, t)),
+  };
+}
+
+/** The settings of a target, without its counters: what "changed?" compares and the controller reports. */
+export function settingsOf(t: TargetSettings): TargetSettings {
+  return { syscall: t.syscall, nr: t.nr, action: t.action, errno: t.errno, pids: t.pids, force: t.force };
+}
