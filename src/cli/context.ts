@@ -8,7 +8,7 @@ import type { Binding } from '../lib/binding.js';
 import { Monitor } from '../lib/monitor.js';
 import { SyscallTable } from '../lib/syscalls.js';
 import { colourEnabled, palette, type Palette } from '../render/colour.js';
-import type { Kmod } from './kmod.js';
+import type { Kmod } from '../lib/kmod.js';
 import type { VmRunner } from './vm.js';
 
 /** Where output goes.  A Promise from write() means "wait before writing more" (backpressure). */
@@ -79,13 +79,6 @@ export class Ctx {
 
   openMonitor(): Monitor {
     return Monitor.open({ binding: this.io.binding() });
-  }
-
-  /** A SYSCALLMON_* constant of the uapi header, through the addon. */
-  constant(name: string): number {
-    const v = this.io.binding().constants[name];
-    if (v === undefined) throw new Error(`the addon exports no constant ${name}; rebuild it with \`npm run build:addon\``);
-    return v;
   }
 
   /** stdout's fd, for output the addon writes itself (tail --json). */

@@ -10,7 +10,7 @@ import { Command, CommanderError } from 'commander';
 import { loadBinding, type Binding } from '../lib/binding.js';
 import { Ctx, type CliEnvironment, type Env, type Interrupt, type Sink } from './context.js';
 import { classify, EXIT, EXIT_CODE_HELP } from './errors.js';
-import { systemKmod, type Kmod } from './kmod.js';
+import { systemKmod, type Kmod } from '../lib/kmod.js';
 import { qemuRunner, type VmRunner } from './vm.js';
 import { addControl } from './commands/control.js';
 import { loadCommand } from './commands/load.js';

@@ -1,14 +1,10 @@
 /*
- * The VM runner as the CLI sees it: one function, loaded only when
+ * The VM runner as the CLI hands it to the sandbox: loaded only when
  * `sandbox` runs (it pulls in QEMU and initramfs code nothing else needs).
  */
-import type { VmRunOptions, VmRunResult } from '../vm/runner.js';
+import type { VmRunner } from '../sandbox/host.js';
 
-export type { VmRunOptions, VmRunResult };
-
-export interface VmRunner {
-  run(opts: VmRunOptions): Promise<VmRunResult>;
-}
+export type { VmRunner };
 
 export const qemuRunner: VmRunner = {
   async run(opts) {

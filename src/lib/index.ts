@@ -60,3 +60,14 @@ export {
   type ErrorKind,
 } from './errors.js';
 export { encodeRecord, encodeBatch, checkLayout, RECORD_FIELDS, type RecordInit, type RecordLayout } from './records.js';
+export { systemKmod, MODULE_NAME, ToolFailure, type Kmod } from './kmod.js';
+export {
+  loadModule,
+  unloadModule,
+  parseCapacity,
+  capacityLimits,
+  type CapacityLimits,
+  type LoadRequest,
+  type LoadResult,
+  type UnloadResult,
+} from './module.js';

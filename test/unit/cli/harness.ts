@@ -4,8 +4,8 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main, type MainOptions } from '../../../src/cli/main.js';
-import type { Kmod } from '../../../src/cli/kmod.js';
-import { ToolFailure } from '../../../src/cli/kmod.js';
+import type { Kmod } from '../../../src/lib/kmod.js';
+import { ToolFailure } from '../../../src/lib/kmod.js';
 import type { VmRunner } from '../../../src/cli/vm.js';
 import { createFakeBinding, type FakeBinding } from '../fake-binding.js';
 

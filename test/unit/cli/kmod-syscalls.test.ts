@@ -1,6 +1,6 @@
 // syscalls, load and unload: argv -> exit code and output, with a fake kmod.
 import { describe, expect, it } from 'vitest';
-import { errnoFromToolOutput } from '../../../src/cli/commands/load.js';
+import { errnoFromToolOutput } from '../../../src/lib/module.js';
 import { createFakeBinding } from '../fake-binding.js';
 import { FakeKmod, runCli } from './harness.js';
 

@@ -4,8 +4,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { keepRecords, ProcessTree, SHARE_FILES, type GuestResult } from '../../../src/cli/commands/sandbox.js';
-import type { VmRunOptions, VmRunner, VmRunResult } from '../../../src/cli/vm.js';
+import { keepRecords, ProcessTree } from '../../../src/sandbox/guest.js';
+import type { VmRunner } from '../../../src/sandbox/host.js';
+import { SHARE_FILES, type GuestResult } from '../../../src/sandbox/request.js';
+import type { VmRunOptions, VmRunResult } from '../../../src/vm/runner.js';
 import { EventDecoder } from '../../../src/lib/events.js';
 import { encodeBatch, type RecordInit } from '../../../src/lib/records.js';
 import { VmError } from '../../../src/vm/errors.js';

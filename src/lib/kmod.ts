@@ -1,8 +1,9 @@
 /*
- * Loading and unloading syscallmon.ko.  The kernel side is insmod/rmmod from
- * kmod, run as child processes (Node has no finit_module); this file only
- * runs them and reads /proc and /sys, so `load`/`unload` can be tested with
- * a fake that answers the same questions.
+ * What loading syscallmon.ko needs from the machine: insmod/rmmod from kmod,
+ * run as child processes (Node has no finit_module), and the facts /proc
+ * and /sys give.  This file only runs them and reads those files, so that
+ * module.ts (what loading and unloading mean) can be tested with a fake that
+ * answers the same questions.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -70,7 +71,7 @@ function readTrimmed(path: string): string | null {
 
 export const systemKmod: Kmod = {
   moduleFile() {
-    // dist/cli/kmod.js (or src/cli/kmod.ts) → <package>/kernel/syscallmon.ko
+    // dist/lib/kmod.js (or src/lib/kmod.ts) → <package>/kernel/syscallmon.ko
     return fileURLToPath(new URL(`../../kernel/${MODULE_NAME}.ko`, import.meta.url));
   },
   isBuilt() {

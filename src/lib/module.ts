@@ -1,0 +1,182 @@
+/*
+ * Loading and unloading syscallmon.ko: the parameters checked against the
+ * header's limits before anything runs, and insmod's and rmmod's failures
+ * turned into errors that say what to do.  The machine is reached through
+ * a Kmod (kmod.ts), so all of this runs against a fake in tests.
+ */
+import { KernelError, PermissionError, UsageError, type SyscallmonError } from './errors.js';
+import { MODULE_NAME, ToolFailure, type Kmod } from './kmod.js';
+import { need } from './records.js';
+
+export interface LoadRequest {
+  /** ring size in records, as typed (validated against the header's limits), or a number */
+  capacity?: string | number;
+  clearOnRead: boolean;
+}
+
+/** The ring sizes the module accepts: SYSCALLMON_CAPACITY_MIN/MAX/DEFAULT of the header. */
+export interface CapacityLimits {
+  min: number;
+  max: number;
+  default: number;
+}
+
+export function capacityLimits(constants: Record<string, number>): CapacityLimits {
+  return { min: need(constants, 'CAPACITY_MIN'), max: need(constants, 'CAPACITY_MAX'), default: need(constants, 'CAPACITY_DEFAULT') };
+}
+
+export interface LoadResult {
+  module: string;
+  /** false when it was already loaded and nothing was asked of it */
+  loaded: boolean;
+  capacity: number | null;
+  clear_on_read: boolean | null;
+}
+
+/** A ring size: a power of two within the module's limits. */
+export function parseCapacity(value: string | number, limits: CapacityLimits): number {
+  const text = String(value);
+  const n = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  const powerOfTwo = Number.isSafeInteger(n) && n > 0 && (n & (n - 1)) === 0;
+  if (!powerOfTwo || n < limits.min || n > limits.max) {
+    throw new UsageError(
+      `--capacity must be a power of two from ${limits.min} to ${limits.max} records, got ${JSON.stringify(text)}`,
+    );
+  }
+  return n;
+}
+
+// strerror() text as insmod/rmmod print it → errno name.
+const STRERROR: readonly [RegExp, string][] = [
+  [/Operation not permitted/i, 'EPERM'],
+  [/Permission denied/i, 'EACCES'],
+  [/File exists/i, 'EEXIST'],
+  [/Invalid module format/i, 'ENOEXEC'],
+  [/Invalid parameters|Invalid argument/i, 'EINVAL'],
+  [/Unknown symbol/i, 'ENOENT'],
+  [/No such file or directory/i, 'ENOENT'],
+  [/Function not implemented/i, 'ENOSYS'],
+  [/Key was rejected by service/i, 'EKEYREJECTED'],
+  [/Required key not available/i, 'ENOKEY'],
+  [/Resource temporarily unavailable|is in use|Device or resource busy/i, 'EBUSY'],
+  [/Cannot allocate memory/i, 'ENOMEM'],
+  [/is not currently loaded|not found/i, 'ENOENT'],
+];
+
+export function errnoFromToolOutput(stderr: string): string | undefined {
+  return STRERROR.find(([re]) => re.test(stderr))?.[1];
+}
+
+/** The last line insmod/rmmod printed, without their "insmod: ERROR: " prefix. */
+function toolReason(f: ToolFailure): string {
+  const lines = f.stderr.trim().split('\n');
+  return (lines[lines.length - 1] ?? '').replace(/^\S+:\s*(ERROR:\s*)?/, '').trim() || `${f.tool} failed`;
+}
+
+export function insmodError(f: ToolFailure, file: string): SyscallmonError {
+  const code = errnoFromToolOutput(f.stderr);
+  const reason = toolReason(f);
+  switch (code) {
+    case 'EPERM':
+    case 'EACCES':
+      return new PermissionError(
+        `the kernel refused to load ${file}: ${reason} (${code}); loading modules needs root, ` +
+          'and lockdown or Secure Boot may forbid unsigned modules',
+      );
+    case 'ENOEXEC':
+      return new KernelError(
+        `${file} was built for another kernel (${reason}, ENOEXEC); rebuild it with \`npm run build:kmod\``,
+        { code },
+      );
+    case 'ENOSYS':
+      return new KernelError(`this kernel cannot load modules (${reason}, ENOSYS); use \`syscallmon sandbox\``, { code });
+    case 'EINVAL':
+      return new KernelError(`the module refused its parameters (${reason}, EINVAL); see \`dmesg\``, { code });
+    case undefined:
+      return new KernelError(`insmod ${file} failed: ${reason}`);
+    default:
+      return new KernelError(`insmod ${file} failed: ${reason} (${code}); see \`dmesg\``, { code });
+  }
+}
+
+export async function loadModule(kmod: Kmod, req: LoadRequest, limits: CapacityLimits): Promise<LoadResult> {
+  // Bad input first: it is wrong whatever the state of the machine.
+  const capacity = req.capacity === undefined ? undefined : parseCapacity(req.capacity, limits);
+  const file = kmod.moduleFile();
+  const can = kmod.canLoadModules();
+  if (!can.ok) {
+    throw new KernelError(`${can.why}; run syscallmon in a VM instead: \`syscallmon sandbox -- CMD\``, { code: 'ENOSYS' });
+  }
+  const asked = capacity !== undefined || req.clearOnRead;
+  if (kmod.isLoaded()) {
+    const params = kmod.loadedParams();
+    if (asked) {
+      throw new KernelError(
+        `${MODULE_NAME} is already loaded${params.capacity ? ` (capacity ${params.capacity})` : ''}; ` +
+          'run `syscallmon unload` first to change its parameters',
+        { code: 'EEXIST' },
+      );
+    }
+    return {
+      module: file,
+      loaded: false,
+      capacity: params.capacity === undefined ? null : Number(params.capacity),
+      clear_on_read: params.clear_on_read === undefined ? null : params.clear_on_read === 'Y',
+    };
+  }
+  if (!kmod.isBuilt()) {
+    // Not a refusal of anyone's: the build is missing (exit 1, like a missing addon).
+    throw new Error(`${file} is not built; build it with \`npm run build:kmod\``);
+  }
+  if (!kmod.isRoot()) {
+    throw new PermissionError('loading a kernel module needs root; try `sudo syscallmon load`');
+  }
+  const params: string[] = [];
+  if (capacity !== undefined) params.push(`capacity=${capacity}`);
+  if (req.clearOnRead) params.push('clear_on_read=1');
+  try {
+    await kmod.insmod(file, params);
+  } catch (e) {
+    if (!(e instanceof ToolFailure)) throw e;
+    if (errnoFromToolOutput(e.stderr) === 'EEXIST') {
+      // Someone else loaded it between our check and insmod: the state asked for may not hold.
+      throw new KernelError(`${MODULE_NAME} was loaded concurrently; run \`syscallmon status\` to see its state`, { code: 'EEXIST' });
+    }
+    throw insmodError(e, file);
+  }
+  return { module: file, loaded: true, capacity: capacity ?? limits.default, clear_on_read: req.clearOnRead };
+}
+
+export interface UnloadResult {
+  /** false when it was not loaded: unloading twice is harmless */
+  unloaded: boolean;
+}
+
+function inUse(count: number | null): KernelError {
+  const holders = count === null ? '' : ` (${count} reference${count === 1 ? '' : 's'})`;
+  return new KernelError(
+    `${MODULE_NAME} is in use${holders}: /dev/syscallmon is open, e.g. by a running \`syscallmon tail\`; stop it and retry`,
+    { code: 'EBUSY' },
+  );
+}
+
+export async function unloadModule(kmod: Kmod): Promise<UnloadResult> {
+  if (!kmod.isLoaded()) return { unloaded: false };
+  if (!kmod.isRoot()) throw new PermissionError('unloading a kernel module needs root; try `sudo syscallmon unload`');
+  const refs = kmod.refcount();
+  if (refs !== null && refs > 0) throw inUse(refs);
+  try {
+    await kmod.rmmod(MODULE_NAME);
+  } catch (e) {
+    if (!(e instanceof ToolFailure)) throw e;
+    const code = errnoFromToolOutput(e.stderr);
+    if (code === 'EBUSY') throw inUse(kmod.refcount());
+    if (code === 'EPERM' || code === 'EACCES') {
+      throw new PermissionError(`the kernel refused to unload ${MODULE_NAME} (${code})`);
+    }
+    // Unloaded by someone else between the check and rmmod: the state asked for holds.
+    if (!kmod.isLoaded()) return { unloaded: false };
+    throw new KernelError(`rmmod ${MODULE_NAME} failed: ${e.stderr.trim()}${code ? ` (${code})` : ''}`, { code });
+  }
+  return { unloaded: true };
+}

@@ -1,0 +1,207 @@
+/*
+ * The half of `syscallmon sandbox` that runs inside the VM: load the
+ * module, start the command held at a gate, arm the targets, open the gate,
+ * and keep the records of the command and its descendants until it exits.
+ *
+ * Whose events: targets cover every process (a descendant's pid is unknown
+ * before it exists), and the guest keeps a record only when its tgid is the
+ * command's or its parent's tgid is already kept.  The guest itself holds
+ * the device, so the module ignores it; the guest's init is pid 1, which is
+ * never the command's child.  To see every fork even when only, say, openat
+ * is targeted, the guest also logs the clone family and drops those records
+ * unless they were asked for.  A process whose parent exited before its
+ * first recorded call is reparented to pid 1 and is missed.
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Binding } from '../lib/binding.js';
+import { SyscallmonError } from '../lib/errors.js';
+import type { EventDecoder } from '../lib/events.js';
+import type { Kmod } from '../lib/kmod.js';
+import { capacityLimits, loadModule } from '../lib/module.js';
+import { Monitor } from '../lib/monitor.js';
+import { SHARE_FILES, type GuestError, type GuestResult, type SandboxRequest } from './request.js';
+
+/** Logged in the guest to follow forks; shown only when asked for. */
+export const FORK_SYSCALLS = ['clone', 'clone3', 'fork', 'vfork'] as const;
+
+/** The command's process tree, grown from the records themselves. */
+export class ProcessTree {
+  private readonly members: Set<number>;
+
+  constructor(root: number) {
+    this.members = new Set([root]);
+  }
+
+  /** Whether e belongs to the tree; a process whose parent belongs joins it. */
+  accept(e: { tgid: number; ppid: number }): boolean {
+    if (this.members.has(e.tgid)) return true;
+    if (this.members.has(e.ppid)) {
+      this.members.add(e.tgid);
+      return true;
+    }
+    return false;
+  }
+
+  get size(): number {
+    return this.members.size;
+  }
+}
+
+/**
+ * Filters one raw batch to the command's tree: returns the kept records'
+ * bytes (the module's own layout, decoded again on the host) and counts.
+ */
+export function keepRecords(
+  raw: Buffer,
+  decoder: EventDecoder,
+  tree: ProcessTree,
+  hiddenNrs: ReadonlySet<number>,
+): { kept: Buffer[]; records: number; lost: number } {
+  const size = decoder.recordSize;
+  const kept: Buffer[] = [];
+  let lost = 0;
+  for (let at = 0; at + size <= raw.length; at += size) {
+    const e = decoder.decodeAt(raw, at);
+    if (e.type === 'lost') {
+      lost += e.count;
+      kept.push(raw.subarray(at, at + size));
+      continue;
+    }
+    if (!tree.accept(e)) continue;
+    if (e.type === 'syscall' && hiddenNrs.has(e.nr)) continue;
+    kept.push(raw.subarray(at, at + size));
+  }
+  return { kept, records: kept.length, lost };
+}
+
+interface Targets {
+  names: string[];
+  skipped: { syscall: string; reason: string }[];
+  hidden: Set<number>;
+}
+
+function armTargets(m: Monitor, req: SandboxRequest): Targets {
+  const asked = req.syscalls.length
+    ? req.syscalls.map((s) => m.syscalls.resolve(s))
+    : m.syscalls.entries.filter((e) => req.all || e.pathArg >= 0);
+  const names: string[] = [];
+  const skipped: Targets['skipped'] = [];
+  const askedNrs = new Set(asked.map((e) => e.nr));
+  for (const e of asked) {
+    try {
+      m.addTarget({
+        syscall: e.nr,
+        action: req.action,
+        errno: req.action === 'block' ? req.errno : undefined,
+        pids: 'all',
+      });
+      names.push(e.name);
+    } catch (err) {
+      // Named syscalls must work; the defaults skip what this kernel cannot probe.
+      if (req.syscalls.length) throw err;
+      skipped.push({ syscall: e.name, reason: err instanceof Error ? err.message : String(err) });
+    }
+  }
+  const hidden = new Set<number>();
+  for (const name of FORK_SYSCALLS) {
+    const e = m.syscalls.byName(name);
+    if (!e || askedNrs.has(e.nr)) continue;
+    try {
+      m.addTarget({ syscall: e.nr, action: 'log', pids: 'all' });
+      hidden.add(e.nr);
+    } catch {
+      // clone3 or vfork may be missing; clone alone still follows forks.
+    }
+  }
+  return { names, skipped, hidden };
+}
+
+export interface GuestDeps {
+  binding: Binding;
+  kmod: Kmod;
+}
+
+/** Runs the command under the module; leaves its records and output in share. */
+export async function runGuest(deps: GuestDeps, req: SandboxRequest, share: string): Promise<GuestResult> {
+  if (!deps.kmod.isLoaded()) {
+    await loadModule(deps.kmod, { capacity: req.capacity, clearOnRead: false }, capacityLimits(deps.binding.constants));
+  }
+  const m = Monitor.open({ binding: deps.binding });
+  const events = openSync(join(share, SHARE_FILES.events), 'w');
+  const out = openSync(join(share, SHARE_FILES.stdout), 'w');
+  const err = openSync(join(share, SHARE_FILES.stderr), 'w');
+  try {
+    m.setMode('off');
+    m.clear({ targets: true, log: true, counters: true });
+    // The gate: the command is exec'd by this shell once a line arrives, so
+    // it keeps the pid we know and nothing of it runs before the targets are armed.
+    const child = spawn('/bin/sh', ['-c', 'read -r _ || exit 125; exec "$@"', 'sh', ...req.command], {
+      stdio: ['pipe', out, err],
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+    });
+    const pid = child.pid;
+    if (pid === undefined) {
+      await exited;
+      throw new Error('could not start /bin/sh for the command');
+    }
+    const targets = armTargets(m, req);
+    const tree = new ProcessTree(pid);
+    let records = 0;
+    let lost = 0;
+    const keep = (raw: Buffer): void => {
+      const r = keepRecords(raw, m.decoder, tree, targets.hidden);
+      records += r.records;
+      lost += r.lost;
+      if (r.kept.length) writeSync(events, Buffer.concat(r.kept));
+    };
+    m.seek('head');
+    const stop = new AbortController();
+    const pump = (async () => {
+      for await (const raw of m.rawBatches({ signal: stop.signal, maxRecords: 1024 })) keep(raw);
+    })();
+    m.setMode(req.action);
+    child.stdin?.end('\n');
+    const status = await exited;
+    stop.abort();
+    await pump;
+    // Records of calls the command made before it exited are all in the ring by now.
+    for (let raw = m.readRaw(1024); raw.length; raw = m.readRaw(1024)) keep(raw);
+    m.setMode('off');
+    m.clear({ targets: true });
+    return {
+      pid,
+      exit_code: status.code,
+      signal: status.signal,
+      records,
+      lost,
+      targets: targets.names,
+      skipped: targets.skipped,
+    };
+  } finally {
+    m.close();
+    for (const fd of [events, out, err]) closeSync(fd);
+  }
+}
+
+/**
+ * Leaves the result, or the failure (a request the guest cannot read
+ * included), in the share for the host; a failure is thrown on as well.
+ */
+export async function runGuestReporting(deps: GuestDeps, request: () => SandboxRequest, share: string): Promise<void> {
+  try {
+    const result = await runGuest(deps, request(), share);
+    writeFileSync(join(share, SHARE_FILES.result), JSON.stringify(result) + '\n');
+  } catch (e) {
+    const report: GuestError = {
+      kind: e instanceof SyscallmonError ? e.kind : null,
+      message: e instanceof Error ? e.message : String(e),
+    };
+    writeFileSync(join(share, SHARE_FILES.error), JSON.stringify(report) + '\n');
+    throw e;
+  }
+}
