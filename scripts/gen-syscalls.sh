@@ -159,12 +159,17 @@ function op_nr(name) {
 	return x64_nr[name]
 }
 
-# "__SYSCALL(5, sys_open)" and "__SYSCALL_WITH_COMPAT(5, sys_open, compat_sys_open)"
+# "__SYSCALL(5, sys_open)", "__SYSCALL_NORETURN(60, sys_exit)" and
+# "__SYSCALL_WITH_COMPAT(5, sys_open, compat_sys_open)"
 function entries(file, abi, names, abi_name,    line, f, nr, sym, name, op, prefix) {
 	while ((getline line < file) > 0) {
 		split(line, f, /[ \t(),]+/)
-		if (f[1] != "__SYSCALL" && f[1] != "__SYSCALL_WITH_COMPAT")
+		if (f[1] !~ /^__SYSCALL/)
 			continue
+		if (f[1] != "__SYSCALL" && f[1] != "__SYSCALL_NORETURN" && f[1] != "__SYSCALL_WITH_COMPAT") {
+			die(file ": " f[1] " is a kind of entry this script does not know")
+			continue
+		}
 		nr = f[2] + 0
 		sym = (f[1] == "__SYSCALL_WITH_COMPAT") ? f[4] : f[3]
 		if (sym == "sys_ni_syscall")
