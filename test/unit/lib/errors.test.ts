@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { errnoMessage, errnoName, errnoNames, errnoNumber } from '../../../src/lib/errnos.js';
+import { errnoMessage, errnoName, errnoNames, errnoNumber, errnoText } from '../../../src/lib/errnos.js';
 import { fromBindingError, KernelError, NotLoadedError, PermissionError, SyscallmonError } from '../../../src/lib/errors.js';
 import { parseErrno } from '../../../src/lib/monitor.js';
 import { errnoError } from '../fake-binding.js';
@@ -16,6 +16,11 @@ describe('errnos', () => {
     expect(errnoNumber('EWOULDBLOCK')).toBe(11);
     expect(errnoNumber('ENOPE')).toBeUndefined();
     expect(errnoMessage(1)).toBe('operation not permitted');
+    expect(errnoName(15)).toBe('ENOTBLK');
+    expect(errnoName(512)).toBe('ERESTARTSYS');
+    expect(errnoNumber('ERESTARTSYS')).toBeUndefined();
+    expect(errnoText(2)).toBe('No such file or directory');
+    expect(errnoText(515)).toBe('Unknown error 515');
     expect(errnoNames()).toContain('EBUSY');
   });
 });
@@ -59,7 +64,7 @@ describe('fromBindingError', () => {
     const e = fromBindingError(errnoError('EBUSY', 'ioctl:ADD_TARGET'), 'target openat', { EBUSY: 'openat is already targeted' });
     expect(e).toBeInstanceOf(KernelError);
     expect(e).toMatchObject({ kind: 'kernel', code: 'EBUSY', errno: 16, syscall: 'ioctl:ADD_TARGET' });
-    expect(e.message).toBe('kernel refused to target openat: EBUSY (resource busy or locked): openat is already targeted');
+    expect(e.message).toBe('kernel refused to target openat: EBUSY (device or resource busy): openat is already targeted');
     // ENOENT from an ioctl is the kernel's answer, not a missing module.
     expect(fromBindingError(errnoError('ENOENT', 'ioctl:ADD_TARGET'), 'target x')).toBeInstanceOf(KernelError);
   });

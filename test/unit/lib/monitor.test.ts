@@ -102,7 +102,7 @@ describe('Monitor control', () => {
   });
 
   it.each([
-    ['EBUSY', 'kernel: kernel refused to target openat: EBUSY (resource busy or locked): openat is already targeted'],
+    ['EBUSY', 'kernel: kernel refused to target openat: EBUSY (device or resource busy): openat is already targeted'],
     ['ESRCH', 'kernel: kernel refused to target openat: ESRCH (no such process): no such process among 5'],
     ['EPERM', 'permission: permission denied: cannot target openat (EPERM); syscallmon needs root (CAP_SYS_ADMIN)'],
   ])('maps kernel %s on ADD_TARGET', (code, msg) => {
