@@ -1,0 +1,113 @@
+/*
+ * Calls read like strace prints them: each argument decoded by the
+ * signature of its syscall (flags, modes, fds with their targets, signals,
+ * families, the path the record carries), the result with its errno, and
+ * raw hex for calls without a signature.  Pure functions of an event.
+ */
+import { errnoName, errnoNumber, errnoText } from '../errnos.js';
+import type { Signature } from './args.js';
+import type { DecodableCall, DecodedArg, DecodedResult } from './call.js';
+import { hex } from './format.js';
+import { FILE_CALLS } from './files.js';
+import { MEMORY_CALLS } from './memory.js';
+import { MOUNT_CALLS } from './mounts.js';
+import { NETWORK_CALLS } from './network.js';
+import { PROCESS_CALLS } from './processes.js';
+
+export type { ArgKind, DecodableCall, DecodedArg, DecodedResult } from './call.js';
+export { seconds } from './format.js';
+export { signalName } from './processes.js';
+
+const SIGNATURES: ReadonlyMap<string, Signature> = new Map(
+  Object.entries({ ...FILE_CALLS, ...MOUNT_CALLS, ...MEMORY_CALLS, ...PROCESS_CALLS, ...NETWORK_CALLS }),
+);
+
+/**
+ * Operations whose i386 entry lays its arguments out differently from
+ * x86_64 (64-bit values split in two registers, structs passed by pointer,
+ * the socketcall multiplexer's packed arguments, clone's order): their i386
+ * calls are shown raw rather than misread.
+ */
+const I386_LAYOUT_DIFFERS = new Set([
+  'mmap', 'lseek', 'pread64', 'pwrite64', 'preadv', 'pwritev', 'preadv2', 'pwritev2', 'readahead', 'fadvise64',
+  'fallocate', 'truncate', 'ftruncate', 'statfs', 'fstatfs', 'getdents', 'clone', 'select', 'fanotify_mark',
+  'socket', 'socketpair', 'bind', 'connect', 'listen', 'accept', 'accept4', 'getsockname', 'getpeername',
+  'shutdown', 'sendto', 'recvfrom', 'sendmsg', 'recvmsg', 'sendmmsg', 'recvmmsg', 'setsockopt', 'getsockopt',
+]);
+
+/** The x86_64 names of the syscalls whose arguments are decoded (the others are shown in hex). */
+export function decodedSyscalls(): string[] {
+  return [...SIGNATURES.keys()].sort();
+}
+
+function signatureOf(call: DecodableCall): Signature | undefined {
+  if (call.abi === 'i386' && I386_LAYOUT_DIFFERS.has(call.syscall)) return undefined;
+  return SIGNATURES.get(call.syscall);
+}
+
+/** The arguments as strace would print them; all six registers in hex for a call without a signature. */
+export function decodeArgs(call: DecodableCall): DecodedArg[] {
+  const sig = signatureOf(call);
+  if (sig === undefined) return call.args.map((a) => ({ text: hex(a), kind: 'value' }));
+  const ctx = { call, args: call.args, fdSeen: false, pathSeen: false };
+  const list = typeof sig.args === 'function' ? sig.args(call.args) : sig.args;
+  return list.map((arg, i) => arg(call.args[i] ?? 0n, ctx));
+}
+
+/** openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC) */
+export function formatCall(call: DecodableCall): string {
+  const args = decodeArgs(call).map((a) => (a.name === undefined ? a.text : `${a.name}=${a.text}`));
+  return `${call.syscall}(${args.join(', ')})`;
+}
+
+/** The largest errno the kernel returns as a negative result (include/linux/err.h). */
+const MAX_ERRNO = 4095n;
+
+/** strace's words for the restart codes a call interrupted by a signal returns inside the kernel. */
+const RESTART_TEXT: Readonly<Record<number, string>> = {
+  512: 'To be restarted if SA_RESTART is set',
+  513: 'To be restarted',
+  514: 'To be restarted if no handler',
+  516: 'Interrupted by signal',
+};
+
+function failure(errno: number, suffix: string): DecodedResult {
+  const name = errnoName(errno);
+  const restart = RESTART_TEXT[errno];
+  if (restart !== undefined) return { text: `? ${name} (${restart})${suffix}`, short: `? ${name}`, failed: true, errno: name };
+  return { text: `-1 ${name} (${errnoText(errno)})${suffix}`, short: `-1 ${name}`, failed: true, errno: name };
+}
+
+/**
+ * The errno a call failed with: a blocked call's, or a result in the
+ * kernel's error range; null when it did not fail (or has no result yet).
+ */
+function failedWith(call: DecodableCall): number | null {
+  if (call.verdict === 'blocked' && call.errno !== null) return errnoNumber(call.errno) ?? null;
+  if (call.ret === null) return null;
+  const ret = BigInt.asIntN(64, BigInt(call.ret));
+  return ret < 0n && ret >= -MAX_ERRNO ? Number(-ret) : null;
+}
+
+/** The call failed: it returned an error, or was blocked. */
+export function isFailure(call: DecodableCall): boolean {
+  return failedWith(call) !== null;
+}
+
+/**
+ * The result as strace prints it after "= ": 3, 0x7f2a1c000000, -1 ENOENT
+ * (No such file or directory), ? when none was recorded.  A blocked call
+ * failed with its errno without running: strace marks an injected error
+ * the same way.  A call that would have been blocked ran; its note says so.
+ */
+export function decodeResult(call: DecodableCall): DecodedResult {
+  const errno = failedWith(call);
+  if (call.verdict === 'blocked' && errno !== null) return failure(errno, ' (INJECTED)');
+  const note = call.verdict === 'would_block' && call.errno !== null ? ` (WOULD_BLOCK ${call.errno})` : '';
+  if (errno !== null) return failure(errno, note);
+  if (call.ret === null) return { text: `?${note}`, short: '?', failed: false, errno: null };
+  const ret = BigInt.asIntN(64, BigInt(call.ret));
+  const format = signatureOf(call)?.result;
+  const text = format ? format(ret, call.args) : ret.toString();
+  return { text: text + note, short: text, failed: false, errno: null };
+}
