@@ -46,7 +46,22 @@ export {
   type Verdict,
 } from './events.js';
 export { SyscallTable, closestNames, editDistance } from './syscalls.js';
-export { errnoName, errnoNumber, errnoMessage, errnoNames } from './errnos.js';
+export {
+  decodeArgs,
+  decodeResult,
+  decodedSyscalls,
+  formatCall,
+  isFailure,
+  seconds,
+  signalName,
+  type ArgKind,
+  type DecodableCall,
+  type DecodedArg,
+  type DecodedResult,
+} from './decode/index.js';
+export { matchesOutcome, parseDuration, type OutcomeFilter } from './outcome.js';
+export { CallSummary, type Summary, type SummaryRow } from './summary.js';
+export { errnoName, errnoNumber, errnoMessage, errnoNames, errnoText } from './errnos.js';
 export {
   SyscallmonError,
   UsageError,
