@@ -166,6 +166,27 @@ int smon_load(const char *params)
 	return 0;
 }
 
+int smon_load_open(const char *params)
+{
+	int fd;
+
+	REQUIRE(smon_load(params) == 0, "load%s%s failed", params ? " " : "", params ? params : "");
+	fd = smon_open(0);
+	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
+	return fd;
+}
+
+void smon_unload_exit(int fd)
+{
+	int ret;
+
+	if (fd >= 0)
+		close(fd);
+	ret = smon_unload();
+	CHECK(ret == 0, "unload: %s", smon_errname(ret));
+	smon_exit();
+}
+
 /* ---- device ------------------------------------------------------------- */
 
 int smon_open(int extra_flags)
@@ -909,6 +930,30 @@ const char *smon_tmpdir(const char *tag)
 	chmod(tmpdir_path, 0777);
 	smon_at_end(remove_tmpdir);
 	return tmpdir_path;
+}
+
+void smon_tmpfile(const char *tag, const char *name, char *path, size_t size)
+{
+	const char *dir = smon_tmpdir(tag);
+	int fd;
+
+	REQUIRE(dir, "no temporary directory");
+	snprintf(path, size, "%s/%s", dir, name);
+	fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	REQUIRE(fd >= 0, "create %s: %s", path, strerror(errno));
+	close(fd);
+}
+
+int smon_open_times(const char *path, int n, int flags)
+{
+	for (int i = 0; i < n; i++) {
+		int fd = open(path, flags);
+
+		if (fd < 0)
+			return 10;
+		close(fd);
+	}
+	return 0;
 }
 
 static uint64_t clock_ns(clockid_t clock)

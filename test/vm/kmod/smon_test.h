@@ -72,6 +72,14 @@ const char *smon_errname(int err);	/* "EPERM" for EPERM (positive or negative) *
 int smon_loaded(void);
 /* Unloads a loaded module first; params like "capacity=1024 clear_on_read=1". */
 int smon_load(const char *params);
+/* smon_load(params) (NULL: none), then the device opened; stops the test if either fails.  Returns the fd. */
+int smon_load_open(const char *params);
+/*
+ * The end of a test that loaded the module: closes fd (unless it is < 0),
+ * unloads the module (a failure is a failed check) and exits with the
+ * test's verdict.
+ */
+void __attribute__((noreturn)) smon_unload_exit(int fd);
 /* One delete_module attempt: -EWOULDBLOCK while a file holds the device. */
 int smon_unload_once(void);
 /* Retries briefly on -EWOULDBLOCK (a just-closed file may still be releasing). */
@@ -236,6 +244,16 @@ void smon_hooks_dump(void);	/* the list as diagnostics */
 int smon_path_exists(const char *path);
 /* mkdtemp under /tmp, world-searchable, removed with its files at exit. */
 const char *smon_tmpdir(const char *tag);
+/*
+ * An empty file called name in a fresh smon_tmpdir(tag); its path goes to
+ * path.  Stops the test if it cannot be made.
+ */
+void smon_tmpfile(const char *tag, const char *name, char *path, size_t size);
+/*
+ * A workload's open loop: opens path n times with flags (closing each);
+ * returns 0, or 10 at the first open that fails.
+ */
+int smon_open_times(const char *path, int n, int flags);
 
 uint64_t smon_realtime_ns(void);
 uint64_t smon_monotonic_ns(void);

@@ -419,9 +419,7 @@ int main(void)
 	int fd, ret;
 	size_t exits;
 
-	REQUIRE(smon_load(NULL) == 0, "load failed");
-	fd = smon_open(0);
-	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
+	fd = smon_load_open(NULL);
 	/* Armed while the module is loaded: exits also end scope membership. */
 	CHECK_EQ(smon_kprobe_listed(SMON_EXIT_PROBE), 1, "exit probe before exit events are on");
 	ret = smon_set_exits(fd, 2);
@@ -463,8 +461,5 @@ int main(void)
 
 	off_case(fd);
 
-	close(fd);
-	ret = smon_unload();
-	CHECK(ret == 0, "unload: %s", smon_errname(ret));
-	smon_exit();
+	smon_unload_exit(fd);
 }

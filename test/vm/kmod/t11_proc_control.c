@@ -513,15 +513,9 @@ static void off_and_clear_phase(void)
 
 int main(void)
 {
-	const char *dir;
-	int fd, file, ret;
+	int fd;
 
-	dir = smon_tmpdir("t11");
-	REQUIRE(dir, "no temporary directory");
-	snprintf(file_path, sizeof(file_path), "%s/FILE", dir);
-	file = open(file_path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-	REQUIRE(file >= 0, "create %s: %s", file_path, strerror(errno));
-	close(file);
+	smon_tmpfile("t11", "FILE", file_path, sizeof(file_path));
 
 	REQUIRE(smon_load(NULL) == 0, "load failed");
 	smon_at_end(control_cleanup);
@@ -535,8 +529,5 @@ int main(void)
 	garbage_phase();
 	off_and_clear_phase();
 
-	close(fd);
-	ret = smon_unload();
-	CHECK(ret == 0, "unload: %s", smon_errname(ret));
-	smon_exit();
+	smon_unload_exit(fd);
 }

@@ -374,9 +374,7 @@ int main(void)
 	};
 	int fd, ret;
 
-	REQUIRE(smon_load(NULL) == 0, "load failed");
-	fd = smon_open(0);
-	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
+	fd = smon_load_open(NULL);
 	ret = smon_set_mode(fd, SYSCALLMON_MODE_LOG);
 	REQUIRE(ret == 0, "SET_MODE LOG: %s", smon_errname(ret));
 
@@ -389,8 +387,5 @@ int main(void)
 	leaves_scope_at_once(fd);
 	release(fd);
 
-	close(fd);
-	ret = smon_unload();
-	CHECK(ret == 0, "unload: %s", smon_errname(ret));
-	smon_exit();
+	smon_unload_exit(fd);
 }

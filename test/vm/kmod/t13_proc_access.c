@@ -155,7 +155,5 @@ int main(int argc, char **argv)
 		      "install libcap2-bin)", DROPPED_CAPS, ret);
 	}
 
-	ret = smon_unload();
-	CHECK(ret == 0, "unload: %s", smon_errname(ret));
-	smon_exit();
+	smon_unload_exit(-1);
 }

@@ -446,7 +446,7 @@ static void check_initial_namespace(pid_t unshare_pid)
 
 int main(int argc, char **argv)
 {
-	int ready[2], gate[2], ret, status;
+	int ready[2], gate[2], status;
 	char self[4096], rfd[16], gfd[16], byte;
 	pid_t pid;
 	ssize_t len;
@@ -485,7 +485,5 @@ int main(int argc, char **argv)
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
 	      "the checks inside the namespace failed (unshare: status %#x)", status);
 
-	ret = smon_unload();
-	CHECK(ret == 0, "unload: %s", smon_errname(ret));
-	smon_exit();
+	smon_unload_exit(-1);
 }

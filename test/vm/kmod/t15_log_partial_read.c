@@ -142,9 +142,7 @@ int main(void)
 	char *want, *got;
 	int fd, ret;
 
-	REQUIRE(smon_load("clear_on_read=0") == 0, "load failed");
-	fd = smon_open(0);
-	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
+	fd = smon_load_open("clear_on_read=0");
 	ret = smon_watch_child(fd, &watch, &events, &run);
 	REQUIRE(ret == 0 && events.n == CALLS, "device: %zu records (%s), want %d", events.n,
 		smon_errname(ret), CALLS);
@@ -216,8 +214,5 @@ int main(void)
 	free(got);
 	free(want);
 	smon_events_free(&events);
-	close(fd);
-	ret = smon_unload();
-	CHECK(ret == 0, "unload: %s", smon_errname(ret));
-	smon_exit();
+	smon_unload_exit(fd);
 }

@@ -259,8 +259,5 @@ int main(void)
 	close(c);
 	close(b);
 	close(a);
-	close(ctl);
-	ret = smon_unload();
-	CHECK(ret == 0, "unload: %s", smon_errname(ret));
-	smon_exit();
+	smon_unload_exit(ctl);
 }

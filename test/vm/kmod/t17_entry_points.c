@@ -246,9 +246,7 @@ int main(void)
 	build_calls(low, x32);
 	nops = ops_of_calls(ops);
 
-	REQUIRE(smon_load(NULL) == 0, "load failed");
-	fd = smon_open(0);
-	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
+	fd = smon_load_open(NULL);
 
 	smon_diag("nothing targeted: every call runs");
 	ret = run(fd, 0, &events, &pid);
@@ -288,8 +286,5 @@ int main(void)
 	}
 	smon_events_free(&events);
 
-	close(fd);
-	ret = smon_unload();
-	CHECK(ret == 0, "unload: %s", smon_errname(ret));
-	smon_exit();
+	smon_unload_exit(fd);
 }

@@ -40,9 +40,7 @@ int main(void)
 	pid_t idle;
 	int fd, ret, listed;
 
-	REQUIRE(smon_load(NULL) == 0, "load failed");
-	fd = smon_open(0);
-	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
+	fd = smon_load_open(NULL);
 	idle = fork();
 	REQUIRE(idle >= 0, "fork");
 	if (idle == 0) {

@@ -188,9 +188,7 @@ int main(void)
 {
 	int fd;
 
-	REQUIRE(smon_load(NULL) == 0, "load failed");
-	fd = smon_open(0);
-	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
+	fd = smon_load_open(NULL);
 	zombie_case(fd);
 	opener_case(fd);
 	close(fd);

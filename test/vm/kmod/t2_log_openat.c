@@ -26,14 +26,7 @@ static char known_path[300];
 static int open_many(void *arg)
 {
 	(void)arg;
-	for (int i = 0; i < OPENS; i++) {
-		int fd = open(known_path, OPEN_FLAGS);
-
-		if (fd < 0)
-			return 10;
-		close(fd);
-	}
-	return 0;
+	return smon_open_times(known_path, OPENS, OPEN_FLAGS);
 }
 
 int main(void)
@@ -51,19 +44,11 @@ int main(void)
 	struct smon_watched run;
 	uint64_t t_before, t_after;
 	uint32_t pid;
-	const char *dir;
 	int fd, ret, bad = 0;
 
-	dir = smon_tmpdir("t2");
-	REQUIRE(dir, "no temporary directory");
-	snprintf(known_path, sizeof(known_path), "%s/known-file", dir);
-	fd = open(known_path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-	REQUIRE(fd >= 0, "create %s: %s", known_path, strerror(errno));
-	close(fd);
+	smon_tmpfile("t2", "known-file", known_path, sizeof(known_path));
 
-	REQUIRE(smon_load(NULL) == 0, "load failed");
-	fd = smon_open(0);
-	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
+	fd = smon_load_open(NULL);
 	ret = smon_watch_child(fd, &watch, &events, &run);
 	REQUIRE(ret == 0, "openat LOG for a gated child: %s", smon_errname(ret));
 	pid = run.pid;
@@ -124,8 +109,5 @@ int main(void)
 	}
 
 	smon_events_free(&events);
-	close(fd);
-	ret = smon_unload();
-	CHECK(ret == 0, "unload: %s", smon_errname(ret));
-	smon_exit();
+	smon_unload_exit(fd);
 }

@@ -24,14 +24,7 @@ static char path[300];
 static int open_many(void *arg)
 {
 	(void)arg;
-	for (int i = 0; i < OPENS; i++) {
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-		if (fd < 0)
-			return 10;
-		close(fd);
-	}
-	return 0;
+	return smon_open_times(path, OPENS, O_RDONLY | O_CLOEXEC);
 }
 
 /* Runs a gated child that opens path 100 times; the caller set the scope up. */
@@ -92,15 +85,9 @@ static void scope_getppid(int fd, uint32_t pid)
 
 int main(void)
 {
-	const char *dir;
 	int fd, ret, baseline;
 
-	dir = smon_tmpdir("t3");
-	REQUIRE(dir, "no temporary directory");
-	snprintf(path, sizeof(path), "%s/file", dir);
-	fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-	REQUIRE(fd >= 0, "create %s: %s", path, strerror(errno));
-	close(fd);
+	smon_tmpfile("t3", "file", path, sizeof(path));
 
 	REQUIRE(smon_load(NULL) == 0, "load failed");
 	baseline = smon_hook_count(NULL);

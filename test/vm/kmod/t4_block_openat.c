@@ -143,9 +143,7 @@ int main(void)
 
 	dir = smon_tmpdir("t4");
 	REQUIRE(dir, "no temporary directory");
-	REQUIRE(smon_load(NULL) == 0, "load failed");
-	fd = smon_open(0);
-	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
+	fd = smon_load_open(NULL);
 	ret = smon_set_mode(fd, SYSCALLMON_MODE_BLOCK);
 	REQUIRE(ret == 0, "SET_MODE BLOCK: %s", smon_errname(ret));
 
@@ -165,8 +163,5 @@ int main(void)
 	CHECK(ret == 0, "SET_MODE LOG: %s", smon_errname(ret));
 	run_case(fd, &audited);
 
-	close(fd);
-	ret = smon_unload();
-	CHECK(ret == 0, "unload: %s", smon_errname(ret));
-	smon_exit();
+	smon_unload_exit(fd);
 }

@@ -122,8 +122,5 @@ int main(void)
 		close(late);
 	}
 
-	close(fd);
-	ret = smon_unload();
-	CHECK(ret == 0, "unload: %s", smon_errname(ret));
-	smon_exit();
+	smon_unload_exit(fd);
 }

@@ -33,16 +33,7 @@ static char path[300];
 
 static int open_n(void *arg)
 {
-	int n = (int)(intptr_t)arg;
-
-	for (int i = 0; i < n; i++) {
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-		if (fd < 0)
-			return 10;
-		close(fd);
-	}
-	return 0;
+	return smon_open_times(path, (int)(intptr_t)arg, O_RDONLY | O_CLOEXEC);
 }
 
 struct log_line {
@@ -254,15 +245,8 @@ static void run(int clear_on_read)
 
 int main(void)
 {
-	const char *dir;
-	int fd;
 
-	dir = smon_tmpdir("t6");
-	REQUIRE(dir, "no temporary directory");
-	snprintf(path, sizeof(path), "%s/file", dir);
-	fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-	REQUIRE(fd >= 0, "create %s: %s", path, strerror(errno));
-	close(fd);
+	smon_tmpfile("t6", "file", path, sizeof(path));
 
 	run(1);
 	run(0);

@@ -243,9 +243,7 @@ int main(void)
 	REQUIRE(unmapped != MAP_FAILED, "mmap: %s", strerror(errno));
 	munmap(unmapped, 4096);
 
-	REQUIRE(smon_load(NULL) == 0, "load failed");
-	fd = smon_open(0);
-	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
+	fd = smon_load_open(NULL);
 
 	bad_commands(fd);
 	bad_pointers(fd);
@@ -261,8 +259,5 @@ int main(void)
 	}
 	dropped_privileges(fd);
 
-	close(fd);
-	ret = smon_unload();
-	CHECK(ret == 0, "unload: %s", smon_errname(ret));
-	smon_exit();
+	smon_unload_exit(fd);
 }

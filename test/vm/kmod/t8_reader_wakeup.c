@@ -154,27 +154,16 @@ static void read_wakes(int fd)
 
 int main(void)
 {
-	const char *dir;
 	int fd, ret;
 
-	dir = smon_tmpdir("t8");
-	REQUIRE(dir, "no temporary directory");
-	snprintf(path, sizeof(path), "%s/file", dir);
-	fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-	REQUIRE(fd >= 0, "create %s: %s", path, strerror(errno));
-	close(fd);
+	smon_tmpfile("t8", "file", path, sizeof(path));
 
-	REQUIRE(smon_load(NULL) == 0, "load failed");
-	fd = smon_open(0);
-	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
+	fd = smon_load_open(NULL);
 	ret = smon_set_mode(fd, SYSCALLMON_MODE_LOG);
 	REQUIRE(ret == 0, "SET_MODE LOG: %s", smon_errname(ret));
 
 	poll_wakes(fd);
 	read_wakes(fd);
 
-	close(fd);
-	ret = smon_unload();
-	CHECK(ret == 0, "unload: %s", smon_errname(ret));
-	smon_exit();
+	smon_unload_exit(fd);
 }

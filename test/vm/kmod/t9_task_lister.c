@@ -473,7 +473,5 @@ int main(void)
 	free(tasks);
 	free(detail);
 	free(stats);
-	ret = smon_unload();
-	CHECK(ret == 0, "unload: %s", smon_errname(ret));
-	smon_exit();
+	smon_unload_exit(-1);
 }

@@ -317,7 +317,7 @@ int main(void)
 	seq0 = kmsg_last_seq();
 
 	snprintf(params, sizeof(params), "capacity=%ld", capacity);
-	fd = stress_load_open(params);
+	fd = smon_load_open(params);
 	fd2 = smon_open(0);
 	REQUIRE(fd2 >= 0, "open device: %s", smon_errname(fd2));
 	probe.fd = smon_open(0);

@@ -225,7 +225,7 @@ int main(void)
 	sh->calls = stress_size("SYSCALLMON_STRESS_DEAD_CALLS", 20000, 200000);
 	REQUIRE(sh->calls > CAPACITY, "need more calls than the ring holds (%d)", CAPACITY);
 
-	fd = stress_load_open("capacity=1024");
+	fd = smon_load_open("capacity=1024");
 
 	/* Baselines: no probe at all; probe armed and no reader but us (we never read). */
 	t_off = run_workload(fd, SYSCALLMON_MODE_OFF);

@@ -386,7 +386,7 @@ int main(void)
 	REQUIRE(ret > 300, "read syscall names from %s: %s", UNISTD_H, smon_errname(ret));
 	shared = mmap(NULL, WORKERS * sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	REQUIRE(shared != MAP_FAILED, "mmap");
-	fd = stress_load_open(NULL);
+	fd = smon_load_open(NULL);
 
 	idle = stress_idle_child();
 	REQUIRE(idle > 0, "fork");

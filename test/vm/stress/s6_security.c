@@ -277,7 +277,7 @@ int main(void)
 	long long seq0 = kmsg_last_seq();
 	int fd;
 
-	fd = stress_load_open(NULL);
+	fd = smon_load_open(NULL);
 	CHECK(mode_of(SYSCALLMON_DEVICE_PATH) == 0600, "%s mode %o, want 600", SYSCALLMON_DEVICE_PATH,
 	      mode_of(SYSCALLMON_DEVICE_PATH));
 

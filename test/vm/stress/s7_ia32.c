@@ -146,7 +146,7 @@ int main(void)
 	snprintf(victim, 1024, "%s/victim", dir);
 	snprintf(created, 1024, "%s/created", dir);
 
-	fd = stress_load_open(NULL);
+	fd = smon_load_open(NULL);
 
 	/* i386 unlink, blocked. */
 	touch(victim);

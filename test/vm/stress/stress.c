@@ -123,16 +123,6 @@ int kmsg_problems(long long after)
 
 /* ---- a test's own module -------------------------------------------------- */
 
-int stress_load_open(const char *params)
-{
-	int fd;
-
-	REQUIRE(smon_load(params) == 0, "load%s%s", params ? " " : "", params ? params : "");
-	fd = smon_open(0);
-	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
-	return fd;
-}
-
 void stress_unload_checked(long long seq0)
 {
 	long long live;
@@ -516,14 +506,7 @@ static int basic_open_many(void *arg)
 	(void)arg;
 	/* On the stack: a page the probe can read without faulting. */
 	strcpy(path, basic_known);
-	for (int i = 0; i < BASIC_OPENS; i++) {
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-		if (fd < 0)
-			return 10;
-		close(fd);
-	}
-	return 0;
+	return smon_open_times(path, BASIC_OPENS, O_RDONLY | O_CLOEXEC);
 }
 
 /* Expects (arg != NULL) the create to be refused with EPERM, or to succeed. */
@@ -576,17 +559,14 @@ static void basic_count(const struct smon_events *events, uint32_t pid, const ch
 void stress_basic_checks(const char *tag)
 {
 	struct smon_events events = { 0 };
-	const char *dir = smon_tmpdir(tag);
 	size_t good, bad;
 	uint32_t pid;
 	int fd, ret;
 
-	REQUIRE(dir, "no temporary directory");
-	snprintf(basic_known, sizeof(basic_known), "%s/known-file", dir);
-	snprintf(basic_created, sizeof(basic_created), "%s/created-file", dir);
-	fd = open(basic_known, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
-	REQUIRE(fd >= 0, "create %s: %s", basic_known, strerror(errno));
-	close(fd);
+	smon_tmpfile(tag, "known-file", basic_known, sizeof(basic_known));
+	/* Next to it, and not made: the block case must fail to create it. */
+	snprintf(basic_created, sizeof(basic_created), "%.*s/created-file",
+		 (int)(strrchr(basic_known, '/') - basic_known), basic_known);
 
 	fd = smon_open(0);
 	REQUIRE(fd >= 0, "basic: open device: %s", smon_errname(fd));

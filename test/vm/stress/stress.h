@@ -51,12 +51,6 @@ int kmsg_problems(long long after);
 /* ---- a test's own module -------------------------------------------------- */
 
 /*
- * Loads the module with params (NULL: none) and opens the device; stops the
- * test if either fails.  Returns the fd.
- */
-int stress_load_open(const char *params);
-
-/*
  * The end of a test that loaded the module: unloads it, then checks the
  * kernel log written since seq0 (kmsg_last_seq() before the load) has the
  * module's "allocations live 0" line and no problem line.  The caller has
