@@ -8,6 +8,7 @@ import type { Binding } from '../lib/binding.js';
 import { Monitor } from '../lib/monitor.js';
 import { SyscallTable } from '../lib/syscalls.js';
 import { colourEnabled, palette, type Palette } from '../render/colour.js';
+import { jsonLine } from '../render/ndjson.js';
 import type { Kmod } from '../lib/kmod.js';
 import type { VmRunner } from './vm.js';
 
@@ -79,6 +80,21 @@ export class Ctx {
 
   openMonitor(): Monitor {
     return Monitor.open({ binding: this.io.binding() });
+  }
+
+  /** Runs fn with an open monitor, which is closed after whatever fn did. */
+  withMonitor<T>(fn: (m: Monitor) => T): T {
+    const m = this.openMonitor();
+    try {
+      return fn(m);
+    } finally {
+      m.close();
+    }
+  }
+
+  /** A command's result on stdout: one JSON object with --json, else its text. */
+  report<T>(result: T, json: boolean | undefined, render: (r: T) => string): void | Promise<void> {
+    return this.out(json ? jsonLine(result) : render(result));
   }
 
   /** stdout's fd, for output the addon writes itself (tail --json). */

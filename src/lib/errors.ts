@@ -36,39 +36,29 @@ export interface SyscallmonErrorOptions {
   code?: string;
 }
 
-/** Bad input from the user: an unknown name, a value out of range, a flag that makes no sense. */
-export class UsageError extends SyscallmonError {
-  constructor(message: string, options?: SyscallmonErrorOptions) {
-    super('usage', message, options);
-  }
+/** The base of the named errors below: a SyscallmonError of one kind. */
+function ofKind(kind: ErrorKind) {
+  return class extends SyscallmonError {
+    constructor(message: string, options?: SyscallmonErrorOptions) {
+      super(kind, message, options);
+    }
+  };
 }
+
+/** Bad input from the user: an unknown name, a value out of range, a flag that makes no sense. */
+export class UsageError extends ofKind('usage') {}
 
 /** The module is not loaded (no /dev/syscallmon). */
-export class NotLoadedError extends SyscallmonError {
-  constructor(message: string, options?: SyscallmonErrorOptions) {
-    super('not_loaded', message, options);
-  }
-}
+export class NotLoadedError extends ofKind('not_loaded') {}
 
-export class PermissionError extends SyscallmonError {
-  constructor(message: string, options?: SyscallmonErrorOptions) {
-    super('permission', message, options);
-  }
-}
+/** Not allowed: not root, EACCES, EPERM. */
+export class PermissionError extends ofKind('permission') {}
 
 /** The kernel refused a request (errno in .code). */
-export class KernelError extends SyscallmonError {
-  constructor(message: string, options?: SyscallmonErrorOptions) {
-    super('kernel', message, options);
-  }
-}
+export class KernelError extends ofKind('kernel') {}
 
 /** The loaded module speaks another API version than this library. */
-export class VersionError extends SyscallmonError {
-  constructor(message: string, options?: SyscallmonErrorOptions) {
-    super('version', message, options);
-  }
-}
+export class VersionError extends ofKind('version') {}
 
 export const LOAD_HINT = 'load it with `syscallmon load` (or `sudo insmod kernel/syscallmon.ko`)';
 

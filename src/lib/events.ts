@@ -14,8 +14,8 @@ import { SyscallTable } from './syscalls.js';
 
 export type { Abi, Verdict };
 
-export interface SyscallEvent {
-  type: 'syscall';
+/** When, and which process: what every syscall and exit event starts with. */
+export interface EventOrigin {
   seq: number;
   /** CLOCK_REALTIME in ns (exceeds 2^53: bigint) */
   ts_ns: bigint;
@@ -27,6 +27,10 @@ export interface SyscallEvent {
   uid: number;
   gid: number;
   comm: string;
+}
+
+export interface SyscallEvent extends EventOrigin {
+  type: 'syscall';
   syscall: string;
   nr: number;
   action: Verdict;
@@ -46,17 +50,8 @@ export interface SyscallEvent {
   readonly args: bigint[];
 }
 
-export interface ExitEvent {
+export interface ExitEvent extends EventOrigin {
   type: 'exit';
-  seq: number;
-  ts_ns: bigint;
-  readonly time: Date;
-  pid: number;
-  tgid: number;
-  ppid: number;
-  uid: number;
-  gid: number;
-  comm: string;
   exit_code: number;
   signal: number;
   utime_ns: bigint;
@@ -105,8 +100,16 @@ function hex(v: bigint): string {
 }
 
 // Lazy state lives in #private fields: not enumerable, so spreading or
-// comparing an event shows only event fields. toJSON gives the NDJSON shape
-// (issue 3): bigints as decimal strings, time as ISO 8601, args as hex.
+// comparing an event shows only event fields. toJSON gives the NDJSON shape:
+// bigints as decimal strings, time as ISO 8601, args as hex.
+
+/** The NDJSON fields of an event's origin, in their order. */
+function originJson(e: EventOrigin & { type: string }): Record<string, unknown> {
+  return {
+    type: e.type, seq: e.seq, ts_ns: e.ts_ns.toString(), time: e.time.toISOString(),
+    pid: e.pid, tgid: e.tgid, ppid: e.ppid, uid: e.uid, gid: e.gid, comm: e.comm,
+  };
+}
 
 class SyscallRecord implements SyscallEvent {
   readonly type = 'syscall' as const;
@@ -159,8 +162,7 @@ class SyscallRecord implements SyscallEvent {
 
   toJSON(): Record<string, unknown> {
     return {
-      type: this.type, seq: this.seq, ts_ns: this.ts_ns.toString(), time: this.time.toISOString(),
-      pid: this.pid, tgid: this.tgid, ppid: this.ppid, uid: this.uid, gid: this.gid, comm: this.comm,
+      ...originJson(this),
       syscall: this.syscall, nr: this.nr, action: this.action, errno: this.errno, path: this.path,
       path_truncated: this.path_truncated, args: this.args.map(hex),
     };
@@ -192,8 +194,7 @@ class ExitRecord implements ExitEvent {
 
   toJSON(): Record<string, unknown> {
     return {
-      type: this.type, seq: this.seq, ts_ns: this.ts_ns.toString(), time: this.time.toISOString(),
-      pid: this.pid, tgid: this.tgid, ppid: this.ppid, uid: this.uid, gid: this.gid, comm: this.comm,
+      ...originJson(this),
       exit_code: this.exit_code, signal: this.signal, utime_ns: this.utime_ns.toString(),
       stime_ns: this.stime_ns.toString(),
     };

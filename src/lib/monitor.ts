@@ -2,7 +2,7 @@
 // Validation, defaults and names live here; the binding only converts values
 // and makes syscalls (and can be a fake: Monitor.open({ binding })).
 import { isBindingError, loadBinding, type Binding, type RawTarget, type RawVersion, type StreamHandle } from './binding.js';
-import { errnoName, errnoNames, errnoNumber } from './errnos.js';
+import { errnoNames, errnoNumber } from './errnos.js';
 import { fromBindingError, UsageError, VersionError } from './errors.js';
 import { EventDecoder, type MonitorEvent } from './events.js';
 import { follow, type FollowOptions, type FollowOutput, type Following } from './follow.js';

@@ -9,7 +9,6 @@ import { Command } from 'commander';
 import { SyscallmonError, type Mode, type Monitor } from '../../lib/index.js';
 import type { Ctx } from '../context.js';
 import { refusal } from '../errors.js';
-import { jsonLine } from '../../render/ndjson.js';
 import { modeChangeText, targetText } from '../../render/status.js';
 
 export interface InterceptResult {
@@ -59,13 +58,6 @@ export function interceptCommand(ctx: Ctx): Command {
     .option('--json', 'print the result as one JSON object')
     .action(async (name: string, opts: { json?: boolean }) => {
       ctx.syscalls().resolve(name);
-      const m = ctx.openMonitor();
-      let r: InterceptResult;
-      try {
-        r = intercept(m, name);
-      } finally {
-        m.close();
-      }
-      await ctx.out(opts.json ? jsonLine(r) : renderIntercept(r));
+      await ctx.report(ctx.withMonitor((m) => intercept(m, name)), opts.json, renderIntercept);
     });
 }

@@ -7,7 +7,6 @@ import { Command } from 'commander';
 import { MODULE_NAME } from '../../lib/kmod.js';
 import { capacityLimits, loadModule, type LoadResult } from '../../lib/module.js';
 import type { Ctx } from '../context.js';
-import { jsonLine } from '../../render/ndjson.js';
 
 export function renderLoad(r: LoadResult): string {
   const params =
@@ -27,6 +26,6 @@ export function loadCommand(ctx: Ctx): Command {
       const limits = capacityLimits(ctx.io.binding().constants);
       const result = await loadModule(ctx.io.kmod, { capacity: opts.capacity, clearOnRead: opts.clearOnRead }, limits);
       if (result.loaded) ctx.openMonitor().close(); // proves the API versions match; throws a version error if not
-      await ctx.out(opts.json ? jsonLine(result) : renderLoad(result));
+      await ctx.report(result, opts.json, renderLoad);
     });
 }

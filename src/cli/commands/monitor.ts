@@ -10,7 +10,6 @@ import { SyscallmonError, type Monitor } from '../../lib/index.js';
 import type { Ctx } from '../context.js';
 import { parsePid } from '../options.js';
 import { refusal } from '../errors.js';
-import { jsonLine } from '../../render/ndjson.js';
 
 export type MonitorAction = 'start' | 'stop';
 
@@ -78,13 +77,6 @@ export function monitorCommand(ctx: Ctx): Command {
     .option('--json', 'print the result as one JSON object')
     .action(async (action: MonitorAction, opts: { syscall: string; pid: number; json?: boolean }) => {
       ctx.syscalls().resolve(opts.syscall);
-      const m = ctx.openMonitor();
-      let r: MonitorResult;
-      try {
-        r = monitorPid(m, action, opts.syscall, opts.pid);
-      } finally {
-        m.close();
-      }
-      await ctx.out(opts.json ? jsonLine(r) : renderMonitor(r));
+      await ctx.report(ctx.withMonitor((m) => monitorPid(m, action, opts.syscall, opts.pid)), opts.json, renderMonitor);
     });
 }

@@ -7,7 +7,6 @@ import { Command } from 'commander';
 import type { Monitor, TargetSettings } from '../../lib/index.js';
 import type { Ctx } from '../context.js';
 import { refusal } from '../errors.js';
-import { jsonLine } from '../../render/ndjson.js';
 import { targetText } from '../../render/status.js';
 
 export interface ReleaseResult {
@@ -44,13 +43,6 @@ export function releaseCommand(ctx: Ctx): Command {
     .option('--json', 'print the result as one JSON object')
     .action(async (name: string, opts: { json?: boolean }) => {
       ctx.syscalls().resolve(name);
-      const m = ctx.openMonitor();
-      let r: ReleaseResult;
-      try {
-        r = release(m, name);
-      } finally {
-        m.close();
-      }
-      await ctx.out(opts.json ? jsonLine(r) : renderRelease(r));
+      await ctx.report(ctx.withMonitor((m) => release(m, name)), opts.json, renderRelease);
     });
 }

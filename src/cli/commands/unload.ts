@@ -3,7 +3,6 @@ import { Command } from 'commander';
 import { MODULE_NAME } from '../../lib/kmod.js';
 import { unloadModule, type UnloadResult } from '../../lib/module.js';
 import type { Ctx } from '../context.js';
-import { jsonLine } from '../../render/ndjson.js';
 
 export function renderUnload(r: UnloadResult): string {
   return r.unloaded ? `unloaded ${MODULE_NAME}\n` : `${MODULE_NAME} is not loaded; nothing to do\n`;
@@ -15,6 +14,6 @@ export function unloadCommand(ctx: Ctx): Command {
     .option('--json', 'print the result as one JSON object')
     .action(async (opts: { json?: boolean }) => {
       const result = await unloadModule(ctx.io.kmod);
-      await ctx.out(opts.json ? jsonLine(result) : renderUnload(result));
+      await ctx.report(result, opts.json, renderUnload);
     });
 }
