@@ -1,9 +1,5 @@
-// ndjsonFormatter(): the NDJSON formatter (ndjson.cc) as a JS function.
-//
-// The errno names come from the caller (the library's table, built from
-// Node's os.constants.errno) rather than strerrorname_np: the two disagree on
-// errnos Node has no name for, and the output must not depend on which
-// formatter ran. Syscall names are the generated table the addon exports.
+// ndjsonFormatter(): the NDJSON formatter (ndjson.cc) as a JS function, with
+// the library's errno and syscall names and a selection.
 #include "formatter.h"
 
 #include <memory>
@@ -96,28 +92,29 @@ private:
 	std::shared_ptr<NdjsonFormatter> f_;
 };
 
-std::vector<std::string> ErrnoNames(Napi::Env env, Napi::Value v)
+// names[n] is the name of number n; holes (and non-strings) print the
+// number, as the library does. what: "errno" or "syscall".
+std::vector<std::string> Names(Napi::Env env, Napi::Value v, const std::string &what)
 {
 	if (!v.IsArray())
-		throw Napi::TypeError::New(env, "errnoNames must be an array");
+		throw Napi::TypeError::New(env, what + "Names must be an array");
 	Napi::Array names = v.As<Napi::Array>();
-	std::vector<std::string> errnos(names.Length());
+	std::vector<std::string> out(names.Length());
 	for (uint32_t i = 0; i < names.Length(); i++) {
 		Napi::Value name = names.Get(i);
-		// Holes and non-strings print the number, as the library's errnoName does.
 		if (!name.IsString())
 			continue;
 		std::string s = name.As<Napi::String>().Utf8Value();
 		// Names go into the line unescaped and within its room: short identifiers only.
 		if (s.size() > 64)
-			throw Napi::TypeError::New(env, "errno name '" + s + "' is longer than 64 bytes");
+			throw Napi::TypeError::New(env, what + " name '" + s + "' is longer than 64 bytes");
 		for (char c : s) {
 			if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-				throw Napi::TypeError::New(env, "errno name '" + s + "' is not an identifier");
+				throw Napi::TypeError::New(env, what + " name '" + s + "' is not an identifier");
 		}
-		errnos[i] = std::move(s);
+		out[i] = std::move(s);
 	}
-	return errnos;
+	return out;
 }
 
 // { nrs?: number[], pids?: number[], limit?: number }; undefined: everything.
@@ -140,14 +137,14 @@ Selection SelectionOf(Napi::Env env, Napi::Value v)
 	return sel;
 }
 
-// ndjsonFormatter(errnoNames, selection?)
+// ndjsonFormatter(errnoNames, syscallNames, selection?)
 Napi::Value MakeFormatter(const Napi::CallbackInfo &info)
 {
 	Napi::Env env = info.Env();
-	std::vector<std::string> errnos = ErrnoNames(env, info.Length() > 0 ? info[0] : env.Undefined());
-	Selection sel = SelectionOf(env, info.Length() > 1 ? info[1] : env.Undefined());
-	auto functions =
-		std::make_shared<FormatterFunctions>(std::make_shared<NdjsonFormatter>(std::move(errnos), std::move(sel)));
+	auto arg = [&](size_t i) { return info.Length() > i ? info[i] : env.Undefined(); };
+	auto formatter = std::make_shared<NdjsonFormatter>(Names(env, arg(0), "errno"), Names(env, arg(1), "syscall"),
+							   SelectionOf(env, arg(2)));
+	auto functions = std::make_shared<FormatterFunctions>(formatter);
 	Napi::Function format = Napi::Function::New(
 		env, [functions](const Napi::CallbackInfo &i) { return functions->Format(i); }, "formatNdjson");
 	format.Set("writeTo", Napi::Function::New(

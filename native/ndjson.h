@@ -40,8 +40,9 @@ struct Counts {
 // encoder writes. Not thread-safe: one caller at a time (the JS thread).
 class NdjsonFormatter {
 public:
-	// errnos[n]: errno n's name ("" prints the number).
-	NdjsonFormatter(std::vector<std::string> errnos, Selection selection);
+	// errnos[n]: errno n's name ("" prints the number); syscalls[nr]:
+	// syscall nr's name ("" prints syscall_<nr>).
+	NdjsonFormatter(std::vector<std::string> errnos, std::vector<std::string> syscalls, Selection selection);
 
 	// Formats the selected records of data (whole records) into
 	// scratch(); false (and *problem) for a record it cannot format.
@@ -70,7 +71,8 @@ private:
 	bool SameTask(const Event &e) const;
 	bool SameCall(const Event &e) const;
 
-	std::vector<std::string> errnos_;
+	const std::vector<std::string> errnos_;
+	const std::vector<std::string> syscalls_;
 	const Selection sel_;
 	uint64_t shown_ = 0; // events written over every call, for the limit
 	std::unique_ptr<char[]> scratch_;

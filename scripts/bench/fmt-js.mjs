@@ -48,7 +48,7 @@ const fd = openSync('/dev/null', 'w');
 /** @type {string[]} */
 const errnoNames = [];
 for (let e = 1; e <= c.MAX_ERRNO; e++) errnoNames[e] = errnoName(e);
-const native = binding.ndjsonFormatter?.(errnoNames);
+const native = binding.ndjsonFormatter?.(errnoNames, table.namesByNumber());
 if (which === 'native' && native === undefined) {
   process.stderr.write('fmt-js: this addon has no ndjsonFormatter (npm run build:addon)\n');
   process.exit(1);

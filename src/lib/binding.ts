@@ -114,14 +114,18 @@ export interface Binding {
    * The NDJSON formatter in C (native/ndjson.cc): a function that turns a
    * batch of whole records into the NDJSON lines of the records selection
    * keeps, as UTF-8 bytes, byte for byte the library's JS encoder's; and
-   * writes them to an fd instead (writeTo, writeLast). errnoNames[n] is
-   * errno n's name (the library's table, handed over once; holes print the
-   * number). The selection keeps every lost record, and the events of the
+   * writes them to an fd instead (writeTo, writeLast). errnoNames[n] and
+   * syscallNames[nr] are the library's names, handed over once (holes print
+   * the number). The selection keeps every lost record, and the events of the
    * syscalls in nrs (none: every syscall and exit) made by the processes or
    * threads in pids (none: every one); limit (0: none) caps the events
    * written over every call.
    */
-  ndjsonFormatter(errnoNames: readonly (string | undefined)[], selection?: NdjsonSelection): NdjsonFormatter;
+  ndjsonFormatter(
+    errnoNames: readonly (string | undefined)[],
+    syscallNames: readonly (string | undefined)[],
+    selection?: NdjsonSelection,
+  ): NdjsonFormatter;
   /**
    * A stream like startStream's whose batches formatter writes to outFd as
    * NDJSON (waiting while outFd is full); JS gets onProgress(null, read,

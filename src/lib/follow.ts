@@ -195,7 +195,7 @@ export function follow(src: FollowSource, output: FollowOutput, opts: FollowOpti
 
   if ('ndjsonFd' in output) {
     const fd = output.ndjsonFd;
-    const formatter = src.binding.ndjsonFormatter(errnoNamesByNumber(src.maxErrno), {
+    const formatter = src.binding.ndjsonFormatter(errnoNamesByNumber(src.maxErrno), src.syscalls.namesByNumber(), {
       nrs: [...p.nrs],
       pids: [...p.pids],
       limit: p.count,

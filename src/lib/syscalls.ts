@@ -63,6 +63,11 @@ export class SyscallTable {
     return this.numbers[nr];
   }
 
+  /** names[nr] is syscall nr's name (holes where the table has none): the table the addon's NDJSON formatter takes. */
+  namesByNumber(): (string | undefined)[] {
+    return this.numbers.map((e) => e?.name);
+  }
+
   /** The name for nr, or "syscall_<nr>" for a number the table lacks (never throws: used when decoding). */
   nameOf(nr: number): string {
     return this.numbers[nr]?.name ?? `syscall_${nr}`;

@@ -33,7 +33,6 @@ import {
 } from '../../src/lib/binding.js';
 import { RecordSelection } from '../../src/lib/follow.js';
 import { encodeRecord, type RecordInit } from '../../src/lib/records.js';
-import { SyscallTable } from '../../src/lib/syscalls.js';
 import { RawNdjsonEncoder } from '../../src/render/ndjson.js';
 
 type BindingMethod = Exclude<
@@ -387,9 +386,12 @@ export class FakeBinding implements Binding {
    * follow; the real one is held equal to both in
    * test/unit/lib/ndjson-native.test.ts.
    */
-  ndjsonFormatter(errnoNames: readonly (string | undefined)[], selection: NdjsonSelection = {}): NdjsonFormatter {
-    const table = new SyscallTable(this.syscalls);
-    const enc = new RawNdjsonEncoder(this, (nr) => table.nameOf(nr), (e) => errnoNames[e] ?? String(e));
+  ndjsonFormatter(
+    errnoNames: readonly (string | undefined)[],
+    syscallNames: readonly (string | undefined)[],
+    selection: NdjsonSelection = {},
+  ): NdjsonFormatter {
+    const enc = new RawNdjsonEncoder(this, (nr) => syscallNames[nr] ?? `syscall_${nr}`, (e) => errnoNames[e] ?? String(e));
     const sel = new RecordSelection(this, new Set(selection.nrs ?? []), new Set(selection.pids ?? []));
     const size = enc.recordSize;
     const limit = selection.limit ?? 0;

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { addonCandidates, loadBinding, loadBindingFrom, type BatchCallback, type Binding, type StreamHandle } from '../../../src/lib/binding.js';
 import { Monitor } from '../../../src/lib/monitor.js';
 import { RECORD_FIELDS } from '../../../src/lib/records.js';
+import { SyscallTable } from '../../../src/lib/syscalls.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const header = join(root, 'kernel/include/uapi/syscallmon.h');
@@ -360,6 +361,7 @@ describe('addon streaming: coalescing and transient batches', () => {
 });
 
 describe('addon NDJSON stream', () => {
+  const syscallNames = new SyscallTable(binding.syscalls).namesByNumber();
   const names: string[] = [];
   for (let e = 1; e <= binding.constants.MAX_ERRNO!; e++) names[e] = `E${e}`;
   const c = binding.constants;
@@ -374,7 +376,7 @@ describe('addon NDJSON stream', () => {
   };
 
   it('writes the formatter\'s lines to outFd and reports counts, lost records included', async () => {
-    const format = binding.ndjsonFormatter(names);
+    const format = binding.ndjsonFormatter(names, syscallNames);
     const { fd } = fifo('nd-a');
     const outPath = join(tmp, 'nd-a.out');
     const out = openSync(outPath, 'w');
@@ -393,7 +395,7 @@ describe('addon NDJSON stream', () => {
       expect(progress.reduce((a, [, s]) => a + s, 0)).toBe(5);
       expect(progress.reduce((a, [, , l]) => a + l, 0)).toBe(5);
       expect(progress.some(([, , , full]) => full)).toBe(false);
-      expect(readFileSync(outPath)).toEqual(binding.ndjsonFormatter(names)(batch));
+      expect(readFileSync(outPath)).toEqual(binding.ndjsonFormatter(names, syscallNames)(batch));
     } finally {
       h.stop();
       closeSync(fd);
@@ -402,7 +404,7 @@ describe('addon NDJSON stream', () => {
   });
 
   it('writes only what its formatter selects, and stops by itself at the formatter\'s limit', async () => {
-    const format = binding.ndjsonFormatter(names, { nrs: [257], limit: 3 });
+    const format = binding.ndjsonFormatter(names, syscallNames, { nrs: [257], limit: 3 });
     const { fd } = fifo('nd-sel');
     const outPath = join(tmp, 'nd-sel.out');
     const out = openSync(outPath, 'w');
@@ -430,7 +432,7 @@ describe('addon NDJSON stream', () => {
   });
 
   it('ends with the write error (EPIPE) once the reader of outFd is gone', async () => {
-    const format = binding.ndjsonFormatter(names);
+    const format = binding.ndjsonFormatter(names, syscallNames);
     const { fd } = fifo('nd-b');
     const pipePath = join(tmp, 'nd-b.pipe');
     execFileSync('mkfifo', [pipePath]);

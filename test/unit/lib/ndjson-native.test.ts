@@ -22,6 +22,7 @@ const c = binding.constants as Record<string, number>;
 const o = binding.offsets;
 const RS = c.RECORD_SIZE!;
 const table = new SyscallTable(binding.syscalls);
+const syscallNames = table.namesByNumber();
 const js = new RawNdjsonEncoder(binding, (nr) => table.nameOf(nr), errnoName);
 const names: string[] = [];
 for (let e = 1; e <= c.MAX_ERRNO!; e++) names[e] = errnoName(e);
@@ -92,7 +93,7 @@ function randomInit(r: () => number, i: number): RecordInit {
 }
 
 describe('native ndjsonFormatter', () => {
-  const format = binding.ndjsonFormatter(names);
+  const format = binding.ndjsonFormatter(names, syscallNames);
 
   it('writes the JS encoder\'s bytes for 20 000 generated records', () => {
     const r = rng(0x5eed);
@@ -181,7 +182,7 @@ describe('native ndjsonFormatter', () => {
       const selection = new RecordSelection(binding, new Set(sel.nrs ?? []), new Set(sel.pids ?? []));
       const kept: Buffer[] = [];
       for (let at = 0; at < buf.length; at += RS) if (selection.selects(buf, at)) kept.push(buf.subarray(at, at + RS));
-      const native = binding.ndjsonFormatter(names, sel);
+      const native = binding.ndjsonFormatter(names, syscallNames, sel);
       expect([sel, native(buf).toString('utf8')]).toEqual([sel, jsBatch(Buffer.concat(kept)).toString('utf8')]);
     }
   });
@@ -192,7 +193,7 @@ describe('native ndjsonFormatter', () => {
       const rec = (seq: number, nr = 257): RecordInit => ({ type: c.RECORD_SYSCALL, seq, nr, verdict: c.VERDICT_ALLOWED!, path: '/a' });
       const held = encodeBatch(binding, [rec(0), { type: c.RECORD_LOST, lost: 3 }, rec(1), rec(2, 0), rec(3), rec(4)]);
       const live = encodeBatch(binding, [rec(5), rec(6), rec(7)]);
-      const f = binding.ndjsonFormatter(names, { nrs: [257], limit: 4 });
+      const f = binding.ndjsonFormatter(names, syscallNames, { nrs: [257], limit: 4 });
       const path = join(dir, 'out');
       const fd = openSync(path, 'w');
       expect(f.writeLast(fd, held, 2)).toEqual({ read: 0, shown: 2, lost: 0, full: false });
@@ -206,9 +207,11 @@ describe('native ndjsonFormatter', () => {
   });
 
   it('refuses a selection or errno table of the wrong shape', () => {
-    expect(() => binding.ndjsonFormatter(names, { nrs: 'openat' } as never)).toThrow(/selection.nrs must be an array/);
-    expect(() => binding.ndjsonFormatter('EPERM' as never)).toThrow(/errnoNames must be an array/);
-    expect(() => binding.ndjsonFormatter(['A B'])).toThrow(/not an identifier/);
+    expect(() => binding.ndjsonFormatter(names, syscallNames, { nrs: 'openat' } as never)).toThrow(/selection.nrs must be an array/);
+    expect(() => binding.ndjsonFormatter('EPERM' as never, syscallNames)).toThrow(/errnoNames must be an array/);
+    expect(() => binding.ndjsonFormatter(names, 'openat' as never)).toThrow(/syscallNames must be an array/);
+    expect(() => binding.ndjsonFormatter(['A B'], syscallNames)).toThrow(/errno name 'A B' is not an identifier/);
+    expect(() => binding.ndjsonFormatter(names, ['a-b'])).toThrow(/syscall name 'a-b' is not an identifier/);
   });
 
   it('writes nothing for an empty batch and refuses what is not whole records', () => {
