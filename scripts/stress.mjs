@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // SPDX-License-Identifier: GPL-2.0
 /*
- * `npm run stress`: the reliability and security tests of issue 6
+ * `npm run stress`: the reliability and security tests
  * (test/vm/stress) in their long forms, in one boot of the VM, then a table
  * of what they measured (events, lost, ioctls tried, errors by errno, ...).
  *

@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# CI test of the DKMS packaging (issue 6), on the host, as root.  Prints TAP.
+# CI test of the DKMS packaging, on the host, as root.  Prints TAP.
 #
 #   scripts/test-dkms.sh
 #

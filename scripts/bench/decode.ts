@@ -1,4 +1,4 @@
-// Decode throughput: raw records -> event objects, on the host (issue 5 goal:
+// Decode throughput: raw records -> event objects, on the host (goal:
 // >= 2 M events/s). Records are built by the shared encoder with the real
 // addon's offsets. Run: npx vite-node scripts/bench/decode.ts [seconds]
 import { loadBinding } from '../../src/lib/binding.js';

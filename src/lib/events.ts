@@ -1,5 +1,5 @@
 // Raw struct syscallmon_event records -> event objects whose field names are
-// the NDJSON names (issue 3), the same in CSV.
+// the NDJSON names, the same in CSV.
 //
 // Speed (goal: >= 2 M events/s on the host, scripts/bench/decode.ts): one
 // class per record type so every object has the same shape; offsets and

@@ -1,10 +1,10 @@
-// Sequence detection from the third seed: a cycle of states, each a syscall
+// Sequence detection (the FSM): a cycle of states, each a syscall
 // (or the open family), advanced by the events that match the current state
 // and looping back to the first after the last.  Pure: it is fed events and
 // returns what happened, so it is tested without a kernel or a clock.
 //
 // File format: {"states": ["open", "read", "write"]}.  "open" means the open
-// family (open, openat, openat2, creat: what the seed's open() turns into
+// family (open, openat, openat2, creat: what a program's open() turns into
 // with today's libc); any other state is one syscall name (or number) from
 // the generated table, exactly.
 import type { SyscallEvent } from './events.js';

@@ -19,7 +19,7 @@ export const LOG_COLUMNS: readonly Column[] = [
   { header: 'PATH' },
 ];
 
-/** ALLOWED, BLOCKED EPERM, WOULD_BLOCK EPERM: upper case like the seeds' status lines. */
+/** ALLOWED, BLOCKED EPERM, WOULD_BLOCK EPERM: upper case, as /proc/syscallmon/status says them. */
 export function verdictPlain(e: SyscallEvent): string {
   switch (e.action) {
     case 'allowed':

@@ -1,5 +1,5 @@
 // End-to-end: the real bin/syscallmon against the real syscallmon.ko, as
-// root (issue 3, VM tests 1-4). Each test scopes its targets to a process it
+// root. Each test scopes its targets to a process it
 // started held at a gate, so counts are exact whatever else runs.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -59,7 +59,7 @@ interface ControlFlags {
   json?: boolean;
   /** --exits on|off */
   exits?: boolean;
-  /** --file FSM.json (the seed's FSM, with --log) */
+  /** --file FSM.json (with --log: the FSM, in the controller's own form) */
   file?: string;
 }
 

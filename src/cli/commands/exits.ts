@@ -1,5 +1,5 @@
 /*
- * `syscallmon --exits on|off`: process-exit events (the fifth seed), a
+ * `syscallmon --exits on|off`: process-exit events, a
  * root control flag like --off/--log/--block and combinable with them.
  * Exit records then stream through the same ring as syscalls: `log` and
  * `tail` show them (type "exit" in NDJSON, with exit_code, signal,

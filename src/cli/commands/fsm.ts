@@ -1,5 +1,5 @@
 /*
- * `syscallmon fsm FILE.json [--pid N]... [--json]`, and the third seed's own
+ * `syscallmon fsm FILE.json [--pid N]... [--json]`, and the controller's own
  * form `syscallmon --log --file FILE.json [--pid N]...`.
  *
  * Arms what the states need (log targets, scoped to the pids when given),
@@ -36,7 +36,7 @@ export interface FsmRunOptions {
   json: boolean;
   /**
    * fsm: 'auto' turns LOG on only when the mode is OFF, and back to OFF on
-   * exit.  The seed's --log --file: 'log' sets LOG as asked and leaves it.
+   * exit.  The controller's --log --file: 'log' sets LOG as asked and leaves it.
    */
   mode: 'auto' | 'log';
 }

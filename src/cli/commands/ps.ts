@@ -1,6 +1,6 @@
 /*
  * `syscallmon ps [--detail] [--stats] [--sort FIELD] [--json]`: the task
- * lister (second seed) from /proc/syscallmon/{tasks,task_detail,task_stats},
+ * lister from /proc/syscallmon/{tasks,task_detail,task_stats},
  * which the module fills in one walk of the process list each.  Needs the
  * module and root (the files are 0400); not the device.
  */

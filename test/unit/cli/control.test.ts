@@ -1,4 +1,4 @@
-// The seed's controller flags: argv -> exit code, output and module state.
+// The controller's flags: argv -> exit code, output and module state.
 import { describe, expect, it } from 'vitest';
 import { createFakeBinding, type FakeBinding } from '../fake-binding.js';
 import { runCli } from './harness.js';
@@ -8,7 +8,7 @@ function targetOf(fake: FakeBinding, nr: number) {
   return t && { action: t.action, err: t.err, flags: t.flags, pids: [...t.pids] };
 }
 
-describe('controller: seed transcripts', () => {
+describe('controller: the README\'s transcripts', () => {
   it('--log --syscall openat: mode LOG, openat logged for every process', async () => {
     const fake = createFakeBinding();
     const r = await runCli(['--log', '--syscall', 'openat'], { fake });

@@ -1,6 +1,6 @@
 // SLOW (about a minute per test): `syscallmon sandbox` for real, from the
 // host: builds nothing, boots QEMU with the host's Debian kernel, loads the
-// built module in the guest and runs the command there (issue 3, test 5).
+// built module in the guest and runs the command there.
 // Needs what `npm run build` makes (module, addon, dist) and QEMU; without
 // them it is skipped with the reason. SYSCALLMON_SKIP_SANDBOX=1 skips it on
 // purpose.

@@ -1,4 +1,4 @@
-// The FSM engine and its file format (issue 4, third seed): pure, no kernel.
+// The FSM engine and its file format: pure, no kernel.
 import { describe, expect, it } from 'vitest';
 import { FsmEngine, OPEN_FAMILY, parseFsmSpec, resolveStates, type FsmInput, type FsmState } from '../../../src/lib/fsm.js';
 import { UsageError } from '../../../src/lib/errors.js';
@@ -18,7 +18,7 @@ function ev(syscall: string, ts: bigint, pid = 100): FsmInput {
 }
 
 describe('FSM file format', () => {
-  it('accepts the seed file', () => {
+  it('accepts the README\'s file', () => {
     expect(parseFsmSpec('{\n  "states": ["open", "read", "write"]\n}\n', 'f.json')).toEqual({ states: ['open', 'read', 'write'] });
   });
 

@@ -27,7 +27,7 @@ SKIP_STATUS=
 require_env SYSCALLMON_TEST_BIN test/vm/kmod
 tap_open kmod
 
-# number|program|description (1-8: issue 2, section 3; 9-12: issue 4)
+# number|program|description
 TESTS='1|t1_load_unload|load/unload 3 times: device and /proc files appear and disappear, the openat entry point is hooked while armed and not after disarm and unload
 2|t2_log_openat|LOG openat: a scoped child opening a known path 100 times yields exactly 100 openat events with its pid, tgid, uid, comm and path
 3|t3_off_untargeted|OFF, and a syscall not targeted: zero events, zero probes

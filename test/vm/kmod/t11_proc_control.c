@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Test 11: filters written to /proc/syscallmon/control (the second seed).
+ * Test 11: filters written to /proc/syscallmon/control.
  *   - pid scoping: `pid add X` scopes the next target to X (exactly its
  *     calls are logged), `pid del X` empties that scope, and a target made
  *     after it covers everyone; a dead pid is ESRCH; an added pid that
  *     died and was reused does not bring the newcomer into a later target;
- *   - the seed's transcript: `openat log`, `unlink block`; coreutils
+ *   - the README's example: `openat log`, `unlink block`; coreutils
  *     `unlink FILE` (unlink(2)) fails with EPERM and FILE remains, its
  *     openat calls are still logged, and so are a forked child's openat
  *     (ALLOWED) and unlink (BLOCKED, EPERM) of FILE; status shows both
@@ -386,7 +386,7 @@ static void transcript_phase(int fd)
 	pid_t pid;
 	int ret, status, spawned;
 
-	smon_diag("the seed's transcript: openat log, unlink block");
+	smon_diag("the README's example: openat log, unlink block");
 	CHECK(smon_seek(fd, SYSCALLMON_SEEK_HEAD) == 0, "SEEK_HEAD");
 	CONTROL_OK("openat log\n");
 	CONTROL_OK("unlink block\n");

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Test 12: per-pid intercept semantics (the fourth seed), on getppid.
+ * Test 12: per-pid intercept semantics, on getppid.
  *   - intercept = ADD_TARGET with SYSCALLMON_TARGET_EXCLUSIVE and no pids:
  *     the probe is armed, the scope matches nothing (hits, no records);
  *     intercepting twice is EBUSY and changes nothing; releasing a syscall

@@ -38,7 +38,7 @@ static int call_getppid(void *arg)
 	return 0;
 }
 
-/* The log's text for these records, as the first seed's CSV has it. */
+/* The log's text for these records, as /proc/syscallmon/log's CSV has it. */
 static char *expected_csv(const struct smon_events *events, size_t *line_end)
 {
 	size_t cap = events->n * 128 + 1, len = 0;

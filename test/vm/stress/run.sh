@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# Runs the reliability and security tests for syscallmon.ko (issue 6) and
+# Runs the reliability and security tests for syscallmon.ko and
 # prints TAP 13 on stdout.  Inside the QEMU guest only, as root: the tests
 # load and unload the module and run stress-ng.
 #
@@ -45,7 +45,7 @@ fi
 export SYSCALLMON_CLI
 tap_open stress
 
-# number|program|description (issue 6)
+# number|program|description
 TESTS='1|s1_storm|storm: stress-ng open, fork/exec and read/write on every vCPU while LOG targets openat, read, write, execve and clone; logged == delivered + lost exactly, status answers within 30 s
 2|s2_unload|unload under load: refused while a reader holds the device, succeeds with probes armed once it exits, LOG and BLOCK work after reloading, load/unload cycles leave no allocation live
 3|s3_dead_reader|slow, stopped and dead readers do not stall the watched syscalls; overwritten and lost counts are exact

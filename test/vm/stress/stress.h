@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the reliability and security tests (issue 6).  They
+ * Helpers shared by the reliability and security tests.  They
  * build on test/vm/kmod/smon_test.h (CHECK, REQUIRE, smon_load, gated
  * children, ...) and add what load tests need: short/long sizing, a figures
  * file for `npm run stress`, kernel log scans, a stress-ng storm and a

@@ -1,5 +1,6 @@
-// Issue 4 (seed parity), CLI side: ps, --exits, intercept/release/monitor and
-// the FSM. argv -> exit code, output and module state, with the fake binding.
+// The commands about processes: the task lister (ps), exit events
+// (--exits), per-pid interception (intercept, release, monitor) and the FSM.
+// argv -> exit code, output and module state, with the fake binding.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ afterAll(() => {
 });
 
 function tempDir(): string {
-  const d = mkdtempSync(join(tmpdir(), 'smon-issue4-'));
+  const d = mkdtempSync(join(tmpdir(), 'smon-processes-'));
   dirs.push(d);
   return d;
 }
@@ -187,7 +188,7 @@ describe('--exits on|off', () => {
   });
 });
 
-describe('intercept, release, monitor start|stop (fourth seed)', () => {
+describe('intercept, release, monitor start|stop', () => {
   it('intercept: a log target with an empty pid set; turns LOG on when OFF and says so', async () => {
     const fake = createFakeBinding();
     const r = await runCli(['intercept', 'openat'], { fake });
@@ -404,7 +405,7 @@ describe('fsm', () => {
     expect(objs[3]).toMatchObject({ type: 'summary', reason: 'SIGTERM', cycles: 1, transitions: 2, cycle_ns: ['15000'], mean_ns: '15000', state: 'read' });
   });
 
-  it('the seed\'s form: --log --file FILE.json sets LOG and leaves it on; targets still removed', async () => {
+  it('the controller\'s form: --log --file FILE.json sets LOG and leaves it on; targets still removed', async () => {
     const fake = createFakeBinding((f) => (f.mode = f.c('MODE_BLOCK')));
     const run = await startFsm(['--log', '--file', fsmFile(SEED_FSM), '--pid', '100'], fake);
     expect(run.err.text).toMatch(/^syscallmon: mode LOG \(was BLOCK\)\n/);

@@ -1,4 +1,4 @@
-// End-to-end for issue 4's CLI side (seed parity): ps, exit events,
+// End-to-end for the commands about processes: ps, exit events,
 // intercept/monitor/release, and the FSM, through the real bin/syscallmon
 // against the real module, as root in the VM. Processes under test are
 // started held at a gate and targets are scoped to them, so what is counted
@@ -57,7 +57,7 @@ function expectCode(r: CliResult, code: number, stderr: RegExp): void {
   }
 }
 
-describe('issue 4: seed parity, CLI side, against the real module', () => {
+describe('processes: the task lister, exit events, per-pid interception and the FSM, against the real module', () => {
   it('1: ps --json shows a live child with its ppid, threads and uid; --detail its thread ids; --stats adds up', async () => {
     // Four threads, as nobody, started by this test process; it says when its threads run.
     const script = 'import threading,time,sys\n' +
