@@ -22,7 +22,6 @@ import {
   type BindingError,
   type FormatCounts,
   type NdjsonFormatter,
-  type NdjsonProgress,
   type NdjsonSelection,
   type RawStatus,
   type RawTarget,
@@ -467,15 +466,9 @@ export class FakeBinding implements Binding {
     return this.openStream(fd, maxRecords, onBatch, coalesceMs, 'startStream');
   }
 
-  startNdjsonStream(
-    fd: number,
-    maxRecords: number,
-    formatter: NdjsonFormatter,
-    outFd: number,
-    onProgress: NdjsonProgress,
-    coalesceMs = 0,
-  ): StreamHandle {
-    this.enter('startNdjsonStream', [fd, maxRecords, formatter, outFd, onProgress, coalesceMs]);
+  startNdjsonStream(...args: Parameters<Binding['startNdjsonStream']>): StreamHandle {
+    this.enter('startNdjsonStream', args);
+    const [fd, maxRecords, formatter, outFd, onProgress, coalesceMs = 0] = args;
     const onBatch: BatchCallback = (err, batch) => {
       if (err || !batch) return onProgress(err);
       let c: FormatCounts;
