@@ -2,10 +2,20 @@
 # Installs everything syscallmon needs on a fresh Debian 12 machine (as root):
 # Debian packages and the npm dependencies.  Used by .ci/run and
 # scripts/demo.sh, so the package list lives only here.
+#
+#   setup.sh                 every tested kernel line (the tests boot each)
+#   setup.sh --one-kernel    only the default line (the demo: on a real host a
+#                            second, newer kernel would be the one it boots next)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export DEBIAN_FRONTEND=noninteractive
+
+case ${1:-} in
+'') kernels=$(sh scripts/kver.sh --packages) ;;
+--one-kernel) kernels=$(sh scripts/kver.sh --packages "$(sh scripts/kver.sh --lines | head -n 1)") ;;
+*) echo "usage: scripts/setup.sh [--one-kernel]" >&2; exit 2 ;;
+esac
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "setup.sh: run as root (it installs Debian packages)" >&2
@@ -13,14 +23,24 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 apt-get update
-# qemu/seabios: the VM for hosts that can't load modules; linux-image/headers-amd64:
-# one kernel release to build the module against and boot (scripts/kver.sh);
-# busybox-static: the guest's initramfs; kmod: insmod/rmmod; cpio/xz/zstd: initramfs
-# and compressed modules; strace/procps/util-linux/stress-ng/libcap2-bin (capsh): used
-# inside the guest, which runs this machine's own root file system; dkms: the packaging test.
+# Debian 12's 6.12 kernel is in its security suite, which a trimmed sources list may lack.
+for package in $kernels; do
+	if [ -z "$(apt-cache policy "$package" | sed -n 's/^ *Candidate: *//p' | grep -v '(none)')" ]; then
+		echo "setup.sh: apt has no $package; Debian 12's kernels come from bookworm and" \
+			"bookworm-security (deb http://deb.debian.org/debian-security bookworm-security main)" >&2
+		exit 1
+	fi
+done
+# qemu/seabios: the VM for hosts that can't load modules; the image and headers
+# of each tested kernel line (scripts/kver.sh): the module is built for each,
+# the VM boots each; busybox-static: the guest's initramfs; kmod: insmod/rmmod;
+# cpio/xz/zstd: initramfs and compressed modules; strace/procps/util-linux/
+# stress-ng/libcap2-bin (capsh): used inside the guest, which runs this
+# machine's own root file system; dkms: the packaging test.
+# shellcheck disable=SC2086 # one word per package
 apt-get install -y --no-install-recommends \
 	qemu-system-x86 seabios \
-	linux-image-amd64 linux-headers-amd64 \
+	$kernels \
 	busybox-static kmod cpio xz-utils zstd \
 	build-essential gcc g++ make python3 \
 	strace util-linux coreutils procps findutils stress-ng libcap2-bin dkms

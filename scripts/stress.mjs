@@ -14,7 +14,8 @@
  *   --timeout-min  limit for the whole VM run (default 90)
  *
  * SYSCALLMON_STRESS_* variables (sizes, seeds: see each test's header) are
- * passed to the guest; SYSCALLMON_KO picks another module file.  Needs the module, the tests and the runner built:
+ * passed to the guest; SYSCALLMON_KO picks another module file.  It boots the
+ * default kernel (scripts/kver.sh).  Needs the module, the tests and the runner built:
  * make -C kernel, make -C test/vm/stress, npm run build:ts.
  *
  * Exit status: 0 all passed, 1 a test failed, 2 bad usage or missing build,
@@ -62,8 +63,14 @@ function requireBuilt() {
   for (const [path, how] of needs) {
     if (!existsSync(join(ROOT, path))) throw new UsageError(`missing ${path}: run ${how} first`);
   }
-  const ko = process.env.SYSCALLMON_KO || join(ROOT, 'kernel/syscallmon.ko');
+}
+
+/** The module to test: SYSCALLMON_KO, else the build for the kernel the VM boots. */
+async function moduleFile(kver) {
+  const { builtModuleFile } = await import(join(ROOT, 'dist/lib/kmod.js'));
+  const ko = process.env.SYSCALLMON_KO || builtModuleFile(kver);
   if (!existsSync(ko)) throw new UsageError(`missing ${ko}: run make -C kernel first (or set SYSCALLMON_KO)`);
+  return ko;
 }
 
 /** Forwards the guest's TAP result lines to stderr as they arrive: a long run shows progress. */
@@ -100,7 +107,9 @@ function readFigures(dir) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   requireBuilt();
-  const { runInVm } = await import(join(ROOT, 'dist/vm/runner.js'));
+  const { runInVm, resolveKver } = await import(join(ROOT, 'dist/vm/runner.js'));
+  const kver = resolveKver();
+  const ko = await moduleFile(kver);
   const { renderTable } = await import(join(ROOT, 'dist/render/table.js'));
   const { palette, colourEnabled } = await import(join(ROOT, 'dist/render/colour.js'));
 
@@ -108,7 +117,7 @@ async function main() {
   mkdirSync(share, { recursive: true });
   const results = join(share, 'stress');
   const env = {
-    SYSCALLMON_KO: process.env.SYSCALLMON_KO || join(ROOT, 'kernel/syscallmon.ko'),
+    SYSCALLMON_KO: ko,
     SYSCALLMON_STRESS_BIN: join(ROOT, 'build/test/stress'),
     SYSCALLMON_RESULTS: results,
     SYSCALLMON_STRESS_LONG: opts.short ? '0' : '1',
@@ -116,7 +125,7 @@ async function main() {
   for (const [key, value] of Object.entries(process.env)) {
     if (key.startsWith('SYSCALLMON_STRESS_') && key !== 'SYSCALLMON_STRESS_LONG' && value !== undefined) env[key] = value;
   }
-  process.stderr.write(`stress: ${opts.short ? 'short' : 'long'} forms of tests ${(opts.tests.length ? opts.tests : TESTS).join(' ')} in the VM; logs in ${results}\n`);
+  process.stderr.write(`stress: ${opts.short ? 'short' : 'long'} forms of tests ${(opts.tests.length ? opts.tests : TESTS).join(' ')} in the VM (${kver}); logs in ${results}\n`);
 
   const started = Date.now();
   const run = await runInVm({
@@ -124,6 +133,7 @@ async function main() {
     cwd: ROOT,
     env,
     shareDir: share,
+    kver,
     timeoutMs: opts.timeoutMin * 60_000,
     onConsole: progress(),
   });

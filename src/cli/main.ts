@@ -27,7 +27,7 @@ import { monitorCommand } from './commands/monitor.js';
 import { fsmCommand } from './commands/fsm.js';
 
 const EXAMPLES = `Examples:
-  syscallmon load                                   load kernel/syscallmon.ko
+  syscallmon load                                   load the module built for this kernel
   syscallmon --log --syscall openat                 log every openat
   syscallmon --block --syscall write --pid 1234     make write fail with EPERM for pid 1234
   syscallmon --off                                  stop (targets are kept)

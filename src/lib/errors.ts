@@ -60,7 +60,7 @@ export class KernelError extends ofKind('kernel') {}
 /** The loaded module speaks another API version than this library. */
 export class VersionError extends ofKind('version') {}
 
-export const LOAD_HINT = 'load it with `syscallmon load` (or `sudo insmod kernel/syscallmon.ko`)';
+export const LOAD_HINT = 'load it with `syscallmon load` (or `sudo insmod build/kernel/$(uname -r)/syscallmon.ko`)';
 
 /** "EBUSY (device or resource busy)" */
 export function describeErrno(e: Pick<BindingError, 'code' | 'errno'>): string {

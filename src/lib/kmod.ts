@@ -11,6 +11,15 @@ import { fileURLToPath } from 'node:url';
 
 export const MODULE_NAME = 'syscallmon';
 
+/**
+ * The module built for a kernel release: kernel/Makefile builds each release
+ * in its own folder, build/kernel/RELEASE/ (dist/lib/kmod.js, or
+ * src/lib/kmod.ts, → <package>/build/kernel/...).
+ */
+export function builtModuleFile(release: string): string {
+  return fileURLToPath(new URL(`../../build/kernel/${release}/${MODULE_NAME}.ko`, import.meta.url));
+}
+
 /** A failed insmod/rmmod: its exit status and what it printed. */
 export class ToolFailure extends Error {
   constructor(
@@ -71,8 +80,7 @@ function readTrimmed(path: string): string | null {
 
 export const systemKmod: Kmod = {
   moduleFile() {
-    // dist/lib/kmod.js (or src/lib/kmod.ts) → <package>/kernel/syscallmon.ko
-    return fileURLToPath(new URL(`../../kernel/${MODULE_NAME}.ko`, import.meta.url));
+    return builtModuleFile(readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim());
   },
   isBuilt() {
     return existsSync(this.moduleFile());

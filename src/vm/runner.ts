@@ -1,6 +1,7 @@
 /**
- * Runs a command as root inside a throw-away QEMU VM that boots this host's
- * Debian kernel with the host's root file system mounted read-only over 9p.
+ * Runs a command as root inside a throw-away QEMU VM that boots one of this
+ * host's installed Debian kernels, with the host's root file system mounted
+ * read-only over 9p.
  * Used by `syscallmon sandbox`, the test harness (test/harness), the
  * stress and DKMS tests and the benchmarks.
  *
@@ -43,7 +44,7 @@ export interface VmRunOptions {
   icount?: boolean;
   /** QEMU accelerator; default $SYSCALLMON_VM_ACCEL or DEFAULT_ACCEL. */
   accel?: string;
-  /** Kernel release to boot; default scripts/kver.sh (the one kernel/ builds against). */
+  /** Kernel release to boot; default scripts/kver.sh (the default kernel). */
   kver?: string;
   /** Wall-clock limit for the whole VM run; default 10 minutes. */
   timeoutMs?: number;

@@ -10,6 +10,8 @@
 #   kernel-log.txt              the kernel log of the run (in the VM: from boot on)
 #   kernel-problems.txt, kernel-log.status  its problem lines, judged by
 #                               smon_util (the judge every C test's log gets too)
+# SYSCALLMON_SUITE_STEPS picks the steps (default all: "kmod stress vitest");
+# SYSCALLMON_KO the module (default: the build for the running kernel).
 # Exit status: nonzero when any step failed.
 set -u
 
@@ -26,7 +28,14 @@ fi
 mkdir -p "$results" || exit 2
 cd "$root" || exit 2
 
-export SYSCALLMON_KO="$root/kernel/syscallmon.ko"
+export SYSCALLMON_KO="${SYSCALLMON_KO:-$root/build/kernel/$(uname -r)/syscallmon.ko}"
+steps=" ${SYSCALLMON_SUITE_STEPS:-kmod stress vitest} "
+for step in $steps; do
+	case $step in
+	kmod | stress | vitest) ;;
+	*) echo "guest-suite.sh: unknown step '$step' in SYSCALLMON_SUITE_STEPS (kmod, stress, vitest)" >&2; exit 2 ;;
+	esac
+done
 export SYSCALLMON_TEST_BIN="$root/build/test/kmod"
 util=$SYSCALLMON_TEST_BIN/smon_util
 # The repo may be read-only (VM): caches and temp files go to /tmp.
@@ -67,6 +76,7 @@ fi
 # console; each run.sh keeps per-test logs in its own subdirectory.
 export SYSCALLMON_STRESS_BIN="$root/build/test/stress"
 for step in kmod stress; do
+	case $steps in *" $step "*) ;; *) continue ;; esac
 	echo "# guest-suite: $step tests" >&2
 	if [ -f "test/vm/$step/run.sh" ]; then
 		mkdir -p "$results/$step"
@@ -83,7 +93,8 @@ done
 # Step 3: TypeScript tests, all files in one vitest run (node starts slowly
 # under TCG). --configLoader runner: the default bundler writes a temp file
 # next to the config, i.e. into the read-only repo.
-if [ -n "$(find test/vm -name '*.test.ts' 2>/dev/null | head -n 1)" ]; then
+case $steps in *" vitest "*) run_vitest=1 ;; *) run_vitest=0 ;; esac
+if [ $run_vitest = 1 ] && [ -n "$(find test/vm -name '*.test.ts' 2>/dev/null | head -n 1)" ]; then
 	echo "# guest-suite: vitest" >&2
 	# Piped, so vitest sees no terminal and prints a log instead of redrawing
 	# a live summary on the serial console.

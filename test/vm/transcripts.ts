@@ -94,11 +94,12 @@ export function parseTranscripts(readme: string): Transcript[] {
 /**
  * What may differ between the README and a run, and nothing else: times,
  * durations, pids, counts that depend on what else the machine did, ring
- * positions, memory sizes and CPU times, the repository's path. Each
+ * positions, memory sizes and CPU times, the repository's path and the
+ * kernel release in the module's (a machine may have a newer 6.1). Each
  * pattern names what it hides.
  */
 export const VOLATILE: readonly { what: string; pattern: RegExp; mask: string }[] = [
-  { what: 'repository path', pattern: /\S*\/kernel\/syscallmon\.ko/g, mask: 'REPO/kernel/syscallmon.ko' },
+  { what: 'repository path and kernel release', pattern: /\S*\/build\/kernel\/[^/\s]+\/syscallmon\.ko/g, mask: 'REPO/build/kernel/RELEASE/syscallmon.ko' },
   { what: 'ISO time', pattern: /\b\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, mask: 'ISO' },
   { what: 'time of day', pattern: /\b\d\d:\d\d:\d\d(\.\d{6})?\b/g, mask: 'HH:MM:SS' },
   { what: 'nanoseconds (JSON strings)', pattern: /"\d+"/g, mask: '"NS"' },

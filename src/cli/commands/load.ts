@@ -1,7 +1,7 @@
 /*
- * `syscallmon load [--capacity N] [--clear-on-read]`: insmod the built
- * kernel/syscallmon.ko (src/lib/module.ts), then open it once to prove the
- * tool and the module speak the same API version.
+ * `syscallmon load [--capacity N] [--clear-on-read]`: insmod the module
+ * built for the running kernel (src/lib/module.ts), then open it once to
+ * prove the tool and the module speak the same API version.
  */
 import { Command } from 'commander';
 import { MODULE_NAME } from '../../lib/kmod.js';
@@ -18,7 +18,7 @@ export function renderLoad(r: LoadResult): string {
 
 export function loadCommand(ctx: Ctx): Command {
   return new Command('load')
-    .description('load kernel/syscallmon.ko (needs root and a kernel that loads modules)')
+    .description('load the module built for the running kernel (needs root and a kernel that loads modules)')
     .option('--capacity <records>', 'ring size in records: a power of two (default 1024)')
     .option('--clear-on-read', 'drop records once any reader of /proc/syscallmon/log has read them', false)
     .option('--json', 'print the result as one JSON object')

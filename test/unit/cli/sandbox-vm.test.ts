@@ -1,6 +1,6 @@
 // SLOW (about a minute per test): `syscallmon sandbox` for real, from the
-// host: builds nothing, boots QEMU with the host's Debian kernel, loads the
-// built module in the guest and runs the command there.
+// host: builds nothing, boots QEMU with the default kernel (scripts/kver.sh),
+// loads the module built for it in the guest and runs the command there.
 // Needs what `npm run build` makes (module, addon, dist) and QEMU; without
 // them it is skipped with the reason. SYSCALLMON_SKIP_SANDBOX=1 skips it on
 // purpose.
@@ -8,14 +8,23 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { builtModuleFile } from '../../../src/lib/kmod.js';
+import { resolveKver } from '../../../src/vm/runner.js';
 import { cli, type CliResult } from '../../vm/helpers.js';
 import { ensureDist, ROOT } from './built.js';
 
 function missing(): string | null {
   if (process.env['SYSCALLMON_SKIP_SANDBOX'] === '1') return 'SYSCALLMON_SKIP_SANDBOX=1';
   if (process.env['SYSCALLMON_IN_VM'] === '1') return 'already inside the VM';
-  for (const f of ['kernel/syscallmon.ko', 'build/Release/syscallmon.node']) {
-    if (!existsSync(join(ROOT, f))) return `${f} is not built (npm run build)`;
+  // The sandbox boots the default kernel and loads the module built for it.
+  let kver: string;
+  try {
+    kver = resolveKver();
+  } catch (err) {
+    return (err as Error).message;
+  }
+  for (const f of [builtModuleFile(kver), join(ROOT, 'build/Release/syscallmon.node')]) {
+    if (!existsSync(f)) return `${f} is not built (npm run build)`;
   }
   const qemu = spawnSync(process.env['SYSCALLMON_QEMU'] || 'qemu-system-x86_64', ['--version'], { encoding: 'utf8' });
   if (qemu.status !== 0) return 'no qemu-system-x86_64';

@@ -64,7 +64,10 @@ const MASKED: Record<string, [line: string, normalized: string]> = {
   'ring counts, not the capacity': ['ring       354/1024 records held; 354 written, 0 overwritten, 0 cleared', 'ring N/1024 records held; N written, N overwritten, N cleared'],
   "a status row's counters, not its number or scope": ['openat   257  log  every process  yes  354  354  0  0', 'openat 257 log every process yes N N N N'],
   durations: ['syscallmon: tail stopped (count reached): 2 shown, 7 read, 0 lost in 9.4 s', 'syscallmon: tail stopped (count reached): 2 shown, N read, N lost in DURATION'],
-  "the repository's path": ['loaded /work/main/kernel/syscallmon.ko (capacity 1024 records)', 'loaded REPO/kernel/syscallmon.ko (capacity 1024 records)'],
+  "the repository's path and the kernel release": [
+    'loaded /work/main/build/kernel/6.1.0-57-amd64/syscallmon.ko (capacity 1024 records)',
+    'loaded REPO/build/kernel/RELEASE/syscallmon.ko (capacity 1024 records)',
+  ],
 };
 
 /** Lines a wrong program would print differently: nothing in them is masked. */

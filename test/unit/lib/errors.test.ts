@@ -50,7 +50,7 @@ describe('fromBindingError', () => {
     const e = fromBindingError(errnoError(code, 'open'), 'open /dev/syscallmon');
     expect(e).toBeInstanceOf(NotLoadedError);
     expect(e).toMatchObject({ kind: 'not_loaded', code, syscall: 'open' });
-    expect(e.message).toMatch(/not loaded.*`syscallmon load`.*sudo insmod kernel\/syscallmon.ko/);
+    expect(e.message).toMatch(/not loaded.*`syscallmon load`.*sudo insmod build\/kernel\/\$\(uname -r\)\/syscallmon.ko/);
   });
 
   it.each([['EACCES', 'open'], ['EPERM', 'open'], ['EPERM', 'ioctl:SET_MODE']])('%s from %s -> permission', (code, sc) => {
