@@ -5,8 +5,9 @@
  * src/vm/runner.ts, or on a host that can load modules); results.ts and
  * report.ts read and print what the suites leave behind.
  *
- * `npm test`: host unit tests, the integration suite, then the DKMS packaging
- * test, and one closing line "N passed, N failed" over all of them.
+ * `npm test`: host unit tests, the integration suite on every tested kernel,
+ * then the DKMS packaging test, and one closing line "N passed, N failed"
+ * over all of them.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { join } from 'node:path';
 import { PACKAGE_ROOT, VmError } from '../../src/vm/runner.js';
 import { linePrefixer, printFailureDetails, printOutcomeLines, printSuiteReport, summaryLine } from './report.js';
 import { closingLine, failure, parseTap, parseVitestJson, tally, type TestOutcome } from './results.js';
-import { abortOnSignals, runSuite } from './suite.js';
+import { abortOnSignals, runSuites } from './suite.js';
 
 const ROOT = PACKAGE_ROOT.replace(/\/$/, '');
 
@@ -47,17 +48,24 @@ async function unitOutcomes(signal: AbortSignal): Promise<TestOutcome[]> {
   return outcomes;
 }
 
-async function vmOutcomes(signal: AbortSignal, write: (line: string) => void): Promise<TestOutcome[]> {
+/** The integration suite on every tested kernel: one group of outcomes per kernel, and those that could not run. */
+async function vmOutcomes(signal: AbortSignal, write: (line: string) => void): Promise<{ label: string; outcomes: TestOutcome[] }[]> {
   const live = linePrefixer('vm| ', (text) => process.stderr.write(text));
   try {
-    const report = await runSuite({ signal, onOutput: live.push });
+    const { reports, unplanned } = await runSuites({ signal, onOutput: live.push });
     live.flush();
-    printSuiteReport(report, write);
-    return report.outcomes;
+    for (const report of reports) printSuiteReport(report, write);
+    const groups = reports.map((r) => ({ label: `integration (${r.kernel.release})`, outcomes: r.outcomes }));
+    if (unplanned.length > 0) {
+      printOutcomeLines(unplanned, write);
+      printFailureDetails(unplanned, write);
+      groups.push({ label: 'integration (kernels not run)', outcomes: unplanned });
+    }
+    return groups;
   } catch (err) {
     live.flush();
     if (!(err instanceof VmError)) throw err;
-    return [failure('vm: suite', err.message)];
+    return [{ label: 'integration', outcomes: [failure('vm: suite', err.message)] }];
   }
 }
 
@@ -104,11 +112,11 @@ async function main(): Promise<number> {
     printFailureDetails(unitFailures, write);
   }
   write(summaryLine('unit', unit));
-  write(summaryLine('integration', vm));
+  for (const group of vm) write(summaryLine(group.label, group.outcomes));
   const dkmsFailures = dkms.filter((o) => o.status === 'failed');
   if (dkmsFailures.length > 0) printOutcomeLines(dkmsFailures, write);
   write(summaryLine('dkms', dkms));
-  const total = tally([...unit, ...vm, ...dkms]);
+  const total = tally([...unit, ...vm.flatMap((g) => g.outcomes), ...dkms]);
   write(closingLine(total));
   return total.failed > 0 ? 1 : 0;
 }

@@ -1,20 +1,37 @@
 /**
- * Runs test/vm/guest-suite.sh against the real module, on this host when it
- * can load modules, else in the VM, and turns what it leaves in the results
- * directory into test outcomes.
+ * Runs test/vm/guest-suite.sh against the real module, once per tested
+ * kernel (scripts/kver.sh --lines): on this host when it runs that kernel and
+ * can load modules, else in the VM booted with it, each run against that
+ * kernel's build; and turns what each run leaves in its results directory
+ * into test outcomes named after the kernel.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { builtModuleFile } from '../../src/lib/kmod.js';
 import { PACKAGE_ROOT, runInVm, VmError } from '../../src/vm/runner.js';
 import { failure, parseTap, parseVitestJson, type TestOutcome } from './results.js';
 
 export type SuiteTarget = 'host' | 'vm';
 
+/** What test/vm/guest-suite.sh runs: the C tests (kernel-level), the reliability short forms, the CLI suite. */
+export type SuiteStep = 'kmod' | 'stress' | 'vitest';
+
+/** One run of the suite: a kernel, the module built for it, and the steps run there. */
+export interface KernelRun {
+  /** The tested line, e.g. "6.12". */
+  line: string;
+  /** The installed release of that line, e.g. "6.12.118+deb12-amd64". */
+  release: string;
+  steps: readonly SuiteStep[];
+  /** Appended to the guest kernel's command line (a host run can't change its own). */
+  kernelArgs: readonly string[];
+}
+
 export interface SuiteOptions {
   /** The repo; default the package root. */
   root?: string;
-  /** Emptied, then filled by the suite; default $SYSCALLMON_VM_RESULTS or <root>/build/vm/results. */
+  /** Emptied, then filled with one directory per kernel; default $SYSCALLMON_VM_RESULTS or <root>/build/vm/results. */
   resultsDir?: string;
   target?: SuiteTarget;
   timeoutMs?: number;
@@ -24,6 +41,7 @@ export interface SuiteOptions {
 }
 
 export interface SuiteReport {
+  kernel: KernelRun;
   target: SuiteTarget;
   /** Why this target was chosen. */
   reason: string;
@@ -33,6 +51,14 @@ export interface SuiteReport {
   kernelProblems: string[];
   /** Boot and run times, VM only. */
   vm?: { bootSeconds: number; commandSeconds: number; wallMs: number; consoleLog: string };
+  /** Set when the run could not be made (bad settings, QEMU, timeout): its only outcome says so. */
+  error?: VmError;
+}
+
+export interface SuitesReport {
+  reports: SuiteReport[];
+  /** A tested line that is not installed, or a kernel run that could not start: each one failure. */
+  unplanned: TestOutcome[];
 }
 
 /** Ctrl-C or a CI cancel must not leave QEMU or the suite running: abort stops them. */
@@ -52,30 +78,87 @@ function defaultTimeoutMs(): number {
 }
 
 /** The host can run the suite itself only with module support, its own build tree, and root. */
-export function hostCanLoadModules(): { ok: boolean; reason: string } {
+export function hostCanLoadModules(): { ok: boolean; release: string; reason: string } {
   const release = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
-  if (!existsSync('/proc/modules')) return { ok: false, reason: `host kernel ${release} has no module support` };
-  if (!existsSync(`/lib/modules/${release}/build`)) return { ok: false, reason: `no build tree for host kernel ${release}` };
-  if (process.getuid?.() !== 0) return { ok: false, reason: 'not root' };
-  return { ok: true, reason: `host kernel ${release} can load modules and we are root` };
+  if (!existsSync('/proc/modules')) return { ok: false, release, reason: `host kernel ${release} has no module support` };
+  if (!existsSync(`/lib/modules/${release}/build`)) return { ok: false, release, reason: `no build tree for host kernel ${release}` };
+  if (process.getuid?.() !== 0) return { ok: false, release, reason: 'not root' };
+  return { ok: true, release, reason: `host kernel ${release} can load modules and we are root` };
 }
 
-/** SYSCALLMON_TEST_TARGET=vm|host forces a target; unset or "auto" decides from the host. */
-export function chooseTarget(): { target: SuiteTarget; reason: string } {
+/**
+ * Where a kernel's run goes: the host, when it runs that very kernel and can
+ * load modules, else the VM. SYSCALLMON_TEST_TARGET=vm|host forces a target;
+ * unset or "auto" decides.
+ */
+export function chooseTarget(release: string): { target: SuiteTarget; reason: string } {
   const forced = process.env['SYSCALLMON_TEST_TARGET'] ?? 'auto';
   const host = hostCanLoadModules();
+  const hostRunsIt = host.release === release;
   switch (forced) {
     case 'vm':
       return { target: 'vm', reason: 'SYSCALLMON_TEST_TARGET=vm' };
     case 'host':
       if (!host.ok) throw new VmError('EBADOPT', `SYSCALLMON_TEST_TARGET=host but ${host.reason}`);
+      if (!hostRunsIt) throw new VmError('EBADOPT', `SYSCALLMON_TEST_TARGET=host but the host runs ${host.release}, not ${release} (SYSCALLMON_TEST_KERNELS picks the lines)`);
       return { target: 'host', reason: 'SYSCALLMON_TEST_TARGET=host' };
     case 'auto':
     case '':
-      return host.ok ? { target: 'host', reason: host.reason } : { target: 'vm', reason: host.reason };
+      if (!host.ok) return { target: 'vm', reason: host.reason };
+      if (!hostRunsIt) return { target: 'vm', reason: `the host runs ${host.release}` };
+      return { target: 'host', reason: host.reason };
     default:
       throw new VmError('EBADOPT', `SYSCALLMON_TEST_TARGET must be vm, host or auto, got ${forced}`);
   }
+}
+
+/** scripts/kver.sh, which holds the tested kernel lines; its one-line error becomes the VmError's message. */
+function kver(root: string, args: readonly string[]): string {
+  const script = join(root, 'scripts', 'kver.sh');
+  try {
+    return execFileSync('sh', [script, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  } catch (err) {
+    const stderr = (err as { stderr?: string }).stderr?.trim();
+    throw new VmError('ENOKERNEL', stderr !== undefined && stderr !== '' ? stderr : `${script} ${args.join(' ')} failed`);
+  }
+}
+
+/**
+ * The kernel runs: one per tested line (SYSCALLMON_TEST_KERNELS="6.12", or
+ * "6.1,6.12", restricts them), each line's installed release. The
+ * kernel-level tests (kmod, stress) run on every line; the CLI suite
+ * (vitest), which tests the TypeScript over a module the C tests have
+ * already proven, once, on the default line (the first). The default line
+ * boots with Debian's own command line; the others with x32 enabled
+ * (syscall.x32=y), so the entry-point test also covers an x32 call there
+ * and either setting is tested. A line that is not installed is a failure.
+ */
+export function plannedKernels(root: string): { runs: KernelRun[]; missing: TestOutcome[] } {
+  const lines = kver(root, ['--lines']).split('\n').filter((l) => l !== '');
+  const asked = (process.env['SYSCALLMON_TEST_KERNELS'] ?? '').split(/[\s,]+/).filter((l) => l !== '');
+  for (const line of asked) {
+    if (!lines.includes(line)) throw new VmError('EBADOPT', `SYSCALLMON_TEST_KERNELS: '${line}' is not a tested kernel line (${lines.join(', ')})`);
+  }
+  const runs: KernelRun[] = [];
+  const missing: TestOutcome[] = [];
+  lines.forEach((line, index) => {
+    if (asked.length > 0 && !asked.includes(line)) return;
+    let release: string;
+    try {
+      release = kver(root, ['--line', line]);
+    } catch (err) {
+      missing.push(failure(`kernel ${line}: installed`, (err as Error).message));
+      return;
+    }
+    const isDefault = index === 0;
+    runs.push({
+      line,
+      release,
+      steps: isDefault ? ['kmod', 'stress', 'vitest'] : ['kmod', 'stress'],
+      kernelArgs: isDefault ? [] : ['syscall.x32=y'],
+    });
+  });
+  return { runs, missing };
 }
 
 function readIfExists(path: string): string | undefined {
@@ -87,60 +170,73 @@ function readStatus(path: string): number | undefined {
   return text === undefined || text === '' ? undefined : Number(text);
 }
 
+/** Names an outcome after the part of the suite and the kernel it ran on: "kmod (6.12.118+deb12-amd64)". */
+type Namer = (part: string) => string;
+
+function namer(kernel: KernelRun): Namer {
+  return (part) => `${part} (${kernel.release})`;
+}
+
 /** Outcomes of a C test step (test/vm/<step>/run.sh): <step>.tap and <step>.status. */
-function tapStepOutcomes(resultsDir: string, step: 'kmod' | 'stress'): TestOutcome[] {
+function tapStepOutcomes(resultsDir: string, step: 'kmod' | 'stress', name: Namer): TestOutcome[] {
   const tap = readIfExists(join(resultsDir, `${step}.tap`));
-  if (tap === undefined) return [failure(`${step}: results`, `no ${step}.tap: the C test step did not run`)];
-  const { outcomes, planned } = parseTap(tap, step);
+  if (tap === undefined) return [failure(`${name(step)}: results`, `no ${step}.tap: the C test step did not run`)];
+  const { outcomes, planned } = parseTap(tap, name(step));
   const status = readStatus(join(resultsDir, `${step}.status`));
   if (planned !== undefined && planned !== outcomes.length) {
-    outcomes.push(failure(`${step}: plan`, `planned ${planned} tests, ran ${outcomes.length}`));
+    outcomes.push(failure(`${name(step)}: plan`, `planned ${planned} tests, ran ${outcomes.length}`));
   }
   if (status !== 0 && !outcomes.some((o) => o.status === 'failed')) {
-    outcomes.push(failure(`${step}: run.sh`, `exited with status ${status ?? 'unknown'} without a failing test line`));
+    outcomes.push(failure(`${name(step)}: run.sh`, `exited with status ${status ?? 'unknown'} without a failing test line`));
   }
   return outcomes;
 }
 
-function vitestOutcomes(resultsDir: string, root: string): TestOutcome[] {
+function vitestOutcomes(resultsDir: string, root: string, name: Namer): TestOutcome[] {
   const status = readStatus(join(resultsDir, 'vitest.status'));
   if (status === undefined) return []; // the suite found no test/vm/**/*.test.ts
   const json = readIfExists(join(resultsDir, 'vitest.json'));
-  if (json === undefined) return [failure('vm: vitest', `exited with status ${status} and wrote no JSON report`)];
-  const outcomes = parseVitestJson(json, 'vm', root);
+  if (json === undefined) return [failure(`${name('vm')}: vitest`, `exited with status ${status} and wrote no JSON report`)];
+  const outcomes = parseVitestJson(json, name('vm'), root);
   if (status !== 0 && !outcomes.some((o) => o.status === 'failed')) {
-    outcomes.push(failure('vm: vitest', `exited with status ${status} without a failing test`));
+    outcomes.push(failure(`${name('vm')}: vitest`, `exited with status ${status} without a failing test`));
   }
   return outcomes;
 }
 
-function suiteScriptOutcomes(resultsDir: string): TestOutcome[] {
+function suiteScriptOutcomes(resultsDir: string, name: Namer): TestOutcome[] {
   const tap = readIfExists(join(resultsDir, 'suite.tap')) ?? '';
-  return parseTap(tap, 'guest-suite').outcomes.filter((o) => o.status === 'failed');
+  return parseTap(tap, name('guest-suite')).outcomes.filter((o) => o.status === 'failed');
 }
 
-/** Everything the suite reported, plus a failure for every way it can silently not run. */
-export function collectOutcomes(resultsDir: string, root: string, suiteStatus: number): TestOutcome[] {
+/** Everything a kernel's run reported, plus a failure for every way it can silently not run. */
+export function collectOutcomes(resultsDir: string, root: string, suiteStatus: number, kernel: KernelRun): TestOutcome[] {
+  const name = namer(kernel);
   const outcomes = [
-    ...tapStepOutcomes(resultsDir, 'kmod'),
-    ...tapStepOutcomes(resultsDir, 'stress'),
-    ...vitestOutcomes(resultsDir, root),
-    ...suiteScriptOutcomes(resultsDir),
+    ...(kernel.steps.includes('kmod') ? tapStepOutcomes(resultsDir, 'kmod', name) : []),
+    ...(kernel.steps.includes('stress') ? tapStepOutcomes(resultsDir, 'stress', name) : []),
+    ...(kernel.steps.includes('vitest') ? vitestOutcomes(resultsDir, root, name) : []),
+    ...suiteScriptOutcomes(resultsDir, name),
   ];
   if (suiteStatus !== 0 && !outcomes.some((o) => o.status === 'failed')) {
-    outcomes.push(failure('guest-suite', `exited with status ${suiteStatus} without a failing test`));
+    outcomes.push(failure(name('guest-suite'), `exited with status ${suiteStatus} without a failing test`));
   }
   if (!outcomes.some((o) => o.status !== 'skipped')) {
-    outcomes.push(failure('guest-suite', 'no test ran'));
+    outcomes.push(failure(name('guest-suite'), 'no test ran'));
   }
   return outcomes;
 }
 
-function runOnHost(root: string, resultsDir: string, signal: AbortSignal | undefined, onOutput: ((text: string) => void) | undefined): Promise<number> {
+function runOnHost(
+  root: string,
+  env: Readonly<Record<string, string>>,
+  signal: AbortSignal | undefined,
+  onOutput: ((text: string) => void) | undefined,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn('sh', [join(root, 'test/vm/guest-suite.sh')], {
       cwd: root,
-      env: { ...process.env, SYSCALLMON_ROOT: root, SYSCALLMON_RESULTS: resultsDir },
+      env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
       signal,
     });
@@ -152,51 +248,97 @@ function runOnHost(root: string, resultsDir: string, signal: AbortSignal | undef
   });
 }
 
-export async function runSuite(opts: SuiteOptions = {}): Promise<SuiteReport> {
+/** One kernel's run of test/vm/guest-suite.sh, against the module built for that kernel. */
+export async function runKernelSuite(kernel: KernelRun, opts: SuiteOptions & { resultsDir: string }): Promise<SuiteReport> {
   const root = opts.root ?? PACKAGE_ROOT.replace(/\/$/, '');
-  const resultsDir = resolve(opts.resultsDir ?? (process.env['SYSCALLMON_VM_RESULTS'] || join(root, 'build', 'vm', 'results')));
-  const chosen = opts.target !== undefined ? { target: opts.target, reason: 'requested by caller' } : chooseTarget();
+  const resultsDir = resolve(opts.resultsDir);
+  const chosen = opts.target !== undefined ? { target: opts.target, reason: 'requested by caller' } : chooseTarget(kernel.release);
   const timeoutMs = opts.timeoutMs ?? defaultTimeoutMs();
   rmSync(resultsDir, { recursive: true, force: true });
   mkdirSync(resultsDir, { recursive: true });
+  const env = {
+    SYSCALLMON_ROOT: root,
+    SYSCALLMON_RESULTS: resultsDir,
+    SYSCALLMON_KO: builtModuleFile(kernel.release),
+    SYSCALLMON_SUITE_STEPS: kernel.steps.join(' '),
+  };
 
   if (chosen.target === 'host') {
-    const status = await runOnHost(root, resultsDir, opts.signal, opts.onOutput);
-    const kernel = kernelLog(resultsDir);
-    return { ...chosen, resultsDir, outcomes: [...collectOutcomes(resultsDir, root, status), kernel.outcome], kernelProblems: kernel.problems };
+    const status = await runOnHost(root, env, opts.signal, opts.onOutput);
+    const log = kernelLog(resultsDir, namer(kernel));
+    return {
+      kernel,
+      ...chosen,
+      resultsDir,
+      outcomes: [...collectOutcomes(resultsDir, root, status, kernel), log.outcome],
+      kernelProblems: log.problems,
+    };
   }
 
   const run = await runInVm({
     command: ['sh', join(root, 'test/vm/guest-suite.sh')],
-    env: { SYSCALLMON_ROOT: root, SYSCALLMON_RESULTS: resultsDir },
+    env,
     cwd: root,
     hostPaths: [root],
     shareDir: resultsDir,
     timeoutMs,
-    // Show WARN() splats on the console too, next to the test that caused them.
-    kernelArgs: ['loglevel=5'],
+    kver: kernel.release,
+    // loglevel=5: WARN() splats show on the console too, next to the test that caused them.
+    kernelArgs: ['loglevel=5', ...kernel.kernelArgs],
     ...(opts.signal !== undefined ? { signal: opts.signal } : {}),
     ...(opts.onOutput !== undefined ? { onConsole: opts.onOutput } : {}),
   });
-  const kernel = kernelLog(resultsDir);
+  const log = kernelLog(resultsDir, namer(kernel));
   return {
+    kernel,
     ...chosen,
     resultsDir,
-    outcomes: [...collectOutcomes(resultsDir, root, run.exitCode), kernel.outcome],
-    kernelProblems: kernel.problems,
+    outcomes: [...collectOutcomes(resultsDir, root, run.exitCode, kernel), log.outcome],
+    kernelProblems: log.problems,
     vm: { bootSeconds: run.bootSeconds, commandSeconds: run.commandSeconds, wallMs: run.wallMs, consoleLog: run.consoleLog },
   };
+}
+
+/**
+ * The whole integration suite: one run per planned kernel, one after the
+ * other (one VM at a time), each in <resultsDir>/<release>. A run that can't
+ * be made (no build for its kernel, QEMU fails, timeout) is a failure of
+ * that kernel's, and the next kernel still runs; Ctrl-C stops them all.
+ */
+export async function runSuites(opts: SuiteOptions = {}): Promise<SuitesReport> {
+  const root = opts.root ?? PACKAGE_ROOT.replace(/\/$/, '');
+  const resultsDir = resolve(opts.resultsDir ?? (process.env['SYSCALLMON_VM_RESULTS'] || join(root, 'build', 'vm', 'results')));
+  const { runs, missing } = plannedKernels(root);
+  rmSync(resultsDir, { recursive: true, force: true });
+  mkdirSync(resultsDir, { recursive: true });
+  const reports: SuiteReport[] = [];
+  const unplanned = [...missing];
+  for (const kernel of runs) {
+    const ko = builtModuleFile(kernel.release);
+    if (!existsSync(ko)) {
+      unplanned.push(failure(`kernel ${kernel.release}: built`, `no ${ko}: build it with \`make -C kernel KVER=${kernel.release}\` (npm run build builds every tested kernel)`));
+      continue;
+    }
+    try {
+      reports.push(await runKernelSuite(kernel, { ...opts, root, resultsDir: join(resultsDir, kernel.release) }));
+    } catch (err) {
+      if (!(err instanceof VmError) || err.code === 'EABORTED') throw err;
+      const failed = failure(namer(kernel)('suite'), err.message);
+      reports.push({ kernel, target: 'vm', reason: err.message, resultsDir: join(resultsDir, kernel.release), outcomes: [failed], kernelProblems: [], error: err });
+    }
+  }
+  return { reports, unplanned };
 }
 
 /**
  * A clean kernel log is a check of its own: guest-suite.sh judged the run's
  * log with the C tests' judge (smon_util kmsg-check) and left its verdict.
  */
-function kernelLog(resultsDir: string): { outcome: TestOutcome; problems: string[] } {
-  const name = 'kernel log: no warnings, bugs, oopses or lockups';
+function kernelLog(resultsDir: string, name: Namer): { outcome: TestOutcome; problems: string[] } {
+  const title = `${name('kernel log')}: no warnings, bugs, oopses or lockups`;
   const status = readStatus(join(resultsDir, 'kernel-log.status'));
   const problems = (readIfExists(join(resultsDir, 'kernel-problems.txt')) ?? '').split('\n').filter((l) => l.trim() !== '');
-  if (status === undefined) return { outcome: failure(name, 'guest-suite.sh left no verdict on the kernel log'), problems };
-  if (status === 0) return { outcome: { name, status: 'passed', details: '' }, problems: [] };
-  return { outcome: failure(name, problems.join('\n') || `the judge exited with status ${status}`), problems };
+  if (status === undefined) return { outcome: failure(title, 'guest-suite.sh left no verdict on the kernel log'), problems };
+  if (status === 0) return { outcome: { name: title, status: 'passed', details: '' }, problems: [] };
+  return { outcome: failure(title, problems.join('\n') || `the judge exited with status ${status}`), problems };
 }
