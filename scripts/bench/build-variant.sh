@@ -3,7 +3,7 @@
 # in .cache/bench/variants/NAME/, to measure a proposed kernel change before it
 # lands:
 #   scripts/bench/build-variant.sh NAME [PATCH.diff]   (no patch: a stock copy)
-#   npm run bench -- --module .cache/bench/variants/NAME/kernel/syscallmon.ko --experiment NAME ...
+#   npm run bench -- --module .cache/bench/variants/NAME/build/kernel/KVER/syscallmon.ko --experiment NAME ...
 set -eu
 cd "$(dirname "$0")/../.."
 if [ $# -lt 1 ] || [ $# -gt 2 ]; then
@@ -23,5 +23,6 @@ cp scripts/kver.sh scripts/kdir.sh scripts/gen-syscalls.sh "$dir/scripts/"
 if [ $# -eq 2 ]; then
 	patch -d "$dir" -p1 --quiet < "$2"
 fi
-make -C "$dir/kernel" >"$dir/build.log" 2>&1 || { tail -20 "$dir/build.log" >&2; exit 1; }
-echo "$dir/kernel/syscallmon.ko"
+kver=$(sh scripts/kver.sh)
+make -C "$dir/kernel" KVER="$kver" >"$dir/build.log" 2>&1 || { tail -20 "$dir/build.log" >&2; exit 1; }
+echo "$dir/build/kernel/$kver/syscallmon.ko"

@@ -25,7 +25,8 @@ const BIN = join(ROOT, '.cache', 'bench');
 const HOT = join(BIN, 'hot');
 const LAT = join(BIN, 'lat');
 const SMONCTL = join(BIN, 'smonctl');
-const SMON_KO_DEFAULT = join(ROOT, 'kernel', 'syscallmon.ko');
+/** The module built for the kernel the guest booted (kernel/Makefile: one folder per release). */
+const SMON_KO_DEFAULT = join(ROOT, 'build', 'kernel', readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(), 'syscallmon.ko');
 const FLOOR_KO = join(BIN, 'kmod', 'kprobe_floor.ko');
 const CLI = join(ROOT, 'bin', 'syscallmon');
 /** A syscall no contender's workload makes (the "non-targeted" case). */
@@ -41,7 +42,7 @@ if (!configPath || !outPath) {
  *   profile?: { id: string, op: string, n?: number }[], module?: string, latencyConsumer?: string, formatters?: boolean }} */
 const config = JSON.parse(readFileSync(configPath, 'utf8'));
 if (config.clock === 'icount') setTimeScale(1000);
-/** A variant of the module (e.g. a kernel patch under evaluation) instead of kernel/syscallmon.ko. */
+/** A variant of the module (e.g. a kernel patch under evaluation) instead of the tree's own build. */
 const SMON_KO = config.module ?? SMON_KO_DEFAULT;
 
 /** @param {string} msg */

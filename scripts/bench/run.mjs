@@ -13,7 +13,7 @@
  * --profile: after the overhead runs, run that contender again under
  * `perf record -a -g` in the guest; flat reports land in
  * bench-results/profiles/CLOCK-ID-OP.txt.
- * --module: measure this build of syscallmon.ko instead of kernel/'s (to
+ * --module: measure this build of syscallmon.ko instead of the tree's own (to
  * evaluate a kernel patch before it lands).
  * --experiment: write .cache/bench/experiments/NAME.json instead of
  * BENCHMARKS.md and bench-results/.

@@ -13,6 +13,21 @@ fi
 KVER=$(sh scripts/kver.sh)
 export DEBIAN_FRONTEND=noninteractive
 
+# DKMS builds a package's module for every installed kernel that has headers,
+# and Debian 12's snapshot of the Falco driver does not build on 6.12: the
+# failed build would leave the package half-configured (apt exits 100).  DKMS
+# reads /etc/dkms/<module>.conf after the package's own dkms.conf, so this
+# limits the driver to the kernel the bench boots; other kernels are skipped,
+# now and when DKMS rebuilds it later.
+mkdir -p /etc/dkms
+printf '%s\n' "# Written by syscallmon's scripts/bench/setup.sh: build the Falco driver only for" \
+	"# the kernel its benchmark boots ($KVER)." \
+	"BUILD_EXCLUSIVE_KERNEL=\"^$(printf '%s' "$KVER" | sed 's/[.+]/\\&/g')\$\"" >/etc/dkms/scap.conf
+# An earlier run that failed that way left the package half-configured.
+case $(dpkg-query -W -f='${Status}' falcosecurity-scap-dkms 2>/dev/null || true) in
+"install ok half-configured" | "install ok unpacked") dpkg --configure falcosecurity-scap-dkms ;;
+esac
+
 # strace, perf trace (linux-perf), bpftrace and sysdig with the Falco driver
 # are the peers; dkms and the headers build that driver for $KVER.
 missing=""

@@ -26,9 +26,15 @@
 #include <uapi/syscallmon.h>
 
 static const char *const syscall_names[SYSCALLMON_NR_LIMIT] = {
-#define SYSCALLMON_SYSCALL(nr, name, symbol, path_arg) [nr] = #name,
-#include "syscalls.h"
-#undef SYSCALLMON_SYSCALL
+#define SYSCALLMON_OP(nr, name, path_arg) [nr] = #name,
+#define SYSCALLMON_ENTRY(abi, nr, name, symbol, op)
+#define SYSCALLMON_SOCKETCALL(call, op)
+#define SYSCALLMON_IPC(call, op)
+#include "syscall_table.h"
+#undef SYSCALLMON_OP
+#undef SYSCALLMON_ENTRY
+#undef SYSCALLMON_SOCKETCALL
+#undef SYSCALLMON_IPC
 };
 
 static void __attribute__((noreturn)) usage(const char *why)
