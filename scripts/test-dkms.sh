@@ -4,13 +4,18 @@
 #
 #   scripts/test-dkms.sh
 #
+# For every tested kernel line installed (scripts/kver.sh --lines), KVER
+# being its release:
 # 1. scripts/dkms-install.sh builds and installs syscallmon.ko with DKMS for
-#    KVER (scripts/kver.sh) against the installed Debian headers;
-# 2. the installed module is in /lib/modules/KVER/updates/dkms, built for KVER;
+#    KVER against the installed Debian headers (one dkms add, a build per
+#    kernel, as DKMS does for every kernel with headers);
+# 2. the installed module is in /lib/modules/KVER/updates/dkms, built for KVER
+#    (compressed where KVER's own modules are);
 # 3. in the VM (KVER's kernel, host root read-only), `modprobe syscallmon`
 #    loads that file, and
 # 4. the basic integration tests pass against it (test/vm/kmod tests 1, 2
 #    and 4: load/unload, LOG openat, BLOCK openat);
+# then, once:
 # 5. scripts/dkms-install.sh --remove leaves no trace, so a rerun starts
 #    clean (it also runs on any exit).
 #
@@ -25,11 +30,20 @@ set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 name=syscallmon
 
+# The module DKMS installed for a kernel: compressed as that kernel's own
+# modules are (6.12's Debian kernel: .ko.xz), or not (6.1: .ko).
+installed_ko() {
+	for ko in /lib/modules/$1/updates/dkms/$name.ko /lib/modules/$1/updates/dkms/$name.ko.*; do
+		[ -f "$ko" ] && { echo "$ko"; return; }
+	done
+	echo "/lib/modules/$1/updates/dkms/$name.ko"
+}
+
 if [ "${1:-}" = --guest ]; then
 	# In the VM: results go to the writable share the runner mounted.
 	kver=$2
 	out=${SYSCALLMON_VM_SHARE:?not in the syscallmon VM}/dkms
-	ko=/lib/modules/$kver/updates/dkms/$name.ko
+	ko=$(installed_ko "$kver")
 	mkdir -p "$out"
 	cd "$root" || exit 2
 	{
@@ -42,6 +56,12 @@ if [ "${1:-}" = --guest ]; then
 		modprobe -r "$name" && echo "modprobe -r: unloaded"
 		[ -d /sys/module/$name ] && rm -f "$out/modprobe.result"
 	} >"$out/modprobe.log" 2>&1
+	# The tests load with a plain finit_module: a compressed module is
+	# expanded first (the bytes are the same object modprobe just loaded).
+	case $ko in
+	*.xz) xz -dc "$ko" >/tmp/$name.ko && ko=/tmp/$name.ko ;;
+	*.zst) zstd -qdc "$ko" >/tmp/$name.ko && ko=/tmp/$name.ko ;;
+	esac
 	SYSCALLMON_KO=$ko SYSCALLMON_TEST_BIN=$root/build/test/kmod SYSCALLMON_RESULTS=$out/kmod \
 		sh test/vm/kmod/run.sh 1 2 4 >"$out/kmod.tap" 2>"$out/kmod.stderr"
 	echo $? >"$out/kmod.status"
@@ -69,57 +89,83 @@ bail() {
 }
 
 echo "TAP version 13"
-echo "1..5"
 [ "$(id -u)" = 0 ] || bail "must run as root (dkms writes /usr/src and /lib/modules)"
 command -v dkms >/dev/null 2>&1 || bail "dkms is not installed (apt-get install dkms)"
 [ -f dist/vm/runner.js ] || bail "no dist/vm/runner.js: run npm run build:ts"
 [ -x build/test/kmod/t2_log_openat ] || bail "no build/test/kmod tests: run make -C test/vm/kmod"
-kver=$(scripts/kver.sh) || bail "scripts/kver.sh found no kernel to build for"
-ko=/lib/modules/$kver/updates/dkms/$name.ko
+kvers=
+for line in $(scripts/kver.sh --lines); do
+	# A line that is not installed is the integration suite's failure to report.
+	if kver=$(scripts/kver.sh --line "$line" 2>/dev/null); then
+		kvers="$kvers $kver"
+	else
+		echo "# the $line line is not installed: not tested here"
+	fi
+done
+[ -n "$kvers" ] || bail "no tested kernel is installed (scripts/kver.sh --lines)"
+# DKMS's state (/usr/src, /var/lib/dkms, /lib/modules) is the machine's: two
+# runs at once (two checkouts) would remove each other's module.
+command -v flock >/dev/null 2>&1 || bail "flock is missing (apt-get install util-linux)"
+exec 9>/run/lock/syscallmon-test-dkms.lock
+flock 9
+set -- $kvers
+echo "1..$(($# * 4 + 1))"
 work=$(mktemp -d "${TMPDIR:-/tmp}/syscallmon-dkms.XXXXXX") || bail "mktemp"
 trap 'scripts/dkms-install.sh --remove >/dev/null 2>&1; rm -rf "$work"' EXIT
-echo "# kernel $kver"
+echo "# kernels$kvers"
 
 start=$(date +%s)
-if scripts/dkms-install.sh -k "$kver" >"$work/install.log" 2>&1 && [ -f "$ko" ]; then
-	ok "dkms add/build/install for $kver ($(($(date +%s) - start)) s)"
-else
-	diag "$work/install.log"
-	not_ok "dkms add/build/install for $kver"
-fi
+k_args=
+for kver; do k_args="$k_args -k $kver"; done
+# shellcheck disable=SC2086 # one word per argument
+scripts/dkms-install.sh $k_args >"$work/install.log" 2>&1
+install_status=$?
+install_seconds=$(($(date +%s) - start))
+[ $install_status = 0 ] || diag "$work/install.log"
 
-vermagic=$(modinfo -F vermagic "$ko" 2>/dev/null)
-case $vermagic in
-"$kver "*) ok "$ko is built for $kver" ;;
-*) not_ok "$ko is built for $kver (vermagic '$vermagic')" ;;
-esac
+for kver; do
+	ko=$(installed_ko "$kver")
+	if [ $install_status = 0 ] && [ -f "$ko" ]; then
+		ok "dkms add/build/install for $kver ($install_seconds s for all)"
+	else
+		not_ok "dkms add/build/install for $kver"
+	fi
 
-start=$(date +%s)
-if node --input-type=module -e '
-	const [runner, script, kver, share] = process.argv.slice(1);
-	const { runInVm } = await import(runner);
-	const r = await runInVm({ command: ["sh", script, "--guest", kver], cwd: process.cwd(), shareDir: share, timeoutMs: 900000 });
-	process.exit(r.exitCode);
-' "$root/dist/vm/runner.js" "$root/scripts/test-dkms.sh" "$kver" "$work" >"$work/vm.log" 2>&1; then
-	:
-else
-	diag "$work/vm.log" | tail -n 20
-fi
-if [ "$(cat "$work/dkms/modprobe.result" 2>/dev/null)" = ok ]; then
-	ok "in the VM, modprobe loads $name from updates/dkms and unloads it"
-else
-	[ -f "$work/dkms/modprobe.log" ] && diag "$work/dkms/modprobe.log"
-	not_ok "in the VM, modprobe loads $name from updates/dkms and unloads it"
-fi
-[ -f "$work/dkms/kmod.tap" ] && diag "$work/dkms/kmod.tap"
-if [ "$(cat "$work/dkms/kmod.status" 2>/dev/null)" = 0 ]; then
-	ok "basic tests (load/unload, LOG, BLOCK) pass with the DKMS-built module ($(($(date +%s) - start)) s in the VM)"
-else
-	[ -f "$work/dkms/kmod.stderr" ] && diag "$work/dkms/kmod.stderr"
-	not_ok "basic tests (load/unload, LOG, BLOCK) pass with the DKMS-built module"
-fi
+	vermagic=$(modinfo -F vermagic "$ko" 2>/dev/null)
+	case $vermagic in
+	"$kver "*) ok "$ko is built for $kver" ;;
+	*) not_ok "$ko is built for $kver (vermagic '$vermagic')" ;;
+	esac
 
-if scripts/dkms-install.sh --remove >"$work/remove.log" 2>&1 && [ ! -e "$ko" ] &&
+	share=$work/$kver
+	mkdir -p "$share"
+	start=$(date +%s)
+	if node --input-type=module -e '
+		const [runner, script, kver, share] = process.argv.slice(1);
+		const { runInVm } = await import(runner);
+		const r = await runInVm({ command: ["sh", script, "--guest", kver], cwd: process.cwd(), shareDir: share, kver, timeoutMs: 900000 });
+		process.exit(r.exitCode);
+	' "$root/dist/vm/runner.js" "$root/scripts/test-dkms.sh" "$kver" "$share" >"$share/vm.log" 2>&1; then
+		:
+	else
+		diag "$share/vm.log" | tail -n 20
+	fi
+	if [ "$(cat "$share/dkms/modprobe.result" 2>/dev/null)" = ok ]; then
+		ok "in the VM booted with $kver, modprobe loads $name from updates/dkms and unloads it"
+	else
+		[ -f "$share/dkms/modprobe.log" ] && diag "$share/dkms/modprobe.log"
+		not_ok "in the VM booted with $kver, modprobe loads $name from updates/dkms and unloads it"
+	fi
+	[ -f "$share/dkms/kmod.tap" ] && diag "$share/dkms/kmod.tap"
+	if [ "$(cat "$share/dkms/kmod.status" 2>/dev/null)" = 0 ]; then
+		ok "basic tests (load/unload, LOG, BLOCK) pass with the DKMS-built module on $kver ($(($(date +%s) - start)) s in the VM)"
+	else
+		[ -f "$share/dkms/kmod.stderr" ] && diag "$share/dkms/kmod.stderr"
+		not_ok "basic tests (load/unload, LOG, BLOCK) pass with the DKMS-built module on $kver"
+	fi
+done
+
+if scripts/dkms-install.sh --remove >"$work/remove.log" 2>&1 && ! ls /lib/modules/*/updates/dkms/$name.ko* >/dev/null 2>&1 &&
 	[ -z "$(dkms status -m "$name" 2>/dev/null)" ] && ! ls -d /usr/src/$name-* >/dev/null 2>&1; then
 	ok "dkms remove leaves no module, registration or sources"
 else
