@@ -6,8 +6,9 @@
  * the exit code, so tests call it in-process.  run() is the process glue
  * used by bin/syscallmon.
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, type Option } from 'commander';
 import { loadBinding, type Binding } from '../lib/binding.js';
+import { UsageError } from '../lib/errors.js';
 import { Ctx, type CliEnvironment, type Env, type Interrupt, type Sink } from './context.js';
 import { classify, EXIT, EXIT_CODE_HELP } from './errors.js';
 import { systemKmod, type Kmod } from '../lib/kmod.js';
@@ -79,6 +80,7 @@ export function buildProgram(ctx: Ctx): Command {
   }
   program.addCommand(prepare(sandboxGuestCommand(ctx), program), { hidden: true });
   program.hook('preAction', (root, action) => {
+    if (action !== root) refuseMisplacedFlags(root, action);
     // Either level may say it (`syscallmon --no-color log` or `syscallmon log --no-color`);
     // optsWithGlobals() would let the root's default win.
     const levels = action === root ? [root.opts()] : [root.opts(), action.opts()];
@@ -88,6 +90,36 @@ export function buildProgram(ctx: Ctx): Command {
     });
   });
   return program;
+}
+
+/** The root's flags that every command also has, and that mean the same at either level. */
+const ANY_LEVEL = new Set(['color', 'verbose']);
+
+/**
+ * Root flags written before a command (`syscallmon --block --syscall unlinkat
+ * sandbox …`) are parsed by the root, whose action does not run: they would
+ * be dropped.  Refused instead, saying where they belong: after the command
+ * when it has them too, else on their own, without a command.
+ */
+function refuseMisplacedFlags(root: Command, action: Command): void {
+  const given = root.options.filter(
+    (o) => !ANY_LEVEL.has(o.attributeName()) && root.getOptionValueSource(o.attributeName()) === 'cli',
+  );
+  if (given.length === 0) return;
+  const name = action.name();
+  const flagsOf = (opts: readonly Option[]): string => opts.map((o) => o.long ?? o.flags).join(' ');
+  const foreign = given.filter((o) => !action.options.some((a) => a.long === o.long && !a.hidden));
+  if (foreign.length) {
+    const what = foreign.length === 1 ? 'it is a flag' : 'they are flags';
+    throw new UsageError(
+      `${flagsOf(foreign)} before '${name}' would be ignored: ${what} of syscallmon without a command ` +
+        `(syscallmon ${flagsOf(foreign)} …), not of ${name}`,
+    );
+  }
+  throw new UsageError(
+    `${flagsOf(given)} before '${name}' would be ignored: write ${given.length === 1 ? 'it' : 'them'} after the command ` +
+      `(syscallmon ${name} ${flagsOf(given)} …)`,
+  );
 }
 
 function stackOf(e: unknown): string {
