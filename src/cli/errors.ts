@@ -13,6 +13,8 @@ export const EXIT = {
   ok: 0,
   /** a bug or an environment problem nothing below names (e.g. the addon is not built) */
   failure: 1,
+  /** `syscalls PATTERN` matched nothing, as grep says it */
+  noMatch: 1,
   usage: 2,
   notLoaded: 3,
   permission: 4,
@@ -25,7 +27,8 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 /** The exit code table shown at the end of --help (and in the README). */
 export const EXIT_CODE_HELP = `Exit codes:
   0  success
-  1  unexpected failure (a bug, or the addon is not built: npm run build:addon)
+  1  unexpected failure (a bug, or the addon is not built: npm run build:addon);
+     syscalls PATTERN: no syscall matches
   2  usage: bad flag, value or syscall name
   3  module not loaded (load it with: syscallmon load)
   4  permission denied (needs root: EACCES / EPERM)

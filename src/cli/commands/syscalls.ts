@@ -1,11 +1,13 @@
 /*
  * `syscallmon syscalls [PATTERN]`: every targetable syscall with its number,
  * from the table generated out of the kernel's unistd_64.h.  Needs the addon
- * (which carries the table) but not the module.
+ * (which carries the table) but not the module.  Exits 1 when nothing
+ * matches, like grep.
  */
 import { Command } from 'commander';
 import type { SyscallEntry } from '../../lib/binding.js';
 import type { Ctx } from '../context.js';
+import { EXIT } from '../errors.js';
 import { renderTable } from '../../render/table.js';
 import type { Palette } from '../../render/colour.js';
 
@@ -34,6 +36,8 @@ export function syscallsCommand(ctx: Ctx): Command {
       if (rows.length === 0) {
         const near = table.suggest(pattern ?? '');
         await ctx.note(`syscallmon: no syscall matches "${pattern ?? ''}"${near.length ? `; did you mean ${near.join(', ')}?` : ''}`);
+        // Like grep: nothing matched.
+        ctx.exitCode = EXIT.noMatch;
         return;
       }
       await ctx.out(opts.json ? syscallsJson(rows) : renderSyscalls(rows, ctx.colour));

@@ -32,10 +32,16 @@ describe('syscalls', () => {
     expect(r.stdout).toBe('{"nr":437,"name":"openat2","symbol":"__x64_sys_openat2","path_arg":1}\n');
   });
 
-  it('no match: says so on stderr with close names, exit 0, stdout empty', async () => {
+  it('no match: says so on stderr with close names, exit 1 like grep, stdout empty', async () => {
     const r = await runCli(['syscalls', 'opne']);
-    expect(r).toMatchObject({ code: 0, stdout: '' });
+    expect(r).toMatchObject({ code: 1, stdout: '' });
     expect(r.stderr).toBe('syscallmon: no syscall matches "opne"; did you mean open?\n');
+    const none = await runCli(['syscalls', 'nosuchthing']);
+    expect(none).toMatchObject({ code: 1, stdout: '', stderr: 'syscallmon: no syscall matches "nosuchthing"\n' });
+  });
+
+  it('a match is exit 0', async () => {
+    expect((await runCli(['syscalls', 'open*'])).code).toBe(0);
   });
 
   it('needs no module: works while it is not loaded', async () => {
