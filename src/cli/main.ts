@@ -12,6 +12,7 @@ import { UsageError } from '../lib/errors.js';
 import { Ctx, type CliEnvironment, type Env, type Interrupt, type Sink } from './context.js';
 import { classify, EXIT, EXIT_CODE_HELP } from './errors.js';
 import { systemKmod, type Kmod } from '../lib/kmod.js';
+import { errnoHelp } from './options.js';
 import { qemuRunner, type VmRunner } from './vm.js';
 import { addControl } from './commands/control.js';
 import { loadCommand } from './commands/load.js';
@@ -55,6 +56,7 @@ export function buildProgram(ctx: Ctx): Command {
     .usage(
       '[--off | --log | --block] [--syscall NAME]... [--pid N]... [--errno NAME] [--force] [--exits on|off] [--json]\n' +
         '       syscallmon --log --file FSM.json [--pid N]... [--json]\n' +
+        '       syscallmon --version [--json]\n' +
         '       syscallmon <command> [options]',
     )
     .enablePositionalOptions()
@@ -67,9 +69,10 @@ export function buildProgram(ctx: Ctx): Command {
       outputError: () => {},
     })
     .helpCommand(false)
-    .addHelpText('after', `\n${EXAMPLES}\n\n${EXIT_CODE_HELP}\n`);
+    .addHelpText('after', `\n${EXAMPLES}\n\n${EXIT_CODE_HELP}\n\n${errnoHelp()}\n`);
   addControl(program, ctx);
   program
+    .option('-V, --version', 'print the versions of syscallmon and of the module API, its own and the loaded module\'s')
     .option('--no-color', 'no colour, even on a terminal (NO_COLOR does the same)')
     .option('--verbose', 'show stack traces on errors');
   for (const make of [

@@ -4,6 +4,7 @@
  * InvalidArgumentError, which main.ts turns into a usage error (exit 2).
  */
 import { InvalidArgumentError } from 'commander';
+import { errnoList } from '../lib/errnos.js';
 import { PID_MAX } from '../lib/monitor.js';
 
 const DECIMAL = /^[0-9]+$/;
@@ -38,4 +39,19 @@ export function collectNames(value: string, previous: string[] | undefined): str
   const names = value.split(',').map((s) => s.trim());
   if (names.some((s) => s === '')) throw new InvalidArgumentError('empty name');
   return [...(previous ?? []), ...names];
+}
+
+/** The names --errno takes, for the end of --help: wrapped, in numeric order. */
+export function errnoHelp(width = 100): string {
+  const lines = ['Errno names for --errno (or a number from 1 to 4095):'];
+  let line = ' ';
+  for (const name of errnoList()) {
+    if (line.length + 1 + name.length > width) {
+      lines.push(line);
+      line = ' ';
+    }
+    line += ` ${name}`;
+  }
+  lines.push(line);
+  return lines.join('\n');
 }

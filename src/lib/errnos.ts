@@ -192,6 +192,11 @@ export function errnoNames(): string[] {
   return [...byName.keys()];
 }
 
+/** One name per errno user space can get, in numeric order (no aliases): for help texts. */
+export function errnoList(): string[] {
+  return ERRNOS.map(([, name]) => name);
+}
+
 /** errnoName(n) at index n for 1..max (index 0 empty): the table the addon's NDJSON formatter takes. */
 export function errnoNamesByNumber(max: number): string[] {
   const names: string[] = [];

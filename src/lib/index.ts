@@ -22,6 +22,7 @@ export {
 export {
   Monitor,
   parseErrno,
+  loadedModuleApiVersion,
   PID_MAX,
   DEFAULT_BATCH,
   type TargetSpec,
@@ -61,7 +62,7 @@ export {
 } from './decode/index.js';
 export { matchesOutcome, parseDuration, type OutcomeFilter } from './outcome.js';
 export { CallSummary, type Summary, type SummaryRow } from './summary.js';
-export { errnoName, errnoNumber, errnoMessage, errnoNames, errnoText } from './errnos.js';
+export { errnoName, errnoNumber, errnoMessage, errnoNames, errnoList, errnoText } from './errnos.js';
 export {
   SyscallmonError,
   UsageError,

@@ -3,7 +3,7 @@
 // and makes syscalls (and can be a fake: Monitor.open({ binding })).
 import { isBindingError, loadBinding, type Binding, type RawTarget, type RawVersion, type StreamHandle } from './binding.js';
 import { errnoNames, errnoNumber } from './errnos.js';
-import { fromBindingError, UsageError, VersionError } from './errors.js';
+import { fromBindingError, NotLoadedError, UsageError, VersionError } from './errors.js';
 import { EventDecoder, type MonitorEvent } from './events.js';
 import { follow, type FollowOptions, type FollowOutput, type Following } from './follow.js';
 import { need } from './records.js';
@@ -574,7 +574,33 @@ export function parseErrno(value: string | number, maxErrno = 4095): number {
   if (n === undefined || n < 1 || n > maxErrno) {
     const near = closestNames(text.toUpperCase(), errnoNames());
     const hint = near.length ? `; did you mean ${near.join(', ')}?` : '';
-    throw new UsageError(`unknown errno '${text}'${hint}`);
+    throw new UsageError(`unknown errno '${text}'${hint} (${ERRNO_HELP_HINT})`);
   }
   return n;
+}
+
+/** Where a user finds the errno names --errno takes. */
+export const ERRNO_HELP_HINT = '--help lists the errno names';
+
+/**
+ * The loaded module's API version, read without the check Monitor.open
+ * makes, so that a module of another version answers too; null when no
+ * module is loaded.
+ */
+export function loadedModuleApiVersion(binding: Binding = loadBinding()): number | null {
+  let fd: number;
+  try {
+    fd = binding.open(binding.devicePath, true);
+  } catch (e) {
+    const err = fromBindingError(e, `open ${binding.devicePath}`);
+    if (err instanceof NotLoadedError) return null;
+    throw err;
+  }
+  try {
+    return binding.getVersion(fd).apiVersion;
+  } catch (e) {
+    throw fromBindingError(e, 'get the module version');
+  } finally {
+    binding.close(fd);
+  }
 }

@@ -21,6 +21,7 @@ import type { Palette } from '../../render/colour.js';
 import { modeChangeText, targetText } from '../../render/status.js';
 import { applyExits, parseOnOff, renderExits, type ExitsResult } from './exits.js';
 import { runFsm } from './fsm.js';
+import { renderVersion, versionReport } from './version.js';
 
 export interface ControlRequest {
   mode: Mode;
@@ -61,6 +62,8 @@ interface ControlFlags {
   exits?: boolean;
   /** --file FSM.json (with --log: the FSM, in the controller's own form) */
   file?: string;
+  /** --version: not the controller's, but the root's action is this one */
+  version?: boolean;
 }
 
 function snapshot(m: Monitor): { mode: Mode; targets: Map<number, TargetSettings> } {
@@ -197,6 +200,14 @@ export function addControl(program: Command, ctx: Ctx): void {
         const near = closestNames(rest[0] ?? '', cmd.commands.map((c) => c.name()), 2);
         const hint = near.length ? `; did you mean ${near.join(' or ')}?` : '';
         throw new UsageError(`unknown command '${rest[0]}'${hint} (see syscallmon --help)`);
+      }
+      if (flags.version) {
+        const others = cmd.options.filter(
+          (o) => !['version', 'json', 'color', 'verbose'].includes(o.attributeName()) && cmd.getOptionValueSource(o.attributeName()) === 'cli',
+        );
+        if (others.length) throw new UsageError(`--version goes alone (or with --json), not with ${others.map((o) => o.long).join(' ')}`);
+        await ctx.report(versionReport(ctx), flags.json, renderVersion);
+        return;
       }
       if (flags.file !== undefined) {
         if (!flags.log || flags.syscall?.length || flags.errno !== undefined || flags.force || flags.exits !== undefined) {

@@ -14,7 +14,7 @@ import { runGuestReporting } from '../../sandbox/guest.js';
 import { runSandbox, type SandboxOutcome } from '../../sandbox/host.js';
 import { checkRequest, SANDBOX_CAPACITY, type SandboxRequest } from '../../sandbox/request.js';
 import type { Ctx } from '../context.js';
-import { collectNames } from '../options.js';
+import { collectNames, errnoHelp } from '../options.js';
 import { sanitize } from '../../render/sanitize.js';
 import { renderLog, type LogFormat } from './log.js';
 
@@ -75,6 +75,7 @@ export function sandboxCommand(ctx: Ctx): Command {
     .addOption(new Option('--json', 'NDJSON: one event per line').conflicts('csv'))
     .option('--csv', 'CSV with a header row (RFC 4180)')
     .argument('<cmd...>', 'the command and its arguments')
+    .addHelpText('after', `\n${errnoHelp()}\n`)
     .passThroughOptions()
     .action(async (command: string[], flags: SandboxFlags) => {
       const req = requestOf(ctx, flags, command);
