@@ -30,7 +30,8 @@ export const EXIT_CODE_HELP = `Exit codes:
   1  unexpected failure (a bug, or the addon is not built: npm run build:addon);
      syscalls PATTERN: no syscall matches
   2  usage: bad flag, value or syscall name
-  3  module not loaded (load it with: syscallmon load)
+  3  module not loaded (load it with: syscallmon load; where the kernel can't load modules,
+     run the command in a VM instead: syscallmon sandbox)
   4  permission denied (needs root: EACCES / EPERM)
   5  the kernel refused (errno shown), or module and tool versions differ
   6  sandbox: the VM could not be booted or did not finish`;

@@ -8,7 +8,7 @@
  */
 import { Command, CommanderError, type Option } from 'commander';
 import { loadBinding, type Binding } from '../lib/binding.js';
-import { UsageError } from '../lib/errors.js';
+import { NotLoadedError, UsageError } from '../lib/errors.js';
 import { Ctx, type CliEnvironment, type Env, type Interrupt, type Sink } from './context.js';
 import { classify, EXIT, EXIT_CODE_HELP } from './errors.js';
 import { systemKmod, type Kmod } from '../lib/kmod.js';
@@ -172,7 +172,8 @@ export async function main(opts: MainOptions): Promise<number> {
   try {
     await program.parseAsync([...opts.argv], { from: 'user' });
     return ctx.exitCode;
-  } catch (e) {
+  } catch (thrown) {
+    const e = notLoadedHere(thrown, io.kmod);
     const { code, message } = classify(e);
     if (code === EXIT.ok) return code;
     // --verbose may not have been parsed when the error is a usage error.
@@ -184,6 +185,21 @@ export async function main(opts: MainOptions): Promise<number> {
     }
     return code;
   }
+}
+
+/**
+ * `syscallmon load` is no way out where this kernel cannot load modules (a
+ * container): there a module that is not loaded points to the sandbox.
+ */
+function notLoadedHere(e: unknown, kmod: Kmod): unknown {
+  if (!(e instanceof NotLoadedError)) return e;
+  const can = kmod.canLoadModules();
+  if (can.ok) return e;
+  return new NotLoadedError(e.detail, {
+    cause: e.cause,
+    code: e.code,
+    hint: `${can.why}, so it cannot be loaded here; run the command in a VM instead: syscallmon sandbox [--log | --block] [--syscall NAME]... -- CMD`,
+  });
 }
 
 function neverInterrupt(): Interrupt {

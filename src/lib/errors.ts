@@ -48,8 +48,20 @@ function ofKind(kind: ErrorKind) {
 /** Bad input from the user: an unknown name, a value out of range, a flag that makes no sense. */
 export class UsageError extends ofKind('usage') {}
 
-/** The module is not loaded (no /dev/syscallmon). */
-export class NotLoadedError extends ofKind('not_loaded') {}
+/**
+ * The module is not loaded (no /dev/syscallmon).  The message says what
+ * showed it and how to load it: LOAD_HINT unless options.hint says
+ * otherwise (the CLI's, where this kernel can't load modules).
+ */
+export class NotLoadedError extends ofKind('not_loaded') {
+  /** what showed that it is not loaded ("open /dev/syscallmon: ENOENT") */
+  readonly detail: string;
+
+  constructor(detail: string, options?: SyscallmonErrorOptions & { hint?: string }) {
+    super(`syscallmon module is not loaded (${detail}); ${options?.hint ?? LOAD_HINT}`, options);
+    this.detail = detail;
+  }
+}
 
 /** Not allowed: not root, EACCES, EPERM. */
 export class PermissionError extends ofKind('permission') {}
@@ -82,7 +94,7 @@ export function fromBindingError(
   const hint = hints[e.code];
   const detail = hint ? `: ${hint}` : '';
   if (e.syscall === 'open' && (e.code === 'ENOENT' || e.code === 'ENODEV' || e.code === 'ENXIO')) {
-    return new NotLoadedError(`syscallmon module is not loaded (${what}: ${e.code}); ${LOAD_HINT}`, { cause: e });
+    return new NotLoadedError(`${what}: ${e.code}`, { cause: e });
   }
   if (e.code === 'EACCES' || e.code === 'EPERM') {
     return new PermissionError(

@@ -8,7 +8,7 @@
 // comm bytes are decoded as UTF-8 afterwards, like event comms.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOAD_HINT, NotLoadedError, PermissionError, SyscallmonError, VersionError } from './errors.js';
+import { NotLoadedError, PermissionError, SyscallmonError, VersionError } from './errors.js';
 
 /** One row of /proc/syscallmon/tasks: a process (thread group). */
 export interface TaskRow {
@@ -204,7 +204,7 @@ export function readTaskFile(procDir: string, file: TaskFile, read: ReadText = r
       } catch (inner) {
         dirThere = (inner as NodeJS.ErrnoException).code !== 'ENOENT';
       }
-      if (!dirThere) throw new NotLoadedError(`syscallmon module is not loaded (no ${path}); ${LOAD_HINT}`, { cause: e });
+      if (!dirThere) throw new NotLoadedError(`no ${path}`, { cause: e });
       throw new VersionError(`the loaded module has no ${path}; rebuild and reload it (syscallmon unload && syscallmon load)`, { cause: e });
     }
     if (code === 'EACCES' || code === 'EPERM') {
