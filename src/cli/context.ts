@@ -43,6 +43,8 @@ export interface CliEnvironment {
   vm: VmRunner;
   /** installed only by commands that run until stopped (tail, sandbox) */
   interrupt(): Interrupt;
+  /** what the sandbox hands CMD on its stdin, taken only then; none: an empty stdin */
+  stdin?(): NodeJS.ReadableStream;
 }
 
 export interface GlobalFlags {

@@ -1,13 +1,13 @@
 /*
  * Exit codes, and the one place that turns whatever a command threw into
- * one: the library's errors by their kind, and what is the CLI's own,
- * commander's usage errors and the sandbox VM's failures.  Commands throw;
+ * one: the library's errors by their kind, commander's usage errors, and
+ * the sandbox's failures with the status they carry.  Commands throw;
  * the one handler in main.ts prints `syscallmon: <message>` and returns the
  * code.
  */
 import { CommanderError } from 'commander';
 import { KernelError, SyscallmonError, type ErrorKind } from '../lib/errors.js';
-import { VmError } from '../vm/errors.js';
+import { SandboxError } from '../sandbox/request.js';
 
 export const EXIT = {
   ok: 0,
@@ -19,10 +19,13 @@ export const EXIT = {
   notLoaded: 3,
   permission: 4,
   kernel: 5,
-  vm: 6,
 } as const;
 
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
+/**
+ * What the process exits with: one of EXIT, or from `sandbox` CMD's own
+ * status and the statuses of request.ts's SANDBOX_STATUS.
+ */
+export type ExitCode = number;
 
 /** The exit code table shown at the end of --help (and in the README). */
 export const EXIT_CODE_HELP = `Exit codes:
@@ -34,7 +37,8 @@ export const EXIT_CODE_HELP = `Exit codes:
      run the command in a VM instead: syscallmon sandbox)
   4  permission denied (needs root: EACCES / EPERM)
   5  the kernel refused (errno shown), or module and tool versions differ
-  6  sandbox: the VM could not be booted or did not finish`;
+  sandbox exits with CMD's status (128+N when signal N killed it); 125 when the sandbox
+  itself failed, 126 when CMD can't be run, 127 when it was not found`;
 
 const KIND_EXIT: Readonly<Record<ErrorKind, ExitCode>> = {
   usage: EXIT.usage,
@@ -56,11 +60,7 @@ export function classify(e: unknown): { code: ExitCode; message: string } {
     return { code: EXIT.usage, message: `${text} (see --help)` };
   }
   if (e instanceof SyscallmonError) return { code: KIND_EXIT[e.kind], message: e.message };
-  if (e instanceof VmError) {
-    if (e.code === 'EBADOPT') return { code: EXIT.usage, message: `sandbox: ${e.message}` };
-    if (e.code === 'EABORTED') return { code: EXIT.vm, message: 'sandbox: interrupted; the VM was stopped' };
-    return { code: EXIT.vm, message: `sandbox VM: ${e.message}` };
-  }
+  if (e instanceof SandboxError) return { code: e.status, message: `sandbox: ${e.message}` };
   const message = e instanceof Error ? e.message : String(e);
   return { code: EXIT.failure, message };
 }

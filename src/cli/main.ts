@@ -149,6 +149,8 @@ export interface MainOptions {
   vm?: VmRunner;
   /** what stops tail/sandbox; default: SIGINT, SIGTERM, or stdout closing */
   interrupt?: () => Interrupt;
+  /** the sandboxed command's stdin; default: none (it reads an empty stdin) */
+  stdin?: () => NodeJS.ReadableStream;
 }
 
 const discard: Sink = { write: () => {} };
@@ -166,6 +168,7 @@ export async function main(opts: MainOptions): Promise<number> {
     kmod: opts.kmod ?? systemKmod,
     vm: opts.vm ?? qemuRunner,
     interrupt: opts.interrupt ?? neverInterrupt,
+    stdin: opts.stdin,
   };
   const ctx = new Ctx(io);
   const program = buildProgram(ctx);
@@ -270,6 +273,7 @@ export async function run(): Promise<void> {
     stdoutIsTTY: process.stdout.isTTY === true,
     stderrIsTTY: process.stderr.isTTY === true,
     env: process.env,
+    stdin: () => process.stdin,
     interrupt: () => {
       const controller = new AbortController();
       const onSignal = (signal: NodeJS.Signals): void => controller.abort(signal);

@@ -1,7 +1,8 @@
 /*
  * The half of `syscallmon sandbox` that runs inside the VM: load the
  * module, start the command held at a gate, arm the targets, open the gate,
- * and keep the records of the command and its descendants until it exits.
+ * hand it the host's stdin (stdio.ts), and keep the records of the command
+ * and its descendants (and their exits, when asked) until it exits.
  *
  * Whose events: targets cover every process (a descendant's pid is unknown
  * before it exists), and the guest keeps a record only when its tgid is the
@@ -21,7 +22,8 @@ import type { EventDecoder } from '../lib/events.js';
 import type { Kmod } from '../lib/kmod.js';
 import { capacityLimits, loadModule } from '../lib/module.js';
 import { Monitor } from '../lib/monitor.js';
-import { SHARE_FILES, type GuestError, type GuestResult, type SandboxRequest } from './request.js';
+import { SandboxError, SHARE_FILES, type GuestError, type GuestResult, type SandboxRequest } from './request.js';
+import { feedStdin } from './stdio.js';
 
 /** Logged in the guest to follow forks; shown only when asked for. */
 export const FORK_SYSCALLS = ['clone', 'clone3', 'fork', 'vfork'] as const;
@@ -96,6 +98,7 @@ function armTargets(m: Monitor, req: SandboxRequest): Targets {
         action: req.action,
         errno: req.action === 'block' ? req.errno : undefined,
         pids: 'all',
+        force: req.force,
       });
       names.push(e.name);
     } catch (err) {
@@ -130,25 +133,29 @@ export async function runGuest(deps: GuestDeps, req: SandboxRequest, share: stri
   }
   const m = Monitor.open({ binding: deps.binding });
   const events = openSync(join(share, SHARE_FILES.events), 'w');
-  const out = openSync(join(share, SHARE_FILES.stdout), 'w');
-  const err = openSync(join(share, SHARE_FILES.stderr), 'w');
+  // stdout and stderr on one open file: one offset, so they keep the order CMD wrote them in.
+  const output = openSync(join(share, SHARE_FILES.output), 'w');
   try {
     m.setMode('off');
     m.clear({ targets: true, log: true, counters: true });
+    m.setExits(req.exits);
     // The gate: the command is exec'd by this shell once a line arrives, so
-    // it keeps the pid we know and nothing of it runs before the targets are armed.
+    // it keeps the pid we know and nothing of it runs before the targets are
+    // armed; what follows the line on the pipe is the host's stdin.
     const child = spawn('/bin/sh', ['-c', 'read -r _ || exit 125; exec "$@"', 'sh', ...req.command], {
-      stdio: ['pipe', out, err],
+      stdio: ['pipe', output, output],
     });
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
       child.once('error', reject);
       child.once('exit', (code, signal) => resolve({ code, signal }));
     });
     const pid = child.pid;
-    if (pid === undefined) {
+    if (pid === undefined || child.stdin === null) {
       await exited;
       throw new Error('could not start /bin/sh for the command');
     }
+    // EPIPE once CMD closes its stdin is no failure of ours.
+    child.stdin.on('error', () => {});
     const targets = armTargets(m, req);
     const tree = new ProcessTree(pid);
     let records = 0;
@@ -165,13 +172,15 @@ export async function runGuest(deps: GuestDeps, req: SandboxRequest, share: stri
       for await (const raw of m.rawBatches({ signal: stop.signal, maxRecords: 1024 })) keep(raw);
     })();
     m.setMode(req.action);
-    child.stdin?.end('\n');
+    child.stdin.write('\n');
+    const feeding = feedStdin(share, child.stdin, stop.signal);
     const status = await exited;
     stop.abort();
-    await pump;
+    await Promise.all([pump, feeding]);
     // Records of calls the command made before it exited are all in the ring by now.
     for (let raw = m.readRaw(1024); raw.length; raw = m.readRaw(1024)) keep(raw);
     m.setMode('off');
+    m.setExits(false);
     m.clear({ targets: true });
     return {
       pid,
@@ -184,7 +193,7 @@ export async function runGuest(deps: GuestDeps, req: SandboxRequest, share: stri
     };
   } finally {
     m.close();
-    for (const fd of [events, out, err]) closeSync(fd);
+    for (const fd of [events, output]) closeSync(fd);
   }
 }
 
@@ -200,6 +209,7 @@ export async function runGuestReporting(deps: GuestDeps, request: () => SandboxR
     const report: GuestError = {
       kind: e instanceof SyscallmonError ? e.kind : null,
       message: e instanceof Error ? e.message : String(e),
+      ...(e instanceof SandboxError ? { status: e.status } : {}),
     };
     writeFileSync(join(share, SHARE_FILES.error), JSON.stringify(report) + '\n');
     throw e;

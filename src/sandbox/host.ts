@@ -1,18 +1,29 @@
 /*
  * The half of `syscallmon sandbox` that stays on the host: boot the VM with
- * this package's own binary as the guest command, then read back what the
- * guest left in the share (request.ts) as decoded events.
+ * this package's own binary as the guest command, forward stdin to CMD and
+ * CMD's output back while it runs (stdio.ts), then read back what the guest
+ * left in the share (request.ts) as decoded events.  Every way the sandbox
+ * itself fails is a SandboxError with the status to exit with.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Binding } from '../lib/binding.js';
-import { SyscallmonError } from '../lib/errors.js';
 import { EventDecoder, type MonitorEvent } from '../lib/events.js';
 import { VmError } from '../vm/errors.js';
 import type { VmRunOptions, VmRunResult } from '../vm/runner.js';
-import { guestArgs, SHARE_FILES, type GuestError, type GuestResult, type SandboxRequest } from './request.js';
+import {
+  guestArgs,
+  SANDBOX_STATUS,
+  SandboxError,
+  SHARE_FILES,
+  signalNumber,
+  type GuestError,
+  type GuestResult,
+  type SandboxRequest,
+} from './request.js';
+import { followOutput, forwardStdin, prepareStdin } from './stdio.js';
 
 /** The package root: dist/sandbox (or src/sandbox under a TS loader) → ../.. */
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -28,13 +39,17 @@ export interface HostDeps {
   vm: VmRunner;
   /** the VM's serial console as it is written (boot messages, kernel errors) */
   onConsole?: (text: string) => void;
+  /** CMD's stdout and stderr, in the order CMD wrote them, as they come */
+  onOutput: (bytes: Buffer) => void;
+  /** what CMD reads on its stdin; none: CMD's stdin is empty */
+  stdin?: NodeJS.ReadableStream;
+  /** where CMD was found on the host: its directory is kept visible in the VM */
+  commandFile?: string;
 }
 
 export interface SandboxOutcome {
   result: GuestResult;
   events: MonitorEvent[];
-  cmdStdout: Buffer;
-  cmdStderr: Buffer;
   bootSeconds: number;
   commandSeconds: number;
 }
@@ -43,39 +58,75 @@ function readJson<T>(path: string): T | undefined {
   return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : undefined;
 }
 
+/** The VM run, its failures as SandboxErrors: an interrupt is 128 + the signal that asked for it. */
+async function boot(vm: VmRunner, opts: VmRunOptions, signal: AbortSignal): Promise<VmRunResult> {
+  try {
+    return await vm.run(opts);
+  } catch (e) {
+    if (!(e instanceof VmError)) throw e;
+    if (e.code === 'EABORTED') {
+      // The reason is the signal's name ('SIGINT'), or 'EPIPE' when stdout's reader went away.
+      const reason = typeof signal.reason === 'string' ? signal.reason : 'SIGTERM';
+      const name = reason === 'EPIPE' ? 'SIGPIPE' : reason;
+      const n = signalNumber(name) ?? signalNumber('SIGTERM')!;
+      throw new SandboxError(SANDBOX_STATUS.signalBase + n, `interrupted by ${name}; the VM was stopped`, { cause: e });
+    }
+    throw new SandboxError(SANDBOX_STATUS.failed, `the VM failed: ${e.message}`, { cause: e });
+  }
+}
+
 export async function runSandbox(deps: HostDeps, req: SandboxRequest, signal: AbortSignal): Promise<SandboxOutcome> {
   const share = mkdtempSync(join(tmpdir(), 'syscallmon-sandbox-'));
+  // Kept when the sandbox failed: its console log is what says why.
+  let keep = false;
   try {
-    const run = await deps.vm.run({
-      command: [process.execPath, BIN, ...guestArgs(req, share)],
-      cwd: process.cwd(),
-      hostPaths: [PACKAGE_ROOT],
-      shareDir: share,
-      signal,
-      onConsole: deps.onConsole,
-    });
+    prepareStdin(share, deps.stdin !== undefined);
+    const stdin = deps.stdin ? forwardStdin(share, deps.stdin) : undefined;
+    const output = followOutput(share, deps.onOutput);
+    let run: VmRunResult;
+    try {
+      run = await boot(
+        deps.vm,
+        {
+          command: [process.execPath, BIN, ...guestArgs(req, share)],
+          env: { PATH: req.path },
+          cwd: process.cwd(),
+          // CMD's own directory too, should it be where the VM has a tmpfs (/tmp).
+          hostPaths: [PACKAGE_ROOT, ...(deps.commandFile ? [dirname(deps.commandFile)] : [])],
+          shareDir: share,
+          signal,
+          onConsole: deps.onConsole,
+        },
+        signal,
+      );
+    } finally {
+      stdin?.stop();
+      output.stop();
+    }
     const failure = readJson<GuestError>(join(share, SHARE_FILES.error));
     if (failure) {
-      const message = `in the VM: ${failure.message}`;
-      throw failure.kind ? new SyscallmonError(failure.kind, message) : new Error(message);
+      if (failure.status !== undefined) throw new SandboxError(failure.status, `in the VM: ${failure.message}`);
+      throw new SandboxError(SANDBOX_STATUS.failed, `in the VM: ${failure.message}`);
     }
     const result = readJson<GuestResult>(join(share, SHARE_FILES.result));
     if (!result) {
-      throw new VmError(
-        'ENOSTATUS',
+      keep = true;
+      throw new SandboxError(
+        SANDBOX_STATUS.failed,
         `the VM ran but the sandbox reported nothing (guest exit ${run.exitCode}); console log: ${run.consoleLog}`,
-        run.consoleLog,
       );
     }
     return {
       result,
       events: EventDecoder.forBinding(deps.binding).decode(readFileSync(join(share, SHARE_FILES.events))),
-      cmdStdout: readFileSync(join(share, SHARE_FILES.stdout)),
-      cmdStderr: readFileSync(join(share, SHARE_FILES.stderr)),
       bootSeconds: run.bootSeconds,
       commandSeconds: run.commandSeconds,
     };
+  } catch (e) {
+    // The VM's errors name its console log, in the share.
+    if (e instanceof SandboxError && e.cause instanceof VmError && e.cause.code !== 'EABORTED') keep = true;
+    throw e;
   } finally {
-    rmSync(share, { recursive: true, force: true });
+    if (!keep) rmSync(share, { recursive: true, force: true });
   }
 }

@@ -9,12 +9,14 @@
  * leaves behind. The CLI (src/cli/commands/sandbox.ts) owns the flags and
  * the printing.
  */
+import { constants } from 'node:os';
 import type { Binding } from '../lib/binding.js';
 import { UsageError, type ErrorKind } from '../lib/errors.js';
 import { capacityLimits, parseCapacity } from '../lib/module.js';
 import { parseErrno } from '../lib/monitor.js';
 import type { Action } from '../lib/status.js';
 import { SyscallTable } from '../lib/syscalls.js';
+import { findCommand } from './command.js';
 
 export interface SandboxRequest {
   /** what the targets do; block needs syscalls named */
@@ -24,21 +26,39 @@ export interface SandboxRequest {
   /** with no syscalls named: every syscall (true) or every syscall that takes a path (false) */
   all: boolean;
   errno?: string;
+  /** block targets may also block processes holding the device */
+  force: boolean;
+  /** process-exit events of CMD and its descendants too */
+  exits: boolean;
   /** the ring's size in the VM, in records */
   capacity: number;
   command: string[];
+  /** the search path CMD is found in, on the host and in the VM alike */
+  path: string;
 }
 
 /** The ring the sandbox asks for: the command's events must not overrun it while the guest reads. */
 export const SANDBOX_CAPACITY = 65536;
 
-/** Files the guest leaves in the share. */
+/** The search path CMD gets when the caller has none (the VM's default). */
+export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+/** Files in the share, and who writes them. */
 export const SHARE_FILES = {
+  /** guest: the records kept */
   events: 'events.bin',
+  /** guest: a GuestResult, once CMD has exited */
   result: 'result.json',
+  /** guest: a GuestError instead */
   error: 'error.json',
-  stdout: 'cmd.stdout',
-  stderr: 'cmd.stderr',
+  /** guest: CMD's stdout and stderr, one file, so they keep their order */
+  output: 'cmd.output',
+  /** host: the host's stdin as it arrives, for CMD's */
+  stdin: 'cmd.stdin',
+  /** host: exists once the host's stdin has ended */
+  stdinEnd: 'cmd.stdin.end',
+  /** guest: how many bytes of cmd.stdin CMD was handed, so the host does not run far ahead */
+  stdinTaken: 'cmd.stdin.taken',
 } as const;
 
 /** What the guest reports besides the records. */
@@ -56,10 +76,51 @@ export interface GuestResult {
   skipped: { syscall: string; reason: string }[];
 }
 
-/** A failure in the guest, for the host to throw again: a library error keeps its kind (and so its exit code). */
+/** A failure in the guest, for the host to throw again; status 126/127 when CMD could not be run. */
 export interface GuestError {
   kind: ErrorKind | null;
   message: string;
+  status?: number;
+}
+
+/**
+ * The statuses `syscallmon sandbox` exits with when CMD's own can't be
+ * given: the numbers env(1), timeout(1) and the shells use, none of which a
+ * command usually exits with by itself.
+ */
+export const SANDBOX_STATUS = {
+  /** the sandbox itself failed: the VM, the module in it, the guest */
+  failed: 125,
+  /** CMD was found but cannot be run */
+  cannotRun: 126,
+  /** CMD was not found */
+  notFound: 127,
+  /** plus the signal's number: CMD was killed by it, or the sandbox stopped by it */
+  signalBase: 128,
+} as const;
+
+/** How the sandbox failed where CMD's own status can't be given, with the status to exit with instead. */
+export class SandboxError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+    this.name = 'SandboxError';
+  }
+}
+
+/** 15 for 'SIGTERM'; undefined for a name that is not a signal. */
+export function signalNumber(name: string): number | undefined {
+  return (constants.signals as Readonly<Record<string, number>>)[name];
+}
+
+/** CMD's status as a shell gives it: its exit status, or 128 + the signal that killed it. */
+export function commandStatus(r: Pick<GuestResult, 'exit_code' | 'signal'>): number {
+  if (r.exit_code !== null) return r.exit_code;
+  const n = r.signal === null ? undefined : signalNumber(r.signal);
+  return n === undefined ? SANDBOX_STATUS.failed : SANDBOX_STATUS.signalBase + n;
 }
 
 export interface RequestInput {
@@ -67,24 +128,58 @@ export interface RequestInput {
   syscalls?: readonly string[];
   all?: boolean;
   errno?: string;
+  force?: boolean;
+  exits?: boolean;
   capacity?: string | number;
   command: readonly string[];
+  /** the search path for CMD; default DEFAULT_PATH */
+  path?: string;
+  /** where a relative CMD is found; default process.cwd() */
+  cwd?: string;
 }
 
-/** Everything that can be wrong with a request, found on the host before a VM boots. */
+/**
+ * Everything that can be wrong with a request, found on the host before a
+ * VM boots: a usage error (exit 2), or CMD not found (127) or not runnable (126).
+ */
 export function checkRequest(binding: Pick<Binding, 'constants' | 'syscalls'>, input: RequestInput): SandboxRequest {
+  return checkRequestFinding(binding, input).request;
+}
+
+/** checkRequest, and where CMD was found. */
+export function checkRequestFinding(
+  binding: Pick<Binding, 'constants' | 'syscalls'>,
+  input: RequestInput,
+): { request: SandboxRequest; file: string } {
   const action: Action = input.block ? 'block' : 'log';
   if (input.command.length === 0) throw new UsageError('give the command to run after --, e.g. sandbox -- /bin/cat /etc/hostname');
   if (action === 'block' && !input.syscalls?.length) {
     throw new UsageError('--block needs --syscall NAME: blocking every syscall would stop the command from starting');
   }
   if (input.errno !== undefined && action !== 'block') throw new UsageError('--errno goes with --block');
+  if (input.force && action !== 'block') throw new UsageError('--force goes with --block');
   if (input.errno !== undefined) parseErrno(input.errno);
   const table = new SyscallTable(binding.syscalls);
   const syscalls = [...new Set((input.syscalls ?? []).map((s) => table.resolve(s).name))];
   const capacity = parseCapacity(input.capacity ?? SANDBOX_CAPACITY, capacityLimits(binding.constants));
   if (input.all && syscalls.length) throw new UsageError('--all or --syscall, not both');
-  return { action, syscalls, all: input.all === true, errno: input.errno, capacity, command: [...input.command] };
+  const path = input.path ?? DEFAULT_PATH;
+  const found = findCommand(input.command[0] ?? '', { path, cwd: input.cwd ?? process.cwd() });
+  if (!found.ok) throw new SandboxError(found.status, found.message);
+  return {
+    request: {
+      action,
+      syscalls,
+      all: input.all === true,
+      errno: input.errno,
+      force: input.force === true,
+      exits: input.exits === true,
+      capacity,
+      command: [...input.command],
+      path,
+    },
+    file: found.file,
+  };
 }
 
 /** The guest command's arguments for a request (what `__sandbox-guest` parses back). */
@@ -93,5 +188,7 @@ export function guestArgs(req: SandboxRequest, share: string): string[] {
   if (req.all) args.push('--all');
   for (const s of req.syscalls) args.push('--syscall', s);
   if (req.errno !== undefined) args.push('--errno', req.errno);
+  if (req.force) args.push('--force');
+  if (req.exits) args.push('--exits', 'on');
   return [...args, '--', ...req.command];
 }

@@ -19,6 +19,8 @@ export interface CliOptions {
   uid?: number;
   gid?: number;
   env?: Record<string, string>;
+  /** written to its stdin, which then ends; none: an empty stdin */
+  input?: string;
 }
 
 /** Runs bin/syscallmon to completion. */
@@ -29,8 +31,9 @@ export function cli(args: string[], opts: CliOptions = {}): Promise<CliResult> {
       env: { ...process.env, NO_COLOR: '1', ...opts.env },
       uid: opts.uid,
       gid: opts.gid,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
+    child.stdin.end(opts.input);
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));

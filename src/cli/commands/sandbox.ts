@@ -1,22 +1,34 @@
 /*
  * `syscallmon sandbox [--log | --block] [--syscall NAME]... [--errno NAME]
- *                     [--json | --csv] -- CMD [ARGS...]`
+ *                     [--force] [--exits on|off] [--json | --csv] -- CMD [ARGS...]`
  *
  * The flags and the printing of src/sandbox: the events of CMD and its
- * descendants, from a throw-away VM, printed like `syscallmon log` does;
- * CMD's own output on stderr.  Without --syscall it logs every syscall that
- * takes a path (what the command touched); --all logs every syscall, which
- * is slow to arm under TCG (about a minute).  The hidden `__sandbox-guest`
- * command is the half that runs in the VM.
+ * descendants, from a throw-away VM, printed like `syscallmon log` does.
+ * CMD gets this process's stdin; its stdout and stderr come back on stderr
+ * as it writes them, in its order (stdout carries only the events).  Without
+ * --syscall it logs every syscall that takes a path (what the command
+ * touched); --all logs every syscall.  syscallmon exits with CMD's status
+ * (128 + N when signal N killed it), or with 125, 126 or 127 when the
+ * sandbox failed or CMD could not be run (request.ts).  The hidden
+ * `__sandbox-guest` command is the half that runs in the VM.
  */
 import { Command, Option } from 'commander';
+import { UsageError } from '../../lib/errors.js';
 import { runGuestReporting } from '../../sandbox/guest.js';
 import { runSandbox, type SandboxOutcome } from '../../sandbox/host.js';
-import { checkRequest, SANDBOX_CAPACITY, type SandboxRequest } from '../../sandbox/request.js';
+import {
+  checkRequestFinding,
+  commandStatus,
+  DEFAULT_PATH,
+  SANDBOX_CAPACITY,
+  type SandboxRequest,
+} from '../../sandbox/request.js';
 import type { Ctx } from '../context.js';
 import { collectNames, errnoHelp } from '../options.js';
 import { sanitize } from '../../render/sanitize.js';
+import { shellWords } from '../../render/shell.js';
 import { renderLog, type LogFormat } from './log.js';
+import { parseOnOff } from './exits.js';
 
 interface SandboxFlags {
   all?: boolean;
@@ -24,9 +36,15 @@ interface SandboxFlags {
   block?: boolean;
   syscall?: string[];
   errno?: string;
+  force?: boolean;
+  exits?: boolean;
   json?: boolean;
   csv?: boolean;
   capacity: string;
+  /** the controller's flags that have no use in the sandbox, refused with why */
+  pid?: string[];
+  off?: boolean;
+  file?: string;
 }
 
 /** sanitize(), line by line, keeping the line breaks. */
@@ -40,21 +58,32 @@ export function sandboxSummary(req: SandboxRequest, o: SandboxOutcome): string {
   const shown = o.events.filter((e) => e.type !== 'lost').length;
   const pids = new Set(o.events.flatMap((e) => (e.type === 'lost' ? [] : [e.tgid]))).size;
   return (
-    `syscallmon: sandbox: ${req.command.join(' ')} ${how}; ${shown} event${shown === 1 ? '' : 's'} ` +
+    `syscallmon: sandbox: ${shellWords(req.command)} ${how}; ${shown} event${shown === 1 ? '' : 's'} ` +
     `from ${pids} process${pids === 1 ? '' : 'es'}, ${r.lost} lost; ` +
     `${r.targets.length} syscall${r.targets.length === 1 ? '' : 's'} ${r.targets.length <= 4 ? `(${r.targets.join(', ')}) ` : ''}` +
     `${req.action === 'block' ? 'blocked' : 'logged'}; VM boot ${o.bootSeconds.toFixed(1)} s, command ${o.commandSeconds.toFixed(1)} s`
   );
 }
 
-function requestOf(ctx: Ctx, flags: SandboxFlags, command: string[]): SandboxRequest {
-  return checkRequest(ctx.io.binding(), {
+/** Why each of the controller's flags that the sandbox does not take has no use there. */
+const NO_USE: readonly (readonly [keyof SandboxFlags, string])[] = [
+  ['pid', '--pid has no use in the sandbox: it watches CMD and its descendants, whose pids are not known before they run'],
+  ['off', '--off has no use in the sandbox: its VM starts with the module off and is thrown away when CMD ends'],
+  ['file', '--file runs the FSM where the module is loaded, not in the sandbox: syscallmon --log --file FILE.json'],
+];
+
+function requestOf(ctx: Ctx, flags: SandboxFlags, command: string[]) {
+  for (const [flag, why] of NO_USE) if (flags[flag] !== undefined) throw new UsageError(why);
+  return checkRequestFinding(ctx.io.binding(), {
     block: flags.block,
     syscalls: flags.syscall,
     all: flags.all,
     errno: flags.errno,
+    force: flags.force,
+    exits: flags.exits,
     capacity: flags.capacity,
     command,
+    path: ctx.io.env['PATH'] || DEFAULT_PATH,
   });
 }
 
@@ -63,24 +92,32 @@ function commonFlags(cmd: Command): Command {
     .addOption(new Option('--log', 'log the targets (default)').conflicts('block'))
     .option('--block', 'block the targets: they fail with --errno (default EPERM)')
     .option('--syscall <name>', 'target this syscall (repeatable, or comma-separated); default: every syscall that takes a path', collectNames)
-    .option('--all', 'target every syscall (arming ~350 probes takes about a minute under emulation)')
+    .option('--all', 'target every syscall, not only those that take a path')
     .option('--errno <name>', 'errno a blocked call returns (default EPERM)')
+    .option('--force', 'with --block: may also block processes that hold /dev/syscallmon')
+    .option('--exits <on|off>', 'process-exit events of CMD and its descendants too (default off)', parseOnOff)
     .addOption(new Option('--capacity <records>', 'ring size in the VM').default(String(SANDBOX_CAPACITY)));
 }
 
 export function sandboxCommand(ctx: Ctx): Command {
   return commonFlags(new Command('sandbox'))
-    .description('run CMD in a throw-away VM with the module loaded; print the events of CMD and its children')
-    .usage('[--log | --block] [--syscall NAME]... [--errno NAME] [--json | --csv] -- CMD [ARGS...]')
+    .description(
+      'run CMD in a throw-away VM with the module loaded; print the events of CMD and its children. ' +
+        'CMD reads this stdin; its output comes back on stderr; syscallmon exits with its status',
+    )
+    .usage('[--log | --block] [--syscall NAME]... [--errno NAME] [--force] [--exits on|off] [--json | --csv] -- CMD [ARGS...]')
     .addOption(new Option('--json', 'NDJSON: one event per line').conflicts('csv'))
     .option('--csv', 'CSV with a header row (RFC 4180)')
+    .addOption(new Option('--pid <pid>').hideHelp().argParser(collectNames))
+    .addOption(new Option('--off').hideHelp())
+    .addOption(new Option('--file <json>').hideHelp())
     .argument('<cmd...>', 'the command and its arguments')
-    .addHelpText('after', `\n${errnoHelp()}\n`)
+    .addHelpText('after', `\n${SANDBOX_EXIT_HELP}\n\n${errnoHelp()}\n`)
     .passThroughOptions()
     .action(async (command: string[], flags: SandboxFlags) => {
-      const req = requestOf(ctx, flags, command);
+      const { request: req, file } = requestOf(ctx, flags, command);
       const interrupt = ctx.io.interrupt();
-      await ctx.note(`syscallmon: sandbox: booting the VM for ${command.join(' ')} (about a minute under emulation)`);
+      await ctx.note(`syscallmon: sandbox: booting a VM for ${shellWords(command)}`);
       let outcome: SandboxOutcome;
       try {
         outcome = await runSandbox(
@@ -89,6 +126,10 @@ export function sandboxCommand(ctx: Ctx): Command {
             vm: ctx.io.vm,
             // The console carries firmware screen-clearing sequences and guest output: made printable first.
             onConsole: ctx.verbose ? (text) => void ctx.io.stderr.write(printable(text)) : undefined,
+            // CMD's own output goes to stderr, as it comes: stdout carries only the events.
+            onOutput: (bytes) => void ctx.io.stderr.write(bytes),
+            stdin: ctx.io.stdin?.(),
+            commandFile: file,
           },
           req,
           interrupt.signal,
@@ -96,17 +137,24 @@ export function sandboxCommand(ctx: Ctx): Command {
       } finally {
         interrupt.dispose();
       }
-      // CMD's own output goes to stderr: stdout carries only the events.
-      if (outcome.cmdStdout.length) await ctx.io.stderr.write(outcome.cmdStdout.toString('utf8'));
-      if (outcome.cmdStderr.length) await ctx.io.stderr.write(outcome.cmdStderr.toString('utf8'));
       const format: LogFormat = flags.json ? 'json' : flags.csv ? 'csv' : 'table';
       await ctx.out(renderLog(outcome.events, format, ctx));
       if (ctx.verbose) {
         for (const s of outcome.result.skipped) await ctx.note(`syscallmon: sandbox: not targeted: ${s.syscall}: ${s.reason}`);
       }
       await ctx.note(sandboxSummary(req, outcome));
+      ctx.exitCode = commandStatus(outcome.result);
     });
 }
+
+/** The end of `sandbox --help`. */
+export const SANDBOX_EXIT_HELP = `Exit status:
+  CMD's own; 128+N when signal N killed it (143: SIGTERM)
+  2    usage: bad flag, value or syscall name (nothing was run)
+  125  the sandbox itself failed (the VM, the module in it)
+  126  CMD was found but cannot be run
+  127  CMD was not found
+  130, 143  interrupted by SIGINT, SIGTERM (the VM was stopped)`;
 
 /** The half that runs inside the VM; not for people. */
 export function sandboxGuestCommand(ctx: Ctx): Command {
@@ -116,6 +164,10 @@ export function sandboxGuestCommand(ctx: Ctx): Command {
     .argument('<cmd...>')
     .passThroughOptions()
     .action(async (command: string[], flags: SandboxFlags & { share: string }) => {
-      await runGuestReporting({ binding: ctx.io.binding(), kmod: ctx.io.kmod }, () => requestOf(ctx, flags, command), flags.share);
+      await runGuestReporting(
+        { binding: ctx.io.binding(), kmod: ctx.io.kmod },
+        () => requestOf(ctx, flags, command).request,
+        flags.share,
+      );
     });
 }

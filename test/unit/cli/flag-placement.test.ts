@@ -71,7 +71,7 @@ const BASE: Readonly<Record<string, { opts: string[]; rest: string[] }>> = {
 };
 
 const rootFlags = program.options.filter((o) => o.long !== '--help');
-const commands: Command[] = program.commands;
+const commands: readonly Command[] = program.commands;
 const ANY_LEVEL = new Set(['--no-color', '--verbose']);
 
 /** A VM that counts boots and leaves nothing: a run that got that far would fail loudly. */

@@ -44,7 +44,7 @@ const TEN_MINUTES = 10 * 60_000;
 describe.skipIf(why !== null)('sandbox in a real VM (slow)', () => {
   beforeAll(ensureDist, 120_000);
 
-  it('5: sandbox -- /bin/cat /etc/hostname: a table with cat\'s openat of /etc/hostname and no other process', async () => {
+  it('sandbox -- /bin/cat /etc/hostname: a table with cat\'s openat of /etc/hostname and no other process', async () => {
     const r = await sandbox(['--', '/bin/cat', '/etc/hostname']);
     expect(r.code, r.stderr).toBe(0);
     const [header, ...rows] = r.stdout.trimEnd().split('\n');
@@ -60,19 +60,49 @@ describe.skipIf(why !== null)('sandbox in a real VM (slow)', () => {
     expect(r.stderr).toMatch(/sandbox: \/bin\/cat \/etc\/hostname exited with 0; \d+ events from 1 process, 0 lost/);
   }, TEN_MINUTES);
 
-  it('follows children, and --block in the VM blocks', async () => {
-    const r = await sandbox([
-      '--json', '--block', '--syscall', 'unlinkat', '--',
-      '/bin/sh', '-c', 'cd /tmp && : > f && /bin/rm f; test -e f && echo kept',
-    ]);
-    expect(r.code, r.stderr).toBe(0);
+  it('control flags before `sandbox` are refused before any VM; after it, --block in the VM blocks, in a child too, and rm\'s status comes back', async () => {
+    const script = 'cd /tmp && touch x && /bin/rm x && echo ok; test -e x && echo kept; /bin/rm x';
+    const before = await cli(['--block', '--syscall', 'unlinkat', 'sandbox', '--json', '--', '/bin/sh', '-c', script]);
+    expect(before.code).toBe(2);
+    expect(before.stdout).toBe('');
+    expect(before.stderr).toBe(
+      "syscallmon: --block --syscall before 'sandbox' would be ignored: write them after the command (syscallmon sandbox --block --syscall …)\n",
+    );
+    const r = await sandbox(['--block', '--syscall', 'unlinkat', '--json', '--', '/bin/sh', '-c', script]);
+    // the last rm is refused too: its status, 1, is the script's and so syscallmon's
+    expect(r.code, r.stderr).toBe(1);
     const events = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    // rm is a child of the shell, and its unlinkat was blocked
-    expect(events).toEqual([
-      expect.objectContaining({ type: 'syscall', comm: 'rm', syscall: 'unlinkat', action: 'blocked', errno: 'EPERM', path: 'f' }),
-    ]);
+    // rm is a child of the shell, and both its unlinkat calls were blocked
+    const blocked = expect.objectContaining({ type: 'syscall', comm: 'rm', syscall: 'unlinkat', action: 'blocked', errno: 'EPERM', path: 'x' });
+    expect(events).toEqual([blocked, blocked]);
     expect(r.stderr).toContain('Operation not permitted');
+    expect(r.stderr).not.toContain('ok\n');
     expect(r.stderr).toContain('kept\n');
+    expect(r.stderr).toContain(`sandbox: /bin/sh -c '${script}' exited with 1;`);
+  }, TEN_MINUTES);
+
+  it('CMD reads syscallmon\'s stdin, --exits on shows its exit, and its status 3 is syscallmon\'s', async () => {
+    const r = await cli(['sandbox', '--exits', 'on', '--syscall', 'execve', '--json', '--', '/bin/sh', '-c', 'read line; echo "got $line"; exit 3'], {
+      input: 'hello from the host\n',
+    });
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toContain('got hello from the host\n');
+    const events = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'exit', comm: 'sh', exit_code: 3, signal: 0 }));
+    expect(r.stderr).toMatch(/sandbox: \/bin\/sh -c 'read line; echo "got \$line"; exit 3' exited with 3;/);
+  }, TEN_MINUTES);
+
+  it('CMD killed by SIGTERM is 143; its stdout and stderr come back in the order it wrote them', async () => {
+    const r = await sandbox(['--syscall', 'openat', '--', '/bin/sh', '-c', 'echo out1; echo err1 >&2; echo out2; echo err2 >&2; kill -TERM $$']);
+    expect(r.code, r.stderr).toBe(143);
+    expect(r.stderr).toContain('out1\nerr1\nout2\nerr2\n');
+    expect(r.stderr).toMatch(/ was killed by SIGTERM; /);
+  }, TEN_MINUTES);
+
+  it('a CMD that is not there: 127 before any VM, in syscallmon\'s words', async () => {
+    const r = await sandbox(['--', '/no/such/cmd']);
+    expect(r.code).toBe(127);
+    expect(r.stderr).toBe('syscallmon: sandbox: /no/such/cmd: no such file\n');
   }, TEN_MINUTES);
 });
 

@@ -1,18 +1,23 @@
 // sandbox, host side (a fake VM that leaves what the guest would in the
 // share) and the guest's process-tree filter.  The real thing, QEMU and all,
 // is test/unit/cli/sandbox-vm.test.ts.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { keepRecords, ProcessTree } from '../../../src/sandbox/guest.js';
+import { keepRecords, ProcessTree, runGuest, runGuestReporting } from '../../../src/sandbox/guest.js';
 import type { VmRunner } from '../../../src/sandbox/host.js';
-import { SHARE_FILES, type GuestResult } from '../../../src/sandbox/request.js';
+import { checkRequest, commandStatus, SandboxError, SHARE_FILES, type GuestResult, type SandboxRequest } from '../../../src/sandbox/request.js';
+import { STDIN_AHEAD } from '../../../src/sandbox/stdio.js';
+import { exitRecord } from '../render/events-fixture.js';
 import type { VmRunOptions, VmRunResult } from '../../../src/vm/runner.js';
 import { EventDecoder } from '../../../src/lib/events.js';
 import { encodeBatch, type RecordInit } from '../../../src/lib/records.js';
 import { VmError } from '../../../src/vm/errors.js';
 import { createFakeBinding } from '../fake-binding.js';
-import { runCli } from './harness.js';
+import { FakeKmod, runCli } from './harness.js';
 
 beforeAll(() => {
   process.env.TZ = 'UTC';
@@ -44,10 +49,9 @@ function fakeVm(guest: (share: string, opts: VmRunOptions) => void, exitCode = 0
   };
 }
 
-function writeGuest(share: string, records: RecordInit[], result: Partial<GuestResult> = {}, stdout = ''): void {
+function writeGuest(share: string, records: RecordInit[], result: Partial<GuestResult> = {}, output = ''): void {
   writeFileSync(join(share, SHARE_FILES.events), encodeBatch(fake, records));
-  writeFileSync(join(share, SHARE_FILES.stdout), stdout);
-  writeFileSync(join(share, SHARE_FILES.stderr), '');
+  writeFileSync(join(share, SHARE_FILES.output), output);
   const full: GuestResult = { pid: 500, exit_code: 0, signal: null, records: records.length, lost: 0, targets: ['openat'], skipped: [], ...result };
   writeFileSync(join(share, SHARE_FILES.result), JSON.stringify(full));
 }
@@ -68,6 +72,8 @@ describe('sandbox (host side)', () => {
     // CMD's own output goes to stderr, so stdout holds only events.
     expect(r.stderr).toContain('myhost\n');
     expect(r.stderr).toMatch(/syscallmon: sandbox: \/bin\/cat \/etc\/hostname exited with 0; 2 events from 1 process, 0 lost; 1 syscall \(openat\) logged; VM boot 5.3 s, command 12.5 s/);
+    // what it is doing, and no guess at how long it takes
+    expect(r.stderr.split('\n')[0]).toBe('syscallmon: sandbox: booting a VM for /bin/cat /etc/hostname');
     const [opts] = vm.seen;
     const argv = opts!.command as string[];
     expect(argv[0]).toBe(process.execPath);
@@ -105,7 +111,8 @@ describe('sandbox (host side)', () => {
       writeGuest(s, [rec({ verdict: c('VERDICT_BLOCKED'), err: 13 })], { exit_code: 1 });
     });
     const r = await runCli(['sandbox', '--block', '--syscall', 'openat', '--errno', 'EACCES', '--', 'cat', '/x'], { fake, vm });
-    expect(r.code).toBe(0);
+    // cat's status is syscallmon's
+    expect(r.code).toBe(1);
     expect(r.stdout).toContain('BLOCKED EACCES');
     expect(r.stderr).toMatch(/exited with 1;.*blocked/);
     expect(vm.seen[0]!.command).toEqual(expect.arrayContaining(['--block', '--errno', 'EACCES']));
@@ -122,6 +129,11 @@ describe('sandbox (host side)', () => {
     ['bad capacity', ['sandbox', '--capacity', '1000', '--', 'true'], /--capacity must be a power of two/],
     ['--json with --csv', ['sandbox', '--json', '--csv', '--', 'true'], /cannot be used with option/],
     ['--all with --syscall', ['sandbox', '--all', '--syscall', 'read', '--', 'true'], /--all or --syscall, not both/],
+    ['--force without --block', ['sandbox', '--force', '--syscall', 'read', '--', 'true'], /--force goes with --block/],
+    ['--exits neither on nor off', ['sandbox', '--exits', 'yes', '--', 'true'], /option '--exits <on\|off>' argument 'yes' is invalid/],
+    ['--pid', ['sandbox', '--pid', '12', '--', 'true'], /^syscallmon: --pid has no use in the sandbox: it watches CMD and its descendants/],
+    ['--off', ['sandbox', '--off', '--', 'true'], /^syscallmon: --off has no use in the sandbox/],
+    ['--file', ['sandbox', '--file', 'f.json', '--', 'true'], /^syscallmon: --file runs the FSM where the module is loaded/],
   ])('%s -> exit 2, no VM booted', async (_name, argv, message) => {
     const vm = fakeVm(() => {});
     const r = await runCli(argv, { fake, vm });
@@ -131,33 +143,213 @@ describe('sandbox (host side)', () => {
   });
 
   it.each([
-    ['kernel', 5],
-    ['not_loaded', 3],
-    [null, 1],
-  ] as const)('a failure inside the guest keeps its kind (%s), so its exit code (%i), and its message', async (kind, exit) => {
+    ['kernel', 125],
+    ['not_loaded', 125],
+    [null, 125],
+  ] as const)('a failure inside the guest (%s) is the sandbox\'s own: exit %i, with its message', async (kind, exit) => {
     const vm = fakeVm((share) => {
       writeFileSync(join(share, SHARE_FILES.error), JSON.stringify({ kind, message: 'kernel refused to target openat: EINVAL' }));
     }, 5);
     const r = await runCli(['sandbox', '--', 'true'], { fake, vm });
     expect(r.code).toBe(exit);
-    expect(r.stderr).toMatch(/^syscallmon: in the VM: kernel refused to target openat: EINVAL$/m);
+    expect(r.stderr).toMatch(/^syscallmon: sandbox: in the VM: kernel refused to target openat: EINVAL$/m);
   });
 
-  it('a guest that reported nothing -> exit 6 with the console log', async () => {
-    const r = await runCli(['sandbox', '--', 'true'], { fake, vm: fakeVm(() => {}, 1) });
-    expect(r.code).toBe(6);
+  it('a command the guest could not run keeps the status the guest gave it', async () => {
+    const vm = fakeVm((share) => {
+      writeFileSync(join(share, SHARE_FILES.error), JSON.stringify({ kind: null, status: 127, message: 'tool: no such file' }));
+    }, 127);
+    const r = await runCli(['sandbox', '--', 'true'], { fake, vm });
+    expect(r.code).toBe(127);
+    expect(r.stderr).toMatch(/^syscallmon: sandbox: in the VM: tool: no such file$/m);
+  });
+
+  it('a guest that reported nothing -> exit 125 with the console log, which is kept', async () => {
+    let share = '';
+    const r = await runCli(['sandbox', '--', 'true'], { fake, vm: fakeVm((s) => (share = s), 1) });
+    expect(r.code).toBe(125);
     expect(r.stderr).toMatch(/reported nothing \(guest exit 1\); console log: .*console\.log/);
+    expect(existsSync(share)).toBe(true);
+    rmSync(share, { recursive: true, force: true });
   });
 
   it.each([
-    ['ETIMEOUT', 6, /sandbox VM: too slow/],
-    ['ENOKERNEL', 6, /sandbox VM: no kernel/],
-    ['EABORTED', 6, /interrupted; the VM was stopped/],
+    ['ETIMEOUT', 125, /^syscallmon: sandbox: the VM failed: too slow$/m],
+    ['ENOKERNEL', 125, /^syscallmon: sandbox: the VM failed: no kernel$/m],
+    ['EQEMU', 125, /^syscallmon: sandbox: the VM failed: no kernel$/m],
   ] as const)('runner %s -> exit %i', async (code, exit, message) => {
     const vm: VmRunner = { run: () => Promise.reject(new VmError(code, code === 'ETIMEOUT' ? 'too slow' : 'no kernel')) };
     const r = await runCli(['sandbox', '--', 'true'], { fake, vm });
     expect(r.code).toBe(exit);
     expect(r.stderr).toMatch(message);
+  });
+
+  it.each([
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['EPIPE', 141],
+  ] as const)('interrupted by %s: the VM is stopped, exit %i', async (reason, exit) => {
+    const controller = new AbortController();
+    const vm: VmRunner = {
+      run: (opts) =>
+        new Promise((_resolve, reject) => {
+          opts.signal?.addEventListener('abort', () => reject(new VmError('EABORTED', 'VM run aborted; QEMU killed')));
+          controller.abort(reason);
+        }),
+    };
+    const r = await runCli(['sandbox', '--', 'true'], { fake, vm, interrupt: () => ({ signal: controller.signal, dispose: () => {} }) });
+    expect(r.code).toBe(exit);
+    expect(r.stderr).toMatch(new RegExp(`^syscallmon: sandbox: interrupted by ${reason === 'EPIPE' ? 'SIGPIPE' : reason}; the VM was stopped$`, 'm'));
+  });
+});
+
+describe('sandbox: CMD\'s status is syscallmon\'s', () => {
+  it.each([
+    ['exit 0', { exit_code: 0, signal: null }, 0, 'exited with 0'],
+    ['exit 1', { exit_code: 1, signal: null }, 1, 'exited with 1'],
+    ['exit 3', { exit_code: 3, signal: null }, 3, 'exited with 3'],
+    ['exit 127 (its own)', { exit_code: 127, signal: null }, 127, 'exited with 127'],
+    ['SIGTERM', { exit_code: null, signal: 'SIGTERM' }, 143, 'was killed by SIGTERM'],
+    ['SIGKILL', { exit_code: null, signal: 'SIGKILL' }, 137, 'was killed by SIGKILL'],
+  ] as const)('%s', async (_name, status, exit, how) => {
+    const vm = fakeVm((share) => writeGuest(share, [rec({ seq: 1 })], status));
+    const r = await runCli(['sandbox', '--', 'sh', '-c', 'exit 3'], { fake, vm });
+    expect(r.code).toBe(exit);
+    // the summary shows CMD quoted, as it can be typed again
+    expect(r.stderr).toContain(`syscallmon: sandbox: sh -c 'exit 3' ${how}; `);
+  });
+});
+
+describe('sandbox: CMD found on the host first', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'smon-cmd-'));
+  const script = join(dir, 'tool.sh');
+  writeFileSync(script, '#!/bin/sh\n');
+  chmodSync(script, 0o644);
+  mkdirSync(join(dir, 'bin'));
+  const runnable = join(dir, 'bin', 'mytool');
+  writeFileSync(runnable, '#!/bin/sh\nexit 0\n');
+  chmodSync(runnable, 0o755);
+
+  it.each([
+    ['no such file', ['/no/such/cmd'], 127, 'sandbox: /no/such/cmd: no such file'],
+    ['not in PATH', ['nosuchcommand-xyz'], 127, 'sandbox: nosuchcommand-xyz: not found in PATH (/usr/bin:/bin)'],
+    ['a directory', [dir], 126, `sandbox: ${dir}: is a directory`],
+    ['not executable', [script], 126, `sandbox: ${script}: is not executable (no x permission)`],
+  ] as const)('%s -> exit %i before any VM, in syscallmon\'s words', async (_name, command, exit, message) => {
+    const vm = fakeVm(() => {});
+    const r = await runCli(['sandbox', '--', ...command], { fake, vm, env: { PATH: '/usr/bin:/bin' } });
+    expect(r.code).toBe(exit);
+    expect(r.stderr).toBe(`syscallmon: ${message}\n`);
+    expect(vm.seen).toHaveLength(0);
+  });
+
+  it('CMD is looked for in syscallmon\'s PATH, which the VM gets too; its directory is kept visible there', async () => {
+    const vm = fakeVm((share) => writeGuest(share, []));
+    const path = `${join(dir, 'bin')}:/usr/bin:/bin`;
+    const r = await runCli(['sandbox', '--', 'mytool'], { fake, vm, env: { PATH: path } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(vm.seen[0]!.env).toEqual({ PATH: path });
+    expect(vm.seen[0]!.hostPaths).toContain(join(dir, 'bin'));
+  });
+
+  it('a relative CMD is found from the working directory', async () => {
+    const vm = fakeVm((share) => writeGuest(share, []));
+    const r = await runCli(['sandbox', '--', relative(process.cwd(), runnable)], { fake, vm });
+    expect(r.code, r.stderr).toBe(0);
+  });
+});
+
+describe('sandbox: control flags in the VM', () => {
+  it('--exits on: the guest is asked for exit events, and they are shown', async () => {
+    const vm = fakeVm((share) => writeGuest(share, [rec({ seq: 1 }), exitRecord({ seq: 2, pid: 500, tgid: 500, ppid: 400, exit_code: 3 })], { exit_code: 3 }));
+    const r = await runCli(['sandbox', '--exits', 'on', '--syscall', 'openat', '--', 'sh', '-c', 'exit 3'], { fake, vm });
+    expect(r.code).toBe(3);
+    expect(vm.seen[0]!.command).toEqual(expect.arrayContaining(['--exits', 'on']));
+    expect(r.stdout).toMatch(/^\S+ +500 +500 +0 +cat +<exit> +code 3 /m);
+  });
+
+  it('--exits off (the default) asks for none', async () => {
+    const vm = fakeVm((share) => writeGuest(share, []));
+    await runCli(['sandbox', '--exits', 'off', '--', 'true'], { fake, vm });
+    expect(vm.seen[0]!.command).not.toContain('--exits');
+  });
+
+  it('--block --force reaches the guest', async () => {
+    const vm = fakeVm((share) => writeGuest(share, []));
+    await runCli(['sandbox', '--block', '--force', '--syscall', 'unlinkat', '--', 'true'], { fake, vm });
+    expect(vm.seen[0]!.command).toEqual(expect.arrayContaining(['--block', '--force', '--syscall', 'unlinkat']));
+  });
+});
+
+describe('sandbox: stdin and output', () => {
+  /** A VM whose guest is cat: waits for the end of stdin, echoes it as CMD's output. */
+  function catVm(): VmRunner & { seen: VmRunOptions[] } {
+    const seen: VmRunOptions[] = [];
+    return {
+      seen,
+      async run(opts) {
+        seen.push(opts);
+        const share = opts.shareDir as string;
+        while (!existsSync(join(share, SHARE_FILES.stdinEnd))) await sleep(10);
+        writeFileSync(join(share, SHARE_FILES.output), readFileSync(join(share, SHARE_FILES.stdin)));
+        writeGuest(share, [], {}, readFileSync(join(share, SHARE_FILES.stdin), 'utf8'));
+        return { exitCode: 0, consoleLog: '', dmesg: '', shareDir: share, kver: 't', bootSeconds: 1, commandSeconds: 1, wallMs: 1 };
+      },
+    };
+  }
+
+  it('stdin reaches CMD, in order, to its end', async () => {
+    const r = await runCli(['sandbox', '--', 'cat'], { fake, vm: catVm(), stdin: () => Readable.from([Buffer.from('hello '), Buffer.from('world\n')]) });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('hello world\n');
+  });
+
+  it('without a stdin CMD reads an empty one', async () => {
+    const vm = fakeVm((share) => {
+      expect(existsSync(join(share, SHARE_FILES.stdinEnd))).toBe(true);
+      expect(readFileSync(join(share, SHARE_FILES.stdin), 'utf8')).toBe('');
+      writeGuest(share, []);
+    });
+    expect((await runCli(['sandbox', '--', 'cat'], { fake, vm })).code).toBe(0);
+  });
+
+  it('CMD\'s output comes back on stderr as it is, stdout and stderr in the order CMD wrote them', async () => {
+    const vm = fakeVm((share) => writeGuest(share, [rec({ seq: 1 })], {}, 'out 1\nerr 1\nout 2\n'));
+    const r = await runCli(['sandbox', '--', 'cat'], { fake, vm });
+    expect(r.stderr).toContain('out 1\nerr 1\nout 2\n');
+    expect(r.stdout).not.toContain('out 1');
+  });
+
+  it('stdin that CMD does not take is not read far ahead of it', async () => {
+    // An endless stdin; the guest takes nothing until the host has stopped reading.
+    let sent = 0;
+    const endless = new Readable({
+      read() {
+        sent += 65536;
+        this.push(Buffer.alloc(65536, 'y'));
+      },
+    });
+    const vm: VmRunner = {
+      async run(opts) {
+        const share = opts.shareDir as string;
+        const size = (): number => statSync(join(share, SHARE_FILES.stdin)).size;
+        while (!endless.isPaused()) await sleep(10);
+        const held = size();
+        expect(held).toBeGreaterThan(STDIN_AHEAD);
+        expect(held).toBeLessThanOrEqual(STDIN_AHEAD + 65536);
+        // the guest takes it all: the host reads on
+        writeFileSync(join(share, SHARE_FILES.stdinTaken), String(held));
+        while (size() === held) await sleep(10);
+        writeGuest(share, []);
+        return { exitCode: 0, consoleLog: '', dmesg: '', shareDir: share, kver: 't', bootSeconds: 1, commandSeconds: 1, wallMs: 1 };
+      },
+    };
+    const r = await runCli(['sandbox', '--', 'head', '-c1'], { fake, vm, stdin: () => endless });
+    expect(r.code, r.stderr).toBe(0);
+    expect(sent).toBeGreaterThan(STDIN_AHEAD);
+    // and once CMD is done, stdin is left alone
+    expect(endless.isPaused()).toBe(true);
+    endless.destroy();
   });
 });
 
@@ -198,5 +390,76 @@ describe('sandbox (guest side): only CMD and its descendants', () => {
     ]);
     const r = keepRecords(raw, decoder, new ProcessTree(500), new Set([56]));
     expect(decoder.decode(Buffer.concat(r.kept)).map((e) => e.seq)).toEqual([1]);
+  });
+});
+
+describe('sandbox (guest side): CMD run for real on this host, the module a fake', () => {
+  function share(stdin?: string): string {
+    const dir = mkdtempSync(join(tmpdir(), 'smon-guest-'));
+    writeFileSync(join(dir, SHARE_FILES.stdin), stdin ?? '');
+    if (stdin !== undefined) writeFileSync(join(dir, SHARE_FILES.stdinEnd), '');
+    return dir;
+  }
+
+  function request(command: string[], more: Partial<SandboxRequest> = {}): SandboxRequest {
+    return checkRequest(fake, { syscalls: ['openat'], command, ...more });
+  }
+
+  async function guest(command: string[], dir: string, more: Partial<SandboxRequest> = {}) {
+    const binding = createFakeBinding();
+    const result = await runGuest({ binding, kmod: new FakeKmod() }, { ...request(command), ...more }, dir);
+    return { result, binding, output: readFileSync(join(dir, SHARE_FILES.output), 'utf8') };
+  }
+
+  it('stdout and stderr keep the order CMD wrote them in', async () => {
+    const { output, result } = await guest(['sh', '-c', 'echo out1; echo err1 >&2; echo out2; echo err2 >&2'], share(''));
+    expect(output).toBe('out1\nerr1\nout2\nerr2\n');
+    expect(result.exit_code).toBe(0);
+  });
+
+  it('CMD reads the host\'s stdin to its end', async () => {
+    const { output } = await guest(['cat'], share('line 1\nline 2\n'));
+    expect(output).toBe('line 1\nline 2\n');
+  });
+
+  it('stdin that arrives while CMD runs reaches it, and its end ends CMD\'s', async () => {
+    const dir = share();
+    const running = guest(['sh', '-c', 'read a; echo "got $a"; read b; echo "got $b"; cat; echo end'], dir);
+    appendFileSync(join(dir, SHARE_FILES.stdin), 'one\n');
+    while (!readFileSync(join(dir, SHARE_FILES.output), { encoding: 'utf8', flag: 'a+' }).includes('got one')) await sleep(10);
+    appendFileSync(join(dir, SHARE_FILES.stdin), 'two\nthree\n');
+    writeFileSync(join(dir, SHARE_FILES.stdinEnd), '');
+    const { output } = await running;
+    expect(output).toBe('got one\ngot two\nthree\nend\n');
+    expect(readFileSync(join(dir, SHARE_FILES.stdinTaken), 'utf8')).toBe(String('one\ntwo\nthree\n'.length));
+  });
+
+  it('a CMD that never reads its stdin still ends', async () => {
+    const { result } = await guest(['true'], share());
+    expect(result.exit_code).toBe(0);
+  });
+
+  it.each([
+    [['sh', '-c', 'exit 3'], 3, null],
+    [['sh', '-c', 'kill -TERM $$'], null, 'SIGTERM'],
+  ] as const)('%j: exit code %s, signal %s', async (command, code, signal) => {
+    const { result } = await guest([...command], share(''));
+    expect(result.exit_code).toBe(code);
+    expect(result.signal).toBe(signal);
+    expect(commandStatus(result)).toBe(code ?? 143);
+  });
+
+  it('--exits on: exit events on while CMD runs, off after', async () => {
+    const { binding } = await guest(['true'], share(''), { exits: true });
+    expect(binding.calls.filter((c) => c.method === 'setExits').map((c) => c.args[1])).toEqual([true, false]);
+  });
+
+  it('a CMD the guest cannot find is 127 in the share, in syscallmon\'s words', async () => {
+    const dir = share('');
+    const binding = createFakeBinding();
+    await expect(
+      runGuestReporting({ binding, kmod: new FakeKmod() }, () => checkRequest(binding, { command: ['/no/such/tool'] }), dir),
+    ).rejects.toThrow(SandboxError);
+    expect(JSON.parse(readFileSync(join(dir, SHARE_FILES.error), 'utf8'))).toEqual({ kind: null, status: 127, message: '/no/such/tool: no such file' });
   });
 });

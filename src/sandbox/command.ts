@@ -1,0 +1,62 @@
+/*
+ * Finding CMD as the shell that execs it in the VM would: a name with a
+ * slash is a file (relative to the working directory), any other name is
+ * looked for in the search path.  The VM's root is the host's, so the host
+ * can tell before a VM boots that CMD is missing (127) or cannot be run
+ * (126); the guest looks again before it starts CMD, in its own words too.
+ */
+import { accessSync, constants, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+export type FoundCommand =
+  | { ok: true; file: string }
+  | { ok: false; status: 126 | 127; message: string };
+
+/** File systems the VM mounts its own of: what the host has there says nothing of the VM's. */
+const VM_OWN = ['/proc', '/sys', '/dev'];
+
+function under(file: string, dir: string): boolean {
+  return file === dir || file.startsWith(`${dir}/`);
+}
+
+/** Why file can't be exec'd, or null when it can. */
+function unrunnable(file: string): { status: 126 | 127; why: string } | null {
+  let isFile: boolean;
+  try {
+    const st = statSync(file);
+    if (st.isDirectory()) return { status: 126, why: 'is a directory' };
+    isFile = st.isFile();
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { status: 127, why: 'no such file' };
+    return { status: 126, why: `cannot be read (${code ?? 'error'})` };
+  }
+  if (!isFile) return { status: 126, why: 'is not a regular file' };
+  try {
+    accessSync(file, constants.X_OK);
+  } catch {
+    return { status: 126, why: 'is not executable (no x permission)' };
+  }
+  return null;
+}
+
+export function findCommand(name: string, where: { path: string; cwd: string }): FoundCommand {
+  if (name === '') return { ok: false, status: 127, message: 'the command is an empty string' };
+  if (name.includes('/')) {
+    const file = resolve(where.cwd, name);
+    if (VM_OWN.some((dir) => under(file, dir))) return { ok: true, file };
+    const bad = unrunnable(file);
+    return bad ? { ok: false, status: bad.status, message: `${name}: ${bad.why}` } : { ok: true, file };
+  }
+  let firstBad: { status: 126 | 127; why: string; file: string } | null = null;
+  for (const dir of where.path.split(':')) {
+    // An empty entry is the working directory, as POSIX has it.
+    const file = resolve(where.cwd, dir === '' ? '.' : dir, name);
+    const bad = unrunnable(file);
+    if (!bad) return { ok: true, file };
+    if (bad.status === 126 && firstBad === null) firstBad = { ...bad, file };
+  }
+  // Like the shell: a file that is there but can't be run is reported as such.
+  if (firstBad) return { ok: false, status: 126, message: `${name}: ${firstBad.file} ${firstBad.why}` };
+  return { ok: false, status: 127, message: `${name}: not found in PATH (${where.path})` };
+}
