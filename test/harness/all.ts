@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKAGE_ROOT, VmError } from '../../src/vm/runner.js';
-import { linePrefixer, printFailureDetails, printOutcomeLines, printSuiteReport, summaryLine } from './report.js';
+import { linePrefixer, plainUnlessTerminal, printFailureDetails, printOutcomeLines, printSuiteReport, summaryLine } from './report.js';
 import { closingLine, failure, parseTap, parseVitestJson, tally, type TestOutcome } from './results.js';
 import { abortOnSignals, runSuites } from './suite.js';
 
@@ -23,6 +23,7 @@ function runVitest(args: readonly string[], signal: AbortSignal): Promise<number
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(ROOT, 'node_modules/vitest/vitest.mjs'), ...args], {
       cwd: ROOT,
+      env: plainUnlessTerminal(process.env, process.stdout.isTTY === true),
       stdio: ['ignore', 'inherit', 'inherit'],
       signal,
     });

@@ -60,3 +60,12 @@ export function linePrefixer(prefix: string, write: (text: string) => void): { p
     },
   };
 }
+
+/**
+ * The environment for a child that writes where we do: colour only on a
+ * terminal.  vitest colours its output whenever CI is set, terminal or not,
+ * which fills a CI log with escape codes.
+ */
+export function plainUnlessTerminal(env: NodeJS.ProcessEnv, isTTY: boolean): NodeJS.ProcessEnv {
+  return isTTY ? env : { ...env, NO_COLOR: '1' };
+}
