@@ -23,7 +23,7 @@ describe('plainUnlessTerminal', () => {
         encoding: 'utf8',
         timeout: 120_000,
       });
-    const base = { ...process.env, CI: 'true' };
+    const base: NodeJS.ProcessEnv = { ...process.env, CI: 'true' };
     delete base['NO_COLOR'];
     delete base['FORCE_COLOR'];
     const coloured = run(base);
