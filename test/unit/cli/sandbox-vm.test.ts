@@ -1,4 +1,4 @@
-// SLOW (about a minute per test): `syscallmon sandbox` for real, from the
+// SLOW (some ten seconds per VM under emulation): `syscallmon sandbox` for real, from the
 // host: builds nothing, boots QEMU with the default kernel (scripts/kver.sh),
 // loads the module built for it in the guest and runs the command there.
 // Needs what `npm run build` makes (module, addon, dist) and QEMU; without
