@@ -16,6 +16,7 @@
 #include <linux/uaccess.h>
 #include <uapi/syscallmon.h>
 
+#include "calls.h"
 #include "device.h"
 #include "exits.h"
 #include "main.h"
@@ -25,8 +26,8 @@
 #include "scopes.h"
 #include "syscalls.h"
 
-/* Records copied per trip through the ring lock: bounds how long a reader holds it. */
-#define SMON_READ_BATCH 32
+/* Bytes copied per trip through the ring lock: bounds how long a reader holds it. */
+#define SMON_READ_BYTES (16 * 1024)
 
 struct smon_file {
 	struct mutex read_lock;		/* one reader at a time: the cursor and the bounce */
@@ -46,7 +47,7 @@ struct smon_file {
 	 */
 	u32 held_from;
 	u32 held_to;
-	struct syscallmon_event bounce[SMON_READ_BATCH];
+	u8 bounce[SMON_READ_BYTES];
 };
 
 /*
@@ -213,15 +214,29 @@ static bool smon_file_readable(const struct smon_file *f)
 	return READ_ONCE(f->held_from) != READ_ONCE(f->held_to) || smon_ring_readable(&f->cursor);
 }
 
+/* Bytes of the whole records at the start of buf[0, len) (records: header size first). */
+static size_t whole_records(const u8 *buf, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len) {
+		u16 size = ((const struct syscallmon_header *)(buf + n))->size;
+
+		if (n + size > len)
+			break;
+		n += size;
+	}
+	return n;
+}
+
 static ssize_t smon_read(struct file *file, char __user *buf, size_t len, loff_t *ppos)
 {
 	struct smon_file *f = file->private_data;
-	const size_t size = sizeof(struct syscallmon_event);
-	size_t max = len / size;
 	size_t done = 0;
 	ssize_t ret;
 
-	if (!max)
+	/* Room for the largest record, so that every read can hand out at least one. */
+	if (len < SYSCALLMON_RECORD_MAX)
 		return -EINVAL;
 	if (mutex_lock_interruptible(&f->read_lock))
 		return -ERESTARTSYS;
@@ -233,20 +248,22 @@ static ssize_t smon_read(struct file *file, char __user *buf, size_t len, loff_t
 		if (mutex_lock_interruptible(&f->read_lock))
 			return -ERESTARTSYS;
 	}
-	while (done < max) {
+	while (done < len) {
 		size_t n, left;
 
 		if (f->held_from == f->held_to) {
-			n = smon_ring_read(&f->cursor, f->bounce, min_t(size_t, max - done, SMON_READ_BATCH));
+			n = smon_ring_read(&f->cursor, f->bounce, sizeof(f->bounce));
 			if (!n)
 				break;
 			WRITE_ONCE(f->held_from, 0);
 			WRITE_ONCE(f->held_to, n);
 		}
-		n = min_t(size_t, max - done, f->held_to - f->held_from);
-		left = copy_to_user(buf + done * size, &f->bounce[f->held_from], n * size);
+		n = whole_records(f->bounce + f->held_from, min_t(size_t, len - done, f->held_to - f->held_from));
+		if (!n)
+			break;
+		left = copy_to_user(buf + done, f->bounce + f->held_from, n);
 		/* A record cut by the fault counts as not handed out. */
-		n -= DIV_ROUND_UP(left, size);
+		n = whole_records(f->bounce + f->held_from, n - left);
 		WRITE_ONCE(f->held_from, f->held_from + n);
 		done += n;
 		if (left) {
@@ -260,7 +277,12 @@ static ssize_t smon_read(struct file *file, char __user *buf, size_t len, loff_t
 	mutex_unlock(&f->read_lock);
 	if (!done)
 		return -EAGAIN;
-	return done * size;
+	return done;
+}
+
+static int smon_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	return smon_ring_mmap(vma);
 }
 
 static __poll_t smon_poll(struct file *file, poll_table *wait)
@@ -284,8 +306,11 @@ static int check_nr(u32 nr)
 int smon_check_target(const struct syscallmon_target *req)
 {
 	if (check_nr(req->nr) || req->action > SYSCALLMON_ACTION_BLOCK ||
-	    (req->flags & ~SYSCALLMON_TARGET_FLAGS_MASK) || req->reserved ||
+	    (req->flags & ~SYSCALLMON_TARGET_FLAGS_MASK) || req->record > SYSCALLMON_RECORD_BOTH ||
 	    req->err < 0 || req->err > SYSCALLMON_MAX_ERRNO)
+		return -EINVAL;
+	/* Whether a call failed is known at its return: only a complete record can wait for it. */
+	if ((req->flags & SYSCALLMON_TARGET_FAILED_ONLY) && req->record != SYSCALLMON_RECORD_COMPLETE)
 		return -EINVAL;
 	if (req->action == SYSCALLMON_ACTION_BLOCK && smon_op_unblockable(req->nr))
 		return -EINVAL;
@@ -354,7 +379,7 @@ static long ioctl_get_version(void __user *arg)
 {
 	struct syscallmon_version v = {
 		.api_version = SYSCALLMON_API_VERSION,
-		.record_size = sizeof(struct syscallmon_event),
+		.record_max = SYSCALLMON_RECORD_MAX,
 		.max_pids = SYSCALLMON_MAX_PIDS,
 		.nr_limit = SYSCALLMON_NR_LIMIT,
 	};
@@ -462,18 +487,23 @@ static long ioctl_get_status(struct smon_file *f, void __user *arg)
 	st.mode = smon_mode();
 	st.flags = (READ_ONCE(smon_clear_on_read) ? SYSCALLMON_STATUS_CLEAR_ON_READ : 0) |
 		   (smon_exits_events_on() ? SYSCALLMON_STATUS_EXITS : 0);
-	st.capacity = ring.capacity;
+	st.return_slots = smon_calls_slots();
 	st.ntargets = probes.ntargets;
 	st.armed = probes.armed;
 	st.readers = smon_device_readers();
 	st.hooked = smon_probes_hooked();
-	st.head_seq = ring.head;
-	st.tail_seq = ring.tail;
-	st.events = ring.head;
+	st.ring_size = ring.size;
+	st.head = ring.head;
+	st.tail = ring.tail;
+	st.head_seq = ring.head_seq;
+	st.tail_seq = ring.tail_seq;
+	st.events = ring.head_seq;
 	st.overwritten = ring.overwritten;
 	st.cleared = ring.cleared;
 	smon_ring_position(&f->cursor, &st.reader_seq, &st.reader_lost);
 	st.missed = probes.missed;
+	st.no_result = probes.no_result;
+	st.calls_in_flight = smon_calls_in_flight();
 	st.exits = smon_exits_seen();
 	st.allocs_live = atomic64_read(&smon_allocs_live);
 	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
@@ -537,6 +567,22 @@ static long ioctl_get_pids(struct syscallmon_pid_list __user *arg)
 		ret = -EFAULT;
 	smon_kfree(nrs);
 	return ret;
+}
+
+static long ioctl_fetch(struct smon_file *f, struct syscallmon_fetch __user *arg)
+{
+	struct syscallmon_fetch fetch;
+	int ret;
+
+	if (copy_from_user(&fetch, arg, sizeof(fetch)))
+		return -EFAULT;
+	mutex_lock(&f->read_lock);
+	/* Records read() took from the ring but did not hand out would be skipped: not both. */
+	ret = f->held_from != f->held_to ? -EBUSY : smon_ring_fetch(&f->cursor, &fetch);
+	mutex_unlock(&f->read_lock);
+	if (ret)
+		return ret;
+	return copy_to_user(arg, &fetch, sizeof(fetch)) ? -EFAULT : 0;
 }
 
 static long ioctl_seek(struct smon_file *f, u32 __user *arg)
@@ -603,6 +649,8 @@ static long smon_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ioctl_set_exits(uarg);
 	case SYSCALLMON_IOC_GET_PIDS:
 		return ioctl_get_pids(uarg);
+	case SYSCALLMON_IOC_FETCH:
+		return ioctl_fetch(f, uarg);
 	default:
 		return -ENOTTY;
 	}
@@ -614,6 +662,7 @@ static const struct file_operations smon_fops = {
 	.release = smon_release,
 	.read = smon_read,
 	.poll = smon_poll,
+	.mmap = smon_mmap,
 	.unlocked_ioctl = smon_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };

@@ -3,6 +3,7 @@
 
 #include <linux/cred.h>
 #include <linux/kprobes.h>
+#include <linux/ktime.h>
 #include <linux/mutex.h>
 #include <linux/sched.h>
 #include <linux/sched/cputime.h>
@@ -39,14 +40,15 @@ static atomic64_t exits_seen = ATOMIC64_INIT(0);
 
 static void record_exit(struct task_struct *task, long code)
 {
-	struct syscallmon_event ev;
+	struct syscallmon_exit ev;
 	struct task_struct *t;
 	unsigned long flags;
 	u64 utime, stime;
 
-	smon_event_init(&ev, SYSCALLMON_RECORD_EXIT);
-	ev.nr = SYSCALLMON_NR_NONE;
-	ev.path_flags = SYSCALLMON_PATH_NONE;
+	memset(&ev, 0, sizeof(ev));
+	ev.h.type = SYSCALLMON_RECORD_EXIT;
+	ev.h.ts_ns = ktime_get_real_ns();
+	smon_task_fill(&ev.task);
 	/* do_exit() takes a wait status: exit(7) arrives as 7 << 8, a kill as the signal. */
 	ev.exit_code = (code >> 8) & 0xff;
 	ev.exit_signal = code & 0x7f;
@@ -65,7 +67,7 @@ static void record_exit(struct task_struct *task, long code)
 		ev.stime_ns += stime;
 	}
 	spin_unlock_irqrestore(&task->sighand->siglock, flags);
-	smon_ring_push(&ev);
+	smon_ring_push(&ev.h, sizeof(ev), 0, NULL, 0, NULL, 0);
 }
 
 /* Runs in do_exit() of every exiting thread, after group_dead is known; may not sleep. */

@@ -9,6 +9,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 
+#include "calls.h"
 #include "device.h"
 #include "exits.h"
 #include "main.h"
@@ -21,29 +22,53 @@
 
 atomic64_t smon_allocs_live = ATOMIC64_INIT(0);
 
-static unsigned int capacity = SYSCALLMON_CAPACITY_DEFAULT;
+static unsigned long ring_size = SYSCALLMON_RING_SIZE_DEFAULT;
 
-static int capacity_set(const char *val, const struct kernel_param *kp)
+static int ring_size_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned long n;
+	int ret = kstrtoul(val, 0, &n);
+
+	if (ret)
+		return ret;
+	if (n < SYSCALLMON_RING_SIZE_MIN || n > SYSCALLMON_RING_SIZE_MAX || !is_power_of_2(n)) {
+		pr_err("ring_size must be a power of two from %u to %u bytes, not %lu\n",
+		       SYSCALLMON_RING_SIZE_MIN, SYSCALLMON_RING_SIZE_MAX, n);
+		return -EINVAL;
+	}
+	return param_set_ulong(val, kp);
+}
+
+static const struct kernel_param_ops ring_size_ops = {
+	.set = ring_size_set,
+	.get = param_get_ulong,
+};
+module_param_cb(ring_size, &ring_size_ops, &ring_size, 0444);
+MODULE_PARM_DESC(ring_size, "Ring bytes: a power of two, 64 KiB to 1 GiB (default 1 MiB: over 1024 of the largest records)");
+
+static unsigned int return_slots = SYSCALLMON_RETURN_SLOTS_DEFAULT;
+
+static int return_slots_set(const char *val, const struct kernel_param *kp)
 {
 	unsigned int n;
 	int ret = kstrtouint(val, 0, &n);
 
 	if (ret)
 		return ret;
-	if (n < SYSCALLMON_CAPACITY_MIN || n > SYSCALLMON_CAPACITY_MAX || !is_power_of_2(n)) {
-		pr_err("capacity must be a power of two from %u to %u, not %u\n",
-		       SYSCALLMON_CAPACITY_MIN, SYSCALLMON_CAPACITY_MAX, n);
+	if (n > SYSCALLMON_RETURN_SLOTS_MAX) {
+		pr_err("return_slots must be at most %u, not %u\n", SYSCALLMON_RETURN_SLOTS_MAX, n);
 		return -EINVAL;
 	}
 	return param_set_uint(val, kp);
 }
 
-static const struct kernel_param_ops capacity_ops = {
-	.set = capacity_set,
+static const struct kernel_param_ops return_slots_ops = {
+	.set = return_slots_set,
 	.get = param_get_uint,
 };
-module_param_cb(capacity, &capacity_ops, &capacity, 0444);
-MODULE_PARM_DESC(capacity, "Ring records: a power of two, 16 to 1048576 (default 1024)");
+module_param_cb(return_slots, &return_slots_ops, &return_slots, 0444);
+MODULE_PARM_DESC(return_slots,
+		 "Calls followed to their return at once, about 750 bytes each (default 4096); the rest are recorded at entry without a result");
 
 bool smon_clear_on_read;
 module_param_named(clear_on_read, smon_clear_on_read, bool, 0644);
@@ -56,12 +81,15 @@ static int __init syscallmon_init(void)
 	ret = smon_syscalls_init();
 	if (ret)
 		return ret;
-	ret = smon_ring_init(capacity);
+	ret = smon_ring_init(ring_size);
 	if (ret)
 		return ret;
-	ret = smon_probes_init();
+	ret = smon_calls_init(return_slots);
 	if (ret)
 		goto out_free_ring;
+	ret = smon_probes_init();
+	if (ret)
+		goto out_exit_calls;
 	/* Before any scope or opener exists: they are forgotten when their process exits. */
 	ret = smon_exits_init();
 	if (ret)
@@ -75,8 +103,8 @@ static int __init syscallmon_init(void)
 	ret = smon_device_init();
 	if (ret)
 		goto out_remove_procfs;
-	pr_info("loaded: api %u, capacity %u, record %zu bytes\n",
-		SYSCALLMON_API_VERSION, capacity, sizeof(struct syscallmon_event));
+	pr_info("loaded: api %u, ring %lu bytes, %u return slots\n", SYSCALLMON_API_VERSION, ring_size,
+		return_slots);
 	return 0;
 
 out_remove_procfs:
@@ -88,6 +116,8 @@ out_exit_exits:
 out_exit_probes:
 	smon_probes_exit();
 	smon_scopes_exit();
+out_exit_calls:
+	smon_calls_exit();
 out_free_ring:
 	smon_ring_free();
 	return ret;
@@ -97,7 +127,9 @@ static void __exit syscallmon_exit(void)
 {
 	smon_device_exit();
 	smon_procfs_exit();
+	/* Unhooks every entry point: no call is followed from here on. */
 	smon_policy_exit();
+	smon_calls_exit();
 	smon_exits_exit();
 	smon_probes_exit();
 	smon_scopes_exit();
@@ -109,5 +141,5 @@ module_init(syscallmon_init);
 module_exit(syscallmon_exit);
 
 MODULE_LICENSE("GPL");
-MODULE_DESCRIPTION("Syscall monitor: kprobe logging and blocking with a ring buffer");
+MODULE_DESCRIPTION("Syscall monitor: logs and blocks syscalls, with their results, into a ring buffer");
 MODULE_AUTHOR("syscallmon developers");

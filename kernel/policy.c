@@ -37,7 +37,8 @@ struct smon_rule {
 	u32 op;
 	u32 action;
 	int err;
-	u32 flags;		/* SYSCALLMON_TARGET_ALL_PIDS, _FORCE */
+	u32 flags;		/* SYSCALLMON_TARGET_ALL_PIDS, _FORCE, _FAILED_ONLY */
+	u32 record;		/* enum syscallmon_record_mode */
 	struct smon_scope *scope;	/* NULL: every process */
 	struct target_stats *stats;
 };
@@ -58,7 +59,7 @@ struct smon_policy {
 static DEFINE_MUTEX(config_lock);	/* serializes every change; the hook never takes it */
 static struct smon_policy __rcu *policy;
 static struct workqueue_struct *free_wq;	/* frees old snapshots in process context */
-static u64 __percpu *op_missed;		/* [SYSCALLMON_NR_LIMIT] */
+static u64 __percpu *op_counts;		/* [SYSCALLMON_NR_LIMIT][SMON_NR_COUNTS] */
 
 static struct smon_policy *current_policy(void)
 {
@@ -102,6 +103,8 @@ bool smon_policy_decide(const struct smon_call *call, struct smon_decision *d)
 		return false;
 	d->record = true;
 	d->block = false;
+	d->record_mode = rule->record;
+	d->failed_only = rule->flags & SYSCALLMON_TARGET_FAILED_ONLY;
 	d->verdict = SYSCALLMON_VERDICT_ALLOWED;
 	if (block) {
 		if (p->mode == SYSCALLMON_MODE_BLOCK && (forced || !is_global_init(current))) {
@@ -118,11 +121,11 @@ bool smon_policy_decide(const struct smon_call *call, struct smon_decision *d)
 }
 NOKPROBE_SYMBOL(smon_policy_decide);
 
-void smon_policy_count_missed(u32 op)
+void smon_policy_count(u32 op, enum smon_op_count what)
 {
-	this_cpu_inc(op_missed[op]);
+	this_cpu_inc(op_counts[op * SMON_NR_COUNTS + what]);
 }
-NOKPROBE_SYMBOL(smon_policy_count_missed);
+NOKPROBE_SYMBOL(smon_policy_count);
 
 static struct target_stats *stats_new(void)
 {
@@ -299,7 +302,9 @@ int smon_target_add(const struct syscallmon_target *req, struct pid *const *pids
 	rule->op = req->nr;
 	rule->action = req->action;
 	rule->err = req->err;
-	rule->flags = req->flags & (SYSCALLMON_TARGET_ALL_PIDS | SYSCALLMON_TARGET_FORCE);
+	rule->flags = req->flags & (SYSCALLMON_TARGET_ALL_PIDS | SYSCALLMON_TARGET_FORCE |
+				    SYSCALLMON_TARGET_FAILED_ONLY);
+	rule->record = req->record;
 
 	mutex_lock(&config_lock);
 	old = current_policy();
@@ -468,8 +473,8 @@ void smon_counters_clear(void)
 	mutex_lock(&config_lock);
 	p = current_policy();
 	for_each_possible_cpu(cpu) {
+		memset(per_cpu_ptr(op_counts, cpu), 0, SYSCALLMON_NR_LIMIT * SMON_NR_COUNTS * sizeof(u64));
 		for (nr = 0; nr < SYSCALLMON_NR_LIMIT; nr++) {
-			per_cpu_ptr(op_missed, cpu)[nr] = 0;
 			if (p->target[nr])
 				memset(per_cpu_ptr(p->target[nr]->stats->pcpu, cpu), 0,
 				       sizeof(struct smon_counters));
@@ -478,13 +483,13 @@ void smon_counters_clear(void)
 	mutex_unlock(&config_lock);
 }
 
-static u64 missed_of(u32 nr)
+static u64 count_of(u32 nr, enum smon_op_count what)
 {
 	u64 sum = 0;
 	int cpu;
 
 	for_each_possible_cpu(cpu)
-		sum += READ_ONCE(per_cpu_ptr(op_missed, cpu)[nr]);
+		sum += READ_ONCE(per_cpu_ptr(op_counts, cpu)[nr * SMON_NR_COUNTS + what]);
 	return sum;
 }
 
@@ -507,7 +512,10 @@ static void fill_info(const struct smon_policy *p, const struct smon_rule *rule,
 		info->logged += READ_ONCE(c->logged);
 		info->blocked += READ_ONCE(c->blocked);
 	}
-	info->missed = missed_of(rule->op);
+	info->record = rule->record;
+	info->missed = count_of(rule->op, SMON_COUNT_MISSED);
+	info->no_result = count_of(rule->op, SMON_COUNT_NO_RESULT);
+	info->failed_skipped = count_of(rule->op, SMON_COUNT_FAILED_SKIPPED);
 }
 
 int smon_targets_for_each(int (*fn)(const struct syscallmon_target_info *info,
@@ -556,7 +564,8 @@ void smon_probe_stats(struct smon_probe_stats *stats)
 			continue;
 		stats->ntargets++;
 		stats->armed += p->mode != SYSCALLMON_MODE_OFF;
-		stats->missed += missed_of(nr);
+		stats->missed += count_of(nr, SMON_COUNT_MISSED);
+		stats->no_result += count_of(nr, SMON_COUNT_NO_RESULT);
 	}
 	mutex_unlock(&config_lock);
 }
@@ -565,8 +574,8 @@ int smon_policy_init(void)
 {
 	struct smon_policy *p;
 
-	op_missed = __alloc_percpu(SYSCALLMON_NR_LIMIT * sizeof(u64), sizeof(u64));
-	if (!op_missed)
+	op_counts = __alloc_percpu(SYSCALLMON_NR_LIMIT * SMON_NR_COUNTS * sizeof(u64), sizeof(u64));
+	if (!op_counts)
 		return -ENOMEM;
 	free_wq = alloc_workqueue("syscallmon", 0, 0);
 	p = smon_kzalloc(sizeof(*p), GFP_KERNEL);
@@ -574,7 +583,7 @@ int smon_policy_init(void)
 		if (free_wq)
 			destroy_workqueue(free_wq);
 		smon_kfree(p);
-		free_percpu(op_missed);
+		free_percpu(op_counts);
 		return -ENOMEM;
 	}
 	p->mode = SYSCALLMON_MODE_OFF;
@@ -606,5 +615,5 @@ void smon_policy_exit(void)
 		synchronize_rcu();
 		policy_free(p);
 	}
-	free_percpu(op_missed);
+	free_percpu(op_counts);
 }

@@ -23,8 +23,18 @@ void smon_policy_exit(void);
 struct smon_decision {
 	bool record;		/* write a syscall record with verdict and err */
 	bool block;		/* return -err without running the call */
+	bool failed_only;	/* record it only if it returns an error */
 	u32 verdict;		/* enum syscallmon_verdict */
+	u32 record_mode;	/* enum syscallmon_record_mode */
 	int err;
+};
+
+/* Counted per syscall, whatever became of its target since. */
+enum smon_op_count {
+	SMON_COUNT_MISSED,	/* a hook run skipped (recursion) */
+	SMON_COUNT_NO_RESULT,	/* recorded at entry: no return slot */
+	SMON_COUNT_FAILED_SKIPPED, /* a success not recorded: failures only */
+	SMON_NR_COUNTS,
 };
 
 /*
@@ -32,8 +42,8 @@ struct smon_decision {
  * the RCU read lock held and preemption off; false: nothing to do.
  */
 bool smon_policy_decide(const struct smon_call *call, struct smon_decision *d);
-/* A hook run skipped for recursion. */
-void smon_policy_count_missed(u32 op);
+/* Any context. */
+void smon_policy_count(u32 op, enum smon_op_count what);
 
 /*
  * Configuration, each serialized and applied whole or refused.  Requests are
@@ -71,6 +81,7 @@ struct smon_probe_stats {
 	u32 ntargets;
 	u32 armed;
 	u64 missed;
+	u64 no_result;
 };
 void smon_probe_stats(struct smon_probe_stats *stats);
 

@@ -9,13 +9,12 @@
 #include <linux/rcupdate_wait.h>
 #include <linux/sched.h>
 #include <linux/string.h>
-#include <linux/uaccess.h>
 #include <asm/linkage.h>
 
+#include "calls.h"
 #include "main.h"
 #include "policy.h"
 #include "probes.h"
-#include "ring.h"
 #include "syscalls.h"
 
 /*
@@ -35,42 +34,6 @@ asm(
 	".popsection\n"
 );
 
-static void read_path_arg(struct syscallmon_event *ev, unsigned long uaddr)
-{
-	long n;
-
-	/* The hook can't sleep: a path in a page that isn't present is reported, not faulted in. */
-	pagefault_disable();
-	n = strncpy_from_user(ev->path, (const char __user *)uaddr, sizeof(ev->path));
-	pagefault_enable();
-	if (n < 0) {
-		ev->path_flags |= SYSCALLMON_PATH_UNREADABLE;
-		ev->path[0] = '\0';
-	} else if (n >= (long)sizeof(ev->path)) {
-		ev->path_flags |= SYSCALLMON_PATH_TRUNCATED;
-		ev->path[sizeof(ev->path) - 1] = '\0';
-	}
-}
-
-static void record_syscall(const struct smon_call *call, const struct smon_decision *d)
-{
-	struct syscallmon_event ev;
-	int path_arg = smon_op_path_arg(call->op);
-
-	smon_event_init(&ev, SYSCALLMON_RECORD_SYSCALL);
-	ev.nr = call->op;
-	ev.abi = call->abi;
-	ev.native_nr = call->native_nr;
-	ev.verdict = d->verdict;
-	ev.err = d->verdict == SYSCALLMON_VERDICT_ALLOWED ? 0 : d->err;
-	memcpy(ev.args, call->args, sizeof(ev.args));
-	if (path_arg >= 0)
-		read_path_arg(&ev, ev.args[path_arg]);
-	else
-		ev.path_flags = SYSCALLMON_PATH_NONE;
-	smon_ring_push(&ev);
-}
-
 /*
  * Runs at a hooked entry point in the context of the calling task, with
  * preemption enabled (the hook guards its own recursion): ip is the hooked
@@ -88,13 +51,13 @@ static void entry_hook(unsigned long ip, unsigned long parent_ip, struct ftrace_
 		return;
 	bit = ftrace_test_recursion_trylock(ip, parent_ip);	/* also disables preemption */
 	if (bit < 0) {
-		smon_policy_count_missed(call.op);
+		smon_policy_count(call.op, SMON_COUNT_MISSED);
 		return;
 	}
 	rcu_read_lock();
 	if (smon_policy_decide(&call, &d)) {
 		if (d.record)
-			record_syscall(&call, &d);
+			smon_record_call(&call, &d);
 		if (d.block) {
 			regs->ax = (unsigned long)(long)-d.err;
 			regs->ip = (unsigned long)&smon_blocked_return;

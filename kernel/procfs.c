@@ -14,6 +14,7 @@
 #include <linux/seq_file.h>
 #include <uapi/syscallmon.h>
 
+#include "calls.h"
 #include "device.h"
 #include "exits.h"
 #include "main.h"
@@ -39,41 +40,49 @@ static struct proc_dir_entry *proc_dir;
 /* Four numbers of at most 20 digits, the comm, the symbol, the separators. */
 #define LOG_LINE_MAX (4 * 20 + SYSCALLMON_COMM_LEN + KSYM_NAME_LEN + 6)
 
+/* The fixed parts of the records a line is made from (their strings are not shown). */
+union log_record {
+	struct syscallmon_header h;
+	struct syscallmon_syscall call;
+	struct syscallmon_exit exit;
+};
+
 struct log_reader {
 	struct mutex lock;	/* one read() at a time: every field below */
-	u64 next;		/* seq of the next record to format */
-	u64 end;		/* head when opened: later records are not shown */
+	struct smon_ring_pos next;	/* the next record to format */
+	u64 end;		/* seq of the head when opened: later records are not shown */
 	u64 delivered_end;	/* one past the last record whose whole line was read */
 	u64 line_seq;		/* the record in line */
 	size_t line_len;
 	size_t line_off;	/* line[line_off, line_len) is not read yet */
-	struct syscallmon_event rec;
+	union log_record rec;
 	char line[LOG_LINE_MAX];
 };
 
-static size_t log_format(char *buf, size_t size, const struct syscallmon_event *rec)
+static size_t log_format(char *buf, size_t size, const union log_record *rec)
 {
-	const char *symbol = rec->type == SYSCALLMON_RECORD_EXIT ? "do_exit" :
-			     smon_entry_symbol(rec->abi, rec->native_nr);
+	/* Exit records and syscall records share the header and the task. */
+	const struct syscallmon_task *task = &rec->call.task;
+	const char *symbol = rec->h.type == SYSCALLMON_RECORD_EXIT ? "do_exit" :
+			     smon_entry_symbol(rec->call.abi, rec->call.native_nr);
 	char comm[SYSCALLMON_COMM_LEN];
 	size_t i;
 
 	/* A comm is the process's own choice: keep the line six fields and one line. */
-	for (i = 0; i < sizeof(comm) - 1 && rec->comm[i]; i++)
-		comm[i] = (rec->comm[i] == ',' || !isprint(rec->comm[i])) ? '_' : rec->comm[i];
+	for (i = 0; i < sizeof(comm) - 1 && task->comm[i]; i++)
+		comm[i] = (task->comm[i] == ',' || !isprint(task->comm[i])) ? '_' : task->comm[i];
 	comm[i] = '\0';
-	return scnprintf(buf, size, "%llu,%u,%u,%u,%s,%s\n", div_u64(rec->ts_ns, NSEC_PER_SEC),
-			 rec->pid, rec->tgid, rec->uid, comm, symbol ? symbol : "?");
+	return scnprintf(buf, size, "%llu,%u,%u,%u,%s,%s\n", div_u64(rec->h.ts_ns, NSEC_PER_SEC),
+			 task->pid, task->tgid, task->uid, comm, symbol ? symbol : "?");
 }
 
 /* Formats the next record still held into r->line; false at the end. */
 static bool log_next_line(struct log_reader *r)
 {
 	/* Records overwritten or cleared since the open are gone: the ring skips them. */
-	if (r->next >= r->end || !smon_ring_copy_from(r->next, &r->rec) || r->rec.seq >= r->end)
+	if (!smon_ring_copy_next(&r->next, r->end, &r->rec, sizeof(r->rec)))
 		return false;
-	r->line_seq = r->rec.seq;
-	r->next = r->rec.seq + 1;
+	r->line_seq = r->rec.h.seq;
 	r->line_len = log_format(r->line, sizeof(r->line), &r->rec);
 	r->line_off = 0;
 	return true;
@@ -111,7 +120,7 @@ static ssize_t log_read(struct file *file, char __user *buf, size_t len, loff_t 
 
 static int log_open(struct inode *inode, struct file *file)
 {
-	struct smon_ring_stats ring;
+	struct smon_ring_pos head;
 	struct log_reader *r;
 	int ret;
 
@@ -122,10 +131,9 @@ static int log_open(struct inode *inode, struct file *file)
 	if (!r)
 		return -ENOMEM;
 	mutex_init(&r->lock);
-	smon_ring_stats(&ring);
-	r->next = ring.tail;
-	r->end = ring.head;
-	r->delivered_end = ring.tail;
+	smon_ring_bounds(&r->next, &head);
+	r->end = head.seq;
+	r->delivered_end = r->next.seq;
 	file->private_data = r;
 	/* A line is handed out once, in order: there is no position to seek to. */
 	return nonseekable_open(inode, file);
@@ -182,6 +190,12 @@ static int show_target(const struct syscallmon_target_info *info, const struct s
 		show_scope(m, scope, info->npids);
 	if (info->flags & SYSCALLMON_TARGET_FORCE)
 		seq_puts(m, " force");
+	if (info->record == SYSCALLMON_RECORD_ENTRY)
+		seq_puts(m, " record=entry");
+	else if (info->record == SYSCALLMON_RECORD_BOTH)
+		seq_puts(m, " record=both");
+	if (info->flags & SYSCALLMON_TARGET_FAILED_ONLY)
+		seq_puts(m, " failed-only");
 	seq_putc(m, '\n');
 	return 0;
 }
@@ -195,14 +209,18 @@ static int status_show(struct seq_file *m, void *v)
 	smon_probe_stats(&probes);
 	seq_printf(m, "mode: %s\n", mode_names[smon_mode()]);
 	seq_printf(m, "api_version: %u\n", SYSCALLMON_API_VERSION);
-	seq_printf(m, "capacity: %u\n", ring.capacity);
+	seq_printf(m, "ring_size: %llu\n", ring.size);
+	seq_printf(m, "return_slots: %u\n", smon_calls_slots());
 	seq_printf(m, "clear_on_read: %d\n", READ_ONCE(smon_clear_on_read));
 	seq_printf(m, "readers: %u\n", smon_device_readers());
-	seq_printf(m, "events: %llu\n", ring.head);
-	seq_printf(m, "held: %llu\n", ring.head - ring.tail);
+	seq_printf(m, "events: %llu\n", ring.head_seq);
+	seq_printf(m, "held: %llu\n", ring.head_seq - ring.tail_seq);
+	seq_printf(m, "held_bytes: %llu\n", ring.head - ring.tail);
 	seq_printf(m, "overwritten: %llu\n", ring.overwritten);
 	seq_printf(m, "cleared: %llu\n", ring.cleared);
 	seq_printf(m, "missed: %llu\n", probes.missed);
+	seq_printf(m, "no_result: %llu\n", probes.no_result);
+	seq_printf(m, "calls_in_flight: %llu\n", smon_calls_in_flight());
 	seq_printf(m, "exit_events: %s\n", smon_exits_events_on() ? "on" : "off");
 	seq_printf(m, "exits_seen: %llu\n", smon_exits_seen());
 	seq_printf(m, "targets: %u (armed %u)\n", probes.ntargets, probes.armed);

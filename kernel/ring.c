@@ -1,21 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/align.h>
 #include <linux/cred.h>
 #include <linux/ktime.h>
+#include <linux/mm.h>
 #include <linux/poll.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/version.h>
 #include <linux/vmalloc.h>
 
 #include "main.h"
 #include "ring.h"
 
 /*
- * Records live at records[seq & mask].  head - tail <= capacity always holds;
- * a push into a full ring advances tail and counts the eviction.
+ * Records are bytes [tail, head) of a ring of ring_size bytes, each at
+ * data[pos & ring_mask], each a multiple of SYSCALLMON_RECORD_ALIGN long.
+ * None straddles the end: a push that would is preceded by a PAD record
+ * filling the end.  A push that doesn't fit evicts the oldest records
+ * (tail moves on) and counts them overwritten.
  *
  * The tail moves for two reasons that a reader must tell apart: a push
  * overwrites the oldest record (lost to whoever had not read it), or a clear
@@ -25,92 +31,143 @@
  * between it and the tail were all overwritten, and a read counts them as
  * lost without knowing the history.
  *
- * ring_lock protects records, head, tail, the counters, the cursor list and
- * the attached cursors' fields.  It is taken with irqsave: kprobe handlers
- * run in whatever context the probed function is called from, and a probe
- * hit from an interrupt on a CPU already holding the lock in process context
- * would otherwise deadlock on itself.  Readers hold it only to memcpy a
- * bounded batch (see SMON_READ_BATCH in device.c); a clear holds it for one
- * step per attached cursor (one per open file of the device).
+ * Mapped readers copy records without the lock.  So a push publishes the
+ * new tail (in the control page) before it overwrites anything, and the new
+ * head only after the record is whole: a reader that copied the record at
+ * pos and then sees tail <= pos has read it whole.
+ *
+ * ring_lock protects the records, head, tail, the counters, the cursor list
+ * and the attached cursors' fields.  It is taken with irqsave: the entry
+ * hook runs in whatever context the hooked function is called from.  Readers
+ * hold it only to copy a bounded batch (see SMON_READ_BYTES in device.c); a
+ * clear holds it for a walk over what it drops and one step per attached
+ * cursor (one per open file of the device).
  */
 static DEFINE_SPINLOCK(ring_lock);
-static struct syscallmon_event *records;
-static u32 ring_mask;
+static void *area;			/* vmalloc_user: the control page, then the records */
+static struct syscallmon_ring_page *page;
+static u8 *data;
+static u64 ring_size;
+static u64 ring_mask;
 static u64 ring_head;
 static u64 ring_tail;
+static u64 ring_head_seq;
+static u64 ring_tail_seq;
 static u64 ring_overwritten;
 static u64 ring_cleared;
 static LIST_HEAD(ring_cursors);
 
 DECLARE_WAIT_QUEUE_HEAD(smon_ring_wait);
 
-void smon_event_init(struct syscallmon_event *ev, u16 type)
+static struct syscallmon_header *record_at(u64 pos)
+{
+	return (struct syscallmon_header *)(data + (pos & ring_mask));
+}
+
+void smon_task_fill(struct syscallmon_task *t)
 {
 	struct task_struct *task = current;
 	const struct cred *cred = current_cred();
 
-	memset(ev, 0, sizeof(*ev));
-	ev->type = type;
-	ev->ts_ns = ktime_get_real_ns();
-	ev->pid = task->pid;
-	ev->tgid = task->tgid;
+	t->pid = task->pid;
+	t->tgid = task->tgid;
 	rcu_read_lock();
-	ev->ppid = task_tgid_nr(rcu_dereference(task->real_parent));
+	t->ppid = task_tgid_nr(rcu_dereference(task->real_parent));
 	rcu_read_unlock();
-	ev->uid = __kuid_val(cred->uid);
-	ev->gid = __kgid_val(cred->gid);
+	t->uid = __kuid_val(cred->uid);
+	t->gid = __kgid_val(cred->gid);
+	t->reserved = 0;
 	/* Racy against a concurrent rename, like perf's comm reads; always NUL-terminated. */
-	memcpy(ev->comm, task->comm, sizeof(ev->comm));
-	ev->comm[sizeof(ev->comm) - 1] = '\0';
+	memcpy(t->comm, task->comm, sizeof(t->comm));
+	t->comm[sizeof(t->comm) - 1] = '\0';
 }
 
-int smon_ring_init(u32 capacity)
+int smon_ring_init(u64 size)
 {
-	records = smon_vzalloc(array_size(capacity, sizeof(*records)));
-	if (!records)
+	area = vmalloc_user(PAGE_SIZE + size);
+	if (!area)
 		return -ENOMEM;
-	ring_mask = capacity - 1;
-	ring_head = 0;
-	ring_tail = 0;
-	ring_overwritten = 0;
-	ring_cleared = 0;
+	atomic64_inc(&smon_allocs_live);
+	page = area;
+	data = (u8 *)area + PAGE_SIZE;
+	ring_size = size;
+	ring_mask = size - 1;
+	ring_head = ring_tail = ring_head_seq = ring_tail_seq = 0;
+	ring_overwritten = ring_cleared = 0;
+	page->size = size;
 	return 0;
 }
 
 void smon_ring_free(void)
 {
-	smon_vfree(records);
-	records = NULL;
+	vfree(area);
+	atomic64_dec(&smon_allocs_live);
+	area = NULL;
 }
 
-void smon_ring_push(struct syscallmon_event *ev)
+/* Caller holds ring_lock: the oldest record goes, overwritten or cleared. */
+static void drop_oldest(u64 *counter)
 {
-	unsigned long flags;
+	const struct syscallmon_header *h = record_at(ring_tail);
 
-	spin_lock_irqsave(&ring_lock, flags);
-	ev->seq = ring_head;
-	if (ring_head - ring_tail > ring_mask) {
-		ring_tail++;
-		ring_overwritten++;
+	if (h->type != SYSCALLMON_RECORD_PAD) {
+		ring_tail_seq++;
+		(*counter)++;
 	}
-	memcpy(&records[ring_head & ring_mask], ev, sizeof(*ev));
-	ring_head++;
-	spin_unlock_irqrestore(&ring_lock, flags);
+	ring_tail += h->size;
+}
+
+/* Caller holds ring_lock; before anything at the old tail is overwritten. */
+static void publish_tail(void)
+{
+	WRITE_ONCE(page->tail_seq, ring_tail_seq);
+	WRITE_ONCE(page->tail, ring_tail);
+	smp_wmb();	/* the tail is seen moved before the bytes change */
+}
+
+u64 smon_ring_push(struct syscallmon_header *fixed, size_t fixed_size, u32 flags,
+		   const char *path, u16 path_len, const char *target, u16 target_len)
+{
+	size_t used = fixed_size + path_len + target_len;
+	size_t size = ALIGN(used, SYSCALLMON_RECORD_ALIGN);
+	u64 off, pad, seq;
+	unsigned long irqflags;
+	u8 *dst;
+
+	spin_lock_irqsave(&ring_lock, irqflags);
+	off = ring_head & ring_mask;
+	pad = off + size > ring_size ? ring_size - off : 0;
+	if (ring_head + pad + size - ring_tail > ring_size) {
+		while (ring_head + pad + size - ring_tail > ring_size)
+			drop_oldest(&ring_overwritten);
+		publish_tail();
+	}
+	if (pad) {
+		struct syscallmon_header *h = record_at(ring_head);
+
+		h->size = pad;
+		h->type = SYSCALLMON_RECORD_PAD;
+		h->flags = 0;
+		ring_head += pad;
+	}
+	seq = ring_head_seq++;
+	fixed->size = size;
+	fixed->flags = flags;
+	fixed->seq = seq;
+	dst = data + (ring_head & ring_mask);
+	memcpy(dst, fixed, fixed_size);
+	memcpy(dst + fixed_size, path, path_len);
+	memcpy(dst + fixed_size + path_len, target, target_len);
+	memset(dst + used, 0, size - used);
+	ring_head += size;
+	WRITE_ONCE(page->head_seq, ring_head_seq);
+	smp_store_release(&page->head, ring_head);	/* the record is whole before it is seen */
+	spin_unlock_irqrestore(&ring_lock, irqflags);
 
 	/* wq_has_sleeper() orders the push before the check; most pushes have no sleeper. */
 	if (wq_has_sleeper(&smon_ring_wait))
 		wake_up_interruptible_poll(&smon_ring_wait, EPOLLIN | EPOLLRDNORM);
-}
-
-static void fill_lost_record(struct syscallmon_event *rec, u64 first_seq, u64 count)
-{
-	memset(rec, 0, sizeof(*rec));
-	rec->type = SYSCALLMON_RECORD_LOST;
-	rec->nr = SYSCALLMON_NR_NONE;
-	rec->path_flags = SYSCALLMON_PATH_NONE;
-	rec->seq = first_seq;
-	rec->ts_ns = ktime_get_real_ns();
-	rec->lost = count;
+	return seq;
 }
 
 void smon_ring_attach(struct smon_cursor *cursor)
@@ -118,7 +175,8 @@ void smon_ring_attach(struct smon_cursor *cursor)
 	unsigned long flags;
 
 	spin_lock_irqsave(&ring_lock, flags);
-	cursor->next = ring_tail;
+	cursor->at.pos = ring_tail;
+	cursor->at.seq = ring_tail_seq;
 	cursor->lost = 0;
 	cursor->skipped = 0;
 	list_add(&cursor->node, &ring_cursors);
@@ -134,28 +192,60 @@ void smon_ring_detach(struct smon_cursor *cursor)
 	spin_unlock_irqrestore(&ring_lock, flags);
 }
 
-size_t smon_ring_read(struct smon_cursor *cursor, struct syscallmon_event *dst, size_t max)
+/*
+ * Caller holds ring_lock.  Moves an overtaken cursor to the tail and returns
+ * how many records it missed (0 if none), the first of them in *first.
+ */
+static u64 catch_up(struct smon_cursor *cursor, u64 *first)
+{
+	/* Records between the cursor and the tail were overwritten (see ring_lock). */
+	u64 overtaken = cursor->at.pos < ring_tail ? ring_tail_seq - cursor->at.seq : 0;
+	u64 missed = cursor->skipped + overtaken;
+
+	if (!missed)
+		return 0;
+	*first = cursor->skipped ? cursor->skipped_seq : cursor->at.seq;
+	cursor->lost += missed;
+	cursor->skipped = 0;
+	if (overtaken) {
+		WRITE_ONCE(cursor->at.pos, ring_tail);
+		cursor->at.seq = ring_tail_seq;
+	}
+	return missed;
+}
+
+size_t smon_ring_read(struct smon_cursor *cursor, void *dst, size_t len)
 {
 	unsigned long flags;
+	u64 missed, first;
 	size_t n = 0;
 
-	if (!max)
+	if (len < SYSCALLMON_RECORD_MAX)
 		return 0;
 	spin_lock_irqsave(&ring_lock, flags);
-	if (cursor->skipped || cursor->next < ring_tail) {
-		/* Records between the cursor and the tail were overwritten (see ring_lock). */
-		u64 overtaken = cursor->next < ring_tail ? ring_tail - cursor->next : 0;
-		u64 first = cursor->skipped ? cursor->skipped_seq : cursor->next;
-		u64 missed = cursor->skipped + overtaken;
+	missed = catch_up(cursor, &first);
+	if (missed) {
+		struct syscallmon_lost *lost = dst;
 
-		fill_lost_record(&dst[n++], first, missed);
-		cursor->lost += missed;
-		cursor->skipped = 0;
-		WRITE_ONCE(cursor->next, cursor->next + overtaken);
+		memset(lost, 0, sizeof(*lost));
+		lost->h.size = sizeof(*lost);
+		lost->h.type = SYSCALLMON_RECORD_LOST;
+		lost->h.seq = first;
+		lost->h.ts_ns = ktime_get_real_ns();
+		lost->count = missed;
+		n = sizeof(*lost);
 	}
-	while (n < max && cursor->next < ring_head) {
-		memcpy(&dst[n++], &records[cursor->next & ring_mask], sizeof(*dst));
-		WRITE_ONCE(cursor->next, cursor->next + 1);
+	while (cursor->at.pos < ring_head) {
+		const struct syscallmon_header *h = record_at(cursor->at.pos);
+
+		if (h->type != SYSCALLMON_RECORD_PAD) {
+			if (n + h->size > len)
+				break;
+			memcpy((u8 *)dst + n, h, h->size);
+			n += h->size;
+			cursor->at.seq++;
+		}
+		WRITE_ONCE(cursor->at.pos, cursor->at.pos + h->size);
 	}
 	spin_unlock_irqrestore(&ring_lock, flags);
 	return n;
@@ -164,7 +254,7 @@ size_t smon_ring_read(struct smon_cursor *cursor, struct syscallmon_event *dst, 
 /* Lockless, for poll and wait conditions: a stale answer is followed by a wakeup or a retry. */
 bool smon_ring_readable(const struct smon_cursor *cursor)
 {
-	return READ_ONCE(cursor->next) != READ_ONCE(ring_head) || READ_ONCE(cursor->skipped);
+	return READ_ONCE(cursor->at.pos) != READ_ONCE(ring_head) || READ_ONCE(cursor->skipped);
 }
 
 void smon_ring_seek(struct smon_cursor *cursor, bool to_head)
@@ -172,7 +262,8 @@ void smon_ring_seek(struct smon_cursor *cursor, bool to_head)
 	unsigned long flags;
 
 	spin_lock_irqsave(&ring_lock, flags);
-	WRITE_ONCE(cursor->next, to_head ? ring_head : ring_tail);
+	WRITE_ONCE(cursor->at.pos, to_head ? ring_head : ring_tail);
+	cursor->at.seq = to_head ? ring_head_seq : ring_tail_seq;
 	WRITE_ONCE(cursor->skipped, 0);
 	spin_unlock_irqrestore(&ring_lock, flags);
 }
@@ -182,48 +273,117 @@ void smon_ring_position(const struct smon_cursor *cursor, u64 *next, u64 *lost)
 	unsigned long flags;
 
 	spin_lock_irqsave(&ring_lock, flags);
-	*next = cursor->next;
+	*next = cursor->at.seq;
 	*lost = cursor->lost;
 	spin_unlock_irqrestore(&ring_lock, flags);
 }
 
-bool smon_ring_copy_from(u64 seq, struct syscallmon_event *dst)
+/* Caller holds ring_lock: is at a place a reader can have stopped at? */
+static bool plausible(const struct smon_ring_pos *at)
 {
+	const struct syscallmon_header *h;
+
+	if (at->pos == ring_head)
+		return at->seq == ring_head_seq;
+	if (at->pos < ring_tail)
+		return at->seq <= ring_tail_seq;	/* overwritten since: counted as lost */
+	if (at->pos > ring_head || at->pos % SYSCALLMON_RECORD_ALIGN)
+		return false;
+	h = record_at(at->pos);
+	return h->type == SYSCALLMON_RECORD_PAD ? at->seq <= ring_head_seq : h->seq == at->seq;
+}
+
+int smon_ring_fetch(struct smon_cursor *cursor, struct syscallmon_fetch *fetch)
+{
+	struct smon_ring_pos given = { fetch->pos, fetch->seq };
 	unsigned long flags;
-	bool held;
+	u64 first;
+	int ret = 0;
 
 	spin_lock_irqsave(&ring_lock, flags);
-	if (seq < ring_tail)
-		seq = ring_tail;
-	held = seq < ring_head;
-	if (held)
-		memcpy(dst, &records[seq & ring_mask], sizeof(*dst));
+	/* Behind the cursor: a clear moved it since (or the reader went back): keep it. */
+	if (given.pos > cursor->at.pos) {
+		if (!plausible(&given) || given.seq < cursor->at.seq) {
+			ret = -EINVAL;
+			goto out;
+		}
+		WRITE_ONCE(cursor->at.pos, given.pos);
+		cursor->at.seq = given.seq;
+	}
+	fetch->lost = catch_up(cursor, &first);
+	fetch->pos = cursor->at.pos;
+	fetch->seq = cursor->at.seq;
+	fetch->head = ring_head;
+out:
 	spin_unlock_irqrestore(&ring_lock, flags);
-	return held;
+	return ret;
+}
+
+bool smon_ring_copy_next(struct smon_ring_pos *at, u64 end_seq, void *dst, size_t len)
+{
+	const struct syscallmon_header *h;
+	unsigned long flags;
+	bool found = false;
+
+	spin_lock_irqsave(&ring_lock, flags);
+	if (at->pos < ring_tail) {
+		at->pos = ring_tail;
+		at->seq = ring_tail_seq;
+	}
+	for (; at->pos < ring_head && at->seq < end_seq; at->pos += h->size) {
+		h = record_at(at->pos);
+		if (h->type == SYSCALLMON_RECORD_PAD)
+			continue;
+		memcpy(dst, h, min_t(size_t, h->size, len));
+		at->pos += h->size;
+		at->seq++;
+		found = true;
+		break;
+	}
+	spin_unlock_irqrestore(&ring_lock, flags);
+	return found;
+}
+
+void smon_ring_bounds(struct smon_ring_pos *tail, struct smon_ring_pos *head)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&ring_lock, flags);
+	tail->pos = ring_tail;
+	tail->seq = ring_tail_seq;
+	head->pos = ring_head;
+	head->seq = ring_head_seq;
+	spin_unlock_irqrestore(&ring_lock, flags);
 }
 
 void smon_ring_clear_below(u64 seq)
 {
 	struct smon_cursor *cursor;
+	u64 old_tail, old_tail_seq;
 	unsigned long flags;
 
 	spin_lock_irqsave(&ring_lock, flags);
-	if (seq > ring_head)
-		seq = ring_head;
-	if (seq > ring_tail) {
-		list_for_each_entry(cursor, &ring_cursors, node) {
-			if (cursor->next >= seq)
-				continue;
-			if (cursor->next < ring_tail) {
-				if (!cursor->skipped)
-					cursor->skipped_seq = cursor->next;
-				WRITE_ONCE(cursor->skipped, cursor->skipped + ring_tail - cursor->next);
-			}
-			WRITE_ONCE(cursor->next, seq);
+	if (seq > ring_head_seq)
+		seq = ring_head_seq;
+	if (seq <= ring_tail_seq)
+		goto out;
+	old_tail = ring_tail;
+	old_tail_seq = ring_tail_seq;
+	while (ring_tail_seq < seq)
+		drop_oldest(&ring_cleared);
+	list_for_each_entry(cursor, &ring_cursors, node) {
+		if (cursor->at.seq >= seq)
+			continue;
+		if (cursor->at.pos < old_tail) {
+			if (!cursor->skipped)
+				cursor->skipped_seq = cursor->at.seq;
+			WRITE_ONCE(cursor->skipped, cursor->skipped + old_tail_seq - cursor->at.seq);
 		}
-		ring_cleared += seq - ring_tail;
-		ring_tail = seq;
+		WRITE_ONCE(cursor->at.pos, ring_tail);
+		cursor->at.seq = ring_tail_seq;
 	}
+	publish_tail();
+out:
 	spin_unlock_irqrestore(&ring_lock, flags);
 }
 
@@ -242,10 +402,29 @@ void smon_ring_stats(struct smon_ring_stats *stats)
 	unsigned long flags;
 
 	spin_lock_irqsave(&ring_lock, flags);
-	stats->capacity = ring_mask + 1;
+	stats->size = ring_size;
 	stats->head = ring_head;
 	stats->tail = ring_tail;
+	stats->head_seq = ring_head_seq;
+	stats->tail_seq = ring_tail_seq;
 	stats->overwritten = ring_overwritten;
 	stats->cleared = ring_cleared;
 	spin_unlock_irqrestore(&ring_lock, flags);
+}
+
+int smon_ring_mmap(struct vm_area_struct *vma)
+{
+	unsigned long pages = (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
+
+	/* Readers see the ring; none may change it, not even in a private copy. */
+	if (vma->vm_flags & (VM_WRITE | VM_EXEC))
+		return -EPERM;
+	if (vma->vm_pgoff + pages > (PAGE_SIZE + ring_size) >> PAGE_SHIFT)
+		return -EINVAL;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_clear(vma, VM_MAYWRITE | VM_MAYEXEC);
+#else
+	vma->vm_flags &= ~(VM_MAYWRITE | VM_MAYEXEC);
+#endif
+	return remap_vmalloc_range(vma, area, vma->vm_pgoff);
 }

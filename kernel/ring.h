@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* The event ring: fixed-size records, overwrite-oldest, one cursor per reader. */
+/*
+ * The event ring: variable-length records in a ring of bytes that
+ * overwrites the oldest, one cursor per reader, mappable read-only.
+ */
 #ifndef SYSCALLMON_RING_H
 #define SYSCALLMON_RING_H
 
@@ -7,6 +10,14 @@
 #include <linux/types.h>
 #include <linux/wait.h>
 #include <uapi/syscallmon.h>
+
+struct vm_area_struct;
+
+/* Where a record is: its byte position and its seq. */
+struct smon_ring_pos {
+	u64 pos;
+	u64 seq;
+};
 
 /*
  * A reader's position, owned by one open file and attached to the ring
@@ -17,53 +28,77 @@
  */
 struct smon_cursor {
 	struct list_head node;	/* on the ring's list of attached cursors */
-	u64 next;		/* seq of the next record to hand out */
+	struct smon_ring_pos at;	/* the next record to hand out */
 	u64 lost;		/* overwritten records this reader was told it lost */
-	u64 skipped;		/* overwritten records a clear moved next past, not told yet */
+	u64 skipped;		/* overwritten records a clear moved it past, not told yet */
 	u64 skipped_seq;	/* the first of those */
 };
 
 struct smon_ring_stats {
-	u32 capacity;
-	u64 head;	/* seq the next record will get */
-	u64 tail;	/* oldest seq still held */
+	u64 size;
+	u64 head;		/* byte positions */
+	u64 tail;
+	u64 head_seq;
+	u64 tail_seq;
 	u64 overwritten;
 	u64 cleared;
 };
 
 extern wait_queue_head_t smon_ring_wait;
 
-/* Zeroes ev and fills what every record says of the current task: ids, credentials, comm, time. */
-void smon_event_init(struct syscallmon_event *ev, u16 type);
+/* Fills what every record says of the current task. */
+void smon_task_fill(struct syscallmon_task *task);
 
-int smon_ring_init(u32 capacity);
+int smon_ring_init(u64 size);
 void smon_ring_free(void);
 
-/* Any context.  Stamps ev->seq, copies the record in, wakes readers. */
-void smon_ring_push(struct syscallmon_event *ev);
+/*
+ * Any context.  Appends one record made of a fixed part (starting with its
+ * header, whose size, seq and flags are set here) and up to two strings
+ * (path and target, lengths including their NUL, 0 for none), padded.
+ * Returns the record's seq.
+ */
+u64 smon_ring_push(struct syscallmon_header *fixed, size_t fixed_size, u32 flags,
+		   const char *path, u16 path_len, const char *target, u16 target_len);
 
 /* Process context.  Attaches cursor at the oldest record held; detach before freeing it. */
 void smon_ring_attach(struct smon_cursor *cursor);
 void smon_ring_detach(struct smon_cursor *cursor);
 
 /*
- * Copies up to max records at the cursor into dst and advances it.  A cursor
- * that missed overwritten records first gets one SYSCALLMON_RECORD_LOST
- * record counting exactly those.  Returns the number of records written.
+ * Copies whole records at the cursor into dst (up to len bytes), advancing
+ * it; PAD records are skipped.  A cursor that missed overwritten records
+ * first gets one SYSCALLMON_RECORD_LOST record counting exactly those.
+ * Returns the bytes written.
  */
-size_t smon_ring_read(struct smon_cursor *cursor, struct syscallmon_event *dst, size_t max);
+size_t smon_ring_read(struct smon_cursor *cursor, void *dst, size_t len);
 bool smon_ring_readable(const struct smon_cursor *cursor);
 /* Moves the cursor to the oldest record held or to the head, forgetting what it missed. */
 void smon_ring_seek(struct smon_cursor *cursor, bool to_head);
 /* The cursor's next seq and the records it was told it lost, read together. */
 void smon_ring_position(const struct smon_cursor *cursor, u64 *next, u64 *lost);
+/*
+ * A mapped reader delivered the records before at: moves its cursor there
+ * (never back, never into a record it can't have read) and then past what
+ * was overwritten; fills fetch for SYSCALLMON_IOC_FETCH.
+ */
+int smon_ring_fetch(struct smon_cursor *cursor, struct syscallmon_fetch *fetch);
 
-/* Copies the oldest record held whose seq is at least seq; false if there is none. */
-bool smon_ring_copy_from(u64 seq, struct syscallmon_event *dst);
+/*
+ * Copies the record at or after *at (the oldest held if *at was
+ * overwritten) into dst, if it is below end, and moves *at past it.  PAD
+ * records are skipped.  False when there is none.
+ */
+bool smon_ring_copy_next(struct smon_ring_pos *at, u64 end_seq, void *dst, size_t len);
+/* Where the oldest record held and the head are now. */
+void smon_ring_bounds(struct smon_ring_pos *tail, struct smon_ring_pos *head);
 
 /* Drops every record below seq (clamped to the head), counted as cleared. */
 void smon_ring_clear_below(u64 seq);
 void smon_ring_clear_counters(void);
 void smon_ring_stats(struct smon_ring_stats *stats);
+
+/* Maps the control page and the records read-only (SYSCALLMON_MMAP_DATA). */
+int smon_ring_mmap(struct vm_area_struct *vma);
 
 #endif

@@ -19,10 +19,11 @@
 struct op_info {
 	const char *name;
 	s8 path_arg;
+	s8 fd_arg;
 };
 
 static const struct op_info ops[SYSCALLMON_NR_LIMIT] = {
-#define SYSCALLMON_OP(nr, name, path_arg) [nr] = { #name, path_arg },
+#define SYSCALLMON_OP(nr, name, path_arg, fd_arg) [nr] = { #name, path_arg, fd_arg },
 #define SYSCALLMON_ENTRY(abi, nr, name, symbol, op)
 #define SYSCALLMON_SOCKETCALL(call, op)
 #define SYSCALLMON_IPC(call, op)
@@ -41,7 +42,7 @@ struct entry_info {
 };
 
 static const struct entry_info entries[] = {
-#define SYSCALLMON_OP(nr, name, path_arg)
+#define SYSCALLMON_OP(nr, name, path_arg, fd_arg)
 #define SYSCALLMON_ENTRY(abi, nr, name, symbol, op) { symbol, abi, nr, op },
 #define SYSCALLMON_SOCKETCALL(call, op)
 #define SYSCALLMON_IPC(call, op)
@@ -59,7 +60,7 @@ struct mux_call {
 
 /* <linux/net.h> SYS_* numbers of socketcall() and <linux/ipc.h> numbers of ipc(). */
 static const struct mux_call socketcalls[] = {
-#define SYSCALLMON_OP(nr, name, path_arg)
+#define SYSCALLMON_OP(nr, name, path_arg, fd_arg)
 #define SYSCALLMON_ENTRY(abi, nr, name, symbol, op)
 #define SYSCALLMON_SOCKETCALL(call, op) { call, op },
 #define SYSCALLMON_IPC(call, op)
@@ -71,7 +72,7 @@ static const struct mux_call socketcalls[] = {
 };
 
 static const struct mux_call ipc_calls[] = {
-#define SYSCALLMON_OP(nr, name, path_arg)
+#define SYSCALLMON_OP(nr, name, path_arg, fd_arg)
 #define SYSCALLMON_ENTRY(abi, nr, name, symbol, op)
 #define SYSCALLMON_SOCKETCALL(call, op)
 #define SYSCALLMON_IPC(call, op) { call, op },
@@ -109,6 +110,11 @@ int smon_op_path_arg(u32 nr)
 	return nr < SYSCALLMON_NR_LIMIT && ops[nr].name ? ops[nr].path_arg : -1;
 }
 
+int smon_op_fd_arg(u32 nr)
+{
+	return nr < SYSCALLMON_NR_LIMIT && ops[nr].name ? ops[nr].fd_arg : -1;
+}
+
 int smon_op_lookup(const char *name)
 {
 	u32 nr;
@@ -135,6 +141,16 @@ bool smon_op_unblockable(u32 nr)
 	default:
 		return false;
 	}
+}
+
+bool smon_op_never_returns(u32 nr)
+{
+	return nr == __NR_exit || nr == __NR_exit_group;
+}
+
+bool smon_op_execs(u32 nr)
+{
+	return nr == __NR_execve || nr == __NR_execveat;
 }
 
 const char *smon_entry_symbol(u32 abi, u32 native_nr)

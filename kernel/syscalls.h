@@ -16,12 +16,18 @@ struct pt_regs;
 const char *smon_op_name(u32 nr);
 /* Index of its first path argument, or -1. */
 int smon_op_path_arg(u32 nr);
+/* Index of its first fd argument (a dirfd for *at calls), or -1. */
+int smon_op_fd_arg(u32 nr);
 /* The number of a name, or -EINVAL. */
 int smon_op_lookup(const char *name);
 /* Does this kernel implement the operation through at least one entry point? */
 bool smon_op_implemented(u32 nr);
 /* Returning with an errno from these would leave the task running code it can't survive. */
 bool smon_op_unblockable(u32 nr);
+/* exit and exit_group: recorded at entry, they have no result. */
+bool smon_op_never_returns(u32 nr);
+/* execve and execveat: once they succeed, the old image's memory is gone. */
+bool smon_op_execs(u32 nr);
 
 /* The entry symbol of (abi, native nr), or NULL: what the /proc log names. */
 const char *smon_entry_symbol(u32 abi, u32 native_nr);

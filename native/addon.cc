@@ -57,7 +57,7 @@ struct Entry {
 };
 
 static const Entry kEntries[] = {
-#define SYSCALLMON_OP(nr, name, path_arg)
+#define SYSCALLMON_OP(nr, name, path_arg, fd_arg)
 #define SYSCALLMON_ENTRY(abi, nr, name, symbol, op) { abi, nr, symbol },
 #define SYSCALLMON_SOCKETCALL(call, op)
 #define SYSCALLMON_IPC(call, op)
@@ -82,7 +82,7 @@ Napi::Array Syscalls(Napi::Env env)
 	Napi::Array a = Napi::Array::New(env);
 	uint32_t i = 0;
 	// syscall_table.h (scripts/gen-syscalls.sh) is the table the module uses.
-#define SYSCALLMON_OP(nr, name, path_arg)                                   \
+#define SYSCALLMON_OP(nr, name, path_arg, fd_arg)                           \
 	{                                                                    \
 		Napi::Object e = Napi::Object::New(env);                     \
 		e.Set("nr", Napi::Number::New(env, nr));                     \

@@ -8,9 +8,10 @@
 #   gen-syscalls.sh KERNEL_BUILD_DIR OUTPUT_H
 #
 # OUTPUT_H holds X-macro lines:
-#   SYSCALLMON_OP(nr, name, path_arg)
+#   SYSCALLMON_OP(nr, name, path_arg, fd_arg)
 #       every x86_64 syscall: the operations that targets and rules name.
-#       path_arg is the index of the first argument that is a user path, or -1.
+#       path_arg is the index of the first argument that is a user path, or -1;
+#       fd_arg that of the first file descriptor (a dirfd for *at calls), or -1.
 #   SYSCALLMON_ENTRY(abi, nr, name, "symbol", op)
 #       every implemented entry point of every ABI (sys_ni_syscall entries are
 #       left out): the function the kernel calls for that number and the
@@ -61,6 +62,31 @@ BEGIN {
 	for (i in pairs) {
 		split(pairs[i], kv, ":")
 		path_arg[kv[1]] = kv[2]
+	}
+	# Index of the first fd argument, by x86_64 name (for mmap, the fifth).
+	split("read:0 write:0 close:0 fstat:0 lseek:0 mmap:4 ioctl:0 pread64:0 " \
+	      "pwrite64:0 readv:0 writev:0 sendfile:0 fcntl:0 flock:0 fsync:0 " \
+	      "fdatasync:0 ftruncate:0 getdents:0 getdents64:0 fchdir:0 fchmod:0 " \
+	      "fchown:0 fstatfs:0 readahead:0 fsetxattr:0 fgetxattr:0 flistxattr:0 " \
+	      "fremovexattr:0 fadvise64:0 epoll_wait:0 epoll_ctl:0 epoll_pwait:0 " \
+	      "epoll_pwait2:0 inotify_add_watch:0 inotify_rm_watch:0 splice:0 tee:0 " \
+	      "sync_file_range:0 vmsplice:0 fallocate:0 timerfd_settime:0 " \
+	      "timerfd_gettime:0 signalfd4:0 dup:0 dup2:0 dup3:0 preadv:0 pwritev:0 " \
+	      "preadv2:0 pwritev2:0 copy_file_range:0 syncfs:0 setns:0 finit_module:0 " \
+	      "fanotify_mark:0 io_uring_enter:0 io_uring_register:0 " \
+	      "pidfd_send_signal:0 pidfd_getfd:0 process_madvise:0 fsconfig:0 " \
+	      "fsmount:0 quotactl_fd:0 landlock_add_rule:0 landlock_restrict_self:0 " \
+	      "cachestat:0 connect:0 accept:0 accept4:0 sendto:0 recvfrom:0 " \
+	      "sendmsg:0 recvmsg:0 sendmmsg:0 recvmmsg:0 shutdown:0 bind:0 listen:0 " \
+	      "getsockname:0 getpeername:0 setsockopt:0 getsockopt:0 " \
+	      "openat:0 openat2:0 mkdirat:0 mknodat:0 fchownat:0 futimesat:0 " \
+	      "newfstatat:0 statx:0 unlinkat:0 renameat:0 renameat2:0 linkat:0 " \
+	      "symlinkat:1 readlinkat:0 fchmodat:0 fchmodat2:0 faccessat:0 " \
+	      "faccessat2:0 utimensat:0 execveat:0 name_to_handle_at:0 " \
+	      "open_by_handle_at:0 open_tree:0 fspick:0 move_mount:0 mount_setattr:0", pairs, " ")
+	for (i in pairs) {
+		split(pairs[i], kv, ":")
+		fd_arg[kv[1]] = kv[2]
 	}
 	# i386 calls named differently from the x86_64 call performing the same
 	# operation: old struct layouts, 32-bit uid and 64-bit offset variants,
@@ -116,7 +142,8 @@ BEGIN {
 		if (!(nr in x64_name))
 			continue
 		name = x64_name[nr]
-		printf "SYSCALLMON_OP(%d, %s, %d)\n", nr, name, (name in path_arg) ? path_arg[name] : -1
+		printf "SYSCALLMON_OP(%d, %s, %d, %d)\n", nr, name, (name in path_arg) ? path_arg[name] : -1, \
+			(name in fd_arg) ? fd_arg[name] : -1
 	}
 	entries(gen "/asm/syscalls_64.h", 0, x64_name, "x86_64")
 	entries(gen "/asm/syscalls_32.h", 1, i386_name, "i386")

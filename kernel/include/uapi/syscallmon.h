@@ -41,13 +41,22 @@
  * blocked unless the target has SYSCALLMON_TARGET_FORCE; a few syscalls
  * (exit, exit_group, rt_sigreturn, ...) can never be blocked (-EINVAL).
  *
- * Events are fixed-size struct syscallmon_event records in a ring that
- * overwrites the oldest.  Each open file has its own cursor; a reader that
- * was overtaken gets one SYSCALLMON_RECORD_LOST record with the exact count
- * before the next real record.  Records dropped on purpose
- * (SYSCALLMON_CLEAR_LOG, clear_on_read) are not lost: a reader behind a
- * clear goes on after it, told only of records overwritten before it read
- * them.  read() returns whole records only.
+ * A call is recorded when it returns, with its result and duration (the
+ * target's record mode SYSCALLMON_RECORD_COMPLETE), at entry
+ * (SYSCALLMON_RECORD_ENTRY: for a call that may block forever), or both,
+ * linked by call_id.  A blocked call is recorded once, at the verdict;
+ * exit and exit_group, which never return, at entry.  A call whose return
+ * can't be tracked (every return slot busy) is recorded at entry with
+ * SYSCALLMON_SYSCALL_NO_RESULT and counted.
+ *
+ * Records are variable-length (struct syscallmon_header gives the size) in
+ * a ring of bytes that overwrites the oldest.  Each open file has its own
+ * cursor; a reader that was overtaken gets one SYSCALLMON_RECORD_LOST record
+ * with the exact count before the next real record.  Records dropped on
+ * purpose (SYSCALLMON_CLEAR_LOG, clear_on_read) are not lost: a reader
+ * behind a clear goes on after it, told only of records overwritten before
+ * it read them.  read() returns whole records only.  A reader may instead
+ * map the ring read-only (mmap) and follow it with SYSCALLMON_IOC_FETCH.
  *
  * Retired ioctl numbers and enum values are never reused.
  */
@@ -57,25 +66,32 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define SYSCALLMON_API_VERSION		2
+#define SYSCALLMON_API_VERSION		3
 
 #define SYSCALLMON_DEVICE_PATH		"/dev/syscallmon"
 #define SYSCALLMON_PROC_DIR		"/proc/syscallmon"
 
 #define SYSCALLMON_COMM_LEN		16
 #define SYSCALLMON_PATH_LEN		256	/* includes the NUL */
+#define SYSCALLMON_TARGET_LEN		256	/* an fd's target, includes the NUL */
 #define SYSCALLMON_NR_ARGS		6
 #define SYSCALLMON_MAX_PIDS		1024	/* per target */
 #define SYSCALLMON_NR_LIMIT		512	/* x86_64 syscall numbers are < this */
 #define SYSCALLMON_NATIVE_NR_LIMIT	1024	/* numbers of every ABI are < this */
 #define SYSCALLMON_DEFAULT_ERRNO	1	/* EPERM */
 #define SYSCALLMON_MAX_ERRNO		4095
-#define SYSCALLMON_NR_NONE		0xffffffffu /* nr of non-syscall records */
 
-/* Ring capacity (module parameter "capacity"): a power of two in range. */
-#define SYSCALLMON_CAPACITY_DEFAULT	1024
-#define SYSCALLMON_CAPACITY_MIN		16
-#define SYSCALLMON_CAPACITY_MAX		(1 << 20)
+/*
+ * Ring size in bytes (module parameter "ring_size"): a power of two in
+ * range.  The default holds at least 1024 of the largest records.
+ */
+#define SYSCALLMON_RING_SIZE_DEFAULT	(1u << 20)
+#define SYSCALLMON_RING_SIZE_MIN	(1u << 16)
+#define SYSCALLMON_RING_SIZE_MAX	(1u << 30)
+
+/* Calls tracked until they return at once (module parameter "return_slots"). */
+#define SYSCALLMON_RETURN_SLOTS_DEFAULT	4096
+#define SYSCALLMON_RETURN_SLOTS_MAX	(1u << 20)
 
 enum syscallmon_mode {
 	SYSCALLMON_MODE_OFF	= 0,
@@ -96,7 +112,7 @@ enum syscallmon_verdict {
 	SYSCALLMON_VERDICT_WOULD_BLOCK	= 2,	/* block target, LOG mode or exempt */
 };
 
-/* The entry a call came in through (syscallmon_event.abi). */
+/* The entry a call came in through (syscallmon_syscall.abi). */
 enum syscallmon_abi {
 	SYSCALLMON_ABI_X64	= 0,
 	SYSCALLMON_ABI_I386	= 1,	/* int $0x80, sysenter, 32-bit syscall */
@@ -115,48 +131,132 @@ enum syscallmon_record_type {
 	SYSCALLMON_RECORD_SYSCALL	= 1,
 	SYSCALLMON_RECORD_EXIT		= 2,
 	SYSCALLMON_RECORD_LOST		= 3,
+	SYSCALLMON_RECORD_PAD		= 4,	/* fills the ring's end; readers skip it */
 };
 
-/* syscallmon_event.path_flags */
-#define SYSCALLMON_PATH_NONE		(1u << 0) /* syscall has no path argument */
-#define SYSCALLMON_PATH_UNREADABLE	(1u << 1) /* bad pointer or page not present */
-#define SYSCALLMON_PATH_TRUNCATED	(1u << 2) /* longer than SYSCALLMON_PATH_LEN - 1 */
-
+/* What a syscall target records (syscallmon_target.record). */
+enum syscallmon_record_mode {
+	SYSCALLMON_RECORD_COMPLETE	= 0,	/* one record when the call returns */
+	SYSCALLMON_RECORD_ENTRY		= 1,	/* one record at entry, no result */
+	SYSCALLMON_RECORD_BOTH		= 2,	/* one at entry, one at return, same call_id */
+};
 
 /*
- * One record, 416 bytes.  Fields not meaningful for a record type are zero
- * (nr is SYSCALLMON_NR_NONE for exit and lost records).
+ * Every record starts with this header and is size bytes long, a multiple
+ * of SYSCALLMON_RECORD_ALIGN.  Record layouts are described field by field
+ * in syscallmon_schema.h.
  */
-struct syscallmon_event {
+#define SYSCALLMON_RECORD_ALIGN		8
+
+struct syscallmon_header {
+	__u16 size;		/* of the whole record, header included */
 	__u16 type;		/* enum syscallmon_record_type */
-	__u16 path_flags;	/* SYSCALLMON_PATH_* */
-	__u32 nr;		/* x86_64 syscall number: the operation */
+	__u32 flags;		/* per type: SYSCALLMON_SYSCALL_* */
 	__u64 seq;		/* position in the ring's history; lost: first seq lost */
-	__u64 ts_ns;		/* CLOCK_REALTIME, ns */
+	__u64 ts_ns;		/* CLOCK_REALTIME, ns; of a call: its entry */
+};
+
+/* The process a record is about. */
+struct syscallmon_task {
 	__u32 pid;		/* thread id, initial pid namespace */
 	__u32 tgid;
 	__u32 ppid;		/* tgid of the real parent */
 	__u32 uid;		/* real uid, initial user namespace */
 	__u32 gid;
-	__u32 verdict;		/* enum syscallmon_verdict */
-	__s32 err;		/* errno returned (BLOCKED) or that would be (WOULD_BLOCK) */
-	__s32 exit_code;	/* exit: as WEXITSTATUS gives it */
-	__s32 exit_signal;	/* exit: terminating signal, 0 if none */
-	__u32 abi;		/* enum syscallmon_abi */
+	__u32 reserved;
 	char  comm[SYSCALLMON_COMM_LEN];
-	__u64 args[SYSCALLMON_NR_ARGS];
-	__u64 utime_ns;		/* exit: user CPU time */
-	__u64 stime_ns;		/* exit: system CPU time */
-	__u64 lost;		/* lost: how many overwritten records this reader missed */
+};
+
+/* syscallmon_header.flags of a syscall record */
+#define SYSCALLMON_SYSCALL_PATH		(1u << 0) /* path[] holds the path argument */
+#define SYSCALLMON_SYSCALL_PATH_UNREADABLE (1u << 1) /* bad pointer, or not present at entry nor return */
+#define SYSCALLMON_SYSCALL_PATH_TRUNCATED (1u << 2) /* longer than SYSCALLMON_PATH_LEN - 1 */
+#define SYSCALLMON_SYSCALL_TARGET	(1u << 3) /* target[] holds what the fd argument refers to */
+#define SYSCALLMON_SYSCALL_RESULT	(1u << 4) /* ret and duration_ns are set */
+#define SYSCALLMON_SYSCALL_ENTRY	(1u << 5) /* the entry half of a RECORD_BOTH call */
+#define SYSCALLMON_SYSCALL_NO_RESULT	(1u << 6) /* the return could not be tracked */
+
+/*
+ * A syscall.  The path argument (path_len bytes, NUL included) and the fd
+ * argument's target (target_len bytes, NUL included) follow the fixed part,
+ * in that order, then padding to SYSCALLMON_RECORD_ALIGN.
+ */
+struct syscallmon_syscall {
+	struct syscallmon_header h;
+	struct syscallmon_task task;
+	__u32 nr;		/* x86_64 syscall number: the operation */
 	__u32 native_nr;	/* the number the caller used in its ABI */
-	__u32 reserved1;
-	char  path[SYSCALLMON_PATH_LEN]; /* first path argument, NUL-terminated */
+	__u16 abi;		/* enum syscallmon_abi */
+	__u16 verdict;		/* enum syscallmon_verdict */
+	__s32 err;		/* errno returned (BLOCKED) or that would be (WOULD_BLOCK) */
+	__s64 ret;		/* what the call returned (SYSCALLMON_SYSCALL_RESULT) */
+	__u64 duration_ns;	/* entry to return, CLOCK_MONOTONIC */
+	__u64 call_id;		/* RECORD_BOTH: the seq of the entry record, in both; else 0 */
+	__u64 args[SYSCALLMON_NR_ARGS];
+	__u16 path_len;
+	__u16 target_len;
+	__u32 reserved;
+	char  data[];		/* path, then target */
+};
+
+/* A process ended (exit events on). */
+struct syscallmon_exit {
+	struct syscallmon_header h;
+	struct syscallmon_task task;
+	__s32 exit_code;	/* as WEXITSTATUS gives it */
+	__s32 exit_signal;	/* terminating signal, 0 if none */
+	__u64 utime_ns;		/* user CPU time of the whole process */
+	__u64 stime_ns;		/* system CPU time */
+};
+
+/* Records this reader missed, overwritten before it read them (h.seq: the first). */
+struct syscallmon_lost {
+	struct syscallmon_header h;
+	__u64 count;
+};
+
+/* The largest record: a syscall with a whole path and a whole fd target. */
+#define SYSCALLMON_RECORD_MAX \
+	((sizeof(struct syscallmon_syscall) + SYSCALLMON_PATH_LEN + SYSCALLMON_TARGET_LEN + \
+	  SYSCALLMON_RECORD_ALIGN - 1) & ~(SYSCALLMON_RECORD_ALIGN - 1))
+
+/*
+ * The mapped ring: mmap(fd, offset 0) maps the control page, read-only;
+ * offset SYSCALLMON_MMAP_DATA maps the ring's size bytes of records.  A
+ * record starts at position pos & (size - 1); none straddles the end (a PAD
+ * record fills it).  The producer moves tail before it overwrites and head
+ * after it wrote (release), so a reader that copied a record at pos and
+ * then still sees tail <= pos (acquire) has it whole.
+ */
+#define SYSCALLMON_MMAP_DATA		4096
+
+struct syscallmon_ring_page {
+	__u64 head;		/* byte position the next record will take */
+	__u64 tail;		/* byte position of the oldest record held */
+	__u64 head_seq;		/* seq the next record will get */
+	__u64 tail_seq;		/* seq of the record at tail */
+	__u64 size;		/* bytes of records */
+	__u64 reserved[3];
+};
+
+/*
+ * SYSCALLMON_IOC_FETCH: a mapped reader hands back how far it read
+ * (pos and seq of the first record it did not deliver, as the previous
+ * FETCH or its own walk gave them) and gets where to go on from: lost is
+ * how many records it missed since (overwritten, as the lost record says),
+ * and pos/seq move past them.  Its cursor is the same as read()'s.
+ */
+struct syscallmon_fetch {
+	__u64 pos;		/* in: delivered up to; out: read from here */
+	__u64 seq;
+	__u64 head;		/* out: records are in [pos, head) */
+	__u64 lost;		/* out */
 };
 
 /* SYSCALLMON_IOC_GET_VERSION */
 struct syscallmon_version {
 	__u32 api_version;	/* SYSCALLMON_API_VERSION of the module */
-	__u32 record_size;	/* sizeof(struct syscallmon_event) */
+	__u32 record_max;	/* SYSCALLMON_RECORD_MAX */
 	__u32 max_pids;
 	__u32 nr_limit;
 };
@@ -165,7 +265,8 @@ struct syscallmon_version {
 #define SYSCALLMON_TARGET_ALL_PIDS	(1u << 0) /* scope is every process */
 #define SYSCALLMON_TARGET_FORCE		(1u << 1) /* may block pid 1 and device holders */
 #define SYSCALLMON_TARGET_EXCLUSIVE	(1u << 2) /* -EBUSY if already targeted */
-#define SYSCALLMON_TARGET_FLAGS_MASK	0x7u
+#define SYSCALLMON_TARGET_FAILED_ONLY	(1u << 3) /* record only calls that return an error */
+#define SYSCALLMON_TARGET_FLAGS_MASK	0xfu
 
 /*
  * SYSCALLMON_IOC_ADD_TARGET: create the target, or update action, errno,
@@ -178,7 +279,7 @@ struct syscallmon_target {
 	__s32 err;		/* errno for block; 0 means SYSCALLMON_DEFAULT_ERRNO */
 	__u32 flags;		/* SYSCALLMON_TARGET_* */
 	__u32 npids;		/* entries at pids; ignored with ALL_PIDS */
-	__u32 reserved;		/* must be 0 */
+	__u32 record;		/* enum syscallmon_record_mode */
 	__u64 pids;		/* user pointer to __u32[npids] (tgids) */
 };
 
@@ -210,11 +311,14 @@ struct syscallmon_status {
 	__u32 api_version;
 	__u32 mode;		/* enum syscallmon_mode */
 	__u32 flags;		/* SYSCALLMON_STATUS_* */
-	__u32 capacity;		/* ring records */
+	__u32 return_slots;	/* calls that can be followed to their return at once */
 	__u32 ntargets;
-	__u32 armed;		/* probes currently registered */
+	__u32 armed;		/* targets whose entry points are hooked */
 	__u32 readers;		/* open files on the device */
 	__u32 hooked;		/* entry points hooked now, over every ABI */
+	__u64 ring_size;	/* bytes of records */
+	__u64 head;		/* byte position the next record will take */
+	__u64 tail;		/* byte position of the oldest record held */
 	__u64 head_seq;		/* seq the next record will get */
 	__u64 tail_seq;		/* oldest seq still held */
 	__u64 events;		/* records ever written */
@@ -223,9 +327,11 @@ struct syscallmon_status {
 	__u64 reader_lost;	/* this file: overwritten records it was told it missed */
 	__u64 reader_seq;	/* this file: next seq it will read */
 	__u64 exits;		/* process exits seen by the exit probe */
-	__u64 missed;		/* kprobe nmissed, summed over targets */
+	__u64 missed;		/* hook runs skipped (recursion), summed over targets */
+	__u64 no_result;	/* calls recorded without their result, summed over targets */
+	__u64 calls_in_flight;	/* calls being followed to their return now */
 	__u64 allocs_live;	/* module allocations not yet freed */
-	__u64 reserved[6];
+	__u64 reserved[4];
 };
 
 /* SYSCALLMON_IOC_GET_TARGETS fills up to max entries of these. */
@@ -235,11 +341,15 @@ struct syscallmon_target_info {
 	__s32 err;
 	__u32 flags;
 	__u32 npids;		/* processes in the scope (SYSCALLMON_IOC_GET_PIDS lists them) */
-	__u32 armed;		/* 1 while its entry points are probed */
-	__u64 hits;		/* probe fired, outside device holders */
-	__u64 logged;		/* records written */
+	__u32 armed;		/* 1 while its entry points are hooked */
+	__u32 record;		/* enum syscallmon_record_mode */
+	__u32 reserved;
+	__u64 hits;		/* hook ran, outside device holders */
+	__u64 logged;		/* calls recorded */
 	__u64 blocked;		/* calls made to return -err */
-	__u64 missed;		/* probe hits skipped (recursion) */
+	__u64 missed;		/* hook runs skipped (recursion) */
+	__u64 no_result;	/* calls recorded at entry because no return slot was free */
+	__u64 failed_skipped;	/* successful calls not recorded (SYSCALLMON_TARGET_FAILED_ONLY) */
 };
 
 /*
@@ -284,5 +394,6 @@ struct syscallmon_target_list {
 #define SYSCALLMON_IOC_SEEK		_IOW(SYSCALLMON_IOC_MAGIC, 0x09, __u32)
 #define SYSCALLMON_IOC_SET_EXITS	_IOW(SYSCALLMON_IOC_MAGIC, 0x0a, __u32)
 #define SYSCALLMON_IOC_GET_PIDS		_IOWR(SYSCALLMON_IOC_MAGIC, 0x0b, struct syscallmon_pid_list)
+#define SYSCALLMON_IOC_FETCH		_IOWR(SYSCALLMON_IOC_MAGIC, 0x0c, struct syscallmon_fetch)
 
 #endif /* _UAPI_SYSCALLMON_H */

@@ -32,7 +32,7 @@ TESTS='1|t1_load_unload|load/unload 3 times: device and /proc files appear and d
 2|t2_log_openat|LOG openat: a scoped child opening a known path 100 times yields exactly 100 openat events with its pid, tgid, uid, comm and path
 3|t3_off_untargeted|OFF, and a syscall not targeted: zero events, zero probes
 4|t4_block_openat|BLOCK openat for one pid: open(O_CREAT) fails with EPERM and creates nothing, another process is unaffected, events say blocked; LOG mode says would block
-5|t5_ring_overwrite|ring overwrite: capacity 1024, 5000 scoped events give one lost marker of exactly 3976 and then the newest 1024
+5|t5_ring_overwrite|ring overwrite: the smallest ring holds 409 getppid records; 5000 scoped calls give one lost marker of exactly 4591 and then the newest 409
 6|t6_clear_on_read|clear_on_read on and off: /proc/syscallmon/log CSV lines consumed or kept
 7|t7_bad_ioctls|bad ioctls give the right errno; a root opener dropped to nobody gets EPERM
 8|t8_reader_wakeup|a reader blocked in poll() and one blocked in read() wake when an event arrives

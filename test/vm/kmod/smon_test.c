@@ -308,44 +308,135 @@ int smon_target_info(int fd, uint32_t nr, struct syscallmon_target_info *info)
 	return -ENOENT;
 }
 
+static int decode_one(const uint8_t *p, size_t len, struct smon_event *ev)
+{
+	const struct syscallmon_header *h = (const void *)p;
+	const struct syscallmon_syscall *sc = (const void *)p;
+	const struct syscallmon_exit *ex = (const void *)p;
+	const struct syscallmon_lost *lo = (const void *)p;
+	size_t fixed;
+
+	memset(ev, 0, sizeof(*ev));
+	if (len < sizeof(*h) || h->size > len || h->size % SYSCALLMON_RECORD_ALIGN)
+		return -EPROTO;
+	ev->type = h->type;
+	ev->size = h->size;
+	ev->flags = h->flags;
+	ev->seq = h->seq;
+	ev->ts_ns = h->ts_ns;
+	ev->nr = SMON_NR_NONE;
+	switch (h->type) {
+	case SYSCALLMON_RECORD_SYSCALL:
+		fixed = sizeof(*sc);
+		if (h->size < fixed || fixed + sc->path_len + sc->target_len > h->size ||
+		    sc->path_len > SYSCALLMON_PATH_LEN || sc->target_len > SYSCALLMON_TARGET_LEN)
+			return -EPROTO;
+		ev->nr = sc->nr;
+		ev->native_nr = sc->native_nr;
+		ev->abi = sc->abi;
+		ev->verdict = sc->verdict;
+		ev->err = sc->err;
+		ev->ret = sc->ret;
+		ev->duration_ns = sc->duration_ns;
+		ev->call_id = sc->call_id;
+		memcpy(ev->args, sc->args, sizeof(ev->args));
+		if (sc->path_len)
+			snprintf(ev->path, sizeof(ev->path), "%.*s", (int)sc->path_len, sc->data);
+		if (sc->target_len)
+			snprintf(ev->target, sizeof(ev->target), "%.*s", (int)sc->target_len,
+				 sc->data + sc->path_len);
+		break;
+	case SYSCALLMON_RECORD_EXIT:
+		fixed = sizeof(*ex);
+		if (h->size < fixed)
+			return -EPROTO;
+		ev->exit_code = ex->exit_code;
+		ev->exit_signal = ex->exit_signal;
+		ev->utime_ns = ex->utime_ns;
+		ev->stime_ns = ex->stime_ns;
+		break;
+	case SYSCALLMON_RECORD_LOST:
+		if (h->size < sizeof(*lo))
+			return -EPROTO;
+		ev->lost = lo->count;
+		return 0;
+	default:
+		return -EPROTO;
+	}
+	/* Syscall and exit records share the task part. */
+	ev->pid = sc->task.pid;
+	ev->tgid = sc->task.tgid;
+	ev->ppid = sc->task.ppid;
+	ev->uid = sc->task.uid;
+	ev->gid = sc->task.gid;
+	memcpy(ev->comm, sc->task.comm, sizeof(ev->comm));
+	return 0;
+}
+
+int smon_decode_records(const void *buf, size_t len, struct smon_events *out)
+{
+	const uint8_t *p = buf;
+	size_t off = 0;
+
+	while (off < len) {
+		int ret;
+
+		if (out->n == out->cap) {
+			size_t cap = out->cap ? out->cap * 2 : 1024;
+			void *ev = realloc(out->ev, cap * sizeof(*out->ev));
+
+			if (!ev)
+				return -ENOMEM;
+			out->ev = ev;
+			out->cap = cap;
+		}
+		ret = decode_one(p + off, len - off, &out->ev[out->n]);
+		if (ret) {
+			smon_diag("record at byte %zu of %zu is malformed", off, len);
+			return ret;
+		}
+		off += out->ev[out->n++].size;
+	}
+	return 0;
+}
+
 int smon_read_all(int fd, struct smon_events *out)
 {
-	const size_t batch = 64;
+	static uint8_t buf[64 * 1024];
 	int flags = fcntl(fd, F_GETFL);
 	int ret = 0;
 
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
 		return -errno;
 	for (;;) {
-		ssize_t n;
+		ssize_t n = read(fd, buf, sizeof(buf));
 
-		if (out->cap - out->n < batch) {
-			size_t cap = out->cap ? out->cap * 2 : 1024;
-			void *ev = realloc(out->ev, cap * sizeof(*out->ev));
-
-			if (!ev) {
-				ret = -ENOMEM;
-				break;
-			}
-			out->ev = ev;
-			out->cap = cap;
-		}
-		n = read(fd, out->ev + out->n, batch * sizeof(*out->ev));
 		if (n < 0) {
 			if (errno != EAGAIN)
 				ret = -errno;
 			break;
 		}
-		if (n == 0 || n % sizeof(*out->ev)) {
-			smon_diag("read() returned %zd bytes, not a positive multiple of %zu",
-				  n, sizeof(*out->ev));
+		if (n == 0) {
+			smon_diag("read() returned 0 bytes");
 			ret = -EPROTO;
 			break;
 		}
-		out->n += n / sizeof(*out->ev);
+		ret = smon_decode_records(buf, n, out);
+		if (ret)
+			break;
 	}
 	fcntl(fd, F_SETFL, flags);
 	return ret;
+}
+
+ssize_t smon_read_one(int fd, struct smon_event *ev)
+{
+	uint8_t buf[SYSCALLMON_RECORD_MAX];
+	ssize_t n = read(fd, buf, sizeof(buf));
+
+	if (n < 0)
+		return -errno;
+	return decode_one(buf, n, ev) ? -EPROTO : n;
 }
 
 void smon_events_free(struct smon_events *events)
@@ -354,15 +445,15 @@ void smon_events_free(struct smon_events *events)
 	memset(events, 0, sizeof(*events));
 }
 
-void smon_event_print(const struct syscallmon_event *ev)
+void smon_event_print(const struct smon_event *ev)
 {
 	smon_diag("  record type=%u seq=%llu nr=%u pid=%u tgid=%u ppid=%u uid=%u gid=%u "
-		  "verdict=%u err=%d lost=%llu abi=%u native_nr=%u comm=\"%.*s\" path_flags=%#x "
-		  "path=\"%.*s\"",
+		  "verdict=%u err=%d ret=%lld lost=%llu abi=%u native_nr=%u comm=\"%.*s\" flags=%#x "
+		  "path=\"%.80s\" target=\"%.80s\"",
 		  ev->type, (unsigned long long)ev->seq, ev->nr, ev->pid, ev->tgid,
-		  ev->ppid, ev->uid, ev->gid, ev->verdict, ev->err,
+		  ev->ppid, ev->uid, ev->gid, ev->verdict, ev->err, (long long)ev->ret,
 		  (unsigned long long)ev->lost, ev->abi, ev->native_nr, SYSCALLMON_COMM_LEN, ev->comm,
-		  ev->path_flags, 80, ev->path);
+		  ev->flags, ev->path, ev->target);
 }
 
 /* ---- gated children ----------------------------------------------------- */

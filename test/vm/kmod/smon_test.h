@@ -104,20 +104,65 @@ int smon_target_info(int fd, uint32_t nr, struct syscallmon_target_info *info);
 /* Fills up to max pids of target nr's scope; returns how many it holds, or -errno. */
 int smon_target_pids(int fd, uint32_t nr, uint32_t *pids, uint32_t max);
 
+/*
+ * A record as the tests look at it: every field of every record type,
+ * decoded from the variable-length records read() returns.  Fields a type
+ * does not have are zero; nr is SMON_NR_NONE for records other than
+ * syscalls; path and target are "" when the record has none.
+ */
+#define SMON_NR_NONE 0xffffffffu
+
+struct smon_event {
+	uint16_t type;
+	uint16_t size;		/* bytes it took in the ring */
+	uint32_t flags;		/* SYSCALLMON_SYSCALL_* */
+	uint64_t seq;
+	uint64_t ts_ns;
+	uint32_t pid, tgid, ppid, uid, gid;
+	char comm[SYSCALLMON_COMM_LEN];
+	uint32_t nr;
+	uint32_t native_nr;
+	uint16_t abi;
+	uint16_t verdict;
+	int32_t err;
+	int64_t ret;
+	uint64_t duration_ns;
+	uint64_t call_id;
+	uint64_t args[SYSCALLMON_NR_ARGS];
+	char path[SYSCALLMON_PATH_LEN];
+	char target[SYSCALLMON_TARGET_LEN];
+	int32_t exit_code;
+	int32_t exit_signal;
+	uint64_t utime_ns;
+	uint64_t stime_ns;
+	uint64_t lost;		/* a lost record's count */
+};
+
 struct smon_events {
-	struct syscallmon_event *ev;
+	struct smon_event *ev;
 	size_t n;
 	size_t cap;
 };
 
 /*
+ * Decodes the records in buf[0, len) and appends them; -EPROTO if they are
+ * not whole, well-formed records.
+ */
+int smon_decode_records(const void *buf, size_t len, struct smon_events *out);
+/*
  * Reads every record available now (non-blocking, whatever the file's
- * flags) and appends them.  Fails with -EPROTO if a read() returned a size
- * that is not a whole number of records.
+ * flags) and appends them.  Fails with -EPROTO if a read() returned
+ * anything but whole records.
  */
 int smon_read_all(int fd, struct smon_events *out);
+/*
+ * One read() of at most SYSCALLMON_RECORD_MAX bytes, as the file's flags
+ * say (blocking or not); decodes the first record into ev.  Returns the
+ * bytes read, or -errno (-EPROTO for a malformed record).
+ */
+ssize_t smon_read_one(int fd, struct smon_event *ev);
 void smon_events_free(struct smon_events *events);
-void smon_event_print(const struct syscallmon_event *ev);
+void smon_event_print(const struct smon_event *ev);
 
 /* ---- gated children ----------------------------------------------------- */
 

@@ -136,13 +136,13 @@ static int exit_with(void *arg)
 
 /* Collects the EXIT records of tgid; returns how many there were. */
 static size_t exit_records(const struct smon_events *events, uint32_t tgid,
-			   const struct syscallmon_event **first)
+			   const struct smon_event **first)
 {
 	size_t n = 0;
 
 	*first = NULL;
 	for (size_t i = 0; i < events->n; i++) {
-		const struct syscallmon_event *ev = &events->ev[i];
+		const struct smon_event *ev = &events->ev[i];
 
 		if (ev->type != SYSCALLMON_RECORD_EXIT || ev->tgid != tgid)
 			continue;
@@ -162,15 +162,15 @@ static size_t count_type(const struct smon_events *events, uint16_t type)
 }
 
 /* Fields every EXIT record has; exit code and signal are checked by the caller. */
-static int check_exit_common(const struct syscallmon_event *ev, pid_t pid, const char *comm)
+static int check_exit_common(const struct smon_event *ev, pid_t pid, const char *comm)
 {
 	int ok = 1;
 
-	ok &= CHECK_EQ(ev->nr, SYSCALLMON_NR_NONE, "EXIT record nr");
+	ok &= CHECK_EQ(ev->size, sizeof(struct syscallmon_exit), "EXIT record size");
 	ok &= CHECK_EQ(ev->tgid, pid, "EXIT record tgid");
 	ok &= CHECK_EQ(ev->ppid, getpid(), "EXIT record ppid");
 	ok &= CHECK_EQ(ev->uid, 0, "EXIT record uid");
-	ok &= CHECK_EQ(ev->path_flags, SYSCALLMON_PATH_NONE, "EXIT record path_flags");
+	ok &= CHECK_EQ(ev->flags, 0, "EXIT record flags");
 	ok &= CHECK_EQ(ev->verdict, 0, "EXIT record verdict");
 	ok &= CHECK_EQ(ev->err, 0, "EXIT record err");
 	ok &= CHECK_EQ(ev->lost, 0, "EXIT record lost");
@@ -205,7 +205,7 @@ static int stat_times(pid_t pid, uint64_t *utime_ns, uint64_t *stime_ns)
 static void burn_case(int fd)
 {
 	const struct smon_child_opts opts = { .comm = "smon-t10-burn", .stops = 1 };
-	const struct syscallmon_event *ev;
+	const struct smon_event *ev;
 	struct smon_events events = { 0 };
 	struct smon_child child;
 	uint64_t stat_ut = 0, stat_st = 0, t0, t1;
@@ -265,7 +265,7 @@ static void burn_case(int fd)
 static void sigterm_case(int fd)
 {
 	const struct smon_child_opts opts = { .comm = "smon-t10-term" };
-	const struct syscallmon_event *ev;
+	const struct smon_event *ev;
 	struct smon_events events = { 0 };
 	struct smon_child child;
 	size_t n;
@@ -296,7 +296,7 @@ static void sigterm_case(int fd)
 static void multithreaded_case(int fd, enum mt_ending ending)
 {
 	const struct smon_child_opts opts = { .comm = "smon-t10-mt" };
-	const struct syscallmon_event *ev;
+	const struct smon_event *ev;
 	struct smon_events events = { 0 };
 	struct smon_child child;
 	int status, ret;
@@ -352,7 +352,7 @@ static void at_once_case(int fd)
 
 	smon_diag("%d processes whose two threads SYS_exit at the same moment", AT_ONCE_ROUNDS);
 	for (; rounds < AT_ONCE_ROUNDS; rounds++) {
-		const struct syscallmon_event *ev;
+		const struct smon_event *ev;
 		struct smon_events events = { 0 };
 		struct smon_child child;
 		size_t n;

@@ -340,7 +340,7 @@ static void check_unlink_events(const struct smon_events *e, pid_t pid, const ch
 	size_t unlinks = 0, openats = 0, others = 0;
 
 	for (size_t i = 0; i < e->n; i++) {
-		const struct syscallmon_event *ev = &e->ev[i];
+		const struct smon_event *ev = &e->ev[i];
 		int ok = 1;
 
 		if (ev->tgid != (uint32_t)pid)

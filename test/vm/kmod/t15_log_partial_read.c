@@ -48,7 +48,7 @@ static char *expected_csv(const struct smon_events *events, size_t *line_end)
 		return NULL;
 	text[0] = '\0';
 	for (size_t i = 0; i < events->n; i++) {
-		const struct syscallmon_event *ev = &events->ev[i];
+		const struct smon_event *ev = &events->ev[i];
 
 		len += snprintf(text + len, cap - len, "%llu,%u,%u,%u,%s,__x64_sys_getppid\n",
 				(unsigned long long)(ev->ts_ns / 1000000000ull), ev->pid, ev->tgid,

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Test 16: records a clear drops are cleared, not lost.  Capacity 16; a
- * scoped child makes getppid calls in batches, stopping after each so the
- * test can clear and read in between.  Readers of /dev/syscallmon:
+ * Test 16: records a clear drops are cleared, not lost.  The smallest ring
+ * holds C getppid records (64 KiB of 160-byte records: C = 409); a scoped
+ * child makes getppid calls in batches, stopping after each so the test
+ * can clear and read in between.  Readers of /dev/syscallmon:
  *   A  opened first and reads only at the checkpoints below;
  *   B  keeps up: reads after every batch;
  *   C  opened right after the second clear.
@@ -10,21 +11,21 @@
  *   batch 0: 10 calls, seq 0-9.  B reads them.  CLEAR_LOG drops 10.
  *   batch 1: 5 calls, seq 10-14.  A (behind the clear by 10) gets exactly
  *            those 5 and no lost record; so does B.
- *   batch 2: 40 calls, seq 15-54: 29 overwritten (tail 39), batch 1's 5
- *            (which A and B have read) and 24 that nobody read.  CLEAR_LOG
- *            drops the 16 held.  C opens.
- *   batch 3: 20 calls, seq 55-74: 4 more overwritten (tail 59).
- *            A and B get one lost record (first seq 15) counting 28 =
- *            24 + 4, the overwritten ones they had not read, then seq
- *            59-74; C gets lost 4 (first seq 55), then seq 59-74.  Each
- *            reader's reader_lost says the same; the ring: overwritten 33,
- *            cleared 26.
- *   D opens (at seq 59); the whole /proc log is read with clear_on_read:
- *            16 more cleared.
- *   batch 4: 5 calls, seq 75-79.  A and D get those 5, no lost record.
- *            E opens at 75 and reads into a bad buffer (EFAULT), then into
+ *   batch 2: C + 24 calls, seq 15 on: 29 overwritten (tail 39), batch 1's
+ *            5 (which A and B have read) and 24 that nobody read.
+ *            CLEAR_LOG drops the C held.  C opens.
+ *   batch 3: C + 4 calls: 4 more overwritten (tail C + 43).  A and B get
+ *            one lost record (first seq 15) counting 28 = 24 + 4, the
+ *            overwritten ones they had not read, then the C held; C gets
+ *            lost 4 (first seq C + 39), then the same.  Each reader's
+ *            reader_lost says the same; the ring: overwritten 33, cleared
+ *            C + 10.
+ *   D opens; the whole /proc log is read with clear_on_read: C more
+ *            cleared.
+ *   batch 4: 5 calls.  A and D get those 5, no lost record.  E opens
+ *            before them and reads into a bad buffer (EFAULT), then into
  *            one whose second record crosses into an unmapped page, then
- *            into a good one: together, seq 75-79 once each.
+ *            into a good one: together, the 5 once each.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -38,12 +39,12 @@
 
 #include "smon_test.h"
 
-#define CAPACITY	16
+#define RECORD		sizeof(struct syscallmon_syscall)	/* getppid: no path, no target */
+#define C		(SYSCALLMON_RING_SIZE_MIN / RECORD)
 #define CHILD_COMM	"smon-t16"
 #define CLEAR_ON_READ	"/sys/module/" SMON_MODULE_NAME "/parameters/clear_on_read"
-#define RECORD		sizeof(struct syscallmon_event)
 
-static const int batches[] = { 10, 5, 40, 20, 5 };
+static const int batches[] = { 10, 5, C + 24, C + 4, 5 };
 #define NBATCHES (sizeof(batches) / sizeof(batches[0]))
 
 static uint32_t child_pid;
@@ -61,7 +62,7 @@ static int call_batches(void *arg)
 }
 
 /* Checks ev[0..n) are the child's getppid records first_seq, first_seq + 1, ... */
-static void check_records(const struct syscallmon_event *ev, size_t n, uint64_t first_seq,
+static void check_records(const struct smon_event *ev, size_t n, uint64_t first_seq,
 			  size_t want, const char *who)
 {
 	char what[96];
@@ -90,7 +91,7 @@ static void check_reader(int fd, const char *who, uint64_t lost, uint64_t lost_s
 {
 	struct smon_events events = { 0 };
 	struct syscallmon_status st;
-	const struct syscallmon_event *ev;
+	const struct smon_event *ev;
 	size_t n;
 	char what[96];
 	int ret;
@@ -156,11 +157,11 @@ static void next_batch(struct smon_child *child, int first)
 }
 
 /* A read that faults hands nothing out twice and loses nothing. */
-static void check_faulting_reads(int fd)
+static void check_faulting_reads(int fd, uint64_t first_seq)
 {
-	struct syscallmon_event got[8];
+	struct smon_events got = { 0 };
 	long page = sysconf(_SC_PAGESIZE);
-	size_t ngot = 0;
+	static uint8_t buf[4 * SYSCALLMON_RECORD_MAX];
 	char *map, *straddle;
 	ssize_t n;
 
@@ -168,7 +169,7 @@ static void check_faulting_reads(int fd)
 	REQUIRE(map != MAP_FAILED, "mmap: %s", strerror(errno));
 	REQUIRE(munmap(map + page, page) == 0, "munmap: %s", strerror(errno));
 
-	n = read(fd, map + page, 4 * RECORD);
+	n = read(fd, map + page, SYSCALLMON_RECORD_MAX);
 	CHECK(n < 0 && errno == EFAULT, "E: read into an unmapped page: %zd (%s), want EFAULT",
 	      n, n < 0 ? strerror(errno) : "no error");
 
@@ -177,21 +178,21 @@ static void check_faulting_reads(int fd)
 	 * one record, or EFAULT if the copy stopped short of the page's end.
 	 */
 	straddle = map + page - RECORD - 100;
-	n = read(fd, straddle, 4 * RECORD);
+	n = read(fd, straddle, SYSCALLMON_RECORD_MAX);
 	smon_diag("E: read whose second record faults: %zd (%s)", n,
 		  n < 0 ? strerror(errno) : "bytes");
 	if (n == (ssize_t)RECORD)
-		memcpy(&got[ngot++], straddle, RECORD);
+		CHECK(smon_decode_records(straddle, n, &got) == 0, "E: decode");
 	else
 		CHECK(n < 0 && errno == EFAULT, "E: read whose second record faults: %zd (%s), "
 		      "want %zu or EFAULT", n, n < 0 ? strerror(errno) : "bytes", RECORD);
 	munmap(map, page);
 
-	n = read(fd, &got[ngot], sizeof(got) - ngot * RECORD);
-	if (CHECK(n >= 0 && n % RECORD == 0, "E: read: %zd (%s)", n,
-		  n < 0 ? strerror(errno) : "not whole records"))
-		ngot += n / RECORD;
-	check_records(got, ngot, 75, 5, "E, all reads together");
+	n = read(fd, buf, sizeof(buf));
+	if (CHECK(n >= 0, "E: read: %zd (%s)", n, n < 0 ? strerror(errno) : ""))
+		CHECK(smon_decode_records(buf, n, &got) == 0, "E: decode");
+	check_records(got.ev, got.n, first_seq, 5, "E, all reads together");
+	smon_events_free(&got);
 }
 
 int main(void)
@@ -201,7 +202,7 @@ int main(void)
 	int ctl, a, b, c, d, e, ret;
 	char *text;
 
-	REQUIRE(smon_load("capacity=16 clear_on_read=0") == 0, "load failed");
+	REQUIRE(smon_load("ring_size=65536 clear_on_read=0") == 0, "load failed");
 	ctl = smon_open(0);
 	a = smon_open(0);
 	b = smon_open(0);
@@ -224,17 +225,17 @@ int main(void)
 	check_reader(b, "B after batch 1", 0, 0, 10, 5, 0);
 
 	next_batch(&child, 0);
-	check_ring(ctl, 55, 39, 29, 10, "after batch 2");
+	check_ring(ctl, C + 39, 39, 29, 10, "after batch 2");
 	REQUIRE(smon_clear(ctl, SYSCALLMON_CLEAR_LOG) == 0, "CLEAR_LOG");
-	check_ring(ctl, 55, 55, 29, 26, "after the second clear");
+	check_ring(ctl, C + 39, C + 39, 29, C + 10, "after the second clear");
 	c = smon_open(0);
 	REQUIRE(c >= 0, "open C: %s", smon_errname(c));
 
 	next_batch(&child, 0);
-	check_ring(ctl, 75, 59, 33, 26, "after batch 3");
-	check_reader(a, "A after batch 3", 28, 15, 59, CAPACITY, 28);
-	check_reader(b, "B after batch 3", 28, 15, 59, CAPACITY, 28);
-	check_reader(c, "C after batch 3", 4, 55, 59, CAPACITY, 4);
+	check_ring(ctl, 2 * C + 43, C + 43, 33, C + 10, "after batch 3");
+	check_reader(a, "A after batch 3", 28, 15, C + 43, C, 28);
+	check_reader(b, "B after batch 3", 28, 15, C + 43, C, 28);
+	check_reader(c, "C after batch 3", 4, C + 39, C + 43, C, 4);
 
 	d = smon_open(0);
 	REQUIRE(d >= 0, "open D: %s", smon_errname(d));
@@ -242,14 +243,14 @@ int main(void)
 	ret = smon_read_file(SMON_PROC_LOG, &text, NULL);
 	REQUIRE(ret == 0, "read %s: %s", SMON_PROC_LOG, smon_errname(ret));
 	free(text);
-	check_ring(ctl, 75, 75, 33, 42, "after reading the log with clear_on_read");
+	check_ring(ctl, 2 * C + 43, 2 * C + 43, 33, 2 * C + 10, "after reading the log with clear_on_read");
 
-	next_batch(&child, 0);
-	check_reader(a, "A after batch 4", 0, 0, 75, 5, 28);
-	check_reader(d, "D after batch 4", 0, 0, 75, 5, 0);
 	e = smon_open(0);
 	REQUIRE(e >= 0, "open E: %s", smon_errname(e));
-	check_faulting_reads(e);
+	next_batch(&child, 0);
+	check_reader(a, "A after batch 4", 0, 0, 2 * C + 43, 5, 28);
+	check_reader(d, "D after batch 4", 0, 0, 2 * C + 43, 5, 0);
+	check_faulting_reads(e, 2 * C + 43);
 
 	REQUIRE(smon_child_resume(&child) == 0, "resume the child");
 	ret = smon_child_wait(&child);

@@ -200,14 +200,14 @@ static int run(int fd, int block, struct smon_events *events, uint32_t *pid)
 	return smon_read_all(fd, events);
 }
 
-static const struct syscallmon_event *find_record(const struct smon_events *events, const struct call *c,
+static const struct smon_event *find_record(const struct smon_events *events, const struct call *c,
 						  uint32_t pid)
 {
 	uint32_t abi = c->abi == I386 ? SYSCALLMON_ABI_I386 : c->abi == X32 ? SYSCALLMON_ABI_X32 :
 		       SYSCALLMON_ABI_X64;
 
 	for (size_t i = 0; i < events->n; i++) {
-		const struct syscallmon_event *e = &events->ev[i];
+		const struct smon_event *e = &events->ev[i];
 
 		if (e->type == SYSCALLMON_RECORD_SYSCALL && e->tgid == pid && e->nr == c->op &&
 		    e->abi == abi && e->native_nr == c->native)
@@ -265,7 +265,7 @@ int main(void)
 	REQUIRE(ret == 0, "run: %s", smon_errname(ret));
 	for (size_t i = 0; i < ncalls; i++) {
 		const struct call *c = &calls[i];
-		const struct syscallmon_event *e = find_record(&events, c, pid);
+		const struct smon_event *e = find_record(&events, c, pid);
 
 		CHECK(c->ret == -EPERM, "%s (nr %u) returned %ld (%s), want EPERM", c->what, c->native, c->ret,
 		      smon_errname(c->ret));

@@ -66,7 +66,7 @@ static void check_version(int fd)
 	if (!CHECK(ret == 0, "GET_VERSION: %s", smon_errname(ret)))
 		return;
 	CHECK_EQ(v.api_version, SYSCALLMON_API_VERSION, "api_version");
-	CHECK_EQ(v.record_size, sizeof(struct syscallmon_event), "record_size");
+	CHECK_EQ(v.record_max, SYSCALLMON_RECORD_MAX, "record_max");
 	CHECK_EQ(v.max_pids, SYSCALLMON_MAX_PIDS, "max_pids");
 	CHECK_EQ(v.nr_limit, SYSCALLMON_NR_LIMIT, "nr_limit");
 }

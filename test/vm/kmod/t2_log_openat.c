@@ -2,7 +2,8 @@
 /*
  * Test 2: LOG openat scoped to one child.  The child opens a known path 100
  * times; the reader gets exactly 100 openat records, each with the child's
- * pid, tgid, ppid, uid, gid, comm, arguments and that path, in seq order.
+ * pid, tgid, ppid, uid, gid, comm, arguments and that path, its result (an
+ * fd) and duration, in seq order.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -59,7 +60,7 @@ int main(void)
 	CHECK_EQ(events.n, OPENS, "records read");
 
 	for (size_t i = 0; i < events.n; i++) {
-		const struct syscallmon_event *ev = &events.ev[i];
+		const struct smon_event *ev = &events.ev[i];
 		int ok = 1;
 
 		ok &= CHECK_EQ(ev->type, SYSCALLMON_RECORD_SYSCALL, "type");
@@ -74,7 +75,10 @@ int main(void)
 		ok &= CHECK_EQ(ev->err, 0, "err");
 		ok &= CHECK(strncmp(ev->comm, CHILD_COMM, SYSCALLMON_COMM_LEN) == 0,
 			    "comm \"%.16s\", want \"%s\"", ev->comm, CHILD_COMM);
-		ok &= CHECK_EQ(ev->path_flags, 0, "path_flags");
+		/* Recorded at its return: the path, the result, no fd target (AT_FDCWD). */
+		ok &= CHECK_EQ(ev->flags, SYSCALLMON_SYSCALL_PATH | SYSCALLMON_SYSCALL_RESULT, "flags");
+		ok &= CHECK(ev->ret >= 0, "ret %lld: the open succeeded", (long long)ev->ret);
+		ok &= CHECK(ev->duration_ns > 0, "duration_ns %llu", (unsigned long long)ev->duration_ns);
 		ok &= CHECK_EQ(ev->abi, SYSCALLMON_ABI_X64, "abi (a 64-bit caller)");
 		ok &= CHECK_EQ(ev->native_nr, __NR_openat, "native_nr");
 		ok &= CHECK(strcmp(ev->path, known_path) == 0, "path \"%.256s\", want \"%s\"",

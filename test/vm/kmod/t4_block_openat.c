@@ -82,7 +82,7 @@ static void run_case(int fd, const struct create_case *c)
 		CHECK(events.n == 0, "%s: %zu records for an unscoped process", c->name,
 		      events.n);
 	} else if (CHECK(events.n == 1, "%s: %zu records, want 1", c->name, events.n)) {
-		const struct syscallmon_event *ev = &events.ev[0];
+		const struct smon_event *ev = &events.ev[0];
 		int ok = 1;
 
 		ok &= CHECK_EQ(ev->type, SYSCALLMON_RECORD_SYSCALL, "type");

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Test 5: ring overwrite.  With capacity=1024, a scoped child makes 5000
- * getppid calls while nobody reads.  A reader that opened before (cursor at
- * seq 0) then gets one LOST record counting exactly 3976 and the newest
- * 1024 records, seq 3976..4999 without a gap.  A reader that opens after
- * starts at the oldest record held: the same 1024, no LOST record.
+ * Test 5: ring overwrite.  With the smallest ring (64 KiB), a scoped child
+ * makes 5000 getppid calls while nobody reads.  A getppid record has no
+ * path and no fd target: each takes the fixed part, 160 bytes, so the ring
+ * holds 409 of them.  A reader that opened before (cursor at seq 0) then
+ * gets one LOST record counting exactly 4591 and the newest 409 records,
+ * seq 4591..4999 without a gap.  A reader that opens after starts at the
+ * oldest record held: the same 409, no LOST record.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -14,7 +16,9 @@
 
 #include "smon_test.h"
 
-#define CAPACITY	1024
+#define RING		SYSCALLMON_RING_SIZE_MIN
+#define RECORD		sizeof(struct syscallmon_syscall)
+#define CAPACITY	(RING / RECORD)
 #define CALLS		5000
 #define LOST		(CALLS - CAPACITY)
 
@@ -27,12 +31,12 @@ static int call_getppid(void *arg)
 }
 
 /* Checks records[0..] are the newest CAPACITY getppid calls of pid. */
-static void check_newest(const struct syscallmon_event *ev, size_t n, uint32_t pid,
+static void check_newest(const struct smon_event *ev, size_t n, uint32_t pid,
 			 const char *reader)
 {
 	int bad = 0;
 
-	if (!CHECK(n == CAPACITY, "%s: %zu records after the marker, want %d", reader, n,
+	if (!CHECK(n == CAPACITY, "%s: %zu records after the marker, want %zu", reader, n,
 		   CAPACITY))
 		return;
 	for (size_t i = 0; i < n && bad < 3; i++) {
@@ -44,6 +48,7 @@ static void check_newest(const struct syscallmon_event *ev, size_t n, uint32_t p
 		ok &= CHECK_EQ(ev[i].tgid, pid, "tgid");
 		/* The child is a 64-bit process: nothing it does is an ia32 entry. */
 		ok &= CHECK_EQ(ev[i].abi, SYSCALLMON_ABI_X64, "abi");
+		ok &= CHECK_EQ(ev[i].size, RECORD, "size: the fixed part only");
 		if (!ok) {
 			smon_diag("%s: record %zu is wrong", reader, i);
 			smon_event_print(&ev[i]);
@@ -65,14 +70,14 @@ int main(void)
 	uint32_t pid;
 	int fd, late, ret;
 
-	REQUIRE(smon_load("capacity=1024") == 0, "load failed");
+	REQUIRE(smon_load("ring_size=65536") == 0, "load failed");
 
 	/* Opened before any record exists: its cursor is at seq 0. */
 	fd = smon_open(0);
 	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
 	ret = smon_status(fd, &st);
 	REQUIRE(ret == 0, "GET_STATUS: %s", smon_errname(ret));
-	CHECK_EQ(st.capacity, CAPACITY, "status.capacity");
+	CHECK_EQ(st.ring_size, RING, "status.ring_size");
 	CHECK_EQ(st.reader_seq, 0, "status.reader_seq before any record");
 
 	ret = smon_watch_child(fd, &watch, &events, &run);
@@ -85,17 +90,18 @@ int main(void)
 		CHECK_EQ(st.events, CALLS, "status.events");
 		CHECK_EQ(st.head_seq, CALLS, "status.head_seq");
 		CHECK_EQ(st.tail_seq, LOST, "status.tail_seq");
+		CHECK_EQ(st.head - st.tail, RING, "bytes held: records and the padding at the end");
 		CHECK_EQ(st.overwritten, LOST, "status.overwritten");
 	}
 
 	smon_diag("early reader: %zu records", events.n);
 	if (CHECK(events.n >= 1, "early reader: no records")) {
-		const struct syscallmon_event *ev = &events.ev[0];
+		const struct smon_event *ev = &events.ev[0];
 
 		if (!(CHECK_EQ(ev->type, SYSCALLMON_RECORD_LOST, "first record type (LOST)") &
 		      CHECK_EQ(ev->lost, LOST, "LOST record count") &
 		      CHECK_EQ(ev->seq, 0, "LOST record seq (first seq lost)") &
-		      CHECK_EQ(ev->nr, SYSCALLMON_NR_NONE, "LOST record nr")))
+		      CHECK_EQ(ev->size, sizeof(struct syscallmon_lost), "LOST record size")))
 			smon_event_print(ev);
 		check_newest(events.ev + 1, events.n - 1, pid, "early reader");
 	}

@@ -124,9 +124,12 @@ static void bad_values(int fd)
 	       EINVAL, "ADD_TARGET block exit_group (never blockable)");
 	t = (struct syscallmon_target){
 		.nr = __NR_getppid, .action = SYSCALLMON_ACTION_LOG, .npids = 1,
-		.reserved = 1, .pids = (uint64_t)(uintptr_t)&self,
+		.record = SYSCALLMON_RECORD_BOTH + 1, .pids = (uint64_t)(uintptr_t)&self,
 	};
-	EXPECT(add_target_raw(fd, t), EINVAL, "ADD_TARGET reserved != 0");
+	EXPECT(add_target_raw(fd, t), EINVAL, "ADD_TARGET unknown record mode");
+	t.record = SYSCALLMON_RECORD_ENTRY;
+	t.flags = SYSCALLMON_TARGET_FAILED_ONLY;
+	EXPECT(add_target_raw(fd, t), EINVAL, "ADD_TARGET failures only, recorded at entry");
 	EXPECT(smon_add_target(fd, __NR_getppid, SYSCALLMON_ACTION_LOG, 0, 0, pids,
 			       SYSCALLMON_MAX_PIDS + 1),
 	       E2BIG, "ADD_TARGET npids = SYSCALLMON_MAX_PIDS + 1");
@@ -164,7 +167,7 @@ static void bad_values(int fd)
 
 static void bad_read(int fd)
 {
-	char small[sizeof(struct syscallmon_event) - 1];
+	char small[SYSCALLMON_RECORD_MAX - 1];
 	ssize_t n = read(fd, small, sizeof(small));
 
 	CHECK(n < 0 && errno == EINVAL, "read() with %zu bytes: got %zd (%s), want EINVAL",

@@ -48,7 +48,7 @@ static void on_alarm(int sig)
 	alarm_fired = 1;
 }
 
-static void check_record(const struct syscallmon_event *ev, uint32_t pid, const char *who)
+static void check_record(const struct smon_event *ev, uint32_t pid, const char *who)
 {
 	if (!(CHECK_EQ(ev->type, SYSCALLMON_RECORD_SYSCALL, who) &
 	      CHECK_EQ(ev->nr, __NR_openat, who) &
@@ -79,7 +79,7 @@ static int start_child(int fd, struct smon_child *child, const char *comm)
 static void poll_wakes(int fd)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	struct syscallmon_event ev;
+	struct smon_event ev;
 	struct smon_child child;
 	uint64_t t0, slept_ms;
 	int ret;
@@ -106,9 +106,9 @@ static void poll_wakes(int fd)
 		CHECK(slept_ms < WAKE_TIMEOUT_S * 1000ull,
 		      "poll only returned at its %d s timeout: the event did not wake it",
 		      WAKE_TIMEOUT_S);
-		n = read(fd, &ev, sizeof(ev));
-		if (CHECK(n == sizeof(ev), "read after poll: %zd (%s)", n,
-			  n < 0 ? strerror(errno) : "short"))
+		n = smon_read_one(fd, &ev);
+		if (CHECK(n > 0 && n == ev.size, "read after poll: %zd (%s)", n,
+			  n < 0 ? smon_errname(n) : "not one record"))
 			check_record(&ev, child.pid, "record after poll");
 	}
 	ret = smon_child_wait(&child);
@@ -118,7 +118,7 @@ static void poll_wakes(int fd)
 static void read_wakes(int fd)
 {
 	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART: read gets EINTR */
-	struct syscallmon_event ev;
+	struct smon_event ev;
 	struct smon_child child;
 	uint64_t t0, slept_ms;
 	ssize_t n;
@@ -133,12 +133,12 @@ static void read_wakes(int fd)
 	t0 = smon_monotonic_ns();
 	alarm_fired = 0;
 	alarm(WAKE_TIMEOUT_S);
-	n = read(fd, &ev, sizeof(ev));
-	ret = errno;
+	n = smon_read_one(fd, &ev);
+	ret = n < 0 ? (int)-n : 0;
 	alarm(0);
 	slept_ms = (smon_monotonic_ns() - t0) / 1000000;
 	smon_diag("read returned %zd after %llu ms", n, (unsigned long long)slept_ms);
-	if (CHECK(n == sizeof(ev), "blocking read: got %zd (%s), want one record within %d s",
+	if (CHECK(n > 0 && n == ev.size, "blocking read: got %zd (%s), want one record within %d s",
 		  n, n < 0 ? (ret == EINTR ? "timed out" : strerror(ret)) : "short",
 		  WAKE_TIMEOUT_S)) {
 		CHECK(slept_ms >= MIN_SLEPT_MS, "read returned after %llu ms, before the event",

@@ -35,7 +35,7 @@
  * to 27 s; the figure storm.mode_off_ms shows it).
  *
  * Sizes: SYSCALLMON_STRESS_STORM_SECONDS (10; long 60),
- * SYSCALLMON_STRESS_STORM_CAPACITY (ring records, 8192: the fast reader
+ * SYSCALLMON_STRESS_STORM_RING (ring bytes, 2 MiB: the fast reader
  * normally keeps up, and the stalled one is overtaken within seconds).
  */
 #define _GNU_SOURCE
@@ -293,7 +293,9 @@ static void check_reader(const char *who, int fd, const struct drainer *d,
 int main(void)
 {
 	long seconds = stress_size("SYSCALLMON_STRESS_STORM_SECONDS", 10, 60);
-	long capacity = stress_size("SYSCALLMON_STRESS_STORM_CAPACITY", 8192, 8192);
+	long ring = stress_size("SYSCALLMON_STRESS_STORM_RING", 2 << 20, 2 << 20);
+	/* No record is smaller than the fixed part: no more than this many are held. */
+	long capacity = ring / sizeof(struct syscallmon_syscall);
 	struct syscallmon_target_info infos[NWATCHED + 4];
 	struct syscallmon_status before, after;
 	struct status_probe probe = { 0 };
@@ -316,7 +318,7 @@ int main(void)
 	REQUIRE(fast && stalled, "out of memory");
 	seq0 = kmsg_last_seq();
 
-	snprintf(params, sizeof(params), "capacity=%ld", capacity);
+	snprintf(params, sizeof(params), "ring_size=%ld", ring);
 	fd = smon_load_open(params);
 	fd2 = smon_open(0);
 	REQUIRE(fd2 >= 0, "open device: %s", smon_errname(fd2));
@@ -346,7 +348,8 @@ int main(void)
 	ret = smon_set_mode(fd, SYSCALLMON_MODE_LOG);
 	REQUIRE(ret == 0, "SET_MODE LOG: %s", smon_errname(ret));
 
-	smon_diag("storm: stress-ng %s for %ld s, ring capacity %ld", STORM_STRESSORS, seconds, capacity);
+	smon_diag("storm: stress-ng %s for %ld s, ring %ld bytes (at most %ld records)", STORM_STRESSORS,
+		  seconds, ring, capacity);
 	REQUIRE(storm_start(&storm, STORM_STRESSORS, seconds) == 0, "start stress-ng");
 	/* The exec stressor winds down slowly under TCG: give it time before killing. */
 	rc = storm_stop(&storm, seconds + 120);

@@ -82,7 +82,7 @@ static pid_t start_reader(void)
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
-		struct syscallmon_event ev[64];
+		struct smon_event ev[64];
 		int fd;
 
 		prctl(PR_SET_PDEATHSIG, SIGKILL);

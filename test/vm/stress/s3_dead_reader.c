@@ -2,16 +2,17 @@
 /*
  * Stress 3, slow and dead readers can't stall the watched syscalls.
  *
- * A gated child makes N getppid() calls, LOG-targeted for it alone, into a
- * ring of 1024 records, while three reader processes hold the device:
+ * A gated child makes N getppid() calls, LOG-targeted for it alone, into
+ * the smallest ring (64 KiB: C = 409 getppid records of 160 bytes), while
+ * three reader processes hold the device:
  *   dead     never calls read() until the workload is over;
  *   stopped  was blocked in read() and is stopped with SIGSTOP;
- *   slow     reads one record at a time with a pause between reads.
+ *   slow     reads as little as a read may (a few records) with a pause between reads.
  * The workload must finish (it never waits for a reader) in about the time
  * it takes with the probe armed and no reader at all.  Then the counts are
- * exact: logged == N, the ring head moved by N, overwritten == N - 1024;
+ * exact: logged == N, the ring head moved by N, overwritten == N - C;
  * the dead and the stopped reader each get one lost record of exactly
- * N - 1024 and then the newest 1024 records in seq order; the slow reader's
+ * N - C and then the newest C records in seq order; the slow reader's
  * delivered + lost == N with no unexplained seq gap.
  *
  * Sizes: SYSCALLMON_STRESS_DEAD_CALLS (N: 20000; long 200000).
@@ -32,7 +33,7 @@
 
 #include "stress.h"
 
-#define CAPACITY	1024
+#define CAPACITY	(SYSCALLMON_RING_SIZE_MIN / sizeof(struct syscallmon_syscall))
 #define WORKLOAD_LIMIT_S 300.0
 /* Generous: TCG timing swings; a reader-induced stall would be far worse. */
 #define MAX_SLOWDOWN	4.0
@@ -67,31 +68,39 @@ static int workload(void *arg)
 	return 0;
 }
 
-static void account(int k, const struct syscallmon_event *ev, size_t n, pid_t workload_pid)
+/* Accounts the records a read() returned. */
+static void account(int k, const uint8_t *buf, ssize_t len, pid_t workload_pid)
 {
-	drainer_account(&sh->r[k].d, ev, n);
-	for (size_t i = 0; i < n; i++)
-		if (ev[i].type == SYSCALLMON_RECORD_SYSCALL &&
-		    (ev[i].nr != __NR_getppid || ev[i].tgid != (uint32_t)workload_pid))
+	struct smon_events events = { 0 };
+
+	if (smon_decode_records(buf, len, &events)) {
+		sh->r[k].error = -EPROTO;
+		return;
+	}
+	drainer_account(&sh->r[k].d, events.ev, events.n);
+	for (size_t i = 0; i < events.n; i++)
+		if (events.ev[i].type == SYSCALLMON_RECORD_SYSCALL &&
+		    (events.ev[i].nr != __NR_getppid || events.ev[i].tgid != (uint32_t)workload_pid))
 			sh->r[k].foreign++;
+	smon_events_free(&events);
 }
 
 /* Reads until empty (non-blocking); returns 0 or -errno. */
 static int drain(int k, int fd, size_t batch, pid_t workload_pid)
 {
-	struct syscallmon_event ev[64];
+	static uint8_t buf[64 * SYSCALLMON_RECORD_MAX];
 	ssize_t n;
 
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
 		return -errno;
-	while ((n = read(fd, ev, batch * sizeof(ev[0]))) > 0)
-		account(k, ev, n / sizeof(ev[0]), workload_pid);
+	while ((n = read(fd, buf, batch * SYSCALLMON_RECORD_MAX)) > 0)
+		account(k, buf, n, workload_pid);
 	return n < 0 && errno != EAGAIN ? -errno : 0;
 }
 
 static void __attribute__((noreturn)) reader_main(int k, pid_t workload_pid)
 {
-	struct syscallmon_event ev[64];
+	static uint8_t buf[64 * SYSCALLMON_RECORD_MAX];
 	int fd;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -110,10 +119,10 @@ static void __attribute__((noreturn)) reader_main(int k, pid_t workload_pid)
 		break;
 	case READER_STOPPED: {
 		/* Blocks here; stopped by the parent; resumes once the workload is over. */
-		ssize_t n = read(fd, ev, sizeof(ev));
+		ssize_t n = read(fd, buf, sizeof(buf));
 
 		if (n > 0)
-			account(k, ev, n / sizeof(ev[0]), workload_pid);
+			account(k, buf, n, workload_pid);
 		else
 			sh->r[k].error = -errno;
 		while (!sh->r[k].finish)
@@ -124,10 +133,11 @@ static void __attribute__((noreturn)) reader_main(int k, pid_t workload_pid)
 		if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0)
 			sh->r[k].error = -errno;
 		while (!sh->r[k].finish) {
-			ssize_t n = read(fd, ev, sizeof(ev[0]));
+			/* The least a read may ask for: a few records at a time. */
+			ssize_t n = read(fd, buf, SYSCALLMON_RECORD_MAX);
 
 			if (n > 0)
-				account(k, ev, 1, workload_pid);
+				account(k, buf, n, workload_pid);
 			else if (errno != EAGAIN)
 				sh->r[k].error = -errno;
 			stress_sleep_ms(2);
@@ -223,9 +233,9 @@ int main(void)
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	REQUIRE(sh != MAP_FAILED, "mmap");
 	sh->calls = stress_size("SYSCALLMON_STRESS_DEAD_CALLS", 20000, 200000);
-	REQUIRE(sh->calls > CAPACITY, "need more calls than the ring holds (%d)", CAPACITY);
+	REQUIRE(sh->calls > (long)CAPACITY, "need more calls than the ring holds (%zu)", CAPACITY);
 
-	fd = smon_load_open("capacity=1024");
+	fd = smon_load_open("ring_size=65536");
 
 	/* Baselines: no probe at all; probe armed and no reader but us (we never read). */
 	t_off = run_workload(fd, SYSCALLMON_MODE_OFF);

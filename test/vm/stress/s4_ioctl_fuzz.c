@@ -303,8 +303,9 @@ static int unblockable(uint32_t nr)
 static int dangerous_target(const struct syscallmon_target *t, const uint32_t *pids, size_t pids_seen)
 {
 	if (t->action != SYSCALLMON_ACTION_BLOCK || t->nr >= SYSCALLMON_NR_LIMIT || unblockable(t->nr) ||
-	    (t->flags & ~SYSCALLMON_TARGET_FLAGS_MASK) || t->reserved || t->err < 0 ||
-	    t->err > SYSCALLMON_MAX_ERRNO)
+	    (t->flags & ~SYSCALLMON_TARGET_FLAGS_MASK) || t->record > SYSCALLMON_RECORD_BOTH ||
+	    ((t->flags & SYSCALLMON_TARGET_FAILED_ONLY) && t->record != SYSCALLMON_RECORD_COMPLETE) ||
+	    t->err < 0 || t->err > SYSCALLMON_MAX_ERRNO)
 		return 0;
 	if (t->flags & SYSCALLMON_TARGET_ALL_PIDS)
 		return 1;
@@ -365,8 +366,8 @@ static uint64_t target_arg(struct counts *c)
 		t.action = chance(90) ? stress_below(2) : 2 + stress_below(100);
 		t.err = chance(70) ? (int32_t)stress_below(3) :
 			(const int32_t[]){ -1, 4095, 4096, 13, 0x7fffffff, (int32_t)0x80000000 }[stress_below(6)];
-		t.flags = chance(90) ? stress_below(8) : stress_rnd();
-		t.reserved = chance(95) ? 0 : 1 + stress_below(100);
+		t.flags = chance(90) ? stress_below(16) : stress_rnd();
+		t.record = chance(95) ? stress_below(3) : 3 + stress_below(100);
 		t.npids = pick_npids();
 	}
 	/* The pid array: written where the kernel will read it, as far as mapped. */
@@ -551,7 +552,9 @@ static void overflow_pair(int fd, struct counts *c)
 
 static void fuzz_read(int fd, struct counts *c)
 {
-	static const size_t sizes[] = { 0, 1, 415, 416, 417, 832, 4160, 64 * 416 };
+	static const size_t sizes[] = { 0, 1, SYSCALLMON_RECORD_MAX - 1, SYSCALLMON_RECORD_MAX,
+					SYSCALLMON_RECORD_MAX + 1, 2 * SYSCALLMON_RECORD_MAX,
+					16 * SYSCALLMON_RECORD_MAX, 64 * SYSCALLMON_RECORD_MAX };
 	size_t len = sizes[stress_below(sizeof(sizes) / sizeof(sizes[0]))];
 	uint8_t *fill;
 	size_t fill_len;
@@ -563,7 +566,12 @@ static void fuzz_read(int fd, struct counts *c)
 	n = read(fd, (void *)(uintptr_t)p, len);
 	c->reads++;
 	if (n >= 0) {
-		c->read_records += n / sizeof(struct syscallmon_event);
+		struct smon_events events = { 0 };
+
+		/* Only a buffer the fuzzer may read back: it wrote nothing to others. */
+		if (fill && fill_len >= (size_t)n && !smon_decode_records(fill, n, &events))
+			c->read_records += events.n;
+		smon_events_free(&events);
 		c->read_errors[0]++;
 	} else if (errno == EAGAIN) {
 		c->read_errors[NALLOWED + 1]++;
@@ -674,7 +682,7 @@ int main(void)
 	smon_diag("seed %" PRIu64 " (SYSCALLMON_STRESS_FUZZ_SEED=%" PRIu64 " reproduces the calls)", seed, seed);
 	shared = mmap(NULL, WORKERS * sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	REQUIRE(shared != MAP_FAILED, "mmap");
-	REQUIRE(smon_load("capacity=256") == 0, "load");
+	REQUIRE(smon_load("ring_size=65536") == 0, "load");
 
 	fflush(NULL);
 	for (int w = 0; w < WORKERS; w++) {

@@ -90,7 +90,7 @@ static int run_scoped(int fd, uint32_t nr, uint32_t mode, struct smon_events *ev
 static void check_record(const struct smon_events *events, uint32_t nr, uint32_t pid, uint32_t verdict,
 			 int ia32, const char *path, const char *what)
 {
-	const struct syscallmon_event *e = events->n == 1 ? &events->ev[0] : NULL;
+	const struct smon_event *e = events->n == 1 ? &events->ev[0] : NULL;
 
 	if (!CHECK(events->n == 1, "%s: %zu records, want 1", what, events->n)) {
 		for (size_t i = 0; i < events->n; i++)
@@ -104,8 +104,8 @@ static void check_record(const struct smon_events *events, uint32_t nr, uint32_t
 	CHECK(e->abi == (ia32 ? SYSCALLMON_ABI_I386 : SYSCALLMON_ABI_X64), "%s: abi %u, want %s", what,
 	      e->abi, ia32 ? "i386" : "x86_64");
 	if (path)
-		CHECK(!strcmp(e->path, path), "%s: path \"%s\", want \"%s\" (path_flags %#x)", what, e->path,
-		      path, e->path_flags);
+		CHECK(!strcmp(e->path, path), "%s: path \"%s\", want \"%s\" (flags %#x)", what, e->path,
+		      path, e->flags);
 	if (verdict != SYSCALLMON_VERDICT_ALLOWED)
 		CHECK(e->err == EPERM, "%s: err %d, want EPERM", what, e->err);
 }

@@ -302,10 +302,10 @@ int storm_stop(struct storm *s, int grace)
 
 /* ---- drainer --------------------------------------------------------------- */
 
-void drainer_account(struct drainer *d, const struct syscallmon_event *ev, size_t n)
+void drainer_account(struct drainer *d, const struct smon_event *ev, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		const struct syscallmon_event *e = &ev[i];
+		const struct smon_event *e = &ev[i];
 
 		if (d->next_seq != UINT64_MAX && e->seq != d->next_seq)
 			d->seq_errors++;
@@ -334,17 +334,21 @@ void drainer_account(struct drainer *d, const struct syscallmon_event *ev, size_
 }
 
 /* Reads once; returns records read, 0 when none is available, -errno on error. */
-static long drain_once(struct drainer *d, struct syscallmon_event *buf)
+static long drain_once(struct drainer *d, uint8_t *buf)
 {
-	ssize_t n = read(d->fd, buf, d->batch * sizeof(*buf));
+	struct smon_events events = { 0 };
+	ssize_t n = read(d->fd, buf, d->batch * SYSCALLMON_RECORD_MAX);
+	long records;
 
 	if (n < 0)
 		return errno == EAGAIN ? 0 : -errno;
-	if (n == 0 || n % sizeof(*buf))
+	if (n == 0 || smon_decode_records(buf, n, &events))
 		return -EPROTO;
 	d->reads++;
-	drainer_account(d, buf, n / sizeof(*buf));
-	return n / sizeof(*buf);
+	drainer_account(d, events.ev, events.n);
+	records = events.n;
+	smon_events_free(&events);
+	return records;
 }
 
 /* Waits, not reading, until the writer is stall_lag records ahead (or a stop). */
@@ -366,7 +370,7 @@ static void stall(struct drainer *d)
 static void *drainer_main(void *arg)
 {
 	struct drainer *d = arg;
-	struct syscallmon_event *buf = calloc(d->batch, sizeof(*buf));
+	uint8_t *buf = malloc(d->batch * SYSCALLMON_RECORD_MAX);
 	struct pollfd pfd = { .fd = d->fd, .events = POLLIN };
 
 	if (!buf) {
@@ -407,14 +411,14 @@ int drainer_start(struct drainer *d, int fd, size_t batch, uint64_t stall_lag)
 
 int drainer_stop(struct drainer *d)
 {
-	struct syscallmon_event *buf;
+	uint8_t *buf;
 	long n;
 
 	d->stop = 1;
 	pthread_join(d->thread, NULL);
 	if (d->error)
 		return d->error;
-	buf = calloc(d->batch, sizeof(*buf));
+	buf = malloc(d->batch * SYSCALLMON_RECORD_MAX);
 	if (!buf)
 		return -ENOMEM;
 	while ((n = drain_once(d, buf)) > 0)
@@ -546,7 +550,7 @@ static void basic_count(const struct smon_events *events, uint32_t pid, const ch
 {
 	*good = *bad = 0;
 	for (size_t i = 0; i < events->n; i++) {
-		const struct syscallmon_event *e = &events->ev[i];
+		const struct smon_event *e = &events->ev[i];
 
 		if (e->type == SYSCALLMON_RECORD_SYSCALL && e->nr == __NR_openat && e->tgid == pid &&
 		    !strcmp(e->path, path) && e->verdict == verdict)

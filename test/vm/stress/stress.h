@@ -105,7 +105,7 @@ int storm_stop(struct storm *s, int grace);
 
 struct drainer {
 	int fd;			/* the device, opened by the caller */
-	size_t batch;		/* records per read() */
+	size_t batch;		/* records of the largest size per read() */
 	/*
 	 * When set: after its first records, the thread stops reading until the
 	 * ring's head is more than stall_lag records past its cursor (so it is
@@ -133,7 +133,7 @@ int drainer_start(struct drainer *d, int fd, size_t batch, uint64_t stall_lag);
 /* Stops the thread, then reads what is left (non-blocking) until empty. */
 int drainer_stop(struct drainer *d);
 /* Accounts one batch of records (used by the thread; also for one-shot reads). */
-void drainer_account(struct drainer *d, const struct syscallmon_event *ev, size_t n);
+void drainer_account(struct drainer *d, const struct smon_event *ev, size_t n);
 
 /* ---- basic LOG/BLOCK checks ------------------------------------------------ */
 

@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/dcache.h>
+#include <linux/err.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/kprobes.h>
+#include <linux/ktime.h>
+#include <linux/percpu.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/sched/task_stack.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/task_work.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+
+#include "calls.h"
+#include "main.h"
+#include "policy.h"
+#include "ring.h"
+#include "syscalls.h"
+
+/*
+ * A call followed to its return.  The entry hook fills it (it can't sleep:
+ * the path is read without faulting pages in) and queues a task_work on
+ * the calling task; the kernel runs that on the task's way back to user
+ * space, after the call returned, with the result in the task's saved ax.
+ * So the return costs no probe on any function, and a call waiting in
+ * read() for hours holds one slot and nothing else.  Calls do not nest: a
+ * task has at most one slot.
+ */
+struct smon_slot {
+	struct callback_head work;
+	struct task_struct *task;	/* a reference: unload cancels through it */
+	u32 next_free;			/* free list link; under slots_lock */
+	bool busy;			/* under slots_lock */
+	u32 flags;			/* SYSCALLMON_SYSCALL_* so far */
+	bool failed_only;
+	u64 entry_ns;			/* CLOCK_MONOTONIC */
+	struct syscallmon_syscall rec;	/* the fixed part, all but the result */
+	char path[SYSCALLMON_PATH_LEN];
+	char target[SYSCALLMON_TARGET_LEN];
+};
+
+/*
+ * slots_lock protects the free list and in_flight; it is taken with
+ * irqsave from the hook (preemption off) and from task context.  Waiters at
+ * unload sleep on slots_freed.
+ */
+static DEFINE_SPINLOCK(slots_lock);
+static DECLARE_WAIT_QUEUE_HEAD(slots_freed);
+static struct smon_slot *slots;
+static u32 nr_slots;
+static u32 free_head;		/* index + 1 of the first free slot; 0: none */
+static u64 in_flight;
+
+/* Where an entry record is built when nothing holds the call: the hook runs with preemption off. */
+struct scratch {
+	struct syscallmon_syscall rec;
+	char path[SYSCALLMON_PATH_LEN];
+	char target[SYSCALLMON_TARGET_LEN];
+};
+static struct scratch __percpu *scratch;
+
+static struct smon_slot *slot_get(void)
+{
+	struct smon_slot *slot = NULL;
+	unsigned long flags;
+
+	spin_lock_irqsave(&slots_lock, flags);
+	if (free_head) {
+		slot = &slots[free_head - 1];
+		free_head = slot->next_free;
+		slot->busy = true;
+		in_flight++;
+	}
+	spin_unlock_irqrestore(&slots_lock, flags);
+	return slot;
+}
+
+static void slot_put(struct smon_slot *slot)
+{
+	unsigned long flags;
+
+	put_task_struct(slot->task);
+	spin_lock_irqsave(&slots_lock, flags);
+	slot->next_free = free_head;
+	slot->busy = false;
+	free_head = slot - slots + 1;
+	in_flight--;
+	spin_unlock_irqrestore(&slots_lock, flags);
+	wake_up(&slots_freed);
+}
+
+/* Copies a NUL-terminated user string; faulting in pages only when allowed. */
+static u32 read_path(char *buf, unsigned long uaddr, bool may_fault, u32 *flags)
+{
+	long n;
+
+	*flags &= ~(SYSCALLMON_SYSCALL_PATH | SYSCALLMON_SYSCALL_PATH_UNREADABLE |
+		    SYSCALLMON_SYSCALL_PATH_TRUNCATED);
+	/* NULL is "no path" (utimensat(fd, NULL, ...)), not an unreadable one. */
+	if (!uaddr)
+		return 0;
+	if (!may_fault)
+		pagefault_disable();
+	n = strncpy_from_user(buf, (const char __user *)uaddr, SYSCALLMON_PATH_LEN);
+	if (!may_fault)
+		pagefault_enable();
+	if (n < 0) {
+		*flags |= SYSCALLMON_SYSCALL_PATH_UNREADABLE;
+		return 0;
+	}
+	*flags |= SYSCALLMON_SYSCALL_PATH;
+	if (n >= SYSCALLMON_PATH_LEN) {
+		*flags |= SYSCALLMON_SYSCALL_PATH_TRUNCATED;
+		n = SYSCALLMON_PATH_LEN - 1;
+	}
+	buf[n] = '\0';
+	return n + 1;
+}
+
+/*
+ * What fd refers to, as /proc/PID/fd shows it ("/tmp/x", "pipe:[1234]",
+ * "socket:[5678]", "anon_inode:[eventfd]"), through a reference: fget()
+ * holds the file while d_path() reads it.  Neither sleeps.
+ */
+static u32 read_target(char *buf, long fd, u32 *flags)
+{
+	struct file *file;
+	char *name;
+	u32 len = 0;
+
+	if (fd < 0 || fd > INT_MAX)	/* AT_FDCWD and the like: no file */
+		return 0;
+	/* fget_raw: an O_PATH directory fd (openat's dirfd) has a path too. */
+	file = fget_raw(fd);
+	if (!file)
+		return 0;
+	name = d_path(&file->f_path, buf, SYSCALLMON_TARGET_LEN);
+	if (!IS_ERR(name)) {
+		len = strlen(name) + 1;
+		memmove(buf, name, len);
+		*flags |= SYSCALLMON_SYSCALL_TARGET;
+	}
+	fput(file);
+	return len;
+}
+
+static void fill_record(struct syscallmon_syscall *rec, const struct smon_call *call,
+			const struct smon_decision *d)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->h.type = SYSCALLMON_RECORD_SYSCALL;
+	rec->h.ts_ns = ktime_get_real_ns();
+	smon_task_fill(&rec->task);
+	rec->nr = call->op;
+	rec->native_nr = call->native_nr;
+	rec->abi = call->abi;
+	rec->verdict = d->verdict;
+	rec->err = d->verdict == SYSCALLMON_VERDICT_ALLOWED ? 0 : d->err;
+	memcpy(rec->args, call->args, sizeof(rec->args));
+}
+
+/* The path and fd target arguments, read at entry. */
+static void read_arguments(const struct smon_call *call, char *path, char *target,
+			   struct syscallmon_syscall *rec, u32 *flags)
+{
+	int path_arg = smon_op_path_arg(call->op), fd_arg = smon_op_fd_arg(call->op);
+
+	if (path_arg >= 0)
+		rec->path_len = read_path(path, call->args[path_arg], false, flags);
+	if (fd_arg >= 0)
+		rec->target_len = read_target(target, (long)(int)call->args[fd_arg], flags);
+}
+
+static u64 push(struct syscallmon_syscall *rec, u32 flags, const char *path, const char *target)
+{
+	return smon_ring_push(&rec->h, sizeof(*rec), flags, path, rec->path_len, target, rec->target_len);
+}
+
+/* The task is back from the call: the result is in its saved registers. */
+static void call_returned(struct callback_head *work)
+{
+	struct smon_slot *slot = container_of(work, struct smon_slot, work);
+	long ret = (long)task_pt_regs(current)->ax;
+	bool failed = IS_ERR_VALUE(ret);
+	u32 op = slot->rec.nr;
+
+	if (slot->failed_only && !failed) {
+		smon_policy_count(op, SMON_COUNT_FAILED_SKIPPED);
+		goto out;
+	}
+	slot->rec.ret = ret;
+	slot->rec.duration_ns = ktime_get_ns() - slot->entry_ns;
+	/*
+	 * Not readable at entry (a page not present yet): the kernel has read
+	 * it by now, and here we may fault it in, unless a successful exec
+	 * replaced the memory it was in.
+	 */
+	if ((slot->flags & SYSCALLMON_SYSCALL_PATH_UNREADABLE) && !(smon_op_execs(op) && ret == 0))
+		slot->rec.path_len = read_path(slot->path, slot->rec.args[smon_op_path_arg(op)], true,
+					       &slot->flags);
+	push(&slot->rec, slot->flags | SYSCALLMON_SYSCALL_RESULT, slot->path, slot->target);
+out:
+	slot_put(slot);
+}
+
+enum followed {
+	FOLLOWED,		/* its record comes at return */
+	NOT_FOLLOWED,		/* no slot free, or the task runs no task_work any more */
+	ENTRY_ONLY,		/* likewise, but RECORD_BOTH's entry half is written */
+};
+
+static enum followed follow(const struct smon_call *call, const struct smon_decision *d)
+{
+	struct smon_slot *slot;
+
+	/* Kernel threads never return to user space, where the result is taken. */
+	if (current->flags & (PF_KTHREAD | PF_EXITING))
+		return NOT_FOLLOWED;
+	slot = slot_get();
+	if (!slot)
+		return NOT_FOLLOWED;
+	slot->task = get_task_struct(current);
+	slot->flags = 0;
+	slot->failed_only = d->failed_only;
+	fill_record(&slot->rec, call, d);
+	read_arguments(call, slot->path, slot->target, &slot->rec, &slot->flags);
+	if (d->record_mode == SYSCALLMON_RECORD_BOTH) {
+		/* The entry half is seen at once; both halves carry its seq. */
+		slot->rec.call_id = push(&slot->rec, slot->flags | SYSCALLMON_SYSCALL_ENTRY, slot->path,
+					 slot->target);
+	}
+	slot->entry_ns = ktime_get_ns();
+	init_task_work(&slot->work, call_returned);
+	if (task_work_add(current, &slot->work, TWA_RESUME)) {
+		slot_put(slot);
+		return d->record_mode == SYSCALLMON_RECORD_BOTH ? ENTRY_ONLY : NOT_FOLLOWED;
+	}
+	return FOLLOWED;
+}
+
+void smon_record_call(const struct smon_call *call, const struct smon_decision *d)
+{
+	struct scratch *s;
+	u32 flags = 0;
+
+	if (!d->block && d->record_mode != SYSCALLMON_RECORD_ENTRY && !smon_op_never_returns(call->op)) {
+		enum followed f = follow(call, d);
+
+		if (f == FOLLOWED)
+			return;
+		smon_policy_count(call->op, SMON_COUNT_NO_RESULT);
+		/* The entry half written before it failed stays the only record. */
+		if (f == ENTRY_ONLY)
+			return;
+		flags = SYSCALLMON_SYSCALL_NO_RESULT;
+	}
+	s = this_cpu_ptr(scratch);
+	fill_record(&s->rec, call, d);
+	read_arguments(call, s->path, s->target, &s->rec, &flags);
+	if (d->block) {
+		/* Decided at the verdict: it returns -err without running. */
+		s->rec.ret = -d->err;
+		flags |= SYSCALLMON_SYSCALL_RESULT;
+	}
+	push(&s->rec, flags, s->path, s->target);
+}
+NOKPROBE_SYMBOL(smon_record_call);
+
+/*
+ * Takes the slot's task_work off its task's list, as task_work_cancel()
+ * does (not exported): under the task's pi_lock, which task_work_run()
+ * takes after it grabbed the list, so the work is either still on the list
+ * and removed here, or already taken to run.
+ */
+static bool cancel_return(struct smon_slot *slot)
+{
+	struct task_struct *task = slot->task;
+	struct callback_head **pprev = &task->task_works;
+	struct callback_head *work;
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&task->pi_lock, flags);
+	work = READ_ONCE(*pprev);
+	while (work) {
+		if (work != &slot->work) {
+			pprev = &work->next;
+			work = READ_ONCE(*pprev);
+		} else if (try_cmpxchg(pprev, &work, work->next)) {
+			break;
+		}
+	}
+	raw_spin_unlock_irqrestore(&task->pi_lock, flags);
+	return work != NULL;
+}
+
+int smon_calls_init(u32 n)
+{
+	u32 i;
+
+	scratch = alloc_percpu(struct scratch);
+	if (!scratch)
+		return -ENOMEM;
+	atomic64_inc(&smon_allocs_live);
+	slots = smon_vzalloc(array_size(n, sizeof(*slots)));
+	if (!slots) {
+		free_percpu(scratch);
+		atomic64_dec(&smon_allocs_live);
+		return -ENOMEM;
+	}
+	nr_slots = n;
+	for (i = 0; i < n; i++)
+		slots[i].next_free = i + 2 <= n ? i + 2 : 0;
+	free_head = n ? 1 : 0;
+	in_flight = 0;
+	return 0;
+}
+
+void smon_calls_exit(void)
+{
+	unsigned long flags;
+	u32 i, dropped = 0;
+
+	for (i = 0; i < nr_slots; i++) {
+		bool busy;
+
+		spin_lock_irqsave(&slots_lock, flags);
+		busy = slots[i].busy;
+		spin_unlock_irqrestore(&slots_lock, flags);
+		if (busy && cancel_return(&slots[i])) {
+			slot_put(&slots[i]);
+			dropped++;
+		}
+	}
+	/* The rest are running call_returned() now: it frees them. */
+	wait_event(slots_freed, READ_ONCE(in_flight) == 0);
+	if (dropped)
+		pr_info("dropped %u calls still waiting for their return\n", dropped);
+	smon_vfree(slots);
+	slots = NULL;
+	free_percpu(scratch);
+	atomic64_dec(&smon_allocs_live);
+}
+
+u32 smon_calls_slots(void)
+{
+	return nr_slots;
+}
+
+u64 smon_calls_in_flight(void)
+{
+	return READ_ONCE(in_flight);
+}
