@@ -177,9 +177,12 @@ static void read_arguments(const struct smon_call *call, char *path, char *targe
 		rec->target_len = read_target(target, (long)(int)call->args[fd_arg], flags);
 }
 
-static u64 push(struct syscallmon_syscall *rec, u32 flags, const char *path, const char *target)
+static void push(struct syscallmon_syscall *rec, u32 flags, const char *path, const char *target)
 {
-	return smon_ring_push(&rec->h, sizeof(*rec), flags, path, rec->path_len, target, rec->target_len);
+	/* The entry half of a RECORD_BOTH call is its own call_id. */
+	smon_ring_push(&rec->h, sizeof(*rec), flags,
+		       flags & SYSCALLMON_SYSCALL_ENTRY ? &rec->call_id : NULL,
+		       path, rec->path_len, target, rec->target_len);
 }
 
 /* The task is back from the call: the result is in its saved registers. */
@@ -232,8 +235,7 @@ static enum followed follow(const struct smon_call *call, const struct smon_deci
 	read_arguments(call, slot->path, slot->target, &slot->rec, &slot->flags);
 	if (d->record_mode == SYSCALLMON_RECORD_BOTH) {
 		/* The entry half is seen at once; both halves carry its seq. */
-		slot->rec.call_id = push(&slot->rec, slot->flags | SYSCALLMON_SYSCALL_ENTRY, slot->path,
-					 slot->target);
+		push(&slot->rec, slot->flags | SYSCALLMON_SYSCALL_ENTRY, slot->path, slot->target);
 	}
 	slot->entry_ns = ktime_get_ns();
 	init_task_work(&slot->work, call_returned);

@@ -67,7 +67,7 @@ static void record_exit(struct task_struct *task, long code)
 		ev.stime_ns += stime;
 	}
 	spin_unlock_irqrestore(&task->sighand->siglock, flags);
-	smon_ring_push(&ev.h, sizeof(ev), 0, NULL, 0, NULL, 0);
+	smon_ring_push(&ev.h, sizeof(ev), 0, NULL, NULL, 0, NULL, 0);
 }
 
 /* Runs in do_exit() of every exiting thread, after group_dead is known; may not sleep. */

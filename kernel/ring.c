@@ -125,7 +125,7 @@ static void publish_tail(void)
 	smp_wmb();	/* the tail is seen moved before the bytes change */
 }
 
-u64 smon_ring_push(struct syscallmon_header *fixed, size_t fixed_size, u32 flags,
+u64 smon_ring_push(struct syscallmon_header *fixed, size_t fixed_size, u32 flags, u64 *seq_copy,
 		   const char *path, u16 path_len, const char *target, u16 target_len)
 {
 	size_t used = fixed_size + path_len + target_len;
@@ -154,6 +154,8 @@ u64 smon_ring_push(struct syscallmon_header *fixed, size_t fixed_size, u32 flags
 	fixed->size = size;
 	fixed->flags = flags;
 	fixed->seq = seq;
+	if (seq_copy)
+		*seq_copy = seq;
 	dst = data + (ring_head & ring_mask);
 	memcpy(dst, fixed, fixed_size);
 	memcpy(dst + fixed_size, path, path_len);

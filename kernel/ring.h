@@ -56,9 +56,10 @@ void smon_ring_free(void);
  * Any context.  Appends one record made of a fixed part (starting with its
  * header, whose size, seq and flags are set here) and up to two strings
  * (path and target, lengths including their NUL, 0 for none), padded.
+ * seq_copy, if not NULL, is a field of the fixed part that gets the seq too.
  * Returns the record's seq.
  */
-u64 smon_ring_push(struct syscallmon_header *fixed, size_t fixed_size, u32 flags,
+u64 smon_ring_push(struct syscallmon_header *fixed, size_t fixed_size, u32 flags, u64 *seq_copy,
 		   const char *path, u16 path_len, const char *target, u16 target_len);
 
 /* Process context.  Attaches cursor at the oldest record held; detach before freeing it. */

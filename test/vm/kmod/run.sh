@@ -47,7 +47,10 @@ TESTS='1|t1_load_unload|load/unload 3 times: device and /proc files appear and d
 17|t17_entry_points|every entry point from the kernel tables: stat, fstat, lstat, sendfile, uname, umount2 blocked for 64-bit and all their i386 forms, socket through i386 socketcall, semget through i386 ipc, x32 when enabled
 18|t18_toggle_race|a target toggled as fast as possible between log-everyone and block-one-process, through the ioctls and /proc control: a bystander never fails, the process fails only with EPERM
 19|t19_arm_all|every implemented syscall on every ABI hooked in one mode change and unhooked in another: status and ftrace agree, nothing left behind
-20|t20_process_identity|a zombie or reaped pid is refused (ESRCH); the device opener forks, its child keeps the file, the opener exits: the child is monitored, and a new process given the pid of the opener is logged and can be blocked'
+20|t20_process_identity|a zombie or reaped pid is refused (ESRCH); the device opener forks, its child keeps the file, the opener exits: the child is monitored, and a new process given the pid of the opener is logged and can be blocked
+21|t21_complete_calls|complete calls: results, errnos and fd targets of known calls equal what the process saw, a waiting read lasts 300 ms, a blocked call is one record, NULL is no path, failures only, entry and result linked by call_id
+22|t22_return_slots|1000 threads waiting in read: all get their results by default, exactly 900 are recorded at entry without one with return_slots=100; unload while they wait is clean
+23|t23_mapped_reader|the mapped reader sees what read() sees, is told exactly what it lost, cannot write the ring; mapping and closing while a producer runs is safe'
 
 select_tests "$@"
 tap_plan

@@ -8,7 +8,8 @@
  * structs, NULL, unmapped, read-only, kernel-half and non-canonical
  * pointers, and structs straddling into an unmapped page; out-of-range
  * syscall numbers, errnos and flags, pid sets over the limit, every mode
- * value.  A few reads with odd sizes and pointers are mixed in.
+ * value.  A few reads with odd sizes and pointers, and mmaps of the ring at
+ * odd offsets, lengths and protections, are mixed in.
  *
  * Only success or ENOTTY, EINVAL, EFAULT, ENOENT, EPERM, ESRCH, EBUSY,
  * ENOSPC, E2BIG may come back; errors are counted by command and errno.
@@ -66,7 +67,7 @@
 
 enum cmd_class {
 	C_GET_VERSION, C_SET_MODE, C_ADD_TARGET, C_DEL_TARGET, C_ADD_PIDS, C_DEL_PIDS,
-	C_CLEAR, C_GET_STATUS, C_GET_TARGETS, C_SEEK, C_SET_EXITS,
+	C_CLEAR, C_GET_STATUS, C_GET_TARGETS, C_SEEK, C_SET_EXITS, C_GET_PIDS, C_FETCH,
 	C_REAL_NR_OTHER_SHAPE,	/* a real command number, another direction or size */
 	C_MAGIC_OTHER_NR,	/* the magic, a number no command has */
 	C_OTHER_MAGIC,
@@ -76,7 +77,7 @@ enum cmd_class {
 
 static const char *const class_names[NCLASSES] = {
 	"GET_VERSION", "SET_MODE", "ADD_TARGET", "DEL_TARGET", "ADD_PIDS", "DEL_PIDS",
-	"CLEAR", "GET_STATUS", "GET_TARGETS", "SEEK", "SET_EXITS",
+	"CLEAR", "GET_STATUS", "GET_TARGETS", "SEEK", "SET_EXITS", "GET_PIDS", "FETCH",
 	"real nr, other shape", "magic, other nr", "other magic", "random word",
 };
 
@@ -84,7 +85,7 @@ static const unsigned long real_cmds[] = {
 	SYSCALLMON_IOC_GET_VERSION, SYSCALLMON_IOC_SET_MODE, SYSCALLMON_IOC_ADD_TARGET,
 	SYSCALLMON_IOC_DEL_TARGET, SYSCALLMON_IOC_ADD_PIDS, SYSCALLMON_IOC_DEL_PIDS,
 	SYSCALLMON_IOC_CLEAR, SYSCALLMON_IOC_GET_STATUS, SYSCALLMON_IOC_GET_TARGETS,
-	SYSCALLMON_IOC_SEEK, SYSCALLMON_IOC_SET_EXITS,
+	SYSCALLMON_IOC_SEEK, SYSCALLMON_IOC_SET_EXITS, SYSCALLMON_IOC_GET_PIDS, SYSCALLMON_IOC_FETCH,
 };
 #define NREAL (sizeof(real_cmds) / sizeof(real_cmds[0]))
 
@@ -102,6 +103,7 @@ struct counts {
 	uint64_t reset_failures;
 	uint64_t made_safe;		/* block requests turned into log requests */
 	uint64_t reads, read_records, read_errors[NALLOWED + 1 + 1]; /* + EAGAIN */
+	uint64_t mmaps, mmap_refused;
 	uint64_t unexpected;
 	struct {
 		unsigned long cmd;
@@ -480,6 +482,33 @@ static void make_call(struct call *call, struct counts *c)
 		case C_GET_TARGETS:
 			call->arg = target_list_arg();
 			break;
+		case C_GET_PIDS: {
+			struct syscallmon_pid_list l = {
+				.nr = pick_nr(), .max = pick_npids(), .reserved = chance(95) ? 0 : 1,
+			};
+			uint8_t *fill;
+			size_t len;
+
+			l.pids = pick_ptr((l.max > SYSCALLMON_MAX_PIDS ? 1 : l.max) * sizeof(uint32_t), 85,
+					  ZONE_ARRAYS, &fill, &len);
+			call->arg = place(&l, sizeof(l), 90, ZONE_STRUCTS);
+			break;
+		}
+		case C_FETCH: {
+			/*
+			 * Where a reader starts (the cursor stays), or positions anywhere:
+			 * the module must refuse what no reader can have reached.
+			 */
+			struct syscallmon_fetch f = { 0 };
+
+			if (chance(70)) {
+				f.pos = chance(50) ? stress_below(1 << 20) * 8 : stress_rnd() * (uint64_t)stress_rnd();
+				f.seq = chance(50) ? stress_below(1 << 16) : stress_rnd();
+			}
+
+			call->arg = place(&f, sizeof(f), 90, ZONE_STRUCTS);
+			break;
+		}
 		default:	/* GET_VERSION, GET_STATUS: only the pointer varies */
 			call->arg = pick_ptr(sizeof(struct syscallmon_status), 80, ZONE_STRUCTS, &(uint8_t *){ 0 },
 					     &(size_t){ 0 });
@@ -546,6 +575,33 @@ static void overflow_pair(int fd, struct counts *c)
 	e = ioctl(fd, SYSCALLMON_IOC_ADD_PIDS, &more) < 0 ? errno : 0;
 	c->ioctls++;
 	c->by[C_ADD_PIDS][errno_index(e)]++;
+}
+
+/* ---- mappings of the ring ---------------------------------------------------- */
+
+/*
+ * Maps the device at random offsets, lengths and protections: read-only
+ * mappings inside the control page and the ring work (and a walk of what
+ * they show reads nothing beyond them), everything else is refused.
+ */
+static void fuzz_mmap(int fd, struct counts *c)
+{
+	static const size_t pages[] = { 0, 1, 2, 16, 17, 1 << 8, (1 << 30) / 4096 + 2 };
+	size_t len = pages[stress_below(sizeof(pages) / sizeof(pages[0]))] * page_size + (chance(10) ? 1 : 0);
+	off_t off = (off_t)(chance(80) ? stress_below(20) : stress_rnd()) * page_size + (chance(5) ? 1 : 0);
+	int prot = chance(80) ? PROT_READ : (int)stress_below(8);
+	int flags = chance(80) ? MAP_SHARED : MAP_PRIVATE;
+	void *p = mmap(NULL, len, prot, flags, fd, off);
+
+	c->mmaps++;
+	if (p == MAP_FAILED) {
+		c->mmap_refused++;
+		return;
+	}
+	/* Whatever it mapped readable, it can be read whole. */
+	for (size_t i = 0; (prot & PROT_READ) && i < len; i += page_size)
+		(void)((volatile uint8_t *)p)[i];
+	munmap(p, len);
 }
 
 /* ---- a few reads, for the cursor and ring paths --------------------------- */
@@ -631,6 +687,8 @@ static void __attribute__((noreturn)) worker(int w, long calls, uint64_t seed)
 		}
 		if (chance(3))
 			fuzz_read(fd, c);
+		if (chance(2))
+			fuzz_mmap(fd, c);
 		if (chance(1) && i + 2 < calls) {
 			overflow_pair(fd, c);
 			i += 2;
@@ -714,6 +772,8 @@ int main(void)
 		sum.made_safe += c->made_safe;
 		sum.reads += c->reads;
 		sum.read_records += c->read_records;
+		sum.mmaps += c->mmaps;
+		sum.mmap_refused += c->mmap_refused;
 		sum.unexpected += c->unexpected;
 		if (c->seconds > seconds)
 			seconds = c->seconds;
@@ -746,6 +806,8 @@ int main(void)
 	stress_figure("fuzz.block_requests_made_log", "%" PRIu64, sum.made_safe);
 	stress_figure("fuzz.reads", "%" PRIu64, sum.reads);
 	stress_figure("fuzz.read_records", "%" PRIu64, sum.read_records);
+	stress_figure("fuzz.mmaps", "%" PRIu64, sum.mmaps);
+	stress_figure("fuzz.mmaps_refused", "%" PRIu64, sum.mmap_refused);
 
 	CHECK(sum.ioctls == (uint64_t)total, "%" PRIu64 " ioctls issued, want %ld", sum.ioctls, total);
 	CHECK(sum.unexpected == 0, "%" PRIu64 " ioctls returned an errno outside the allowed set",

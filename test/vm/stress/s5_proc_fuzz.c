@@ -330,8 +330,9 @@ static char *status_state(void)
 		return NULL;
 	out = calloc(1, cap + 1);
 	for (line = strtok_r(text, "\n", &save); line && out; line = strtok_r(NULL, "\n", &save)) {
-		static const char *const counters[] = { "events:", "held:", "overwritten:", "cleared:",
-							"missed:", "exits_seen:" };
+		static const char *const counters[] = { "events:", "held:", "held_bytes:", "overwritten:",
+							"cleared:", "missed:", "no_result:", "calls_in_flight:",
+							"exits_seen:" };
 		char f[12][64];
 		int k, skip = 0;
 

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test 23: the mapped reader.
+ *   a) A reader that maps the ring and follows it with SYSCALLMON_IOC_FETCH
+ *      sees the same records, byte for byte and in the same order, as a
+ *      read() reader.
+ *   b) Stopped while the ring is overwritten, it is told exactly how many
+ *      records it lost and goes on at the oldest one held.
+ *   c) The mapping is read-only: PROT_WRITE is refused, mprotect can't add
+ *      it, and a write through the mapping faults.
+ *   d) Readers map, read, unmap and close over and over while a producer
+ *      runs: nothing breaks, nothing is left behind.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "smon_test.h"
+
+#define RING		SYSCALLMON_RING_SIZE_MIN
+#define RECORD		sizeof(struct syscallmon_syscall)	/* getppid: fixed part only */
+#define CAPACITY	(RING / RECORD)
+
+struct mapped {
+	int fd;
+	const struct syscallmon_ring_page *page;
+	const uint8_t *data;
+	size_t len;
+	uint64_t pos, seq;	/* the next record to deliver */
+};
+
+static int map_ring(struct mapped *m, int fd)
+{
+	void *p = mmap(NULL, SYSCALLMON_MMAP_DATA + RING, PROT_READ, MAP_SHARED, fd, 0);
+
+	if (p == MAP_FAILED)
+		return -errno;
+	m->fd = fd;
+	m->page = p;
+	m->data = (const uint8_t *)p + SYSCALLMON_MMAP_DATA;
+	m->len = SYSCALLMON_MMAP_DATA + RING;
+	m->pos = m->seq = 0;
+	return 0;
+}
+
+/*
+ * Delivers every record in the mapping up to the head into out, as a
+ * reader must: copy, then check the tail has not passed it.  Returns the
+ * lost count FETCH reported, or -errno.
+ */
+static long follow(struct mapped *m, struct smon_events *out)
+{
+	struct syscallmon_fetch f = { .pos = m->pos, .seq = m->seq };
+	uint8_t rec[SYSCALLMON_RECORD_MAX];
+	long lost;
+
+	if (ioctl(m->fd, SYSCALLMON_IOC_FETCH, &f) < 0)
+		return -errno;
+	lost = f.lost;
+	m->pos = f.pos;
+	m->seq = f.seq;
+	while (m->pos < f.head) {
+		const struct syscallmon_header *h = (const void *)(m->data + (m->pos & (RING - 1)));
+		uint16_t size = h->size;
+
+		if (size < 8 || size > SYSCALLMON_RECORD_MAX)
+			return -EPROTO;
+		memcpy(rec, h, size);
+		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		if (__atomic_load_n(&m->page->tail, __ATOMIC_ACQUIRE) > m->pos)
+			break;	/* overwritten while copied: the next FETCH counts it */
+		if (((struct syscallmon_header *)rec)->type != SYSCALLMON_RECORD_PAD) {
+			if (smon_decode_records(rec, size, out))
+				return -EPROTO;
+			m->seq++;
+		}
+		m->pos += size;
+	}
+	return lost;
+}
+
+static int calls(void *arg)
+{
+	long n = (long)arg;
+
+	for (long i = 0; i < n; i++)
+		syscall(SYS_getppid);
+	return 0;
+}
+
+static void produce(int fd, long n)
+{
+	struct smon_child child;
+	uint32_t pid;
+
+	REQUIRE(smon_child_spawn(&child, &(struct smon_child_opts){ .comm = "smon-t23" }, calls,
+				 (void *)n) == 0, "spawn");
+	pid = child.pid;
+	REQUIRE(smon_add_target(fd, __NR_getppid, SYSCALLMON_ACTION_LOG, 0, 0, &pid, 1) == 0, "ADD_TARGET");
+	REQUIRE(smon_set_mode(fd, SYSCALLMON_MODE_LOG) == 0, "SET_MODE LOG");
+	smon_child_release(&child);
+	CHECK_EQ(smon_child_wait(&child), 0, "producer exit status");
+	REQUIRE(smon_del_target(fd, __NR_getppid) == 0, "DEL_TARGET");
+}
+
+static void same_records(int fd, struct mapped *m)
+{
+	struct smon_events by_read = { 0 }, by_map = { 0 };
+	long lost;
+
+	smon_diag("a) mapped and read() readers");
+	produce(fd, CAPACITY / 2);
+	CHECK(smon_read_all(fd, &by_read) == 0, "read()");
+	lost = follow(m, &by_map);
+	CHECK_EQ(lost, 0, "mapped reader: lost");
+	CHECK_EQ(by_map.n, CAPACITY / 2, "mapped reader: records");
+	if (CHECK_EQ(by_map.n, by_read.n, "records, mapped vs read()"))
+		for (size_t i = 0; i < by_map.n; i++)
+			if (!CHECK(!memcmp(&by_map.ev[i], &by_read.ev[i], sizeof(by_map.ev[i])),
+				   "record %zu differs", i)) {
+				smon_event_print(&by_map.ev[i]);
+				smon_event_print(&by_read.ev[i]);
+				break;
+			}
+	smon_events_free(&by_read);
+	smon_events_free(&by_map);
+}
+
+static void overwritten(int fd, struct mapped *m)
+{
+	struct smon_events events = { 0 };
+	long lost, calls = 3 * CAPACITY;
+	uint64_t first = m->seq;
+
+	smon_diag("b) %ld records while the mapped reader is stopped", calls);
+	produce(fd, calls);
+	lost = follow(m, &events);
+	CHECK_EQ(lost, calls - CAPACITY, "lost, as FETCH tells it");
+	CHECK_EQ(events.n, CAPACITY, "records after the loss");
+	if (events.n)
+		CHECK_EQ(events.ev[0].seq, first + calls - CAPACITY, "the first record after the loss");
+	smon_events_free(&events);
+}
+
+static void read_only(int fd, struct mapped *m)
+{
+	int status;
+	pid_t pid;
+
+	smon_diag("c) the mapping is read-only");
+	CHECK(mmap(NULL, RING, PROT_READ | PROT_WRITE, MAP_SHARED, fd, SYSCALLMON_MMAP_DATA) == MAP_FAILED &&
+	      errno == EPERM, "mmap with PROT_WRITE: %s, want EPERM", strerror(errno));
+	CHECK(mmap(NULL, RING, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, SYSCALLMON_MMAP_DATA) == MAP_FAILED,
+	      "a private writable mapping was allowed");
+	CHECK(mmap(NULL, 2 * RING, PROT_READ, MAP_SHARED, fd, SYSCALLMON_MMAP_DATA) == MAP_FAILED &&
+	      errno == EINVAL, "mmap past the ring's end: %s, want EINVAL", strerror(errno));
+	CHECK(mprotect((void *)m->page, m->len, PROT_READ | PROT_WRITE) < 0,
+	      "mprotect added PROT_WRITE to the mapping");
+	pid = fork();
+	REQUIRE(pid >= 0, "fork");
+	if (pid == 0) {
+		((volatile uint8_t *)m->data)[0] = 0xff;
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSEGV,
+	      "a write through the mapping: status %#x, want SIGSEGV", status);
+}
+
+static int churn(void *arg)
+{
+	(void)arg;
+	for (int round = 0; round < 200; round++) {
+		struct smon_events events = { 0 };
+		struct mapped m;
+		int fd = smon_open(0);
+
+		if (fd < 0 || map_ring(&m, fd))
+			return 1;
+		if (follow(&m, &events) < 0)
+			return 2;
+		smon_events_free(&events);
+		munmap((void *)m.page, m.len);
+		close(fd);
+	}
+	return 0;
+}
+
+static void unmap_while_producing(int fd)
+{
+	struct smon_child churner;
+	int status;
+	pid_t producer;
+
+	smon_diag("d) readers map, read, unmap and close while a producer runs");
+	REQUIRE(smon_set_mode(fd, SYSCALLMON_MODE_LOG) == 0, "SET_MODE LOG");
+	REQUIRE(smon_add_target(fd, __NR_getppid, SYSCALLMON_ACTION_LOG, 0, SYSCALLMON_TARGET_ALL_PIDS, NULL,
+				0) == 0, "ADD_TARGET");
+	producer = fork();
+	REQUIRE(producer >= 0, "fork");
+	if (producer == 0) {
+		for (;;)
+			syscall(SYS_getppid);
+	}
+	REQUIRE(smon_child_spawn(&churner, NULL, churn, NULL) == 0, "spawn");
+	smon_child_release(&churner);
+	CHECK_EQ(smon_child_wait(&churner), 0, "the readers' exit status");
+	kill(producer, SIGKILL);
+	waitpid(producer, &status, 0);
+	REQUIRE(smon_del_target(fd, __NR_getppid) == 0, "DEL_TARGET");
+}
+
+int main(void)
+{
+	struct mapped m;
+	int fd, mfd;
+
+	REQUIRE(smon_load("ring_size=65536") == 0, "load failed");
+	fd = smon_open(0);
+	mfd = smon_open(0);
+	REQUIRE(fd >= 0 && mfd >= 0, "open device");
+	REQUIRE(map_ring(&m, mfd) == 0, "mmap the ring: %s", strerror(errno));
+	CHECK_EQ(m.page->size, RING, "the control page's size");
+
+	same_records(fd, &m);
+	overwritten(fd, &m);
+	read_only(mfd, &m);
+	unmap_while_producing(fd);
+
+	munmap((void *)m.page, m.len);
+	close(mfd);
+	close(fd);
+	CHECK(smon_unload() == 0, "unload");
+	smon_exit();
+}
