@@ -51,7 +51,7 @@ static void record_exit(struct task_struct *task, long code)
 	smon_task_fill(&ev.task);
 	/* do_exit() takes a wait status: exit(7) arrives as 7 << 8, a kill as the signal. */
 	ev.exit_code = (code >> 8) & 0xff;
-	ev.exit_signal = code & 0x7f;
+	ev.signal = code & 0x7f;
 	/*
 	 * The whole process: released threads are summed in signal, the rest
 	 * (this one, and any still between their own group_dead test and

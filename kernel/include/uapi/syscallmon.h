@@ -204,7 +204,7 @@ struct syscallmon_exit {
 	struct syscallmon_header h;
 	struct syscallmon_task task;
 	__s32 exit_code;	/* as WEXITSTATUS gives it */
-	__s32 exit_signal;	/* terminating signal, 0 if none */
+	__s32 signal;		/* terminating signal, 0 if none */
 	__u64 utime_ns;		/* user CPU time of the whole process */
 	__u64 stime_ns;		/* system CPU time */
 };

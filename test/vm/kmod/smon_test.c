@@ -351,7 +351,7 @@ static int decode_one(const uint8_t *p, size_t len, struct smon_event *ev)
 		if (h->size < fixed)
 			return -EPROTO;
 		ev->exit_code = ex->exit_code;
-		ev->exit_signal = ex->exit_signal;
+		ev->signal = ex->signal;
 		ev->utime_ns = ex->utime_ns;
 		ev->stime_ns = ex->stime_ns;
 		break;

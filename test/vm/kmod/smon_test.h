@@ -132,7 +132,7 @@ struct smon_event {
 	char path[SYSCALLMON_PATH_LEN];
 	char target[SYSCALLMON_TARGET_LEN];
 	int32_t exit_code;
-	int32_t exit_signal;
+	int32_t signal;
 	uint64_t utime_ns;
 	uint64_t stime_ns;
 	uint64_t lost;		/* a lost record's count */

@@ -3,9 +3,9 @@
  * Test 10: process-exit events (SYSCALLMON_IOC_SET_EXITS).
  *   - a child burns ~300 ms of CPU, stops so the test can read its utime
  *     from /proc/<pid>/stat, then calls exit(7): exactly one EXIT record for
- *     it, exit_code 7, exit_signal 0, the right pid/tgid/ppid/uid/comm, and
+ *     it, exit_code 7, signal 0, the right pid/tgid/ppid/uid/comm, and
  *     utime_ns within 30% of what stat showed;
- *   - a child killed by SIGTERM: one EXIT record, exit_signal 15;
+ *   - a child killed by SIGTERM: one EXIT record, signal 15;
  *   - the status exits counter grows by exactly the EXIT records written
  *     (no device holder exits here); the exit probe (SMON_EXIT_PROBE) is
  *     registered only while exits are on;
@@ -245,7 +245,7 @@ static void burn_case(int fd)
 			  (unsigned long long)ev->stime_ns);
 		ok &= CHECK_EQ(ev->pid, child.pid, "EXIT record pid");
 		ok &= CHECK_EQ(ev->exit_code, BURN_EXIT, "EXIT record exit_code");
-		ok &= CHECK_EQ(ev->exit_signal, 0, "EXIT record exit_signal");
+		ok &= CHECK_EQ(ev->signal, 0, "EXIT record signal");
 		ok &= CHECK(ratio >= 1 - UTIME_TOLERANCE && ratio <= 1 + UTIME_TOLERANCE,
 			    "EXIT utime_ns %llu is not within 30%% of stat's %llu",
 			    (unsigned long long)ev->utime_ns, (unsigned long long)stat_ut);
@@ -285,7 +285,7 @@ static void sigterm_case(int fd)
 		int ok = check_exit_common(ev, child.pid, opts.comm);
 
 		ok &= CHECK_EQ(ev->pid, child.pid, "EXIT record pid");
-		ok &= CHECK_EQ(ev->exit_signal, SIGTERM, "EXIT record exit_signal");
+		ok &= CHECK_EQ(ev->signal, SIGTERM, "EXIT record signal");
 		ok &= CHECK_EQ(ev->exit_code, 0, "EXIT record exit_code");
 		if (!ok)
 			smon_event_print(ev);
@@ -327,7 +327,7 @@ static void multithreaded_case(int fd, enum mt_ending ending)
 		ok &= CHECK(ev->exit_code == WEXITSTATUS(status),
 			    "%s: EXIT exit_code %d, waitpid's WEXITSTATUS %d", mt_names[ending],
 			    ev->exit_code, WEXITSTATUS(status));
-		ok &= CHECK_EQ(ev->exit_signal, 0, "EXIT record exit_signal");
+		ok &= CHECK_EQ(ev->signal, 0, "EXIT record signal");
 		if (!ok)
 			smon_event_print(ev);
 	}
@@ -369,7 +369,7 @@ static void at_once_case(int fd)
 		n = exit_records(&events, child.pid, &ev);
 		missing += n == 0;
 		doubled += n > 1;
-		bad_code += n == 1 && (ev->exit_code != 0 || ev->exit_signal != 0);
+		bad_code += n == 1 && (ev->exit_code != 0 || ev->signal != 0);
 		smon_events_free(&events);
 	}
 	smon_diag("%d rounds: %zu without an EXIT record, %zu with more than one", rounds, missing,
