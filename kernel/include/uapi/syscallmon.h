@@ -110,6 +110,8 @@ enum syscallmon_verdict {
 	SYSCALLMON_VERDICT_ALLOWED	= 0,
 	SYSCALLMON_VERDICT_BLOCKED	= 1,
 	SYSCALLMON_VERDICT_WOULD_BLOCK	= 2,	/* block target, LOG mode or exempt */
+	SYSCALLMON_VERDICT_KILLED	= 3,	/* kill rule: the call did not run, the process got SIGKILL */
+	SYSCALLMON_VERDICT_WOULD_KILL	= 4,	/* kill rule in audit, LOG mode or exempt */
 };
 
 /* The entry a call came in through (syscallmon_syscall.abi). */
@@ -195,7 +197,7 @@ struct syscallmon_syscall {
 	__u64 args[SYSCALLMON_NR_ARGS];
 	__u16 path_len;
 	__u16 target_len;
-	__u32 reserved;
+	__u32 rule;		/* id of the rule that decided; 0: the syscall's target */
 	char  data[];		/* path, then target */
 };
 
