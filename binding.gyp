@@ -29,9 +29,9 @@
         },
         {
           "action_name": "gen_abi",
-          "inputs": ["native/gen-abi.sh", "kernel/include/uapi/syscallmon.h"],
+          "inputs": ["native/gen-abi.sh", "kernel/include/uapi/syscallmon.h", "kernel/include/uapi/syscallmon_schema.h"],
           "outputs": ["<(SHARED_INTERMEDIATE_DIR)/syscallmon/abi.h"],
-          "action": ["sh", "native/gen-abi.sh", "kernel/include/uapi/syscallmon.h", "<@(_outputs)"]
+          "action": ["sh", "native/gen-abi.sh", "<@(_outputs)", "kernel/include/uapi/syscallmon.h", "kernel/include/uapi/syscallmon_schema.h"]
         }
       ]
     }

@@ -6,7 +6,10 @@
 #include <napi.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
+
+#include "uapi/syscallmon.h"
 
 namespace syscallmon {
 
@@ -24,12 +27,13 @@ inline uint32_t ArgU32(const Napi::CallbackInfo &info, size_t i, const char *wha
 	return info[i].As<Napi::Number>().Uint32Value();
 }
 
-// A batch size: records per read, at least one.
-inline uint32_t ArgMaxRecords(const Napi::CallbackInfo &info, size_t i)
+// A batch size in bytes: room for the largest record at least, so that
+// every read can hand out one.
+inline uint32_t ArgMaxBytes(const Napi::CallbackInfo &info, size_t i)
 {
-	uint32_t max = ArgU32(info, i, "maxRecords");
-	if (max == 0)
-		throw Napi::RangeError::New(info.Env(), "maxRecords must be at least 1");
+	uint32_t max = ArgU32(info, i, "maxBytes");
+	if (max < SYSCALLMON_RECORD_MAX)
+		throw Napi::RangeError::New(info.Env(), "maxBytes must be at least " + std::to_string(SYSCALLMON_RECORD_MAX));
 	return max;
 }
 

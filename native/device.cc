@@ -65,7 +65,7 @@ Napi::Value GetVersion(const Napi::CallbackInfo &info)
 	Ioctl(env, ArgFd(info, 0), SYSCALLMON_IOC_GET_VERSION, &v, "ioctl:GET_VERSION");
 	Napi::Object o = Napi::Object::New(env);
 	o.Set("apiVersion", v.api_version);
-	o.Set("recordSize", v.record_size);
+	o.Set("recordMax", v.record_max);
 	o.Set("maxPids", v.max_pids);
 	o.Set("nrLimit", v.nr_limit);
 	return o;
@@ -113,6 +113,7 @@ Napi::Value AddTarget(const Napi::CallbackInfo &info)
 	target.action = PropU32(t, "action");
 	target.err = PropI32(t, "err");
 	target.flags = PropU32(t, "flags");
+	target.record = PropU32(t, "record");
 	target.npids = pids.size();
 	target.pids = (__u64)(uintptr_t)pids.data();
 	Ioctl(env, fd, SYSCALLMON_IOC_ADD_TARGET, &target, "ioctl:ADD_TARGET");
@@ -163,10 +164,14 @@ Napi::Value GetStatus(const Napi::CallbackInfo &info)
 	o.Set("api_version", s.api_version);
 	o.Set("mode", s.mode);
 	o.Set("flags", s.flags);
-	o.Set("capacity", s.capacity);
+	o.Set("return_slots", s.return_slots);
 	o.Set("ntargets", s.ntargets);
 	o.Set("armed", s.armed);
 	o.Set("readers", s.readers);
+	o.Set("hooked", s.hooked);
+	o.Set("ring_size", U64(env, s.ring_size));
+	o.Set("head", U64(env, s.head));
+	o.Set("tail", U64(env, s.tail));
 	o.Set("head_seq", U64(env, s.head_seq));
 	o.Set("tail_seq", U64(env, s.tail_seq));
 	o.Set("events", U64(env, s.events));
@@ -176,6 +181,8 @@ Napi::Value GetStatus(const Napi::CallbackInfo &info)
 	o.Set("reader_seq", U64(env, s.reader_seq));
 	o.Set("exits", U64(env, s.exits));
 	o.Set("missed", U64(env, s.missed));
+	o.Set("no_result", U64(env, s.no_result));
+	o.Set("calls_in_flight", U64(env, s.calls_in_flight));
 	o.Set("allocs_live", U64(env, s.allocs_live));
 	return o;
 }
@@ -233,10 +240,13 @@ Napi::Value GetTargets(const Napi::CallbackInfo &info)
 		o.Set("flags", t.flags);
 		o.Set("pids", TargetPids(env, fd, t));
 		o.Set("armed", Napi::Boolean::New(env, t.armed != 0));
+		o.Set("record", t.record);
 		o.Set("hits", U64(env, t.hits));
 		o.Set("logged", U64(env, t.logged));
 		o.Set("blocked", U64(env, t.blocked));
 		o.Set("missed", U64(env, t.missed));
+		o.Set("no_result", U64(env, t.no_result));
+		o.Set("failed_skipped", U64(env, t.failed_skipped));
 		out.Set(i, o);
 	}
 	return out;
@@ -246,7 +256,7 @@ Napi::Value Read(const Napi::CallbackInfo &info)
 {
 	Napi::Env env = info.Env();
 	int fd = ArgFd(info, 0);
-	uint32_t max = ArgMaxRecords(info, 1);
+	uint32_t max = ArgMaxBytes(info, 1);
 	// The contract is "never blocks": with a blocking fd, ask poll first.
 	int fl = fcntl(fd, F_GETFL);
 	if (fl < 0)
@@ -262,12 +272,11 @@ Napi::Value Read(const Napi::CallbackInfo &info)
 	// One scratch buffer per thread: reading straight into a max-sized JS
 	// Buffer would hand out mostly-empty Buffers on short reads.
 	thread_local std::vector<uint8_t> scratch;
-	size_t want = (size_t)max * sizeof(struct syscallmon_event);
-	if (scratch.size() < want)
-		scratch.resize(want);
+	if (scratch.size() < max)
+		scratch.resize(max);
 	ssize_t n;
 	do
-		n = read(fd, scratch.data(), want);
+		n = read(fd, scratch.data(), max);
 	while (n < 0 && errno == EINTR);
 	if (n < 0) {
 		if (errno == EAGAIN)

@@ -1,10 +1,12 @@
 // Following the device as NDJSON in C (Monitor.follow, `tail --json`): raw
 // records in, NDJSON bytes out, one call per batch, written straight to an
-// fd by stream.cc's NDJSON stream. The line is byte for byte what
-// src/render/ndjson.ts (RawNdjsonEncoder) writes for the same record, which a
-// unit test holds equal over every record type, verdict, errno and string
-// edge case. Formatting in JS cost ~20 k instructions per event
-// (scripts/bench/analysis.md), more than the syscall being watched.
+// fd by stream.cc's NDJSON stream. A line has the fields of
+// kernel/include/uapi/syscallmon_schema.h in its order, and is byte for
+// byte what src/render/ndjson.ts (RawNdjsonEncoder) writes for the same
+// record, which unit tests hold equal to each other and to the schema over
+// every record type, verdict, flag, errno and string edge case. Formatting
+// in JS cost ~20 k instructions per event (scripts/bench/analysis.md), more
+// than the syscall being watched.
 //
 // The selection (which syscalls and processes, how many events) is applied
 // here, on the record as it is, so that a filtered follow takes the same
@@ -29,13 +31,14 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include "records.h"
 #include "uapi/syscallmon.h"
 
 namespace syscallmon {
 
 // Writes into memory reserved up front for the worst case of a whole batch
-// (kLineMax per record), so appending is a store and a pointer bump: this is
-// the per-event cost the benchmarks measure.
+// (LineMax per record), so appending is a store and a pointer bump: this is
+// the per-event cost the formatting benchmark measures.
 class Out {
 public:
 	explicit Out(char *p) : start_(p), p_(p) {}
@@ -62,6 +65,13 @@ public:
 		I64(v);
 	}
 	void Byte(char c) { *p_++ = c; }
+	void Bool(bool b)
+	{
+		if (b)
+			Lit("true");
+		else
+			Lit("false");
+	}
 	// Two digits per division: the line's numbers (a 19-digit ts_ns, pids,
 	// seq) are most of its formatting cost.
 	void U64(uint64_t v)
@@ -146,11 +156,35 @@ private:
 
 namespace {
 
-// Room one line can need: fixed text and numbers (under 1 KiB), errno and
-// syscall names (under 64 bytes each), and comm and path where every byte
-// may become six (\u00XX) — a byte never yields more than 6 output bytes
-// (U+FFFD is 3 bytes for at least 1 input byte).
-constexpr size_t kLineMax = 1024 + 2 * 64 + 6 * (SYSCALLMON_COMM_LEN + SYSCALLMON_PATH_LEN);
+// Room one line of a record can need: keys and numbers (under 1 KiB), the
+// syscall name and two errno names (under 64 bytes each), and comm, path and
+// target where every byte may become six (\u00XX) — a byte never yields
+// more than 6 output bytes (U+FFFD is 3 bytes for at least 1 input byte).
+size_t LineMax(size_t record_size)
+{
+	return 1024 + 3 * 64 + 6 * (SYSCALLMON_COMM_LEN + record_size);
+}
+
+const char *AbiName(uint16_t abi)
+{
+	switch (abi) {
+	case SYSCALLMON_ABI_X64: return "x86_64";
+	case SYSCALLMON_ABI_I386: return "i386";
+	case SYSCALLMON_ABI_X32: return "x32";
+	}
+	return nullptr;
+}
+
+const char *VerdictName(uint16_t verdict)
+{
+	switch (verdict) {
+	case SYSCALLMON_VERDICT_ALLOWED: return "allowed";
+	case SYSCALLMON_VERDICT_BLOCKED: return "blocked";
+	case SYSCALLMON_VERDICT_WOULD_BLOCK: return "would_block";
+	}
+	return nullptr;
+}
+
 
 // One code unit as JSON.stringify writes it (ASCII range only; everything
 // else is copied as UTF-8, as JSON.stringify leaves it).
@@ -270,63 +304,81 @@ NdjsonFormatter::NdjsonFormatter(std::vector<std::string> errnos, std::vector<st
 {
 }
 
-// A record type this formatter does not know is an error, whatever the
-// selection: it means a newer module.
-static std::string UnknownType(const struct syscallmon_event &e, size_t at)
+// An event record's task, for the selection (syscall and exit records share it).
+static struct syscallmon_task TaskOf(const uint8_t *rec)
 {
-	if (e.type == SYSCALLMON_RECORD_SYSCALL || e.type == SYSCALLMON_RECORD_EXIT || e.type == SYSCALLMON_RECORD_LOST)
-		return "";
-	return "record at byte " + std::to_string(at) + ": unknown record type " + std::to_string(e.type) +
-	       " (module newer than this tool?)";
+	struct syscallmon_task t;
+	std::memcpy(&t, rec + offsetof(struct syscallmon_syscall, task), sizeof t);
+	return t;
 }
 
-bool NdjsonFormatter::Selected(const Event &e) const
+bool NdjsonFormatter::Selected(const uint8_t *rec) const
 {
-	if (!sel_.pids.empty() && sel_.pids.count(e.tgid) == 0 && sel_.pids.count(e.pid) == 0)
-		return false;
-	if (!sel_.nrs.empty())
-		return e.type == SYSCALLMON_RECORD_SYSCALL && sel_.nrs.count(e.nr) != 0;
+	struct syscallmon_header h = HeaderAt(rec);
+	if (h.type == SYSCALLMON_RECORD_LOST)
+		return true;
+	if (!sel_.pids.empty()) {
+		struct syscallmon_task t = TaskOf(rec);
+		if (sel_.pids.count(t.tgid) == 0 && sel_.pids.count(t.pid) == 0)
+			return false;
+	}
+	if (!sel_.nrs.empty()) {
+		uint32_t nr;
+		std::memcpy(&nr, rec + offsetof(Syscall, nr), sizeof nr);
+		return h.type == SYSCALLMON_RECORD_SYSCALL && sel_.nrs.count(nr) != 0;
+	}
 	return true;
 }
 
-void NdjsonFormatter::Reserve(size_t records)
+void NdjsonFormatter::Reserve(size_t bytes)
 {
-	if (scratch_size_ >= records * kLineMax)
+	if (scratch_size_ >= bytes)
 		return;
 	// Not zero-filled (as vector::resize would): under emulation, clearing
 	// ~700 KiB on the first batch stalls a fresh follow long enough for a
 	// full-speed stream to overrun the ring.
-	scratch_.reset(new char[records * kLineMax]);
-	scratch_size_ = records * kLineMax;
+	scratch_.reset(new char[bytes]);
+	scratch_size_ = bytes;
 }
 
 bool NdjsonFormatter::Format(const uint8_t *data, size_t len, size_t *out_len, Counts *counts, std::string *problem)
 {
-	if (len % sizeof(Event) != 0) {
-		*problem = "batch is not a whole number of records";
-		return false;
+	// First the records' bounds (and the room their lines can need), so
+	// that formatting never meets a bad one halfway.
+	size_t room = 0, at = 0;
+	while (at < len) {
+		size_t size = WholeRecord(data, at, len, problem);
+		if (size == 0) {
+			if (problem->empty())
+				*problem = "batch ends inside a record";
+			return false;
+		}
+		room += LineMax(size);
+		at += size;
 	}
-	Reserve(len / sizeof(Event));
+	Reserve(room);
 	Out out(scratch_.get());
 	*counts = Counts{};
-	for (size_t at = 0; at < len && !full(); at += sizeof(Event)) {
-		Event e;
-		std::memcpy(&e, data + at, sizeof e);
-		*problem = UnknownType(e, at);
-		if (!problem->empty())
-			return false;
-		if (e.type == SYSCALLMON_RECORD_LOST)
-			counts->lost += e.lost;
-		else
-			counts->read++;
-		if (e.type != SYSCALLMON_RECORD_LOST && !Selected(e))
+	for (at = 0; at < len && !full(); at += HeaderAt(data + at).size) {
+		const uint8_t *rec = data + at;
+		struct syscallmon_header h = HeaderAt(rec);
+		if (h.type == SYSCALLMON_RECORD_PAD)
 			continue;
-		std::string why = Line(out, e);
+		if (h.type == SYSCALLMON_RECORD_LOST) {
+			struct syscallmon_lost lost;
+			std::memcpy(&lost, rec, sizeof lost);
+			counts->lost += lost.count;
+		} else {
+			counts->read++;
+		}
+		if (!Selected(rec))
+			continue;
+		std::string why = Line(out, rec);
 		if (!why.empty()) {
 			*problem = "record at byte " + std::to_string(at) + ": " + why;
 			return false;
 		}
-		if (e.type != SYSCALLMON_RECORD_LOST) {
+		if (h.type != SYSCALLMON_RECORD_LOST) {
 			counts->shown++;
 			shown_++;
 		}
@@ -339,31 +391,31 @@ bool NdjsonFormatter::Format(const uint8_t *data, size_t len, size_t *out_len, C
 bool NdjsonFormatter::FormatLast(const uint8_t *data, size_t len, uint64_t n, size_t *out_len, Counts *counts,
 				 std::string *problem)
 {
-	if (len % sizeof(Event) != 0) {
-		*problem = "batch is not a whole number of records";
-		return false;
-	}
 	std::vector<size_t> picked;
-	for (size_t at = 0; at < len; at += sizeof(Event)) {
-		Event e;
-		std::memcpy(&e, data + at, sizeof e);
-		*problem = UnknownType(e, at);
-		if (!problem->empty())
+	for (size_t at = 0; at < len;) {
+		size_t size = WholeRecord(data, at, len, problem);
+		if (size == 0) {
+			if (problem->empty())
+				*problem = "batch ends inside a record";
 			return false;
-		if (e.type != SYSCALLMON_RECORD_LOST && Selected(e))
+		}
+		uint16_t type = HeaderAt(data + at).type;
+		if (type != SYSCALLMON_RECORD_LOST && type != SYSCALLMON_RECORD_PAD && Selected(data + at))
 			picked.push_back(at);
+		at += size;
 	}
 	if (picked.size() > n)
 		picked.erase(picked.begin(), picked.end() - static_cast<std::ptrdiff_t>(n));
-	Reserve(picked.size());
+	size_t room = 0;
+	for (size_t at : picked)
+		room += LineMax(HeaderAt(data + at).size);
+	Reserve(room);
 	Out out(scratch_.get());
 	*counts = Counts{};
 	for (size_t at : picked) {
 		if (full())
 			break;
-		Event e;
-		std::memcpy(&e, data + at, sizeof e);
-		std::string why = Line(out, e);
+		std::string why = Line(out, data + at);
 		if (!why.empty()) {
 			*problem = "record at byte " + std::to_string(at) + ": " + why;
 			return false;
@@ -401,32 +453,69 @@ int NdjsonFormatter::WriteScratch(size_t n, int fd)
 	return 0;
 }
 
-std::string NdjsonFormatter::Line(Out &out, const Event &e)
+// "ENOENT", or the number when the caller's table has no name for it.
+void NdjsonFormatter::Errno(Out &out, int64_t err)
 {
-	if (e.type == SYSCALLMON_RECORD_LOST) {
-		out.U64("{\"type\":\"lost\",\"count\":", e.lost);
+	out.Byte('"');
+	if (err > 0 && static_cast<uint64_t>(err) < errnos_.size() && !errnos_[err].empty())
+		out.Str(errnos_[err]);
+	else
+		out.I64(err);
+	out.Byte('"');
+}
+
+// From ,"pid": to the end of "comm"'s value: the text of the last task is reused.
+void NdjsonFormatter::Task(Out &out, const uint8_t *rec)
+{
+	struct syscallmon_task t = TaskOf(rec);
+	if (task_valid_ && t.pid == task_.pid && t.tgid == task_.tgid && t.ppid == task_.ppid && t.uid == task_.uid &&
+	    t.gid == task_.gid && std::memcmp(t.comm, task_.comm, sizeof t.comm) == 0) {
+		out.Str(task_text_, task_len_);
+		return;
+	}
+	char *from = out.end();
+	out.U64(",\"pid\":", t.pid);
+	out.U64(",\"tgid\":", t.tgid);
+	out.U64(",\"ppid\":", t.ppid);
+	out.U64(",\"uid\":", t.uid);
+	out.U64(",\"gid\":", t.gid);
+	out.Lit(",\"comm\":");
+	JsonCString(out, reinterpret_cast<const unsigned char *>(t.comm), sizeof t.comm);
+	task_len_ = static_cast<size_t>(out.end() - from);
+	std::memcpy(task_text_, from, task_len_);
+	task_ = t;
+	task_valid_ = true;
+}
+
+std::string NdjsonFormatter::Line(Out &out, const uint8_t *rec)
+{
+	struct syscallmon_header h = HeaderAt(rec);
+	if (h.type == SYSCALLMON_RECORD_LOST) {
+		struct syscallmon_lost lost;
+		std::memcpy(&lost, rec, sizeof lost);
+		out.U64("{\"type\":\"lost\",\"seq\":", h.seq);
+		out.U64(",\"count\":", lost.count);
 		out.Lit("}\n");
 		return "";
 	}
-	if (e.type != SYSCALLMON_RECORD_SYSCALL && e.type != SYSCALLMON_RECORD_EXIT)
-		return "unknown record type " + std::to_string(e.type) + " (module newer than this tool?)";
-	const char *action = nullptr;
-	if (e.type == SYSCALLMON_RECORD_SYSCALL) {
-		switch (e.verdict) {
-		case SYSCALLMON_VERDICT_ALLOWED: action = "allowed"; break;
-		case SYSCALLMON_VERDICT_BLOCKED: action = "blocked"; break;
-		case SYSCALLMON_VERDICT_WOULD_BLOCK: action = "would_block"; break;
-		default: return "unknown verdict " + std::to_string(e.verdict);
-		}
-	}
-	if (e.type == SYSCALLMON_RECORD_SYSCALL)
+	if (h.type != SYSCALLMON_RECORD_SYSCALL && h.type != SYSCALLMON_RECORD_EXIT)
+		return "unknown record type " + std::to_string(h.type) + " (module newer than this tool?)";
+	// Checked before anything is written: a refused record leaves no half line.
+	Syscall s;
+	if (h.type == SYSCALLMON_RECORD_SYSCALL) {
+		std::memcpy(&s, rec, sizeof s);
+		if (VerdictName(s.verdict) == nullptr)
+			return "unknown verdict " + std::to_string(s.verdict);
+		if (AbiName(s.abi) == nullptr)
+			return "unknown abi " + std::to_string(s.abi);
 		out.Lit("{\"type\":\"syscall\",\"seq\":");
-	else
+	} else {
 		out.Lit("{\"type\":\"exit\",\"seq\":");
-	out.U64(e.seq);
-	out.U64(",\"ts_ns\":\"", e.ts_ns);
+	}
+	out.U64(h.seq);
+	out.U64(",\"ts_ns\":\"", h.ts_ns);
 	out.Lit("\",\"time\":\"");
-	uint64_t sec = e.ts_ns / 1000000000u;
+	uint64_t sec = h.ts_ns / 1000000000u;
 	if (sec != cached_sec_ || cached_iso_len_ == 0) {
 		Out iso(cached_iso_);
 		IsoSeconds(iso, sec);
@@ -434,101 +523,121 @@ std::string NdjsonFormatter::Line(Out &out, const Event &e)
 		cached_sec_ = sec;
 	}
 	out.Str(cached_iso_, cached_iso_len_);
-	unsigned ms = static_cast<unsigned>(e.ts_ns / 1000000u % 1000u);
+	unsigned ms = static_cast<unsigned>(h.ts_ns / 1000000u % 1000u);
 	out.Byte('.');
 	out.Byte(static_cast<char>('0' + ms / 100));
 	out.Byte(static_cast<char>('0' + ms / 10 % 10));
 	out.Byte(static_cast<char>('0' + ms % 10));
-	out.Byte('Z');
-	if (SameTask(e)) {
-		out.Str(task_text_, task_len_);
-	} else {
-		char *from = out.end();
-		out.U64("\",\"pid\":", e.pid);
-		out.U64(",\"tgid\":", e.tgid);
-		out.U64(",\"ppid\":", e.ppid);
-		out.U64(",\"uid\":", e.uid);
-		out.U64(",\"gid\":", e.gid);
-		out.Lit(",\"comm\":");
-		JsonCString(out, reinterpret_cast<const unsigned char *>(e.comm), sizeof e.comm);
-		task_len_ = static_cast<size_t>(out.end() - from);
-		std::memcpy(task_text_, from, task_len_);
-		task_ = e;
-		task_valid_ = true;
-	}
-	if (e.type == SYSCALLMON_RECORD_EXIT) {
+	out.Lit("Z\"");
+	Task(out, rec);
+	if (h.type == SYSCALLMON_RECORD_EXIT) {
+		struct syscallmon_exit e;
+		std::memcpy(&e, rec, sizeof e);
 		out.I64(",\"exit_code\":", e.exit_code);
-		out.I64(",\"signal\":", e.exit_signal);
+		out.I64(",\"signal\":", e.signal);
 		out.U64(",\"utime_ns\":\"", e.utime_ns);
 		out.U64("\",\"stime_ns\":\"", e.stime_ns);
 		out.Lit("\"}\n");
 		return "";
 	}
-	if (SameCall(e)) {
+	const uint8_t *strings = rec + sizeof s;
+	if (SameCall(s, strings)) {
 		out.Str(call_text_, call_len_);
 	} else {
 		char *from = out.end();
-		CallFields(out, e, action);
+		CallFields(out, s, strings);
 		call_len_ = static_cast<size_t>(out.end() - from);
 		std::memcpy(call_text_, from, call_len_);
-		call_ = e;
+		call_ = KeyOf(s);
+		std::memcpy(call_strings_, strings, s.path_len + s.target_len);
 		call_valid_ = true;
 	}
+	out.Lit(",\"args\":[");
 	for (int i = 0; i < SYSCALLMON_NR_ARGS; i++) {
 		if (i != 0)
 			out.Byte(',');
 		out.Byte('"');
-		out.Hex(e.args[i]);
+		out.Hex(s.args[i]);
 		out.Byte('"');
 	}
-	out.Lit("]}\n");
+	bool result = (s.h.flags & SYSCALLMON_SYSCALL_RESULT) != 0;
+	if (result) {
+		out.Lit("],\"ret\":");
+		out.I64(s.ret);
+		out.Lit(",\"errno\":");
+		if (s.ret < 0 && s.ret >= -SYSCALLMON_MAX_ERRNO)
+			Errno(out, -s.ret);
+		else
+			out.Lit("null");
+		out.Lit(",\"duration_ns\":\"");
+		out.U64(s.duration_ns);
+		out.Lit("\",\"call_id\":");
+	} else {
+		out.Lit("],\"ret\":null,\"errno\":null,\"duration_ns\":null,\"call_id\":");
+	}
+	if (s.call_id != 0 || (s.h.flags & SYSCALLMON_SYSCALL_ENTRY) != 0)
+		out.U64(s.call_id);
+	else
+		out.Lit("null");
+	out.Lit(",\"entry\":");
+	out.Bool((s.h.flags & SYSCALLMON_SYSCALL_ENTRY) != 0);
+	out.Lit(",\"no_result\":");
+	out.Bool((s.h.flags & SYSCALLMON_SYSCALL_NO_RESULT) != 0);
+	out.Lit("}\n");
 	return "";
 }
 
-bool NdjsonFormatter::SameTask(const Event &e) const
+// The flags the call's cached text shows.
+constexpr uint32_t kCallFlags = SYSCALLMON_SYSCALL_PATH | SYSCALLMON_SYSCALL_PATH_TRUNCATED |
+				SYSCALLMON_SYSCALL_PATH_UNREADABLE | SYSCALLMON_SYSCALL_TARGET;
+
+NdjsonFormatter::CallKey NdjsonFormatter::KeyOf(const Syscall &s)
 {
-	return task_valid_ && e.pid == task_.pid && e.tgid == task_.tgid && e.ppid == task_.ppid &&
-	       e.uid == task_.uid && e.gid == task_.gid && std::memcmp(e.comm, task_.comm, sizeof e.comm) == 0;
+	return CallKey{ s.nr, s.native_nr, static_cast<uint32_t>(s.err), s.h.flags & kCallFlags,
+			s.abi, s.verdict, s.path_len, s.target_len };
 }
 
-bool NdjsonFormatter::SameCall(const Event &e) const
+bool NdjsonFormatter::SameCall(const Syscall &s, const uint8_t *strings) const
 {
-	return call_valid_ && e.nr == call_.nr && e.verdict == call_.verdict && e.err == call_.err &&
-	       e.path_flags == call_.path_flags && std::memcmp(e.path, call_.path, sizeof e.path) == 0;
+	return call_valid_ && KeyOf(s) == call_ &&
+	       std::memcmp(strings, call_strings_, s.path_len + s.target_len) == 0;
 }
 
-// From ,"syscall": to the opening [ of "args".
-void NdjsonFormatter::CallFields(Out &out, const Event &e, const char *action)
+// From ,"syscall": to the end of "target"'s value.
+void NdjsonFormatter::CallFields(Out &out, const Syscall &s, const uint8_t *strings)
 {
 	out.Lit(",\"syscall\":\"");
-	if (e.nr < syscalls_.size() && !syscalls_[e.nr].empty()) {
-		out.Str(syscalls_[e.nr]);
-	} else {
-		out.U64("syscall_", e.nr);
-	}
-	out.U64("\",\"nr\":", e.nr);
-	out.Lit(",\"action\":\"");
-	out.Str(action, std::strlen(action));
-	out.Lit("\",\"errno\":");
-	if (e.verdict != SYSCALLMON_VERDICT_ALLOWED && e.err != 0) {
-		out.Byte('"');
-		if (e.err > 0 && static_cast<size_t>(e.err) < errnos_.size() && !errnos_[e.err].empty())
-			out.Str(errnos_[e.err]);
-		else
-			out.I64(e.err);
-		out.Byte('"');
-	} else {
+	if (s.nr < syscalls_.size() && !syscalls_[s.nr].empty())
+		out.Str(syscalls_[s.nr]);
+	else
+		out.U64("syscall_", s.nr);
+	out.U64("\",\"nr\":", s.nr);
+	out.Lit(",\"abi\":\"");
+	const char *abi = AbiName(s.abi);
+	out.Str(abi, std::strlen(abi));
+	out.U64("\",\"native_nr\":", s.native_nr);
+	out.Lit(",\"verdict\":\"");
+	const char *verdict = VerdictName(s.verdict);
+	out.Str(verdict, std::strlen(verdict));
+	out.Lit("\",\"block_errno\":");
+	if (s.verdict != SYSCALLMON_VERDICT_ALLOWED && s.err != 0)
+		Errno(out, s.err);
+	else
 		out.Lit("null");
-	}
 	out.Lit(",\"path\":");
-	if ((e.path_flags & (SYSCALLMON_PATH_NONE | SYSCALLMON_PATH_UNREADABLE)) == 0)
-		JsonCString(out, reinterpret_cast<const unsigned char *>(e.path), sizeof e.path);
+	if ((s.h.flags & SYSCALLMON_SYSCALL_PATH) != 0)
+		JsonCString(out, strings, s.path_len);
 	else
 		out.Lit("null");
-	if ((e.path_flags & SYSCALLMON_PATH_TRUNCATED) != 0)
-		out.Lit(",\"path_truncated\":true,\"args\":[");
+	out.Lit(",\"path_truncated\":");
+	out.Bool((s.h.flags & SYSCALLMON_SYSCALL_PATH_TRUNCATED) != 0);
+	out.Lit(",\"path_unreadable\":");
+	out.Bool((s.h.flags & SYSCALLMON_SYSCALL_PATH_UNREADABLE) != 0);
+	out.Lit(",\"target\":");
+	if ((s.h.flags & SYSCALLMON_SYSCALL_TARGET) != 0)
+		JsonCString(out, strings + s.path_len, s.target_len);
 	else
-		out.Lit(",\"path_truncated\":false,\"args\":[");
+		out.Lit("null");
 }
 
 } // namespace syscallmon

@@ -37,7 +37,8 @@ struct Counts {
 };
 
 // Raw records in, NDJSON lines out; byte for byte what the library's JS
-// encoder writes. Not thread-safe: one caller at a time (the JS thread).
+// encoder writes, with the fields of kernel/include/uapi/syscallmon_schema.h
+// in its order. Not thread-safe: one caller at a time (the JS thread).
 class NdjsonFormatter {
 public:
 	// errnos[n]: errno n's name ("" prints the number); syscalls[nr]:
@@ -62,14 +63,15 @@ public:
 	bool full() const { return sel_.limit != 0 && shown_ >= sel_.limit; }
 
 private:
-	using Event = struct syscallmon_event;
+	using Syscall = struct syscallmon_syscall;
 
-	bool Selected(const Event &e) const;
-	void Reserve(size_t records);
-	std::string Line(Out &out, const Event &e);
-	void CallFields(Out &out, const Event &e, const char *action);
-	bool SameTask(const Event &e) const;
-	bool SameCall(const Event &e) const;
+	bool Selected(const uint8_t *rec) const;
+	void Reserve(size_t bytes);
+	std::string Line(Out &out, const uint8_t *rec);
+	void Task(Out &out, const uint8_t *rec);
+	void CallFields(Out &out, const Syscall &s, const uint8_t *strings);
+	void Errno(Out &out, int64_t err);
+	bool SameCall(const Syscall &s, const uint8_t *strings) const;
 
 	const std::vector<std::string> errnos_;
 	const std::vector<std::string> syscalls_;
@@ -83,16 +85,28 @@ private:
 
 	// Consecutive records from one busy process repeat most of a line:
 	// the text of the task's fields (pid .. comm) and of the call's
-	// (syscall .. path_truncated) is kept with the record it came from and
-	// copied when the next record has the same values. Sized for the worst
-	// case (every comm/path byte escaped as \u00XX).
-	Event task_{};
+	// (syscall .. target) is kept with the values it came from and copied
+	// when the next record has the same values. Sized for the worst case
+	// (every comm/path/target byte escaped as \u00XX).
+	struct syscallmon_task task_{};
 	bool task_valid_ = false;
 	char task_text_[160 + 6 * SYSCALLMON_COMM_LEN];
 	size_t task_len_ = 0;
-	Event call_{};
+	// What the call's text shows besides its strings.
+	struct CallKey {
+		uint32_t nr, native_nr, err, flags;
+		uint16_t abi, verdict, path_len, target_len;
+		bool operator==(const CallKey &o) const
+		{
+			return nr == o.nr && native_nr == o.native_nr && err == o.err && flags == o.flags && abi == o.abi &&
+			       verdict == o.verdict && path_len == o.path_len && target_len == o.target_len;
+		}
+	};
+	static CallKey KeyOf(const Syscall &s);
+	CallKey call_{};
+	uint8_t call_strings_[SYSCALLMON_PATH_LEN + SYSCALLMON_TARGET_LEN] = {};
 	bool call_valid_ = false;
-	char call_text_[256 + 6 * SYSCALLMON_PATH_LEN];
+	char call_text_[512 + 6 * (SYSCALLMON_PATH_LEN + SYSCALLMON_TARGET_LEN)];
 	size_t call_len_ = 0;
 };
 

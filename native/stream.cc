@@ -1,13 +1,24 @@
 // Streaming batches of whole records from the device to JS, without
 // blocking the event loop and without a thread: a uv_poll_t watches the
-// device fd in Node's own loop, and its callback read()s one batch on the JS
+// device fd in Node's own loop, and its callback takes one batch on the JS
 // thread. (A reader thread handing batches over through a
 // ThreadSafeFunction was measured against it and lost on latency: the
 // hand-off is a second context switch per batch; scripts/bench/analysis.md
 // has the numbers.) stop() is idempotent, no batch is delivered after it,
 // and close(fd) stops the fd's streams first (StopStreamsOnFd).
 //
-// Coalescing (coalesceMs > 0): after a batch smaller than maxRecords the
+// A stream is a mapped reader (kernel/include/uapi/syscallmon.h): it maps
+// the ring read-only and follows it with SYSCALLMON_IOC_FETCH, which moves
+// the file's cursor (so poll() stays true to what is left) and says how many
+// records were overwritten before the stream got to them. A batch is the
+// bytes of a run of whole records copied out of the mapping at once, kept
+// only if the ring's tail had not passed them when the copy ended; so the
+// kernel copies no record to anyone, and its ring lock is held only for
+// FETCH's bookkeeping. A FETCH lost count becomes a lost record at the
+// batch's start, as read() would have put it. Records read() took from the
+// ring and not yet handed out go first (FETCH refuses with EBUSY until then).
+//
+// Coalescing (coalesceMs > 0): after a batch that did not fill maxBytes the
 // stream waits coalesceMs before it reads again, so a steady stream of
 // events costs one wake-up per window instead of one per event (on one CPU
 // each wake-up of the reader preempts the traced process: 13 k instructions
@@ -19,28 +30,34 @@
 // the selected records' lines to an fd; JS hears only the counts.
 #include "stream.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
 #include "convert.h"
 #include "errors.h"
 #include "formatter.h"
+#include "records.h"
 #include "uapi/syscallmon.h"
 
 namespace syscallmon {
 namespace {
 
-constexpr size_t kRecordSize = sizeof(struct syscallmon_event);
-
 struct StreamOptions {
-	size_t max; // records per read
+	size_t max; // bytes of records per batch
 	unsigned coalesce_ms;
 	// Batches may be views of the stream's own read buffer, overwritten by
 	// the next read: no copy per batch.
@@ -71,14 +88,141 @@ ssize_t ReadInto(int fd, uint8_t *buf, size_t cap)
 	return errno == EAGAIN ? 0 : -errno;
 }
 
+// ------------------------------------------------------------- MappedRing
+
+// The device's ring, mapped read-only, and where this reader is in it.
+class MappedRing {
+public:
+	// Maps fd's ring; 0 or an errno.
+	int Map(int fd)
+	{
+		fd_ = fd;
+		void *p = mmap(nullptr, SYSCALLMON_MMAP_DATA, PROT_READ, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED)
+			return errno;
+		page_ = static_cast<const struct syscallmon_ring_page *>(p);
+		size_ = __atomic_load_n(&page_->size, __ATOMIC_RELAXED);
+		p = mmap(nullptr, size_, PROT_READ, MAP_SHARED, fd, SYSCALLMON_MMAP_DATA);
+		if (p == MAP_FAILED) {
+			int err = errno;
+			Unmap();
+			return err;
+		}
+		data_ = static_cast<const uint8_t *>(p);
+		return 0;
+	}
+
+	void Unmap()
+	{
+		if (data_)
+			munmap(const_cast<uint8_t *>(data_), size_);
+		if (page_)
+			munmap(const_cast<struct syscallmon_ring_page *>(page_), SYSCALLMON_MMAP_DATA);
+		data_ = nullptr;
+		page_ = nullptr;
+	}
+
+	~MappedRing() { Unmap(); }
+
+	// Hands the kernel how far this reader delivered and learns where to go
+	// on: 0, or an errno (EBUSY: read() holds records to hand out first).
+	int Fetch(uint64_t *head, uint64_t *lost, uint64_t *first_lost)
+	{
+		struct syscallmon_fetch f = {};
+		f.pos = pos_;
+		f.seq = seq_;
+		int r;
+		do
+			r = ioctl(fd_, SYSCALLMON_IOC_FETCH, &f);
+		while (r < 0 && errno == EINTR);
+		if (r < 0)
+			return errno;
+		// The first record missed: where this reader was, unless a clear or
+		// a seek moved its cursor past that (then the loss is just behind it).
+		*first_lost = seq_ < f.seq ? seq_ : f.seq - f.lost;
+		pos_ = f.pos;
+		seq_ = f.seq;
+		*head = f.head;
+		*lost = f.lost;
+		return 0;
+	}
+
+	// Whether this reader has delivered everything up to head.
+	bool at(uint64_t head) const { return pos_ == head; }
+
+	// Copies the whole records in [pos, head), at most cap bytes of them
+	// (cap: room for the largest record at least), to dst, and moves past
+	// them. Returns the bytes copied: 0 when they were overwritten while
+	// copied (the next Fetch counts them), -EPROTO for a record no module
+	// writes (*problem says which). *more: cap left records for later.
+	ssize_t Copy(uint64_t head, uint8_t *dst, size_t cap, bool *more, std::string *problem)
+	{
+		size_t len = static_cast<size_t>(std::min<uint64_t>(head - pos_, cap));
+		size_t off = static_cast<size_t>(pos_ & (size_ - 1));
+		size_t first = std::min(len, size_ - off);
+		std::memcpy(dst, data_ + off, first);
+		std::memcpy(dst + first, data_, len - first);
+		// The producer moves the tail before it overwrites (release): the
+		// copy is good if the tail has not passed where it started.
+		std::atomic_thread_fence(std::memory_order_acquire);
+		if (__atomic_load_n(&page_->tail, __ATOMIC_ACQUIRE) > pos_)
+			return 0;
+		size_t at = 0, records = 0;
+		for (size_t size; at < len && (size = WholeRecord(dst, at, len, problem)) != 0; at += size)
+			if (HeaderAt(dst + at).type != SYSCALLMON_RECORD_PAD)
+				records++;
+		if (!problem->empty())
+			return -EPROTO;
+		*more = at < head - pos_;
+		pos_ += at;
+		seq_ += records;
+		return static_cast<ssize_t>(at);
+	}
+
+private:
+	int fd_ = -1;
+	const struct syscallmon_ring_page *page_ = nullptr;
+	const uint8_t *data_ = nullptr;
+	size_t size_ = 0;
+	uint64_t pos_ = 0; // the next record to deliver; the first Fetch takes the cursor's
+	uint64_t seq_ = 0;
+};
+
+// A lost record as the device writes one (struct syscallmon_lost).
+void LostRecord(uint8_t *dst, uint64_t first, uint64_t count)
+{
+	struct syscallmon_lost lost;
+	std::memset(&lost, 0, sizeof lost);
+	lost.h.size = sizeof lost;
+	lost.h.type = SYSCALLMON_RECORD_LOST;
+	lost.h.seq = first;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	lost.h.ts_ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
+	lost.count = count;
+	std::memcpy(dst, &lost, sizeof lost);
+}
+
+constexpr size_t kLostSize = sizeof(struct syscallmon_lost);
+
 // ------------------------------------------------------------------ Stream
+
+// One batch: buf_[at, at + len), whole records.
+struct Batch {
+	size_t at = 0;
+	size_t len = 0;
+	// More records were left for the next batch (maxBytes was reached).
+	bool more = false;
+	// A record no module writes (with EPROTO).
+	std::string problem;
+};
 
 class Stream {
 public:
 	Stream(Napi::Env env, int fd, const StreamOptions &o, Napi::Function cb)
 		: env_(env), fd_(fd), max_(o.max), coalesce_ms_(o.coalesce_ms), transient_(o.transient),
 		  ndjson_(o.ndjson), out_fd_(o.out_fd),
-		  buf_(std::make_shared<std::vector<uint8_t>>(o.max * kRecordSize)), cb_(Napi::Persistent(cb)),
+		  buf_(std::make_shared<std::vector<uint8_t>>(kLostSize + o.max)), cb_(Napi::Persistent(cb)),
 		  ctx_(std::make_unique<Napi::AsyncContext>(env, "syscallmon:stream"))
 	{
 	}
@@ -89,7 +233,10 @@ public:
 		if (napi_get_uv_event_loop(env, &loop) != napi_ok)
 			throw Napi::Error::New(env, "no libuv loop");
 		auto self = std::make_shared<Stream>(env, fd, o, cb);
-		int r = uv_poll_init(loop, &self->poll_, fd);
+		int r = self->ring_.Map(fd);
+		if (r)
+			ThrowErrno(env, r, "mmap");
+		r = uv_poll_init(loop, &self->poll_, fd);
 		if (r < 0)
 			ThrowErrno(env, -r, "uv_poll_init");
 		uv_timer_init(loop, &self->timer_); // cannot fail
@@ -118,6 +265,11 @@ public:
 		if (stopped_)
 			return;
 		stopped_ = true;
+		// Hands the cursor what was delivered, so that the file's next
+		// reader (read(), another stream) goes on after it.
+		uint64_t head = 0, lost = 0, first = 0;
+		ring_.Fetch(&head, &lost, &first);
+		ring_.Unmap();
 		uv_close(reinterpret_cast<uv_handle_t *>(&poll_), OnClose);
 		uv_close(reinterpret_cast<uv_handle_t *>(&timer_), OnClose);
 		Unregister(this);
@@ -132,8 +284,8 @@ public:
 	napi_env env() const { return env_; }
 
 private:
-	// After a read of n > 0 bytes: wait coalesce_ms_ before the next read?
-	bool Linger(ssize_t n) const { return coalesce_ms_ > 0 && n > 0 && static_cast<size_t>(n) < max_ * kRecordSize; }
+	// After a batch: wait coalesce_ms_ before the next one?
+	bool Linger(const Batch &b) const { return coalesce_ms_ > 0 && b.len > 0 && !b.more; }
 
 	void ReleaseJs()
 	{
@@ -181,32 +333,28 @@ private:
 			s->Pump(0);
 	}
 
-	// Reads one batch, hands it to JS, then chooses how to wait for the
-	// next: the coalescing window, or the fd becoming readable.
+	// Takes one batch, hands it to JS, then chooses how to wait for the
+	// next: the coalescing window, or the fd becoming readable (at once
+	// after a full batch: the file's cursor is behind the head).
 	void Pump(int status)
 	{
 		// Keeps the stream alive if the callback stops it.
 		std::shared_ptr<Stream> keep = self_;
 		Napi::Env env(env_);
 		Napi::HandleScope scope(env);
-		int err = 0;
-		ssize_t n = 0;
-		if (status < 0) {
-			err = -status;
-		} else {
-			n = ReadInto(fd_, buf_->data(), buf_->size());
-			if (n < 0)
-				err = static_cast<int>(-n);
-		}
-		if (err || n > 0)
-			Deliver(env, err, static_cast<size_t>(n > 0 ? n : 0));
+		Batch b;
+		int err = status < 0 ? -status : Take(&b);
+		if (err == EPROTO)
+			Invoke(env, [&] { return Args{ Napi::Error::New(env, b.problem).Value() }; });
+		else if (err || b.len > 0)
+			Deliver(env, err, b);
 		if (err)
 			Stop(); // an error ends the stream
 		if (stopped_) {
 			ReleaseJs();
 			return;
 		}
-		if (Linger(n)) {
+		if (Linger(b)) {
 			uv_poll_stop(&poll_);
 			polling_ = false;
 			uv_timer_start(&timer_, OnTimer, coalesce_ms_, 0);
@@ -214,38 +362,90 @@ private:
 		}
 		int r = WaitReadable(); // a no-op when already polling
 		if (r < 0) {
-			Call(env, -r, 0);
+			Call(env, -r, b);
 			Stop();
 			ReleaseJs();
 		}
 	}
 
-	// buf_ stays for the stream's life: a fresh buffer per read costs page
+	// One batch: the records from where this stream is up to the head, at
+	// most max_ bytes of them, after a lost record if some were missed.
+	// Returns 0 or an errno (EPROTO: b->problem says what).
+	int Take(Batch *b)
+	{
+		uint8_t *records = buf_->data() + kLostSize;
+		size_t len = 0;
+		uint64_t lost = 0, first_lost = 0;
+		// Each round ends at the head, or is overwritten while copied; a
+		// ring overwritten that fast round after round still yields.
+		for (int round = 0; round < 64; round++) {
+			uint64_t head = 0, n = 0, first = 0;
+			int err = ring_.Fetch(&head, &n, &first);
+			if (err == EBUSY && len == 0 && lost == 0) {
+				// read() holds records it took from the ring: they go first.
+				ssize_t r = ReadInto(fd_, records, max_);
+				if (r < 0)
+					return static_cast<int>(-r);
+				b->at = kLostSize;
+				b->len = static_cast<size_t>(r);
+				b->more = r > 0;
+				return 0;
+			}
+			if (err)
+				return err;
+			if (n) {
+				if (!lost)
+					first_lost = first;
+				lost += n;
+			}
+			if (ring_.at(head))
+				break;
+			// Room for a record of any size, or the batch is full.
+			if (len + SYSCALLMON_RECORD_MAX > max_) {
+				b->more = true;
+				break;
+			}
+			ssize_t got = ring_.Copy(head, records + len, max_ - len, &b->more, &b->problem);
+			if (got < 0)
+				return static_cast<int>(-got);
+			len += static_cast<size_t>(got);
+			if (b->more)
+				break;
+		}
+		b->at = lost ? 0 : kLostSize;
+		b->len = len + (lost ? kLostSize : 0);
+		if (lost)
+			LostRecord(buf_->data(), first_lost, lost);
+		return 0;
+	}
+
+	// buf_ stays for the stream's life: a fresh buffer per batch costs page
 	// faults on every batch once malloc trims its heap. A batch is a copy of
 	// it, or (transient_) a view that keeps it allocated while JS holds one.
-	Napi::Value BatchOf(Napi::Env env, size_t len)
+	Napi::Value BatchOf(Napi::Env env, const Batch &b)
 	{
+		uint8_t *data = buf_->data() + b.at;
 		if (!transient_)
-			return Napi::Buffer<uint8_t>::Copy(env, buf_->data(), len);
+			return Napi::Buffer<uint8_t>::Copy(env, data, b.len);
 		using Hold = std::shared_ptr<std::vector<uint8_t>>;
 		return Napi::Buffer<uint8_t>::New(
-			env, buf_->data(), len, [](Napi::Env, uint8_t *, Hold *h) { delete h; }, new Hold(buf_));
+			env, data, b.len, [](Napi::Env, uint8_t *, Hold *h) { delete h; }, new Hold(buf_));
 	}
 
 	using Args = std::vector<napi_value>;
 
-	// Hands a batch (or a read error) to JS, or to the NDJSON formatter; a
+	// Hands a batch (or an error) to JS, or to the NDJSON formatter; a
 	// formatter that fails ends the stream with its error, and one that
 	// reached its limit ends it once JS has the counts.
-	void Deliver(Napi::Env env, int &err, size_t len)
+	void Deliver(Napi::Env env, int &err, const Batch &b)
 	{
 		if (err || !ndjson_) {
-			Call(env, err, len);
+			Call(env, err, b);
 			return;
 		}
 		std::string problem;
 		Counts c;
-		err = ndjson_->WriteRecords(buf_->data(), len, out_fd_, &c, &problem);
+		err = ndjson_->WriteRecords(buf_->data() + b.at, b.len, out_fd_, &c, &problem);
 		if (!problem.empty())
 			Invoke(env, [&] { return Args{ Napi::Error::New(env, problem).Value() }; });
 		else if (err)
@@ -260,12 +460,12 @@ private:
 			Stop();
 	}
 
-	void Call(Napi::Env env, int err, size_t len)
+	void Call(Napi::Env env, int err, const Batch &b)
 	{
 		if (err)
 			Invoke(env, [&] { return Args{ ErrnoError(env, err, "read").Value(), env.Null() }; });
 		else
-			Invoke(env, [&] { return Args{ env.Null(), BatchOf(env, len) }; });
+			Invoke(env, [&] { return Args{ env.Null(), BatchOf(env, b) }; });
 	}
 
 	// Calls the JS callback with what make() builds; making the arguments
@@ -290,7 +490,9 @@ private:
 	const bool transient_;
 	const std::shared_ptr<NdjsonFormatter> ndjson_;
 	const int out_fd_;
+	// A possible lost record, then max_ bytes of records.
 	const std::shared_ptr<std::vector<uint8_t>> buf_;
+	MappedRing ring_;
 	Napi::FunctionReference cb_;
 	std::unique_ptr<Napi::AsyncContext> ctx_;
 	uv_poll_t poll_;
@@ -358,12 +560,12 @@ Napi::Object Handle(Napi::Env env, std::shared_ptr<Stream> s)
 	return handle;
 }
 
-// startStream(fd, maxRecords, onBatch, coalesceMs, transient)
+// startStream(fd, maxBytes, onBatch, coalesceMs, transient)
 Napi::Value StartStream(const Napi::CallbackInfo &info)
 {
 	Napi::Env env = info.Env();
 	int fd = ArgFd(info, 0);
-	uint32_t max = ArgMaxRecords(info, 1);
+	uint32_t max = ArgMaxBytes(info, 1);
 	if (info.Length() < 3 || !info[2].IsFunction())
 		throw Napi::TypeError::New(env, "onBatch must be a function");
 	StreamOptions o{ max, 0, false, nullptr, -1 };
@@ -375,13 +577,13 @@ Napi::Value StartStream(const Napi::CallbackInfo &info)
 	return Handle(env, Stream::Start(env, fd, o, info[2].As<Napi::Function>()));
 }
 
-// startNdjsonStream(fd, maxRecords, formatter, outFd, onProgress, coalesceMs):
+// startNdjsonStream(fd, maxBytes, formatter, outFd, onProgress, coalesceMs):
 // a stream whose batches the formatter writes to outFd.
 Napi::Value StartNdjsonStream(const Napi::CallbackInfo &info)
 {
 	Napi::Env env = info.Env();
 	int fd = ArgFd(info, 0);
-	uint32_t max = ArgMaxRecords(info, 1);
+	uint32_t max = ArgMaxBytes(info, 1);
 	if (info.Length() < 3)
 		throw Napi::TypeError::New(env, "formatter must come from ndjsonFormatter()");
 	StreamOptions o{ max, 0, false, UnwrapFormatter(env, info[2]), ArgFd(info, 3) };

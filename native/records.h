@@ -1,0 +1,58 @@
+// Walking a buffer of whole records (kernel/include/uapi/syscallmon.h):
+// each starts with struct syscallmon_header and is h.size bytes long. Plain
+// C++; the formatter and the stream use it.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+
+#include "uapi/syscallmon.h"
+
+namespace syscallmon {
+
+// The header of the record at p (which need not be aligned).
+inline struct syscallmon_header HeaderAt(const uint8_t *p)
+{
+	struct syscallmon_header h;
+	std::memcpy(&h, p, sizeof h);
+	return h;
+}
+
+// The size of the whole record at data[at, len), checked against its type's
+// layout; 0 when the bytes left hold no whole record (a record cut short by
+// the end of a batch). Sets *problem (and returns 0) for a record no module
+// writes: a bad size, or a type this tool does not know.
+inline size_t WholeRecord(const uint8_t *data, size_t at, size_t len, std::string *problem)
+{
+	if (len - at < sizeof(struct syscallmon_header))
+		return 0;
+	struct syscallmon_header h = HeaderAt(data + at);
+	size_t fixed;
+	switch (h.type) {
+	case SYSCALLMON_RECORD_SYSCALL: fixed = sizeof(struct syscallmon_syscall); break;
+	case SYSCALLMON_RECORD_EXIT: fixed = sizeof(struct syscallmon_exit); break;
+	case SYSCALLMON_RECORD_LOST: fixed = sizeof(struct syscallmon_lost); break;
+	case SYSCALLMON_RECORD_PAD: fixed = sizeof(struct syscallmon_header); break;
+	default:
+		*problem = "record at byte " + std::to_string(at) + ": unknown record type " + std::to_string(h.type) +
+			   " (module newer than this tool?)";
+		return 0;
+	}
+	// A PAD fills less than the record that did not fit: at most RECORD_MAX too.
+	bool bad = h.size < fixed || h.size % SYSCALLMON_RECORD_ALIGN != 0 || h.size > SYSCALLMON_RECORD_MAX;
+	if (!bad && h.type == SYSCALLMON_RECORD_SYSCALL && h.size <= len - at) {
+		struct syscallmon_syscall s;
+		std::memcpy(&s, data + at, sizeof s);
+		bad = fixed + s.path_len + s.target_len > h.size;
+	}
+	if (bad) {
+		*problem = "record at byte " + std::to_string(at) + ": malformed (type " + std::to_string(h.type) +
+			   ", size " + std::to_string(h.size) + ")";
+		return 0;
+	}
+	return h.size <= len - at ? h.size : 0;
+}
+
+} // namespace syscallmon
