@@ -12,6 +12,8 @@ export interface RawTarget {
   action: number;
   err: number;
   flags: number;
+  /** enum syscallmon_record_mode */
+  record: number;
   pids: number[];
 }
 
@@ -22,6 +24,8 @@ export interface RawTargetInfo extends RawTarget {
   logged: bigint;
   blocked: bigint;
   missed: bigint;
+  no_result: bigint;
+  failed_skipped: bigint;
 }
 
 /** struct syscallmon_status, field for field (the header's names). */
@@ -29,10 +33,14 @@ export interface RawStatus {
   api_version: number;
   mode: number;
   flags: number;
-  capacity: number;
+  return_slots: number;
   ntargets: number;
   armed: number;
   readers: number;
+  hooked: number;
+  ring_size: bigint;
+  head: bigint;
+  tail: bigint;
   head_seq: bigint;
   tail_seq: bigint;
   events: bigint;
@@ -42,12 +50,14 @@ export interface RawStatus {
   reader_seq: bigint;
   exits: bigint;
   missed: bigint;
+  no_result: bigint;
+  calls_in_flight: bigint;
   allocs_live: bigint;
 }
 
 export interface RawVersion {
   apiVersion: number;
-  recordSize: number;
+  recordMax: number;
   maxPids: number;
   nrLimit: number;
 }
@@ -59,6 +69,40 @@ export interface SyscallEntry {
   symbol: string;
   /** index of the first user-path argument, -1 when there is none */
   pathArg: number;
+  /** index of the first fd argument (a dirfd for *at calls), -1 when there is none */
+  fdArg: number;
+}
+
+/** A member of a record struct: offsetof() and its C type ("u32", "s64", "u64[6]", "char[16]", "char[]"). */
+export interface RawMember {
+  offset: number;
+  type: string;
+}
+
+/** A record struct: sizeof() of its fixed part and every member, embedded structs' as "h.seq", "task.pid". */
+export interface RawRecordStruct {
+  size: number;
+  members: Record<string, RawMember>;
+}
+
+export type RecordStructName = 'syscall' | 'exit' | 'lost';
+
+/** How NDJSON writes a field (kernel/include/uapi/syscallmon_schema.h). */
+export type FieldKind = 'DECIMAL' | 'DECIMAL_STRING' | 'HEX' | 'ISO_TIME' | 'STRING' | 'BOOL';
+
+/** One row of the event schema (kernel/include/uapi/syscallmon_schema.h), in its order. */
+export interface SchemaField {
+  name: string;
+  kind: FieldKind;
+  /** null in a record that lacks it */
+  nullable: boolean;
+  /** the record types that carry it: bit (1 << RECORD_*) */
+  records: number;
+  /** the struct it is read from, and the member */
+  rec: RecordStructName;
+  member: string;
+  /** the SYSCALLMON_SYSCALL_* flag a BOOL is, or without which a nullable field is null; 0: none */
+  flag: number;
 }
 
 export interface StreamHandle {
@@ -70,15 +114,14 @@ export type BatchCallback = (err: Error | null, batch: Buffer | null) => void;
 
 export interface Binding {
   /**
-   * Every integer SYSCALLMON_* constant of the uapi header by its name
-   * without the prefix (MODE_BLOCK, TARGET_ALL_PIDS, API_VERSION, IOC_SEEK…),
-   * plus RECORD_SIZE = sizeof(struct syscallmon_event).
+   * Every integer SYSCALLMON_* constant of the uapi headers by its name
+   * without the prefix (MODE_BLOCK, TARGET_ALL_PIDS, API_VERSION, RECORD_MAX…).
    */
   constants: Record<string, number>;
-  /** offsetof() of every struct syscallmon_event field (offsets.tgid, offsets.path, …) */
-  offsets: Record<string, number>;
-  /** sizeof() of every struct syscallmon_event field, same keys as offsets */
-  sizes: Record<string, number>;
+  /** struct syscallmon_syscall, _exit and _lost as the addon was compiled against them */
+  records: Record<RecordStructName, RawRecordStruct>;
+  /** the event schema's table, field by field */
+  schema: SchemaField[];
   /** SYSCALLMON_DEVICE_PATH and SYSCALLMON_PROC_DIR, the header's two string constants */
   devicePath: string;
   procDir: string;
@@ -99,17 +142,23 @@ export interface Binding {
   getTargets(fd: number): RawTargetInfo[];
   seek(fd: number, whence: number): void;
   setExits(fd: number, on: boolean): void;
-  /** Non-blocking read of up to maxRecords whole records; an empty Buffer when none (EAGAIN). */
-  read(fd: number, maxRecords: number): Buffer;
   /**
-   * Polls fd in Node's event loop and reads up to maxRecords whole records
-   * per wake-up → onBatch(null, buf). A read/poll error is delivered once as
-   * onBatch(err, null) and ends the stream. coalesceMs > 0: after a batch
-   * smaller than maxRecords, wait that long before reading again.
-   * transient: each batch is a view of the stream's read buffer, valid until
-   * the next read, instead of a copy.
+   * Non-blocking read() of whole records, at most maxBytes of them
+   * (maxBytes >= RECORD_MAX); an empty Buffer when none (EAGAIN).
    */
-  startStream(fd: number, maxRecords: number, onBatch: BatchCallback, coalesceMs?: number, transient?: boolean): StreamHandle;
+  read(fd: number, maxBytes: number): Buffer;
+  /**
+   * Follows the device as a mapped reader (mmap + SYSCALLMON_IOC_FETCH),
+   * woken by poll in Node's event loop: each wake-up hands over the whole
+   * records that arrived, at most maxBytes of them (>= RECORD_MAX), as
+   * onBatch(null, buf), a lost record first when some were overwritten
+   * before the stream got to them. An error is delivered once as
+   * onBatch(err, null) and ends the stream. coalesceMs > 0: after a batch
+   * that did not fill maxBytes, wait that long before the next. transient:
+   * each batch is a view of the stream's buffer, valid until the next,
+   * instead of a copy. Stopping hands the file's cursor what was delivered.
+   */
+  startStream(fd: number, maxBytes: number, onBatch: BatchCallback, coalesceMs?: number, transient?: boolean): StreamHandle;
   /**
    * The NDJSON formatter in C (native/ndjson.cc): a function that turns a
    * batch of whole records into the NDJSON lines of the records selection
@@ -135,7 +184,7 @@ export interface Binding {
    */
   startNdjsonStream(
     fd: number,
-    maxRecords: number,
+    maxBytes: number,
     formatter: NdjsonFormatter,
     outFd: number,
     onProgress: NdjsonProgress,

@@ -1,5 +1,6 @@
-// Raw struct syscallmon_event records -> event objects whose field names are
-// the NDJSON names, the same in CSV.
+// Raw records -> event objects whose properties are the event schema's
+// fields (kernel/include/uapi/syscallmon_schema.h): the same names as NDJSON
+// and CSV.
 //
 // Speed (goal: >= 2 M events/s on the host, scripts/bench/decode.ts): one
 // class per record type so every object has the same shape; offsets and
@@ -9,7 +10,8 @@
 // keeps), because a table shows neither and only NDJSON shows args.
 import type { Binding } from './binding.js';
 import { errnoName } from './errnos.js';
-import { resolveLayout, type Abi, type RecordLayout, type ResolvedLayout, type Verdict } from './records.js';
+import { recordSize, resolveLayout, type Abi, type RecordLayout, type ResolvedLayout, type Verdict } from './records.js';
+import { eventJson, resolveSchema, type EventSchema, type SchemaField } from './schema.js';
 import { SyscallTable } from './syscalls.js';
 
 export type { Abi, Verdict };
@@ -17,7 +19,7 @@ export type { Abi, Verdict };
 /** When, and which process: what every syscall and exit event starts with. */
 export interface EventOrigin {
   seq: number;
-  /** CLOCK_REALTIME in ns (exceeds 2^53: bigint) */
+  /** CLOCK_REALTIME in ns (exceeds 2^53: bigint); of a call: when it entered the kernel */
   ts_ns: bigint;
   /** ts_ns as a Date (ms precision), computed on access */
   readonly time: Date;
@@ -31,23 +33,38 @@ export interface EventOrigin {
 
 export interface SyscallEvent extends EventOrigin {
   type: 'syscall';
+  /** the operation's name (x86_64) */
   syscall: string;
+  /** the operation's x86_64 number */
   nr: number;
-  action: Verdict;
-  /** errno name when blocked or would_block, else null */
-  errno: string | null;
-  /** errno number (0 when allowed) */
-  err: number;
-  /** first path argument; null when the syscall has none or it was unreadable */
-  path: string | null;
-  path_truncated: boolean;
-  path_unreadable: boolean;
-  /** the ABI the call came in through; nr is the x86_64 number of its operation */
+  /** the ABI the call came in through */
   abi: Abi;
   /** the number the caller used in its ABI (i386 socketcall: 102, whatever its operation) */
   native_nr: number;
-  /** the six raw arguments, computed on access */
+  verdict: Verdict;
+  /** the errno name a block target returns (blocked) or would (would_block); null when allowed */
+  block_errno: string | null;
+  /** the path argument; null when the syscall has none, it was NULL, or unreadable */
+  path: string | null;
+  path_truncated: boolean;
+  /** the path argument could not be read, at entry nor at return */
+  path_unreadable: boolean;
+  /** what the fd argument referred to, as /proc/PID/fd shows it ("/tmp/x", "pipe:[1234]"); null when none */
+  target: string | null;
+  /** the raw arguments, computed on access */
   readonly args: bigint[];
+  /** what the call returned; null for a record written at entry */
+  ret: bigint | null;
+  /** the errno name of a call that failed (a blocked one included); else null */
+  errno: string | null;
+  /** entry to return (CLOCK_MONOTONIC); null for a record written at entry */
+  duration_ns: bigint | null;
+  /** both halves of a call recorded at entry and at return carry the entry record's seq; else null */
+  call_id: number | null;
+  /** the entry half of such a call */
+  entry: boolean;
+  /** written at entry because its return could not be followed (no return slot free) */
+  no_result: boolean;
 }
 
 export interface ExitEvent extends EventOrigin {
@@ -95,21 +112,9 @@ function toDate(ts: bigint): Date {
   return new Date(Number(ts / 1_000_000n));
 }
 
-function hex(v: bigint): string {
-  return `0x${v.toString(16)}`;
-}
-
 // Lazy state lives in #private fields: not enumerable, so spreading or
-// comparing an event shows only event fields. toJSON gives the NDJSON shape:
-// bigints as decimal strings, time as ISO 8601, args as hex.
-
-/** The NDJSON fields of an event's origin, in their order. */
-function originJson(e: EventOrigin & { type: string }): Record<string, unknown> {
-  return {
-    type: e.type, seq: e.seq, ts_ns: e.ts_ns.toString(), time: e.time.toISOString(),
-    pid: e.pid, tgid: e.tgid, ppid: e.ppid, uid: e.uid, gid: e.gid, comm: e.comm,
-  };
-}
+// comparing an event shows only event fields. toJSON gives the NDJSON shape
+// by the schema (schema.ts, eventJson).
 
 class SyscallRecord implements SyscallEvent {
   readonly type = 'syscall' as const;
@@ -118,8 +123,10 @@ class SyscallRecord implements SyscallEvent {
   /** the batch, until args are decoded */
   #buf: Buffer | undefined;
   readonly #argsAt: number;
+  readonly #decoder: EventDecoder;
 
   constructor(
+    decoder: EventDecoder,
     readonly seq: number,
     readonly ts_ns: bigint,
     readonly pid: number,
@@ -130,17 +137,24 @@ class SyscallRecord implements SyscallEvent {
     readonly comm: string,
     readonly syscall: string,
     readonly nr: number,
-    readonly action: Verdict,
-    readonly errno: string | null,
-    readonly err: number,
+    readonly abi: Abi,
+    readonly native_nr: number,
+    readonly verdict: Verdict,
+    readonly block_errno: string | null,
     readonly path: string | null,
     readonly path_truncated: boolean,
     readonly path_unreadable: boolean,
-    readonly abi: Abi,
-    readonly native_nr: number,
+    readonly target: string | null,
+    readonly ret: bigint | null,
+    readonly errno: string | null,
+    readonly duration_ns: bigint | null,
+    readonly call_id: number | null,
+    readonly entry: boolean,
+    readonly no_result: boolean,
     buf: Buffer,
     argsAt: number,
   ) {
+    this.#decoder = decoder;
     this.#buf = buf;
     this.#argsAt = argsAt;
   }
@@ -152,8 +166,9 @@ class SyscallRecord implements SyscallEvent {
   get args(): bigint[] {
     if (this.#args === undefined) {
       const buf = this.#buf as Buffer;
-      const out = new Array<bigint>(6);
-      for (let i = 0; i < 6; i++) out[i] = buf.readBigUInt64LE(this.#argsAt + 8 * i);
+      const n = this.#decoder.layout.nrArgs;
+      const out = new Array<bigint>(n);
+      for (let i = 0; i < n; i++) out[i] = buf.readBigUInt64LE(this.#argsAt + 8 * i);
       this.#args = out;
       this.#buf = undefined; // nothing lazy is left: let the batch go
     }
@@ -161,19 +176,17 @@ class SyscallRecord implements SyscallEvent {
   }
 
   toJSON(): Record<string, unknown> {
-    return {
-      ...originJson(this),
-      syscall: this.syscall, nr: this.nr, action: this.action, errno: this.errno, path: this.path,
-      path_truncated: this.path_truncated, args: this.args.map(hex),
-    };
+    return eventJson(this.#decoder.schema.byType.syscall, this);
   }
 }
 
 class ExitRecord implements ExitEvent {
   readonly type = 'exit' as const;
   #time: Date | undefined;
+  readonly #fields: readonly SchemaField[];
 
   constructor(
+    fields: readonly SchemaField[],
     readonly seq: number,
     readonly ts_ns: bigint,
     readonly pid: number,
@@ -186,75 +199,95 @@ class ExitRecord implements ExitEvent {
     readonly signal: number,
     readonly utime_ns: bigint,
     readonly stime_ns: bigint,
-  ) {}
+  ) {
+    this.#fields = fields;
+  }
 
   get time(): Date {
     return (this.#time ??= toDate(this.ts_ns));
   }
 
   toJSON(): Record<string, unknown> {
-    return {
-      ...originJson(this),
-      exit_code: this.exit_code, signal: this.signal, utime_ns: this.utime_ns.toString(),
-      stime_ns: this.stime_ns.toString(),
-    };
+    return eventJson(this.#fields, this);
   }
 }
 
 class LostRecord implements LostEvent {
   readonly type = 'lost' as const;
+  readonly #fields: readonly SchemaField[];
+
   constructor(
+    fields: readonly SchemaField[],
     readonly seq: number,
     readonly count: number,
-  ) {}
+  ) {
+    this.#fields = fields;
+  }
 
   toJSON(): Record<string, unknown> {
-    return { type: this.type, count: this.count };
+    return eventJson(this.#fields, this);
   }
 }
 
 export class EventDecoder {
-  readonly recordSize: number;
-  private readonly layout: ResolvedLayout;
+  readonly layout: ResolvedLayout;
+  readonly schema: EventSchema;
 
   constructor(
-    layout: RecordLayout,
+    binding: RecordLayout & Pick<Binding, 'schema'>,
     private readonly syscalls: SyscallTable,
   ) {
-    this.layout = resolveLayout(layout);
-    this.recordSize = this.layout.recordSize;
+    this.layout = resolveLayout(binding);
+    this.schema = resolveSchema(binding);
   }
 
   static forBinding(binding: Binding): EventDecoder {
     return new EventDecoder(binding, new SyscallTable(binding.syscalls));
   }
 
-  /** Every whole record of buf, in order; a trailing partial record is an error (read() never returns one). */
+  /** The size of the whole record at buf[at]; throws for one no module writes (records.ts, recordSize). */
+  recordSize(buf: Buffer, at: number): number {
+    return recordSize(this.layout, buf, at);
+  }
+
+  /** Whether the record at buf[at] is padding, which carries no event. */
+  isPad(buf: Buffer, at: number): boolean {
+    return buf.readUInt16LE(at + this.layout.off.type) === this.layout.recPad;
+  }
+
+  /** Every event of buf's whole records, in order (padding skipped); anything else is an error. */
   decode(buf: Buffer, out: MonitorEvent[] = []): MonitorEvent[] {
-    const size = this.recordSize;
-    if (buf.length % size !== 0) {
-      throw new Error(`batch of ${buf.length} bytes is not a whole number of ${size}-byte records`);
+    for (let at = 0, size = 0; at < buf.length; at += size) {
+      size = this.recordSize(buf, at);
+      if (!this.isPad(buf, at)) out.push(this.decodeAt(buf, at));
     }
-    for (let at = 0; at < buf.length; at += size) out.push(this.decodeAt(buf, at));
     return out;
   }
 
-  /** The record at byte offset at. Unknown record types throw: they mean a newer module. */
+  /** The event of the (whole, not padding) record at byte offset at. */
   decodeAt(buf: Buffer, at: number): MonitorEvent {
     const l = this.layout;
     const o = l.off;
     const type = buf.readUInt16LE(at + o.type);
     if (type === l.recSyscall) {
-      const nr = buf.readUInt32LE(at + o.nr);
-      const flags = buf.readUInt16LE(at + o.path_flags);
-      const verdictNum = buf.readUInt32LE(at + o.verdict);
+      const flags = buf.readUInt32LE(at + o.flags);
+      const seq = u64(buf, at + o.seq);
+      const verdictNum = buf.readUInt16LE(at + o.verdict);
       const verdict = l.verdicts[verdictNum];
-      if (verdict === undefined) throw new Error(`record ${u64(buf, at + o.seq)}: unknown verdict ${verdictNum}`);
+      if (verdict === undefined) throw new Error(`record ${seq}: unknown verdict ${verdictNum}`);
+      const abiNum = buf.readUInt16LE(at + o.abi);
+      const abi = l.abis[abiNum];
+      if (abi === undefined) throw new Error(`record ${seq}: unknown abi ${abiNum}`);
       const err = buf.readInt32LE(at + o.err);
-      const unreadable = (flags & l.pathUnreadable) !== 0;
-      const hasPath = (flags & l.pathNone) === 0 && !unreadable;
+      const nr = buf.readUInt32LE(at + o.nr);
+      const pathLen = buf.readUInt16LE(at + o.path_len);
+      const result = (flags & l.fResult) !== 0;
+      const ret = result ? buf.readBigInt64LE(at + o.ret) : null;
+      const entry = (flags & l.fEntry) !== 0;
+      const callId = u64(buf, at + o.call_id);
       return new SyscallRecord(
-        u64(buf, at + o.seq),
+        this,
+        seq,
         buf.readBigUInt64LE(at + o.ts_ns),
         buf.readUInt32LE(at + o.pid),
         buf.readUInt32LE(at + o.tgid),
@@ -264,20 +297,27 @@ export class EventDecoder {
         cString(buf, at + o.comm, l.commLen),
         this.syscalls.nameOf(nr),
         nr,
+        abi,
+        buf.readUInt32LE(at + o.native_nr),
         verdict,
         verdict !== 'allowed' && err !== 0 ? errnoName(err) : null,
-        err,
-        hasPath ? cString(buf, at + o.path, l.pathLen) : null,
-        (flags & l.pathTruncated) !== 0,
-        unreadable,
-        l.abis[buf.readUInt32LE(at + o.abi)] ?? 'x86_64',
-        buf.readUInt32LE(at + o.native_nr),
+        (flags & l.fPath) !== 0 ? cString(buf, at + o.data, pathLen) : null,
+        (flags & l.fPathTruncated) !== 0,
+        (flags & l.fPathUnreadable) !== 0,
+        (flags & l.fTarget) !== 0 ? cString(buf, at + o.data + pathLen, buf.readUInt16LE(at + o.target_len)) : null,
+        ret,
+        ret !== null && ret < 0n && ret >= -BigInt(l.maxErrno) ? errnoName(-Number(ret)) : null,
+        result ? buf.readBigUInt64LE(at + o.duration_ns) : null,
+        entry || callId !== 0 ? callId : null,
+        entry,
+        (flags & l.fNoResult) !== 0,
         buf,
         at + o.args,
       );
     }
     if (type === l.recExit) {
       return new ExitRecord(
+        this.schema.byType.exit,
         u64(buf, at + o.seq),
         buf.readBigUInt64LE(at + o.ts_ns),
         buf.readUInt32LE(at + o.pid),
@@ -287,14 +327,12 @@ export class EventDecoder {
         buf.readUInt32LE(at + o.gid),
         cString(buf, at + o.comm, l.commLen),
         buf.readInt32LE(at + o.exit_code),
-        buf.readInt32LE(at + o.exit_signal),
+        buf.readInt32LE(at + o.signal),
         buf.readBigUInt64LE(at + o.utime_ns),
         buf.readBigUInt64LE(at + o.stime_ns),
       );
     }
-    if (type === l.recLost) {
-      return new LostRecord(u64(buf, at + o.seq), u64(buf, at + o.lost));
-    }
+    if (type === l.recLost) return new LostRecord(this.schema.byType.lost, u64(buf, at + o.seq), u64(buf, at + o.count));
     throw new Error(`record at byte ${at}: unknown record type ${type} (module newer than this library?)`);
   }
 }

@@ -17,7 +17,7 @@ import { isBindingError, type Binding, type StreamHandle } from './binding.js';
 import { errnoNamesByNumber } from './errnos.js';
 import { UsageError } from './errors.js';
 import type { EventDecoder, MonitorEvent } from './events.js';
-import { resolveLayout, type ResolvedLayout } from './records.js';
+import { recordSize, resolveLayout, type RecordLayout, type ResolvedLayout } from './records.js';
 import type { SyscallTable } from './syscalls.js';
 
 export interface FollowOptions {
@@ -31,8 +31,8 @@ export interface FollowOptions {
   count?: number;
   /** the coalescing window of Monitor.subscribe; default 0 */
   coalesceMs?: number;
-  /** records per read; default DEFAULT_BATCH */
-  maxRecords?: number;
+  /** bytes of records per batch; default DEFAULT_BATCH_BYTES */
+  maxBytes?: number;
   /** ends the follow (cleanly) when aborted */
   signal?: AbortSignal;
 }
@@ -80,7 +80,7 @@ export interface FollowSource {
   readonly defaultBatch: number;
   isClosed(): boolean;
   seek(where: 'tail' | 'head'): void;
-  readRaw(max: number): Buffer;
+  readRaw(maxBytes?: number): Buffer;
   /** Monitor's one stream at a time: open starts the addon's side, handle gets its callbacks. */
   stream<A extends unknown[]>(
     open: (fd: number, onNative: (err: Error | null, ...data: A) => void) => StreamHandle,
@@ -100,7 +100,7 @@ interface Plan {
   /** 0: no limit */
   count: number;
   coalesceMs: number;
-  maxRecords: number;
+  maxBytes: number;
 }
 
 /** Largest count the formatter takes (a u32). */
@@ -119,7 +119,7 @@ function plan(src: FollowSource, opts: FollowOptions): Plan {
     backlog: wholeNumber('backlog', opts.backlog, COUNT_MAX),
     count: wholeNumber('count', opts.count, COUNT_MAX),
     coalesceMs: src.checkCoalesce(opts.coalesceMs),
-    maxRecords: src.checkBatch(opts.maxRecords ?? src.defaultBatch),
+    maxBytes: src.checkBatch(opts.maxBytes ?? src.defaultBatch),
   };
 }
 
@@ -128,30 +128,36 @@ export class RecordSelection {
   private readonly l: ResolvedLayout;
 
   constructor(
-    layout: Pick<Binding, 'constants' | 'offsets' | 'sizes'>,
+    layout: RecordLayout,
     private readonly nrs: ReadonlySet<number>,
     private readonly pids: ReadonlySet<number>,
   ) {
     this.l = resolveLayout(layout);
   }
 
-  get recordSize(): number {
-    return this.l.recordSize;
+  /** The size of the whole record at buf[at] (records.ts, recordSize). */
+  size(buf: Buffer, at: number): number {
+    return recordSize(this.l, buf, at);
   }
 
   isLost(buf: Buffer, at: number): boolean {
-    return this.type(buf, at) === this.l.recLost;
+    return buf.readUInt16LE(at + this.l.off.type) === this.l.recLost;
+  }
+
+  /** Padding: no event, skipped by every reader. */
+  isPad(buf: Buffer, at: number): boolean {
+    return buf.readUInt16LE(at + this.l.off.type) === this.l.recPad;
   }
 
   /** A lost record's count of missed events. */
   lostCount(buf: Buffer, at: number): number {
-    const off = at + this.l.off.lost;
+    const off = at + this.l.off.count;
     return buf.readUInt32LE(off) + buf.readUInt32LE(off + 4) * 4294967296;
   }
 
   /** Whether an event record is selected (lost records always are). */
   selects(buf: Buffer, at: number): boolean {
-    const type = this.type(buf, at);
+    const type = buf.readUInt16LE(at + this.l.off.type);
     if (type === this.l.recLost) return true;
     const o = this.l.off;
     if (this.pids.size && !this.pids.has(buf.readUInt32LE(at + o.tgid)) && !this.pids.has(buf.readUInt32LE(at + o.pid))) {
@@ -160,21 +166,13 @@ export class RecordSelection {
     if (this.nrs.size) return type === this.l.recSyscall && this.nrs.has(buf.readUInt32LE(at + o.nr));
     return true;
   }
-
-  private type(buf: Buffer, at: number): number {
-    const t = buf.readUInt16LE(at + this.l.off.type);
-    if (t !== this.l.recSyscall && t !== this.l.recExit && t !== this.l.recLost) {
-      throw new Error(`record at byte ${at}: unknown record type ${t} (module newer than this library?)`);
-    }
-    return t;
-  }
 }
 
 /** Every record the ring holds now, from the oldest: the backlog's source (the cursor ends at the head). */
 function readHeld(src: FollowSource): Buffer {
   src.seek('tail');
   const parts: Buffer[] = [];
-  for (let buf = src.readRaw(4096); buf.length; buf = src.readRaw(4096)) parts.push(buf);
+  for (let buf = src.readRaw(); buf.length; buf = src.readRaw()) parts.push(buf);
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
@@ -214,7 +212,7 @@ export function follow(src: FollowSource, output: FollowOutput, opts: FollowOpti
     }
     startLive = () =>
       src.stream<[number?, number?, number?, boolean?]>(
-        (devFd, onNative) => src.binding.startNdjsonStream(devFd, p.maxRecords, formatter, fd, onNative, p.coalesceMs),
+        (devFd, onNative) => src.binding.startNdjsonStream(devFd, p.maxBytes, formatter, fd, onNative, p.coalesceMs),
         (read = 0, shown = 0, lost = 0, isFull = false) => {
           totals.read += read;
           totals.shown += shown;
@@ -229,13 +227,13 @@ export function follow(src: FollowSource, output: FollowOutput, opts: FollowOpti
   } else {
     const onEvents = output.onEvents;
     const sel = new RecordSelection(src.binding, p.nrs, p.pids);
-    const size = sel.recordSize;
     const limit = p.count > 0 ? p.count : Infinity;
     if (p.backlog > 0) {
       const held = readHeld(src);
       const picked: number[] = [];
-      for (let at = 0; at + size <= held.length; at += size) {
-        if (!sel.isLost(held, at) && sel.selects(held, at)) picked.push(at);
+      for (let at = 0, size = 0; at < held.length; at += size) {
+        size = sel.size(held, at);
+        if (!sel.isLost(held, at) && !sel.isPad(held, at) && sel.selects(held, at)) picked.push(at);
       }
       const events = picked.slice(-p.backlog).slice(0, limit).map((at) => src.decoder.decodeAt(held, at));
       totals.shown += events.length;
@@ -246,11 +244,13 @@ export function follow(src: FollowSource, output: FollowOutput, opts: FollowOpti
     }
     startLive = () =>
       src.stream<[Buffer | null]>(
-        (devFd, onNative) => src.binding.startStream(devFd, p.maxRecords, onNative, p.coalesceMs, false),
+        (devFd, onNative) => src.binding.startStream(devFd, p.maxBytes, onNative, p.coalesceMs, false),
         (batch) => {
           if (!batch || batch.length === 0) return;
           const events: MonitorEvent[] = [];
-          for (let at = 0; at + size <= batch.length && !full; at += size) {
+          for (let at = 0, size = 0; at < batch.length && !full; at += size) {
+            size = sel.size(batch, at);
+            if (sel.isPad(batch, at)) continue;
             const lost = sel.isLost(batch, at);
             if (lost) totals.lost += sel.lostCount(batch, at);
             else totals.read++;

@@ -7,6 +7,12 @@
 // family (open, openat, openat2, creat: what a program's open() turns into
 // with today's libc); any other state is one syscall name (or number) from
 // the generated table, exactly.
+//
+// Events are fed in the order their records were written (seq): for calls
+// recorded when they return, the default, that is the order they returned.
+// Times are ts_ns, when each call entered the kernel: a cycle's time runs
+// from the entry of the call that satisfied the first state to the entry of
+// the one that satisfied the last.
 import type { SyscallEvent } from './events.js';
 import { closestNames, type SyscallTable } from './syscalls.js';
 import { UsageError } from './errors.js';
@@ -110,7 +116,7 @@ export interface Transition {
 export interface CycleDone {
   type: 'cycle';
   cycle: number;
-  /** kernel time from the event that satisfied the first state to the one that satisfied the last */
+  /** from the entry (ts_ns) of the call that satisfied the first state to that of the one that satisfied the last */
   duration_ns: bigint;
   started_ts_ns: bigint;
   ended_ts_ns: bigint;

@@ -16,6 +16,9 @@ export {
   type RawTarget,
   type RawTargetInfo,
   type RawVersion,
+  type RawMember,
+  type RawRecordStruct,
+  type RecordStructName,
   type StreamHandle,
   type SyscallEntry,
 } from './binding.js';
@@ -24,7 +27,7 @@ export {
   parseErrno,
   loadedModuleApiVersion,
   PID_MAX,
-  DEFAULT_BATCH,
+  DEFAULT_BATCH_BYTES,
   type TargetSpec,
   type VersionInfo,
   type MonitorOptions,
@@ -35,7 +38,17 @@ export {
   type BatchHandler,
   MAX_COALESCE_MS,
 } from './monitor.js';
-export { MODES, ACTIONS, type Mode, type Action, type TargetSettings, type Target, type Status } from './status.js';
+export {
+  MODES,
+  ACTIONS,
+  RECORD_MODES,
+  type Mode,
+  type Action,
+  type RecordMode,
+  type TargetSettings,
+  type Target,
+  type Status,
+} from './status.js';
 export { type FollowOptions, type FollowOutput, type FollowSummary, type FollowEnd, type Following } from './follow.js';
 export {
   EventDecoder,
@@ -75,14 +88,26 @@ export {
   LOAD_HINT,
   type ErrorKind,
 } from './errors.js';
-export { encodeRecord, encodeBatch, checkLayout, RECORD_FIELDS, type RecordInit, type RecordLayout } from './records.js';
+export {
+  encodeRecord,
+  encodeBatch,
+  checkLayout,
+  recordSize,
+  RECORD_MEMBERS,
+  type RecordInit,
+  type RecordLayout,
+  type EventType,
+} from './records.js';
+export { resolveSchema, eventJson, jsonValue, hexArg, type EventSchema, type FieldKind, type SchemaField } from './schema.js';
 export { systemKmod, MODULE_NAME, ToolFailure, type Kmod } from './kmod.js';
 export {
   loadModule,
   unloadModule,
-  parseCapacity,
-  capacityLimits,
-  type CapacityLimits,
+  parseRingSize,
+  parseReturnSlots,
+  moduleLimits,
+  bytesText,
+  type ModuleLimits,
   type LoadRequest,
   type LoadResult,
   type UnloadResult,

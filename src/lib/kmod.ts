@@ -102,7 +102,7 @@ export const systemKmod: Kmod = {
   },
   loadedParams() {
     const out: Record<string, string> = {};
-    for (const name of ['capacity', 'clear_on_read']) {
+    for (const name of ['ring_size', 'return_slots', 'clear_on_read']) {
       const v = readTrimmed(`/sys/module/${MODULE_NAME}/parameters/${name}`);
       if (v !== null) out[name] = v;
     }

@@ -9,39 +9,67 @@ import { MODULE_NAME, ToolFailure, type Kmod } from './kmod.js';
 import { need } from './records.js';
 
 export interface LoadRequest {
-  /** ring size in records, as typed (validated against the header's limits), or a number */
-  capacity?: string | number;
+  /** the ring's size in bytes: as typed ("1M", "65536"; checked against the header's limits), or a number */
+  ringSize?: string | number;
+  /** calls followed to their return at once: as typed, or a number */
+  returnSlots?: string | number;
   clearOnRead: boolean;
 }
 
-/** The ring sizes the module accepts: SYSCALLMON_CAPACITY_MIN/MAX/DEFAULT of the header. */
-export interface CapacityLimits {
-  min: number;
-  max: number;
-  default: number;
+/** What the module accepts: SYSCALLMON_RING_SIZE_* and SYSCALLMON_RETURN_SLOTS_* of the header. */
+export interface ModuleLimits {
+  ringSize: { min: number; max: number; default: number };
+  returnSlots: { max: number; default: number };
 }
 
-export function capacityLimits(constants: Record<string, number>): CapacityLimits {
-  return { min: need(constants, 'CAPACITY_MIN'), max: need(constants, 'CAPACITY_MAX'), default: need(constants, 'CAPACITY_DEFAULT') };
+export function moduleLimits(constants: Record<string, number>): ModuleLimits {
+  return {
+    ringSize: { min: need(constants, 'RING_SIZE_MIN'), max: need(constants, 'RING_SIZE_MAX'), default: need(constants, 'RING_SIZE_DEFAULT') },
+    returnSlots: { max: need(constants, 'RETURN_SLOTS_MAX'), default: need(constants, 'RETURN_SLOTS_DEFAULT') },
+  };
 }
 
 export interface LoadResult {
   module: string;
   /** false when it was already loaded and nothing was asked of it */
   loaded: boolean;
-  capacity: number | null;
+  /** bytes */
+  ring_size: number | null;
+  return_slots: number | null;
   clear_on_read: boolean | null;
 }
 
-/** A ring size: a power of two within the module's limits. */
-export function parseCapacity(value: string | number, limits: CapacityLimits): number {
-  const text = String(value);
-  const n = /^[0-9]+$/.test(text) ? Number(text) : NaN;
-  const powerOfTwo = Number.isSafeInteger(n) && n > 0 && (n & (n - 1)) === 0;
-  if (!powerOfTwo || n < limits.min || n > limits.max) {
+const UNITS: Readonly<Record<string, number>> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+
+/** "64 KiB", "1 MiB", "1536 B": a size as people read it. */
+export function bytesText(n: number): string {
+  for (const [unit, name] of [[1024 ** 3, 'GiB'], [1024 ** 2, 'MiB'], [1024, 'KiB']] as const) {
+    if (n >= unit && n % unit === 0) return `${n / unit} ${name}`;
+  }
+  return `${n} B`;
+}
+
+/** A ring size: bytes, or K, M, G (binary multiples); a power of two within the module's limits. */
+export function parseRingSize(value: string | number, limits: ModuleLimits): number {
+  const text = String(value).trim();
+  const m = /^([0-9]+)([KMG]?)$/i.exec(text);
+  const n = m ? Number(m[1]) * (UNITS[(m[2] ?? '').toUpperCase()] ?? NaN) : NaN;
+  const { min, max } = limits.ringSize;
+  const powerOfTwo = Number.isSafeInteger(n) && n > 0 && Number.isInteger(Math.log2(n));
+  if (!powerOfTwo || n < min || n > max) {
     throw new UsageError(
-      `--capacity must be a power of two from ${limits.min} to ${limits.max} records, got ${JSON.stringify(text)}`,
+      `the ring size must be a power of two from ${bytesText(min)} to ${bytesText(max)} (bytes, or with K, M or G), got ${JSON.stringify(text)}`,
     );
+  }
+  return n;
+}
+
+/** A number of return slots: a whole number from 0 to the module's limit. */
+export function parseReturnSlots(value: string | number, limits: ModuleLimits): number {
+  const text = String(value).trim();
+  const n = /^[0-9]+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n > limits.returnSlots.max) {
+    throw new UsageError(`the return slots must be a whole number from 0 to ${limits.returnSlots.max}, got ${JSON.stringify(text)}`);
   }
   return n;
 }
@@ -99,20 +127,22 @@ export function insmodError(f: ToolFailure, file: string): SyscallmonError {
   }
 }
 
-export async function loadModule(kmod: Kmod, req: LoadRequest, limits: CapacityLimits): Promise<LoadResult> {
+export async function loadModule(kmod: Kmod, req: LoadRequest, limits: ModuleLimits): Promise<LoadResult> {
   // Bad input first: it is wrong whatever the state of the machine.
-  const capacity = req.capacity === undefined ? undefined : parseCapacity(req.capacity, limits);
+  const ringSize = req.ringSize === undefined ? undefined : parseRingSize(req.ringSize, limits);
+  const returnSlots = req.returnSlots === undefined ? undefined : parseReturnSlots(req.returnSlots, limits);
   const file = kmod.moduleFile();
   const can = kmod.canLoadModules();
   if (!can.ok) {
     throw new KernelError(`${can.why}; run syscallmon in a VM instead: \`syscallmon sandbox -- CMD\``, { code: 'ENOSYS' });
   }
-  const asked = capacity !== undefined || req.clearOnRead;
+  const asked = ringSize !== undefined || returnSlots !== undefined || req.clearOnRead;
   if (kmod.isLoaded()) {
     const params = kmod.loadedParams();
+    const number = (v: string | undefined): number | null => (v === undefined ? null : Number(v));
     if (asked) {
       throw new KernelError(
-        `${MODULE_NAME} is already loaded${params.capacity ? ` (capacity ${params.capacity})` : ''}; ` +
+        `${MODULE_NAME} is already loaded${params.ring_size ? ` (ring ${bytesText(Number(params.ring_size))})` : ''}; ` +
           'run `syscallmon unload` first to change its parameters',
         { code: 'EEXIST' },
       );
@@ -120,7 +150,8 @@ export async function loadModule(kmod: Kmod, req: LoadRequest, limits: CapacityL
     return {
       module: file,
       loaded: false,
-      capacity: params.capacity === undefined ? null : Number(params.capacity),
+      ring_size: number(params.ring_size),
+      return_slots: number(params.return_slots),
       clear_on_read: params.clear_on_read === undefined ? null : params.clear_on_read === 'Y',
     };
   }
@@ -132,7 +163,8 @@ export async function loadModule(kmod: Kmod, req: LoadRequest, limits: CapacityL
     throw new PermissionError('loading a kernel module needs root; try `sudo syscallmon load`');
   }
   const params: string[] = [];
-  if (capacity !== undefined) params.push(`capacity=${capacity}`);
+  if (ringSize !== undefined) params.push(`ring_size=${ringSize}`);
+  if (returnSlots !== undefined) params.push(`return_slots=${returnSlots}`);
   if (req.clearOnRead) params.push('clear_on_read=1');
   try {
     await kmod.insmod(file, params);
@@ -144,7 +176,13 @@ export async function loadModule(kmod: Kmod, req: LoadRequest, limits: CapacityL
     }
     throw insmodError(e, file);
   }
-  return { module: file, loaded: true, capacity: capacity ?? limits.default, clear_on_read: req.clearOnRead };
+  return {
+    module: file,
+    loaded: true,
+    ring_size: ringSize ?? limits.ringSize.default,
+    return_slots: returnSlots ?? limits.returnSlots.default,
+    clear_on_read: req.clearOnRead,
+  };
 }
 
 export interface UnloadResult {

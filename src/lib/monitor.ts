@@ -7,14 +7,18 @@ import { fromBindingError, NotLoadedError, UsageError, VersionError } from './er
 import { EventDecoder, type MonitorEvent } from './events.js';
 import { follow, type FollowOptions, type FollowOutput, type Following } from './follow.js';
 import { need } from './records.js';
-import { ACTIONS, MODES, statusFrom, type Action, type Mode, type Status, type Target } from './status.js';
+import { ACTIONS, MODES, RECORD_MODES, statusFrom, type Action, type Mode, type RecordMode, type Status, type Target } from './status.js';
 import { closestNames, SyscallTable } from './syscalls.js';
 
 /** Largest pid the module accepts (the kernel's PID_MAX_LIMIT on 64-bit). */
 export const PID_MAX = 4194304;
 
-/** Records per read: 256 x 416 B ~ 104 KiB, big enough to drain a busy ring in few syscalls. */
-export const DEFAULT_BATCH = 256;
+/**
+ * Bytes of records per batch (read() or a stream's wake-up): some 700
+ * openat records, enough to drain a busy default ring (1 MiB) in a few
+ * batches.
+ */
+export const DEFAULT_BATCH_BYTES = 128 * 1024;
 
 export interface TargetSpec {
   /** name ("openat"), number, or numeric string */
@@ -31,6 +35,15 @@ export interface TargetSpec {
   force?: boolean;
   /** fail (kernel EBUSY) instead of updating when the syscall is already targeted */
   exclusive?: boolean;
+  /**
+   * What a call makes: 'complete' (default), one record when it returns,
+   * with its result and duration; 'entry', one record at once, without
+   * (for a call that may block forever); 'both', one at each end, linked
+   * by call_id.
+   */
+  record?: RecordMode;
+  /** record only calls that return an error (complete records only: a failure is known at the return) */
+  failedOnly?: boolean;
 }
 
 export interface VersionInfo extends RawVersion {
@@ -51,15 +64,15 @@ export const MAX_COALESCE_MS = 1000;
 export interface SubscribeOptions {
   /** ends the subscription (cleanly) when aborted */
   signal?: AbortSignal;
-  /** records per batch; default DEFAULT_BATCH */
-  maxRecords?: number;
+  /** bytes of records per batch, at least the largest record (RECORD_MAX); default DEFAULT_BATCH_BYTES */
+  maxBytes?: number;
   /**
-   * After a batch smaller than maxRecords, wait this many milliseconds
-   * before reading again, so that a busy stream is read in batches rather
+   * After a batch that did not fill maxBytes, wait this many milliseconds
+   * before taking the next, so that a busy stream is read in batches rather
    * than one wake-up per event (which, on a loaded CPU, costs the traced
    * processes more than the events themselves). An idle stream still
    * delivers its first event at once, and a full batch is followed by the
-   * next read at once. Default 0: every event as soon as it arrives.
+   * next at once. Default 0: every event as soon as it arrives.
    */
   coalesceMs?: number;
 }
@@ -99,8 +112,11 @@ export interface Subscription {
   readonly done: Promise<void>;
 }
 
-function checkBatch(max = DEFAULT_BATCH): number {
-  if (!Number.isInteger(max) || max < 1) throw new UsageError(`invalid batch size ${max}`);
+/** A batch size in bytes: room for the largest record at least, and a u32. */
+function checkBatchBytes(max: number, recordMax: number): number {
+  if (!Number.isInteger(max) || max < recordMax || max > 0xffffffff) {
+    throw new UsageError(`invalid batch size ${max} bytes (at least ${recordMax}, the largest record)`);
+  }
   return max;
 }
 
@@ -144,12 +160,12 @@ export class Monitor {
     try {
       const v = binding.getVersion(fd);
       const want = need(binding.constants, 'API_VERSION');
-      const size = need(binding.constants, 'RECORD_SIZE');
-      if (v.apiVersion !== want || v.recordSize !== size) {
+      const max = need(binding.constants, 'RECORD_MAX');
+      if (v.apiVersion !== want || v.recordMax !== max) {
         throw new VersionError(
-          `syscallmon module speaks API version ${v.apiVersion} (records of ${v.recordSize} bytes), ` +
-            `this syscallmon expects version ${want} (${size} bytes); rebuild and reload the module ` +
-            '(`syscallmon unload && syscallmon load`)',
+          `syscallmon module speaks API version ${v.apiVersion} (records up to ${v.recordMax} bytes), ` +
+            `this syscallmon expects version ${want} (records up to ${max} bytes); rebuild and reload the ` +
+            'module (`syscallmon unload && syscallmon load`)',
         );
       }
       return new Monitor(binding, fd, path, v);
@@ -237,13 +253,22 @@ export class Monitor {
         throw new UsageError('blocking pid 1 (init) needs force');
       }
     }
+    const record = String(spec.record ?? 'complete').toLowerCase();
+    if (!(RECORD_MODES as readonly string[]).includes(record)) {
+      throw new UsageError(`unknown record mode '${spec.record}' (expected one of ${RECORD_MODES.join(', ')})`);
+    }
+    if (spec.failedOnly && record !== 'complete') {
+      throw new UsageError(`failures only needs complete records: whether a call failed is known when it returns, not with '${record}'`);
+    }
     if (spec.force) flags |= this.c('TARGET_FORCE');
     if (spec.exclusive) flags |= this.c('TARGET_EXCLUSIVE');
+    if (spec.failedOnly) flags |= this.c('TARGET_FAILED_ONLY');
     const raw: RawTarget = {
       nr: entry.nr,
       action: this.c(block ? 'ACTION_BLOCK' : 'ACTION_LOG'),
       err,
       flags,
+      record: this.c(`RECORD_${record.toUpperCase()}`),
       pids,
     };
     const fd = this.fd;
@@ -340,9 +365,17 @@ export class Monitor {
     }
   }
 
-  /** Up to max records as raw bytes, without waiting; empty when none. For lean consumers. */
-  readRaw(max = DEFAULT_BATCH): Buffer {
-    if (!Number.isInteger(max) || max < 1) throw new UsageError(`invalid batch size ${max}`);
+  private checkBatch(max = DEFAULT_BATCH_BYTES): number {
+    return checkBatchBytes(max, this.c('RECORD_MAX'));
+  }
+
+  /**
+   * What the ring holds from this monitor's cursor on, as whole raw
+   * records, at most maxBytes of them (read()), without waiting; empty when
+   * none. For lean consumers.
+   */
+  readRaw(maxBytes = DEFAULT_BATCH_BYTES): Buffer {
+    const max = this.checkBatch(maxBytes);
     const fd = this.fd;
     try {
       return this.#binding.read(fd, max);
@@ -351,9 +384,9 @@ export class Monitor {
     }
   }
 
-  /** Up to max events, without waiting; [] when none. */
-  readAvailable(max = DEFAULT_BATCH): MonitorEvent[] {
-    return this.decoder.decode(this.readRaw(max));
+  /** readRaw(), decoded: the events held from this monitor's cursor on; [] when none. */
+  readAvailable(maxBytes = DEFAULT_BATCH_BYTES): MonitorEvent[] {
+    return this.decoder.decode(this.readRaw(maxBytes));
   }
 
   /**
@@ -368,7 +401,7 @@ export class Monitor {
 
   /** subscribe() without decoding: whole raw records, for lean consumers (see EventDecoder / decodeAt). */
   subscribeRaw(onBatch: BatchHandler<Buffer>, opts: SubscribeRawOptions = {}): Subscription {
-    const max = checkBatch(opts.maxRecords);
+    const max = this.checkBatch(opts.maxBytes);
     const coalesceMs = checkCoalesce(opts.coalesceMs);
     const transient = opts.transient === true;
     return this.#subscribe<[Buffer | null]>(
@@ -395,13 +428,13 @@ export class Monitor {
         decoder: this.decoder,
         syscalls: this.syscalls,
         maxErrno: this.c('MAX_ERRNO'),
-        defaultBatch: DEFAULT_BATCH,
+        defaultBatch: DEFAULT_BATCH_BYTES,
         isClosed: () => this.closed,
         seek: (where) => this.seek(where),
         readRaw: (max) => this.readRaw(max),
         stream: (open, handle, signal) => this.#subscribe(open, handle, signal),
         checkPids: (pids) => this.checkPids(pids),
-        checkBatch,
+        checkBatch: (max) => this.checkBatch(max),
         checkCoalesce,
       },
       output,

@@ -1,109 +1,125 @@
-// Layout of struct syscallmon_event as seen from TypeScript. Offsets, sizes
-// and constants come from the addon (compiled against the uapi header); the
-// only thing said here is each field's C type, which a reader must know to
-// pick getUint32 vs getInt32. checkLayout() proves those types still match
-// the header, so a change to the struct fails loudly instead of misdecoding.
-import type { Binding } from './binding.js';
+// The records of kernel/include/uapi/syscallmon.h as TypeScript reads them:
+// variable-length, each starting with struct syscallmon_header whose size
+// says where the next one starts. Offsets and constants come from the addon
+// (compiled against the header); what is said here is each member's C type,
+// which a reader must know to pick readUInt32LE vs readInt32LE. checkLayout()
+// proves the addon's structs are still exactly that, so a change to a record
+// fails loudly instead of misdecoding.
+import type { Binding, RecordStructName } from './binding.js';
 
 /** What the module did with a call: the header's SYSCALLMON_VERDICT_*, by name. */
 export type Verdict = 'allowed' | 'blocked' | 'would_block';
 /** The entry a call came in through: the 64-bit syscall, int $0x80 and friends, or x32. */
 export type Abi = 'x86_64' | 'i386' | 'x32';
+/** The record types an event can be. */
+export type EventType = 'syscall' | 'exit' | 'lost';
 
-export type FieldKind = 'u16' | 'u32' | 's32' | 'u64' | 'u64[]' | 'char[]';
+// Every member of each record struct, in header order, with its C type; an
+// array's length is the constant that gives it.
+const HEADER = { 'h.size': 'u16', 'h.type': 'u16', 'h.flags': 'u32', 'h.seq': 'u64', 'h.ts_ns': 'u64' };
+const TASK = {
+  'task.pid': 'u32', 'task.tgid': 'u32', 'task.ppid': 'u32', 'task.uid': 'u32', 'task.gid': 'u32',
+  'task.reserved': 'u32', 'task.comm': 'char[COMM_LEN]',
+};
+export const RECORD_MEMBERS: Readonly<Record<RecordStructName, Readonly<Record<string, string>>>> = {
+  syscall: {
+    ...HEADER, ...TASK,
+    nr: 'u32', native_nr: 'u32', abi: 'u16', verdict: 'u16', err: 's32', ret: 's64', duration_ns: 'u64',
+    call_id: 'u64', args: 'u64[NR_ARGS]', path_len: 'u16', target_len: 'u16', reserved: 'u32', data: 'char[]',
+  },
+  exit: { ...HEADER, ...TASK, exit_code: 's32', signal: 's32', utime_ns: 'u64', stime_ns: 'u64' },
+  lost: { ...HEADER, count: 'u64' },
+};
 
-/** Every member of struct syscallmon_event, in header order, with its C type. */
-export const RECORD_FIELDS = {
-  type: 'u16',
-  path_flags: 'u16',
-  nr: 'u32',
-  seq: 'u64',
-  ts_ns: 'u64',
-  pid: 'u32',
-  tgid: 'u32',
-  ppid: 'u32',
-  uid: 'u32',
-  gid: 'u32',
-  verdict: 'u32',
-  err: 's32',
-  exit_code: 's32',
-  exit_signal: 's32',
-  abi: 'u32',
-  comm: 'char[]',
-  args: 'u64[]',
-  utime_ns: 'u64',
-  stime_ns: 'u64',
-  lost: 'u64',
-  native_nr: 'u32',
-  reserved1: 'u32',
-  path: 'char[]',
-} as const satisfies Record<string, FieldKind>;
+export type RecordLayout = Pick<Binding, 'constants' | 'records'>;
 
-export type RecordField = keyof typeof RECORD_FIELDS;
-
-export type RecordLayout = Pick<Binding, 'constants' | 'offsets' | 'sizes'>;
-
-const SCALAR_SIZE: Partial<Record<FieldKind, number>> = { u16: 2, u32: 4, s32: 4, u64: 8 };
-
-/** A number the addon must export (a constant or an offset from the uapi header). */
+/** A number the addon must export (a constant of the uapi headers). */
 export function need(rec: Record<string, number>, name: string): number {
   const v = rec[name];
   if (v === undefined) throw new Error(`syscallmon addon does not export ${name}`);
   return v;
 }
 
+/** 'u64[NR_ARGS]' → 'u64[6]', with the header's constants. */
+function ctype(spec: string, c: Record<string, number>): string {
+  return spec.replace(/\[([A-Z_]+)\]/, (_m, name: string) => `[${need(c, name)}]`);
+}
+
 /**
- * Throws if the addon's struct differs from what RECORD_FIELDS says:
- * a field added, removed, resized or re-typed in the header.
+ * Throws if the addon's record structs differ from RECORD_MEMBERS: a member
+ * added, removed, moved or re-typed in the header.
  */
 export function checkLayout(layout: RecordLayout): void {
-  const expectedSize = (kind: FieldKind, field: string): number => {
-    if (kind === 'u64[]') return 8 * need(layout.constants, 'NR_ARGS');
-    if (kind === 'char[]') return need(layout.constants, field === 'comm' ? 'COMM_LEN' : 'PATH_LEN');
-    return SCALAR_SIZE[kind] ?? 0;
-  };
-  const known = Object.keys(RECORD_FIELDS);
-  const exported = Object.keys(layout.offsets);
-  const extra = exported.filter((f) => !known.includes(f));
-  const missing = known.filter((f) => !exported.includes(f));
-  if (extra.length || missing.length) {
-    throw new Error(
-      `struct syscallmon_event changed: fields not known to src/lib/records.ts: [${extra.join(', ')}], ` +
-        `missing from the addon: [${missing.join(', ')}]`,
-    );
-  }
-  for (const [field, kind] of Object.entries(RECORD_FIELDS) as [RecordField, FieldKind][]) {
-    const size = layout.sizes[field];
-    const offset = layout.offsets[field] ?? -1;
-    if (size !== expectedSize(kind, field)) {
-      throw new Error(`struct syscallmon_event.${field}: size ${size} does not fit type ${kind}`);
+  for (const [rec, members] of Object.entries(RECORD_MEMBERS) as [RecordStructName, Record<string, string>][]) {
+    const got = layout.records[rec];
+    if (!got) throw new Error(`syscallmon addon does not export struct syscallmon_${rec}`);
+    const want = Object.keys(members);
+    const have = Object.keys(got.members);
+    if (want.join() !== have.join()) {
+      throw new Error(
+        `struct syscallmon_${rec} changed: the addon has [${have.join(', ')}], src/lib/records.ts knows [${want.join(', ')}]`,
+      );
     }
-    if (offset < 0 || offset + size > need(layout.constants, 'RECORD_SIZE')) {
-      throw new Error(`struct syscallmon_event.${field}: offset ${offset} outside the record`);
+    for (const [name, spec] of Object.entries(members)) {
+      const type = got.members[name]?.type;
+      if (type !== ctype(spec, layout.constants)) {
+        throw new Error(`struct syscallmon_${rec}.${name}: type ${type}, src/lib/records.ts reads it as ${ctype(spec, layout.constants)}`);
+      }
+    }
+  }
+  // Members the three records share are read at one offset.
+  for (const name of Object.keys(HEADER)) {
+    const offsets = new Set(Object.values(layout.records).map((r) => r.members[name]?.offset));
+    if (offsets.size !== 1) throw new Error(`struct syscallmon_header.${name} is not at one offset in every record`);
+  }
+  for (const name of Object.keys(TASK)) {
+    if (layout.records.syscall.members[name]?.offset !== layout.records.exit.members[name]?.offset) {
+      throw new Error(`struct syscallmon_task.${name} is not at one offset in syscall and exit records`);
     }
   }
 }
 
 /**
  * The layout as the decoders read it, resolved once from the addon: every
- * offset and constant a plain number (they are read per event), verdict
- * numbers mapped to their names.
+ * offset and constant a plain number (they are read per record), verdict
+ * and abi numbers mapped to their names.
  */
 export interface ResolvedLayout {
-  readonly recordSize: number;
+  readonly recordMax: number;
+  readonly align: number;
   readonly nrArgs: number;
   readonly commLen: number;
   readonly pathLen: number;
-  /** byte offset of each field in a record */
-  readonly off: Readonly<Record<RecordField, number>>;
+  readonly targetLen: number;
+  readonly maxErrno: number;
+  /** sizeof() of each record type's fixed part */
+  readonly syscallSize: number;
+  readonly exitSize: number;
+  readonly lostSize: number;
+  readonly headerSize: number;
+  /** byte offset of each member in its record (h.* and task.* by their own names) */
+  readonly off: {
+    readonly size: number; readonly type: number; readonly flags: number; readonly seq: number; readonly ts_ns: number;
+    readonly pid: number; readonly tgid: number; readonly ppid: number; readonly uid: number; readonly gid: number;
+    readonly comm: number; readonly nr: number; readonly native_nr: number; readonly abi: number;
+    readonly verdict: number; readonly err: number; readonly ret: number; readonly duration_ns: number;
+    readonly call_id: number; readonly args: number; readonly path_len: number; readonly target_len: number;
+    readonly data: number; readonly exit_code: number; readonly signal: number; readonly utime_ns: number;
+    readonly stime_ns: number; readonly count: number;
+  };
   /** record types */
   readonly recSyscall: number;
   readonly recExit: number;
   readonly recLost: number;
-  /** path_flags bits */
-  readonly pathNone: number;
-  readonly pathUnreadable: number;
-  readonly pathTruncated: number;
+  readonly recPad: number;
+  /** syscall record flags */
+  readonly fPath: number;
+  readonly fPathUnreadable: number;
+  readonly fPathTruncated: number;
+  readonly fTarget: number;
+  readonly fResult: number;
+  readonly fEntry: number;
+  readonly fNoResult: number;
   /** abi number -> name */
   readonly abis: readonly Abi[];
   /** verdict number -> name (none for a number the header does not define) */
@@ -130,92 +146,200 @@ function byConstant<N extends string>(c: Record<string, number>, names: Readonly
   return out;
 }
 
-/** Checks the layout (checkLayout) and resolves it. */
+/** Resolved layouts, by the constants and the records they were resolved from. */
+const resolved = new WeakMap<object, WeakMap<object, ResolvedLayout>>();
+
+/** Checks the layout (checkLayout) and resolves it; once per addon (or fake). */
 export function resolveLayout(layout: RecordLayout): ResolvedLayout {
+  const cached = resolved.get(layout.constants)?.get(layout.records);
+  if (cached) return cached;
   checkLayout(layout);
   const c = layout.constants;
-  const verdicts = byConstant(c, VERDICT_CONSTANTS, 'verdict');
-  return {
-    recordSize: need(c, 'RECORD_SIZE'),
+  const s = layout.records.syscall.members;
+  const e = layout.records.exit.members;
+  const at = (m: Record<string, { offset: number } | undefined>, name: string): number => {
+    const member = m[name];
+    if (!member) throw new Error(`syscallmon addon does not export member ${name}`);
+    return member.offset;
+  };
+  const r: ResolvedLayout = {
+    recordMax: need(c, 'RECORD_MAX'),
+    align: need(c, 'RECORD_ALIGN'),
     nrArgs: need(c, 'NR_ARGS'),
     commLen: need(c, 'COMM_LEN'),
     pathLen: need(c, 'PATH_LEN'),
-    // Fields added in one order: every layout's offsets share one object shape.
-    off: Object.fromEntries(Object.keys(RECORD_FIELDS).map((f) => [f, need(layout.offsets, f)])) as Record<
-      RecordField,
-      number
-    >,
+    targetLen: need(c, 'TARGET_LEN'),
+    maxErrno: need(c, 'MAX_ERRNO'),
+    syscallSize: layout.records.syscall.size,
+    exitSize: layout.records.exit.size,
+    lostSize: layout.records.lost.size,
+    headerSize: at(s, 'task.pid'),
+    off: {
+      size: at(s, 'h.size'), type: at(s, 'h.type'), flags: at(s, 'h.flags'), seq: at(s, 'h.seq'), ts_ns: at(s, 'h.ts_ns'),
+      pid: at(s, 'task.pid'), tgid: at(s, 'task.tgid'), ppid: at(s, 'task.ppid'), uid: at(s, 'task.uid'),
+      gid: at(s, 'task.gid'), comm: at(s, 'task.comm'), nr: at(s, 'nr'), native_nr: at(s, 'native_nr'),
+      abi: at(s, 'abi'), verdict: at(s, 'verdict'), err: at(s, 'err'), ret: at(s, 'ret'),
+      duration_ns: at(s, 'duration_ns'), call_id: at(s, 'call_id'), args: at(s, 'args'),
+      path_len: at(s, 'path_len'), target_len: at(s, 'target_len'), data: at(s, 'data'),
+      exit_code: at(e, 'exit_code'), signal: at(e, 'signal'), utime_ns: at(e, 'utime_ns'), stime_ns: at(e, 'stime_ns'),
+      count: at(layout.records.lost.members, 'count'),
+    },
     recSyscall: need(c, 'RECORD_SYSCALL'),
     recExit: need(c, 'RECORD_EXIT'),
     recLost: need(c, 'RECORD_LOST'),
-    pathNone: need(c, 'PATH_NONE'),
-    pathUnreadable: need(c, 'PATH_UNREADABLE'),
-    pathTruncated: need(c, 'PATH_TRUNCATED'),
+    recPad: need(c, 'RECORD_PAD'),
+    fPath: need(c, 'SYSCALL_PATH'),
+    fPathUnreadable: need(c, 'SYSCALL_PATH_UNREADABLE'),
+    fPathTruncated: need(c, 'SYSCALL_PATH_TRUNCATED'),
+    fTarget: need(c, 'SYSCALL_TARGET'),
+    fResult: need(c, 'SYSCALL_RESULT'),
+    fEntry: need(c, 'SYSCALL_ENTRY'),
+    fNoResult: need(c, 'SYSCALL_NO_RESULT'),
     abis: byConstant(c, ABI_CONSTANTS, 'abi'),
-    verdicts,
+    verdicts: byConstant(c, VERDICT_CONSTANTS, 'verdict'),
   };
+  if (!resolved.has(layout.constants)) resolved.set(layout.constants, new WeakMap());
+  resolved.get(layout.constants)?.set(layout.records, r);
+  return r;
 }
-
-/** Values for one raw record; names and numbers are the header's. Absent fields are zero. */
-export type RecordInit = {
-  [F in RecordField]?: (typeof RECORD_FIELDS)[F] extends 'char[]'
-    ? string | Uint8Array
-    : (typeof RECORD_FIELDS)[F] extends 'u64[]'
-      ? (bigint | number)[]
-      : (typeof RECORD_FIELDS)[F] extends 'u64'
-        ? bigint | number
-        : number;
-};
 
 /**
- * Writes one record as the kernel would (little-endian, zero-filled,
- * NUL-terminated strings cut to fit). Used by tests, benchmarks and the fake
- * binding, so they all build records from the addon's real offsets.
+ * The size of the whole record at buf[at, end), checked against its type's
+ * layout. Throws for a record cut short by end, a bad size, or a type this
+ * library does not know (a newer module): read() and the streams only ever
+ * hand out whole records a module wrote.
  */
-export function encodeRecord(layout: RecordLayout, init: RecordInit, out?: Buffer, at = 0): Buffer {
-  const r = resolveLayout(layout);
-  return writeRecord(r, init, out ?? Buffer.alloc(r.recordSize), at);
-}
-
-/** Concatenates records into one read()-style batch. */
-export function encodeBatch(layout: RecordLayout, inits: RecordInit[]): Buffer {
-  const r = resolveLayout(layout);
-  const buf = Buffer.alloc(r.recordSize * inits.length);
-  inits.forEach((init, i) => writeRecord(r, init, buf, i * r.recordSize));
-  return buf;
-}
-
-function writeRecord(r: ResolvedLayout, init: RecordInit, buf: Buffer, at: number): Buffer {
-  buf.fill(0, at, at + r.recordSize);
-  for (const [field, value] of Object.entries(init) as [RecordField, RecordInit[RecordField]][]) {
-    if (value === undefined) continue;
-    const kind: FieldKind = RECORD_FIELDS[field];
-    const off = at + r.off[field];
-    switch (kind) {
-      case 'u16':
-        buf.writeUInt16LE(value as number, off);
-        break;
-      case 'u32':
-        buf.writeUInt32LE((value as number) >>> 0, off);
-        break;
-      case 's32':
-        buf.writeInt32LE(value as number, off);
-        break;
-      case 'u64':
-        buf.writeBigUInt64LE(BigInt.asUintN(64, BigInt(value as bigint | number)), off);
-        break;
-      case 'u64[]':
-        (value as (bigint | number)[]).slice(0, r.nrArgs).forEach((a, i) => {
-          buf.writeBigUInt64LE(BigInt.asUintN(64, BigInt(a)), off + 8 * i);
-        });
-        break;
-      case 'char[]': {
-        const room = (field === 'comm' ? r.commLen : r.pathLen) - 1; // keep the NUL
-        const bytes = typeof value === 'string' ? Buffer.from(value) : Buffer.from(value as Uint8Array);
-        bytes.copy(buf, off, 0, Math.min(room, bytes.length));
-        break;
-      }
-    }
+export function recordSize(l: ResolvedLayout, buf: Buffer, at: number, end = buf.length): number {
+  if (end - at < l.headerSize) throw new Error(`record at byte ${at}: the batch ends inside its header`);
+  const size = buf.readUInt16LE(at + l.off.size);
+  const type = buf.readUInt16LE(at + l.off.type);
+  let fixed: number;
+  if (type === l.recSyscall) fixed = l.syscallSize;
+  else if (type === l.recExit) fixed = l.exitSize;
+  else if (type === l.recLost) fixed = l.lostSize;
+  else if (type === l.recPad) fixed = l.headerSize;
+  else throw new Error(`record at byte ${at}: unknown record type ${type} (module newer than this library?)`);
+  let bad = size < fixed || size % l.align !== 0 || size > l.recordMax;
+  if (!bad && type === l.recSyscall && at + fixed <= end) {
+    bad = fixed + buf.readUInt16LE(at + l.off.path_len) + buf.readUInt16LE(at + l.off.target_len) > size;
   }
+  if (bad) throw new Error(`record at byte ${at}: malformed (type ${type}, size ${size})`);
+  if (at + size > end) throw new Error(`record at byte ${at}: the batch ends inside it`);
+  return size;
+}
+
+/** Values for one raw record; names are the header's members (h.* and task.* by their own names). */
+export interface RecordInit {
+  /** RECORD_SYSCALL, RECORD_EXIT, RECORD_LOST or RECORD_PAD */
+  type: number;
+  /** default: the fixed part and the strings, aligned, as the module sizes a record */
+  size?: number;
+  /** default (syscall records): PATH with a path, PATH_TRUNCATED when it is cut, TARGET with a target, RESULT with a ret */
+  flags?: number;
+  seq?: bigint | number;
+  ts_ns?: bigint | number;
+  pid?: number;
+  tgid?: number;
+  ppid?: number;
+  uid?: number;
+  gid?: number;
+  comm?: string | Uint8Array;
+  nr?: number;
+  native_nr?: number;
+  abi?: number;
+  verdict?: number;
+  err?: number;
+  ret?: bigint | number;
+  duration_ns?: bigint | number;
+  call_id?: bigint | number;
+  args?: (bigint | number)[];
+  /** the path argument: written with its NUL, cut to PATH_LEN - 1 bytes */
+  path?: string | Uint8Array;
+  /** the fd's target: written after the path with its NUL, cut to TARGET_LEN - 1 bytes */
+  target?: string | Uint8Array;
+  exit_code?: number;
+  signal?: number;
+  utime_ns?: bigint | number;
+  stime_ns?: bigint | number;
+  count?: bigint | number;
+}
+
+const bytesOf = (v: string | Uint8Array): Buffer => (typeof v === 'string' ? Buffer.from(v) : Buffer.from(v));
+const u64 = (v: bigint | number | undefined): bigint => BigInt.asUintN(64, BigInt(v ?? 0));
+
+/**
+ * One record as the module writes it (little-endian, zero-filled,
+ * NUL-terminated strings cut to fit, padded to RECORD_ALIGN); a size given
+ * smaller than that (a malformed record, for tests) keeps every byte. Used by
+ * tests, benchmarks and the fake binding, so they all build records from
+ * the addon's real offsets.
+ */
+export function encodeRecord(layout: RecordLayout, init: RecordInit): Buffer {
+  const l = resolveLayout(layout);
+  const o = l.off;
+  let fixed: number;
+  if (init.type === l.recSyscall) fixed = l.syscallSize;
+  else if (init.type === l.recExit) fixed = l.exitSize;
+  else if (init.type === l.recLost) fixed = l.lostSize;
+  else fixed = l.headerSize;
+  const syscall = init.type === l.recSyscall;
+  const fullPath = syscall && init.path !== undefined ? bytesOf(init.path) : null;
+  const fullTarget = syscall && init.target !== undefined ? bytesOf(init.target) : null;
+  const path = fullPath?.subarray(0, l.pathLen - 1) ?? null;
+  const target = fullTarget?.subarray(0, l.targetLen - 1) ?? null;
+  const pathLen = path ? path.length + 1 : 0;
+  const targetLen = target ? target.length + 1 : 0;
+  const used = fixed + pathLen + targetLen;
+  const size = init.size ?? Math.ceil(used / l.align) * l.align;
+  const buf = Buffer.alloc(Math.max(size, used));
+  let flags = init.flags;
+  if (flags === undefined) {
+    flags = 0;
+    if (path) flags |= l.fPath;
+    if (fullPath && path && fullPath.length > path.length) flags |= l.fPathTruncated;
+    if (target) flags |= l.fTarget;
+    if (syscall && init.ret !== undefined) flags |= l.fResult;
+  }
+  buf.writeUInt16LE(size, o.size);
+  buf.writeUInt16LE(init.type, o.type);
+  buf.writeUInt32LE(flags >>> 0, o.flags);
+  buf.writeBigUInt64LE(u64(init.seq), o.seq);
+  buf.writeBigUInt64LE(u64(init.ts_ns), o.ts_ns);
+  if (init.type === l.recLost) {
+    buf.writeBigUInt64LE(u64(init.count), o.count);
+    return buf;
+  }
+  if (init.type !== l.recSyscall && init.type !== l.recExit) return buf;
+  buf.writeUInt32LE((init.pid ?? 0) >>> 0, o.pid);
+  buf.writeUInt32LE((init.tgid ?? 0) >>> 0, o.tgid);
+  buf.writeUInt32LE((init.ppid ?? 0) >>> 0, o.ppid);
+  buf.writeUInt32LE((init.uid ?? 0) >>> 0, o.uid);
+  buf.writeUInt32LE((init.gid ?? 0) >>> 0, o.gid);
+  if (init.comm !== undefined) bytesOf(init.comm).copy(buf, o.comm, 0, l.commLen - 1);
+  if (init.type === l.recExit) {
+    buf.writeInt32LE(init.exit_code ?? 0, o.exit_code);
+    buf.writeInt32LE(init.signal ?? 0, o.signal);
+    buf.writeBigUInt64LE(u64(init.utime_ns), o.utime_ns);
+    buf.writeBigUInt64LE(u64(init.stime_ns), o.stime_ns);
+    return buf;
+  }
+  buf.writeUInt32LE((init.nr ?? 0) >>> 0, o.nr);
+  buf.writeUInt32LE((init.native_nr ?? init.nr ?? 0) >>> 0, o.native_nr);
+  buf.writeUInt16LE(init.abi ?? 0, o.abi);
+  buf.writeUInt16LE(init.verdict ?? 0, o.verdict);
+  buf.writeInt32LE(init.err ?? 0, o.err);
+  buf.writeBigInt64LE(BigInt.asIntN(64, BigInt(init.ret ?? 0)), o.ret);
+  buf.writeBigUInt64LE(u64(init.duration_ns), o.duration_ns);
+  buf.writeBigUInt64LE(u64(init.call_id), o.call_id);
+  (init.args ?? []).slice(0, l.nrArgs).forEach((a, i) => buf.writeBigUInt64LE(u64(a), o.args + 8 * i));
+  buf.writeUInt16LE(pathLen, o.path_len);
+  buf.writeUInt16LE(targetLen, o.target_len);
+  path?.copy(buf, o.data);
+  target?.copy(buf, o.data + pathLen);
   return buf;
+}
+
+/** Records one after the other: a read()-style batch. */
+export function encodeBatch(layout: RecordLayout, inits: RecordInit[]): Buffer {
+  return Buffer.concat(inits.map((init) => encodeRecord(layout, init)));
 }

@@ -1,5 +1,5 @@
 // The module's state as the library shows it: the mode, each target, the
-// ring's and the probes' counters. One view of what GET_STATUS and
+// ring's, the hooks' and the return slots' counters. One view of what GET_STATUS and
 // GET_TARGETS return, with the header's names where they mean the same
 // (snake_case, as events are) and counters as numbers (u64 in the ABI, but
 // none can pass 2^53 in the life of a machine). `syscallmon status --json`
@@ -18,6 +18,13 @@ export const MODES: readonly Mode[] = ['off', 'log', 'block'];
 export type Action = 'log' | 'block';
 export const ACTIONS: readonly Action[] = ['log', 'block'];
 
+/**
+ * What a call makes: one record when it returns, with its result and
+ * duration (complete); one at entry (entry); or both, linked by call_id.
+ */
+export type RecordMode = 'complete' | 'entry' | 'both';
+export const RECORD_MODES: readonly RecordMode[] = ['complete', 'entry', 'both'];
+
 /** What a target is asked to do: the part of it the controller sets. */
 export interface TargetSettings {
   syscall: string;
@@ -29,18 +36,26 @@ export interface TargetSettings {
   pids: number[] | 'all';
   /** may block pid 1 and the device's own holders */
   force: boolean;
+  record: RecordMode;
+  /** only calls that return an error are recorded */
+  failed_only: boolean;
 }
 
-/** A target with what its probe has counted. */
+/** A target with what its hook has counted. */
 export interface Target extends TargetSettings {
-  /** its kprobe is registered (the mode is not OFF) */
+  /** its entry points are hooked (the mode is not OFF) */
   armed: boolean;
   /** calls while armed, in scope or not, outside device holders */
   hits: number;
+  /** calls recorded */
   logged: number;
   blocked: number;
-  /** kprobe misses */
+  /** hook runs skipped (the hook was already running on that CPU) */
   missed: number;
+  /** calls recorded at entry, without their result, because no return slot was free */
+  no_result: number;
+  /** successful calls not recorded (failed_only) */
+  failed_skipped: number;
 }
 
 export interface Status {
@@ -50,21 +65,31 @@ export interface Status {
   exits: boolean;
   /** reading /proc/syscallmon/log drops what was read */
   clear_on_read: boolean;
-  /** ring size, in records */
-  capacity: number;
-  /** records the ring holds now */
-  held: number;
+  /** the ring's size in bytes */
+  ring_size: number;
+  /** records the ring holds now, and the bytes they take (padding at the ring's end included) */
+  held_records: number;
+  held_bytes: number;
   /** open files on the device besides the one that asked */
   readers: number;
+  /** targets whose entry points are hooked */
   probes_armed: number;
+  /** entry points hooked, over every ABI */
+  hooked: number;
   /** records ever written, overwritten by newer ones, dropped by a clear */
   events: number;
   overwritten: number;
   cleared: number;
-  /** kprobe misses, summed over targets */
+  /** hook runs skipped (recursion), summed over targets */
   missed: number;
   /** process exits the exit probe saw */
   exits_seen: number;
+  /** calls that can be followed to their return at once (module parameter return_slots) */
+  return_slots: number;
+  /** calls being followed to their return now */
+  calls_in_flight: number;
+  /** calls recorded without their result (no return slot free), summed over targets */
+  no_result: number;
   /** seq the next record will get; oldest seq still held */
   head_seq: number;
   tail_seq: number;
@@ -83,6 +108,11 @@ function modeName(c: Constants, mode: number): Mode {
   throw new VersionError(`module reports unknown mode ${mode}`);
 }
 
+function recordModeName(c: Constants, record: number): RecordMode {
+  for (const m of RECORD_MODES) if (record === need(c, `RECORD_${m.toUpperCase()}`)) return m;
+  throw new VersionError(`module reports unknown record mode ${record}`);
+}
+
 export function targetFrom(c: Constants, syscalls: SyscallTable, t: RawTargetInfo): Target {
   const action: Action = t.action === need(c, 'ACTION_BLOCK') ? 'block' : 'log';
   return {
@@ -92,11 +122,15 @@ export function targetFrom(c: Constants, syscalls: SyscallTable, t: RawTargetInf
     errno: action === 'block' ? errnoName(t.err) : null,
     pids: (t.flags & need(c, 'TARGET_ALL_PIDS')) !== 0 ? 'all' : [...t.pids].sort((a, b) => a - b),
     force: (t.flags & need(c, 'TARGET_FORCE')) !== 0,
+    record: recordModeName(c, t.record),
+    failed_only: (t.flags & need(c, 'TARGET_FAILED_ONLY')) !== 0,
     armed: t.armed,
     hits: n(t.hits),
     logged: n(t.logged),
     blocked: n(t.blocked),
     missed: n(t.missed),
+    no_result: n(t.no_result),
+    failed_skipped: n(t.failed_skipped),
   };
 }
 
@@ -107,15 +141,20 @@ export function statusFrom(c: Constants, syscalls: SyscallTable, raw: RawStatus,
     mode: modeName(c, raw.mode),
     exits: (raw.flags & need(c, 'STATUS_EXITS')) !== 0,
     clear_on_read: (raw.flags & need(c, 'STATUS_CLEAR_ON_READ')) !== 0,
-    capacity: raw.capacity,
-    held: n(raw.head_seq - raw.tail_seq),
+    ring_size: n(raw.ring_size),
+    held_records: n(raw.head_seq - raw.tail_seq),
+    held_bytes: n(raw.head - raw.tail),
     readers: Math.max(0, raw.readers - 1),
     probes_armed: raw.armed,
+    hooked: raw.hooked,
     events: n(raw.events),
     overwritten: n(raw.overwritten),
     cleared: n(raw.cleared),
     missed: n(raw.missed),
     exits_seen: n(raw.exits),
+    return_slots: raw.return_slots,
+    calls_in_flight: n(raw.calls_in_flight),
+    no_result: n(raw.no_result),
     head_seq: n(raw.head_seq),
     tail_seq: n(raw.tail_seq),
     targets: targets.map((t) => targetFrom(c, syscalls, t)),
@@ -124,5 +163,8 @@ export function statusFrom(c: Constants, syscalls: SyscallTable, raw: RawStatus,
 
 /** The settings of a target, without its counters: what "changed?" compares and the controller reports. */
 export function settingsOf(t: TargetSettings): TargetSettings {
-  return { syscall: t.syscall, nr: t.nr, action: t.action, errno: t.errno, pids: t.pids, force: t.force };
+  return {
+    syscall: t.syscall, nr: t.nr, action: t.action, errno: t.errno, pids: t.pids, force: t.force, record: t.record,
+    failed_only: t.failed_only,
+  };
 }

@@ -1,10 +1,12 @@
 /*
  * Events for humans: the log table and the live tail lines.  Kernel text is
- * sanitised here; verdicts get their colour here.
+ * sanitised here; verdicts get their colour here.  TIME is when a call
+ * entered the kernel; rows come in the order records were written, which
+ * for calls recorded at their return is the order they returned.
  */
 import type { MonitorEvent, SyscallEvent } from '../lib/events.js';
 import type { Palette } from './colour.js';
-import { localTimeOfDay } from './fields.js';
+import { durationText, localTimeOfDay } from './fields.js';
 import { sanitize } from './sanitize.js';
 import { renderTable, type Column, type Row } from './table.js';
 
@@ -15,33 +17,46 @@ export const LOG_COLUMNS: readonly Column[] = [
   { header: 'UID', align: 'right' },
   { header: 'COMM' },
   { header: 'SYSCALL' },
-  { header: 'ACTION' },
+  { header: 'VERDICT' },
+  { header: 'RET', align: 'right' },
+  { header: 'DURATION', align: 'right' },
   { header: 'PATH' },
 ];
 
 /** ALLOWED, BLOCKED EPERM, WOULD_BLOCK EPERM: upper case, as /proc/syscallmon/status says them. */
 export function verdictPlain(e: SyscallEvent): string {
-  switch (e.action) {
+  switch (e.verdict) {
     case 'allowed':
       return 'ALLOWED';
     case 'blocked':
-      return `BLOCKED ${e.errno ?? ''}`.trimEnd();
+      return `BLOCKED ${e.block_errno ?? ''}`.trimEnd();
     case 'would_block':
-      return `WOULD_BLOCK ${e.errno ?? ''}`.trimEnd();
+      return `WOULD_BLOCK ${e.block_errno ?? ''}`.trimEnd();
   }
 }
 
 export function verdictText(e: SyscallEvent, colour: Palette): string {
   const plain = verdictPlain(e);
-  if (e.action === 'blocked') return colour.blocked(plain);
-  if (e.action === 'would_block') return colour.wouldBlock(plain);
+  if (e.verdict === 'blocked') return colour.blocked(plain);
+  if (e.verdict === 'would_block') return colour.wouldBlock(plain);
   return plain;
 }
 
+/** "3", "-ENOENT" (the kernel's own form of a failure), "" for a record written at entry. */
+export function retText(e: SyscallEvent): string {
+  if (e.ret === null) return '';
+  return e.errno !== null ? `-${e.errno}` : e.ret.toString();
+}
+
+export function durationOf(e: SyscallEvent): string {
+  return e.duration_ns === null ? '' : durationText(e.duration_ns);
+}
+
+/** The path argument, or else what the fd argument referred to. */
 export function pathText(e: SyscallEvent): string {
   if (e.path_unreadable) return '<unreadable>';
-  if (e.path === null) return '';
-  return sanitize(e.path) + (e.path_truncated ? '…' : '');
+  if (e.path !== null) return sanitize(e.path) + (e.path_truncated ? '…' : '');
+  return e.target === null ? '' : sanitize(e.target);
 }
 
 export function lostText(count: number): string {
@@ -61,8 +76,10 @@ export function exitCpuText(utimeNs: bigint, stimeNs: bigint): string {
 export function eventRow(e: MonitorEvent, colour: Palette): Row {
   if (e.type === 'lost') return { wide: colour.warn(lostText(e.count)) };
   const head = [localTimeOfDay(e.ts_ns), String(e.pid), String(e.tgid), String(e.uid), sanitize(e.comm)];
-  if (e.type === 'exit') return [...head, colour.dim('<exit>'), exitText(e.exit_code, e.signal), exitCpuText(e.utime_ns, e.stime_ns)];
-  return [...head, e.syscall, verdictText(e, colour), pathText(e)];
+  if (e.type === 'exit') {
+    return [...head, colour.dim('<exit>'), exitText(e.exit_code, e.signal), '', '', exitCpuText(e.utime_ns, e.stime_ns)];
+  }
+  return [...head, e.syscall, verdictText(e, colour), retText(e), durationOf(e), pathText(e)];
 }
 
 export function renderEventTable(events: readonly MonitorEvent[], colour: Palette): string {
@@ -81,12 +98,12 @@ export function eventLine(e: MonitorEvent, colour: Palette): string {
     sanitize(e.comm).padEnd(16) + ' ';
   if (e.type === 'exit') {
     const status = exitText(e.exit_code, e.signal);
-    return head + colour.dim('<exit>'.padEnd(16)) + ' ' + status + ' '.repeat(Math.max(1, 18 - status.length)) +
+    return head + colour.dim('<exit>'.padEnd(16)) + ' ' + status.padEnd(18) + ' '.repeat(20) +
       exitCpuText(e.utime_ns, e.stime_ns) + '\n';
   }
   const plain = verdictPlain(e);
-  const path = pathText(e);
   // Pad the plain text: escape codes must not count towards the width.
-  const pad = ' '.repeat(Math.max(1, 18 - plain.length));
-  return head + e.syscall.padEnd(16) + ' ' + verdictText(e, colour) + (path ? pad + path : '') + '\n';
+  const rest = retText(e).padStart(8) + '  ' + durationOf(e).padStart(10) + '  ' + pathText(e);
+  return head + e.syscall.padEnd(16) + ' ' + verdictText(e, colour) + ' '.repeat(Math.max(1, 18 - plain.length)) +
+    rest.trimEnd() + '\n';
 }

@@ -3,9 +3,12 @@
  * lines agree on what a timestamp or an argument looks like.
  */
 
-/** Every u64 argument as it is shown: lower-case hex with 0x. */
-export function hexArg(a: bigint): string {
-  return a === 0n ? '0x0' : '0x' + a.toString(16);
+export { hexArg } from '../lib/schema.js';
+
+/** A duration in seconds with six decimals, as `strace -T` shows it. */
+export function durationText(ns: bigint): string {
+  const micros = ns / 1000n;
+  return `${micros / 1_000_000n}.${String(micros % 1_000_000n).padStart(6, '0')}`;
 }
 
 /**

@@ -1,19 +1,21 @@
 /*
- * NDJSON: one event per line, stdout holding nothing else.  Field names are
- * the library's event properties (and the header's), in one fixed order,
- * and every key is present on every line of a type (null when not
- * applicable) so consumers can rely on a shape.
+ * NDJSON: one event per line, stdout holding nothing else.  A line has its
+ * record type's fields of the event schema (kernel/include/uapi/
+ * syscallmon_schema.h), named and ordered as there, every one present (null
+ * when the record lacks it) so consumers can rely on a shape.
  *
  * NdjsonEncoder writes decoded events (log --json, sandbox --json);
  * RawNdjsonEncoder writes raw records, the same bytes as the addon's
  * formatter (native/ndjson.cc) that follow's NDJSON output uses: the tests
- * and the fake binding hold the three equal.  A batch becomes one string
+ * hold the three equal, and equal to JSON.stringify of the event (whose
+ * toJSON the schema drives) where that is exact.  A batch becomes one string
  * built by concatenation, with no intermediate object per event and no
  * JSON.stringify for strings that need no escaping.
  */
 import { cString, type ExitEvent, type LostEvent, type MonitorEvent, type SyscallEvent } from '../lib/events.js';
-import { resolveLayout, type RecordLayout, type ResolvedLayout } from '../lib/records.js';
-import { hexArg, IsoClock } from './fields.js';
+import { recordSize, resolveLayout, type RecordLayout, type ResolvedLayout } from '../lib/records.js';
+import { hexArg } from '../lib/schema.js';
+import { IsoClock } from './fields.js';
 
 // Characters JSON must escape; kernel strings rarely have any.
 const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
@@ -24,6 +26,12 @@ function jsonString(s: string): string {
 
 function jsonNullableString(s: string | null): string {
   return s === null ? 'null' : jsonString(s);
+}
+
+function jsonArgs(a: readonly bigint[]): string {
+  let out = '[';
+  for (let i = 0; i < a.length; i++) out += (i ? ',"' : '"') + hexArg(a[i] as bigint) + '"';
+  return out + ']';
 }
 
 export class NdjsonEncoder {
@@ -68,17 +76,25 @@ export class NdjsonEncoder {
   }
 
   private syscall(e: SyscallEvent): string {
-    const a = e.args;
     return (
       this.head(e) +
       ',"syscall":' + jsonString(e.syscall) +
       ',"nr":' + e.nr +
-      ',"action":"' + e.action +
-      '","errno":' + jsonNullableString(e.errno) +
+      ',"abi":"' + e.abi +
+      '","native_nr":' + e.native_nr +
+      ',"verdict":"' + e.verdict +
+      '","block_errno":' + jsonNullableString(e.block_errno) +
       ',"path":' + jsonNullableString(e.path) +
       ',"path_truncated":' + e.path_truncated +
-      ',"args":["' + hexArg(a[0] ?? 0n) + '","' + hexArg(a[1] ?? 0n) + '","' + hexArg(a[2] ?? 0n) +
-      '","' + hexArg(a[3] ?? 0n) + '","' + hexArg(a[4] ?? 0n) + '","' + hexArg(a[5] ?? 0n) + '"]}\n'
+      ',"path_unreadable":' + e.path_unreadable +
+      ',"target":' + jsonNullableString(e.target) +
+      ',"args":' + jsonArgs(e.args) +
+      ',"ret":' + (e.ret === null ? 'null' : e.ret.toString()) +
+      ',"errno":' + jsonNullableString(e.errno) +
+      ',"duration_ns":' + (e.duration_ns === null ? 'null' : '"' + e.duration_ns.toString() + '"') +
+      ',"call_id":' + (e.call_id === null ? 'null' : e.call_id) +
+      ',"entry":' + e.entry +
+      ',"no_result":' + e.no_result + '}\n'
     );
   }
 
@@ -94,7 +110,7 @@ export class NdjsonEncoder {
 }
 
 function lostLine(e: LostEvent): string {
-  return '{"type":"lost","count":' + e.count + '}\n';
+  return '{"type":"lost","seq":' + e.seq + ',"count":' + e.count + '}\n';
 }
 
 /** Any JSON value as one NDJSON line (for command results such as status). */
@@ -131,6 +147,12 @@ function hexU64(buf: Buffer, off: number): string {
   return '0x' + hi.toString(16) + lo.toString(16).padStart(8, '0');
 }
 
+/** A u64 as a decimal number without a BigInt when it fits in 53 bits. */
+function decimalU64(buf: Buffer, off: number): string {
+  const hi = buf.readUInt32LE(off + 4);
+  return hi < 0x200000 ? String(buf.readUInt32LE(off) + hi * TWO_32) : buf.readBigUInt64LE(off).toString();
+}
+
 /**
  * NDJSON straight from raw records: no event object, no BigInt for the
  * arguments, no array per event; the line is the same as NdjsonEncoder's for
@@ -138,7 +160,6 @@ function hexU64(buf: Buffer, off: number): string {
  * them equal).
  */
 export class RawNdjsonEncoder {
-  readonly recordSize: number;
   private readonly clock = new IsoClock();
   private readonly layout: ResolvedLayout;
   /** field offsets, read by the per-event accessors below */
@@ -154,33 +175,21 @@ export class RawNdjsonEncoder {
   ) {
     this.layout = resolveLayout(layout);
     this.o = this.layout.off;
-    this.recordSize = this.layout.recordSize;
   }
 
-  type(buf: Buffer, at: number): 'syscall' | 'exit' | 'lost' {
+  /** The size of the whole record at buf[at] (records.ts, recordSize). */
+  size(buf: Buffer, at: number): number {
+    return recordSize(this.layout, buf, at);
+  }
+
+  type(buf: Buffer, at: number): 'syscall' | 'exit' | 'lost' | 'pad' {
     const l = this.layout;
     const t = buf.readUInt16LE(at + this.o.type);
     if (t === l.recSyscall) return 'syscall';
     if (t === l.recExit) return 'exit';
     if (t === l.recLost) return 'lost';
+    if (t === l.recPad) return 'pad';
     throw new Error(`record at byte ${at}: unknown record type ${t} (module newer than this tool?)`);
-  }
-
-  nr(buf: Buffer, at: number): number {
-    return buf.readUInt32LE(at + this.o.nr);
-  }
-
-  pid(buf: Buffer, at: number): number {
-    return buf.readUInt32LE(at + this.o.pid);
-  }
-
-  tgid(buf: Buffer, at: number): number {
-    return buf.readUInt32LE(at + this.o.tgid);
-  }
-
-  /** lost records: how many this reader missed */
-  lostCount(buf: Buffer, at: number): number {
-    return buf.readUInt32LE(at + this.o.lost) + buf.readUInt32LE(at + this.o.lost + 4) * TWO_32;
   }
 
   private syscallJson(nr: number): string {
@@ -191,16 +200,39 @@ export class RawNdjsonEncoder {
     return (this.errnoJson[err] ??= jsonString(this.errnoName(err)));
   }
 
-  /** The record at byte offset at, as one NDJSON line. */
+  /** Every line of buf's whole records, padding skipped. */
+  lines(buf: Buffer): string {
+    let out = '';
+    for (let at = 0, size = 0; at < buf.length; at += size) {
+      size = this.size(buf, at);
+      if (this.type(buf, at) !== 'pad') out += this.line(buf, at);
+    }
+    return out;
+  }
+
+  /** The (whole, not padding) record at byte offset at, as one NDJSON line. */
   line(buf: Buffer, at: number): string {
     const l = this.layout;
     const o = this.o;
     const type = this.type(buf, at);
-    if (type === 'lost') return '{"type":"lost","count":' + this.lostCount(buf, at) + '}\n';
+    const seq = buf.readUInt32LE(at + o.seq) + buf.readUInt32LE(at + o.seq + 4) * TWO_32;
+    if (type === 'lost') return '{"type":"lost","seq":' + seq + ',"count":' + decimalU64(buf, at + o.count) + '}\n';
+    if (type === 'pad') throw new Error(`record at byte ${at}: padding has no line`);
+    // Checked before anything is built, as the addon's formatter does.
+    let verdict: string | undefined;
+    let abi: string | undefined;
+    if (type === 'syscall') {
+      const v = buf.readUInt16LE(at + o.verdict);
+      verdict = l.verdicts[v];
+      if (verdict === undefined) throw new Error(`record at byte ${at}: unknown verdict ${v}`);
+      const a = buf.readUInt16LE(at + o.abi);
+      abi = l.abis[a];
+      if (abi === undefined) throw new Error(`record at byte ${at}: unknown abi ${a}`);
+    }
     const ts = buf.readBigUInt64LE(at + o.ts_ns).toString();
     const head =
       '{"type":"' + type +
-      '","seq":' + (buf.readUInt32LE(at + o.seq) + buf.readUInt32LE(at + o.seq + 4) * TWO_32) +
+      '","seq":' + seq +
       ',"ts_ns":"' + ts +
       '","time":"' + this.clock.iso(ts) +
       '","pid":' + buf.readUInt32LE(at + o.pid) +
@@ -213,27 +245,44 @@ export class RawNdjsonEncoder {
       return (
         head +
         ',"exit_code":' + buf.readInt32LE(at + o.exit_code) +
-        ',"signal":' + buf.readInt32LE(at + o.exit_signal) +
+        ',"signal":' + buf.readInt32LE(at + o.signal) +
         ',"utime_ns":"' + buf.readBigUInt64LE(at + o.utime_ns).toString() +
         '","stime_ns":"' + buf.readBigUInt64LE(at + o.stime_ns).toString() + '"}\n'
       );
     }
-    const verdict = buf.readUInt32LE(at + o.verdict);
-    const action = l.verdicts[verdict];
-    if (action === undefined) throw new Error(`record at byte ${at}: unknown verdict ${verdict}`);
     const err = buf.readInt32LE(at + o.err);
-    const flags = buf.readUInt16LE(at + o.path_flags);
-    const hasPath = (flags & (l.pathNone | l.pathUnreadable)) === 0;
-    const a = at + o.args;
+    const flags = buf.readUInt32LE(at + o.flags);
+    const pathLen = buf.readUInt16LE(at + o.path_len);
+    const data = at + o.data;
+    let args = '[';
+    for (let i = 0, a = at + o.args; i < l.nrArgs; i++, a += 8) args += (i ? ',"' : '"') + hexU64(buf, a) + '"';
+    let result = ',"ret":null,"errno":null,"duration_ns":null';
+    if (flags & l.fResult) {
+      const ret = buf.readBigInt64LE(at + o.ret);
+      const failed = ret < 0n && ret >= -BigInt(l.maxErrno);
+      result =
+        ',"ret":' + ret.toString() +
+        ',"errno":' + (failed ? this.errnoOf(-Number(ret)) : 'null') +
+        ',"duration_ns":"' + buf.readBigUInt64LE(at + o.duration_ns).toString() + '"';
+    }
+    const entry = (flags & l.fEntry) !== 0;
+    const callId = buf.readUInt32LE(at + o.call_id) + buf.readUInt32LE(at + o.call_id + 4) * TWO_32;
     return (
       head +
       this.syscallJson(buf.readUInt32LE(at + o.nr)) +
-      ',"action":"' + action +
-      '","errno":' + (action !== 'allowed' && err !== 0 ? this.errnoOf(err) : 'null') +
-      ',"path":' + (hasPath ? jsonCString(buf, at + o.path, l.pathLen) : 'null') +
-      ',"path_truncated":' + ((flags & l.pathTruncated) !== 0) +
-      ',"args":["' + hexU64(buf, a) + '","' + hexU64(buf, a + 8) + '","' + hexU64(buf, a + 16) +
-      '","' + hexU64(buf, a + 24) + '","' + hexU64(buf, a + 32) + '","' + hexU64(buf, a + 40) + '"]}\n'
+      ',"abi":"' + abi +
+      '","native_nr":' + buf.readUInt32LE(at + o.native_nr) +
+      ',"verdict":"' + verdict +
+      '","block_errno":' + (verdict !== 'allowed' && err !== 0 ? this.errnoOf(err) : 'null') +
+      ',"path":' + (flags & l.fPath ? jsonCString(buf, data, pathLen) : 'null') +
+      ',"path_truncated":' + ((flags & l.fPathTruncated) !== 0) +
+      ',"path_unreadable":' + ((flags & l.fPathUnreadable) !== 0) +
+      ',"target":' + (flags & l.fTarget ? jsonCString(buf, data + pathLen, buf.readUInt16LE(at + o.target_len)) : 'null') +
+      ',"args":' + args + ']' +
+      result +
+      ',"call_id":' + (entry || callId !== 0 ? callId : 'null') +
+      ',"entry":' + entry +
+      ',"no_result":' + ((flags & l.fNoResult) !== 0) + '}\n'
     );
   }
 }

@@ -1,15 +1,19 @@
 // In-memory stand-in for the addon and the kernel module behind it, for host
 // tests. It follows the semantics written in kernel/include/uapi/syscallmon.h
-// (modes, targets, scopes, ring with per-file cursors and lost records,
-// counters) closely enough for the library and CLI tests, and takes every
-// number and layout (constants, offsets, sizes, syscall table) from the real
-// addon, so the records it produces are byte-for-byte what read() returns.
+// (modes, targets, scopes, record modes, failures-only targets, a ring of
+// bytes with per-file cursors and lost records, counters) closely enough for
+// the library and CLI tests, and takes every number and layout (constants,
+// record structs, schema, syscall table) from the real addon, so the records
+// it produces are byte-for-byte what read() returns.
 //
-// Mirrors kernel/{device,probes,ring}.c where the header leaves room: hits
-// count every call outside device holders (even out of scope); CLEAR_LOG
+// Mirrors kernel/{device,policy,calls,ring}.c where the header leaves room:
+// hits count every call outside device holders (even out of scope); CLEAR_LOG
 // moves the tail and every reader behind it, so a reader's LOST record counts
 // only what was overwritten before it read it; pid 1 in a block target needs
-// FORCE (EPERM); clear_on_read only affects /proc.
+// FORCE (EPERM); clear_on_read only affects /proc; a blocked call is one
+// record with its result (-errno); exit and exit_group are recorded at
+// entry. The ring holds records up to ring_size bytes without the padding
+// the real one leaves at its end, and streams read() it rather than map it.
 //
 // Test hooks (not part of Binding): syscall(), exit(), pushRecords(),
 // failNext(), failStream(), and the public state fields below.
@@ -23,10 +27,13 @@ import {
   type FormatCounts,
   type NdjsonFormatter,
   type NdjsonSelection,
+  type RawRecordStruct,
   type RawStatus,
   type RawTarget,
   type RawTargetInfo,
   type RawVersion,
+  type RecordStructName,
+  type SchemaField,
   type StreamHandle,
   type SyscallEntry,
 } from '../../src/lib/binding.js';
@@ -36,7 +43,7 @@ import { RawNdjsonEncoder } from '../../src/render/ndjson.js';
 
 type BindingMethod = Exclude<
   keyof Binding,
-  'constants' | 'offsets' | 'sizes' | 'devicePath' | 'procDir' | 'syscalls' | 'ndjsonFormatter'
+  'constants' | 'records' | 'schema' | 'devicePath' | 'procDir' | 'syscalls' | 'ndjsonFormatter'
 >;
 
 /** Builds the error the addon throws for a failed syscall. */
@@ -51,11 +58,14 @@ interface FakeTarget {
   action: number;
   err: number;
   flags: number;
+  record: number;
   pids: number[];
   hits: bigint;
   logged: bigint;
   blocked: bigint;
   missed: bigint;
+  no_result: bigint;
+  failed_skipped: bigint;
 }
 
 interface OpenFile {
@@ -90,17 +100,27 @@ export interface SimulatedCall {
   path?: string;
   /** the path pointer was bad: PATH_UNREADABLE */
   pathUnreadable?: boolean;
+  /** what the fd argument refers to ("/tmp/x", "pipe:[12]") */
+  target?: string;
   args?: (bigint | number)[];
   ts_ns?: bigint;
+  /** what the call returns when it runs (a negative errno for a failure); default 0 */
+  ret?: bigint | number;
+  /** how long it takes; default 1000 ns */
+  duration_ns?: bigint;
+  /** no return slot was free: recorded at entry, flagged NO_RESULT */
+  noSlot?: boolean;
 }
 
 export interface SimulatedResult {
-  /** whether the module saw the call at all (probe armed and in scope) */
+  /** whether the module saw the call at all (hooked and in scope) */
   seen: boolean;
   /** verdict logged, when seen */
   verdict: number | null;
   /** errno the call returned, when blocked */
   errno: number | null;
+  /** records written for it */
+  records: number;
 }
 
 export interface SimulatedExit {
@@ -111,7 +131,7 @@ export interface SimulatedExit {
   gid?: number;
   comm?: string;
   exit_code?: number;
-  exit_signal?: number;
+  signal?: number;
   utime_ns?: bigint;
   stime_ns?: bigint;
   ts_ns?: bigint;
@@ -133,20 +153,22 @@ const SYSCALL_OF: Record<BindingMethod, string> = {
   seek: 'ioctl:SEEK',
   setExits: 'ioctl:SET_EXITS',
   read: 'read',
-  startStream: 'read',
-  startNdjsonStream: 'read',
+  startStream: 'ioctl:FETCH',
+  startNdjsonStream: 'ioctl:FETCH',
 };
 
 /** Syscalls the fake refuses to block, as the module does (-EINVAL). */
 const NEVER_BLOCKED = new Set(['exit', 'exit_group', 'rt_sigreturn', 'restart_syscall']);
+/** Calls that never return: recorded at entry whatever the record mode. */
+const NEVER_RETURN = new Set(['exit', 'exit_group']);
 
 /** The kernel's PID_MAX_LIMIT on 64-bit: the largest pid the module accepts. */
 const PID_MAX_LIMIT = 4194304;
 
 export class FakeBinding implements Binding {
   readonly constants: Record<string, number>;
-  readonly offsets: Record<string, number>;
-  readonly sizes: Record<string, number>;
+  readonly records: Record<RecordStructName, RawRecordStruct>;
+  readonly schema: SchemaField[];
   readonly devicePath: string;
   readonly procDir: string;
   readonly syscalls: SyscallEntry[];
@@ -158,10 +180,16 @@ export class FakeBinding implements Binding {
   openError: string | null = null;
   /** what GET_VERSION reports; set to test a version mismatch */
   apiVersion: number;
+  /** what GET_VERSION reports as the largest record */
+  recordMax: number;
   mode: number;
   exitsOn = false;
   clearOnRead = false;
-  capacity: number;
+  /** the ring's size in bytes */
+  ringSize: number;
+  returnSlots: number;
+  /** calls being followed to their return (a test sets it to see it shown) */
+  callsInFlight = 0n;
   /** null: every pid exists; else ADD_TARGET/ADD_PIDS of others fail with ESRCH */
   livePids: Set<number> | null = null;
   /** tgids holding the device open: never logged; blocked only by a FORCE block target in BLOCK mode */
@@ -175,6 +203,9 @@ export class FakeBinding implements Binding {
   private ring: Buffer[] = [];
   private headSeq = 0n;
   private tailSeq = 0n;
+  /** byte positions of the head and the tail */
+  private headPos = 0n;
+  private tailPos = 0n;
   private overwritten = 0n;
   private cleared = 0n;
   private exitsSeen = 0n;
@@ -184,16 +215,20 @@ export class FakeBinding implements Binding {
   private byName = new Map<string, SyscallEntry>();
   private byNr = new Map<number, SyscallEntry>();
 
-  constructor(source: Pick<Binding, 'constants' | 'offsets' | 'sizes' | 'devicePath' | 'procDir' | 'syscalls'> = loadBinding()) {
+  constructor(
+    source: Pick<Binding, 'constants' | 'records' | 'schema' | 'devicePath' | 'procDir' | 'syscalls'> = loadBinding(),
+  ) {
     this.constants = source.constants;
-    this.offsets = source.offsets;
-    this.sizes = source.sizes;
+    this.records = source.records;
+    this.schema = source.schema;
     this.devicePath = source.devicePath;
     this.procDir = source.procDir;
     this.syscalls = source.syscalls;
     this.apiVersion = this.c('API_VERSION');
+    this.recordMax = this.c('RECORD_MAX');
     this.mode = this.c('MODE_OFF');
-    this.capacity = this.c('CAPACITY_DEFAULT');
+    this.ringSize = this.c('RING_SIZE_DEFAULT');
+    this.returnSlots = this.c('RETURN_SLOTS_DEFAULT');
     for (const s of this.syscalls) {
       this.byName.set(s.name, s);
       this.byNr.set(s.nr, s);
@@ -231,7 +266,7 @@ export class FakeBinding implements Binding {
     this.file(fd, 'ioctl:GET_VERSION');
     return {
       apiVersion: this.apiVersion,
-      recordSize: this.c('RECORD_SIZE'),
+      recordMax: this.recordMax,
       maxPids: this.c('MAX_PIDS'),
       nrLimit: this.c('NR_LIMIT'),
     };
@@ -256,6 +291,8 @@ export class FakeBinding implements Binding {
     if (t.action !== this.c('ACTION_LOG') && t.action !== this.c('ACTION_BLOCK')) throw errnoError('EINVAL', sc);
     if (t.err < 0 || t.err > this.c('MAX_ERRNO')) throw errnoError('EINVAL', sc);
     if ((t.flags & ~this.c('TARGET_FLAGS_MASK')) !== 0) throw errnoError('EINVAL', sc);
+    if (t.record > this.c('RECORD_BOTH')) throw errnoError('EINVAL', sc);
+    if ((t.flags & this.c('TARGET_FAILED_ONLY')) !== 0 && t.record !== this.c('RECORD_COMPLETE')) throw errnoError('EINVAL', sc);
     if (t.action === this.c('ACTION_BLOCK') && NEVER_BLOCKED.has(entry.name)) throw errnoError('EINVAL', sc);
     if (!allPids) {
       if (t.pids.length > this.c('MAX_PIDS')) throw errnoError('E2BIG', sc);
@@ -266,10 +303,11 @@ export class FakeBinding implements Binding {
     const err = t.err === 0 ? this.c('DEFAULT_ERRNO') : t.err;
     const pids = allPids ? [] : [...new Set(t.pids)];
     const flags = t.flags & ~this.c('TARGET_EXCLUSIVE');
-    if (old) Object.assign(old, { action: t.action, err, flags, pids });
+    if (old) Object.assign(old, { action: t.action, err, flags, record: t.record, pids });
     else {
       this.targets.set(t.nr, {
-        nr: t.nr, action: t.action, err, flags, pids, hits: 0n, logged: 0n, blocked: 0n, missed: 0n,
+        nr: t.nr, action: t.action, err, flags, record: t.record, pids,
+        hits: 0n, logged: 0n, blocked: 0n, missed: 0n, no_result: 0n, failed_skipped: 0n,
       });
     }
   }
@@ -322,10 +360,11 @@ export class FakeBinding implements Binding {
       this.cleared += this.headSeq - this.tailSeq;
       this.ring = [];
       this.tailSeq = this.headSeq;
+      this.tailPos = this.headPos;
     }
     if (flags & this.c('CLEAR_COUNTERS')) {
       this.overwritten = this.cleared = this.exitsSeen = this.missedTotal = 0n;
-      for (const t of this.targets.values()) t.hits = t.logged = t.blocked = t.missed = 0n;
+      for (const t of this.targets.values()) t.hits = t.logged = t.blocked = t.missed = t.no_result = t.failed_skipped = 0n;
     }
   }
 
@@ -335,14 +374,20 @@ export class FakeBinding implements Binding {
     let flags = 0;
     if (this.exitsOn) flags |= this.c('STATUS_EXITS');
     if (this.clearOnRead) flags |= this.c('STATUS_CLEAR_ON_READ');
+    const targets = [...this.targets.values()];
+    const armed = targets.filter((t) => this.armed(t.nr));
     return {
       api_version: this.apiVersion,
       mode: this.mode,
       flags,
-      capacity: this.capacity,
+      return_slots: this.returnSlots,
       ntargets: this.targets.size,
-      armed: [...this.targets.keys()].filter((nr) => this.armed(nr)).length,
+      armed: armed.length,
       readers: this.files.size,
+      hooked: armed.length,
+      ring_size: BigInt(this.ringSize),
+      head: this.headPos,
+      tail: this.tailPos,
       head_seq: this.headSeq,
       tail_seq: this.tailSeq,
       events: this.headSeq,
@@ -351,7 +396,9 @@ export class FakeBinding implements Binding {
       reader_lost: f.lost,
       reader_seq: f.cursor,
       exits: this.exitsSeen,
-      missed: this.missedTotal + [...this.targets.values()].reduce((a, t) => a + t.missed, 0n),
+      missed: this.missedTotal + targets.reduce((a, t) => a + t.missed, 0n),
+      no_result: targets.reduce((a, t) => a + t.no_result, 0n),
+      calls_in_flight: this.callsInFlight,
       allocs_live: this.allocsLive,
     };
   }
@@ -392,14 +439,15 @@ export class FakeBinding implements Binding {
   ): NdjsonFormatter {
     const enc = new RawNdjsonEncoder(this, (nr) => syscallNames[nr] ?? `syscall_${nr}`, (e) => errnoNames[e] ?? String(e));
     const sel = new RecordSelection(this, new Set(selection.nrs ?? []), new Set(selection.pids ?? []));
-    const size = enc.recordSize;
     const limit = selection.limit ?? 0;
     let shown = 0;
     const full = (): boolean => limit !== 0 && shown >= limit;
     const format = (batch: Buffer): { text: string; counts: FormatCounts } => {
       const counts: FormatCounts = { read: 0, shown: 0, lost: 0, full: false };
       let text = '';
-      for (let at = 0; at + size <= batch.length && !full(); at += size) {
+      for (let at = 0, size = 0; at < batch.length && !full(); at += size) {
+        size = sel.size(batch, at);
+        if (sel.isPad(batch, at)) continue;
         const lost = sel.isLost(batch, at);
         if (lost) counts.lost += sel.lostCount(batch, at);
         else counts.read++;
@@ -421,8 +469,9 @@ export class FakeBinding implements Binding {
       },
       writeLast: (fd: number, held: Buffer, n: number): FormatCounts => {
         const picked: Buffer[] = [];
-        for (let at = 0; at + size <= held.length; at += size) {
-          if (!sel.isLost(held, at) && sel.selects(held, at)) picked.push(held.subarray(at, at + size));
+        for (let at = 0, size = 0; at < held.length; at += size) {
+          size = sel.size(held, at);
+          if (!sel.isLost(held, at) && !sel.isPad(held, at) && sel.selects(held, at)) picked.push(held.subarray(at, at + size));
         }
         const r = format(Buffer.concat(picked.slice(Math.max(0, picked.length - n))));
         writeSync(fd, r.text);
@@ -431,44 +480,45 @@ export class FakeBinding implements Binding {
     });
   }
 
-  read(fd: number, maxRecords: number): Buffer {
-    this.enter('read', [fd, maxRecords]);
+  read(fd: number, maxBytes: number): Buffer {
+    this.enter('read', [fd, maxBytes]);
     const f = this.file(fd, 'read');
-    const size = this.c('RECORD_SIZE');
-    if (!Number.isInteger(maxRecords) || maxRecords < 1) throw errnoError('EINVAL', 'read');
+    if (!Number.isInteger(maxBytes) || maxBytes < this.c('RECORD_MAX')) throw errnoError('EINVAL', 'read');
     const out: Buffer[] = [];
+    let bytes = 0;
     if (f.skipped > 0n || f.cursor < this.tailSeq) {
       const overtaken = f.cursor < this.tailSeq ? this.tailSeq - f.cursor : 0n;
       const count = f.skipped + overtaken;
-      out.push(
-        encodeRecord(this, {
-          type: this.c('RECORD_LOST'),
-          nr: this.c('NR_NONE'),
-          seq: f.skipped > 0n ? f.skippedSeq : f.cursor,
-          lost: count,
-        }),
-      );
+      const lost = encodeRecord(this, {
+        type: this.c('RECORD_LOST'),
+        seq: f.skipped > 0n ? f.skippedSeq : f.cursor,
+        ts_ns: BigInt(Date.now()) * 1_000_000n,
+        count,
+      });
+      out.push(lost);
+      bytes += lost.length;
       f.lost += count;
       f.skipped = 0n;
       f.cursor += overtaken;
     }
-    while (out.length < maxRecords && f.cursor < this.headSeq) {
+    while (f.cursor < this.headSeq) {
       const rec = this.ring[Number(f.cursor - this.tailSeq)];
-      if (!rec) break;
+      if (!rec || bytes + rec.length > maxBytes) break;
       out.push(rec);
+      bytes += rec.length;
       f.cursor++;
     }
-    return out.length ? Buffer.concat(out, out.length * size) : Buffer.alloc(0);
+    return out.length ? Buffer.concat(out, bytes) : Buffer.alloc(0);
   }
 
-  startStream(fd: number, maxRecords: number, onBatch: BatchCallback, coalesceMs = 0, transient = false): StreamHandle {
-    this.enter('startStream', [fd, maxRecords, onBatch, coalesceMs, transient]);
-    return this.openStream(fd, maxRecords, onBatch, coalesceMs, 'startStream');
+  startStream(fd: number, maxBytes: number, onBatch: BatchCallback, coalesceMs = 0, transient = false): StreamHandle {
+    this.enter('startStream', [fd, maxBytes, onBatch, coalesceMs, transient]);
+    return this.openStream(fd, maxBytes, onBatch, coalesceMs, 'ioctl:FETCH');
   }
 
   startNdjsonStream(...args: Parameters<Binding['startNdjsonStream']>): StreamHandle {
     this.enter('startNdjsonStream', args);
-    const [fd, maxRecords, formatter, outFd, onProgress, coalesceMs = 0] = args;
+    const [fd, maxBytes, formatter, outFd, onProgress, coalesceMs = 0] = args;
     const onBatch: BatchCallback = (err, batch) => {
       if (err || !batch) return onProgress(err);
       let c: FormatCounts;
@@ -481,7 +531,7 @@ export class FakeBinding implements Binding {
       onProgress(null, c.read, c.shown, c.lost, c.full);
       if (c.full) stream.stop();
     };
-    const stream = this.openStream(fd, maxRecords, onBatch, coalesceMs, 'startNdjsonStream');
+    const stream = this.openStream(fd, maxBytes, onBatch, coalesceMs, 'ioctl:FETCH');
     return stream;
   }
 
@@ -492,12 +542,12 @@ export class FakeBinding implements Binding {
     this.failures.push({ method, code });
   }
 
-  /** Ends every stream on fd with an errno error, as a failing read()/poll() would. */
+  /** Ends every stream on fd with an errno error, as a failing FETCH or poll() would. */
   failStream(fd: number, code: string): void {
-    const f = this.file(fd, 'read');
+    const f = this.file(fd, 'ioctl:FETCH');
     for (const s of [...f.streams]) {
       s.stop();
-      setImmediate(() => s.onBatch(errnoError(code, 'read'), null));
+      setImmediate(() => s.onBatch(errnoError(code, 'ioctl:FETCH'), null));
     }
   }
 
@@ -520,14 +570,15 @@ export class FakeBinding implements Binding {
   }
 
   /**
-   * A process makes a syscall: applies mode, target, scope and exemptions as
-   * the module does, counts it, and logs the record when it is seen.
+   * A process makes a syscall: applies mode, target, scope, exemptions and
+   * the target's record mode as the module does, counts it, and writes the
+   * records it makes.
    */
   syscall(call: SimulatedCall): SimulatedResult {
     const entry = this.syscallEntry(call.syscall);
     const tgid = call.tgid ?? call.pid;
     const t = this.targets.get(entry.nr);
-    const none: SimulatedResult = { seen: false, verdict: null, errno: null };
+    const none: SimulatedResult = { seen: false, verdict: null, errno: null, records: 0 };
     if (!t || !this.armed(entry.nr)) return none;
     const force = (t.flags & this.c('TARGET_FORCE')) !== 0;
     const block = t.action === this.c('ACTION_BLOCK');
@@ -536,42 +587,84 @@ export class FakeBinding implements Binding {
       // Never recorded; blocked only when forced.
       if (!(block && force && this.mode === this.c('MODE_BLOCK') && inScope)) return none;
       t.blocked++;
-      return { seen: true, verdict: null, errno: t.err };
+      return { seen: true, verdict: null, errno: t.err, records: 0 };
     }
     t.hits++;
     if (!inScope) return none;
     let verdict = this.c('VERDICT_ALLOWED');
     let err = 0;
-    if (t.action === this.c('ACTION_BLOCK')) {
+    if (block) {
       const exempt = !force && tgid === 1;
       verdict = this.mode === this.c('MODE_BLOCK') && !exempt ? this.c('VERDICT_BLOCKED') : this.c('VERDICT_WOULD_BLOCK');
       err = t.err;
     }
-    if (verdict === this.c('VERDICT_BLOCKED')) t.blocked++;
-    let pathFlags = 0;
-    if (entry.pathArg < 0) pathFlags |= this.c('PATH_NONE');
-    else if (call.pathUnreadable) pathFlags |= this.c('PATH_UNREADABLE');
-    else if (call.path !== undefined && Buffer.byteLength(call.path) > this.c('PATH_LEN') - 1) {
-      pathFlags |= this.c('PATH_TRUNCATED');
+    const blocked = verdict === this.c('VERDICT_BLOCKED');
+    const ts_ns = call.ts_ns ?? BigInt(Date.now()) * 1_000_000n;
+    let flags = 0;
+    let path: string | undefined;
+    if (entry.pathArg >= 0 && call.pathUnreadable) flags |= this.c('SYSCALL_PATH_UNREADABLE');
+    else if (entry.pathArg >= 0 && call.path !== undefined) {
+      path = call.path;
+      flags |= this.c('SYSCALL_PATH');
+      if (Buffer.byteLength(path) > this.c('PATH_LEN') - 1) flags |= this.c('SYSCALL_PATH_TRUNCATED');
     }
-    t.logged++;
-    this.append({
+    if (entry.fdArg >= 0 && call.target !== undefined) flags |= this.c('SYSCALL_TARGET');
+    const rec = (extra: number, more: RecordInit = { type: 0 }): RecordInit => ({
+      ...more,
       type: this.c('RECORD_SYSCALL'),
-      path_flags: pathFlags,
-      nr: entry.nr,
-      ts_ns: call.ts_ns ?? BigInt(Date.now()) * 1_000_000n,
+      flags: flags | extra,
+      ts_ns,
       pid: call.pid,
       tgid,
       ppid: call.ppid ?? 1,
       uid: call.uid ?? 0,
       gid: call.gid ?? 0,
+      comm: call.comm ?? 'proc',
+      nr: entry.nr,
+      native_nr: entry.nr,
+      abi: this.c('ABI_X64'),
       verdict,
       err,
-      comm: call.comm ?? 'proc',
       args: call.args ?? [],
-      path: entry.pathArg >= 0 && !call.pathUnreadable ? (call.path ?? '') : undefined,
+      path,
+      target: entry.fdArg >= 0 ? call.target : undefined,
     });
-    return { seen: true, verdict, errno: verdict === this.c('VERDICT_BLOCKED') ? err : null };
+    const ret = BigInt(call.ret ?? 0);
+    const result = (callId: bigint): RecordInit =>
+      rec(this.c('SYSCALL_RESULT'), { type: 0, ret, duration_ns: call.duration_ns ?? 1000n, call_id: callId });
+    const seen = (records: number): SimulatedResult => ({ seen: true, verdict, errno: blocked ? err : null, records });
+    if (blocked) {
+      t.blocked++;
+      t.logged++;
+      this.append(rec(this.c('SYSCALL_RESULT'), { type: 0, ret: -BigInt(err) }));
+      return seen(1);
+    }
+    if (t.record === this.c('RECORD_ENTRY') || NEVER_RETURN.has(entry.name)) {
+      t.logged++;
+      this.append(rec(0));
+      return seen(1);
+    }
+    if (call.noSlot) {
+      t.logged++;
+      t.no_result++;
+      this.append(rec(this.c('SYSCALL_NO_RESULT')));
+      return seen(1);
+    }
+    const failed = ret < 0n && ret >= -BigInt(this.c('MAX_ERRNO'));
+    if (t.record === this.c('RECORD_BOTH')) {
+      const callId = this.headSeq;
+      this.append(rec(this.c('SYSCALL_ENTRY'), { type: 0, call_id: callId }));
+      this.append(result(callId));
+      t.logged++;
+      return seen(2);
+    }
+    if ((t.flags & this.c('TARGET_FAILED_ONLY')) !== 0 && !failed) {
+      t.failed_skipped++;
+      return seen(0);
+    }
+    t.logged++;
+    this.append(result(0n));
+    return seen(1);
   }
 
   /** A process exits: leaves every pid set, and is logged when exit events are on. */
@@ -584,7 +677,6 @@ export class FakeBinding implements Binding {
     if (!this.exitsOn) return;
     this.append({
       type: this.c('RECORD_EXIT'),
-      nr: this.c('NR_NONE'),
       ts_ns: e.ts_ns ?? BigInt(Date.now()) * 1_000_000n,
       pid: e.pid,
       tgid,
@@ -593,7 +685,7 @@ export class FakeBinding implements Binding {
       gid: e.gid ?? 0,
       comm: e.comm ?? 'proc',
       exit_code: e.exit_code ?? 0,
-      exit_signal: e.exit_signal ?? 0,
+      signal: e.signal ?? 0,
       utime_ns: e.utime_ns ?? 0n,
       stime_ns: e.stime_ns ?? 0n,
     });
@@ -629,8 +721,10 @@ export class FakeBinding implements Binding {
     const rec = encodeRecord(this, { ...init, seq: this.headSeq });
     this.ring.push(rec);
     this.headSeq++;
-    if (this.ring.length > this.capacity) {
-      this.ring.shift();
+    this.headPos += BigInt(rec.length);
+    while (this.headPos - this.tailPos > BigInt(this.ringSize)) {
+      const old = this.ring.shift() as Buffer;
+      this.tailPos += BigInt(old.length);
       this.tailSeq++;
       this.overwritten++;
     }
@@ -651,8 +745,9 @@ export class FakeBinding implements Binding {
       this.calls.pop(); // the stream's own reads are not calls made by the library
       if (batch.length === 0) break;
       s.onBatch(null, batch);
-      if (s.coalesceMs > 0 && batch.length < s.max * this.c('RECORD_SIZE')) {
-        // The addon's coalescing window: the next read waits for it.
+      const f = this.files.get(s.fd);
+      if (s.coalesceMs > 0 && f && f.cursor >= this.headSeq) {
+        // The addon's coalescing window: after a batch that took everything, the next waits for it.
         s.scheduled = true;
         setTimeout(() => this.pump(s), s.coalesceMs);
         return;

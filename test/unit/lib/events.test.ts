@@ -1,9 +1,9 @@
-// Decoding raw records: every record type, verdict and path flag, built with
-// the shared encoder from the real addon's offsets.
+// Decoding raw records: every record type, verdict, flag and variable part,
+// built with the shared encoder from the real addon's layout.
 import { describe, expect, it } from 'vitest';
 import { loadBinding } from '../../../src/lib/binding.js';
 import { cString, EventDecoder, type ExitEvent, type LostEvent, type SyscallEvent } from '../../../src/lib/events.js';
-import { checkLayout, encodeBatch, encodeRecord, RECORD_FIELDS, resolveLayout, type RecordInit } from '../../../src/lib/records.js';
+import { checkLayout, encodeBatch, encodeRecord, RECORD_MEMBERS, resolveLayout, type RecordInit } from '../../../src/lib/records.js';
 
 const binding = loadBinding();
 const c = (name: string): number => {
@@ -14,6 +14,7 @@ const c = (name: string): number => {
 const decoder = EventDecoder.forBinding(binding);
 const nr = (name: string): number => binding.syscalls.find((s) => s.name === name)?.nr ?? -1;
 const TS = 1_700_000_000_123_456_789n;
+const NR_ARGS = c('NR_ARGS');
 
 function one<T>(init: RecordInit): T {
   const events = decoder.decode(encodeRecord(binding, init));
@@ -21,22 +22,45 @@ function one<T>(init: RecordInit): T {
   return events[0] as T;
 }
 
+const ARGS = [0xffffff9cn, 0x7ffd0000beefn, 0n, 0o644n, 0n, 0xffffffffffffffffn].slice(0, NR_ARGS);
+
 const base: RecordInit = {
   type: c('RECORD_SYSCALL'), nr: nr('openat'), seq: 41, ts_ns: TS, pid: 1234, tgid: 1200, ppid: 1,
-  uid: 1000, gid: 100, comm: 'cat', verdict: c('VERDICT_ALLOWED'), path: '/etc/hostname',
-  args: [0xffffff9cn, 0x7ffd0000beefn, 0n, 0o644n, 0n, 0xffffffffffffffffn],
+  uid: 1000, gid: 100, comm: 'cat', verdict: c('VERDICT_ALLOWED'), path: '/etc/hostname', args: ARGS,
 };
+const result = { flags: c('SYSCALL_PATH') | c('SYSCALL_RESULT') };
 
 describe('EventDecoder', () => {
-  it('decodes a syscall record with every field', () => {
-    const e = one<SyscallEvent>(base);
+  it('decodes a complete syscall record with every field', () => {
+    const e = one<SyscallEvent>({ ...base, ...result, ret: 3, duration_ns: 12_345n, target: 'ignored without its flag' });
     expect(e).toMatchObject({
       type: 'syscall', seq: 41, ts_ns: TS, pid: 1234, tgid: 1200, ppid: 1, uid: 1000, gid: 100, comm: 'cat',
-      syscall: 'openat', nr: 257, action: 'allowed', errno: null, err: 0, path: '/etc/hostname',
-      path_truncated: false, path_unreadable: false,
+      syscall: 'openat', nr: 257, abi: 'x86_64', native_nr: 257, verdict: 'allowed', block_errno: null,
+      path: '/etc/hostname', path_truncated: false, path_unreadable: false, target: null,
+      ret: 3n, errno: null, duration_ns: 12_345n, call_id: null, entry: false, no_result: false,
     });
-    expect(e.args).toEqual([0xffffff9cn, 0x7ffd0000beefn, 0n, 0o644n, 0n, 0xffffffffffffffffn]);
+    expect(e.args).toEqual(ARGS);
+    expect(e.args).toHaveLength(NR_ARGS);
     expect(e.time.toISOString()).toBe('2023-11-14T22:13:20.123Z');
+  });
+
+  it('has no result, errno or duration in a record written at entry', () => {
+    const e = one<SyscallEvent>({ ...base, flags: c('SYSCALL_PATH'), ret: 3, duration_ns: 5n });
+    expect(e).toMatchObject({ ret: null, errno: null, duration_ns: null });
+    expect(one<SyscallEvent>({ ...base, ret: 3 }).ret).toBe(3n);
+    expect(one<SyscallEvent>({ ...base, flags: c('SYSCALL_NO_RESULT') })).toMatchObject({ no_result: true, path: null, ret: null });
+  });
+
+  it.each([
+    [-2n, 'ENOENT'],
+    [-13n, 'EACCES'],
+    [-4095n, '4095'],
+    [-4096n, null],
+    [0n, null],
+    [2n ** 62n, null],
+  ] as const)('names the errno of ret %s: %s', (ret, errno) => {
+    const e = one<SyscallEvent>({ ...base, ...result, ret });
+    expect([e.ret, e.errno]).toEqual([ret, errno]);
   });
 
   it.each([
@@ -44,28 +68,46 @@ describe('EventDecoder', () => {
     ['VERDICT_BLOCKED', 1, 'blocked', 'EPERM'],
     ['VERDICT_BLOCKED', 13, 'blocked', 'EACCES'],
     ['VERDICT_WOULD_BLOCK', 2, 'would_block', 'ENOENT'],
-  ] as const)('maps %s err=%d to action %s errno %s', (verdict, err, action, errno) => {
+  ] as const)('maps %s err=%d to verdict %s, block_errno %s', (verdict, err, name, errno) => {
     const e = one<SyscallEvent>({ ...base, verdict: c(verdict), err });
-    expect(e.action).toBe(action);
-    expect(e.errno).toBe(errno);
-    expect(e.err).toBe(err);
+    expect(e.verdict).toBe(name);
+    expect(e.block_errno).toBe(errno);
+  });
+
+  it('gives a blocked call its result, -errno', () => {
+    const e = one<SyscallEvent>({ ...base, ...result, verdict: c('VERDICT_BLOCKED'), err: 13, ret: -13 });
+    expect(e).toMatchObject({ verdict: 'blocked', block_errno: 'EACCES', ret: -13n, errno: 'EACCES' });
   });
 
   it('gives an errno name Node lacks as its number', () => {
-    expect(one<SyscallEvent>({ ...base, verdict: c('VERDICT_BLOCKED'), err: 4000 }).errno).toBe('4000');
+    expect(one<SyscallEvent>({ ...base, verdict: c('VERDICT_BLOCKED'), err: 4000 }).block_errno).toBe('4000');
   });
 
-  it('honours every path flag', () => {
-    const none = one<SyscallEvent>({ ...base, nr: nr('getpid'), path: undefined, path_flags: c('PATH_NONE') });
+  it('honours every path flag, and reads the fd target after the path', () => {
+    const none = one<SyscallEvent>({ ...base, nr: nr('getpid'), path: undefined });
     expect(none).toMatchObject({ syscall: 'getpid', path: null, path_truncated: false, path_unreadable: false });
-    const bad = one<SyscallEvent>({ ...base, path: undefined, path_flags: c('PATH_UNREADABLE') });
+    const bad = one<SyscallEvent>({ ...base, path: undefined, flags: c('SYSCALL_PATH_UNREADABLE') });
     expect(bad).toMatchObject({ path: null, path_unreadable: true, path_truncated: false });
     const long = 'x'.repeat(c('PATH_LEN') + 10);
-    const cut = one<SyscallEvent>({ ...base, path: long, path_flags: c('PATH_TRUNCATED') });
+    const cut = one<SyscallEvent>({ ...base, path: long });
     expect(cut.path_truncated).toBe(true);
     expect(cut.path).toBe('x'.repeat(c('PATH_LEN') - 1));
-    const empty = one<SyscallEvent>({ ...base, path: '' });
-    expect(empty.path).toBe('');
+    expect(one<SyscallEvent>({ ...base, path: '' }).path).toBe('');
+    const both = one<SyscallEvent>({ ...base, path: 'rel/name', target: '/home/dir' });
+    expect([both.path, both.target]).toEqual(['rel/name', '/home/dir']);
+    const fd = one<SyscallEvent>({ ...base, nr: nr('read'), path: undefined, target: 'pipe:[1234]' });
+    expect([fd.path, fd.target]).toEqual([null, 'pipe:[1234]']);
+  });
+
+  it('links the two halves of a call recorded at entry and at return', () => {
+    const [entry, done] = decoder.decode(encodeBatch(binding, [
+      { ...base, seq: 0, flags: c('SYSCALL_PATH') | c('SYSCALL_ENTRY'), call_id: 0 },
+      { ...base, seq: 1, ...result, ret: 3, call_id: 0 },
+    ])) as SyscallEvent[];
+    expect(entry).toMatchObject({ entry: true, call_id: 0, ret: null });
+    expect(done).toMatchObject({ entry: false, call_id: null, ret: 3n });
+    const later = one<SyscallEvent>({ ...base, ...result, call_id: 7 });
+    expect(later.call_id).toBe(7);
   });
 
   it('marks calls made through the 32-bit ABI', () => {
@@ -81,13 +123,13 @@ describe('EventDecoder', () => {
   });
 
   it('names syscalls the table lacks by number', () => {
-    expect(one<SyscallEvent>({ ...base, nr: 511, path_flags: c('PATH_NONE') }).syscall).toBe('syscall_511');
+    expect(one<SyscallEvent>({ ...base, nr: 511, path: undefined }).syscall).toBe('syscall_511');
   });
 
   it('decodes exit records', () => {
     const e = one<ExitEvent>({
-      type: c('RECORD_EXIT'), nr: c('NR_NONE'), seq: 7, ts_ns: TS, pid: 50, tgid: 50, ppid: 2, uid: 0, gid: 0,
-      comm: 'sh', exit_code: 3, exit_signal: 9, utime_ns: 1_000_000n, stime_ns: 2_000_000n,
+      type: c('RECORD_EXIT'), seq: 7, ts_ns: TS, pid: 50, tgid: 50, ppid: 2, uid: 0, gid: 0,
+      comm: 'sh', exit_code: 3, signal: 9, utime_ns: 1_000_000n, stime_ns: 2_000_000n,
     });
     expect(e).toMatchObject({
       type: 'exit', seq: 7, ts_ns: TS, pid: 50, tgid: 50, ppid: 2, comm: 'sh', exit_code: 3, signal: 9,
@@ -97,33 +139,46 @@ describe('EventDecoder', () => {
   });
 
   it('decodes lost records with 64-bit seq and count', () => {
-    const e = one<LostEvent>({ type: c('RECORD_LOST'), nr: c('NR_NONE'), seq: 2 ** 40 + 5, lost: 2 ** 33 });
+    const e = one<LostEvent>({ type: c('RECORD_LOST'), seq: 2 ** 40 + 5, count: 2 ** 33 });
     expect(e).toEqual(expect.objectContaining({ type: 'lost', seq: 2 ** 40 + 5, count: 2 ** 33 }));
   });
 
-  it('decodes a batch in order and rejects partial or unknown records', () => {
+  it('walks a batch by each record\'s size, skips padding, and rejects cut, malformed or unknown records', () => {
     const batch = encodeBatch(binding, [
       { ...base, seq: 1 },
-      { type: c('RECORD_LOST'), nr: c('NR_NONE'), seq: 2, lost: 3 },
-      { ...base, seq: 5, verdict: c('VERDICT_BLOCKED'), err: 1 },
+      { type: c('RECORD_LOST'), seq: 2, count: 3 },
+      { type: c('RECORD_PAD'), size: 64 },
+      { ...base, seq: 5, path: 'y'.repeat(200), verdict: c('VERDICT_BLOCKED'), err: 1 },
+      { type: c('RECORD_EXIT'), seq: 6 },
     ]);
-    expect(decoder.decode(batch).map((e) => [e.type, e.seq])).toEqual([['syscall', 1], ['lost', 2], ['syscall', 5]]);
+    expect(decoder.decode(batch).map((e) => [e.type, e.seq])).toEqual([['syscall', 1], ['lost', 2], ['syscall', 5], ['exit', 6]]);
     expect(decoder.decode(Buffer.alloc(0))).toEqual([]);
-    expect(() => decoder.decode(batch.subarray(0, 100))).toThrow(/whole number/);
+    expect(() => decoder.decode(batch.subarray(0, batch.length - 8))).toThrow(/ends inside/);
+    expect(() => decoder.decode(batch.subarray(0, 20))).toThrow(/ends inside its header/);
     expect(() => decoder.decode(encodeRecord(binding, { type: 99 }))).toThrow(/unknown record type 99/);
+    expect(() => decoder.decode(encodeRecord(binding, { ...base, size: 12 }))).toThrow(/malformed/);
+    expect(() => decoder.decode(encodeRecord(binding, { type: c('RECORD_PAD'), size: c('RECORD_MAX') + 8 }))).toThrow(/malformed/);
+    const lying = encodeRecord(binding, { ...base, path: 'abc' });
+    lying.writeUInt16LE(400, resolveLayout(binding).off.path_len);
+    expect(() => decoder.decode(lying)).toThrow(/malformed/);
     expect(() => decoder.decode(encodeRecord(binding, { ...base, verdict: 7 }))).toThrow(/unknown verdict 7/);
+    expect(() => decoder.decode(encodeRecord(binding, { ...base, abi: 9 }))).toThrow(/unknown abi 9/);
   });
 
-  it('serialises to the NDJSON shape', () => {
-    const e = one<SyscallEvent>({ ...base, verdict: c('VERDICT_BLOCKED'), err: 1 });
+  it('serialises to the NDJSON shape: the schema\'s fields in its order', () => {
+    const e = one<SyscallEvent>({ ...base, ...result, verdict: c('VERDICT_BLOCKED'), err: 1, ret: -1 });
     expect(JSON.parse(JSON.stringify(e))).toEqual({
       type: 'syscall', seq: 41, ts_ns: TS.toString(), time: '2023-11-14T22:13:20.123Z', pid: 1234, tgid: 1200,
-      ppid: 1, uid: 1000, gid: 100, comm: 'cat', syscall: 'openat', nr: 257, action: 'blocked', errno: 'EPERM',
-      path: '/etc/hostname', path_truncated: false,
-      args: ['0xffffff9c', '0x7ffd0000beef', '0x0', '0x1a4', '0x0', '0xffffffffffffffff'],
+      ppid: 1, uid: 1000, gid: 100, comm: 'cat', syscall: 'openat', nr: 257, abi: 'x86_64', native_nr: 257,
+      verdict: 'blocked', block_errno: 'EPERM', path: '/etc/hostname', path_truncated: false, path_unreadable: false,
+      target: null, args: ['0xffffff9c', '0x7ffd0000beef', '0x0', '0x1a4', '0x0', '0xffffffffffffffff'].slice(0, NR_ARGS),
+      ret: -1, errno: 'EPERM', duration_ns: '0', call_id: null, entry: false, no_result: false,
     });
-    const lost = one<LostEvent>({ type: c('RECORD_LOST'), nr: c('NR_NONE'), seq: 2, lost: 3 });
-    expect(JSON.stringify(lost)).toBe('{"type":"lost","count":3}');
+    expect(Object.keys((e as unknown as { toJSON(): object }).toJSON())).toEqual(
+      binding.schema.filter((f) => f.records & (1 << c('RECORD_SYSCALL'))).map((f) => f.name),
+    );
+    const lost = one<LostEvent>({ type: c('RECORD_LOST'), seq: 2, count: 3 });
+    expect(JSON.stringify(lost)).toBe('{"type":"lost","seq":2,"count":3}');
     // Spreading shows event fields only, no lazy state.
     expect(Object.keys({ ...e }).some((k) => k.startsWith('_') || k.startsWith('#'))).toBe(false);
   });
@@ -139,29 +194,51 @@ describe('cString', () => {
 });
 
 describe('checkLayout', () => {
+  const withMembers = (rec: 'syscall' | 'exit' | 'lost', members: Record<string, { offset: number; type: string }>) => ({
+    ...binding,
+    records: { ...binding.records, [rec]: { ...binding.records[rec], members } },
+  });
+
   it('accepts the addon and rejects a changed struct', () => {
     expect(() => checkLayout(binding)).not.toThrow();
-    expect(() => checkLayout({ ...binding, offsets: { ...binding.offsets, extra: 400 } })).toThrow(/extra/);
-    expect(() => checkLayout({ ...binding, sizes: { ...binding.sizes, pid: 8 } })).toThrow(/pid: size 8/);
-    const { seq: _seq, ...noSeq } = binding.offsets;
-    expect(() => checkLayout({ ...binding, offsets: noSeq })).toThrow(/missing from the addon: \[seq\]/);
+    const m = binding.records.syscall.members;
+    expect(() => checkLayout(withMembers('syscall', { ...m, extra: { offset: 200, type: 'u32' } }))).toThrow(/extra/);
+    expect(() => checkLayout(withMembers('syscall', { ...m, 'task.pid': { offset: 24, type: 'u64' } }))).toThrow(/task\.pid: type u64/);
+    const { ret: _ret, ...noRet } = m;
+    expect(() => checkLayout(withMembers('syscall', noRet))).toThrow(/struct syscallmon_syscall changed/);
+    const l = binding.records.lost.members;
+    expect(() => checkLayout(withMembers('lost', { ...l, 'h.seq': { offset: 16, type: 'u64' } }))).toThrow(/h\.seq is not at one offset/);
+  });
+
+  it('knows every member with the header\'s lengths', () => {
+    for (const rec of ['syscall', 'exit', 'lost'] as const) {
+      expect(Object.keys(binding.records[rec].members)).toEqual(Object.keys(RECORD_MEMBERS[rec]));
+    }
+    expect(binding.records.syscall.members.args?.type).toBe(`u64[${NR_ARGS}]`);
+    expect(binding.records.syscall.members['task.comm']?.type).toBe(`char[${c('COMM_LEN')}]`);
+    expect(binding.records.syscall.members.data?.type).toBe('char[]');
   });
 });
 
 describe('resolveLayout', () => {
-  it('gives every field offset and the constants the decoders read', () => {
+  it('gives the offsets and constants the decoders read', () => {
     const r = resolveLayout(binding);
-    expect(r.off).toEqual(Object.fromEntries(Object.keys(RECORD_FIELDS).map((f) => [f, binding.offsets[f]])));
-    expect([r.recordSize, r.commLen, r.pathLen, r.nrArgs]).toEqual(
-      ['RECORD_SIZE', 'COMM_LEN', 'PATH_LEN', 'NR_ARGS'].map(c),
+    const m = binding.records.syscall.members;
+    expect([r.off.seq, r.off.pid, r.off.ret, r.off.data]).toEqual([m['h.seq'], m['task.pid'], m.ret, m.data].map((x) => x?.offset));
+    expect(r.off.count).toBe(binding.records.lost.members.count?.offset);
+    expect([r.recordMax, r.commLen, r.pathLen, r.targetLen, r.nrArgs]).toEqual(
+      ['RECORD_MAX', 'COMM_LEN', 'PATH_LEN', 'TARGET_LEN', 'NR_ARGS'].map(c),
     );
+    expect(r.syscallSize + c('PATH_LEN') + c('TARGET_LEN')).toBe(c('RECORD_MAX'));
     expect(r.verdicts[c('VERDICT_ALLOWED')]).toBe('allowed');
     expect(r.verdicts[c('VERDICT_BLOCKED')]).toBe('blocked');
     expect(r.verdicts[c('VERDICT_WOULD_BLOCK')]).toBe('would_block');
   });
 
   it('checks the layout first and refuses verdict numbers that collide', () => {
-    expect(() => resolveLayout({ ...binding, sizes: { ...binding.sizes, pid: 8 } })).toThrow(/pid: size 8/);
+    const m = binding.records.syscall.members;
+    const changed = { ...binding, records: { ...binding.records, syscall: { ...binding.records.syscall, members: { ...m, nr: { offset: 64, type: 's32' } } } } };
+    expect(() => resolveLayout(changed)).toThrow(/nr: type s32/);
     const collide = { ...binding.constants, VERDICT_BLOCKED: c('VERDICT_ALLOWED') };
     expect(() => resolveLayout({ ...binding, constants: collide })).toThrow(/verdict constants collide/);
   });

@@ -1,11 +1,28 @@
 // The fake must behave like the ABI says, or tests built on it prove nothing.
 import { describe, expect, it } from 'vitest';
+import { EventDecoder, type MonitorEvent, type SyscallEvent } from '../../../src/lib/events.js';
+import { encodeRecord } from '../../../src/lib/records.js';
 import { FakeBinding } from '../fake-binding.js';
 
-function setup(): { fake: FakeBinding; fd: number; nr: number } {
+function setup(): { fake: FakeBinding; fd: number; nr: number; decode: (b: Buffer) => MonitorEvent[] } {
   const fake = new FakeBinding();
   const fd = fake.open(fake.devicePath, true);
-  return { fake, fd, nr: fake.syscallEntry('openat').nr };
+  const decoder = EventDecoder.forBinding(fake);
+  return { fake, fd, nr: fake.syscallEntry('openat').nr, decode: (b) => decoder.decode(b) };
+}
+
+const all = (fake: FakeBinding, nr: number, more: { record?: number; flags?: number } = {}) => ({
+  nr,
+  action: fake.c('ACTION_LOG'),
+  err: 0,
+  flags: fake.c('TARGET_ALL_PIDS') | (more.flags ?? 0),
+  record: more.record ?? fake.c('RECORD_COMPLETE'),
+  pids: [],
+});
+
+/** The size of an openat record with a path of n bytes, as the module writes it. */
+function openatSize(fake: FakeBinding, pathBytes: number): number {
+  return encodeRecord(fake, { type: fake.c('RECORD_SYSCALL'), path: 'x'.repeat(pathBytes) }).length;
 }
 
 describe('FakeBinding', () => {
@@ -18,71 +35,110 @@ describe('FakeBinding', () => {
     expect(() => fake.open(fake.devicePath, true)).toThrow(expect.objectContaining({ code: 'EACCES', syscall: 'open' }));
   });
 
-  it('logs only armed, in-scope calls, and blocks only in BLOCK mode', () => {
-    const { fake, fd, nr } = setup();
-    fake.addTarget(fd, { nr, action: fake.c('ACTION_BLOCK'), err: 0, flags: 0, pids: [42] });
+  it('logs only armed, in-scope calls, and blocks only in BLOCK mode, with the result -errno', () => {
+    const { fake, fd, nr, decode } = setup();
+    fake.addTarget(fd, { nr, action: fake.c('ACTION_BLOCK'), err: 0, flags: 0, record: 0, pids: [42] });
     expect(fake.syscall({ syscall: 'openat', pid: 42 }).seen).toBe(false); // mode OFF
     fake.setMode(fd, fake.c('MODE_LOG'));
     expect(fake.syscall({ syscall: 'openat', pid: 43 }).seen).toBe(false); // out of scope
-    expect(fake.syscall({ syscall: 'openat', pid: 42 })).toEqual({
-      seen: true, verdict: fake.c('VERDICT_WOULD_BLOCK'), errno: null,
+    expect(fake.syscall({ syscall: 'openat', pid: 42, ret: 3 })).toEqual({
+      seen: true, verdict: fake.c('VERDICT_WOULD_BLOCK'), errno: null, records: 1,
     });
     fake.setMode(fd, fake.c('MODE_BLOCK'));
-    expect(fake.syscall({ syscall: 'openat', pid: 42 })).toEqual({
-      seen: true, verdict: fake.c('VERDICT_BLOCKED'), errno: fake.c('DEFAULT_ERRNO'),
+    expect(fake.syscall({ syscall: 'openat', pid: 42, ret: 3 })).toEqual({
+      seen: true, verdict: fake.c('VERDICT_BLOCKED'), errno: fake.c('DEFAULT_ERRNO'), records: 1,
     });
     const [t] = fake.getTargets(fd);
     // hits counts the out-of-scope call too, as the module does
     expect(t).toMatchObject({ nr, hits: 3n, logged: 2n, blocked: 1n, armed: true, pids: [42] });
-    expect(fake.read(fd, 10).length).toBe(2 * fake.c('RECORD_SIZE'));
+    expect(decode(fake.read(fd, 1 << 16))).toMatchObject([
+      { verdict: 'would_block', block_errno: 'EPERM', ret: 3n, errno: null },
+      { verdict: 'blocked', block_errno: 'EPERM', ret: -1n, errno: 'EPERM', duration_ns: 0n },
+    ]);
+  });
+
+  it('records as the target says: complete, entry, both (linked), failures only', () => {
+    const { fake, fd, nr, decode } = setup();
+    fake.setMode(fd, fake.c('MODE_LOG'));
+    fake.addTarget(fd, all(fake, nr, { flags: fake.c('TARGET_FAILED_ONLY') }));
+    fake.syscall({ syscall: 'openat', pid: 7, path: '/ok', ret: 3 });
+    fake.syscall({ syscall: 'openat', pid: 7, path: '/missing', ret: -2 });
+    fake.addTarget(fd, all(fake, nr, { record: fake.c('RECORD_ENTRY') }));
+    fake.syscall({ syscall: 'openat', pid: 7, path: '/entry', ret: 3 });
+    fake.addTarget(fd, all(fake, nr, { record: fake.c('RECORD_BOTH') }));
+    fake.syscall({ syscall: 'openat', pid: 7, path: '/both', ret: 4, duration_ns: 5n });
+    fake.addTarget(fd, all(fake, nr));
+    fake.syscall({ syscall: 'openat', pid: 7, path: '/noslot', noSlot: true });
+    const events = decode(fake.read(fd, 1 << 16)) as SyscallEvent[];
+    expect(events.map((e) => [e.seq, e.path, e.ret, e.errno, e.call_id, e.entry, e.no_result])).toEqual([
+      [0, '/missing', -2n, 'ENOENT', null, false, false],
+      [1, '/entry', null, null, null, false, false],
+      [2, '/both', null, null, 2, true, false],
+      [3, '/both', 4n, null, 2, false, false],
+      [4, '/noslot', null, null, null, false, true],
+    ]);
+    expect(fake.getTargets(fd)[0]).toMatchObject({ failed_skipped: 1n, no_result: 1n });
+    expect(() => fake.addTarget(fd, all(fake, nr, { record: fake.c('RECORD_ENTRY'), flags: fake.c('TARGET_FAILED_ONLY') })))
+      .toThrow(expect.objectContaining({ code: 'EINVAL' }));
   });
 
   it('reports an overtaken reader with one lost record and exact counts', () => {
-    const { fake, fd, nr } = setup();
-    fake.capacity = 4;
+    const { fake, fd, nr, decode } = setup();
+    const size = openatSize(fake, 3);
+    fake.ringSize = 4 * size;
     fake.setMode(fd, fake.c('MODE_LOG'));
-    fake.addTarget(fd, { nr, action: fake.c('ACTION_LOG'), err: 0, flags: fake.c('TARGET_ALL_PIDS'), pids: [] });
+    fake.addTarget(fd, all(fake, nr));
     for (let i = 0; i < 10; i++) fake.syscall({ syscall: 'openat', pid: 7, path: `/f${i}` });
-    const buf = fake.read(fd, 100);
-    const size = fake.c('RECORD_SIZE');
-    expect(buf.length).toBe(5 * size);
-    expect(buf.readUInt16LE(fake.offsets.type)).toBe(fake.c('RECORD_LOST'));
-    expect(buf.readBigUInt64LE(fake.offsets.lost)).toBe(6n);
-    expect(buf.readBigUInt64LE(size + (fake.offsets.seq ?? -1))).toBe(6n);
-    expect(fake.getStatus(fd)).toMatchObject({ reader_lost: 6n, overwritten: 6n, events: 10n, head_seq: 10n, tail_seq: 6n });
+    const buf = fake.read(fd, 1 << 16);
+    const events = decode(buf);
+    expect(events.map((e) => [e.type, e.seq])).toEqual([['lost', 0], ['syscall', 6], ['syscall', 7], ['syscall', 8], ['syscall', 9]]);
+    expect(events[0]).toMatchObject({ type: 'lost', count: 6 });
+    expect(buf.length).toBe(fake.records.lost.size + 4 * size);
+    expect(fake.getStatus(fd)).toMatchObject({
+      reader_lost: 6n, overwritten: 6n, events: 10n, head_seq: 10n, tail_seq: 6n, head: BigInt(10 * size), tail: BigInt(6 * size),
+    });
   });
 
   it('counts what a clear dropped as cleared, never as a reader\'s lost records', () => {
-    const { fake, fd, nr } = setup();
-    const size = fake.c('RECORD_SIZE');
-    fake.capacity = 4;
+    const { fake, fd, nr, decode } = setup();
+    const size = openatSize(fake, 0);
+    fake.ringSize = 4 * size;
     fake.setMode(fd, fake.c('MODE_LOG'));
-    fake.addTarget(fd, { nr, action: fake.c('ACTION_LOG'), err: 0, flags: fake.c('TARGET_ALL_PIDS'), pids: [] });
+    fake.addTarget(fd, all(fake, nr));
     const reader = fake.open(fake.devicePath, true);
-    for (let i = 0; i < 10; i++) fake.syscall({ syscall: 'openat', pid: 7 }); // seq 0-9: 0-5 overwritten
+    for (let i = 0; i < 10; i++) fake.syscall({ syscall: 'openat', pid: 7, path: '' }); // seq 0-9: 0-5 overwritten
     fake.clear(fd, fake.c('CLEAR_LOG')); // 6-9 cleared
-    for (let i = 0; i < 6; i++) fake.syscall({ syscall: 'openat', pid: 7 }); // seq 10-15: 10, 11 overwritten
-    const buf = fake.read(reader, 100);
-    expect(buf.length).toBe(5 * size);
-    expect(buf.readUInt16LE(fake.offsets.type)).toBe(fake.c('RECORD_LOST'));
-    expect(buf.readBigUInt64LE(fake.offsets.lost)).toBe(8n);
-    expect(buf.readBigUInt64LE(fake.offsets.seq ?? -1)).toBe(0n);
-    expect(buf.readBigUInt64LE(size + (fake.offsets.seq ?? -1))).toBe(12n);
+    for (let i = 0; i < 6; i++) fake.syscall({ syscall: 'openat', pid: 7, path: '' }); // seq 10-15: 10, 11 overwritten
+    const events = decode(fake.read(reader, 1 << 16));
+    expect(events.map((e) => [e.type, e.seq])).toEqual([['lost', 0], ['syscall', 12], ['syscall', 13], ['syscall', 14], ['syscall', 15]]);
+    expect(events[0]).toMatchObject({ count: 8 });
     expect(fake.getStatus(reader)).toMatchObject({ reader_lost: 8n, overwritten: 8n, cleared: 4n, tail_seq: 12n });
     // Read up to the head, then cleared: nothing was lost.
     fake.clear(fd, fake.c('CLEAR_LOG'));
-    fake.syscall({ syscall: 'openat', pid: 7 });
-    const after = fake.read(reader, 100);
-    expect(after.length).toBe(size);
-    expect(after.readUInt16LE(fake.offsets.type)).toBe(fake.c('RECORD_SYSCALL'));
+    fake.syscall({ syscall: 'openat', pid: 7, path: '' });
+    expect(decode(fake.read(reader, 1 << 16)).map((e) => e.type)).toEqual(['syscall']);
+  });
+
+  it('reads whole records up to the byte budget, which must hold the largest record', () => {
+    const { fake, fd, nr, decode } = setup();
+    fake.setMode(fd, fake.c('MODE_LOG'));
+    fake.addTarget(fd, all(fake, nr));
+    const big = 'p'.repeat(fake.c('PATH_LEN') - 1);
+    for (let i = 0; i < 5; i++) fake.syscall({ syscall: 'openat', pid: 7, path: big });
+    const max = fake.c('RECORD_MAX');
+    expect(() => fake.read(fd, max - 1)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+    expect(2 * openatSize(fake, big.length)).toBeGreaterThan(max);
+    expect(decode(fake.read(fd, max))).toHaveLength(1);
+    expect(decode(fake.read(fd, 1 << 16))).toHaveLength(4);
   });
 
   it('mirrors the documented target errors', () => {
     const { fake, fd, nr } = setup();
-    const t = { nr, action: fake.c('ACTION_LOG'), err: 0, flags: 0, pids: [1] };
+    const t = { nr, action: fake.c('ACTION_LOG'), err: 0, flags: 0, record: 0, pids: [1] };
     fake.addTarget(fd, t);
     fake.addTarget(fd, t); // same again: harmless
     expect(() => fake.addTarget(fd, { ...t, flags: fake.c('TARGET_EXCLUSIVE') })).toThrow(expect.objectContaining({ code: 'EBUSY' }));
+    expect(() => fake.addTarget(fd, { ...t, record: fake.c('RECORD_BOTH') + 1 })).toThrow(expect.objectContaining({ code: 'EINVAL' }));
     expect(() => fake.addPids(fd, nr, Array.from({ length: fake.c('MAX_PIDS') + 1 }, (_, i) => i + 2))).toThrow(expect.objectContaining({ code: 'E2BIG' }));
     fake.livePids = new Set([1]);
     expect(() => fake.addPids(fd, nr, [99])).toThrow(expect.objectContaining({ code: 'ESRCH' }));
@@ -91,16 +147,19 @@ describe('FakeBinding', () => {
     expect(() => fake.setMode(fd, 1)).toThrow(expect.objectContaining({ code: 'EPERM', syscall: 'ioctl:SET_MODE' }));
   });
 
-  it('streams batches asynchronously and stops on close', async () => {
-    const { fake, fd, nr } = setup();
+  it('streams batches of at most maxBytes asynchronously and stops on close', async () => {
+    const { fake, fd, nr, decode } = setup();
     fake.setMode(fd, fake.c('MODE_LOG'));
-    fake.addTarget(fd, { nr, action: fake.c('ACTION_LOG'), err: 0, flags: fake.c('TARGET_ALL_PIDS'), pids: [] });
+    fake.addTarget(fd, all(fake, nr));
+    const path = 'q'.repeat(fake.c('PATH_LEN') - 1);
     const got: number[] = [];
-    const h = fake.startStream(fd, 2, (err, b) => {
+    const max = 3 * openatSize(fake, path.length) - 8;
+    expect(max).toBeGreaterThanOrEqual(fake.c('RECORD_MAX'));
+    const h = fake.startStream(fd, max, (err, b) => {
       expect(err).toBeNull();
-      got.push((b?.length ?? 0) / fake.c('RECORD_SIZE'));
+      got.push(decode(b as Buffer).length);
     });
-    for (let i = 0; i < 5; i++) fake.syscall({ syscall: 'openat', pid: 7 });
+    for (let i = 0; i < 5; i++) fake.syscall({ syscall: 'openat', pid: 7, path });
     expect(got).toEqual([]); // never synchronously
     await new Promise((r) => setImmediate(r));
     expect(got).toEqual([2, 2, 1]);

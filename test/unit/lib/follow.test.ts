@@ -102,7 +102,7 @@ describe('Monitor.follow: both outputs show the same', () => {
         for (let i = 0; i < 40; i++) f.syscall({ syscall: 'read', pid: 7 });
       },
       { pids: [99999] },
-      (f) => (f.capacity = 16),
+      (f) => (f.ringSize = 16 * 168), // 16 records of read() (160 bytes) or openat of a short path (168)
     );
     for (const o of [r.ndjson, r.events]) {
       expect(o.shown).toEqual([['lost', 24, null]]);
@@ -118,7 +118,7 @@ describe('Monitor.follow: both outputs show the same', () => {
       },
       (f) => f.syscall({ syscall: 'openat', pid: 9, path: '/new' }),
       { backlog: 2, syscalls: ['openat'] },
-      (f) => (f.capacity = 16),
+      (f) => (f.ringSize = 16 * 168), // 16 records of read() (160 bytes) or openat of a short path (168)
     );
     for (const o of [r.ndjson, r.events]) {
       expect(o.shown).toEqual([['syscall', 19, '/old19'], ['syscall', 20, '/old20'], ['syscall', 9, '/new']]);

@@ -8,6 +8,9 @@ import { FakeBinding } from '../fake-binding.js';
 
 const API_VERSION = new FakeBinding().c('API_VERSION');
 const MAX_PIDS = new FakeBinding().c('MAX_PIDS');
+const RECORD_MAX = new FakeBinding().c('RECORD_MAX');
+/** A path that fills its room: its record is more than half the largest, so a RECORD_MAX batch holds one. */
+const LONG = 'p'.repeat(new FakeBinding().c('PATH_LEN') - 1);
 
 function open(init?: (f: FakeBinding) => void): { fake: FakeBinding; mon: Monitor } {
   const fake = new FakeBinding();
@@ -40,6 +43,7 @@ describe('Monitor.open', () => {
     ['not loaded', (f: FakeBinding) => { f.loaded = false; }, /^not_loaded: syscallmon module is not loaded \(open \/dev\/syscallmon: ENOENT\); load it with `syscallmon load`/],
     ['not root', (f: FakeBinding) => { f.openError = 'EACCES'; }, /^permission: permission denied: cannot open \/dev\/syscallmon \(EACCES\)/],
     ['wrong version', (f: FakeBinding) => { f.apiVersion = 99; }, new RegExp(`^version: syscallmon module speaks API version 99 .*expects version ${API_VERSION}`)],
+    ['an older module', (f: FakeBinding) => { f.apiVersion = API_VERSION - 1; f.recordMax = 416; }, new RegExp(`^version: syscallmon module speaks API version ${API_VERSION - 1} \\(records up to 416 bytes\\), this syscallmon expects version ${API_VERSION} \\(records up to ${RECORD_MAX} bytes\\); rebuild and reload`)],
     ['version ioctl fails', (f: FakeBinding) => f.failNext('getVersion', 'ENOTTY'), /^kernel: kernel refused to get the module version: ENOTTY/],
   ])('%s', (_name, init, re) => {
     const fake = new FakeBinding();
@@ -65,12 +69,28 @@ describe('Monitor control', () => {
     mon.addTarget({ syscall: 'write', action: 'log', pids: [30, 10, 30] });
     const raw = fake.calls.filter((c) => c.method === 'addTarget').map((c) => c.args[1]);
     expect(raw).toEqual([
-      { nr: 257, action: fake.c('ACTION_BLOCK'), err: 1, flags: fake.c('TARGET_ALL_PIDS'), pids: [] },
-      { nr: 1, action: fake.c('ACTION_LOG'), err: 0, flags: 0, pids: [30, 10] },
+      { nr: 257, action: fake.c('ACTION_BLOCK'), err: 1, flags: fake.c('TARGET_ALL_PIDS'), record: fake.c('RECORD_COMPLETE'), pids: [] },
+      { nr: 1, action: fake.c('ACTION_LOG'), err: 0, flags: 0, record: fake.c('RECORD_COMPLETE'), pids: [30, 10] },
     ]);
     expect(mon.status().targets).toEqual([
-      expect.objectContaining({ syscall: 'write', nr: 1, action: 'log', pids: [10, 30], force: false, armed: false }),
+      expect.objectContaining({ syscall: 'write', nr: 1, action: 'log', pids: [10, 30], force: false, armed: false, record: 'complete', failed_only: false }),
       expect.objectContaining({ syscall: 'openat', nr: 257, action: 'block', errno: 'EPERM', pids: 'all' }),
+    ]);
+  });
+
+  it('passes the record mode and failures-only', () => {
+    const { fake, mon } = open();
+    mon.addTarget({ syscall: 'read', action: 'log', record: 'entry' });
+    mon.addTarget({ syscall: 'write', action: 'log', record: 'both' });
+    mon.addTarget({ syscall: 'openat', action: 'log', failedOnly: true });
+    const raw = fake.calls.filter((c) => c.method === 'addTarget').map((c) => c.args[1]);
+    expect(raw).toMatchObject([
+      { nr: 0, record: fake.c('RECORD_ENTRY'), flags: fake.c('TARGET_ALL_PIDS') },
+      { nr: 1, record: fake.c('RECORD_BOTH') },
+      { nr: 257, record: fake.c('RECORD_COMPLETE'), flags: fake.c('TARGET_ALL_PIDS') | fake.c('TARGET_FAILED_ONLY') },
+    ]);
+    expect(mon.status().targets.map((t) => [t.syscall, t.record, t.failed_only])).toEqual([
+      ['read', 'entry', false], ['write', 'both', false], ['openat', 'complete', true],
     ]);
   });
 
@@ -78,7 +98,8 @@ describe('Monitor control', () => {
     const { fake, mon } = open();
     mon.addTarget({ syscall: 'unlinkat', action: 'block', errno: 'eacces', pids: [1], force: true, exclusive: true });
     expect(fake.calls.at(-1)?.args[1]).toEqual({
-      nr: 263, action: fake.c('ACTION_BLOCK'), err: 13, flags: fake.c('TARGET_FORCE') | fake.c('TARGET_EXCLUSIVE'), pids: [1],
+      nr: 263, action: fake.c('ACTION_BLOCK'), err: 13, flags: fake.c('TARGET_FORCE') | fake.c('TARGET_EXCLUSIVE'),
+      record: fake.c('RECORD_COMPLETE'), pids: [1],
     });
     expect(mon.status().targets[0]).toMatchObject({ errno: 'EACCES', force: true, pids: [1] });
   });
@@ -94,6 +115,9 @@ describe('Monitor control', () => {
     ['empty pids', { syscall: 'openat', action: 'log', pids: [] }, /^usage: an empty pid list would match nothing/],
     ['too many pids', { syscall: 'openat', action: 'log', pids: Array.from({ length: MAX_PIDS + 1 }, (_, i) => i + 2) }, new RegExp(`^usage: too many pids: ${MAX_PIDS + 1} \\(a target holds at most ${MAX_PIDS}\\)`)],
     ['blocking init', { syscall: 'openat', action: 'block', pids: [1] }, /^usage: blocking pid 1 \(init\) needs force/],
+    ['unknown record mode', { syscall: 'read', action: 'log', record: 'exit' as 'entry' }, /^usage: unknown record mode 'exit' \(expected one of complete, entry, both\)/],
+    ['failures only at entry', { syscall: 'read', action: 'log', record: 'entry', failedOnly: true }, /^usage: failures only needs complete records/],
+    ['failures only with both', { syscall: 'read', action: 'log', record: 'both', failedOnly: true }, /^usage: failures only needs complete records/],
   ];
   it.each(bad)('rejects %s before any syscall', (_name, spec, re) => {
     const { fake, mon } = open();
@@ -147,22 +171,39 @@ describe('Monitor control', () => {
   });
 
   it('reports status with counters and names', () => {
-    const { fake, mon } = open();
+    const { fake, mon } = open((f) => {
+      f.returnSlots = 100;
+      f.callsInFlight = 3n;
+    });
     mon.setMode('block');
     mon.addTarget({ syscall: 'openat', action: 'block', pids: [42] });
+    mon.addTarget({ syscall: 'read', action: 'log', pids: [42] });
     fake.syscall({ syscall: 'openat', pid: 42, path: '/x' });
     fake.syscall({ syscall: 'openat', pid: 43, path: '/y' });
+    fake.syscall({ syscall: 'read', pid: 42, noSlot: true });
+    const held = fake.getStatus(mon.fd);
     const s = mon.status();
     // readers: the others; this monitor's own open file is not one of them.
-    expect(s).toMatchObject({ mode: 'block', probes_armed: 1, readers: 0, events: 1, head_seq: 1, held: 1, exits: false });
+    expect(s).toMatchObject({
+      mode: 'block', probes_armed: 2, readers: 0, events: 2, head_seq: 2, held_records: 2, held_bytes: Number(held.head - held.tail),
+      ring_size: fake.c('RING_SIZE_DEFAULT'), return_slots: 100, calls_in_flight: 3, no_result: 1, exits: false,
+    });
+    expect(s.held_bytes).toBeGreaterThan(0);
     expect(s.targets).toEqual([
-      { syscall: 'openat', nr: 257, action: 'block', errno: 'EPERM', pids: [42], force: false, armed: true, hits: 2, logged: 1, blocked: 1, missed: 0 },
+      {
+        syscall: 'read', nr: 0, action: 'log', errno: null, pids: [42], force: false, record: 'complete', failed_only: false,
+        armed: true, hits: 1, logged: 1, blocked: 0, missed: 0, no_result: 1, failed_skipped: 0,
+      },
+      {
+        syscall: 'openat', nr: 257, action: 'block', errno: 'EPERM', pids: [42], force: false, record: 'complete', failed_only: false,
+        armed: true, hits: 2, logged: 1, blocked: 1, missed: 0, no_result: 0, failed_skipped: 0,
+      },
     ]);
     const other = Monitor.open({ binding: fake });
     expect(mon.status().readers).toBe(1);
     other.close();
-    expect(mon.target('openat')).toEqual(s.targets[0]);
-    expect(mon.target('read')).toBeUndefined();
+    expect(mon.target('openat')).toEqual(s.targets[1]);
+    expect(mon.target('write')).toBeUndefined();
   });
 
   it('fails cleanly once closed; close is idempotent', () => {
@@ -181,11 +222,12 @@ describe('Monitor reading', () => {
     mon.setMode('log');
     mon.addTarget({ syscall: 'openat', action: 'log' });
     expect(mon.readAvailable()).toEqual([]);
-    for (let i = 0; i < 3; i++) fake.syscall({ syscall: 'openat', pid: 9, comm: 'cat', path: `/f${i}` });
-    const got = mon.readAvailable(2) as SyscallEvent[];
-    expect(got.map((e) => e.path)).toEqual(['/f0', '/f1']);
-    expect(mon.readRaw().length).toBe(fake.c('RECORD_SIZE'));
-    expect(kindOf(() => mon.readRaw(0))).toMatch(/^usage: invalid batch size 0/);
+    for (let i = 0; i < 3; i++) fake.syscall({ syscall: 'openat', pid: 9, comm: 'cat', path: `${i}${LONG}` });
+    // Two records of 416 bytes fit in 872, not three.
+    const got = mon.readAvailable(RECORD_MAX + 200) as SyscallEvent[];
+    expect(got.map((e) => e.path?.slice(0, 1))).toEqual(['0', '1']);
+    expect(mon.decoder.decode(mon.readRaw())).toHaveLength(1);
+    expect(kindOf(() => mon.readRaw(RECORD_MAX - 1))).toBe(`usage: invalid batch size ${RECORD_MAX - 1} bytes (at least ${RECORD_MAX}, the largest record)`);
   });
 
   async function collect(it: AsyncIterable<MonitorEvent[]>, sink: MonitorEvent[]): Promise<void> {
@@ -197,7 +239,7 @@ describe('Monitor reading', () => {
     mon.setMode('log');
     mon.addTarget({ syscall: 'openat', action: 'log' });
     const got: MonitorEvent[] = [];
-    const done = collect(mon.events({ maxRecords: 4 }), got);
+    const done = collect(mon.events({ maxBytes: RECORD_MAX }), got);
     await tick();
     for (let i = 0; i < 10; i++) fake.syscall({ syscall: 'openat', pid: 9, path: `/f${i}` });
     await tick();
@@ -272,32 +314,31 @@ describe('Monitor reading', () => {
     const { fake, mon } = open();
     mon.setMode('log');
     mon.addTarget({ syscall: 'openat', action: 'log' });
-    const it = mon.rawBatches({ maxRecords: 1, highWater: 2 })[Symbol.asyncIterator]();
+    const it = mon.rawBatches({ maxBytes: RECORD_MAX, highWater: 2 })[Symbol.asyncIterator]();
     const first = it.next(); // starts the stream
-    for (let i = 0; i < 6; i++) fake.syscall({ syscall: 'openat', pid: 9 });
+    for (let i = 0; i < 6; i++) fake.syscall({ syscall: 'openat', pid: 9, path: LONG });
     await tick();
     await first;
     // Reading paused at 2 queued batches: the rest waits in the ring.
     expect(fake.activeStreams).toBe(0);
-    const seqs: bigint[] = [(await first).value?.readBigUInt64LE(fake.offsets.seq ?? 0) as bigint];
-    for (let i = 0; i < 5; i++) {
-      const r = await it.next();
-      seqs.push(r.value?.readBigUInt64LE(fake.offsets.seq ?? 0) as bigint);
-    }
-    expect(seqs).toEqual([0n, 1n, 2n, 3n, 4n, 5n]);
+    const seqOf = (b: Buffer | void): number[] => mon.decoder.decode(b as Buffer).map((e) => e.seq);
+    const seqs: number[] = seqOf((await first).value);
+    for (let i = 0; i < 5; i++) seqs.push(...seqOf((await it.next()).value));
+    expect(seqs).toEqual([0, 1, 2, 3, 4, 5]);
     await it.return?.();
     expect(fake.activeStreams).toBe(0);
     expect(mon.status().overwritten).toBe(0);
   });
 
   it('passes lost records through when the ring overtook the reader', async () => {
-    const { fake, mon } = open((f) => { f.capacity = 4; });
+    const { fake, mon } = open((f) => { f.ringSize = 4 * RECORD_MAX; });
     mon.setMode('log');
     mon.addTarget({ syscall: 'openat', action: 'log' });
-    for (let i = 0; i < 10; i++) fake.syscall({ syscall: 'openat', pid: 9 });
+    // Records of 416 bytes: a ring of 2688 bytes holds 6 of them.
+    for (let i = 0; i < 10; i++) fake.syscall({ syscall: 'openat', pid: 9, path: LONG });
     const events = mon.readAvailable();
-    expect(events[0]).toEqual(expect.objectContaining({ type: 'lost', seq: 0, count: 6 }));
-    expect(events.slice(1).map((e) => e.seq)).toEqual([6, 7, 8, 9]);
+    expect(events[0]).toEqual(expect.objectContaining({ type: 'lost', seq: 0, count: 4 }));
+    expect(events.slice(1).map((e) => e.seq)).toEqual([4, 5, 6, 7, 8, 9]);
   });
 });
 
@@ -314,7 +355,7 @@ describe('Monitor.subscribe', () => {
     const paths: (string | null)[] = [];
     const sub = mon.subscribe((events) => {
       for (const e of events) if (e.type === 'syscall') paths.push(e.path);
-    }, { maxRecords: 2 });
+    }, { maxBytes: RECORD_MAX });
     for (let i = 0; i < 5; i++) fake.syscall({ syscall: 'openat', pid: 9, path: `/s${i}` });
     await tick();
     await tick();
@@ -333,8 +374,8 @@ describe('Monitor.subscribe', () => {
     const sub = mon.subscribe((events) => {
       seen.push(events.length);
       if (seen.length === 1) return new Promise<void>((r) => (release = r));
-    }, { maxRecords: 1 });
-    for (let i = 0; i < 3; i++) fake.syscall({ syscall: 'openat', pid: 9 });
+    }, { maxBytes: RECORD_MAX });
+    for (let i = 0; i < 3; i++) fake.syscall({ syscall: 'openat', pid: 9, path: LONG });
     await tick();
     expect(seen).toEqual([1]);
     expect(fake.activeStreams).toBe(0); // paused

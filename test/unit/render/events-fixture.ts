@@ -16,7 +16,8 @@ export function events(inits: RecordInit[]): MonitorEvent[] {
   return decoder.decode(encodeBatch(fake, inits));
 }
 
-export function syscallRecord(over: RecordInit = {}): RecordInit {
+/** A complete openat: fd 3 after 12.345 µs. */
+export function syscallRecord(over: Partial<RecordInit> = {}): RecordInit {
   return {
     type: c('RECORD_SYSCALL'),
     nr: 257,
@@ -30,19 +31,21 @@ export function syscallRecord(over: RecordInit = {}): RecordInit {
     verdict: c('VERDICT_ALLOWED'),
     comm: 'cat',
     path: '/etc/hostname',
-    args: [0xffffff9cn, 0x7ffd1234n, 0n, 0n, 0n, 2n ** 64n - 1n],
+    args: [0xffffff9cn, 0x7ffd1234n, 0n, 0n, 0n, 2n ** 64n - 1n].slice(0, c('NR_ARGS')),
+    ret: 3,
+    duration_ns: 12_345n,
     ...over,
   };
 }
 
-export function blockedRecord(over: RecordInit = {}): RecordInit {
-  return syscallRecord({ verdict: c('VERDICT_BLOCKED'), err: 1, ...over });
+/** Blocked with EPERM: it returned -EPERM without running. */
+export function blockedRecord(over: Partial<RecordInit> = {}): RecordInit {
+  return syscallRecord({ verdict: c('VERDICT_BLOCKED'), err: 1, ret: -1, duration_ns: 0n, ...over });
 }
 
-export function exitRecord(over: RecordInit = {}): RecordInit {
+export function exitRecord(over: Partial<RecordInit> = {}): RecordInit {
   return {
     type: c('RECORD_EXIT'),
-    nr: c('NR_NONE'),
     seq: 42,
     ts_ns: TS + 1000n,
     pid: 1234,
@@ -50,7 +53,7 @@ export function exitRecord(over: RecordInit = {}): RecordInit {
     ppid: 1,
     comm: 'cat',
     exit_code: 7,
-    exit_signal: 0,
+    signal: 0,
     utime_ns: 300_000_000n,
     stime_ns: 5_000_000n,
     ...over,
@@ -58,10 +61,9 @@ export function exitRecord(over: RecordInit = {}): RecordInit {
 }
 
 export function lostRecord(count: number, seq = 10): RecordInit {
-  return { type: c('RECORD_LOST'), nr: c('NR_NONE'), seq, lost: count };
+  return { type: c('RECORD_LOST'), seq, count };
 }
 
-export const PATH_TRUNCATED = c('PATH_TRUNCATED');
-export const PATH_UNREADABLE = c('PATH_UNREADABLE');
-export const PATH_NONE = c('PATH_NONE');
+export const PATH_UNREADABLE = c('SYSCALL_PATH_UNREADABLE');
+export const RESULT = c('SYSCALL_RESULT');
 export const VERDICT_WOULD_BLOCK = c('VERDICT_WOULD_BLOCK');

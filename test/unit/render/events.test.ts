@@ -3,7 +3,7 @@ import { palette } from '../../../src/render/colour.js';
 import { eventLine, renderEventTable } from '../../../src/render/events.js';
 import { renderTable } from '../../../src/render/table.js';
 import {
-  blockedRecord, events, exitRecord, lostRecord, PATH_TRUNCATED, PATH_UNREADABLE, syscallRecord, VERDICT_WOULD_BLOCK,
+  blockedRecord, events, exitRecord, lostRecord, PATH_UNREADABLE, syscallRecord, VERDICT_WOULD_BLOCK,
 } from './events-fixture.js';
 
 beforeAll(() => {
@@ -15,13 +15,22 @@ const plain = palette(false);
 const red = palette(true);
 
 describe('log table', () => {
-  it('columns time, pid, tgid, uid, comm, syscall, action, path', () => {
-    const text = renderEventTable(events([syscallRecord(), blockedRecord({ nr: 87, comm: 'rm', path: '/tmp/keep' })]), plain);
+  it('columns time, pid, tgid, uid, comm, syscall, verdict, ret, duration, path', () => {
+    const text = renderEventTable(events([
+      syscallRecord(),
+      blockedRecord({ nr: 87, comm: 'rm', path: '/tmp/keep' }),
+      syscallRecord({ path: '/nope', ret: -2, duration_ns: 2_000_000_123n }),
+      syscallRecord({ nr: 0, path: undefined, target: 'pipe:[77]', ret: 1, duration_ns: 300_000_000n }),
+      syscallRecord({ ret: undefined, duration_ns: undefined }),
+    ]), plain);
     expect(text).toBe(
       [
-        'TIME              PID  TGID   UID  COMM  SYSCALL  ACTION         PATH',
-        '10:20:30.123456  1235  1234  1000  cat   openat   ALLOWED        /etc/hostname',
-        '10:20:30.123456  1235  1234  1000  rm    unlink   BLOCKED EPERM  /tmp/keep',
+        'TIME              PID  TGID   UID  COMM  SYSCALL  VERDICT            RET  DURATION  PATH',
+        '10:20:30.123456  1235  1234  1000  cat   openat   ALLOWED              3  0.000012  /etc/hostname',
+        '10:20:30.123456  1235  1234  1000  rm    unlink   BLOCKED EPERM   -EPERM  0.000000  /tmp/keep',
+        '10:20:30.123456  1235  1234  1000  cat   openat   ALLOWED        -ENOENT  2.000000  /nope',
+        '10:20:30.123456  1235  1234  1000  cat   read     ALLOWED              1  0.300000  pipe:[77]',
+        '10:20:30.123456  1235  1234  1000  cat   openat   ALLOWED                           /etc/hostname',
         '',
       ].join('\n'),
     );
@@ -43,15 +52,15 @@ describe('log table', () => {
   it('shows truncated and unreadable paths, would-block, exits and lost markers', () => {
     const text = renderEventTable(
       events([
-        syscallRecord({ path_flags: PATH_TRUNCATED, path: '/very/long' }),
-        syscallRecord({ path_flags: PATH_UNREADABLE, path: '' }),
+        syscallRecord({ path: '/very/long/' + 'x'.repeat(300) }),
+        syscallRecord({ flags: PATH_UNREADABLE, path: undefined }),
         syscallRecord({ verdict: VERDICT_WOULD_BLOCK, err: 13 }),
-        exitRecord({ exit_signal: 15 }),
+        exitRecord({ signal: 15 }),
         lostRecord(12),
       ]),
       plain,
     );
-    expect(text).toContain('/very/long…');
+    expect(text).toMatch(/\/very\/long\/x+…/);
     expect(text).toContain('<unreadable>');
     expect(text).toContain('WOULD_BLOCK EACCES');
     expect(text).toMatch(/<exit>\s+signal 15/);
@@ -61,15 +70,20 @@ describe('log table', () => {
 
 describe('tail lines', () => {
   it('one fixed-width line per event; pid/thread shown when they differ', () => {
-    const [a, b, x, l] = events([syscallRecord(), blockedRecord({ pid: 1234 }), exitRecord(), lostRecord(1)]);
+    const [a, b, x, l, e] = events([
+      syscallRecord(), blockedRecord({ pid: 1234 }), exitRecord(), lostRecord(1), syscallRecord({ ret: undefined, duration_ns: undefined }),
+    ]);
     expect(eventLine(a!, plain)).toBe(
-      '10:20:30.123456     1234/1235    cat              openat           ALLOWED           /etc/hostname\n',
+      '10:20:30.123456     1234/1235    cat              openat           ALLOWED                  3    0.000012  /etc/hostname\n',
     );
     expect(eventLine(b!, plain)).toBe(
-      '10:20:30.123456     1234         cat              openat           BLOCKED EPERM     /etc/hostname\n',
+      '10:20:30.123456     1234         cat              openat           BLOCKED EPERM       -EPERM    0.000000  /etc/hostname\n',
     );
     expect(eventLine(x!, plain)).toBe(
-      '10:20:30.123457     1234         cat              <exit>           code 7            cpu user 0.300 s, sys 0.005 s\n',
+      '10:20:30.123457     1234         cat              <exit>           code 7                                cpu user 0.300 s, sys 0.005 s\n',
+    );
+    expect(eventLine(e!, plain)).toBe(
+      '10:20:30.123456     1234/1235    cat              openat           ALLOWED                                 /etc/hostname\n',
     );
     expect(eventLine(l!, plain)).toBe('-- 1 event lost: the reader was overtaken --\n');
   });

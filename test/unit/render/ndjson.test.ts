@@ -1,18 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import { resolveSchema } from '../../../src/lib/schema.js';
 import { NdjsonEncoder, jsonLine } from '../../../src/render/ndjson.js';
-import { blockedRecord, events, exitRecord, lostRecord, PATH_NONE, PATH_TRUNCATED, syscallRecord, TS } from './events-fixture.js';
+import { blockedRecord, events, exitRecord, fake, lostRecord, syscallRecord, TS } from './events-fixture.js';
 
-const SYSCALL_FIELDS = [
-  'type', 'seq', 'ts_ns', 'time', 'pid', 'tgid', 'ppid', 'uid', 'gid', 'comm',
-  'syscall', 'nr', 'action', 'errno', 'path', 'path_truncated', 'args',
-];
-const EXIT_FIELDS = [
-  'type', 'seq', 'ts_ns', 'time', 'pid', 'tgid', 'ppid', 'uid', 'gid', 'comm',
-  'exit_code', 'signal', 'utime_ns', 'stime_ns',
-];
+const schema = resolveSchema(fake);
+const SYSCALL_FIELDS = schema.byType.syscall.map((f) => f.name);
+const EXIT_FIELDS = schema.byType.exit.map((f) => f.name);
 
 describe('NDJSON', () => {
-  it('a syscall event: the issue field names in a fixed order, ts_ns as a decimal string, args as six hex strings', () => {
+  it('a syscall event: the schema\'s fields in its order, ts_ns as a decimal string, args as hex strings', () => {
     const [e] = events([syscallRecord()]);
     const line = new NdjsonEncoder().line(e!);
     expect(line.endsWith('}\n')).toBe(true);
@@ -31,24 +27,46 @@ describe('NDJSON', () => {
       comm: 'cat',
       syscall: 'openat',
       nr: 257,
-      action: 'allowed',
-      errno: null,
+      abi: 'x86_64',
+      native_nr: 257,
+      verdict: 'allowed',
+      block_errno: null,
       path: '/etc/hostname',
       path_truncated: false,
-      args: ['0xffffff9c', '0x7ffd1234', '0x0', '0x0', '0x0', '0xffffffffffffffff'],
+      path_unreadable: false,
+      target: null,
+      args: ['0xffffff9c', '0x7ffd1234', '0x0', '0x0', '0x0', '0xffffffffffffffff'].slice(0, fake.c('NR_ARGS')),
+      ret: 3,
+      errno: null,
+      duration_ns: '12345',
+      call_id: null,
+      entry: false,
+      no_result: false,
     });
   });
 
-  it('blocked and would_block carry the errno name; a syscall without a path has path null', () => {
-    const [b, w, n] = events([
-      blockedRecord({ err: 13 }),
+  it('blocked and would_block carry the block\'s errno, a failure its own; a syscall without a path has path null', () => {
+    const [b, w, n, f] = events([
+      blockedRecord({ err: 13, ret: -13 }),
       syscallRecord({ verdict: 2, err: 1 }),
-      syscallRecord({ nr: 1, path_flags: PATH_NONE, path: '' }),
+      syscallRecord({ nr: 1, path: undefined, target: '/tmp/out' }),
+      syscallRecord({ ret: -2 }),
     ]);
     const enc = new NdjsonEncoder();
-    expect(JSON.parse(enc.line(b!))).toMatchObject({ action: 'blocked', errno: 'EACCES' });
-    expect(JSON.parse(enc.line(w!))).toMatchObject({ action: 'would_block', errno: 'EPERM' });
-    expect(JSON.parse(enc.line(n!))).toMatchObject({ syscall: 'write', path: null, path_truncated: false });
+    expect(JSON.parse(enc.line(b!))).toMatchObject({ verdict: 'blocked', block_errno: 'EACCES', ret: -13, errno: 'EACCES' });
+    expect(JSON.parse(enc.line(w!))).toMatchObject({ verdict: 'would_block', block_errno: 'EPERM', ret: 3, errno: null });
+    expect(JSON.parse(enc.line(n!))).toMatchObject({ syscall: 'write', path: null, path_truncated: false, target: '/tmp/out' });
+    expect(JSON.parse(enc.line(f!))).toMatchObject({ ret: -2, errno: 'ENOENT' });
+  });
+
+  it('a record written at entry has no result: ret, errno and duration_ns are null', () => {
+    const [e] = events([syscallRecord({ ret: undefined, duration_ns: undefined })]);
+    expect(JSON.parse(new NdjsonEncoder().line(e!))).toMatchObject({ ret: null, errno: null, duration_ns: null });
+  });
+
+  it('writes a 64-bit ret with every digit', () => {
+    const [e] = events([syscallRecord({ ret: 2n ** 62n + 1n })]);
+    expect(new NdjsonEncoder().line(e!)).toContain('"ret":4611686018427387905,');
   });
 
   it('an exit event and a lost marker', () => {
@@ -57,16 +75,16 @@ describe('NDJSON', () => {
     const exit = JSON.parse(enc.line(x!));
     expect(Object.keys(exit)).toEqual(EXIT_FIELDS);
     expect(exit).toMatchObject({ type: 'exit', exit_code: 7, signal: 0, utime_ns: '300000000', stime_ns: '5000000' });
-    expect(enc.line(l!)).toBe('{"type":"lost","count":17}\n');
+    expect(enc.line(l!)).toBe('{"type":"lost","seq":10,"count":17}\n');
   });
 
   it('is exactly the library event toJSON(), so every JSON path agrees', () => {
     const all = events([
       syscallRecord(),
       blockedRecord({ comm: 'we"ird\\name', path: 'a\nb\u001b[31m' }),
-      syscallRecord({ path_flags: PATH_TRUNCATED, path: 'x'.repeat(300) }),
+      syscallRecord({ path: 'x'.repeat(300) }),
       syscallRecord({ ts_ns: 999n }),
-      exitRecord({ exit_signal: 15 }),
+      exitRecord({ signal: 15 }),
       lostRecord(3),
     ]);
     const enc = new NdjsonEncoder();
@@ -106,17 +124,18 @@ describe('RawNdjsonEncoder (tail --json, straight from records)', () => {
     const { errnoName } = await import('../../../src/lib/errnos.js');
     const { SyscallTable } = await import('../../../src/lib/syscalls.js');
     const { RawNdjsonEncoder } = await import('../../../src/render/ndjson.js');
-    const { fake } = await import('./events-fixture.js');
     const inits = [
       syscallRecord(),
       syscallRecord({ seq: 2 ** 40 + 3, args: [2n ** 32n, 2n ** 32n - 1n, 0xdeadbeefcafen, 1n, 0n, 2n ** 63n] }),
       blockedRecord({ err: 13, comm: 'we"ird\\name', path: 'a\nb\u001b[31m\u007f' }),
       syscallRecord({ verdict: 2, err: 1, path: '/tmp/café/файл' }),
-      syscallRecord({ path_flags: PATH_TRUNCATED, path: 'x'.repeat(300) }),
-      syscallRecord({ nr: 1, path_flags: PATH_NONE, path: '' }),
-      syscallRecord({ nr: 499, path_flags: PATH_NONE }), // a number the table lacks
-      syscallRecord({ ts_ns: 999n, comm: '' }),
-      exitRecord({ exit_signal: 15, exit_code: -1 }),
+      syscallRecord({ path: 'x'.repeat(300) }),
+      syscallRecord({ nr: 1, path: undefined, target: 'pipe:[5]' }),
+      syscallRecord({ nr: 499, path: undefined }), // a number the table lacks
+      syscallRecord({ ts_ns: 999n, comm: '', ret: -(2n ** 63n) }),
+      syscallRecord({ ret: undefined, flags: fake.c('SYSCALL_NO_RESULT') }),
+      syscallRecord({ flags: fake.c('SYSCALL_ENTRY'), call_id: 2 ** 40 }),
+      exitRecord({ signal: 15, exit_code: -1 }),
       lostRecord(2 ** 33),
     ];
     const buf = encodeBatch(fake, inits);
@@ -124,8 +143,11 @@ describe('RawNdjsonEncoder (tail --json, straight from records)', () => {
     const decoded = new EventDecoder(fake, table).decode(buf);
     const raw = new RawNdjsonEncoder(fake, (nr) => table.nameOf(nr), errnoName);
     const enc = new NdjsonEncoder();
-    decoded.forEach((e, i) => {
-      expect(raw.line(buf, i * raw.recordSize)).toBe(enc.line(e));
+    let at = 0;
+    decoded.forEach((e) => {
+      expect(raw.line(buf, at)).toBe(enc.line(e));
+      at += raw.size(buf, at);
     });
+    expect(at).toBe(buf.length);
   });
 });
