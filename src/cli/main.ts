@@ -32,6 +32,7 @@ const EXAMPLES = `Examples:
   syscallmon load                                   load the module built for this kernel
   syscallmon --log --syscall openat                 log every openat
   syscallmon --block --syscall write --pid 1234     make write fail with EPERM for pid 1234
+  syscallmon --log --syscall openat --failed-only   log only the openat calls that fail
   syscallmon --off                                  stop (targets are kept)
   syscallmon tail --json                            stream events as NDJSON
   syscallmon --exits on                             also record process exits
@@ -54,7 +55,8 @@ export function buildProgram(ctx: Ctx): Command {
   program
     .description('See and block what processes ask the kernel to do (syscallmon.ko, /dev/syscallmon).')
     .usage(
-      '[--off | --log | --block] [--syscall NAME]... [--pid N]... [--errno NAME] [--force] [--exits on|off] [--json]\n' +
+      '[--off | --log | --block] [--syscall NAME]... [--pid N]... [--errno NAME] [--force]\n' +
+        '                  [--record complete|entry|both] [--failed-only] [--exits on|off] [--json]\n' +
         '       syscallmon --log --file FSM.json [--pid N]... [--json]\n' +
         '       syscallmon --version [--json]\n' +
         '       syscallmon <command> [options]',

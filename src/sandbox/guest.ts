@@ -9,18 +9,21 @@
  * command's or its parent's tgid is already kept.  The guest itself holds
  * the device, so the module ignores it; the guest's init is pid 1, which is
  * never the command's child.  To see every fork even when only, say, openat
- * is targeted, the guest also logs the clone family and drops those records
- * unless they were asked for.  A process whose parent exited before its
- * first recorded call is reparented to pid 1 and is missed.
+ * is targeted, the guest also logs the clone family, recorded at entry (a
+ * call recorded at its return may come after the child's own records), and
+ * drops those records: all of them when the clone family was not asked for,
+ * else the entry halves of calls it has recorded at entry and at return.  A
+ * process whose parent exited before its first recorded call is reparented
+ * to pid 1 and is missed.
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Binding } from '../lib/binding.js';
 import { SyscallmonError } from '../lib/errors.js';
-import type { EventDecoder } from '../lib/events.js';
+import type { EventDecoder, SyscallEvent } from '../lib/events.js';
 import type { Kmod } from '../lib/kmod.js';
-import { capacityLimits, loadModule } from '../lib/module.js';
+import { loadModule, moduleLimits } from '../lib/module.js';
 import { Monitor } from '../lib/monitor.js';
 import { SandboxError, SHARE_FILES, type GuestError, type GuestResult, type SandboxRequest } from './request.js';
 import { feedStdin } from './stdio.js';
@@ -59,12 +62,13 @@ export function keepRecords(
   raw: Buffer,
   decoder: EventDecoder,
   tree: ProcessTree,
-  hiddenNrs: ReadonlySet<number>,
+  hidden: (e: SyscallEvent) => boolean,
 ): { kept: Buffer[]; records: number; lost: number } {
-  const size = decoder.recordSize;
   const kept: Buffer[] = [];
   let lost = 0;
-  for (let at = 0; at + size <= raw.length; at += size) {
+  for (let at = 0, size = 0; at < raw.length; at += size) {
+    size = decoder.recordSize(raw, at);
+    if (decoder.isPad(raw, at)) continue;
     const e = decoder.decodeAt(raw, at);
     if (e.type === 'lost') {
       lost += e.count;
@@ -72,7 +76,7 @@ export function keepRecords(
       continue;
     }
     if (!tree.accept(e)) continue;
-    if (e.type === 'syscall' && hiddenNrs.has(e.nr)) continue;
+    if (e.type === 'syscall' && hidden(e)) continue;
     kept.push(raw.subarray(at, at + size));
   }
   return { kept, records: kept.length, lost };
@@ -81,7 +85,8 @@ export function keepRecords(
 interface Targets {
   names: string[];
   skipped: { syscall: string; reason: string }[];
-  hidden: Set<number>;
+  /** the records kept only to follow forks */
+  hidden: (e: SyscallEvent) => boolean;
 }
 
 function armTargets(m: Monitor, req: SandboxRequest): Targets {
@@ -91,6 +96,7 @@ function armTargets(m: Monitor, req: SandboxRequest): Targets {
   const names: string[] = [];
   const skipped: Targets['skipped'] = [];
   const askedNrs = new Set(asked.map((e) => e.nr));
+  const forks = new Set(FORK_SYSCALLS.flatMap((name) => m.syscalls.byName(name)?.nr ?? []));
   for (const e of asked) {
     try {
       m.addTarget({
@@ -99,6 +105,8 @@ function armTargets(m: Monitor, req: SandboxRequest): Targets {
         errno: req.action === 'block' ? req.errno : undefined,
         pids: 'all',
         force: req.force,
+        // A fork asked for is shown at its return; its entry half follows the tree.
+        record: forks.has(e.nr) ? 'both' : 'complete',
       });
       names.push(e.name);
     } catch (err) {
@@ -107,18 +115,17 @@ function armTargets(m: Monitor, req: SandboxRequest): Targets {
       skipped.push({ syscall: e.name, reason: err instanceof Error ? err.message : String(err) });
     }
   }
-  const hidden = new Set<number>();
-  for (const name of FORK_SYSCALLS) {
-    const e = m.syscalls.byName(name);
-    if (!e || askedNrs.has(e.nr)) continue;
+  const unasked = new Set<number>();
+  for (const nr of forks) {
+    if (askedNrs.has(nr)) continue;
     try {
-      m.addTarget({ syscall: e.nr, action: 'log', pids: 'all' });
-      hidden.add(e.nr);
+      m.addTarget({ syscall: nr, action: 'log', pids: 'all', record: 'entry' });
+      unasked.add(nr);
     } catch {
       // clone3 or vfork may be missing; clone alone still follows forks.
     }
   }
-  return { names, skipped, hidden };
+  return { names, skipped, hidden: (e) => unasked.has(e.nr) || (forks.has(e.nr) && e.entry) };
 }
 
 export interface GuestDeps {
@@ -129,7 +136,7 @@ export interface GuestDeps {
 /** Runs the command under the module; leaves its records and output in share. */
 export async function runGuest(deps: GuestDeps, req: SandboxRequest, share: string): Promise<GuestResult> {
   if (!deps.kmod.isLoaded()) {
-    await loadModule(deps.kmod, { capacity: req.capacity, clearOnRead: false }, capacityLimits(deps.binding.constants));
+    await loadModule(deps.kmod, { ringSize: req.ringSize, clearOnRead: false }, moduleLimits(deps.binding.constants));
   }
   const m = Monitor.open({ binding: deps.binding });
   const events = openSync(join(share, SHARE_FILES.events), 'w');
@@ -169,7 +176,7 @@ export async function runGuest(deps: GuestDeps, req: SandboxRequest, share: stri
     m.seek('head');
     const stop = new AbortController();
     const pump = (async () => {
-      for await (const raw of m.rawBatches({ signal: stop.signal, maxRecords: 1024 })) keep(raw);
+      for await (const raw of m.rawBatches({ signal: stop.signal })) keep(raw);
     })();
     m.setMode(req.action);
     child.stdin.write('\n');
@@ -178,7 +185,7 @@ export async function runGuest(deps: GuestDeps, req: SandboxRequest, share: stri
     stop.abort();
     await Promise.all([pump, feeding]);
     // Records of calls the command made before it exited are all in the ring by now.
-    for (let raw = m.readRaw(1024); raw.length; raw = m.readRaw(1024)) keep(raw);
+    for (let raw = m.readRaw(); raw.length; raw = m.readRaw()) keep(raw);
     m.setMode('off');
     m.setExits(false);
     m.clear({ targets: true });

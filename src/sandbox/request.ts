@@ -12,7 +12,7 @@
 import { constants } from 'node:os';
 import type { Binding } from '../lib/binding.js';
 import { UsageError, type ErrorKind } from '../lib/errors.js';
-import { capacityLimits, parseCapacity } from '../lib/module.js';
+import { moduleLimits, parseRingSize } from '../lib/module.js';
 import { parseErrno } from '../lib/monitor.js';
 import type { Action } from '../lib/status.js';
 import { SyscallTable } from '../lib/syscalls.js';
@@ -30,15 +30,15 @@ export interface SandboxRequest {
   force: boolean;
   /** process-exit events of CMD and its descendants too */
   exits: boolean;
-  /** the ring's size in the VM, in records */
-  capacity: number;
+  /** the ring's size in the VM, in bytes */
+  ringSize: number;
   command: string[];
   /** the search path CMD is found in, on the host and in the VM alike */
   path: string;
 }
 
 /** The ring the sandbox asks for: the command's events must not overrun it while the guest reads. */
-export const SANDBOX_CAPACITY = 65536;
+export const SANDBOX_RING_SIZE = 16 * 1024 * 1024;
 
 /** The search path CMD gets when the caller has none (the VM's default). */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -130,7 +130,7 @@ export interface RequestInput {
   errno?: string;
   force?: boolean;
   exits?: boolean;
-  capacity?: string | number;
+  ringSize?: string | number;
   command: readonly string[];
   /** the search path for CMD; default DEFAULT_PATH */
   path?: string;
@@ -161,7 +161,7 @@ export function checkRequestFinding(
   if (input.errno !== undefined) parseErrno(input.errno);
   const table = new SyscallTable(binding.syscalls);
   const syscalls = [...new Set((input.syscalls ?? []).map((s) => table.resolve(s).name))];
-  const capacity = parseCapacity(input.capacity ?? SANDBOX_CAPACITY, capacityLimits(binding.constants));
+  const ringSize = parseRingSize(input.ringSize ?? SANDBOX_RING_SIZE, moduleLimits(binding.constants));
   if (input.all && syscalls.length) throw new UsageError('--all or --syscall, not both');
   const path = input.path ?? DEFAULT_PATH;
   const found = findCommand(input.command[0] ?? '', { path, cwd: input.cwd ?? process.cwd() });
@@ -174,7 +174,7 @@ export function checkRequestFinding(
       errno: input.errno,
       force: input.force === true,
       exits: input.exits === true,
-      capacity,
+      ringSize,
       command: [...input.command],
       path,
     },
@@ -184,7 +184,7 @@ export function checkRequestFinding(
 
 /** The guest command's arguments for a request (what `__sandbox-guest` parses back). */
 export function guestArgs(req: SandboxRequest, share: string): string[] {
-  const args = ['__sandbox-guest', '--share', share, `--${req.action}`, '--capacity', String(req.capacity)];
+  const args = ['__sandbox-guest', '--share', share, `--${req.action}`, '--ring-size', String(req.ringSize)];
   if (req.all) args.push('--all');
   for (const s of req.syscalls) args.push('--syscall', s);
   if (req.errno !== undefined) args.push('--errno', req.errno);

@@ -5,14 +5,16 @@
  *   syscallmon --block --syscall write --pid 1234   mode BLOCK, block write for pid 1234
  *   syscallmon --off                                mode OFF (targets are kept, probes disarmed)
  *   syscallmon --off --syscall write [--pid N]      remove the target (or only those pids)
+ *   syscallmon --log --syscall read --record entry  record reads at entry (a read may wait forever)
+ *   syscallmon --log --syscall openat --failed-only record only the openat calls that fail
  *
- * Each run states what a target is (action, errno, scope), so running one
- * twice changes nothing the second time.
+ * Each run states what a target is (action, errno, scope, record mode), so
+ * running one twice changes nothing the second time.
  */
 import { Option, type Command } from 'commander';
 import { UsageError } from '../../lib/errors.js';
 import { parseErrno, type Monitor } from '../../lib/monitor.js';
-import { settingsOf, type Mode, type TargetSettings } from '../../lib/status.js';
+import { RECORD_MODES, settingsOf, type Mode, type RecordMode, type TargetSettings } from '../../lib/status.js';
 import { closestNames } from '../../lib/syscalls.js';
 import type { Ctx } from '../context.js';
 import { collect, collectNames, parsePid } from '../options.js';
@@ -29,6 +31,8 @@ export interface ControlRequest {
   pids: number[];
   errno?: string;
   force: boolean;
+  record: RecordMode;
+  failedOnly: boolean;
 }
 
 export type Change = 'added' | 'updated' | 'unchanged' | 'removed' | 'not_targeted' | 'pids_removed';
@@ -57,6 +61,8 @@ interface ControlFlags {
   pid?: number[];
   errno?: string;
   force?: boolean;
+  record?: RecordMode;
+  failedOnly?: boolean;
   json?: boolean;
   /** --exits on|off */
   exits?: boolean;
@@ -80,8 +86,9 @@ export function controlRequest(flags: ControlFlags): ControlRequest | null {
   const mode: Mode | undefined = flags.off ? 'off' : flags.log ? 'log' : flags.block ? 'block' : undefined;
   const syscalls = flags.syscall ?? [];
   const pids = flags.pid ?? [];
+  const recordFlags = flags.record !== undefined || flags.failedOnly;
   if (mode === undefined) {
-    if (syscalls.length || pids.length || flags.errno !== undefined || flags.force) {
+    if (syscalls.length || pids.length || flags.errno !== undefined || flags.force || recordFlags) {
       throw new UsageError('say what to do with it: --off, --log or --block');
     }
     return null;
@@ -91,7 +98,14 @@ export function controlRequest(flags: ControlFlags): ControlRequest | null {
   }
   if (flags.errno !== undefined && mode !== 'block') throw new UsageError('--errno goes with --block');
   if (flags.force && mode !== 'block') throw new UsageError('--force goes with --block');
-  return { mode, syscalls, pids, errno: flags.errno, force: flags.force === true };
+  if (recordFlags && (mode === 'off' || !syscalls.length)) {
+    throw new UsageError('--record and --failed-only say what a target records: give --log or --block with --syscall NAME');
+  }
+  const record = flags.record ?? 'complete';
+  if (flags.failedOnly && record !== 'complete') {
+    throw new UsageError(`--failed-only needs complete records (a call's failure is known when it returns), not --record ${record}`);
+  }
+  return { mode, syscalls, pids, errno: flags.errno, force: flags.force === true, record, failedOnly: flags.failedOnly === true };
 }
 
 /** Does the work; returns what changed.  Every name is resolved before the first change. */
@@ -125,6 +139,8 @@ export function applyControl(m: Monitor, req: ControlRequest): ControlResult {
         errno: req.mode === 'block' ? req.errno : undefined,
         pids: req.pids.length ? req.pids : 'all',
         force: req.force,
+        record: req.record,
+        failedOnly: req.failedOnly,
       });
     }
     // Targets first, mode last: a refused target leaves the mode as it was.
@@ -191,6 +207,11 @@ export function addControl(program: Command, ctx: Ctx): void {
     .option('--pid <pid>', 'scope the targets to this process (repeatable); default: every process', collect(parsePid))
     .option('--errno <name>', 'errno a blocked call returns, e.g. EACCES (default EPERM)')
     .option('--force', 'with --block: may also block pid 1 and syscallmon\'s own readers')
+    .addOption(
+      new Option('--record <mode>', 'what a targeted call records: complete (one record at its return, with result and duration), entry (one at once: for calls that may wait forever), both (linked by call_id)')
+        .choices(RECORD_MODES),
+    )
+    .option('--failed-only', 'record only targeted calls that return an error (complete records)')
     .option('--exits <on|off>', 'process-exit events on or off (shown by log and tail)', parseOnOff)
     .option('--file <json>', 'with --log: run the FSM in this JSON file until Ctrl-C (see syscallmon fsm --help)')
     .option('--json', 'print the result as one JSON object')
@@ -210,7 +231,10 @@ export function addControl(program: Command, ctx: Ctx): void {
         return;
       }
       if (flags.file !== undefined) {
-        if (!flags.log || flags.syscall?.length || flags.errno !== undefined || flags.force || flags.exits !== undefined) {
+        if (
+          !flags.log || flags.syscall?.length || flags.errno !== undefined || flags.force || flags.exits !== undefined ||
+          flags.record !== undefined || flags.failedOnly
+        ) {
           throw new UsageError('--file runs an FSM: syscallmon --log --file FILE.json [--pid N]... [--json]');
         }
         await runFsm(ctx, { file: flags.file, pids: flags.pid ?? [], json: flags.json === true, mode: 'log' });

@@ -250,7 +250,8 @@ export async function runFsm(ctx: Ctx, opts: FsmRunOptions): Promise<FsmReport> 
             text += opts.json ? jsonLine({ type: 'lost', count: e.count }) : ctx.colour.warn(`[FSM] ${e.count} events lost: the reader was overtaken`) + '\n';
             continue;
           }
-          if (e.type !== 'syscall') continue;
+          // A call recorded at entry and at return is one call: its entry half goes.
+          if (e.type !== 'syscall' || e.entry) continue;
           // A target that was already there may cover more than our pids.
           if (pids.size && !pids.has(e.tgid)) continue;
           for (const step of engine.feed(e)) {

@@ -1,18 +1,20 @@
 /*
- * `syscallmon log [--json | --csv] [--clear]`: everything the ring holds, oldest
- * first.  The device never consumes what it returns (clear_on_read only
- * affects /proc), so reading is harmless; --clear drops it afterwards.
+ * `syscallmon log [--json | --csv] [--clear]`: everything the ring holds, in
+ * the order it was written (seq).  The device never consumes what it returns
+ * (clear_on_read only affects /proc), so reading is harmless; --clear drops
+ * it afterwards.
  */
 import { Command, Option } from 'commander';
 import type { MonitorEvent } from '../../lib/events.js';
 import type { Monitor } from '../../lib/monitor.js';
+import { resolveSchema } from '../../lib/schema.js';
 import type { Ctx } from '../context.js';
 import { CsvEncoder } from '../../render/csv.js';
 import { renderEventTable } from '../../render/events.js';
 import { NdjsonEncoder } from '../../render/ndjson.js';
 
-/** Records per read(): large enough to drain a default ring in one call. */
-const BATCH = 4096;
+/** Bytes per read(): a default ring (1 MiB) drains in one call. */
+const BATCH_BYTES = 1 << 20;
 
 export interface LogResult {
   events: MonitorEvent[];
@@ -24,7 +26,7 @@ export function readLog(m: Monitor, opts: { clear: boolean }): LogResult {
   m.seek('tail');
   const events: MonitorEvent[] = [];
   for (;;) {
-    const batch = m.readAvailable(BATCH);
+    const batch = m.readAvailable(BATCH_BYTES);
     if (batch.length === 0) break;
     for (const e of batch) events.push(e);
   }
@@ -32,7 +34,7 @@ export function readLog(m: Monitor, opts: { clear: boolean }): LogResult {
   m.clear({ log: true });
   // A clear moves the ring's tail past our cursor; anything we had not read
   // comes back as one lost record with the exact count.
-  const after = m.readAvailable(1);
+  const after = m.readAvailable();
   const first = after[0];
   return { events, clearedUnseen: first?.type === 'lost' ? first.count : 0 };
 }
@@ -44,7 +46,7 @@ export function renderLog(events: readonly MonitorEvent[], format: LogFormat, ct
     case 'json':
       return new NdjsonEncoder().batch(events);
     case 'csv': {
-      const csv = new CsvEncoder({ sanitize: ctx.io.stdoutIsTTY });
+      const csv = new CsvEncoder(resolveSchema(ctx.io.binding()), { sanitize: ctx.io.stdoutIsTTY });
       return csv.header() + csv.rows(events);
     }
     case 'table':

@@ -20,7 +20,7 @@ import {
   checkRequestFinding,
   commandStatus,
   DEFAULT_PATH,
-  SANDBOX_CAPACITY,
+  SANDBOX_RING_SIZE,
   type SandboxRequest,
 } from '../../sandbox/request.js';
 import type { Ctx } from '../context.js';
@@ -40,7 +40,7 @@ interface SandboxFlags {
   exits?: boolean;
   json?: boolean;
   csv?: boolean;
-  capacity: string;
+  ringSize: string;
   /** the controller's flags that have no use in the sandbox, refused with why */
   pid?: string[];
   off?: boolean;
@@ -81,7 +81,7 @@ function requestOf(ctx: Ctx, flags: SandboxFlags, command: string[]) {
     errno: flags.errno,
     force: flags.force,
     exits: flags.exits,
-    capacity: flags.capacity,
+    ringSize: flags.ringSize,
     command,
     path: ctx.io.env['PATH'] || DEFAULT_PATH,
   });
@@ -96,7 +96,7 @@ function commonFlags(cmd: Command): Command {
     .option('--errno <name>', 'errno a blocked call returns (default EPERM)')
     .option('--force', 'with --block: may also block processes that hold /dev/syscallmon')
     .option('--exits <on|off>', 'process-exit events of CMD and its descendants too (default off)', parseOnOff)
-    .addOption(new Option('--capacity <records>', 'ring size in the VM').default(String(SANDBOX_CAPACITY)));
+    .addOption(new Option('--ring-size <size>', 'the ring\'s size in the VM, in bytes (K, M, G: 1024s)').default(`${SANDBOX_RING_SIZE / (1024 * 1024)}M`));
 }
 
 export function sandboxCommand(ctx: Ctx): Command {

@@ -11,17 +11,25 @@ import { EXIT } from '../errors.js';
 import { renderTable } from '../../render/table.js';
 import type { Palette } from '../../render/colour.js';
 
+/** An argument's index, "-" for none. */
+function argText(index: number): string {
+  return index < 0 ? '-' : String(index);
+}
+
 export function renderSyscalls(rows: readonly SyscallEntry[], colour: Palette): string {
   return renderTable(
-    [{ header: 'NR', align: 'right' }, { header: 'NAME' }, { header: 'PATH ARG', align: 'right' }, { header: 'ENTRY' }],
-    rows.map((s) => [String(s.nr), s.name, s.pathArg < 0 ? '-' : String(s.pathArg), colour.dim(s.symbol)]),
+    [
+      { header: 'NR', align: 'right' }, { header: 'NAME' }, { header: 'PATH ARG', align: 'right' },
+      { header: 'FD ARG', align: 'right' }, { header: 'ENTRY' },
+    ],
+    rows.map((s) => [String(s.nr), s.name, argText(s.pathArg), argText(s.fdArg), colour.dim(s.symbol)]),
     colour,
   );
 }
 
 export function syscallsJson(rows: readonly SyscallEntry[]): string {
   let out = '';
-  for (const s of rows) out += JSON.stringify({ nr: s.nr, name: s.name, symbol: s.symbol, path_arg: s.pathArg }) + '\n';
+  for (const s of rows) out += JSON.stringify({ nr: s.nr, name: s.name, symbol: s.symbol, path_arg: s.pathArg, fd_arg: s.fdArg }) + '\n';
   return out;
 }
 
@@ -29,7 +37,7 @@ export function syscallsCommand(ctx: Ctx): Command {
   return new Command('syscalls')
     .description('list the syscalls that can be targeted, with their numbers')
     .argument('[pattern]', 'a substring, or a glob such as "open*"')
-    .option('--json', 'one JSON object per syscall: nr, name, symbol, path_arg')
+    .option('--json', 'one JSON object per syscall: nr, name, symbol, path_arg, fd_arg (the arguments whose path and file events carry)')
     .action(async (pattern: string | undefined, opts: { json?: boolean }) => {
       const table = ctx.syscalls();
       const rows = table.match(pattern);

@@ -101,7 +101,9 @@ describe('controller: the README\'s transcripts', () => {
           syscall: 'write',
           nr: 1,
           change: 'added',
-          target: { syscall: 'write', nr: 1, action: 'block', errno: 'EPERM', pids: [1234], force: false },
+          target: {
+            syscall: 'write', nr: 1, action: 'block', errno: 'EPERM', pids: [1234], force: false, record: 'complete', failed_only: false,
+          },
         },
       ],
       audit_only: [],
@@ -114,6 +116,63 @@ describe('controller: the README\'s transcripts', () => {
     const r = await runCli(['--block', '--syscall', 'kill', '--pid', '1', '--force'], { fake });
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('kill (62): block with EPERM, pid 1, forced (added)');
+  });
+});
+
+describe('controller: what a target records', () => {
+  it('--record entry, both; --failed-only: the target says so, and its calls are recorded that way', async () => {
+    const fake = createFakeBinding();
+    const r = await runCli(['--log', '--syscall', 'read', '--record', 'entry'], { fake });
+    expect(r.stdout).toBe('mode LOG (was OFF)\nread (0): log, every process, recorded at entry (added)\n');
+    expect(fake.targets.get(0)?.record).toBe(fake.c('RECORD_ENTRY'));
+    const both = await runCli(['--log', '--syscall', 'write', '--record', 'both', '--pid', '7'], { fake });
+    expect(both.stdout).toContain('write (1): log, pid 7, recorded at entry and return (added)');
+    const failed = await runCli(['--log', '--syscall', 'openat', '--failed-only'], { fake });
+    expect(failed.stdout).toContain('openat (257): log, every process, failures only (added)');
+    expect(fake.targets.get(257)).toMatchObject({
+      record: fake.c('RECORD_COMPLETE'), flags: fake.c('TARGET_ALL_PIDS') | fake.c('TARGET_FAILED_ONLY'),
+    });
+    // What they make: a read at entry, no result; write's two halves; only the failing openat.
+    fake.syscall({ syscall: 'read', pid: 7, ret: 5 });
+    fake.syscall({ syscall: 'write', pid: 7, ret: 5 });
+    fake.syscall({ syscall: 'openat', pid: 7, path: '/ok', ret: 3 });
+    fake.syscall({ syscall: 'openat', pid: 7, path: '/missing', ret: -2 });
+    const events = (await runCli(['log', '--json'], { fake })).stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(events.map((e) => [e.syscall, e.ret, e.entry, e.call_id, e.path])).toEqual([
+      ['read', null, false, null, null],
+      ['write', null, true, 1, null],
+      ['write', 5, false, 1, null],
+      ['openat', -2, false, null, '/missing'],
+    ]);
+    const status = await runCli(['status'], { fake });
+    expect(status.stdout).toMatch(/^openat +257 +log +every process +complete, failures only +yes +2 +1 +0 +0 +0 +1$/m);
+    expect(status.stdout).toMatch(/^read +0 +log +every process +entry +yes/m);
+  });
+
+  it('each run states the record mode: without --record a target records complete calls again', async () => {
+    const fake = createFakeBinding();
+    await runCli(['--log', '--syscall', 'read', '--record', 'entry'], { fake });
+    expect((await runCli(['--log', '--syscall', 'read', '--record', 'entry'], { fake })).stdout).toContain('(unchanged)');
+    const r = await runCli(['--log', '--syscall', 'read'], { fake });
+    expect(r.stdout).toContain('read (0): log, every process (updated)');
+    expect(fake.targets.get(0)?.record).toBe(fake.c('RECORD_COMPLETE'));
+  });
+
+  it.each([
+    ['--failed-only with --record entry', ['--log', '--syscall', 'read', '--record', 'entry', '--failed-only'], /^syscallmon: --failed-only needs complete records \(a call's failure is known when it returns\), not --record entry\n$/],
+    ['--failed-only with --record both', ['--log', '--syscall', 'read', '--record', 'both', '--failed-only'], /not --record both/],
+    ['an unknown record mode', ['--log', '--syscall', 'read', '--record', 'exit'], /argument 'exit' is invalid. Allowed choices are complete, entry, both/],
+    ['--record without a target', ['--log', '--record', 'entry'], /--record and --failed-only say what a target records: give --log or --block with --syscall NAME/],
+    ['--failed-only with --off', ['--off', '--syscall', 'read', '--failed-only'], /--record and --failed-only say what a target records/],
+    ['--record without a mode', ['--syscall', 'read', '--record', 'entry'], /say what to do with it/],
+    ['--record with --file', ['--log', '--file', 'fsm.json', '--record', 'entry'], /--file runs an FSM/],
+  ])('%s: exit 2, nothing changed', async (_name, argv, message) => {
+    const fake = createFakeBinding();
+    const r = await runCli(argv, { fake });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(fake.targets.size).toBe(0);
+    expect(fake.mode).toBe(fake.c('MODE_OFF'));
   });
 });
 

@@ -10,10 +10,11 @@ describe('syscalls', () => {
     const r = await runCli(['syscalls'], { fake });
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^ NR +NAME +PATH ARG +ENTRY$/);
+    expect(lines[0]).toMatch(/^ NR +NAME +PATH ARG +FD ARG +ENTRY$/);
     expect(lines).toHaveLength(fake.syscalls.length + 1);
-    expect(lines[1]).toMatch(/^ +0 +read +- +__x64_sys_read$/);
-    expect(r.stdout).toMatch(/^257 +openat +1 +__x64_sys_openat$/m);
+    expect(lines[1]).toMatch(/^ +0 +read +- +0 +__x64_sys_read$/);
+    expect(r.stdout).toMatch(/^257 +openat +1 +0 +__x64_sys_openat$/m);
+    expect(r.stdout).toMatch(/^ +39 +getpid +- +- +__x64_sys_getpid$/m);
   });
 
   it.each([
@@ -29,7 +30,7 @@ describe('syscalls', () => {
 
   it('--json: one object per syscall', async () => {
     const r = await runCli(['syscalls', 'openat2', '--json']);
-    expect(r.stdout).toBe('{"nr":437,"name":"openat2","symbol":"__x64_sys_openat2","path_arg":1}\n');
+    expect(r.stdout).toBe('{"nr":437,"name":"openat2","symbol":"__x64_sys_openat2","path_arg":1,"fd_arg":0}\n');
   });
 
   it('no match: says so on stderr with close names, exit 1 like grep, stdout empty', async () => {
@@ -54,37 +55,63 @@ describe('load', () => {
   it('insmods the built module with the parameters asked for, then checks the API version', async () => {
     const kmod = new FakeKmod();
     const fake = createFakeBinding();
-    const r = await runCli(['load', '--capacity', '4096', '--clear-on-read'], { kmod, fake });
+    const r = await runCli(['load', '--ring-size', '4M', '--return-slots', '100', '--clear-on-read'], { kmod, fake });
     expect(r.code).toBe(0);
-    expect(kmod.calls).toEqual(['insmod /repo/kernel/syscallmon.ko capacity=4096 clear_on_read=1']);
-    expect(r.stdout).toBe('loaded /repo/kernel/syscallmon.ko (capacity 4096 records, clear-on-read on)\n');
+    expect(kmod.calls).toEqual(['insmod /repo/kernel/syscallmon.ko ring_size=4194304 return_slots=100 clear_on_read=1']);
+    expect(r.stdout).toBe('loaded /repo/kernel/syscallmon.ko (ring 4 MiB, 100 return slots, clear-on-read on)\n');
     expect(fake.calls.map((c) => c.method)).toEqual(['open', 'getVersion', 'close']);
   });
 
-  it('defaults: no parameters, capacity reported from the header', async () => {
+  it('defaults: no parameters, the ring size and return slots reported from the header', async () => {
     const kmod = new FakeKmod();
     const r = await runCli(['load', '--json'], { kmod });
     expect(kmod.calls).toEqual(['insmod /repo/kernel/syscallmon.ko']);
-    expect(JSON.parse(r.stdout)).toEqual({ module: '/repo/kernel/syscallmon.ko', loaded: true, capacity: 1024, clear_on_read: false });
+    expect(JSON.parse(r.stdout)).toEqual({
+      module: '/repo/kernel/syscallmon.ko', loaded: true, ring_size: 1048576, return_slots: 4096, clear_on_read: false,
+    });
+    expect((await runCli(['load'], { kmod: new FakeKmod() })).stdout).toBe(
+      'loaded /repo/kernel/syscallmon.ko (ring 1 MiB, 4096 return slots, clear-on-read off)\n',
+    );
+  });
+
+  it.each([
+    ['65536', 65536],
+    ['64K', 65536],
+    ['64k', 65536],
+    ['2M', 2097152],
+    ['1G', 1073741824],
+  ])('--ring-size %s is %i bytes', async (size, bytes) => {
+    const kmod = new FakeKmod();
+    expect((await runCli(['load', '--ring-size', size], { kmod })).code).toBe(0);
+    expect(kmod.calls).toEqual([`insmod /repo/kernel/syscallmon.ko ring_size=${bytes}`]);
+  });
+
+  it('--return-slots 0: every call is recorded at entry, without its result', async () => {
+    const kmod = new FakeKmod();
+    expect((await runCli(['load', '--return-slots', '0'], { kmod })).code).toBe(0);
+    expect(kmod.calls).toEqual(['insmod /repo/kernel/syscallmon.ko return_slots=0']);
   });
 
   it('already loaded and nothing asked: harmless, exit 0', async () => {
     const kmod = new FakeKmod();
     kmod.loaded = true;
-    kmod.params = { capacity: '2048', clear_on_read: 'N' };
+    kmod.params = { ring_size: '2097152', return_slots: '4096', clear_on_read: 'N' };
     const r = await runCli(['load'], { kmod });
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('syscallmon is already loaded (capacity 2048 records, clear-on-read off); nothing to do\n');
+    expect(r.stdout).toBe('syscallmon is already loaded (ring 2 MiB, 4096 return slots, clear-on-read off); nothing to do\n');
     expect(kmod.calls).toEqual([]);
   });
 
   it.each([
-    ['capacity not a power of two', ['load', '--capacity', '1000'], 2, /--capacity must be a power of two from 16 to 1048576 records, got "1000"/],
-    ['capacity not a number', ['load', '--capacity', 'abc'], 2, /got "abc"/],
-    ['capacity too small', ['load', '--capacity', '8'], 2, /got "8"/],
-    ['capacity too large', ['load', '--capacity', '2097152'], 2, /got "2097152"/],
-    ['capacity negative', ['load', '--capacity', '-16'], 2, /got "-16"/],
-    ['capacity with junk', ['load', '--capacity', '1024k'], 2, /got "1024k"/],
+    ['ring size not a power of two', ['load', '--ring-size', '100000'], 2, /^syscallmon: the ring size must be a power of two from 64 KiB to 1 GiB \(bytes, or with K, M or G\), got "100000"\n$/],
+    ['ring size not a number', ['load', '--ring-size', 'abc'], 2, /got "abc"/],
+    ['ring size too small', ['load', '--ring-size', '32K'], 2, /got "32K"/],
+    ['ring size too large', ['load', '--ring-size', '2G'], 2, /got "2G"/],
+    ['ring size negative', ['load', '--ring-size', '-64K'], 2, /got "-64K"/],
+    ['ring size with junk', ['load', '--ring-size', '1MiB'], 2, /got "1MiB"/],
+    ['ring size in records', ['load', '--capacity', '1024'], 2, /unknown option '--capacity'/],
+    ['return slots not a number', ['load', '--return-slots', 'many'], 2, /^syscallmon: the return slots must be a whole number from 0 to 1048576, got "many"\n$/],
+    ['return slots too many', ['load', '--return-slots', '1048577'], 2, /got "1048577"/],
   ])('%s -> exit 2 before touching the kernel', async (_name, argv, code, message) => {
     const kmod = new FakeKmod();
     kmod.root = false; // usage errors come first, even for a user who could not load anyway
@@ -98,7 +125,7 @@ describe('load', () => {
     ['not built', (k: FakeKmod) => { k.built = false; }, 1, /kernel\/syscallmon.ko is not built; build it with `npm run build:kmod`/],
     ['not root', (k: FakeKmod) => { k.root = false; }, 4, /needs root; try `sudo syscallmon load`/],
     ['kernel without modules', (k: FakeKmod) => { k.modulesSupported = false; }, 5, /without module support.*syscallmon sandbox/],
-    ['loaded, but other parameters asked', (k: FakeKmod) => { k.loaded = true; k.params = { capacity: '1024' }; }, 5, /already loaded \(capacity 1024\); run `syscallmon unload` first/],
+    ['loaded, but other parameters asked', (k: FakeKmod) => { k.loaded = true; k.params = { ring_size: '1048576' }; }, 5, /already loaded \(ring 1 MiB\); run `syscallmon unload` first/],
     ['EPERM (lockdown)', (k: FakeKmod) => { k.insmodFails = 'insmod: ERROR: could not insert module /repo/kernel/syscallmon.ko: Operation not permitted'; }, 4, /refused to load .*Operation not permitted \(EPERM\)/],
     ['wrong kernel', (k: FakeKmod) => { k.insmodFails = 'insmod: ERROR: could not insert module x.ko: Invalid module format'; }, 5, /built for another kernel.*ENOEXEC.*npm run build:kmod/],
     ['bad parameter', (k: FakeKmod) => { k.insmodFails = 'insmod: ERROR: could not insert module x.ko: Invalid parameters'; }, 5, /refused its parameters.*EINVAL/],
@@ -106,7 +133,7 @@ describe('load', () => {
   ])('%s -> exit %i', async (_name, init, code, message) => {
     const kmod = new FakeKmod();
     init(kmod);
-    const r = await runCli(['load', ...(_name.includes('parameters asked') ? ['--capacity', '2048'] : [])], { kmod });
+    const r = await runCli(['load', ...(_name.includes('parameters asked') ? ['--ring-size', '2M'] : [])], { kmod });
     expect(r.code).toBe(code);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.split('\n')).toHaveLength(2);

@@ -28,7 +28,7 @@ function fakeWithProc(files: Record<string, string>): FakeBinding {
   for (const [name, text] of Object.entries(files)) writeFileSync(join(proc, name), Buffer.from(text, 'latin1'));
   const real = loadBinding();
   return new FakeBinding({
-    constants: real.constants, offsets: real.offsets, sizes: real.sizes, devicePath: real.devicePath, syscalls: real.syscalls,
+    constants: real.constants, records: real.records, schema: real.schema, devicePath: real.devicePath, syscalls: real.syscalls,
     procDir: proc,
   });
 }
@@ -174,7 +174,7 @@ describe('--exits on|off', () => {
     const fake = createFakeBinding();
     await runCli(['--exits', 'on'], { fake });
     fake.exit({ pid: 4321, ppid: 99, comm: 'sh', exit_code: 7, utime_ns: 300_000_000n, stime_ns: 20_000_000n });
-    fake.exit({ pid: 4322, ppid: 99, comm: 'sleep', exit_signal: 15 });
+    fake.exit({ pid: 4322, ppid: 99, comm: 'sleep', signal: 15 });
     const log = await runCli(['log', '--json'], { fake });
     expect(lines(log.stdout)).toEqual([
       expect.objectContaining({ type: 'exit', pid: 4321, tgid: 4321, ppid: 99, comm: 'sh', exit_code: 7, signal: 0, utime_ns: '300000000', stime_ns: '20000000' }),

@@ -48,9 +48,13 @@ describe.skipIf(why !== null)('sandbox in a real VM (slow)', () => {
     const r = await sandbox(['--', '/bin/cat', '/etc/hostname']);
     expect(r.code, r.stderr).toBe(0);
     const [header, ...rows] = r.stdout.trimEnd().split('\n');
-    expect(header).toMatch(/^TIME +PID +TGID +UID +COMM +SYSCALL +ACTION +PATH$/);
+    expect(header).toMatch(/^TIME +PID +TGID +UID +COMM +SYSCALL +VERDICT +RET +DURATION +PATH$/);
     const cells = rows.map((l) => l.trim().split(/ +/));
-    expect(cells).toContainEqual([expect.any(String), expect.any(String), expect.any(String), '0', 'cat', 'openat', 'ALLOWED', '/etc/hostname']);
+    // cat's open of its file returned fd 3, after a measured time.
+    expect(cells).toContainEqual([
+      expect.any(String), expect.any(String), expect.any(String), '0', 'cat', 'openat', 'ALLOWED', '3',
+      expect.stringMatching(/^\d+\.\d{6}$/), '/etc/hostname',
+    ]);
     // One process: CMD (the gate shell that became cat; its execve shows comm sh).
     const tgids = new Set(cells.map((c) => c[2]));
     expect(tgids.size).toBe(1);
@@ -73,7 +77,10 @@ describe.skipIf(why !== null)('sandbox in a real VM (slow)', () => {
     expect(r.code, r.stderr).toBe(1);
     const events = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     // rm is a child of the shell, and both its unlinkat calls were blocked
-    const blocked = expect.objectContaining({ type: 'syscall', comm: 'rm', syscall: 'unlinkat', action: 'blocked', errno: 'EPERM', path: 'x' });
+    const blocked = expect.objectContaining({
+      type: 'syscall', comm: 'rm', syscall: 'unlinkat', verdict: 'blocked', block_errno: 'EPERM', path: 'x', target: null,
+      ret: -1, errno: 'EPERM', duration_ns: '0',
+    });
     expect(events).toEqual([blocked, blocked]);
     expect(r.stderr).toContain('Operation not permitted');
     expect(r.stderr).not.toContain('ok\n');

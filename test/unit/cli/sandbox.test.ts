@@ -27,8 +27,11 @@ const fake = createFakeBinding();
 const c = (n: string): number => fake.c(n);
 const T0 = 1770805230000000000n;
 
-function rec(over: RecordInit): RecordInit {
-  return { type: c('RECORD_SYSCALL'), nr: 257, ts_ns: T0, pid: 500, tgid: 500, ppid: 400, comm: 'cat', path: '/etc/hostname', ...over };
+function rec(over: Partial<RecordInit>): RecordInit {
+  return {
+    type: c('RECORD_SYSCALL'), nr: 257, ts_ns: T0, pid: 500, tgid: 500, ppid: 400, comm: 'cat', path: '/etc/hostname', ret: 3,
+    duration_ns: 15_000n, ...over,
+  };
 }
 
 /** A VM that runs nothing and leaves in the share what `guest` says. */
@@ -58,14 +61,14 @@ function writeGuest(share: string, records: RecordInit[], result: Partial<GuestR
 
 describe('sandbox (host side)', () => {
   it('boots the VM with the guest half of this binary and prints the events as a table', async () => {
-    const vm = fakeVm((share) => writeGuest(share, [rec({ seq: 0 }), rec({ seq: 1, nr: 0, path_flags: c('PATH_NONE'), path: '' })], {}, 'myhost\n'));
+    const vm = fakeVm((share) => writeGuest(share, [rec({ seq: 0 }), rec({ seq: 1, nr: 0, path: undefined, target: '/etc/hostname', ret: 7 })], {}, 'myhost\n'));
     const r = await runCli(['sandbox', '--syscall', 'openat,read', '--', '/bin/cat', '/etc/hostname'], { fake, vm });
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       [
-        'TIME             PID  TGID  UID  COMM  SYSCALL  ACTION   PATH',
-        '10:20:30.000000  500   500    0  cat   openat   ALLOWED  /etc/hostname',
-        '10:20:30.000000  500   500    0  cat   read     ALLOWED',
+        'TIME             PID  TGID  UID  COMM  SYSCALL  VERDICT  RET  DURATION  PATH',
+        '10:20:30.000000  500   500    0  cat   openat   ALLOWED    3  0.000015  /etc/hostname',
+        '10:20:30.000000  500   500    0  cat   read     ALLOWED    7  0.000015  /etc/hostname',
         '',
       ].join('\n'),
     );
@@ -79,7 +82,7 @@ describe('sandbox (host side)', () => {
     expect(argv[0]).toBe(process.execPath);
     expect(argv[1]).toMatch(/\/bin\/syscallmon$/);
     expect(argv.slice(2)).toEqual([
-      '__sandbox-guest', '--share', opts!.shareDir, '--log', '--capacity', '65536',
+      '__sandbox-guest', '--share', opts!.shareDir, '--log', '--ring-size', '16777216',
       '--syscall', 'openat', '--syscall', 'read', '--', '/bin/cat', '/etc/hostname',
     ]);
     expect(opts!.cwd).toBe(process.cwd());
@@ -108,7 +111,7 @@ describe('sandbox (host side)', () => {
     let share = '';
     const vm = fakeVm((s) => {
       share = s;
-      writeGuest(s, [rec({ verdict: c('VERDICT_BLOCKED'), err: 13 })], { exit_code: 1 });
+      writeGuest(s, [rec({ verdict: c('VERDICT_BLOCKED'), err: 13, ret: -13 })], { exit_code: 1 });
     });
     const r = await runCli(['sandbox', '--block', '--syscall', 'openat', '--errno', 'EACCES', '--', 'cat', '/x'], { fake, vm });
     // cat's status is syscallmon's
@@ -126,7 +129,7 @@ describe('sandbox (host side)', () => {
     ['unknown syscall', ['sandbox', '--syscall', 'opnat', '--', 'true'], /unknown syscall 'opnat'; did you mean openat/],
     ['unknown errno', ['sandbox', '--block', '--syscall', 'openat', '--errno', 'EFOO', '--', 'true'], /unknown errno 'EFOO'/],
     ['--errno without --block', ['sandbox', '--errno', 'EPERM', '--', 'true'], /--errno goes with --block/],
-    ['bad capacity', ['sandbox', '--capacity', '1000', '--', 'true'], /--capacity must be a power of two/],
+    ['bad ring size', ['sandbox', '--ring-size', '1000', '--', 'true'], /the ring size must be a power of two/],
     ['--json with --csv', ['sandbox', '--json', '--csv', '--', 'true'], /cannot be used with option/],
     ['--all with --syscall', ['sandbox', '--all', '--syscall', 'read', '--', 'true'], /--all or --syscall, not both/],
     ['--force without --block', ['sandbox', '--force', '--syscall', 'read', '--', 'true'], /--force goes with --block/],
@@ -366,17 +369,20 @@ describe('sandbox (guest side): only CMD and its descendants', () => {
     expect(tree.size).toBe(3);
   });
 
+  const cloneHidden = (e: { nr: number }): boolean => e.nr === 56;
+
   it('keeps the records of the tree and lost markers, drops the rest and the hidden fork records', () => {
     const records = [
       rec({ seq: 0, tgid: 1, pid: 1, ppid: 0, comm: 'init' }),
       rec({ seq: 1 }),
-      rec({ seq: 2, nr: 56, path_flags: c('PATH_NONE'), path: '' }), // clone by CMD: hidden, but teaches the tree nothing new
+      rec({ seq: 2, nr: 56, path: undefined }), // clone by CMD: hidden, but teaches the tree nothing new
+      { type: c('RECORD_PAD'), size: 64 },
       rec({ seq: 3, pid: 501, tgid: 501, ppid: 500, comm: 'child' }),
-      { type: c('RECORD_LOST'), nr: c('NR_NONE'), seq: 4, lost: 9 },
+      { type: c('RECORD_LOST'), seq: 4, count: 9 },
       rec({ seq: 5, pid: 777, tgid: 777, ppid: 1, comm: 'other' }),
     ];
     const raw = encodeBatch(fake, records);
-    const r = keepRecords(raw, decoder, new ProcessTree(500), new Set([56]));
+    const r = keepRecords(raw, decoder, new ProcessTree(500), cloneHidden);
     expect(r.records).toBe(3);
     expect(r.lost).toBe(9);
     const kept = decoder.decode(Buffer.concat(r.kept));
@@ -385,10 +391,11 @@ describe('sandbox (guest side): only CMD and its descendants', () => {
 
   it('a fork record (hidden) still brings the forking process into the tree', () => {
     const raw = encodeBatch(fake, [
-      rec({ seq: 0, pid: 501, tgid: 501, ppid: 500, nr: 56, path_flags: c('PATH_NONE'), path: '' }), // child forks
+      // The child forks; its clone is recorded at entry, before the grandchild's calls.
+      rec({ seq: 0, pid: 501, tgid: 501, ppid: 500, nr: 56, path: undefined, ret: undefined }),
       rec({ seq: 1, pid: 502, tgid: 502, ppid: 501, comm: 'grandchild' }),
     ]);
-    const r = keepRecords(raw, decoder, new ProcessTree(500), new Set([56]));
+    const r = keepRecords(raw, decoder, new ProcessTree(500), cloneHidden);
     expect(decoder.decode(Buffer.concat(r.kept)).map((e) => e.seq)).toEqual([1]);
   });
 });

@@ -14,9 +14,9 @@ async function busyFake(): Promise<FakeBinding> {
   const fake = createFakeBinding();
   expect((await runCli(['--log', '--syscall', 'openat'], { fake })).code).toBe(0);
   expect((await runCli(['--block', '--syscall', 'write', '--pid', '200'], { fake })).code).toBe(0);
-  fake.syscall({ syscall: 'openat', pid: 100, comm: 'cat', path: '/etc/hostname', ts_ns: T0 });
-  fake.syscall({ syscall: 'openat', pid: 101, tgid: 100, comm: 'cat', path: '/etc/passwd', ts_ns: T0 + 1000n });
-  fake.syscall({ syscall: 'write', pid: 200, comm: 'sh', ts_ns: T0 + 2000n });
+  fake.syscall({ syscall: 'openat', pid: 100, comm: 'cat', path: '/etc/hostname', ts_ns: T0, ret: 3, duration_ns: 12_345n });
+  fake.syscall({ syscall: 'openat', pid: 101, tgid: 100, comm: 'cat', path: '/etc/passwd', ts_ns: T0 + 1000n, ret: -13, duration_ns: 8_000n });
+  fake.syscall({ syscall: 'write', pid: 200, comm: 'sh', ts_ns: T0 + 2000n, target: 'pipe:[4321]' });
   return fake;
 }
 
@@ -28,14 +28,15 @@ describe('status', () => {
     expect(r.stdout).toBe(
       [
         'mode       BLOCK',
-        'ring       3/1024 records held; 3 written, 0 overwritten, 0 cleared',
+        'ring       3 records held in 528 B of 1 MiB; 3 written, 0 overwritten, 0 cleared',
+        'calls      0 of 4096 return slots in use; 0 recorded without result',
         'probes     2 armed, 0 missed',
         'exits      off (0 seen)',
         'readers    0 others',
         '',
-        'SYSCALL   NR  ACTION            SCOPE          ARMED  HITS  LOGGED  BLOCKED  MISSED',
-        'write      1  block with EPERM  pid 200        yes       1       1        1       0',
-        'openat   257  log               every process  yes       2       2        0       0',
+        'SYSCALL   NR  ACTION            SCOPE          RECORD    ARMED  HITS  LOGGED  BLOCKED  MISSED  NO RESULT  SKIPPED',
+        'write      1  block with EPERM  pid 200        complete  yes       1       1        1       0          0        0',
+        'openat   257  log               every process  complete  yes       2       2        0       0          0        0',
         '',
       ].join('\n'),
     );
@@ -48,12 +49,14 @@ describe('status', () => {
     expect(r.stdout.split('\n')).toHaveLength(2);
     const s = JSON.parse(r.stdout);
     expect(s).toMatchObject({
-      api_version: createFakeBinding().c('API_VERSION'), mode: 'block', exits: false, clear_on_read: false, capacity: 1024, held: 3,
-      events: 3, overwritten: 0, cleared: 0, missed: 0, probes_armed: 2, readers: 0,
+      api_version: createFakeBinding().c('API_VERSION'), mode: 'block', exits: false, clear_on_read: false,
+      ring_size: 1 << 20, held_records: 3, held_bytes: 528, events: 3, overwritten: 0, cleared: 0, missed: 0, probes_armed: 2,
+      readers: 0, return_slots: 4096, calls_in_flight: 0, no_result: 0,
     });
+    const counters = { armed: true, missed: 0, no_result: 0, failed_skipped: 0 };
     expect(s.targets).toEqual([
-      { syscall: 'write', nr: 1, action: 'block', errno: 'EPERM', pids: [200], force: false, armed: true, hits: 1, logged: 1, blocked: 1, missed: 0 },
-      { syscall: 'openat', nr: 257, action: 'log', errno: null, pids: 'all', force: false, armed: true, hits: 2, logged: 2, blocked: 0, missed: 0 },
+      { syscall: 'write', nr: 1, action: 'block', errno: 'EPERM', pids: [200], force: false, record: 'complete', failed_only: false, hits: 1, logged: 1, blocked: 1, ...counters },
+      { syscall: 'openat', nr: 257, action: 'log', errno: null, pids: 'all', force: false, record: 'complete', failed_only: false, hits: 2, logged: 2, blocked: 0, ...counters },
     ]);
   });
 
@@ -63,11 +66,13 @@ describe('status', () => {
   });
 
   it('overwritten records show in the ring line', async () => {
-    const fake = createFakeBinding((f) => { f.capacity = 16; });
+    // Records of read() without a target: 160 bytes each, 16 to the ring.
+    const fake = createFakeBinding((f) => { f.ringSize = 16 * 160; });
     await runCli(['--log', '--syscall', 'read'], { fake });
     for (let i = 0; i < 20; i++) fake.syscall({ syscall: 'read', pid: 5 });
     const s = JSON.parse((await runCli(['status', '--json'], { fake })).stdout);
-    expect(s).toMatchObject({ held: 16, events: 20, overwritten: 4 });
+    expect(s).toMatchObject({ held_records: 16, held_bytes: 2560, ring_size: 2560, events: 20, overwritten: 4 });
+    expect((await runCli(['status'], { fake })).stdout).toContain('ring       16 records held in 2560 B of 2560 B; 20 written, 4 overwritten, 0 cleared');
   });
 
   it.each([
@@ -92,10 +97,10 @@ describe('log', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(
       [
-        'TIME             PID  TGID  UID  COMM  SYSCALL  ACTION         PATH',
-        '10:20:30.000000  100   100    0  cat   openat   ALLOWED        /etc/hostname',
-        '10:20:30.000001  101   100    0  cat   openat   ALLOWED        /etc/passwd',
-        '10:20:30.000002  200   200    0  sh    write    BLOCKED EPERM',
+        'TIME             PID  TGID  UID  COMM  SYSCALL  VERDICT            RET  DURATION  PATH',
+        '10:20:30.000000  100   100    0  cat   openat   ALLOWED              3  0.000012  /etc/hostname',
+        '10:20:30.000001  101   100    0  cat   openat   ALLOWED        -EACCES  0.000008  /etc/passwd',
+        '10:20:30.000002  200   200    0  sh    write    BLOCKED EPERM   -EPERM  0.000000  pipe:[4321]',
         '',
       ].join('\n'),
     );
@@ -107,10 +112,10 @@ describe('log', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map((e) => [e.type, e.pid, e.syscall, e.action, e.errno, e.path])).toEqual([
-      ['syscall', 100, 'openat', 'allowed', null, '/etc/hostname'],
-      ['syscall', 101, 'openat', 'allowed', null, '/etc/passwd'],
-      ['syscall', 200, 'write', 'blocked', 'EPERM', null],
+    expect(lines.map((e) => [e.type, e.pid, e.syscall, e.verdict, e.block_errno, e.path, e.target, e.ret, e.errno])).toEqual([
+      ['syscall', 100, 'openat', 'allowed', null, '/etc/hostname', null, 3, null],
+      ['syscall', 101, 'openat', 'allowed', null, '/etc/passwd', null, -13, 'EACCES'],
+      ['syscall', 200, 'write', 'blocked', 'EPERM', null, 'pipe:[4321]', -1, 'EPERM'],
     ]);
   });
 
@@ -118,9 +123,9 @@ describe('log', () => {
     const fake = await busyFake();
     const r = await runCli(['log', '--csv'], { fake });
     const rows = r.stdout.split('\r\n');
-    expect(rows[0]).toMatch(/^type,seq,ts_ns,time,pid,tgid,ppid,uid,gid,comm,syscall,nr,action,errno,path,path_truncated,args,/);
+    expect(rows[0]).toMatch(/^type,seq,ts_ns,time,pid,tgid,ppid,uid,gid,comm,syscall,nr,abi,native_nr,verdict,block_errno,path,path_truncated,path_unreadable,target,args,ret,errno,duration_ns,/);
     expect(rows).toHaveLength(5); // header, 3 rows, final empty
-    expect(rows[3]).toMatch(/^syscall,2,1770805230000002000,2026-02-11T10:20:30\.000Z,200,200,1,0,0,sh,write,1,blocked,EPERM,,false,/);
+    expect(rows[3]).toMatch(/^syscall,2,1770805230000002000,2026-02-11T10:20:30\.000Z,200,200,1,0,0,sh,write,1,x86_64,1,blocked,EPERM,,false,false,pipe:\[4321\],0x0 0x0 0x0 0x0 0x0 0x0,-1,EPERM,0,,false,false,,,,,$/);
   });
 
   it('reading does not consume: a second log shows the same', async () => {
@@ -156,7 +161,7 @@ describe('log', () => {
   });
 
   it('a full ring reads whole from its tail (no loss for a reader that starts there)', async () => {
-    const fake = createFakeBinding((f) => { f.capacity = 16; });
+    const fake = createFakeBinding((f) => { f.ringSize = 16 * 160; });
     await runCli(['--log', '--syscall', 'read'], { fake });
     // The reader starts at the tail, so a full ring reads whole: no loss.
     for (let i = 0; i < 40; i++) fake.syscall({ syscall: 'read', pid: 5 });

@@ -86,7 +86,8 @@ describe('tail', () => {
   });
 
   it('a lost line whenever the reader was overtaken, and it is never filtered out', async () => {
-    const fake = createFakeBinding((f) => { f.capacity = 16; });
+    // Records of read() without a target: 160 bytes each, 16 to the ring.
+    const fake = createFakeBinding((f) => { f.ringSize = 16 * 160; });
     await runCli(['--log', '--syscall', 'read'], { fake });
     const t = startTail(fake, ['--pid', '99999'], () => {
       // 40 calls in one turn: the stream reads after this, so 24 were overwritten.
@@ -99,8 +100,8 @@ describe('tail', () => {
     expect(r.stderr).toMatch(/0 shown, 16 read, 24 lost/);
   });
 
-  it('--json lost marker is {"type":"lost","count":N}', async () => {
-    const fake = createFakeBinding((f) => { f.capacity = 16; });
+  it('--json lost marker is {"type":"lost","seq":S,"count":N}', async () => {
+    const fake = createFakeBinding((f) => { f.ringSize = 16 * 160; });
     await runCli(['--log', '--syscall', 'read'], { fake });
     const t = startTail(fake, ['--json'], () => {
       for (let i = 0; i < 20; i++) fake.syscall({ syscall: 'read', pid: 7 });
@@ -108,7 +109,7 @@ describe('tail', () => {
     await until(() => t.out.text.split('\n').length > 16, 'events');
     t.stop();
     const r = await t.done;
-    expect(r.stdout.split('\n')[0]).toBe('{"type":"lost","count":4}');
+    expect(r.stdout.split('\n')[0]).toBe('{"type":"lost","seq":0,"count":4}');
   });
 
   it('--json is written to stdout\'s fd by the addon\'s NDJSON stream: no JS write at all', async () => {
@@ -152,12 +153,12 @@ describe('tail', () => {
   it('--count N stops by itself after N events', async () => {
     const fake = await armedFake();
     const t = startTail(fake, ['--count', '2'], () => {
-      for (let i = 0; i < 5; i++) fake.syscall({ syscall: 'openat', pid: 3, comm: 'cat', path: `/f${i}` });
+      for (let i = 0; i < 5; i++) fake.syscall({ syscall: 'openat', pid: 3, comm: 'cat', path: `/f${i}`, ret: 3 + i, duration_ns: 21_000n });
     });
     const r = await t.done;
     expect(r.code).toBe(0);
     expect(r.stdout.trimEnd().split('\n')).toHaveLength(2);
-    expect(r.stdout).toMatch(/^\d\d:\d\d:\d\d\.\d{6} +3 +cat +openat +ALLOWED +\/f0$/m);
+    expect(r.stdout).toMatch(/^\d\d:\d\d:\d\d\.\d{6} +3 +cat +openat +ALLOWED +3 +0\.000021 +\/f0$/m);
     expect(r.stderr).toMatch(/tail stopped \(count reached\): 2 shown/);
     expect(fake.openFds).toEqual([]);
   });
