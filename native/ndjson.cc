@@ -359,12 +359,12 @@ bool NdjsonFormatter::Format(const uint8_t *data, size_t len, size_t *out_len, C
 	Reserve(room);
 	Out out(scratch_.get());
 	*counts = Counts{};
-	for (at = 0; at < len && !full(); at += HeaderAt(data + at).size) {
+	for (at = 0; at < len && !full(); at += SizeAt(data + at)) {
 		const uint8_t *rec = data + at;
-		struct syscallmon_header h = HeaderAt(rec);
-		if (h.type == SYSCALLMON_RECORD_PAD)
+		uint16_t type = TypeAt(rec);
+		if (type == SYSCALLMON_RECORD_PAD)
 			continue;
-		if (h.type == SYSCALLMON_RECORD_LOST) {
+		if (type == SYSCALLMON_RECORD_LOST) {
 			struct syscallmon_lost lost;
 			std::memcpy(&lost, rec, sizeof lost);
 			counts->lost += lost.count;
@@ -378,7 +378,7 @@ bool NdjsonFormatter::Format(const uint8_t *data, size_t len, size_t *out_len, C
 			*problem = "record at byte " + std::to_string(at) + ": " + why;
 			return false;
 		}
-		if (h.type != SYSCALLMON_RECORD_LOST) {
+		if (type != SYSCALLMON_RECORD_LOST) {
 			counts->shown++;
 			shown_++;
 		}
@@ -399,7 +399,7 @@ bool NdjsonFormatter::FormatLast(const uint8_t *data, size_t len, uint64_t n, si
 				*problem = "batch ends inside a record";
 			return false;
 		}
-		uint16_t type = HeaderAt(data + at).type;
+		uint16_t type = TypeAt(data + at);
 		if (type != SYSCALLMON_RECORD_LOST && type != SYSCALLMON_RECORD_PAD && Selected(data + at))
 			picked.push_back(at);
 		at += size;
@@ -408,7 +408,7 @@ bool NdjsonFormatter::FormatLast(const uint8_t *data, size_t len, uint64_t n, si
 		picked.erase(picked.begin(), picked.end() - static_cast<std::ptrdiff_t>(n));
 	size_t room = 0;
 	for (size_t at : picked)
-		room += LineMax(HeaderAt(data + at).size);
+		room += LineMax(SizeAt(data + at));
 	Reserve(room);
 	Out out(scratch_.get());
 	*counts = Counts{};

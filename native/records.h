@@ -12,7 +12,7 @@
 
 namespace syscallmon {
 
-// The header of the record at p (which need not be aligned).
+// The header of the (whole, not PAD) record at p, which need not be aligned.
 inline struct syscallmon_header HeaderAt(const uint8_t *p)
 {
 	struct syscallmon_header h;
@@ -20,21 +20,42 @@ inline struct syscallmon_header HeaderAt(const uint8_t *p)
 	return h;
 }
 
+// The type of the record at p: the one header field every record has whole.
+inline uint16_t TypeAt(const uint8_t *p)
+{
+	uint16_t type;
+	std::memcpy(&type, p + offsetof(struct syscallmon_header, type), sizeof type);
+	return type;
+}
+
+// The size of the record at p.
+inline uint16_t SizeAt(const uint8_t *p)
+{
+	uint16_t size;
+	std::memcpy(&size, p + offsetof(struct syscallmon_header, size), sizeof size);
+	return size;
+}
+
 // The size of the whole record at data[at, len), checked against its type's
 // layout; 0 when the bytes left hold no whole record (a record cut short by
 // the end of a batch). Sets *problem (and returns 0) for a record no module
 // writes: a bad size, or a type this tool does not know.
+// The part of a header every record has: a PAD filling the last 8 or 16
+// bytes of the ring holds nothing else.
+constexpr size_t kHeaderStart = offsetof(struct syscallmon_header, seq);
+
 inline size_t WholeRecord(const uint8_t *data, size_t at, size_t len, std::string *problem)
 {
-	if (len - at < sizeof(struct syscallmon_header))
+	if (len - at < kHeaderStart)
 		return 0;
-	struct syscallmon_header h = HeaderAt(data + at);
+	struct syscallmon_header h;
+	std::memcpy(&h, data + at, kHeaderStart);
 	size_t fixed;
 	switch (h.type) {
 	case SYSCALLMON_RECORD_SYSCALL: fixed = sizeof(struct syscallmon_syscall); break;
 	case SYSCALLMON_RECORD_EXIT: fixed = sizeof(struct syscallmon_exit); break;
 	case SYSCALLMON_RECORD_LOST: fixed = sizeof(struct syscallmon_lost); break;
-	case SYSCALLMON_RECORD_PAD: fixed = sizeof(struct syscallmon_header); break;
+	case SYSCALLMON_RECORD_PAD: fixed = kHeaderStart; break;
 	default:
 		*problem = "record at byte " + std::to_string(at) + ": unknown record type " + std::to_string(h.type) +
 			   " (module newer than this tool?)";

@@ -169,7 +169,7 @@ public:
 			return 0;
 		size_t at = 0, records = 0;
 		for (size_t size; at < len && (size = WholeRecord(dst, at, len, problem)) != 0; at += size)
-			if (HeaderAt(dst + at).type != SYSCALLMON_RECORD_PAD)
+			if (TypeAt(dst + at) != SYSCALLMON_RECORD_PAD)
 				records++;
 		if (!problem->empty())
 			return -EPROTO;

@@ -97,6 +97,8 @@ export interface ResolvedLayout {
   readonly exitSize: number;
   readonly lostSize: number;
   readonly headerSize: number;
+  /** the part of a header every record has whole: a PAD filling the ring's last 8 or 16 bytes holds nothing more */
+  readonly headerStart: number;
   /** byte offset of each member in its record (h.* and task.* by their own names) */
   readonly off: {
     readonly size: number; readonly type: number; readonly flags: number; readonly seq: number; readonly ts_ns: number;
@@ -174,6 +176,7 @@ export function resolveLayout(layout: RecordLayout): ResolvedLayout {
     exitSize: layout.records.exit.size,
     lostSize: layout.records.lost.size,
     headerSize: at(s, 'task.pid'),
+    headerStart: at(s, 'h.seq'),
     off: {
       size: at(s, 'h.size'), type: at(s, 'h.type'), flags: at(s, 'h.flags'), seq: at(s, 'h.seq'), ts_ns: at(s, 'h.ts_ns'),
       pid: at(s, 'task.pid'), tgid: at(s, 'task.tgid'), ppid: at(s, 'task.ppid'), uid: at(s, 'task.uid'),
@@ -210,14 +213,14 @@ export function resolveLayout(layout: RecordLayout): ResolvedLayout {
  * hand out whole records a module wrote.
  */
 export function recordSize(l: ResolvedLayout, buf: Buffer, at: number, end = buf.length): number {
-  if (end - at < l.headerSize) throw new Error(`record at byte ${at}: the batch ends inside its header`);
+  if (end - at < l.headerStart) throw new Error(`record at byte ${at}: the batch ends inside its header`);
   const size = buf.readUInt16LE(at + l.off.size);
   const type = buf.readUInt16LE(at + l.off.type);
   let fixed: number;
   if (type === l.recSyscall) fixed = l.syscallSize;
   else if (type === l.recExit) fixed = l.exitSize;
   else if (type === l.recLost) fixed = l.lostSize;
-  else if (type === l.recPad) fixed = l.headerSize;
+  else if (type === l.recPad) fixed = l.headerStart;
   else throw new Error(`record at byte ${at}: unknown record type ${type} (module newer than this library?)`);
   let bad = size < fixed || size % l.align !== 0 || size > l.recordMax;
   if (!bad && type === l.recSyscall && at + fixed <= end) {
@@ -281,6 +284,7 @@ export function encodeRecord(layout: RecordLayout, init: RecordInit): Buffer {
   if (init.type === l.recSyscall) fixed = l.syscallSize;
   else if (init.type === l.recExit) fixed = l.exitSize;
   else if (init.type === l.recLost) fixed = l.lostSize;
+  else if (init.type === l.recPad) fixed = l.headerStart;
   else fixed = l.headerSize;
   const syscall = init.type === l.recSyscall;
   const fullPath = syscall && init.path !== undefined ? bytesOf(init.path) : null;
@@ -303,6 +307,7 @@ export function encodeRecord(layout: RecordLayout, init: RecordInit): Buffer {
   buf.writeUInt16LE(size, o.size);
   buf.writeUInt16LE(init.type, o.type);
   buf.writeUInt32LE(flags >>> 0, o.flags);
+  if (init.type === l.recPad) return buf;
   buf.writeBigUInt64LE(u64(init.seq), o.seq);
   buf.writeBigUInt64LE(u64(init.ts_ns), o.ts_ns);
   if (init.type === l.recLost) {

@@ -153,8 +153,13 @@ describe('EventDecoder', () => {
     ]);
     expect(decoder.decode(batch).map((e) => [e.type, e.seq])).toEqual([['syscall', 1], ['lost', 2], ['syscall', 5], ['exit', 6]]);
     expect(decoder.decode(Buffer.alloc(0))).toEqual([]);
+    // The ring's end may leave 8 or 16 bytes: a PAD of only size, type and flags.
+    const small = encodeBatch(binding, [{ type: c('RECORD_PAD'), size: 16 }, { ...base, seq: 9 }, { type: c('RECORD_PAD'), size: 8 }]);
+    expect(small.length).toBe(24 + encodeRecord(binding, { ...base, seq: 9 }).length);
+    expect(decoder.decode(small).map((e) => e.seq)).toEqual([9]);
     expect(() => decoder.decode(batch.subarray(0, batch.length - 8))).toThrow(/ends inside/);
-    expect(() => decoder.decode(batch.subarray(0, 20))).toThrow(/ends inside its header/);
+    expect(() => decoder.decode(batch.subarray(0, 6))).toThrow(/ends inside its header/);
+    expect(() => decoder.decode(encodeRecord(binding, { type: c('RECORD_PAD'), size: 4 }))).toThrow(/malformed/);
     expect(() => decoder.decode(encodeRecord(binding, { type: 99 }))).toThrow(/unknown record type 99/);
     expect(() => decoder.decode(encodeRecord(binding, { ...base, size: 12 }))).toThrow(/malformed/);
     expect(() => decoder.decode(encodeRecord(binding, { type: c('RECORD_PAD'), size: c('RECORD_MAX') + 8 }))).toThrow(/malformed/);

@@ -61,7 +61,7 @@ export function randomInit(r: () => number, i: number): RecordInit {
       utime_ns: big(), stime_ns: r(),
     };
   }
-  if (kind === 2) return { type: c.RECORD_PAD!, size: 8 * (3 + (r() % 60)) };
+  if (kind === 2) return { type: c.RECORD_PAD!, size: 8 * (1 + (r() % 60)) };
   let flags = 0;
   for (const f of FLAGS) if (r() % 3 === 0) flags |= f;
   return {
