@@ -47,7 +47,7 @@ export interface Target extends TargetSettings {
   armed: boolean;
   /** calls while armed, in scope or not, outside device holders */
   hits: number;
-  /** calls recorded */
+  /** calls in scope the target took to record (a failures-only target's skipped successes too: failed_skipped) */
   logged: number;
   blocked: number;
   /** hook runs skipped (the hook was already running on that CPU) */

@@ -658,11 +658,12 @@ export class FakeBinding implements Binding {
       t.logged++;
       return seen(2);
     }
+    // logged counts what the target took at entry, successes a failures-only target skips included.
+    t.logged++;
     if ((t.flags & this.c('TARGET_FAILED_ONLY')) !== 0 && !failed) {
       t.failed_skipped++;
       return seen(0);
     }
-    t.logged++;
     this.append(result(0n));
     return seen(1);
   }

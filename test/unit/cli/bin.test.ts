@@ -37,9 +37,12 @@ describe('bin/syscallmon', () => {
     expect(r.stderr).toMatch(/^syscallmon: option '--pid <pid>' argument '0' is invalid\. [^\n]*\n$/);
   });
 
-  it('corrupted capacity: exit 2', () => {
-    expect(run(['load', '--capacity', '1000']).status).toBe(2);
-    expect(run(['load', '--capacity', 'abc']).status).toBe(2);
+  it('a corrupted ring size: exit 2', () => {
+    for (const size of ['1000', 'abc', '3M']) {
+      const r = run(['load', '--ring-size', size]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toBe(`syscallmon: the ring size must be a power of two from 64 KiB to 1 GiB (bytes, or with K, M or G), got "${size}"\n`);
+    }
   });
 
   it('unknown syscall: exit 2 with a suggestion', () => {

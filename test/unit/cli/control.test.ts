@@ -145,7 +145,7 @@ describe('controller: what a target records', () => {
       ['openat', -2, false, null, '/missing'],
     ]);
     const status = await runCli(['status'], { fake });
-    expect(status.stdout).toMatch(/^openat +257 +log +every process +complete, failures only +yes +2 +1 +0 +0 +0 +1$/m);
+    expect(status.stdout).toMatch(/^openat +257 +log +every process +complete, failures only +yes +2 +2 +0 +0 +0 +1$/m);
     expect(status.stdout).toMatch(/^read +0 +log +every process +entry +yes/m);
   });
 
