@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, cliOk, gated, ndjson, start } from './helpers.js';
+import { spawn } from 'node:child_process';
+import { blockedInRead, cli, cliOk, gated, ndjson, start } from './helpers.js';
 
 const moduleLoaded = (): boolean => readFileSync('/proc/modules', 'utf8').split('\n').some((l) => l.startsWith('syscallmon '));
 
@@ -45,7 +46,13 @@ describe('syscallmon CLI against the real module', () => {
     const mine = events.filter((e) => e.type === 'syscall' && e.tgid === p.pid && e.path === path);
     expect(mine).toHaveLength(50);
     for (const e of mine) {
-      expect(e).toMatchObject({ syscall: 'openat', nr: 257, pid: p.pid, action: 'allowed', errno: null, path_truncated: false });
+      expect(e).toMatchObject({
+        syscall: 'openat', nr: 257, pid: p.pid, abi: 'x86_64', native_nr: 257, verdict: 'allowed', block_errno: null,
+        path_truncated: false, path_unreadable: false, target: null, errno: null, call_id: null, entry: false, no_result: false,
+      });
+      // a complete call: the fd it returned, and how long it took
+      expect(e.ret).toBeGreaterThanOrEqual(3);
+      expect(e.duration_ns).toMatch(/^\d+$/);
       expect(e.args).toHaveLength(6);
       expect(typeof e.ts_ns).toBe('string');
       expect(new Date(e.time as string).getTime()).toBe(Number(BigInt(e.ts_ns as string) / 1_000_000n));
@@ -72,11 +79,13 @@ describe('syscallmon CLI against the real module', () => {
     expect(status.targets).toEqual([
       expect.objectContaining({ syscall: 'openat', action: 'block', errno: 'EPERM', pids: [], blocked: 1 }),
     ]);
-    // P exited, so it left the scope; the blocked call is in the log with its errno.
-    const blocked = ndjson((await cliOk(['log', '--json'])).stdout).filter((e) => e.action === 'blocked');
-    expect(blocked).toEqual([expect.objectContaining({ tgid: p.pid, syscall: 'openat', errno: 'EPERM', path })]);
+    // P exited, so it left the scope; the blocked call is in the log with its errno, once, as its result.
+    const blocked = ndjson((await cliOk(['log', '--json'])).stdout).filter((e) => e.verdict === 'blocked');
+    expect(blocked).toEqual([
+      expect.objectContaining({ tgid: p.pid, syscall: 'openat', block_errno: 'EPERM', ret: -1, errno: 'EPERM', duration_ns: '0', path }),
+    ]);
     const table = await cliOk(['log']);
-    expect(table.stdout).toMatch(new RegExp(`openat +BLOCKED EPERM +${path}`));
+    expect(table.stdout).toMatch(new RegExp(`openat +BLOCKED EPERM +-EPERM +0\\.000000 +${path}`));
   });
 
   it('3: tail --json, after its ready line, receives an open that happens afterwards; Ctrl-C ends it cleanly', async () => {
@@ -130,16 +139,19 @@ describe('syscallmon CLI against the real module', () => {
     expect((await tail.done).code).toBe(0);
   });
 
-  it('4: error paths: unknown syscall 2, corrupted capacity 2, non-root 4, not loaded 3', async () => {
+  it('4: error paths: unknown syscall 2, bad ring size 2, failures only at entry 2, non-root 4, not loaded 3', async () => {
     const unknown = await cli(['--log', '--syscall', 'opnat']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toBe("syscallmon: unknown syscall 'opnat'; did you mean openat?\n");
 
-    for (const bad of ['1000', 'abc']) {
-      const r = await cli(['load', '--capacity', bad]);
+    for (const bad of ['1000', 'abc', '16K']) {
+      const r = await cli(['load', '--ring-size', bad]);
       expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/--capacity must be a power of two/);
+      expect(r.stderr).toMatch(/the ring size must be a power of two from 64 KiB to 1 GiB/);
     }
+    const entryFailures = await cli(['--log', '--syscall', 'read', '--record', 'entry', '--failed-only']);
+    expect(entryFailures.code).toBe(2);
+    expect(entryFailures.stderr).toMatch(/--failed-only needs complete records/);
 
     const nobody = await cli(['status'], { uid: 65534, gid: 65534 });
     expect(nobody.code).toBe(4);
@@ -171,8 +183,87 @@ describe('syscallmon CLI against the real module', () => {
     await tail.done;
     await cliOk(['unload']);
     expect((await cliOk(['unload'])).stdout).toMatch(/not loaded; nothing to do/);
-    const loaded = await cliOk(['load', '--capacity', '64']);
-    expect(loaded.stdout).toMatch(/capacity 64 records/);
-    expect(JSON.parse((await cliOk(['status', '--json'])).stdout).capacity).toBe(64);
+    const loaded = await cliOk(['load', '--ring-size', '64K', '--return-slots', '100']);
+    expect(loaded.stdout).toMatch(/\(ring 64 KiB, 100 return slots, clear-on-read off\)/);
+    const status = JSON.parse((await cliOk(['status', '--json'])).stdout);
+    expect(status).toMatchObject({ ring_size: 65536, return_slots: 100, calls_in_flight: 0, held_records: 0, held_bytes: 0 });
+    expect((await cliOk(['status'])).stdout).toMatch(/^ring +0 records held in 0 B of 64 KiB; .*\ncalls +0 of 100 return slots in use; 0 recorded without result$/m);
+  });
+
+  it('complete calls: each event has what the call returned, its errno, how long it took, and its fd\'s target', async () => {
+    await reset();
+    const dir = mkdtempSync(join(tmpdir(), 'smon-cli-'));
+    const there = join(dir, 'there');
+    const out = join(dir, 'out');
+    writeFileSync(there, 'ab\n');
+    // dash itself: an open that works, one that fails (for a regular builtin, which goes on), a read
+    // byte by byte from the file, a write to another.
+    const p = gated(`read l < ${there}; true < ${join(dir, 'missing')}; echo hello > ${out}`);
+    await blockedInRead(p.pid); // its start-up is over
+    await cliOk(['--log', '--syscall', 'openat,read,write', '--pid', String(p.pid)]);
+    p.release();
+    expect((await p.done).code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe('hello\n');
+    const events = ndjson((await cliOk(['log', '--json'])).stdout).filter((e) => e.tgid === p.pid);
+    const opened = events.filter((e) => e.syscall === 'openat');
+    expect(opened.map((e) => [e.path, e.errno])).toEqual([[there, null], [join(dir, 'missing'), 'ENOENT'], [out, null]]);
+    expect(opened[1]).toMatchObject({ ret: -2, errno: 'ENOENT', verdict: 'allowed', block_errno: null });
+    // read(0) after the redirection: its target is the file, one byte per call, then 0 at the end
+    const reads = events.filter((e) => e.syscall === 'read' && e.target === there);
+    expect(reads.map((e) => e.ret)).toEqual([1, 1, 1]);
+    const written = events.filter((e) => e.syscall === 'write' && e.target === out);
+    expect(written).toEqual([expect.objectContaining({ ret: 6, errno: null, path: null })]);
+    for (const e of events) expect(BigInt(e.duration_ns as string)).toBeGreaterThan(0n);
+    const table = await cliOk(['log']);
+    expect(table.stdout).toMatch(/^TIME +PID +TGID +UID +COMM +SYSCALL +VERDICT +RET +DURATION +PATH$/m);
+    expect(table.stdout).toMatch(new RegExp(`openat +ALLOWED +-ENOENT +\\d+\\.\\d{6} +${join(dir, 'missing')}$`, 'm'));
+    expect(table.stdout).toMatch(new RegExp(`write +ALLOWED +6 +\\d+\\.\\d{6} +${out}$`, 'm'));
+  });
+
+  it('a read that waits: recorded when it returns, with its whole duration; --record entry records it at once', async () => {
+    await reset();
+    const reader = spawn('/bin/sh', ['-c', 'read -r a; echo ready >&2; read -r b'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const pid = reader.pid!;
+    const ready = new Promise((r) => reader.stderr.once('data', r));
+    await blockedInRead(pid);
+    await cliOk(['--log', '--syscall', 'read', '--pid', String(pid)]);
+    reader.stdin.write('a\n');
+    await ready;
+    await blockedInRead(pid); // now in `read -r b`, entered after the target was armed
+    const entered = Date.now();
+    await new Promise((r) => setTimeout(r, 300));
+    const entries = await cliOk(['--log', '--syscall', 'read', '--pid', String(pid), '--record', 'entry']);
+    expect(entries.stdout).toContain(`read (0): log, pid ${pid}, recorded at entry (updated)`);
+    reader.stdin.end('b\n');
+    await new Promise((r) => reader.once('close', r));
+    const events = ndjson((await cliOk(['log', '--json'])).stdout).filter((e) => e.tgid === pid && e.syscall === 'read');
+    // The wait: one complete read of one byte, 300 ms or more, whose entry came before the wait.
+    const waited = events.filter((e) => e.ret !== null && BigInt(e.duration_ns as string) >= 300_000_000n);
+    // stdin is what node gave it: a socket pair
+    expect(waited).toEqual([expect.objectContaining({ ret: 1, target: expect.stringMatching(/^(pipe|socket):\[\d+\]$/), entry: false })]);
+    expect(Number(BigInt(waited[0]!.ts_ns as string) / 1_000_000n)).toBeLessThanOrEqual(entered);
+    // After --record entry: the reads that came next were recorded at entry, without a result.
+    const last = events.at(-1)!;
+    expect(last).toMatchObject({ ret: null, errno: null, duration_ns: null });
+    const status = JSON.parse((await cliOk(['status', '--json'])).stdout);
+    expect(status.targets).toEqual([expect.objectContaining({ syscall: 'read', record: 'entry', failed_only: false })]);
+  });
+
+  it('--failed-only keeps successful calls out of the ring, and counts them', async () => {
+    await reset();
+    const dir = mkdtempSync(join(tmpdir(), 'smon-cli-'));
+    const there = join(dir, 'there');
+    writeFileSync(there, 'x\n');
+    const p = gated(`true < ${there}; true < ${join(dir, 'nope')}; true < ${there}; true < ${there}`);
+    await blockedInRead(p.pid); // its start-up is over
+    const set = await cliOk(['--log', '--syscall', 'openat', '--pid', String(p.pid), '--failed-only']);
+    expect(set.stdout).toContain(`openat (257): log, pid ${p.pid}, failures only (added)`);
+    p.release();
+    await p.done;
+    const events = ndjson((await cliOk(['log', '--json'])).stdout).filter((e) => e.tgid === p.pid);
+    expect(events).toEqual([expect.objectContaining({ syscall: 'openat', path: join(dir, 'nope'), ret: -2, errno: 'ENOENT' })]);
+    const target = JSON.parse((await cliOk(['status', '--json'])).stdout).targets[0];
+    // logged counts the calls the target took at entry; failed_skipped, those of them not recorded
+    expect(target).toMatchObject({ syscall: 'openat', record: 'complete', failed_only: true, logged: 4, failed_skipped: 3 });
   });
 });

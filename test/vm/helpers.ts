@@ -2,6 +2,7 @@
 // root inside the VM by test/vm/guest-suite.sh, or on a host that can load
 // modules). Everything goes through the real bin/syscallmon.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
@@ -139,6 +140,15 @@ export function start(args: string[]): Running {
       }),
     done,
   };
+}
+
+/** Resolves once pid is blocked in read(0, …): /proc/<pid>/syscall shows syscall 0 on fd 0. */
+export async function blockedInRead(pid: number): Promise<void> {
+  for (;;) {
+    const s = readFileSync(`/proc/${pid}/syscall`, 'utf8');
+    if (/^0 0x0 /.test(s)) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** NDJSON text -> objects (every line must parse). */

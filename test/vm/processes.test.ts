@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, cliOk, gated, ndjson, start, type CliResult } from './helpers.js';
+import { blockedInRead, cli, cliOk, gated, ndjson, start, type CliResult } from './helpers.js';
 
 const moduleLoaded = (): boolean => readFileSync('/proc/modules', 'utf8').split('\n').some((l) => l.startsWith('syscallmon '));
 
@@ -31,15 +31,6 @@ function procStatus(pid: number): Record<string, string> {
     if (i > 0) out[line.slice(0, i)] = line.slice(i + 1).trim();
   }
   return out;
-}
-
-/** Resolves once pid is blocked in read(0, …): /proc/<pid>/syscall shows syscall 0 on fd 0. */
-async function blockedInRead(pid: number): Promise<void> {
-  for (;;) {
-    const s = readFileSync(`/proc/${pid}/syscall`, 'utf8');
-    if (/^0 0x0 /.test(s)) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** A child that outlives its exit status: for a pid that surely doesn't exist any more. */
