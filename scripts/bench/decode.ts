@@ -12,8 +12,8 @@ const decoder = EventDecoder.forBinding(binding);
 const openat = binding.syscalls.find((s) => s.name === 'openat')?.nr ?? 0;
 const write = binding.syscalls.find((s) => s.name === 'write')?.nr ?? 1;
 
-// A read()-sized batch like a busy LOG target produces: mostly openat with a
-// path, some write (no path), an exit now and then.
+// A batch like a busy LOG target produces: mostly complete openat calls
+// with a path, some write (no path, an fd target), an exit now and then.
 const BATCH = 256;
 const inits: RecordInit[] = [];
 for (let i = 0; i < BATCH; i++) {
@@ -21,13 +21,12 @@ for (let i = 0; i < BATCH; i++) {
   const isWrite = i % 4 === 1;
   inits.push(
     isExit
-      ? { type: c.RECORD_EXIT, nr: c.NR_NONE, seq: i, ts_ns: 1_700_000_000_000_000_000n + BigInt(i), pid: 1000 + (i % 7),
+      ? { type: c.RECORD_EXIT!, seq: i, ts_ns: 1_700_000_000_000_000_000n + BigInt(i), pid: 1000 + (i % 7),
           tgid: 1000, ppid: 1, comm: 'worker', exit_code: 0, utime_ns: 12345n, stime_ns: 678n }
-      : { type: c.RECORD_SYSCALL, nr: isWrite ? write : openat, seq: i,
-          path_flags: isWrite ? c.PATH_NONE : 0, ts_ns: 1_700_000_000_000_000_000n + BigInt(i),
+      : { type: c.RECORD_SYSCALL!, nr: isWrite ? write : openat, seq: i, ts_ns: 1_700_000_000_000_000_000n + BigInt(i),
           pid: 1000 + (i % 7), tgid: 1000, ppid: 1, uid: 0, gid: 0, verdict: c.VERDICT_ALLOWED,
-          comm: 'node', args: [0xffffff9cn, 0x7ffc12345678n, 0x80000n, 0n, 0n, 0n],
-          path: isWrite ? undefined : `/usr/lib/x86_64-linux-gnu/libfoo.so.${i}` },
+          comm: 'node', args: [0xffffff9cn, 0x7ffc12345678n, 0x80000n, 0n, 0n, 0n], ret: isWrite ? 4096 : 3, duration_ns: 2100n,
+          path: isWrite ? undefined : `/usr/lib/x86_64-linux-gnu/libfoo.so.${i}`, target: isWrite ? 'pipe:[4242]' : undefined },
   );
 }
 const batch = encodeBatch(binding, inits);

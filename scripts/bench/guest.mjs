@@ -38,7 +38,7 @@ if (!configPath || !outPath) {
   process.exit(2);
 }
 /** @type {{ clock: string, reps: number, ops: Record<string, number>, contenders: string[],
- *   latency: { samples: number, rounds?: number, paths?: string[] } | null, drain: { n: number, overloadN: number } | null, capacity?: number,
+ *   latency: { samples: number, rounds?: number, paths?: string[] } | null, drain: { n: number, overloadN: number } | null, ringSize?: number,
  *   profile?: { id: string, op: string, n?: number }[], module?: string, latencyConsumer?: string, formatters?: boolean }} */
 const config = JSON.parse(readFileSync(configPath, 'utf8'));
 if (config.clock === 'icount') setTimeScale(1000);
@@ -71,10 +71,10 @@ function spawnWait(ms) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-/** @param {number} [capacity] the ring's size; default config.capacity, else the module's default */
-function loadSmon(capacity = config.capacity) {
+/** @param {number} [ringSize] the ring's size in bytes; default config.ringSize, else the module's default */
+function loadSmon(ringSize = config.ringSize) {
   if (loaded('syscallmon')) rmmod('syscallmon');
-  run('insmod', [SMON_KO, ...(capacity ? [`capacity=${capacity}`] : [])]);
+  run('insmod', [SMON_KO, ...(ringSize ? [`ring_size=${ringSize}`] : [])]);
 }
 
 /** @param {readonly string[]} args */
@@ -579,8 +579,8 @@ async function latency() {
  * tail is stopped (SIGSTOP) for the whole run, forcing the ring to overwrite.
  * @param {number} n @param {boolean} stall
  */
-async function drainRun(n, stall, capacity = config.capacity) {
-  loadSmon(capacity);
+async function drainRun(n, stall, ringSize = config.ringSize) {
+  loadSmon(ringSize);
   const sink = start(LAT, ['sink-count'], { stdin: 'pipe' });
   let tail;
   try {
@@ -599,7 +599,7 @@ async function drainRun(n, stall, capacity = config.capacity) {
     tail = undefined;
     const counted = lastJson((await finish(sink, 60_000, 'lat sink-count')).stdout, 'lat sink-count');
     const target = status.targets.find((/** @type {{ syscall: string, logged: number }} */ t) => t.syscall === 'openat');
-    return { n, loopNs: r.ns, produced: target?.logged ?? null, ringCapacity: status.capacity, sink: counted, tail: summary };
+    return { n, loopNs: r.ns, produced: target?.logged ?? null, ringSize: status.ring_size, sink: counted, tail: summary };
   } finally {
     tail?.child.kill('SIGCONT');
     tail?.child.kill('SIGKILL');
@@ -610,7 +610,7 @@ async function drainRun(n, stall, capacity = config.capacity) {
 }
 
 async function drain() {
-  const d = /** @type {{ n: number, overloadN: number, reps?: number, largeCapacity?: number }} */ (config.drain);
+  const d = /** @type {{ n: number, overloadN: number, reps?: number, largeRingSize?: number }} */ (config.drain);
   /** @type {Record<string, unknown>} */
   const out = {};
   // Full speed is repeated: a loss there comes from one stall of the
@@ -618,7 +618,7 @@ async function drain() {
   const reps = d.n > 0 ? (d.reps ?? 1) : 0;
   for (const [id, fn] of /** @type {[string, () => Promise<unknown>][]} */ ([
     ...Array.from({ length: reps }, (_, i) => [i === 0 ? 'full_speed' : `full_speed_${i + 1}`, () => drainRun(d.n, false)]),
-    ...(d.n > 0 && d.largeCapacity ? [['full_speed_large', () => drainRun(d.n, false, d.largeCapacity)]] : []),
+    ...(d.n > 0 && d.largeRingSize ? [['full_speed_large', () => drainRun(d.n, false, d.largeRingSize)]] : []),
     ...(d.overloadN > 0 ? [['overload', () => drainRun(d.overloadN, true)]] : []),
   ])) {
     try {

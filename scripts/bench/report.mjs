@@ -144,8 +144,8 @@ export function goals(results) {
       met: clean === runs.length,
       evidence:
         `${clean} of ${runs.length} runs lost nothing (lost ${runs.map((r) => r.sink.lost).join(', ')} of ${f.produced} each, ` +
-        `at ${runs.map((r) => fx(r.produced / (r.loopNs / 1e9) / 1e3, 1)).join(', ')} k/s) with the default ${f.ringCapacity}-record ring` +
-        (large ? `; with a ${large.ringCapacity}-record ring: lost ${large.sink.lost}` : ''),
+        `at ${runs.map((r) => fx(r.produced / (r.loopNs / 1e9) / 1e3, 1)).join(', ')} k/s) with the default ${mib(f.ringSize)} ring` +
+        (large ? `; with a ${mib(large.ringSize)} ring: lost ${large.sink.lost}` : ''),
     });
   } else out.push({ goal: 'Drain: 0 lost at full speed', met: null, evidence: d?.full_speed_error ?? 'not measured' });
   if (d?.overload) {
@@ -216,7 +216,7 @@ function overheadNotes(row) {
         const behind = t.some((x) => x.lost > 0)
           ? ": it can't keep up on one CPU, so its ratio counts only the events it got to"
           : ': it kept up with every event';
-        if (t.length) notes.push(`- ${op} / tail --json: over its two loops (first and steady) of ${2 * (s.samples[0]?.n ?? 0)} events, tail read ${t.map((x) => x.read).join(', ')} and lost ${t.map((x) => x.lost).join(', ')} (per rep; ring capacity ${s.samples[0]?.extra?.status?.capacity})${behind}`);
+        if (t.length) notes.push(`- ${op} / tail --json: over its two loops (first and steady) of ${2 * (s.samples[0]?.n ?? 0)} events, tail read ${t.map((x) => x.read).join(', ')} and lost ${t.map((x) => x.lost).join(', ')} (per rep; ring ${mib(s.samples[0]?.extra?.status?.ring_size)})${behind}`);
       }
       if (id === 'sysdig') {
         const t = s.samples.map((x) => x.extra).filter(Boolean);
@@ -259,6 +259,11 @@ function latencyTable(lat, unit = 'ms') {
   return `${lines.join('\n')}\n`;
 }
 
+/** A ring's size as MiB ("1 MiB", "0.06 MiB"). @param {number | undefined} bytes */
+function mib(bytes) {
+  return bytes === undefined ? 'unknown' : `${Number((bytes / 2 ** 20).toFixed(2))} MiB`;
+}
+
 /** The default-ring full-speed runs, in order: [id, result]. @param {any} d @returns {[string, any][]} */
 function fullSpeedRuns(d) {
   return Object.entries(d).filter(([id]) => /^full_speed(_\d+)?$/.test(id));
@@ -270,7 +275,7 @@ function drainTable(d) {
   const lines = ['| run | produced | delivered | lost (markers) | produced − delivered | producer events/s | delivered events/s | tail summary |', '|---|---:|---:|---:|---:|---:|---:|---|'];
   const rows = [
     ...fullSpeedRuns(d).map(([id], i, all) => [id, `full speed, tail draining${all.length > 1 ? ` (run ${i + 1})` : ''}`]),
-    ...(d.full_speed_large ? [['full_speed_large', `full speed, ring of ${d.full_speed_large.ringCapacity} records`]] : []),
+    ...(d.full_speed_large ? [['full_speed_large', `full speed, ring of ${mib(d.full_speed_large.ringSize)}`]] : []),
     ['overload', 'overload: tail stopped (SIGSTOP) while producing'],
   ];
   for (const [id, label] of rows) {

@@ -207,7 +207,8 @@ if (opts.smoke) {
     ops: { openat: 1000, read: 10000 },
     contenders: ['baseline', 'off', 'log', 'log_other', 'block', 'floor'],
     latency: { samples: 50, rounds: 1, paths: ['pipe', 'lib'] },
-    drain: { n: 0, overloadN: 4096 },
+    // More than the default 1 MiB ring holds, so that the accounting of what it overwrote is checked.
+    drain: { n: 0, overloadN: 16384 },
   }, { icount: false, smp: 2 });
   const results = { date: new Date().toISOString(), host: hostInfo(), smoke: true, wall };
   writeFileSync(join(OUT, 'smoke.json'), JSON.stringify(results, null, 1));
@@ -240,7 +241,7 @@ if (wants('wall')) {
     ops: { openat: 20000, read: 200000 },
     contenders,
     latency: { samples: 2000 },
-    drain: { n: 200000, overloadN: 16384, reps: 3, largeCapacity: 16384 },
+    drain: { n: 200000, overloadN: 16384, reps: 3, largeRingSize: 4 * 1024 * 1024 },
     profile: opts.profile,
     module: opts.module,
   }, { icount: false, smp: 2 });

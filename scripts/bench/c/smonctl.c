@@ -26,7 +26,7 @@
 #include <uapi/syscallmon.h>
 
 static const char *const syscall_names[SYSCALLMON_NR_LIMIT] = {
-#define SYSCALLMON_OP(nr, name, path_arg) [nr] = #name,
+#define SYSCALLMON_OP(nr, name, path_arg, fd_arg) [nr] = #name,
 #define SYSCALLMON_ENTRY(abi, nr, name, symbol, op)
 #define SYSCALLMON_SOCKETCALL(call, op)
 #define SYSCALLMON_IPC(call, op)
@@ -108,9 +108,10 @@ static void cmd_status(int fd)
 
 	xioctl(fd, SYSCALLMON_IOC_GET_STATUS, &st, "GET_STATUS");
 	xioctl(fd, SYSCALLMON_IOC_GET_TARGETS, &list, "GET_TARGETS");
-	printf("{\"mode\":\"%s\",\"capacity\":%u,\"events\":%llu,\"overwritten\":%llu,\"missed\":%llu,\"targets\":[",
-	       st.mode < 3 ? modes[st.mode] : "?", st.capacity, (unsigned long long)st.events,
-	       (unsigned long long)st.overwritten, (unsigned long long)st.missed);
+	printf("{\"mode\":\"%s\",\"ring_size\":%llu,\"events\":%llu,\"overwritten\":%llu,\"missed\":%llu,"
+	       "\"no_result\":%llu,\"targets\":[",
+	       st.mode < 3 ? modes[st.mode] : "?", (unsigned long long)st.ring_size, (unsigned long long)st.events,
+	       (unsigned long long)st.overwritten, (unsigned long long)st.missed, (unsigned long long)st.no_result);
 	for (i = 0; i < list.count && i < list.max; i++)
 		printf("%s{\"syscall\":\"%s\",\"hits\":%llu,\"logged\":%llu,\"blocked\":%llu,\"missed\":%llu}",
 		       i ? "," : "", syscall_names[info[i].nr] ? syscall_names[info[i].nr] : "?",
