@@ -41,10 +41,10 @@ export interface LoadResult {
 
 const UNITS: Readonly<Record<string, number>> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
 
-/** "64 KiB", "1 MiB", "1536 B": a size as people read it. */
+/** "64 KiB", "1 MiB", "86.8 KiB", "528 B": a size as people read it (exact when it is a whole number of units). */
 export function bytesText(n: number): string {
   for (const [unit, name] of [[1024 ** 3, 'GiB'], [1024 ** 2, 'MiB'], [1024, 'KiB']] as const) {
-    if (n >= unit && n % unit === 0) return `${n / unit} ${name}`;
+    if (n >= unit) return `${n % unit === 0 ? n / unit : (n / unit).toFixed(1)} ${name}`;
   }
   return `${n} B`;
 }

@@ -72,7 +72,7 @@ describe('status', () => {
     for (let i = 0; i < 20; i++) fake.syscall({ syscall: 'read', pid: 5 });
     const s = JSON.parse((await runCli(['status', '--json'], { fake })).stdout);
     expect(s).toMatchObject({ held_records: 16, held_bytes: 2560, ring_size: 2560, events: 20, overwritten: 4 });
-    expect((await runCli(['status'], { fake })).stdout).toContain('ring       16 records held in 2560 B of 2560 B; 20 written, 4 overwritten, 0 cleared');
+    expect((await runCli(['status'], { fake })).stdout).toContain('ring       16 records held in 2.5 KiB of 2.5 KiB; 20 written, 4 overwritten, 0 cleared');
   });
 
   it.each([
