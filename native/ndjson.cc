@@ -181,6 +181,8 @@ const char *VerdictName(uint16_t verdict)
 	case SYSCALLMON_VERDICT_ALLOWED: return "allowed";
 	case SYSCALLMON_VERDICT_BLOCKED: return "blocked";
 	case SYSCALLMON_VERDICT_WOULD_BLOCK: return "would_block";
+	case SYSCALLMON_VERDICT_KILLED: return "killed";
+	case SYSCALLMON_VERDICT_WOULD_KILL: return "would_kill";
 	}
 	return nullptr;
 }
@@ -593,7 +595,7 @@ constexpr uint32_t kCallFlags = SYSCALLMON_SYSCALL_PATH | SYSCALLMON_SYSCALL_PAT
 
 NdjsonFormatter::CallKey NdjsonFormatter::KeyOf(const Syscall &s)
 {
-	return CallKey{ s.nr, s.native_nr, static_cast<uint32_t>(s.err), s.h.flags & kCallFlags,
+	return CallKey{ s.nr, s.native_nr, static_cast<uint32_t>(s.err), s.h.flags & kCallFlags, s.rule,
 			s.abi, s.verdict, s.path_len, s.target_len };
 }
 
@@ -622,6 +624,11 @@ void NdjsonFormatter::CallFields(Out &out, const Syscall &s, const uint8_t *stri
 	out.Lit("\",\"block_errno\":");
 	if (s.verdict != SYSCALLMON_VERDICT_ALLOWED && s.err != 0)
 		Errno(out, s.err);
+	else
+		out.Lit("null");
+	out.Lit(",\"rule\":");
+	if (s.rule != 0)
+		out.U64(s.rule);
 	else
 		out.Lit("null");
 	out.Lit(",\"path\":");

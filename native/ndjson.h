@@ -94,11 +94,11 @@ private:
 	size_t task_len_ = 0;
 	// What the call's text shows besides its strings.
 	struct CallKey {
-		uint32_t nr, native_nr, err, flags;
+		uint32_t nr, native_nr, err, flags, rule;
 		uint16_t abi, verdict, path_len, target_len;
 		bool operator==(const CallKey &o) const
 		{
-			return nr == o.nr && native_nr == o.native_nr && err == o.err && flags == o.flags && abi == o.abi &&
+			return nr == o.nr && native_nr == o.native_nr && err == o.err && flags == o.flags && rule == o.rule && abi == o.abi &&
 			       verdict == o.verdict && path_len == o.path_len && target_len == o.target_len;
 		}
 	};

@@ -42,8 +42,10 @@ export interface SyscallEvent extends EventOrigin {
   /** the number the caller used in its ABI (i386 socketcall: 102, whatever its operation) */
   native_nr: number;
   verdict: Verdict;
-  /** the errno name a block target returns (blocked) or would (would_block); null when allowed */
+  /** the errno name a block target returns (blocked) or would (would_block); null when it has none */
   block_errno: string | null;
+  /** the id of the rule that decided; null: the syscall's target */
+  rule: number | null;
   /** the path argument; null when the syscall has none, it was NULL, or unreadable */
   path: string | null;
   path_truncated: boolean;
@@ -141,6 +143,7 @@ class SyscallRecord implements SyscallEvent {
     readonly native_nr: number,
     readonly verdict: Verdict,
     readonly block_errno: string | null,
+    readonly rule: number | null,
     readonly path: string | null,
     readonly path_truncated: boolean,
     readonly path_unreadable: boolean,
@@ -301,6 +304,7 @@ export class EventDecoder {
         buf.readUInt32LE(at + o.native_nr),
         verdict,
         verdict !== 'allowed' && err !== 0 ? errnoName(err) : null,
+        buf.readUInt32LE(at + o.rule) || null,
         (flags & l.fPath) !== 0 ? cString(buf, at + o.data, pathLen) : null,
         (flags & l.fPathTruncated) !== 0,
         (flags & l.fPathUnreadable) !== 0,

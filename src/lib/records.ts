@@ -8,7 +8,7 @@
 import type { Binding, RecordStructName } from './binding.js';
 
 /** What the module did with a call: the header's SYSCALLMON_VERDICT_*, by name. */
-export type Verdict = 'allowed' | 'blocked' | 'would_block';
+export type Verdict = 'allowed' | 'blocked' | 'would_block' | 'killed' | 'would_kill';
 /** The entry a call came in through: the 64-bit syscall, int $0x80 and friends, or x32. */
 export type Abi = 'x86_64' | 'i386' | 'x32';
 /** The record types an event can be. */
@@ -25,7 +25,7 @@ export const RECORD_MEMBERS: Readonly<Record<RecordStructName, Readonly<Record<s
   syscall: {
     ...HEADER, ...TASK,
     nr: 'u32', native_nr: 'u32', abi: 'u16', verdict: 'u16', err: 's32', ret: 's64', duration_ns: 'u64',
-    call_id: 'u64', args: 'u64[NR_ARGS]', path_len: 'u16', target_len: 'u16', reserved: 'u32', data: 'char[]',
+    call_id: 'u64', args: 'u64[NR_ARGS]', path_len: 'u16', target_len: 'u16', rule: 'u32', data: 'char[]',
   },
   exit: { ...HEADER, ...TASK, exit_code: 's32', signal: 's32', utime_ns: 'u64', stime_ns: 'u64' },
   lost: { ...HEADER, count: 'u64' },
@@ -106,7 +106,7 @@ export interface ResolvedLayout {
     readonly comm: number; readonly nr: number; readonly native_nr: number; readonly abi: number;
     readonly verdict: number; readonly err: number; readonly ret: number; readonly duration_ns: number;
     readonly call_id: number; readonly args: number; readonly path_len: number; readonly target_len: number;
-    readonly data: number; readonly exit_code: number; readonly signal: number; readonly utime_ns: number;
+    readonly rule: number; readonly data: number; readonly exit_code: number; readonly signal: number; readonly utime_ns: number;
     readonly stime_ns: number; readonly count: number;
   };
   /** record types */
@@ -132,6 +132,8 @@ const VERDICT_CONSTANTS: Readonly<Record<Verdict, string>> = {
   allowed: 'VERDICT_ALLOWED',
   blocked: 'VERDICT_BLOCKED',
   would_block: 'VERDICT_WOULD_BLOCK',
+  killed: 'VERDICT_KILLED',
+  would_kill: 'VERDICT_WOULD_KILL',
 };
 
 const ABI_CONSTANTS: Readonly<Record<Abi, string>> = {
@@ -183,7 +185,7 @@ export function resolveLayout(layout: RecordLayout): ResolvedLayout {
       gid: at(s, 'task.gid'), comm: at(s, 'task.comm'), nr: at(s, 'nr'), native_nr: at(s, 'native_nr'),
       abi: at(s, 'abi'), verdict: at(s, 'verdict'), err: at(s, 'err'), ret: at(s, 'ret'),
       duration_ns: at(s, 'duration_ns'), call_id: at(s, 'call_id'), args: at(s, 'args'),
-      path_len: at(s, 'path_len'), target_len: at(s, 'target_len'), data: at(s, 'data'),
+      path_len: at(s, 'path_len'), target_len: at(s, 'target_len'), rule: at(s, 'rule'), data: at(s, 'data'),
       exit_code: at(e, 'exit_code'), signal: at(e, 'signal'), utime_ns: at(e, 'utime_ns'), stime_ns: at(e, 'stime_ns'),
       count: at(layout.records.lost.members, 'count'),
     },
@@ -255,6 +257,7 @@ export interface RecordInit {
   ret?: bigint | number;
   duration_ns?: bigint | number;
   call_id?: bigint | number;
+  rule?: number;
   args?: (bigint | number)[];
   /** the path argument: written with its NUL, cut to PATH_LEN - 1 bytes */
   path?: string | Uint8Array;
@@ -336,6 +339,7 @@ export function encodeRecord(layout: RecordLayout, init: RecordInit): Buffer {
   buf.writeBigInt64LE(BigInt.asIntN(64, BigInt(init.ret ?? 0)), o.ret);
   buf.writeBigUInt64LE(u64(init.duration_ns), o.duration_ns);
   buf.writeBigUInt64LE(u64(init.call_id), o.call_id);
+  buf.writeUInt32LE((init.rule ?? 0) >>> 0, o.rule);
   (init.args ?? []).slice(0, l.nrArgs).forEach((a, i) => buf.writeBigUInt64LE(u64(a), o.args + 8 * i));
   buf.writeUInt16LE(pathLen, o.path_len);
   buf.writeUInt16LE(targetLen, o.target_len);

@@ -32,13 +32,17 @@ export function verdictPlain(e: SyscallEvent): string {
       return `BLOCKED ${e.block_errno ?? ''}`.trimEnd();
     case 'would_block':
       return `WOULD_BLOCK ${e.block_errno ?? ''}`.trimEnd();
+    case 'killed':
+      return 'KILLED';
+    case 'would_kill':
+      return 'WOULD_KILL';
   }
 }
 
 export function verdictText(e: SyscallEvent, colour: Palette): string {
   const plain = verdictPlain(e);
-  if (e.verdict === 'blocked') return colour.blocked(plain);
-  if (e.verdict === 'would_block') return colour.wouldBlock(plain);
+  if (e.verdict === 'blocked' || e.verdict === 'killed') return colour.blocked(plain);
+  if (e.verdict === 'would_block' || e.verdict === 'would_kill') return colour.wouldBlock(plain);
   return plain;
 }
 

@@ -84,6 +84,7 @@ export class NdjsonEncoder {
       '","native_nr":' + e.native_nr +
       ',"verdict":"' + e.verdict +
       '","block_errno":' + jsonNullableString(e.block_errno) +
+      ',"rule":' + (e.rule === null ? 'null' : e.rule) +
       ',"path":' + jsonNullableString(e.path) +
       ',"path_truncated":' + e.path_truncated +
       ',"path_unreadable":' + e.path_unreadable +
@@ -274,6 +275,7 @@ export class RawNdjsonEncoder {
       '","native_nr":' + buf.readUInt32LE(at + o.native_nr) +
       ',"verdict":"' + verdict +
       '","block_errno":' + (verdict !== 'allowed' && err !== 0 ? this.errnoOf(err) : 'null') +
+      ',"rule":' + (buf.readUInt32LE(at + o.rule) || 'null') +
       ',"path":' + (flags & l.fPath ? jsonCString(buf, data, pathLen) : 'null') +
       ',"path_truncated":' + ((flags & l.fPathTruncated) !== 0) +
       ',"path_unreadable":' + ((flags & l.fPathUnreadable) !== 0) +

@@ -33,9 +33,11 @@
  *   time         ts_ns as an ISO 8601 UTC time
  *   syscall      nr's name in the generated syscall table
  *   abi          "x86_64", "i386" or "x32" (enum syscallmon_abi)
- *   verdict      "allowed", "blocked" or "would_block" (enum syscallmon_verdict)
+ *   verdict      "allowed", "blocked", "would_block", "killed" or
+ *                "would_kill" (enum syscallmon_verdict)
  *   block_errno  the errno name a block target returns (blocked) or would
- *                (would_block); null when allowed
+ *                (would_block); null when it has none
+ *   rule         the id of the rule that decided; null: the syscall's target
  *   errno        the errno name of a call that returned an error (ret in
  *                -SYSCALLMON_MAX_ERRNO..-1), a blocked call included; else null
  *   call_id      the entry record's seq, in both halves of a RECORD_BOTH
@@ -75,6 +77,7 @@
 	F(native_nr,       DECIMAL,        ALWAYS,   SYSCALLMON_IN_SYSCALL, syscall, native_nr,   0) \
 	F(verdict,         STRING,         ALWAYS,   SYSCALLMON_IN_SYSCALL, syscall, verdict,     0) \
 	F(block_errno,     STRING,         NULLABLE, SYSCALLMON_IN_SYSCALL, syscall, err,         0) \
+	F(rule,            DECIMAL,        NULLABLE, SYSCALLMON_IN_SYSCALL, syscall, rule,        0) \
 	F(path,            STRING,         NULLABLE, SYSCALLMON_IN_SYSCALL, syscall, data,        SYSCALLMON_SYSCALL_PATH) \
 	F(path_truncated,  BOOL,           ALWAYS,   SYSCALLMON_IN_SYSCALL, syscall, h.flags,     SYSCALLMON_SYSCALL_PATH_TRUNCATED) \
 	F(path_unreadable, BOOL,           ALWAYS,   SYSCALLMON_IN_SYSCALL, syscall, h.flags,     SYSCALLMON_SYSCALL_PATH_UNREADABLE) \

@@ -123,9 +123,9 @@ describe('log', () => {
     const fake = await busyFake();
     const r = await runCli(['log', '--csv'], { fake });
     const rows = r.stdout.split('\r\n');
-    expect(rows[0]).toMatch(/^type,seq,ts_ns,time,pid,tgid,ppid,uid,gid,comm,syscall,nr,abi,native_nr,verdict,block_errno,path,path_truncated,path_unreadable,target,args,ret,errno,duration_ns,/);
+    expect(rows[0]).toMatch(/^type,seq,ts_ns,time,pid,tgid,ppid,uid,gid,comm,syscall,nr,abi,native_nr,verdict,block_errno,rule,path,path_truncated,path_unreadable,target,args,ret,errno,duration_ns,/);
     expect(rows).toHaveLength(5); // header, 3 rows, final empty
-    expect(rows[3]).toMatch(/^syscall,2,1770805230000002000,2026-02-11T10:20:30\.000Z,200,200,1,0,0,sh,write,1,x86_64,1,blocked,EPERM,,false,false,pipe:\[4321\],0x0 0x0 0x0 0x0 0x0 0x0,-1,EPERM,0,,false,false,,,,,$/);
+    expect(rows[3]).toMatch(/^syscall,2,1770805230000002000,2026-02-11T10:20:30\.000Z,200,200,1,0,0,sh,write,1,x86_64,1,blocked,EPERM,,,false,false,pipe:\[4321\],0x0 0x0 0x0 0x0 0x0 0x0,-1,EPERM,0,,false,false,,,,,$/);
   });
 
   it('reading does not consume: a second log shows the same', async () => {

@@ -79,6 +79,12 @@ describe('EventDecoder', () => {
     expect(e).toMatchObject({ verdict: 'blocked', block_errno: 'EACCES', ret: -13n, errno: 'EACCES' });
   });
 
+  it('names the kill verdicts, and the rule that decided', () => {
+    const killed = one<SyscallEvent>({ ...base, ...result, verdict: c('VERDICT_KILLED'), rule: 3, ret: 0 });
+    expect(killed).toMatchObject({ verdict: 'killed', block_errno: null, rule: 3 });
+    expect(one<SyscallEvent>({ ...base, verdict: c('VERDICT_WOULD_KILL') })).toMatchObject({ verdict: 'would_kill', rule: null });
+  });
+
   it('gives an errno name Node lacks as its number', () => {
     expect(one<SyscallEvent>({ ...base, verdict: c('VERDICT_BLOCKED'), err: 4000 }).block_errno).toBe('4000');
   });
@@ -175,7 +181,7 @@ describe('EventDecoder', () => {
     expect(JSON.parse(JSON.stringify(e))).toEqual({
       type: 'syscall', seq: 41, ts_ns: TS.toString(), time: '2023-11-14T22:13:20.123Z', pid: 1234, tgid: 1200,
       ppid: 1, uid: 1000, gid: 100, comm: 'cat', syscall: 'openat', nr: 257, abi: 'x86_64', native_nr: 257,
-      verdict: 'blocked', block_errno: 'EPERM', path: '/etc/hostname', path_truncated: false, path_unreadable: false,
+      verdict: 'blocked', block_errno: 'EPERM', rule: null, path: '/etc/hostname', path_truncated: false, path_unreadable: false,
       target: null, args: ['0xffffff9c', '0x7ffd0000beef', '0x0', '0x1a4', '0x0', '0xffffffffffffffff'].slice(0, NR_ARGS),
       ret: -1, errno: 'EPERM', duration_ns: '0', call_id: null, entry: false, no_result: false,
     });

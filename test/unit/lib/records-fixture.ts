@@ -67,7 +67,8 @@ export function randomInit(r: () => number, i: number): RecordInit {
   return {
     ...common, type: c.RECORD_SYSCALL!, nr: pick([0, 2, 59, 257, 262, 499, 0xffffffff, r() % 600]),
     native_nr: pick([0, 102, 117, r() % 1024]), abi: pick([c.ABI_X64!, c.ABI_I386!, c.ABI_X32!]),
-    verdict: pick([c.VERDICT_ALLOWED!, c.VERDICT_BLOCKED!, c.VERDICT_WOULD_BLOCK!]),
+    verdict: pick([c.VERDICT_ALLOWED!, c.VERDICT_BLOCKED!, c.VERDICT_WOULD_BLOCK!, c.VERDICT_KILLED!, c.VERDICT_WOULD_KILL!]),
+    rule: pick([0, 0, 1, 7, 0xffffffff]),
     err: pick([0, 1, 13, 95, 133, 4095, -5, r() % 4096]), flags,
     path: pick([undefined, ...STRINGS]), target: pick([undefined, 'pipe:[1234]', ...STRINGS]),
     ret: pick([0n, 3n, -1n, -2n, -4095n, -4096n, 2n ** 53n + 1n, -(2n ** 63n), 2n ** 63n - 1n, BigInt(r())]),

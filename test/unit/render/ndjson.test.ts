@@ -31,6 +31,7 @@ describe('NDJSON', () => {
       native_nr: 257,
       verdict: 'allowed',
       block_errno: null,
+      rule: null,
       path: '/etc/hostname',
       path_truncated: false,
       path_unreadable: false,
