@@ -15,6 +15,7 @@ import { addonCandidates, loadBinding, type StreamHandle } from '../../src/lib/b
 import { errnoName } from '../../src/lib/errnos.js';
 import { EventDecoder, type MonitorEvent } from '../../src/lib/events.js';
 import { recordSize, resolveLayout } from '../../src/lib/records.js';
+import { SyscallTable } from '../../src/lib/syscalls.js';
 import { cliOk } from './helpers.js';
 
 const binding = loadBinding();
@@ -220,14 +221,15 @@ describe('mapped streams against the real module', () => {
     const outPath = join(mkdtempSync(join(tmpdir(), 'smon-addon-')), 'out');
     const out = openSync(outPath, 'w');
     let read = 0;
-    binding.startNdjsonStream(fd, 1 << 17, binding.ndjsonFormatter(names), out, (err, n = 0) => {
+    const syscallNames = new SyscallTable(binding.syscalls).namesByNumber();
+    binding.startNdjsonStream(fd, 1 << 17, binding.ndjsonFormatter(names, syscallNames), out, (err, n = 0) => {
       expect(err).toBeNull();
       read += n;
     });
     chdirs(200);
     await until(() => read >= 200, '200 events');
     closeSync(out);
-    const want = binding.ndjsonFormatter(names)(Buffer.concat(readAll(byRead)));
+    const want = binding.ndjsonFormatter(names, syscallNames)(Buffer.concat(readAll(byRead)));
     expect(readFileSync(outPath)).toEqual(want);
     expect(want.toString().trimEnd().split('\n')).toHaveLength(200);
   });

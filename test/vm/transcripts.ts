@@ -94,7 +94,7 @@ export function parseTranscripts(readme: string): Transcript[] {
 /**
  * What may differ between the README and a run, and nothing else: times,
  * durations, pids, counts that depend on what else the machine did, ring
- * positions, memory sizes and CPU times, the repository's path and the
+ * positions and bytes held, calls in flight, memory sizes and CPU times, the repository's path and the
  * kernel release in the module's (a machine may have a newer 6.1). Each
  * pattern names what it hides.
  */
@@ -104,15 +104,21 @@ export const VOLATILE: readonly { what: string; pattern: RegExp; mask: string }[
   { what: 'time of day', pattern: /\b\d\d:\d\d:\d\d(\.\d{6})?\b/g, mask: 'HH:MM:SS' },
   { what: 'nanoseconds (JSON strings)', pattern: /"\d+"/g, mask: '"NS"' },
   { what: 'duration', pattern: /\b\d+(\.\d+)? (s|ms|µs)\b/g, mask: 'DURATION' },
+  { what: 'duration in seconds (a table\'s DURATION)', pattern: /\b\d+\.\d{6}\b/g, mask: 'SECONDS' },
   { what: 'duration (JSON)', pattern: /"seconds":\d+(\.\d+)?/g, mask: '"seconds":DURATION' },
   { what: 'pid (JSON)', pattern: /"(pid|tgid|ppid)":\d+/g, mask: '"$1":PID' },
   { what: 'pid (FSM line)', pattern: /\(pid \d+(\/\d+)?\)/g, mask: '(pid PID)' },
   { what: 'pid and tgid (log table row)', pattern: /^(HH:MM:SS) \d+ \d+ /g, mask: '$1 PID PID ' },
   { what: 'tgid (tail line)', pattern: /^(HH:MM:SS) \d+(\/\d+)? /g, mask: '$1 PID ' },
   { what: 'ring position (JSON)', pattern: /"seq":\d+/g, mask: '"seq":SEQ' },
-  { what: 'ring counts', pattern: /\d+\/(\d+) records held; \d+ written, \d+ overwritten, \d+ cleared/g, mask: 'N/$1 records held; N written, N overwritten, N cleared' },
+  {
+    what: 'ring counts and bytes held, not the size',
+    pattern: /\d+ records held in [\d.]+ (?:B|KiB|MiB|GiB) of ([\d.]+ (?:B|KiB|MiB|GiB)); \d+ written, \d+ overwritten, \d+ cleared/g,
+    mask: 'N records held in SIZE of $1; N written, N overwritten, N cleared',
+  },
+  { what: 'calls in flight, not the slots', pattern: /^calls \d+ of (\d+) return slots in use/g, mask: 'calls N of $1 return slots in use' },
   { what: 'exits seen', pattern: /\(\d+ seen\)/g, mask: '(N seen)' },
-  { what: 'counters of a status row', pattern: /^(\S+ \d+ .* (?:yes|no))( \d+){4}$/g, mask: '$1 N N N N' },
+  { what: 'counters of a status row', pattern: /^(\S+ \d+ .* (?:yes|no))( \d+){6}$/g, mask: '$1 N N N N N N' },
   { what: 'events read by tail', pattern: /\d+ read, \d+ lost/g, mask: 'N read, N lost' },
   { what: 'memory and CPU time (JSON)', pattern: /"(vm_kb|rss_kb|total_vm_mb|total_rss_mb)":\d+/g, mask: '"$1":N' },
   { what: 'process counts (ps --stats --json)', pattern: /"(running|sleeping|disk_sleep|stopped|tracing_stop|zombie|dead|parked|idle|other|total_tasks|total_threads)":\d+/g, mask: '"$1":N' },

@@ -24,8 +24,8 @@ export interface DecodableCall {
   /** what the first fd argument referred to (/proc/PID/fd's text); null when none */
   target: string | null;
   verdict: Verdict;
-  /** errno of a blocked (or would-be blocked) call */
-  errno: string | null;
+  /** the errno a block target returns (blocked) or would return (would_block) */
+  block_errno: string | null;
 }
 
 /**

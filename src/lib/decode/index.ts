@@ -83,7 +83,7 @@ function failure(errno: number, suffix: string): DecodedResult {
  * kernel's error range; null when it did not fail (or has no result yet).
  */
 function failedWith(call: DecodableCall): number | null {
-  if (call.verdict === 'blocked' && call.errno !== null) return errnoNumber(call.errno) ?? null;
+  if (call.verdict === 'blocked' && call.block_errno !== null) return errnoNumber(call.block_errno) ?? null;
   if (call.ret === null) return null;
   const ret = BigInt.asIntN(64, BigInt(call.ret));
   return ret < 0n && ret >= -MAX_ERRNO ? Number(-ret) : null;
@@ -103,7 +103,7 @@ export function isFailure(call: DecodableCall): boolean {
 export function decodeResult(call: DecodableCall): DecodedResult {
   const errno = failedWith(call);
   if (call.verdict === 'blocked' && errno !== null) return failure(errno, ' (INJECTED)');
-  const note = call.verdict === 'would_block' && call.errno !== null ? ` (WOULD_BLOCK ${call.errno})` : '';
+  const note = call.verdict === 'would_block' && call.block_errno !== null ? ` (WOULD_BLOCK ${call.block_errno})` : '';
   if (errno !== null) return failure(errno, note);
   if (call.ret === null) return { text: `?${note}`, short: '?', failed: false, errno: null };
   const ret = BigInt.asIntN(64, BigInt(call.ret));

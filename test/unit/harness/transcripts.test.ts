@@ -55,18 +55,34 @@ describe('parseTranscripts', () => {
 
 /** What a line from the README or a run becomes: the volatile fields masked, the rest kept. */
 const MASKED: Record<string, [line: string, normalized: string]> = {
-  'a log row: time, pid and tgid': ['03:38:12.567863  359   359    0  sh    openat   ALLOWED  /etc/hostname', 'HH:MM:SS PID PID 0 sh openat ALLOWED /etc/hostname'],
-  'a tail row: time and tgid': ['02:44:04.752956     1300         sh    openat  ALLOWED  /etc/hostname', 'HH:MM:SS PID sh openat ALLOWED /etc/hostname'],
+  'a log row: time, pid and tgid, duration': [
+    '03:38:12.567863  359   359    0  sh    openat   ALLOWED  -ENOENT  0.002360  /etc/hostname',
+    'HH:MM:SS PID PID 0 sh openat ALLOWED -ENOENT SECONDS /etc/hostname',
+  ],
+  'a tail row: time and tgid, duration': [
+    '02:44:04.752956     1300         sh    openat  ALLOWED        3    0.000546  /etc/hostname',
+    'HH:MM:SS PID sh openat ALLOWED 3 SECONDS /etc/hostname',
+  ],
   'JSON times, pids, ring positions': [
     '{"type":"exit","seq":7,"ts_ns":"1795405014820071300","time":"2026-11-23T03:36:54.820Z","pid":249,"tgid":249,"ppid":120,"exit_code":7}',
     '{"type":"exit","seq":SEQ,"ts_ns":"NS","time":"ISO","pid":PID,"tgid":PID,"ppid":PID,"exit_code":7}',
   ],
-  'ring counts, not the capacity': ['ring       354/1024 records held; 354 written, 0 overwritten, 0 cleared', 'ring N/1024 records held; N written, N overwritten, N cleared'],
-  "a status row's counters, not its number or scope": ['openat   257  log  every process  yes  354  354  0  0', 'openat 257 log every process yes N N N N'],
+  'ring counts and bytes held, not the size': [
+    'ring       429 records held in 86.8 KiB of 1 MiB; 429 written, 0 overwritten, 0 cleared',
+    'ring N records held in SIZE of 1 MiB; N written, N overwritten, N cleared',
+  ],
+  'calls in flight, not the return slots or the calls without a result': [
+    'calls      2 of 4096 return slots in use; 0 recorded without result',
+    'calls N of 4096 return slots in use; 0 recorded without result',
+  ],
+  "a status row's counters, not its number, scope or record mode": [
+    'openat   257  log  every process  complete, failures only  yes  354  354  0  0  0  12',
+    'openat 257 log every process complete, failures only yes N N N N N N',
+  ],
   durations: ['syscallmon: tail stopped (count reached): 2 shown, 7 read, 0 lost in 9.4 s', 'syscallmon: tail stopped (count reached): 2 shown, N read, N lost in DURATION'],
   "the repository's path and the kernel release": [
-    'loaded /work/main/build/kernel/6.1.0-57-amd64/syscallmon.ko (capacity 1024 records)',
-    'loaded REPO/build/kernel/RELEASE/syscallmon.ko (capacity 1024 records)',
+    'loaded /work/main/build/kernel/6.1.0-57-amd64/syscallmon.ko (ring 1 MiB, 4096 return slots, clear-on-read off)',
+    'loaded REPO/build/kernel/RELEASE/syscallmon.ko (ring 1 MiB, 4096 return slots, clear-on-read off)',
   ],
 };
 
@@ -76,6 +92,8 @@ const KEPT: Record<string, string> = {
   'errno names and exit codes': 'syscallmon: cannot release openat: EINVAL (openat is not intercepted)',
   'an exit code': '{"type":"exit","exit_code":7,"signal":15}',
   'a pid given in words': 'openat (257): monitoring pid 359 (pids now 359)',
+  'what a call returned': 'sh openat ALLOWED -ENOENT /nonexistent',
+  'a ring size asked for': 'syscallmon: the ring size must be a power of two from 64 KiB to 1 GiB (bytes, or with K, M or G), got "3M"',
 };
 
 describe('normalize: what is masked', () => {

@@ -9,6 +9,9 @@ import { describe, expect, it } from 'vitest';
 import {
   decodeArgs, decodeResult, decodedSyscalls, formatCall, type DecodableCall,
 } from '../../../src/lib/decode/index.js';
+import { loadBinding } from '../../../src/lib/binding.js';
+import { EventDecoder, type SyscallEvent } from '../../../src/lib/events.js';
+import { encodeBatch } from '../../../src/lib/records.js';
 import { difference, parseStraceLine } from '../../fixtures/strace/compare.js';
 
 interface Recorded {
@@ -27,7 +30,7 @@ const recorded: Recorded[] = readFileSync(fixture, 'utf8').trim().split('\n').ma
 function callOf(r: Recorded): DecodableCall {
   return {
     syscall: r.syscall, nr: 0, abi: 'x86_64', args: r.args.map((a) => BigInt(a)), ret: r.ret === null ? null : BigInt(r.ret),
-    duration_ns: null, path: r.path, path_unreadable: r.path_unreadable, target: r.target, verdict: 'allowed', errno: null,
+    duration_ns: null, path: r.path, path_unreadable: r.path_unreadable, target: r.target, verdict: 'allowed', block_errno: null,
   };
 }
 
@@ -51,11 +54,27 @@ describe('decoded calls read like strace -y', () => {
 function call(over: Partial<DecodableCall> & Pick<DecodableCall, 'syscall'>): DecodableCall {
   return {
     nr: 0, abi: 'x86_64', args: [0n, 0n, 0n, 0n, 0n, 0n], ret: 0n, duration_ns: null, path: null, target: null,
-    verdict: 'allowed', errno: null, ...over,
+    verdict: 'allowed', block_errno: null, ...over,
   };
 }
 
 const AT_FDCWD = BigInt.asUintN(64, -100n);
+
+describe('events are calls the decoder reads', () => {
+  it('decodes a syscall event as the library decodes it from a record: blocked, failed, complete', () => {
+    const binding = loadBinding();
+    const c = binding.constants as Record<string, number>;
+    const decoder = EventDecoder.forBinding(binding);
+    const [opened, missing, blocked] = decoder.decode(encodeBatch(binding, [
+      { type: c.RECORD_SYSCALL!, nr: 257, args: [AT_FDCWD, 0x1000n, 0x80000n], path: '/etc/passwd', ret: 3, duration_ns: 12_000n },
+      { type: c.RECORD_SYSCALL!, nr: 257, args: [AT_FDCWD, 0x1000n, 0n], path: '/nope', ret: -2, duration_ns: 9_000n },
+      { type: c.RECORD_SYSCALL!, nr: 87, path: '/tmp/keep', verdict: c.VERDICT_BLOCKED!, err: 13, ret: -13 },
+    ])) as SyscallEvent[];
+    expect(`${formatCall(opened!)} = ${decodeResult(opened!).text}`).toBe('openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC) = 3');
+    expect(decodeResult(missing!).text).toBe('-1 ENOENT (No such file or directory)');
+    expect(decodeResult(blocked!).text).toBe('-1 EACCES (Permission denied) (INJECTED)');
+  });
+});
 
 describe('what the record carries', () => {
   it('a path the module read only the start of, and one it could not read', () => {
@@ -95,8 +114,8 @@ describe('results', () => {
     ['a restart inside the kernel', call({ syscall: 'read', ret: -512n }), '? ERESTARTSYS (To be restarted if SA_RESTART is set)', '? ERESTARTSYS', true],
     ['no result recorded', call({ syscall: 'read', ret: null }), '?', '?', false],
     ['a call that never returns', call({ syscall: 'exit_group', ret: null }), '?', '?', false],
-    ['a blocked call', call({ syscall: 'openat', ret: null, verdict: 'blocked', errno: 'EPERM' }), '-1 EPERM (Operation not permitted) (INJECTED)', '-1 EPERM', true],
-    ['a call that would have been blocked', call({ syscall: 'openat', ret: 3n, verdict: 'would_block', errno: 'EACCES' }), '3 (WOULD_BLOCK EACCES)', '3', false],
+    ['a blocked call', call({ syscall: 'openat', ret: null, verdict: 'blocked', block_errno: 'EPERM' }), '-1 EPERM (Operation not permitted) (INJECTED)', '-1 EPERM', true],
+    ['a call that would have been blocked', call({ syscall: 'openat', ret: 3n, verdict: 'would_block', block_errno: 'EACCES' }), '3 (WOULD_BLOCK EACCES)', '3', false],
     ['an unknown errno', call({ syscall: 'ioctl', ret: -515n }), '-1 ENOIOCTLCMD (Unknown error 515)', '-1 ENOIOCTLCMD', true],
     ['a large value that is not an errno', call({ syscall: 'lseek', ret: 5000n }), '5000', '5000', false],
   ])('%s', (_name, c, text, short, failed) => {

@@ -17,7 +17,7 @@ import { RecordSelection } from '../../../src/lib/follow.js';
 import { encodeBatch, encodeRecord, recordSize, resolveLayout, type RecordInit } from '../../../src/lib/records.js';
 import { SyscallTable } from '../../../src/lib/syscalls.js';
 import { RawNdjsonEncoder } from '../../../src/render/ndjson.js';
-import { randomInit, rng, STRINGS } from './records-fixture.js';
+import { randomInit, rng } from './records-fixture.js';
 
 const binding = loadBinding();
 const c = binding.constants as Record<string, number>;

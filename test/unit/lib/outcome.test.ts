@@ -16,7 +16,7 @@ describe('parseDuration', () => {
 function call(ret: bigint | null, durationNs: bigint | null, over: Partial<DecodableCall> = {}): DecodableCall {
   return {
     syscall: 'read', nr: 0, args: [3n, 0n, 0n, 0n, 0n, 0n], ret, duration_ns: durationNs, path: null, target: null,
-    verdict: 'allowed', errno: null, ...over,
+    verdict: 'allowed', block_errno: null, ...over,
   };
 }
 
@@ -26,7 +26,7 @@ describe('matchesOutcome', () => {
     ['a success, no filter', call(5n, ms), {}, true],
     ['a success, failed only', call(5n, ms), { failed: true }, false],
     ['an error, failed only', call(-11n, ms), { failed: true }, true],
-    ['a blocked call, failed only', call(null, null, { verdict: 'blocked', errno: 'EPERM' }), { failed: true }, true],
+    ['a blocked call, failed only', call(null, null, { verdict: 'blocked', block_errno: 'EPERM' }), { failed: true }, true],
     ['no result, failed only', call(null, null), { failed: true }, false],
     ['slower than the bound', call(5n, 11n * ms), { slowerThanNs: 10n * ms }, true],
     ['exactly the bound', call(5n, 10n * ms), { slowerThanNs: 10n * ms }, false],

@@ -90,7 +90,7 @@ describe('the event schema', () => {
 
   it('is what every encoder writes: the native formatter, both JS encoders and toJSON, field for field', () => {
     const { buf, events } = generated(5000);
-    const native = binding.ndjsonFormatter(names)(buf).toString('utf8').trimEnd().split('\n');
+    const native = binding.ndjsonFormatter(names, table.namesByNumber())(buf).toString('utf8').trimEnd().split('\n');
     const raw = new RawNdjsonEncoder(binding, (nr) => table.nameOf(nr), errnoName).lines(buf).trimEnd().split('\n');
     const decoded = new NdjsonEncoder().batch(events).trimEnd().split('\n');
     expect(native).toHaveLength(events.length);

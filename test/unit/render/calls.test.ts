@@ -6,7 +6,7 @@ import { renderSummary, straceLine } from '../../../src/render/calls.js';
 function call(over: Partial<DecodableCall> & Pick<DecodableCall, 'syscall' | 'nr'>): DecodableCall & { pid: number } {
   return {
     pid: 4242, abi: 'x86_64', args: [0n, 0n, 0n, 0n, 0n, 0n], ret: 0n, duration_ns: null, path: null, target: null,
-    verdict: 'allowed', errno: null, ...over,
+    verdict: 'allowed', block_errno: null, ...over,
   };
 }
 
@@ -57,7 +57,7 @@ describe('the summary', () => {
 
   it('counts a blocked call as an error', () => {
     const s = new CallSummary();
-    s.add(call({ syscall: 'unlink', nr: 87, ret: null, verdict: 'blocked', errno: 'EPERM' }));
+    s.add(call({ syscall: 'unlink', nr: 87, ret: null, verdict: 'blocked', block_errno: 'EPERM' }));
     s.add(call({ syscall: 'unlink', nr: 87, ret: 0n }));
     expect(s.summary().rows).toEqual([{ syscall: 'unlink', nr: 87, calls: 2, errors: 1, total_ns: 0n, max_ns: 0n }]);
   });
