@@ -162,6 +162,7 @@ static void fill_record(struct syscallmon_syscall *rec, const struct smon_call *
 	rec->abi = call->abi;
 	rec->verdict = d->verdict;
 	rec->err = d->verdict == SYSCALLMON_VERDICT_ALLOWED ? 0 : d->err;
+	rec->rule = d->rule;
 	memcpy(rec->args, call->args, sizeof(rec->args));
 }
 

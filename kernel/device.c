@@ -202,6 +202,8 @@ static int smon_release(struct inode *inode, struct file *file)
 
 	update_files(f, false);
 	smon_ring_detach(&f->cursor);
+	/* Rules a `run` added through this file go with it, even if run was killed. */
+	smon_rules_drop_owner(f);
 	/* The array of openers holds its own references: ours can go now. */
 	put_pid(f->opener);
 	smon_kfree(f);
@@ -506,6 +508,8 @@ static long ioctl_get_status(struct smon_file *f, void __user *arg)
 	st.calls_in_flight = smon_calls_in_flight();
 	st.exits = smon_exits_seen();
 	st.allocs_live = atomic64_read(&smon_allocs_live);
+	st.nrules = probes.nrules;
+	st.tree_missed = smon_scopes_tree_missed();
 	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
@@ -554,18 +558,172 @@ static long ioctl_get_pids(struct syscallmon_pid_list __user *arg)
 
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
-	if (check_nr(req.nr) || req.reserved || req.max > SYSCALLMON_MAX_PIDS)
+	if ((!req.rule && check_nr(req.nr)) || req.max > SYSCALLMON_MAX_TREE)
 		return -EINVAL;
-	nrs = smon_kzalloc(array_size(req.max ?: 1, sizeof(*nrs)), GFP_KERNEL);
+	nrs = smon_kvzalloc(array_size(req.max ?: 1, sizeof(*nrs)));
 	if (!nrs)
 		return -ENOMEM;
-	count = smon_target_pids(req.nr, task_active_pid_ns(current), nrs, req.max);
+	count = smon_scope_pids(req.nr, req.rule, task_active_pid_ns(current), nrs, req.max);
 	if (count < 0)
 		ret = count;
 	else if (copy_to_user(u64_to_user_ptr(req.pids), nrs, min_t(u32, count, req.max) * sizeof(*nrs)) ||
 		 put_user(count, &arg->count))
 		ret = -EFAULT;
-	smon_kfree(nrs);
+	smon_kvfree(nrs);
+	return ret;
+}
+
+/* A string selector must end within its array. */
+static bool terminated(const char *s, size_t size)
+{
+	return strnlen(s, size) < size;
+}
+
+/* The checks of a rule request that need nothing but the request. */
+static int check_rule(const struct syscallmon_rule *r)
+{
+	DECLARE_BITMAP(ops, SYSCALLMON_NR_LIMIT);
+	const struct syscallmon_id_range *ranges[] = { &r->uid, &r->euid, &r->auid, &r->gid };
+	u32 nr, i;
+
+	bitmap_from_arr64(ops, r->syscalls, SYSCALLMON_NR_LIMIT);
+	if (r->action > SYSCALLMON_RULE_KILL || (r->flags & ~SYSCALLMON_RULE_FLAGS_MASK) ||
+	    r->record > SYSCALLMON_RECORD_BOTH || r->reserved || r->err < 0 || r->err > SYSCALLMON_MAX_ERRNO ||
+	    !terminated(r->name, sizeof(r->name)) || !r->name[0] || !terminated(r->comm, sizeof(r->comm)) ||
+	    !terminated(r->exe, sizeof(r->exe)) || !terminated(r->cgroup, sizeof(r->cgroup)) ||
+	    !terminated(r->path, sizeof(r->path)) || bitmap_empty(ops, SYSCALLMON_NR_LIMIT))
+		return -EINVAL;
+	if ((r->flags & SYSCALLMON_RULE_FAILED_ONLY) && r->record != SYSCALLMON_RECORD_COMPLETE)
+		return -EINVAL;
+	/* A selector without its value would match nothing, or everything. */
+	if (((r->flags & SYSCALLMON_SEL_COMM) && !r->comm[0]) || ((r->flags & SYSCALLMON_SEL_EXE) && !r->exe[0]) ||
+	    ((r->flags & SYSCALLMON_SEL_CGROUP) && !r->cgroup[0]) || ((r->flags & SYSCALLMON_SEL_PATH) && !r->path[0]))
+		return -EINVAL;
+	if ((r->flags & SYSCALLMON_SEL_PIDS) && (r->flags & SYSCALLMON_SEL_TREE))
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(ranges); i++)
+		if ((r->flags & (SYSCALLMON_SEL_UID << i)) && ranges[i]->min > ranges[i]->max)
+			return -EINVAL;
+	for_each_set_bit(nr, ops, SYSCALLMON_NR_LIMIT) {
+		if (!smon_op_name(nr))
+			return -EINVAL;
+		if ((r->action == SYSCALLMON_RULE_BLOCK || r->action == SYSCALLMON_RULE_KILL) &&
+		    smon_op_unblockable(nr))
+			return -EINVAL;
+		if (!smon_op_implemented(nr))
+			return -ENOENT;
+	}
+	if ((r->flags & SYSCALLMON_SEL_TREE) && r->npids > SYSCALLMON_MAX_TREE)
+		return -E2BIG;
+	if (!(r->flags & SYSCALLMON_SEL_TREE) && r->npids > SYSCALLMON_MAX_PIDS)
+		return -E2BIG;
+	return 0;
+}
+
+static long ioctl_add_rule(struct smon_file *f, struct syscallmon_rule __user *arg)
+{
+	struct syscallmon_rule *req = smon_kzalloc(sizeof(*req), GFP_KERNEL);
+	struct process_list list = {};
+	u32 id = 0;
+	long ret;
+
+	if (!req)
+		return -ENOMEM;
+	ret = -EFAULT;
+	if (copy_from_user(req, arg, sizeof(*req)))
+		goto out;
+	ret = check_rule(req);
+	if (!ret && req->class != SYSCALLMON_CLASS_HAND && req->class != SYSCALLMON_CLASS_FILE)
+		ret = -EINVAL;	/* policy rules come whole, with REPLACE_POLICY */
+	if (!ret && (req->flags & (SYSCALLMON_SEL_PIDS | SYSCALLMON_SEL_TREE)))
+		ret = get_processes(&list, req->pids, req->npids);
+	else if (!ret && req->npids)
+		ret = -EINVAL;
+	if (!ret)
+		ret = smon_rule_add(req, list.pids, list.n, req->class == SYSCALLMON_CLASS_FILE ? f : NULL, &id);
+	put_processes(&list);
+	if (!ret && put_user(id, &arg->id))
+		ret = -EFAULT;
+out:
+	smon_kfree(req);
+	return ret;
+}
+
+static long ioctl_del_rule(u32 __user *arg)
+{
+	u32 id;
+
+	if (get_user(id, arg))
+		return -EFAULT;
+	return id ? smon_rule_del(id) : -EINVAL;
+}
+
+struct rule_list_cursor {
+	struct syscallmon_rule_info __user *entries;
+	u32 max;
+	u32 count;
+};
+
+static int copy_rule_info(const struct syscallmon_rule_info *info, void *arg)
+{
+	struct rule_list_cursor *c = arg;
+
+	if (c->count < c->max && copy_to_user(&c->entries[c->count], info, sizeof(*info)))
+		return -EFAULT;
+	c->count++;
+	return 0;
+}
+
+static long ioctl_get_rules(struct syscallmon_rule_list __user *arg)
+{
+	struct syscallmon_rule_list list;
+	struct rule_list_cursor c;
+	int ret;
+
+	if (copy_from_user(&list, arg, sizeof(list)))
+		return -EFAULT;
+	if (list.max > SYSCALLMON_MAX_RULES)
+		return -EINVAL;
+	c.entries = u64_to_user_ptr(list.entries);
+	c.max = list.max;
+	c.count = 0;
+	ret = smon_rules_for_each(copy_rule_info, &c);
+	if (ret)
+		return ret;
+	return put_user(c.count, &arg->count) ? -EFAULT : 0;
+}
+
+static long ioctl_replace_policy(struct syscallmon_policy __user *arg)
+{
+	struct syscallmon_rule *rules;
+	struct syscallmon_policy req;
+	long ret = 0;
+	u32 i;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (smon_check_mode(req.mode) || req.reserved ||
+	    (req.exits != SYSCALLMON_EXITS_OFF && req.exits != SYSCALLMON_EXITS_ON))
+		return -EINVAL;
+	if (req.nrules > SYSCALLMON_MAX_RULES)
+		return -E2BIG;
+	rules = smon_kvzalloc(array_size(req.nrules ?: 1, sizeof(*rules)));
+	if (!rules)
+		return -ENOMEM;
+	if (req.nrules && copy_from_user(rules, u64_to_user_ptr(req.rules), req.nrules * sizeof(*rules)))
+		ret = -EFAULT;
+	for (i = 0; i < req.nrules && !ret; i++) {
+		ret = check_rule(&rules[i]);
+		/* A policy names what exists at any time: no pids, no process trees. */
+		if (!ret && (rules[i].class != SYSCALLMON_CLASS_POLICY || rules[i].npids ||
+			     (rules[i].flags & (SYSCALLMON_SEL_PIDS | SYSCALLMON_SEL_TREE))))
+			ret = -EINVAL;
+	}
+	if (!ret)
+		ret = smon_policy_replace(req.mode, rules, req.nrules);
+	if (!ret)
+		smon_exits_set_events(req.exits == SYSCALLMON_EXITS_ON);
+	smon_kvfree(rules);
 	return ret;
 }
 
@@ -651,6 +809,14 @@ static long smon_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ioctl_get_pids(uarg);
 	case SYSCALLMON_IOC_FETCH:
 		return ioctl_fetch(f, uarg);
+	case SYSCALLMON_IOC_ADD_RULE:
+		return ioctl_add_rule(f, uarg);
+	case SYSCALLMON_IOC_DEL_RULE:
+		return ioctl_del_rule(uarg);
+	case SYSCALLMON_IOC_GET_RULES:
+		return ioctl_get_rules(uarg);
+	case SYSCALLMON_IOC_REPLACE_POLICY:
+		return ioctl_replace_policy(uarg);
 	default:
 		return -ENOTTY;
 	}

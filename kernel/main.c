@@ -94,6 +94,9 @@ static int __init syscallmon_init(void)
 	ret = smon_exits_init();
 	if (ret)
 		goto out_exit_probes;
+	ret = smon_scopes_init();
+	if (ret)
+		goto out_exit_exits;
 	ret = smon_policy_init();
 	if (ret)
 		goto out_exit_exits;
@@ -112,10 +115,10 @@ out_remove_procfs:
 out_exit_policy:
 	smon_policy_exit();
 out_exit_exits:
+	smon_scopes_exit();
 	smon_exits_exit();
 out_exit_probes:
 	smon_probes_exit();
-	smon_scopes_exit();
 out_exit_calls:
 	smon_calls_exit();
 out_free_ring:

@@ -42,6 +42,23 @@ static inline void smon_kfree(const void *p)
 	kfree(p);
 }
 
+/* For arrays a caller sizes: kmalloc when small, vmalloc when not. */
+static inline void *smon_kvzalloc(size_t size)
+{
+	void *p = kvzalloc(size, GFP_KERNEL);
+
+	if (p)
+		atomic64_inc(&smon_allocs_live);
+	return p;
+}
+
+static inline void smon_kvfree(const void *p)
+{
+	if (p)
+		atomic64_dec(&smon_allocs_live);
+	kvfree(p);
+}
+
 static inline void *smon_vzalloc(size_t size)
 {
 	void *p = vzalloc(size);

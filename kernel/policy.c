@@ -2,121 +2,354 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
+#include <linux/delay.h>
+#include <linux/err.h>
 #include <linux/kprobes.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/pid.h>
 #include <linux/rcupdate.h>
-#include <linux/refcount.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/sort.h>
 #include <linux/workqueue.h>
 
 #include "device.h"
+#include "exits.h"
 #include "main.h"
 #include "policy.h"
 #include "probes.h"
+#include "rules.h"
 #include "scopes.h"
 #include "syscalls.h"
 
-struct smon_counters {
-	u64 hits;
-	u64 logged;
-	u64 blocked;
+/*
+ * A syscall's rules in evaluation order (its target, if any, last), with an
+ * index over the one selector of each rule that is cheapest to look up:
+ * a call gathers the few rules whose key it has, plus those without a key
+ * ("plain"), and evaluates those in order.  Many rules that don't match a
+ * process cost a lookup, not a scan.
+ */
+enum key_kind { KEY_SCOPE = 1, KEY_EXE, KEY_COMM, KEY_UID };
+
+struct rule_key {
+	u64 hi;		/* kind << 56, and for KEY_EXE the device */
+	u64 lo;
+	u16 pos;	/* in op_rules.rules */
 };
 
-/* A target's counters: they outlive the versions of the target that share them. */
-struct target_stats {
-	refcount_t ref;
-	struct smon_counters __percpu *pcpu;
-};
-
-/* One version of a target; immutable once published. */
-struct smon_rule {
-	refcount_t ref;		/* one per snapshot holding it */
-	u32 op;
-	u32 action;
-	int err;
-	u32 flags;		/* SYSCALLMON_TARGET_ALL_PIDS, _FORCE, _FAILED_ONLY */
-	u32 record;		/* enum syscallmon_record_mode */
-	struct smon_scope *scope;	/* NULL: every process */
-	struct target_stats *stats;
+struct op_rules {
+	u16 n;
+	u16 nplain;
+	u16 nkeys;
+	u16 kinds;			/* 1 << kind of every kind in keys */
+	struct smon_rule *target;	/* this syscall's target (also rules[n - 1]), or NULL */
+	struct smon_rule **rules;
+	u16 *plain;			/* ascending positions */
+	struct rule_key *keys;		/* sorted */
 };
 
 /*
  * What the entry hook reads to decide, published with rcu_assign_pointer()
  * and never changed afterwards: a change builds a new snapshot and frees the
  * old one after a grace period, so a call sees the old policy or the new
- * one, never a mix.  Rules are shared between consecutive snapshots.
+ * one, never a mix.  Rules are shared between consecutive snapshots; the
+ * per-syscall tables are built for each.
  */
 struct smon_policy {
 	struct rcu_work free_work;
 	u32 mode;
 	u32 ntargets;
+	u32 nrules;
+	struct smon_rule **rules;	/* named rules in order: policy, hand, file */
 	struct smon_rule *target[SYSCALLMON_NR_LIMIT];
+	struct op_rules *by_op[SYSCALLMON_NR_LIMIT];
 };
 
 static DEFINE_MUTEX(config_lock);	/* serializes every change; the hook never takes it */
 static struct smon_policy __rcu *policy;
 static struct workqueue_struct *free_wq;	/* frees old snapshots in process context */
 static u64 __percpu *op_counts;		/* [SYSCALLMON_NR_LIMIT][SMON_NR_COUNTS] */
+static char __percpu (*path_bufs)[SYSCALLMON_SELECTOR_LEN];	/* path selectors read here */
+static u32 next_rule_id = 1;		/* under config_lock */
 
 static struct smon_policy *current_policy(void)
 {
 	return rcu_dereference_protected(policy, lockdep_is_held(&config_lock));
 }
 
-static bool in_scope(const struct smon_rule *rule, const struct pid *tgid)
+/* The same for a comm in a rule and in a task: 16 bytes, zero after the NUL. */
+static u64 comm_key(const char *comm)
 {
-	return !rule->scope || smon_scope_has(rule->scope, tgid);
+	u64 h = 0xcbf29ce484222325ull;
+	size_t i;
+
+	for (i = 0; i < SYSCALLMON_COMM_LEN && comm[i]; i++)
+		h = (h ^ (u8)comm[i]) * 0x100000001b3ull;
+	return h;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+	const struct rule_key *x = a, *y = b;
+
+	if (x->hi != y->hi)
+		return x->hi < y->hi ? -1 : 1;
+	if (x->lo != y->lo)
+		return x->lo < y->lo ? -1 : 1;
+	return x->pos - y->pos;
+}
+
+/* The key a rule is found by, or false for a plain rule. */
+static bool rule_key(const struct smon_rule *r, struct rule_key *k)
+{
+	if (r->scope) {
+		k->hi = (u64)KEY_SCOPE << 56;
+		k->lo = (unsigned long)r->scope;
+	} else if (r->flags & SYSCALLMON_SEL_EXE) {
+		k->hi = ((u64)KEY_EXE << 56) | r->exe_dev;
+		k->lo = r->exe_ino;
+	} else if ((r->flags & SYSCALLMON_SEL_COMM) && !(r->flags & SYSCALLMON_RULE_COMM_PREFIX)) {
+		k->hi = (u64)KEY_COMM << 56;
+		k->lo = comm_key(r->comm);
+	} else if ((r->flags & SYSCALLMON_SEL_UID) && r->uid.min == r->uid.max) {
+		k->hi = (u64)KEY_UID << 56;
+		k->lo = r->uid.min;
+	} else {
+		return false;
+	}
+	return true;
+}
+
+static void op_rules_add(struct op_rules *o, struct smon_rule *r)
+{
+	u16 pos = o->n++;
+
+	o->rules[pos] = r;
+	if (rule_key(r, &o->keys[o->nkeys])) {
+		o->keys[o->nkeys++].pos = pos;
+		o->kinds |= 1u << (o->keys[o->nkeys - 1].hi >> 56);
+	} else {
+		o->plain[o->nplain++] = pos;
+	}
+}
+
+/* The rules of syscall nr in order, and their index; NULL if it has none (or no memory: *err). */
+static struct op_rules *build_op(const struct smon_policy *p, u32 nr, int *err)
+{
+	struct op_rules *o;
+	u32 i, n = p->target[nr] ? 1 : 0;
+	size_t size;
+
+	for (i = 0; i < p->nrules; i++)
+		n += test_bit(nr, p->rules[i]->ops);
+	if (!n)
+		return NULL;
+	size = sizeof(*o) + n * (sizeof(*o->rules) + sizeof(*o->plain) + sizeof(*o->keys));
+	o = smon_kzalloc(size, GFP_KERNEL);
+	if (!o) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	o->keys = (struct rule_key *)(o + 1);
+	o->rules = (struct smon_rule **)(o->keys + n);
+	o->plain = (u16 *)(o->rules + n);
+	for (i = 0; i < p->nrules; i++)
+		if (test_bit(nr, p->rules[i]->ops))
+			op_rules_add(o, p->rules[i]);
+	if (p->target[nr]) {
+		o->target = p->target[nr];
+		op_rules_add(o, o->target);
+	}
+	sort(o->keys, o->nkeys, sizeof(*o->keys), key_cmp, NULL);
+	return o;
+}
+
+static void free_ops(struct smon_policy *p)
+{
+	u32 nr;
+
+	for (nr = 0; nr < SYSCALLMON_NR_LIMIT; nr++) {
+		smon_kfree(p->by_op[nr]);
+		p->by_op[nr] = NULL;
+	}
+}
+
+static int build_ops(struct smon_policy *p)
+{
+	int err = 0;
+	u32 nr;
+
+	for (nr = 0; nr < SYSCALLMON_NR_LIMIT && !err; nr++)
+		p->by_op[nr] = build_op(p, nr, &err);
+	if (err)
+		free_ops(p);
+	return err;
+}
+
+/* ---- deciding a call --------------------------------------------------------- */
+
+#define MAX_CANDIDATES 32
+
+struct candidates {
+	u32 n;
+	bool overflow;
+	u16 pos[MAX_CANDIDATES];
+};
+
+static void add_candidate(struct candidates *c, u16 pos)
+{
+	if (c->n == MAX_CANDIDATES)
+		c->overflow = true;
+	else
+		c->pos[c->n++] = pos;
+}
+
+/* Adds the positions of every rule with key (hi, lo). */
+static void lookup(const struct op_rules *o, u64 hi, u64 lo, struct candidates *c)
+{
+	u32 first = 0, end = o->nkeys;
+
+	while (first < end) {
+		u32 mid = first + (end - first) / 2;
+
+		if (o->keys[mid].hi < hi || (o->keys[mid].hi == hi && o->keys[mid].lo < lo))
+			first = mid + 1;
+		else
+			end = mid;
+	}
+	for (; first < o->nkeys && o->keys[first].hi == hi && o->keys[first].lo == lo; first++)
+		add_candidate(c, o->keys[first].pos);
+}
+
+struct scope_lookup {
+	const struct op_rules *o;
+	struct candidates *c;
+};
+
+static void lookup_scope(const struct smon_scope *scope, void *arg)
+{
+	struct scope_lookup *l = arg;
+
+	lookup(l->o, (u64)KEY_SCOPE << 56, (unsigned long)scope, l->c);
+}
+
+/* The first rule of o the calling task matches, in order; NULL if none. */
+static struct smon_rule *first_match(const struct op_rules *o, struct smon_match_ctx *ctx)
+{
+	struct candidates c = { 0 };
+	unsigned long ino;
+	dev_t dev;
+	u32 i, j;
+
+	for (i = 0; i < o->nplain; i++)
+		add_candidate(&c, o->plain[i]);
+	if (o->kinds & (1u << KEY_UID))
+		lookup(o, (u64)KEY_UID << 56, __kuid_val(ctx->cred->uid), &c);
+	if (o->kinds & (1u << KEY_COMM))
+		lookup(o, (u64)KEY_COMM << 56, comm_key(current->comm), &c);
+	if ((o->kinds & (1u << KEY_EXE)) && smon_match_exe(ctx, &dev, &ino))
+		lookup(o, ((u64)KEY_EXE << 56) | dev, ino, &c);
+	if (o->kinds & (1u << KEY_SCOPE)) {
+		struct scope_lookup l = { o, &c };
+
+		smon_scopes_of(ctx->tgid, lookup_scope, &l);
+	}
+	if (c.overflow) {
+		/* More candidates than kept: evaluate them all, in order. */
+		for (i = 0; i < o->n; i++)
+			if (smon_rule_matches(o->rules[i], ctx))
+				return o->rules[i];
+		return NULL;
+	}
+	/* Insertion sort: a handful of positions. */
+	for (i = 1; i < c.n; i++) {
+		u16 v = c.pos[i];
+
+		for (j = i; j > 0 && c.pos[j - 1] > v; j--)
+			c.pos[j] = c.pos[j - 1];
+		c.pos[j] = v;
+	}
+	for (i = 0; i < c.n; i++) {
+		if (i && c.pos[i] == c.pos[i - 1])
+			continue;
+		if (smon_rule_matches(o->rules[c.pos[i]], ctx))
+			return o->rules[c.pos[i]];
+	}
+	return NULL;
+}
+
+static bool is_act(u32 action)
+{
+	return action == SYSCALLMON_RULE_BLOCK || action == SYSCALLMON_RULE_KILL;
 }
 
 bool smon_policy_decide(const struct smon_call *call, struct smon_decision *d)
 {
 	const struct smon_policy *p = rcu_dereference(policy);
-	const struct smon_rule *rule;
-	struct smon_counters __percpu *c;
-	struct pid *tgid;
-	bool block, forced;
+	struct smon_rule_counters __percpu *c;
+	struct smon_match_ctx ctx;
+	const struct op_rules *o;
+	struct smon_rule *r;
+	bool holder, forced, enforced;
 
 	if (!p || p->mode == SYSCALLMON_MODE_OFF)
 		return false;
-	rule = p->target[call->op];
-	if (!rule)
+	o = p->by_op[call->op];
+	if (!o)
 		return false;
-	tgid = task_tgid(current);
-	c = rule->stats->pcpu;
-	block = rule->action == SYSCALLMON_ACTION_BLOCK;
-	forced = rule->flags & SYSCALLMON_TARGET_FORCE;
-	d->err = rule->err;
-	if (smon_device_holder(tgid)) {
-		/* Never record ourselves (no feedback loop); block a holder only when forced. */
-		if (!(block && forced && p->mode == SYSCALLMON_MODE_BLOCK && in_scope(rule, tgid)))
+	smon_match_init(&ctx, call, *this_cpu_ptr(path_bufs));
+	holder = smon_device_holder(ctx.tgid);
+	if (!holder && o->target)
+		this_cpu_inc(o->target->stats->pcpu->hits);
+	r = first_match(o, &ctx);
+	if (!r)
+		return false;
+	c = r->stats->pcpu;
+	forced = r->flags & SYSCALLMON_RULE_FORCE;
+	enforced = (r->flags & SYSCALLMON_RULE_ENFORCE) && p->mode == SYSCALLMON_MODE_BLOCK;
+	d->err = r->err;
+	d->rule = r->id;
+	d->kill = false;
+	if (holder) {
+		/* Never record ourselves (no feedback loop); act on a holder only when forced. */
+		if (!(is_act(r->action) && forced && enforced))
 			return false;
-		this_cpu_inc(c->blocked);
+		this_cpu_inc(c->matched);
+		if (r->action == SYSCALLMON_RULE_KILL)
+			this_cpu_inc(c->killed);
+		else
+			this_cpu_inc(c->blocked);
 		d->record = false;
 		d->block = true;
+		d->kill = r->action == SYSCALLMON_RULE_KILL;
 		return true;
 	}
-	this_cpu_inc(c->hits);
-	if (!in_scope(rule, tgid))
+	this_cpu_inc(c->matched);
+	if (r->action == SYSCALLMON_RULE_ALLOW)
 		return false;
 	d->record = true;
 	d->block = false;
-	d->record_mode = rule->record;
-	d->failed_only = rule->flags & SYSCALLMON_TARGET_FAILED_ONLY;
+	d->record_mode = r->record;
+	d->failed_only = r->flags & SYSCALLMON_RULE_FAILED_ONLY;
 	d->verdict = SYSCALLMON_VERDICT_ALLOWED;
-	if (block) {
-		if (p->mode == SYSCALLMON_MODE_BLOCK && (forced || !is_global_init(current))) {
-			d->verdict = SYSCALLMON_VERDICT_BLOCKED;
+	if (is_act(r->action)) {
+		bool kill = r->action == SYSCALLMON_RULE_KILL;
+
+		if (enforced && (forced || !is_global_init(current))) {
+			d->verdict = kill ? SYSCALLMON_VERDICT_KILLED : SYSCALLMON_VERDICT_BLOCKED;
 			d->block = true;
+			d->kill = kill;
+			if (kill)
+				this_cpu_inc(c->killed);
+			else
+				this_cpu_inc(c->blocked);
 		} else {
-			d->verdict = SYSCALLMON_VERDICT_WOULD_BLOCK;
+			d->verdict = kill ? SYSCALLMON_VERDICT_WOULD_KILL : SYSCALLMON_VERDICT_WOULD_BLOCK;
+			this_cpu_inc(c->would_act);
 		}
 	}
 	this_cpu_inc(c->logged);
-	if (d->block)
-		this_cpu_inc(c->blocked);
 	return true;
 }
 NOKPROBE_SYMBOL(smon_policy_decide);
@@ -127,63 +360,55 @@ void smon_policy_count(u32 op, enum smon_op_count what)
 }
 NOKPROBE_SYMBOL(smon_policy_count);
 
-static struct target_stats *stats_new(void)
-{
-	struct target_stats *s = smon_kzalloc(sizeof(*s), GFP_KERNEL);
+/* ---- snapshots ----------------------------------------------------------------- */
 
-	if (!s)
-		return NULL;
-	s->pcpu = alloc_percpu(struct smon_counters);
-	if (!s->pcpu) {
-		smon_kfree(s);
-		return NULL;
-	}
-	atomic64_inc(&smon_allocs_live);
-	refcount_set(&s->ref, 1);
-	return s;
-}
-
-static void stats_put(struct target_stats *s)
-{
-	if (!s || !refcount_dec_and_test(&s->ref))
-		return;
-	free_percpu(s->pcpu);
-	atomic64_dec(&smon_allocs_live);
-	smon_kfree(s);
-}
-
-static void rule_put(struct smon_rule *rule)
-{
-	if (!rule || !refcount_dec_and_test(&rule->ref))
-		return;
-	smon_scope_put(rule->scope);
-	stats_put(rule->stats);
-	smon_kfree(rule);
-}
-
-static struct smon_policy *policy_copy(const struct smon_policy *old)
+static struct smon_policy *policy_alloc(u32 mode, u32 nrules)
 {
 	struct smon_policy *p = smon_kzalloc(sizeof(*p), GFP_KERNEL);
-	u32 nr;
 
 	if (!p)
 		return NULL;
-	p->mode = old->mode;
+	p->mode = mode;
+	p->rules = smon_kzalloc(array_size(nrules ?: 1, sizeof(*p->rules)), GFP_KERNEL);
+	if (!p->rules) {
+		smon_kfree(p);
+		return NULL;
+	}
+	return p;
+}
+
+/* A copy of old's mode, targets and rules, with room for extra more rules. */
+static struct smon_policy *policy_copy(const struct smon_policy *old, u32 extra)
+{
+	struct smon_policy *p = policy_alloc(old->mode, old->nrules + extra);
+	u32 nr, i;
+
+	if (!p)
+		return NULL;
 	p->ntargets = old->ntargets;
 	for (nr = 0; nr < SYSCALLMON_NR_LIMIT; nr++) {
 		p->target[nr] = old->target[nr];
 		if (p->target[nr])
-			refcount_inc(&p->target[nr]->ref);
+			smon_rule_get(p->target[nr]);
 	}
+	for (i = 0; i < old->nrules; i++) {
+		p->rules[i] = old->rules[i];
+		smon_rule_get(p->rules[i]);
+	}
+	p->nrules = old->nrules;
 	return p;
 }
 
 static void policy_free(struct smon_policy *p)
 {
-	u32 nr;
+	u32 nr, i;
 
+	free_ops(p);
 	for (nr = 0; nr < SYSCALLMON_NR_LIMIT; nr++)
-		rule_put(p->target[nr]);
+		smon_rule_put(p->target[nr]);
+	for (i = 0; i < p->nrules; i++)
+		smon_rule_put(p->rules[i]);
+	smon_kfree(p->rules);
 	smon_kfree(p);
 }
 
@@ -197,7 +422,7 @@ static void set_site(u32 site, void *bitmap)
 	__set_bit(site, bitmap);
 }
 
-/* The entry points a snapshot needs hooked: every ABI's entries of every target, unless OFF. */
+/* The entry points a snapshot needs hooked: every ABI's entries of every syscall with a rule, unless OFF. */
 static unsigned long *wanted_sites(const struct smon_policy *p)
 {
 	unsigned long *sites = smon_kzalloc(BITS_TO_LONGS(smon_nr_sites()) * sizeof(long) ?: sizeof(long),
@@ -207,7 +432,7 @@ static unsigned long *wanted_sites(const struct smon_policy *p)
 	if (!sites || p->mode == SYSCALLMON_MODE_OFF)
 		return sites;
 	for (nr = 0; nr < SYSCALLMON_NR_LIMIT; nr++)
-		if (p->target[nr])
+		if (p->by_op[nr])
 			smon_op_for_each_site(nr, set_site, sites);
 	return sites;
 }
@@ -224,6 +449,11 @@ static int publish(struct smon_policy *new)
 	int ret;
 
 	lockdep_assert_held(&config_lock);
+	ret = build_ops(new);
+	if (ret) {
+		policy_free(new);
+		return ret;
+	}
 	sites = wanted_sites(new);
 	if (!sites) {
 		policy_free(new);
@@ -261,7 +491,7 @@ int smon_set_mode(u32 mode)
 	int ret = -ENOMEM;
 
 	mutex_lock(&config_lock);
-	p = policy_copy(current_policy());
+	p = policy_copy(current_policy(), 0);
 	if (p) {
 		p->mode = mode;
 		ret = publish(p);
@@ -269,6 +499,8 @@ int smon_set_mode(u32 mode)
 	mutex_unlock(&config_lock);
 	return ret;
 }
+
+/* ---- targets --------------------------------------------------------------------- */
 
 static bool includes_init(struct pid *const *pids, u32 npids)
 {
@@ -280,31 +512,19 @@ static bool includes_init(struct pid *const *pids, u32 npids)
 	return false;
 }
 
-/* Pid 1 can be given to a block target only with force. */
-static int check_init(u32 action, u32 flags, struct pid *const *pids, u32 npids)
+/* Pid 1 can be given to a block or kill rule only with force. */
+static int check_init(const struct smon_rule *r, struct pid *const *pids, u32 npids)
 {
-	if (action == SYSCALLMON_ACTION_BLOCK && !(flags & SYSCALLMON_TARGET_FORCE) &&
-	    includes_init(pids, npids))
+	if (is_act(r->action) && !(r->flags & SYSCALLMON_RULE_FORCE) && includes_init(pids, npids))
 		return -EPERM;
 	return 0;
 }
 
 int smon_target_add(const struct syscallmon_target *req, struct pid *const *pids, u32 npids)
 {
-	struct smon_policy *old, *p = NULL;
-	struct smon_rule *cur, *rule;
+	struct smon_policy *old, *p;
+	struct smon_rule *cur, *rule = NULL;
 	int ret;
-
-	rule = smon_kzalloc(sizeof(*rule), GFP_KERNEL);
-	if (!rule)
-		return -ENOMEM;
-	refcount_set(&rule->ref, 1);
-	rule->op = req->nr;
-	rule->action = req->action;
-	rule->err = req->err;
-	rule->flags = req->flags & (SYSCALLMON_TARGET_ALL_PIDS | SYSCALLMON_TARGET_FORCE |
-				    SYSCALLMON_TARGET_FAILED_ONLY);
-	rule->record = req->record;
 
 	mutex_lock(&config_lock);
 	old = current_policy();
@@ -315,32 +535,21 @@ int smon_target_add(const struct syscallmon_target *req, struct pid *const *pids
 	ret = -ENOENT;
 	if (!cur && !smon_op_implemented(req->nr))
 		goto out;
-	if (!(rule->flags & SYSCALLMON_TARGET_ALL_PIDS)) {
-		ret = check_init(rule->action, rule->flags, pids, npids);
-		if (ret)
-			goto out;
-		ret = -ENOMEM;
-		rule->scope = smon_scope_new();
-		if (!rule->scope)
-			goto out;
-		ret = smon_scopes_add(&rule->scope, 1, pids, npids);
-		if (ret)
-			goto out;
+	rule = smon_rule_new_target(req, pids, npids, cur ? cur->stats : NULL);
+	if (IS_ERR(rule)) {
+		ret = PTR_ERR(rule);
+		rule = NULL;
+		goto out;
 	}
+	ret = check_init(rule, pids, npids);
+	if (ret)
+		goto out;
 	ret = -ENOMEM;
-	if (cur) {
-		rule->stats = cur->stats;
-		refcount_inc(&rule->stats->ref);
-	} else {
-		rule->stats = stats_new();
-		if (!rule->stats)
-			goto out;
-	}
-	p = policy_copy(old);
+	p = policy_copy(old, 0);
 	if (!p)
 		goto out;
 	if (cur)
-		rule_put(cur);
+		smon_rule_put(cur);
 	else
 		p->ntargets++;
 	p->target[req->nr] = rule;
@@ -348,7 +557,7 @@ int smon_target_add(const struct syscallmon_target *req, struct pid *const *pids
 	ret = publish(p);
 out:
 	mutex_unlock(&config_lock);
-	rule_put(rule);
+	smon_rule_put(rule);
 	return ret;
 }
 
@@ -360,9 +569,9 @@ int smon_target_del(u32 nr)
 	mutex_lock(&config_lock);
 	if (current_policy()->target[nr]) {
 		ret = -ENOMEM;
-		p = policy_copy(current_policy());
+		p = policy_copy(current_policy(), 0);
 		if (p) {
-			rule_put(p->target[nr]);
+			smon_rule_put(p->target[nr]);
 			p->target[nr] = NULL;
 			p->ntargets--;
 			ret = publish(p);
@@ -380,7 +589,7 @@ int smon_pids_add(u32 nr, struct pid *const *pids, u32 npids)
 	mutex_lock(&config_lock);
 	rule = current_policy()->target[nr];
 	if (rule && rule->scope) {
-		ret = check_init(rule->action, rule->flags, pids, npids);
+		ret = check_init(rule, pids, npids);
 		if (!ret)
 			ret = smon_scopes_add(&rule->scope, 1, pids, npids);
 	}
@@ -422,7 +631,7 @@ int smon_pids_add_all(struct pid *const *pids, u32 npids)
 
 		if (!rule || !rule->scope)
 			continue;
-		ret = check_init(rule->action, rule->flags, pids, npids);
+		ret = check_init(rule, pids, npids);
 		scopes[n++] = rule->scope;
 	}
 	if (!ret)
@@ -446,40 +655,272 @@ void smon_pids_del_all(struct pid *const *pids, u32 npids)
 	mutex_unlock(&config_lock);
 }
 
-static int clear_targets_locked(void)
-{
-	struct smon_policy *p = smon_kzalloc(sizeof(*p), GFP_KERNEL);
-
-	if (!p)
-		return -ENOMEM;
-	p->mode = current_policy()->mode;
-	return publish(p);
-}
-
 void smon_targets_clear(void)
 {
+	const struct smon_policy *old;
+	struct smon_policy *p;
+	u32 i;
+
 	mutex_lock(&config_lock);
-	if (clear_targets_locked())
+	old = current_policy();
+	p = policy_alloc(old->mode, old->nrules);
+	if (p) {
+		for (i = 0; i < old->nrules; i++) {
+			p->rules[i] = old->rules[i];
+			smon_rule_get(p->rules[i]);
+		}
+		p->nrules = old->nrules;
+	}
+	if (!p || publish(p))
 		pr_warn("could not clear the targets: out of memory\n");
 	mutex_unlock(&config_lock);
 }
+
+/* ---- rules ------------------------------------------------------------------------ */
+
+static struct smon_rule *find_rule(const struct smon_policy *p, u32 id, u32 *index)
+{
+	u32 i;
+
+	for (i = 0; i < p->nrules; i++) {
+		if (p->rules[i]->id == id) {
+			if (index)
+				*index = i;
+			return p->rules[i];
+		}
+	}
+	return NULL;
+}
+
+static bool name_taken(const struct smon_policy *p, const char *name, u32 skip_class)
+{
+	u32 i;
+
+	for (i = 0; i < p->nrules; i++)
+		if (p->rules[i]->class != skip_class && !strcmp(p->rules[i]->name, name))
+			return true;
+	return false;
+}
+
+/* Where a rule of class goes: after the last rule of its class or of the ones before it. */
+static u32 insert_at(const struct smon_policy *p, u32 class)
+{
+	u32 i = p->nrules;
+
+	while (i && p->rules[i - 1]->class > class)
+		i--;
+	return i;
+}
+
+int smon_rule_add(const struct syscallmon_rule *req, struct pid *const *pids, u32 npids, const void *owner,
+		  u32 *id)
+{
+	const struct smon_policy *old;
+	struct smon_policy *p;
+	struct smon_rule *rule;
+	u32 at;
+	int ret;
+
+	mutex_lock(&config_lock);
+	old = current_policy();
+	ret = -EEXIST;
+	if (name_taken(old, req->name, U32_MAX))
+		goto out;
+	ret = -ENOSPC;
+	if (old->nrules >= SYSCALLMON_MAX_RULES)
+		goto out;
+	rule = smon_rule_new(req, pids, npids, owner, NULL);
+	if (IS_ERR(rule)) {
+		ret = PTR_ERR(rule);
+		goto out;
+	}
+	ret = check_init(rule, pids, npids);
+	if (ret) {
+		smon_rule_put(rule);
+		goto out;
+	}
+	rule->id = next_rule_id++;
+	ret = -ENOMEM;
+	p = policy_copy(old, 1);
+	if (!p) {
+		smon_rule_put(rule);
+		goto out;
+	}
+	at = insert_at(p, rule->class);
+	memmove(&p->rules[at + 1], &p->rules[at], (p->nrules - at) * sizeof(*p->rules));
+	p->rules[at] = rule;
+	p->nrules++;
+	*id = rule->id;
+	ret = publish(p);
+out:
+	mutex_unlock(&config_lock);
+	return ret;
+}
+
+/* Caller holds config_lock: publishes a copy without the rules drop() picks. */
+static int remove_rules(bool (*drop)(const struct smon_rule *r, const void *arg), const void *arg)
+{
+	const struct smon_policy *old = current_policy();
+	struct smon_policy *p = policy_copy(old, 0);
+	u32 i, n = 0;
+
+	if (!p)
+		return -ENOMEM;
+	for (i = 0; i < p->nrules; i++) {
+		if (drop(p->rules[i], arg))
+			smon_rule_put(p->rules[i]);
+		else
+			p->rules[n++] = p->rules[i];
+	}
+	p->nrules = n;
+	return publish(p);
+}
+
+static bool has_id(const struct smon_rule *r, const void *arg)
+{
+	return r->id == *(const u32 *)arg;
+}
+
+int smon_rule_del(u32 id)
+{
+	int ret = -ENOENT;
+
+	mutex_lock(&config_lock);
+	if (find_rule(current_policy(), id, NULL))
+		ret = remove_rules(has_id, &id);
+	mutex_unlock(&config_lock);
+	return ret;
+}
+
+static bool owned_by(const struct smon_rule *r, const void *owner)
+{
+	return r->class == SYSCALLMON_CLASS_FILE && r->owner == owner;
+}
+
+void smon_rules_drop_owner(const void *owner)
+{
+	const struct smon_policy *p;
+	u32 i;
+	bool any = false;
+
+	mutex_lock(&config_lock);
+	p = current_policy();
+	for (i = 0; i < p->nrules && !any; i++)
+		any = owned_by(p->rules[i], owner);
+	/* Retried: a file's rules must not outlive it. */
+	while (any && remove_rules(owned_by, owner)) {
+		pr_warn_ratelimited("out of memory dropping a closed file's rules; retrying\n");
+		mutex_unlock(&config_lock);
+		msleep(10);
+		mutex_lock(&config_lock);
+	}
+	mutex_unlock(&config_lock);
+}
+
+int smon_policy_replace(u32 mode, const struct syscallmon_rule *reqs, u32 nrules)
+{
+	const struct smon_policy *old;
+	struct smon_policy *p = NULL;
+	struct smon_rule **made;
+	u32 i, j, n = 0, kept;
+	int ret = 0;
+
+	made = smon_kzalloc(array_size(nrules ?: 1, sizeof(*made)), GFP_KERNEL);
+	if (!made)
+		return -ENOMEM;
+	mutex_lock(&config_lock);
+	old = current_policy();
+	/* The new policy's names: unique among themselves and against rules it does not replace. */
+	for (i = 0; i < nrules && !ret; i++) {
+		if (name_taken(old, reqs[i].name, SYSCALLMON_CLASS_POLICY))
+			ret = -EEXIST;
+		for (j = 0; j < i && !ret; j++)
+			if (!strcmp(reqs[i].name, reqs[j].name))
+				ret = -EEXIST;
+	}
+	for (i = 0; i < old->nrules; i++)
+		n += old->rules[i]->class != SYSCALLMON_CLASS_POLICY;
+	if (!ret && n + nrules > SYSCALLMON_MAX_RULES)
+		ret = -ENOSPC;
+	for (i = 0; i < nrules && !ret; i++) {
+		struct smon_rule *prev = NULL;
+
+		/* A rule kept by name keeps its counters. */
+		for (j = 0; j < old->nrules && !prev; j++)
+			if (old->rules[j]->class == SYSCALLMON_CLASS_POLICY && !strcmp(old->rules[j]->name, reqs[i].name))
+				prev = old->rules[j];
+		made[i] = smon_rule_new(&reqs[i], NULL, 0, NULL, prev ? prev->stats : NULL);
+		if (IS_ERR(made[i])) {
+			ret = PTR_ERR(made[i]);
+			made[i] = NULL;
+		} else {
+			made[i]->id = prev ? prev->id : next_rule_id++;
+		}
+	}
+	if (!ret) {
+		ret = -ENOMEM;
+		p = policy_copy(old, nrules);
+	}
+	if (p) {
+		kept = 0;
+		/* Policy rules come first: the new ones, then every other class as it was. */
+		for (i = 0; i < p->nrules; i++) {
+			if (p->rules[i]->class == SYSCALLMON_CLASS_POLICY)
+				smon_rule_put(p->rules[i]);
+			else
+				p->rules[kept++] = p->rules[i];
+		}
+		memmove(&p->rules[nrules], p->rules, kept * sizeof(*p->rules));
+		memcpy(p->rules, made, nrules * sizeof(*made));
+		memset(made, 0, nrules * sizeof(*made));
+		p->nrules = nrules + kept;
+		p->mode = mode;
+		ret = publish(p);
+	}
+	mutex_unlock(&config_lock);
+	for (i = 0; i < nrules; i++)
+		smon_rule_put(made[i]);
+	smon_kfree(made);
+	return ret;
+}
+
+int smon_rules_for_each(int (*fn)(const struct syscallmon_rule_info *info, void *arg), void *arg)
+{
+	struct syscallmon_rule_info *info = smon_kzalloc(sizeof(*info), GFP_KERNEL);
+	const struct smon_policy *p;
+	int ret = 0;
+	u32 i;
+
+	if (!info)
+		return -ENOMEM;
+	mutex_lock(&config_lock);
+	p = current_policy();
+	for (i = 0; i < p->nrules && !ret; i++) {
+		smon_rule_info(p->rules[i], info);
+		ret = fn(info, arg);
+	}
+	mutex_unlock(&config_lock);
+	smon_kfree(info);
+	return ret;
+}
+
+/* ---- counters and status --------------------------------------------------------------- */
 
 void smon_counters_clear(void)
 {
 	const struct smon_policy *p;
 	int cpu;
-	u32 nr;
+	u32 nr, i;
 
 	mutex_lock(&config_lock);
 	p = current_policy();
-	for_each_possible_cpu(cpu) {
+	for_each_possible_cpu(cpu)
 		memset(per_cpu_ptr(op_counts, cpu), 0, SYSCALLMON_NR_LIMIT * SMON_NR_COUNTS * sizeof(u64));
-		for (nr = 0; nr < SYSCALLMON_NR_LIMIT; nr++) {
-			if (p->target[nr])
-				memset(per_cpu_ptr(p->target[nr]->stats->pcpu, cpu), 0,
-				       sizeof(struct smon_counters));
-		}
-	}
+	for (nr = 0; nr < SYSCALLMON_NR_LIMIT; nr++)
+		if (p->target[nr])
+			smon_rule_counters_clear(p->target[nr]);
+	for (i = 0; i < p->nrules; i++)
+		smon_rule_counters_clear(p->rules[i]);
 	mutex_unlock(&config_lock);
 }
 
@@ -493,29 +934,28 @@ static u64 count_of(u32 nr, enum smon_op_count what)
 	return sum;
 }
 
-static void fill_info(const struct smon_policy *p, const struct smon_rule *rule,
-		      struct syscallmon_target_info *info)
+static void fill_info(const struct smon_policy *p, u32 nr, struct syscallmon_target_info *info)
 {
-	int cpu;
+	const struct smon_rule *rule = p->target[nr];
+	struct smon_rule_counters c;
 
 	memset(info, 0, sizeof(*info));
-	info->nr = rule->op;
-	info->action = rule->action;
+	info->nr = nr;
+	info->action = rule->action == SYSCALLMON_RULE_BLOCK ? SYSCALLMON_ACTION_BLOCK : SYSCALLMON_ACTION_LOG;
 	info->err = rule->err;
-	info->flags = rule->flags;
+	info->flags = (rule->scope ? 0 : SYSCALLMON_TARGET_ALL_PIDS) |
+		      (rule->flags & SYSCALLMON_RULE_FORCE ? SYSCALLMON_TARGET_FORCE : 0) |
+		      (rule->flags & SYSCALLMON_RULE_FAILED_ONLY ? SYSCALLMON_TARGET_FAILED_ONLY : 0);
 	info->npids = rule->scope ? smon_scope_count(rule->scope) : 0;
 	info->armed = p->mode != SYSCALLMON_MODE_OFF;
-	for_each_possible_cpu(cpu) {
-		const struct smon_counters *c = per_cpu_ptr(rule->stats->pcpu, cpu);
-
-		info->hits += READ_ONCE(c->hits);
-		info->logged += READ_ONCE(c->logged);
-		info->blocked += READ_ONCE(c->blocked);
-	}
 	info->record = rule->record;
-	info->missed = count_of(rule->op, SMON_COUNT_MISSED);
-	info->no_result = count_of(rule->op, SMON_COUNT_NO_RESULT);
-	info->failed_skipped = count_of(rule->op, SMON_COUNT_FAILED_SKIPPED);
+	smon_rule_counters(rule, &c);
+	info->hits = c.hits;
+	info->logged = c.logged;
+	info->blocked = c.blocked;
+	info->missed = count_of(nr, SMON_COUNT_MISSED);
+	info->no_result = count_of(nr, SMON_COUNT_NO_RESULT);
+	info->failed_skipped = count_of(nr, SMON_COUNT_FAILED_SKIPPED);
 }
 
 int smon_targets_for_each(int (*fn)(const struct syscallmon_target_info *info,
@@ -531,20 +971,22 @@ int smon_targets_for_each(int (*fn)(const struct syscallmon_target_info *info,
 	for (nr = 0; nr < SYSCALLMON_NR_LIMIT && !ret; nr++) {
 		if (!p->target[nr])
 			continue;
-		fill_info(p, p->target[nr], &info);
+		fill_info(p, nr, &info);
 		ret = fn(&info, p->target[nr]->scope, arg);
 	}
 	mutex_unlock(&config_lock);
 	return ret;
 }
 
-int smon_target_pids(u32 nr, struct pid_namespace *ns, u32 *nrs, u32 max)
+int smon_scope_pids(u32 nr, u32 rule_id, struct pid_namespace *ns, u32 *nrs, u32 max)
 {
+	const struct smon_policy *p;
 	const struct smon_rule *rule;
 	int ret = -EINVAL;
 
 	mutex_lock(&config_lock);
-	rule = current_policy()->target[nr];
+	p = current_policy();
+	rule = rule_id ? find_rule(p, rule_id, NULL) : p->target[nr];
 	if (rule && rule->scope)
 		ret = smon_scope_list(rule->scope, ns, nrs, max);
 	mutex_unlock(&config_lock);
@@ -559,34 +1001,39 @@ void smon_probe_stats(struct smon_probe_stats *stats)
 	memset(stats, 0, sizeof(*stats));
 	mutex_lock(&config_lock);
 	p = current_policy();
+	stats->nrules = p->nrules;
 	for (nr = 0; nr < SYSCALLMON_NR_LIMIT; nr++) {
+		if (!p->by_op[nr])
+			continue;
+		stats->missed += count_of(nr, SMON_COUNT_MISSED);
+		stats->no_result += count_of(nr, SMON_COUNT_NO_RESULT);
 		if (!p->target[nr])
 			continue;
 		stats->ntargets++;
 		stats->armed += p->mode != SYSCALLMON_MODE_OFF;
-		stats->missed += count_of(nr, SMON_COUNT_MISSED);
-		stats->no_result += count_of(nr, SMON_COUNT_NO_RESULT);
 	}
 	mutex_unlock(&config_lock);
 }
+
+/* ---- load and unload ------------------------------------------------------------------------ */
 
 int smon_policy_init(void)
 {
 	struct smon_policy *p;
 
 	op_counts = __alloc_percpu(SYSCALLMON_NR_LIMIT * SMON_NR_COUNTS * sizeof(u64), sizeof(u64));
-	if (!op_counts)
-		return -ENOMEM;
+	path_bufs = alloc_percpu(typeof(*path_bufs));
 	free_wq = alloc_workqueue("syscallmon", 0, 0);
-	p = smon_kzalloc(sizeof(*p), GFP_KERNEL);
-	if (!free_wq || !p) {
+	p = policy_alloc(SYSCALLMON_MODE_OFF, 0);
+	if (!op_counts || !path_bufs || !free_wq || !p) {
+		if (p)
+			policy_free(p);
 		if (free_wq)
 			destroy_workqueue(free_wq);
-		smon_kfree(p);
+		free_percpu(path_bufs);
 		free_percpu(op_counts);
 		return -ENOMEM;
 	}
-	p->mode = SYSCALLMON_MODE_OFF;
 	rcu_assign_pointer(policy, p);
 	return 0;
 }
@@ -596,7 +1043,7 @@ void smon_policy_exit(void)
 	struct smon_policy *p;
 
 	mutex_lock(&config_lock);
-	p = smon_kzalloc(sizeof(*p), GFP_KERNEL);
+	p = policy_alloc(SYSCALLMON_MODE_OFF, 0);
 	if (!p || publish(p)) {
 		/* Can't build an empty snapshot: unhook everything and free in place. */
 		smon_probes_unhook_all();
@@ -615,5 +1062,6 @@ void smon_policy_exit(void)
 		synchronize_rcu();
 		policy_free(p);
 	}
+	free_percpu(path_bufs);
 	free_percpu(op_counts);
 }

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The policy: the mode and the targets, as one immutable snapshot that the
- * entry hook reads under RCU and that every change replaces whole.  Scope
- * membership is not part of the snapshot (scopes.h): pids come and go
- * without republishing it.
+ * The policy: the mode, the rules and the targets, as one immutable
+ * snapshot that the entry hook reads under RCU and that every change
+ * replaces whole.  Scope membership is not part of the snapshot (scopes.h):
+ * pids come and go, and process trees grow, without republishing it.
  */
 #ifndef SYSCALLMON_POLICY_H
 #define SYSCALLMON_POLICY_H
@@ -23,6 +23,8 @@ void smon_policy_exit(void);
 struct smon_decision {
 	bool record;		/* write a syscall record with verdict and err */
 	bool block;		/* return -err without running the call */
+	bool kill;		/* and SIGKILL the process */
+	u32 rule;		/* the id of the rule that decided; 0: the target */
 	bool failed_only;	/* record it only if it returns an error */
 	u32 verdict;		/* enum syscallmon_verdict */
 	u32 record_mode;	/* enum syscallmon_record_mode */
@@ -62,6 +64,17 @@ void smon_pids_del_all(struct pid *const *pids, u32 npids);
 void smon_targets_clear(void);
 void smon_counters_clear(void);
 
+/* Rules (include/uapi/syscallmon.h).  owner: the open file a CLASS_FILE rule belongs to. */
+int smon_rule_add(const struct syscallmon_rule *req, struct pid *const *pids, u32 npids, const void *owner,
+		  u32 *id);
+int smon_rule_del(u32 id);
+/* The file closed: its rules go. */
+void smon_rules_drop_owner(const void *owner);
+/* Mode and policy rules at once (the rules have no pids). */
+int smon_policy_replace(u32 mode, const struct syscallmon_rule *reqs, u32 nrules);
+/* Calls fn for each rule in evaluation order, under the configuration lock. */
+int smon_rules_for_each(int (*fn)(const struct syscallmon_rule_info *info, void *arg), void *arg);
+
 struct smon_scope;
 
 /*
@@ -72,13 +85,15 @@ struct smon_scope;
 int smon_targets_for_each(int (*fn)(const struct syscallmon_target_info *info,
 				    const struct smon_scope *scope, void *arg), void *arg);
 /*
- * The processes in target nr's scope as numbers in ns: fills up to max of
- * nrs and returns how many there are, or -EINVAL if nr has no pid scope.
+ * The processes in the scope of target nr (rule_id 0) or of rule rule_id,
+ * as numbers in ns: fills up to max of nrs and returns how many there are,
+ * or -EINVAL if there is no such scope.
  */
-int smon_target_pids(u32 nr, struct pid_namespace *ns, u32 *nrs, u32 max);
+int smon_scope_pids(u32 nr, u32 rule_id, struct pid_namespace *ns, u32 *nrs, u32 max);
 
 struct smon_probe_stats {
 	u32 ntargets;
+	u32 nrules;
 	u32 armed;
 	u64 missed;
 	u64 no_result;

@@ -8,6 +8,7 @@
 #include <linux/rcupdate.h>
 #include <linux/rcupdate_wait.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/string.h>
 #include <asm/linkage.h>
 
@@ -59,6 +60,9 @@ static void entry_hook(unsigned long ip, unsigned long parent_ip, struct ftrace_
 		if (d.record)
 			smon_record_call(&call, &d);
 		if (d.block) {
+			/* A kill: the process dies on its way out, before the call could run. */
+			if (d.kill)
+				send_sig(SIGKILL, current, 1);
 			regs->ax = (unsigned long)(long)-d.err;
 			regs->ip = (unsigned long)&smon_blocked_return;
 		}

@@ -200,10 +200,35 @@ static int show_target(const struct syscallmon_target_info *info, const struct s
 	return 0;
 }
 
+static const char *const rule_actions[] = { "allow", "log", "block", "kill" };
+
+/* A rule's row: its counters and the syscalls it covers (selectors: GET_RULES, `syscallmon status`). */
+static int show_rule(const struct syscallmon_rule_info *info, void *arg)
+{
+	DECLARE_BITMAP(ops, SYSCALLMON_NR_LIMIT);
+	const struct syscallmon_rule *r = &info->rule;
+	struct seq_file *m = arg;
+	bool acts = r->action == SYSCALLMON_RULE_BLOCK || r->action == SYSCALLMON_RULE_KILL;
+	const char *sep = "";
+	u32 nr;
+
+	seq_printf(m, "%5u %-24s %-6s %-7s %12llu %12llu %12llu %12llu %12llu  ", r->id, r->name,
+		   rule_actions[r->action], !acts ? "-" : (r->flags & SYSCALLMON_RULE_ENFORCE) ? "enforce" : "audit",
+		   info->matched, info->logged, info->blocked, info->killed, info->would_act);
+	bitmap_from_arr64(ops, r->syscalls, SYSCALLMON_NR_LIMIT);
+	for_each_set_bit(nr, ops, SYSCALLMON_NR_LIMIT) {
+		seq_printf(m, "%s%s", sep, smon_op_name(nr));
+		sep = ",";
+	}
+	seq_putc(m, '\n');
+	return 0;
+}
+
 static int status_show(struct seq_file *m, void *v)
 {
 	struct smon_ring_stats ring;
 	struct smon_probe_stats probes;
+	int ret;
 
 	smon_ring_stats(&ring);
 	smon_probe_stats(&probes);
@@ -224,11 +249,19 @@ static int status_show(struct seq_file *m, void *v)
 	seq_printf(m, "exit_events: %s\n", smon_exits_events_on() ? "on" : "off");
 	seq_printf(m, "exits_seen: %llu\n", smon_exits_seen());
 	seq_printf(m, "targets: %u (armed %u)\n", probes.ntargets, probes.armed);
+	seq_printf(m, "rules: %u\n", probes.nrules);
+	seq_printf(m, "tree_missed: %llu\n", smon_scopes_tree_missed());
 	seq_puts(m, "\nActive filters:\n");
 	seq_printf(m, "%-20s %4s  %-7s %-6s %5s  %-5s %12s %12s %12s %8s  %s\n",
 		   "SYSCALL", "NR", "STATUS", "ACTION", "ERRNO", "ARMED",
 		   "HITS", "LOGGED", "BLOCKED", "MISSED", "SCOPE");
-	return smon_targets_for_each(show_target, m);
+	ret = smon_targets_for_each(show_target, m);
+	if (ret || !probes.nrules)
+		return ret;
+	seq_puts(m, "\nRules (in order):\n");
+	seq_printf(m, "%5s %-24s %-6s %-7s %12s %12s %12s %12s %12s  %s\n", "ID", "NAME", "ACTION", "STATE",
+		   "MATCHED", "LOGGED", "BLOCKED", "KILLED", "WOULD_ACT", "SYSCALLS");
+	return smon_rules_for_each(show_rule, m);
 }
 
 static int status_open(struct inode *inode, struct file *file)

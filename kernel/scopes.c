@@ -11,6 +11,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sort.h>
 #include <linux/spinlock.h>
+#include <linux/tracepoint.h>
 #include <uapi/syscallmon.h>
 
 #include "main.h"
@@ -20,6 +21,7 @@
 
 struct smon_scope {
 	refcount_t ref;
+	bool tree;
 	u32 count;			/* members; under members_lock */
 	struct list_head members;	/* struct member.in_scope; under members_lock */
 };
@@ -28,7 +30,8 @@ struct member {
 	struct hlist_node node;		/* in members_hash; walked by probes under RCU */
 	struct list_head in_scope;
 	struct pid *tgid;		/* a reference, dropped after a grace period */
-	struct smon_scope *scope;
+	struct smon_scope *scope;	/* compared, not followed, under RCU: it may be going */
+	bool tree;			/* scope->tree, for walks under RCU */
 	struct rcu_head rcu;
 };
 
@@ -63,13 +66,14 @@ static void remove_member(struct smon_scope *scope, struct member *m)
 	call_rcu(&m->rcu, free_member_rcu);
 }
 
-struct smon_scope *smon_scope_new(void)
+struct smon_scope *smon_scope_new(bool tree)
 {
 	struct smon_scope *scope = smon_kzalloc(sizeof(*scope), GFP_KERNEL);
 
 	if (!scope)
 		return NULL;
 	refcount_set(&scope->ref, 1);
+	scope->tree = tree;
 	INIT_LIST_HEAD(&scope->members);
 	return scope;
 }
@@ -112,6 +116,18 @@ bool smon_scope_has(const struct smon_scope *scope, const struct pid *tgid)
 	return found;
 }
 NOKPROBE_SYMBOL(smon_scope_has);
+
+void smon_scopes_of(const struct pid *tgid, void (*fn)(const struct smon_scope *scope, void *arg), void *arg)
+{
+	const struct member *m;
+
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(m, bucket(tgid), node)
+		if (m->tgid == tgid)
+			fn(m->scope, arg);
+	rcu_read_unlock();
+}
+NOKPROBE_SYMBOL(smon_scopes_of);
 
 /* Caller holds members_lock. */
 static struct member *find_member(const struct smon_scope *scope, const struct pid *tgid)
@@ -181,6 +197,11 @@ static struct pid **unique_pids(struct pid *const *pids, u32 npids, u32 *nunique
 	return copy;
 }
 
+static u32 limit(const struct smon_scope *scope)
+{
+	return scope->tree ? SYSCALLMON_MAX_TREE : SYSCALLMON_MAX_PIDS;
+}
+
 /* Caller holds members_lock: how many of pids (unique) are not members yet. */
 static u32 count_new(const struct smon_scope *scope, struct pid *const *pids, u32 npids)
 {
@@ -218,7 +239,7 @@ int smon_scopes_add(struct smon_scope *const *scopes, u32 nscopes, struct pid *c
 
 	spin_lock_irqsave(&members_lock, flags);
 	for (s = 0; s < nscopes && !ret; s++)
-		if (scopes[s]->count + count_new(scopes[s], unique, n) > SYSCALLMON_MAX_PIDS)
+		if (scopes[s]->count + count_new(scopes[s], unique, n) > limit(scopes[s]))
 			ret = -ENOSPC;
 	/*
 	 * Checked under the lock the exit hook takes, after the process's
@@ -237,6 +258,7 @@ int smon_scopes_add(struct smon_scope *const *scopes, u32 nscopes, struct pid *c
 			m = spare[used++];
 			m->tgid = get_pid(unique[i]);
 			m->scope = scopes[s];
+			m->tree = scopes[s]->tree;
 			list_add_tail(&m->in_scope, &scopes[s]->members);
 			hlist_add_head_rcu(&m->node, bucket(m->tgid));
 			scopes[s]->count++;
@@ -310,8 +332,85 @@ void smon_scopes_forget(struct pid *tgid)
 }
 NOKPROBE_SYMBOL(smon_scopes_forget);
 
+/*
+ * sched_process_fork, before the child first runs: a child of a tree member
+ * joins its trees.  Threads share their process's identity: nothing to do.
+ * Runs with preemption off, so members are allocated without sleeping; a
+ * child that can't join is counted (status), never silently left out.
+ */
+static atomic64_t tree_missed = ATOMIC64_INIT(0);
+
+static void on_fork(void *data, struct task_struct *parent, struct task_struct *child)
+{
+	struct pid *ptgid = task_tgid(parent), *ctgid;
+	struct member *m, *joined;
+	unsigned long flags;
+	bool any = false;
+
+	if (child->tgid == parent->tgid)
+		return;
+	rcu_read_lock();
+	hlist_for_each_entry_rcu(m, bucket(ptgid), node)
+		any |= m->tgid == ptgid && m->tree;
+	rcu_read_unlock();
+	if (!any)
+		return;
+	ctgid = task_tgid(child);
+	spin_lock_irqsave(&members_lock, flags);
+	hlist_for_each_entry(m, bucket(ptgid), node) {
+		if (m->tgid != ptgid || !m->scope->tree || find_member(m->scope, ctgid))
+			continue;
+		joined = m->scope->count < SYSCALLMON_MAX_TREE ?
+			 smon_kzalloc(sizeof(*joined), GFP_NOWAIT | __GFP_NOWARN) : NULL;
+		if (!joined) {
+			atomic64_inc(&tree_missed);
+			continue;
+		}
+		joined->tgid = get_pid(ctgid);
+		joined->scope = m->scope;
+		joined->tree = true;
+		list_add_tail(&joined->in_scope, &m->scope->members);
+		/* The child's bucket may be the parent's: the walk goes on from m, unaffected. */
+		hlist_add_head_rcu(&joined->node, bucket(ctgid));
+		m->scope->count++;
+	}
+	spin_unlock_irqrestore(&members_lock, flags);
+}
+NOKPROBE_SYMBOL(on_fork);
+
+static struct tracepoint *fork_tp;
+
+static void find_fork_tp(struct tracepoint *tp, void *priv)
+{
+	if (!strcmp(tp->name, "sched_process_fork"))
+		fork_tp = tp;
+}
+
+int smon_scopes_init(void)
+{
+	int ret;
+
+	for_each_kernel_tracepoint(find_fork_tp, NULL);
+	if (!fork_tp) {
+		pr_err("no sched_process_fork tracepoint: process trees can't follow forks\n");
+		return -ENOENT;
+	}
+	ret = tracepoint_probe_register(fork_tp, on_fork, NULL);
+	if (ret)
+		pr_err("cannot register on sched_process_fork: %d\n", ret);
+	return ret;
+}
+
 void smon_scopes_exit(void)
 {
-	/* Every scope was put with its target; wait for the members' frees. */
+	if (fork_tp)
+		tracepoint_probe_unregister(fork_tp, on_fork, NULL);
+	/* Every scope was put with its rule; wait for the members' frees and the probe. */
+	tracepoint_synchronize_unregister();
 	rcu_barrier();
+}
+
+u64 smon_scopes_tree_missed(void)
+{
+	return atomic64_read(&tree_missed);
 }

@@ -15,8 +15,12 @@ struct pid;
 struct pid_namespace;
 struct smon_scope;
 
-/* Process context.  A new scope has no member; put frees it with its members. */
-struct smon_scope *smon_scope_new(void);
+/*
+ * Process context.  A new scope has no member; put frees it with its
+ * members.  A tree scope also takes in every process a member forks from
+ * then on, before the child runs.
+ */
+struct smon_scope *smon_scope_new(bool tree);
 struct smon_scope *smon_scope_get(struct smon_scope *scope);
 void smon_scope_put(struct smon_scope *scope);
 
@@ -31,6 +35,8 @@ u32 smon_scope_count(const struct smon_scope *scope);
 
 /* Any context, under RCU (a probe hit): is the process identified by tgid in scope? */
 bool smon_scope_has(const struct smon_scope *scope, const struct pid *tgid);
+/* Any context, under RCU: calls fn for each scope tgid is in. */
+void smon_scopes_of(const struct pid *tgid, void (*fn)(const struct smon_scope *scope, void *arg), void *arg);
 
 /* Fills nrs with up to max members as numbers in ns; returns how many members are visible there. */
 u32 smon_scope_list(const struct smon_scope *scope, struct pid_namespace *ns, u32 *nrs, u32 max);
@@ -46,6 +52,10 @@ void smon_scopes_forget(struct pid *tgid);
 struct pid *smon_process_get(u32 nr, struct pid_namespace *ns);
 bool smon_process_alive(struct pid *tgid);
 
+/* Process trees grow at fork: a tracepoint, registered while the module is loaded. */
+int smon_scopes_init(void);
 void smon_scopes_exit(void);
+/* Children of tree members that could not join (no memory, or the tree was full). */
+u64 smon_scopes_tree_missed(void);
 
 #endif

@@ -32,8 +32,24 @@
  * nothing.  Pids passed in and listed are numbers in the caller's pid
  * namespace; records carry numbers in the initial pid namespace.
  *
- * Every change (mode, target, pid set) is published as one snapshot: a
- * syscall is decided by the whole old configuration or the whole new one.
+ * Every change (mode, target, rule, pid set) is published as one snapshot:
+ * a syscall is decided by the whole old configuration or the whole new one.
+ *
+ * Rules
+ * -----
+ * A rule covers a set of syscalls and decides the calls of processes that
+ * match every selector it has (pids, a process tree, uid, euid, auid, gid,
+ * comm, executable, cgroup, path argument).  A call's rules are evaluated
+ * in order and the first that matches decides; the syscall's target is its
+ * last rule.  The order is by class, then by position in the class: policy
+ * rules (SYSCALLMON_IOC_REPLACE_POLICY, in the order given), rules added
+ * by hand, rules owned by an open file of the device (removed when it
+ * closes), then targets.  Actions: allow (stop, record nothing), log,
+ * block (errno) and kill (the call does not run, the whole process gets
+ * SIGKILL).  A block or kill rule acts only if it is enforced
+ * (SYSCALLMON_RULE_ENFORCE) and the mode is BLOCK; otherwise it records
+ * what it would do (would_block, would_kill) and the call runs.  Pid 1 and
+ * device holders are exempt from block and kill unless the rule is forced.
  *
  * The monitor never watches itself: syscalls of a process that opened
  * /dev/syscallmon and still holds it open are ignored (not those of a child
@@ -333,7 +349,10 @@ struct syscallmon_status {
 	__u64 no_result;	/* calls recorded without their result, summed over targets */
 	__u64 calls_in_flight;	/* calls being followed to their return now */
 	__u64 allocs_live;	/* module allocations not yet freed */
-	__u64 reserved[4];
+	__u32 nrules;		/* named rules, every class */
+	__u32 reserved32;
+	__u64 tree_missed;	/* forks that could not join their parent's process tree */
+	__u64 reserved[2];
 };
 
 /* SYSCALLMON_IOC_GET_TARGETS fills up to max entries of these. */
@@ -355,17 +374,121 @@ struct syscallmon_target_info {
 };
 
 /*
- * SYSCALLMON_IOC_GET_PIDS: the processes in target nr's scope, as numbers in
- * the caller's pid namespace (processes it can't see are left out).  count is
- * how many there are; at most max are written.  -EINVAL: no such pid-scoped
- * target.
+ * SYSCALLMON_IOC_GET_PIDS: the processes in the scope of target nr (rule
+ * 0) or of rule rule's pid set or process tree, as numbers in the caller's
+ * pid namespace (processes it can't see are left out).  count is how many
+ * there are; at most max are written.  -EINVAL: no such scope.
  */
 struct syscallmon_pid_list {
 	__u32 nr;
 	__u32 max;		/* room at pids */
 	__u32 count;		/* out */
-	__u32 reserved;		/* must be 0 */
+	__u32 rule;		/* a rule's id, or 0 for target nr */
 	__u64 pids;		/* user pointer to __u32[max] */
+};
+
+#define SYSCALLMON_RULE_NAME_LEN	64	/* includes the NUL */
+#define SYSCALLMON_SELECTOR_LEN		256	/* exe, cgroup and path selectors, NUL included */
+#define SYSCALLMON_MAX_RULES		4096
+#define SYSCALLMON_MAX_TREE		65536	/* processes in one process tree */
+
+enum syscallmon_rule_action {
+	SYSCALLMON_RULE_ALLOW	= 0,	/* stop here, record nothing: an exception */
+	SYSCALLMON_RULE_LOG	= 1,
+	SYSCALLMON_RULE_BLOCK	= 2,	/* return -err without running the call */
+	SYSCALLMON_RULE_KILL	= 3,	/* do not run the call; SIGKILL the whole process */
+};
+
+enum syscallmon_rule_class {
+	SYSCALLMON_CLASS_POLICY	= 0,	/* placed by SYSCALLMON_IOC_REPLACE_POLICY */
+	SYSCALLMON_CLASS_HAND	= 1,	/* added one by one */
+	SYSCALLMON_CLASS_FILE	= 2,	/* owned by the open file that added it */
+};
+
+/* syscallmon_rule.flags: how it acts */
+#define SYSCALLMON_RULE_ENFORCE		(1u << 0) /* block/kill act; without it: audit, would_* */
+#define SYSCALLMON_RULE_FORCE		(1u << 1) /* may block or kill pid 1 and device holders */
+#define SYSCALLMON_RULE_FAILED_ONLY	(1u << 2) /* record only calls that return an error */
+#define SYSCALLMON_RULE_COMM_PREFIX	(1u << 3) /* comm is a prefix, not the whole name */
+#define SYSCALLMON_RULE_PATH_PREFIX	(1u << 4) /* path is a prefix, not the whole string */
+/* syscallmon_rule.flags: which selectors it has (all must match) */
+#define SYSCALLMON_SEL_PIDS		(1u << 8)  /* the processes of pids */
+#define SYSCALLMON_SEL_TREE		(1u << 9)  /* pids and every process they fork from now on */
+#define SYSCALLMON_SEL_UID		(1u << 10) /* real uid in [uid.min, uid.max] */
+#define SYSCALLMON_SEL_EUID		(1u << 11)
+#define SYSCALLMON_SEL_AUID		(1u << 12) /* login uid (audit) */
+#define SYSCALLMON_SEL_GID		(1u << 13)
+#define SYSCALLMON_SEL_COMM		(1u << 14)
+#define SYSCALLMON_SEL_EXE		(1u << 15) /* the program it runs, the file exe names */
+#define SYSCALLMON_SEL_CGROUP		(1u << 16) /* in cgroup (v2 path) or below it */
+#define SYSCALLMON_SEL_PATH		(1u << 17) /* the path argument as passed (see README) */
+#define SYSCALLMON_RULE_FLAGS_MASK	0x3ff1fu
+
+struct syscallmon_id_range {
+	__u32 min;
+	__u32 max;
+};
+
+/*
+ * SYSCALLMON_IOC_ADD_RULE: a new rule at the end of its class (HAND, or
+ * FILE: owned by this open file); id is set on return.  -EEXIST: the name
+ * is taken; -ENOENT: exe or cgroup names nothing, or a syscall is not in
+ * this kernel; -ESRCH: a pid names no live process; -ENOSPC: too many
+ * rules.  Strings are NUL-terminated within their arrays.
+ */
+struct syscallmon_rule {
+	__u32 id;
+	__u32 class;		/* enum syscallmon_rule_class */
+	char  name[SYSCALLMON_RULE_NAME_LEN];
+	__u64 syscalls[SYSCALLMON_NR_LIMIT / 64];	/* bitmap of x86_64 numbers */
+	__u32 action;		/* enum syscallmon_rule_action */
+	__s32 err;		/* block: the errno; 0 means SYSCALLMON_DEFAULT_ERRNO */
+	__u32 flags;		/* SYSCALLMON_RULE_*, SYSCALLMON_SEL_* */
+	__u32 record;		/* enum syscallmon_record_mode */
+	struct syscallmon_id_range uid;
+	struct syscallmon_id_range euid;
+	struct syscallmon_id_range auid;
+	struct syscallmon_id_range gid;
+	char  comm[SYSCALLMON_COMM_LEN];
+	char  exe[SYSCALLMON_SELECTOR_LEN];
+	char  cgroup[SYSCALLMON_SELECTOR_LEN];
+	char  path[SYSCALLMON_SELECTOR_LEN];
+	__u32 npids;		/* SEL_PIDS, SEL_TREE: how many at pids */
+	__u32 reserved;		/* must be 0 */
+	__u64 pids;		/* user pointer to __u32[npids], the caller's pid namespace */
+};
+
+/* SYSCALLMON_IOC_GET_RULES fills up to max of these, in evaluation order. */
+struct syscallmon_rule_info {
+	struct syscallmon_rule rule;	/* as given (npids: how many it holds now; pids: 0) */
+	__u64 exe_dev;		/* what exe was resolved to */
+	__u64 exe_ino;
+	__u64 cgroup_id;
+	__u64 matched;		/* calls it decided */
+	__u64 logged;		/* records it wrote */
+	__u64 blocked;
+	__u64 killed;
+	__u64 would_act;	/* would_block and would_kill */
+};
+
+struct syscallmon_rule_list {
+	__u32 max;		/* room at entries */
+	__u32 count;		/* out: number of rules (may exceed max) */
+	__u64 entries;		/* user pointer to struct syscallmon_rule_info[max] */
+};
+
+/*
+ * SYSCALLMON_IOC_REPLACE_POLICY: in one step, the mode becomes mode, exit
+ * events exits (SYSCALLMON_EXITS_*), and the policy rules (class POLICY)
+ * become rules[0..nrules) in that order; rules of other classes and targets
+ * stay.  Nothing changes if any rule is refused.
+ */
+struct syscallmon_policy {
+	__u32 mode;
+	__u32 exits;
+	__u32 nrules;
+	__u32 reserved;		/* must be 0 */
+	__u64 rules;		/* user pointer to struct syscallmon_rule[nrules] */
 };
 
 struct syscallmon_target_list {
@@ -397,5 +520,9 @@ struct syscallmon_target_list {
 #define SYSCALLMON_IOC_SET_EXITS	_IOW(SYSCALLMON_IOC_MAGIC, 0x0a, __u32)
 #define SYSCALLMON_IOC_GET_PIDS		_IOWR(SYSCALLMON_IOC_MAGIC, 0x0b, struct syscallmon_pid_list)
 #define SYSCALLMON_IOC_FETCH		_IOWR(SYSCALLMON_IOC_MAGIC, 0x0c, struct syscallmon_fetch)
+#define SYSCALLMON_IOC_ADD_RULE		_IOWR(SYSCALLMON_IOC_MAGIC, 0x0d, struct syscallmon_rule)
+#define SYSCALLMON_IOC_DEL_RULE		_IOW(SYSCALLMON_IOC_MAGIC, 0x0e, __u32)
+#define SYSCALLMON_IOC_GET_RULES	_IOWR(SYSCALLMON_IOC_MAGIC, 0x0f, struct syscallmon_rule_list)
+#define SYSCALLMON_IOC_REPLACE_POLICY	_IOW(SYSCALLMON_IOC_MAGIC, 0x10, struct syscallmon_policy)
 
 #endif /* _UAPI_SYSCALLMON_H */

@@ -50,7 +50,8 @@ TESTS='1|t1_load_unload|load/unload 3 times: device and /proc files appear and d
 20|t20_process_identity|a zombie or reaped pid is refused (ESRCH); the device opener forks, its child keeps the file, the opener exits: the child is monitored, and a new process given the pid of the opener is logged and can be blocked
 21|t21_complete_calls|complete calls: results, errnos and fd targets of known calls equal what the process saw, a waiting read lasts 300 ms, a blocked call is one record, NULL is no path, failures only, entry and result linked by call_id
 22|t22_return_slots|1000 threads waiting in read: all get their results by default, exactly 900 are recorded at entry without one with return_slots=100; unload while they wait is clean
-23|t23_mapped_reader|the mapped reader sees what read() sees, is told exactly what it lost, cannot write the ring; mapping and closing while a producer runs is safe'
+23|t23_mapped_reader|the mapped reader sees what read() sees, is told exactly what it lost, cannot write the ring; mapping and closing while a producer runs is safe
+24|t24_rule_selectors|selectors: uid (setpriv), euid, gid, login uid, comm exact and prefix, exe (hard link, #! script, exec before load), cgroup v2 group and child group, path exact and prefix, pids each refuse only their processes; counters exact; records name the rule'
 
 select_tests "$@"
 tap_plan

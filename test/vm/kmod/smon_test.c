@@ -286,6 +286,83 @@ int smon_target_pids(int fd, uint32_t nr, uint32_t *pids, uint32_t max)
 	return ret < 0 ? ret : (int)list.count;
 }
 
+void smon_rule_init(struct syscallmon_rule *r, const char *name, uint32_t action, uint32_t flags)
+{
+	memset(r, 0, sizeof(*r));
+	r->class = SYSCALLMON_CLASS_HAND;
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	r->action = action;
+	r->flags = flags;
+}
+
+void smon_rule_syscall(struct syscallmon_rule *r, uint32_t nr)
+{
+	r->syscalls[nr / 64] |= 1ull << (nr % 64);
+}
+
+int smon_add_rule(int fd, struct syscallmon_rule *r)
+{
+	int ret = smon_ioctl(fd, SYSCALLMON_IOC_ADD_RULE, r);
+
+	return ret < 0 ? ret : (int)r->id;
+}
+
+int smon_del_rule(int fd, uint32_t id)
+{
+	return smon_ioctl(fd, SYSCALLMON_IOC_DEL_RULE, &id);
+}
+
+int smon_get_rules(int fd, struct syscallmon_rule_info *infos, uint32_t max)
+{
+	struct syscallmon_rule_list list = {
+		.max = max,
+		.entries = (uint64_t)(uintptr_t)infos,
+	};
+	int ret = smon_ioctl(fd, SYSCALLMON_IOC_GET_RULES, &list);
+
+	return ret < 0 ? ret : (int)list.count;
+}
+
+int smon_rule_info(int fd, uint32_t id, struct syscallmon_rule_info *info)
+{
+	static struct syscallmon_rule_info infos[SYSCALLMON_MAX_RULES];
+	int n = smon_get_rules(fd, infos, SYSCALLMON_MAX_RULES);
+
+	for (int i = 0; i < n; i++) {
+		if (infos[i].rule.id == id) {
+			*info = infos[i];
+			return 0;
+		}
+	}
+	return n < 0 ? n : -ENOENT;
+}
+
+int smon_rule_pids(int fd, uint32_t id, uint32_t *pids, uint32_t max)
+{
+	struct syscallmon_pid_list list = {
+		.rule = id,
+		.max = max,
+		.pids = (uint64_t)(uintptr_t)pids,
+	};
+	int ret = smon_ioctl(fd, SYSCALLMON_IOC_GET_PIDS, &list);
+
+	return ret < 0 ? ret : (int)list.count;
+}
+
+int smon_replace_policy(int fd, uint32_t mode, struct syscallmon_rule *rules, uint32_t nrules)
+{
+	struct syscallmon_policy p = {
+		.mode = mode,
+		.exits = SYSCALLMON_EXITS_OFF,
+		.nrules = nrules,
+		.rules = (uint64_t)(uintptr_t)rules,
+	};
+
+	for (uint32_t i = 0; i < nrules; i++)
+		rules[i].class = SYSCALLMON_CLASS_POLICY;
+	return smon_ioctl(fd, SYSCALLMON_IOC_REPLACE_POLICY, &p);
+}
+
 int smon_target_info(int fd, uint32_t nr, struct syscallmon_target_info *info)
 {
 	struct syscallmon_target_info entries[16];
@@ -339,6 +416,7 @@ static int decode_one(const uint8_t *p, size_t len, struct smon_event *ev)
 		ev->ret = sc->ret;
 		ev->duration_ns = sc->duration_ns;
 		ev->call_id = sc->call_id;
+		ev->rule = sc->rule;
 		memcpy(ev->args, sc->args, sizeof(ev->args));
 		if (sc->path_len)
 			snprintf(ev->path, sizeof(ev->path), "%.*s", (int)sc->path_len, sc->data);
@@ -448,10 +526,10 @@ void smon_events_free(struct smon_events *events)
 void smon_event_print(const struct smon_event *ev)
 {
 	smon_diag("  record type=%u seq=%llu nr=%u pid=%u tgid=%u ppid=%u uid=%u gid=%u "
-		  "verdict=%u err=%d ret=%lld lost=%llu abi=%u native_nr=%u comm=\"%.*s\" flags=%#x "
+		  "verdict=%u rule=%u err=%d ret=%lld lost=%llu abi=%u native_nr=%u comm=\"%.*s\" flags=%#x "
 		  "path=\"%.80s\" target=\"%.80s\"",
 		  ev->type, (unsigned long long)ev->seq, ev->nr, ev->pid, ev->tgid,
-		  ev->ppid, ev->uid, ev->gid, ev->verdict, ev->err, (long long)ev->ret,
+		  ev->ppid, ev->uid, ev->gid, ev->verdict, ev->rule, ev->err, (long long)ev->ret,
 		  (unsigned long long)ev->lost, ev->abi, ev->native_nr, SYSCALLMON_COMM_LEN, ev->comm,
 		  ev->flags, ev->path, ev->target);
 }

@@ -105,6 +105,23 @@ int smon_target_info(int fd, uint32_t nr, struct syscallmon_target_info *info);
 int smon_target_pids(int fd, uint32_t nr, uint32_t *pids, uint32_t max);
 
 /*
+ * Rules.  smon_rule_init() starts a rule of class HAND with no syscall and
+ * no selector; smon_rule_syscall() adds one.  smon_add_rule() returns the
+ * new rule's id or -errno; smon_get_rules() how many rules there are (up
+ * to max written).  smon_replace_policy() makes rules the policy (it sets
+ * their class) with exit events off.
+ */
+void smon_rule_init(struct syscallmon_rule *r, const char *name, uint32_t action, uint32_t flags);
+void smon_rule_syscall(struct syscallmon_rule *r, uint32_t nr);
+int smon_add_rule(int fd, struct syscallmon_rule *r);
+int smon_del_rule(int fd, uint32_t id);
+int smon_get_rules(int fd, struct syscallmon_rule_info *infos, uint32_t max);
+/* -ENOENT if there is no rule id. */
+int smon_rule_info(int fd, uint32_t id, struct syscallmon_rule_info *info);
+int smon_rule_pids(int fd, uint32_t id, uint32_t *pids, uint32_t max);
+int smon_replace_policy(int fd, uint32_t mode, struct syscallmon_rule *rules, uint32_t nrules);
+
+/*
  * A record as the tests look at it: every field of every record type,
  * decoded from the variable-length records read() returns.  Fields a type
  * does not have are zero; nr is SMON_NR_NONE for records other than
@@ -128,6 +145,7 @@ struct smon_event {
 	int64_t ret;
 	uint64_t duration_ns;
 	uint64_t call_id;
+	uint32_t rule;		/* the rule that decided; 0: the target */
 	uint64_t args[SYSCALLMON_NR_ARGS];
 	char path[SYSCALLMON_PATH_LEN];
 	char target[SYSCALLMON_TARGET_LEN];

@@ -1,0 +1,108 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A rule: the syscalls it covers, what it does, and the selectors a process
+ * must all match.  A syscall's target is a rule too (class SMON_CLASS_TARGET,
+ * id 0), evaluated after every other rule of that syscall.  Rules are
+ * immutable once published; a change makes a new one (sharing its counters).
+ */
+#ifndef SYSCALLMON_RULES_H
+#define SYSCALLMON_RULES_H
+
+#include <linux/bitmap.h>
+#include <linux/refcount.h>
+#include <linux/types.h>
+#include <uapi/syscallmon.h>
+
+struct cgroup;
+struct cred;
+struct pid;
+struct smon_call;
+struct smon_scope;
+
+/* Beyond the uapi classes: a syscall's target. */
+#define SMON_CLASS_TARGET	3
+
+struct smon_rule_counters {
+	u64 hits;		/* targets: calls of the syscall evaluated, outside device holders */
+	u64 matched;
+	u64 logged;
+	u64 blocked;
+	u64 killed;
+	u64 would_act;
+};
+
+/* A rule's counters: they outlive the versions of the rule that share them. */
+struct smon_rule_stats {
+	refcount_t ref;
+	struct smon_rule_counters __percpu *pcpu;
+};
+
+struct smon_rule {
+	refcount_t ref;			/* one per snapshot holding it */
+	u32 id;				/* 0 for a target */
+	u32 class;			/* enum syscallmon_rule_class, or SMON_CLASS_TARGET */
+	const void *owner;		/* SYSCALLMON_CLASS_FILE: the open file that owns it */
+	char name[SYSCALLMON_RULE_NAME_LEN];
+	DECLARE_BITMAP(ops, SYSCALLMON_NR_LIMIT);
+	u32 action;			/* enum syscallmon_rule_action */
+	int err;
+	u32 flags;			/* SYSCALLMON_RULE_*, SYSCALLMON_SEL_* */
+	u32 record;			/* enum syscallmon_record_mode */
+	struct syscallmon_id_range uid, euid, auid, gid;
+	char comm[SYSCALLMON_COMM_LEN];
+	size_t comm_len;
+	char exe_path[SYSCALLMON_SELECTOR_LEN];
+	dev_t exe_dev;
+	unsigned long exe_ino;
+	char cgroup_path[SYSCALLMON_SELECTOR_LEN];
+	struct cgroup *cgroup;		/* a reference */
+	char path[SYSCALLMON_SELECTOR_LEN];
+	size_t path_len;
+	struct smon_scope *scope;	/* SEL_PIDS or SEL_TREE; NULL: no such selector */
+	struct smon_rule_stats *stats;
+};
+
+/*
+ * What selectors look at: the calling task, its attributes read when a rule
+ * first needs them.  Lives on the entry hook's stack.
+ */
+struct smon_match_ctx {
+	const struct smon_call *call;
+	struct pid *tgid;
+	const struct cred *cred;
+	bool exe_read;
+	dev_t exe_dev;
+	unsigned long exe_ino;
+	struct cgroup *cgroup;
+	int path_len;			/* -2 not read yet, -1 none or unreadable */
+	char *path;			/* SYSCALLMON_SELECTOR_LEN bytes, the caller's */
+};
+
+void smon_match_init(struct smon_match_ctx *ctx, const struct smon_call *call, char *path_buf);
+/* Any context, under RCU: does the calling task match every selector of rule? */
+bool smon_rule_matches(const struct smon_rule *rule, struct smon_match_ctx *ctx);
+/* The calling task's executable, if it has one. */
+bool smon_match_exe(struct smon_match_ctx *ctx, dev_t *dev, unsigned long *ino);
+
+/*
+ * Process context.  A rule from a request (validated by the caller but for
+ * what needs resolving), its pids as processes (borrowed), sharing stats
+ * if given (a new version of a rule) or with new ones.
+ */
+struct smon_rule *smon_rule_new(const struct syscallmon_rule *req, struct pid *const *pids, u32 npids,
+				const void *owner, struct smon_rule_stats *stats);
+/* A syscall's target as a rule. */
+struct smon_rule *smon_rule_new_target(const struct syscallmon_target *req, struct pid *const *pids,
+				       u32 npids, struct smon_rule_stats *stats);
+void smon_rule_get(struct smon_rule *rule);
+/* Process context. */
+void smon_rule_put(struct smon_rule *rule);
+
+/* Sums the counters of every CPU. */
+void smon_rule_counters(const struct smon_rule *rule, struct smon_rule_counters *sum);
+void smon_rule_counters_clear(const struct smon_rule *rule);
+
+/* The request a rule was made from, as GET_RULES reports it. */
+void smon_rule_info(const struct smon_rule *rule, struct syscallmon_rule_info *info);
+
+#endif
