@@ -134,27 +134,20 @@ static void op_rules_add(struct op_rules *o, struct smon_rule *r)
 	}
 }
 
-/* The rules of syscall nr in order, and their index; NULL if it has none (or no memory: *err). */
-static struct op_rules *build_op(const struct smon_policy *p, u32 nr, int *err)
+/* The rules of syscall nr in order (n of them), and their index. */
+static struct op_rules *build_op(const struct smon_policy *p, u32 nr, u32 n)
 {
 	struct op_rules *o;
-	u32 i, n = p->target[nr] ? 1 : 0;
-	size_t size;
+	size_t size = sizeof(*o) + n * (sizeof(*o->rules) + sizeof(*o->plain) + sizeof(*o->keys));
+	u32 i;
 
-	for (i = 0; i < p->nrules; i++)
-		n += test_bit(nr, p->rules[i]->ops);
-	if (!n)
-		return NULL;
-	size = sizeof(*o) + n * (sizeof(*o->rules) + sizeof(*o->plain) + sizeof(*o->keys));
 	o = smon_kzalloc(size, GFP_KERNEL);
-	if (!o) {
-		*err = -ENOMEM;
+	if (!o)
 		return NULL;
-	}
 	o->keys = (struct rule_key *)(o + 1);
 	o->rules = (struct smon_rule **)(o->keys + n);
 	o->plain = (u16 *)(o->rules + n);
-	for (i = 0; i < p->nrules; i++)
+	for (i = 0; i < p->nrules && o->n < n; i++)
 		if (test_bit(nr, p->rules[i]->ops))
 			op_rules_add(o, p->rules[i]);
 	if (p->target[nr]) {
@@ -175,16 +168,31 @@ static void free_ops(struct smon_policy *p)
 	}
 }
 
+/* Each syscall's table, for the syscalls that have rules: a pass over the rules' syscalls, not over all. */
 static int build_ops(struct smon_policy *p)
 {
-	int err = 0;
-	u32 nr;
+	u16 *counts = smon_kzalloc(SYSCALLMON_NR_LIMIT * sizeof(*counts), GFP_KERNEL);
+	u32 nr, i;
+	int ret = 0;
 
-	for (nr = 0; nr < SYSCALLMON_NR_LIMIT && !err; nr++)
-		p->by_op[nr] = build_op(p, nr, &err);
-	if (err)
+	if (!counts)
+		return -ENOMEM;
+	for (i = 0; i < p->nrules; i++)
+		for_each_set_bit(nr, p->rules[i]->ops, SYSCALLMON_NR_LIMIT)
+			counts[nr]++;
+	for (nr = 0; nr < SYSCALLMON_NR_LIMIT && !ret; nr++) {
+		u32 n = counts[nr] + (p->target[nr] ? 1 : 0);
+
+		if (!n)
+			continue;
+		p->by_op[nr] = build_op(p, nr, n);
+		if (!p->by_op[nr])
+			ret = -ENOMEM;
+	}
+	smon_kfree(counts);
+	if (ret)
 		free_ops(p);
-	return err;
+	return ret;
 }
 
 /* ---- deciding a call --------------------------------------------------------- */

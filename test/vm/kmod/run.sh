@@ -45,13 +45,16 @@ TESTS='1|t1_load_unload|load/unload 3 times: device and /proc files appear and d
 15|t15_log_partial_read|clear_on_read drops only fully read lines: 10 bytes keep all 30 records, one line byte by byte clears 1, a line and a piece clears 1 more; the CSV is byte for byte what the records say
 16|t16_lost_vs_cleared|a reader behind CLEAR_LOG or clear_on_read gets no lost record for cleared records, and an exact one (24 + 4) for overwritten ones; a faulting read loses nothing
 17|t17_entry_points|every entry point from the kernel tables: stat, fstat, lstat, sendfile, uname, umount2 blocked for 64-bit and all their i386 forms, socket through i386 socketcall, semget through i386 ipc, x32 when enabled
-18|t18_toggle_race|a target toggled as fast as possible between log-everyone and block-one-process, through the ioctls and /proc control: a bystander never fails, the process fails only with EPERM
+18|t18_toggle_race|a target toggled as fast as possible between log-everyone and block-one-process, through the ioctls and /proc control, then whole policies (mode and rules) between BLOCK with an exception and LOG: a bystander never fails, the process fails only with EPERM
 19|t19_arm_all|every implemented syscall on every ABI hooked in one mode change and unhooked in another: status and ftrace agree, nothing left behind
 20|t20_process_identity|a zombie or reaped pid is refused (ESRCH); the device opener forks, its child keeps the file, the opener exits: the child is monitored, and a new process given the pid of the opener is logged and can be blocked
 21|t21_complete_calls|complete calls: results, errnos and fd targets of known calls equal what the process saw, a waiting read lasts 300 ms, a blocked call is one record, NULL is no path, failures only, entry and result linked by call_id
 22|t22_return_slots|1000 threads waiting in read: all get their results by default, exactly 900 are recorded at entry without one with return_slots=100; unload while they wait is clean
 23|t23_mapped_reader|the mapped reader sees what read() sees, is told exactly what it lost, cannot write the ring; mapping and closing while a producer runs is safe
-24|t24_rule_selectors|selectors: uid (setpriv), euid, gid, login uid, comm exact and prefix, exe (hard link, #! script, exec before load), cgroup v2 group and child group, path exact and prefix, pids each refuse only their processes; counters exact; records name the rule'
+24|t24_rule_selectors|selectors: uid (setpriv), euid, gid, login uid, comm exact and prefix, exe (hard link, #! script, exec before load), cgroup v2 group and child group, path exact and prefix, pids each refuse only their processes; counters exact; records name the rule
+25|t25_rule_actions|rules in order: allow dpkg before block, counters exact, records name their rule; audit logs would_block and the call runs, enforced it is refused, LOG mode is the master switch; kill ends a 4-thread process before its create runs; the holder is exempt unless forced
+26|t26_process_tree|process trees: 10 processes over three levels are listed while they live, each has its first syscall and its open recorded and a bystander nothing; the tree empties as they exit; 501 live processes are listed, none missed
+27|t27_rule_lifetime|a file owned rule goes when its last holder exits, is killed or its child lets go, hand rules stay; 26 bad rule requests get their errno and add nothing; a policy with one bad rule changes nothing; 4096 rules fit and the next is ENOSPC'
 
 select_tests "$@"
 tap_plan

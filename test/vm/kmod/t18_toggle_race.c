@@ -10,7 +10,13 @@
  * none of its calls may fail; X's calls may fail, but only with EPERM, and
  * do at least once.
  *
- * SYSCALLMON_TOGGLE_SECONDS: seconds per phase (default 20).
+ * Then whole policies, mode and rules in one step, between {BLOCK: allow
+ * the bystander's comm, then block every comm starting "smon-t18-"} and
+ * {LOG: block every comm starting "smon-t18-"}.  Only a mix (BLOCK with
+ * the second's rules, or the first's block without its allow) could refuse
+ * the bystander.
+ *
+ * SYSCALLMON_TOGGLE_SECONDS: seconds per phase (default 8).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -63,18 +69,51 @@ static int control(const char *cmd)
 	return n < 0 ? (int)n : 0;
 }
 
+enum how { IOCTLS, PROC_CONTROL, POLICIES };
+
+static const char *const how_names[] = { "the ioctls", "/proc/syscallmon/control", "policies" };
+
+static void getppid_rule(struct syscallmon_rule *r, const char *name, uint32_t action, uint32_t flags,
+			 const char *comm)
+{
+	smon_rule_init(r, name, action, flags | SYSCALLMON_SEL_COMM);
+	snprintf(r->comm, sizeof(r->comm), "%s", comm);
+	smon_rule_syscall(r, __NR_getppid);
+}
+
+static long toggle_policies(int fd, uint64_t end)
+{
+	struct syscallmon_rule a[2], b[1];
+	long changes = 0;
+	int ret = 0;
+
+	getppid_rule(&a[0], "allow-bystander", SYSCALLMON_RULE_ALLOW, 0, "smon-t18-by");
+	getppid_rule(&a[1], "block-t18", SYSCALLMON_RULE_BLOCK, SYSCALLMON_RULE_ENFORCE | SYSCALLMON_RULE_COMM_PREFIX,
+		     "smon-t18-");
+	b[0] = a[1];
+	while (smon_monotonic_ns() < end && !ret) {
+		ret = smon_replace_policy(fd, SYSCALLMON_MODE_BLOCK, a, 2) ?:
+		      smon_replace_policy(fd, SYSCALLMON_MODE_LOG, b, 1);
+		changes += 2;
+	}
+	CHECK(ret == 0, "policies: a change failed: %s", smon_errname(ret));
+	return changes;
+}
+
 /* Runs toggle() until the phase's time is up; returns how many changes it made. */
-static long toggle_for(int fd, uint32_t x, double seconds, int use_proc)
+static long toggle_for(int fd, uint32_t x, double seconds, enum how how)
 {
 	uint64_t end = smon_monotonic_ns() + (uint64_t)(seconds * 1e9);
 	char add[64], del[64];
 	long changes = 0;
 	int ret = 0;
 
+	if (how == POLICIES)
+		return toggle_policies(fd, end);
 	snprintf(add, sizeof(add), "pid add %u\n", x);
 	snprintf(del, sizeof(del), "pid del %u\n", x);
 	while (smon_monotonic_ns() < end && !ret) {
-		if (use_proc) {
+		if (how == PROC_CONTROL) {
 			ret = control(add) ?: control("getppid block\n") ?: control(del) ?: control("getppid log\n");
 		} else {
 			ret = smon_add_target(fd, __NR_getppid, SYSCALLMON_ACTION_BLOCK, 0, 0, &x, 1) ?:
@@ -83,13 +122,13 @@ static long toggle_for(int fd, uint32_t x, double seconds, int use_proc)
 		}
 		changes += 2;
 	}
-	CHECK(ret == 0, "%s: a change failed: %s", use_proc ? "/proc control" : "ioctls", smon_errname(ret));
+	CHECK(ret == 0, "%s: a change failed: %s", how_names[how], smon_errname(ret));
 	return changes;
 }
 
-static void phase(int fd, int use_proc, double seconds)
+static void phase(int fd, enum how way, double seconds)
 {
-	const char *how = use_proc ? "/proc/syscallmon/control" : "the ioctls";
+	const char *how = how_names[way];
 	struct smon_child x, bystander;
 	long changes;
 
@@ -98,11 +137,11 @@ static void phase(int fd, int use_proc, double seconds)
 				 (void *)0) == 0, "spawn X");
 	REQUIRE(smon_child_spawn(&bystander, &(struct smon_child_opts){ .comm = "smon-t18-by" }, call_loop,
 				 (void *)1) == 0, "spawn the bystander");
-	if (!use_proc)
+	if (way == IOCTLS)
 		REQUIRE(smon_set_mode(fd, SYSCALLMON_MODE_BLOCK) == 0, "SET_MODE BLOCK");
 	smon_child_release(&x);
 	smon_child_release(&bystander);
-	changes = toggle_for(fd, x.pid, seconds, use_proc);
+	changes = toggle_for(fd, x.pid, seconds, way);
 	atomic_store(&tally[0].stop, 1);
 	atomic_store(&tally[1].stop, 1);
 	CHECK_EQ(smon_child_wait(&x), 0, "X's exit status");
@@ -119,14 +158,14 @@ static void phase(int fd, int use_proc, double seconds)
 	CHECK(tally[0].eperm > 0, "%s: X was never blocked in %llu calls", how,
 	      (unsigned long long)tally[0].calls);
 	CHECK(changes > 100, "%s: only %ld changes", how, changes);
-	REQUIRE(smon_set_mode(fd, SYSCALLMON_MODE_OFF) == 0, "SET_MODE OFF");
+	REQUIRE(smon_replace_policy(fd, SYSCALLMON_MODE_OFF, NULL, 0) == 0, "empty policy, mode OFF");
 	REQUIRE(smon_clear(fd, SYSCALLMON_CLEAR_TARGETS | SYSCALLMON_CLEAR_LOG) == 0, "CLEAR");
 }
 
 int main(void)
 {
 	const char *env = getenv("SYSCALLMON_TOGGLE_SECONDS");
-	double seconds = env ? atof(env) : 20;
+	double seconds = env ? atof(env) : 8;
 	int fd;
 
 	tally = mmap(NULL, 2 * sizeof(*tally), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -136,8 +175,9 @@ int main(void)
 	fd = smon_open(0);
 	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
 
-	phase(fd, 0, seconds);
-	phase(fd, 1, seconds);
+	phase(fd, IOCTLS, seconds);
+	phase(fd, PROC_CONTROL, seconds);
+	phase(fd, POLICIES, seconds);
 
 	close(fd);
 	CHECK(smon_unload() == 0, "unload");

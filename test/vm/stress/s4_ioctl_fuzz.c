@@ -11,8 +11,12 @@
  * value.  A few reads with odd sizes and pointers, and mmaps of the ring at
  * odd offsets, lengths and protections, are mixed in.
  *
+ * Rules (ADD_RULE, DEL_RULE, GET_RULES, REPLACE_POLICY) get the same
+ * treatment: colliding names, a few syscalls, real and missing programs and
+ * cgroups, pid sets and trees, policies of up to 4 rules or claiming many.
+ *
  * Only success or ENOTTY, EINVAL, EFAULT, ENOENT, EPERM, ESRCH, EBUSY,
- * ENOSPC, E2BIG may come back; errors are counted by command and errno.
+ * ENOSPC, E2BIG, EEXIST may come back; errors are counted by command and errno.
  * Afterwards the basic LOG/BLOCK checks pass, the unload line shows no
  * allocation live, and the kernel log has no problem line.
  *
@@ -21,7 +25,8 @@
  * are only ever scoped to the worker's own idle children (blocked in
  * pause(), they make no syscalls): a request that the module would accept
  * as a block for everyone or for any other process is turned into a log
- * request before it is sent, pid 1 appears only where it must be refused
+ * request before it is sent, a block or kill rule is sent in audit (it
+ * records what it would do, never acts), pid 1 appears only where it must be refused
  * (block without force: EPERM), and random pid values in buffers are
  * invalid ones.  Command words that the VFS answers itself before any
  * driver (FIONBIO, FIFREEZE, FICLONE, ...) are left out: they are not the
@@ -68,6 +73,7 @@
 enum cmd_class {
 	C_GET_VERSION, C_SET_MODE, C_ADD_TARGET, C_DEL_TARGET, C_ADD_PIDS, C_DEL_PIDS,
 	C_CLEAR, C_GET_STATUS, C_GET_TARGETS, C_SEEK, C_SET_EXITS, C_GET_PIDS, C_FETCH,
+	C_ADD_RULE, C_DEL_RULE, C_GET_RULES, C_REPLACE_POLICY,
 	C_REAL_NR_OTHER_SHAPE,	/* a real command number, another direction or size */
 	C_MAGIC_OTHER_NR,	/* the magic, a number no command has */
 	C_OTHER_MAGIC,
@@ -78,6 +84,7 @@ enum cmd_class {
 static const char *const class_names[NCLASSES] = {
 	"GET_VERSION", "SET_MODE", "ADD_TARGET", "DEL_TARGET", "ADD_PIDS", "DEL_PIDS",
 	"CLEAR", "GET_STATUS", "GET_TARGETS", "SEEK", "SET_EXITS", "GET_PIDS", "FETCH",
+	"ADD_RULE", "DEL_RULE", "GET_RULES", "REPLACE_POLICY",
 	"real nr, other shape", "magic, other nr", "other magic", "random word",
 };
 
@@ -86,11 +93,13 @@ static const unsigned long real_cmds[] = {
 	SYSCALLMON_IOC_DEL_TARGET, SYSCALLMON_IOC_ADD_PIDS, SYSCALLMON_IOC_DEL_PIDS,
 	SYSCALLMON_IOC_CLEAR, SYSCALLMON_IOC_GET_STATUS, SYSCALLMON_IOC_GET_TARGETS,
 	SYSCALLMON_IOC_SEEK, SYSCALLMON_IOC_SET_EXITS, SYSCALLMON_IOC_GET_PIDS, SYSCALLMON_IOC_FETCH,
+	SYSCALLMON_IOC_ADD_RULE, SYSCALLMON_IOC_DEL_RULE, SYSCALLMON_IOC_GET_RULES, SYSCALLMON_IOC_REPLACE_POLICY,
 };
 #define NREAL (sizeof(real_cmds) / sizeof(real_cmds[0]))
 
 /* The errnos the issue allows, then "anything else". */
-static const int allowed_errnos[] = { 0, ENOTTY, EINVAL, EFAULT, ENOENT, EPERM, ESRCH, EBUSY, ENOSPC, E2BIG };
+static const int allowed_errnos[] = { 0, ENOTTY, EINVAL, EFAULT, ENOENT, EPERM, ESRCH, EBUSY, ENOSPC, E2BIG,
+				      EEXIST };
 #define NALLOWED (sizeof(allowed_errnos) / sizeof(allowed_errnos[0]))
 #define E_OTHER NALLOWED
 
@@ -101,7 +110,7 @@ struct counts {
 	uint64_t ioctls;
 	uint64_t resets;
 	uint64_t reset_failures;
-	uint64_t made_safe;		/* block requests turned into log requests */
+	uint64_t made_safe;		/* block targets made log targets, block and kill rules audit ones */
 	uint64_t reads, read_records, read_errors[NALLOWED + 1 + 1]; /* + EAGAIN */
 	uint64_t mmaps, mmap_refused;
 	uint64_t unexpected;
@@ -433,6 +442,122 @@ static uint64_t target_list_arg(void)
 	return place(&list, sizeof(list), 90, ZONE_STRUCTS);
 }
 
+static const char *pick_string(const char *const *choices, size_t n)
+{
+	return choices[stress_below(n)];
+}
+
+/*
+ * A rule request: plausible (names that collide, a few syscalls, real and
+ * missing programs and cgroups, pids as for targets) or random bytes.  A
+ * block or kill rule is never enforced: it only says what it would do.
+ */
+static void fill_rule(struct syscallmon_rule *r, uint32_t class, struct counts *c)
+{
+	static const char *const exes[] = { "/bin/true", "/usr/bin/env", "/bin/true", "", "/nonexistent", "/tmp",
+					    "relative" };
+	static const char *const cgroups[] = { "/", "/", "", "/nonexistent", "/../..", "system.slice" };
+	static const char *const paths[] = { "/tmp", "/etc/passwd", "/", "" };
+
+	if (chance(10)) {
+		fill_random(r, sizeof(*r));
+	} else {
+		memset(r, 0, sizeof(*r));
+		r->class = chance(95) ? class : stress_below(8);
+		snprintf(r->name, sizeof(r->name), "fuzz-%u", stress_below(64));
+		if (chance(3))
+			memset(r->name, 'n', sizeof(r->name));
+		for (uint32_t i = 0, n = stress_below(4); i < n; i++) {
+			uint32_t nr = pick_nr();
+
+			if (nr < SYSCALLMON_NR_LIMIT)
+				r->syscalls[nr / 64] |= 1ull << (nr % 64);
+		}
+		r->action = chance(90) ? stress_below(4) : stress_rnd();
+		r->err = chance(70) ? (int32_t)stress_below(3) : (int32_t)stress_rnd();
+		r->flags = stress_below(32);
+		/* A few selectors at a time, or the rule is refused for one of them. */
+		for (uint32_t sel = SYSCALLMON_SEL_PIDS; sel <= SYSCALLMON_SEL_PATH; sel <<= 1)
+			if (chance(12))
+				r->flags |= sel;
+		if (chance(10))
+			r->flags = stress_rnd();
+		r->record = chance(95) ? stress_below(3) : 3 + stress_below(100);
+		r->uid.min = stress_below(2000);
+		r->uid.max = chance(90) ? r->uid.min + stress_below(2000) : stress_below(2000);
+		r->euid = r->uid;
+		r->auid.max = stress_rnd();
+		r->gid.max = stress_below(5);
+		snprintf(r->comm, sizeof(r->comm), "%s", chance(80) ? "fuzz" : "");
+		if (chance(3))
+			memset(r->comm, 'c', sizeof(r->comm));
+		snprintf(r->exe, sizeof(r->exe), "%s", pick_string(exes, sizeof(exes) / sizeof(exes[0])));
+		snprintf(r->cgroup, sizeof(r->cgroup), "%s", pick_string(cgroups, sizeof(cgroups) / sizeof(cgroups[0])));
+		snprintf(r->path, sizeof(r->path), "%s", pick_string(paths, sizeof(paths) / sizeof(paths[0])));
+		r->npids = class == SYSCALLMON_CLASS_POLICY && chance(90) ? 0 : pick_npids();
+		r->reserved = chance(95) ? 0 : 1;
+	}
+	if ((r->action == SYSCALLMON_RULE_BLOCK || r->action == SYSCALLMON_RULE_KILL) &&
+	    (r->flags & SYSCALLMON_RULE_ENFORCE)) {
+		r->flags &= ~SYSCALLMON_RULE_ENFORCE;
+		c->made_safe++;
+	}
+}
+
+static uint64_t rule_arg(struct counts *c)
+{
+	struct syscallmon_rule r;
+	uint32_t pids[SYSCALLMON_MAX_PIDS];
+	size_t n;
+
+	fill_rule(&r, chance(50) ? SYSCALLMON_CLASS_HAND : SYSCALLMON_CLASS_FILE, c);
+	n = r.npids < SYSCALLMON_MAX_PIDS ? r.npids : SYSCALLMON_MAX_PIDS;
+	fill_pids(pids, n, 1);
+	if (chance(90))
+		r.pids = place(pids, n * sizeof(uint32_t), 85, ZONE_ARRAYS);
+	return place(&r, sizeof(r), 90, ZONE_STRUCTS);
+}
+
+#define POLICY_MAX_BUILT 4
+
+static uint64_t policy_arg(struct counts *c)
+{
+	struct syscallmon_rule rules[POLICY_MAX_BUILT];
+	struct syscallmon_policy p = { 0 };
+	uint32_t built;
+
+	p.mode = pick_mode();
+	p.exits = chance(90) ? stress_below(2) : stress_rnd();
+	p.nrules = chance(85) ? stress_below(POLICY_MAX_BUILT + 1) :
+		   (const uint32_t[]){ SYSCALLMON_MAX_RULES, SYSCALLMON_MAX_RULES + 1, 0xffffffffu,
+				       1000 }[stress_below(4)];
+	p.reserved = chance(95) ? 0 : 1;
+	built = p.nrules < POLICY_MAX_BUILT ? p.nrules : POLICY_MAX_BUILT;
+	for (uint32_t i = 0; i < built; i++)
+		fill_rule(&rules[i], SYSCALLMON_CLASS_POLICY, c);
+	/* Past the rules built, the kernel reads what the region holds, or faults. */
+	p.rules = place(rules, built * sizeof(rules[0]), 85, ZONE_ARRAYS);
+	return place(&p, sizeof(p), 90, ZONE_STRUCTS);
+}
+
+static uint64_t rule_list_arg(void)
+{
+	struct syscallmon_rule_list list = { 0 };
+	uint8_t *fill;
+	size_t len;
+
+	list.max = chance(80) ? (const uint32_t[]){ 0, 1, 4, 16 }[stress_below(4)] :
+		   (const uint32_t[]){ 256, SYSCALLMON_MAX_RULES, SYSCALLMON_MAX_RULES + 1, 0xffffffffu }[stress_below(4)];
+	if (chance(5))
+		fill_random(&list, sizeof(list));
+	list.entries = pick_ptr((size_t)(list.max > 16 ? 1 : list.max) * sizeof(struct syscallmon_rule_info), 85,
+				ZONE_ARRAYS, &fill, &len);
+	/* A list longer than the region holds runs into its guard page: EFAULT, never a stray write. */
+	if (list.max > 16 && fill)
+		list.entries = (uint64_t)(uintptr_t)region;
+	return place(&list, sizeof(list), 90, ZONE_STRUCTS);
+}
+
 /* VFS answers these itself, before the driver: not the module's. */
 static int vfs_generic(unsigned long cmd)
 {
@@ -484,7 +609,7 @@ static void make_call(struct call *call, struct counts *c)
 			break;
 		case C_GET_PIDS: {
 			struct syscallmon_pid_list l = {
-				.nr = pick_nr(), .max = pick_npids(), .reserved = chance(95) ? 0 : 1,
+				.nr = pick_nr(), .max = pick_npids(), .rule = chance(80) ? 0 : stress_below(300),
 			};
 			uint8_t *fill;
 			size_t len;
@@ -509,6 +634,18 @@ static void make_call(struct call *call, struct counts *c)
 			call->arg = place(&f, sizeof(f), 90, ZONE_STRUCTS);
 			break;
 		}
+		case C_ADD_RULE:
+			call->arg = rule_arg(c);
+			break;
+		case C_DEL_RULE:
+			call->arg = u32_arg(chance(80) ? stress_below(300) : stress_rnd());
+			break;
+		case C_GET_RULES:
+			call->arg = rule_list_arg();
+			break;
+		case C_REPLACE_POLICY:
+			call->arg = policy_arg(c);
+			break;
 		default:	/* GET_VERSION, GET_STATUS: only the pointer varies */
 			call->arg = pick_ptr(sizeof(struct syscallmon_status), 80, ZONE_STRUCTS, &(uint8_t *){ 0 },
 					     &(size_t){ 0 });
@@ -783,13 +920,20 @@ int main(void)
 				  smon_errname(c->unexpected_log[i].err), c->unexpected_log[i].err);
 	}
 
-	smon_diag("%-22s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s %8s", "command", "ok", "ENOTTY",
-		  "EINVAL", "EFAULT", "ENOENT", "EPERM", "ESRCH", "EBUSY", "ENOSPC", "E2BIG", "other");
-	for (int k = 0; k < NCLASSES; k++)
-		smon_diag("%-22s %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64
-			  " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64 " %8" PRIu64, class_names[k],
-			  sum.by[k][0], sum.by[k][1], sum.by[k][2], sum.by[k][3], sum.by[k][4], sum.by[k][5],
-			  sum.by[k][6], sum.by[k][7], sum.by[k][8], sum.by[k][9], sum.by[k][10]);
+	{
+		char line[512];
+		int len = snprintf(line, sizeof(line), "%-22s", "command");
+
+		for (size_t e = 0; e <= NALLOWED; e++)
+			len += snprintf(line + len, sizeof(line) - len, " %8s", errno_label(e));
+		smon_diag("%s", line);
+		for (int k = 0; k < NCLASSES; k++) {
+			len = snprintf(line, sizeof(line), "%-22s", class_names[k]);
+			for (size_t e = 0; e <= NALLOWED; e++)
+				len += snprintf(line + len, sizeof(line) - len, " %8" PRIu64, sum.by[k][e]);
+			smon_diag("%s", line);
+		}
+	}
 	for (size_t e = 0; e <= NALLOWED; e++) {
 		uint64_t n = 0;
 		char key[64];
