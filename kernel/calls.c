@@ -275,6 +275,35 @@ void smon_record_call(const struct smon_call *call, const struct smon_decision *
 }
 NOKPROBE_SYMBOL(smon_record_call);
 
+void smon_record_file(const struct smon_decision *d, const struct path *object)
+{
+	struct scratch *s = this_cpu_ptr(scratch);
+	u32 flags = SYSCALLMON_SYSCALL_FILE;
+	struct smon_call call;
+	char *name;
+
+	if (!smon_current_call(&call)) {
+		memset(&call, 0, sizeof(call));
+		call.op = SYSCALLMON_NR_NONE;
+		call.native_nr = SYSCALLMON_NR_NONE;
+	}
+	fill_record(&s->rec, &call, d);
+	name = d_path(object, s->path, SYSCALLMON_PATH_LEN);
+	if (IS_ERR(name)) {
+		flags |= SYSCALLMON_SYSCALL_PATH_UNREADABLE;
+	} else {
+		s->rec.path_len = strlen(name) + 1;
+		memmove(s->path, name, s->rec.path_len);
+		flags |= SYSCALLMON_SYSCALL_PATH;
+	}
+	if (d->block) {
+		s->rec.ret = -d->err;
+		flags |= SYSCALLMON_SYSCALL_RESULT;
+	}
+	push(&s->rec, flags, s->path, s->target);
+}
+NOKPROBE_SYMBOL(smon_record_file);
+
 /*
  * Takes the slot's task_work off its task's list, as task_work_cancel()
  * does (not exported): under the task's pi_lock, which task_work_run()

@@ -9,6 +9,7 @@
 
 #include <linux/types.h>
 
+struct path;
 struct smon_call;
 struct smon_decision;
 
@@ -28,5 +29,10 @@ u64 smon_calls_in_flight(void);
  * off): now, or once it returns, as d says.
  */
 void smon_record_call(const struct smon_call *call, const struct smon_decision *d);
+/*
+ * Records an access a file rule decided (a security hook, preemption off):
+ * now, in the syscall the task is in, with the file's path.
+ */
+void smon_record_file(const struct smon_decision *d, const struct path *object);
 
 #endif

@@ -19,6 +19,7 @@
 #include "calls.h"
 #include "device.h"
 #include "exits.h"
+#include "files.h"
 #include "main.h"
 #include "policy.h"
 #include "probes.h"
@@ -509,7 +510,9 @@ static long ioctl_get_status(struct smon_file *f, void __user *arg)
 	st.exits = smon_exits_seen();
 	st.allocs_live = atomic64_read(&smon_allocs_live);
 	st.nrules = probes.nrules;
+	st.file_hooks = smon_files_hooked();
 	st.tree_missed = smon_scopes_tree_missed();
+	st.file_hooks_missed = smon_files_missed();
 	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
 }
 
@@ -584,31 +587,47 @@ static int check_rule(const struct syscallmon_rule *r)
 {
 	DECLARE_BITMAP(ops, SYSCALLMON_NR_LIMIT);
 	const struct syscallmon_id_range *ranges[] = { &r->uid, &r->euid, &r->auid, &r->gid };
+	bool acts = r->action == SYSCALLMON_RULE_BLOCK || r->action == SYSCALLMON_RULE_KILL;
+	bool file_rule = r->flags & SYSCALLMON_SEL_FILE;
 	u32 nr, i;
 
 	bitmap_from_arr64(ops, r->syscalls, SYSCALLMON_NR_LIMIT);
 	if (r->action > SYSCALLMON_RULE_KILL || (r->flags & ~SYSCALLMON_RULE_FLAGS_MASK) ||
-	    r->record > SYSCALLMON_RECORD_BOTH || r->reserved || r->err < 0 || r->err > SYSCALLMON_MAX_ERRNO ||
-	    !terminated(r->name, sizeof(r->name)) || !r->name[0] || !terminated(r->comm, sizeof(r->comm)) ||
-	    !terminated(r->exe, sizeof(r->exe)) || !terminated(r->cgroup, sizeof(r->cgroup)) ||
-	    !terminated(r->path, sizeof(r->path)) || bitmap_empty(ops, SYSCALLMON_NR_LIMIT))
+	    r->record > SYSCALLMON_RECORD_BOTH || r->reserved[0] || r->reserved[1] || r->err < 0 ||
+	    r->err > SYSCALLMON_MAX_ERRNO || !terminated(r->name, sizeof(r->name)) || !r->name[0] ||
+	    !terminated(r->comm, sizeof(r->comm)) || !terminated(r->exe, sizeof(r->exe)) ||
+	    !terminated(r->cgroup, sizeof(r->cgroup)) || !terminated(r->path, sizeof(r->path)) ||
+	    !terminated(r->file, sizeof(r->file)))
 		return -EINVAL;
 	if ((r->flags & SYSCALLMON_RULE_FAILED_ONLY) && r->record != SYSCALLMON_RECORD_COMPLETE)
 		return -EINVAL;
 	/* A selector without its value would match nothing, or everything. */
 	if (((r->flags & SYSCALLMON_SEL_COMM) && !r->comm[0]) || ((r->flags & SYSCALLMON_SEL_EXE) && !r->exe[0]) ||
-	    ((r->flags & SYSCALLMON_SEL_CGROUP) && !r->cgroup[0]) || ((r->flags & SYSCALLMON_SEL_PATH) && !r->path[0]))
+	    ((r->flags & SYSCALLMON_SEL_CGROUP) && !r->cgroup[0]) || ((r->flags & SYSCALLMON_SEL_PATH) && !r->path[0]) ||
+	    (file_rule && !r->file[0]))
 		return -EINVAL;
 	if ((r->flags & SYSCALLMON_SEL_PIDS) && (r->flags & SYSCALLMON_SEL_TREE))
 		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(ranges); i++)
 		if ((r->flags & (SYSCALLMON_SEL_UID << i)) && ranges[i]->min > ranges[i]->max)
 			return -EINVAL;
+	/*
+	 * A file rule decides accesses to its file, and nothing else: no
+	 * syscalls, no path argument, no result to wait for.
+	 */
+	if (file_rule) {
+		if (!r->file_ops || (r->file_ops & ~SYSCALLMON_FILE_OPS_MASK) || !bitmap_empty(ops, SYSCALLMON_NR_LIMIT) ||
+		    (r->flags & (SYSCALLMON_SEL_PATH | SYSCALLMON_RULE_FAILED_ONLY)))
+			return -EINVAL;
+		if (r->file_ops & ~smon_files_supported())
+			return -ENOENT;
+	} else if (r->file_ops || bitmap_empty(ops, SYSCALLMON_NR_LIMIT)) {
+		return -EINVAL;
+	}
 	for_each_set_bit(nr, ops, SYSCALLMON_NR_LIMIT) {
 		if (!smon_op_name(nr))
 			return -EINVAL;
-		if ((r->action == SYSCALLMON_RULE_BLOCK || r->action == SYSCALLMON_RULE_KILL) &&
-		    smon_op_unblockable(nr))
+		if (acts && smon_op_unblockable(nr))
 			return -EINVAL;
 		if (!smon_op_implemented(nr))
 			return -ENOENT;

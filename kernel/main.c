@@ -12,6 +12,7 @@
 #include "calls.h"
 #include "device.h"
 #include "exits.h"
+#include "files.h"
 #include "main.h"
 #include "policy.h"
 #include "probes.h"
@@ -90,10 +91,13 @@ static int __init syscallmon_init(void)
 	ret = smon_probes_init();
 	if (ret)
 		goto out_exit_calls;
+	ret = smon_files_init();
+	if (ret)
+		goto out_exit_probes;
 	/* Before any scope or opener exists: they are forgotten when their process exits. */
 	ret = smon_exits_init();
 	if (ret)
-		goto out_exit_probes;
+		goto out_exit_files;
 	ret = smon_scopes_init();
 	if (ret)
 		goto out_exit_exits;
@@ -117,6 +121,8 @@ out_exit_policy:
 out_exit_exits:
 	smon_scopes_exit();
 	smon_exits_exit();
+out_exit_files:
+	smon_files_exit();
 out_exit_probes:
 	smon_probes_exit();
 out_exit_calls:
@@ -134,6 +140,7 @@ static void __exit syscallmon_exit(void)
 	smon_policy_exit();
 	smon_calls_exit();
 	smon_exits_exit();
+	smon_files_exit();
 	smon_probes_exit();
 	smon_scopes_exit();
 	smon_ring_free();

@@ -16,6 +16,7 @@
 
 #include "device.h"
 #include "exits.h"
+#include "files.h"
 #include "main.h"
 #include "policy.h"
 #include "probes.h"
@@ -30,7 +31,7 @@
  * ("plain"), and evaluates those in order.  Many rules that don't match a
  * process cost a lookup, not a scan.
  */
-enum key_kind { KEY_SCOPE = 1, KEY_EXE, KEY_COMM, KEY_UID };
+enum key_kind { KEY_SCOPE = 1, KEY_EXE, KEY_COMM, KEY_UID, KEY_FILE };
 
 struct rule_key {
 	u64 hi;		/* kind << 56, and for KEY_EXE the device */
@@ -64,6 +65,7 @@ struct smon_policy {
 	struct smon_rule **rules;	/* named rules in order: policy, hand, file */
 	struct smon_rule *target[SYSCALLMON_NR_LIMIT];
 	struct op_rules *by_op[SYSCALLMON_NR_LIMIT];
+	struct op_rules *by_file_op[SMON_NR_FILE_OPS];	/* file rules: all keyed by their file */
 };
 
 static DEFINE_MUTEX(config_lock);	/* serializes every change; the hook never takes it */
@@ -103,7 +105,10 @@ static int key_cmp(const void *a, const void *b)
 /* The key a rule is found by, or false for a plain rule. */
 static bool rule_key(const struct smon_rule *r, struct rule_key *k)
 {
-	if (r->scope) {
+	if (r->flags & SYSCALLMON_SEL_FILE) {
+		k->hi = ((u64)KEY_FILE << 56) | r->file_dev;
+		k->lo = r->file_ino;
+	} else if (r->scope) {
 		k->hi = (u64)KEY_SCOPE << 56;
 		k->lo = (unsigned long)r->scope;
 	} else if (r->flags & SYSCALLMON_SEL_EXE) {
@@ -134,7 +139,13 @@ static void op_rules_add(struct op_rules *o, struct smon_rule *r)
 	}
 }
 
-/* The rules of syscall nr in order (n of them), and their index. */
+/* Does rule r decide syscall nr (nr < SYSCALLMON_NR_LIMIT) or file access nr - SYSCALLMON_NR_LIMIT? */
+static bool decides(const struct smon_rule *r, u32 nr)
+{
+	return nr < SYSCALLMON_NR_LIMIT ? test_bit(nr, r->ops) : r->file_ops & (1u << (nr - SYSCALLMON_NR_LIMIT));
+}
+
+/* The rules of syscall (or file access) nr in order (n of them), and their index. */
 static struct op_rules *build_op(const struct smon_policy *p, u32 nr, u32 n)
 {
 	struct op_rules *o;
@@ -148,9 +159,9 @@ static struct op_rules *build_op(const struct smon_policy *p, u32 nr, u32 n)
 	o->rules = (struct smon_rule **)(o->keys + n);
 	o->plain = (u16 *)(o->rules + n);
 	for (i = 0; i < p->nrules && o->n < n; i++)
-		if (test_bit(nr, p->rules[i]->ops))
+		if (decides(p->rules[i], nr))
 			op_rules_add(o, p->rules[i]);
-	if (p->target[nr]) {
+	if (nr < SYSCALLMON_NR_LIMIT && p->target[nr]) {
 		o->target = p->target[nr];
 		op_rules_add(o, o->target);
 	}
@@ -166,27 +177,41 @@ static void free_ops(struct smon_policy *p)
 		smon_kfree(p->by_op[nr]);
 		p->by_op[nr] = NULL;
 	}
+	for (nr = 0; nr < SMON_NR_FILE_OPS; nr++) {
+		smon_kfree(p->by_file_op[nr]);
+		p->by_file_op[nr] = NULL;
+	}
 }
 
-/* Each syscall's table, for the syscalls that have rules: a pass over the rules' syscalls, not over all. */
+/*
+ * The table of each syscall and file access that has rules: counted in a
+ * pass over the rules' syscalls, not over all syscalls for each rule.
+ */
 static int build_ops(struct smon_policy *p)
 {
-	u16 *counts = smon_kzalloc(SYSCALLMON_NR_LIMIT * sizeof(*counts), GFP_KERNEL);
+	u16 *counts = smon_kzalloc((SYSCALLMON_NR_LIMIT + SMON_NR_FILE_OPS) * sizeof(*counts), GFP_KERNEL);
+	unsigned long file_ops;
 	u32 nr, i;
 	int ret = 0;
 
 	if (!counts)
 		return -ENOMEM;
-	for (i = 0; i < p->nrules; i++)
+	for (i = 0; i < p->nrules; i++) {
 		for_each_set_bit(nr, p->rules[i]->ops, SYSCALLMON_NR_LIMIT)
 			counts[nr]++;
-	for (nr = 0; nr < SYSCALLMON_NR_LIMIT && !ret; nr++) {
-		u32 n = counts[nr] + (p->target[nr] ? 1 : 0);
+		file_ops = p->rules[i]->file_ops;
+		for_each_set_bit(nr, &file_ops, SMON_NR_FILE_OPS)
+			counts[SYSCALLMON_NR_LIMIT + nr]++;
+	}
+	for (nr = 0; nr < SYSCALLMON_NR_LIMIT + SMON_NR_FILE_OPS && !ret; nr++) {
+		u32 n = counts[nr] + (nr < SYSCALLMON_NR_LIMIT && p->target[nr] ? 1 : 0);
+		struct op_rules **slot = nr < SYSCALLMON_NR_LIMIT ? &p->by_op[nr] :
+					 &p->by_file_op[nr - SYSCALLMON_NR_LIMIT];
 
 		if (!n)
 			continue;
-		p->by_op[nr] = build_op(p, nr, n);
-		if (!p->by_op[nr])
+		*slot = build_op(p, nr, n);
+		if (!*slot)
 			ret = -ENOMEM;
 	}
 	smon_kfree(counts);
@@ -258,6 +283,8 @@ static struct smon_rule *first_match(const struct op_rules *o, struct smon_match
 		lookup(o, (u64)KEY_COMM << 56, comm_key(current->comm), &c);
 	if ((o->kinds & (1u << KEY_EXE)) && smon_match_exe(ctx, &dev, &ino))
 		lookup(o, ((u64)KEY_EXE << 56) | dev, ino, &c);
+	if ((o->kinds & (1u << KEY_FILE)) && ctx->has_object)
+		lookup(o, ((u64)KEY_FILE << 56) | ctx->obj_dev, ctx->obj_ino, &c);
 	if (o->kinds & (1u << KEY_SCOPE)) {
 		struct scope_lookup l = { o, &c };
 
@@ -292,25 +319,18 @@ static bool is_act(u32 action)
 	return action == SYSCALLMON_RULE_BLOCK || action == SYSCALLMON_RULE_KILL;
 }
 
-bool smon_policy_decide(const struct smon_call *call, struct smon_decision *d)
+/* The first rule of o that matches decides; false: nothing to do. */
+static bool decide(const struct smon_policy *p, const struct op_rules *o, struct smon_match_ctx *ctx,
+		   struct smon_decision *d)
 {
-	const struct smon_policy *p = rcu_dereference(policy);
 	struct smon_rule_counters __percpu *c;
-	struct smon_match_ctx ctx;
-	const struct op_rules *o;
 	struct smon_rule *r;
 	bool holder, forced, enforced;
 
-	if (!p || p->mode == SYSCALLMON_MODE_OFF)
-		return false;
-	o = p->by_op[call->op];
-	if (!o)
-		return false;
-	smon_match_init(&ctx, call, *this_cpu_ptr(path_bufs));
-	holder = smon_device_holder(ctx.tgid);
+	holder = smon_device_holder(ctx->tgid);
 	if (!holder && o->target)
 		this_cpu_inc(o->target->stats->pcpu->hits);
-	r = first_match(o, &ctx);
+	r = first_match(o, ctx);
 	if (!r)
 		return false;
 	c = r->stats->pcpu;
@@ -360,7 +380,39 @@ bool smon_policy_decide(const struct smon_call *call, struct smon_decision *d)
 	this_cpu_inc(c->logged);
 	return true;
 }
+NOKPROBE_SYMBOL(decide);
+
+bool smon_policy_decide(const struct smon_call *call, struct smon_decision *d)
+{
+	const struct smon_policy *p = rcu_dereference(policy);
+	struct smon_match_ctx ctx;
+	const struct op_rules *o;
+
+	if (!p || p->mode == SYSCALLMON_MODE_OFF)
+		return false;
+	o = p->by_op[call->op];
+	if (!o)
+		return false;
+	smon_match_init(&ctx, call, *this_cpu_ptr(path_bufs));
+	return decide(p, o, &ctx, d);
+}
 NOKPROBE_SYMBOL(smon_policy_decide);
+
+bool smon_policy_decide_file(u32 op, dev_t dev, unsigned long ino, struct smon_decision *d)
+{
+	const struct smon_policy *p = rcu_dereference(policy);
+	struct smon_match_ctx ctx;
+	const struct op_rules *o;
+
+	if (!p || p->mode == SYSCALLMON_MODE_OFF)
+		return false;
+	o = p->by_file_op[op];
+	if (!o)
+		return false;
+	smon_match_init_file(&ctx, dev, ino);
+	return decide(p, o, &ctx, d);
+}
+NOKPROBE_SYMBOL(smon_policy_decide_file);
 
 void smon_policy_count(u32 op, enum smon_op_count what)
 {
@@ -445,6 +497,17 @@ static unsigned long *wanted_sites(const struct smon_policy *p)
 	return sites;
 }
 
+/* The file accesses (SYSCALLMON_FILE_*) a snapshot needs hooked. */
+static u32 wanted_file_ops(const struct smon_policy *p)
+{
+	u32 op, ops = 0;
+
+	for (op = 0; op < SMON_NR_FILE_OPS && p->mode != SYSCALLMON_MODE_OFF; op++)
+		if (p->by_file_op[op])
+			ops |= 1u << op;
+	return ops;
+}
+
 /*
  * Makes new the current snapshot, or frees it and changes nothing.  Entry
  * points the new one needs are hooked before it is published and those only
@@ -453,6 +516,7 @@ static unsigned long *wanted_sites(const struct smon_policy *p)
 static int publish(struct smon_policy *new)
 {
 	struct smon_policy *old = current_policy();
+	u32 file_ops, old_file_ops = old ? wanted_file_ops(old) : 0;
 	unsigned long *sites;
 	int ret;
 
@@ -467,7 +531,13 @@ static int publish(struct smon_policy *new)
 		policy_free(new);
 		return -ENOMEM;
 	}
-	ret = smon_probes_hook(sites);
+	file_ops = wanted_file_ops(new);
+	ret = smon_files_hook(file_ops | old_file_ops);
+	if (!ret) {
+		ret = smon_probes_hook(sites);
+		if (ret)
+			smon_files_hook(old_file_ops);
+	}
 	if (ret) {
 		smon_kfree(sites);
 		policy_free(new);
@@ -475,6 +545,7 @@ static int publish(struct smon_policy *new)
 	}
 	rcu_assign_pointer(policy, new);
 	smon_probes_unhook_others(sites);
+	smon_files_hook(file_ops);
 	smon_kfree(sites);
 	if (old) {
 		INIT_RCU_WORK(&old->free_work, policy_free_work);
@@ -1055,6 +1126,7 @@ void smon_policy_exit(void)
 	if (!p || publish(p)) {
 		/* Can't build an empty snapshot: unhook everything and free in place. */
 		smon_probes_unhook_all();
+		smon_files_hook(0);
 		p = current_policy();
 		RCU_INIT_POINTER(policy, NULL);
 		synchronize_rcu();

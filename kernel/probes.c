@@ -24,9 +24,9 @@
  * trampoline returns into it.  The kernel's override_function_with_return()
  * does the same but is not exported.
  */
-asmlinkage void smon_blocked_return(void);
 asm(
 	".pushsection .text, \"ax\"\n"
+	".globl smon_blocked_return\n"
 	".type smon_blocked_return, @function\n"
 	"smon_blocked_return:\n"
 	ANNOTATE_NOENDBR "\n"
@@ -78,140 +78,178 @@ NOKPROBE_SYMBOL(entry_hook);
  * changes where the entry point returns to; an empty filter would mean
  * "every function", so the ops is registered only while a site is hooked.
  */
-static struct ftrace_ops entry_ops = {
-	.func = entry_hook,
-	.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY,
-};
-
-static DEFINE_MUTEX(hook_lock);		/* hooked, registered, entry_ops' filter */
-static unsigned long *hooked;		/* bitmap over the sites */
-static bool registered;
+static DEFINE_MUTEX(hook_lock);		/* every set's hooked, registered and filter */
 
 /* The ips of sites set in a but not in b; *n gets how many.  NULL on no memory. */
-static unsigned long *site_ips(const unsigned long *a, const unsigned long *b, u32 *n)
+static unsigned long *site_ips(const struct smon_hook_set *set, const unsigned long *a, const unsigned long *b,
+			       u32 *n)
 {
-	u32 nsites = smon_nr_sites(), site, count = 0;
+	u32 site, count = 0;
 	unsigned long *ips;
 
-	for (site = 0; site < nsites; site++)
+	for (site = 0; site < set->nsites; site++)
 		count += test_bit(site, a) && !(b && test_bit(site, b));
 	ips = smon_kzalloc(array_size(count ?: 1, sizeof(*ips)), GFP_KERNEL);
 	if (!ips)
 		return NULL;
-	for (site = 0, count = 0; site < nsites; site++)
+	for (site = 0, count = 0; site < set->nsites; site++)
 		if (test_bit(site, a) && !(b && test_bit(site, b)))
-			ips[count++] = smon_site_ip(site);
+			ips[count++] = set->site_ip(site);
 	*n = count;
 	return ips;
 }
 
-static void reset_filter(void)
+static void reset_filter(struct smon_hook_set *set)
 {
 	/* An empty list with reset: back to "no filter" while unregistered. */
-	ftrace_set_filter_ips(&entry_ops, NULL, 0, 0, 1);
+	ftrace_set_filter_ips(&set->ops, NULL, 0, 0, 1);
 }
 
-int smon_probes_hook(const unsigned long *sites)
+int smon_hooks_add(struct smon_hook_set *set, const unsigned long *sites)
 {
 	unsigned long *ips;
 	u32 n;
 	int ret = 0;
 
 	mutex_lock(&hook_lock);
-	ips = site_ips(sites, hooked, &n);
+	ips = site_ips(set, sites, set->hooked, &n);
 	if (!ips) {
 		ret = -ENOMEM;
 		goto out;
 	}
 	if (!n)
 		goto out_free;
-	ret = ftrace_set_filter_ips(&entry_ops, ips, n, 0, 0);
+	ret = ftrace_set_filter_ips(&set->ops, ips, n, 0, 0);
 	if (ret)
 		goto out_free;
-	if (!registered) {
-		ret = register_ftrace_function(&entry_ops);
+	if (!set->registered) {
+		ret = register_ftrace_function(&set->ops);
 		if (ret) {
-			reset_filter();
+			reset_filter(set);
 			goto out_free;
 		}
-		registered = true;
+		set->registered = true;
 	}
-	bitmap_or(hooked, hooked, sites, smon_nr_sites());
+	bitmap_or(set->hooked, set->hooked, sites, set->nsites);
 out_free:
 	smon_kfree(ips);
 out:
 	mutex_unlock(&hook_lock);
 	if (ret)
-		pr_warn("cannot hook the entry points: %d\n", ret);
+		pr_warn("cannot hook the %s: %d\n", set->what, ret);
 	return ret;
 }
 
-static void unhook_all_locked(void)
+static void remove_all_locked(struct smon_hook_set *set)
 {
 	lockdep_assert_held(&hook_lock);
-	if (registered) {
-		unregister_ftrace_function(&entry_ops);	/* waits for running hooks */
-		registered = false;
+	if (set->registered) {
+		unregister_ftrace_function(&set->ops);	/* waits for running hooks */
+		set->registered = false;
 	}
-	reset_filter();
-	bitmap_zero(hooked, smon_nr_sites());
+	reset_filter(set);
+	bitmap_zero(set->hooked, set->nsites);
 }
 
-void smon_probes_unhook_others(const unsigned long *sites)
+void smon_hooks_keep_only(struct smon_hook_set *set, const unsigned long *sites)
 {
 	unsigned long *ips;
 	u32 n;
 	int ret;
 
 	mutex_lock(&hook_lock);
-	if (bitmap_empty(sites, smon_nr_sites())) {
-		unhook_all_locked();
+	if (bitmap_empty(sites, set->nsites)) {
+		remove_all_locked(set);
 		goto out;
 	}
-	ips = site_ips(hooked, sites, &n);
+	ips = site_ips(set, set->hooked, sites, &n);
 	if (!ips || !n) {
 		smon_kfree(ips);
 		goto out;
 	}
 	/* Never empties the filter: sites has a bit set, and those stay. */
-	ret = ftrace_set_filter_ips(&entry_ops, ips, n, 1, 0);
+	ret = ftrace_set_filter_ips(&set->ops, ips, n, 1, 0);
 	if (!ret)
-		bitmap_and(hooked, hooked, sites, smon_nr_sites());
+		bitmap_and(set->hooked, set->hooked, sites, set->nsites);
 	else
 		/* Still hooked, but the policy no longer has work there: harmless until the next change. */
-		pr_warn("cannot unhook %u entry points: %d\n", n, ret);
+		pr_warn("cannot unhook %u of the %s: %d\n", n, set->what, ret);
 	smon_kfree(ips);
 out:
 	mutex_unlock(&hook_lock);
 }
 
-void smon_probes_unhook_all(void)
+void smon_hooks_remove_all(struct smon_hook_set *set)
 {
 	mutex_lock(&hook_lock);
-	unhook_all_locked();
+	remove_all_locked(set);
 	mutex_unlock(&hook_lock);
 }
 
-u32 smon_probes_hooked(void)
+u32 smon_hooks_count(struct smon_hook_set *set)
 {
 	u32 n;
 
 	mutex_lock(&hook_lock);
-	n = bitmap_weight(hooked, smon_nr_sites());
+	n = bitmap_weight(set->hooked, set->nsites);
 	mutex_unlock(&hook_lock);
 	return n;
 }
 
+int smon_hooks_init(struct smon_hook_set *set)
+{
+	set->hooked = smon_kzalloc(BITS_TO_LONGS(set->nsites) * sizeof(long) ?: sizeof(long), GFP_KERNEL);
+	return set->hooked ? 0 : -ENOMEM;
+}
+
+void smon_hooks_exit(struct smon_hook_set *set)
+{
+	if (!set->hooked)
+		return;
+	smon_hooks_remove_all(set);
+	ftrace_free_filter(&set->ops);
+	smon_kfree(set->hooked);
+	set->hooked = NULL;
+}
+
+static struct smon_hook_set entry_set = {
+	.ops = {
+		.func = entry_hook,
+		.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY,
+	},
+	.what = "syscall entry points",
+	.site_ip = smon_site_ip,
+};
+
+int smon_probes_hook(const unsigned long *sites)
+{
+	return smon_hooks_add(&entry_set, sites);
+}
+
+void smon_probes_unhook_others(const unsigned long *sites)
+{
+	smon_hooks_keep_only(&entry_set, sites);
+}
+
+void smon_probes_unhook_all(void)
+{
+	smon_hooks_remove_all(&entry_set);
+}
+
+u32 smon_probes_hooked(void)
+{
+	return smon_hooks_count(&entry_set);
+}
+
 int smon_probes_init(void)
 {
-	hooked = smon_kzalloc(BITS_TO_LONGS(smon_nr_sites()) * sizeof(long) ?: sizeof(long), GFP_KERNEL);
-	return hooked ? 0 : -ENOMEM;
+	entry_set.nsites = smon_nr_sites();
+	return smon_hooks_init(&entry_set);
 }
 
 void smon_probes_exit(void)
 {
-	smon_probes_unhook_all();
-	ftrace_free_filter(&entry_ops);
+	smon_hooks_exit(&entry_set);
 	/*
 	 * A task sent to smon_blocked_return may have been preempted before
 	 * executing it; unregistering only waits for running hooks.  Tasks RCU
@@ -219,5 +257,4 @@ void smon_probes_exit(void)
 	 * after which none can still be on our text.
 	 */
 	synchronize_rcu_tasks();
-	smon_kfree(hooked);
 }

@@ -17,6 +17,7 @@
 #include "calls.h"
 #include "device.h"
 #include "exits.h"
+#include "files.h"
 #include "main.h"
 #include "policy.h"
 #include "procfs.h"
@@ -201,6 +202,8 @@ static int show_target(const struct syscallmon_target_info *info, const struct s
 }
 
 static const char *const rule_actions[] = { "allow", "log", "block", "kill" };
+/* SYSCALLMON_FILE_* by bit */
+static const char *const file_op_names[] = { "open", "exec", "unlink", "rename", "link", "truncate" };
 
 /* A rule's row: its counters and the syscalls it covers (selectors: GET_RULES, `syscallmon status`). */
 static int show_rule(const struct syscallmon_rule_info *info, void *arg)
@@ -220,6 +223,14 @@ static int show_rule(const struct syscallmon_rule_info *info, void *arg)
 		seq_printf(m, "%s%s", sep, smon_op_name(nr));
 		sep = ",";
 	}
+	for (nr = 0; nr < ARRAY_SIZE(file_op_names); nr++) {
+		if (r->file_ops & (1u << nr)) {
+			seq_printf(m, "%s%s", sep, file_op_names[nr]);
+			sep = ",";
+		}
+	}
+	if (r->flags & SYSCALLMON_SEL_FILE)
+		seq_printf(m, " of %s%s", r->file, info->state & SYSCALLMON_RULE_STALE ? " (stale)" : "");
 	seq_putc(m, '\n');
 	return 0;
 }
@@ -250,6 +261,8 @@ static int status_show(struct seq_file *m, void *v)
 	seq_printf(m, "exits_seen: %llu\n", smon_exits_seen());
 	seq_printf(m, "targets: %u (armed %u)\n", probes.ntargets, probes.armed);
 	seq_printf(m, "rules: %u\n", probes.nrules);
+	seq_printf(m, "file_hooks: %u\n", smon_files_hooked());
+	seq_printf(m, "file_hooks_missed: %llu\n", smon_files_missed());
 	seq_printf(m, "tree_missed: %llu\n", smon_scopes_tree_missed());
 	seq_puts(m, "\nActive filters:\n");
 	seq_printf(m, "%-20s %4s  %-7s %-6s %5s  %-5s %12s %12s %12s %8s  %s\n",
@@ -260,7 +273,7 @@ static int status_show(struct seq_file *m, void *v)
 		return ret;
 	seq_puts(m, "\nRules (in order):\n");
 	seq_printf(m, "%5s %-24s %-6s %-7s %12s %12s %12s %12s %12s  %s\n", "ID", "NAME", "ACTION", "STATE",
-		   "MATCHED", "LOGGED", "BLOCKED", "KILLED", "WOULD_ACT", "SYSCALLS");
+		   "MATCHED", "LOGGED", "BLOCKED", "KILLED", "WOULD_ACT", "DECIDES");
 	return smon_rules_for_each(show_rule, m);
 }
 

@@ -23,6 +23,7 @@
 void smon_match_init(struct smon_match_ctx *ctx, const struct smon_call *call, char *path_buf)
 {
 	ctx->call = call;
+	ctx->has_object = false;
 	ctx->tgid = task_tgid(current);
 	ctx->cred = current_cred();
 	ctx->exe_read = false;
@@ -31,6 +32,15 @@ void smon_match_init(struct smon_match_ctx *ctx, const struct smon_call *call, c
 	ctx->path = path_buf;
 }
 NOKPROBE_SYMBOL(smon_match_init);
+
+void smon_match_init_file(struct smon_match_ctx *ctx, dev_t dev, unsigned long ino)
+{
+	smon_match_init(ctx, NULL, NULL);
+	ctx->has_object = true;
+	ctx->obj_dev = dev;
+	ctx->obj_ino = ino;
+}
+NOKPROBE_SYMBOL(smon_match_init_file);
 
 bool smon_match_exe(struct smon_match_ctx *ctx, dev_t *dev, unsigned long *ino)
 {
@@ -66,13 +76,14 @@ static bool id_in_range(u32 v, const struct syscallmon_id_range *r)
 /* The call's first path argument as it passed it; never faulted in (the hook can't sleep). */
 static int path_arg(struct smon_match_ctx *ctx)
 {
-	int arg = smon_op_path_arg(ctx->call->op);
 	unsigned long uaddr;
 	long n;
+	int arg;
 
 	if (ctx->path_len != -2)
 		return ctx->path_len;
 	ctx->path_len = -1;
+	arg = ctx->call ? smon_op_path_arg(ctx->call->op) : -1;
 	if (arg < 0)
 		return -1;
 	uaddr = ctx->call->args[arg];
@@ -120,6 +131,9 @@ bool smon_rule_matches(const struct smon_rule *r, struct smon_match_ctx *ctx)
 		if (!cgroup_is_descendant(ctx->cgroup, r->cgroup))
 			return false;
 	}
+	if ((f & SYSCALLMON_SEL_FILE) &&
+	    (!ctx->has_object || ctx->obj_ino != r->file_ino || ctx->obj_dev != r->file_dev))
+		return false;
 	if (f & SYSCALLMON_SEL_PATH) {
 		len = path_arg(ctx);
 		if (len < 0 || len < r->path_len)
@@ -178,22 +192,34 @@ static struct smon_rule *rule_alloc(struct smon_rule_stats *stats)
 	return r;
 }
 
-/* Resolves the exe selector to the file it names now. */
-static int resolve_exe(struct smon_rule *r)
+/* The file name names now (following symlinks), held in *path; a program must be a regular file. */
+static int resolve(const char *name, bool regular, struct path *path, dev_t *dev, unsigned long *ino)
 {
-	struct path path;
-	int ret = kern_path(r->exe_path, LOOKUP_FOLLOW, &path);
+	int ret = kern_path(name, LOOKUP_FOLLOW, path);
 
 	if (ret)
 		return ret;
-	if (d_is_reg(path.dentry)) {
-		r->exe_dev = d_inode(path.dentry)->i_sb->s_dev;
-		r->exe_ino = d_inode(path.dentry)->i_ino;
-	} else {
-		ret = -EINVAL;
+	if (regular && !d_is_reg(path->dentry)) {
+		path_put(path);
+		path->dentry = NULL;
+		return -EINVAL;
 	}
+	*dev = d_inode(path->dentry)->i_sb->s_dev;
+	*ino = d_inode(path->dentry)->i_ino;
+	return 0;
+}
+
+/* Does name still name the file held? */
+static bool still_names(const char *name, dev_t dev, unsigned long ino)
+{
+	struct path path;
+	bool same;
+
+	if (kern_path(name, LOOKUP_FOLLOW, &path))
+		return false;
+	same = d_inode(path.dentry)->i_sb->s_dev == dev && d_inode(path.dentry)->i_ino == ino;
 	path_put(&path);
-	return ret;
+	return same;
 }
 
 static int resolve_cgroup(struct smon_rule *r)
@@ -240,8 +266,12 @@ struct smon_rule *smon_rule_new(const struct syscallmon_rule *req, struct pid *c
 	strscpy(r->cgroup_path, req->cgroup, sizeof(r->cgroup_path));
 	strscpy(r->path, req->path, sizeof(r->path));
 	r->path_len = strlen(r->path);
+	r->file_ops = req->file_ops;
+	strscpy(r->file_path, req->file, sizeof(r->file_path));
 	if (r->flags & SYSCALLMON_SEL_EXE)
-		ret = resolve_exe(r);
+		ret = resolve(r->exe_path, true, &r->exe, &r->exe_dev, &r->exe_ino);
+	if (!ret && (r->flags & SYSCALLMON_SEL_FILE))
+		ret = resolve(r->file_path, false, &r->file, &r->file_dev, &r->file_ino);
 	if (!ret && (r->flags & SYSCALLMON_SEL_CGROUP))
 		ret = resolve_cgroup(r);
 	if (!ret && (r->flags & (SYSCALLMON_SEL_PIDS | SYSCALLMON_SEL_TREE)))
@@ -295,6 +325,10 @@ void smon_rule_put(struct smon_rule *r)
 	smon_scope_put(r->scope);
 	if (r->cgroup)
 		cgroup_put(r->cgroup);
+	if (r->exe.dentry)
+		path_put(&r->exe);
+	if (r->file.dentry)
+		path_put(&r->file);
 	stats_put(r->stats);
 	smon_kfree(r);
 }
@@ -346,10 +380,17 @@ void smon_rule_info(const struct smon_rule *r, struct syscallmon_rule_info *info
 	strscpy(q->exe, r->exe_path, sizeof(q->exe));
 	strscpy(q->cgroup, r->cgroup_path, sizeof(q->cgroup));
 	strscpy(q->path, r->path, sizeof(q->path));
+	strscpy(q->file, r->file_path, sizeof(q->file));
+	q->file_ops = r->file_ops;
 	q->npids = r->scope ? smon_scope_count(r->scope) : 0;
 	info->exe_dev = new_encode_dev(r->exe_dev);
 	info->exe_ino = r->exe_ino;
 	info->cgroup_id = r->cgroup ? cgroup_id(r->cgroup) : 0;
+	info->file_dev = new_encode_dev(r->file_dev);
+	info->file_ino = r->file_ino;
+	if (((r->flags & SYSCALLMON_SEL_EXE) && !still_names(r->exe_path, r->exe_dev, r->exe_ino)) ||
+	    ((r->flags & SYSCALLMON_SEL_FILE) && !still_names(r->file_path, r->file_dev, r->file_ino)))
+		info->state |= SYSCALLMON_RULE_STALE;
 	smon_rule_counters(r, &c);
 	info->matched = c.matched;
 	info->logged = c.logged;

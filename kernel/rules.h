@@ -9,6 +9,7 @@
 #define SYSCALLMON_RULES_H
 
 #include <linux/bitmap.h>
+#include <linux/path.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
 #include <uapi/syscallmon.h>
@@ -44,6 +45,7 @@ struct smon_rule {
 	const void *owner;		/* SYSCALLMON_CLASS_FILE: the open file that owns it */
 	char name[SYSCALLMON_RULE_NAME_LEN];
 	DECLARE_BITMAP(ops, SYSCALLMON_NR_LIMIT);
+	u32 file_ops;			/* SYSCALLMON_FILE_*: a file rule's accesses */
 	u32 action;			/* enum syscallmon_rule_action */
 	int err;
 	u32 flags;			/* SYSCALLMON_RULE_*, SYSCALLMON_SEL_* */
@@ -51,9 +53,18 @@ struct smon_rule {
 	struct syscallmon_id_range uid, euid, auid, gid;
 	char comm[SYSCALLMON_COMM_LEN];
 	size_t comm_len;
+	/*
+	 * exe and file hold the files they were resolved to, so that their
+	 * inode numbers can't be reused by other files while the rule lives.
+	 */
 	char exe_path[SYSCALLMON_SELECTOR_LEN];
+	struct path exe;
 	dev_t exe_dev;
 	unsigned long exe_ino;
+	char file_path[SYSCALLMON_SELECTOR_LEN];
+	struct path file;
+	dev_t file_dev;
+	unsigned long file_ino;
 	char cgroup_path[SYSCALLMON_SELECTOR_LEN];
 	struct cgroup *cgroup;		/* a reference */
 	char path[SYSCALLMON_SELECTOR_LEN];
@@ -64,10 +75,14 @@ struct smon_rule {
 
 /*
  * What selectors look at: the calling task, its attributes read when a rule
- * first needs them.  Lives on the entry hook's stack.
+ * first needs them, and the call (syscall rules) or the file accessed (file
+ * rules).  Lives on the hook's stack.
  */
 struct smon_match_ctx {
-	const struct smon_call *call;
+	const struct smon_call *call;	/* NULL for a file access */
+	bool has_object;
+	dev_t obj_dev;			/* the file accessed */
+	unsigned long obj_ino;
 	struct pid *tgid;
 	const struct cred *cred;
 	bool exe_read;
@@ -79,6 +94,7 @@ struct smon_match_ctx {
 };
 
 void smon_match_init(struct smon_match_ctx *ctx, const struct smon_call *call, char *path_buf);
+void smon_match_init_file(struct smon_match_ctx *ctx, dev_t dev, unsigned long ino);
 /* Any context, under RCU: does the calling task match every selector of rule? */
 bool smon_rule_matches(const struct smon_rule *rule, struct smon_match_ctx *ctx);
 /* The calling task's executable, if it has one. */
@@ -102,7 +118,7 @@ void smon_rule_put(struct smon_rule *rule);
 void smon_rule_counters(const struct smon_rule *rule, struct smon_rule_counters *sum);
 void smon_rule_counters_clear(const struct smon_rule *rule);
 
-/* The request a rule was made from, as GET_RULES reports it. */
+/* The request a rule was made from, as GET_RULES reports it.  Process context (it looks up paths). */
 void smon_rule_info(const struct smon_rule *rule, struct syscallmon_rule_info *info);
 
 #endif

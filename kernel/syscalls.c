@@ -196,7 +196,8 @@ void smon_op_for_each_site(u32 nr, void (*fn)(u32 site, void *arg), void *arg)
 		fn(ipc_site - 1, arg);
 }
 
-bool smon_decode_call(unsigned long ip, struct smon_call *call)
+/* ip 0: whatever entry point the call came through. */
+static bool decode(unsigned long ip, struct smon_call *call)
 {
 	const struct pt_regs *user = task_pt_regs(current);
 	unsigned long nr = user->orig_ax;
@@ -216,8 +217,10 @@ bool smon_decode_call(unsigned long ip, struct smon_call *call)
 	if (nr >= SYSCALLMON_NATIVE_NR_LIMIT)
 		return false;
 	idx = entry_of[abi][nr];
+	if (!idx)
+		return false;
 	/* Not the entry point of this task's syscall: some other caller of the function. */
-	if (!idx || !site_of[idx - 1] || site_ips[site_of[idx - 1] - 1] != ip)
+	if (ip && (!site_of[idx - 1] || site_ips[site_of[idx - 1] - 1] != ip))
 		return false;
 	e = &entries[idx - 1];
 	op = e->op;
@@ -249,7 +252,22 @@ bool smon_decode_call(unsigned long ip, struct smon_call *call)
 	call->native_nr = nr;
 	return true;
 }
+NOKPROBE_SYMBOL(decode);
+
+bool smon_decode_call(unsigned long ip, struct smon_call *call)
+{
+	return decode(ip, call);
+}
 NOKPROBE_SYMBOL(smon_decode_call);
+
+bool smon_current_call(struct smon_call *call)
+{
+	/* Kernel threads and io_uring workers make no syscall of their own. */
+	if (current->flags & (PF_KTHREAD | PF_IO_WORKER))
+		return false;
+	return syscall_get_nr(current, task_pt_regs(current)) >= 0 && decode(0, call);
+}
+NOKPROBE_SYMBOL(smon_current_call);
 
 /*
  * kallsyms_lookup_name() is not exported; a kprobe on it tells its address
@@ -285,6 +303,13 @@ static unsigned long hook_ip(unsigned long addr)
 		return addr + ENDBR_INSN_SIZE;
 #endif
 	return addr;
+}
+
+unsigned long smon_function_ip(const char *name)
+{
+	unsigned long addr = lookup_name(name);
+
+	return addr ? hook_ip(addr) : 0;
 }
 
 /* Weak COND_SYSCALL() aliases of calls configured out resolve to these. */

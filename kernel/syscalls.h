@@ -58,6 +58,12 @@ struct smon_call {
  */
 bool smon_decode_call(unsigned long ip, struct smon_call *call);
 
+/* The syscall the current task is in, as far as it is one; any context. */
+bool smon_current_call(struct smon_call *call);
+
+/* Where ftrace hooks the kernel function name, or 0 if this kernel has none. */
+unsigned long smon_function_ip(const char *name);
+
 /* Resolves the entry symbols; called once at load. */
 int smon_syscalls_init(void);
 void smon_syscalls_exit(void);

@@ -193,6 +193,14 @@ struct syscallmon_task {
 #define SYSCALLMON_SYSCALL_RESULT	(1u << 4) /* ret and duration_ns are set */
 #define SYSCALLMON_SYSCALL_ENTRY	(1u << 5) /* the entry half of a RECORD_BOTH call */
 #define SYSCALLMON_SYSCALL_NO_RESULT	(1u << 6) /* the return could not be tracked */
+/*
+ * Decided by a file rule at a security hook, inside the call: path[] is the
+ * file accessed, as the kernel resolved it, and the record is written then
+ * (with the result if it was refused).  A kernel thread's or io_uring
+ * worker's access is in no syscall of its own: nr is SYSCALLMON_NR_NONE.
+ */
+#define SYSCALLMON_SYSCALL_FILE		(1u << 7)
+#define SYSCALLMON_NR_NONE		0xffffffffu
 
 /*
  * A syscall.  The path argument (path_len bytes, NUL included) and the fd
@@ -350,9 +358,10 @@ struct syscallmon_status {
 	__u64 calls_in_flight;	/* calls being followed to their return now */
 	__u64 allocs_live;	/* module allocations not yet freed */
 	__u32 nrules;		/* named rules, every class */
-	__u32 reserved32;
+	__u32 file_hooks;	/* security hook functions hooked now, for file rules */
 	__u64 tree_missed;	/* forks that could not join their parent's process tree */
-	__u64 reserved[2];
+	__u64 file_hooks_missed; /* security hook runs skipped (recursion) */
+	__u64 reserved;
 };
 
 /* SYSCALLMON_IOC_GET_TARGETS fills up to max entries of these. */
@@ -422,7 +431,22 @@ enum syscallmon_rule_class {
 #define SYSCALLMON_SEL_EXE		(1u << 15) /* the program it runs, the file exe names */
 #define SYSCALLMON_SEL_CGROUP		(1u << 16) /* in cgroup (v2 path) or below it */
 #define SYSCALLMON_SEL_PATH		(1u << 17) /* the path argument as passed (see README) */
-#define SYSCALLMON_RULE_FLAGS_MASK	0x3ff1fu
+#define SYSCALLMON_SEL_FILE		(1u << 18) /* the file accessed is file, by device and inode */
+#define SYSCALLMON_RULE_FLAGS_MASK	0x7ff1fu
+
+/*
+ * syscallmon_rule.file_ops: a rule with SEL_FILE decides these accesses to
+ * its file, at the kernel's security hooks, on the file itself whatever
+ * name or path reached it.  A directory's rule also decides the unlink,
+ * rename and link of the names in it.
+ */
+#define SYSCALLMON_FILE_OPEN		(1u << 0) /* opened (not O_PATH; exec is EXEC) */
+#define SYSCALLMON_FILE_EXEC		(1u << 1) /* run as a program, or as a #! interpreter */
+#define SYSCALLMON_FILE_UNLINK		(1u << 2) /* unlinked (rmdir for a directory) */
+#define SYSCALLMON_FILE_RENAME		(1u << 3) /* renamed, or replaced by a rename onto its name */
+#define SYSCALLMON_FILE_LINK		(1u << 4) /* given another name */
+#define SYSCALLMON_FILE_TRUNCATE	(1u << 5) /* truncated (truncate, ftruncate, O_TRUNC) */
+#define SYSCALLMON_FILE_OPS_MASK	0x3fu
 
 struct syscallmon_id_range {
 	__u32 min;
@@ -445,6 +469,9 @@ struct syscallmon_rule {
 	__s32 err;		/* block: the errno; 0 means SYSCALLMON_DEFAULT_ERRNO */
 	__u32 flags;		/* SYSCALLMON_RULE_*, SYSCALLMON_SEL_* */
 	__u32 record;		/* enum syscallmon_record_mode */
+	__u32 file_ops;		/* SYSCALLMON_FILE_*, with SEL_FILE and no syscalls */
+	__u32 npids;		/* SEL_PIDS, SEL_TREE: how many at pids */
+	__u64 pids;		/* user pointer to __u32[npids], the caller's pid namespace */
 	struct syscallmon_id_range uid;
 	struct syscallmon_id_range euid;
 	struct syscallmon_id_range auid;
@@ -453,9 +480,8 @@ struct syscallmon_rule {
 	char  exe[SYSCALLMON_SELECTOR_LEN];
 	char  cgroup[SYSCALLMON_SELECTOR_LEN];
 	char  path[SYSCALLMON_SELECTOR_LEN];
-	__u32 npids;		/* SEL_PIDS, SEL_TREE: how many at pids */
-	__u32 reserved;		/* must be 0 */
-	__u64 pids;		/* user pointer to __u32[npids], the caller's pid namespace */
+	char  file[SYSCALLMON_SELECTOR_LEN];
+	__u32 reserved[2];	/* must be 0 */
 };
 
 /* SYSCALLMON_IOC_GET_RULES fills up to max of these, in evaluation order. */
@@ -469,7 +495,19 @@ struct syscallmon_rule_info {
 	__u64 blocked;
 	__u64 killed;
 	__u64 would_act;	/* would_block and would_kill */
+	__u64 file_dev;		/* what file was resolved to */
+	__u64 file_ino;
+	__u32 state;		/* SYSCALLMON_RULE_STALE */
+	__u32 reserved;
 };
+
+/*
+ * syscallmon_rule_info.state: the rule's file (or exe) path names another
+ * file now, or none: the one the rule holds was replaced (e.g. by rename,
+ * as passwd replaces /etc/shadow) or removed.  The rule still decides what
+ * it resolved to when it was made.
+ */
+#define SYSCALLMON_RULE_STALE		(1u << 0)
 
 struct syscallmon_rule_list {
 	__u32 max;		/* room at entries */

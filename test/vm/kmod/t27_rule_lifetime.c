@@ -180,7 +180,7 @@ static void uid_backwards(struct syscallmon_rule *r)
 	r->uid.min = 10;
 	r->uid.max = 9;
 }
-static void reserved(struct syscallmon_rule *r) { r->reserved = 1; }
+static void reserved(struct syscallmon_rule *r) { r->reserved[1] = 1; }
 static void policy_class(struct syscallmon_rule *r) { r->class = SYSCALLMON_CLASS_POLICY; }
 static void unknown_class(struct syscallmon_rule *r) { r->class = 7; }
 static void pids_unasked(struct syscallmon_rule *r) { r->npids = 1; }

@@ -13,7 +13,8 @@
  *
  * Rules (ADD_RULE, DEL_RULE, GET_RULES, REPLACE_POLICY) get the same
  * treatment: colliding names, a few syscalls, real and missing programs and
- * cgroups, pid sets and trees, policies of up to 4 rules or claiming many.
+ * cgroups, pid sets and trees, file rules, policies of up to 4 rules or
+ * claiming many.
  *
  * Only success or ENOTTY, EINVAL, EFAULT, ENOENT, EPERM, ESRCH, EBUSY,
  * ENOSPC, E2BIG, EEXIST may come back; errors are counted by command and errno.
@@ -477,7 +478,7 @@ static void fill_rule(struct syscallmon_rule *r, uint32_t class, struct counts *
 		r->err = chance(70) ? (int32_t)stress_below(3) : (int32_t)stress_rnd();
 		r->flags = stress_below(32);
 		/* A few selectors at a time, or the rule is refused for one of them. */
-		for (uint32_t sel = SYSCALLMON_SEL_PIDS; sel <= SYSCALLMON_SEL_PATH; sel <<= 1)
+		for (uint32_t sel = SYSCALLMON_SEL_PIDS; sel <= SYSCALLMON_SEL_FILE; sel <<= 1)
 			if (chance(12))
 				r->flags |= sel;
 		if (chance(10))
@@ -494,8 +495,16 @@ static void fill_rule(struct syscallmon_rule *r, uint32_t class, struct counts *
 		snprintf(r->exe, sizeof(r->exe), "%s", pick_string(exes, sizeof(exes) / sizeof(exes[0])));
 		snprintf(r->cgroup, sizeof(r->cgroup), "%s", pick_string(cgroups, sizeof(cgroups) / sizeof(cgroups[0])));
 		snprintf(r->path, sizeof(r->path), "%s", pick_string(paths, sizeof(paths) / sizeof(paths[0])));
+		/* A file rule: accesses to a file instead of syscalls. */
+		snprintf(r->file, sizeof(r->file), "%s", pick_string(paths, sizeof(paths) / sizeof(paths[0])));
+		if (chance(20)) {
+			r->flags |= SYSCALLMON_SEL_FILE;
+			r->file_ops = chance(90) ? 1 + stress_below(SYSCALLMON_FILE_OPS_MASK) : stress_rnd();
+			if (chance(90))
+				memset(r->syscalls, 0, sizeof(r->syscalls));
+		}
 		r->npids = class == SYSCALLMON_CLASS_POLICY && chance(90) ? 0 : pick_npids();
-		r->reserved = chance(95) ? 0 : 1;
+		r->reserved[0] = chance(95) ? 0 : 1;
 	}
 	if ((r->action == SYSCALLMON_RULE_BLOCK || r->action == SYSCALLMON_RULE_KILL) &&
 	    (r->flags & SYSCALLMON_RULE_ENFORCE)) {
