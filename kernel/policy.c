@@ -2,9 +2,12 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
+#include <linux/cgroup.h>
 #include <linux/delay.h>
 #include <linux/err.h>
+#include <linux/hash.h>
 #include <linux/kprobes.h>
+#include <linux/log2.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/pid.h>
@@ -25,16 +28,17 @@
 #include "syscalls.h"
 
 /*
- * A syscall's rules in evaluation order (its target, if any, last), with an
- * index over the one selector of each rule that is cheapest to look up:
- * a call gathers the few rules whose key it has, plus those without a key
- * ("plain"), and evaluates those in order.  Many rules that don't match a
- * process cost a lookup, not a scan.
+ * A syscall's rules in evaluation order (its target, if any, last), with a
+ * hash index over the one selector of each rule that is cheapest to look
+ * up: a call gathers the few rules whose key it has (one lookup per kind of
+ * key the syscall's rules use; a cgroup, one per level of the caller's
+ * cgroup), plus those without a key ("plain"), and evaluates those in
+ * order.  Many rules that don't match a process cost a lookup, not a scan.
  */
-enum key_kind { KEY_SCOPE = 1, KEY_EXE, KEY_COMM, KEY_UID, KEY_FILE };
+enum key_kind { KEY_SCOPE = 1, KEY_EXE, KEY_COMM, KEY_UID, KEY_FILE, KEY_CGROUP };
 
 struct rule_key {
-	u64 hi;		/* kind << 56, and for KEY_EXE the device */
+	u64 hi;		/* kind << 56, and for KEY_EXE and KEY_FILE the device */
 	u64 lo;
 	u16 pos;	/* in op_rules.rules */
 };
@@ -44,11 +48,18 @@ struct op_rules {
 	u16 nplain;
 	u16 nkeys;
 	u16 kinds;			/* 1 << kind of every kind in keys */
+	u32 hash_mask;			/* slots - 1 */
 	struct smon_rule *target;	/* this syscall's target (also rules[n - 1]), or NULL */
 	struct smon_rule **rules;
 	u16 *plain;			/* ascending positions */
-	struct rule_key *keys;		/* sorted */
+	struct rule_key *keys;		/* sorted: the rules of one key are adjacent, in order */
+	u16 *slots;			/* open addressing: 1 + index in keys of a key's first, 0 empty */
 };
+
+static u32 key_hash(u64 hi, u64 lo)
+{
+	return hash_64(hi ^ (lo * GOLDEN_RATIO_64), 32);
+}
 
 /*
  * What the entry hook reads to decide, published with rcu_assign_pointer()
@@ -120,6 +131,9 @@ static bool rule_key(const struct smon_rule *r, struct rule_key *k)
 	} else if ((r->flags & SYSCALLMON_SEL_UID) && r->uid.min == r->uid.max) {
 		k->hi = (u64)KEY_UID << 56;
 		k->lo = r->uid.min;
+	} else if (r->flags & SYSCALLMON_SEL_CGROUP) {
+		k->hi = (u64)KEY_CGROUP << 56;
+		k->lo = cgroup_id(r->cgroup);
 	} else {
 		return false;
 	}
@@ -148,16 +162,19 @@ static bool decides(const struct smon_rule *r, u32 nr)
 /* The rules of syscall (or file access) nr in order (n of them), and their index. */
 static struct op_rules *build_op(const struct smon_policy *p, u32 nr, u32 n)
 {
+	u32 nslots = roundup_pow_of_two(2 * n), i, h;
 	struct op_rules *o;
-	size_t size = sizeof(*o) + n * (sizeof(*o->rules) + sizeof(*o->plain) + sizeof(*o->keys));
-	u32 i;
+	size_t size = sizeof(*o) + n * (sizeof(*o->rules) + sizeof(*o->plain) + sizeof(*o->keys)) +
+		      nslots * sizeof(*o->slots);
 
-	o = smon_kzalloc(size, GFP_KERNEL);
+	o = smon_kvzalloc(size);
 	if (!o)
 		return NULL;
 	o->keys = (struct rule_key *)(o + 1);
 	o->rules = (struct smon_rule **)(o->keys + n);
 	o->plain = (u16 *)(o->rules + n);
+	o->slots = o->plain + n;
+	o->hash_mask = nslots - 1;
 	for (i = 0; i < p->nrules && o->n < n; i++)
 		if (decides(p->rules[i], nr))
 			op_rules_add(o, p->rules[i]);
@@ -166,6 +183,14 @@ static struct op_rules *build_op(const struct smon_policy *p, u32 nr, u32 n)
 		op_rules_add(o, o->target);
 	}
 	sort(o->keys, o->nkeys, sizeof(*o->keys), key_cmp, NULL);
+	for (i = 0; i < o->nkeys; i++) {
+		if (i && o->keys[i].hi == o->keys[i - 1].hi && o->keys[i].lo == o->keys[i - 1].lo)
+			continue;
+		for (h = key_hash(o->keys[i].hi, o->keys[i].lo) & o->hash_mask; o->slots[h];
+		     h = (h + 1) & o->hash_mask)
+			;
+		o->slots[h] = i + 1;
+	}
 	return o;
 }
 
@@ -174,11 +199,11 @@ static void free_ops(struct smon_policy *p)
 	u32 nr;
 
 	for (nr = 0; nr < SYSCALLMON_NR_LIMIT; nr++) {
-		smon_kfree(p->by_op[nr]);
+		smon_kvfree(p->by_op[nr]);
 		p->by_op[nr] = NULL;
 	}
 	for (nr = 0; nr < SMON_NR_FILE_OPS; nr++) {
-		smon_kfree(p->by_file_op[nr]);
+		smon_kvfree(p->by_file_op[nr]);
 		p->by_file_op[nr] = NULL;
 	}
 }
@@ -241,18 +266,16 @@ static void add_candidate(struct candidates *c, u16 pos)
 /* Adds the positions of every rule with key (hi, lo). */
 static void lookup(const struct op_rules *o, u64 hi, u64 lo, struct candidates *c)
 {
-	u32 first = 0, end = o->nkeys;
+	u32 h, i;
 
-	while (first < end) {
-		u32 mid = first + (end - first) / 2;
-
-		if (o->keys[mid].hi < hi || (o->keys[mid].hi == hi && o->keys[mid].lo < lo))
-			first = mid + 1;
-		else
-			end = mid;
+	for (h = key_hash(hi, lo) & o->hash_mask; o->slots[h]; h = (h + 1) & o->hash_mask) {
+		i = o->slots[h] - 1;
+		if (o->keys[i].hi != hi || o->keys[i].lo != lo)
+			continue;
+		for (; i < o->nkeys && o->keys[i].hi == hi && o->keys[i].lo == lo; i++)
+			add_candidate(c, o->keys[i].pos);
+		return;
 	}
-	for (; first < o->nkeys && o->keys[first].hi == hi && o->keys[first].lo == lo; first++)
-		add_candidate(c, o->keys[first].pos);
 }
 
 struct scope_lookup {
@@ -283,6 +306,14 @@ static struct smon_rule *first_match(const struct op_rules *o, struct smon_match
 		lookup(o, (u64)KEY_COMM << 56, comm_key(current->comm), &c);
 	if ((o->kinds & (1u << KEY_EXE)) && smon_match_exe(ctx, &dev, &ino))
 		lookup(o, ((u64)KEY_EXE << 56) | dev, ino, &c);
+	if (o->kinds & (1u << KEY_CGROUP)) {
+		struct cgroup *cg;
+
+		if (!ctx->cgroup)
+			ctx->cgroup = task_dfl_cgroup(current);
+		for (cg = ctx->cgroup; cg; cg = cgroup_parent(cg))
+			lookup(o, (u64)KEY_CGROUP << 56, cgroup_id(cg), &c);
+	}
 	if ((o->kinds & (1u << KEY_FILE)) && ctx->has_object)
 		lookup(o, ((u64)KEY_FILE << 56) | ctx->obj_dev, ctx->obj_ino, &c);
 	if (o->kinds & (1u << KEY_SCOPE)) {
