@@ -17,6 +17,7 @@
 #include <uapi/syscallmon.h>
 
 #include "calls.h"
+#include "changes.h"
 #include "device.h"
 #include "exits.h"
 #include "files.h"
@@ -200,11 +201,13 @@ static int smon_open(struct inode *inode, struct file *file)
 static int smon_release(struct inode *inode, struct file *file)
 {
 	struct smon_file *f = file->private_data;
+	u32 dropped;
 
 	update_files(f, false);
 	smon_ring_detach(&f->cursor);
 	/* Rules a `run` added through this file go with it, even if run was killed. */
-	smon_rules_drop_owner(f);
+	dropped = smon_rules_drop_owner(f);
+	smon_change(SYSCALLMON_CONFIG_CLOSED, 0, "opened by pid %d; %u rules dropped", pid_nr(f->opener), dropped);
 	/* The array of openers holds its own references: ours can go now. */
 	put_pid(f->opener);
 	smon_kfree(f);
@@ -474,6 +477,11 @@ static long ioctl_clear(u32 __user *arg)
 		smon_counters_clear();
 		smon_ring_clear_counters();
 	}
+	/* After the clear: the record of it stays. */
+	if (what)
+		smon_change(SYSCALLMON_CONFIG_CLEAR, 0, "%s%s%s", what & SYSCALLMON_CLEAR_LOG ? " log" : "",
+			    what & SYSCALLMON_CLEAR_TARGETS ? " targets" : "",
+			    what & SYSCALLMON_CLEAR_COUNTERS ? " counters" : "");
 	return 0;
 }
 
@@ -722,7 +730,8 @@ static long ioctl_replace_policy(struct syscallmon_policy __user *arg)
 	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
 	if (smon_check_mode(req.mode) || req.reserved ||
-	    (req.exits != SYSCALLMON_EXITS_OFF && req.exits != SYSCALLMON_EXITS_ON))
+	    (req.exits != SYSCALLMON_EXITS_OFF && req.exits != SYSCALLMON_EXITS_ON) ||
+	    strnlen(req.tag, sizeof(req.tag)) == sizeof(req.tag))
 		return -EINVAL;
 	if (req.nrules > SYSCALLMON_MAX_RULES)
 		return -E2BIG;
@@ -739,9 +748,7 @@ static long ioctl_replace_policy(struct syscallmon_policy __user *arg)
 			ret = -EINVAL;
 	}
 	if (!ret)
-		ret = smon_policy_replace(req.mode, rules, req.nrules);
-	if (!ret)
-		smon_exits_set_events(req.exits == SYSCALLMON_EXITS_ON);
+		ret = smon_policy_replace(req.mode, req.exits == SYSCALLMON_EXITS_ON, rules, req.nrules, req.tag);
 	smon_kvfree(rules);
 	return ret;
 }
@@ -786,7 +793,10 @@ static long ioctl_set_exits(u32 __user *arg)
 		return -EFAULT;
 	if (on != SYSCALLMON_EXITS_OFF && on != SYSCALLMON_EXITS_ON)
 		return -EINVAL;
-	smon_exits_set_events(on == SYSCALLMON_EXITS_ON);
+	if (smon_exits_events_on() != (on == SYSCALLMON_EXITS_ON)) {
+		smon_exits_set_events(on == SYSCALLMON_EXITS_ON);
+		smon_change(SYSCALLMON_CONFIG_EXITS, 0, "exit events %s -> %s", on ? "off" : "on", on ? "on" : "off");
+	}
 	return 0;
 }
 

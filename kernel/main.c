@@ -10,6 +10,7 @@
 #include <linux/moduleparam.h>
 
 #include "calls.h"
+#include "changes.h"
 #include "device.h"
 #include "exits.h"
 #include "files.h"
@@ -72,7 +73,24 @@ MODULE_PARM_DESC(return_slots,
 		 "Calls followed to their return at once, about 750 bytes each (default 4096); the rest are recorded at entry without a result");
 
 bool smon_clear_on_read;
-module_param_named(clear_on_read, smon_clear_on_read, bool, 0644);
+static bool loaded;	/* the ring takes records */
+
+/* Set at load, or later through /sys/module/syscallmon/parameters: the later is a change. */
+static int set_clear_on_read(const char *val, const struct kernel_param *kp)
+{
+	bool before = READ_ONCE(smon_clear_on_read);
+	int ret = param_set_bool(val, kp);
+
+	if (!ret && loaded && before != READ_ONCE(smon_clear_on_read))
+		smon_change(SYSCALLMON_CONFIG_PARAM, 0, "clear_on_read %d -> %d", before, !before);
+	return ret;
+}
+
+static const struct kernel_param_ops clear_on_read_ops = {
+	.set = set_clear_on_read,
+	.get = param_get_bool,
+};
+module_param_cb(clear_on_read, &clear_on_read_ops, &smon_clear_on_read, 0644);
 MODULE_PARM_DESC(clear_on_read, "Reading /proc/syscallmon/log drops the records it showed");
 
 static int __init syscallmon_init(void)
@@ -110,6 +128,7 @@ static int __init syscallmon_init(void)
 	ret = smon_device_init();
 	if (ret)
 		goto out_remove_procfs;
+	WRITE_ONCE(loaded, true);
 	pr_info("loaded: api %u, ring %lu bytes, %u return slots\n", SYSCALLMON_API_VERSION, ring_size,
 		return_slots);
 	return 0;
@@ -134,6 +153,7 @@ out_free_ring:
 
 static void __exit syscallmon_exit(void)
 {
+	WRITE_ONCE(loaded, false);
 	smon_device_exit();
 	smon_procfs_exit();
 	/* Unhooks every entry point: no call is followed from here on. */

@@ -17,6 +17,7 @@
 #include <linux/sort.h>
 #include <linux/workqueue.h>
 
+#include "changes.h"
 #include "device.h"
 #include "exits.h"
 #include "files.h"
@@ -598,19 +599,65 @@ u32 smon_mode(void)
 int smon_set_mode(u32 mode)
 {
 	struct smon_policy *p;
+	u32 before;
 	int ret = -ENOMEM;
 
 	mutex_lock(&config_lock);
+	before = current_policy()->mode;
 	p = policy_copy(current_policy(), 0);
 	if (p) {
 		p->mode = mode;
 		ret = publish(p);
 	}
+	if (!ret && mode != before)
+		smon_change(SYSCALLMON_CONFIG_MODE, 0, "%s -> %s", smon_mode_name(before), smon_mode_name(mode));
 	mutex_unlock(&config_lock);
 	return ret;
 }
 
 /* ---- targets --------------------------------------------------------------------- */
+
+/* A target in a few words: "block errno 1 pids 2", "log all", "none". */
+static void describe_target(const struct smon_rule *t, char *buf, size_t len)
+{
+	if (!t) {
+		strscpy(buf, "none", len);
+		return;
+	}
+	if (t->action == SYSCALLMON_RULE_BLOCK)
+		snprintf(buf, len, "block errno %d", t->err);
+	else
+		snprintf(buf, len, "log");
+	if (t->scope)
+		snprintf(buf + strlen(buf), len - strlen(buf), " pids %u", smon_scope_count(t->scope));
+	else
+		strlcat(buf, " all", len);
+	if (t->flags & SYSCALLMON_RULE_FORCE)
+		strlcat(buf, " force", len);
+	if (t->record == SYSCALLMON_RECORD_ENTRY)
+		strlcat(buf, " record=entry", len);
+	else if (t->record == SYSCALLMON_RECORD_BOTH)
+		strlcat(buf, " record=both", len);
+	if (t->flags & SYSCALLMON_RULE_FAILED_ONLY)
+		strlcat(buf, " failed-only", len);
+}
+
+struct target_change {
+	char was[64];
+	char now[64];
+};
+
+/* Caller holds config_lock, before the snapshot with after is published (before may go with the old one). */
+static void target_change(struct target_change *c, const struct smon_rule *before, const struct smon_rule *after)
+{
+	describe_target(before, c->was, sizeof(c->was));
+	describe_target(after, c->now, sizeof(c->now));
+}
+
+static void target_changed(u32 nr, const struct target_change *c)
+{
+	smon_change(SYSCALLMON_CONFIG_TARGET, nr, "%s: %s -> %s", smon_op_name(nr), c->was, c->now);
+}
 
 static bool includes_init(struct pid *const *pids, u32 npids)
 {
@@ -634,6 +681,7 @@ int smon_target_add(const struct syscallmon_target *req, struct pid *const *pids
 {
 	struct smon_policy *old, *p;
 	struct smon_rule *cur, *rule = NULL;
+	struct target_change change;
 	int ret;
 
 	mutex_lock(&config_lock);
@@ -658,6 +706,7 @@ int smon_target_add(const struct syscallmon_target *req, struct pid *const *pids
 	p = policy_copy(old, 0);
 	if (!p)
 		goto out;
+	target_change(&change, cur, rule);
 	if (cur)
 		smon_rule_put(cur);
 	else
@@ -665,6 +714,8 @@ int smon_target_add(const struct syscallmon_target *req, struct pid *const *pids
 	p->target[req->nr] = rule;
 	rule = NULL;
 	ret = publish(p);
+	if (!ret)
+		target_changed(req->nr, &change);
 out:
 	mutex_unlock(&config_lock);
 	smon_rule_put(rule);
@@ -681,14 +732,38 @@ int smon_target_del(u32 nr)
 		ret = -ENOMEM;
 		p = policy_copy(current_policy(), 0);
 		if (p) {
+			struct target_change change;
+
+			target_change(&change, p->target[nr], NULL);
 			smon_rule_put(p->target[nr]);
 			p->target[nr] = NULL;
 			p->ntargets--;
 			ret = publish(p);
+			if (!ret)
+				target_changed(nr, &change);
 		}
 	}
 	mutex_unlock(&config_lock);
 	return ret;
+}
+
+/* "1234,1240 (3 now)": the pids as the initial namespace numbers them, as many as fit. */
+static void pids_changed(u32 nr, char sign, struct pid *const *pids, u32 npids, const struct smon_scope *scope)
+{
+	char list[160];
+	size_t at = 0;
+	u32 i;
+
+	list[0] = '\0';
+	for (i = 0; i < npids && at < sizeof(list) - 12; i++)
+		at += scnprintf(list + at, sizeof(list) - at, "%s%d", i ? "," : "", pid_nr(pids[i]));
+	if (i < npids)
+		strlcat(list, ",...", sizeof(list));
+	if (scope)
+		smon_change(SYSCALLMON_CONFIG_PIDS, nr, "%s: %cpids %s (%u now)", smon_op_name(nr), sign, list,
+			    smon_scope_count(scope));
+	else
+		smon_change(SYSCALLMON_CONFIG_PIDS, 0, "every pid-scoped target: %cpids %s", sign, list);
 }
 
 int smon_pids_add(u32 nr, struct pid *const *pids, u32 npids)
@@ -702,6 +777,8 @@ int smon_pids_add(u32 nr, struct pid *const *pids, u32 npids)
 		ret = check_init(rule, pids, npids);
 		if (!ret)
 			ret = smon_scopes_add(&rule->scope, 1, pids, npids);
+		if (!ret)
+			pids_changed(nr, '+', pids, npids, rule->scope);
 	}
 	mutex_unlock(&config_lock);
 	return ret;
@@ -718,6 +795,7 @@ int smon_pids_del(u32 nr, struct pid *const *pids, u32 npids)
 	if (rule && rule->scope) {
 		for (i = 0; i < npids; i++)
 			smon_scope_del(rule->scope, pids[i]);
+		pids_changed(nr, '-', pids, npids, rule->scope);
 		ret = 0;
 	}
 	mutex_unlock(&config_lock);
@@ -746,6 +824,8 @@ int smon_pids_add_all(struct pid *const *pids, u32 npids)
 	}
 	if (!ret)
 		ret = smon_scopes_add(scopes, n, pids, npids);
+	if (!ret)
+		pids_changed(0, '+', pids, npids, NULL);
 	mutex_unlock(&config_lock);
 	smon_kfree(scopes);
 	return ret;
@@ -762,6 +842,7 @@ void smon_pids_del_all(struct pid *const *pids, u32 npids)
 		if (p->target[nr] && p->target[nr]->scope)
 			for (i = 0; i < npids; i++)
 				smon_scope_del(p->target[nr]->scope, pids[i]);
+	pids_changed(0, '-', pids, npids, NULL);
 	mutex_unlock(&config_lock);
 }
 
@@ -825,12 +906,15 @@ static u32 insert_at(const struct smon_policy *p, u32 class)
 int smon_rule_add(const struct syscallmon_rule *req, struct pid *const *pids, u32 npids, const void *owner,
 		  u32 *id)
 {
+	char *text = smon_kzalloc(SYSCALLMON_CONFIG_TEXT_LEN, GFP_KERNEL);
 	const struct smon_policy *old;
 	struct smon_policy *p;
 	struct smon_rule *rule;
 	u32 at;
 	int ret;
 
+	if (!text)
+		return -ENOMEM;
 	mutex_lock(&config_lock);
 	old = current_policy();
 	ret = -EEXIST;
@@ -861,9 +945,13 @@ int smon_rule_add(const struct syscallmon_rule *req, struct pid *const *pids, u3
 	p->rules[at] = rule;
 	p->nrules++;
 	*id = rule->id;
+	smon_describe_rule(rule, text, SYSCALLMON_CONFIG_TEXT_LEN);
 	ret = publish(p);
+	if (!ret)
+		smon_change(SYSCALLMON_CONFIG_RULE_ADD, *id, "%s", text);
 out:
 	mutex_unlock(&config_lock);
+	smon_kfree(text);
 	return ret;
 }
 
@@ -893,11 +981,18 @@ static bool has_id(const struct smon_rule *r, const void *arg)
 
 int smon_rule_del(u32 id)
 {
+	const struct smon_rule *rule;
+	char name[SYSCALLMON_RULE_NAME_LEN];
 	int ret = -ENOENT;
 
 	mutex_lock(&config_lock);
-	if (find_rule(current_policy(), id, NULL))
+	rule = find_rule(current_policy(), id, NULL);
+	if (rule) {
+		strscpy(name, rule->name, sizeof(name));
 		ret = remove_rules(has_id, &id);
+		if (!ret)
+			smon_change(SYSCALLMON_CONFIG_RULE_DEL, id, "#%u %s", id, name);
+	}
 	mutex_unlock(&config_lock);
 	return ret;
 }
@@ -907,27 +1002,29 @@ static bool owned_by(const struct smon_rule *r, const void *owner)
 	return r->class == SYSCALLMON_CLASS_FILE && r->owner == owner;
 }
 
-void smon_rules_drop_owner(const void *owner)
+u32 smon_rules_drop_owner(const void *owner)
 {
 	const struct smon_policy *p;
-	u32 i;
-	bool any = false;
+	u32 i, n = 0;
 
 	mutex_lock(&config_lock);
 	p = current_policy();
-	for (i = 0; i < p->nrules && !any; i++)
-		any = owned_by(p->rules[i], owner);
+	for (i = 0; i < p->nrules; i++)
+		n += owned_by(p->rules[i], owner);
 	/* Retried: a file's rules must not outlive it. */
-	while (any && remove_rules(owned_by, owner)) {
+	while (n && remove_rules(owned_by, owner)) {
 		pr_warn_ratelimited("out of memory dropping a closed file's rules; retrying\n");
 		mutex_unlock(&config_lock);
 		msleep(10);
 		mutex_lock(&config_lock);
 	}
 	mutex_unlock(&config_lock);
+	return n;
 }
 
-int smon_policy_replace(u32 mode, const struct syscallmon_rule *reqs, u32 nrules)
+static char policy_tag[SYSCALLMON_POLICY_TAG_LEN];	/* under config_lock */
+
+int smon_policy_replace(u32 mode, bool exits, const struct syscallmon_rule *reqs, u32 nrules, const char *tag)
 {
 	const struct smon_policy *old;
 	struct smon_policy *p = NULL;
@@ -986,6 +1083,12 @@ int smon_policy_replace(u32 mode, const struct syscallmon_rule *reqs, u32 nrules
 		p->nrules = nrules + kept;
 		p->mode = mode;
 		ret = publish(p);
+	}
+	if (!ret) {
+		smon_exits_set_events(exits);
+		strscpy(policy_tag, tag, sizeof(policy_tag));
+		smon_change(SYSCALLMON_CONFIG_POLICY, 0, "%u rules, mode %s, exits %s%s%s", nrules, smon_mode_name(mode),
+			    exits ? "on" : "off", tag[0] ? ", " : "", tag);
 	}
 	mutex_unlock(&config_lock);
 	for (i = 0; i < nrules; i++)
@@ -1101,6 +1204,13 @@ int smon_scope_pids(u32 nr, u32 rule_id, struct pid_namespace *ns, u32 *nrs, u32
 		ret = smon_scope_list(rule->scope, ns, nrs, max);
 	mutex_unlock(&config_lock);
 	return ret;
+}
+
+void smon_policy_tag(char *buf, size_t len)
+{
+	mutex_lock(&config_lock);
+	strscpy(buf, policy_tag, len);
+	mutex_unlock(&config_lock);
 }
 
 void smon_probe_stats(struct smon_probe_stats *stats)

@@ -70,10 +70,15 @@ void smon_counters_clear(void);
 int smon_rule_add(const struct syscallmon_rule *req, struct pid *const *pids, u32 npids, const void *owner,
 		  u32 *id);
 int smon_rule_del(u32 id);
-/* The file closed: its rules go. */
-void smon_rules_drop_owner(const void *owner);
-/* Mode and policy rules at once (the rules have no pids). */
-int smon_policy_replace(u32 mode, const struct syscallmon_rule *reqs, u32 nrules);
+/* The file closed: its rules go.  Returns how many went. */
+u32 smon_rules_drop_owner(const void *owner);
+/*
+ * Mode and policy rules at once (the rules have no pids), then exit events;
+ * tag names the policy (its config record, smon_policy_tag()).
+ */
+int smon_policy_replace(u32 mode, bool exits, const struct syscallmon_rule *reqs, u32 nrules, const char *tag);
+/* The tag of the policy last replaced ("" if none). */
+void smon_policy_tag(char *buf, size_t len);
 /* Calls fn for each rule in evaluation order, under the configuration lock. */
 int smon_rules_for_each(int (*fn)(const struct syscallmon_rule_info *info, void *arg), void *arg);
 

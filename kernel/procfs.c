@@ -15,6 +15,7 @@
 #include <uapi/syscallmon.h>
 
 #include "calls.h"
+#include "changes.h"
 #include "device.h"
 #include "exits.h"
 #include "files.h"
@@ -156,12 +157,6 @@ static const struct proc_ops log_proc_ops = {
 	.proc_release = log_release,
 };
 
-static const char *const mode_names[] = {
-	[SYSCALLMON_MODE_OFF] = "OFF",
-	[SYSCALLMON_MODE_LOG] = "LOG",
-	[SYSCALLMON_MODE_BLOCK] = "BLOCK",
-};
-
 /* The scope's processes as numbers in the reader's pid namespace. */
 static void show_scope(struct seq_file *m, const struct smon_scope *scope, u32 npids)
 {
@@ -237,13 +232,14 @@ static int show_rule(const struct syscallmon_rule_info *info, void *arg)
 
 static int status_show(struct seq_file *m, void *v)
 {
+	char tag[SYSCALLMON_POLICY_TAG_LEN];
 	struct smon_ring_stats ring;
 	struct smon_probe_stats probes;
 	int ret;
 
 	smon_ring_stats(&ring);
 	smon_probe_stats(&probes);
-	seq_printf(m, "mode: %s\n", mode_names[smon_mode()]);
+	seq_printf(m, "mode: %s\n", smon_mode_name(smon_mode()));
 	seq_printf(m, "api_version: %u\n", SYSCALLMON_API_VERSION);
 	seq_printf(m, "ring_size: %llu\n", ring.size);
 	seq_printf(m, "return_slots: %u\n", smon_calls_slots());
@@ -261,6 +257,8 @@ static int status_show(struct seq_file *m, void *v)
 	seq_printf(m, "exits_seen: %llu\n", smon_exits_seen());
 	seq_printf(m, "targets: %u (armed %u)\n", probes.ntargets, probes.armed);
 	seq_printf(m, "rules: %u\n", probes.nrules);
+	smon_policy_tag(tag, sizeof(tag));
+	seq_printf(m, "policy: %s\n", tag[0] ? tag : "-");
 	seq_printf(m, "file_hooks: %u\n", smon_files_hooked());
 	seq_printf(m, "file_hooks_missed: %llu\n", smon_files_missed());
 	seq_printf(m, "tree_missed: %llu\n", smon_scopes_tree_missed());
@@ -456,6 +454,7 @@ static int control_run(int argc, char **argv)
 	if (argc == 1 && !strcmp(argv[0], "clear")) {
 		smon_targets_clear();
 		control_pids_clear();
+		smon_change(SYSCALLMON_CONFIG_CLEAR, 0, " targets");
 		return 0;
 	}
 	if (argc == 2 && !strcmp(argv[0], "mode"))

@@ -57,6 +57,14 @@ static u64 ring_overwritten;
 static u64 ring_cleared;
 static LIST_HEAD(ring_cursors);
 
+/*
+ * The seqs of the configuration records overwritten last, so that a reader
+ * is told how many of the records it lost were configuration records.
+ */
+#define CONFIG_KEPT 4096
+static u64 overwritten_config[CONFIG_KEPT];
+static u64 overwritten_config_n;	/* ever */
+
 DECLARE_WAIT_QUEUE_HEAD(smon_ring_wait);
 
 static struct syscallmon_header *record_at(u64 pos)
@@ -94,6 +102,7 @@ int smon_ring_init(u64 size)
 	ring_mask = size - 1;
 	ring_head = ring_tail = ring_head_seq = ring_tail_seq = 0;
 	ring_overwritten = ring_cleared = 0;
+	overwritten_config_n = 0;
 	page->size = size;
 	return 0;
 }
@@ -111,10 +120,27 @@ static void drop_oldest(u64 *counter)
 	const struct syscallmon_header *h = record_at(ring_tail);
 
 	if (h->type != SYSCALLMON_RECORD_PAD) {
+		if (h->type == SYSCALLMON_RECORD_CONFIG && counter == &ring_overwritten)
+			overwritten_config[overwritten_config_n++ % CONFIG_KEPT] = ring_tail_seq;
 		ring_tail_seq++;
 		(*counter)++;
 	}
 	ring_tail += h->size;
+}
+
+/* Caller holds ring_lock: how many configuration records in seqs [from, to) were overwritten. */
+static u64 config_overwritten(u64 from, u64 to)
+{
+	u64 i, n = 0, kept = min_t(u64, overwritten_config_n, CONFIG_KEPT);
+
+	for (i = 1; i <= kept; i++) {
+		u64 seq = overwritten_config[(overwritten_config_n - i) % CONFIG_KEPT];
+
+		if (seq < from)
+			break;
+		n += seq < to;
+	}
+	return n;
 }
 
 /* Caller holds ring_lock; before anything at the old tail is overwritten. */
@@ -181,6 +207,7 @@ void smon_ring_attach(struct smon_cursor *cursor)
 	cursor->at.seq = ring_tail_seq;
 	cursor->lost = 0;
 	cursor->skipped = 0;
+	cursor->skipped_config = 0;
 	list_add(&cursor->node, &ring_cursors);
 	spin_unlock_irqrestore(&ring_lock, flags);
 }
@@ -196,19 +223,23 @@ void smon_ring_detach(struct smon_cursor *cursor)
 
 /*
  * Caller holds ring_lock.  Moves an overtaken cursor to the tail and returns
- * how many records it missed (0 if none), the first of them in *first.
+ * how many records it missed (0 if none), the first of them in *first and
+ * how many were configuration records in *config.
  */
-static u64 catch_up(struct smon_cursor *cursor, u64 *first)
+static u64 catch_up(struct smon_cursor *cursor, u64 *first, u64 *config)
 {
 	/* Records between the cursor and the tail were overwritten (see ring_lock). */
 	u64 overtaken = cursor->at.pos < ring_tail ? ring_tail_seq - cursor->at.seq : 0;
 	u64 missed = cursor->skipped + overtaken;
 
+	*config = 0;
 	if (!missed)
 		return 0;
 	*first = cursor->skipped ? cursor->skipped_seq : cursor->at.seq;
+	*config = cursor->skipped_config + (overtaken ? config_overwritten(cursor->at.seq, ring_tail_seq) : 0);
 	cursor->lost += missed;
 	cursor->skipped = 0;
+	cursor->skipped_config = 0;
 	if (overtaken) {
 		WRITE_ONCE(cursor->at.pos, ring_tail);
 		cursor->at.seq = ring_tail_seq;
@@ -219,13 +250,13 @@ static u64 catch_up(struct smon_cursor *cursor, u64 *first)
 size_t smon_ring_read(struct smon_cursor *cursor, void *dst, size_t len)
 {
 	unsigned long flags;
-	u64 missed, first;
+	u64 missed, first, config;
 	size_t n = 0;
 
 	if (len < SYSCALLMON_RECORD_MAX)
 		return 0;
 	spin_lock_irqsave(&ring_lock, flags);
-	missed = catch_up(cursor, &first);
+	missed = catch_up(cursor, &first, &config);
 	if (missed) {
 		struct syscallmon_lost *lost = dst;
 
@@ -235,6 +266,7 @@ size_t smon_ring_read(struct smon_cursor *cursor, void *dst, size_t len)
 		lost->h.seq = first;
 		lost->h.ts_ns = ktime_get_real_ns();
 		lost->count = missed;
+		lost->config = config;
 		n = sizeof(*lost);
 	}
 	while (cursor->at.pos < ring_head) {
@@ -267,6 +299,7 @@ void smon_ring_seek(struct smon_cursor *cursor, bool to_head)
 	WRITE_ONCE(cursor->at.pos, to_head ? ring_head : ring_tail);
 	cursor->at.seq = to_head ? ring_head_seq : ring_tail_seq;
 	WRITE_ONCE(cursor->skipped, 0);
+	cursor->skipped_config = 0;
 	spin_unlock_irqrestore(&ring_lock, flags);
 }
 
@@ -312,7 +345,7 @@ int smon_ring_fetch(struct smon_cursor *cursor, struct syscallmon_fetch *fetch)
 		WRITE_ONCE(cursor->at.pos, given.pos);
 		cursor->at.seq = given.seq;
 	}
-	fetch->lost = catch_up(cursor, &first);
+	fetch->lost = catch_up(cursor, &first, &fetch->lost_config);
 	fetch->pos = cursor->at.pos;
 	fetch->seq = cursor->at.seq;
 	fetch->head = ring_head;
@@ -379,6 +412,7 @@ void smon_ring_clear_below(u64 seq)
 		if (cursor->at.pos < old_tail) {
 			if (!cursor->skipped)
 				cursor->skipped_seq = cursor->at.seq;
+			cursor->skipped_config += config_overwritten(cursor->at.seq, old_tail_seq);
 			WRITE_ONCE(cursor->skipped, cursor->skipped + old_tail_seq - cursor->at.seq);
 		}
 		WRITE_ONCE(cursor->at.pos, ring_tail);

@@ -32,6 +32,7 @@ struct smon_cursor {
 	u64 lost;		/* overwritten records this reader was told it lost */
 	u64 skipped;		/* overwritten records a clear moved it past, not told yet */
 	u64 skipped_seq;	/* the first of those */
+	u64 skipped_config;	/* configuration records among them */
 };
 
 struct smon_ring_stats {

@@ -150,6 +150,7 @@ enum syscallmon_record_type {
 	SYSCALLMON_RECORD_EXIT		= 2,
 	SYSCALLMON_RECORD_LOST		= 3,
 	SYSCALLMON_RECORD_PAD		= 4,	/* fills the ring's end; readers skip it */
+	SYSCALLMON_RECORD_CONFIG	= 5,	/* the configuration changed */
 };
 
 /* What a syscall target records (syscallmon_target.record). */
@@ -235,10 +236,50 @@ struct syscallmon_exit {
 	__u64 stime_ns;		/* system CPU time */
 };
 
-/* Records this reader missed, overwritten before it read them (h.seq: the first). */
+/*
+ * Records this reader missed, overwritten before it read them (h.seq: the
+ * first).  config of them were configuration records (exact for the 4096
+ * configuration records overwritten last; a reader that missed more is told
+ * 4096).
+ */
 struct syscallmon_lost {
 	struct syscallmon_header h;
 	__u64 count;
+	__u64 config;
+};
+
+/*
+ * Every change of the configuration, whoever made it and however (the
+ * device, /proc/syscallmon/control, a module parameter), and every close of
+ * the device by the process that opened it, is a record: the task that made
+ * it, what kind of change, the syscall or rule it is about, and a line of
+ * text saying what changed ("LOG -> BLOCK", "openat: none -> block errno 1
+ * pids 1", the new policy's tag).  Scopes that change because a process
+ * forked or exited are not configuration changes.
+ */
+enum syscallmon_config_kind {
+	SYSCALLMON_CONFIG_MODE		= 1,
+	SYSCALLMON_CONFIG_TARGET	= 2,	/* id: the syscall; added, changed or removed */
+	SYSCALLMON_CONFIG_PIDS		= 3,	/* id: the syscall, 0 for every pid-scoped target */
+	SYSCALLMON_CONFIG_RULE_ADD	= 4,	/* id: the rule */
+	SYSCALLMON_CONFIG_RULE_DEL	= 5,	/* id: the rule */
+	SYSCALLMON_CONFIG_POLICY	= 6,	/* the policy's rules and the mode, replaced */
+	SYSCALLMON_CONFIG_CLEAR		= 7,	/* the log, targets or counters cleared */
+	SYSCALLMON_CONFIG_EXITS		= 8,	/* exit events on or off */
+	SYSCALLMON_CONFIG_PARAM		= 9,	/* a module parameter set */
+	SYSCALLMON_CONFIG_CLOSED	= 10,	/* the process that opened the device closed it */
+};
+
+#define SYSCALLMON_CONFIG_TEXT_LEN	256	/* includes the NUL */
+
+struct syscallmon_config {
+	struct syscallmon_header h;
+	struct syscallmon_task task;	/* who made the change */
+	__u32 kind;		/* enum syscallmon_config_kind */
+	__u32 id;		/* the syscall or the rule it is about, as kind says; else 0 */
+	__u16 text_len;		/* NUL included */
+	__u16 reserved[3];
+	char  data[];		/* text, then padding */
 };
 
 /* The largest record: a syscall with a whole path and a whole fd target. */
@@ -277,6 +318,7 @@ struct syscallmon_fetch {
 	__u64 seq;
 	__u64 head;		/* out: records are in [pos, head) */
 	__u64 lost;		/* out */
+	__u64 lost_config;	/* out: of lost, configuration records (as syscallmon_lost.config) */
 };
 
 /* SYSCALLMON_IOC_GET_VERSION */
@@ -521,12 +563,15 @@ struct syscallmon_rule_list {
  * become rules[0..nrules) in that order; rules of other classes and targets
  * stay.  Nothing changes if any rule is refused.
  */
+#define SYSCALLMON_POLICY_TAG_LEN	80	/* includes the NUL */
+
 struct syscallmon_policy {
 	__u32 mode;
 	__u32 exits;
 	__u32 nrules;
 	__u32 reserved;		/* must be 0 */
 	__u64 rules;		/* user pointer to struct syscallmon_rule[nrules] */
+	char  tag[SYSCALLMON_POLICY_TAG_LEN];	/* names it in the config record: e.g. "sha256:..." */
 };
 
 struct syscallmon_target_list {

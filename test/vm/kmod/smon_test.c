@@ -349,18 +349,25 @@ int smon_rule_pids(int fd, uint32_t id, uint32_t *pids, uint32_t max)
 	return ret < 0 ? ret : (int)list.count;
 }
 
-int smon_replace_policy(int fd, uint32_t mode, struct syscallmon_rule *rules, uint32_t nrules)
+int smon_replace_policy_tagged(int fd, uint32_t mode, uint32_t exits, struct syscallmon_rule *rules,
+			       uint32_t nrules, const char *tag)
 {
 	struct syscallmon_policy p = {
 		.mode = mode,
-		.exits = SYSCALLMON_EXITS_OFF,
+		.exits = exits,
 		.nrules = nrules,
 		.rules = (uint64_t)(uintptr_t)rules,
 	};
 
+	snprintf(p.tag, sizeof(p.tag), "%s", tag);
 	for (uint32_t i = 0; i < nrules; i++)
 		rules[i].class = SYSCALLMON_CLASS_POLICY;
 	return smon_ioctl(fd, SYSCALLMON_IOC_REPLACE_POLICY, &p);
+}
+
+int smon_replace_policy(int fd, uint32_t mode, struct syscallmon_rule *rules, uint32_t nrules)
+{
+	return smon_replace_policy_tagged(fd, mode, SYSCALLMON_EXITS_OFF, rules, nrules, "");
 }
 
 int smon_target_info(int fd, uint32_t nr, struct syscallmon_target_info *info)
@@ -391,6 +398,7 @@ static int decode_one(const uint8_t *p, size_t len, struct smon_event *ev)
 	const struct syscallmon_syscall *sc = (const void *)p;
 	const struct syscallmon_exit *ex = (const void *)p;
 	const struct syscallmon_lost *lo = (const void *)p;
+	const struct syscallmon_config *co = (const void *)p;
 	size_t fixed;
 
 	memset(ev, 0, sizeof(*ev));
@@ -437,11 +445,21 @@ static int decode_one(const uint8_t *p, size_t len, struct smon_event *ev)
 		if (h->size < sizeof(*lo))
 			return -EPROTO;
 		ev->lost = lo->count;
+		ev->lost_config = lo->config;
 		return 0;
+	case SYSCALLMON_RECORD_CONFIG:
+		fixed = sizeof(*co);
+		if (h->size < fixed || fixed + co->text_len > h->size || !co->text_len ||
+		    co->text_len > SYSCALLMON_CONFIG_TEXT_LEN || co->data[co->text_len - 1])
+			return -EPROTO;
+		ev->config_kind = co->kind;
+		ev->config_id = co->id;
+		memcpy(ev->text, co->data, co->text_len);
+		break;
 	default:
 		return -EPROTO;
 	}
-	/* Syscall and exit records share the task part. */
+	/* Syscall, exit and config records share the task part. */
 	ev->pid = sc->task.pid;
 	ev->tgid = sc->task.tgid;
 	ev->ppid = sc->task.ppid;
@@ -525,6 +543,12 @@ void smon_events_free(struct smon_events *events)
 
 void smon_event_print(const struct smon_event *ev)
 {
+	if (ev->type == SYSCALLMON_RECORD_CONFIG) {
+		smon_diag("  record type=config seq=%llu pid=%u uid=%u comm=\"%.*s\" kind=%u id=%u text=\"%s\"",
+			  (unsigned long long)ev->seq, ev->pid, ev->uid, SYSCALLMON_COMM_LEN, ev->comm,
+			  ev->config_kind, ev->config_id, ev->text);
+		return;
+	}
 	smon_diag("  record type=%u seq=%llu nr=%u pid=%u tgid=%u ppid=%u uid=%u gid=%u "
 		  "verdict=%u rule=%u err=%d ret=%lld lost=%llu abi=%u native_nr=%u comm=\"%.*s\" flags=%#x "
 		  "path=\"%.80s\" target=\"%.80s\"",

@@ -120,6 +120,9 @@ int smon_get_rules(int fd, struct syscallmon_rule_info *infos, uint32_t max);
 int smon_rule_info(int fd, uint32_t id, struct syscallmon_rule_info *info);
 int smon_rule_pids(int fd, uint32_t id, uint32_t *pids, uint32_t max);
 int smon_replace_policy(int fd, uint32_t mode, struct syscallmon_rule *rules, uint32_t nrules);
+/* The same, with exit events and a tag. */
+int smon_replace_policy_tagged(int fd, uint32_t mode, uint32_t exits, struct syscallmon_rule *rules,
+			       uint32_t nrules, const char *tag);
 
 /*
  * A record as the tests look at it: every field of every record type,
@@ -154,6 +157,10 @@ struct smon_event {
 	uint64_t utime_ns;
 	uint64_t stime_ns;
 	uint64_t lost;		/* a lost record's count */
+	uint64_t lost_config;	/* and how many of them were config records */
+	uint32_t config_kind;	/* a config record's */
+	uint32_t config_id;
+	char text[SYSCALLMON_CONFIG_TEXT_LEN];
 };
 
 struct smon_events {
