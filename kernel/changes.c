@@ -10,6 +10,13 @@
 #include "rules.h"
 #include "syscalls.h"
 
+static atomic64_t written = ATOMIC64_INIT(0);
+
+u64 smon_changes_written(void)
+{
+	return atomic64_read(&written);
+}
+
 void smon_change(u32 kind, u32 id, const char *fmt, ...)
 {
 	struct {
@@ -30,6 +37,7 @@ void smon_change(u32 kind, u32 id, const char *fmt, ...)
 	va_end(args);
 	c.rec.text_len = n + 1;
 	smon_ring_push(&c.rec.h, sizeof(c.rec), 0, NULL, c.text, c.rec.text_len, NULL, 0);
+	atomic64_inc(&written);
 }
 
 static const char *const mode_names[] = {

@@ -15,6 +15,9 @@ struct smon_rule;
 /* Any context: records a change made by the current task. */
 __printf(3, 4) void smon_change(u32 kind, u32 id, const char *fmt, ...);
 
+/* Configuration records written since load. */
+u64 smon_changes_written(void);
+
 /* "OFF", "LOG", "BLOCK" */
 const char *smon_mode_name(u32 mode);
 

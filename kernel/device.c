@@ -521,6 +521,7 @@ static long ioctl_get_status(struct smon_file *f, void __user *arg)
 	st.file_hooks = smon_files_hooked();
 	st.tree_missed = smon_scopes_tree_missed();
 	st.file_hooks_missed = smon_files_missed();
+	st.config_records = smon_changes_written();
 	return copy_to_user(arg, &st, sizeof(st)) ? -EFAULT : 0;
 }
 

@@ -30,9 +30,8 @@
 static struct proc_dir_entry *proc_dir;
 
 /*
- * /proc/syscallmon/log: one CSV line per record held when the file was
- * opened, `<seconds>,<pid>,<tgid>,<uid>,<comm>,<symbol>` as the first seed
- * printed.  With clear_on_read, closing the file drops the records whose
+ * /proc/syscallmon/log: one CSV line per call or exit record held when the
+ * file was opened, `<seconds>,<pid>,<tgid>,<uid>,<comm>,<symbol>`.  With clear_on_read, closing the file drops the records whose
  * whole line reached the reader: not one that arrived after the open, nor
  * one whose line a short read cut.  seq_file calls show() when it formats a
  * line, before the line is copied out, so it cannot tell a line read whole
@@ -81,9 +80,15 @@ static size_t log_format(char *buf, size_t size, const union log_record *rec)
 /* Formats the next record still held into r->line; false at the end. */
 static bool log_next_line(struct log_reader *r)
 {
-	/* Records overwritten or cleared since the open are gone: the ring skips them. */
-	if (!smon_ring_copy_next(&r->next, r->end, &r->rec, sizeof(r->rec)))
-		return false;
+	/*
+	 * Records overwritten or cleared since the open are gone: the ring skips
+	 * them.  Configuration records are the device's: the CSV shows calls
+	 * and exits.
+	 */
+	do {
+		if (!smon_ring_copy_next(&r->next, r->end, &r->rec, sizeof(r->rec)))
+			return false;
+	} while (r->rec.h.type == SYSCALLMON_RECORD_CONFIG);
 	r->line_seq = r->rec.h.seq;
 	r->line_len = log_format(r->line, sizeof(r->line), &r->rec);
 	r->line_off = 0;
@@ -246,6 +251,7 @@ static int status_show(struct seq_file *m, void *v)
 	seq_printf(m, "clear_on_read: %d\n", READ_ONCE(smon_clear_on_read));
 	seq_printf(m, "readers: %u\n", smon_device_readers());
 	seq_printf(m, "events: %llu\n", ring.head_seq);
+	seq_printf(m, "config_records: %llu\n", smon_changes_written());
 	seq_printf(m, "held: %llu\n", ring.head_seq - ring.tail_seq);
 	seq_printf(m, "held_bytes: %llu\n", ring.head - ring.tail);
 	seq_printf(m, "overwritten: %llu\n", ring.overwritten);

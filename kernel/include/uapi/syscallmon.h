@@ -403,7 +403,7 @@ struct syscallmon_status {
 	__u32 file_hooks;	/* security hook functions hooked now, for file rules */
 	__u64 tree_missed;	/* forks that could not join their parent's process tree */
 	__u64 file_hooks_missed; /* security hook runs skipped (recursion) */
-	__u64 reserved;
+	__u64 config_records;	/* of events, configuration records */
 };
 
 /* SYSCALLMON_IOC_GET_TARGETS fills up to max entries of these. */

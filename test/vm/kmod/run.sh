@@ -43,7 +43,7 @@ TESTS='1|t1_load_unload|load/unload 3 times: device and /proc files appear and d
 13|t13_proc_access|root under capsh --drop=cap_sys_admin,cap_dac_override,cap_dac_read_search gets EPERM opening every /proc/syscallmon file and the device; full root opens and reads them
 14|t14_task_pid_namespace|task lister in unshare -pf --mount-proc: exactly the namespace'"'"'s processes, numbered as its /proc numbers them (PPID, TIDS, totals); the initial namespace still sees every process
 15|t15_log_partial_read|clear_on_read drops only fully read lines: 10 bytes keep all 30 records, one line byte by byte clears 1, a line and a piece clears 1 more; the CSV is byte for byte what the records say
-16|t16_lost_vs_cleared|a reader behind CLEAR_LOG or clear_on_read gets no lost record for cleared records, and an exact one (24 + 4) for overwritten ones; a faulting read loses nothing
+16|t16_lost_vs_cleared|a reader behind CLEAR_LOG or clear_on_read gets no lost record for cleared records, and an exact one for overwritten ones, config records counted among them; a faulting read loses nothing
 17|t17_entry_points|every entry point from the kernel tables: stat, fstat, lstat, sendfile, uname, umount2 blocked for 64-bit and all their i386 forms, socket through i386 socketcall, semget through i386 ipc, x32 when enabled
 18|t18_toggle_race|a target toggled as fast as possible between log-everyone and block-one-process, through the ioctls and /proc control, then whole policies (mode and rules) between BLOCK with an exception and LOG: a bystander never fails, the process fails only with EPERM
 19|t19_arm_all|every implemented syscall on every ABI hooked in one mode change and unhooked in another: status and ftrace agree, nothing left behind

@@ -469,6 +469,17 @@ static int decode_one(const uint8_t *p, size_t len, struct smon_event *ev)
 	return 0;
 }
 
+size_t smon_drop_config(struct smon_events *events)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < events->n; i++)
+		if (events->ev[i].type != SYSCALLMON_RECORD_CONFIG)
+			events->ev[kept++] = events->ev[i];
+	events->n = kept;
+	return kept;
+}
+
 int smon_decode_records(const void *buf, size_t len, struct smon_events *out)
 {
 	const uint8_t *p = buf;

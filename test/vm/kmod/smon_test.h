@@ -187,6 +187,12 @@ int smon_read_all(int fd, struct smon_events *out);
  */
 ssize_t smon_read_one(int fd, struct smon_event *ev);
 void smon_events_free(struct smon_events *events);
+/*
+ * Every change a test makes writes a config record: a test that looks at
+ * calls and exits only drops them (their seqs then leave gaps).  Returns
+ * how many records are left.
+ */
+size_t smon_drop_config(struct smon_events *events);
 void smon_event_print(const struct smon_event *ev);
 
 /* ---- gated children ----------------------------------------------------- */

@@ -234,6 +234,7 @@ static void burn_case(int fd)
 	      (unsigned long long)stat_ut);
 
 	ret = smon_read_all(fd, &events);
+	smon_drop_config(&events);
 	CHECK(ret == 0, "read records: %s", smon_errname(ret));
 	n = exit_records(&events, child.pid, &ev);
 	if (CHECK(n == 1, "%zu EXIT records for pid %d, want 1", n, child.pid)) {
@@ -279,6 +280,7 @@ static void sigterm_case(int fd)
 	ret = smon_child_wait(&child);
 	CHECK_EQ(ret, -1000 - SIGTERM, "child status (-1000 - signal)");
 	ret = smon_read_all(fd, &events);
+	smon_drop_config(&events);
 	CHECK(ret == 0, "read records: %s", smon_errname(ret));
 	n = exit_records(&events, child.pid, &ev);
 	if (CHECK(n == 1, "%zu EXIT records for pid %d, want 1", n, child.pid)) {
@@ -318,6 +320,7 @@ static void multithreaded_case(int fd, enum mt_ending ending)
 	smon_diag("waitpid: exit status %d", WEXITSTATUS(status));
 
 	ret = smon_read_all(fd, &events);
+	smon_drop_config(&events);
 	CHECK(ret == 0, "read records: %s", smon_errname(ret));
 	n = exit_records(&events, child.pid, &ev);
 	if (CHECK(n == 1, "%s: %zu EXIT records for pid %d, want 1", mt_names[ending], n,
@@ -366,6 +369,7 @@ static void at_once_case(int fd)
 		if (!CHECK(ret == 0, "round %d: exit status %d", rounds, ret))
 			break;
 		CHECK(smon_read_all(fd, &events) == 0, "read records");
+		smon_drop_config(&events);
 		n = exit_records(&events, child.pid, &ev);
 		missing += n == 0;
 		doubled += n > 1;
@@ -401,6 +405,7 @@ static void off_case(int fd)
 	CHECK(smon_child_release(&child) == 0, "release");
 	CHECK_EQ(smon_child_wait(&child), 3, "child exit status");
 	ret = smon_read_all(fd, &events);
+	smon_drop_config(&events);
 	CHECK(ret == 0, "read records: %s", smon_errname(ret));
 	CHECK(events.n == 0, "%zu records with exit events off, want 0", events.n);
 	for (size_t i = 0; i < events.n && i < 4; i++)
@@ -446,6 +451,7 @@ int main(void)
 		at_once_case(fd);
 		CHECK(smon_status(fd, &after) == 0, "GET_STATUS");
 		ret = smon_read_all(all, &events);
+		smon_drop_config(&events);
 		CHECK(ret == 0, "read records: %s", smon_errname(ret));
 		close(all);
 	}

@@ -261,6 +261,7 @@ static void pid_scope_phase(int fd)
 	ret = smon_child_wait_stop(&child);
 	CHECK(ret == 0, "the scoped child never stopped");
 	ret = smon_read_all(fd, &events);
+	smon_drop_config(&events);
 	CHECK(ret == 0, "read records: %s", smon_errname(ret));
 	CHECK_EQ(count_nr(&events, child.pid, __NR_getppid), SCOPED_CALLS,
 		 "getppid records of the pid added");
@@ -274,6 +275,7 @@ static void pid_scope_phase(int fd)
 	CHECK(smon_child_resume(&child) == 0, "resume");
 	CHECK_EQ(smon_child_wait(&child), 0, "scoped child exit status");
 	ret = smon_read_all(fd, &events);
+	smon_drop_config(&events);
 	CHECK(ret == 0, "read records: %s", smon_errname(ret));
 	CHECK(events.n == 0, "%zu records after \"pid del\" emptied the scope, want 0", events.n);
 	smon_events_free(&events);
@@ -326,6 +328,7 @@ static void control_pid_reuse_phase(int fd)
 	CHECK(smon_child_release(&reuser) == 0, "release");
 	CHECK(smon_child_wait_stop(&reuser) == 0, "the reusing child never stopped");
 	CHECK(smon_read_all(fd, &events) == 0, "read records");
+	smon_drop_config(&events);
 	CHECK_EQ(count_nr(&events, reuser.pid, __NR_getppid), 0,
 		 "getppid records of the process that reused an added pid");
 	smon_events_free(&events);
@@ -413,6 +416,7 @@ static void transcript_phase(int fd)
 	CHECK(smon_path_exists(file_path), "%s is gone: the blocked unlink ran", file_path);
 
 	ret = smon_read_all(fd, &events);
+	smon_drop_config(&events);
 	CHECK(ret == 0, "read records: %s", smon_errname(ret));
 	check_unlink_events(&events, pid, "coreutils unlink", "unlink", 0);
 	if (spawned)

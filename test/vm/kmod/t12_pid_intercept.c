@@ -98,6 +98,7 @@ static void expect_records(int fd, pid_t tgid, size_t want, const char *what)
 	size_t mine = 0;
 	int ret = smon_read_all(fd, &events);
 
+	smon_drop_config(&events);
 	CHECK(ret == 0, "%s: read records: %s", what, smon_errname(ret));
 	for (size_t i = 0; i < events.n; i++)
 		mine += events.ev[i].type == SYSCALLMON_RECORD_SYSCALL && events.ev[i].nr == NR &&

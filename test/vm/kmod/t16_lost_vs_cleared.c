@@ -8,20 +8,26 @@
  *   B  keeps up: reads after every batch;
  *   C  opened right after the second clear.
  *
- *   batch 0: 10 calls, seq 0-9.  B reads them.  CLEAR_LOG drops 10.
- *   batch 1: 5 calls, seq 10-14.  A (behind the clear by 10) gets exactly
- *            those 5 and no lost record; so does B.
- *   batch 2: C + 24 calls, seq 15 on: 29 overwritten (tail 39), batch 1's
- *            5 (which A and B have read) and 24 that nobody read.
- *            CLEAR_LOG drops the C held.  C opens.
- *   batch 3: C + 4 calls: 4 more overwritten (tail C + 43).  A and B get
- *            one lost record (first seq 15) counting 28 = 24 + 4, the
- *            overwritten ones they had not read, then the C held; C gets
- *            lost 4 (first seq C + 39), then the same.  Each reader's
- *            reader_lost says the same; the ring: overwritten 33, cleared
- *            C + 10.
- *   D opens; the whole /proc log is read with clear_on_read: C more
- *            cleared.
+ * Every change writes a config record too: the target and the mode (seq 0
+ * and 1, before the calls, which start at S = 2), each clear (after it
+ * clears), and clear_on_read set.  Records differ in size, so how many the
+ * ring holds is read from its status (tail); the rest is exact:
+ *
+ *   batch 0: 10 calls.  B reads them.  CLEAR_LOG drops the 12 records; its
+ *            own record stays (tail S + 10).
+ *   batch 1: 5 calls.  A (behind the clear) gets exactly those 5 and no
+ *            lost record; so does B.
+ *   batch 2: C + 24 calls: the oldest are overwritten, up to tail T2,
+ *            batch 1's 5 (which A and B have read) among them.
+ *            CLEAR_LOG drops what is held; its record is at H2.  C opens.
+ *   batch 3: C + 4 calls: overwritten up to T3, the clear's record with
+ *            them.  A and B get one lost record (first seq S + 16) counting
+ *            what was overwritten that they had not read, T2 - (S + 16) +
+ *            T3 - H2, one of them a config record, then every call held;
+ *            C gets lost T3 - H2 (first seq H2, one config record), then
+ *            the same.  Each reader's reader_lost says the same.
+ *   D opens; the whole /proc log is read with clear_on_read: the calls
+ *            held are cleared, the parameter's record stays.
  *   batch 4: 5 calls.  A and D get those 5, no lost record.  E opens
  *            before them and reads into a bad buffer (EFAULT), then into
  *            one whose second record crosses into an unmapped page, then
@@ -42,6 +48,7 @@
 #define RECORD		sizeof(struct syscallmon_syscall)	/* getppid: no path, no target */
 #define C		(SYSCALLMON_RING_SIZE_MIN / RECORD)
 #define CHILD_COMM	"smon-t16"
+#define S		2	/* the first call's seq: after the target's and the mode's records */
 #define CLEAR_ON_READ	"/sys/module/" SMON_MODULE_NAME "/parameters/clear_on_read"
 
 static const int batches[] = { 10, 5, C + 24, C + 4, 5 };
@@ -82,11 +89,12 @@ static void check_records(const struct smon_event *ev, size_t n, uint64_t first_
 }
 
 /*
- * Reads all a reader has: a lost record of lost (first seq lost_seq) if lost
- * is not 0, else none; then want records from first_seq.  Its reader_lost
- * must then be total_lost.
+ * Reads all a reader has: a lost record of lost (first seq lost_seq, config
+ * records among them lost_config) if lost is not 0, else none; then, config
+ * records aside, want calls from first_seq.  Its reader_lost must then be
+ * total_lost.
  */
-static void check_reader(int fd, const char *who, uint64_t lost, uint64_t lost_seq,
+static void check_reader(int fd, const char *who, uint64_t lost, uint64_t lost_config, uint64_t lost_seq,
 			 uint64_t first_seq, size_t want, uint64_t total_lost)
 {
 	struct smon_events events = { 0 };
@@ -99,6 +107,7 @@ static void check_reader(int fd, const char *who, uint64_t lost, uint64_t lost_s
 	ret = smon_read_all(fd, &events);
 	if (!CHECK(ret == 0, "%s: read: %s", who, smon_errname(ret)))
 		return;
+	smon_drop_config(&events);
 	ev = events.ev;
 	n = events.n;
 	smon_diag("%s: %zu records, the first of type %u", who, n, n ? ev[0].type : 0);
@@ -110,6 +119,8 @@ static void check_reader(int fd, const char *who, uint64_t lost, uint64_t lost_s
 			CHECK_EQ(ev[0].lost, lost, what);
 			snprintf(what, sizeof(what), "%s: lost record's seq (first lost)", who);
 			CHECK_EQ(ev[0].seq, lost_seq, what);
+			snprintf(what, sizeof(what), "%s: lost record's config records", who);
+			CHECK_EQ(ev[0].lost_config, lost_config, what);
 		}
 		ev++;
 		n--;
@@ -127,15 +138,22 @@ static void check_reader(int fd, const char *who, uint64_t lost, uint64_t lost_s
 	}
 }
 
-static void check_ring(int fd, uint64_t head, uint64_t tail, uint64_t overwritten,
-		       uint64_t cleared, const char *when)
+/*
+ * tail: the expected tail, or 0 for whatever it is (returned); overwritten:
+ * or 0 for every record below the tail that was not cleared.
+ */
+static uint64_t check_ring(int fd, uint64_t head, uint64_t tail, uint64_t overwritten,
+			   uint64_t cleared, const char *when)
 {
 	struct syscallmon_status st;
 	char what[96];
 	int ret = smon_status(fd, &st);
 
-	if (!CHECK(ret == 0, "GET_STATUS %s: %s", when, smon_errname(ret)))
-		return;
+	REQUIRE(ret == 0, "GET_STATUS %s: %s", when, smon_errname(ret));
+	if (!tail)
+		tail = st.tail_seq;
+	if (!overwritten)
+		overwritten = st.tail_seq - cleared;	/* whatever went below the tail and was not cleared */
 	smon_diag("ring %s: head %llu tail %llu overwritten %llu cleared %llu", when,
 		  (unsigned long long)st.head_seq, (unsigned long long)st.tail_seq,
 		  (unsigned long long)st.overwritten, (unsigned long long)st.cleared);
@@ -147,6 +165,7 @@ static void check_ring(int fd, uint64_t head, uint64_t tail, uint64_t overwritte
 	CHECK_EQ(st.overwritten, overwritten, what);
 	snprintf(what, sizeof(what), "cleared %s", when);
 	CHECK_EQ(st.cleared, cleared, what);
+	return st.tail_seq;
 }
 
 static void next_batch(struct smon_child *child, int first)
@@ -174,23 +193,29 @@ static void check_faulting_reads(int fd, uint64_t first_seq)
 	      n, n < 0 ? strerror(errno) : "no error");
 
 	/*
-	 * The first record fits in the mapped page, the second crosses its end:
-	 * one record, or EFAULT if the copy stopped short of the page's end.
+	 * The first record (the parameter's config record) fits in the mapped
+	 * page, the second (a call) crosses its end: one record, or EFAULT if
+	 * the copy stopped short of the page's end.
 	 */
 	straddle = map + page - RECORD - 100;
 	n = read(fd, straddle, SYSCALLMON_RECORD_MAX);
 	smon_diag("E: read whose second record faults: %zd (%s)", n,
 		  n < 0 ? strerror(errno) : "bytes");
-	if (n == (ssize_t)RECORD)
-		CHECK(smon_decode_records(straddle, n, &got) == 0, "E: decode");
-	else
+	if (n > 0) {
+		size_t before = got.n;
+
+		CHECK(smon_decode_records(straddle, n, &got) == 0 && got.n == before + 1,
+		      "E: the read whose second record faults gave %zu records, want 1", got.n - before);
+	} else {
 		CHECK(n < 0 && errno == EFAULT, "E: read whose second record faults: %zd (%s), "
-		      "want %zu or EFAULT", n, n < 0 ? strerror(errno) : "bytes", RECORD);
+		      "want one record or EFAULT", n, n < 0 ? strerror(errno) : "bytes");
+	}
 	munmap(map, page);
 
 	n = read(fd, buf, sizeof(buf));
 	if (CHECK(n >= 0, "E: read: %zd (%s)", n, n < 0 ? strerror(errno) : ""))
 		CHECK(smon_decode_records(buf, n, &got) == 0, "E: decode");
+	smon_drop_config(&got);
 	check_records(got.ev, got.n, first_seq, 5, "E, all reads together");
 	smon_events_free(&got);
 }
@@ -199,6 +224,7 @@ int main(void)
 {
 	const struct smon_child_opts opts = { .comm = CHILD_COMM, .stops = 1 };
 	struct smon_child child;
+	uint64_t h2, t2, h3, t3, cleared, overwritten, lost;
 	int ctl, a, b, c, d, e, ret;
 	char *text;
 
@@ -216,41 +242,52 @@ int main(void)
 	REQUIRE(smon_child_release(&child) == 0, "release child");
 
 	next_batch(&child, 1);
-	check_reader(b, "B after batch 0", 0, 0, 0, 10, 0);
+	check_reader(b, "B after batch 0", 0, 0, 0, S, 10, 0);
 	REQUIRE(smon_clear(ctl, SYSCALLMON_CLEAR_LOG) == 0, "CLEAR_LOG");
-	check_ring(ctl, 10, 10, 0, 10, "after the first clear");
+	check_ring(ctl, S + 11, S + 10, 0, S + 10, "after the first clear");
 
 	next_batch(&child, 0);
-	check_reader(a, "A after batch 1", 0, 0, 10, 5, 0);
-	check_reader(b, "B after batch 1", 0, 0, 10, 5, 0);
+	check_reader(a, "A after batch 1", 0, 0, 0, S + 11, 5, 0);
+	check_reader(b, "B after batch 1", 0, 0, 0, S + 11, 5, 0);
 
 	next_batch(&child, 0);
-	check_ring(ctl, C + 39, 39, 29, 10, "after batch 2");
+	h2 = S + 16 + C + 24;
+	t2 = check_ring(ctl, h2, 0, 0, S + 10, "after batch 2");
+	CHECK(t2 > S + 16, "batch 2 overwrote batch 1 (tail %llu)", (unsigned long long)t2);
 	REQUIRE(smon_clear(ctl, SYSCALLMON_CLEAR_LOG) == 0, "CLEAR_LOG");
-	check_ring(ctl, C + 39, C + 39, 29, C + 10, "after the second clear");
+	cleared = S + 10 + h2 - t2;
+	check_ring(ctl, h2 + 1, h2, t2 - (S + 10), cleared, "after the second clear");
 	c = smon_open(0);
 	REQUIRE(c >= 0, "open C: %s", smon_errname(c));
 
 	next_batch(&child, 0);
-	check_ring(ctl, 2 * C + 43, C + 43, 33, C + 10, "after batch 3");
-	check_reader(a, "A after batch 3", 28, 15, C + 43, C, 28);
-	check_reader(b, "B after batch 3", 28, 15, C + 43, C, 28);
-	check_reader(c, "C after batch 3", 4, C + 39, C + 43, C, 4);
+	h3 = h2 + 1 + C + 4;
+	t3 = check_ring(ctl, h3, 0, 0, cleared, "after batch 3");
+	CHECK(t3 > h2, "batch 3 overwrote the second clear's record (tail %llu)", (unsigned long long)t3);
+	lost = t2 - (S + 16) + t3 - h2;
+	check_reader(a, "A after batch 3", lost, 1, S + 16, t3, h3 - t3, lost);
+	check_reader(b, "B after batch 3", lost, 1, S + 16, t3, h3 - t3, lost);
+	check_reader(c, "C after batch 3", t3 - h2, 1, h2, t3, h3 - t3, t3 - h2);
 
+	/* The parameter's record (at h3) may overwrite the oldest call: the tail is read again. */
+	REQUIRE(smon_write_file(CLEAR_ON_READ, "1", 1) == 1, "set %s", CLEAR_ON_READ);
+	t3 = check_ring(ctl, h3 + 1, 0, 0, cleared, "after setting clear_on_read");
 	d = smon_open(0);
 	REQUIRE(d >= 0, "open D: %s", smon_errname(d));
-	REQUIRE(smon_write_file(CLEAR_ON_READ, "1", 1) == 1, "set %s", CLEAR_ON_READ);
 	ret = smon_read_file(SMON_PROC_LOG, &text, NULL);
 	REQUIRE(ret == 0, "read %s: %s", SMON_PROC_LOG, smon_errname(ret));
 	free(text);
-	check_ring(ctl, 2 * C + 43, 2 * C + 43, 33, 2 * C + 10, "after reading the log with clear_on_read");
+	/* The calls were shown and go; the parameter's record was not and stays. */
+	overwritten = t3 - cleared;
+	cleared += h3 - t3;
+	check_ring(ctl, h3 + 1, h3, overwritten, cleared, "after reading the log with clear_on_read");
 
 	e = smon_open(0);
 	REQUIRE(e >= 0, "open E: %s", smon_errname(e));
 	next_batch(&child, 0);
-	check_reader(a, "A after batch 4", 0, 0, 2 * C + 43, 5, 28);
-	check_reader(d, "D after batch 4", 0, 0, 2 * C + 43, 5, 0);
-	check_faulting_reads(e, 2 * C + 43);
+	check_reader(a, "A after batch 4", 0, 0, 0, h3 + 1, 5, lost);
+	check_reader(d, "D after batch 4", 0, 0, 0, h3 + 1, 5, 0);
+	check_faulting_reads(e, h3 + 1);
 
 	REQUIRE(smon_child_resume(&child) == 0, "resume the child");
 	ret = smon_child_wait(&child);

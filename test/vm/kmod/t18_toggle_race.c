@@ -16,7 +16,7 @@
  * the second's rules, or the first's block without its allow) could refuse
  * the bystander.
  *
- * SYSCALLMON_TOGGLE_SECONDS: seconds per phase (default 8).
+ * SYSCALLMON_TOGGLE_SECONDS: seconds per phase (default 20).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -165,7 +165,7 @@ static void phase(int fd, enum how way, double seconds)
 int main(void)
 {
 	const char *env = getenv("SYSCALLMON_TOGGLE_SECONDS");
-	double seconds = env ? atof(env) : 8;
+	double seconds = env ? atof(env) : 20;
 	int fd;
 
 	tally = mmap(NULL, 2 * sizeof(*tally), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);

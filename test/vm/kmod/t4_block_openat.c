@@ -77,6 +77,7 @@ static void run_case(int fd, const struct create_case *c)
 	      c->want_errno ? "exists: the blocked call ran" : "was not created");
 
 	ret = smon_read_all(fd, &events);
+	smon_drop_config(&events);
 	CHECK(ret == 0, "%s: read records: %s", c->name, smon_errname(ret));
 	if (!c->scoped) {
 		CHECK(events.n == 0, "%s: %zu records for an unscoped process", c->name,
@@ -121,6 +122,7 @@ static void holder_is_exempt(int fd)
 	if (CHECK(file >= 0, "the device holder was blocked: open: %s", strerror(errno)))
 		close(file);
 	ret = smon_read_all(fd, &events);
+	smon_drop_config(&events);
 	CHECK(ret == 0, "read records: %s", smon_errname(ret));
 	CHECK(events.n == 0, "%zu records about the device holder, want 0", events.n);
 	smon_events_free(&events);

@@ -3,10 +3,12 @@
  * Test 5: ring overwrite.  With the smallest ring (64 KiB), a scoped child
  * makes 5000 getppid calls while nobody reads.  A getppid record has no
  * path and no fd target: each takes the fixed part, 160 bytes, so the ring
- * holds 409 of them.  A reader that opened before (cursor at seq 0) then
- * gets one LOST record counting exactly 4591 and the newest 409 records,
- * seq 4591..4999 without a gap.  A reader that opens after starts at the
- * oldest record held: the same 409, no LOST record.
+ * holds 409 of them.  Setting the target and the mode writes two config
+ * records first (seq 0 and 1), so the calls are seq 2..5001.  A reader
+ * that opened before and moved past those then gets one LOST record
+ * counting exactly 4591 (from seq 2) and the newest 409 records, seq
+ * 4593..5001 without a gap.  A reader that opens after starts at the oldest
+ * record held: the same 409, no LOST record.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -21,6 +23,7 @@
 #define CAPACITY	(RING / RECORD)
 #define CALLS		5000
 #define LOST		(CALLS - CAPACITY)
+#define CONFIG		2	/* the target's and the mode's config records, before the calls */
 
 static int call_getppid(void *arg)
 {
@@ -43,7 +46,7 @@ static void check_newest(const struct smon_event *ev, size_t n, uint32_t pid,
 		int ok = 1;
 
 		ok &= CHECK_EQ(ev[i].type, SYSCALLMON_RECORD_SYSCALL, "type");
-		ok &= CHECK_EQ(ev[i].seq, LOST + i, "seq");
+		ok &= CHECK_EQ(ev[i].seq, CONFIG + LOST + i, "seq");
 		ok &= CHECK_EQ(ev[i].nr, __NR_getppid, "nr");
 		ok &= CHECK_EQ(ev[i].tgid, pid, "tgid");
 		/* The child is a 64-bit process: nothing it does is an ia32 entry. */
@@ -87,11 +90,12 @@ int main(void)
 
 	ret = smon_status(fd, &st);
 	if (CHECK(ret == 0, "GET_STATUS: %s", smon_errname(ret))) {
-		CHECK_EQ(st.events, CALLS, "status.events");
-		CHECK_EQ(st.head_seq, CALLS, "status.head_seq");
-		CHECK_EQ(st.tail_seq, LOST, "status.tail_seq");
+		CHECK_EQ(st.config_records, CONFIG, "status.config_records");
+		CHECK_EQ(st.events, CONFIG + CALLS, "status.events");
+		CHECK_EQ(st.head_seq, CONFIG + CALLS, "status.head_seq");
+		CHECK_EQ(st.tail_seq, CONFIG + LOST, "status.tail_seq");
 		CHECK_EQ(st.head - st.tail, RING, "bytes held: records and the padding at the end");
-		CHECK_EQ(st.overwritten, LOST, "status.overwritten");
+		CHECK_EQ(st.overwritten, CONFIG + LOST, "status.overwritten");
 	}
 
 	smon_diag("early reader: %zu records", events.n);
@@ -100,7 +104,7 @@ int main(void)
 
 		if (!(CHECK_EQ(ev->type, SYSCALLMON_RECORD_LOST, "first record type (LOST)") &
 		      CHECK_EQ(ev->lost, LOST, "LOST record count") &
-		      CHECK_EQ(ev->seq, 0, "LOST record seq (first seq lost)") &
+		      CHECK_EQ(ev->seq, CONFIG, "LOST record seq (first seq lost)") &
 		      CHECK_EQ(ev->size, sizeof(struct syscallmon_lost), "LOST record size")))
 			smon_event_print(ev);
 		check_newest(events.ev + 1, events.n - 1, pid, "early reader");
@@ -108,7 +112,7 @@ int main(void)
 	ret = smon_status(fd, &st);
 	if (CHECK(ret == 0, "GET_STATUS: %s", smon_errname(ret))) {
 		CHECK_EQ(st.reader_lost, LOST, "status.reader_lost");
-		CHECK_EQ(st.reader_seq, CALLS, "status.reader_seq after reading");
+		CHECK_EQ(st.reader_seq, CONFIG + CALLS, "status.reader_seq after reading");
 	}
 	smon_events_free(&events);
 

@@ -73,6 +73,12 @@ static int start_child(int fd, struct smon_child *child, const char *comm)
 		smon_child_wait(child);
 		return -1;
 	}
+	/* Past the target's config record: the open's record is the one to wake for. */
+	ret = smon_seek(fd, SYSCALLMON_SEEK_HEAD);
+	if (!CHECK(ret == 0, "seek: %s", smon_errname(ret))) {
+		smon_child_wait(child);
+		return -1;
+	}
 	return CHECK(smon_child_release(child) == 0, "release child") ? 0 : -1;
 }
 
@@ -161,6 +167,7 @@ int main(void)
 	fd = smon_load_open(NULL);
 	ret = smon_set_mode(fd, SYSCALLMON_MODE_LOG);
 	REQUIRE(ret == 0, "SET_MODE LOG: %s", smon_errname(ret));
+	REQUIRE(smon_seek(fd, SYSCALLMON_SEEK_HEAD) == 0, "seek past the mode's config record");
 
 	poll_wakes(fd);
 	read_wakes(fd);

@@ -134,9 +134,10 @@ static int tail_start(struct tail_cli *t, const char *cli)
 /* How tail --json starts its lines (src/render/ndjson.ts). */
 #define LOST_LINE	"{\"type\":\"lost\",\"count\":"
 #define SYSCALL_LINE	"{\"type\":\"syscall\","
+#define CONFIG_LINE	"{\"type\":\"config\","
 
 struct tail_counts {
-	uint64_t syscalls, lost, lost_lines, seq_errors, last_seq;
+	uint64_t syscalls, configs, lost, lost_lines, seq_errors, last_seq;
 	int any;
 };
 
@@ -161,7 +162,8 @@ static int tail_scan(const char *path, struct tail_counts *c)
 			pending_lost += v;
 			continue;
 		}
-		if (strncmp(line, SYSCALL_LINE, strlen(SYSCALL_LINE)) || !(p = strstr(line, "\"seq\":")) ||
+		if ((strncmp(line, SYSCALL_LINE, strlen(SYSCALL_LINE)) && strncmp(line, CONFIG_LINE, strlen(CONFIG_LINE))) ||
+		    !(p = strstr(line, "\"seq\":")) ||
 		    sscanf(p + strlen("\"seq\":"), "%llu", &v) != 1) {
 			c->seq_errors++;	/* a line that is neither: counted as a fault */
 			continue;
@@ -171,7 +173,10 @@ static int tail_scan(const char *path, struct tail_counts *c)
 		pending_lost = 0;
 		c->last_seq = v;
 		c->any = 1;
-		c->syscalls++;
+		if (strncmp(line, CONFIG_LINE, strlen(CONFIG_LINE)))
+			c->syscalls++;
+		else
+			c->configs++;
 	}
 	free(line);
 	fclose(f);
@@ -252,17 +257,24 @@ static const char *watched_name(uint32_t nr)
 	return "?";
 }
 
-/* The exactness checks for one reader; logged is the sum over targets. */
+/*
+ * The exactness checks for one reader; logged is the sum over targets,
+ * configs the config records written meanwhile (the mode going to LOG and
+ * back to OFF).
+ */
 static void check_reader(const char *who, int fd, const struct drainer *d,
 			 const struct syscallmon_target_info *infos, uint32_t count,
-			 uint64_t logged, uint64_t head)
+			 uint64_t logged, uint64_t configs, uint64_t head)
 {
 	struct syscallmon_status st;
 	uint64_t unattributed = 0;
 
 	CHECK(d->error == 0, "%s reader: %s", who, smon_errname(d->error));
-	CHECK(logged == d->syscalls + d->lost, "%s reader: logged %" PRIu64 " != delivered %" PRIu64
-	      " + lost %" PRIu64, who, logged, d->syscalls, d->lost);
+	CHECK(logged + configs == d->syscalls + d->configs + d->lost, "%s reader: logged %" PRIu64 " + %" PRIu64
+	      " config records != delivered %" PRIu64 " + %" PRIu64 " + lost %" PRIu64, who, logged, configs,
+	      d->syscalls, d->configs, d->lost);
+	CHECK(d->configs + d->lost_configs == configs, "%s reader: config records %" PRIu64 " delivered + %"
+	      PRIu64 " lost, want %" PRIu64, who, d->configs, d->lost_configs, configs);
 	CHECK(d->seq_errors == 0, "%s reader: %" PRIu64 " records out of seq order (a gap no lost"
 	      " record explains)", who, d->seq_errors);
 	CHECK(d->exits == 0, "%s reader: %" PRIu64 " exit records (exit events are off)", who, d->exits);
@@ -305,7 +317,7 @@ int main(void)
 	struct tail_cli tail = { 0 };
 	int have_tail = 0;
 	struct storm storm;
-	uint64_t logged = 0, missed = 0;
+	uint64_t logged = 0, missed = 0, configs;
 	uint32_t count = 0;
 	long long seq0;
 	char params[64];
@@ -335,7 +347,8 @@ int main(void)
 	REQUIRE(smon_seek(fd2, SYSCALLMON_SEEK_HEAD) == 0, "SEEK head");
 	REQUIRE(smon_status(fd, &before) == 0, "GET_STATUS");
 	REQUIRE(drainer_start(fast, fd, READ_BATCH, 0) == 0, "start the fast reader");
-	REQUIRE(drainer_start(stalled, fd2, READ_BATCH, capacity + capacity / 2) == 0,
+	/* More than the ring can hold of even the smallest records: the writer must have passed it. */
+	REQUIRE(drainer_start(stalled, fd2, READ_BATCH, capacity + capacity / 8) == 0,
 		"start the stalled reader");
 	REQUIRE(pthread_create(&probe.thread, NULL, status_main, &probe) == 0, "start the status thread");
 	if (cli && *cli) {
@@ -395,16 +408,21 @@ int main(void)
 		snprintf(key, sizeof(key), "storm.logged.%s", name);
 		stress_figure(key, "%" PRIu64, (uint64_t)t->logged);
 	}
-	CHECK(after.head_seq - before.head_seq == logged, "records written (head moved %" PRIu64
-	      ") != logged %" PRIu64, (uint64_t)(after.head_seq - before.head_seq), logged);
-	check_reader("fast", fd, fast, infos, count, logged, after.head_seq);
-	check_reader("stalled", fd2, stalled, infos, count, logged, after.head_seq);
+	configs = after.config_records - before.config_records;
+	CHECK_EQ(configs, 2, "config records during the storm (the mode to LOG and to OFF)");
+	CHECK(after.head_seq - before.head_seq == logged + configs, "records written (head moved %" PRIu64
+	      ") != logged %" PRIu64 " + %" PRIu64 " config records", (uint64_t)(after.head_seq - before.head_seq),
+	      logged, configs);
+	check_reader("fast", fd, fast, infos, count, logged, configs, after.head_seq);
+	check_reader("stalled", fd2, stalled, infos, count, logged, configs, after.head_seq);
 	if (have_tail) {
 		smon_diag("tail --json reader: %" PRIu64 " syscall lines, %" PRIu64 " lost in %" PRIu64
 			  " lost line(s); its summary: %s", tail_counts.syscalls, tail_counts.lost,
 			  tail_counts.lost_lines, tail.summary);
-		CHECK(tail_counts.syscalls + tail_counts.lost == logged, "tail --json: %" PRIu64 " lines + %"
-		      PRIu64 " lost != logged %" PRIu64, tail_counts.syscalls, tail_counts.lost, logged);
+		CHECK(tail_counts.syscalls + tail_counts.configs + tail_counts.lost == logged + configs,
+		      "tail --json: %" PRIu64 " lines + %" PRIu64 " config lines + %" PRIu64 " lost != logged %"
+		      PRIu64 " + %" PRIu64 " config records", tail_counts.syscalls, tail_counts.configs, tail_counts.lost,
+		      logged, configs);
 		CHECK(tail_counts.seq_errors == 0, "tail --json: %" PRIu64 " lines out of seq order or unparsable",
 		      tail_counts.seq_errors);
 		CHECK(tail_counts.last_seq == after.head_seq - 1, "tail --json: last seq %" PRIu64 ", want %" PRIu64,

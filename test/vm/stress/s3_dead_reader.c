@@ -10,10 +10,13 @@
  *   slow     reads as little as a read may (a few records) with a pause between reads.
  * The workload must finish (it never waits for a reader) in about the time
  * it takes with the probe armed and no reader at all.  Then the counts are
- * exact: logged == N, the ring head moved by N, overwritten == N - C;
- * the dead and the stopped reader each get one lost record of exactly
- * N - C and then the newest C records in seq order; the slow reader's
- * delivered + lost == N with no unexplained seq gap.
+ * exact: logged == N; from the readers' start the ring holds the config
+ * record of the target, then of the mode going to LOG, the N calls, and
+ * the config record of the mode going OFF; the dead and the stopped reader
+ * each get one lost record of exactly what was overwritten since they
+ * started (two of them config records) and then every record the ring
+ * still holds (the last a config record) in seq order; the slow reader's
+ * delivered + lost == N + 3 with no unexplained seq gap.
  *
  * Sizes: SYSCALLMON_STRESS_DEAD_CALLS (N: 20000; long 200000).
  */
@@ -147,7 +150,9 @@ static void __attribute__((noreturn)) reader_main(int k, pid_t workload_pid)
 	if (!sh->r[k].error)
 		sh->r[k].error = drain(k, fd, 64, workload_pid);
 	sh->r[k].done = 1;
-	_exit(0);
+	/* Holds the device until the parent kills it, once every reader has drained. */
+	for (;;)
+		pause();
 }
 
 static pid_t start_reader(int k, pid_t workload_pid)
@@ -205,18 +210,24 @@ static double run_workload(int fd, uint32_t mode)
 	return sh->workload_s;
 }
 
-static void check_overtaken(int k, uint64_t start_seq)
+/* start: the seq the readers started at; after: the ring once the workload was over. */
+static void check_overtaken(int k, uint64_t start, const struct syscallmon_status *after)
 {
 	const struct drainer *d = &sh->r[k].d;
 	const char *who = reader_names[k];
-	uint64_t n = sh->calls;
+	uint64_t lost = after->tail_seq - start;
 
 	CHECK(sh->r[k].error == 0, "%s reader: %s", who, smon_errname(sh->r[k].error));
-	CHECK(d->lost_records == 1 && d->lost == n - CAPACITY, "%s reader: %" PRIu64
+	CHECK(d->lost_records == 1 && d->lost == lost, "%s reader: %" PRIu64
 	      " lost record(s) counting %" PRIu64 ", want one of %" PRIu64, who, d->lost_records,
-	      d->lost, n - CAPACITY);
-	CHECK_EQ(d->syscalls, CAPACITY, "records after the lost one (the newest capacity)");
-	CHECK_EQ(d->next_seq, start_seq + n, "seq after the last record");
+	      d->lost, lost);
+	CHECK_EQ(d->lost_configs, 2, "config records among the lost (the target, the mode to LOG)");
+	CHECK_EQ(d->syscalls + d->configs, after->head_seq - after->tail_seq,
+		 "records after the lost one (all the ring held)");
+	CHECK(d->syscalls + 1 >= CAPACITY, "%s reader: %" PRIu64 " calls held, want about %zu", who, d->syscalls,
+	      CAPACITY);
+	CHECK_EQ(d->configs, 1, "config records after it (the mode to OFF)");
+	CHECK_EQ(d->next_seq, after->head_seq, "seq after the last record");
 	CHECK_EQ(d->seq_errors, 0, "seq gaps not explained by a lost record");
 	CHECK_EQ(sh->r[k].foreign, 0, "records not from the workload's getppid");
 }
@@ -227,6 +238,7 @@ int main(void)
 	struct syscallmon_target_info info;
 	double t_off, t_armed, t_readers;
 	long long seq0 = kmsg_last_seq();
+	uint64_t start;
 	pid_t workload_pid = 0;
 	int fd, ret;
 
@@ -288,27 +300,34 @@ int main(void)
 		  sh->calls, t_off, t_armed, t_readers);
 	CHECK(t_readers < t_armed * MAX_SLOWDOWN, "the readers slowed the workload %.1fx (limit %.0fx)",
 	      t_readers / t_armed, MAX_SLOWDOWN);
+	/* The readers started at the head, just before the target's config record. */
+	start = before.head_seq - 1;
 	CHECK_EQ(info.logged, sh->calls, "logged");
-	CHECK_EQ(after.head_seq - before.head_seq, sh->calls, "records written");
-	CHECK_EQ(after.overwritten, sh->calls - CAPACITY, "overwritten");
+	CHECK_EQ(after.head_seq - before.head_seq, sh->calls + 2, "records written (the calls, two mode changes)");
+	/* Since the clear: its own config record, then everything below the tail. */
+	CHECK_EQ(after.overwritten, after.tail_seq - (start - 1), "overwritten");
 
 	kill(sh->r[READER_STOPPED].pid, SIGCONT);
-	for (int k = 0; k < NREADERS; k++) {
+	/* All drain before any closes the device: a close is a config record the others would read. */
+	for (int k = 0; k < NREADERS; k++)
 		sh->r[k].finish = 1;
+	for (int k = 0; k < NREADERS; k++) {
 		for (int i = 0; i < 3000 && !sh->r[k].done; i++)
 			stress_sleep_ms(10);
 		CHECK(sh->r[k].done, "the %s reader did not finish", reader_names[k]);
+	}
+	for (int k = 0; k < NREADERS; k++) {
 		kill(sh->r[k].pid, SIGKILL);
 		waitpid(sh->r[k].pid, NULL, 0);
 	}
-	check_overtaken(READER_DEAD, before.head_seq);
-	check_overtaken(READER_STOPPED, before.head_seq);
+	check_overtaken(READER_DEAD, start, &after);
+	check_overtaken(READER_STOPPED, start, &after);
 	{
 		const struct drainer *d = &sh->r[READER_SLOW].d;
 
 		CHECK(sh->r[READER_SLOW].error == 0, "slow reader: %s", smon_errname(sh->r[READER_SLOW].error));
-		CHECK(d->syscalls + d->lost == (uint64_t)sh->calls, "slow reader: delivered %" PRIu64
-		      " + lost %" PRIu64 " != %ld", d->syscalls, d->lost, sh->calls);
+		CHECK(d->syscalls + d->configs + d->lost == (uint64_t)sh->calls + 3, "slow reader: delivered %" PRIu64
+		      " + %" PRIu64 " config + lost %" PRIu64 " != %ld + 3", d->syscalls, d->configs, d->lost, sh->calls);
 		CHECK_EQ(d->seq_errors, 0, "slow reader: seq gaps not explained by a lost record");
 		CHECK_EQ(sh->r[READER_SLOW].foreign, 0, "slow reader: records not from the workload");
 		stress_figure("dead.slow_reader.delivered", "%" PRIu64, d->syscalls);

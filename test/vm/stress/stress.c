@@ -312,6 +312,7 @@ void drainer_account(struct drainer *d, const struct smon_event *ev, size_t n)
 		switch (e->type) {
 		case SYSCALLMON_RECORD_LOST:
 			d->lost += e->lost;
+			d->lost_configs += e->lost_config;
 			d->lost_records++;
 			d->next_seq = e->seq + e->lost;
 			continue;
@@ -324,6 +325,9 @@ void drainer_account(struct drainer *d, const struct smon_event *ev, size_t n)
 			break;
 		case SYSCALLMON_RECORD_EXIT:
 			d->exits++;
+			break;
+		case SYSCALLMON_RECORD_CONFIG:
+			d->configs++;
 			break;
 		default:
 			d->seq_errors++;

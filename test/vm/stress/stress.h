@@ -119,7 +119,9 @@ struct drainer {
 	uint64_t by_nr[SYSCALLMON_NR_LIMIT];
 	uint64_t syscalls;	/* SYSCALL records */
 	uint64_t exits;		/* EXIT records */
+	uint64_t configs;	/* CONFIG records */
 	uint64_t lost;		/* sum of LOST records' counts */
+	uint64_t lost_configs;	/* of those, config records */
 	uint64_t lost_records;
 	uint64_t reads;
 	uint64_t next_seq;	/* seq expected next; UINT64_MAX before the first record */
