@@ -908,22 +908,26 @@ int smon_rule_add(const struct syscallmon_rule *req, struct pid *const *pids, u3
 {
 	char *text = smon_kzalloc(SYSCALLMON_CONFIG_TEXT_LEN, GFP_KERNEL);
 	const struct smon_policy *old;
+	struct smon_rule *rule, *prev = NULL;
 	struct smon_policy *p;
-	struct smon_rule *rule;
-	u32 at;
+	u32 at, i;
 	int ret;
 
 	if (!text)
 		return -ENOMEM;
 	mutex_lock(&config_lock);
 	old = current_policy();
+	for (i = 0; i < old->nrules && !prev; i++)
+		if (!strcmp(old->rules[i]->name, req->name))
+			prev = old->rules[i];
+	/* A rule of the same name is replaced where it stands, if it is the caller's to replace. */
 	ret = -EEXIST;
-	if (name_taken(old, req->name, U32_MAX))
+	if (prev && (prev->class != req->class || prev->owner != owner))
 		goto out;
 	ret = -ENOSPC;
-	if (old->nrules >= SYSCALLMON_MAX_RULES)
+	if (!prev && old->nrules >= SYSCALLMON_MAX_RULES)
 		goto out;
-	rule = smon_rule_new(req, pids, npids, owner, NULL);
+	rule = smon_rule_new(req, pids, npids, owner, prev ? prev->stats : NULL);
 	if (IS_ERR(rule)) {
 		ret = PTR_ERR(rule);
 		goto out;
@@ -933,22 +937,27 @@ int smon_rule_add(const struct syscallmon_rule *req, struct pid *const *pids, u3
 		smon_rule_put(rule);
 		goto out;
 	}
-	rule->id = next_rule_id++;
+	rule->id = prev ? prev->id : next_rule_id++;
 	ret = -ENOMEM;
-	p = policy_copy(old, 1);
+	p = policy_copy(old, prev ? 0 : 1);
 	if (!p) {
 		smon_rule_put(rule);
 		goto out;
 	}
-	at = insert_at(p, rule->class);
-	memmove(&p->rules[at + 1], &p->rules[at], (p->nrules - at) * sizeof(*p->rules));
+	if (prev) {
+		find_rule(p, prev->id, &at);
+		smon_rule_put(p->rules[at]);
+	} else {
+		at = insert_at(p, rule->class);
+		memmove(&p->rules[at + 1], &p->rules[at], (p->nrules - at) * sizeof(*p->rules));
+		p->nrules++;
+	}
 	p->rules[at] = rule;
-	p->nrules++;
 	*id = rule->id;
 	smon_describe_rule(rule, text, SYSCALLMON_CONFIG_TEXT_LEN);
 	ret = publish(p);
 	if (!ret)
-		smon_change(SYSCALLMON_CONFIG_RULE_ADD, *id, "%s", text);
+		smon_change(SYSCALLMON_CONFIG_RULE_ADD, *id, "%s%s", text, prev ? " (replaced)" : "");
 out:
 	mutex_unlock(&config_lock);
 	smon_kfree(text);

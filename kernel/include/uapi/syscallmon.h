@@ -497,10 +497,13 @@ struct syscallmon_id_range {
 
 /*
  * SYSCALLMON_IOC_ADD_RULE: a new rule at the end of its class (HAND, or
- * FILE: owned by this open file); id is set on return.  -EEXIST: the name
- * is taken; -ENOENT: exe or cgroup names nothing, or a syscall is not in
- * this kernel; -ESRCH: a pid names no live process; -ENOSPC: too many
- * rules.  Strings are NUL-terminated within their arrays.
+ * FILE: owned by this open file); id is set on return.  A rule of the same
+ * name, class and (FILE) file is replaced where it stands, keeping its id
+ * and counters (e.g. from audit to enforced).  -EEXIST: the name is taken
+ * by a rule of another class or file; -ENOENT: exe, cgroup or file names
+ * nothing, or a syscall or file access is not in this kernel; -ESRCH: a
+ * pid names no live process; -ENOSPC: too many rules.  Strings are
+ * NUL-terminated within their arrays.
  */
 struct syscallmon_rule {
 	__u32 id;

@@ -6,6 +6,8 @@
  *      one whose child still holds the file (the rule stays until the child
  *      dies too).  Rules added by hand stay.
  *   b) Bad requests get their errno and change nothing.
+ *      A rule added again under its name (same class, same file) is
+ *      replaced where it stands; another class's or file's name is taken.
  *   c) A policy with a rule that can't be made is refused whole: the
  *      rules, their ids and the mode stay as they were.  4096 rules fit
  *      (one more is ENOSPC); names are unique across classes.
@@ -310,11 +312,30 @@ static void bad_requests(int fd)
 	r.npids = 1;
 	r.pids = (uint64_t)(uintptr_t)&init_pid;
 	CHECK(smon_add_rule(fd, &r) > 0, "log pid 1");
-	log_rule(&r, "init-log", SYSCALLMON_CLASS_HAND);
-	CHECK_EQ(smon_add_rule(fd, &r), -EEXIST, "a name taken");
-	CHECK_EQ(smon_get_rules(fd, infos, SYSCALLMON_MAX_RULES), 2, "rules");
-	CHECK_EQ(smon_del_rule(fd, infos[0].rule.id), 0, "delete");
-	CHECK_EQ(smon_del_rule(fd, infos[1].rule.id), 0, "delete");
+	REQUIRE(smon_get_rules(fd, infos, SYSCALLMON_MAX_RULES) == 2, "rules");
+	{
+		uint32_t forced = infos[0].rule.id, logged = infos[1].rule.id;
+
+		/* The same name and class again: the rule is replaced where it stands. */
+		log_rule(&r, "init-forced", SYSCALLMON_CLASS_HAND);
+		CHECK_EQ(smon_add_rule(fd, &r), forced, "init-forced again: its id");
+		REQUIRE(smon_get_rules(fd, infos, SYSCALLMON_MAX_RULES) == 2, "rules after the replacement");
+		CHECK(infos[0].rule.id == forced && infos[0].rule.action == SYSCALLMON_RULE_LOG &&
+		      infos[1].rule.id == logged, "init-forced replaced in its place, as a log rule");
+		/* A name owned by another class, or by another open file, is taken. */
+		log_rule(&r, "init-log", SYSCALLMON_CLASS_FILE);
+		CHECK_EQ(smon_add_rule(fd, &r), -EEXIST, "a hand rule's name for a file's rule");
+		CHECK_EQ(smon_del_rule(fd, forced), 0, "delete");
+		CHECK_EQ(smon_del_rule(fd, logged), 0, "delete");
+		log_rule(&r, "owned-elsewhere", SYSCALLMON_CLASS_FILE);
+		{
+			int other = smon_open(0);
+
+			REQUIRE(other >= 0 && smon_add_rule(other, &r) > 0, "a rule owned by another file");
+			CHECK_EQ(smon_add_rule(fd, &r), -EEXIST, "another file's rule's name");
+			close(other);
+		}
+	}
 }
 
 static struct syscallmon_rule many[SYSCALLMON_MAX_RULES + 1];
@@ -334,6 +355,8 @@ static void policies(int fd)
 	REQUIRE(smon_get_rules(fd, infos, SYSCALLMON_MAX_RULES) == 2, "two rules");
 	ids[0] = infos[0].rule.id;
 	ids[1] = infos[1].rule.id;
+	log_rule(&r, "p1", SYSCALLMON_CLASS_HAND);
+	CHECK_EQ(smon_add_rule(fd, &r), -EEXIST, "a hand rule taking a policy rule's name");
 	log_rule(&r, "hand", SYSCALLMON_CLASS_HAND);
 	hand = smon_add_rule(fd, &r);
 	REQUIRE(hand > 0, "a rule by hand");
