@@ -11,6 +11,7 @@
 #include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/seq_file.h>
+#include <linux/version.h>
 
 #include "procfs.h"
 #include "tasks.h"
@@ -39,6 +40,22 @@ struct task_row {
 	gid_t gid;
 };
 
+/*
+ * Resident pages as /proc/PID/status counts them.  From 6.2 the counters are
+ * per-CPU and get_mm_rss() reads them without summing the CPUs (it may lag
+ * by hundreds of KB); status sums them.
+ */
+static unsigned long rss_pages(struct mm_struct *mm)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	return percpu_counter_sum_positive(&mm->rss_stat[MM_FILEPAGES]) +
+	       percpu_counter_sum_positive(&mm->rss_stat[MM_ANONPAGES]) +
+	       percpu_counter_sum_positive(&mm->rss_stat[MM_SHMEMPAGES]);
+#else
+	return get_mm_rss(mm);
+#endif
+}
+
 /* Fills row for p as ns numbers it; false if p has no number in ns. */
 static bool read_row(struct task_struct *p, struct pid_namespace *ns, struct task_row *row)
 {
@@ -61,7 +78,7 @@ static bool read_row(struct task_struct *p, struct pid_namespace *ns, struct tas
 	mm = p->mm;
 	if (mm) {
 		row->vm_kb = mm->total_vm << (PAGE_SHIFT - 10);
-		row->rss_kb = get_mm_rss(mm) << (PAGE_SHIFT - 10);
+		row->rss_kb = rss_pages(mm) << (PAGE_SHIFT - 10);
 	}
 	task_unlock(p);
 	return true;
