@@ -661,14 +661,14 @@ static long ioctl_add_rule(struct smon_file *f, struct syscallmon_rule __user *a
 	if (copy_from_user(req, arg, sizeof(*req)))
 		goto out;
 	ret = check_rule(req);
-	if (!ret && req->class != SYSCALLMON_CLASS_HAND && req->class != SYSCALLMON_CLASS_FILE)
+	if (!ret && req->rule_class != SYSCALLMON_CLASS_HAND && req->rule_class != SYSCALLMON_CLASS_FILE)
 		ret = -EINVAL;	/* policy rules come whole, with REPLACE_POLICY */
 	if (!ret && (req->flags & (SYSCALLMON_SEL_PIDS | SYSCALLMON_SEL_TREE)))
 		ret = get_processes(&list, req->pids, req->npids);
 	else if (!ret && req->npids)
 		ret = -EINVAL;
 	if (!ret)
-		ret = smon_rule_add(req, list.pids, list.n, req->class == SYSCALLMON_CLASS_FILE ? f : NULL, &id);
+		ret = smon_rule_add(req, list.pids, list.n, req->rule_class == SYSCALLMON_CLASS_FILE ? f : NULL, &id);
 	put_processes(&list);
 	if (!ret && put_user(id, &arg->id))
 		ret = -EFAULT;
@@ -744,7 +744,7 @@ static long ioctl_replace_policy(struct syscallmon_policy __user *arg)
 	for (i = 0; i < req.nrules && !ret; i++) {
 		ret = check_rule(&rules[i]);
 		/* A policy names what exists at any time: no pids, no process trees. */
-		if (!ret && (rules[i].class != SYSCALLMON_CLASS_POLICY || rules[i].npids ||
+		if (!ret && (rules[i].rule_class != SYSCALLMON_CLASS_POLICY || rules[i].npids ||
 			     (rules[i].flags & (SYSCALLMON_SEL_PIDS | SYSCALLMON_SEL_TREE))))
 			ret = -EINVAL;
 	}

@@ -922,7 +922,7 @@ int smon_rule_add(const struct syscallmon_rule *req, struct pid *const *pids, u3
 			prev = old->rules[i];
 	/* A rule of the same name is replaced where it stands, if it is the caller's to replace. */
 	ret = -EEXIST;
-	if (prev && (prev->class != req->class || prev->owner != owner))
+	if (prev && (prev->class != req->rule_class || prev->owner != owner))
 		goto out;
 	ret = -ENOSPC;
 	if (!prev && old->nrules >= SYSCALLMON_MAX_RULES)

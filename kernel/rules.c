@@ -248,7 +248,7 @@ struct smon_rule *smon_rule_new(const struct syscallmon_rule *req, struct pid *c
 
 	if (!r)
 		return ERR_PTR(-ENOMEM);
-	r->class = req->class;
+	r->class = req->rule_class;
 	r->owner = owner;
 	strscpy(r->name, req->name, sizeof(r->name));
 	bitmap_from_arr64(r->ops, req->syscalls, SYSCALLMON_NR_LIMIT);
@@ -365,7 +365,7 @@ void smon_rule_info(const struct smon_rule *r, struct syscallmon_rule_info *info
 
 	memset(info, 0, sizeof(*info));
 	q->id = r->id;
-	q->class = r->class;
+	q->rule_class = r->class;
 	strscpy(q->name, r->name, sizeof(q->name));
 	bitmap_to_arr64(q->syscalls, r->ops, SYSCALLMON_NR_LIMIT);
 	q->action = r->action;

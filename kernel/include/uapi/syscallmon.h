@@ -507,7 +507,7 @@ struct syscallmon_id_range {
  */
 struct syscallmon_rule {
 	__u32 id;
-	__u32 class;		/* enum syscallmon_rule_class */
+	__u32 rule_class;	/* enum syscallmon_rule_class */
 	char  name[SYSCALLMON_RULE_NAME_LEN];
 	__u64 syscalls[SYSCALLMON_NR_LIMIT / 64];	/* bitmap of x86_64 numbers */
 	__u32 action;		/* enum syscallmon_rule_action */

@@ -289,7 +289,7 @@ int smon_target_pids(int fd, uint32_t nr, uint32_t *pids, uint32_t max)
 void smon_rule_init(struct syscallmon_rule *r, const char *name, uint32_t action, uint32_t flags)
 {
 	memset(r, 0, sizeof(*r));
-	r->class = SYSCALLMON_CLASS_HAND;
+	r->rule_class = SYSCALLMON_CLASS_HAND;
 	snprintf(r->name, sizeof(r->name), "%s", name);
 	r->action = action;
 	r->flags = flags;
@@ -361,7 +361,7 @@ int smon_replace_policy_tagged(int fd, uint32_t mode, uint32_t exits, struct sys
 
 	snprintf(p.tag, sizeof(p.tag), "%s", tag);
 	for (uint32_t i = 0; i < nrules; i++)
-		rules[i].class = SYSCALLMON_CLASS_POLICY;
+		rules[i].rule_class = SYSCALLMON_CLASS_POLICY;
 	return smon_ioctl(fd, SYSCALLMON_IOC_REPLACE_POLICY, &p);
 }
 

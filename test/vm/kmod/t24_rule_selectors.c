@@ -150,7 +150,7 @@ static int add_block(int fd, const char *name, uint32_t flags, struct syscallmon
 	r->action = SYSCALLMON_RULE_BLOCK;
 	r->flags |= SYSCALLMON_RULE_ENFORCE | flags;
 	snprintf(r->name, sizeof(r->name), "%s", name);
-	r->class = SYSCALLMON_CLASS_HAND;
+	r->rule_class = SYSCALLMON_CLASS_HAND;
 	smon_rule_syscall(r, SYS_mkdir);
 	id = smon_add_rule(fd, r);
 	CHECK(id > 0, "add rule %s: %s", name, smon_errname(id));

@@ -152,7 +152,7 @@ static void audit_then_enforce(int fd)
 	REQUIRE(smon_replace_policy(fd, SYSCALLMON_MODE_BLOCK, &rule, 1) == 0, "policy with the rule in audit");
 	REQUIRE(smon_get_rules(fd, &info, 1) == 1, "one rule");
 	id = info.rule.id;
-	CHECK_EQ(info.rule.class, SYSCALLMON_CLASS_POLICY, "the rule's class");
+	CHECK_EQ(info.rule.rule_class, SYSCALLMON_CLASS_POLICY, "the rule's class");
 	REQUIRE(smon_child_spawn(&child, &opts, three_mkdirs, NULL) == 0, "spawn");
 	REQUIRE(smon_seek(fd, SYSCALLMON_SEEK_HEAD) == 0, "seek");
 	REQUIRE(smon_child_release(&child) == 0, "release");

@@ -39,7 +39,7 @@ static int has_rule(int fd, const char *name)
 static void log_rule(struct syscallmon_rule *r, const char *name, uint32_t class)
 {
 	smon_rule_init(r, name, SYSCALLMON_RULE_LOG, 0);
-	r->class = class;
+	r->rule_class = class;
 	smon_rule_syscall(r, SYS_getppid);
 }
 
@@ -183,8 +183,8 @@ static void uid_backwards(struct syscallmon_rule *r)
 	r->uid.max = 9;
 }
 static void reserved(struct syscallmon_rule *r) { r->reserved[1] = 1; }
-static void policy_class(struct syscallmon_rule *r) { r->class = SYSCALLMON_CLASS_POLICY; }
-static void unknown_class(struct syscallmon_rule *r) { r->class = 7; }
+static void policy_class(struct syscallmon_rule *r) { r->rule_class = SYSCALLMON_CLASS_POLICY; }
+static void unknown_class(struct syscallmon_rule *r) { r->rule_class = 7; }
 static void pids_unasked(struct syscallmon_rule *r) { r->npids = 1; }
 static void failed_only_entry(struct syscallmon_rule *r)
 {
@@ -374,7 +374,7 @@ static void policies(int fd)
 	dead(&many[1]);
 	CHECK_EQ(smon_replace_policy(fd, SYSCALLMON_MODE_BLOCK, many, 2), -EINVAL, "a policy with pids");
 	log_rule(&many[1], "q2", SYSCALLMON_CLASS_POLICY);
-	many[1].class = SYSCALLMON_CLASS_HAND;
+	many[1].rule_class = SYSCALLMON_CLASS_HAND;
 	p.mode = SYSCALLMON_MODE_BLOCK;
 	p.nrules = 2;
 	p.rules = (uint64_t)(uintptr_t)many;

@@ -57,7 +57,7 @@ static int admin(void)
 	if (smon_add_pids(fd, SYS_getppid, &self, 1))
 		return 4;
 	smon_rule_init(&r, "owned", SYSCALLMON_RULE_LOG, 0);
-	r.class = SYSCALLMON_CLASS_FILE;
+	r.rule_class = SYSCALLMON_CLASS_FILE;
 	smon_rule_syscall(&r, SYS_getpid);
 	if (smon_add_rule(fd, &r) <= 0)
 		return 5;

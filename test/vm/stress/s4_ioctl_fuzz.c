@@ -464,7 +464,7 @@ static void fill_rule(struct syscallmon_rule *r, uint32_t class, struct counts *
 		fill_random(r, sizeof(*r));
 	} else {
 		memset(r, 0, sizeof(*r));
-		r->class = chance(95) ? class : stress_below(8);
+		r->rule_class = chance(95) ? class : stress_below(8);
 		snprintf(r->name, sizeof(r->name), "fuzz-%u", stress_below(64));
 		if (chance(3))
 			memset(r->name, 'n', sizeof(r->name));
