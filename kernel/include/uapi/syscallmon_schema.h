@@ -29,21 +29,31 @@
  *             NULLABLE field is null; 0 for none
  *
  * Derived values:
- *   type         the record type's name: "syscall", "exit", "lost"
+ *   type         the record type's name: "syscall", "exit", "config", "lost"
  *   time         ts_ns as an ISO 8601 UTC time
- *   syscall      nr's name in the generated syscall table
+ *   syscall      nr's name in the generated syscall table; "none" for a file
+ *                access made in no syscall (nr SYSCALLMON_NR_NONE: a kernel
+ *                thread's, an io_uring worker's)
  *   abi          "x86_64", "i386" or "x32" (enum syscallmon_abi)
  *   verdict      "allowed", "blocked", "would_block", "killed" or
  *                "would_kill" (enum syscallmon_verdict)
  *   block_errno  the errno name a block target returns (blocked) or would
  *                (would_block); null when it has none
  *   rule         the id of the rule that decided; null: the syscall's target
+ *   file         decided by a file rule at a security hook
+ *                (SYSCALLMON_SYSCALL_FILE): path is the file accessed, as the
+ *                kernel resolved it
  *   errno        the errno name of a call that returned an error (ret in
  *                -SYSCALLMON_MAX_ERRNO..-1), a blocked call included; else null
  *   call_id      the entry record's seq, in both halves of a RECORD_BOTH
  *                call; null for a call recorded once
  *   path         the path argument: path_len bytes at data
  *   target       what the fd argument referred to: target_len bytes after the path
+ *   kind         what a configuration record is about (enum
+ *                syscallmon_config_kind): "mode", "target", "pids",
+ *                "rule_add", "rule_del", "policy", "clear", "exits", "param",
+ *                "closed"
+ *   text         what changed: text_len bytes at data
  *
  * ts_ns is when the call entered the kernel; seq is the order records were
  * written, which for a call recorded at its return is the order calls
@@ -57,7 +67,9 @@
 #define SYSCALLMON_IN_SYSCALL		(1u << SYSCALLMON_RECORD_SYSCALL)
 #define SYSCALLMON_IN_EXIT		(1u << SYSCALLMON_RECORD_EXIT)
 #define SYSCALLMON_IN_LOST		(1u << SYSCALLMON_RECORD_LOST)
-#define SYSCALLMON_IN_EVENTS		(SYSCALLMON_IN_SYSCALL | SYSCALLMON_IN_EXIT)
+#define SYSCALLMON_IN_CONFIG		(1u << SYSCALLMON_RECORD_CONFIG)
+/* The records that carry a task: it is at one offset in each. */
+#define SYSCALLMON_IN_EVENTS		(SYSCALLMON_IN_SYSCALL | SYSCALLMON_IN_EXIT | SYSCALLMON_IN_CONFIG)
 #define SYSCALLMON_IN_ALL		(SYSCALLMON_IN_EVENTS | SYSCALLMON_IN_LOST)
 
 #define SYSCALLMON_EVENT_FIELDS(F) \
@@ -78,6 +90,7 @@
 	F(verdict,         STRING,         ALWAYS,   SYSCALLMON_IN_SYSCALL, syscall, verdict,     0) \
 	F(block_errno,     STRING,         NULLABLE, SYSCALLMON_IN_SYSCALL, syscall, err,         0) \
 	F(rule,            DECIMAL,        NULLABLE, SYSCALLMON_IN_SYSCALL, syscall, rule,        0) \
+	F(file,            BOOL,           ALWAYS,   SYSCALLMON_IN_SYSCALL, syscall, h.flags,     SYSCALLMON_SYSCALL_FILE) \
 	F(path,            STRING,         NULLABLE, SYSCALLMON_IN_SYSCALL, syscall, data,        SYSCALLMON_SYSCALL_PATH) \
 	F(path_truncated,  BOOL,           ALWAYS,   SYSCALLMON_IN_SYSCALL, syscall, h.flags,     SYSCALLMON_SYSCALL_PATH_TRUNCATED) \
 	F(path_unreadable, BOOL,           ALWAYS,   SYSCALLMON_IN_SYSCALL, syscall, h.flags,     SYSCALLMON_SYSCALL_PATH_UNREADABLE) \
@@ -93,6 +106,10 @@
 	F(signal,          DECIMAL,        ALWAYS,   SYSCALLMON_IN_EXIT,    exit,    signal,      0) \
 	F(utime_ns,        DECIMAL_STRING, ALWAYS,   SYSCALLMON_IN_EXIT,    exit,    utime_ns,    0) \
 	F(stime_ns,        DECIMAL_STRING, ALWAYS,   SYSCALLMON_IN_EXIT,    exit,    stime_ns,    0) \
-	F(count,           DECIMAL,        ALWAYS,   SYSCALLMON_IN_LOST,    lost,    count,       0)
+	F(kind,            STRING,         ALWAYS,   SYSCALLMON_IN_CONFIG,  config,  kind,        0) \
+	F(id,              DECIMAL,        ALWAYS,   SYSCALLMON_IN_CONFIG,  config,  id,          0) \
+	F(text,            STRING,         ALWAYS,   SYSCALLMON_IN_CONFIG,  config,  data,        0) \
+	F(count,           DECIMAL,        ALWAYS,   SYSCALLMON_IN_LOST,    lost,    count,       0) \
+	F(config,          DECIMAL,        ALWAYS,   SYSCALLMON_IN_LOST,    lost,    config,      0)
 
 #endif /* _UAPI_SYSCALLMON_SCHEMA_H */
