@@ -56,12 +56,13 @@ Napi::Object Member(Napi::Env env, size_t offset, const std::string &type)
 Napi::Object Records(Napi::Env env)
 {
 	Napi::Object records = Napi::Object::New(env);
-	for (const char *rec : { "syscall", "exit", "lost" })
+	for (const char *rec : { "syscall", "exit", "config", "lost" })
 		records.Set(rec, Napi::Object::New(env));
 	records.Get("syscall").As<Napi::Object>().Set("size", Napi::Number::New(env, sizeof(struct syscallmon_syscall)));
 	records.Get("exit").As<Napi::Object>().Set("size", Napi::Number::New(env, sizeof(struct syscallmon_exit)));
+	records.Get("config").As<Napi::Object>().Set("size", Napi::Number::New(env, sizeof(struct syscallmon_config)));
 	records.Get("lost").As<Napi::Object>().Set("size", Napi::Number::New(env, sizeof(struct syscallmon_lost)));
-	for (const char *rec : { "syscall", "exit", "lost" })
+	for (const char *rec : { "syscall", "exit", "config", "lost" })
 		records.Get(rec).As<Napi::Object>().Set("members", Napi::Object::New(env));
 #define SYSCALLMON_CONST(name)
 #define SYSCALLMON_MEMBER(rec, member)                                                              \
@@ -76,10 +77,11 @@ Napi::Object Records(Napi::Env env)
 
 // A field several record types carry is read at one offset in all of them.
 static_assert(offsetof(struct syscallmon_syscall, h) == 0 && offsetof(struct syscallmon_exit, h) == 0 &&
-		      offsetof(struct syscallmon_lost, h) == 0,
+		      offsetof(struct syscallmon_config, h) == 0 && offsetof(struct syscallmon_lost, h) == 0,
 	      "every record starts with its header");
-static_assert(offsetof(struct syscallmon_syscall, task) == offsetof(struct syscallmon_exit, task),
-	      "syscall and exit records hold the task at one offset");
+static_assert(offsetof(struct syscallmon_syscall, task) == offsetof(struct syscallmon_exit, task) &&
+		      offsetof(struct syscallmon_syscall, task) == offsetof(struct syscallmon_config, task),
+	      "syscall, exit and config records hold the task at one offset");
 
 // syscallmon_schema.h's table, field by field, in its order.
 Napi::Array Schema(Napi::Env env)

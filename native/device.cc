@@ -184,6 +184,11 @@ Napi::Value GetStatus(const Napi::CallbackInfo &info)
 	o.Set("no_result", U64(env, s.no_result));
 	o.Set("calls_in_flight", U64(env, s.calls_in_flight));
 	o.Set("allocs_live", U64(env, s.allocs_live));
+	o.Set("nrules", s.nrules);
+	o.Set("file_hooks", s.file_hooks);
+	o.Set("tree_missed", U64(env, s.tree_missed));
+	o.Set("file_hooks_missed", U64(env, s.file_hooks_missed));
+	o.Set("config_records", U64(env, s.config_records));
 	return o;
 }
 
@@ -252,6 +257,215 @@ Napi::Value GetTargets(const Napi::CallbackInfo &info)
 	return out;
 }
 
+// ---- rules
+
+// A string member of a rule: it must fit its array with the NUL.
+template <size_t N> void PropString(Napi::Object o, const char *key, char (&dst)[N])
+{
+	Napi::Value v = o.Get(key);
+	if (!v.IsString())
+		throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a string");
+	std::string text = v.As<Napi::String>();
+	if (text.size() >= N || text.find('\0') != std::string::npos)
+		throw Napi::RangeError::New(o.Env(), std::string(key) + " must be shorter than " + std::to_string(N) +
+							     " bytes, without NUL");
+	std::memcpy(dst, text.data(), text.size());
+}
+
+struct syscallmon_id_range PropRange(Napi::Object o, const char *key)
+{
+	Napi::Value v = o.Get(key);
+	if (!v.IsObject())
+		throw Napi::TypeError::New(o.Env(), std::string(key) + " must be an object { min, max }");
+	Napi::Object r = v.As<Napi::Object>();
+	return { PropU32(r, "min"), PropU32(r, "max") };
+}
+
+// A rule object (binding.ts RawRule) as struct syscallmon_rule; pids stay
+// in *pids, which the struct points to.
+void ToRule(Napi::Env env, Napi::Value v, struct syscallmon_rule *r, std::vector<uint32_t> *pids)
+{
+	if (!v.IsObject())
+		throw Napi::TypeError::New(env, "rule must be an object");
+	Napi::Object o = v.As<Napi::Object>();
+	memset(r, 0, sizeof(*r));
+	r->id = PropU32(o, "id");
+	r->rule_class = PropU32(o, "rule_class");
+	PropString(o, "name", r->name);
+	for (uint32_t nr : ToU32Array(env, o.Get("syscalls"), "syscalls")) {
+		if (nr >= SYSCALLMON_NR_LIMIT)
+			throw Napi::RangeError::New(env, "syscall number " + std::to_string(nr) + " is not below " +
+								 std::to_string(SYSCALLMON_NR_LIMIT));
+		r->syscalls[nr / 64] |= 1ull << (nr % 64);
+	}
+	r->action = PropU32(o, "action");
+	r->err = PropI32(o, "err");
+	r->flags = PropU32(o, "flags");
+	r->record = PropU32(o, "record");
+	r->file_ops = PropU32(o, "file_ops");
+	*pids = ToU32Array(env, o.Get("pids"), "pids");
+	r->npids = pids->size();
+	r->pids = (__u64)(uintptr_t)pids->data();
+	r->uid = PropRange(o, "uid");
+	r->euid = PropRange(o, "euid");
+	r->auid = PropRange(o, "auid");
+	r->gid = PropRange(o, "gid");
+	PropString(o, "comm", r->comm);
+	PropString(o, "exe", r->exe);
+	PropString(o, "cgroup", r->cgroup);
+	PropString(o, "path", r->path);
+	PropString(o, "file", r->file);
+}
+
+Napi::Object FromRange(Napi::Env env, const struct syscallmon_id_range &r)
+{
+	Napi::Object o = Napi::Object::New(env);
+	o.Set("min", r.min);
+	o.Set("max", r.max);
+	return o;
+}
+
+// A string member the kernel filled: up to its NUL, or its whole array.
+template <size_t N> Napi::String FromString(Napi::Env env, const char (&s)[N])
+{
+	return Napi::String::New(env, s, strnlen(s, N));
+}
+
+// struct syscallmon_rule as the kernel lists it (npids: how many it holds; no pids).
+Napi::Object FromRule(Napi::Env env, const struct syscallmon_rule &r)
+{
+	Napi::Object o = Napi::Object::New(env);
+	o.Set("id", r.id);
+	o.Set("rule_class", r.rule_class);
+	o.Set("name", FromString(env, r.name));
+	Napi::Array nrs = Napi::Array::New(env);
+	uint32_t n = 0;
+	for (uint32_t nr = 0; nr < SYSCALLMON_NR_LIMIT; nr++)
+		if (r.syscalls[nr / 64] & (1ull << (nr % 64)))
+			nrs.Set(n++, nr);
+	o.Set("syscalls", nrs);
+	o.Set("action", r.action);
+	o.Set("err", r.err);
+	o.Set("flags", r.flags);
+	o.Set("record", r.record);
+	o.Set("file_ops", r.file_ops);
+	o.Set("npids", r.npids);
+	o.Set("uid", FromRange(env, r.uid));
+	o.Set("euid", FromRange(env, r.euid));
+	o.Set("auid", FromRange(env, r.auid));
+	o.Set("gid", FromRange(env, r.gid));
+	o.Set("comm", FromString(env, r.comm));
+	o.Set("exe", FromString(env, r.exe));
+	o.Set("cgroup", FromString(env, r.cgroup));
+	o.Set("path", FromString(env, r.path));
+	o.Set("file", FromString(env, r.file));
+	return o;
+}
+
+Napi::Value AddRule(const Napi::CallbackInfo &info)
+{
+	Napi::Env env = info.Env();
+	int fd = ArgFd(info, 0);
+	struct syscallmon_rule rule;
+	std::vector<uint32_t> pids;
+	ToRule(env, info.Length() > 1 ? info[1] : env.Undefined(), &rule, &pids);
+	Ioctl(env, fd, SYSCALLMON_IOC_ADD_RULE, &rule, "ioctl:ADD_RULE");
+	return Napi::Number::New(env, rule.id);
+}
+
+Napi::Value DeleteRule(const Napi::CallbackInfo &info)
+{
+	return U32Ioctl(info, SYSCALLMON_IOC_DEL_RULE, "ioctl:DEL_RULE", ArgU32(info, 1, "id"));
+}
+
+Napi::Value GetRules(const Napi::CallbackInfo &info)
+{
+	Napi::Env env = info.Env();
+	int fd = ArgFd(info, 0);
+	std::vector<struct syscallmon_rule_info> entries(16);
+	struct syscallmon_rule_list list;
+	// Rules may be added between two calls: grow until everything fit.
+	for (;;) {
+		memset(&list, 0, sizeof(list));
+		list.max = entries.size();
+		list.entries = (__u64)(uintptr_t)entries.data();
+		Ioctl(env, fd, SYSCALLMON_IOC_GET_RULES, &list, "ioctl:GET_RULES");
+		if (list.count <= list.max)
+			break;
+		entries.resize(list.count);
+	}
+	Napi::Array out = Napi::Array::New(env, list.count);
+	for (uint32_t i = 0; i < list.count; i++) {
+		const struct syscallmon_rule_info &r = entries[i];
+		Napi::Object o = Napi::Object::New(env);
+		o.Set("rule", FromRule(env, r.rule));
+		o.Set("exe_dev", U64(env, r.exe_dev));
+		o.Set("exe_ino", U64(env, r.exe_ino));
+		o.Set("cgroup_id", U64(env, r.cgroup_id));
+		o.Set("matched", U64(env, r.matched));
+		o.Set("logged", U64(env, r.logged));
+		o.Set("blocked", U64(env, r.blocked));
+		o.Set("killed", U64(env, r.killed));
+		o.Set("would_act", U64(env, r.would_act));
+		o.Set("file_dev", U64(env, r.file_dev));
+		o.Set("file_ino", U64(env, r.file_ino));
+		o.Set("state", r.state);
+		out.Set(i, o);
+	}
+	return out;
+}
+
+Napi::Value ReplacePolicy(const Napi::CallbackInfo &info)
+{
+	Napi::Env env = info.Env();
+	int fd = ArgFd(info, 0);
+	if (info.Length() < 2 || !info[1].IsObject())
+		throw Napi::TypeError::New(env, "policy must be an object");
+	Napi::Object p = info[1].As<Napi::Object>();
+	Napi::Value list = p.Get("rules");
+	if (!list.IsArray())
+		throw Napi::TypeError::New(env, "rules must be an array");
+	Napi::Array a = list.As<Napi::Array>();
+	std::vector<struct syscallmon_rule> rules(a.Length());
+	std::vector<std::vector<uint32_t>> pids(a.Length());
+	for (uint32_t i = 0; i < a.Length(); i++)
+		ToRule(env, a.Get(i), &rules[i], &pids[i]);
+	struct syscallmon_policy policy;
+	memset(&policy, 0, sizeof(policy));
+	policy.mode = PropU32(p, "mode");
+	policy.exits = PropU32(p, "exits");
+	PropString(p, "tag", policy.tag);
+	policy.nrules = rules.size();
+	policy.rules = (__u64)(uintptr_t)rules.data();
+	Ioctl(env, fd, SYSCALLMON_IOC_REPLACE_POLICY, &policy, "ioctl:REPLACE_POLICY");
+	return env.Undefined();
+}
+
+// The processes of a rule's pid set or process tree, as numbers in our pid namespace.
+Napi::Value RulePids(const Napi::CallbackInfo &info)
+{
+	Napi::Env env = info.Env();
+	int fd = ArgFd(info, 0);
+	uint32_t id = ArgU32(info, 1, "id");
+	std::vector<uint32_t> pids(16);
+	struct syscallmon_pid_list list;
+	// Processes may join between two calls: grow until everything fit.
+	for (;;) {
+		memset(&list, 0, sizeof(list));
+		list.rule = id;
+		list.max = pids.size();
+		list.pids = (__u64)(uintptr_t)pids.data();
+		Ioctl(env, fd, SYSCALLMON_IOC_GET_PIDS, &list, "ioctl:GET_PIDS");
+		if (list.count <= list.max)
+			break;
+		pids.resize(list.count);
+	}
+	Napi::Array out = Napi::Array::New(env, list.count);
+	for (uint32_t j = 0; j < list.count; j++)
+		out.Set(j, pids[j]);
+	return out;
+}
+
 Napi::Value Read(const Napi::CallbackInfo &info)
 {
 	Napi::Env env = info.Env();
@@ -303,6 +517,11 @@ void InitDevice(Napi::Env env, Napi::Object exports)
 	exports.Set("getTargets", Napi::Function::New(env, GetTargets, "getTargets"));
 	exports.Set("seek", Napi::Function::New(env, Seek, "seek"));
 	exports.Set("setExits", Napi::Function::New(env, SetExits, "setExits"));
+	exports.Set("addRule", Napi::Function::New(env, AddRule, "addRule"));
+	exports.Set("deleteRule", Napi::Function::New(env, DeleteRule, "deleteRule"));
+	exports.Set("getRules", Napi::Function::New(env, GetRules, "getRules"));
+	exports.Set("replacePolicy", Napi::Function::New(env, ReplacePolicy, "replacePolicy"));
+	exports.Set("rulePids", Napi::Function::New(env, RulePids, "rulePids"));
 	exports.Set("read", Napi::Function::New(env, Read, "read"));
 }
 

@@ -3,7 +3,7 @@
 # that no name is written twice by hand:
 #   SYSCALLMON_CONST(NAME)          every integer SYSCALLMON_NAME (#define or enum)
 #   SYSCALLMON_MEMBER(rec, member)  every member of struct syscallmon_<rec> for
-#                                   rec = syscall, exit, lost; the members of an
+#                                   rec = syscall, exit, config, lost; the members of an
 #                                   embedded struct as h.seq, task.pid, ...
 # String #defines (the device and proc paths) and function-like macros (the
 # schema's table) are left out: the addon exports those itself.
@@ -43,8 +43,8 @@ in_struct != "" && $1 ~ /^(__u8|__u16|__u32|__u64|__s8|__s16|__s32|__s64|char|st
 	embedded[in_struct, i] = type
 }
 END {
-	split("syscall exit lost", recs, " ")
-	for (r = 1; r <= 3; r++) {
+	nrecs = split("syscall exit config lost", recs, " ")
+	for (r = 1; r <= nrecs; r++) {
 		rec = recs[r]
 		for (i = 0; i < count[rec]; i++) {
 			e = embedded[rec, i]

@@ -175,6 +175,23 @@ const char *AbiName(uint16_t abi)
 	return nullptr;
 }
 
+const char *ConfigKindName(uint32_t kind)
+{
+	switch (kind) {
+	case SYSCALLMON_CONFIG_MODE: return "mode";
+	case SYSCALLMON_CONFIG_TARGET: return "target";
+	case SYSCALLMON_CONFIG_PIDS: return "pids";
+	case SYSCALLMON_CONFIG_RULE_ADD: return "rule_add";
+	case SYSCALLMON_CONFIG_RULE_DEL: return "rule_del";
+	case SYSCALLMON_CONFIG_POLICY: return "policy";
+	case SYSCALLMON_CONFIG_CLEAR: return "clear";
+	case SYSCALLMON_CONFIG_EXITS: return "exits";
+	case SYSCALLMON_CONFIG_PARAM: return "param";
+	case SYSCALLMON_CONFIG_CLOSED: return "closed";
+	}
+	return nullptr;
+}
+
 const char *VerdictName(uint16_t verdict)
 {
 	switch (verdict) {
@@ -497,13 +514,14 @@ std::string NdjsonFormatter::Line(Out &out, const uint8_t *rec)
 		std::memcpy(&lost, rec, sizeof lost);
 		out.U64("{\"type\":\"lost\",\"seq\":", h.seq);
 		out.U64(",\"count\":", lost.count);
+		out.U64(",\"config\":", lost.config);
 		out.Lit("}\n");
 		return "";
 	}
-	if (h.type != SYSCALLMON_RECORD_SYSCALL && h.type != SYSCALLMON_RECORD_EXIT)
-		return "unknown record type " + std::to_string(h.type) + " (module newer than this tool?)";
 	// Checked before anything is written: a refused record leaves no half line.
 	Syscall s;
+	struct syscallmon_config config;
+	const char *kind = nullptr;
 	if (h.type == SYSCALLMON_RECORD_SYSCALL) {
 		std::memcpy(&s, rec, sizeof s);
 		if (VerdictName(s.verdict) == nullptr)
@@ -511,8 +529,16 @@ std::string NdjsonFormatter::Line(Out &out, const uint8_t *rec)
 		if (AbiName(s.abi) == nullptr)
 			return "unknown abi " + std::to_string(s.abi);
 		out.Lit("{\"type\":\"syscall\",\"seq\":");
-	} else {
+	} else if (h.type == SYSCALLMON_RECORD_EXIT) {
 		out.Lit("{\"type\":\"exit\",\"seq\":");
+	} else if (h.type == SYSCALLMON_RECORD_CONFIG) {
+		std::memcpy(&config, rec, sizeof config);
+		kind = ConfigKindName(config.kind);
+		if (kind == nullptr)
+			return "unknown configuration kind " + std::to_string(config.kind);
+		out.Lit("{\"type\":\"config\",\"seq\":");
+	} else {
+		return "unknown record type " + std::to_string(h.type) + " (module newer than this tool?)";
 	}
 	out.U64(h.seq);
 	out.U64(",\"ts_ns\":\"", h.ts_ns);
@@ -540,6 +566,15 @@ std::string NdjsonFormatter::Line(Out &out, const uint8_t *rec)
 		out.U64(",\"utime_ns\":\"", e.utime_ns);
 		out.U64("\",\"stime_ns\":\"", e.stime_ns);
 		out.Lit("\"}\n");
+		return "";
+	}
+	if (h.type == SYSCALLMON_RECORD_CONFIG) {
+		out.Lit(",\"kind\":\"");
+		out.Str(kind, std::strlen(kind));
+		out.U64("\",\"id\":", config.id);
+		out.Lit(",\"text\":");
+		JsonCString(out, rec + sizeof config, config.text_len);
+		out.Lit("}\n");
 		return "";
 	}
 	const uint8_t *strings = rec + sizeof s;
@@ -591,7 +626,7 @@ std::string NdjsonFormatter::Line(Out &out, const uint8_t *rec)
 
 // The flags the call's cached text shows.
 constexpr uint32_t kCallFlags = SYSCALLMON_SYSCALL_PATH | SYSCALLMON_SYSCALL_PATH_TRUNCATED |
-				SYSCALLMON_SYSCALL_PATH_UNREADABLE | SYSCALLMON_SYSCALL_TARGET;
+				SYSCALLMON_SYSCALL_PATH_UNREADABLE | SYSCALLMON_SYSCALL_TARGET | SYSCALLMON_SYSCALL_FILE;
 
 NdjsonFormatter::CallKey NdjsonFormatter::KeyOf(const Syscall &s)
 {
@@ -611,6 +646,8 @@ void NdjsonFormatter::CallFields(Out &out, const Syscall &s, const uint8_t *stri
 	out.Lit(",\"syscall\":\"");
 	if (s.nr < syscalls_.size() && !syscalls_[s.nr].empty())
 		out.Str(syscalls_[s.nr]);
+	else if (s.nr == SYSCALLMON_NR_NONE)
+		out.Lit("none");
 	else
 		out.U64("syscall_", s.nr);
 	out.U64("\",\"nr\":", s.nr);
@@ -631,6 +668,8 @@ void NdjsonFormatter::CallFields(Out &out, const Syscall &s, const uint8_t *stri
 		out.U64(s.rule);
 	else
 		out.Lit("null");
+	out.Lit(",\"file\":");
+	out.Bool((s.h.flags & SYSCALLMON_SYSCALL_FILE) != 0);
 	out.Lit(",\"path\":");
 	if ((s.h.flags & SYSCALLMON_SYSCALL_PATH) != 0)
 		JsonCString(out, strings, s.path_len);

@@ -20,7 +20,7 @@ class Out;
 // hidden by a filter), and the events that match; at most limit events in
 // all, over every call (0: no limit).
 struct Selection {
-	// Syscall numbers to keep (exit records then never match); empty: all.
+	// Syscall numbers to keep (exit and config records then never match); empty: all.
 	std::unordered_set<uint32_t> nrs;
 	// Thread group ids or thread ids to keep; empty: every process.
 	std::unordered_set<uint32_t> pids;
@@ -30,7 +30,7 @@ struct Selection {
 // What one call saw. Records after the one that reached the limit are
 // neither written nor counted.
 struct Counts {
-	uint64_t read = 0;  // event records (syscall and exit) looked at
+	uint64_t read = 0;  // event records (syscall, exit, config) looked at
 	uint64_t shown = 0; // event records written
 	uint64_t lost = 0;  // the counts of the lost records looked at, summed
 	bool full = false;  // the limit is reached: nothing more will be written

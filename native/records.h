@@ -55,6 +55,7 @@ inline size_t WholeRecord(const uint8_t *data, size_t at, size_t len, std::strin
 	case SYSCALLMON_RECORD_SYSCALL: fixed = sizeof(struct syscallmon_syscall); break;
 	case SYSCALLMON_RECORD_EXIT: fixed = sizeof(struct syscallmon_exit); break;
 	case SYSCALLMON_RECORD_LOST: fixed = sizeof(struct syscallmon_lost); break;
+	case SYSCALLMON_RECORD_CONFIG: fixed = sizeof(struct syscallmon_config); break;
 	case SYSCALLMON_RECORD_PAD: fixed = kHeaderStart; break;
 	default:
 		*problem = "record at byte " + std::to_string(at) + ": unknown record type " + std::to_string(h.type) +
@@ -67,6 +68,10 @@ inline size_t WholeRecord(const uint8_t *data, size_t at, size_t len, std::strin
 		struct syscallmon_syscall s;
 		std::memcpy(&s, data + at, sizeof s);
 		bad = fixed + s.path_len + s.target_len > h.size;
+	} else if (!bad && h.type == SYSCALLMON_RECORD_CONFIG && h.size <= len - at) {
+		struct syscallmon_config c;
+		std::memcpy(&c, data + at, sizeof c);
+		bad = c.text_len == 0 || fixed + c.text_len > h.size;
 	}
 	if (bad) {
 		*problem = "record at byte " + std::to_string(at) + ": malformed (type " + std::to_string(h.type) +

@@ -126,7 +126,8 @@ public:
 
 	// Hands the kernel how far this reader delivered and learns where to go
 	// on: 0, or an errno (EBUSY: read() holds records to hand out first).
-	int Fetch(uint64_t *head, uint64_t *lost, uint64_t *first_lost)
+	// *config: of the *lost records, how many were configuration records.
+	int Fetch(uint64_t *head, uint64_t *lost, uint64_t *config, uint64_t *first_lost)
 	{
 		struct syscallmon_fetch f = {};
 		f.pos = pos_;
@@ -144,6 +145,7 @@ public:
 		seq_ = f.seq;
 		*head = f.head;
 		*lost = f.lost;
+		*config = f.lost_config;
 		return 0;
 	}
 
@@ -189,7 +191,7 @@ private:
 };
 
 // A lost record as the device writes one (struct syscallmon_lost).
-void LostRecord(uint8_t *dst, uint64_t first, uint64_t count)
+void LostRecord(uint8_t *dst, uint64_t first, uint64_t count, uint64_t config)
 {
 	struct syscallmon_lost lost;
 	std::memset(&lost, 0, sizeof lost);
@@ -200,6 +202,7 @@ void LostRecord(uint8_t *dst, uint64_t first, uint64_t count)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	lost.h.ts_ns = static_cast<uint64_t>(ts.tv_sec) * 1000000000u + static_cast<uint64_t>(ts.tv_nsec);
 	lost.count = count;
+	lost.config = config;
 	std::memcpy(dst, &lost, sizeof lost);
 }
 
@@ -267,8 +270,8 @@ public:
 		stopped_ = true;
 		// Hands the cursor what was delivered, so that the file's next
 		// reader (read(), another stream) goes on after it.
-		uint64_t head = 0, lost = 0, first = 0;
-		ring_.Fetch(&head, &lost, &first);
+		uint64_t head = 0, lost = 0, config = 0, first = 0;
+		ring_.Fetch(&head, &lost, &config, &first);
 		ring_.Unmap();
 		uv_close(reinterpret_cast<uv_handle_t *>(&poll_), OnClose);
 		uv_close(reinterpret_cast<uv_handle_t *>(&timer_), OnClose);
@@ -375,12 +378,12 @@ private:
 	{
 		uint8_t *records = buf_->data() + kLostSize;
 		size_t len = 0;
-		uint64_t lost = 0, first_lost = 0;
+		uint64_t lost = 0, lost_config = 0, first_lost = 0;
 		// Each round ends at the head, or is overwritten while copied; a
 		// ring overwritten that fast round after round still yields.
 		for (int round = 0; round < 64; round++) {
-			uint64_t head = 0, n = 0, first = 0;
-			int err = ring_.Fetch(&head, &n, &first);
+			uint64_t head = 0, n = 0, config = 0, first = 0;
+			int err = ring_.Fetch(&head, &n, &config, &first);
 			if (err == EBUSY && len == 0 && lost == 0) {
 				// read() holds records it took from the ring: they go first.
 				ssize_t r = ReadInto(fd_, records, max_);
@@ -397,6 +400,7 @@ private:
 				if (!lost)
 					first_lost = first;
 				lost += n;
+				lost_config += config;
 			}
 			if (ring_.at(head))
 				break;
@@ -415,7 +419,7 @@ private:
 		b->at = lost ? 0 : kLostSize;
 		b->len = len + (lost ? kLostSize : 0);
 		if (lost)
-			LostRecord(buf_->data(), first_lost, lost);
+			LostRecord(buf_->data(), first_lost, lost, lost_config);
 		return 0;
 	}
 
