@@ -53,6 +53,74 @@ export interface RawStatus {
   no_result: bigint;
   calls_in_flight: bigint;
   allocs_live: bigint;
+  nrules: number;
+  file_hooks: number;
+  tree_missed: bigint;
+  file_hooks_missed: bigint;
+  config_records: bigint;
+}
+
+/** struct syscallmon_id_range */
+export interface RawIdRange {
+  min: number;
+  max: number;
+}
+
+/**
+ * struct syscallmon_rule, field for field, but syscalls: the numbers whose
+ * bits the bitmap sets, and pids: the list npids and pids point to.
+ */
+export interface RawRule {
+  id: number;
+  /** enum syscallmon_rule_class */
+  rule_class: number;
+  name: string;
+  syscalls: number[];
+  /** enum syscallmon_rule_action */
+  action: number;
+  err: number;
+  /** SYSCALLMON_RULE_*, SYSCALLMON_SEL_* */
+  flags: number;
+  /** enum syscallmon_record_mode */
+  record: number;
+  /** SYSCALLMON_FILE_* */
+  file_ops: number;
+  pids: number[];
+  uid: RawIdRange;
+  euid: RawIdRange;
+  auid: RawIdRange;
+  gid: RawIdRange;
+  comm: string;
+  exe: string;
+  cgroup: string;
+  path: string;
+  file: string;
+}
+
+/** struct syscallmon_rule_info, field for field; its rule has npids (how many processes it holds) for pids. */
+export interface RawRuleInfo {
+  rule: Omit<RawRule, 'pids'> & { npids: number };
+  exe_dev: bigint;
+  exe_ino: bigint;
+  cgroup_id: bigint;
+  matched: bigint;
+  logged: bigint;
+  blocked: bigint;
+  killed: bigint;
+  would_act: bigint;
+  file_dev: bigint;
+  file_ino: bigint;
+  /** SYSCALLMON_RULE_STALE */
+  state: number;
+}
+
+/** struct syscallmon_policy, with its rules as a list. */
+export interface RawPolicy {
+  mode: number;
+  /** SYSCALLMON_EXITS_* */
+  exits: number;
+  tag: string;
+  rules: RawRule[];
 }
 
 export interface RawVersion {
@@ -85,7 +153,7 @@ export interface RawRecordStruct {
   members: Record<string, RawMember>;
 }
 
-export type RecordStructName = 'syscall' | 'exit' | 'lost';
+export type RecordStructName = 'syscall' | 'exit' | 'config' | 'lost';
 
 /** How NDJSON writes a field (kernel/include/uapi/syscallmon_schema.h). */
 export type FieldKind = 'DECIMAL' | 'DECIMAL_STRING' | 'HEX' | 'ISO_TIME' | 'STRING' | 'BOOL';
@@ -118,7 +186,7 @@ export interface Binding {
    * without the prefix (MODE_BLOCK, TARGET_ALL_PIDS, API_VERSION, RECORD_MAX…).
    */
   constants: Record<string, number>;
-  /** struct syscallmon_syscall, _exit and _lost as the addon was compiled against them */
+  /** struct syscallmon_syscall, _exit, _config and _lost as the addon was compiled against them */
   records: Record<RecordStructName, RawRecordStruct>;
   /** the event schema's table, field by field */
   schema: SchemaField[];
@@ -142,6 +210,16 @@ export interface Binding {
   getTargets(fd: number): RawTargetInfo[];
   seek(fd: number, whence: number): void;
   setExits(fd: number, on: boolean): void;
+  /** SYSCALLMON_IOC_ADD_RULE (rule.id is ignored); returns the rule's id */
+  addRule(fd: number, rule: RawRule): number;
+  /** SYSCALLMON_IOC_DEL_RULE */
+  deleteRule(fd: number, id: number): void;
+  /** SYSCALLMON_IOC_GET_RULES: every rule, in evaluation order */
+  getRules(fd: number): RawRuleInfo[];
+  /** SYSCALLMON_IOC_REPLACE_POLICY */
+  replacePolicy(fd: number, policy: RawPolicy): void;
+  /** SYSCALLMON_IOC_GET_PIDS of rule id: the processes of its pid set or process tree, in our pid namespace */
+  rulePids(fd: number, id: number): number[];
   /**
    * Non-blocking read() of whole records, at most maxBytes of them
    * (maxBytes >= RECORD_MAX); an empty Buffer when none (EAGAIN).
@@ -166,7 +244,7 @@ export interface Binding {
    * writes them to an fd instead (writeTo, writeLast). errnoNames[n] and
    * syscallNames[nr] are the library's names, handed over once (holes print
    * the number). The selection keeps every lost record, and the events of the
-   * syscalls in nrs (none: every syscall and exit) made by the processes or
+   * syscalls in nrs (none: every syscall, exit and config record) made by the processes or
    * threads in pids (none: every one); limit (0: none) caps the events
    * written over every call.
    */
@@ -200,7 +278,7 @@ export interface NdjsonSelection {
 
 /** What one formatter call saw; records after the one that reached the limit are neither written nor counted. */
 export interface FormatCounts {
-  /** event records (syscall and exit) looked at */
+  /** event records (syscall, exit and config) looked at */
   read: number;
   /** event records written */
   shown: number;

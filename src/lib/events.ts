@@ -10,13 +10,24 @@
 // keeps), because a table shows neither and only NDJSON shows args.
 import type { Binding } from './binding.js';
 import { errnoName } from './errnos.js';
-import { recordSize, resolveLayout, type Abi, type RecordLayout, type ResolvedLayout, type Verdict } from './records.js';
+import {
+  recordSize,
+  resolveLayout,
+  type Abi,
+  type ConfigKind,
+  type RecordLayout,
+  type ResolvedLayout,
+  type Verdict,
+} from './records.js';
 import { eventJson, resolveSchema, type EventSchema, type SchemaField } from './schema.js';
 import { SyscallTable } from './syscalls.js';
 
-export type { Abi, Verdict };
+export type { Abi, ConfigKind, Verdict };
 
-/** When, and which process: what every syscall and exit event starts with. */
+/** The syscall name of a file access made in no syscall (nr SYSCALLMON_NR_NONE: a kernel thread's, an io_uring worker's). */
+export const NO_SYSCALL = 'none';
+
+/** When, and which process: what every syscall, exit and config event starts with. */
 export interface EventOrigin {
   seq: number;
   /** CLOCK_REALTIME in ns (exceeds 2^53: bigint); of a call: when it entered the kernel */
@@ -46,7 +57,9 @@ export interface SyscallEvent extends EventOrigin {
   block_errno: string | null;
   /** the id of the rule that decided; null: the syscall's target */
   rule: number | null;
-  /** the path argument; null when the syscall has none, it was NULL, or unreadable */
+  /** decided by a file rule at a security hook: path is the file accessed, as the kernel resolved it */
+  file: boolean;
+  /** the path argument (of a file rule's record: the file); null when the syscall has none, it was NULL, or unreadable */
   path: string | null;
   path_truncated: boolean;
   /** the path argument could not be read, at entry nor at return */
@@ -77,14 +90,26 @@ export interface ExitEvent extends EventOrigin {
   stime_ns: bigint;
 }
 
+/** A change of the configuration, and who made it (the origin's process). */
+export interface ConfigEvent extends EventOrigin {
+  type: 'config';
+  kind: ConfigKind;
+  /** the syscall (target, pids: 0 for every pid-scoped target) or the rule (rule_add, rule_del) it is about; else 0 */
+  id: number;
+  /** what changed: "LOG -> BLOCK", "openat: none -> block errno 1 pids 1", ... */
+  text: string;
+}
+
 export interface LostEvent {
   type: 'lost';
   /** first seq this reader missed */
   seq: number;
   count: number;
+  /** of them, configuration records */
+  config: number;
 }
 
-export type MonitorEvent = SyscallEvent | ExitEvent | LostEvent;
+export type MonitorEvent = SyscallEvent | ExitEvent | ConfigEvent | LostEvent;
 
 const TWO_32 = 4294967296;
 
@@ -144,6 +169,7 @@ class SyscallRecord implements SyscallEvent {
     readonly verdict: Verdict,
     readonly block_errno: string | null,
     readonly rule: number | null,
+    readonly file: boolean,
     readonly path: string | null,
     readonly path_truncated: boolean,
     readonly path_unreadable: boolean,
@@ -215,6 +241,37 @@ class ExitRecord implements ExitEvent {
   }
 }
 
+class ConfigRecord implements ConfigEvent {
+  readonly type = 'config' as const;
+  #time: Date | undefined;
+  readonly #fields: readonly SchemaField[];
+
+  constructor(
+    fields: readonly SchemaField[],
+    readonly seq: number,
+    readonly ts_ns: bigint,
+    readonly pid: number,
+    readonly tgid: number,
+    readonly ppid: number,
+    readonly uid: number,
+    readonly gid: number,
+    readonly comm: string,
+    readonly kind: ConfigKind,
+    readonly id: number,
+    readonly text: string,
+  ) {
+    this.#fields = fields;
+  }
+
+  get time(): Date {
+    return (this.#time ??= toDate(this.ts_ns));
+  }
+
+  toJSON(): Record<string, unknown> {
+    return eventJson(this.#fields, this);
+  }
+}
+
 class LostRecord implements LostEvent {
   readonly type = 'lost' as const;
   readonly #fields: readonly SchemaField[];
@@ -223,6 +280,7 @@ class LostRecord implements LostEvent {
     fields: readonly SchemaField[],
     readonly seq: number,
     readonly count: number,
+    readonly config: number,
   ) {
     this.#fields = fields;
   }
@@ -298,13 +356,14 @@ export class EventDecoder {
         buf.readUInt32LE(at + o.uid),
         buf.readUInt32LE(at + o.gid),
         cString(buf, at + o.comm, l.commLen),
-        this.syscalls.nameOf(nr),
+        nr === l.nrNone ? NO_SYSCALL : this.syscalls.nameOf(nr),
         nr,
         abi,
         buf.readUInt32LE(at + o.native_nr),
         verdict,
         verdict !== 'allowed' && err !== 0 ? errnoName(err) : null,
         buf.readUInt32LE(at + o.rule) || null,
+        (flags & l.fFile) !== 0,
         (flags & l.fPath) !== 0 ? cString(buf, at + o.data, pathLen) : null,
         (flags & l.fPathTruncated) !== 0,
         (flags & l.fPathUnreadable) !== 0,
@@ -336,7 +395,28 @@ export class EventDecoder {
         buf.readBigUInt64LE(at + o.stime_ns),
       );
     }
-    if (type === l.recLost) return new LostRecord(this.schema.byType.lost, u64(buf, at + o.seq), u64(buf, at + o.count));
+    if (type === l.recConfig) {
+      const kindNum = buf.readUInt32LE(at + o.kind);
+      const kind = l.configKinds[kindNum];
+      if (kind === undefined) throw new Error(`record ${u64(buf, at + o.seq)}: unknown configuration kind ${kindNum}`);
+      return new ConfigRecord(
+        this.schema.byType.config,
+        u64(buf, at + o.seq),
+        buf.readBigUInt64LE(at + o.ts_ns),
+        buf.readUInt32LE(at + o.pid),
+        buf.readUInt32LE(at + o.tgid),
+        buf.readUInt32LE(at + o.ppid),
+        buf.readUInt32LE(at + o.uid),
+        buf.readUInt32LE(at + o.gid),
+        cString(buf, at + o.comm, l.commLen),
+        kind,
+        buf.readUInt32LE(at + o.id),
+        cString(buf, at + o.text, buf.readUInt16LE(at + o.text_len)),
+      );
+    }
+    if (type === l.recLost) {
+      return new LostRecord(this.schema.byType.lost, u64(buf, at + o.seq), u64(buf, at + o.count), u64(buf, at + o.config));
+    }
     throw new Error(`record at byte ${at}: unknown record type ${type} (module newer than this library?)`);
   }
 }

@@ -13,6 +13,10 @@ export {
   type NdjsonSelection,
   type BatchCallback,
   type RawStatus,
+  type RawIdRange,
+  type RawPolicy,
+  type RawRule,
+  type RawRuleInfo,
   type RawTarget,
   type RawTargetInfo,
   type RawVersion,
@@ -49,13 +53,30 @@ export {
   type Target,
   type Status,
 } from './status.js';
+export {
+  RULE_ACTIONS,
+  FILE_OPS,
+  RULE_CLASSES,
+  UNBLOCKABLE,
+  type Rule,
+  type RuleAction,
+  type RuleClass,
+  type RuleInfo,
+  type FileOp,
+  type IdSelector,
+  type TextSelector,
+  type Policy,
+} from './rules.js';
 export { type FollowOptions, type FollowOutput, type FollowSummary, type FollowEnd, type Following } from './follow.js';
 export {
   EventDecoder,
   cString,
+  NO_SYSCALL,
   type MonitorEvent,
   type SyscallEvent,
   type ExitEvent,
+  type ConfigEvent,
+  type ConfigKind,
   type LostEvent,
   type Verdict,
 } from './events.js';

@@ -1,12 +1,13 @@
 // The typed library: one open /dev/syscallmon and everything done through it.
 // Validation, defaults and names live here; the binding only converts values
 // and makes syscalls (and can be a fake: Monitor.open({ binding })).
-import { isBindingError, loadBinding, type Binding, type RawTarget, type RawVersion, type StreamHandle } from './binding.js';
+import { isBindingError, loadBinding, type Binding, type RawRule, type RawTarget, type RawVersion, type StreamHandle } from './binding.js';
 import { errnoNames, errnoNumber } from './errnos.js';
 import { fromBindingError, NotLoadedError, UsageError, VersionError } from './errors.js';
 import { EventDecoder, type MonitorEvent } from './events.js';
 import { follow, type FollowOptions, type FollowOutput, type Following } from './follow.js';
 import { need } from './records.js';
+import { checkTag, encodeRule, ruleFrom, type Policy, type Rule, type RuleContext, type RuleInfo } from './rules.js';
 import { ACTIONS, MODES, RECORD_MODES, statusFrom, type Action, type Mode, type RecordMode, type Status, type Target } from './status.js';
 import { closestNames, SyscallTable } from './syscalls.js';
 
@@ -197,7 +198,9 @@ export class Monitor {
   status(): Status {
     const fd = this.fd;
     try {
-      return statusFrom(this.#binding.constants, this.syscalls, this.#binding.getStatus(fd), this.#binding.getTargets(fd));
+      const raw = this.#binding.getStatus(fd);
+      const targets = this.#binding.getTargets(fd);
+      return statusFrom(this.#binding.constants, this.syscalls, raw, targets, this.rules());
     } catch (e) {
       throw fromBindingError(e, 'read the status');
     }
@@ -320,15 +323,153 @@ export class Monitor {
     }
   }
 
-  /** Integers in 1..PID_MAX, deduplicated, at most MAX_PIDS. */
-  private checkPids(pids: readonly unknown[]): number[] {
-    if (!Array.isArray(pids)) throw new UsageError('pids must be a list of process ids');
-    const max = this.c('MAX_PIDS');
+  /** Integers in 1..PID_MAX, deduplicated, at most max (a target's MAX_PIDS by default). */
+  private checkPids(pids: readonly unknown[], max = this.c('MAX_PIDS'), what = 'a target'): number[] {
+    const prefix = what === 'a target' ? '' : `${what}: `;
+    if (!Array.isArray(pids)) throw new UsageError(`${prefix}pids must be a list of process ids`);
     const bad = pids.find((p) => typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > PID_MAX);
-    if (bad !== undefined) throw new UsageError(`invalid pid ${String(bad)} (expected an integer in 1..${PID_MAX})`);
+    if (bad !== undefined) throw new UsageError(`${prefix}invalid pid ${String(bad)} (expected an integer in 1..${PID_MAX})`);
     const unique = [...new Set(pids as number[])];
-    if (unique.length > max) throw new UsageError(`too many pids: ${unique.length} (a target holds at most ${max})`);
+    if (unique.length > max) {
+      throw new UsageError(`${prefix}too many pids: ${unique.length} (${what === 'a target' ? 'a target holds ' : ''}at most ${max})`);
+    }
     return unique;
+  }
+
+  private ruleContext(): RuleContext {
+    return {
+      constants: this.#binding.constants,
+      syscalls: this.syscalls,
+      parseErrno: (v) => parseErrno(v, this.c('MAX_ERRNO')),
+      checkPids: (pids, max, what) => this.checkPids(pids, max, what),
+    };
+  }
+
+  /** What the kernel's answer to a rule means, for the rule as it was asked for. */
+  private ruleHints(raw: RawRule): Partial<Record<string, string>> {
+    const has = (flag: string): boolean => (raw.flags & this.c(flag)) !== 0;
+    const named = [
+      has('SEL_EXE') ? `exe ${raw.exe}` : '',
+      has('SEL_CGROUP') ? `cgroup ${raw.cgroup}` : '',
+      has('SEL_FILE') ? `file ${raw.file}` : '',
+    ].filter(Boolean);
+    return {
+      EEXIST: `the name ${raw.name} is taken by a rule of another class${has('SEL_FILE') ? ' or file' : ''}, or by another open file's`,
+      ENOENT: named.length
+        ? `${named.join(', ')}: no such file or cgroup, or this kernel lacks one of its syscalls or file hooks`
+        : 'this kernel lacks one of its syscalls',
+      ESRCH: `no such process among ${raw.pids.join(', ')}`,
+      ENOSPC: `the module holds at most ${this.c('MAX_RULES')} rules`,
+      EINVAL: has('SEL_EXE') ? `exe ${raw.exe} is not a regular file, or the request is malformed` : 'the request is malformed',
+    };
+  }
+
+  /**
+   * Adds a rule at the end of its class and returns its id: added by hand
+   * (it stays until deleted), or owned by this monitor's open file (the
+   * module removes it when the file is closed, even if this process is
+   * killed). A rule of the same name and class (and owner) is replaced
+   * where it stands, keeping its id and counters.
+   */
+  addRule(rule: Rule, opts: { owned?: boolean } = {}): number {
+    const raw = encodeRule(rule, opts.owned ? 'file' : 'hand', this.ruleContext());
+    const fd = this.fd;
+    try {
+      return this.#binding.addRule(fd, raw);
+    } catch (e) {
+      throw fromBindingError(e, `add rule ${raw.name}`, this.ruleHints(raw));
+    }
+  }
+
+  /** Every rule in evaluation order, with its counters. */
+  rules(): RuleInfo[] {
+    const fd = this.fd;
+    let raw;
+    try {
+      raw = this.#binding.getRules(fd);
+    } catch (e) {
+      throw fromBindingError(e, 'list the rules');
+    }
+    return raw.map((r) => ruleFrom(this.#binding.constants, this.syscalls, r));
+  }
+
+  /** One rule, by id or name; a UsageError when there is none (naming the closest names). */
+  rule(idOrName: number | string): RuleInfo {
+    const all = this.rules();
+    if (typeof idOrName === 'number') {
+      const found = all.find((r) => r.id === idOrName);
+      if (!found) throw new UsageError(`no rule #${idOrName} (rules: ${all.length ? all.map((r) => `#${r.id} ${r.name}`).join(', ') : 'none'})`);
+      return found;
+    }
+    const found = all.find((r) => r.name === idOrName);
+    if (found) return found;
+    const near = closestNames(String(idOrName), all.map((r) => r.name));
+    throw new UsageError(`no rule named '${String(idOrName)}'${near.length ? `; did you mean ${near.join(', ')}?` : ''}`);
+  }
+
+  /** Deletes a rule, by id or name. */
+  deleteRule(idOrName: number | string): void {
+    const id = typeof idOrName === 'number' ? checkRuleId(idOrName) : this.rule(idOrName).id;
+    const fd = this.fd;
+    try {
+      this.#binding.deleteRule(fd, id);
+    } catch (e) {
+      throw fromBindingError(e, `delete rule #${id}`, { ENOENT: `there is no rule #${id}` });
+    }
+  }
+
+  /** The processes of a rule's pid set or process tree (by id or name), ascending, as this process's pid namespace numbers them. */
+  rulePids(idOrName: number | string): number[] {
+    const id = typeof idOrName === 'number' ? checkRuleId(idOrName) : this.rule(idOrName).id;
+    const fd = this.fd;
+    try {
+      return this.#binding.rulePids(fd, id).sort((a, b) => a - b);
+    } catch (e) {
+      throw fromBindingError(e, `list the processes of rule #${id}`, { EINVAL: `rule #${id} does not exist, or has no pids or process tree` });
+    }
+  }
+
+  /**
+   * Replaces, in one step, the mode, exit events and the policy's rules
+   * (which come first in the order); rules added by hand, those owned by
+   * open files, and targets stay. A rule kept by name keeps its id and
+   * counters. Nothing changes if any rule is refused.
+   */
+  replacePolicy(policy: Policy): void {
+    if (typeof policy !== 'object' || policy === null) throw new UsageError('a policy must be an object { mode, exits, tag, rules }');
+    const mode = String(policy.mode).toLowerCase();
+    if (!(MODES as readonly string[]).includes(mode)) {
+      throw new UsageError(`policy: unknown mode '${String(policy.mode)}' (expected one of ${MODES.join(', ')})`);
+    }
+    if (policy.exits !== undefined && typeof policy.exits !== 'boolean') throw new UsageError('policy: exits must be true or false');
+    const tag = checkTag(policy.tag ?? '', this.c('POLICY_TAG_LEN'));
+    if (!Array.isArray(policy.rules)) throw new UsageError('policy: rules must be a list');
+    if (policy.rules.length > this.c('MAX_RULES')) throw new UsageError(`policy: ${policy.rules.length} rules, at most ${this.c('MAX_RULES')}`);
+    const ctx = this.ruleContext();
+    const rules = policy.rules.map((r) => encodeRule(r, 'policy', ctx));
+    const seen = new Set<string>();
+    for (const r of rules) {
+      if (seen.has(r.name)) throw new UsageError(`policy: two rules named ${r.name}`);
+      seen.add(r.name);
+    }
+    const fd = this.fd;
+    try {
+      this.#binding.replacePolicy(fd, {
+        mode: this.c(`MODE_${mode.toUpperCase()}`),
+        exits: this.c(policy.exits ? 'EXITS_ON' : 'EXITS_OFF'),
+        tag,
+        rules,
+      });
+    } catch (e) {
+      const files = rules.filter((r) => r.exe || r.cgroup || r.file).map((r) => r.name);
+      throw fromBindingError(e, 'replace the policy', {
+        EEXIST: 'one of its names is taken by a rule added by hand or owned by an open file',
+        ENOENT: files.length
+          ? `an exe, cgroup or file of ${files.join(', ')} names nothing, or this kernel lacks one of the syscalls or file hooks`
+          : 'this kernel lacks one of its syscalls',
+        ENOSPC: `the module holds at most ${this.c('MAX_RULES')} rules, of every class`,
+      });
+    }
   }
 
   clear(what: { targets?: boolean; log?: boolean; counters?: boolean }): void {
@@ -593,6 +734,12 @@ export class Monitor {
       throw fromBindingError(e, 'close the device');
     }
   }
+}
+
+/** A rule id: a positive u32. */
+function checkRuleId(id: number): number {
+  if (!Number.isInteger(id) || id < 1 || id > 0xffffffff) throw new UsageError(`invalid rule id ${id} (a positive integer)`);
+  return id;
 }
 
 /** An errno given by name ("EACCES", "eacces") or number (13, "13") -> its number. */

@@ -12,7 +12,9 @@ export type Verdict = 'allowed' | 'blocked' | 'would_block' | 'killed' | 'would_
 /** The entry a call came in through: the 64-bit syscall, int $0x80 and friends, or x32. */
 export type Abi = 'x86_64' | 'i386' | 'x32';
 /** The record types an event can be. */
-export type EventType = 'syscall' | 'exit' | 'lost';
+export type EventType = 'syscall' | 'exit' | 'config' | 'lost';
+/** What a configuration record is about: the header's SYSCALLMON_CONFIG_*, by name. */
+export type ConfigKind = 'mode' | 'target' | 'pids' | 'rule_add' | 'rule_del' | 'policy' | 'clear' | 'exits' | 'param' | 'closed';
 
 // Every member of each record struct, in header order, with its C type; an
 // array's length is the constant that gives it.
@@ -28,7 +30,8 @@ export const RECORD_MEMBERS: Readonly<Record<RecordStructName, Readonly<Record<s
     call_id: 'u64', args: 'u64[NR_ARGS]', path_len: 'u16', target_len: 'u16', rule: 'u32', data: 'char[]',
   },
   exit: { ...HEADER, ...TASK, exit_code: 's32', signal: 's32', utime_ns: 'u64', stime_ns: 'u64' },
-  lost: { ...HEADER, count: 'u64' },
+  config: { ...HEADER, ...TASK, kind: 'u32', id: 'u32', text_len: 'u16', reserved: 'u16[3]', data: 'char[]' },
+  lost: { ...HEADER, count: 'u64', config: 'u64' },
 };
 
 export type RecordLayout = Pick<Binding, 'constants' | 'records'>;
@@ -67,15 +70,14 @@ export function checkLayout(layout: RecordLayout): void {
       }
     }
   }
-  // Members the three records share are read at one offset.
+  // Members the records share are read at one offset.
   for (const name of Object.keys(HEADER)) {
     const offsets = new Set(Object.values(layout.records).map((r) => r.members[name]?.offset));
     if (offsets.size !== 1) throw new Error(`struct syscallmon_header.${name} is not at one offset in every record`);
   }
   for (const name of Object.keys(TASK)) {
-    if (layout.records.syscall.members[name]?.offset !== layout.records.exit.members[name]?.offset) {
-      throw new Error(`struct syscallmon_task.${name} is not at one offset in syscall and exit records`);
-    }
+    const offsets = new Set(['syscall', 'exit', 'config'].map((r) => layout.records[r as RecordStructName].members[name]?.offset));
+    if (offsets.size !== 1) throw new Error(`struct syscallmon_task.${name} is not at one offset in syscall, exit and config records`);
   }
 }
 
@@ -91,10 +93,12 @@ export interface ResolvedLayout {
   readonly commLen: number;
   readonly pathLen: number;
   readonly targetLen: number;
+  readonly configTextLen: number;
   readonly maxErrno: number;
   /** sizeof() of each record type's fixed part */
   readonly syscallSize: number;
   readonly exitSize: number;
+  readonly configSize: number;
   readonly lostSize: number;
   readonly headerSize: number;
   /** the part of a header every record has whole: a PAD filling the ring's last 8 or 16 bytes holds nothing more */
@@ -108,11 +112,16 @@ export interface ResolvedLayout {
     readonly call_id: number; readonly args: number; readonly path_len: number; readonly target_len: number;
     readonly rule: number; readonly data: number; readonly exit_code: number; readonly signal: number; readonly utime_ns: number;
     readonly stime_ns: number; readonly count: number;
+    /** a config record's kind, id, text_len and text (its data) */
+    readonly kind: number; readonly id: number; readonly text_len: number; readonly text: number;
+    /** a lost record's count of configuration records */
+    readonly config: number;
   };
   /** record types */
   readonly recSyscall: number;
   readonly recExit: number;
   readonly recLost: number;
+  readonly recConfig: number;
   readonly recPad: number;
   /** syscall record flags */
   readonly fPath: number;
@@ -122,10 +131,15 @@ export interface ResolvedLayout {
   readonly fResult: number;
   readonly fEntry: number;
   readonly fNoResult: number;
+  readonly fFile: number;
+  /** the nr of a file access made in no syscall */
+  readonly nrNone: number;
   /** abi number -> name */
   readonly abis: readonly Abi[];
   /** verdict number -> name (none for a number the header does not define) */
   readonly verdicts: readonly Verdict[];
+  /** config kind number -> name (likewise) */
+  readonly configKinds: readonly ConfigKind[];
 }
 
 const VERDICT_CONSTANTS: Readonly<Record<Verdict, string>> = {
@@ -134,6 +148,19 @@ const VERDICT_CONSTANTS: Readonly<Record<Verdict, string>> = {
   would_block: 'VERDICT_WOULD_BLOCK',
   killed: 'VERDICT_KILLED',
   would_kill: 'VERDICT_WOULD_KILL',
+};
+
+const CONFIG_KIND_CONSTANTS: Readonly<Record<ConfigKind, string>> = {
+  mode: 'CONFIG_MODE',
+  target: 'CONFIG_TARGET',
+  pids: 'CONFIG_PIDS',
+  rule_add: 'CONFIG_RULE_ADD',
+  rule_del: 'CONFIG_RULE_DEL',
+  policy: 'CONFIG_POLICY',
+  clear: 'CONFIG_CLEAR',
+  exits: 'CONFIG_EXITS',
+  param: 'CONFIG_PARAM',
+  closed: 'CONFIG_CLOSED',
 };
 
 const ABI_CONSTANTS: Readonly<Record<Abi, string>> = {
@@ -161,6 +188,7 @@ export function resolveLayout(layout: RecordLayout): ResolvedLayout {
   const c = layout.constants;
   const s = layout.records.syscall.members;
   const e = layout.records.exit.members;
+  const cf = layout.records.config.members;
   const at = (m: Record<string, { offset: number } | undefined>, name: string): number => {
     const member = m[name];
     if (!member) throw new Error(`syscallmon addon does not export member ${name}`);
@@ -173,9 +201,11 @@ export function resolveLayout(layout: RecordLayout): ResolvedLayout {
     commLen: need(c, 'COMM_LEN'),
     pathLen: need(c, 'PATH_LEN'),
     targetLen: need(c, 'TARGET_LEN'),
+    configTextLen: need(c, 'CONFIG_TEXT_LEN'),
     maxErrno: need(c, 'MAX_ERRNO'),
     syscallSize: layout.records.syscall.size,
     exitSize: layout.records.exit.size,
+    configSize: layout.records.config.size,
     lostSize: layout.records.lost.size,
     headerSize: at(s, 'task.pid'),
     headerStart: at(s, 'h.seq'),
@@ -188,10 +218,13 @@ export function resolveLayout(layout: RecordLayout): ResolvedLayout {
       path_len: at(s, 'path_len'), target_len: at(s, 'target_len'), rule: at(s, 'rule'), data: at(s, 'data'),
       exit_code: at(e, 'exit_code'), signal: at(e, 'signal'), utime_ns: at(e, 'utime_ns'), stime_ns: at(e, 'stime_ns'),
       count: at(layout.records.lost.members, 'count'),
+      kind: at(cf, 'kind'), id: at(cf, 'id'), text_len: at(cf, 'text_len'), text: at(cf, 'data'),
+      config: at(layout.records.lost.members, 'config'),
     },
     recSyscall: need(c, 'RECORD_SYSCALL'),
     recExit: need(c, 'RECORD_EXIT'),
     recLost: need(c, 'RECORD_LOST'),
+    recConfig: need(c, 'RECORD_CONFIG'),
     recPad: need(c, 'RECORD_PAD'),
     fPath: need(c, 'SYSCALL_PATH'),
     fPathUnreadable: need(c, 'SYSCALL_PATH_UNREADABLE'),
@@ -200,8 +233,11 @@ export function resolveLayout(layout: RecordLayout): ResolvedLayout {
     fResult: need(c, 'SYSCALL_RESULT'),
     fEntry: need(c, 'SYSCALL_ENTRY'),
     fNoResult: need(c, 'SYSCALL_NO_RESULT'),
+    fFile: need(c, 'SYSCALL_FILE'),
+    nrNone: need(c, 'NR_NONE'),
     abis: byConstant(c, ABI_CONSTANTS, 'abi'),
     verdicts: byConstant(c, VERDICT_CONSTANTS, 'verdict'),
+    configKinds: byConstant(c, CONFIG_KIND_CONSTANTS, 'config kind'),
   };
   if (!resolved.has(layout.constants)) resolved.set(layout.constants, new WeakMap());
   resolved.get(layout.constants)?.set(layout.records, r);
@@ -222,11 +258,15 @@ export function recordSize(l: ResolvedLayout, buf: Buffer, at: number, end = buf
   if (type === l.recSyscall) fixed = l.syscallSize;
   else if (type === l.recExit) fixed = l.exitSize;
   else if (type === l.recLost) fixed = l.lostSize;
+  else if (type === l.recConfig) fixed = l.configSize;
   else if (type === l.recPad) fixed = l.headerStart;
   else throw new Error(`record at byte ${at}: unknown record type ${type} (module newer than this library?)`);
   let bad = size < fixed || size % l.align !== 0 || size > l.recordMax;
   if (!bad && type === l.recSyscall && at + fixed <= end) {
     bad = fixed + buf.readUInt16LE(at + l.off.path_len) + buf.readUInt16LE(at + l.off.target_len) > size;
+  } else if (!bad && type === l.recConfig && at + fixed <= end) {
+    const textLen = buf.readUInt16LE(at + l.off.text_len);
+    bad = textLen === 0 || fixed + textLen > size;
   }
   if (bad) throw new Error(`record at byte ${at}: malformed (type ${type}, size ${size})`);
   if (at + size > end) throw new Error(`record at byte ${at}: the batch ends inside it`);
@@ -235,7 +275,7 @@ export function recordSize(l: ResolvedLayout, buf: Buffer, at: number, end = buf
 
 /** Values for one raw record; names are the header's members (h.* and task.* by their own names). */
 export interface RecordInit {
-  /** RECORD_SYSCALL, RECORD_EXIT, RECORD_LOST or RECORD_PAD */
+  /** RECORD_SYSCALL, RECORD_EXIT, RECORD_CONFIG, RECORD_LOST or RECORD_PAD */
   type: number;
   /** default: the fixed part and the strings, aligned, as the module sizes a record */
   size?: number;
@@ -267,7 +307,13 @@ export interface RecordInit {
   signal?: number;
   utime_ns?: bigint | number;
   stime_ns?: bigint | number;
+  /** a config record's kind (CONFIG_*), id and text (written with its NUL, cut to CONFIG_TEXT_LEN - 1 bytes) */
+  kind?: number;
+  id?: number;
+  text?: string | Uint8Array;
   count?: bigint | number;
+  /** a lost record's configuration records */
+  config?: bigint | number;
 }
 
 const bytesOf = (v: string | Uint8Array): Buffer => (typeof v === 'string' ? Buffer.from(v) : Buffer.from(v));
@@ -287,6 +333,7 @@ export function encodeRecord(layout: RecordLayout, init: RecordInit): Buffer {
   if (init.type === l.recSyscall) fixed = l.syscallSize;
   else if (init.type === l.recExit) fixed = l.exitSize;
   else if (init.type === l.recLost) fixed = l.lostSize;
+  else if (init.type === l.recConfig) fixed = l.configSize;
   else if (init.type === l.recPad) fixed = l.headerStart;
   else fixed = l.headerSize;
   const syscall = init.type === l.recSyscall;
@@ -296,7 +343,9 @@ export function encodeRecord(layout: RecordLayout, init: RecordInit): Buffer {
   const target = fullTarget?.subarray(0, l.targetLen - 1) ?? null;
   const pathLen = path ? path.length + 1 : 0;
   const targetLen = target ? target.length + 1 : 0;
-  const used = fixed + pathLen + targetLen;
+  const text = init.type === l.recConfig ? bytesOf(init.text ?? '').subarray(0, l.configTextLen - 1) : null;
+  const textLen = text ? text.length + 1 : 0;
+  const used = fixed + pathLen + targetLen + textLen;
   const size = init.size ?? Math.ceil(used / l.align) * l.align;
   const buf = Buffer.alloc(Math.max(size, used));
   let flags = init.flags;
@@ -315,15 +364,23 @@ export function encodeRecord(layout: RecordLayout, init: RecordInit): Buffer {
   buf.writeBigUInt64LE(u64(init.ts_ns), o.ts_ns);
   if (init.type === l.recLost) {
     buf.writeBigUInt64LE(u64(init.count), o.count);
+    buf.writeBigUInt64LE(u64(init.config), o.config);
     return buf;
   }
-  if (init.type !== l.recSyscall && init.type !== l.recExit) return buf;
+  if (init.type !== l.recSyscall && init.type !== l.recExit && init.type !== l.recConfig) return buf;
   buf.writeUInt32LE((init.pid ?? 0) >>> 0, o.pid);
   buf.writeUInt32LE((init.tgid ?? 0) >>> 0, o.tgid);
   buf.writeUInt32LE((init.ppid ?? 0) >>> 0, o.ppid);
   buf.writeUInt32LE((init.uid ?? 0) >>> 0, o.uid);
   buf.writeUInt32LE((init.gid ?? 0) >>> 0, o.gid);
   if (init.comm !== undefined) bytesOf(init.comm).copy(buf, o.comm, 0, l.commLen - 1);
+  if (init.type === l.recConfig) {
+    buf.writeUInt32LE((init.kind ?? 0) >>> 0, o.kind);
+    buf.writeUInt32LE((init.id ?? 0) >>> 0, o.id);
+    buf.writeUInt16LE(textLen, o.text_len);
+    text?.copy(buf, o.text);
+    return buf;
+  }
   if (init.type === l.recExit) {
     buf.writeInt32LE(init.exit_code ?? 0, o.exit_code);
     buf.writeInt32LE(init.signal ?? 0, o.signal);

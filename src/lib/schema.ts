@@ -42,7 +42,7 @@ export function resolveSchema(binding: Pick<Binding, 'constants' | 'records' | '
   const of = (type: string): SchemaField[] => binding.schema.filter((f) => (f.records & (1 << need(c, type))) !== 0);
   const schema: EventSchema = {
     fields: binding.schema,
-    byType: { syscall: of('RECORD_SYSCALL'), exit: of('RECORD_EXIT'), lost: of('RECORD_LOST') },
+    byType: { syscall: of('RECORD_SYSCALL'), exit: of('RECORD_EXIT'), config: of('RECORD_CONFIG'), lost: of('RECORD_LOST') },
   };
   if (!resolved.has(binding.schema)) resolved.set(binding.schema, new WeakMap());
   resolved.get(binding.schema)?.set(binding.records, schema);

@@ -1,6 +1,6 @@
-// The module's state as the library shows it: the mode, each target, the
-// ring's, the hooks' and the return slots' counters. One view of what GET_STATUS and
-// GET_TARGETS return, with the header's names where they mean the same
+// The module's state as the library shows it: the mode, each target and
+// rule, the ring's, the hooks' and the return slots' counters. One view of
+// what GET_STATUS, GET_TARGETS and GET_RULES return, with the header's names where they mean the same
 // (snake_case, as events are) and counters as numbers (u64 in the ABI, but
 // none can pass 2^53 in the life of a machine). `syscallmon status --json`
 // prints it as it is; src/render/status.ts draws it.
@@ -8,6 +8,7 @@ import type { RawStatus, RawTargetInfo } from './binding.js';
 import { errnoName } from './errnos.js';
 import { VersionError } from './errors.js';
 import { need } from './records.js';
+import type { RuleInfo } from './rules.js';
 import type { SyscallTable } from './syscalls.js';
 
 /** The module's one global mode: OFF disarms every probe, LOG logs, BLOCK enforces block targets. */
@@ -93,7 +94,17 @@ export interface Status {
   /** seq the next record will get; oldest seq still held */
   head_seq: number;
   tail_seq: number;
+  /** of events, configuration records */
+  config_records: number;
+  /** security hook functions hooked now, for file rules */
+  file_hooks: number;
+  /** security hook runs skipped (recursion) */
+  file_hooks_missed: number;
+  /** forks that could not join their parent's process tree (a tree is full) */
+  tree_missed: number;
   targets: Target[];
+  /** every named rule in evaluation order: the policy's, those added by hand, those owned by open files */
+  rules: RuleInfo[];
 }
 
 type Constants = Record<string, number>;
@@ -135,7 +146,13 @@ export function targetFrom(c: Constants, syscalls: SyscallTable, t: RawTargetInf
 }
 
 /** The status as read through one open file, which is not counted among the readers. */
-export function statusFrom(c: Constants, syscalls: SyscallTable, raw: RawStatus, targets: readonly RawTargetInfo[]): Status {
+export function statusFrom(
+  c: Constants,
+  syscalls: SyscallTable,
+  raw: RawStatus,
+  targets: readonly RawTargetInfo[],
+  rules: readonly RuleInfo[],
+): Status {
   return {
     api_version: raw.api_version,
     mode: modeName(c, raw.mode),
@@ -157,7 +174,12 @@ export function statusFrom(c: Constants, syscalls: SyscallTable, raw: RawStatus,
     no_result: n(raw.no_result),
     head_seq: n(raw.head_seq),
     tail_seq: n(raw.tail_seq),
+    config_records: n(raw.config_records),
+    file_hooks: raw.file_hooks,
+    file_hooks_missed: n(raw.file_hooks_missed),
+    tree_missed: n(raw.tree_missed),
     targets: targets.map((t) => targetFrom(c, syscalls, t)),
+    rules: [...rules],
   };
 }
 

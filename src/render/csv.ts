@@ -50,6 +50,7 @@ export class CsvEncoder {
     this.carried = {
       syscall: new Set(schema.byType.syscall.map((f) => f.name)),
       exit: new Set(schema.byType.exit.map((f) => f.name)),
+      config: new Set(schema.byType.config.map((f) => f.name)),
       lost: new Set(schema.byType.lost.map((f) => f.name)),
     };
   }

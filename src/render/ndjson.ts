@@ -12,7 +12,15 @@
  * built by concatenation, with no intermediate object per event and no
  * JSON.stringify for strings that need no escaping.
  */
-import { cString, type ExitEvent, type LostEvent, type MonitorEvent, type SyscallEvent } from '../lib/events.js';
+import {
+  cString,
+  NO_SYSCALL,
+  type ConfigEvent,
+  type ExitEvent,
+  type LostEvent,
+  type MonitorEvent,
+  type SyscallEvent,
+} from '../lib/events.js';
 import { recordSize, resolveLayout, type RecordLayout, type ResolvedLayout } from '../lib/records.js';
 import { hexArg } from '../lib/schema.js';
 import { IsoClock } from './fields.js';
@@ -44,6 +52,8 @@ export class NdjsonEncoder {
         return this.syscall(e);
       case 'exit':
         return this.exit(e);
+      case 'config':
+        return this.config(e);
       case 'lost':
         return lostLine(e);
     }
@@ -59,7 +69,7 @@ export class NdjsonEncoder {
     return out;
   }
 
-  private head(e: SyscallEvent | ExitEvent): string {
+  private head(e: SyscallEvent | ExitEvent | ConfigEvent): string {
     const ts = e.ts_ns.toString();
     return (
       '{"type":"' + e.type +
@@ -85,6 +95,7 @@ export class NdjsonEncoder {
       ',"verdict":"' + e.verdict +
       '","block_errno":' + jsonNullableString(e.block_errno) +
       ',"rule":' + (e.rule === null ? 'null' : e.rule) +
+      ',"file":' + e.file +
       ',"path":' + jsonNullableString(e.path) +
       ',"path_truncated":' + e.path_truncated +
       ',"path_unreadable":' + e.path_unreadable +
@@ -108,10 +119,14 @@ export class NdjsonEncoder {
       '","stime_ns":"' + e.stime_ns.toString() + '"}\n'
     );
   }
+
+  private config(e: ConfigEvent): string {
+    return this.head(e) + ',"kind":"' + e.kind + '","id":' + e.id + ',"text":' + jsonString(e.text) + '}\n';
+  }
 }
 
 function lostLine(e: LostEvent): string {
-  return '{"type":"lost","seq":' + e.seq + ',"count":' + e.count + '}\n';
+  return '{"type":"lost","seq":' + e.seq + ',"count":' + e.count + ',"config":' + e.config + '}\n';
 }
 
 /** Any JSON value as one NDJSON line (for command results such as status). */
@@ -183,17 +198,19 @@ export class RawNdjsonEncoder {
     return recordSize(this.layout, buf, at);
   }
 
-  type(buf: Buffer, at: number): 'syscall' | 'exit' | 'lost' | 'pad' {
+  type(buf: Buffer, at: number): 'syscall' | 'exit' | 'config' | 'lost' | 'pad' {
     const l = this.layout;
     const t = buf.readUInt16LE(at + this.o.type);
     if (t === l.recSyscall) return 'syscall';
     if (t === l.recExit) return 'exit';
+    if (t === l.recConfig) return 'config';
     if (t === l.recLost) return 'lost';
     if (t === l.recPad) return 'pad';
     throw new Error(`record at byte ${at}: unknown record type ${t} (module newer than this tool?)`);
   }
 
   private syscallJson(nr: number): string {
+    if (nr === this.layout.nrNone) return ',"syscall":"' + NO_SYSCALL + '","nr":' + nr;
     return (this.nameJson[nr] ??= ',"syscall":' + jsonString(this.syscallName(nr)) + ',"nr":' + nr);
   }
 
@@ -217,11 +234,20 @@ export class RawNdjsonEncoder {
     const o = this.o;
     const type = this.type(buf, at);
     const seq = buf.readUInt32LE(at + o.seq) + buf.readUInt32LE(at + o.seq + 4) * TWO_32;
-    if (type === 'lost') return '{"type":"lost","seq":' + seq + ',"count":' + decimalU64(buf, at + o.count) + '}\n';
+    if (type === 'lost') {
+      return '{"type":"lost","seq":' + seq + ',"count":' + decimalU64(buf, at + o.count) +
+        ',"config":' + decimalU64(buf, at + o.config) + '}\n';
+    }
     if (type === 'pad') throw new Error(`record at byte ${at}: padding has no line`);
     // Checked before anything is built, as the addon's formatter does.
     let verdict: string | undefined;
     let abi: string | undefined;
+    let kind: string | undefined;
+    if (type === 'config') {
+      const k = buf.readUInt32LE(at + o.kind);
+      kind = l.configKinds[k];
+      if (kind === undefined) throw new Error(`record at byte ${at}: unknown configuration kind ${k}`);
+    }
     if (type === 'syscall') {
       const v = buf.readUInt16LE(at + o.verdict);
       verdict = l.verdicts[v];
@@ -242,6 +268,14 @@ export class RawNdjsonEncoder {
       ',"uid":' + buf.readUInt32LE(at + o.uid) +
       ',"gid":' + buf.readUInt32LE(at + o.gid) +
       ',"comm":' + jsonCString(buf, at + o.comm, l.commLen);
+    if (type === 'config') {
+      return (
+        head +
+        ',"kind":"' + kind +
+        '","id":' + buf.readUInt32LE(at + o.id) +
+        ',"text":' + jsonCString(buf, at + o.text, buf.readUInt16LE(at + o.text_len)) + '}\n'
+      );
+    }
     if (type === 'exit') {
       return (
         head +
@@ -276,6 +310,7 @@ export class RawNdjsonEncoder {
       ',"verdict":"' + verdict +
       '","block_errno":' + (verdict !== 'allowed' && err !== 0 ? this.errnoOf(err) : 'null') +
       ',"rule":' + (buf.readUInt32LE(at + o.rule) || 'null') +
+      ',"file":' + ((flags & l.fFile) !== 0) +
       ',"path":' + (flags & l.fPath ? jsonCString(buf, data, pathLen) : 'null') +
       ',"path_truncated":' + ((flags & l.fPathTruncated) !== 0) +
       ',"path_unreadable":' + ((flags & l.fPathUnreadable) !== 0) +

@@ -15,8 +15,18 @@
 // entry. The ring holds records up to ring_size bytes without the padding
 // the real one leaves at its end, and streams read() it rather than map it.
 //
-// Test hooks (not part of Binding): syscall(), exit(), pushRecords(),
-// failNext(), failStream(), and the public state fields below.
+// Rules (kernel/{policy,rules,files}.c): evaluated in order (the policy's,
+// those added by hand, those owned by an open file) before the syscall's
+// target, the first that matches deciding; block and kill act when enforced
+// in BLOCK mode, else would_*; holders are never recorded and only forced
+// enforced rules act on them; an owned rule goes when its file is closed.
+// Every change of the configuration (mode, targets, pids, rules, policy,
+// clears, exit events) and every close writes a config record, with the
+// kernel's texts, made by `caller`; a lost record counts the config records
+// among what it lost.
+//
+// Test hooks (not part of Binding): syscall(), fileAccess(), fork(), exit(),
+// pushRecords(), failNext(), failStream(), and the public state fields below.
 import { constants as osConstants } from 'node:os';
 import { writeSync } from 'node:fs';
 import {
@@ -27,7 +37,11 @@ import {
   type FormatCounts,
   type NdjsonFormatter,
   type NdjsonSelection,
+  type RawIdRange,
+  type RawPolicy,
   type RawRecordStruct,
+  type RawRule,
+  type RawRuleInfo,
   type RawStatus,
   type RawTarget,
   type RawTargetInfo,
@@ -68,6 +82,32 @@ interface FakeTarget {
   failed_skipped: bigint;
 }
 
+interface FakeRule {
+  id: number;
+  /** enum syscallmon_rule_class */
+  rule_class: number;
+  rule: RawRule;
+  /** the open file that owns it (class FILE) */
+  owner: number | null;
+  /** the processes of its pid set or tree, now */
+  pids: number[];
+  matched: bigint;
+  logged: bigint;
+  blocked: bigint;
+  killed: bigint;
+  would_act: bigint;
+}
+
+/** Who makes the changes the fake records (config records' task). */
+export interface FakeTask {
+  pid: number;
+  tgid: number;
+  ppid: number;
+  uid: number;
+  gid: number;
+  comm: string;
+}
+
 interface OpenFile {
   nonblock: boolean;
   cursor: bigint;
@@ -104,6 +144,11 @@ export interface SimulatedCall {
   target?: string;
   args?: (bigint | number)[];
   ts_ns?: bigint;
+  /** for rules' selectors: effective and login uid (default: uid; auid default 4294967295, unset), the program it runs, its cgroup */
+  euid?: number;
+  auid?: number;
+  exe?: string;
+  cgroup?: string;
   /** what the call returns when it runs (a negative errno for a failure); default 0 */
   ret?: bigint | number;
   /** how long it takes; default 1000 ns */
@@ -121,6 +166,15 @@ export interface SimulatedResult {
   errno: number | null;
   /** records written for it */
   records: number;
+}
+
+/** An access to a file that file rules decide (see FakeBinding.fileAccess). */
+export interface SimulatedFileAccess extends Omit<SimulatedCall, 'syscall' | 'path' | 'target' | 'pathUnreadable' | 'noSlot'> {
+  op: 'open' | 'exec' | 'unlink' | 'rename' | 'link' | 'truncate';
+  /** the file accessed, as the kernel resolved it */
+  file: string;
+  /** the syscall the process is in; absent: none (a kernel thread's access) */
+  syscall?: string | number;
 }
 
 export interface SimulatedExit {
@@ -152,6 +206,11 @@ const SYSCALL_OF: Record<BindingMethod, string> = {
   getTargets: 'ioctl:GET_TARGETS',
   seek: 'ioctl:SEEK',
   setExits: 'ioctl:SET_EXITS',
+  addRule: 'ioctl:ADD_RULE',
+  deleteRule: 'ioctl:DEL_RULE',
+  getRules: 'ioctl:GET_RULES',
+  replacePolicy: 'ioctl:REPLACE_POLICY',
+  rulePids: 'ioctl:GET_PIDS',
   read: 'read',
   startStream: 'ioctl:FETCH',
   startNdjsonStream: 'ioctl:FETCH',
@@ -199,6 +258,18 @@ export class FakeBinding implements Binding {
   calls: { method: BindingMethod; args: unknown[] }[] = [];
   missedTotal = 0n;
   allocsLive = 0n;
+  /** named rules, in the order they were made within their class */
+  rules: FakeRule[] = [];
+  /** null: every exe, file and cgroup path exists; else ADD_RULE of others fails with ENOENT */
+  existingPaths: Set<string> | null = null;
+  /** exe and file paths that name another file now: their rules are stale */
+  stalePaths = new Set<string>();
+  /** who makes the changes (config records' task) */
+  caller: FakeTask = { pid: 4242, tgid: 4242, ppid: 1, uid: 0, gid: 0, comm: 'syscallmon' };
+  treeMissed = 0n;
+  fileHooksMissed = 0n;
+  /** CLOCK_REALTIME in ns, for the records the fake makes itself (config and lost records) */
+  clock = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
   private ring: Buffer[] = [];
   private headSeq = 0n;
@@ -211,6 +282,10 @@ export class FakeBinding implements Binding {
   private exitsSeen = 0n;
   private files = new Map<number, OpenFile>();
   private nextFd = 100;
+  private nextRuleId = 1;
+  private configWritten = 0n;
+  /** isConfig[seq]: whether record seq is a config record (lost records count them) */
+  private isConfig: boolean[] = [];
   private failures: { method: BindingMethod; code: string }[] = [];
   private byName = new Map<string, SyscallEntry>();
   private byNr = new Map<number, SyscallEntry>();
@@ -259,6 +334,9 @@ export class FakeBinding implements Binding {
     // Like the addon: streams on the fd are stopped before it is closed.
     for (const s of f.streams) s.stop();
     this.files.delete(fd);
+    const dropped = this.rules.filter((r) => r.owner === fd).length;
+    this.rules = this.rules.filter((r) => r.owner !== fd);
+    this.change('CONFIG_CLOSED', 0, `opened by pid ${this.caller.tgid}; ${dropped} rules dropped`);
   }
 
   getVersion(fd: number): RawVersion {
@@ -278,7 +356,9 @@ export class FakeBinding implements Binding {
     if (![this.c('MODE_OFF'), this.c('MODE_LOG'), this.c('MODE_BLOCK')].includes(mode)) {
       throw errnoError('EINVAL', 'ioctl:SET_MODE');
     }
+    const before = this.mode;
     this.mode = mode;
+    if (mode !== before) this.change('CONFIG_MODE', 0, `${this.modeName(before)} -> ${this.modeName(mode)}`);
   }
 
   addTarget(fd: number, t: RawTarget): void {
@@ -303,6 +383,7 @@ export class FakeBinding implements Binding {
     const err = t.err === 0 ? this.c('DEFAULT_ERRNO') : t.err;
     const pids = allPids ? [] : [...new Set(t.pids)];
     const flags = t.flags & ~this.c('TARGET_EXCLUSIVE');
+    const was = this.describeTarget(old);
     if (old) Object.assign(old, { action: t.action, err, flags, record: t.record, pids });
     else {
       this.targets.set(t.nr, {
@@ -310,12 +391,16 @@ export class FakeBinding implements Binding {
         hits: 0n, logged: 0n, blocked: 0n, missed: 0n, no_result: 0n, failed_skipped: 0n,
       });
     }
+    const now = this.describeTarget(this.targets.get(t.nr));
+    if (now !== was) this.change('CONFIG_TARGET', t.nr, `${entry.name}: ${was} -> ${now}`);
   }
 
   delTarget(fd: number, nr: number): void {
     this.enter('delTarget', [fd, nr]);
     this.file(fd, 'ioctl:DEL_TARGET');
+    const was = this.describeTarget(this.targets.get(nr));
     if (!this.targets.delete(nr)) throw errnoError('EINVAL', 'ioctl:DEL_TARGET');
+    this.change('CONFIG_TARGET', nr, `${this.byNr.get(nr)?.name ?? nr}: ${was} -> none`);
   }
 
   addPids(fd: number, nr: number, pids: number[]): void {
@@ -330,6 +415,7 @@ export class FakeBinding implements Binding {
     const merged = [...new Set([...t.pids, ...pids])];
     if (merged.length > this.c('MAX_PIDS')) throw errnoError('ENOSPC', sc);
     t.pids = merged;
+    this.change('CONFIG_PIDS', nr, `${this.byNr.get(nr)?.name ?? nr}: +pids ${pids.join(',')} (${t.pids.length} now)`);
   }
 
   delPids(fd: number, nr: number, pids: number[]): void {
@@ -341,6 +427,7 @@ export class FakeBinding implements Binding {
     const t = this.targets.get(nr);
     if (!t || (t.flags & this.c('TARGET_ALL_PIDS')) !== 0) throw errnoError('EINVAL', sc);
     t.pids = t.pids.filter((p) => !pids.includes(p));
+    this.change('CONFIG_PIDS', nr, `${this.byNr.get(nr)?.name ?? nr}: -pids ${pids.join(',')} (${t.pids.length} now)`);
   }
 
   clear(fd: number, flags: number): void {
@@ -365,6 +452,13 @@ export class FakeBinding implements Binding {
     if (flags & this.c('CLEAR_COUNTERS')) {
       this.overwritten = this.cleared = this.exitsSeen = this.missedTotal = 0n;
       for (const t of this.targets.values()) t.hits = t.logged = t.blocked = t.missed = t.no_result = t.failed_skipped = 0n;
+      for (const r of this.rules) r.matched = r.logged = r.blocked = r.killed = r.would_act = 0n;
+    }
+    // After the clear: the record of it stays.
+    if (flags) {
+      const what = (flags & this.c('CLEAR_LOG') ? ' log' : '') + (flags & this.c('CLEAR_TARGETS') ? ' targets' : '') +
+        (flags & this.c('CLEAR_COUNTERS') ? ' counters' : '');
+      this.change('CONFIG_CLEAR', 0, what);
     }
   }
 
@@ -400,6 +494,11 @@ export class FakeBinding implements Binding {
       no_result: targets.reduce((a, t) => a + t.no_result, 0n),
       calls_in_flight: this.callsInFlight,
       allocs_live: this.allocsLive,
+      nrules: this.rules.length,
+      file_hooks: this.fileHooks(),
+      tree_missed: this.treeMissed,
+      file_hooks_missed: this.fileHooksMissed,
+      config_records: this.configWritten,
     };
   }
 
@@ -423,7 +522,129 @@ export class FakeBinding implements Binding {
   setExits(fd: number, on: boolean): void {
     this.enter('setExits', [fd, on]);
     this.file(fd, 'ioctl:SET_EXITS');
+    if (this.exitsOn !== on) this.change('CONFIG_EXITS', 0, `exit events ${on ? 'off' : 'on'} -> ${on ? 'on' : 'off'}`);
     this.exitsOn = on;
+  }
+
+  addRule(fd: number, rule: RawRule): number {
+    const sc = 'ioctl:ADD_RULE';
+    this.enter('addRule', [fd, rule]);
+    this.file(fd, sc);
+    this.checkRule(rule, sc);
+    const cls = rule.rule_class;
+    if (cls !== this.c('CLASS_HAND') && cls !== this.c('CLASS_FILE')) throw errnoError('EINVAL', sc);
+    const scoped = (rule.flags & (this.c('SEL_PIDS') | this.c('SEL_TREE'))) !== 0;
+    if (!scoped && rule.pids.length) throw errnoError('EINVAL', sc);
+    if (scoped && this.livePids && rule.pids.some((p) => !this.livePids?.has(p))) throw errnoError('ESRCH', sc);
+    this.resolvePaths(rule, sc);
+    const owner = cls === this.c('CLASS_FILE') ? fd : null;
+    const prev = this.rules.find((r) => r.rule.name === rule.name);
+    if (prev && (prev.rule_class !== cls || prev.owner !== owner)) throw errnoError('EEXIST', sc);
+    if (!prev && this.rules.length >= this.c('MAX_RULES')) throw errnoError('ENOSPC', sc);
+    if (this.actsOn(rule) && !(rule.flags & this.c('RULE_FORCE')) && rule.pids.includes(1)) throw errnoError('EPERM', sc);
+    const made: FakeRule = {
+      id: prev ? prev.id : this.nextRuleId++,
+      rule_class: cls,
+      rule: structuredClone(rule),
+      owner,
+      pids: [...new Set(rule.pids)],
+      matched: prev?.matched ?? 0n,
+      logged: prev?.logged ?? 0n,
+      blocked: prev?.blocked ?? 0n,
+      killed: prev?.killed ?? 0n,
+      would_act: prev?.would_act ?? 0n,
+    };
+    made.rule.id = made.id;
+    if (prev) this.rules[this.rules.indexOf(prev)] = made;
+    else this.rules.push(made);
+    this.change('CONFIG_RULE_ADD', made.id, this.describeRule(made) + (prev ? ' (replaced)' : ''));
+    return made.id;
+  }
+
+  deleteRule(fd: number, id: number): void {
+    this.enter('deleteRule', [fd, id]);
+    this.file(fd, 'ioctl:DEL_RULE');
+    if (id === 0) throw errnoError('EINVAL', 'ioctl:DEL_RULE');
+    const r = this.rules.find((x) => x.id === id);
+    if (!r) throw errnoError('ENOENT', 'ioctl:DEL_RULE');
+    this.rules = this.rules.filter((x) => x !== r);
+    this.change('CONFIG_RULE_DEL', id, `#${id} ${r.rule.name}`);
+  }
+
+  getRules(fd: number): RawRuleInfo[] {
+    this.enter('getRules', [fd]);
+    this.file(fd, 'ioctl:GET_RULES');
+    return this.ordered().map((r) => {
+      const { pids: _pids, ...rule } = structuredClone(r.rule);
+      const stale = [r.rule.exe, r.rule.file].some((p, i) => {
+        const sel = this.c(i === 0 ? 'SEL_EXE' : 'SEL_FILE');
+        return (r.rule.flags & sel) !== 0 && this.stalePaths.has(p);
+      });
+      return {
+        rule: { ...rule, err: rule.err || this.c('DEFAULT_ERRNO'), npids: r.pids.length },
+        exe_dev: r.rule.flags & this.c('SEL_EXE') ? 2049n : 0n,
+        exe_ino: r.rule.flags & this.c('SEL_EXE') ? BigInt(1000 + r.id) : 0n,
+        cgroup_id: r.rule.flags & this.c('SEL_CGROUP') ? BigInt(100 + r.id) : 0n,
+        matched: r.matched,
+        logged: r.logged,
+        blocked: r.blocked,
+        killed: r.killed,
+        would_act: r.would_act,
+        file_dev: r.rule.flags & this.c('SEL_FILE') ? 2049n : 0n,
+        file_ino: r.rule.flags & this.c('SEL_FILE') ? BigInt(2000 + r.id) : 0n,
+        state: stale ? this.c('RULE_STALE') : 0,
+      };
+    });
+  }
+
+  replacePolicy(fd: number, policy: RawPolicy): void {
+    const sc = 'ioctl:REPLACE_POLICY';
+    this.enter('replacePolicy', [fd, policy]);
+    this.file(fd, sc);
+    const modes = [this.c('MODE_OFF'), this.c('MODE_LOG'), this.c('MODE_BLOCK')];
+    if (!modes.includes(policy.mode) || ![this.c('EXITS_OFF'), this.c('EXITS_ON')].includes(policy.exits)) {
+      throw errnoError('EINVAL', sc);
+    }
+    if (Buffer.byteLength(policy.tag) >= this.c('POLICY_TAG_LEN')) throw errnoError('EINVAL', sc);
+    if (policy.rules.length > this.c('MAX_RULES')) throw errnoError('E2BIG', sc);
+    for (const r of policy.rules) {
+      this.checkRule(r, sc);
+      if (r.rule_class !== this.c('CLASS_POLICY') || r.pids.length || r.flags & (this.c('SEL_PIDS') | this.c('SEL_TREE'))) {
+        throw errnoError('EINVAL', sc);
+      }
+    }
+    const names = policy.rules.map((r) => r.name);
+    if (new Set(names).size !== names.length) throw errnoError('EEXIST', sc);
+    const policyClass = this.c('CLASS_POLICY');
+    if (this.rules.some((r) => r.rule_class !== policyClass && names.includes(r.rule.name))) throw errnoError('EEXIST', sc);
+    const others = this.rules.filter((r) => r.rule_class !== policyClass);
+    if (others.length + policy.rules.length > this.c('MAX_RULES')) throw errnoError('ENOSPC', sc);
+    for (const r of policy.rules) this.resolvePaths(r, sc);
+    const made = policy.rules.map((rule): FakeRule => {
+      const prev = this.rules.find((r) => r.rule_class === policyClass && r.rule.name === rule.name);
+      const id = prev ? prev.id : this.nextRuleId++;
+      return {
+        id, rule_class: policyClass, rule: { ...structuredClone(rule), id }, owner: null, pids: [],
+        matched: prev?.matched ?? 0n, logged: prev?.logged ?? 0n, blocked: prev?.blocked ?? 0n,
+        killed: prev?.killed ?? 0n, would_act: prev?.would_act ?? 0n,
+      };
+    });
+    this.rules = [...made, ...others];
+    this.mode = policy.mode;
+    this.exitsOn = policy.exits === this.c('EXITS_ON');
+    this.change(
+      'CONFIG_POLICY',
+      0,
+      `${made.length} rules, mode ${this.modeName(policy.mode)}, exits ${this.exitsOn ? 'on' : 'off'}${policy.tag ? ', ' + policy.tag : ''}`,
+    );
+  }
+
+  rulePids(fd: number, id: number): number[] {
+    this.enter('rulePids', [fd, id]);
+    this.file(fd, 'ioctl:GET_PIDS');
+    const r = this.rules.find((x) => x.id === id);
+    if (!r || !(r.rule.flags & (this.c('SEL_PIDS') | this.c('SEL_TREE')))) throw errnoError('EINVAL', 'ioctl:GET_PIDS');
+    return [...r.pids];
   }
 
   /**
@@ -489,11 +710,17 @@ export class FakeBinding implements Binding {
     if (f.skipped > 0n || f.cursor < this.tailSeq) {
       const overtaken = f.cursor < this.tailSeq ? this.tailSeq - f.cursor : 0n;
       const count = f.skipped + overtaken;
+      const configIn = (from: bigint, n: bigint): number => {
+        let k = 0;
+        for (let q = Number(from); q < Number(from + n); q++) if (this.isConfig[q]) k++;
+        return k;
+      };
       const lost = encodeRecord(this, {
         type: this.c('RECORD_LOST'),
         seq: f.skipped > 0n ? f.skippedSeq : f.cursor,
-        ts_ns: BigInt(Date.now()) * 1_000_000n,
+        ts_ns: this.clock(),
         count,
+        config: configIn(f.skippedSeq, f.skipped) + configIn(f.cursor, overtaken),
       });
       out.push(lost);
       bytes += lost.length;
@@ -579,17 +806,22 @@ export class FakeBinding implements Binding {
     const tgid = call.tgid ?? call.pid;
     const t = this.targets.get(entry.nr);
     const none: SimulatedResult = { seen: false, verdict: null, errno: null, records: 0 };
-    if (!t || !this.armed(entry.nr)) return none;
+    const rules = this.ordered().filter((r) => r.rule.syscalls.includes(entry.nr));
+    if (this.mode === this.c('MODE_OFF') || (!t && rules.length === 0)) return none;
+    const holder = this.holders.has(tgid);
+    if (t && !holder) t.hits++;
+    const rule = rules.find((r) => this.ruleMatches(r, call, tgid, null));
+    if (rule) return this.decideRule(rule, call, entry, tgid, holder, false);
+    if (!t) return none;
     const force = (t.flags & this.c('TARGET_FORCE')) !== 0;
     const block = t.action === this.c('ACTION_BLOCK');
     const inScope = (t.flags & this.c('TARGET_ALL_PIDS')) !== 0 || t.pids.includes(tgid);
-    if (this.holders.has(tgid)) {
+    if (holder) {
       // Never recorded; blocked only when forced.
       if (!(block && force && this.mode === this.c('MODE_BLOCK') && inScope)) return none;
       t.blocked++;
       return { seen: true, verdict: null, errno: t.err, records: 0 };
     }
-    t.hits++;
     if (!inScope) return none;
     let verdict = this.c('VERDICT_ALLOWED');
     let err = 0;
@@ -599,16 +831,117 @@ export class FakeBinding implements Binding {
       err = t.err;
     }
     const blocked = verdict === this.c('VERDICT_BLOCKED');
+    if (blocked) t.blocked++;
+    // logged counts what the target took at entry, successes a failures-only target skips included.
+    t.logged++;
+    const out = this.writeCall(call, entry, tgid, {
+      verdict, err, rule: 0, record: t.record, failedOnly: (t.flags & this.c('TARGET_FAILED_ONLY')) !== 0, stopped: blocked, file: null,
+    });
+    if (out.noResult) t.no_result++;
+    if (out.skipped) t.failed_skipped++;
+    return { seen: true, verdict, errno: blocked ? err : null, records: out.records };
+  }
+
+  /**
+   * A process accesses a file: the file rules for op decide it, on the file
+   * itself (as the kernel's security hooks see it), and a record is written
+   * with the FILE flag and the file as its path.
+   */
+  fileAccess(a: SimulatedFileAccess): SimulatedResult {
+    const tgid = a.tgid ?? a.pid;
+    const none: SimulatedResult = { seen: false, verdict: null, errno: null, records: 0 };
+    if (this.mode === this.c('MODE_OFF')) return none;
+    const op = this.c(`FILE_${a.op.toUpperCase()}`);
+    const rule = this.ordered().find((r) => (r.rule.file_ops & op) !== 0 && this.ruleMatches(r, a, tgid, a.file));
+    if (!rule) return none;
+    const entry: SyscallEntry =
+      a.syscall === undefined
+        ? { nr: this.c('NR_NONE'), name: 'none', symbol: '', pathArg: -1, fdArg: -1 }
+        : this.syscallEntry(a.syscall);
+    return this.decideRule(rule, { ...a, syscall: entry.nr, path: a.file }, entry, tgid, this.holders.has(tgid), true);
+  }
+
+  /** A process forks: the child joins every process tree its parent is in (joins while there is room, else counted). */
+  fork(parent: number, child: number): void {
+    for (const r of this.rules) {
+      if (!(r.rule.flags & this.c('SEL_TREE')) || !r.pids.includes(parent) || r.pids.includes(child)) continue;
+      if (r.pids.length >= this.c('MAX_TREE')) this.treeMissed++;
+      else r.pids.push(child);
+    }
+  }
+
+  /** How a rule decides a call (kernel/policy.c, decide()). */
+  private decideRule(
+    r: FakeRule,
+    call: SimulatedCall,
+    entry: SyscallEntry,
+    tgid: number,
+    holder: boolean,
+    file: boolean,
+  ): SimulatedResult {
+    const f = r.rule.flags;
+    const acts = this.actsOn(r.rule);
+    const kill = r.rule.action === this.c('RULE_KILL');
+    const forced = (f & this.c('RULE_FORCE')) !== 0;
+    const enforced = (f & this.c('RULE_ENFORCE')) !== 0 && this.mode === this.c('MODE_BLOCK');
+    const err = r.rule.err || this.c('DEFAULT_ERRNO');
+    if (holder) {
+      // Never recorded; acted on only when forced and enforced.
+      if (!(acts && forced && enforced)) return { seen: false, verdict: null, errno: null, records: 0 };
+      r.matched++;
+      if (kill) r.killed++;
+      else r.blocked++;
+      return { seen: true, verdict: null, errno: err, records: 0 };
+    }
+    r.matched++;
+    if (r.rule.action === this.c('RULE_ALLOW')) return { seen: true, verdict: null, errno: null, records: 0 };
+    let verdict = this.c('VERDICT_ALLOWED');
+    let stopped = false;
+    if (acts) {
+      if (enforced && (forced || tgid !== 1)) {
+        verdict = this.c(kill ? 'VERDICT_KILLED' : 'VERDICT_BLOCKED');
+        stopped = true;
+        if (kill) r.killed++;
+        else r.blocked++;
+      } else {
+        verdict = this.c(kill ? 'VERDICT_WOULD_KILL' : 'VERDICT_WOULD_BLOCK');
+        r.would_act++;
+      }
+    }
+    r.logged++;
+    const out = this.writeCall(call, entry, tgid, {
+      verdict,
+      err: acts ? err : 0,
+      rule: r.id,
+      record: r.rule.record,
+      failedOnly: (f & this.c('RULE_FAILED_ONLY')) !== 0,
+      stopped,
+      file: file ? (call.path ?? '') : null,
+    });
+    return { seen: true, verdict, errno: stopped ? err : null, records: out.records };
+  }
+
+  /** The records a decided call makes (kernel/calls.c): at the verdict, at entry, at return, or both. */
+  private writeCall(
+    call: SimulatedCall,
+    entry: SyscallEntry,
+    tgid: number,
+    d: { verdict: number; err: number; rule: number; record: number; failedOnly: boolean; stopped: boolean; file: string | null },
+  ): { records: number; noResult: boolean; skipped: boolean } {
     const ts_ns = call.ts_ns ?? BigInt(Date.now()) * 1_000_000n;
     let flags = 0;
     let path: string | undefined;
-    if (entry.pathArg >= 0 && call.pathUnreadable) flags |= this.c('SYSCALL_PATH_UNREADABLE');
+    if (d.file !== null) {
+      path = d.file;
+      flags |= this.c('SYSCALL_FILE') | this.c('SYSCALL_PATH');
+    } else if (entry.pathArg >= 0 && call.pathUnreadable) flags |= this.c('SYSCALL_PATH_UNREADABLE');
     else if (entry.pathArg >= 0 && call.path !== undefined) {
       path = call.path;
       flags |= this.c('SYSCALL_PATH');
       if (Buffer.byteLength(path) > this.c('PATH_LEN') - 1) flags |= this.c('SYSCALL_PATH_TRUNCATED');
     }
-    if (entry.fdArg >= 0 && call.target !== undefined) flags |= this.c('SYSCALL_TARGET');
+    const target = d.file === null && entry.fdArg >= 0 ? call.target : undefined;
+    if (target !== undefined) flags |= this.c('SYSCALL_TARGET');
     const rec = (extra: number, more: RecordInit = { type: 0 }): RecordInit => ({
       ...more,
       type: this.c('RECORD_SYSCALL'),
@@ -623,49 +956,43 @@ export class FakeBinding implements Binding {
       nr: entry.nr,
       native_nr: entry.nr,
       abi: this.c('ABI_X64'),
-      verdict,
-      err,
+      verdict: d.verdict,
+      err: d.err,
+      rule: d.rule,
       args: call.args ?? [],
       path,
-      target: entry.fdArg >= 0 ? call.target : undefined,
+      target,
     });
     const ret = BigInt(call.ret ?? 0);
     const result = (callId: bigint): RecordInit =>
       rec(this.c('SYSCALL_RESULT'), { type: 0, ret, duration_ns: call.duration_ns ?? 1000n, call_id: callId });
-    const seen = (records: number): SimulatedResult => ({ seen: true, verdict, errno: blocked ? err : null, records });
-    if (blocked) {
-      t.blocked++;
-      t.logged++;
-      this.append(rec(this.c('SYSCALL_RESULT'), { type: 0, ret: -BigInt(err) }));
-      return seen(1);
+    const done = (records: number, noResult = false, skipped = false): { records: number; noResult: boolean; skipped: boolean } => ({
+      records, noResult, skipped,
+    });
+    if (d.stopped) {
+      // Decided at the verdict: it returns -err without running.
+      this.append(rec(this.c('SYSCALL_RESULT'), { type: 0, ret: -BigInt(d.err) }));
+      return done(1);
     }
-    if (t.record === this.c('RECORD_ENTRY') || NEVER_RETURN.has(entry.name)) {
-      t.logged++;
+    // A file rule's access is recorded when it is decided, inside the call.
+    if (d.file !== null || d.record === this.c('RECORD_ENTRY') || NEVER_RETURN.has(entry.name)) {
       this.append(rec(0));
-      return seen(1);
+      return done(1);
     }
     if (call.noSlot) {
-      t.logged++;
-      t.no_result++;
       this.append(rec(this.c('SYSCALL_NO_RESULT')));
-      return seen(1);
+      return done(1, true);
     }
     const failed = ret < 0n && ret >= -BigInt(this.c('MAX_ERRNO'));
-    if (t.record === this.c('RECORD_BOTH')) {
+    if (d.record === this.c('RECORD_BOTH')) {
       const callId = this.headSeq;
       this.append(rec(this.c('SYSCALL_ENTRY'), { type: 0, call_id: callId }));
       this.append(result(callId));
-      t.logged++;
-      return seen(2);
+      return done(2);
     }
-    // logged counts what the target took at entry, successes a failures-only target skips included.
-    t.logged++;
-    if ((t.flags & this.c('TARGET_FAILED_ONLY')) !== 0 && !failed) {
-      t.failed_skipped++;
-      return seen(0);
-    }
+    if (d.failedOnly && !failed) return done(0, false, true);
     this.append(result(0n));
-    return seen(1);
+    return done(1);
   }
 
   /** A process exits: leaves every pid set, and is logged when exit events are on. */
@@ -673,6 +1000,7 @@ export class FakeBinding implements Binding {
     const tgid = e.tgid ?? e.pid;
     if (tgid === e.pid) {
       for (const t of this.targets.values()) t.pids = t.pids.filter((p) => p !== tgid);
+      for (const r of this.rules) r.pids = r.pids.filter((p) => p !== tgid);
     }
     this.exitsSeen++;
     if (!this.exitsOn) return;
@@ -720,6 +1048,7 @@ export class FakeBinding implements Binding {
 
   private append(init: RecordInit): void {
     const rec = encodeRecord(this, { ...init, seq: this.headSeq });
+    this.isConfig[Number(this.headSeq)] = init.type === this.c('RECORD_CONFIG');
     this.ring.push(rec);
     this.headSeq++;
     this.headPos += BigInt(rec.length);
@@ -758,6 +1087,137 @@ export class FakeBinding implements Binding {
 
   private armed(nr: number): boolean {
     return this.mode !== this.c('MODE_OFF') && this.targets.has(nr);
+  }
+
+  /** A config record, made by caller (kernel/changes.c). */
+  private change(kind: string, id: number, text: string): void {
+    this.configWritten++;
+    this.append({ type: this.c('RECORD_CONFIG'), ts_ns: this.clock(), ...this.caller, kind: this.c(kind), id, text });
+  }
+
+  private modeName(mode: number): string {
+    return mode === this.c('MODE_BLOCK') ? 'BLOCK' : mode === this.c('MODE_LOG') ? 'LOG' : 'OFF';
+  }
+
+  /** "block errno 1 pids 2", "log all", "none" (kernel/policy.c, describe_target). */
+  private describeTarget(t: FakeTarget | undefined): string {
+    if (!t) return 'none';
+    let text = t.action === this.c('ACTION_BLOCK') ? `block errno ${t.err}` : 'log';
+    text += (t.flags & this.c('TARGET_ALL_PIDS')) !== 0 ? ' all' : ` pids ${t.pids.length}`;
+    if (t.flags & this.c('TARGET_FORCE')) text += ' force';
+    if (t.record === this.c('RECORD_ENTRY')) text += ' record=entry';
+    else if (t.record === this.c('RECORD_BOTH')) text += ' record=both';
+    if (t.flags & this.c('TARGET_FAILED_ONLY')) text += ' failed-only';
+    return text;
+  }
+
+  /** "#12 protect-secret block enforce open,exec file=/tmp/secret" (kernel/changes.c, smon_describe_rule). */
+  private describeRule(r: FakeRule): string {
+    const q = r.rule;
+    const f = q.flags;
+    const actions = ['allow', 'log', 'block', 'kill'];
+    let text = `#${r.id} ${q.name} ${actions[q.action] ?? '?'}`;
+    if (this.actsOn(q)) text += ` ${f & this.c('RULE_ENFORCE') ? 'enforce' : 'audit'}${f & this.c('RULE_FORCE') ? ' force' : ''}`;
+    const ops = ['open', 'exec', 'unlink', 'rename', 'link', 'truncate'].filter((_, i) => q.file_ops & (1 << i));
+    const covers = [...[...q.syscalls].sort((a, b) => a - b).map((nr) => this.byNr.get(nr)?.name ?? String(nr)), ...ops];
+    if (covers.length) text += ' ' + covers.join(',');
+    const range = (name: string, v: RawIdRange): string => ` ${name}=${v.min === v.max ? v.min : `${v.min}-${v.max}`}`;
+    if (f & this.c('SEL_FILE')) text += ` file=${q.file}`;
+    if (f & this.c('SEL_PIDS')) text += ' pids';
+    if (f & this.c('SEL_TREE')) text += ' tree';
+    if (f & this.c('SEL_UID')) text += range('uid', q.uid);
+    if (f & this.c('SEL_EUID')) text += range('euid', q.euid);
+    if (f & this.c('SEL_AUID')) text += range('auid', q.auid);
+    if (f & this.c('SEL_GID')) text += range('gid', q.gid);
+    if (f & this.c('SEL_COMM')) text += ` comm=${q.comm}${f & this.c('RULE_COMM_PREFIX') ? '*' : ''}`;
+    if (f & this.c('SEL_EXE')) text += ` exe=${q.exe}`;
+    if (f & this.c('SEL_CGROUP')) text += ` cgroup=${q.cgroup}`;
+    if (f & this.c('SEL_PATH')) text += ` path=${q.path}${f & this.c('RULE_PATH_PREFIX') ? '*' : ''}`;
+    return text;
+  }
+
+  private actsOn(r: Pick<RawRule, 'action'>): boolean {
+    return r.action === this.c('RULE_BLOCK') || r.action === this.c('RULE_KILL');
+  }
+
+  /** Rules in evaluation order: by class, then as made. */
+  private ordered(): FakeRule[] {
+    const rank = [this.c('CLASS_POLICY'), this.c('CLASS_HAND'), this.c('CLASS_FILE')];
+    return [...this.rules].sort((a, b) => rank.indexOf(a.rule_class) - rank.indexOf(b.rule_class));
+  }
+
+  /** Hook functions file rules need (open, exec, rename, link: one; unlink, truncate: two), while the mode is not OFF. */
+  private fileHooks(): number {
+    if (this.mode === this.c('MODE_OFF')) return 0;
+    const ops = this.rules.reduce((a, r) => a | r.rule.file_ops, 0);
+    const two = this.c('FILE_UNLINK') | this.c('FILE_TRUNCATE');
+    let n = 0;
+    for (let bit = 1; bit <= this.c('FILE_OPS_MASK'); bit <<= 1) if (ops & bit) n += bit & two ? 2 : 1;
+    return n;
+  }
+
+  /** The module's checks of a rule request that need nothing but the request (kernel/device.c, check_rule). */
+  private checkRule(r: RawRule, sc: string): void {
+    const f = r.flags;
+    const bad = (): BindingError => errnoError('EINVAL', sc);
+    const fits = (v: string, room: number): boolean => Buffer.byteLength(v) < room;
+    if (r.action > this.c('RULE_KILL') || (f & ~this.c('RULE_FLAGS_MASK')) !== 0 || r.record > this.c('RECORD_BOTH')) throw bad();
+    if (r.err < 0 || r.err > this.c('MAX_ERRNO') || r.name === '' || !fits(r.name, this.c('RULE_NAME_LEN'))) throw bad();
+    if ((f & this.c('RULE_FAILED_ONLY')) !== 0 && r.record !== this.c('RECORD_COMPLETE')) throw bad();
+    const needs: [string, string][] = [['SEL_COMM', r.comm], ['SEL_EXE', r.exe], ['SEL_CGROUP', r.cgroup], ['SEL_PATH', r.path], ['SEL_FILE', r.file]];
+    for (const [sel, v] of needs) if ((f & this.c(sel)) !== 0 && v === '') throw bad();
+    if ((f & this.c('SEL_PIDS')) !== 0 && (f & this.c('SEL_TREE')) !== 0) throw bad();
+    for (const which of ['uid', 'euid', 'auid', 'gid'] as const) {
+      if ((f & this.c(`SEL_${which.toUpperCase()}`)) !== 0 && r[which].min > r[which].max) throw bad();
+    }
+    if ((f & this.c('SEL_FILE')) !== 0) {
+      if (!r.file_ops || r.file_ops & ~this.c('FILE_OPS_MASK') || r.syscalls.length || f & (this.c('SEL_PATH') | this.c('RULE_FAILED_ONLY'))) throw bad();
+    } else if (r.file_ops || r.syscalls.length === 0) {
+      throw bad();
+    }
+    for (const nr of r.syscalls) {
+      const e = this.byNr.get(nr);
+      if (!e) throw bad();
+      if (this.actsOn(r) && NEVER_BLOCKED.has(e.name)) throw bad();
+    }
+    const max = (f & this.c('SEL_TREE')) !== 0 ? this.c('MAX_TREE') : this.c('MAX_PIDS');
+    if (r.pids.length > max) throw errnoError('E2BIG', sc);
+  }
+
+  /** exe, file and cgroup must name something (existingPaths). */
+  private resolvePaths(r: RawRule, sc: string): void {
+    if (!this.existingPaths) return;
+    for (const [sel, v] of [['SEL_EXE', r.exe], ['SEL_FILE', r.file], ['SEL_CGROUP', r.cgroup]] as const) {
+      if ((r.flags & this.c(sel)) !== 0 && !this.existingPaths.has(v)) throw errnoError('ENOENT', sc);
+    }
+  }
+
+  /** Does the calling process (and, for a file rule, the file accessed) match every selector of r? */
+  private ruleMatches(r: FakeRule, call: Omit<SimulatedCall, 'syscall'>, tgid: number, file: string | null): boolean {
+    const q = r.rule;
+    const f = q.flags;
+    const has = (sel: string): boolean => (f & this.c(sel)) !== 0;
+    const inRange = (v: number, range: RawIdRange): boolean => v >= range.min && v <= range.max;
+    const uid = call.uid ?? 0;
+    if ((has('SEL_PIDS') || has('SEL_TREE')) && !r.pids.includes(tgid)) return false;
+    if (has('SEL_UID') && !inRange(uid, q.uid)) return false;
+    if (has('SEL_EUID') && !inRange(call.euid ?? uid, q.euid)) return false;
+    if (has('SEL_AUID') && !inRange(call.auid ?? 0xffffffff, q.auid)) return false;
+    if (has('SEL_GID') && !inRange(call.gid ?? 0, q.gid)) return false;
+    const comm = call.comm ?? 'proc';
+    if (has('SEL_COMM') && (has('RULE_COMM_PREFIX') ? !comm.startsWith(q.comm) : comm !== q.comm)) return false;
+    if (has('SEL_EXE') && call.exe !== q.exe) return false;
+    if (has('SEL_CGROUP')) {
+      const cg = call.cgroup ?? '/';
+      if (!(q.cgroup === '/' || cg === q.cgroup || cg.startsWith(q.cgroup + '/'))) return false;
+    }
+    if (has('SEL_FILE') && file !== q.file) return false;
+    if (has('SEL_PATH')) {
+      const p = call.path;
+      if (p === undefined || call.pathUnreadable) return false;
+      if (has('RULE_PATH_PREFIX') ? !p.startsWith(q.path) : p !== q.path) return false;
+    }
+    return true;
   }
 
   private pidInRange(pid: number): boolean {

@@ -34,8 +34,8 @@ function headerConstantNames(): string[] {
 describe('addon exports match the headers (checked by cc)', () => {
   const names = headerConstantNames();
   const members = Object.fromEntries(
-    (['syscall', 'exit', 'lost'] as const).map((rec) => [rec, Object.keys(RECORD_MEMBERS[rec])]),
-  ) as Record<'syscall' | 'exit' | 'lost', string[]>;
+    (['syscall', 'exit', 'config', 'lost'] as const).map((rec) => [rec, Object.keys(RECORD_MEMBERS[rec])]),
+  ) as Record<'syscall' | 'exit' | 'config' | 'lost', string[]>;
   const src = join(tmp, 'abi.c');
   // The schema's table, expanded by the C preprocessor itself.
   const field = (kind: string) =>
@@ -48,7 +48,7 @@ describe('addon exports match the headers (checked by cc)', () => {
       '#include "uapi/syscallmon_schema.h"',
       'int main(void) {',
       ...names.map((n) => `  printf("${n} %lld\\n", (long long)(SYSCALLMON_${n}));`),
-      ...(['syscall', 'exit', 'lost'] as const).flatMap((rec) => [
+      ...(['syscall', 'exit', 'config', 'lost'] as const).flatMap((rec) => [
         `  printf("size.${rec} %zu\\n", sizeof(struct syscallmon_${rec}));`,
         ...members[rec].map((m) => `  printf("offset.${rec}.${m} %zu\\n", offsetof(struct syscallmon_${rec}, ${m}));`),
       ]),
@@ -72,7 +72,8 @@ describe('addon exports match the headers (checked by cc)', () => {
   });
 
   it('exports every record struct: its size and each member\'s offset', () => {
-    for (const rec of ['syscall', 'exit', 'lost'] as const) {
+    expect(Object.keys(binding.records)).toEqual(['syscall', 'exit', 'config', 'lost']);
+    for (const rec of ['syscall', 'exit', 'config', 'lost'] as const) {
       expect(binding.records[rec].size).toBe(fact(`size.${rec}`));
       expect(Object.keys(binding.records[rec].members)).toEqual(members[rec]);
       for (const m of members[rec]) {
@@ -150,6 +151,38 @@ describe('addon errors', () => {
       binding.close(fd);
     }
     expect(() => binding.close(fd)).toThrow(expect.objectContaining({ code: 'EBADF', syscall: 'close' }));
+  });
+
+  it('makes the rule ioctls, and reports their errors', () => {
+    const fd = binding.open('/dev/null', true);
+    const rule = {
+      id: 0, rule_class: 1, name: 'r', syscalls: [257], action: 1, err: 0, flags: 0, record: 0, file_ops: 0, pids: [],
+      uid: { min: 0, max: 0 }, euid: { min: 0, max: 0 }, auid: { min: 0, max: 0 }, gid: { min: 0, max: 0 },
+      comm: '', exe: '', cgroup: '', path: '', file: '',
+    };
+    try {
+      expect(() => binding.addRule(fd, rule)).toThrow(expect.objectContaining({ code: 'ENOTTY', syscall: 'ioctl:ADD_RULE' }));
+      expect(() => binding.deleteRule(fd, 3)).toThrow(expect.objectContaining({ code: 'ENOTTY', syscall: 'ioctl:DEL_RULE' }));
+      expect(() => binding.getRules(fd)).toThrow(expect.objectContaining({ code: 'ENOTTY', syscall: 'ioctl:GET_RULES' }));
+      expect(() => binding.rulePids(fd, 3)).toThrow(expect.objectContaining({ code: 'ENOTTY', syscall: 'ioctl:GET_PIDS' }));
+      expect(() => binding.replacePolicy(fd, { mode: 1, exits: 0, tag: 't', rules: [rule] })).toThrow(
+        expect.objectContaining({ code: 'ENOTTY', syscall: 'ioctl:REPLACE_POLICY' }),
+      );
+      // Converting a rule: what fits its arrays, and nothing the struct can't hold.
+      const c = binding.constants;
+      const b = binding as unknown as Record<string, (...a: unknown[]) => unknown>;
+      expect(() => b.addRule?.(fd, { ...rule, name: 'n'.repeat(c.RULE_NAME_LEN!) })).toThrow(
+        new RangeError(`name must be shorter than ${c.RULE_NAME_LEN} bytes, without NUL`),
+      );
+      expect(() => b.addRule?.(fd, { ...rule, comm: 'a\u0000b' })).toThrow(/comm must be shorter than 16 bytes, without NUL/);
+      expect(() => b.addRule?.(fd, { ...rule, syscalls: [c.NR_LIMIT] })).toThrow(new RangeError(`syscall number ${c.NR_LIMIT} is not below ${c.NR_LIMIT}`));
+      expect(() => b.addRule?.(fd, { ...rule, uid: 5 })).toThrow(/uid must be an object \{ min, max \}/);
+      expect(() => b.addRule?.(fd, { ...rule, exe: undefined })).toThrow(/exe must be a string/);
+      expect(() => b.replacePolicy?.(fd, { mode: 1, exits: 0, tag: 'x'.repeat(c.POLICY_TAG_LEN!), rules: [] })).toThrow(/tag must be shorter/);
+      expect(() => b.replacePolicy?.(fd, { mode: 1, exits: 0, tag: '', rules: 'all' })).toThrow(/rules must be an array/);
+    } finally {
+      binding.close(fd);
+    }
   });
 
   it('rejects wrong argument types instead of guessing', () => {

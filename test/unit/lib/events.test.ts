@@ -2,7 +2,14 @@
 // built with the shared encoder from the real addon's layout.
 import { describe, expect, it } from 'vitest';
 import { loadBinding } from '../../../src/lib/binding.js';
-import { cString, EventDecoder, type ExitEvent, type LostEvent, type SyscallEvent } from '../../../src/lib/events.js';
+import {
+  cString,
+  EventDecoder,
+  type ConfigEvent,
+  type ExitEvent,
+  type LostEvent,
+  type SyscallEvent,
+} from '../../../src/lib/events.js';
 import { checkLayout, encodeBatch, encodeRecord, RECORD_MEMBERS, resolveLayout, type RecordInit } from '../../../src/lib/records.js';
 
 const binding = loadBinding();
@@ -176,20 +183,64 @@ describe('EventDecoder', () => {
     expect(() => decoder.decode(encodeRecord(binding, { ...base, abi: 9 }))).toThrow(/unknown abi 9/);
   });
 
+  it.each([
+    ['CONFIG_MODE', 'mode'], ['CONFIG_TARGET', 'target'], ['CONFIG_PIDS', 'pids'], ['CONFIG_RULE_ADD', 'rule_add'],
+    ['CONFIG_RULE_DEL', 'rule_del'], ['CONFIG_POLICY', 'policy'], ['CONFIG_CLEAR', 'clear'], ['CONFIG_EXITS', 'exits'],
+    ['CONFIG_PARAM', 'param'], ['CONFIG_CLOSED', 'closed'],
+  ])('decodes a config record of kind %s as %s, with who made it', (constant, kind) => {
+    const e = one<ConfigEvent>({
+      type: c('RECORD_CONFIG'), seq: 9, ts_ns: TS, pid: 77, tgid: 70, ppid: 1, uid: 0, gid: 5, comm: 'admin',
+      kind: c(constant), id: 257, text: 'openat: none -> log all',
+    });
+    expect({ ...e }).toEqual({
+      type: 'config', seq: 9, ts_ns: TS, pid: 77, tgid: 70, ppid: 1, uid: 0, gid: 5, comm: 'admin', kind, id: 257,
+      text: 'openat: none -> log all',
+    });
+    expect(e.time.toISOString()).toBe('2023-11-14T22:13:20.123Z');
+  });
+
+  it('refuses a config record no module writes: an unknown kind, a text longer than its record, none at all', () => {
+    const config = { type: c('RECORD_CONFIG'), kind: c('CONFIG_MODE'), text: 'OFF -> LOG' };
+    expect(() => decoder.decode(encodeRecord(binding, { ...config, kind: 99 }))).toThrow(/unknown configuration kind 99/);
+    const lying = encodeRecord(binding, config);
+    lying.writeUInt16LE(200, resolveLayout(binding).off.text_len);
+    expect(() => decoder.decode(lying)).toThrow(/malformed/);
+    lying.writeUInt16LE(0, resolveLayout(binding).off.text_len);
+    expect(() => decoder.decode(lying)).toThrow(/malformed/);
+    // The text fills its room: cut at CONFIG_TEXT_LEN - 1 bytes, as the module cuts it.
+    const long = one<ConfigEvent>({ ...config, text: 'x'.repeat(400) });
+    expect(long.text).toHaveLength(c('CONFIG_TEXT_LEN') - 1);
+  });
+
+  it('marks a file rule\'s record, and names an access made in no syscall "none"', () => {
+    const flags = c('SYSCALL_FILE') | c('SYSCALL_PATH');
+    expect(one<SyscallEvent>({ ...base, flags, path: '/etc/shadow', rule: 4 })).toMatchObject({
+      file: true, path: '/etc/shadow', rule: 4, syscall: 'openat',
+    });
+    expect(one<SyscallEvent>({ ...base, flags, nr: c('NR_NONE'), native_nr: c('NR_NONE') })).toMatchObject({
+      file: true, syscall: 'none', nr: c('NR_NONE'),
+    });
+    expect(one<SyscallEvent>({ ...base, ...result, ret: 3 }).file).toBe(false);
+  });
+
+  it('decodes lost records with the configuration records among them', () => {
+    expect(one<LostEvent>({ type: c('RECORD_LOST'), seq: 5, count: 10, config: 3 })).toMatchObject({ seq: 5, count: 10, config: 3 });
+  });
+
   it('serialises to the NDJSON shape: the schema\'s fields in its order', () => {
     const e = one<SyscallEvent>({ ...base, ...result, verdict: c('VERDICT_BLOCKED'), err: 1, ret: -1 });
     expect(JSON.parse(JSON.stringify(e))).toEqual({
       type: 'syscall', seq: 41, ts_ns: TS.toString(), time: '2023-11-14T22:13:20.123Z', pid: 1234, tgid: 1200,
       ppid: 1, uid: 1000, gid: 100, comm: 'cat', syscall: 'openat', nr: 257, abi: 'x86_64', native_nr: 257,
-      verdict: 'blocked', block_errno: 'EPERM', rule: null, path: '/etc/hostname', path_truncated: false, path_unreadable: false,
+      verdict: 'blocked', block_errno: 'EPERM', rule: null, file: false, path: '/etc/hostname', path_truncated: false, path_unreadable: false,
       target: null, args: ['0xffffff9c', '0x7ffd0000beef', '0x0', '0x1a4', '0x0', '0xffffffffffffffff'].slice(0, NR_ARGS),
       ret: -1, errno: 'EPERM', duration_ns: '0', call_id: null, entry: false, no_result: false,
     });
     expect(Object.keys((e as unknown as { toJSON(): object }).toJSON())).toEqual(
       binding.schema.filter((f) => f.records & (1 << c('RECORD_SYSCALL'))).map((f) => f.name),
     );
-    const lost = one<LostEvent>({ type: c('RECORD_LOST'), seq: 2, count: 3 });
-    expect(JSON.stringify(lost)).toBe('{"type":"lost","seq":2,"count":3}');
+    const lost = one<LostEvent>({ type: c('RECORD_LOST'), seq: 2, count: 3, config: 1 });
+    expect(JSON.stringify(lost)).toBe('{"type":"lost","seq":2,"count":3,"config":1}');
     // Spreading shows event fields only, no lazy state.
     expect(Object.keys({ ...e }).some((k) => k.startsWith('_') || k.startsWith('#'))).toBe(false);
   });

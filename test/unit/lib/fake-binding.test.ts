@@ -20,6 +20,9 @@ const all = (fake: FakeBinding, nr: number, more: { record?: number; flags?: num
   pids: [],
 });
 
+/** The calls among events: every change of the configuration is a record too. */
+const calls = (events: MonitorEvent[]): MonitorEvent[] => events.filter((e) => e.type !== 'config');
+
 /** The size of an openat record with a path of n bytes, as the module writes it. */
 function openatSize(fake: FakeBinding, pathBytes: number): number {
   return encodeRecord(fake, { type: fake.c('RECORD_SYSCALL'), path: 'x'.repeat(pathBytes) }).length;
@@ -51,7 +54,7 @@ describe('FakeBinding', () => {
     const [t] = fake.getTargets(fd);
     // hits counts the out-of-scope call too, as the module does
     expect(t).toMatchObject({ nr, hits: 3n, logged: 2n, blocked: 1n, armed: true, pids: [42] });
-    expect(decode(fake.read(fd, 1 << 16))).toMatchObject([
+    expect(calls(decode(fake.read(fd, 1 << 16)))).toMatchObject([
       { verdict: 'would_block', block_errno: 'EPERM', ret: 3n, errno: null },
       { verdict: 'blocked', block_errno: 'EPERM', ret: -1n, errno: 'EPERM', duration_ns: 0n },
     ]);
@@ -69,14 +72,16 @@ describe('FakeBinding', () => {
     fake.syscall({ syscall: 'openat', pid: 7, path: '/both', ret: 4, duration_ns: 5n });
     fake.addTarget(fd, all(fake, nr));
     fake.syscall({ syscall: 'openat', pid: 7, path: '/noslot', noSlot: true });
-    const events = decode(fake.read(fd, 1 << 16)) as SyscallEvent[];
-    expect(events.map((e) => [e.seq, e.path, e.ret, e.errno, e.call_id, e.entry, e.no_result])).toEqual([
-      [0, '/missing', -2n, 'ENOENT', null, false, false],
-      [1, '/entry', null, null, null, false, false],
-      [2, '/both', null, null, 2, true, false],
-      [3, '/both', 4n, null, 2, false, false],
-      [4, '/noslot', null, null, null, false, true],
+    const events = calls(decode(fake.read(fd, 1 << 16))) as SyscallEvent[];
+    const both = events[2]!.seq;
+    expect(events.map((e) => [e.path, e.ret, e.errno, e.call_id, e.entry, e.no_result])).toEqual([
+      ['/missing', -2n, 'ENOENT', null, false, false],
+      ['/entry', null, null, null, false, false],
+      ['/both', null, null, both, true, false],
+      ['/both', 4n, null, both, false, false],
+      ['/noslot', null, null, null, false, true],
     ]);
+    expect(events[3]!.seq).toBe(both + 1);
     expect(fake.getTargets(fd)[0]).toMatchObject({ failed_skipped: 1n, no_result: 1n });
     expect(() => fake.addTarget(fd, all(fake, nr, { record: fake.c('RECORD_ENTRY'), flags: fake.c('TARGET_FAILED_ONLY') })))
       .toThrow(expect.objectContaining({ code: 'EINVAL' }));
@@ -88,15 +93,32 @@ describe('FakeBinding', () => {
     fake.ringSize = 4 * size;
     fake.setMode(fd, fake.c('MODE_LOG'));
     fake.addTarget(fd, all(fake, nr));
+    fake.seek(fd, fake.c('SEEK_HEAD')); // after the two config records
     for (let i = 0; i < 10; i++) fake.syscall({ syscall: 'openat', pid: 7, path: `/f${i}` });
     const buf = fake.read(fd, 1 << 16);
     const events = decode(buf);
-    expect(events.map((e) => [e.type, e.seq])).toEqual([['lost', 0], ['syscall', 6], ['syscall', 7], ['syscall', 8], ['syscall', 9]]);
-    expect(events[0]).toMatchObject({ type: 'lost', count: 6 });
+    expect(events.map((e) => [e.type, e.seq])).toEqual([['lost', 2], ['syscall', 8], ['syscall', 9], ['syscall', 10], ['syscall', 11]]);
+    expect(events[0]).toMatchObject({ type: 'lost', count: 6, config: 0 });
     expect(buf.length).toBe(fake.records.lost.size + 4 * size);
+    const configBytes = Number(fake.getStatus(fd).head) - 10 * size;
     expect(fake.getStatus(fd)).toMatchObject({
-      reader_lost: 6n, overwritten: 6n, events: 10n, head_seq: 10n, tail_seq: 6n, head: BigInt(10 * size), tail: BigInt(6 * size),
+      reader_lost: 6n, overwritten: 8n, events: 12n, config_records: 2n, head_seq: 12n, tail_seq: 8n,
+      tail: BigInt(configBytes + 6 * size),
     });
+  });
+
+  it('tells an overtaken reader how many of the records it lost were config records', () => {
+    const { fake, fd, nr, decode } = setup();
+    fake.ringSize = 4 * openatSize(fake, 3);
+    const reader = fake.open(fake.devicePath, true);
+    fake.setMode(fd, fake.c('MODE_LOG')); // seq 0
+    fake.addTarget(fd, all(fake, nr)); // seq 1
+    fake.syscall({ syscall: 'openat', pid: 7, path: '/f0' }); // seq 2
+    fake.setExits(fd, true); // seq 3
+    for (let i = 0; i < 10; i++) fake.syscall({ syscall: 'openat', pid: 7, path: `/f${i}` });
+    const events = decode(fake.read(reader, 1 << 16));
+    expect(events[0]).toMatchObject({ type: 'lost', seq: 0, count: 10, config: 3 });
+    expect(events.slice(1).every((e) => e.type === 'syscall')).toBe(true);
   });
 
   it('counts what a clear dropped as cleared, never as a reader\'s lost records', () => {
@@ -105,18 +127,21 @@ describe('FakeBinding', () => {
     fake.ringSize = 4 * size;
     fake.setMode(fd, fake.c('MODE_LOG'));
     fake.addTarget(fd, all(fake, nr));
+    fake.clear(fd, fake.c('CLEAR_LOG')); // seq 0-1 (mode, target) cleared; its record is seq 2
     const reader = fake.open(fake.devicePath, true);
-    for (let i = 0; i < 10; i++) fake.syscall({ syscall: 'openat', pid: 7, path: '' }); // seq 0-9: 0-5 overwritten
-    fake.clear(fd, fake.c('CLEAR_LOG')); // 6-9 cleared
-    for (let i = 0; i < 6; i++) fake.syscall({ syscall: 'openat', pid: 7, path: '' }); // seq 10-15: 10, 11 overwritten
+    fake.seek(reader, fake.c('SEEK_HEAD'));
+    for (let i = 0; i < 10; i++) fake.syscall({ syscall: 'openat', pid: 7, path: '' }); // seq 3-12: 3-8 overwritten
+    fake.clear(fd, fake.c('CLEAR_LOG')); // 9-12 cleared; its record is seq 13
+    for (let i = 0; i < 6; i++) fake.syscall({ syscall: 'openat', pid: 7, path: '' }); // seq 14-19: 13-15 overwritten
     const events = decode(fake.read(reader, 1 << 16));
-    expect(events.map((e) => [e.type, e.seq])).toEqual([['lost', 0], ['syscall', 12], ['syscall', 13], ['syscall', 14], ['syscall', 15]]);
-    expect(events[0]).toMatchObject({ count: 8 });
-    expect(fake.getStatus(reader)).toMatchObject({ reader_lost: 8n, overwritten: 8n, cleared: 4n, tail_seq: 12n });
+    expect(events.map((e) => [e.type, e.seq])).toEqual([['lost', 3], ['syscall', 16], ['syscall', 17], ['syscall', 18], ['syscall', 19]]);
+    // 3-8 and 13-15, the clear's record among them.
+    expect(events[0]).toMatchObject({ count: 9, config: 1 });
+    expect(fake.getStatus(reader)).toMatchObject({ reader_lost: 9n, cleared: 6n, tail_seq: 16n });
     // Read up to the head, then cleared: nothing was lost.
     fake.clear(fd, fake.c('CLEAR_LOG'));
     fake.syscall({ syscall: 'openat', pid: 7, path: '' });
-    expect(decode(fake.read(reader, 1 << 16)).map((e) => e.type)).toEqual(['syscall']);
+    expect(decode(fake.read(reader, 1 << 16)).map((e) => e.type)).toEqual(['config', 'syscall']);
   });
 
   it('reads whole records up to the byte budget, which must hold the largest record', () => {
@@ -124,6 +149,7 @@ describe('FakeBinding', () => {
     fake.setMode(fd, fake.c('MODE_LOG'));
     fake.addTarget(fd, all(fake, nr));
     const big = 'p'.repeat(fake.c('PATH_LEN') - 1);
+    fake.seek(fd, fake.c('SEEK_HEAD'));
     for (let i = 0; i < 5; i++) fake.syscall({ syscall: 'openat', pid: 7, path: big });
     const max = fake.c('RECORD_MAX');
     expect(() => fake.read(fd, max - 1)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
@@ -151,6 +177,7 @@ describe('FakeBinding', () => {
     const { fake, fd, nr, decode } = setup();
     fake.setMode(fd, fake.c('MODE_LOG'));
     fake.addTarget(fd, all(fake, nr));
+    fake.seek(fd, fake.c('SEEK_HEAD'));
     const path = 'q'.repeat(fake.c('PATH_LEN') - 1);
     const got: number[] = [];
     const max = 3 * openatSize(fake, path.length) - 8;

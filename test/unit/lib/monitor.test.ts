@@ -183,10 +183,11 @@ describe('Monitor control', () => {
     fake.syscall({ syscall: 'read', pid: 42, noSlot: true });
     const held = fake.getStatus(mon.fd);
     const s = mon.status();
-    // readers: the others; this monitor's own open file is not one of them.
+    // readers: the others; this monitor's own open file is not one of them. Each change is a record too.
     expect(s).toMatchObject({
-      mode: 'block', probes_armed: 2, readers: 0, events: 2, head_seq: 2, held_records: 2, held_bytes: Number(held.head - held.tail),
-      ring_size: fake.c('RING_SIZE_DEFAULT'), return_slots: 100, calls_in_flight: 3, no_result: 1, exits: false,
+      mode: 'block', probes_armed: 2, readers: 0, events: 5, config_records: 3, head_seq: 5, held_records: 5,
+      held_bytes: Number(held.head - held.tail), ring_size: fake.c('RING_SIZE_DEFAULT'), return_slots: 100, calls_in_flight: 3,
+      no_result: 1, exits: false, rules: [], file_hooks: 0, file_hooks_missed: 0, tree_missed: 0,
     });
     expect(s.held_bytes).toBeGreaterThan(0);
     expect(s.targets).toEqual([
@@ -221,6 +222,7 @@ describe('Monitor reading', () => {
     const { fake, mon } = open();
     mon.setMode('log');
     mon.addTarget({ syscall: 'openat', action: 'log' });
+    expect(mon.readAvailable().map((e) => e.type)).toEqual(['config', 'config']);
     expect(mon.readAvailable()).toEqual([]);
     for (let i = 0; i < 3; i++) fake.syscall({ syscall: 'openat', pid: 9, comm: 'cat', path: `${i}${LONG}` });
     // Two records of 416 bytes fit in 872, not three.
@@ -239,12 +241,13 @@ describe('Monitor reading', () => {
     mon.setMode('log');
     mon.addTarget({ syscall: 'openat', action: 'log' });
     const got: MonitorEvent[] = [];
+    mon.seek('head');
     const done = collect(mon.events({ maxBytes: RECORD_MAX }), got);
     await tick();
     for (let i = 0; i < 10; i++) fake.syscall({ syscall: 'openat', pid: 9, path: `/f${i}` });
     await tick();
     await tick();
-    expect(got.map((e) => e.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(got.map((e) => e.seq)).toEqual([2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     mon.close();
     await done;
     expect(fake.activeStreams).toBe(0);
@@ -270,6 +273,7 @@ describe('Monitor reading', () => {
     const { fake, mon } = open();
     mon.setMode('log');
     mon.addTarget({ syscall: 'openat', action: 'log' });
+    mon.seek('head');
     fake.syscall({ syscall: 'openat', pid: 9 });
     for await (const batch of mon.events()) {
       expect(batch).toHaveLength(1);
@@ -299,6 +303,7 @@ describe('Monitor reading', () => {
     const { fake, mon } = open();
     mon.setMode('log');
     mon.addTarget({ syscall: 'openat', action: 'log' });
+    mon.seek('head');
     const got: MonitorEvent[] = [];
     const done = collect(mon.events(), got);
     fake.syscall({ syscall: 'openat', pid: 9 });
@@ -314,6 +319,7 @@ describe('Monitor reading', () => {
     const { fake, mon } = open();
     mon.setMode('log');
     mon.addTarget({ syscall: 'openat', action: 'log' });
+    mon.seek('head');
     const it = mon.rawBatches({ maxBytes: RECORD_MAX, highWater: 2 })[Symbol.asyncIterator]();
     const first = it.next(); // starts the stream
     for (let i = 0; i < 6; i++) fake.syscall({ syscall: 'openat', pid: 9, path: LONG });
@@ -324,7 +330,7 @@ describe('Monitor reading', () => {
     const seqOf = (b: Buffer | void): number[] => mon.decoder.decode(b as Buffer).map((e) => e.seq);
     const seqs: number[] = seqOf((await first).value);
     for (let i = 0; i < 5; i++) seqs.push(...seqOf((await it.next()).value));
-    expect(seqs).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(seqs).toEqual([2, 3, 4, 5, 6, 7]);
     await it.return?.();
     expect(fake.activeStreams).toBe(0);
     expect(mon.status().overwritten).toBe(0);
@@ -334,11 +340,12 @@ describe('Monitor reading', () => {
     const { fake, mon } = open((f) => { f.ringSize = 4 * RECORD_MAX; });
     mon.setMode('log');
     mon.addTarget({ syscall: 'openat', action: 'log' });
+    mon.seek('head'); // after the two config records
     // Records of 416 bytes: a ring of 2688 bytes holds 6 of them.
     for (let i = 0; i < 10; i++) fake.syscall({ syscall: 'openat', pid: 9, path: LONG });
     const events = mon.readAvailable();
-    expect(events[0]).toEqual(expect.objectContaining({ type: 'lost', seq: 0, count: 4 }));
-    expect(events.slice(1).map((e) => e.seq)).toEqual([4, 5, 6, 7, 8, 9]);
+    expect(events[0]).toEqual(expect.objectContaining({ type: 'lost', seq: 2, count: 4, config: 0 }));
+    expect(events.slice(1).map((e) => e.seq)).toEqual([6, 7, 8, 9, 10, 11]);
   });
 });
 
@@ -347,6 +354,7 @@ describe('Monitor.subscribe', () => {
     const o = open();
     o.mon.setMode('log');
     o.mon.addTarget({ syscall: 'openat', action: 'log' });
+    o.mon.seek('head');
     return o;
   }
 

@@ -1,5 +1,5 @@
-// Generated records for the encoder tests: every record type, verdict, abi
-// and flag, edge-case numbers (64-bit results, huge seqs and times) and
+// Generated records for the encoder tests: every record type, verdict, abi,
+// configuration kind and flag, edge-case numbers (64-bit results, huge seqs and times) and
 // strings (escapes, non-ASCII, invalid UTF-8, fields filling their room).
 import { loadBinding } from '../../../src/lib/binding.js';
 import type { RecordInit } from '../../../src/lib/records.js';
@@ -41,7 +41,11 @@ export const STRINGS: (string | Uint8Array)[] = [
 ];
 
 const FLAGS = ['SYSCALL_PATH', 'SYSCALL_PATH_UNREADABLE', 'SYSCALL_PATH_TRUNCATED', 'SYSCALL_TARGET', 'SYSCALL_RESULT',
-  'SYSCALL_ENTRY', 'SYSCALL_NO_RESULT'].map((f) => c[f]!);
+  'SYSCALL_ENTRY', 'SYSCALL_NO_RESULT', 'SYSCALL_FILE'].map((f) => c[f]!);
+
+const CONFIG_KINDS = ['MODE', 'TARGET', 'PIDS', 'RULE_ADD', 'RULE_DEL', 'POLICY', 'CLEAR', 'EXITS', 'PARAM', 'CLOSED'].map(
+  (k) => c[`CONFIG_${k}`]!,
+);
 
 /** Records of every type, verdict, abi and flag, with edge-case numbers and strings. */
 export function randomInit(r: () => number, i: number): RecordInit {
@@ -54,7 +58,13 @@ export function randomInit(r: () => number, i: number): RecordInit {
     pid: r(), tgid: r() % 4194304, ppid: r() % 100, uid: pick([0, 1000, 0xffffffff]), gid: r() % 65536,
     comm: pick(STRINGS),
   };
-  if (kind === 0) return { type: c.RECORD_LOST!, seq: i, count: pick([1, 2 ** 33, r()]) };
+  if (kind === 0) return { type: c.RECORD_LOST!, seq: i, count: pick([1, 2 ** 33, r()]), config: pick([0, 1, 4096, r()]) };
+  if (kind === 3 && r() % 2 === 0) {
+    return {
+      ...common, type: c.RECORD_CONFIG!, kind: pick(CONFIG_KINDS), id: pick([0, 257, 0xffffffff, r()]),
+      text: pick(['LOG -> BLOCK', 'openat: none -> block errno 1 pids 1', 'x'.repeat(300), ...STRINGS]),
+    };
+  }
   if (kind === 1) {
     return {
       ...common, type: c.RECORD_EXIT!, exit_code: pick([0, 1, 255, -1]), signal: pick([0, 9, 15]),

@@ -56,7 +56,7 @@ function parseCsvRow(row: string): string[] {
   }
 }
 
-const TYPE_NUMBER = { syscall: 'RECORD_SYSCALL', exit: 'RECORD_EXIT', lost: 'RECORD_LOST' } as const;
+const TYPE_NUMBER = { syscall: 'RECORD_SYSCALL', exit: 'RECORD_EXIT', config: 'RECORD_CONFIG', lost: 'RECORD_LOST' } as const;
 
 function generated(n: number): { buf: Buffer; events: MonitorEvent[] } {
   const r = rng(0x5c4e3a);
@@ -71,14 +71,18 @@ describe('the event schema', () => {
     expect(schema.fields.map((f) => f.name)).toEqual([...new Set(schema.fields.map((f) => f.name))]);
     expect(schema.byType.syscall.map((f) => f.name)).toContain('ret');
     expect(schema.byType.exit.map((f) => f.name)).toContain('signal');
-    expect(schema.byType.lost.map((f) => f.name)).toEqual(['type', 'seq', 'count']);
+    expect(schema.byType.lost.map((f) => f.name)).toEqual(['type', 'seq', 'count', 'config']);
+    expect(schema.byType.config.map((f) => f.name)).toEqual([
+      'type', 'seq', 'ts_ns', 'time', 'pid', 'tgid', 'ppid', 'uid', 'gid', 'comm', 'kind', 'id', 'text',
+    ]);
+    expect(schema.byType.syscall.map((f) => f.name)).toContain('file');
     // One name per field: the verdict is "verdict", an exit's signal "signal", a lost record's count "count".
     for (const gone of ['action', 'exit_signal', 'lost', 'path_flags']) expect(schema.fields.map((f) => f.name)).not.toContain(gone);
   });
 
   it('reads every member of every record, but the framing', () => {
-    const framing = new Set(['h.size', 'task.reserved', 'path_len', 'target_len']);
-    for (const rec of ['syscall', 'exit', 'lost'] as const) {
+    const framing = new Set(['h.size', 'task.reserved', 'path_len', 'target_len', 'text_len', 'reserved']);
+    for (const rec of ['syscall', 'exit', 'config', 'lost'] as const) {
       const read = new Set(schema.fields.filter((f) => f.records & (1 << c[TYPE_NUMBER[rec]]!)).map((f) => f.member));
       // Only syscall records have flags; a lost record's time is when a reader was told, no event's.
       if (rec !== 'syscall') read.add('h.flags');
@@ -111,8 +115,11 @@ describe('the event schema', () => {
       // toJSON (the schema's own) is the line, as JSON.parse reads numbers.
       expect(JSON.parse(JSON.stringify(e))).toEqual(obj);
     });
-    // The generator reached every nullable field's null.
+    // The generator reached every nullable field's null, every record type and configuration kind, a file rule's record.
     for (const f of schema.fields.filter((x) => x.nullable)) expect(seen).toContain(`${f.name}:null`);
+    expect(new Set(events.map((e) => e.type))).toEqual(new Set(['syscall', 'exit', 'config', 'lost']));
+    expect(new Set(events.flatMap((e) => (e.type === 'config' ? [e.kind] : []))).size).toBe(10);
+    expect(events.some((e) => e.type === 'syscall' && e.file && e.syscall === 'none')).toBe(true);
   });
 
   it('gives CSV its columns and values', () => {
@@ -139,7 +146,7 @@ describe('the event schema', () => {
       STRING: 'string', BOOL: 'bool',
     };
     const typesOf = (f: SchemaField): string =>
-      (['syscall', 'exit', 'lost'] as const).filter((t) => f.records & (1 << c[TYPE_NUMBER[t]]!)).join(', ');
+      (['syscall', 'exit', 'config', 'lost'] as const).filter((t) => f.records & (1 << c[TYPE_NUMBER[t]]!)).join(', ');
     expect(rows).toEqual(schema.fields.map((f) => [f.name, KIND_WORDS[f.kind] + (f.nullable ? ' or null' : ''), typesOf(f)]));
   });
 });

@@ -60,8 +60,32 @@ export function exitRecord(over: Partial<RecordInit> = {}): RecordInit {
   };
 }
 
-export function lostRecord(count: number, seq = 10): RecordInit {
-  return { type: c('RECORD_LOST'), seq, count };
+export function lostRecord(count: number, seq = 10, config = 0): RecordInit {
+  return { type: c('RECORD_LOST'), seq, count, config };
+}
+
+/** The mode turned from LOG to BLOCK by pid 4242 (syscallmon), uid 0. */
+export function configRecord(over: Partial<RecordInit> = {}): RecordInit {
+  return {
+    type: c('RECORD_CONFIG'),
+    seq: 43,
+    ts_ns: TS + 2000n,
+    pid: 4242,
+    tgid: 4242,
+    ppid: 1,
+    uid: 0,
+    gid: 0,
+    comm: 'syscallmon',
+    kind: c('CONFIG_MODE'),
+    id: 0,
+    text: 'LOG -> BLOCK',
+    ...over,
+  };
+}
+
+/** A file rule's refusal: openat of /etc/shadow blocked by rule 7, the file as the kernel resolved it. */
+export function fileRuleRecord(over: Partial<RecordInit> = {}): RecordInit {
+  return blockedRecord({ rule: 7, flags: c('SYSCALL_FILE') | c('SYSCALL_PATH') | c('SYSCALL_RESULT'), path: '/etc/shadow', ...over });
 }
 
 export const PATH_UNREADABLE = c('SYSCALL_PATH_UNREADABLE');

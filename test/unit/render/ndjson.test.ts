@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { resolveSchema } from '../../../src/lib/schema.js';
 import { NdjsonEncoder, jsonLine } from '../../../src/render/ndjson.js';
-import { blockedRecord, events, exitRecord, fake, lostRecord, syscallRecord, TS } from './events-fixture.js';
+import { blockedRecord, configRecord, events, exitRecord, fake, fileRuleRecord, lostRecord, syscallRecord, TS } from './events-fixture.js';
 
 const schema = resolveSchema(fake);
 const SYSCALL_FIELDS = schema.byType.syscall.map((f) => f.name);
 const EXIT_FIELDS = schema.byType.exit.map((f) => f.name);
+const CONFIG_FIELDS = schema.byType.config.map((f) => f.name);
 
 describe('NDJSON', () => {
   it('a syscall event: the schema\'s fields in its order, ts_ns as a decimal string, args as hex strings', () => {
@@ -32,6 +33,7 @@ describe('NDJSON', () => {
       verdict: 'allowed',
       block_errno: null,
       rule: null,
+      file: false,
       path: '/etc/hostname',
       path_truncated: false,
       path_unreadable: false,
@@ -76,7 +78,24 @@ describe('NDJSON', () => {
     const exit = JSON.parse(enc.line(x!));
     expect(Object.keys(exit)).toEqual(EXIT_FIELDS);
     expect(exit).toMatchObject({ type: 'exit', exit_code: 7, signal: 0, utime_ns: '300000000', stime_ns: '5000000' });
-    expect(enc.line(l!)).toBe('{"type":"lost","seq":10,"count":17}\n');
+    expect(enc.line(l!)).toBe('{"type":"lost","seq":10,"count":17,"config":0}\n');
+    const [l2] = events([lostRecord(17, 10, 2)]);
+    expect(enc.line(l2!)).toBe('{"type":"lost","seq":10,"count":17,"config":2}\n');
+  });
+
+  it('a config event: who changed what, kind by name', () => {
+    const [e] = events([configRecord({ kind: fake.c('CONFIG_TARGET'), id: 257, text: 'openat: none -> block errno 1 pids 1' })]);
+    const obj = JSON.parse(new NdjsonEncoder().line(e!));
+    expect(Object.keys(obj)).toEqual(CONFIG_FIELDS);
+    expect(obj).toEqual({
+      type: 'config', seq: 43, ts_ns: (TS + 2000n).toString(), time: '2026-02-11T10:20:30.123Z', pid: 4242, tgid: 4242, ppid: 1,
+      uid: 0, gid: 0, comm: 'syscallmon', kind: 'target', id: 257, text: 'openat: none -> block errno 1 pids 1',
+    });
+  });
+
+  it('a file rule\'s record: file true, the file as its path, the rule that decided', () => {
+    const [e] = events([fileRuleRecord(), fileRuleRecord({ nr: fake.c('NR_NONE'), native_nr: fake.c('NR_NONE') })]);
+    expect(JSON.parse(new NdjsonEncoder().line(e!))).toMatchObject({ syscall: 'openat', rule: 7, file: true, path: '/etc/shadow', verdict: 'blocked' });
   });
 
   it('is exactly the library event toJSON(), so every JSON path agrees', () => {
@@ -86,7 +105,11 @@ describe('NDJSON', () => {
       syscallRecord({ path: 'x'.repeat(300) }),
       syscallRecord({ ts_ns: 999n }),
       exitRecord({ signal: 15 }),
-      lostRecord(3),
+      configRecord(),
+      configRecord({ kind: fake.c('CONFIG_CLOSED'), text: 'opened by pid 9; 2 rules dropped', comm: 'a"b\n' }),
+      fileRuleRecord(),
+      fileRuleRecord({ nr: fake.c('NR_NONE'), native_nr: fake.c('NR_NONE') }),
+      lostRecord(3, 10, 1),
     ]);
     const enc = new NdjsonEncoder();
     for (const e of all) expect(JSON.parse(enc.line(e))).toEqual(JSON.parse(JSON.stringify(e)));
