@@ -4,7 +4,7 @@
  * entered the kernel; rows come in the order records were written, which
  * for calls recorded at their return is the order they returned.
  */
-import type { MonitorEvent, SyscallEvent } from '../lib/events.js';
+import type { ConfigEvent, MonitorEvent, SyscallEvent } from '../lib/events.js';
 import type { Palette } from './colour.js';
 import { durationText, localTimeOfDay } from './fields.js';
 import { sanitize } from './sanitize.js';
@@ -56,15 +56,20 @@ export function durationOf(e: SyscallEvent): string {
   return e.duration_ns === null ? '' : durationText(e.duration_ns);
 }
 
-/** The path argument, or else what the fd argument referred to. */
+/**
+ * The path argument, or else what the fd argument referred to; a file
+ * rule's record says so before the file it decided.
+ */
 export function pathText(e: SyscallEvent): string {
-  if (e.path_unreadable) return '<unreadable>';
-  if (e.path !== null) return sanitize(e.path) + (e.path_truncated ? '…' : '');
-  return e.target === null ? '' : sanitize(e.target);
+  const file = e.file ? '[file] ' : '';
+  if (e.path_unreadable) return file + '<unreadable>';
+  if (e.path !== null) return file + sanitize(e.path) + (e.path_truncated ? '…' : '');
+  return file + (e.target === null ? '' : sanitize(e.target));
 }
 
-export function lostText(count: number): string {
-  return `-- ${count} event${count === 1 ? '' : 's'} lost: the reader was overtaken --`;
+export function lostText(count: number, config = 0): string {
+  const changes = config ? ` (${config} of them configuration change${config === 1 ? '' : 's'})` : '';
+  return `-- ${count} event${count === 1 ? '' : 's'} lost${changes}: the reader was overtaken --`;
 }
 
 function exitText(code: number, signal: number): string {
@@ -77,12 +82,23 @@ export function exitCpuText(utimeNs: bigint, stimeNs: bigint): string {
   return `cpu user ${s(utimeNs)} s, sys ${s(stimeNs)} s`;
 }
 
+/** "by 1234 (syscallmon) uid 0": who made a configuration change. */
+export function configBy(e: ConfigEvent): string {
+  return `by ${e.tgid} (${sanitize(e.comm)}) uid ${e.uid}`;
+}
+
+/** "CONFIG  mode  LOG -> BLOCK  by 1234 (syscallmon) uid 0": a configuration change in a line. */
+export function configText(e: ConfigEvent, colour: Palette): string {
+  return `${colour.warn('CONFIG')}  ${e.kind}  ${sanitize(e.text)}  ${configBy(e)}`;
+}
+
 export function eventRow(e: MonitorEvent, colour: Palette): Row {
-  if (e.type === 'lost') return { wide: colour.warn(lostText(e.count)) };
+  if (e.type === 'lost') return { wide: colour.warn(lostText(e.count, e.config)) };
   const head = [localTimeOfDay(e.ts_ns), String(e.pid), String(e.tgid), String(e.uid), sanitize(e.comm)];
   if (e.type === 'exit') {
     return [...head, colour.dim('<exit>'), exitText(e.exit_code, e.signal), '', '', exitCpuText(e.utime_ns, e.stime_ns)];
   }
+  if (e.type === 'config') return [...head, colour.warn('CONFIG'), e.kind, '', '', sanitize(e.text)];
   return [...head, e.syscall, verdictText(e, colour), retText(e), durationOf(e), pathText(e)];
 }
 
@@ -95,7 +111,8 @@ export function renderEventTable(events: readonly MonitorEvent[], colour: Palett
  * data it has not seen yet.
  */
 export function eventLine(e: MonitorEvent, colour: Palette): string {
-  if (e.type === 'lost') return colour.warn(lostText(e.count)) + '\n';
+  if (e.type === 'lost') return colour.warn(lostText(e.count, e.config)) + '\n';
+  if (e.type === 'config') return localTimeOfDay(e.ts_ns) + '  ' + configText(e, colour) + '\n';
   const head =
     localTimeOfDay(e.ts_ns) + '  ' +
     String(e.tgid).padStart(7) + (e.pid === e.tgid ? '        ' : ('/' + e.pid).padEnd(8)) + ' ' +

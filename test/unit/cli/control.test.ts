@@ -137,12 +137,20 @@ describe('controller: what a target records', () => {
     fake.syscall({ syscall: 'write', pid: 7, ret: 5 });
     fake.syscall({ syscall: 'openat', pid: 7, path: '/ok', ret: 3 });
     fake.syscall({ syscall: 'openat', pid: 7, path: '/missing', ret: -2 });
-    const events = (await runCli(['log', '--json'], { fake })).stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const logged = (await runCli(['log', '--json'], { fake })).stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    const events = logged.filter((e) => e.type === 'syscall');
+    const entry = events[1].seq;
     expect(events.map((e) => [e.syscall, e.ret, e.entry, e.call_id, e.path])).toEqual([
       ['read', null, false, null, null],
-      ['write', null, true, 1, null],
-      ['write', 5, false, 1, null],
+      ['write', null, true, entry, null],
+      ['write', 5, false, entry, null],
       ['openat', -2, false, null, '/missing'],
+    ]);
+    // Each target's change is a config record, which says how it records.
+    expect(logged.filter((e) => e.kind === 'target').map((e) => e.text)).toEqual([
+      'read: none -> log all record=entry',
+      'write: none -> log pids 1 record=both',
+      'openat: none -> log all failed-only',
     ]);
     const status = await runCli(['status'], { fake });
     expect(status.stdout).toMatch(/^openat +257 +log +every process +complete, failures only +yes +2 +2 +0 +0 +0 +1$/m);

@@ -176,15 +176,19 @@ describe('--exits on|off', () => {
     fake.exit({ pid: 4321, ppid: 99, comm: 'sh', exit_code: 7, utime_ns: 300_000_000n, stime_ns: 20_000_000n });
     fake.exit({ pid: 4322, ppid: 99, comm: 'sleep', signal: 15 });
     const log = await runCli(['log', '--json'], { fake });
-    expect(lines(log.stdout)).toEqual([
+    expect(lines(log.stdout).filter((e) => e.type !== 'config')).toEqual([
       expect.objectContaining({ type: 'exit', pid: 4321, tgid: 4321, ppid: 99, comm: 'sh', exit_code: 7, signal: 0, utime_ns: '300000000', stime_ns: '20000000' }),
       expect.objectContaining({ type: 'exit', pid: 4322, exit_code: 0, signal: 15 }),
     ]);
     const table = await runCli(['log'], { fake });
     expect(table.stdout).toMatch(/4321\s+4321\s+0\s+sh\s+<exit>\s+code 7\s+cpu user 0\.300 s, sys 0\.020 s\n/);
     expect(table.stdout).toMatch(/4322\s+4322\s+0\s+sleep\s+<exit>\s+signal 15\s+cpu user 0\.000 s, sys 0\.000 s\n/);
-    const tail = await runCli(['tail', '--json', '-n', '5', '--count', '2'], { fake });
-    expect(lines(tail.stdout).map((e) => [e.type, e.exit_code, e.signal])).toEqual([['exit', 7, 0], ['exit', 0, 15]]);
+    // The ring: the exits change and the controller's close, the two exits, the two logs' closes.
+    const tail = await runCli(['tail', '--json', '-n', '6', '--count', '6'], { fake });
+    expect(lines(tail.stdout).map((e) => [e.type, e.kind ?? e.exit_code, e.signal])).toEqual([
+      ['config', 'exits', undefined], ['config', 'closed', undefined], ['exit', 7, 0], ['exit', 0, 15],
+      ['config', 'closed', undefined], ['config', 'closed', undefined],
+    ]);
   });
 });
 

@@ -64,6 +64,39 @@ describe('tail', () => {
     expect(fake.activeStreams).toBe(0);
   });
 
+  it('shows a change another process makes as a CONFIG line, in the human form and in NDJSON', async () => {
+    const fake = await armedFake();
+    fake.caller = { pid: 777, tgid: 777, ppid: 1, uid: 0, gid: 0, comm: 'admin' };
+    const t = startTail(fake, [], () => void runCli(['--block', '--syscall', 'mkdir'], { fake }));
+    await until(() => t.out.text.includes('closed'), 'the changes');
+    t.stop();
+    const r = await t.done;
+    expect(r.stdout.replace(/^\d\d:\d\d:\d\d\.\d{6}/gm, 'TIME')).toBe(
+      [
+        'TIME  CONFIG  target  mkdir: none -> block errno 1 all  by 777 (admin) uid 0',
+        'TIME  CONFIG  mode  LOG -> BLOCK  by 777 (admin) uid 0',
+        'TIME  CONFIG  closed  opened by pid 777; 0 rules dropped  by 777 (admin) uid 0',
+        '',
+      ].join('\n'),
+    );
+    const j = startTail(fake, ['--json'], () => void runCli(['--off'], { fake }));
+    await until(() => j.out.text.includes('closed'), 'the changes');
+    j.stop();
+    const lines = (await j.done).stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((e) => [e.type, e.kind, e.text, e.pid, e.comm])).toEqual([
+      ['config', 'mode', 'BLOCK -> OFF', 777, 'admin'],
+      ['config', 'closed', 'opened by pid 777; 0 rules dropped', 777, 'admin'],
+    ]);
+    // A filter by syscall shows calls only.
+    const f = startTail(fake, ['--json', '--syscall', 'openat'], () => {
+      void runCli(['--log'], { fake });
+      fake.syscall({ syscall: 'openat', pid: 5, path: '/shown' });
+    });
+    await until(() => f.out.text.includes('/shown'), 'the call');
+    f.stop();
+    expect((await f.done).stdout.trimEnd().split('\n').map((l) => JSON.parse(l).type)).toEqual(['syscall']);
+  });
+
   it('--syscall and --pid only filter what is shown: nothing is armed or changed', async () => {
     const fake = await armedFake();
     const before = fake.calls.length;
@@ -100,7 +133,7 @@ describe('tail', () => {
     expect(r.stderr).toMatch(/0 shown, 16 read, 24 lost/);
   });
 
-  it('--json lost marker is {"type":"lost","seq":S,"count":N}', async () => {
+  it('--json lost marker is {"type":"lost","seq":S,"count":N,"config":C}', async () => {
     const fake = createFakeBinding((f) => { f.ringSize = 16 * 160; });
     await runCli(['--log', '--syscall', 'read'], { fake });
     const t = startTail(fake, ['--json'], () => {
@@ -109,7 +142,8 @@ describe('tail', () => {
     await until(() => t.out.text.split('\n').length > 16, 'events');
     t.stop();
     const r = await t.done;
-    expect(r.stdout.split('\n')[0]).toBe('{"type":"lost","seq":0,"count":4}');
+    // tail starts after the controller's three config records (target, mode, its close): seq 3.
+    expect(r.stdout.split('\n')[0]).toBe('{"type":"lost","seq":3,"count":4,"config":0}');
   });
 
   it('--json is written to stdout\'s fd by the addon\'s NDJSON stream: no JS write at all', async () => {

@@ -3,7 +3,7 @@ import { palette } from '../../../src/render/colour.js';
 import { eventLine, renderEventTable } from '../../../src/render/events.js';
 import { renderTable } from '../../../src/render/table.js';
 import {
-  blockedRecord, events, exitRecord, lostRecord, PATH_UNREADABLE, syscallRecord, VERDICT_WOULD_BLOCK,
+  blockedRecord, configRecord, events, exitRecord, fake, fileRuleRecord, lostRecord, PATH_UNREADABLE, syscallRecord, VERDICT_WOULD_BLOCK,
 } from './events-fixture.js';
 
 beforeAll(() => {
@@ -66,6 +66,25 @@ describe('log table', () => {
     expect(text).toMatch(/<exit>\s+signal 15/);
     expect(text).toMatch(/^-- 12 events lost: the reader was overtaken --$/m);
   });
+
+  it('a configuration change in the columns: CONFIG, its kind, what changed; a file rule\'s record says [file]', () => {
+    const text = renderEventTable(events([
+      configRecord(),
+      fileRuleRecord(),
+      fileRuleRecord({ nr: fake.c('NR_NONE'), native_nr: fake.c('NR_NONE'), flags: fake.c('SYSCALL_FILE') | fake.c('SYSCALL_PATH_UNREADABLE') | fake.c('SYSCALL_RESULT'), path: undefined }),
+      lostRecord(5, 10, 2),
+    ]), plain);
+    expect(text).toBe(
+      [
+        'TIME              PID  TGID   UID  COMM        SYSCALL  VERDICT           RET  DURATION  PATH',
+        '10:20:30.123458  4242  4242     0  syscallmon  CONFIG   mode                             LOG -> BLOCK',
+        '10:20:30.123456  1235  1234  1000  cat         openat   BLOCKED EPERM  -EPERM  0.000000  [file] /etc/shadow',
+        '10:20:30.123456  1235  1234  1000  cat         none     BLOCKED EPERM  -EPERM  0.000000  [file] <unreadable>',
+        '-- 5 events lost (2 of them configuration changes): the reader was overtaken --',
+        '',
+      ].join('\n'),
+    );
+  });
 });
 
 describe('tail lines', () => {
@@ -86,6 +105,20 @@ describe('tail lines', () => {
       '10:20:30.123456     1234/1235    cat              openat           ALLOWED                                 /etc/hostname\n',
     );
     expect(eventLine(l!, plain)).toBe('-- 1 event lost: the reader was overtaken --\n');
+  });
+
+  it('a configuration change: CONFIG, its kind, what changed, by whom', () => {
+    const [m, t, f] = events([
+      configRecord(),
+      configRecord({ kind: fake.c('CONFIG_TARGET'), id: 257, text: 'openat: none -> block errno 1 pids 1', comm: 'evil\u001b[2J', uid: 1000 }),
+      fileRuleRecord(),
+    ]);
+    expect(eventLine(m!, plain)).toBe('10:20:30.123458  CONFIG  mode  LOG -> BLOCK  by 4242 (syscallmon) uid 0\n');
+    expect(eventLine(t!, plain)).toBe('10:20:30.123458  CONFIG  target  openat: none -> block errno 1 pids 1  by 4242 (evil\\x1b[2J) uid 1000\n');
+    expect(eventLine(f!, plain)).toBe(
+      '10:20:30.123456     1234/1235    cat              openat           BLOCKED EPERM       -EPERM    0.000000  [file] /etc/shadow\n',
+    );
+    expect(eventLine(m!, red)).toContain('\u001b[33mCONFIG\u001b[39m');
   });
 
   it('colour does not shift the columns', () => {
