@@ -3,8 +3,10 @@
  * command uses for a mode change, a target and its scope.
  */
 import { bytesText } from '../lib/module.js';
+import type { RuleInfo, TextSelector } from '../lib/rules.js';
 import type { Mode, Status, TargetSettings } from '../lib/status.js';
 import type { Palette } from './colour.js';
+import { sanitize } from './sanitize.js';
 import { renderTable } from './table.js';
 
 /** "every process", "pid 1234", "pids 12, 34", "no pid" (a scope that is empty, or whose processes exited). */
@@ -44,22 +46,116 @@ export function modeChangeText(mode: Mode, previous: Mode): string {
   return mode === previous ? `mode ${now} (unchanged)` : `mode ${now} (was ${previous.toUpperCase()})`;
 }
 
+function idText(name: string, r: { min: number; max: number } | null): string[] {
+  if (r === null) return [];
+  return [`${name} ${r.min === r.max ? r.min : `${r.min}-${r.max}`}`];
+}
+
+function textSel(name: string, t: TextSelector | null): string[] {
+  if (t === null) return [];
+  return [typeof t === 'string' ? `${name} ${sanitize(t)}` : `${name} ${sanitize(t.prefix)}*`];
+}
+
+/** "block with EACCES (audit)", "kill, forced", "log, failures only", "allow" */
+export function ruleActionText(r: RuleInfo): string {
+  let text = r.action === 'block' ? `block with ${r.errno ?? 'EPERM'}` : r.action;
+  if ((r.action === 'block' || r.action === 'kill') && !r.enforce) text += ' (audit)';
+  if (r.force) text += ', forced';
+  return r.action === 'allow' ? text : text + recordNote(r);
+}
+
+/** "openat, openat2", "open, exec of /etc/shadow", the first few of a long list. */
+export function ruleCoversText(r: RuleInfo): string {
+  if (r.file !== null) return `${r.file_ops.join(', ')} of ${sanitize(r.file)}`;
+  const shown = r.syscalls.slice(0, 4).join(', ');
+  return r.syscalls.length > 4 ? `${shown}, … (+${r.syscalls.length - 4})` : shown;
+}
+
+/** "uid 1000-1999, comm sshd*, tree of 3": who a rule applies to; "every process" without selectors. */
+export function ruleSelectorsText(r: RuleInfo): string {
+  const parts = [
+    ...(r.scope === 'pids' ? [`pids (${r.processes})`] : r.scope === 'tree' ? [`tree (${r.processes})`] : []),
+    ...idText('uid', r.uid),
+    ...idText('euid', r.euid),
+    ...idText('auid', r.auid),
+    ...idText('gid', r.gid),
+    ...textSel('comm', r.comm),
+    ...(r.exe !== null ? [`exe ${sanitize(r.exe)}`] : []),
+    ...(r.cgroup !== null ? [`cgroup ${sanitize(r.cgroup)}`] : []),
+    ...textSel('path', r.path),
+  ];
+  return parts.length ? parts.join(', ') : 'every process';
+}
+
+const CLASS_TEXT: Record<RuleInfo['rule_class'], string> = { policy: 'policy', hand: 'hand', file: 'owned' };
+
+/** "none", "3 (1 policy, 2 hand); 8 file hooks, 0 missed": the rules line of status. */
+function rulesLine(s: Status): string {
+  const n = s.rules.length;
+  let text = 'none';
+  if (n > 0) {
+    const counts = (['policy', 'hand', 'file'] as const)
+      .map((c) => [CLASS_TEXT[c], s.rules.filter((r) => r.rule_class === c).length] as const)
+      .filter(([, k]) => k > 0)
+      .map(([name, k]) => `${k} ${name}`);
+    text = `${n} (${counts.join(', ')})`;
+  }
+  if (s.file_hooks > 0 || s.file_hooks_missed > 0) text += `; ${s.file_hooks} file hooks, ${s.file_hooks_missed} missed`;
+  if (s.tree_missed > 0) text += `; ${s.tree_missed} forks could not join their tree`;
+  return text;
+}
+
+/** The rules in evaluation order with their counters. */
+export function renderRules(rules: readonly RuleInfo[], colour: Palette): string {
+  return renderTable(
+    [
+      { header: 'ID', align: 'right' },
+      { header: 'RULE' },
+      { header: 'CLASS' },
+      { header: 'ACTION' },
+      { header: 'COVERS' },
+      { header: 'SELECTORS' },
+      { header: 'MATCHED', align: 'right' },
+      { header: 'LOGGED', align: 'right' },
+      { header: 'BLOCKED', align: 'right' },
+      { header: 'KILLED', align: 'right' },
+      { header: 'WOULD ACT', align: 'right' },
+    ],
+    rules.map((r) => [
+      String(r.id),
+      sanitize(r.name),
+      CLASS_TEXT[r.rule_class],
+      (r.action === 'block' || r.action === 'kill') && r.enforce ? colour.blocked(ruleActionText(r)) : ruleActionText(r),
+      ruleCoversText(r) + (r.stale ? ' ' + colour.warn('(stale)') : ''),
+      ruleSelectorsText(r),
+      String(r.matched),
+      String(r.logged),
+      r.blocked ? colour.blocked(String(r.blocked)) : '0',
+      r.killed ? colour.blocked(String(r.killed)) : '0',
+      r.would_act ? colour.wouldBlock(String(r.would_act)) : '0',
+    ]),
+    colour,
+  );
+}
+
 export function renderStatus(s: Status, colour: Palette): string {
   const mode =
     s.mode === 'block' ? colour.blocked('BLOCK') : s.mode === 'log' ? colour.ok('LOG') : colour.dim('OFF');
   const lines = [
     `mode       ${mode}`,
     `ring       ${s.held_records} records held in ${bytesText(s.held_bytes)} of ${bytesText(s.ring_size)}; ` +
-      `${s.events} written, ${s.overwritten} overwritten, ${s.cleared} cleared` +
+      `${s.events} written (${s.config_records} config), ${s.overwritten} overwritten, ${s.cleared} cleared` +
       (s.clear_on_read ? '; /proc reads clear' : ''),
     `calls      ${s.calls_in_flight} of ${s.return_slots} return slots in use; ${s.no_result} recorded without result`,
     `probes     ${s.probes_armed} armed, ${s.missed} missed`,
     `exits      ${s.exits ? 'on' : 'off'} (${s.exits_seen} seen)`,
     `readers    ${s.readers} other${s.readers === 1 ? '' : 's'}`,
+    `rules      ${rulesLine(s)}`,
   ];
   let out = lines.join('\n') + '\n';
+  const rules = s.rules.length ? '\n' + renderRules(s.rules, colour) : '';
   if (s.targets.length === 0) {
-    return out + 'targets    none (add one: syscallmon --log --syscall NAME)\n';
+    return out + 'targets    none (add one: syscallmon --log --syscall NAME)\n' + rules;
   }
   out += '\n';
   out += renderTable(
@@ -93,5 +189,5 @@ export function renderStatus(s: Status, colour: Palette): string {
     ]),
     colour,
   );
-  return out;
+  return out + rules;
 }

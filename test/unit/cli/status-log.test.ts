@@ -1,5 +1,7 @@
 // status and log over the fake binding: argv -> exit code and output.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Monitor } from '../../../src/lib/monitor.js';
+import { encodeRecord } from '../../../src/lib/records.js';
 import { createFakeBinding, type FakeBinding } from '../fake-binding.js';
 import { runCli } from './harness.js';
 
@@ -9,9 +11,12 @@ beforeAll(() => {
 
 const T0 = 1770805230000000000n; // 2026-02-11T10:20:30Z
 
-/** openat logged for pid 100, write blocked for pid 200, three calls made. */
+/** openat logged for pid 100, write blocked for pid 200 by pid 4242, three calls made. */
 async function busyFake(): Promise<FakeBinding> {
-  const fake = createFakeBinding();
+  const fake = createFakeBinding((f) => {
+    f.clock = () => T0 - 5_000_000n;
+    f.caller = { pid: 4242, tgid: 4242, ppid: 1, uid: 0, gid: 0, comm: 'syscallmon' };
+  });
   expect((await runCli(['--log', '--syscall', 'openat'], { fake })).code).toBe(0);
   expect((await runCli(['--block', '--syscall', 'write', '--pid', '200'], { fake })).code).toBe(0);
   fake.syscall({ syscall: 'openat', pid: 100, comm: 'cat', path: '/etc/hostname', ts_ns: T0, ret: 3, duration_ns: 12_345n });
@@ -28,11 +33,12 @@ describe('status', () => {
     expect(r.stdout).toBe(
       [
         'mode       BLOCK',
-        'ring       3 records held in 528 B of 1 MiB; 3 written, 0 overwritten, 0 cleared',
+        'ring       9 records held in 1.2 KiB of 1 MiB; 9 written (6 config), 0 overwritten, 0 cleared',
         'calls      0 of 4096 return slots in use; 0 recorded without result',
         'probes     2 armed, 0 missed',
         'exits      off (0 seen)',
         'readers    0 others',
+        'rules      none',
         '',
         'SYSCALL   NR  ACTION            SCOPE          RECORD    ARMED  HITS  LOGGED  BLOCKED  MISSED  NO RESULT  SKIPPED',
         'write      1  block with EPERM  pid 200        complete  yes       1       1        1       0          0        0',
@@ -50,14 +56,53 @@ describe('status', () => {
     const s = JSON.parse(r.stdout);
     expect(s).toMatchObject({
       api_version: createFakeBinding().c('API_VERSION'), mode: 'block', exits: false, clear_on_read: false,
-      ring_size: 1 << 20, held_records: 3, held_bytes: 528, events: 3, overwritten: 0, cleared: 0, missed: 0, probes_armed: 2,
-      readers: 0, return_slots: 4096, calls_in_flight: 0, no_result: 0,
+      ring_size: 1 << 20, held_records: 9, events: 9, config_records: 6, overwritten: 0, cleared: 0, missed: 0, probes_armed: 2,
+      readers: 0, return_slots: 4096, calls_in_flight: 0, no_result: 0, rules: [], file_hooks: 0, file_hooks_missed: 0, tree_missed: 0,
     });
+    // Three call records of 528 bytes in all, and six config records sized by their texts.
+    const texts = ['openat: none -> log all', 'OFF -> LOG', 'write: none -> block errno 1 pids 1', 'LOG -> BLOCK'];
+    const closed = 'opened by pid 4242; 0 rules dropped';
+    const config = [...texts, closed, closed].map((text) => encodeRecord(fake, { type: fake.c('RECORD_CONFIG'), text }).length);
+    expect(s.held_bytes).toBe(528 + config.reduce((a, b) => a + b, 0));
     const counters = { armed: true, missed: 0, no_result: 0, failed_skipped: 0 };
     expect(s.targets).toEqual([
       { syscall: 'write', nr: 1, action: 'block', errno: 'EPERM', pids: [200], force: false, record: 'complete', failed_only: false, hits: 1, logged: 1, blocked: 1, ...counters },
       { syscall: 'openat', nr: 257, action: 'log', errno: null, pids: 'all', force: false, record: 'complete', failed_only: false, hits: 2, logged: 2, blocked: 0, ...counters },
     ]);
+  });
+
+  it('rules: listed in evaluation order with their counters, a stale file rule marked', async () => {
+    const fake = createFakeBinding();
+    const mon = Monitor.open({ binding: fake });
+    mon.addRule({ name: 'mine', action: 'log', syscalls: ['getpid'], record: 'entry' }, { owned: true });
+    mon.addRule({ name: 'no-mkdir', action: 'block', syscalls: ['mkdir', 'mkdirat'], errno: 'EROFS', enforce: true, uid: { min: 1000, max: 1999 }, comm: { prefix: 'py' } });
+    mon.addRule({ name: 'watch', action: 'kill', syscalls: ['@mount'], tree: [300] });
+    mon.replacePolicy({ mode: 'block', rules: [{ name: 'shadow', action: 'block', fileOps: ['open', 'rename'], file: '/etc/shadow', enforce: true, force: true }] });
+    fake.stalePaths.add('/etc/shadow');
+    fake.syscall({ syscall: 'mkdir', pid: 100, uid: 1000, comm: 'python3', path: '/x' });
+    fake.syscall({ syscall: 'mount', pid: 300, path: '/mnt' });
+    fake.fileAccess({ op: 'open', file: '/etc/shadow', pid: 101, syscall: 'openat' });
+    const r = await runCli(['status'], { fake });
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').slice(6).join('\n')).toBe(
+      [
+        'rules      4 (1 policy, 2 hand, 1 owned); 2 file hooks, 0 missed',
+        'targets    none (add one: syscallmon --log --syscall NAME)',
+        '',
+        'ID  RULE      CLASS   ACTION                    COVERS                                    SELECTORS                MATCHED  LOGGED  BLOCKED  KILLED  WOULD ACT',
+        ' 4  shadow    policy  block with EPERM, forced  open, rename of /etc/shadow (stale)       every process                  1       1        1       0          0',
+        ' 2  no-mkdir  hand    block with EROFS          mkdir, mkdirat                            uid 1000-1999, comm py*        1       1        1       0          0',
+        ' 3  watch     hand    kill (audit)              mount, umount2, fsopen, fsconfig, … (+6)  tree (1)                       1       1        0       0          1',
+        ' 1  mine      owned   log, recorded at entry    getpid                                    every process                  0       0        0       0          0',
+        '',
+      ].join('\n'),
+    );
+    const s = JSON.parse((await runCli(['status', '--json'], { fake })).stdout);
+    expect(s.rules.map((x: { id: number; name: string; rule_class: string; stale: boolean; matched: number }) => [x.id, x.name, x.rule_class, x.stale, x.matched])).toEqual([
+      [4, 'shadow', 'policy', true, 1], [2, 'no-mkdir', 'hand', false, 1], [3, 'watch', 'hand', false, 1], [1, 'mine', 'file', false, 0],
+    ]);
+    expect(s.rules[1]).toMatchObject({ action: 'block', errno: 'EROFS', enforce: true, uid: { min: 1000, max: 1999 }, comm: { prefix: 'py' } });
+    mon.close();
   });
 
   it('no targets: says how to add one', async () => {
@@ -68,11 +113,14 @@ describe('status', () => {
   it('overwritten records show in the ring line', async () => {
     // Records of read() without a target: 160 bytes each, 16 to the ring.
     const fake = createFakeBinding((f) => { f.ringSize = 16 * 160; });
-    await runCli(['--log', '--syscall', 'read'], { fake });
+    await runCli(['--log', '--syscall', 'read'], { fake }); // 3 config records: target, mode, close
     for (let i = 0; i < 20; i++) fake.syscall({ syscall: 'read', pid: 5 });
     const s = JSON.parse((await runCli(['status', '--json'], { fake })).stdout);
-    expect(s).toMatchObject({ held_records: 16, held_bytes: 2560, ring_size: 2560, events: 20, overwritten: 4 });
-    expect((await runCli(['status'], { fake })).stdout).toContain('ring       16 records held in 2.5 KiB of 2.5 KiB; 20 written, 4 overwritten, 0 cleared');
+    expect(s).toMatchObject({ held_records: 16, held_bytes: 2560, ring_size: 2560, events: 23, config_records: 3, overwritten: 7 });
+    // status's own close is a config record too, which overwrites one more.
+    expect((await runCli(['status'], { fake })).stdout).toContain(
+      'ring       16 records held in 2.5 KiB of 2.5 KiB; 24 written (4 config), 8 overwritten, 0 cleared',
+    );
   });
 
   it.each([
@@ -95,12 +143,19 @@ describe('log', () => {
     const fake = await busyFake();
     const r = await runCli(['log'], { fake });
     expect(r.code).toBe(0);
+    // Every change is in the log, made by the controller (4242): targets, modes, and its closes of the device.
     expect(r.stdout).toBe(
       [
-        'TIME             PID  TGID  UID  COMM  SYSCALL  VERDICT            RET  DURATION  PATH',
-        '10:20:30.000000  100   100    0  cat   openat   ALLOWED              3  0.000012  /etc/hostname',
-        '10:20:30.000001  101   100    0  cat   openat   ALLOWED        -EACCES  0.000008  /etc/passwd',
-        '10:20:30.000002  200   200    0  sh    write    BLOCKED EPERM   -EPERM  0.000000  pipe:[4321]',
+        'TIME              PID  TGID  UID  COMM        SYSCALL  VERDICT            RET  DURATION  PATH',
+        '10:20:29.995000  4242  4242    0  syscallmon  CONFIG   target                            openat: none -> log all',
+        '10:20:29.995000  4242  4242    0  syscallmon  CONFIG   mode                              OFF -> LOG',
+        '10:20:29.995000  4242  4242    0  syscallmon  CONFIG   closed                            opened by pid 4242; 0 rules dropped',
+        '10:20:29.995000  4242  4242    0  syscallmon  CONFIG   target                            write: none -> block errno 1 pids 1',
+        '10:20:29.995000  4242  4242    0  syscallmon  CONFIG   mode                              LOG -> BLOCK',
+        '10:20:29.995000  4242  4242    0  syscallmon  CONFIG   closed                            opened by pid 4242; 0 rules dropped',
+        '10:20:30.000000   100   100    0  cat         openat   ALLOWED              3  0.000012  /etc/hostname',
+        '10:20:30.000001   101   100    0  cat         openat   ALLOWED        -EACCES  0.000008  /etc/passwd',
+        '10:20:30.000002   200   200    0  sh          write    BLOCKED EPERM   -EPERM  0.000000  pipe:[4321]',
         '',
       ].join('\n'),
     );
@@ -112,7 +167,15 @@ describe('log', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map((e) => [e.type, e.pid, e.syscall, e.verdict, e.block_errno, e.path, e.target, e.ret, e.errno])).toEqual([
+    expect(lines.filter((e) => e.type === 'config').map((e) => [e.pid, e.comm, e.kind, e.id, e.text])).toEqual([
+      [4242, 'syscallmon', 'target', 257, 'openat: none -> log all'],
+      [4242, 'syscallmon', 'mode', 0, 'OFF -> LOG'],
+      [4242, 'syscallmon', 'closed', 0, 'opened by pid 4242; 0 rules dropped'],
+      [4242, 'syscallmon', 'target', 1, 'write: none -> block errno 1 pids 1'],
+      [4242, 'syscallmon', 'mode', 0, 'LOG -> BLOCK'],
+      [4242, 'syscallmon', 'closed', 0, 'opened by pid 4242; 0 rules dropped'],
+    ]);
+    expect(lines.filter((e) => e.type !== 'config').map((e) => [e.type, e.pid, e.syscall, e.verdict, e.block_errno, e.path, e.target, e.ret, e.errno])).toEqual([
       ['syscall', 100, 'openat', 'allowed', null, '/etc/hostname', null, 3, null],
       ['syscall', 101, 'openat', 'allowed', null, '/etc/passwd', null, -13, 'EACCES'],
       ['syscall', 200, 'write', 'blocked', 'EPERM', null, 'pipe:[4321]', -1, 'EPERM'],
@@ -123,25 +186,35 @@ describe('log', () => {
     const fake = await busyFake();
     const r = await runCli(['log', '--csv'], { fake });
     const rows = r.stdout.split('\r\n');
-    expect(rows[0]).toMatch(/^type,seq,ts_ns,time,pid,tgid,ppid,uid,gid,comm,syscall,nr,abi,native_nr,verdict,block_errno,rule,path,path_truncated,path_unreadable,target,args,ret,errno,duration_ns,/);
-    expect(rows).toHaveLength(5); // header, 3 rows, final empty
-    expect(rows[3]).toMatch(/^syscall,2,1770805230000002000,2026-02-11T10:20:30\.000Z,200,200,1,0,0,sh,write,1,x86_64,1,blocked,EPERM,,,false,false,pipe:\[4321\],0x0 0x0 0x0 0x0 0x0 0x0,-1,EPERM,0,,false,false,,,,,$/);
+    expect(rows[0]).toBe(
+      'type,seq,ts_ns,time,pid,tgid,ppid,uid,gid,comm,syscall,nr,abi,native_nr,verdict,block_errno,rule,file,path,path_truncated,' +
+        'path_unreadable,target,args,ret,errno,duration_ns,call_id,entry,no_result,exit_code,signal,utime_ns,stime_ns,kind,id,text,count,config',
+    );
+    expect(rows).toHaveLength(11); // header, 6 config and 3 syscall rows, final empty
+    expect(rows[1]).toBe('config,0,1770805229995000000,2026-02-11T10:20:29.995Z,4242,4242,1,0,0,syscallmon,' + ','.repeat(23) + 'target,257,openat: none -> log all,,');
+    expect(rows[9]).toMatch(/^syscall,8,1770805230000002000,2026-02-11T10:20:30\.000Z,200,200,1,0,0,sh,write,1,x86_64,1,blocked,EPERM,,false,,false,false,pipe:\[4321\],0x0 0x0 0x0 0x0 0x0 0x0,-1,EPERM,0,,false,false,,,,,,,,,$/);
   });
 
-  it('reading does not consume: a second log shows the same', async () => {
+  it('reading does not consume: a second log shows the same, and the first log\'s close', async () => {
     const fake = await busyFake();
     const a = await runCli(['log', '--json'], { fake });
     const b = await runCli(['log', '--json'], { fake });
-    expect(b.stdout).toBe(a.stdout);
+    const closed = '{"type":"config","seq":9,"ts_ns":"1770805229995000000","time":"2026-02-11T10:20:29.995Z","pid":4242,"tgid":4242,' +
+      '"ppid":1,"uid":0,"gid":0,"comm":"syscallmon","kind":"closed","id":0,"text":"opened by pid 4242; 0 rules dropped"}\n';
+    expect(b.stdout).toBe(a.stdout + closed);
   });
 
   it('--clear prints, then empties the ring', async () => {
     const fake = await busyFake();
     const r = await runCli(['log', '--json', '--clear'], { fake });
-    expect(r.stdout.trimEnd().split('\n')).toHaveLength(3);
-    expect(r.stderr).toBe('syscallmon: log cleared (3 records)\n');
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(9);
+    expect(r.stderr).toBe('syscallmon: log cleared (9 records)\n');
+    // What is left: the clear's own record and the close of the log that cleared.
     const after = await runCli(['log', '--json'], { fake });
-    expect(after.stdout).toBe('');
+    expect(after.stdout.trimEnd().split('\n').map((l) => JSON.parse(l)).map((e) => [e.kind, e.text])).toEqual([
+      ['clear', ' log'],
+      ['closed', 'opened by pid 4242; 0 rules dropped'],
+    ]);
   });
 
   it('an empty log: a hint on stderr for the table, nothing for --json, the header for --csv', async () => {
