@@ -15,7 +15,8 @@ import { failure, parseTap, parseVitestJson, type TestOutcome } from './results.
 export type SuiteTarget = 'host' | 'vm';
 
 /** What test/vm/guest-suite.sh runs: the C tests (kernel-level), the reliability short forms, the CLI suite. */
-export type SuiteStep = 'kmod' | 'stress' | 'vitest';
+const SUITE_STEPS = ['kmod', 'stress', 'vitest'] as const;
+export type SuiteStep = (typeof SUITE_STEPS)[number];
 
 /** One run of the suite: a kernel, the module built for it, and the steps run there. */
 export interface KernelRun {
@@ -132,12 +133,19 @@ function kver(root: string, args: readonly string[]): string {
  * boots with Debian's own command line; the others with x32 enabled
  * (syscall.x32=y), so the entry-point test also covers an x32 call there
  * and either setting is tested. A line that is not installed is a failure.
+ * SYSCALLMON_TEST_STEPS="vitest" (or "kmod stress") keeps only those steps,
+ * for iterating on one part; SYSCALLMON_TEST_FILES passes vitest its file
+ * filters (e.g. "rules cli").
  */
 export function plannedKernels(root: string): { runs: KernelRun[]; missing: TestOutcome[] } {
   const lines = kver(root, ['--lines']).split('\n').filter((l) => l !== '');
   const asked = (process.env['SYSCALLMON_TEST_KERNELS'] ?? '').split(/[\s,]+/).filter((l) => l !== '');
   for (const line of asked) {
     if (!lines.includes(line)) throw new VmError('EBADOPT', `SYSCALLMON_TEST_KERNELS: '${line}' is not a tested kernel line (${lines.join(', ')})`);
+  }
+  const steps = (process.env['SYSCALLMON_TEST_STEPS'] ?? '').split(/[\s,]+/).filter((s) => s !== '');
+  for (const step of steps) {
+    if (!(SUITE_STEPS as readonly string[]).includes(step)) throw new VmError('EBADOPT', `SYSCALLMON_TEST_STEPS: '${step}' is not a step (${SUITE_STEPS.join(', ')})`);
   }
   const runs: KernelRun[] = [];
   const missing: TestOutcome[] = [];
@@ -154,7 +162,7 @@ export function plannedKernels(root: string): { runs: KernelRun[]; missing: Test
     runs.push({
       line,
       release,
-      steps: isDefault ? ['kmod', 'stress', 'vitest'] : ['kmod', 'stress'],
+      steps: (isDefault ? SUITE_STEPS : SUITE_STEPS.filter((s) => s !== 'vitest')).filter((s) => steps.length === 0 || steps.includes(s)),
       kernelArgs: isDefault ? [] : ['syscall.x32=y'],
     });
   });
@@ -261,6 +269,7 @@ export async function runKernelSuite(kernel: KernelRun, opts: SuiteOptions & { r
     SYSCALLMON_RESULTS: resultsDir,
     SYSCALLMON_KO: builtModuleFile(kernel.release),
     SYSCALLMON_SUITE_STEPS: kernel.steps.join(' '),
+    SYSCALLMON_VITEST_FILES: process.env['SYSCALLMON_TEST_FILES'] ?? '',
   };
 
   if (chosen.target === 'host') {

@@ -11,7 +11,8 @@
 #   kernel-problems.txt, kernel-log.status  its problem lines, judged by
 #                               smon_util (the judge every C test's log gets too)
 # SYSCALLMON_SUITE_STEPS picks the steps (default all: "kmod stress vitest");
-# SYSCALLMON_KO the module (default: the build for the running kernel).
+# SYSCALLMON_KO the module (default: the build for the running kernel);
+# SYSCALLMON_VITEST_FILES vitest's file filters (default: every file).
 # Exit status: nonzero when any step failed.
 set -u
 
@@ -101,7 +102,8 @@ if [ $run_vitest = 1 ] && [ -n "$(find test/vm -name '*.test.ts' 2>/dev/null | h
 	{
 		node node_modules/vitest/vitest.mjs run \
 			--config test/vm/vitest.config.ts --configLoader runner \
-			--reporter=default --reporter=json --outputFile.json="$results/vitest.json" 2>&1
+			--reporter=default --reporter=json --outputFile.json="$results/vitest.json" \
+			${SYSCALLMON_VITEST_FILES:-} 2>&1
 		echo $? > "$results/vitest.status"
 	} | tee "$results/vitest.log" >&2
 fi
