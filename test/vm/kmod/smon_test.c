@@ -323,6 +323,23 @@ int smon_get_rules(int fd, struct syscallmon_rule_info *infos, uint32_t max)
 	return ret < 0 ? ret : (int)list.count;
 }
 
+int smon_delete_rules(int fd)
+{
+	static struct syscallmon_rule_info infos[SYSCALLMON_MAX_RULES];
+	int n = smon_get_rules(fd, infos, SYSCALLMON_MAX_RULES);
+
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		int ret = smon_del_rule(fd, infos[i].rule.id);
+
+		/* A file-owned rule goes by itself when its file closes. */
+		if (ret < 0 && ret != -ENOENT)
+			return ret;
+	}
+	return smon_get_rules(fd, infos, SYSCALLMON_MAX_RULES);
+}
+
 int smon_rule_info(int fd, uint32_t id, struct syscallmon_rule_info *info)
 {
 	static struct syscallmon_rule_info infos[SYSCALLMON_MAX_RULES];

@@ -116,6 +116,8 @@ void smon_rule_syscall(struct syscallmon_rule *r, uint32_t nr);
 int smon_add_rule(int fd, struct syscallmon_rule *r);
 int smon_del_rule(int fd, uint32_t id);
 int smon_get_rules(int fd, struct syscallmon_rule_info *infos, uint32_t max);
+/* Deletes every rule, whatever its class; returns how many are left (0) or -errno. */
+int smon_delete_rules(int fd);
 /* -ENOENT if there is no rule id. */
 int smon_rule_info(int fd, uint32_t id, struct syscallmon_rule_info *info);
 int smon_rule_pids(int fd, uint32_t id, uint32_t *pids, uint32_t max);

@@ -580,6 +580,9 @@ void stress_basic_checks(const char *tag)
 	REQUIRE(fd >= 0, "basic: open device: %s", smon_errname(fd));
 	ret = smon_clear(fd, SYSCALLMON_CLEAR_TARGETS | SYSCALLMON_CLEAR_LOG | SYSCALLMON_CLEAR_COUNTERS);
 	CHECK(ret == 0, "basic: CLEAR: %s", smon_errname(ret));
+	/* Rules come before the targets: whatever ran before (the fuzzer) may have left an allow. */
+	ret = smon_delete_rules(fd);
+	CHECK(ret == 0, "basic: delete rules: %s", ret < 0 ? smon_errname(ret) : "some are left");
 	/* Exit records would be counted as strays; whoever ran before may have turned them on. */
 	ret = smon_ioctl(fd, SYSCALLMON_IOC_SET_EXITS, &(uint32_t){ SYSCALLMON_EXITS_OFF });
 	CHECK(ret == 0, "basic: SET_EXITS off: %s", smon_errname(ret));
