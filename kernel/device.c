@@ -50,6 +50,8 @@ struct smon_file {
 	u32 held_from;
 	u32 held_to;
 	u8 bounce[SMON_READ_BYTES];
+	/* Changed the configuration: its close is a change too (its holder's exemption ends). */
+	bool changed;
 };
 
 /*
@@ -207,7 +209,9 @@ static int smon_release(struct inode *inode, struct file *file)
 	smon_ring_detach(&f->cursor);
 	/* Rules a `run` added through this file go with it, even if run was killed. */
 	dropped = smon_rules_drop_owner(f);
-	smon_change(SYSCALLMON_CONFIG_CLOSED, 0, "opened by pid %d; %u rules dropped", pid_nr(f->opener), dropped);
+	/* A file that only read (status, log, tail) changed nothing and leaves no record. */
+	if (READ_ONCE(f->changed) || dropped)
+		smon_change(SYSCALLMON_CONFIG_CLOSED, 0, "opened by pid %d; %u rules dropped", pid_nr(f->opener), dropped);
 	/* The array of openers holds its own references: ours can go now. */
 	put_pid(f->opener);
 	smon_kfree(f);
@@ -801,17 +805,24 @@ static long ioctl_set_exits(u32 __user *arg)
 	return 0;
 }
 
-static long smon_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+static bool only_reads(unsigned int cmd)
 {
-	struct smon_file *f = file->private_data;
-	void __user *uarg = (void __user *)arg;
+	switch (cmd) {
+	case SYSCALLMON_IOC_GET_VERSION:
+	case SYSCALLMON_IOC_GET_STATUS:
+	case SYSCALLMON_IOC_GET_TARGETS:
+	case SYSCALLMON_IOC_SEEK:
+	case SYSCALLMON_IOC_GET_PIDS:
+	case SYSCALLMON_IOC_FETCH:
+	case SYSCALLMON_IOC_GET_RULES:
+		return true;
+	default:
+		return false;
+	}
+}
 
-	if (_IOC_TYPE(cmd) != SYSCALLMON_IOC_MAGIC)
-		return -ENOTTY;
-	/* The opener was checked at open; the caller may since have dropped privileges. */
-	if (!capable(CAP_SYS_ADMIN) || !file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
-		return -EPERM;
-
+static long dispatch_ioctl(struct smon_file *f, unsigned int cmd, void __user *uarg)
+{
 	switch (cmd) {
 	case SYSCALLMON_IOC_GET_VERSION:
 		return ioctl_get_version(uarg);
@@ -850,6 +861,22 @@ static long smon_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	default:
 		return -ENOTTY;
 	}
+}
+
+static long smon_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct smon_file *f = file->private_data;
+	long ret;
+
+	if (_IOC_TYPE(cmd) != SYSCALLMON_IOC_MAGIC)
+		return -ENOTTY;
+	/* The opener was checked at open; the caller may since have dropped privileges. */
+	if (!capable(CAP_SYS_ADMIN) || !file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN))
+		return -EPERM;
+	ret = dispatch_ioctl(f, cmd, (void __user *)arg);
+	if (ret >= 0 && !only_reads(cmd))
+		WRITE_ONCE(f->changed, true);
+	return ret;
 }
 
 static const struct file_operations smon_fops = {

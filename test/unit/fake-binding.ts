@@ -116,6 +116,8 @@ interface OpenFile {
   skipped: bigint;
   skippedSeq: bigint;
   streams: Set<FakeStream>;
+  /** Made a change through an ioctl that succeeded: its close is a change too. */
+  changed: boolean;
 }
 
 interface FakeStream extends StreamHandle {
@@ -216,6 +218,9 @@ const SYSCALL_OF: Record<BindingMethod, string> = {
   startNdjsonStream: 'ioctl:FETCH',
 };
 
+/** The methods whose ioctl changes the module's state (the others only read it). */
+const CHANGES_STATE = ['setMode', 'addTarget', 'delTarget', 'addPids', 'delPids', 'clear', 'setExits', 'addRule', 'deleteRule', 'replacePolicy'] as const;
+
 /** Syscalls the fake refuses to block, as the module does (-EINVAL). */
 const NEVER_BLOCKED = new Set(['exit', 'exit_group', 'rt_sigreturn', 'restart_syscall']);
 /** Calls that never return: recorded at entry whatever the record mode. */
@@ -308,6 +313,16 @@ export class FakeBinding implements Binding {
       this.byName.set(s.name, s);
       this.byNr.set(s.nr, s);
     }
+    // As the module marks a file at the end of an ioctl that succeeded.
+    for (const method of CHANGES_STATE) {
+      const call = this[method] as (fd: number, ...args: never[]) => unknown;
+      (this as Record<string, unknown>)[method] = (fd: number, ...args: never[]): unknown => {
+        const result = call.call(this, fd, ...args);
+        const f = this.files.get(fd);
+        if (f) f.changed = true;
+        return result;
+      };
+    }
   }
 
   /** A constant by its header name without SYSCALLMON_; throws on a typo so tests cannot silently use undefined. */
@@ -324,7 +339,7 @@ export class FakeBinding implements Binding {
     if (this.openError) throw errnoError(this.openError, 'open');
     if (!this.loaded || path !== this.devicePath) throw errnoError('ENOENT', 'open');
     const fd = this.nextFd++;
-    this.files.set(fd, { nonblock, cursor: this.tailSeq, lost: 0n, skipped: 0n, skippedSeq: 0n, streams: new Set() });
+    this.files.set(fd, { nonblock, cursor: this.tailSeq, lost: 0n, skipped: 0n, skippedSeq: 0n, streams: new Set(), changed: false });
     return fd;
   }
 
@@ -336,7 +351,8 @@ export class FakeBinding implements Binding {
     this.files.delete(fd);
     const dropped = this.rules.filter((r) => r.owner === fd).length;
     this.rules = this.rules.filter((r) => r.owner !== fd);
-    this.change('CONFIG_CLOSED', 0, `opened by pid ${this.caller.tgid}; ${dropped} rules dropped`);
+    // A file that only read (status, log, tail) changed nothing and leaves no record.
+    if (f.changed || dropped > 0) this.change('CONFIG_CLOSED', 0, `opened by pid ${this.caller.tgid}; ${dropped} rules dropped`);
   }
 
   getVersion(fd: number): RawVersion {
