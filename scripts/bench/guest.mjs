@@ -6,7 +6,8 @@
  *   node scripts/bench/guest.mjs CONFIG.json OUT.json
  *
  * CONFIG (written by run.mjs): { clock, reps, ops: { openat: N, read: N },
- * contenders: [id...], latency: { samples } | null, drain: { n, overloadN } | null }.
+ * contenders: [id...], latency: { samples } | null, drain: { n, overloadN } | null,
+ * changes: { n } | null }.
  *
  * Every contender runs the same workload binary (.cache/bench/hot); the hot
  * loop times itself, so what the driver does around it (loading modules,
@@ -29,6 +30,8 @@ const SMONCTL = join(BIN, 'smonctl');
 const SMON_KO_DEFAULT = join(ROOT, 'build', 'kernel', readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(), 'syscallmon.ko');
 const FLOOR_KO = join(BIN, 'kmod', 'kprobe_floor.ko');
 const CLI = join(ROOT, 'bin', 'syscallmon');
+/** Processes in the tree of the tree2000 contender. */
+const TREE_SIZE = 2000;
 /** A syscall no contender's workload makes (the "non-targeted" case). */
 const OTHER_SYSCALL = 'mknodat';
 
@@ -309,6 +312,81 @@ const CONTENDERS = {
         if (r.failed !== n) throw new BenchError(`BLOCK: ${r.failed} of ${n} calls failed, expected all`);
         return { ...r, extra: { status: smonStatus() } };
       } finally {
+        rmmod('syscallmon');
+      }
+    },
+  },
+  rule1: {
+    label: 'syscallmon LOG through one named rule (pid)',
+    async run(op, n) {
+      loadSmon();
+      try {
+        const r = await hotScoped(op, n, (pid) => {
+          smonctl('rule', 'hot', op, 'log', 'pid', String(pid));
+          smonctl('mode', 'log');
+        });
+        return { ...r, extra: { status: smonStatus() } };
+      } finally {
+        rmmod('syscallmon');
+      }
+    },
+  },
+  rules100: {
+    label: 'syscallmon LOG through one named rule after 100 on the syscall that match nothing (indexed: comm, uid)',
+    async run(op, n) {
+      loadSmon();
+      try {
+        const r = await hotScoped(op, n, (pid) => {
+          smonctl('noise', '100', op, 'keyed');
+          smonctl('rule', 'hot', op, 'log', 'pid', String(pid));
+          smonctl('mode', 'log');
+        });
+        return { ...r, extra: { status: smonStatus() } };
+      } finally {
+        rmmod('syscallmon');
+      }
+    },
+  },
+  rules100_plain: {
+    label: 'syscallmon LOG through one named rule after 100 that match nothing and no index holds (uid ranges)',
+    async run(op, n) {
+      loadSmon();
+      try {
+        const r = await hotScoped(op, n, (pid) => {
+          smonctl('noise', '100', op, 'plain');
+          smonctl('rule', 'hot', op, 'log', 'pid', String(pid));
+          smonctl('mode', 'log');
+        });
+        return { ...r, extra: { status: smonStatus() } };
+      } finally {
+        rmmod('syscallmon');
+      }
+    },
+  },
+  tree2000: {
+    label: `syscallmon LOG through a process tree of ${TREE_SIZE} processes (joined at fork)`,
+    async run(op, n) {
+      loadSmon();
+      /** @type {import('./lib/proc.mjs').Started | undefined} */
+      let forker;
+      try {
+        const r = await hotScoped(op, n, async (pid) => {
+          // The tree's roots: the loop, and a process that then forks the rest into it.
+          forker = await startStopped(SMONCTL, ['forker', String(TREE_SIZE - 2)]);
+          const f = forker;
+          smonctl('rule', 'hot', op, 'log', 'tree', String(pid), String(f.pid));
+          smonctl('mode', 'log');
+          process.kill(f.pid, 'SIGCONT');
+          await waitFor(/** @type {import('node:stream').Readable} */ (f.child.stdout), /forked/, 600_000, 'the forker');
+          const members = Number(smonctl('rule-pids', 'hot'));
+          if (members !== TREE_SIZE) throw new BenchError(`the tree holds ${members} processes, want ${TREE_SIZE}`);
+        });
+        return { ...r, extra: { status: smonStatus() } };
+      } finally {
+        if (forker) {
+          forker.child.kill('SIGTERM');
+          await finish(forker, 300_000, 'the forker').catch(() => {});
+        }
         rmmod('syscallmon');
       }
     },
@@ -634,6 +712,42 @@ async function drain() {
 }
 
 /**
+ * How long a change takes to take effect: a change is published whole before
+ * its ioctl returns, so its duration is that time.  The target of the hot
+ * syscall goes from {block the loop} to {log everyone} and back, n times,
+ * idle and while the loop runs (a storm of that very syscall, every call
+ * decided by one configuration or the other).
+ */
+async function changes() {
+  const { n } = /** @type {{ n: number }} */ (config.changes);
+  /** @type {Record<string, unknown>} */
+  const out = {};
+  loadSmon();
+  try {
+    smonctl('mode', 'block');
+    const idle = start(HOT, ['openat', '1', '--stop']);
+    out.idle = JSON.parse(smonctl('changes', String(n), 'openat', String(idle.pid)));
+    idle.child.kill('SIGKILL');
+    await idle.done;
+    const storm = start(HOT, ['openat', String(config.ops.openat * 1000)]);
+    try {
+      await sleep(500);
+      out.storm = JSON.parse(smonctl('changes', String(n), 'openat', String(storm.pid)));
+    } finally {
+      storm.child.kill('SIGKILL');
+      await storm.done;
+    }
+    log(`changes: ${JSON.stringify(out)}`);
+  } catch (e) {
+    out.error = e instanceof Error ? e.message : String(e);
+    log(`changes: FAILED ${out.error}`);
+  } finally {
+    rmmod('syscallmon');
+  }
+  return out;
+}
+
+/**
  * perf finds a module's symbols only under /lib/modules/$(uname -r), where
  * ours are not, and the host root is read-only in the guest.  A tmpfs over an
  * existing directory there (updates/, else kernel/) holding copies of the
@@ -732,6 +846,7 @@ if (config.contenders.length) result.overhead = await overhead();
 if (config.formatters) result.formatters = await formatters();
 if (config.latency) result.latency = await latency();
 if (config.drain) result.drain = await drain();
+if (config.changes) result.changes = await changes();
 if (config.profile?.length) result.profiles = await profiles();
 result.guestSeconds = (Date.now() - started) / 1000;
 writeFileSync(outPath, JSON.stringify(result, null, 1));

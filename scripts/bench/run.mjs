@@ -35,7 +35,8 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = join(ROOT, '.cache', 'bench');
 
 const PEERS = ['strace', 'perf_trace', 'bpftrace', 'sysdig'];
-const OWN = ['baseline', 'off', 'log', 'log_tail', 'log_other', 'block', 'floor', 'floor_post'];
+const OWN = ['baseline', 'off', 'log', 'log_tail', 'log_other', 'block', 'floor', 'floor_post', 'rule1', 'rules100',
+  'rules100_plain', 'tree2000'];
 
 /** @param {string} msg */
 function usage(msg) {
@@ -205,8 +206,9 @@ if (opts.smoke) {
     clock: 'wall',
     reps: 1,
     ops: { openat: 1000, read: 10000 },
-    contenders: ['baseline', 'off', 'log', 'log_other', 'block', 'floor'],
+    contenders: ['baseline', 'off', 'log', 'log_other', 'block', 'floor', 'rule1', 'rules100', 'tree2000'],
     latency: { samples: 50, rounds: 1, paths: ['pipe', 'lib'] },
+    changes: { n: 20 },
     // More than the default 1 MiB ring holds, so that the accounting of what it overwrote is checked.
     drain: { n: 0, overloadN: 16384 },
   }, { icount: false, smp: 2 });
@@ -230,6 +232,7 @@ if (wants('icount')) {
     latency: { samples: 1000 },
     formatters: true,
     drain: null,
+    changes: { n: 200 },
     profile: opts.profile,
     module: opts.module,
   }, { icount: true, smp: 1 });
@@ -242,6 +245,7 @@ if (wants('wall')) {
     contenders,
     latency: { samples: 2000 },
     drain: { n: 200000, overloadN: 16384, reps: 3, largeRingSize: 4 * 1024 * 1024 },
+    changes: { n: 200 },
     profile: opts.profile,
     module: opts.module,
   }, { icount: false, smp: 2 });
@@ -275,6 +279,7 @@ function smokeProblems(wall) {
   }
   for (const [k, v] of Object.entries(wall.latency ?? {})) if (k.endsWith('_error')) problems.push(`latency ${k}: ${v}`);
   for (const [k, v] of Object.entries(wall.drain ?? {})) if (k.endsWith('_error')) problems.push(`drain ${k}: ${v}`);
+  if (wall.changes?.error) problems.push(`changes: ${wall.changes.error}`);
   for (const [op, row] of Object.entries(wall.overhead ?? {})) {
     const r = /** @type {any} */ (row);
     const log = r.contenders.log?.samples?.[0];
