@@ -17,6 +17,8 @@ export interface QemuSpec {
   smp: number;
   memoryMb: number;
   icount: boolean;
+  /** The CPU model; default: `max` under TCG, `host` under KVM. */
+  cpu?: string;
   kernelArgs: readonly string[];
 }
 
@@ -39,7 +41,7 @@ export function qemuArgs(spec: QemuSpec): string[] {
   const args = [
     '-accel', spec.accel,
     // TCG: emulate every feature it can (node wants modern SSE); KVM: pass the host CPU.
-    '-cpu', spec.accel.split(',')[0] === 'kvm' ? 'host' : 'max',
+    '-cpu', spec.cpu ?? (spec.accel.split(',')[0] === 'kvm' ? 'host' : 'max'),
     '-m', String(spec.memoryMb),
     '-smp', String(spec.icount ? 1 : spec.smp),
     '-nodefaults',

@@ -44,6 +44,12 @@ export interface VmRunOptions {
   icount?: boolean;
   /** QEMU accelerator; default $SYSCALLMON_VM_ACCEL or DEFAULT_ACCEL. */
   accel?: string;
+  /**
+   * QEMU CPU model (`-cpu`); default `max` under TCG, `host` under KVM.  The
+   * benchmarks also measure on QEMU's own default model (`qemu64`), whose
+   * missing features change which kernel routines run (no ERMS: no `rep stosb`).
+   */
+  cpu?: string;
   /** Kernel release to boot; default scripts/kver.sh (the default kernel). */
   kver?: string;
   /** Wall-clock limit for the whole VM run; default 10 minutes. */
@@ -153,6 +159,7 @@ function prepareControl(shareDir: string, wrapper: WrapperSpec, expose: readonly
 
 interface Settings {
   accel: string;
+  cpu: string | undefined;
   icount: boolean;
   smp: number;
   memoryMb: number;
@@ -180,8 +187,10 @@ function settingsFrom(opts: VmRunOptions): Settings {
   checkEnv(env);
   if (typeof opts.command !== 'string' && opts.command.length === 0) throw new VmError('EBADOPT', 'empty command');
   if (opts.kver !== undefined && !/^[\w.+~-]+$/.test(opts.kver)) throw new VmError('EBADOPT', `invalid kernel release ${JSON.stringify(opts.kver)}`);
+  if (opts.cpu !== undefined && !/^[\w.+-]+(,[\w.+=-]+)*$/.test(opts.cpu)) throw new VmError('EBADOPT', `invalid CPU model ${JSON.stringify(opts.cpu)}`);
   return {
     accel,
+    cpu: opts.cpu,
     icount,
     smp: positiveInt('smp', opts.smp, 2),
     memoryMb: positiveInt('memoryMb', opts.memoryMb, 2048),

@@ -102,6 +102,12 @@ describe('qemuArgs', () => {
     expect(args).not.toContain('-icount');
   });
 
+  it('emulates every feature under TCG, the host CPU under KVM, unless given a CPU model', () => {
+    expect(value(qemuArgs(spec), '-cpu')).toBe('max');
+    expect(value(qemuArgs({ ...spec, accel: 'kvm' }), '-cpu')).toBe('host');
+    expect(value(qemuArgs({ ...spec, cpu: 'qemu64' }), '-cpu')).toBe('qemu64');
+  });
+
   it('icount forces one vCPU', () => {
     const args = qemuArgs({ ...spec, icount: true, smp: 4 });
     expect(value(args, '-smp')).toBe('1');
