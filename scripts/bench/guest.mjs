@@ -5,16 +5,17 @@
  *
  *   node scripts/bench/guest.mjs CONFIG.json OUT.json
  *
- * CONFIG (written by run.mjs): { clock, reps, ops: { openat: N, read: N },
- * contenders: [id...], latency: { samples } | null, drain: { n, overloadN } | null,
- * changes: { n } | null }.
+ * CONFIG (written by run.mjs): { clock, reps, ops: { lean: N, openat: N, read: N },
+ * contenders: [id...], workloads: { files, execs, reps, contenders } | null,
+ * latency: { samples } | null, drain: { n, overloadN } | null, changes: { n } | null }.
  *
- * Every contender runs the same workload binary (.cache/bench/hot); the hot
- * loop times itself, so what the driver does around it (loading modules,
- * starting tracers) is never measured. Contenders are interleaved: each rep
- * runs every contender once, in an order rotated per rep.
+ * Every contender runs the same workload binaries (.cache/bench/hot for the
+ * hot loops, .cache/bench/work for the real workloads); they time themselves,
+ * so what the driver does around them (loading modules, starting tracers) is
+ * never measured. Contenders are interleaved: each rep runs every contender
+ * once, in an order rotated per rep.
  */
-import { copyFileSync, existsSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -26,6 +27,8 @@ const BIN = join(ROOT, '.cache', 'bench');
 const HOT = join(BIN, 'hot');
 const LAT = join(BIN, 'lat');
 const SMONCTL = join(BIN, 'smonctl');
+const WORK = join(BIN, 'work');
+const NOP = join(BIN, 'nop');
 /** The module built for the kernel the guest booted (kernel/Makefile: one folder per release). */
 const SMON_KO_DEFAULT = join(ROOT, 'build', 'kernel', readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim(), 'syscallmon.ko');
 const FLOOR_KO = join(BIN, 'kmod', 'kprobe_floor.ko');
@@ -34,6 +37,12 @@ const CLI = join(ROOT, 'bin', 'syscallmon');
 const TREE_SIZE = 2000;
 /** A syscall no contender's workload makes (the "non-targeted" case). */
 const OTHER_SYSCALL = 'mknodat';
+/** What the real workloads are traced for: the file and process syscalls a user watches. */
+const WORKLOAD_SYSCALLS = ['openat', 'read', 'write', 'close', 'newfstatat', 'statx', 'getdents64', 'execve', 'mmap'];
+/** Those of them sysdig 0.29 has events of its own for (newfstatat and statx are generic events there). */
+const SYSDIG_TYPES = new Set(['openat', 'read', 'write', 'close', 'getdents64', 'execve', 'mmap']);
+/** Where the real workloads' files live: tmpfs, like everything they touch. */
+const WORK_DIR = '/tmp/bench-work';
 
 const [configPath, outPath] = process.argv.slice(2);
 if (!configPath || !outPath) {
@@ -41,6 +50,7 @@ if (!configPath || !outPath) {
   process.exit(2);
 }
 /** @type {{ clock: string, reps: number, ops: Record<string, number>, contenders: string[],
+ *   workloads?: { files: number, execs: number, reps: number, contenders: string[] } | null, changes?: { n: number } | null,
  *   latency: { samples: number, rounds?: number, paths?: string[] } | null, drain: { n: number, overloadN: number } | null, ringSize?: number,
  *   profile?: { id: string, op: string, n?: number }[], module?: string, latencyConsumer?: string, formatters?: boolean }} */
 const config = JSON.parse(readFileSync(configPath, 'utf8'));
@@ -116,7 +126,7 @@ async function profileStop() {
   profiler.perf = undefined;
 }
 
-// ---- the workload -----------------------------------------------------------
+// ---- the workloads ----------------------------------------------------------
 
 /**
  * @typedef {object} Sample
@@ -124,18 +134,39 @@ async function profileStop() {
  * @property {Record<string, unknown>} [extra]
  */
 
+/**
+ * What a contender runs: a program that times its own measured part and
+ * prints it as one JSON line ({ n, ns, failed }), stopping itself after its
+ * warm-up when given --stop; and the syscalls a tracer of it watches.
+ * @typedef {object} Workload
+ * @property {string} op the row it is measured in
+ * @property {string[]} argv the command, without --stop
+ * @property {string[]} syscalls
+ * @property {'pid' | 'all'} scope whom a LOG target covers: the program's
+ *   process (a hot loop), or every process (a workload that forks)
+ */
+
+/** The syscall a hot.c loop makes. @param {string} op */
+const syscallOf = (op) => (op === 'lean' ? 'openat' : op);
+
+/** A hot.c loop of n iterations. @param {string} op @param {number} n @returns {Workload} */
+function hotLoop(op, n) {
+  return { op, argv: [HOT, op, String(n)], syscalls: [syscallOf(op)], scope: 'pid' };
+}
+
 /** @param {string} out @returns {Sample} */
-function parseHot(out) {
-  const j = lastJson(out, 'hot');
+function parseTimed(out) {
+  const j = lastJson(out, 'the workload');
   return { n: j.n, ns: j.ns, failed: j.failed };
 }
 
 /**
- * Runs hot stopped, lets `scope(pid)` configure, continues it, waits.
- * @param {string} op @param {number} n @param {(pid: number) => void | Promise<void>} scope
+ * Runs the workload stopped, lets `scope(pid)` configure, continues it, waits.
+ * @param {Workload} w @param {(pid: number) => void | Promise<void>} scope
  */
-async function hotScoped(op, n, scope) {
-  const s = await startStopped(HOT, [op, String(n), '--stop']);
+async function runScoped(w, scope) {
+  const [cmd, ...args] = w.argv;
+  const s = await startStopped(/** @type {string} */ (cmd), [...args, '--stop']);
   try {
     await scope(s.pid);
   } catch (e) {
@@ -144,19 +175,77 @@ async function hotScoped(op, n, scope) {
   }
   await profileStart();
   process.kill(s.pid, 'SIGCONT');
-  const r = await finish(s, 600_000, `hot ${op}`);
+  const r = await finish(s, 600_000, w.argv.join(' '));
   await profileStop();
-  if (r.code !== 0) throw new BenchError(`hot ${op} exited ${r.code ?? r.signal}: ${r.stderr.trim()}`);
-  return parseHot(r.stdout);
+  if (r.code !== 0) throw new BenchError(`${w.argv.join(' ')} exited ${r.code ?? r.signal}: ${r.stderr.trim()}`);
+  return parseTimed(r.stdout);
 }
 
-/** Runs hot under a wrapping tracer (strace, perf trace). @param {string[]} wrap @param {string} op @param {number} n */
-async function hotWrapped(wrap, op, n) {
+/** Runs the workload under a wrapping tracer (strace, perf trace). @param {string[]} wrap @param {Workload} w */
+async function runWrapped(wrap, w) {
   const [cmd, ...args] = wrap;
-  const s = start(/** @type {string} */ (cmd), [...args, HOT, op, String(n)]);
-  const r = await finish(s, 900_000, `${cmd} hot ${op}`);
-  if (r.code !== 0) throw new BenchError(`${wrap.join(' ')} hot exited ${r.code ?? r.signal}: ${r.stderr.trim().slice(-500)}`);
-  return parseHot(r.stdout);
+  const s = start(/** @type {string} */ (cmd), [...args, ...w.argv]);
+  const r = await finish(s, 900_000, `${cmd} ${w.op}`);
+  if (r.code !== 0) throw new BenchError(`${wrap.join(' ')} ${w.argv.join(' ')} exited ${r.code ?? r.signal}: ${r.stderr.trim().slice(-500)}`);
+  return parseTimed(r.stdout);
+}
+
+/**
+ * LOG targets on the workload's syscalls, scoped as it says (or to every
+ * process), recording `record`; then mode LOG.
+ * @param {Workload} w @param {number} pid @param {{ everyProcess?: boolean, record?: 'complete' | 'entry' }} [how]
+ */
+function logTargets(w, pid, how = {}) {
+  const scope = how.everyProcess || w.scope === 'all' ? 'all' : String(pid);
+  for (const sc of w.syscalls) smonctl('target', sc, 'log', scope, how.record ?? 'complete');
+  smonctl('mode', 'log');
+}
+
+/**
+ * The real workloads, in tmpfs: a root holding sh, tar, cat and their
+ * libraries and a tree of `files` C headers (copied from the host's
+ * /usr/include, the first in path order), for `tar cf - tree | cat`; and
+ * a static binary that `execs` fork+execs start.
+ * @param {number} files @param {number} execs
+ */
+function prepareWorkloads(files, execs) {
+  const root = join(WORK_DIR, 'root');
+  rmSync(WORK_DIR, { recursive: true, force: true });
+  /** @param {string} from @param {string} to */
+  const copy = (from, to) => {
+    mkdirSync(dirname(to), { recursive: true });
+    copyFileSync(from, to);
+  };
+  const tools = ['/bin/sh', '/usr/bin/tar', '/usr/bin/cat'];
+  const libs = new Set(tools.flatMap((t) => [...run('ldd', [t]).stdout.matchAll(/(\/\S+) \(0x/g)].map((m) => /** @type {string} */ (m[1]))));
+  for (const f of [...tools, ...libs]) copy(f, join(root, f));
+  for (const f of ['/etc/passwd', '/etc/group', '/etc/nsswitch.conf']) if (existsSync(f)) copy(f, join(root, f));
+  /** @type {string[]} */
+  const headers = [];
+  /** @param {string} dir */
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      if (headers.length >= files) return;
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.isFile() && e.name.endsWith('.h')) headers.push(p);
+    }
+  };
+  walk('/usr/include');
+  if (headers.length < files) throw new BenchError(`/usr/include holds ${headers.length} headers, want ${files}`);
+  let bytes = 0;
+  for (const h of headers) {
+    copy(h, join(root, 'tree', h.slice('/usr/include/'.length)));
+    bytes += statSync(h).size;
+  }
+  copy(NOP, join(WORK_DIR, 'nop'));
+  chmodSync(join(WORK_DIR, 'nop'), 0o755);
+  /** @type {Workload[]} */
+  const list = [
+    { op: 'tar', argv: [WORK, 'tar', root], syscalls: WORKLOAD_SYSCALLS, scope: 'all' },
+    { op: 'exec', argv: [WORK, 'exec', String(execs), join(WORK_DIR, 'nop')], syscalls: WORKLOAD_SYSCALLS, scope: 'all' },
+  ];
+  return { list, info: { files: headers.length, bytes, execs, tools: [...tools, ...libs] } };
 }
 
 // ---- tail (the CLI) ---------------------------------------------------------
@@ -202,69 +291,82 @@ function procIo(pid) {
 
 // ---- contenders -------------------------------------------------------------
 
-/** @param {string} op */
-const sym = (op) => `__x64_sys_${op}`;
+/** @param {string} syscall */
+const sym = (syscall) => `__x64_sys_${syscall}`;
 
 /**
  * @typedef {object} Contender
- * @property {string} label
+ * @property {string} label (SYSCALL: the workload's syscalls)
  * @property {boolean} [peer]
  * @property {string[]} [also] other contender ids whose samples this one's run measures too
  * @property {number} [wallScale] run this fraction of the iterations on the wall clock (slow tracers)
- * @property {(op: string, n: number) => Promise<Sample & { also?: Record<string, Sample> }>} run
+ * @property {(w: Workload) => Promise<Sample & { also?: Record<string, Sample> }>} run
  */
+
+/** A contender that runs with the module loaded, unloading it after. @param {() => Promise<Sample & { also?: Record<string, Sample> }>} fn */
+async function withSmon(fn) {
+  loadSmon();
+  try {
+    return await fn();
+  } finally {
+    rmmod('syscallmon');
+  }
+}
+
+/** A bare kprobe module on the workload's one syscall. @param {Workload} w @param {string[]} params */
+async function floorRun(w, params) {
+  if (loaded('kprobe_floor')) rmmod('kprobe_floor');
+  run('insmod', [FLOOR_KO, `symbol=${sym(/** @type {string} */ (w.syscalls[0]))}`, ...params]);
+  try {
+    const r = await runScoped(w, () => {});
+    return { ...r, extra: { hits: Number(readFileSync('/sys/module/kprobe_floor/parameters/hits', 'utf8')) } };
+  } finally {
+    rmmod('kprobe_floor');
+  }
+}
 
 /** @type {Record<string, Contender>} */
 const CONTENDERS = {
   baseline: {
     label: 'baseline (untraced)',
-    run: (op, n) => hotScoped(op, n, () => {}),
+    run: (w) => runScoped(w, () => {}),
   },
   off: {
     label: 'syscallmon OFF (loaded, nothing targeted)',
-    async run(op, n) {
-      loadSmon();
-      try {
-        return await hotScoped(op, n, () => {});
-      } finally {
-        rmmod('syscallmon');
-      }
-    },
+    run: (w) => withSmon(() => runScoped(w, () => {})),
   },
   log: {
-    label: 'syscallmon LOG, no reader',
-    async run(op, n) {
-      loadSmon();
-      try {
-        const r = await hotScoped(op, n, (pid) => {
-          smonctl('target', op, 'log', String(pid));
-          smonctl('mode', 'log');
-        });
+    label: 'syscallmon LOG, complete calls, no reader',
+    run: (w) =>
+      withSmon(async () => {
+        const r = await runScoped(w, (pid) => logTargets(w, pid));
         return { ...r, extra: { status: smonStatus() } };
-      } finally {
-        rmmod('syscallmon');
-      }
-    },
+      }),
+  },
+  log_entry: {
+    label: 'syscallmon LOG, records at entry, no reader',
+    run: (w) =>
+      withSmon(async () => {
+        const r = await runScoped(w, (pid) => logTargets(w, pid, { record: 'entry' }));
+        return { ...r, extra: { status: smonStatus() } };
+      }),
   },
   log_tail: {
-    label: 'syscallmon LOG + `tail --json > /dev/null`',
+    label: 'syscallmon LOG (every process, complete calls) + `tail --json > /dev/null`',
     also: ['log_tail_cold'],
-    async run(op, n) {
+    async run(w) {
       loadSmon();
       let tail;
       try {
         tail = await startTail(openSync('/dev/null', 'w'));
         const t = tail;
-        // The first loop after tail starts also pays for V8 compiling tail's
+        // The first run after tail starts also pays for V8 compiling tail's
         // hot path; the second shows the steady state a long-running tail has.
         /** @type {Sample[]} */
         const runs = [];
         for (let i = 0; i < 2; i++) {
           const io0 = procIo(t.pid);
-          const r = await hotScoped(op, n, (pid) => {
-            smonctl('target', op, 'log', String(pid));
-            smonctl('mode', 'log');
-          });
+          const r = await runScoped(w, (pid) => logTargets(w, pid, { everyProcess: true }));
           await settle();
           const io1 = procIo(t.pid);
           runs.push({ ...r, extra: { status: smonStatus(), tailReadCalls: io1.syscr - io0.syscr, tailWriteCalls: io1.syscw - io0.syscw } });
@@ -281,100 +383,82 @@ const CONTENDERS = {
     },
   },
   log_tail_cold: {
-    label: 'syscallmon LOG + `tail --json > /dev/null`, first loop after tail started',
+    label: 'syscallmon LOG + `tail --json > /dev/null`, first run after tail started',
     async run() {
       throw new BenchError('measured by log_tail');
     },
   },
   log_other: {
     label: `syscallmon LOG of a syscall not called (${OTHER_SYSCALL}, all pids)`,
-    async run(op, n) {
-      loadSmon();
-      try {
+    run: (w) =>
+      withSmon(async () => {
         smonctl('target', OTHER_SYSCALL, 'log', 'all');
         smonctl('mode', 'log');
-        const r = await hotScoped(op, n, () => {});
+        const r = await runScoped(w, () => {});
         return { ...r, extra: { status: smonStatus() } };
-      } finally {
-        rmmod('syscallmon');
-      }
-    },
+      }),
   },
   block: {
     label: 'syscallmon BLOCK of the hot syscall',
-    async run(op, n) {
-      loadSmon();
-      try {
-        const r = await hotScoped(op, n, (pid) => {
-          smonctl('target', op, 'block', String(pid));
+    run: (w) =>
+      withSmon(async () => {
+        const r = await runScoped(w, (pid) => {
+          smonctl('target', /** @type {string} */ (w.syscalls[0]), 'block', String(pid));
           smonctl('mode', 'block');
         });
-        if (r.failed !== n) throw new BenchError(`BLOCK: ${r.failed} of ${n} calls failed, expected all`);
+        if (r.failed !== r.n) throw new BenchError(`BLOCK: ${r.failed} of ${r.n} calls failed, expected all`);
         return { ...r, extra: { status: smonStatus() } };
-      } finally {
-        rmmod('syscallmon');
-      }
-    },
+      }),
   },
   rule1: {
     label: 'syscallmon LOG through one named rule (pid)',
-    async run(op, n) {
-      loadSmon();
-      try {
-        const r = await hotScoped(op, n, (pid) => {
-          smonctl('rule', 'hot', op, 'log', 'pid', String(pid));
+    run: (w) =>
+      withSmon(async () => {
+        const r = await runScoped(w, (pid) => {
+          smonctl('rule', 'hot', /** @type {string} */ (w.syscalls[0]), 'log', 'pid', String(pid));
           smonctl('mode', 'log');
         });
         return { ...r, extra: { status: smonStatus() } };
-      } finally {
-        rmmod('syscallmon');
-      }
-    },
+      }),
   },
   rules100: {
     label: 'syscallmon LOG through one named rule after 100 on the syscall that match nothing (indexed: comm, uid)',
-    async run(op, n) {
-      loadSmon();
-      try {
-        const r = await hotScoped(op, n, (pid) => {
-          smonctl('noise', '100', op, 'keyed');
-          smonctl('rule', 'hot', op, 'log', 'pid', String(pid));
+    run: (w) =>
+      withSmon(async () => {
+        const sc = /** @type {string} */ (w.syscalls[0]);
+        const r = await runScoped(w, (pid) => {
+          smonctl('noise', '100', sc, 'keyed');
+          smonctl('rule', 'hot', sc, 'log', 'pid', String(pid));
           smonctl('mode', 'log');
         });
         return { ...r, extra: { status: smonStatus() } };
-      } finally {
-        rmmod('syscallmon');
-      }
-    },
+      }),
   },
   rules100_plain: {
     label: 'syscallmon LOG through one named rule after 100 that match nothing and no index holds (uid ranges)',
-    async run(op, n) {
-      loadSmon();
-      try {
-        const r = await hotScoped(op, n, (pid) => {
-          smonctl('noise', '100', op, 'plain');
-          smonctl('rule', 'hot', op, 'log', 'pid', String(pid));
+    run: (w) =>
+      withSmon(async () => {
+        const sc = /** @type {string} */ (w.syscalls[0]);
+        const r = await runScoped(w, (pid) => {
+          smonctl('noise', '100', sc, 'plain');
+          smonctl('rule', 'hot', sc, 'log', 'pid', String(pid));
           smonctl('mode', 'log');
         });
         return { ...r, extra: { status: smonStatus() } };
-      } finally {
-        rmmod('syscallmon');
-      }
-    },
+      }),
   },
   tree2000: {
     label: `syscallmon LOG through a process tree of ${TREE_SIZE} processes (joined at fork)`,
-    async run(op, n) {
+    async run(w) {
       loadSmon();
       /** @type {import('./lib/proc.mjs').Started | undefined} */
       let forker;
       try {
-        const r = await hotScoped(op, n, async (pid) => {
+        const r = await runScoped(w, async (pid) => {
           // The tree's roots: the loop, and a process that then forks the rest into it.
           forker = await startStopped(SMONCTL, ['forker', String(TREE_SIZE - 2)]);
           const f = forker;
-          smonctl('rule', 'hot', op, 'log', 'tree', String(pid), String(f.pid));
+          smonctl('rule', 'hot', /** @type {string} */ (w.syscalls[0]), 'log', 'tree', String(pid), String(f.pid));
           smonctl('mode', 'log');
           process.kill(f.pid, 'SIGCONT');
           await waitFor(/** @type {import('node:stream').Readable} */ (f.child.stdout), /forked/, 600_000, 'the forker');
@@ -393,47 +477,36 @@ const CONTENDERS = {
   },
   floor: {
     label: 'bare kprobe that only counts (floor)',
-    async run(op, n) {
-      if (loaded('kprobe_floor')) rmmod('kprobe_floor');
-      run('insmod', [FLOOR_KO, `symbol=${sym(op)}`]);
-      try {
-        const r = await hotScoped(op, n, () => {});
-        return { ...r, extra: { hits: Number(readFileSync('/sys/module/kprobe_floor/parameters/hits', 'utf8')) } };
-      } finally {
-        rmmod('kprobe_floor');
-      }
-    },
+    run: (w) => floorRun(w, []),
   },
   floor_post: {
     label: 'bare kprobe + empty post_handler',
-    async run(op, n) {
-      if (loaded('kprobe_floor')) rmmod('kprobe_floor');
-      run('insmod', [FLOOR_KO, `symbol=${sym(op)}`, 'post=1']);
-      try {
-        const r = await hotScoped(op, n, () => {});
-        return { ...r, extra: { hits: Number(readFileSync('/sys/module/kprobe_floor/parameters/hits', 'utf8')) } };
-      } finally {
-        rmmod('kprobe_floor');
-      }
-    },
+    run: (w) => floorRun(w, ['post=1']),
   },
   strace: {
     label: 'strace -f -e trace=SYSCALL -o /dev/null',
     peer: true,
     // Each traced call is two ptrace stops: on the wall clock a full loop takes many minutes.
     wallScale: 0.1,
-    run: (op, n) => hotWrapped(['strace', '-f', '-e', `trace=${op}`, '-o', '/dev/null'], op, n),
+    run: (w) => runWrapped(['strace', '-f', '-e', `trace=${w.syscalls.join(',')}`, '-o', '/dev/null'], w),
+  },
+  strace_ty: {
+    label: 'strace -f -T -y -e trace=SYSCALL -o /dev/null (durations and fd targets, as complete calls carry)',
+    peer: true,
+    wallScale: 0.1,
+    run: (w) => runWrapped(['strace', '-f', '-T', '-y', '-e', `trace=${w.syscalls.join(',')}`, '-o', '/dev/null'], w),
   },
   perf_trace: {
     label: 'perf trace -e SYSCALL -o /dev/null',
     peer: true,
-    run: (op, n) => hotWrapped(['perf', 'trace', '-e', op, '-o', '/dev/null', '--'], op, n),
+    run: (w) => runWrapped(['perf', 'trace', '-e', w.syscalls.join(','), '-o', '/dev/null', '--'], w),
   },
   bpftrace: {
     label: 'bpftrace tracepoint counter (sys_enter_SYSCALL)',
     peer: true,
-    async run(op, n) {
-      const prog = `BEGIN { printf("ready\\n"); } tracepoint:syscalls:sys_enter_${op} { @hits = count(); }`;
+    async run(w) {
+      const probes = w.syscalls.map((sc) => `tracepoint:syscalls:sys_enter_${sc}`).join(', ');
+      const prog = `BEGIN { printf("ready\\n"); } ${probes} { @hits = count(); }`;
       const bt = start('bpftrace', ['-B', 'line', '-e', prog]);
       try {
         await Promise.race([
@@ -442,7 +515,7 @@ const CONTENDERS = {
             throw new BenchError(`bpftrace exited ${r.code ?? r.signal}: ${r.stderr.trim()}`);
           }),
         ]);
-        const r = await hotScoped(op, n, () => {});
+        const r = await runScoped(w, () => {});
         bt.child.kill('SIGINT');
         const out = await finish(bt, 60_000, 'bpftrace');
         const hits = /@hits: (\d+)/.exec(out.stdout);
@@ -455,10 +528,12 @@ const CONTENDERS = {
   sysdig: {
     label: 'sysdig evt.type=SYSCALL > /dev/null (Falco kernel driver)',
     peer: true,
-    async run(op, n) {
+    async run(w) {
       if (!loaded('scap')) run('modprobe', ['scap']);
       const refcnt = () => Number(readFileSync('/sys/module/scap/refcnt', 'utf8'));
-      const sd = start('sysdig', ['-v', `evt.type=${op}`], { stdout: openSync('/dev/null', 'w') });
+      const types = w.syscalls.filter((sc) => SYSDIG_TYPES.has(sc));
+      const filter = types.length === 1 ? `evt.type=${types[0]}` : `evt.type in (${types.join(',')})`;
+      const sd = start('sysdig', ['-v', filter], { stdout: openSync('/dev/null', 'w') });
       try {
         const deadline = Date.now() + scaled(300_000);
         while (refcnt() === 0) {
@@ -468,7 +543,7 @@ const CONTENDERS = {
         }
         // The device is open; give it a moment to start the capture itself.
         await sleep(1000);
-        const r = await hotScoped(op, n, () => {});
+        const r = await runScoped(w, () => {});
         sd.child.kill('SIGINT');
         const out = await finish(sd, 120_000, 'sysdig');
         const events = /Driver Events:(\d+)/.exec(out.stderr);
@@ -485,7 +560,7 @@ const CONTENDERS = {
 
 /** Checks a peer's binary exists; returns the reason it can't run, or null. @param {string} id */
 function peerMissing(id) {
-  const bin = { strace: 'strace', perf_trace: 'perf', bpftrace: 'bpftrace', sysdig: 'sysdig' }[id];
+  const bin = { strace: 'strace', strace_ty: 'strace', perf_trace: 'perf', bpftrace: 'bpftrace', sysdig: 'sysdig' }[id];
   if (!bin) return null;
   const r = run('sh', ['-c', `command -v ${bin}`], { allowFail: true });
   return r.status === 0 ? null : `${bin} is not installed (run scripts/bench/setup.sh)`;
@@ -493,10 +568,15 @@ function peerMissing(id) {
 
 // ---- phases -----------------------------------------------------------------
 
-async function overhead() {
+/**
+ * Runs each contender on each row's workload, reps times, interleaved.
+ * @param {{ op: string, n: number, make: (n: number) => Workload }[]} rows
+ * @param {string[]} contenderIds @param {number} reps
+ */
+async function measure(rows, contenderIds, reps) {
   /** @type {Record<string, { n: number, contenders: Record<string, { label: string, labelTemplate: string, samples: Sample[], errors: string[], skipped?: string }> }>} */
   const out = {};
-  const ids = config.contenders.filter((id) => {
+  const ids = contenderIds.filter((id) => {
     if (!CONTENDERS[id]) throw new BenchError(`unknown contender ${id}`);
     return true;
   });
@@ -504,16 +584,18 @@ async function overhead() {
   const measuredBy = Object.fromEntries(ids.flatMap((id) => (CONTENDERS[id]?.also ?? []).map((a) => [a, id])));
   const slots = [...ids.flatMap((id) => [id, ...(CONTENDERS[id]?.also ?? [])])];
   const runIds = ids.filter((id) => !measuredBy[id]);
-  for (const [op, n] of Object.entries(config.ops)) {
+  for (const { op, n, make } of rows) {
+    const what = make(n).syscalls;
+    const named = what.length === 1 ? /** @type {string} */ (what[0]) : `the ${what.length} syscalls`;
     out[op] = { n, contenders: {} };
     for (const id of [...new Set(slots)]) {
       const c = /** @type {Contender} */ (CONTENDERS[id]);
       const missing = peerMissing(id);
-      out[op].contenders[id] = { label: c.label.replace('SYSCALL', op), labelTemplate: c.label, samples: [], errors: [], ...(missing ? { skipped: missing } : {}) };
+      out[op].contenders[id] = { label: c.label.replace('SYSCALL', named), labelTemplate: c.label, samples: [], errors: [], ...(missing ? { skipped: missing } : {}) };
     }
   }
-  for (let rep = 0; rep < config.reps; rep++) {
-    for (const [op, n] of Object.entries(config.ops)) {
+  for (let rep = 0; rep < reps; rep++) {
+    for (const { op, n, make } of rows) {
       const row = /** @type {NonNullable<typeof out[string]>} */ (out[op]);
       // Rotate the order per rep so no contender always runs first or after the same one.
       const order = runIds.map((_, i) => runIds[(i + rep) % runIds.length]);
@@ -523,19 +605,33 @@ async function overhead() {
         const c = /** @type {Contender} */ (CONTENDERS[/** @type {string} */ (id)]);
         try {
           const iterations = config.clock === 'wall' && c.wallScale ? Math.max(1000, Math.round(n * c.wallScale)) : n;
-          const { also, ...s } = await c.run(op, iterations);
+          const { also, ...s } = await c.run(make(iterations));
           slot.samples.push(s);
           for (const [other, sample] of Object.entries(also ?? {})) row.contenders[other]?.samples.push(sample);
-          log(`rep ${rep + 1}/${config.reps} ${op} ${id}: ${(s.ns / s.n).toFixed(0)} ns/iter`);
+          log(`rep ${rep + 1}/${reps} ${op} ${id}: ${(s.ns / s.n).toFixed(0)} ns/iter`);
         } catch (e) {
           const msg = e instanceof Error ? e.message : String(e);
           slot.errors.push(msg);
-          log(`rep ${rep + 1}/${config.reps} ${op} ${id}: FAILED ${msg}`);
+          log(`rep ${rep + 1}/${reps} ${op} ${id}: FAILED ${msg}`);
         }
       }
     }
   }
   return out;
+}
+
+/** The hot loops. */
+function overhead() {
+  return measure(Object.entries(config.ops).map(([op, n]) => ({ op, n, make: (/** @type {number} */ k) => hotLoop(op, k) })), config.contenders, config.reps);
+}
+
+/** The real workloads, each run whole (its n: one tar, or the number of execs). */
+async function workloads() {
+  const wc = /** @type {NonNullable<typeof config.workloads>} */ (config.workloads);
+  const { list, info } = prepareWorkloads(wc.files, wc.execs);
+  log(`workloads: ${info.files} headers (${info.bytes} bytes) in tmpfs, ${info.execs} execs`);
+  const rows = list.map((w) => ({ op: w.op, n: w.op === 'exec' ? wc.execs : 1, make: () => w }));
+  return { info, rows: await measure(rows, wc.contenders, wc.reps) };
 }
 
 /**
@@ -665,7 +761,7 @@ async function drainRun(n, stall, ringSize = config.ringSize) {
     tail = await startTail(/** @type {import('node:stream').Writable} */ (sink.child.stdin));
     sink.child.stdin?.destroy();
     if (stall) tail.child.kill('SIGSTOP');
-    const r = await hotScoped('openat', n, (pid) => {
+    const r = await runScoped(hotLoop('openat', n), (pid) => {
       smonctl('target', 'openat', 'log', String(pid));
       smonctl('mode', 'log');
     });
@@ -773,13 +869,13 @@ async function profiles() {
   for (const p of config.profile ?? []) {
     // latency_lib: the library consumer of the latency test, profiled while the producer runs.
     const c = p.id === 'latency_lib'
-      ? { run: async (/** @type {string} */ _op, /** @type {number} */ n) => ({ n, ns: 0, failed: 0, lat: await latencyLib(n, '/tmp/smon-lat-prof/', 'subscribe') }) }
+      ? { run: async (/** @type {Workload} */ w) => ({ n: Number(w.argv[2]), ns: 0, failed: 0, lat: await latencyLib(Number(w.argv[2]), '/tmp/smon-lat-prof/', 'subscribe') }) }
       : CONTENDERS[p.id];
     if (!c) throw new BenchError(`unknown contender ${p.id}`);
     const key = `${p.id}-${p.op}`;
     profiler = { file: `/tmp/perf-${key}.data` };
     try {
-      const sample = await c.run(p.op, p.n ?? config.ops[p.op] ?? 2000);
+      const sample = await c.run(hotLoop(p.op, p.n ?? config.ops[p.op] ?? 2000));
       profiler = null;
       const report = (/** @type {string[]} */ sort, /** @type {string[]} */ more = []) =>
         run('perf', ['report', '-i', `/tmp/perf-${key}.data`, '--stdio', '--no-children', '--sort', ...sort, '--percent-limit', '0.3', ...more], { timeoutMs: 600_000 }).stdout;
@@ -843,6 +939,7 @@ for (const m of ['syscallmon', 'kprobe_floor', 'scap']) if (loaded(m)) rmmod(m);
 /** @type {Record<string, unknown>} */
 const result = { clock: config.clock, config, guest: machine() };
 if (config.contenders.length) result.overhead = await overhead();
+if (config.workloads) result.workloads = await workloads();
 if (config.formatters) result.formatters = await formatters();
 if (config.latency) result.latency = await latency();
 if (config.drain) result.drain = await drain();

@@ -1,13 +1,14 @@
 // @ts-check
 /**
  * `npm run bench`: builds what the benchmark needs, installs the peers
- * (scripts/bench/setup.sh), boots the VM twice — once on the instruction
- * clock (-icount, one vCPU), once on the wall clock (two vCPUs) — runs
+ * (scripts/bench/setup.sh), boots the VM three times — twice on the
+ * instruction clock (-icount, one vCPU), under QEMU's default CPU model and
+ * under `-cpu max`, once on the wall clock (two vCPUs) — runs
  * scripts/bench/guest.mjs in each, measures decoding on the host, and writes
  * bench-results/bench-DATE.json (raw) and BENCHMARKS.md.
  *
  *   node scripts/bench/run.mjs [--smoke] [--no-setup] [--no-peers] [--no-build]
- *                              [--only icount|wall|decode]... [--reps N] [--contenders ID,...]
+ *                              [--only icount|icount_max|wall|decode]... [--reps N] [--contenders ID,...]
  *                              [--profile ID:OP]... [--module KO] [--experiment NAME]
  *
  * --profile: after the overhead runs, run that contender again under
@@ -18,9 +19,10 @@
  * --experiment: write .cache/bench/experiments/NAME.json instead of
  * BENCHMARKS.md and bench-results/.
  *
- * --smoke: a quick check that the harness works (small loops, no peers, one
- * wall-clock boot); writes .cache/bench/smoke.json, not BENCHMARKS.md, and
- * exits non-zero if any measurement failed or the overload accounting is off.
+ * --smoke: a quick check that the harness works (small loops and workloads,
+ * no peers, one wall-clock boot under the default CPU model); writes
+ * .cache/bench/smoke.json, not BENCHMARKS.md, and exits non-zero if any
+ * measurement failed or the overload accounting is off.
  *
  * Exit codes: 0 done, 1 a measurement or a build failed, 2 usage.
  */
@@ -34,13 +36,25 @@ import { decodeRates, renderMarkdown, goals } from './report.mjs';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OUT = join(ROOT, '.cache', 'bench');
 
-const PEERS = ['strace', 'perf_trace', 'bpftrace', 'sysdig'];
-const OWN = ['baseline', 'off', 'log', 'log_tail', 'log_other', 'block', 'floor', 'floor_post', 'rule1', 'rules100',
+const PEERS = ['strace', 'strace_ty', 'perf_trace', 'bpftrace', 'sysdig'];
+const OWN = ['baseline', 'off', 'log', 'log_entry', 'log_tail', 'log_other', 'block', 'floor', 'floor_post', 'rule1', 'rules100',
   'rules100_plain', 'tree2000'];
+/** What the comparison under `-cpu max` runs: the kernel side and tail, no peers. */
+const OWN_MAX = ['baseline', 'off', 'log', 'log_entry', 'log_tail', 'log_other', 'block', 'floor'];
+/** The real workloads' contenders: untraced, syscallmon without and with a reader, and the peers. */
+const WORKLOAD_CONTENDERS = ['baseline', 'log', 'log_tail', 'strace', 'sysdig', 'bpftrace'];
+/**
+ * QEMU's default CPU model for x86_64, the honest denominator: with `-cpu max`
+ * (ERMS) the kernel clears and copies with `rep stosb`/`rep movsb`, which the
+ * instruction clock counts per byte.
+ */
+const DEFAULT_CPU = 'qemu64';
+/** The hot loops: N iterations each. */
+const OPS = { lean: 20000, openat: 20000, read: 200000 };
 
 /** @param {string} msg */
 function usage(msg) {
-  process.stderr.write(`bench: ${msg}\nusage: npm run bench -- [--smoke] [--no-setup] [--no-peers] [--no-build] [--only icount|wall|decode]... [--reps N] [--contenders ID,...] [--profile ID:OP]... [--module KO] [--experiment NAME]\n`);
+  process.stderr.write(`bench: ${msg}\nusage: npm run bench -- [--smoke] [--no-setup] [--no-peers] [--no-build] [--only icount|icount_max|wall|decode]... [--reps N] [--contenders ID,...] [--profile ID:OP]... [--module KO] [--experiment NAME]\n`);
   process.exit(2);
 }
 
@@ -57,7 +71,7 @@ function parseArgs(argv) {
     else if (a === '--no-build') o.build = false;
     else if (a === '--only') {
       const v = argv[++i];
-      if (!v || !['icount', 'wall', 'decode'].includes(v)) usage(`--only takes icount, wall or decode, not ${v ?? 'nothing'}`);
+      if (!v || !['icount', 'icount_max', 'wall', 'decode'].includes(v)) usage(`--only takes icount, icount_max, wall or decode, not ${v ?? 'nothing'}`);
       o.only.push(v);
     } else if (a === '--reps') {
       const v = Number(argv[++i]);
@@ -65,8 +79,8 @@ function parseArgs(argv) {
       o.reps = v;
     } else if (a === '--profile') {
       const [id, op] = (argv[++i] ?? '').split(':');
-      if (!id || ![...OWN, ...PEERS, 'latency_lib'].includes(id) || (op !== 'openat' && op !== 'read')) {
-        usage('--profile takes CONTENDER:openat or CONTENDER:read (CONTENDER may be latency_lib: the library consumer of the latency test)');
+      if (!id || ![...OWN, ...PEERS, 'latency_lib'].includes(id) || !op || !(op in OPS)) {
+        usage(`--profile takes CONTENDER:OP, OP one of ${Object.keys(OPS).join(', ')} (CONTENDER may be latency_lib: the library consumer of the latency test)`);
       }
       o.profile.push({ id, op });
     } else if (a === '--experiment') {
@@ -123,7 +137,7 @@ function build() {
 
 /**
  * Boots the VM once and runs the guest driver with this config.
- * @param {string} name @param {Record<string, unknown>} config @param {{ icount: boolean, smp: number }} vm
+ * @param {string} name @param {Record<string, unknown>} config @param {{ icount: boolean, smp: number, cpu?: string }} vm
  */
 async function guestRun(name, config, vm) {
   const { runInVm } = await import('../../dist/vm/runner.js');
@@ -132,7 +146,7 @@ async function guestRun(name, config, vm) {
   mkdirSync(share, { recursive: true });
   writeFileSync(join(share, 'config.json'), JSON.stringify(config));
   const resultPath = join(share, 'result.json');
-  log(`booting the VM (${name}: ${vm.icount ? 'instruction clock, 1 vCPU' : `wall clock, ${vm.smp} vCPUs`})`);
+  log(`booting the VM (${name}: ${vm.icount ? 'instruction clock, 1 vCPU' : `wall clock, ${vm.smp} vCPUs`}, CPU model ${vm.cpu ?? 'max'})`);
   const started = Date.now();
   const loadBefore = loadavg();
   const r = await runInVm({
@@ -141,6 +155,7 @@ async function guestRun(name, config, vm) {
     shareDir: share,
     icount: vm.icount,
     smp: vm.smp,
+    cpu: vm.cpu,
     memoryMb: 2048,
     timeoutMs: 90 * 60_000,
     onConsole: (t) => {
@@ -157,6 +172,7 @@ async function guestRun(name, config, vm) {
     copyFileSync(join(share, f), join(ROOT, 'bench-results', 'profiles', `${name}-${f.slice('profile-'.length)}`));
   }
   result.hostWallSeconds = (Date.now() - started) / 1000;
+  result.cpuModel = vm.cpu ?? 'max';
   // Other QEMU guests on the host slow the wall clock down; the instruction clock doesn't care.
   result.hostLoad = { before: loadBefore.map((x) => Number(x.toFixed(2))), after: loadavg().map((x) => Number(x.toFixed(2))) };
   result.dmesgWarnings = r.dmesg.split('\n').filter((l) => /WARNING|BUG|Oops|syscallmon|kprobe_floor|scap/.test(l)).slice(0, 40);
@@ -205,13 +221,14 @@ if (opts.smoke) {
   const wall = await guestRun('smoke', {
     clock: 'wall',
     reps: 1,
-    ops: { openat: 1000, read: 10000 },
-    contenders: ['baseline', 'off', 'log', 'log_other', 'block', 'floor', 'rule1', 'rules100', 'tree2000'],
+    ops: { lean: 1000, openat: 1000, read: 10000 },
+    contenders: ['baseline', 'off', 'log', 'log_entry', 'log_tail', 'log_other', 'block', 'floor', 'rule1', 'rules100', 'tree2000'],
+    workloads: { files: 50, execs: 20, reps: 1, contenders: ['baseline', 'log', 'log_tail'] },
     latency: { samples: 50, rounds: 1, paths: ['pipe', 'lib'] },
     changes: { n: 20 },
     // More than the default 1 MiB ring holds, so that the accounting of what it overwrote is checked.
     drain: { n: 0, overloadN: 16384 },
-  }, { icount: false, smp: 2 });
+  }, { icount: false, smp: 2, cpu: DEFAULT_CPU });
   const results = { date: new Date().toISOString(), host: hostInfo(), smoke: true, wall };
   writeFileSync(join(OUT, 'smoke.json'), JSON.stringify(results, null, 1));
   const problems = smokeProblems(wall);
@@ -226,8 +243,9 @@ if (wants('icount')) {
   results.icount = await guestRun('icount', {
     clock: 'icount',
     reps: opts.reps || 3,
-    ops: { openat: 20000, read: 200000 },
+    ops: OPS,
     contenders,
+    workloads: { files: 800, execs: 300, reps: opts.reps || 3, contenders: WORKLOAD_CONTENDERS.filter((id) => contenders.includes(id)) },
     // Diagnostics: what each latency path and the NDJSON formatting cost in instructions.
     latency: { samples: 1000 },
     formatters: true,
@@ -235,13 +253,25 @@ if (wants('icount')) {
     changes: { n: 200 },
     profile: opts.profile,
     module: opts.module,
-  }, { icount: true, smp: 1 });
+  }, { icount: true, smp: 1, cpu: DEFAULT_CPU });
+}
+if (wants('icount_max')) {
+  results.icount_max = await guestRun('icount_max', {
+    clock: 'icount',
+    reps: opts.reps || 3,
+    ops: OPS,
+    contenders: OWN_MAX.filter((id) => contenders.includes(id)),
+    latency: null,
+    drain: null,
+    changes: null,
+    module: opts.module,
+  }, { icount: true, smp: 1, cpu: 'max' });
 }
 if (wants('wall')) {
   results.wall = await guestRun('wall', {
     clock: 'wall',
-    reps: opts.reps || 5,
-    ops: { openat: 20000, read: 200000 },
+    reps: opts.reps || 3,
+    ops: OPS,
     contenders,
     latency: { samples: 2000 },
     drain: { n: 200000, overloadN: 16384, reps: 3, largeRingSize: 4 * 1024 * 1024 },
@@ -277,6 +307,12 @@ function smokeProblems(wall) {
       else if (c.samples.length === 0) problems.push(`${op} ${id}: no sample`);
     }
   }
+  for (const [op, row] of Object.entries(wall.workloads?.rows ?? {})) {
+    for (const [id, c] of Object.entries(/** @type {any} */ (row).contenders)) {
+      if (c.errors.length) problems.push(`workload ${op} ${id}: ${c.errors.join('; ')}`);
+      else if (c.samples.length === 0) problems.push(`workload ${op} ${id}: no sample`);
+    }
+  }
   for (const [k, v] of Object.entries(wall.latency ?? {})) if (k.endsWith('_error')) problems.push(`latency ${k}: ${v}`);
   for (const [k, v] of Object.entries(wall.drain ?? {})) if (k.endsWith('_error')) problems.push(`drain ${k}: ${v}`);
   if (wall.changes?.error) problems.push(`changes: ${wall.changes.error}`);
@@ -289,8 +325,9 @@ function smokeProblems(wall) {
     if (floor && !(floor.extra?.hits >= r.n)) problems.push(`${op} floor: counted ${floor.extra?.hits} hits for ${r.n} calls`);
   }
   const o = wall.drain?.overload;
-  if (o && o.produced - o.sink.syscalls !== o.sink.lost) {
-    problems.push(`overload accounting: produced ${o.produced} - delivered ${o.sink.syscalls} != lost ${o.sink.lost}`);
+  // The lost markers also count the configuration records the reader missed (the targets and mode set before the loop).
+  if (o && o.produced - o.sink.syscalls !== o.sink.lost - o.sink.lost_config) {
+    problems.push(`overload accounting: produced ${o.produced} - delivered ${o.sink.syscalls} != lost ${o.sink.lost} - of them configuration records ${o.sink.lost_config}`);
   }
   return problems;
 }

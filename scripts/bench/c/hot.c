@@ -3,7 +3,10 @@
  * hot: the overhead workload.  Runs N iterations of one hot syscall pattern
  * and prints one JSON line with the guest time the timed loop took.
  *
- *   hot openat N [--stop]   N x (openat("/dev/null") + close)
+ *   hot lean N [--stop]     N x (openat(AT_FDCWD, "/dev/null", O_RDONLY) of a
+ *                           string literal + close): the leanest open a program makes
+ *   hot openat N [--stop]   N x (openat("/dev/null", O_CLOEXEC) of a copy on the
+ *                           stack + close)
  *   hot read N [--stop]     N x 1-byte read of /dev/zero
  *
  * --stop: stop ourselves (SIGSTOP) after the warm-up, so the driver can
@@ -38,7 +41,7 @@ static unsigned long long now_ns(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: hot openat|read N [--stop]\n");
+	fprintf(stderr, "usage: hot lean|openat|read N [--stop]\n");
 	exit(2);
 }
 
@@ -59,13 +62,30 @@ static unsigned long run_openat(unsigned long n)
 	return failed;
 }
 
-static unsigned long run_read(int fd, unsigned long n)
+/* The path in the program's read-only data, as most programs pass one. */
+static unsigned long run_lean(unsigned long n)
+{
+	unsigned long failed = 0, i;
+
+	for (i = 0; i < n; i++) {
+		int fd = openat(AT_FDCWD, "/dev/null", O_RDONLY);
+
+		if (fd < 0)
+			failed++;
+		close(fd);
+	}
+	return failed;
+}
+
+static int zero_fd = -1;
+
+static unsigned long run_zero_reads(unsigned long n)
 {
 	unsigned long failed = 0, i;
 	char c;
 
 	for (i = 0; i < n; i++)
-		if (read(fd, &c, 1) != 1)
+		if (read(zero_fd, &c, 1) != 1)
 			failed++;
 	return failed;
 }
@@ -74,15 +94,18 @@ int main(int argc, char **argv)
 {
 	unsigned long n, failed;
 	unsigned long long t0, t1;
-	int is_read, stop = 0, fd = -1;
+	unsigned long (*loop)(unsigned long);
+	int stop = 0;
 	char *end;
 
 	if (argc < 3 || argc > 4)
 		usage();
-	if (!strcmp(argv[1], "openat"))
-		is_read = 0;
+	if (!strcmp(argv[1], "lean"))
+		loop = run_lean;
+	else if (!strcmp(argv[1], "openat"))
+		loop = run_openat;
 	else if (!strcmp(argv[1], "read"))
-		is_read = 1;
+		loop = run_zero_reads;
 	else
 		usage();
 	errno = 0;
@@ -94,24 +117,21 @@ int main(int argc, char **argv)
 			usage();
 		stop = 1;
 	}
-	if (is_read) {
-		fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
+	if (loop == run_zero_reads) {
+		zero_fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+		if (zero_fd < 0) {
 			perror("hot: /dev/zero");
 			return 1;
 		}
 	}
 
 	/* Fault in code, stack and libc paths so the timed loop measures steady state. */
-	if (is_read)
-		run_read(fd, WARMUP);
-	else
-		run_openat(WARMUP);
+	loop(WARMUP);
 	if (stop)
 		raise(SIGSTOP);
 
 	t0 = now_ns();
-	failed = is_read ? run_read(fd, n) : run_openat(n);
+	failed = loop(n);
 	t1 = now_ns();
 
 	printf("{\"op\":\"%s\",\"n\":%lu,\"ns\":%llu,\"failed\":%lu,\"pid\":%d}\n",

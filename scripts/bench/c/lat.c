@@ -20,8 +20,8 @@
  *       reads NDJSON (syscallmon tail --json) on stdin and takes a sample
  *       for each line whose "path" starts with PREFIX; stops after N.
  *   lat sink-count
- *       reads NDJSON on stdin to EOF; counts syscall lines and the sum of
- *       lost markers' counts.
+ *       reads NDJSON on stdin to EOF; counts syscall lines, the sum of lost
+ *       markers' counts and, of those, configuration records.
  *
  * Samples are printed as one JSON line: {"samples_ns":[...],"expected":N}.
  */
@@ -252,12 +252,12 @@ static int cmd_sink_latency(unsigned long n, const char *prefix)
 }
 
 struct count_sink {
-	unsigned long long lines, syscalls, lost_markers, lost, other;
+	unsigned long long lines, syscalls, lost_markers, lost, lost_config, other;
 };
 
 static int count_line(char *line, size_t len, void *arg)
 {
-	static const char lost_key[] = "\"count\":";
+	static const char lost_key[] = "\"count\":", config_key[] = "\"config\":";
 	struct count_sink *s = arg;
 	char *p;
 
@@ -269,6 +269,9 @@ static int count_line(char *line, size_t len, void *arg)
 		p = memmem(line, len, lost_key, sizeof(lost_key) - 1);
 		if (p)
 			s->lost += strtoull(p + sizeof(lost_key) - 1, NULL, 10);
+		p = memmem(line, len, config_key, sizeof(config_key) - 1);
+		if (p)
+			s->lost_config += strtoull(p + sizeof(config_key) - 1, NULL, 10);
 	} else {
 		s->other++;
 	}
@@ -280,8 +283,8 @@ static int cmd_sink_count(void)
 	struct count_sink s = { 0 };
 
 	for_each_line(count_line, &s);
-	printf("{\"lines\":%llu,\"syscalls\":%llu,\"lost_markers\":%llu,\"lost\":%llu,\"other\":%llu}\n",
-	       s.lines, s.syscalls, s.lost_markers, s.lost, s.other);
+	printf("{\"lines\":%llu,\"syscalls\":%llu,\"lost_markers\":%llu,\"lost\":%llu,\"lost_config\":%llu,\"other\":%llu}\n",
+	       s.lines, s.syscalls, s.lost_markers, s.lost, s.lost_config, s.other);
 	return 0;
 }
 

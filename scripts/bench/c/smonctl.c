@@ -7,7 +7,9 @@
  * device, makes one change and closes it again.
  *
  *   smonctl mode off|log|block
- *   smonctl target NAME log|block all|PID      (replaces an existing target)
+ *   smonctl target NAME log|block all|PID [complete|entry|both]
+ *                                              (replaces an existing target; what a call
+ *                                               records, default complete)
  *   smonctl rule RULE NAME log|block pid|tree PID...
  *                                              (a named rule, enforced, on one syscall)
  *   smonctl noise N NAME keyed|plain           (N rules on NAME that match nothing: keyed by
@@ -54,7 +56,7 @@ static const char *const syscall_names[SYSCALLMON_NR_LIMIT] = {
 
 static void __attribute__((noreturn)) usage(const char *why)
 {
-	fprintf(stderr, "smonctl: %s\nusage: smonctl mode off|log|block | target NAME log|block all|PID | "
+	fprintf(stderr, "smonctl: %s\nusage: smonctl mode off|log|block | target NAME log|block all|PID [complete|entry|both] | "
 		"rule RULE NAME log|block pid|tree PID... | noise N NAME keyed|plain | rule-pids RULE | "
 		"changes N NAME PID | forker N | reset | status\n", why);
 	exit(2);
@@ -89,7 +91,7 @@ static uint32_t lookup(const char *name)
 	usage("unknown syscall name");
 }
 
-static void cmd_target(int fd, const char *name, const char *action, const char *scope)
+static void cmd_target(int fd, const char *name, const char *action, const char *scope, const char *record)
 {
 	struct syscallmon_target t = { 0 };
 	uint32_t pid = 0;
@@ -102,6 +104,14 @@ static void cmd_target(int fd, const char *name, const char *action, const char 
 		t.action = SYSCALLMON_ACTION_BLOCK;
 	else
 		usage("action must be log or block");
+	if (!record || !strcmp(record, "complete"))
+		t.record = SYSCALLMON_RECORD_COMPLETE;
+	else if (!strcmp(record, "entry"))
+		t.record = SYSCALLMON_RECORD_ENTRY;
+	else if (!strcmp(record, "both"))
+		t.record = SYSCALLMON_RECORD_BOTH;
+	else
+		usage("a target records complete, entry or both");
 	if (!strcmp(scope, "all")) {
 		t.flags = SYSCALLMON_TARGET_ALL_PIDS;
 	} else {
@@ -321,8 +331,8 @@ static void delete_rules(int fd)
 static void cmd_status(int fd)
 {
 	struct syscallmon_status st;
-	struct syscallmon_target_info info[8];
-	struct syscallmon_target_list list = { .max = 8, .entries = (uintptr_t)info };
+	struct syscallmon_target_info info[16];
+	struct syscallmon_target_list list = { .max = 16, .entries = (uintptr_t)info };
 	static const char *const modes[] = { "off", "log", "block" };
 	uint32_t i;
 
@@ -358,9 +368,9 @@ int main(int argc, char **argv)
 			usage("mode must be off, log or block");
 		fd = open_dev();
 		xioctl(fd, SYSCALLMON_IOC_SET_MODE, &v, "SET_MODE");
-	} else if (!strcmp(argv[1], "target") && argc == 5) {
+	} else if (!strcmp(argv[1], "target") && (argc == 5 || argc == 6)) {
 		fd = open_dev();
-		cmd_target(fd, argv[2], argv[3], argv[4]);
+		cmd_target(fd, argv[2], argv[3], argv[4], argc == 6 ? argv[5] : NULL);
 	} else if (!strcmp(argv[1], "rule") && argc >= 7) {
 		fd = open_dev();
 		cmd_rule(fd, argc, argv);
