@@ -65,7 +65,7 @@ const lit = (/** @type {string} */ s) => Uint8Array.from(Buffer.from(s, 'latin1'
 const L = {
   type: lit('{"type":"syscall","seq":'), ts: lit(',"ts_ns":"'), time: lit('","time":"'), pid: lit('","pid":'),
   tgid: lit(',"tgid":'), ppid: lit(',"ppid":'), uid: lit(',"uid":'), gid: lit(',"gid":'), comm: lit(',"comm":"'),
-  quote: lit('"'), abi: lit(',"abi":"x86_64","native_nr":'), verdict: lit(',"verdict":"allowed","block_errno":null'),
+  quote: lit('"'), abi: lit(',"abi":"x86_64","native_nr":'), verdict: lit(',"verdict":"allowed","block_errno":null,"rule":null,"file":false'),
   path: lit(',"path":"'), flags: lit(',"path_truncated":false,"path_unreadable":false,"target":null,"args":["'),
   sep: lit('","'), ret: lit('"],"ret":'), duration: lit(',"errno":null,"duration_ns":"'),
   end: lit('","call_id":null,"entry":false,"no_result":false}\n'),

@@ -536,7 +536,7 @@ function formattersText(f, lean) {
   if (!f) return '_not measured_';
   const row = (/** @type {string} */ id, /** @type {string} */ label) => {
     const r = f[id];
-    if (!r) return `| ${label} | failed: ${String(f[`${id}_error`] ?? '—').slice(0, 200)} |`;
+    if (!r) return `| ${label} | failed: ${cell(String(f[`${id}_error`] ?? '—').replace(/\s+/g, ' ').slice(0, 200))} |`;
     const v = Array.isArray(r.ns_per_event) ? r.ns_per_event : [r.ns_per_event];
     return `| ${label} | ${fx(/** @type {number} */ (v[v.length - 1]) / 1000, 1)} |`;
   };

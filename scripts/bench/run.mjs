@@ -9,7 +9,7 @@
  *
  *   node scripts/bench/run.mjs [--smoke] [--no-setup] [--no-peers] [--no-build]
  *                              [--only icount|icount_max|wall|decode]... [--reps N] [--contenders ID,...]
- *                              [--profile ID:OP]... [--module KO] [--experiment NAME]
+ *                              [--profile ID:OP]... [--module KO] [--experiment NAME] [--overhead-only]
  *
  * --profile: after the overhead runs, run that contender again under
  * `perf record -a -g` in the guest; flat reports land in
@@ -18,6 +18,8 @@
  * evaluate a kernel patch before it lands).
  * --experiment: write .cache/bench/experiments/NAME.json instead of
  * BENCHMARKS.md and bench-results/.
+ * --overhead-only: the hot loops (and profiles) only: no real workloads,
+ * latency, formatting, drain or change timing (for experiments).
  *
  * --smoke: a quick check that the harness works (small loops and workloads,
  * no peers, one wall-clock boot under the default CPU model); writes
@@ -54,7 +56,7 @@ const OPS = { lean: 20000, openat: 20000, read: 200000 };
 
 /** @param {string} msg */
 function usage(msg) {
-  process.stderr.write(`bench: ${msg}\nusage: npm run bench -- [--smoke] [--no-setup] [--no-peers] [--no-build] [--only icount|icount_max|wall|decode]... [--reps N] [--contenders ID,...] [--profile ID:OP]... [--module KO] [--experiment NAME]\n`);
+  process.stderr.write(`bench: ${msg}\nusage: npm run bench -- [--smoke] [--no-setup] [--no-peers] [--no-build] [--only icount|icount_max|wall|decode]... [--reps N] [--contenders ID,...] [--profile ID:OP]... [--module KO] [--experiment NAME] [--overhead-only]\n`);
   process.exit(2);
 }
 
@@ -62,13 +64,14 @@ function usage(msg) {
 function parseArgs(argv) {
   const o = { smoke: false, setup: true, peers: true, build: true, only: /** @type {string[]} */ ([]), reps: 0, contenders: /** @type {string[]} */ ([]),
     profile: /** @type {{ id: string, op: string }[]} */ ([]), module: /** @type {string | undefined} */ (undefined),
-    experiment: /** @type {string | undefined} */ (undefined) };
+    experiment: /** @type {string | undefined} */ (undefined), overheadOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--smoke') o.smoke = true;
     else if (a === '--no-setup') o.setup = false;
     else if (a === '--no-peers') o.peers = false;
     else if (a === '--no-build') o.build = false;
+    else if (a === '--overhead-only') o.overheadOnly = true;
     else if (a === '--only') {
       const v = argv[++i];
       if (!v || !['icount', 'icount_max', 'wall', 'decode'].includes(v)) usage(`--only takes icount, icount_max, wall or decode, not ${v ?? 'nothing'}`);
@@ -245,12 +248,12 @@ if (wants('icount')) {
     reps: opts.reps || 3,
     ops: OPS,
     contenders,
-    workloads: { files: 800, execs: 300, reps: opts.reps || 3, contenders: WORKLOAD_CONTENDERS.filter((id) => contenders.includes(id)) },
+    workloads: opts.overheadOnly ? null : { files: 800, execs: 300, reps: opts.reps || 3, contenders: WORKLOAD_CONTENDERS.filter((id) => contenders.includes(id)) },
     // Diagnostics: what each latency path and the NDJSON formatting cost in instructions.
-    latency: { samples: 1000 },
-    formatters: true,
+    latency: opts.overheadOnly ? null : { samples: 1000 },
+    formatters: !opts.overheadOnly,
     drain: null,
-    changes: { n: 200 },
+    changes: opts.overheadOnly ? null : { n: 200 },
     profile: opts.profile,
     module: opts.module,
   }, { icount: true, smp: 1, cpu: DEFAULT_CPU });
@@ -273,9 +276,9 @@ if (wants('wall')) {
     reps: opts.reps || 3,
     ops: OPS,
     contenders,
-    latency: { samples: 2000 },
-    drain: { n: 200000, overloadN: 16384, reps: 3, largeRingSize: 4 * 1024 * 1024 },
-    changes: { n: 200 },
+    latency: opts.overheadOnly ? null : { samples: 2000 },
+    drain: opts.overheadOnly ? null : { n: 200000, overloadN: 16384, reps: 3, largeRingSize: 4 * 1024 * 1024 },
+    changes: opts.overheadOnly ? null : { n: 200 },
     profile: opts.profile,
     module: opts.module,
   }, { icount: false, smp: 2 });

@@ -121,7 +121,7 @@ static char *put_line(char *p, const struct syscallmon_syscall *e)
 	p = put_dec(p, e->nr);
 	p = PUT_LIT(p, ",\"abi\":\"x86_64\",\"native_nr\":");
 	p = put_dec(p, e->native_nr);
-	p = PUT_LIT(p, ",\"verdict\":\"allowed\",\"block_errno\":null,\"path\":\"");
+	p = PUT_LIT(p, ",\"verdict\":\"allowed\",\"block_errno\":null,\"rule\":null,\"file\":false,\"path\":\"");
 	p = put_str(p, e->data, e->path_len);
 	p = PUT_LIT(p, "\",\"path_truncated\":false,\"path_unreadable\":false,\"target\":null,\"args\":[\"");
 	for (i = 0; i < SYSCALLMON_NR_ARGS; i++) {
