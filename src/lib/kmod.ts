@@ -1,5 +1,5 @@
 /*
- * What loading syscallmon.ko needs from the machine: insmod/rmmod from kmod,
+ * What loading syscallmon.ko needs from the machine: insmod/rmmod/modprobe from kmod,
  * run as child processes (Node has no finit_module), and the facts /proc
  * and /sys give.  This file only runs them and reads those files, so that
  * module.ts (what loading and unloading mean) can be tested with a fake that
@@ -46,6 +46,10 @@ export interface Kmod {
   refcount(): number | null;
   insmod(file: string, params: readonly string[]): Promise<void>;
   rmmod(name: string): Promise<void>;
+  /** the module installed for the running kernel (DKMS puts it under /lib/modules), as modinfo finds it; null when none */
+  installedModule(): Promise<string | null>;
+  /** loads the installed module by name */
+  modprobe(name: string, params: readonly string[]): Promise<void>;
 }
 
 // kmod's tools live in /sbin, which a non-root PATH often lacks.
@@ -59,10 +63,10 @@ function findTool(name: string): string {
   return name;
 }
 
-function run(tool: string, args: readonly string[]): Promise<void> {
+function run(tool: string, args: readonly string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(findTool(tool), args, { encoding: 'utf8' }, (err, _stdout, stderr) => {
-      if (!err) return resolve();
+    execFile(findTool(tool), args, { encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (!err) return resolve(stdout);
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return reject(new ToolFailure(tool, null, `${tool} not found (install kmod)`));
       reject(new ToolFailure(tool, typeof err.code === 'number' ? err.code : null, stderr || err.message));
@@ -112,10 +116,22 @@ export const systemKmod: Kmod = {
     const v = readTrimmed(`/sys/module/${MODULE_NAME}/refcnt`);
     return v === null ? null : Number(v);
   },
-  insmod(file, params) {
-    return run('insmod', [file, ...params]);
+  async insmod(file, params) {
+    await run('insmod', [file, ...params]);
   },
-  rmmod(name) {
-    return run('rmmod', [name]);
+  async rmmod(name) {
+    await run('rmmod', [name]);
+  },
+  async installedModule() {
+    try {
+      return (await run('modinfo', ['-n', MODULE_NAME])).trim() || null;
+    } catch (e) {
+      // modinfo exits 1 for a module it does not find: nothing is installed.
+      if (e instanceof ToolFailure && e.status !== null) return null;
+      throw e;
+    }
+  },
+  async modprobe(name, params) {
+    await run('modprobe', [name, ...params]);
   },
 };

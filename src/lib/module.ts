@@ -185,6 +185,45 @@ export async function loadModule(kmod: Kmod, req: LoadRequest, limits: ModuleLim
   };
 }
 
+/**
+ * Loads the module unless it is loaded, as a service does: the one installed
+ * for the running kernel (DKMS) through modprobe, else the build, as `load`
+ * does. A module already loaded is used as it is, provided its ring has the
+ * size asked for (none asked: any).
+ */
+export async function ensureModule(kmod: Kmod, ringSize: string | number | undefined, limits: ModuleLimits): Promise<LoadResult> {
+  const size = ringSize === undefined ? undefined : parseRingSize(ringSize, limits);
+  if (kmod.isLoaded()) {
+    const loaded = kmod.loadedParams().ring_size;
+    if (size !== undefined && loaded !== undefined && Number(loaded) !== size) {
+      throw new KernelError(
+        `${MODULE_NAME} is loaded with a ring of ${bytesText(Number(loaded))}, not ${bytesText(size)}; ` +
+          'run `syscallmon unload` first to change it',
+        { code: 'EEXIST' },
+      );
+    }
+    return loadModule(kmod, { clearOnRead: false }, limits);
+  }
+  const installed = await kmod.installedModule();
+  if (installed === null) return loadModule(kmod, { ringSize: size, clearOnRead: false }, limits);
+  const can = kmod.canLoadModules();
+  if (!can.ok) throw new KernelError(`${can.why}; run syscallmon in a VM instead: \`syscallmon sandbox -- CMD\``, { code: 'ENOSYS' });
+  if (!kmod.isRoot()) throw new PermissionError('loading a kernel module needs root; run the daemon as root');
+  try {
+    await kmod.modprobe(MODULE_NAME, size === undefined ? [] : [`ring_size=${size}`]);
+  } catch (e) {
+    if (!(e instanceof ToolFailure)) throw e;
+    throw insmodError(e, installed);
+  }
+  return {
+    module: installed,
+    loaded: true,
+    ring_size: size ?? limits.ringSize.default,
+    return_slots: limits.returnSlots.default,
+    clear_on_read: false,
+  };
+}
+
 export interface UnloadResult {
   /** false when it was not loaded: unloading twice is harmless */
   unloaded: boolean;

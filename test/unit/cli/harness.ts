@@ -93,6 +93,8 @@ export class FakeKmod implements Kmod {
   /** stderr insmod/rmmod print when they fail */
   insmodFails: string | null = null;
   rmmodFails: string | null = null;
+  /** the module modinfo finds for the running kernel (a DKMS install); null: none */
+  installed: string | null = null;
   calls: string[] = [];
 
   moduleFile(): string {
@@ -129,5 +131,17 @@ export class FakeKmod implements Kmod {
     this.calls.push(`rmmod ${name}`);
     if (this.rmmodFails !== null) throw new ToolFailure('rmmod', 1, this.rmmodFails);
     this.loaded = false;
+  }
+  async installedModule(): Promise<string | null> {
+    return this.installed;
+  }
+  async modprobe(name: string, params: readonly string[]): Promise<void> {
+    this.calls.push(['modprobe', name, ...params].join(' '));
+    if (this.installed === null) throw new ToolFailure('modprobe', 1, `modprobe: FATAL: Module ${name} not found`);
+    this.loaded = true;
+    for (const p of params) {
+      const [k, v] = p.split('=');
+      this.params[k ?? ''] = v ?? '';
+    }
   }
 }
