@@ -1,8 +1,8 @@
 // The typed library: one open /dev/syscallmon and everything done through it.
 // Validation, defaults and names live here; the binding only converts values
 // and makes syscalls (and can be a fake: Monitor.open({ binding })).
-import { isBindingError, loadBinding, type Binding, type RawRule, type RawTarget, type RawVersion, type StreamHandle } from './binding.js';
-import { errnoNames, errnoNumber } from './errnos.js';
+import { isBindingError, loadBinding, type Binding, type NdjsonFormatter, type RawRule, type RawTarget, type RawVersion, type StreamHandle } from './binding.js';
+import { errnoNames, errnoNamesByNumber, errnoNumber } from './errnos.js';
 import { fromBindingError, NotLoadedError, UsageError, VersionError } from './errors.js';
 import { EventDecoder, type MonitorEvent } from './events.js';
 import { follow, type FollowOptions, type FollowOutput, type Following } from './follow.js';
@@ -581,6 +581,15 @@ export class Monitor {
       output,
       opts,
     );
+  }
+
+  /**
+   * The addon's NDJSON formatter with this library's names (tail --json's
+   * lines), selecting every record: for a consumer of subscribeRaw's batches
+   * that writes them as they are and looks at them itself (the daemon).
+   */
+  ndjsonFormatter(): NdjsonFormatter {
+    return this.#binding.ndjsonFormatter(errnoNamesByNumber(this.c('MAX_ERRNO')), this.syscalls.namesByNumber());
   }
 
   /**
