@@ -36,14 +36,17 @@ done
 # the VM boots each; busybox-static: the guest's initramfs; kmod: insmod/rmmod;
 # cpio/xz/zstd: initramfs and compressed modules; strace/procps/util-linux/
 # stress-ng/libcap2-bin (capsh): used inside the guest, which runs this
-# machine's own root file system; dkms: the packaging test.
+# machine's own root file system; dkms: the packaging test; prometheus (with
+# promtool): scrapes the daemon in the guest; systemd (systemd-analyze) and
+# logrotate: the service files' test.
 # shellcheck disable=SC2086 # one word per package
 apt-get install -y --no-install-recommends \
 	qemu-system-x86 seabios \
 	$kernels \
 	busybox-static kmod cpio xz-utils zstd \
 	build-essential gcc g++ make python3 \
-	strace util-linux coreutils procps findutils stress-ng libcap2-bin dkms
+	strace util-linux coreutils procps findutils stress-ng libcap2-bin dkms \
+	prometheus systemd logrotate
 
 if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null; then
 	echo "setup.sh: need node >= 20, found $(node --version 2>&1 || echo none)" >&2

@@ -1,0 +1,51 @@
+// The service files as their own tools read them: systemd-analyze verify on
+// the unit, logrotate's debug run on its config (pointed at a scratch file,
+// so nothing is rotated), and the unit and logrotate agreeing on the paths
+// and on SIGUSR1.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = new URL('../../../', import.meta.url).pathname;
+const unitPath = join(root, 'packaging/syscallmon.service');
+const unit = readFileSync(unitPath, 'utf8');
+const rotate = readFileSync(join(root, 'packaging/syscallmon.logrotate'), 'utf8');
+const dir = mkdtempSync(join(tmpdir(), 'smon-packaging-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('packaging', () => {
+  it('systemd-analyze verify passes the unit', () => {
+    const r = spawnSync('systemd-analyze', ['verify', unitPath], { encoding: 'utf8' });
+    expect(r.error).toBeUndefined();
+    expect({ status: r.status, out: r.stdout + r.stderr }).toEqual({ status: 0, out: '' });
+  });
+
+  it('the unit runs the daemon on the policy, writing the file logrotate rotates; reload is SIGHUP', () => {
+    const exec = /^ExecStart=(.*)$/m.exec(unit)?.[1] ?? '';
+    expect(exec.split(/\s+/).slice(0, 3)).toEqual(['/usr/bin/node', '/usr/local/lib/syscallmon/bin/syscallmon', 'daemon']);
+    const output = /--output (\S+)/.exec(exec)?.[1];
+    expect(output).toBe('/var/log/syscallmon/events.ndjson');
+    expect(rotate).toContain(`${output} {`);
+    expect(unit).toMatch(/^ExecReload=\/bin\/kill -HUP \$MAINPID$/m);
+    expect(unit).toMatch(/^LogsDirectory=syscallmon$/m);
+    // What would stop it: no module loading, no /dev/syscallmon.
+    expect(unit).not.toMatch(/^(ProtectKernelModules|PrivateDevices|MemoryDenyWriteExecute)=yes/m);
+    expect(unit).toMatch(/^CapabilityBoundingSet=.*CAP_SYS_MODULE/m);
+    expect(unit).toMatch(/^CapabilityBoundingSet=.*CAP_SYS_ADMIN/m);
+  });
+
+  it("logrotate reads its config; the postrotate sends SIGUSR1 to the daemon's main process", () => {
+    expect(rotate).toMatch(/postrotate\n\s+systemctl kill --signal=SIGUSR1 --kill-whom=main syscallmon\.service/);
+    const log = join(dir, 'events.ndjson');
+    writeFileSync(log, '{}\n');
+    const config = join(dir, 'logrotate.conf');
+    writeFileSync(config, rotate.replace('/var/log/syscallmon/events.ndjson', log));
+    const r = spawnSync('logrotate', ['--debug', '--force', '--state', join(dir, 'state'), config], { encoding: 'utf8' });
+    expect(r.error).toBeUndefined();
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`rotating pattern: ${log}`);
+    expect(r.stderr).not.toMatch(/error/i);
+  });
+});
