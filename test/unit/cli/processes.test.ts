@@ -333,7 +333,8 @@ function fsmFile(content: string): string {
   return path;
 }
 
-const SEED_FSM = '{\n  "states": ["open", "read", "write"]\n}\n';
+/** The README's FSM: open, read, write. */
+const README_FSM = '{\n  "states": ["open", "read", "write"]\n}\n';
 
 /** Starts the CLI with a controllable Ctrl-C; resolves once its ready line is out. */
 async function startFsm(argv: string[], fake: FakeBinding) {
@@ -349,7 +350,7 @@ async function startFsm(argv: string[], fake: FakeBinding) {
 describe('fsm', () => {
   it('arms the open family, read and write for the pid; prints transitions and the cycle; Ctrl-C: summary, cleanup', async () => {
     const fake = createFakeBinding();
-    const file = fsmFile(SEED_FSM);
+    const file = fsmFile(README_FSM);
     const run = await startFsm(['fsm', file, '--pid', '100'], fake);
     expect(run.err.text).toBe(
       'syscallmon: mode LOG (was OFF): probes are armed only while the mode is not OFF; OFF again when the FSM stops\n' +
@@ -410,7 +411,7 @@ describe('fsm', () => {
 
   it('the controller\'s form: --log --file FILE.json sets LOG and leaves it on; targets still removed', async () => {
     const fake = createFakeBinding((f) => (f.mode = f.c('MODE_BLOCK')));
-    const run = await startFsm(['--log', '--file', fsmFile(SEED_FSM), '--pid', '100'], fake);
+    const run = await startFsm(['--log', '--file', fsmFile(README_FSM), '--pid', '100'], fake);
     expect(run.err.text).toMatch(/^syscallmon: mode LOG \(was BLOCK\)\n/);
     fake.syscall({ syscall: 'open', pid: 100, comm: 'sh' });
     await run.out.until(/observed open /);
@@ -469,7 +470,7 @@ describe('fsm', () => {
 
   it('a pid that does not exist: ESRCH, exit 5, nothing left armed', async () => {
     const fake = createFakeBinding((f) => (f.livePids = new Set([1])));
-    const r = await runCli(['fsm', fsmFile(SEED_FSM), '--pid', '4242'], { fake });
+    const r = await runCli(['fsm', fsmFile(README_FSM), '--pid', '4242'], { fake });
     expect(r.code).toBe(5);
     expect(r.stderr).toMatch(/ESRCH/);
     expect(fake.targets.size).toBe(0);
