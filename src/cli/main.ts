@@ -84,11 +84,12 @@ export function buildProgram(ctx: Ctx): Command {
     program.addCommand(prepare(make(ctx), program));
   }
   program.addCommand(prepare(sandboxGuestCommand(ctx), program), { hidden: true });
-  program.hook('preAction', (root, action) => {
-    if (action !== root) refuseMisplacedFlags(root, action);
-    // Either level may say it (`syscallmon --no-color log` or `syscallmon log --no-color`);
+  program.hook('preAction', (_root, action) => {
+    const chain = commandChain(action);
+    refuseMisplacedFlags(chain);
+    // Any level may say it (`syscallmon --no-color log` or `syscallmon log --no-color`);
     // optsWithGlobals() would let the root's default win.
-    const levels = action === root ? [root.opts()] : [root.opts(), action.opts()];
+    const levels = chain.map((c) => c.opts());
     ctx.setGlobals({
       color: levels.some((o) => o['color'] === false) ? false : undefined,
       verbose: levels.some((o) => o['verbose'] === true),
@@ -97,28 +98,47 @@ export function buildProgram(ctx: Ctx): Command {
   return program;
 }
 
-/** The root's flags that every command also has, and that mean the same at either level. */
+/** The flags every command also has, and that mean the same at any level. */
 const ANY_LEVEL = new Set(['color', 'verbose']);
 
+/** The program, the commands between, and the command: `syscallmon rule add` is [syscallmon, rule, add]. */
+export function commandChain(cmd: Command): Command[] {
+  const chain: Command[] = [];
+  for (let c: Command | null = cmd; c !== null; c = c.parent) chain.unshift(c);
+  return chain;
+}
+
+/** How a command is written after `syscallmon`: 'status', 'rule add'; '' for the program itself. */
+export function commandPath(cmd: Command): string {
+  return commandChain(cmd).slice(1).map((c) => c.name()).join(' ');
+}
+
 /**
- * Root flags written before a command (`syscallmon --block --syscall unlinkat
- * sandbox …`) are parsed by the root, whose action does not run: they would
- * be dropped.  Refused instead, saying where they belong: after the command
- * when it has them too, else on their own, without a command.
+ * Flags written before a command (`syscallmon --block --syscall unlinkat
+ * sandbox …`) are parsed by the level they were written at, whose action
+ * does not run: they would be dropped.  Refused instead, saying where they
+ * belong: after the command when it has them too, else on their own level.
  */
-function refuseMisplacedFlags(root: Command, action: Command): void {
-  const given = root.options.filter(
-    (o) => !ANY_LEVEL.has(o.attributeName()) && root.getOptionValueSource(o.attributeName()) === 'cli',
+function refuseMisplacedFlags(chain: readonly Command[]): void {
+  const action = chain[chain.length - 1]!;
+  const given = chain.slice(0, -1).flatMap((level) =>
+    level.options
+      .filter((o) => !ANY_LEVEL.has(o.attributeName()) && level.getOptionValueSource(o.attributeName()) === 'cli')
+      .map((option) => ({ level, option })),
   );
   if (given.length === 0) return;
-  const name = action.name();
-  const flagsOf = (opts: readonly Option[]): string => opts.map((o) => o.long ?? o.flags).join(' ');
-  const foreign = given.filter((o) => !action.options.some((a) => a.long === o.long && !a.hidden));
+  const name = commandPath(action);
+  const flagsOf = (opts: readonly { option: Option }[]): string => opts.map((g) => g.option.long ?? g.option.flags).join(' ');
+  const foreign = given.filter((g) => !action.options.some((a) => a.long === g.option.long && !a.hidden));
   if (foreign.length) {
-    const what = foreign.length === 1 ? 'it is a flag' : 'they are flags';
+    // One level at a time: the flags of the first level that has any.
+    const owner = commandPath(foreign[0]!.level);
+    const mine = foreign.filter((g) => g.level === foreign[0]!.level);
+    const what = mine.length === 1 ? 'it is a flag' : 'they are flags';
+    const of = owner === '' ? 'syscallmon without a command' : `syscallmon ${owner}`;
     throw new UsageError(
-      `${flagsOf(foreign)} before '${name}' would be ignored: ${what} of syscallmon without a command ` +
-        `(syscallmon ${flagsOf(foreign)} …), not of ${name}`,
+      `${flagsOf(mine)} before '${name}' would be ignored: ${what} of ${of} ` +
+        `(syscallmon ${owner === '' ? '' : `${owner} `}${flagsOf(mine)} …), not of ${name}`,
     );
   }
   throw new UsageError(

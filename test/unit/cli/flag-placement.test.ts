@@ -5,9 +5,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Command, Option } from 'commander';
+import { Command, type Option } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { buildProgram } from '../../../src/cli/main.js';
+import { buildProgram, commandChain, commandPath } from '../../../src/cli/main.js';
 import { Ctx, type Interrupt } from '../../../src/cli/context.js';
 import type { VmRunner } from '../../../src/sandbox/host.js';
 import { createFakeBinding } from '../fake-binding.js';
@@ -17,9 +17,9 @@ const dir = mkdtempSync(join(tmpdir(), 'smon-placement-'));
 const fsmFile = join(dir, 'fsm.json');
 writeFileSync(fsmFile, '{"states": ["open", "read"]}');
 
-/** The program as main() builds it, to list its flags and commands. */
-const program = buildProgram(
-  new Ctx({
+/** A context that prints nothing and reaches nothing real. */
+function quietCtx(): Ctx {
+  return new Ctx({
     stdout: { write: () => {} },
     stderr: { write: () => {} },
     stdoutIsTTY: false,
@@ -29,50 +29,84 @@ const program = buildProgram(
     kmod: new FakeKmod(),
     vm: noVm,
     interrupt: stopped,
-  }),
-);
+  });
+}
+
+/** The program as main() builds it, to list its flags and commands. */
+const program = buildProgram(quietCtx());
 
 function stopped(): Interrupt {
   return { signal: AbortSignal.abort('SIGINT'), dispose: () => {} };
 }
 
-/** A value for each root flag that takes one; a new flag without one fails the walk until it gets one. */
+/**
+ * A value for each flag and each required argument that takes one, by flag
+ * (`--pid`) or by argument name (`syscall`); a new one without a value fails
+ * the walk until it gets one here.  Choices take their first.
+ */
 const SAMPLE: Readonly<Record<string, string>> = {
   '--syscall': 'openat',
   '--pid': '1',
   '--errno': 'EACCES',
   '--exits': 'on',
   '--file': fsmFile,
+  '--share': join(dir, 'no-such-share'),
+  syscall: 'openat',
+  file: fsmFile,
+  cmd: 'true',
 };
+
+function sample(key: string, choices: readonly string[] | undefined): string {
+  const value = choices?.[0] ?? SAMPLE[key];
+  if (value === undefined) throw new Error(`no sample value for ${key}: add one to SAMPLE`);
+  return value;
+}
 
 function flagArgs(o: Option): string[] {
   const long = o.long ?? o.flags;
   if (!o.required && !o.optional) return [long];
-  const value = SAMPLE[long] ?? o.argChoices?.[0];
-  if (value === undefined) throw new Error(`no sample value for ${long}: add one to SAMPLE`);
-  return [long, value];
+  return [long, sample(long, o.argChoices)];
 }
 
-/** Arguments each command accepts, split where a flag may still go (before `--`). */
-const BASE: Readonly<Record<string, { opts: string[]; rest: string[] }>> = {
-  status: { opts: [], rest: [] },
-  log: { opts: [], rest: [] },
-  tail: { opts: [], rest: [] },
-  syscalls: { opts: [], rest: ['open'] },
-  load: { opts: [], rest: [] },
-  unload: { opts: [], rest: [] },
-  sandbox: { opts: ['--syscall', 'openat'], rest: ['--', 'true'] },
-  ps: { opts: [], rest: [] },
-  intercept: { opts: [], rest: ['openat'] },
-  release: { opts: [], rest: ['openat'] },
-  monitor: { opts: ['--syscall', 'openat', '--pid', '1'], rest: ['start'] },
-  fsm: { opts: [], rest: [fsmFile] },
-  '__sandbox-guest': { opts: ['--share', join(dir, 'no-such-share')], rest: ['--', 'true'] },
-};
+/**
+ * What a command needs to get as far as running, from its definition: its
+ * required flags, then its required arguments (a variadic one after `--`).
+ * `opts` is where another flag may still go.
+ */
+function baseArgs(c: Command): { opts: string[]; rest: string[] } {
+  const opts = c.options.filter((o) => o.mandatory).flatMap(flagArgs);
+  const rest: string[] = [];
+  for (const a of c.registeredArguments.filter((a) => a.required)) {
+    const value = sample(a.name(), a.argChoices);
+    rest.push(...(a.variadic ? ['--', value] : [value]));
+  }
+  return { opts, rest };
+}
 
-const rootFlags = program.options.filter((o) => o.long !== '--help');
-const commands: readonly Command[] = program.commands;
+/** Every command that runs, and every level above it: `rule add` under `rule`, under the program. */
+function leaves(c: Command): Command[] {
+  return c.commands.length ? c.commands.flatMap(leaves) : [c];
+}
+const levels = [program, ...program.commands.flatMap(function below(c: Command): Command[] {
+  return c.commands.length ? [c, ...c.commands.flatMap(below)] : [];
+})];
+const commands = leaves(program);
+
+/** argv for flags written at `level`, before `leaf`, with what the leaf needs after it. */
+function written(level: Command, flags: string[], leaf: Command, after: string[] = []): string[] {
+  const base = baseArgs(leaf);
+  const down = commandChain(leaf).slice(commandChain(level).length).map((c) => c.name());
+  const up = commandPath(level);
+  return [...(up === '' ? [] : up.split(' ')), ...flags, ...down, ...base.opts, ...after, ...base.rest];
+}
+
 const ANY_LEVEL = new Set(['--no-color', '--verbose']);
+/** Each level's own flags (not those it has from the level above: none but these two) with every command under it. */
+const placements = levels.flatMap((level) =>
+  level.options
+    .filter((o) => o.long !== '--help')
+    .flatMap((o) => leaves(level).filter((leaf) => leaf !== level).map((leaf) => ({ level, o, leaf }))),
+);
 
 /** A VM that counts boots and leaves nothing: a run that got that far would fail loudly. */
 function countingVm(): VmRunner & { boots: number } {
@@ -96,16 +130,18 @@ async function run(argv: string[]) {
 
 describe('every flag of syscallmon itself, before every command', () => {
   it('the walk covers every command and every flag', () => {
-    expect(commands.map((c) => c.name()).sort()).toEqual(Object.keys(BASE).sort());
-    expect(rootFlags.length).toBeGreaterThan(10);
+    expect(commands.map((c) => commandPath(c))).toEqual(expect.arrayContaining(['status', 'sandbox', 'monitor', '__sandbox-guest']));
+    expect(program.options.length).toBeGreaterThan(10);
+    for (const c of commands) expect(() => baseArgs(c), commandPath(c)).not.toThrow();
+    expect(new Set(placements.map((p) => p.o.long))).toEqual(new Set(program.options.map((o) => o.long).filter((l) => l !== '--help')));
   });
 
-  const refused = rootFlags.filter((o) => !ANY_LEVEL.has(o.long ?? ''));
-  const cases = refused.flatMap((o) => commands.map((c) => [o.long ?? o.flags, c.name(), o, c] as const));
+  const refused = placements
+    .filter(({ o }) => !ANY_LEVEL.has(o.long ?? ''))
+    .map((p) => [p.o.long ?? p.o.flags, commandPath(p.leaf), p] as const);
 
-  it.each(cases)('%s before %s: usage error naming where it belongs, nothing done', async (long, name, o, c) => {
-    const base = BASE[name]!;
-    const r = await run([...flagArgs(o), name, ...base.opts, ...base.rest]);
+  it.each(refused)('%s before %s: usage error naming where it belongs, nothing done', async (long, name, { level, o, leaf }) => {
+    const r = await run(written(level, flagArgs(o), leaf));
     expect(r.code, r.stderr).toBe(2);
     expect(r.stdout).toBe('');
     const lines = r.stderr.trimEnd().split('\n');
@@ -116,14 +152,19 @@ describe('every flag of syscallmon itself, before every command', () => {
     expect(r.kmod.calls).toEqual([]);
     expect(r.vm.boots).toBe(0);
 
-    const commandHasIt = c.options.some((a) => a.long === long && !a.hidden);
+    const commandHasIt = leaf.options.some((a) => a.long === long && !a.hidden);
     if (commandHasIt) {
       expect(lines[0]).toContain(`write it after the command (syscallmon ${name} ${long} …)`);
       // and the advice works: after the command the flag is taken
-      const after = await run([name, ...base.opts, ...flagArgs(o), ...base.rest]);
+      const after = await run(written(leaf, [], leaf, flagArgs(o)));
       expect(after.stderr).not.toMatch(/would be ignored|unknown option/);
     } else {
-      expect(lines[0]).toContain(`it is a flag of syscallmon without a command (syscallmon ${long} …), not of ${name}`);
+      const owner = commandPath(level);
+      expect(lines[0]).toContain(
+        owner === ''
+          ? `it is a flag of syscallmon without a command (syscallmon ${long} …), not of ${name}`
+          : `it is a flag of syscallmon ${owner} (syscallmon ${owner} ${long} …), not of ${name}`,
+      );
     }
   });
 
@@ -140,13 +181,13 @@ describe('every flag of syscallmon itself, before every command', () => {
     );
   });
 
-  const anyLevel = rootFlags.filter((o) => ANY_LEVEL.has(o.long ?? ''));
-  const applied = anyLevel.flatMap((o) => commands.map((c) => [o.long ?? o.flags, c.name()] as const));
+  const applied = placements
+    .filter(({ o }) => ANY_LEVEL.has(o.long ?? ''))
+    .map((p) => [p.o.long ?? p.o.flags, commandPath(p.leaf), p] as const);
 
-  it.each(applied)('%s before %s is applied as if written after it', async (long, name) => {
-    const base = BASE[name]!;
-    const before = await run([long, name, ...base.opts, ...base.rest]);
-    const after = await run([name, ...base.opts, long, ...base.rest]);
+  it.each(applied)('%s before %s is applied as if written after it', async (long, _name, { level, leaf }) => {
+    const before = await run(written(level, [long], leaf));
+    const after = await run(written(leaf, [], leaf, [long]));
     expect(before.stderr).not.toMatch(/would be ignored/);
     // a --verbose stack differs only in this file's own line
     const seen = (r: typeof before) => ({ code: r.code, stdout: r.stdout, stderr: r.stderr.replace(/^.*flag-placement\.test\.ts.*$/gm, '') });
@@ -169,5 +210,34 @@ describe('every flag of syscallmon itself, before every command', () => {
     expect(r.code).toBe(3);
     expect(r.stderr.split('\n')[0]).toMatch(/^syscallmon: syscallmon module is not loaded/);
     expect(r.stderr).toMatch(/\n\s+at /);
+  });
+});
+
+describe('a command of commands (`syscallmon rule add`)', () => {
+  /** The program with a two-level command grafted on, to walk what the real one may grow. */
+  function withNested(): { program: Command; ran: string[] } {
+    const ran: string[] = [];
+    const p = buildProgram(quietCtx());
+    const rule = new Command('rule').option('--table <name>', 'a flag of the middle level');
+    rule.addCommand(new Command('add').option('--json').action(() => void ran.push('add')));
+    rule.addCommand(new Command('list').action(() => void ran.push('list')));
+    p.addCommand(rule);
+    return { program: p, ran };
+  }
+
+  it.each([
+    [['--log', 'rule', 'add'], "--log before 'rule add' would be ignored: it is a flag of syscallmon without a command (syscallmon --log …), not of rule add"],
+    [['--json', 'rule', 'add'], "--json before 'rule add' would be ignored: write it after the command (syscallmon rule add --json …)"],
+    [['rule', '--table', 'x', 'list'], "--table before 'rule list' would be ignored: it is a flag of syscallmon rule (syscallmon rule --table …), not of rule list"],
+  ])('%j: refused, nothing run', async (argv, message) => {
+    const { program: p, ran } = withNested();
+    await expect(p.parseAsync(argv, { from: 'user' })).rejects.toThrow(message);
+    expect(ran).toEqual([]);
+  });
+
+  it('written after the command, the same flag is taken', async () => {
+    const { program: p, ran } = withNested();
+    await p.parseAsync(['rule', 'add', '--json'], { from: 'user' });
+    expect(ran).toEqual(['add']);
   });
 });
