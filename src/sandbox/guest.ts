@@ -12,7 +12,7 @@
  * is targeted, the guest also logs the clone family, recorded at entry (a
  * call recorded at its return may come after the child's own records), and
  * drops those records: all of them when the clone family was not asked for,
- * else the entry halves of calls it has recorded at entry and at return.  A
+ * else the halves (and, with --failed-only, the successes) not asked for.  A
  * process whose parent exited before its first recorded call is reparented
  * to pid 1 and is missed.
  */
@@ -82,14 +82,14 @@ export function keepRecords(
   return { kept, records: kept.length, lost };
 }
 
-interface Targets {
+export interface Targets {
   names: string[];
   skipped: { syscall: string; reason: string }[];
   /** the records kept only to follow forks */
   hidden: (e: SyscallEvent) => boolean;
 }
 
-function armTargets(m: Monitor, req: SandboxRequest): Targets {
+export function armTargets(m: Monitor, req: SandboxRequest): Targets {
   const asked = req.syscalls.length
     ? req.syscalls.map((s) => m.syscalls.resolve(s))
     : m.syscalls.entries.filter((e) => req.all || e.pathArg >= 0);
@@ -98,6 +98,8 @@ function armTargets(m: Monitor, req: SandboxRequest): Targets {
   const askedNrs = new Set(asked.map((e) => e.nr));
   const forks = new Set(FORK_SYSCALLS.flatMap((name) => m.syscalls.byName(name)?.nr ?? []));
   for (const e of asked) {
+    // A fork asked for is recorded at entry too, to follow the tree; the halves not asked for are dropped.
+    const fork = forks.has(e.nr);
     try {
       m.addTarget({
         syscall: e.nr,
@@ -105,8 +107,8 @@ function armTargets(m: Monitor, req: SandboxRequest): Targets {
         errno: req.action === 'block' ? req.errno : undefined,
         pids: 'all',
         force: req.force,
-        // A fork asked for is shown at its return; its entry half follows the tree.
-        record: forks.has(e.nr) ? 'both' : 'complete',
+        record: fork ? 'both' : req.record,
+        failedOnly: fork ? false : req.failedOnly,
       });
       names.push(e.name);
     } catch (err) {
@@ -125,7 +127,14 @@ function armTargets(m: Monitor, req: SandboxRequest): Targets {
       // clone3 or vfork may be missing; clone alone still follows forks.
     }
   }
-  return { names, skipped, hidden: (e) => unasked.has(e.nr) || (forks.has(e.nr) && e.entry) };
+  return { names, skipped, hidden: (e) => unasked.has(e.nr) || (forks.has(e.nr) && !askedHalf(e, req)) };
+}
+
+/** Whether a record of a call recorded at entry and at return is the one the request asked for. */
+function askedHalf(e: SyscallEvent, req: SandboxRequest): boolean {
+  if (req.record === 'both') return true;
+  if (req.record === 'entry') return e.entry;
+  return !e.entry && (!req.failedOnly || e.errno !== null);
 }
 
 export interface GuestDeps {

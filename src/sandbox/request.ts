@@ -14,7 +14,7 @@ import type { Binding } from '../lib/binding.js';
 import { UsageError, type ErrorKind } from '../lib/errors.js';
 import { moduleLimits, parseRingSize } from '../lib/module.js';
 import { parseErrno } from '../lib/monitor.js';
-import type { Action } from '../lib/status.js';
+import { RECORD_MODES, type Action, type RecordMode } from '../lib/status.js';
 import { SyscallTable } from '../lib/syscalls.js';
 import { findCommand } from './command.js';
 
@@ -28,6 +28,10 @@ export interface SandboxRequest {
   errno?: string;
   /** block targets may also block processes holding the device */
   force: boolean;
+  /** what a targeted call records (complete, entry, both) */
+  record: RecordMode;
+  /** record only the targeted calls that fail */
+  failedOnly: boolean;
   /** process-exit events of CMD and its descendants too */
   exits: boolean;
   /** the ring's size in the VM, in bytes */
@@ -129,6 +133,8 @@ export interface RequestInput {
   all?: boolean;
   errno?: string;
   force?: boolean;
+  record?: string;
+  failedOnly?: boolean;
   exits?: boolean;
   ringSize?: string | number;
   command: readonly string[];
@@ -159,6 +165,10 @@ export function checkRequestFinding(
   if (input.errno !== undefined && action !== 'block') throw new UsageError('--errno goes with --block');
   if (input.force && action !== 'block') throw new UsageError('--force goes with --block');
   if (input.errno !== undefined) parseErrno(input.errno);
+  const record = recordMode(input.record ?? 'complete');
+  if (input.failedOnly && record !== 'complete') {
+    throw new UsageError(`--failed-only needs complete records (a call's failure is known when it returns), not --record ${record}`);
+  }
   const table = new SyscallTable(binding.syscalls);
   const syscalls = [...new Set((input.syscalls ?? []).map((s) => table.resolve(s).name))];
   const ringSize = parseRingSize(input.ringSize ?? SANDBOX_RING_SIZE, moduleLimits(binding.constants));
@@ -173,6 +183,8 @@ export function checkRequestFinding(
       all: input.all === true,
       errno: input.errno,
       force: input.force === true,
+      record,
+      failedOnly: input.failedOnly === true,
       exits: input.exits === true,
       ringSize,
       command: [...input.command],
@@ -182,6 +194,12 @@ export function checkRequestFinding(
   };
 }
 
+function recordMode(value: string): RecordMode {
+  const mode = RECORD_MODES.find((m) => m === value);
+  if (mode === undefined) throw new UsageError(`--record: '${value}' is not one of ${RECORD_MODES.join(', ')}`);
+  return mode;
+}
+
 /** The guest command's arguments for a request (what `__sandbox-guest` parses back). */
 export function guestArgs(req: SandboxRequest, share: string): string[] {
   const args = ['__sandbox-guest', '--share', share, `--${req.action}`, '--ring-size', String(req.ringSize)];
@@ -189,6 +207,8 @@ export function guestArgs(req: SandboxRequest, share: string): string[] {
   for (const s of req.syscalls) args.push('--syscall', s);
   if (req.errno !== undefined) args.push('--errno', req.errno);
   if (req.force) args.push('--force');
+  if (req.record !== 'complete') args.push('--record', req.record);
+  if (req.failedOnly) args.push('--failed-only');
   if (req.exits) args.push('--exits', 'on');
   return [...args, '--', ...req.command];
 }

@@ -1,6 +1,6 @@
 /*
- * `syscallmon sandbox [--log | --block] [--syscall NAME]... [--errno NAME]
- *                     [--force] [--exits on|off] [--json | --csv] -- CMD [ARGS...]`
+ * `syscallmon sandbox [--log | --block] [--syscall NAME]... [--errno NAME] [--force]
+ *                     [--record MODE] [--failed-only] [--exits on|off] [--json | --csv] -- CMD [ARGS...]`
  *
  * The flags and the printing of src/sandbox: the events of CMD and its
  * descendants, from a throw-away VM, printed like `syscallmon log` does.
@@ -29,6 +29,7 @@ import { sanitize } from '../../render/sanitize.js';
 import { shellWords } from '../../render/shell.js';
 import { renderLog, type LogFormat } from './log.js';
 import { parseOnOff } from './exits.js';
+import { RECORD_MODES } from '../../lib/status.js';
 
 interface SandboxFlags {
   all?: boolean;
@@ -37,6 +38,8 @@ interface SandboxFlags {
   syscall?: string[];
   errno?: string;
   force?: boolean;
+  record?: string;
+  failedOnly?: boolean;
   exits?: boolean;
   json?: boolean;
   csv?: boolean;
@@ -80,6 +83,8 @@ function requestOf(ctx: Ctx, flags: SandboxFlags, command: string[]) {
     all: flags.all,
     errno: flags.errno,
     force: flags.force,
+    record: flags.record,
+    failedOnly: flags.failedOnly,
     exits: flags.exits,
     ringSize: flags.ringSize,
     command,
@@ -95,6 +100,11 @@ function commonFlags(cmd: Command): Command {
     .option('--all', 'target every syscall, not only those that take a path')
     .option('--errno <name>', 'errno a blocked call returns (default EPERM)')
     .option('--force', 'with --block: may also block processes that hold /dev/syscallmon')
+    .addOption(
+      new Option('--record <mode>', 'what a targeted call records: complete (default: at its return, with result and duration), entry (at once), both (linked by call_id)')
+        .choices(RECORD_MODES),
+    )
+    .option('--failed-only', 'record only targeted calls that return an error (complete records)')
     .option('--exits <on|off>', 'process-exit events of CMD and its descendants too (default off)', parseOnOff)
     .addOption(new Option('--ring-size <size>', 'the ring\'s size in the VM, in bytes (K, M, G: 1024s)').default(`${SANDBOX_RING_SIZE / (1024 * 1024)}M`));
 }
@@ -105,7 +115,10 @@ export function sandboxCommand(ctx: Ctx): Command {
       'run CMD in a throw-away VM with the module loaded; print the events of CMD and its children. ' +
         'CMD reads this stdin; its output comes back on stderr; syscallmon exits with its status',
     )
-    .usage('[--log | --block] [--syscall NAME]... [--errno NAME] [--force] [--exits on|off] [--json | --csv] -- CMD [ARGS...]')
+    .usage(
+      '[--log | --block] [--syscall NAME]... [--all] [--errno NAME] [--force] [--record complete|entry|both]\n' +
+        '                          [--failed-only] [--exits on|off] [--ring-size SIZE] [--json | --csv] -- CMD [ARGS...]',
+    )
     .addOption(new Option('--json', 'NDJSON: one event per line').conflicts('csv'))
     .option('--csv', 'CSV with a header row (RFC 4180)')
     .addOption(new Option('--pid <pid>').hideHelp().argParser(collectNames))

@@ -99,11 +99,16 @@ describe.skipIf(why !== null)('sandbox in a real VM (slow)', () => {
     expect(r.stderr).toMatch(/sandbox: \/bin\/sh -c 'read line; echo "got \$line"; exit 3' exited with 3;/);
   }, TEN_MINUTES);
 
-  it('CMD killed by SIGTERM is 143; its stdout and stderr come back in the order it wrote them', async () => {
-    const r = await sandbox(['--syscall', 'openat', '--', '/bin/sh', '-c', 'echo out1; echo err1 >&2; echo out2; echo err2 >&2; kill -TERM $$']);
+  it('CMD killed by SIGTERM is 143; its stdout and stderr come back in the order it wrote them; --failed-only keeps only the failures', async () => {
+    const script = 'echo out1; echo err1 >&2; echo out2; echo err2 >&2; : < /etc/hostname; cat /no/such/file 2>/dev/null; kill -TERM $$';
+    const r = await sandbox(['--syscall', 'openat', '--failed-only', '--json', '--', '/bin/sh', '-c', script]);
     expect(r.code, r.stderr).toBe(143);
     expect(r.stderr).toContain('out1\nerr1\nout2\nerr2\n');
     expect(r.stderr).toMatch(/ was killed by SIGTERM; /);
+    const events = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(events).toContainEqual(expect.objectContaining({ syscall: 'openat', path: '/no/such/file', errno: 'ENOENT' }));
+    expect(events.filter((e) => e.errno === null)).toEqual([]);
+    expect(events.filter((e) => e.path === '/etc/hostname')).toEqual([]);
   }, TEN_MINUTES);
 
   it('a CMD that is not there: 127 before any VM, in syscallmon\'s words', async () => {

@@ -7,7 +7,9 @@ import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { keepRecords, ProcessTree, runGuest, runGuestReporting } from '../../../src/sandbox/guest.js';
+import { armTargets, keepRecords, ProcessTree, runGuest, runGuestReporting } from '../../../src/sandbox/guest.js';
+import type { RawTarget } from '../../../src/lib/binding.js';
+import { Monitor } from '../../../src/lib/monitor.js';
 import type { VmRunner } from '../../../src/sandbox/host.js';
 import { checkRequest, commandStatus, SandboxError, SHARE_FILES, type GuestResult, type SandboxRequest } from '../../../src/sandbox/request.js';
 import { STDIN_AHEAD } from '../../../src/sandbox/stdio.js';
@@ -281,6 +283,87 @@ describe('sandbox: control flags in the VM', () => {
     const vm = fakeVm((share) => writeGuest(share, []));
     await runCli(['sandbox', '--block', '--force', '--syscall', 'unlinkat', '--', 'true'], { fake, vm });
     expect(vm.seen[0]!.command).toEqual(expect.arrayContaining(['--block', '--force', '--syscall', 'unlinkat']));
+  });
+});
+
+describe('sandbox: what a targeted call records', () => {
+  it.each([
+    [['--record', 'entry'], ['--record', 'entry']],
+    [['--record', 'both'], ['--record', 'both']],
+    [['--failed-only'], ['--failed-only']],
+    [['--record', 'complete'], []],
+  ])('%j reaches the guest as %j', async (flags, guestFlags) => {
+    const vm = fakeVm((share) => writeGuest(share, []));
+    const r = await runCli(['sandbox', ...flags, '--syscall', 'openat', '--', 'true'], { fake, vm });
+    expect(r.code, r.stderr).toBe(0);
+    const command = vm.seen[0]!.command as string[];
+    const guestPart = command.slice(command.indexOf('__sandbox-guest'), command.lastIndexOf('--'));
+    expect(guestPart.filter((a) => ['--record', '--failed-only', 'entry', 'both', 'complete'].includes(a))).toEqual(guestFlags);
+  });
+
+  it('--failed-only with --record entry or both: usage error before any VM', async () => {
+    for (const mode of ['entry', 'both']) {
+      const vm = fakeVm(() => {});
+      const r = await runCli(['sandbox', '--record', mode, '--failed-only', '--', 'true'], { fake, vm });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(`syscallmon: --failed-only needs complete records (a call's failure is known when it returns), not --record ${mode}\n`);
+      expect(vm.seen).toEqual([]);
+    }
+  });
+
+  it('an unknown record mode: usage error before any VM', async () => {
+    const vm = fakeVm(() => {});
+    const r = await runCli(['sandbox', '--record', 'exit', '--', 'true'], { fake, vm });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--record <mode>' argument 'exit' is invalid\. Allowed choices are complete, entry, both/);
+    expect(vm.seen).toEqual([]);
+  });
+});
+
+describe('sandbox (guest side): the targets armed', () => {
+  const decoder = EventDecoder.forBinding(fake);
+  const entryHalf = (over: Partial<RecordInit>): RecordInit => ({
+    ...rec({ nr: 56, path: undefined, ret: undefined, duration_ns: undefined }), flags: c('SYSCALL_ENTRY'), call_id: 0, ...over,
+  });
+  /** clone's entry half, its successful return, a failed return; openat's return */
+  const records = [
+    entryHalf({ seq: 0 }),
+    rec({ seq: 1, nr: 56, path: undefined, ret: 501 }),
+    rec({ seq: 2, nr: 56, path: undefined, ret: -11 }),
+    rec({ seq: 3 }),
+  ];
+
+  function armed(more: Partial<SandboxRequest>) {
+    const binding = createFakeBinding();
+    const m = Monitor.open({ binding });
+    const targets = armTargets(m, { ...checkRequest(binding, { syscalls: ['openat'], command: ['true'] }), ...more });
+    const raw = binding.calls.filter((call) => call.method === 'addTarget').map((call) => call.args[1] as RawTarget);
+    const shown = decoder.decode(encodeBatch(fake, records)).filter((e) => e.type === 'syscall' && !targets.hidden(e)).map((e) => e.seq);
+    m.close();
+    return { raw, shown, targets };
+  }
+  const target = (raw: RawTarget[], nr: number) => raw.find((t) => t.nr === nr)!;
+
+  it.each([
+    ['complete', false, 'RECORD_COMPLETE', [1, 2, 3]],
+    ['entry', false, 'RECORD_ENTRY', [0, 3]],
+    ['both', false, 'RECORD_BOTH', [0, 1, 2, 3]],
+    ['complete', true, 'RECORD_COMPLETE', [2, 3]],
+  ] as const)('--record %s, --failed-only %s: the targets record %s; clone asked for shows records %j', (record, failedOnly, mode, shown) => {
+    const r = armed({ syscalls: ['openat', 'clone'], record, failedOnly });
+    const openat = target(r.raw, 257);
+    expect(openat.record).toBe(c(mode));
+    expect((openat.flags & c('TARGET_FAILED_ONLY')) !== 0).toBe(failedOnly);
+    // clone follows the tree: recorded at entry and return, whatever was asked
+    expect(target(r.raw, 56)).toMatchObject({ record: c('RECORD_BOTH') });
+    expect(target(r.raw, 56).flags & c('TARGET_FAILED_ONLY')).toBe(0);
+    expect(r.shown).toEqual(shown);
+  });
+
+  it('clone not asked for: logged at entry to follow the tree, never shown', () => {
+    const r = armed({ syscalls: ['openat'], record: 'both' });
+    expect(target(r.raw, 56)).toMatchObject({ record: c('RECORD_ENTRY'), action: c('ACTION_LOG') });
+    expect(r.shown).toEqual([3]);
   });
 });
 
