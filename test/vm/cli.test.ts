@@ -63,7 +63,7 @@ describe('syscallmon CLI against the real module', () => {
     expect(mine.every((e) => (e.args as string[])[2] === '0x0')).toBe(true);
   });
 
-  it('a NULL path argument is no path: touch\'s utimensat(fd, NULL, …) shows none, not <unreadable>', async () => {
+  it('a NULL path argument is no path: touch\'s utimensat(fd, NULL, …) shows its fd\'s file, not <unreadable>', async () => {
     await reset();
     const file = join(mkdtempSync(join(tmpdir(), 'smon-cli-')), 'touched');
     const p = gated(`exec touch ${file}`);
@@ -72,11 +72,14 @@ describe('syscallmon CLI against the real module', () => {
     expect((await p.done).code).toBe(0);
     const events = ndjson((await cliOk(['log', '--json'])).stdout).filter((e) => e.type === 'syscall' && e.tgid === p.pid);
     // touch's futimens() on the file it opened: utimensat(fd, NULL, NULL, 0)
-    expect(events).toEqual([expect.objectContaining({ syscall: 'utimensat', path: null })]);
+    // the file it names is its fd's, not a path argument's
+    expect(events).toEqual([
+      expect.objectContaining({ syscall: 'utimensat', path: null, path_unreadable: false, target: file, ret: 0 }),
+    ]);
     expect((events[0]!.args as string[])[1]).toBe('0x0');
     const rows = (await cliOk(['log'])).stdout.split('\n').filter((l) => / utimensat /.test(l));
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatch(/ utimensat +ALLOWED *$/);
+    expect(rows[0]).toMatch(new RegExp(` utimensat +ALLOWED +0 +\\d+\\.\\d{6}  ${file}$`));
   });
 
   it('2: --block --syscall openat --pid P: open(O_CREAT) fails with EPERM, no file, status counts 1 blocked', async () => {
