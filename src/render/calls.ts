@@ -28,7 +28,7 @@ function summaryLine(percent: string, r: Omit<SummaryRow, 'syscall' | 'nr'>, nam
 }
 
 /** strace -c -U time-percent,total-time,avg-time,max-time,calls,errors,name */
-export function renderSummary(s: Summary): string {
+export function renderCallSummary(s: Summary): string {
   let out = '% time     seconds  usecs/call  longest     calls    errors syscall\n' + RULE;
   for (const r of s.rows) {
     const percent = s.total.total_ns === 0n ? 0 : (Number(r.total_ns) / Number(s.total.total_ns)) * 100;

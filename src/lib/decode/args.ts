@@ -62,8 +62,7 @@ export const path: Arg = (v, ctx) => {
   const first = !ctx.pathSeen;
   ctx.pathSeen = true;
   const c = ctx.call;
-  if (v === 0n) return { text: 'NULL', kind: first ? 'path' : 'memory' };
-  if (first && c.path !== null && !c.path_unreadable) return { text: quoted(c.path, c.path_truncated === true), kind: 'path' };
+  if (first && c.path !== null && !c.path_unreadable) return { text: quoted(c.path, c.path_truncated), kind: 'path' };
   return { text: pointer(v), kind: first ? 'path' : 'memory' };
 };
 

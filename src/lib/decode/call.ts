@@ -1,32 +1,29 @@
 /*
  * What the decoders read from an event, and what they give back.  The
- * decoders are pure functions of these fields: a syscall event carries them
- * all, and tests build them by hand.
+ * decoders are pure functions of these fields, so tests build them by hand.
  */
-import type { Verdict } from '../records.js';
+import type { SyscallEvent } from '../events.js';
 
-export interface DecodableCall {
-  /** x86_64 name of the operation ("openat") */
-  syscall: string;
-  nr: number;
-  /** the ABI the call came in through; only x86_64 and x32 share the layout the signatures describe */
-  abi?: string;
-  /** the six raw argument registers */
-  args: readonly bigint[];
-  /** what the call returned (negative errno on failure); null when no result was recorded */
-  ret: bigint | number | null;
-  /** entry to return; null without a result */
-  duration_ns: bigint | number | null;
-  /** the first path argument as the module read it; null when it has none or could not read it */
-  path: string | null;
-  path_unreadable?: boolean;
-  path_truncated?: boolean;
-  /** what the first fd argument referred to (/proc/PID/fd's text); null when none */
-  target: string | null;
-  verdict: Verdict;
-  /** the errno a block target returns (blocked) or would return (would_block) */
-  block_errno: string | null;
-}
+/**
+ * The fields of a syscall event the decoders read: the operation, its raw
+ * arguments, what the record says of the path and the fd argument, the
+ * result and duration, and the verdict with the errno a block target gives.
+ */
+export type DecodableCall = Pick<
+  SyscallEvent,
+  | 'syscall'
+  | 'nr'
+  | 'abi'
+  | 'args'
+  | 'ret'
+  | 'duration_ns'
+  | 'path'
+  | 'path_truncated'
+  | 'path_unreadable'
+  | 'target'
+  | 'verdict'
+  | 'block_errno'
+>;
 
 /**
  * How an argument was shown: an fd (with its target when the record has

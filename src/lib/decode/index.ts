@@ -83,15 +83,18 @@ function failure(errno: number, suffix: string): DecodedResult {
  * kernel's error range; null when it did not fail (or has no result yet).
  */
 function failedWith(call: DecodableCall): number | null {
-  if (call.verdict === 'blocked' && call.block_errno !== null) return errnoNumber(call.block_errno) ?? null;
+  if (call.verdict === 'blocked' && call.block_errno !== null) {
+    const n = errnoNumber(call.block_errno);
+    if (n !== undefined) return n;
+  }
   if (call.ret === null) return null;
-  const ret = BigInt.asIntN(64, BigInt(call.ret));
+  const ret = BigInt.asIntN(64, call.ret);
   return ret < 0n && ret >= -MAX_ERRNO ? Number(-ret) : null;
 }
 
-/** The call failed: it returned an error, or was blocked. */
+/** The call failed: it was blocked, or returned an error. */
 export function isFailure(call: DecodableCall): boolean {
-  return failedWith(call) !== null;
+  return call.verdict === 'blocked' || failedWith(call) !== null;
 }
 
 /**
@@ -106,7 +109,7 @@ export function decodeResult(call: DecodableCall): DecodedResult {
   const note = call.verdict === 'would_block' && call.block_errno !== null ? ` (WOULD_BLOCK ${call.block_errno})` : '';
   if (errno !== null) return failure(errno, note);
   if (call.ret === null) return { text: `?${note}`, short: '?', failed: false, errno: null };
-  const ret = BigInt.asIntN(64, BigInt(call.ret));
+  const ret = BigInt.asIntN(64, call.ret);
   const format = signatureOf(call)?.result;
   const text = format ? format(ret, call.args) : ret.toString();
   return { text: text + note, short: text, failed: false, errno: null };

@@ -30,7 +30,7 @@ const recorded: Recorded[] = readFileSync(fixture, 'utf8').trim().split('\n').ma
 function callOf(r: Recorded): DecodableCall {
   return {
     syscall: r.syscall, nr: 0, abi: 'x86_64', args: r.args.map((a) => BigInt(a)), ret: r.ret === null ? null : BigInt(r.ret),
-    duration_ns: null, path: r.path, path_unreadable: r.path_unreadable, target: r.target, verdict: 'allowed', block_errno: null,
+    duration_ns: null, path: r.path, path_truncated: false, path_unreadable: r.path_unreadable, target: r.target, verdict: 'allowed', block_errno: null,
   };
 }
 
@@ -53,7 +53,8 @@ describe('decoded calls read like strace -y', () => {
 /** A call with every field a decoder reads; tests override what they look at. */
 function call(over: Partial<DecodableCall> & Pick<DecodableCall, 'syscall'>): DecodableCall {
   return {
-    nr: 0, abi: 'x86_64', args: [0n, 0n, 0n, 0n, 0n, 0n], ret: 0n, duration_ns: null, path: null, target: null,
+    nr: 0, abi: 'x86_64', args: [0n, 0n, 0n, 0n, 0n, 0n], ret: 0n, duration_ns: null, path: null, path_truncated: false,
+    path_unreadable: false, target: null,
     verdict: 'allowed', block_errno: null, ...over,
   };
 }
@@ -110,7 +111,7 @@ describe('results', () => {
     ['a result', call({ syscall: 'openat', ret: 3n }), '3', '3', false],
     ['an address in hex', call({ syscall: 'mmap', ret: 0x7f0000001000n }), '0x7f0000001000', '0x7f0000001000', false],
     ['an error', call({ syscall: 'openat', ret: -2n }), '-1 ENOENT (No such file or directory)', '-1 ENOENT', true],
-    ['an error as a number', call({ syscall: 'openat', ret: -13 }), '-1 EACCES (Permission denied)', '-1 EACCES', true],
+    ['another error', call({ syscall: 'openat', ret: -13n }), '-1 EACCES (Permission denied)', '-1 EACCES', true],
     ['a restart inside the kernel', call({ syscall: 'read', ret: -512n }), '? ERESTARTSYS (To be restarted if SA_RESTART is set)', '? ERESTARTSYS', true],
     ['no result recorded', call({ syscall: 'read', ret: null }), '?', '?', false],
     ['a call that never returns', call({ syscall: 'exit_group', ret: null }), '?', '?', false],

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { DecodableCall } from '../../../src/lib/decode/index.js';
 import { CallSummary } from '../../../src/lib/summary.js';
-import { renderSummary, straceLine } from '../../../src/render/calls.js';
+import { renderCallSummary, straceLine } from '../../../src/render/calls.js';
 
 function call(over: Partial<DecodableCall> & Pick<DecodableCall, 'syscall' | 'nr'>): DecodableCall & { pid: number } {
   return {
-    pid: 4242, abi: 'x86_64', args: [0n, 0n, 0n, 0n, 0n, 0n], ret: 0n, duration_ns: null, path: null, target: null,
+    pid: 4242, abi: 'x86_64', args: [0n, 0n, 0n, 0n, 0n, 0n], ret: 0n, duration_ns: null, path: null, path_truncated: false,
+    path_unreadable: false, target: null,
     verdict: 'allowed', block_errno: null, ...over,
   };
 }
@@ -52,7 +53,7 @@ describe('the summary', () => {
     add('openat', 257, 35, 17, [5000, 3000, 3000, 3000]);
     add('close', 3, 20, 0, [3000, 3000]);
     add('write', 1, 5, 0, [4000, 4000, 4000]);
-    expect(renderSummary(s.summary())).toBe(expected);
+    expect(renderCallSummary(s.summary())).toBe(expected);
   });
 
   it('counts a blocked call as an error', () => {
