@@ -12,11 +12,13 @@
 // The selection rule is the formatter's (a lost record is always kept: a
 // gap is never hidden by a filter); for the events output it is applied
 // here, on the raw record, before anything is decoded. A unit test holds
-// the two equal.
+// the two equal. A filter on how calls ended (outcome.ts) reads decoded
+// events, so it takes the events output.
 import { isBindingError, type Binding, type StreamHandle } from './binding.js';
 import { errnoNamesByNumber } from './errnos.js';
 import { UsageError } from './errors.js';
 import type { EventDecoder, MonitorEvent } from './events.js';
+import { outcomeSelection, type OutcomeFilter } from './outcome.js';
 import { recordSize, resolveLayout, type RecordLayout, type ResolvedLayout } from './records.js';
 import type { SyscallTable } from './syscalls.js';
 
@@ -35,6 +37,11 @@ export interface FollowOptions {
   maxBytes?: number;
   /** ends the follow (cleanly) when aborted */
   signal?: AbortSignal;
+  /**
+   * only calls that ended so (failed, slower than a duration): exits and
+   * configuration changes are not calls and are left out; events output only
+   */
+  outcome?: OutcomeFilter;
 }
 
 export type FollowOutput =
@@ -182,6 +189,10 @@ function isEpipe(e: unknown): boolean {
 
 export function follow(src: FollowSource, output: FollowOutput, opts: FollowOptions = {}): Following {
   const p = plan(src, opts);
+  const keeps = opts.outcome ? outcomeSelection(opts.outcome) : null;
+  if (keeps && 'ndjsonFd' in output) {
+    throw new UsageError('an outcome filter reads decoded events: follow with the events output, not ndjsonFd');
+  }
   const started = performance.now();
   const totals = { shown: 0, read: 0, lost: 0 };
   let full = false;
@@ -235,7 +246,18 @@ export function follow(src: FollowSource, output: FollowOutput, opts: FollowOpti
         size = sel.size(held, at);
         if (!sel.isLost(held, at) && !sel.isPad(held, at) && sel.selects(held, at)) picked.push(at);
       }
-      const events = picked.slice(-p.backlog).slice(0, limit).map((at) => src.decoder.decodeAt(held, at));
+      let events: MonitorEvent[];
+      if (keeps === null) {
+        events = picked.slice(-p.backlog).slice(0, limit).map((at) => src.decoder.decodeAt(held, at));
+      } else {
+        // the last N that pass: decoded from the newest back until N are found
+        events = [];
+        for (let i = picked.length - 1; i >= 0 && events.length < p.backlog; i--) {
+          const e = src.decoder.decodeAt(held, picked[i]!);
+          if (keeps(e)) events.push(e);
+        }
+        events = events.reverse().slice(0, limit);
+      }
       totals.shown += events.length;
       full = totals.shown >= limit;
       if (events.length) pending = onEvents(events);
@@ -255,7 +277,9 @@ export function follow(src: FollowSource, output: FollowOutput, opts: FollowOpti
             if (lost) totals.lost += sel.lostCount(batch, at);
             else totals.read++;
             if (!sel.selects(batch, at)) continue;
-            events.push(src.decoder.decodeAt(batch, at));
+            const e = src.decoder.decodeAt(batch, at);
+            if (keeps !== null && !keeps(e)) continue;
+            events.push(e);
             if (!lost && ++totals.shown >= limit) full = true;
           }
           const handed = events.length ? onEvents(events) : undefined;

@@ -94,7 +94,7 @@ export {
   type DecodedArg,
   type DecodedResult,
 } from './decode/index.js';
-export { matchesOutcome, parseDuration, type OutcomeFilter } from './outcome.js';
+export { DURATION_FORM, matchesOutcome, outcomeSelection, parseDuration, type OutcomeFilter } from './outcome.js';
 export { CallSummary, type Summary, type SummaryRow } from './summary.js';
 export { errnoName, errnoNumber, errnoMessage, errnoNames, errnoList, errnoText } from './errnos.js';
 export {

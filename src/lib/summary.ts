@@ -1,6 +1,7 @@
 /*
  * strace -c's table as data: per syscall, how many calls, how many failed,
- * and their total, average and longest time.
+ * and their total, average and longest time.  A call recorded at entry and
+ * at return counts once, by its return record.
  */
 import type { DecodableCall } from './decode/call.js';
 import { isFailure } from './decode/index.js';
@@ -24,7 +25,8 @@ export interface Summary {
 export class CallSummary {
   private readonly bySyscall = new Map<string, SummaryRow>();
 
-  add(call: DecodableCall): void {
+  add(call: DecodableCall & { entry?: boolean }): void {
+    if (call.entry) return;
     let row = this.bySyscall.get(call.syscall);
     if (row === undefined) {
       row = { syscall: call.syscall, nr: call.nr, calls: 0, errors: 0, total_ns: 0n, max_ns: 0n };

@@ -155,6 +155,54 @@ describe('Monitor.follow: both outputs show the same', () => {
   });
 });
 
+describe('Monitor.follow: an outcome filter', () => {
+  it('keeps the calls that meet it, from the backlog and live, and every gap; the count counts only them', async () => {
+    const { fake, mon } = armed((f) => (f.ringSize = 16 * 168));
+    mon.setExits(true);
+    for (let i = 0; i < 20; i++) fake.syscall({ syscall: 'openat', pid: 1, path: `/old${i}`, ret: i % 5 === 0 ? -2 : 3 });
+    const events: MonitorEvent[] = [];
+    const following = mon.follow({ onEvents: (b) => void events.push(...b) }, { backlog: 2, count: 4, outcome: { failed: true } });
+    fake.syscall({ syscall: 'openat', pid: 2, path: '/fine', ret: 3 });
+    fake.exit({ pid: 2, exit_code: 1 });
+    fake.syscall({ syscall: 'read', pid: 2, ret: -11 });
+    for (let i = 0; i < 5; i++) await tick();
+    for (let i = 0; i < 40; i++) fake.syscall({ syscall: 'read', pid: 3, ret: 1 });
+    fake.syscall({ syscall: 'openat', pid: 2, path: '/missing', ret: -2 });
+    fake.syscall({ syscall: 'openat', pid: 2, path: '/too-late', ret: -2 });
+    for (let i = 0; i < 5; i++) await tick();
+    const summary = await following.done;
+    mon.close();
+    const shown = events.map((e) => (e.type === 'syscall' ? `${e.syscall} ${e.path ?? ''} ${e.errno}` : e.type));
+    // held: /old0../old19 minus what the 16-record ring dropped; failed among them: /old10 and /old15
+    expect(shown).toEqual(['openat /old10 ENOENT', 'openat /old15 ENOENT', 'read  EAGAIN', 'lost', 'openat /missing ENOENT']);
+    expect(summary).toMatchObject({ shown: 4, reason: 'count' });
+  });
+
+  it('slower than a duration: a call without one (recorded at entry) never is', async () => {
+    const { fake, mon } = armed();
+    const events: MonitorEvent[] = [];
+    const following = mon.follow({ onEvents: (b) => void events.push(...b) }, { outcome: { slowerThanNs: 1_000_000n } });
+    fake.syscall({ syscall: 'read', pid: 1, duration_ns: 1_000_000n });
+    fake.syscall({ syscall: 'read', pid: 2, duration_ns: 1_000_001n });
+    fake.syscall({ syscall: 'read', pid: 3, noSlot: true });
+    for (let i = 0; i < 5; i++) await tick();
+    following.stop();
+    await following.done;
+    mon.close();
+    expect(events.map((e) => e.type !== 'lost' && e.pid)).toEqual([2]);
+  });
+
+  it('reads decoded events: with the NDJSON output it is a usage error, before the device is touched', () => {
+    const { fake, mon } = armed();
+    const before = fake.calls.length;
+    expect(() => mon.follow({ ndjsonFd: 1 }, { outcome: { failed: true } })).toThrow(/an outcome filter reads decoded events/);
+    expect(fake.calls.length).toBe(before);
+    // an empty filter chooses nothing: NDJSON as usual
+    mon.follow({ ndjsonFd: openSync('/dev/null', 'w') }, { outcome: {} }).stop();
+    mon.close();
+  });
+});
+
 describe('Monitor.follow: how it ends', () => {
   it('the signal ends it with reason "aborted"; the events function may pause it', async () => {
     const { fake, mon } = armed();

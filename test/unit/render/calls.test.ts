@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { DecodableCall } from '../../../src/lib/decode/index.js';
 import { CallSummary } from '../../../src/lib/summary.js';
-import { renderCallSummary, straceLine } from '../../../src/render/calls.js';
+import type { MonitorEvent, SyscallEvent } from '../../../src/lib/events.js';
+import { renderCallSummary, straceLine, straceText } from '../../../src/render/calls.js';
 
-function call(over: Partial<DecodableCall> & Pick<DecodableCall, 'syscall' | 'nr'>): DecodableCall & { pid: number } {
+function call(over: Partial<DecodableCall> & Pick<DecodableCall, 'syscall' | 'nr'>): DecodableCall {
   return {
-    pid: 4242, abi: 'x86_64', args: [0n, 0n, 0n, 0n, 0n, 0n], ret: 0n, duration_ns: null, path: null, path_truncated: false,
+    abi: 'x86_64', args: [0n, 0n, 0n, 0n, 0n, 0n], ret: 0n, duration_ns: null, path: null, path_truncated: false,
     path_unreadable: false, target: null,
     verdict: 'allowed', block_errno: null, ...over,
   };
@@ -15,17 +16,45 @@ const AT_FDCWD = BigInt.asUintN(64, -100n);
 
 describe('strace lines', () => {
   it('put the result at column 40 after a short call, one space after a long one, and the duration last', () => {
-    expect(straceLine(call({ syscall: 'close', nr: 3, args: [3n, 0n, 0n, 0n, 0n, 0n], target: '/etc/ld.so.cache', duration_ns: 7000n }))).toBe(
+    expect(straceLine(call({ syscall: 'close', nr: 3, args: [3n, 0n, 0n, 0n, 0n, 0n], target: '/etc/ld.so.cache', duration_ns: 7000n }), 4242)).toBe(
       '[pid  4242] close(3</etc/ld.so.cache>)  = 0 <0.000007>\n',
     );
-    expect(straceLine(call({ syscall: 'getpid', nr: 39, ret: 4242n }))).toBe('[pid  4242] getpid()' + ' '.repeat(20) + '= 4242\n');
+    expect(straceLine(call({ syscall: 'getpid', nr: 39, ret: 4242n }), 4242)).toBe('[pid  4242] getpid()' + ' '.repeat(20) + '= 4242\n');
     expect(
-      straceLine(call({ syscall: 'openat', nr: 257, args: [AT_FDCWD, 1n, 0x80000n, 0n, 0n, 0n], path: '/etc/passwd', ret: 3n, duration_ns: 12_345n })),
+      straceLine(call({ syscall: 'openat', nr: 257, args: [AT_FDCWD, 1n, 0x80000n, 0n, 0n, 0n], path: '/etc/passwd', ret: 3n, duration_ns: 12_345n }), 4242),
     ).toBe('[pid  4242] openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC) = 3 <0.000012>\n');
     expect(
-      straceLine(call({ syscall: 'openat', nr: 257, args: [AT_FDCWD, 1n, 0n, 0n, 0n, 0n], path: '/nonexistent', ret: -2n, duration_ns: 1_500_000_000n })),
+      straceLine(call({ syscall: 'openat', nr: 257, args: [AT_FDCWD, 1n, 0n, 0n, 0n, 0n], path: '/nonexistent', ret: -2n, duration_ns: 1_500_000_000n }), 4242),
     ).toBe('[pid  4242] openat(AT_FDCWD, "/nonexistent", O_RDONLY) = -1 ENOENT (No such file or directory) <1.500000>\n');
   });
+
+  it('without a pid, as strace writes a single process: the result still at column 40', () => {
+    expect(straceLine(call({ syscall: 'close', nr: 3, args: [3n, 0n, 0n, 0n, 0n, 0n], target: '/etc/ld.so.cache', duration_ns: 7000n }))).toBe(
+      'close(3</etc/ld.so.cache>)' + ' '.repeat(14) + '= 0 <0.000007>\n',
+    );
+  });
+});
+
+describe('events as strace lines', () => {
+  const origin = { pid: 4243, tgid: 4242, ppid: 1, uid: 0, gid: 0, comm: 'sh', ts_ns: 0n, time: new Date(0), seq: 0 };
+  const syscall = (over: Partial<SyscallEvent>): SyscallEvent => ({
+    ...origin, type: 'syscall', syscall: 'read', nr: 0, abi: 'x86_64', native_nr: 0, verdict: 'allowed', block_errno: null, rule: null,
+    file: false, path: null, path_truncated: false, path_unreadable: false, target: 'pipe:[77]', args: [3n, 0x1000n, 10n, 0n, 0n, 0n],
+    ret: 10n, errno: null, duration_ns: 2000n, call_id: null, entry: false, no_result: false, ...over,
+  });
+
+  it.each<[string, MonitorEvent, boolean, string]>([
+    ['a call', syscall({}), true, '[pid  4243] read(3<pipe:[77]>, 0x1000, 10) = 10 <0.000002>\n'],
+    ['the entry half of a call recorded at both ends', syscall({ entry: true, call_id: 9, ret: null, duration_ns: null }), false,
+      'read(3<pipe:[77]>, 0x1000, 10 <unfinished ...>\n'],
+    ['a blocked call', syscall({ verdict: 'blocked', block_errno: 'EPERM', ret: null, errno: 'EPERM', duration_ns: null }), false,
+      'read(3<pipe:[77]>, 0x1000, 10)          = -1 EPERM (Operation not permitted) (INJECTED)\n'],
+    ['an exit', { ...origin, type: 'exit', exit_code: 3, signal: 0, utime_ns: 0n, stime_ns: 0n }, true, '[pid  4243] +++ exited with 3 +++\n'],
+    ['a death by a signal', { ...origin, type: 'exit', exit_code: 0, signal: 9, utime_ns: 0n, stime_ns: 0n }, false, '+++ killed by SIGKILL +++\n'],
+    ['a configuration change', { ...origin, type: 'config', kind: 'mode', id: 0, text: 'OFF -> LOG' }, false,
+      '--- CONFIG mode: OFF -> LOG by 4242 (sh) uid 0 ---\n'],
+    ['events lost', { type: 'lost', seq: 5, count: 12, config: 0 }, true, '-- 12 events lost: the reader was overtaken --\n'],
+  ])('%s', (_what, e, withPid, line) => expect(straceText(e, withPid)).toBe(line));
 });
 
 describe('the summary', () => {
@@ -54,6 +83,13 @@ describe('the summary', () => {
     add('close', 3, 20, 0, [3000, 3000]);
     add('write', 1, 5, 0, [4000, 4000, 4000]);
     expect(renderCallSummary(s.summary())).toBe(expected);
+  });
+
+  it('counts a call recorded at entry and at return once, by its return', () => {
+    const s = new CallSummary();
+    s.add({ ...call({ syscall: 'read', nr: 0, ret: null }), entry: true });
+    s.add({ ...call({ syscall: 'read', nr: 0, ret: 5n, duration_ns: 300_000_000n }), entry: false });
+    expect(s.summary().rows).toEqual([{ syscall: 'read', nr: 0, calls: 1, errors: 0, total_ns: 300_000_000n, max_ns: 300_000_000n }]);
   });
 
   it('counts a blocked call as an error', () => {
