@@ -1,17 +1,15 @@
 /*
- * `syscallmon log [--json | --csv] [--clear]`: everything the ring holds, in
- * the order it was written (seq).  The device never consumes what it returns
- * (clear_on_read only affects /proc), so reading is harmless; --clear drops
- * it afterwards.
+ * `syscallmon log [--json | --csv | --format F] [--summary] [--failed]
+ *                 [--slower-than DURATION] [--clear]`: everything the ring
+ * holds, in the order it was written (seq).  The device never consumes what
+ * it returns (clear_on_read only affects /proc), so reading is harmless;
+ * --clear drops it afterwards.
  */
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import type { MonitorEvent } from '../../lib/events.js';
 import type { Monitor } from '../../lib/monitor.js';
-import { resolveSchema } from '../../lib/schema.js';
 import type { Ctx } from '../context.js';
-import { CsvEncoder } from '../../render/csv.js';
-import { renderEventTable } from '../../render/events.js';
-import { NdjsonEncoder } from '../../render/ndjson.js';
+import { addEventOutputOptions, EventPrinter, eventOutputOf, type EventOutputFlags } from '../event-output.js';
 
 /** Bytes per read(): a default ring (1 MiB) drains in one call. */
 const BATCH_BYTES = 1 << 20;
@@ -39,29 +37,30 @@ export function readLog(m: Monitor, opts: { clear: boolean }): LogResult {
   return { events, clearedUnseen: first?.type === 'lost' ? first.count : 0 };
 }
 
-export type LogFormat = 'table' | 'json' | 'csv';
-
-export function renderLog(events: readonly MonitorEvent[], format: LogFormat, ctx: Ctx): string {
-  switch (format) {
-    case 'json':
-      return new NdjsonEncoder().batch(events);
-    case 'csv': {
-      const csv = new CsvEncoder(resolveSchema(ctx.io.binding()), { sanitize: ctx.io.stdoutIsTTY });
-      return csv.header() + csv.rows(events);
-    }
-    case 'table':
-      return renderEventTable(events, ctx.colour);
+/**
+ * Events printed whole (log, sandbox), and the summary's note when events
+ * were lost.  With `empty`, a table with nothing to show is that note
+ * instead (or why nothing is shown).
+ */
+export async function printEvents(ctx: Ctx, printer: EventPrinter, events: readonly MonitorEvent[], empty?: string): Promise<void> {
+  const text = printer.whole(events);
+  const nothing = printer.output.format === 'table' && !printer.output.summary && printer.shown === 0 && printer.lost === 0;
+  if (empty !== undefined && nothing) {
+    const held = events.some((e) => e.type !== 'lost');
+    await ctx.note(held ? 'syscallmon: no call matches --failed / --slower-than' : empty);
+  } else {
+    await ctx.out(text);
   }
+  const lost = printer.lostNote();
+  if (lost !== null) await ctx.note(lost);
 }
 
 export function logCommand(ctx: Ctx): Command {
-  return new Command('log')
+  return addEventOutputOptions(new Command('log'), ['table', 'json', 'csv', 'strace'])
     .description('print every event the ring holds, oldest first')
-    .addOption(new Option('--json', 'NDJSON: one event per line').conflicts('csv'))
-    .option('--csv', 'CSV with a header row (RFC 4180)')
     .option('--clear', 'then drop what was printed from the ring')
-    .action(async (opts: { json?: boolean; csv?: boolean; clear?: boolean }) => {
-      const format: LogFormat = opts.json ? 'json' : opts.csv ? 'csv' : 'table';
+    .action(async (opts: EventOutputFlags & { clear?: boolean }) => {
+      const printer = new EventPrinter(ctx, eventOutputOf(opts));
       const monitor = ctx.openMonitor();
       let result: LogResult;
       try {
@@ -69,11 +68,7 @@ export function logCommand(ctx: Ctx): Command {
       } finally {
         monitor.close();
       }
-      if (format === 'table' && result.events.length === 0) {
-        await ctx.note('syscallmon: the log is empty (target a syscall first: syscallmon --log --syscall NAME)');
-      } else {
-        await ctx.out(renderLog(result.events, format, ctx));
-      }
+      await printEvents(ctx, printer, result.events, 'syscallmon: the log is empty (target a syscall first: syscallmon --log --syscall NAME)');
       if (result.clearedUnseen) {
         await ctx.note(
           `syscallmon: log cleared; ${result.clearedUnseen} record${result.clearedUnseen === 1 ? '' : 's'} ` +

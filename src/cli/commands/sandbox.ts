@@ -1,6 +1,8 @@
 /*
  * `syscallmon sandbox [--log | --block] [--syscall NAME]... [--errno NAME] [--force]
- *                     [--record MODE] [--failed-only] [--exits on|off] [--json | --csv] -- CMD [ARGS...]`
+ *                     [--record MODE] [--failed-only] [--exits on|off]
+ *                     [--json | --csv | --format F] [--summary] [--failed] [--slower-than DURATION]
+ *                     -- CMD [ARGS...]`
  *
  * The flags and the printing of src/sandbox: the events of CMD and its
  * descendants, from a throw-away VM, printed like `syscallmon log` does.
@@ -27,11 +29,12 @@ import type { Ctx } from '../context.js';
 import { collectNames, errnoHelp } from '../options.js';
 import { sanitize } from '../../render/sanitize.js';
 import { shellWords } from '../../render/shell.js';
-import { renderLog, type LogFormat } from './log.js';
+import { addEventOutputOptions, EventPrinter, eventOutputOf, type EventOutputFlags } from '../event-output.js';
+import { printEvents } from './log.js';
 import { parseOnOff } from './exits.js';
 import { RECORD_MODES } from '../../lib/status.js';
 
-interface SandboxFlags {
+interface SandboxFlags extends EventOutputFlags {
   all?: boolean;
   log?: boolean;
   block?: boolean;
@@ -41,8 +44,6 @@ interface SandboxFlags {
   record?: string;
   failedOnly?: boolean;
   exits?: boolean;
-  json?: boolean;
-  csv?: boolean;
   ringSize: string;
   /** the controller's flags that have no use in the sandbox, refused with why */
   pid?: string[];
@@ -110,17 +111,16 @@ function commonFlags(cmd: Command): Command {
 }
 
 export function sandboxCommand(ctx: Ctx): Command {
-  return commonFlags(new Command('sandbox'))
+  return addEventOutputOptions(commonFlags(new Command('sandbox')), ['table', 'json', 'csv', 'strace'])
     .description(
       'run CMD in a throw-away VM with the module loaded; print the events of CMD and its children. ' +
         'CMD reads this stdin; its output comes back on stderr; syscallmon exits with its status',
     )
     .usage(
       '[--log | --block] [--syscall NAME]... [--all] [--errno NAME] [--force] [--record complete|entry|both]\n' +
-        '                          [--failed-only] [--exits on|off] [--ring-size SIZE] [--json | --csv] -- CMD [ARGS...]',
+        '                          [--failed-only] [--exits on|off] [--ring-size SIZE] [--json | --csv | --format F]\n' +
+        '                          [--summary] [--failed] [--slower-than DURATION] -- CMD [ARGS...]',
     )
-    .addOption(new Option('--json', 'NDJSON: one event per line').conflicts('csv'))
-    .option('--csv', 'CSV with a header row (RFC 4180)')
     .addOption(new Option('--pid <pid>').hideHelp().argParser(collectNames))
     .addOption(new Option('--off').hideHelp())
     .addOption(new Option('--file <json>').hideHelp())
@@ -128,6 +128,7 @@ export function sandboxCommand(ctx: Ctx): Command {
     .addHelpText('after', `\n${SANDBOX_EXIT_HELP}\n\n${errnoHelp()}\n`)
     .passThroughOptions()
     .action(async (command: string[], flags: SandboxFlags) => {
+      const printer = new EventPrinter(ctx, eventOutputOf(flags));
       const { request: req, file } = requestOf(ctx, flags, command);
       const interrupt = ctx.io.interrupt();
       await ctx.note(`syscallmon: sandbox: booting a VM for ${shellWords(command)}`);
@@ -150,8 +151,7 @@ export function sandboxCommand(ctx: Ctx): Command {
       } finally {
         interrupt.dispose();
       }
-      const format: LogFormat = flags.json ? 'json' : flags.csv ? 'csv' : 'table';
-      await ctx.out(renderLog(outcome.events, format, ctx));
+      await printEvents(ctx, printer, outcome.events);
       if (ctx.verbose) {
         for (const s of outcome.result.skipped) await ctx.note(`syscallmon: sandbox: not targeted: ${s.syscall}: ${s.reason}`);
       }

@@ -1,18 +1,21 @@
 /*
- * `syscallmon tail [--json] [--syscall NAME]... [--pid N]... [-n N] [--count N] [--coalesce MS]`
+ * `syscallmon tail [--json | --format F] [--summary] [--failed] [--slower-than DURATION]
+ *                  [--syscall NAME]... [--pid N]... [-n N] [--count N] [--coalesce MS]`
  *
  * The library's follow (Monitor.follow) with flags: --json has the addon
  * write NDJSON straight to stdout's fd; the human form prints one
- * fixed-width line per event. --syscall/--pid only choose what is shown;
- * they never arm a probe. Stops on Ctrl-C, SIGTERM, stdout closing, or
- * after --count events, and then prints a summary on stderr.
+ * fixed-width line per event, --format strace strace's lines. --syscall,
+ * --pid, --failed and --slower-than only choose what is shown; they never
+ * arm a probe. Stops on Ctrl-C, SIGTERM, stdout closing, or after --count
+ * events, and then prints a summary on stderr (and --summary's table on
+ * stdout).
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { FollowOutput, FollowSummary } from '../../lib/follow.js';
+import type { FollowSummary } from '../../lib/follow.js';
 import { MAX_COALESCE_MS } from '../../lib/monitor.js';
 import type { Ctx } from '../context.js';
+import { addEventOutputOptions, EventPrinter, eventOutputOf, followOutput, type EventOutputFlags } from '../event-output.js';
 import { collect, collectNames, parseCount, parsePid, parsePositive } from '../options.js';
-import { eventLine } from '../../render/events.js';
 
 /**
  * tail's coalescing window. 2 ms is invisible to a reader of the output and
@@ -27,8 +30,7 @@ function parseCoalesce(value: string): number {
   return n;
 }
 
-interface TailFlags {
-  json?: boolean;
+interface TailFlags extends EventOutputFlags {
   syscall?: string[];
   pid?: number[];
   lines: number;
@@ -55,9 +57,8 @@ export function renderSummary(s: FollowSummary, why: string): string {
 }
 
 export function tailCommand(ctx: Ctx): Command {
-  return new Command('tail')
+  return addEventOutputOptions(new Command('tail'), ['table', 'json', 'strace'])
     .description('follow events live (Ctrl-C stops); filters only choose what is shown')
-    .option('--json', 'NDJSON: one event per line')
     .option('--syscall <name>', 'show only this syscall (repeatable, or comma-separated)', collectNames)
     .option('--pid <pid>', 'show only this process or thread (repeatable)', collect(parsePid))
     .addOption(new Option('-n, --lines <n>', 'first show the last N events already held').argParser(parseCount).default(0))
@@ -68,11 +69,10 @@ export function tailCommand(ctx: Ctx): Command {
         .default(DEFAULT_COALESCE_MS),
     )
     .action(async (opts: TailFlags) => {
+      const printer = new EventPrinter(ctx, eventOutputOf(opts));
       // Bad names are usage errors whether or not the module is loaded.
       for (const name of opts.syscall ?? []) ctx.syscalls().resolve(name);
-      const output: FollowOutput = opts.json
-        ? { ndjsonFd: await ctx.stdoutFd() }
-        : { onEvents: (events) => ctx.out(events.map((e) => eventLine(e, ctx.colour)).join('')) };
+      const output = await followOutput(ctx, printer);
       const monitor = ctx.openMonitor();
       const interrupt = ctx.io.interrupt();
       let summary: FollowSummary;
@@ -84,6 +84,7 @@ export function tailCommand(ctx: Ctx): Command {
           count: opts.count,
           coalesceMs: opts.coalesce,
           signal: interrupt.signal,
+          outcome: printer.output.outcome,
         });
         await ctx.note(`syscallmon: following ${monitor.devicePath}${opts.count ? ` until ${opts.count} events` : ''}; Ctrl-C to stop`);
         summary = await following.done;
@@ -91,6 +92,10 @@ export function tailCommand(ctx: Ctx): Command {
         interrupt.dispose();
         monitor.close();
       }
+      const table = printer.end();
+      if (table !== '') await ctx.out(table);
+      const lost = printer.lostNote();
+      if (lost !== null) await ctx.note(lost);
       await ctx.note(renderSummary(summary, stopReason(summary, interrupt.signal)));
     });
 }

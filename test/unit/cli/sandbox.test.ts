@@ -103,6 +103,29 @@ describe('sandbox (host side)', () => {
     expect(argv).not.toContain('--all');
   });
 
+  it('--format strace, --failed, --summary: printed as log prints them; the guest is asked the same', async () => {
+    const records = [
+      rec({ seq: 0, args: [-100n, 0x1000n, 0x80000n], ret: 3 }),
+      rec({ seq: 1, pid: 501, tgid: 501, args: [-100n, 0x1000n, 0n], path: '/nonexistent', ret: -2, duration_ns: 7_000n }),
+    ];
+    const run = async (flags: string[]) => {
+      const vm = fakeVm((share) => writeGuest(share, records));
+      const r = await runCli(['sandbox', '--syscall', 'openat', ...flags, '--', 'sh', '-c', 'cat /etc/hostname /nonexistent'], { fake, vm });
+      expect((vm.seen[0]!.command as string[]).slice(5)).toEqual(['--log', '--ring-size', '16777216', '--syscall', 'openat', '--', 'sh', '-c', 'cat /etc/hostname /nonexistent']);
+      return r;
+    };
+    expect((await run(['--format', 'strace'])).stdout).toBe(
+      '[pid   500] openat(AT_FDCWD, "/etc/hostname", O_RDONLY|O_CLOEXEC) = 3 <0.000015>\n' +
+        '[pid   501] openat(AT_FDCWD, "/nonexistent", O_RDONLY) = -1 ENOENT (No such file or directory) <0.000007>\n',
+    );
+    const failed = await run(['--json', '--failed']);
+    expect(failed.stdout.trimEnd().split('\n').map((l) => JSON.parse(l).path)).toEqual(['/nonexistent']);
+    const summary = await run(['--summary']);
+    expect(summary.code).toBe(0);
+    expect(summary.stdout.split('\n')[2]).toBe('100.00    0.000022          11 0.000015         2         1 openat');
+    expect(summary.stderr).toMatch(/exited with 0; 2 events from 2 processes/);
+  });
+
   it('--all asks the guest for every syscall', async () => {
     const vm = fakeVm((share) => writeGuest(share, [rec({ seq: 3 })]));
     expect((await runCli(['sandbox', '--all', '--', 'true'], { fake, vm })).code).toBe(0);
