@@ -128,5 +128,5 @@ describe('README transcripts, replayed against the real module', () => {
 
 // The transcripts name files the README does not create; they must not leak from one run to the next.
 afterAll(() => {
-  for (const f of ['/tmp/gate1', '/tmp/gate2', '/tmp/gate3', '/tmp/gate4', '/tmp/gate5', '/tmp/ab']) if (existsSync(f)) spawnSync('rm', ['-f', f]);
+  for (const f of ['/tmp/gate1', '/tmp/gate2', '/tmp/gate3', '/tmp/gate4', '/tmp/gate5', '/tmp/ab', '/tmp/gate6', '/tmp/gate7', '/tmp/hi']) if (existsSync(f)) spawnSync('rm', ['-f', f]);
 });

@@ -122,6 +122,14 @@ export const VOLATILE: readonly { what: string; pattern: RegExp; mask: string }[
   { what: 'counters of a status row', pattern: /^(\S+ \d+ .* (?:yes|no))( \d+){6}$/g, mask: '$1 N N N N N N' },
   { what: 'events read by tail', pattern: /\d+ read, \d+ lost/g, mask: 'N read, N lost' },
   { what: 'memory and CPU time (JSON)', pattern: /"(vm_kb|rss_kb|total_vm_mb|total_rss_mb)":\d+/g, mask: '"$1":N' },
+  { what: 'user-space address (a strace line\'s buffer)', pattern: /\b0x[0-9a-f]{9,}\b/g, mask: 'ADDRESS' },
+  { what: 'pipe and socket inode', pattern: /\b(pipe|socket):\[\d+\]/g, mask: '$1:[INODE]' },
+  {
+    what: 'share of the time and µs per call (a summary row), not the counts',
+    pattern: /^\d+\.\d\d (SECONDS) \d+ (SECONDS) /g,
+    mask: 'PERCENT $1 USECS $2 ',
+  },
+  { what: 'who made a configuration change, and who had opened the device', pattern: /\bby (pid )?\d+\b/g, mask: 'by $1PID' },
   { what: 'process counts (ps --stats --json)', pattern: /"(running|sleeping|disk_sleep|stopped|tracing_stop|zombie|dead|parked|idle|other|total_tasks|total_threads)":\d+/g, mask: '"$1":N' },
 ];
 

@@ -80,6 +80,18 @@ const MASKED: Record<string, [line: string, normalized: string]> = {
     'openat 257 log every process complete, failures only yes N N N N N N',
   ],
   durations: ['syscallmon: tail stopped (count reached): 2 shown, 7 read, 0 lost in 9.4 s', 'syscallmon: tail stopped (count reached): 2 shown, N read, N lost in DURATION'],
+  'a strace line: its buffer address, pipe inode and duration': [
+    'read(0<pipe:[4231]>, 0x7ffc1a2b3c4d, 1) = 1 <0.000012>',
+    'read(0<pipe:[INODE]>, ADDRESS, 1) = 1 <SECONDS>',
+  ],
+  "a summary row: the share of the time, µs per call and the times, not the counts": [
+    ' 99.98    0.301234      150617 0.301200         2         1 openat',
+    'PERCENT SECONDS USECS SECONDS 2 1 openat',
+  ],
+  'who made a configuration change': [
+    '--- CONFIG closed: opened by pid 1423; 0 rules dropped by 1423 (node) uid 0 ---',
+    '--- CONFIG closed: opened by pid PID; 0 rules dropped by PID (node) uid 0 ---',
+  ],
   "the repository's path and the kernel release": [
     'loaded /work/main/build/kernel/6.1.0-57-amd64/syscallmon.ko (ring 1 MiB, 4096 return slots, clear-on-read off)',
     'loaded REPO/build/kernel/RELEASE/syscallmon.ko (ring 1 MiB, 4096 return slots, clear-on-read off)',
@@ -93,6 +105,7 @@ const KEPT: Record<string, string> = {
   'an exit code': '{"type":"exit","exit_code":7,"signal":15}',
   'a pid given in words': 'openat (257): monitoring pid 359 (pids now 359)',
   'what a call returned': 'sh openat ALLOWED -ENOENT /nonexistent',
+  'flags, small numbers and results of a strace line': 'openat(AT_FDCWD, "/tmp/hi", O_RDONLY|O_CLOEXEC, 0x1ff) = 3',
   'a ring size asked for': 'syscallmon: the ring size must be a power of two from 64 KiB to 1 GiB (bytes, or with K, M or G), got "3M"',
 };
 
