@@ -118,7 +118,6 @@ export const VOLATILE: readonly { what: string; pattern: RegExp; mask: string }[
   },
   { what: 'calls in flight, not the slots', pattern: /^calls \d+ of (\d+) return slots in use/g, mask: 'calls N of $1 return slots in use' },
   { what: 'exits seen', pattern: /\(\d+ seen\)/g, mask: '(N seen)' },
-  { what: 'the process that closed the device (config record)', pattern: /opened by pid \d+/g, mask: 'opened by pid PID' },
   { what: 'counters of a status row', pattern: /^(\S+ \d+ .* (?:yes|no))( \d+){6}$/g, mask: '$1 N N N N N N' },
   { what: 'events read by tail', pattern: /\d+ read, \d+ lost/g, mask: 'N read, N lost' },
   { what: 'memory and CPU time (JSON)', pattern: /"(vm_kb|rss_kb|total_vm_mb|total_rss_mb)":\d+/g, mask: '"$1":N' },
