@@ -27,6 +27,36 @@ void Ioctl(Napi::Env env, int fd, unsigned long request, void *arg, const char *
 		ThrowErrno(env, errno, name);
 }
 
+// A list ioctl says how many entries there are, which may be more than fit
+// (some may come between two calls): grow until everything fit.
+template <typename Entry, typename List>
+std::vector<Entry> ListAll(Napi::Env env, int fd, unsigned long request, const char *name, List list,
+			   __u64 List::*at, size_t room)
+{
+	std::vector<Entry> entries(room ? room : 1);
+	for (;;) {
+		list.max = entries.size();
+		list.*at = (__u64)(uintptr_t)entries.data();
+		Ioctl(env, fd, request, &list, name);
+		if (list.count <= list.max)
+			break;
+		entries.resize(list.count);
+	}
+	entries.resize(list.count);
+	return entries;
+}
+
+// The processes of a target's scope (nr) or a rule's set (rule), as numbers in our pid namespace.
+Napi::Array ScopePids(Napi::Env env, int fd, struct syscallmon_pid_list list, size_t room)
+{
+	std::vector<uint32_t> pids = ListAll<uint32_t>(env, fd, SYSCALLMON_IOC_GET_PIDS, "ioctl:GET_PIDS", list,
+						       &syscallmon_pid_list::pids, room);
+	Napi::Array out = Napi::Array::New(env, pids.size());
+	for (uint32_t j = 0; j < pids.size(); j++)
+		out.Set(j, pids[j]);
+	return out;
+}
+
 Napi::Value Open(const Napi::CallbackInfo &info)
 {
 	Napi::Env env = info.Env();
@@ -195,48 +225,23 @@ Napi::Value GetStatus(const Napi::CallbackInfo &info)
 // The processes in a pid-scoped target's scope, as numbers in our pid namespace.
 static Napi::Array TargetPids(Napi::Env env, int fd, const struct syscallmon_target_info &t)
 {
-	std::vector<uint32_t> pids;
-	struct syscallmon_pid_list list;
+	struct syscallmon_pid_list list = {};
 
 	if (t.flags & SYSCALLMON_TARGET_ALL_PIDS)
 		return Napi::Array::New(env, 0);
-	// Processes may join between two calls: grow until everything fit.
-	pids.resize(t.npids ? t.npids : 1);
-	for (;;) {
-		memset(&list, 0, sizeof(list));
-		list.nr = t.nr;
-		list.max = pids.size();
-		list.pids = (__u64)(uintptr_t)pids.data();
-		Ioctl(env, fd, SYSCALLMON_IOC_GET_PIDS, &list, "ioctl:GET_PIDS");
-		if (list.count <= list.max)
-			break;
-		pids.resize(list.count);
-	}
-	Napi::Array out = Napi::Array::New(env, list.count);
-	for (uint32_t j = 0; j < list.count; j++)
-		out.Set(j, pids[j]);
-	return out;
+	list.nr = t.nr;
+	return ScopePids(env, fd, list, t.npids);
 }
 
 Napi::Value GetTargets(const Napi::CallbackInfo &info)
 {
 	Napi::Env env = info.Env();
 	int fd = ArgFd(info, 0);
-	std::vector<struct syscallmon_target_info> entries(16);
-	struct syscallmon_target_list list;
-	// count may exceed max, and targets may be added between two calls:
-	// grow until everything fit.
-	for (;;) {
-		memset(&list, 0, sizeof(list));
-		list.max = entries.size();
-		list.entries = (__u64)(uintptr_t)entries.data();
-		Ioctl(env, fd, SYSCALLMON_IOC_GET_TARGETS, &list, "ioctl:GET_TARGETS");
-		if (list.count <= list.max)
-			break;
-		entries.resize(list.count);
-	}
-	Napi::Array out = Napi::Array::New(env, list.count);
-	for (uint32_t i = 0; i < list.count; i++) {
+	std::vector<struct syscallmon_target_info> entries = ListAll<struct syscallmon_target_info>(
+		env, fd, SYSCALLMON_IOC_GET_TARGETS, "ioctl:GET_TARGETS", syscallmon_target_list{},
+		&syscallmon_target_list::entries, 16);
+	Napi::Array out = Napi::Array::New(env, entries.size());
+	for (uint32_t i = 0; i < entries.size(); i++) {
 		const struct syscallmon_target_info &t = entries[i];
 		Napi::Object o = Napi::Object::New(env);
 		o.Set("nr", t.nr);
@@ -382,20 +387,11 @@ Napi::Value GetRules(const Napi::CallbackInfo &info)
 {
 	Napi::Env env = info.Env();
 	int fd = ArgFd(info, 0);
-	std::vector<struct syscallmon_rule_info> entries(16);
-	struct syscallmon_rule_list list;
-	// Rules may be added between two calls: grow until everything fit.
-	for (;;) {
-		memset(&list, 0, sizeof(list));
-		list.max = entries.size();
-		list.entries = (__u64)(uintptr_t)entries.data();
-		Ioctl(env, fd, SYSCALLMON_IOC_GET_RULES, &list, "ioctl:GET_RULES");
-		if (list.count <= list.max)
-			break;
-		entries.resize(list.count);
-	}
-	Napi::Array out = Napi::Array::New(env, list.count);
-	for (uint32_t i = 0; i < list.count; i++) {
+	std::vector<struct syscallmon_rule_info> entries = ListAll<struct syscallmon_rule_info>(
+		env, fd, SYSCALLMON_IOC_GET_RULES, "ioctl:GET_RULES", syscallmon_rule_list{},
+		&syscallmon_rule_list::entries, 16);
+	Napi::Array out = Napi::Array::New(env, entries.size());
+	for (uint32_t i = 0; i < entries.size(); i++) {
 		const struct syscallmon_rule_info &r = entries[i];
 		Napi::Object o = Napi::Object::New(env);
 		o.Set("rule", FromRule(env, r.rule));
@@ -446,24 +442,10 @@ Napi::Value RulePids(const Napi::CallbackInfo &info)
 {
 	Napi::Env env = info.Env();
 	int fd = ArgFd(info, 0);
-	uint32_t id = ArgU32(info, 1, "id");
-	std::vector<uint32_t> pids(16);
-	struct syscallmon_pid_list list;
-	// Processes may join between two calls: grow until everything fit.
-	for (;;) {
-		memset(&list, 0, sizeof(list));
-		list.rule = id;
-		list.max = pids.size();
-		list.pids = (__u64)(uintptr_t)pids.data();
-		Ioctl(env, fd, SYSCALLMON_IOC_GET_PIDS, &list, "ioctl:GET_PIDS");
-		if (list.count <= list.max)
-			break;
-		pids.resize(list.count);
-	}
-	Napi::Array out = Napi::Array::New(env, list.count);
-	for (uint32_t j = 0; j < list.count; j++)
-		out.Set(j, pids[j]);
-	return out;
+	struct syscallmon_pid_list list = {};
+
+	list.rule = ArgU32(info, 1, "id");
+	return ScopePids(env, fd, list, 16);
 }
 
 Napi::Value Read(const Napi::CallbackInfo &info)
