@@ -325,15 +325,23 @@ export class Monitor {
 
   /** Integers in 1..PID_MAX, deduplicated, at most max (a target's MAX_PIDS by default). */
   private checkPids(pids: readonly unknown[], max = this.c('MAX_PIDS'), what = 'a target'): number[] {
-    const prefix = what === 'a target' ? '' : `${what}: `;
-    if (!Array.isArray(pids)) throw new UsageError(`${prefix}pids must be a list of process ids`);
-    const bad = pids.find((p) => typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > PID_MAX);
-    if (bad !== undefined) throw new UsageError(`${prefix}invalid pid ${String(bad)} (expected an integer in 1..${PID_MAX})`);
-    const unique = [...new Set(pids as number[])];
-    if (unique.length > max) {
-      throw new UsageError(`${prefix}too many pids: ${unique.length} (${what === 'a target' ? 'a target holds ' : ''}at most ${max})`);
-    }
-    return unique;
+    return checkPidList(pids, max, what);
+  }
+
+  /**
+   * Checks a rule whole, as addRule does before its ioctl, with the addon's
+   * tables only (no module needed): a UsageError names the mistake. What
+   * only the kernel can tell (a file that does not exist, a pid that has
+   * exited) is left to addRule.
+   */
+  static checkRule(rule: Rule, opts: { binding?: Binding; owned?: boolean } = {}): void {
+    const binding = opts.binding ?? loadBinding();
+    encodeRule(rule, opts.owned ? 'file' : 'hand', {
+      constants: binding.constants,
+      syscalls: new SyscallTable(binding.syscalls),
+      parseErrno: (v) => parseErrno(v, need(binding.constants, 'MAX_ERRNO')),
+      checkPids: checkPidList,
+    });
   }
 
   private ruleContext(): RuleContext {
@@ -743,6 +751,19 @@ export class Monitor {
       throw fromBindingError(e, 'close the device');
     }
   }
+}
+
+/** Integers in 1..PID_MAX, deduplicated, at most max. */
+function checkPidList(pids: readonly unknown[], max: number, what: string): number[] {
+  const prefix = what === 'a target' ? '' : `${what}: `;
+  if (!Array.isArray(pids)) throw new UsageError(`${prefix}pids must be a list of process ids`);
+  const bad = pids.find((p) => typeof p !== 'number' || !Number.isInteger(p) || p < 1 || p > PID_MAX);
+  if (bad !== undefined) throw new UsageError(`${prefix}invalid pid ${String(bad)} (expected an integer in 1..${PID_MAX})`);
+  const unique = [...new Set(pids as number[])];
+  if (unique.length > max) {
+    throw new UsageError(`${prefix}too many pids: ${unique.length} (${what === 'a target' ? 'a target holds ' : ''}at most ${max})`);
+  }
+  return unique;
 }
 
 /** A rule id: a positive u32. */
