@@ -6,6 +6,7 @@
  */
 import { Command } from 'commander';
 import type { SyscallEntry } from '../../lib/binding.js';
+import { FAMILIES, type SyscallFamily } from '../../lib/families.js';
 import type { Ctx } from '../context.js';
 import { EXIT } from '../errors.js';
 import { renderTable } from '../../render/table.js';
@@ -33,12 +34,44 @@ export function syscallsJson(rows: readonly SyscallEntry[]): string {
   return out;
 }
 
+export function renderFamilies(families: readonly SyscallFamily[], colour: Palette): string {
+  return renderTable(
+    [{ header: 'FAMILY' }, { header: 'SYSCALLS' }, { header: 'WHAT' }],
+    families.map((f) => ['@' + f.name, f.members.join(', '), colour.dim(f.description)]),
+    colour,
+  );
+}
+
+/** The families "@PATTERN" names ("@" alone: all), by the same match as syscalls. */
+function matchFamilies(pattern: string): SyscallFamily[] {
+  const p = pattern.slice(1).toLowerCase();
+  if (p.includes('*')) {
+    const re = new RegExp('^' + p.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+    return FAMILIES.filter((f) => re.test(f.name));
+  }
+  return FAMILIES.filter((f) => f.name.includes(p));
+}
+
 export function syscallsCommand(ctx: Ctx): Command {
   return new Command('syscalls')
     .description('list the syscalls that can be targeted, with their numbers')
-    .argument('[pattern]', 'a substring, or a glob such as "open*"')
+    .argument('[pattern]', 'a substring, or a glob such as "open*"; "@" or "@NAME": the families (--syscall @stat)')
     .option('--json', 'one JSON object per syscall: nr, name, symbol, path_arg, fd_arg (the arguments whose path and file events carry)')
     .action(async (pattern: string | undefined, opts: { json?: boolean }) => {
+      if (pattern?.startsWith('@')) {
+        const families = matchFamilies(pattern);
+        if (families.length === 0) {
+          await ctx.note(`syscallmon: no family matches "${pattern}" (families: ${FAMILIES.map((f) => '@' + f.name).join(', ')})`);
+          ctx.exitCode = EXIT.noMatch;
+          return;
+        }
+        await ctx.out(
+          opts.json
+            ? families.map((f) => JSON.stringify({ family: f.name, syscalls: f.members, description: f.description }) + '\n').join('')
+            : renderFamilies(families, ctx.colour),
+        );
+        return;
+      }
       const table = ctx.syscalls();
       const rows = table.match(pattern);
       if (rows.length === 0) {
@@ -49,5 +82,6 @@ export function syscallsCommand(ctx: Ctx): Command {
         return;
       }
       await ctx.out(opts.json ? syscallsJson(rows) : renderSyscalls(rows, ctx.colour));
+
     });
 }
