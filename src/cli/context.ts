@@ -10,6 +10,7 @@ import { SyscallTable } from '../lib/syscalls.js';
 import { colourEnabled, palette, type Palette } from '../render/colour.js';
 import { jsonLine } from '../render/ndjson.js';
 import type { Kmod } from '../lib/kmod.js';
+import type { Launch } from '../run/gate.js';
 import type { VmRunner } from './vm.js';
 
 /** Where output goes.  A Promise from write() means "wait before writing more" (backpressure). */
@@ -45,6 +46,8 @@ export interface CliEnvironment {
   interrupt(): Interrupt;
   /** what the sandbox hands CMD on its stdin, taken only then; none: an empty stdin */
   stdin?(): NodeJS.ReadableStream;
+  /** starts `run`'s command held at a gate */
+  launch: Launch;
 }
 
 export interface GlobalFlags {

@@ -7,6 +7,7 @@
  */
 import { CommanderError } from 'commander';
 import { KernelError, SyscallmonError, type ErrorKind } from '../lib/errors.js';
+import { RunError } from '../run/run.js';
 import { SandboxError } from '../sandbox/request.js';
 
 export const EXIT = {
@@ -37,8 +38,8 @@ export const EXIT_CODE_HELP = `Exit codes:
      run the command in a VM instead: syscallmon sandbox)
   4  permission denied (needs root: EACCES / EPERM)
   5  the kernel refused (errno shown), or module and tool versions differ
-  sandbox exits with CMD's status (128+N when signal N killed it); 125 when the sandbox
-  itself failed, 126 when CMD can't be run, 127 when it was not found`;
+  sandbox and run exit with CMD's status (128+N when signal N killed it); 126 when CMD
+  can't be run, 127 when it was not found; sandbox: 125 when the sandbox itself failed`;
 
 const KIND_EXIT: Readonly<Record<ErrorKind, ExitCode>> = {
   usage: EXIT.usage,
@@ -61,6 +62,7 @@ export function classify(e: unknown): { code: ExitCode; message: string } {
   }
   if (e instanceof SyscallmonError) return { code: KIND_EXIT[e.kind], message: e.message };
   if (e instanceof SandboxError) return { code: e.status, message: `sandbox: ${e.message}` };
+  if (e instanceof RunError) return { code: e.status, message: `run: ${e.message}` };
   const message = e instanceof Error ? e.message : String(e);
   return { code: EXIT.failure, message };
 }

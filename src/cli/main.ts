@@ -27,6 +27,10 @@ import { interceptCommand } from './commands/intercept.js';
 import { releaseCommand } from './commands/release.js';
 import { monitorCommand } from './commands/monitor.js';
 import { fsmCommand } from './commands/fsm.js';
+import { ruleCommand } from './commands/rule.js';
+import { protectCommand, unprotectCommand } from './commands/protect.js';
+import { runCommand } from './commands/run.js';
+import { spawnGated, type Launch } from '../run/gate.js';
 
 const EXAMPLES = `Examples:
   syscallmon load                                   load the module built for this kernel
@@ -38,6 +42,9 @@ const EXAMPLES = `Examples:
   syscallmon --exits on                             also record process exits
   syscallmon intercept openat && syscallmon monitor start --syscall openat --pid 1234
   syscallmon --log --file fsm.json --pid 1234       follow open -> read -> write cycles
+  syscallmon run -- make                            what make and every process it forks opens, execs, …
+  syscallmon rule add --name no-ptrace --syscall ptrace --cgroup /system.slice/app.service --action kill
+  syscallmon protect /etc/shadow --allow exe=/usr/sbin/sshd   nobody but sshd opens it, whatever the path
   syscallmon sandbox -- /bin/cat /etc/hostname      all of it in a throw-away VM`;
 
 /** Settings every command shares; addCommand() does not copy them from the parent. */
@@ -79,7 +86,8 @@ export function buildProgram(ctx: Ctx): Command {
     .option('--verbose', 'show stack traces on errors');
   for (const make of [
     statusCommand, logCommand, tailCommand, syscallsCommand, loadCommand, unloadCommand, sandboxCommand,
-    psCommand, interceptCommand, releaseCommand, monitorCommand, fsmCommand,
+    psCommand, interceptCommand, releaseCommand, monitorCommand, fsmCommand, ruleCommand, runCommand,
+    protectCommand, unprotectCommand,
   ]) {
     program.addCommand(prepare(make(ctx), program));
   }
@@ -173,6 +181,8 @@ export interface MainOptions {
   interrupt?: () => Interrupt;
   /** the sandboxed command's stdin; default: none (it reads an empty stdin) */
   stdin?: () => NodeJS.ReadableStream;
+  /** how `run` starts its command; default: /bin/sh held at a gate */
+  launch?: Launch;
 }
 
 const discard: Sink = { write: () => {} };
@@ -191,6 +201,7 @@ export async function main(opts: MainOptions): Promise<number> {
     vm: opts.vm ?? qemuRunner,
     interrupt: opts.interrupt ?? neverInterrupt,
     stdin: opts.stdin,
+    launch: opts.launch ?? spawnGated,
   };
   const ctx = new Ctx(io);
   const program = buildProgram(ctx);

@@ -29,6 +29,9 @@ function quietCtx(): Ctx {
     kmod: new FakeKmod(),
     vm: noVm,
     interrupt: stopped,
+    launch: () => {
+      throw new Error('test: no command is run');
+    },
   });
 }
 

@@ -1,0 +1,162 @@
+/*
+ * `syscallmon run [--syscall NAME|@FAMILY]... [--all] [selectors] [--action log|block|kill] [--audit]
+ *                 [--json] -- CMD [ARGS...]`
+ *
+ * strace -f without ptrace, where the module is loaded: the flags and the
+ * printing of src/run.  Events stream live on stdout; CMD's stdin is this
+ * one, its stdout and stderr go to this stderr (stdout carries only the
+ * events).  Without --syscall it logs every syscall that takes a path;
+ * --all every syscall.  syscallmon exits with CMD's status (128+N when
+ * signal N killed it), 126/127 when CMD can't be run or isn't there.
+ * Ctrl-C reaches CMD from the terminal, SIGTERM and SIGHUP sent to
+ * syscallmon are passed on to it, and syscallmon waits for CMD to exit.
+ */
+import { Command } from 'commander';
+import { UsageError } from '../../lib/errors.js';
+import type { MonitorEvent } from '../../lib/events.js';
+import { familyOf } from '../../lib/families.js';
+import { Monitor } from '../../lib/monitor.js';
+import type { Rule } from '../../lib/rules.js';
+import { eventLine } from '../../render/events.js';
+import { NdjsonEncoder } from '../../render/ndjson.js';
+import { shellWords } from '../../render/shell.js';
+import type { Gated, GatedStdio } from '../../run/gate.js';
+import { EXEC_SYSCALLS, RunError, runTraced, type RunOutcome } from '../../run/run.js';
+import { findCommand } from '../../sandbox/command.js';
+import { commandStatus, DEFAULT_PATH } from '../../sandbox/request.js';
+import type { Ctx } from '../context.js';
+import { addActionFlags, addSelectorFlags, ruleOf, type RuleFlags } from '../rule-flags.js';
+
+interface RunFlags extends RuleFlags {
+  all?: boolean;
+  json?: boolean;
+}
+
+export function runSummary(command: readonly string[], o: RunOutcome): string {
+  const how = o.exit.signal ? `was killed by ${o.exit.signal}` : `exited with ${o.exit.code}`;
+  return (
+    `syscallmon: run: ${shellWords(command)} ${how}; ${o.shown} event${o.shown === 1 ? '' : 's'} ` +
+    `from ${o.processes} process${o.processes === 1 ? '' : 'es'}, ${o.lost} lost`
+  );
+}
+
+/** The rule CMD's tree gets, checked whole before anything runs. */
+function runRule(ctx: Ctx, flags: RunFlags): Rule {
+  const action = flags.action ?? 'log';
+  const acts = action === 'block' || action === 'kill';
+  if (flags.all && flags.syscall) throw new UsageError('--all or --syscall, not both');
+  if (acts && !flags.syscall) throw new UsageError(`--action ${action} needs the syscalls to ${action}: --syscall NAME`);
+  const name = flags.name ?? `run:${process.pid}`;
+  const rule = ruleOf(name, action, flags);
+  if (!flags.syscall) rule.syscalls = defaultSyscallNames(ctx, flags.all === true);
+  if (acts) {
+    const execs = (flags.syscall ?? []).filter((s) => {
+      const names = familyOf(s)?.members ?? [s];
+      return names.some((n) => (EXEC_SYSCALLS as readonly string[]).includes(n));
+    });
+    if (execs.length) throw new UsageError(`--action ${action} of ${execs.join(', ')} would stop CMD itself from starting`);
+  }
+  Monitor.checkRule({ ...rule, tree: [process.pid] }, { binding: ctx.io.binding(), owned: true });
+  return rule;
+}
+
+function defaultSyscallNames(ctx: Ctx, all: boolean): string[] {
+  return ctx.syscalls().entries.filter((e) => all || e.pathArg >= 0).map((e) => e.name);
+}
+
+/** What CMD gets as stdin, stdout and stderr: this process's own, as fds where there are fds. */
+async function commandStdio(ctx: Ctx): Promise<{ stdio: GatedStdio; stdinIsTTY: boolean }> {
+  const input = ctx.io.stdin?.() as (NodeJS.ReadableStream & { fd?: unknown; isTTY?: boolean }) | undefined;
+  const err = await ctx.io.stderr.fd?.();
+  return {
+    stdio: {
+      stdin: typeof input?.fd === 'number' ? input.fd : 'ignore',
+      stdout: err ?? 'pipe',
+      stderr: err ?? 'pipe',
+    },
+    stdinIsTTY: input?.isTTY === true,
+  };
+}
+
+/**
+ * Passes on to CMD what syscallmon is sent while CMD runs.  SIGINT from a
+ * terminal reaches CMD by itself (same process group): passed on only when
+ * stdin is not a terminal.  Output closing (EPIPE) only stops the printing.
+ */
+function relaySignals(ctx: Ctx, stdinIsTTY: boolean, onClosed: () => void): { attach(cmd: Gated): void; dispose(): void } {
+  let cmd: Gated | null = null;
+  let interrupt = ctx.io.interrupt();
+  const onAbort = (): void => {
+    const reason: unknown = interrupt.signal.reason;
+    interrupt.dispose();
+    if (reason === 'EPIPE') onClosed();
+    else if (typeof reason === 'string' && reason.startsWith('SIG') && !(reason === 'SIGINT' && stdinIsTTY)) {
+      cmd?.kill(reason as NodeJS.Signals);
+    }
+    interrupt = ctx.io.interrupt();
+    interrupt.signal.addEventListener('abort', onAbort, { once: true });
+  };
+  interrupt.signal.addEventListener('abort', onAbort, { once: true });
+  return {
+    attach: (c) => void (cmd = c),
+    dispose: () => {
+      interrupt.signal.removeEventListener('abort', onAbort);
+      interrupt.dispose();
+    },
+  };
+}
+
+export function runCommand(ctx: Ctx): Command {
+  const cmd = new Command('run')
+    .description(
+      'run CMD and show its syscalls and those of every process it forks, live (strace -f without ptrace; needs the module loaded). ' +
+        'CMD reads this stdin; its output goes to stderr; syscallmon exits with its status',
+    )
+    .usage('[--syscall NAME|@FAMILY]... [--all] [selectors] [--action log|block|kill] [--audit] [--json] -- CMD [ARGS...]');
+  addActionFlags(cmd, ['log', 'block', 'kill']);
+  addSelectorFlags(cmd, false);
+  return cmd
+    .option('--all', 'every syscall (default: every syscall that takes a path)')
+    .option('--name <name>', 'the rule\'s name (default run:PID); it goes when run ends')
+    .option('--json', 'NDJSON: one event per line')
+    .argument('<cmd...>', 'the command and its arguments')
+    .passThroughOptions()
+    .addHelpText(
+      'after',
+      '\nThe rule covers CMD and every process it forks from its start (a process tree), owned by this run: ' +
+        'the module removes it when run ends, even if run is killed. Selectors narrow it within the tree. ' +
+        'If the mode is OFF, it is LOG while CMD runs. ' +
+        'Exit status: CMD\'s own (128+N when signal N killed it); 126: CMD cannot be run; 127: not found; 2: usage.\n',
+    )
+    .action(async (command: string[], flags: RunFlags) => {
+      const rule = runRule(ctx, flags);
+      const found = findCommand(command[0] ?? '', { path: ctx.io.env['PATH'] || DEFAULT_PATH, cwd: process.cwd() });
+      if (!found.ok) throw new RunError(found.status, found.message);
+      const { stdio, stdinIsTTY } = await commandStdio(ctx);
+      let printing = true;
+      const json = new NdjsonEncoder();
+      const print = (events: MonitorEvent[]): void | Promise<void> => {
+        if (!printing) return;
+        return ctx.out(flags.json ? json.batch(events) : events.map((e) => eventLine(e, ctx.colour)).join(''));
+      };
+      const monitor = ctx.openMonitor();
+      const relay = relaySignals(ctx, stdinIsTTY, () => void (printing = false));
+      let outcome: RunOutcome;
+      try {
+        outcome = await runTraced(
+          monitor,
+          { command, file: found.file, rule },
+          { launch: ctx.io.launch, stdio, onEvents: print, started: (c) => relay.attach(c) },
+        );
+      } finally {
+        relay.dispose();
+        monitor.close();
+      }
+      if (outcome.raisedMode) await ctx.note(`syscallmon: run: the mode was ${outcome.raisedMode.toUpperCase()}: LOG while CMD ran, ${outcome.raisedMode.toUpperCase()} again now`);
+      if (outcome.leftToTargets.length) {
+        await ctx.note(`syscallmon: run: ${outcome.leftToTargets.join(', ')}: shown as their block targets recorded them (a rule would come before the target)`);
+      }
+      await ctx.note(runSummary(command, outcome));
+      ctx.exitCode = commandStatus({ exit_code: outcome.exit.code, signal: outcome.exit.signal });
+    });
+}

@@ -1,0 +1,228 @@
+// syscallmon run: the rule it adds (a process tree on the gate's pid, owned
+// by its open file), which records it shows (the tree's, never the gate's
+// own before its exec), the exit status it passes on, and bad input.  The
+// command is a simulated one: its calls are made through the fake binding.
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import type { CommandExit, Gated, Launch } from '../../../src/run/gate.js';
+import { createFakeBinding, type FakeBinding, type SimulatedCall } from '../fake-binding.js';
+import { runCli } from './harness.js';
+
+const GATE = 5000;
+
+interface Script {
+  /** the calls made once the gate opens, in order; fork: [parent, child] */
+  steps: ({ call: SimulatedCall } | { fork: [number, number] })[];
+  exit: CommandExit;
+}
+
+/** A launch whose command makes the script's calls through the fake when its gate opens. */
+function simulated(fake: FakeBinding, script: Script, seen: { rulesAtOpen?: FakeBinding['rules']; signals: string[] }): Launch {
+  return (): Gated => {
+    let resolve!: (e: CommandExit) => void;
+    const exited = new Promise<CommandExit>((r) => (resolve = r));
+    return {
+      pid: GATE,
+      output: [],
+      exited,
+      kill: (signal) => void seen.signals.push(signal),
+      open() {
+        seen.rulesAtOpen = structuredClone(fake.rules);
+        for (const s of script.steps) {
+          if ('fork' in s) fake.fork(s.fork[0], s.fork[1]);
+          else fake.syscall(s.call);
+        }
+        setTimeout(() => resolve(script.exit), 5);
+      },
+    };
+  };
+}
+
+const CMD_FILE = '/usr/bin/true';
+
+function familyScript(exit: CommandExit = { code: 3, signal: null }): Script {
+  return {
+    steps: [
+      // the gate's own calls before its exec: never shown
+      { call: { syscall: 'openat', pid: GATE, comm: 'sh', path: '/etc/gate-own' } },
+      { call: { syscall: 'execve', pid: GATE, comm: 'sh', path: '/usr/local/bin/true', ret: -2 } },
+      { call: { syscall: 'execve', pid: GATE, comm: 'true', path: CMD_FILE } },
+      { call: { syscall: 'openat', pid: GATE, comm: 'true', path: '/etc/a' } },
+      { fork: [GATE, 5001] },
+      { call: { syscall: 'openat', pid: 5001, ppid: GATE, comm: 'child', path: '/etc/b', ret: -2 } },
+      { fork: [5001, 5002] },
+      { call: { syscall: 'unlinkat', pid: 5002, ppid: 5001, comm: 'grandchild', path: '/tmp/c' } },
+      // not of the tree
+      { call: { syscall: 'openat', pid: 7000, comm: 'other', path: '/etc/other' } },
+      // not a path syscall: not in the default set
+      { call: { syscall: 'getpid', pid: 5001, ppid: GATE, comm: 'child' } },
+    ],
+    exit,
+  };
+}
+
+async function traced(argv: string[], script: Script, setup?: (fake: FakeBinding) => void) {
+  const fake = createFakeBinding();
+  setup?.(fake);
+  const seen: { rulesAtOpen?: FakeBinding['rules']; signals: string[] } = { signals: [] };
+  const r = await runCli(argv, { fake, launch: simulated(fake, script, seen), env: { PATH: '/usr/bin:/bin' } });
+  return { ...r, fake, seen };
+}
+
+describe('syscallmon run', () => {
+  it("shows the tree's calls (not the gate's before its exec, nor others'), passes the exit status on, leaves no rule", async () => {
+    const r = await traced(['run', '--json', '--', 'true'], familyScript());
+    expect(r.code, r.stderr).toBe(3);
+    const events = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(events.map((e) => [e.tgid, e.syscall, e.path, e.errno])).toEqual([
+      [GATE, 'execve', CMD_FILE, null],
+      [GATE, 'openat', '/etc/a', null],
+      [5001, 'openat', '/etc/b', 'ENOENT'],
+      [5002, 'unlinkat', '/tmp/c', null],
+    ]);
+    // the rule: a log rule on the tree of the gate, owned by run's open file, every path syscall
+    const rules = r.seen.rulesAtOpen!;
+    expect(rules).toHaveLength(1);
+    expect(rules[0]!.rule_class).toBe(r.fake.c('CLASS_FILE'));
+    expect(rules[0]!.rule.flags & r.fake.c('SEL_TREE')).not.toBe(0);
+    expect(rules[0]!.rule.pids).toEqual([GATE]);
+    expect(rules[0]!.rule.action).toBe(r.fake.c('RULE_LOG'));
+    const withPath = r.fake.syscalls.filter((s) => s.pathArg >= 0).map((s) => s.nr).sort((a, b) => a - b);
+    expect([...rules[0]!.rule.syscalls].sort((a, b) => a - b)).toEqual(withPath);
+    expect(r.fake.rules).toEqual([]);
+    // the mode was OFF: LOG while the command ran, OFF again
+    expect(r.fake.mode).toBe(r.fake.c('MODE_OFF'));
+    expect(r.stderr).toBe(
+      'syscallmon: run: the mode was OFF: LOG while CMD ran, OFF again now\n' +
+        'syscallmon: run: true exited with 3; 4 events from 3 processes, 0 lost\n',
+    );
+  });
+
+  it('the human form: one line per event', async () => {
+    const r = await traced(['run', '--', 'true'], familyScript({ code: 0, signal: null }));
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[2]).toMatch(/^\S+\s+5001\s+child\s+openat\s+ALLOWED\s+-ENOENT\s+\S+\s+\/etc\/b$/);
+  });
+
+  it('--syscall names what is shown; the exec is followed but not shown unless asked', async () => {
+    const r = await traced(['run', '--json', '--syscall', 'unlinkat', '--', 'true'], familyScript());
+    expect(r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l).syscall)).toEqual(['unlinkat']);
+    const names = r.seen.rulesAtOpen![0]!.rule.syscalls.map((nr) => r.fake.syscallEntry(nr).name).sort();
+    expect(names).toEqual(['execve', 'execveat', 'unlinkat']);
+  });
+
+  it('a signal that killed the command: 128+N', async () => {
+    const r = await traced(['run', '--', 'true'], { steps: [], exit: { code: null, signal: 'SIGKILL' } });
+    expect(r.code).toBe(137);
+    expect(r.stderr).toContain('syscallmon: run: true was killed by SIGKILL; 0 events from 1 process, 0 lost');
+  });
+
+  it('--action block: a log rule for the exec, then the block rule, both on the tree; the mode stays', async () => {
+    const r = await traced(
+      ['run', '--json', '--action', 'block', '--syscall', 'unlinkat', '--', 'true'],
+      familyScript(),
+      (fake) => void (fake.mode = fake.c('MODE_BLOCK')),
+    );
+    const rules = r.seen.rulesAtOpen!;
+    expect(rules.map((x) => [x.rule.action, x.rule.syscalls.map((nr) => r.fake.syscallEntry(nr).name).sort(), x.rule.pids])).toEqual([
+      [r.fake.c('RULE_LOG'), ['execve', 'execveat'], [GATE]],
+      [r.fake.c('RULE_BLOCK'), ['unlinkat'], [GATE]],
+    ]);
+    const events = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(events.map((e) => [e.tgid, e.syscall, e.verdict])).toEqual([[5002, 'unlinkat', 'blocked']]);
+    expect(r.fake.mode).toBe(r.fake.c('MODE_BLOCK'));
+  });
+
+  it("a block target stays in force for the command: its syscall is left to the target, whose records are shown", async () => {
+    const r = await traced(['run', '--json', '--', 'true'], familyScript(), (fake) => {
+      fake.mode = fake.c('MODE_BLOCK');
+      fake.targets.set(fake.syscallEntry('unlinkat').nr, {
+        nr: fake.syscallEntry('unlinkat').nr, action: fake.c('ACTION_BLOCK'), err: 1, flags: fake.c('TARGET_ALL_PIDS'),
+        pids: [], record: fake.c('RECORD_COMPLETE'), hits: 0n, logged: 0n, blocked: 0n, missed: 0n, no_result: 0n, failed_skipped: 0n,
+      } as never);
+    });
+    const events = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(events.at(-1)).toMatchObject({ tgid: 5002, syscall: 'unlinkat', verdict: 'blocked', rule: null });
+    expect(r.stderr).toContain('syscallmon: run: unlinkat: shown as their block targets recorded them');
+  });
+
+  it.each([
+    [['run', '--action', 'block', '--', 'true'], '--action block needs the syscalls to block: --syscall NAME'],
+    [['run', '--action', 'kill', '--syscall', '@exec', '--', 'true'], '--action kill of @exec would stop CMD itself from starting'],
+    [['run', '--all', '--syscall', 'openat', '--', 'true'], '--all or --syscall, not both'],
+    [['run', '--action', 'allow', '--', 'true'], "argument 'allow' is invalid"],
+    [['run', '--tree', '1', '--', 'true'], "unknown option '--tree'"],
+    [['run', '--syscall', 'opnat', '--', 'true'], "unknown syscall 'opnat'"],
+    [['run', '--audit', '--', 'true'], '--audit applies to --action block or kill, not log'],
+  ])('%j: usage error, nothing run', async (argv, message) => {
+    const r = await traced(argv, familyScript());
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(message);
+    expect(r.seen.rulesAtOpen).toBeUndefined();
+    expect(r.fake.calls).toEqual([]);
+  });
+
+  it.each([
+    [['run', '--', 'no-such-command-here'], 127, 'syscallmon: run: no-such-command-here: not found in PATH'],
+    [['run', '--', '/etc'], 126, 'syscallmon: run: /etc: is a directory'],
+  ])('%j: exit %i before anything is added', async (argv, code, message) => {
+    const r = await traced(argv, familyScript());
+    expect(r.code).toBe(code);
+    expect(r.stderr).toContain(message);
+    expect(r.fake.calls).toEqual([]);
+  });
+
+  it('the module not loaded: exit 3, nothing run', async () => {
+    const r = await traced(['run', '--', 'true'], familyScript(), (fake) => void (fake.loaded = false));
+    expect(r.code).toBe(3);
+    expect(r.seen.rulesAtOpen).toBeUndefined();
+  });
+});
+
+// The real gate, with a real command on this host.
+describe('the gate', () => {
+  it('holds the command until opened, keeps its pid, and gives its exit status', async () => {
+    const { spawnGated } = await import('../../../src/run/gate.js');
+    const g = spawnGated(['sh', '-c', 'echo $$; exit 7'], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
+    const out = new PassThrough();
+    g.output[0]!.pipe(out);
+    let text = '';
+    out.on('data', (d: Buffer) => (text += d.toString()));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(text).toBe('');
+    g.open();
+    expect(await g.exited).toEqual({ code: 7, signal: null });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(text.trim()).toBe(String(g.pid));
+  });
+
+  it('never runs the command when its holder goes away before opening it', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { existsSync, readFileSync } = await import('node:fs');
+    const marker = `/tmp/smon-gate-ran-${process.pid}`;
+    // The holder is a node process that starts a gate and exits at once.
+    const script =
+      `import('${process.cwd()}/dist/run/gate.js').then(({ spawnGated }) => {` +
+      ` const g = spawnGated(['touch', '${marker}'], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });` +
+      ' console.log(g.pid); process.exit(0); })';
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const pid = Number(r.stdout.trim());
+    expect(pid).toBeGreaterThan(0);
+    // Until the gate's shell is gone (or a zombie nobody reaps).
+    for (let i = 0; i < 200; i++) {
+      let state = '';
+      try {
+        state = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] ?? '';
+      } catch {
+        break;
+      }
+      if (state === 'Z') break;
+      await new Promise((res) => setTimeout(res, 10));
+    }
+    expect(existsSync(marker)).toBe(false);
+  });
+});
