@@ -15,7 +15,8 @@ import { Option, type Command } from 'commander';
 import { UsageError } from '../../lib/errors.js';
 import { parseErrno, type Monitor } from '../../lib/monitor.js';
 import { RECORD_MODES, settingsOf, type Mode, type RecordMode, type TargetSettings } from '../../lib/status.js';
-import { closestNames } from '../../lib/syscalls.js';
+import { FAMILIES, familyOf } from '../../lib/families.js';
+import { closestNames, type SyscallTable } from '../../lib/syscalls.js';
 import type { Ctx } from '../context.js';
 import { collect, collectNames, parsePid } from '../options.js';
 import { jsonLine } from '../../render/ndjson.js';
@@ -79,6 +80,19 @@ function snapshot(m: Monitor): { mode: Mode; targets: Map<number, TargetSettings
 
 function sameTarget(a: TargetSettings | undefined, b: TargetSettings | undefined): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Names with each @family replaced by its members this kernel has (a target per syscall). */
+export function withFamilies(names: readonly string[], table: SyscallTable): string[] {
+  return names.flatMap((name) => {
+    if (!name.trim().startsWith('@')) return [name];
+    const family = familyOf(name);
+    if (!family) {
+      const near = closestNames(name.trim().slice(1), FAMILIES.map((f) => f.name));
+      throw new UsageError(`unknown syscall family '${name}'${near.length ? `; did you mean ${near.map((n) => '@' + n).join(', ')}?` : ''} (see syscallmon syscalls @)`);
+    }
+    return family.members.filter((m) => table.byName(m));
+  });
 }
 
 /** Validates flag combinations that commander cannot express; returns the request. */
@@ -203,7 +217,7 @@ export function addControl(program: Command, ctx: Ctx): void {
     .addOption(new Option('--off', 'mode OFF: disarm every probe (with --syscall: remove those targets)').conflicts(['log', 'block']))
     .addOption(new Option('--log', 'mode LOG: log targeted calls; block targets only log WOULD_BLOCK').conflicts(['block']))
     .addOption(new Option('--block', 'mode BLOCK: targeted calls fail with --errno (default EPERM)'))
-    .option('--syscall <name>', 'target this syscall (repeatable, or comma-separated); see `syscallmon syscalls`', collectNames)
+    .option('--syscall <name>', 'target this syscall, or each of a family such as @stat (repeatable, or comma-separated); see `syscallmon syscalls`', collectNames)
     .option('--pid <pid>', 'scope the targets to this process (repeatable); default: every process', collect(parsePid))
     .option('--errno <name>', 'errno a blocked call returns, e.g. EACCES (default EPERM)')
     .option('--force', 'with --block: may also block pid 1 and syscallmon\'s own readers')
@@ -243,6 +257,7 @@ export function addControl(program: Command, ctx: Ctx): void {
       const req = controlRequest(flags);
       if (req === null && flags.exits === undefined) throw new UsageError('no command or flag given; try syscallmon --help');
       // Bad names are usage errors whether or not the module is loaded.
+      if (req) req.syscalls = withFamilies(req.syscalls, ctx.syscalls());
       for (const name of req?.syscalls ?? []) ctx.syscalls().resolve(name);
       if (req?.errno !== undefined) parseErrno(req.errno);
       const monitor = ctx.openMonitor();

@@ -225,3 +225,21 @@ describe('syscallmon syscalls', () => {
     expect(r.stdout).toMatch(/@stat\s+stat, lstat, fstat, newfstatat, statx/);
   });
 });
+
+describe('the controller with a family', () => {
+  it('--block --syscall @stat targets each member this kernel has', async () => {
+    const fake = createFakeBinding();
+    const r = await runCli(['--block', '--syscall', '@stat'], { fake });
+    expect(r.code, r.stderr).toBe(0);
+    const names = [...fake.targets.keys()].map((nr) => fake.syscallEntry(nr).name).sort();
+    expect(names).toEqual(['fstat', 'lstat', 'newfstatat', 'stat', 'statx']);
+  });
+
+  it('an unknown family: usage error with the closest', async () => {
+    const fake = createFakeBinding();
+    const r = await runCli(['--block', '--syscall', '@sta'], { fake });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("syscallmon: unknown syscall family '@sta'; did you mean @stat? (see syscallmon syscalls @)\n");
+    expect(fake.calls).toEqual([]);
+  });
+});
