@@ -98,10 +98,11 @@ describe('syscallmon run', () => {
     expect(r.stdout).not.toMatch(/ (node|syscallmon) /);
     const killed = await cli(['run', '--', '/bin/sh', '-c', 'kill -9 $$']);
     expect(killed.code).toBe(137);
+    expect(await rules()).toEqual([]);
   });
 
   it('SIGKILLed, run leaves no rule (the module drops what its open file owned); CMD goes on', async () => {
-    const run = start(['run', '--', 'sleep', '60']);
+    const run = start(['run', '--', 'sleep', '600']);
     let held: RuleInfo | undefined;
     while (!held) {
       held = (await rules()).find((r) => r.name === `run:${run.child.pid}`);

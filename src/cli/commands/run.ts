@@ -8,8 +8,8 @@
  * events).  Without --syscall it logs every syscall that takes a path;
  * --all every syscall.  syscallmon exits with CMD's status (128+N when
  * signal N killed it), 126/127 when CMD can't be run or isn't there.
- * Ctrl-C reaches CMD from the terminal, SIGTERM and SIGHUP sent to
- * syscallmon are passed on to it, and syscallmon waits for CMD to exit.
+ * Ctrl-C reaches CMD from the terminal, SIGTERM sent to syscallmon is
+ * passed on to it, and syscallmon waits for CMD to exit.
  */
 import { Command } from 'commander';
 import { UsageError } from '../../lib/errors.js';
