@@ -60,8 +60,9 @@ function runRule(ctx: Ctx, flags: RunFlags): Rule {
   return rule;
 }
 
+/** Every syscall this kernel implements (an entry with no symbol is sys_ni_syscall), or those that take a path. */
 function defaultSyscallNames(ctx: Ctx, all: boolean): string[] {
-  return ctx.syscalls().entries.filter((e) => all || e.pathArg >= 0).map((e) => e.name);
+  return ctx.syscalls().entries.filter((e) => e.symbol !== '' && (all || e.pathArg >= 0)).map((e) => e.name);
 }
 
 /** What CMD gets as stdin, stdout and stderr: this process's own, as fds where there are fds. */

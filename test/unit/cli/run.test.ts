@@ -87,7 +87,7 @@ describe('syscallmon run', () => {
     expect(rules[0]!.rule.flags & r.fake.c('SEL_TREE')).not.toBe(0);
     expect(rules[0]!.rule.pids).toEqual([GATE]);
     expect(rules[0]!.rule.action).toBe(r.fake.c('RULE_LOG'));
-    const withPath = r.fake.syscalls.filter((s) => s.pathArg >= 0).map((s) => s.nr).sort((a, b) => a - b);
+    const withPath = r.fake.syscalls.filter((s) => s.pathArg >= 0 && s.symbol !== '').map((s) => s.nr).sort((a, b) => a - b);
     expect([...rules[0]!.rule.syscalls].sort((a, b) => a - b)).toEqual(withPath);
     expect(r.fake.rules).toEqual([]);
     // the mode was OFF: LOG while the command ran, OFF again
@@ -111,6 +111,13 @@ describe('syscallmon run', () => {
     expect(r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l).syscall)).toEqual(['unlinkat']);
     const names = r.seen.rulesAtOpen![0]!.rule.syscalls.map((nr) => r.fake.syscallEntry(nr).name).sort();
     expect(names).toEqual(['execve', 'execveat', 'unlinkat']);
+  });
+
+  it('--all: every syscall this kernel implements, none it does not', async () => {
+    const r = await traced(['run', '--all', '--', 'true'], familyScript());
+    const implemented = r.fake.syscalls.filter((s) => s.symbol !== '').map((s) => s.nr).sort((a, b) => a - b);
+    expect(implemented.length).toBeLessThan(r.fake.syscalls.length);
+    expect([...r.seen.rulesAtOpen![0]!.rule.syscalls].sort((a, b) => a - b)).toEqual(implemented);
   });
 
   it('a signal that killed the command: 128+N', async () => {
