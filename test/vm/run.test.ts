@@ -91,8 +91,8 @@ describe('syscallmon run', () => {
     expect(await rules()).toEqual([]);
   });
 
-  it("passes CMD's exit status on (128+N for a signal), and shows no event of another process", async () => {
-    const r = await cli(['run', '--', '/bin/sh', '-c', 'cat /etc/hostname >/dev/null; exit 7']);
+  it("--all: every syscall in one rule; CMD's exit status passed on (128+N for a signal); no event of another process", async () => {
+    const r = await cli(['run', '--all', '--', '/bin/sh', '-c', 'cat /etc/hostname >/dev/null; exit 7']);
     expect(r.code).toBe(7);
     expect(r.stdout).toMatch(/ cat +openat +ALLOWED +3 .*\/etc\/hostname\n/);
     expect(r.stdout).not.toMatch(/ (node|syscallmon) /);
