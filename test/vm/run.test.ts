@@ -115,12 +115,14 @@ describe('syscallmon run', () => {
       sleeper = Number(sh('pgrep', ['-P', String(run.child.pid), '-x', 'sleep']).stdout.trim());
       if (!sleeper) await new Promise((res) => setTimeout(res, 50));
     }
+    // CMD holds run's stderr: run's pipes close only when CMD ends, so its exit is what is waited for.
+    const exited = new Promise<NodeJS.Signals | null>((res) => run.child.once('exit', (_code, signal) => res(signal)));
     run.child.kill('SIGKILL');
-    const end = await run.done;
-    expect(end.signal).toBe('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
     expect(await rules()).toEqual([]);
     expect(existsSync(`/proc/${sleeper}`)).toBe(true);
     process.kill(sleeper, 'SIGKILL');
+    await run.done;
   });
 });
 
