@@ -216,22 +216,22 @@ describe('every flag of syscallmon itself, before every command', () => {
   });
 });
 
-describe('a command of commands (`syscallmon rule add`)', () => {
+describe('a command of commands (`syscallmon nest add`)', () => {
   /** The program with a two-level command grafted on, to walk what the real one may grow. */
   function withNested(): { program: Command; ran: string[] } {
     const ran: string[] = [];
     const p = buildProgram(quietCtx());
-    const rule = new Command('rule').option('--table <name>', 'a flag of the middle level');
-    rule.addCommand(new Command('add').option('--json').action(() => void ran.push('add')));
-    rule.addCommand(new Command('list').action(() => void ran.push('list')));
-    p.addCommand(rule);
+    const nest = new Command('nest').option('--table <name>', 'a flag of the middle level');
+    nest.addCommand(new Command('add').option('--json').action(() => void ran.push('add')));
+    nest.addCommand(new Command('list').action(() => void ran.push('list')));
+    p.addCommand(nest);
     return { program: p, ran };
   }
 
   it.each([
-    [['--log', 'rule', 'add'], "--log before 'rule add' would be ignored: it is a flag of syscallmon without a command (syscallmon --log …), not of rule add"],
-    [['--json', 'rule', 'add'], "--json before 'rule add' would be ignored: write it after the command (syscallmon rule add --json …)"],
-    [['rule', '--table', 'x', 'list'], "--table before 'rule list' would be ignored: it is a flag of syscallmon rule (syscallmon rule --table …), not of rule list"],
+    [['--log', 'nest', 'add'], "--log before 'nest add' would be ignored: it is a flag of syscallmon without a command (syscallmon --log …), not of nest add"],
+    [['--json', 'nest', 'add'], "--json before 'nest add' would be ignored: write it after the command (syscallmon nest add --json …)"],
+    [['nest', '--table', 'x', 'list'], "--table before 'nest list' would be ignored: it is a flag of syscallmon nest (syscallmon nest --table …), not of nest list"],
   ])('%j: refused, nothing run', async (argv, message) => {
     const { program: p, ran } = withNested();
     await expect(p.parseAsync(argv, { from: 'user' })).rejects.toThrow(message);
@@ -240,7 +240,7 @@ describe('a command of commands (`syscallmon rule add`)', () => {
 
   it('written after the command, the same flag is taken', async () => {
     const { program: p, ran } = withNested();
-    await p.parseAsync(['rule', 'add', '--json'], { from: 'user' });
+    await p.parseAsync(['nest', 'add', '--json'], { from: 'user' });
     expect(ran).toEqual(['add']);
   });
 });
