@@ -1,6 +1,7 @@
 /*
  * `syscallmon run [--syscall NAME|@FAMILY]... [--all] [selectors] [--action log|block|kill] [--audit]
- *                 [--json] -- CMD [ARGS...]`
+ *                 [--json | --format table|json|strace] [--summary] [--failed] [--slower-than DURATION]
+ *                 -- CMD [ARGS...]`
  *
  * strace -f without ptrace, where the module is loaded: the flags and the
  * printing of src/run.  Events stream live on stdout; CMD's stdin is this
@@ -16,20 +17,19 @@ import { UsageError } from '../../lib/errors.js';
 import type { MonitorEvent } from '../../lib/events.js';
 import { familyOf } from '../../lib/families.js';
 import { Monitor } from '../../lib/monitor.js';
+import { outcomeSelection } from '../../lib/outcome.js';
 import type { Rule } from '../../lib/rules.js';
-import { eventLine } from '../../render/events.js';
-import { NdjsonEncoder } from '../../render/ndjson.js';
 import { shellWords } from '../../render/shell.js';
 import type { Gated, GatedStdio } from '../../run/gate.js';
 import { EXEC_SYSCALLS, RunError, runTraced, type RunOutcome } from '../../run/run.js';
 import { findCommand } from '../../sandbox/command.js';
 import { commandStatus, DEFAULT_PATH } from '../../sandbox/request.js';
 import type { Ctx } from '../context.js';
+import { addEventOutputOptions, EventPrinter, eventOutputOf, type EventOutputFlags } from '../event-output.js';
 import { addActionFlags, addSelectorFlags, ruleOf, type RuleFlags } from '../rule-flags.js';
 
-interface RunFlags extends RuleFlags {
+interface RunFlags extends RuleFlags, EventOutputFlags {
   all?: boolean;
-  json?: boolean;
 }
 
 export function runSummary(command: readonly string[], o: RunOutcome): string {
@@ -113,13 +113,17 @@ export function runCommand(ctx: Ctx): Command {
       'run CMD and show its syscalls and those of every process it forks, live (strace -f without ptrace; needs the module loaded). ' +
         'CMD reads this stdin; its output goes to stderr; syscallmon exits with its status',
     )
-    .usage('[--syscall NAME|@FAMILY]... [--all] [selectors] [--action log|block|kill] [--audit] [--json] -- CMD [ARGS...]');
+    .usage(
+      '[--syscall NAME|@FAMILY]... [--all] [selectors] [--action log|block|kill] [--audit]\n' +
+        '                      [--json | --format F] [--summary] [--failed] [--slower-than DURATION] -- CMD [ARGS...]',
+    );
   addActionFlags(cmd, ['log', 'block', 'kill']);
   addSelectorFlags(cmd, false);
+  // A stream has no CSV header to start with: no csv, as tail.
+  addEventOutputOptions(cmd, ['table', 'json', 'strace']);
   return cmd
     .option('--all', 'every syscall (default: every syscall that takes a path)')
     .option('--name <name>', 'the rule\'s name (default run:PID); it goes when run ends')
-    .option('--json', 'NDJSON: one event per line')
     .argument('<cmd...>', 'the command and its arguments')
     .passThroughOptions()
     .addHelpText(
@@ -131,14 +135,16 @@ export function runCommand(ctx: Ctx): Command {
     )
     .action(async (command: string[], flags: RunFlags) => {
       const rule = runRule(ctx, flags);
+      const printer = new EventPrinter(ctx, eventOutputOf(flags));
+      const keeps = outcomeSelection(printer.output.outcome);
       const found = findCommand(command[0] ?? '', { path: ctx.io.env['PATH'] || DEFAULT_PATH, cwd: process.cwd() });
       if (!found.ok) throw new RunError(found.status, found.message);
       const { stdio, stdinIsTTY } = await commandStdio(ctx);
       let printing = true;
-      const json = new NdjsonEncoder();
       const print = (events: MonitorEvent[]): void | Promise<void> => {
         if (!printing) return;
-        return ctx.out(flags.json ? json.batch(events) : events.map((e) => eventLine(e, ctx.colour)).join(''));
+        const text = printer.batch(keeps === null ? events : events.filter(keeps));
+        return text === '' ? undefined : ctx.out(text);
       };
       const monitor = ctx.openMonitor();
       const relay = relaySignals(ctx, stdinIsTTY, () => void (printing = false));
@@ -153,6 +159,12 @@ export function runCommand(ctx: Ctx): Command {
         relay.dispose();
         monitor.close();
       }
+      if (printing) {
+        const end = printer.end();
+        if (end !== '') await ctx.out(end);
+      }
+      const lostNote = printer.lostNote();
+      if (lostNote !== null) await ctx.note(lostNote);
       if (outcome.raisedMode) await ctx.note(`syscallmon: run: the mode was ${outcome.raisedMode.toUpperCase()}: LOG while CMD ran, ${outcome.raisedMode.toUpperCase()} again now`);
       if (outcome.leftToTargets.length) {
         await ctx.note(`syscallmon: run: ${outcome.leftToTargets.join(', ')}: shown as their block targets recorded them (a rule would come before the target)`);

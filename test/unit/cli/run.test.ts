@@ -70,6 +70,27 @@ async function traced(argv: string[], script: Script, setup?: (fake: FakeBinding
 }
 
 describe('syscallmon run', () => {
+  it('prints like log and tail: --format strace, --failed, --summary', async () => {
+    const strace = await traced(['run', '--format', 'strace', '--', 'true'], familyScript());
+    expect(strace.code, strace.stderr).toBe(3);
+    const lines = strace.stdout.trimEnd().split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[0]).toMatch(/^\[pid +5000\] execve\("\/usr\/bin\/true", /);
+    expect(lines[2]).toMatch(/^\[pid +5001\] openat\(.*"\/etc\/b".* = -1 ENOENT /);
+    const failed = await traced(['run', '--json', '--failed', '--', 'true'], familyScript());
+    expect(failed.stdout.trimEnd().split('\n').map((l) => JSON.parse(l)).map((e) => [e.tgid, e.syscall, e.errno])).toEqual([
+      [5001, 'openat', 'ENOENT'],
+    ]);
+    const summary = await traced(['run', '--summary', '--json', '--', 'true'], familyScript());
+    const counts = JSON.parse(summary.stdout) as { rows: { syscall: string; calls: number; errors: number }[] };
+    expect(counts.rows.map((s) => [s.syscall, s.calls, s.errors]).sort()).toEqual([
+      ['execve', 1, 0],
+      ['openat', 2, 1],
+      ['unlinkat', 1, 0],
+    ]);
+    expect((await traced(['run', '--format', 'csv', '--', 'true'], familyScript())).code).toBe(2);
+  });
+
   it("shows the tree's calls (not the gate's before its exec, nor others'), passes the exit status on, leaves no rule", async () => {
     const r = await traced(['run', '--json', '--', 'true'], familyScript());
     expect(r.code, r.stderr).toBe(3);
