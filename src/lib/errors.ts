@@ -49,6 +49,30 @@ function ofKind(kind: ErrorKind) {
 export class UsageError extends ofKind('usage') {}
 
 /**
+ * A policy file that can't be applied as written: the message starts with
+ * where ("policy.yaml:12: spec.rules[1].errno: …"), and the parts are kept
+ * for programs (a daemon reports them).
+ */
+export class PolicyError extends UsageError {
+  readonly file: string;
+  /** 1-based; 0 when the whole file is meant (unreadable) */
+  readonly line: number;
+  /** the field as a path into the document ("spec.rules[1].errno"); '' for the file or its syntax */
+  readonly field: string;
+  /** what is wrong, without where */
+  readonly reason: string;
+
+  constructor(where: { file: string; line: number; field: string }, reason: string, options?: SyscallmonErrorOptions) {
+    const at = where.line > 0 ? `${where.file}:${where.line}` : where.file;
+    super(`${at}: ${where.field ? `${where.field}: ` : ''}${reason}`, options);
+    this.file = where.file;
+    this.line = where.line;
+    this.field = where.field;
+    this.reason = reason;
+  }
+}
+
+/**
  * The module is not loaded (no /dev/syscallmon).  The message says what
  * showed it and how to load it: LOAD_HINT unless options.hint says
  * otherwise (the CLI's, where this kernel can't load modules).

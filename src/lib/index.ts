@@ -100,6 +100,7 @@ export { errnoName, errnoNumber, errnoMessage, errnoNames, errnoList, errnoText 
 export {
   SyscallmonError,
   UsageError,
+  PolicyError,
   NotLoadedError,
   PermissionError,
   KernelError,
@@ -133,3 +134,24 @@ export {
   type LoadResult,
   type UnloadResult,
 } from './module.js';
+export {
+  POLICY_API_VERSION,
+  readPolicyFile,
+  parsePolicy,
+  policyContext,
+  policySchema,
+  policySha256,
+  policyTag,
+  canonicalJson,
+  applyPolicy,
+  diffPolicies,
+  policyDrift,
+  runningPolicy,
+  renderPolicy,
+  renderDiff,
+  type PolicyContext,
+  type PolicyDocument,
+  type PolicyRule,
+  type PolicyDiff,
+  type RuleChange,
+} from './policy/index.js';

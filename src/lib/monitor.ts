@@ -1,6 +1,8 @@
 // The typed library: one open /dev/syscallmon and everything done through it.
 // Validation, defaults and names live here; the binding only converts values
 // and makes syscalls (and can be a fake: Monitor.open({ binding })).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { isBindingError, loadBinding, type Binding, type NdjsonFormatter, type RawRule, type RawTarget, type RawVersion, type StreamHandle } from './binding.js';
 import { errnoNames, errnoNamesByNumber, errnoNumber } from './errnos.js';
 import { fromBindingError, NotLoadedError, UsageError, VersionError } from './errors.js';
@@ -478,6 +480,23 @@ export class Monitor {
         ENOSPC: `the module holds at most ${this.c('MAX_RULES')} rules, of every class`,
       });
     }
+  }
+
+  /**
+   * The tag the running policy was given ('' when none was), as the
+   * module's status file shows it: no ioctl returns it.
+   */
+  policyTag(): string {
+    const path = join(this.#binding.procDir, 'status');
+    let text: string;
+    try {
+      text = readFileSync(path, 'latin1');
+    } catch (e) {
+      throw fromBindingError(e, `read ${path}`);
+    }
+    const line = /^policy: (.*)$/m.exec(text);
+    if (!line) throw new VersionError(`${path} has no policy line (module older than this library?)`);
+    return line[1] === '-' ? '' : line[1]!;
   }
 
   clear(what: { targets?: boolean; log?: boolean; counters?: boolean }): void {

@@ -28,7 +28,8 @@
 // Test hooks (not part of Binding): syscall(), fileAccess(), fork(), exit(),
 // pushRecords(), failNext(), failStream(), and the public state fields below.
 import { constants as osConstants } from 'node:os';
-import { writeSync } from 'node:fs';
+import { existsSync, writeSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   loadBinding,
   type BatchCallback,
@@ -273,6 +274,12 @@ export class FakeBinding implements Binding {
   caller: FakeTask = { pid: 4242, tgid: 4242, ppid: 1, uid: 0, gid: 0, comm: 'syscallmon' };
   treeMissed = 0n;
   fileHooksMissed = 0n;
+  /**
+   * The last policy's tag. The module shows it only in its status file:
+   * the fake writes that line to procDir/status when a test gave it a
+   * procDir of its own (tmp), never under /proc.
+   */
+  policyTag = '';
   /** CLOCK_REALTIME in ns, for the records the fake makes itself (config and lost records) */
   clock = (): bigint => BigInt(Date.now()) * 1_000_000n;
 
@@ -648,6 +655,10 @@ export class FakeBinding implements Binding {
     this.rules = [...made, ...others];
     this.mode = policy.mode;
     this.exitsOn = policy.exits === this.c('EXITS_ON');
+    this.policyTag = policy.tag;
+    if (!this.procDir.startsWith('/proc/') && existsSync(this.procDir)) {
+      writeFileSync(join(this.procDir, 'status'), `mode: ${this.modeName(policy.mode).toLowerCase()}\npolicy: ${policy.tag || '-'}\n`);
+    }
     this.change(
       'CONFIG_POLICY',
       0,
