@@ -31,6 +31,8 @@ import { ruleCommand } from './commands/rule.js';
 import { protectCommand, unprotectCommand } from './commands/protect.js';
 import { runCommand } from './commands/run.js';
 import { spawnGated, type Launch } from '../run/gate.js';
+import { applyCommand } from './commands/apply.js';
+import { policyCommand } from './commands/policy.js';
 
 const EXAMPLES = `Examples:
   syscallmon load                                   load the module built for this kernel
@@ -45,6 +47,7 @@ const EXAMPLES = `Examples:
   syscallmon run -- make                            what make and every process it forks opens, execs, …
   syscallmon rule add --name no-ptrace --syscall ptrace --cgroup /system.slice/app.service --action kill
   syscallmon protect /etc/shadow --allow exe=/usr/sbin/sshd   nobody but sshd opens it, whatever the path
+  syscallmon apply policy.yaml --dry-run            what a policy file would change
   syscallmon sandbox -- /bin/cat /etc/hostname      all of it in a throw-away VM`;
 
 /** Settings every command shares; addCommand() does not copy them from the parent. */
@@ -88,6 +91,7 @@ export function buildProgram(ctx: Ctx): Command {
     statusCommand, logCommand, tailCommand, syscallsCommand, loadCommand, unloadCommand, sandboxCommand,
     psCommand, interceptCommand, releaseCommand, monitorCommand, fsmCommand, ruleCommand, runCommand,
     protectCommand, unprotectCommand,
+    applyCommand, policyCommand,
   ]) {
     program.addCommand(prepare(make(ctx), program));
   }

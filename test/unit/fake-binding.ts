@@ -27,8 +27,8 @@
 //
 // Test hooks (not part of Binding): syscall(), fileAccess(), fork(), exit(),
 // pushRecords(), failNext(), failStream(), and the public state fields below.
-import { constants as osConstants } from 'node:os';
-import { existsSync, writeSync, writeFileSync } from 'node:fs';
+import { constants as osConstants, tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, writeSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   loadBinding,
@@ -1285,4 +1285,14 @@ export function createFakeBinding(init?: (fake: FakeBinding) => void): FakeBindi
   const fake = new FakeBinding();
   init?.(fake);
   return fake;
+}
+
+/**
+ * A fake whose status file (the module's /proc/syscallmon/status, where the
+ * running policy's tag is read) is in procDir, a temp directory by default,
+ * written anew: no policy yet.
+ */
+export function createFakeWithStatusFile(procDir = mkdtempSync(join(tmpdir(), 'smon-fake-proc-'))): FakeBinding {
+  writeFileSync(join(procDir, 'status'), 'mode: off\npolicy: -\n');
+  return new FakeBinding({ ...loadBinding(), procDir });
 }

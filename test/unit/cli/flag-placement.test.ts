@@ -10,12 +10,16 @@ import { describe, expect, it } from 'vitest';
 import { buildProgram, commandChain, commandPath } from '../../../src/cli/main.js';
 import { Ctx, type Interrupt } from '../../../src/cli/context.js';
 import type { VmRunner } from '../../../src/sandbox/host.js';
-import { createFakeBinding } from '../fake-binding.js';
+import { createFakeBinding, createFakeWithStatusFile } from '../fake-binding.js';
 import { FakeKmod, noVm, runCli } from './harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'smon-placement-'));
 const fsmFile = join(dir, 'fsm.json');
 writeFileSync(fsmFile, '{"states": ["open", "read"]}');
+const policyFile = join(dir, 'policy.yaml');
+writeFileSync(policyFile, 'apiVersion: syscallmon/v1\nkind: Policy\nspec:\n  mode: log\n  rules:\n    - {name: opens, action: log, syscalls: [openat]}\n');
+/** The module's status file (where policy show reads the running policy's tag), the same for every run. */
+const procDir = mkdtempSync(join(tmpdir(), 'smon-placement-proc-'));
 
 /** A context that prints nothing and reaches nothing real. */
 function quietCtx(): Ctx {
@@ -56,6 +60,7 @@ const SAMPLE: Readonly<Record<string, string>> = {
   '--share': join(dir, 'no-such-share'),
   syscall: 'openat',
   file: fsmFile,
+  'policy-file': policyFile,
   cmd: 'true',
 };
 
@@ -123,7 +128,7 @@ function countingVm(): VmRunner & { boots: number } {
 }
 
 async function run(argv: string[]) {
-  const fake = createFakeBinding();
+  const fake = createFakeWithStatusFile(procDir);
   const kmod = new FakeKmod();
   kmod.loaded = true;
   const vm = countingVm();

@@ -7,14 +7,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadBinding } from '../../../src/lib/binding.js';
 import { PolicyError } from '../../../src/lib/errors.js';
 import { Monitor } from '../../../src/lib/monitor.js';
 import {
   applyPolicy, canonicalJson, parsePolicy, policyContext, policyDrift, policySchema, policySha256, POLICY_RULE_KEYS,
   readPolicyFile, renderDiff, renderPolicy, runningPolicy, type PolicyDocument,
 } from '../../../src/lib/policy/index.js';
-import { FakeBinding } from '../fake-binding.js';
+import { createFakeWithStatusFile, type FakeBinding } from '../fake-binding.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'smon-policy-'));
 let files = 0;
@@ -27,12 +26,8 @@ function file(text: string, ext = 'yaml'): string {
 const ctx = policyContext();
 const parse = (text: string, name = 'policy.yaml'): PolicyDocument => parsePolicy(text, name, ctx);
 
-/** A fake module whose status file (the running policy's tag) is in a directory of the test's own. */
 function open(): { fake: FakeBinding; mon: Monitor } {
-  const proc = mkdtempSync(join(tmpdir(), 'smon-policy-proc-'));
-  writeFileSync(join(proc, 'status'), 'mode: off\npolicy: -\n');
-  const real = loadBinding();
-  const fake = new FakeBinding({ ...real, procDir: proc });
+  const fake = createFakeWithStatusFile();
   return { fake, mon: Monitor.open({ binding: fake }) };
 }
 
