@@ -137,7 +137,8 @@ export interface Policy {
 /** Calls a block or kill rule can never stop (the module refuses them). */
 export const UNBLOCKABLE: ReadonlySet<string> = new Set(['exit', 'exit_group', 'rt_sigreturn', 'restart_syscall']);
 
-const RULE_KEYS: readonly (keyof Rule)[] = [
+/** Every field of a Rule. */
+export const RULE_KEYS: readonly (keyof Rule)[] = [
   'name', 'action', 'syscalls', 'fileOps', 'errno', 'enforce', 'force', 'record', 'failedOnly', 'pids', 'tree',
   'uid', 'euid', 'auid', 'gid', 'comm', 'exe', 'cgroup', 'path', 'file',
 ];

@@ -32,6 +32,18 @@ function ruleLine(rule: PolicyRule): string {
   return inline(rest);
 }
 
+const SELECTORS: ReadonlySet<string> = new Set(['uid', 'euid', 'auid', 'gid', 'comm', 'exe', 'cgroup', 'path']);
+
+/** A rule's field as a diff shows it: what a field left out means (the normal form leaves defaults out). */
+function fieldText(rule: PolicyRule, field: string): string {
+  const value = rule[field as keyof PolicyRule];
+  if (value !== undefined) return inline(value);
+  if (field === 'errno') return rule.action === 'block' ? 'EPERM' : '(none)';
+  if (field === 'record') return rule.action === 'allow' ? '(none)' : 'complete';
+  if (field === 'enforce' || field === 'force' || field === 'failedOnly') return 'false';
+  return SELECTORS.has(field) ? '(any)' : '(none)';
+}
+
 const onOff = (b: boolean): string => (b ? 'on' : 'off');
 
 /** What applying changes (or changed), one line each, and a summary line. */
@@ -42,10 +54,7 @@ export function renderDiff(diff: PolicyDiff): string {
   if (diff.exits) lines.push(`  exit events: ${onOff(diff.exits.before)} -> ${onOff(diff.exits.after)}`);
   for (const r of diff.added) lines.push(`+ rule ${r.name}: ${ruleLine(r)}`);
   for (const c of diff.changed) {
-    const fields = c.fields.map((f) => {
-      const key = f as keyof PolicyRule;
-      return `${f} ${inline(c.before[key])} -> ${inline(c.after[key])}`;
-    });
+    const fields = c.fields.map((f) => `${f} ${fieldText(c.before, f)} -> ${fieldText(c.after, f)}`);
     lines.push(`~ rule ${c.name}: ${fields.join('; ')}`);
   }
   for (const r of diff.removed) lines.push(`- rule ${r.name}: ${ruleLine(r)}`);

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PolicyError } from '../../../src/lib/errors.js';
 import { Monitor } from '../../../src/lib/monitor.js';
+import { RULE_KEYS } from '../../../src/lib/rules.js';
 import {
   applyPolicy, canonicalJson, parsePolicy, policyContext, policyDrift, policySchema, policySha256, POLICY_RULE_KEYS,
   readPolicyFile, renderDiff, renderPolicy, runningPolicy, type PolicyDocument,
@@ -152,6 +153,7 @@ describe('reading a policy file', () => {
   it('the schema has every field of a rule but pid sets and process trees, and the example uses each', () => {
     const schema = policySchema(ctx.constants) as { properties: { spec: { properties: { rules: { items: { properties: object } } } } } };
     expect(Object.keys(schema.properties.spec.properties.rules.items.properties)).toEqual([...POLICY_RULE_KEYS]);
+    expect([...POLICY_RULE_KEYS, 'pids', 'tree'].sort()).toEqual([...RULE_KEYS].sort());
     const used = new Set(parse(EVERY_FIELD).spec.rules.flatMap((r) => Object.keys(r)));
     expect(POLICY_RULE_KEYS.filter((k) => !used.has(k))).toEqual([]);
   });
@@ -316,7 +318,7 @@ describe('applying a policy', () => {
       '  exit events: on -> off',
       '+ rule new-one: {action: log, syscalls: [getppid]}',
       '+ rule gone: {action: log, file: /etc/shadow, fileOps: [open, unlink], euid: {min: 0, max: 99}}',
-      '~ rule no-ptrace: errno EACCES -> (none); uid 1000 -> {min: 1000, max: 2000}',
+      '~ rule no-ptrace: errno EACCES -> EPERM; uid 1000 -> {min: 1000, max: 2000}',
       '- rule shadow: {action: log, file: /etc/shadow, fileOps: [open, unlink], euid: {min: 0, max: 99}}',
       'dry run, nothing applied: 2 added, 1 changed, 1 removed',
       '',
