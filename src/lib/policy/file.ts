@@ -252,7 +252,14 @@ class Locator {
     const placed = shown.map((e) => ({ e, line: this.line(pathOf(e), keyOf(e)) }));
     placed.sort((a, b) => rank(a.e) - rank(b.e) || a.line - b.line);
     const { e } = placed[0]!;
-    return this.error(pathOf(e), reasonOf(e, constants), keyOf(e));
+    const path = pathOf(e);
+    const last = path.at(-1);
+    // A missing field is shown where its mapping is named ("spec:"), not at the mapping's first field.
+    if (e.keyword === 'required' && typeof last === 'string') {
+      const line = this.line(path.slice(0, -1), last);
+      return new PolicyError({ file: this.file, line, field: fieldName([...path, keyOf(e)!]) }, reasonOf(e, constants));
+    }
+    return this.error(path, reasonOf(e, constants), keyOf(e));
   }
 }
 

@@ -181,7 +181,7 @@ describe('reading a policy file', () => {
     ['wrong type', bad('exits: true', 'exits: "yes"'), "policy.yaml:7: spec.exits: must be true or false, got 'yes'"],
     ['unknown field, nothing close', bad('  rules:\n', '  old: 1\n  rules:\n'), 'policy.yaml:8: spec.old: unknown field (fields: mode, exits, rules)'],
     ['rules not a list', WEB.slice(0, WEB.indexOf('  rules:')) + '  rules: none\n', "policy.yaml:8: spec.rules: must be a list, got 'none'"],
-    ['missing field', bad('  mode: block\n', ''), 'policy.yaml:6: spec.mode: missing (required)'],
+    ['missing field', bad('  mode: block\n', ''), 'policy.yaml:5: spec.mode: missing (required)'],
     ['missing action', bad('      action: log\n', ''), 'policy.yaml:16: spec.rules[1].action: missing (required)'],
     ['pid sets', bad('      enforce: true', '      pids: [1]'), 'policy.yaml:13: spec.rules[0].pids: a policy names what exists at any time: no pid sets or process trees (add such rules by hand)'],
     ['enforce on a log rule', bad('action: log', 'action: log\n      enforce: true'), 'policy.yaml:18: spec.rules[1].enforce: enforce applies to block and kill rules, not log'],
