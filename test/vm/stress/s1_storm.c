@@ -364,10 +364,18 @@ int main(void)
 	smon_diag("storm: stress-ng %s for %ld s, ring %ld bytes (at most %ld records)", STORM_STRESSORS,
 		  seconds, ring, capacity);
 	REQUIRE(storm_start(&storm, STORM_STRESSORS, seconds) == 0, "start stress-ng");
+	t_storm = storm.started;
 	/* The exec stressor winds down slowly under TCG: give it time before killing. */
 	rc = storm_stop(&storm, seconds + 120);
-	t_storm = stress_now() - storm.started;
 	CHECK(rc == 0, "stress-ng exited with %d (0 = every stressor completed)", rc);
+	/* On a busy host a storm may not reach past the stalled reader: storm again, a few times at most. */
+	for (int again = 0; again < 3 && !__atomic_load_n(&stalled->stalled, __ATOMIC_ACQUIRE); again++) {
+		smon_diag("the stalled reader is not overtaken yet: another %ld s of storm", seconds);
+		REQUIRE(storm_start(&storm, STORM_STRESSORS, seconds) == 0, "start stress-ng");
+		rc = storm_stop(&storm, seconds + 120);
+		CHECK(rc == 0, "stress-ng exited with %d (0 = every stressor completed)", rc);
+	}
+	t_storm = stress_now() - t_storm;
 
 	/*
 	 * The storm is over: stop timing status requests before the mode
