@@ -69,10 +69,14 @@ export function abortOnSignals(): AbortSignal {
   return controller.signal;
 }
 
-/** Default: SYSCALLMON_VM_TIMEOUT seconds, else 20 minutes for boot + whole suite under TCG. */
+/**
+ * Default: SYSCALLMON_VM_TIMEOUT seconds, else 40 minutes for boot + whole
+ * suite under TCG: the default line's suite (C tests, stress, every CLI test)
+ * takes some 20 minutes on an idle 2-core host, more on a busy one.
+ */
 function defaultTimeoutMs(): number {
   const env = process.env['SYSCALLMON_VM_TIMEOUT'];
-  if (env === undefined || env === '') return 20 * 60_000;
+  if (env === undefined || env === '') return 40 * 60_000;
   const seconds = Number(env);
   if (!Number.isFinite(seconds) || seconds <= 0) throw new VmError('EBADOPT', `SYSCALLMON_VM_TIMEOUT must be seconds > 0, got ${env}`);
   return seconds * 1000;
