@@ -336,7 +336,7 @@ export class Monitor {
    * only the kernel can tell (a file that does not exist, a pid that has
    * exited) is left to addRule.
    */
-  static checkRule(rule: Rule, opts: { binding?: Binding; owned?: boolean } = {}): void {
+  static checkRule(rule: Rule, opts: { binding?: Pick<Binding, 'constants' | 'syscalls'>; owned?: boolean } = {}): void {
     const binding = opts.binding ?? loadBinding();
     encodeRule(rule, opts.owned ? 'file' : 'hand', {
       constants: binding.constants,

@@ -2,7 +2,8 @@
  * A command held at a gate: /bin/sh starts at once, so its pid is known and
  * a rule can name it, and waits for a line on fd 3 before it execs the
  * command in place (same pid).  stdin, stdout and stderr are the command's
- * own from the start: the gate reads nothing of them.  If whoever holds
+ * own from the start: the gate reads nothing of them (a stdin given as a
+ * pipe is written by the caller once the gate is open).  If whoever holds
  * the gate dies first, the read fails and the shell exits 125 without
  * running anything.
  */
@@ -10,8 +11,8 @@ import { spawn, type StdioOptions } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 
 export interface GatedStdio {
-  /** an fd the command gets as it is, or 'ignore' (/dev/null) */
-  stdin: number | 'ignore';
+  /** an fd the command gets as it is, 'ignore' (/dev/null), or 'pipe': write it through Gated.input */
+  stdin: number | 'ignore' | 'pipe';
   /** an fd, or 'pipe': read it from Gated.output */
   stdout: number | 'pipe';
   stderr: number | 'pipe';
@@ -31,6 +32,8 @@ export interface Gated {
   kill(signal: NodeJS.Signals): void;
   /** stdout and stderr given as 'pipe' */
   readonly output: Readable[];
+  /** stdin given as 'pipe' */
+  readonly input?: Writable;
   readonly exited: Promise<CommandExit>;
 }
 
@@ -55,12 +58,15 @@ export const spawnGated: Launch = (command, stdio) => {
     throw new Error('could not start /bin/sh for the command');
   }
   gate.on('error', () => {});
+  // EPIPE once the command closes its stdin is no failure of the caller's.
+  child.stdin?.on('error', () => {});
   const output = [child.stdout, child.stderr].filter((s): s is Readable => s !== null);
   return {
     pid: child.pid,
     open: () => void gate.end('\n'),
     kill: (signal) => void child.kill(signal),
     output,
+    ...(child.stdin ? { input: child.stdin } : {}),
     exited,
   };
 };

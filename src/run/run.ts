@@ -1,33 +1,54 @@
 /*
- * `syscallmon run -- CMD`: strace -f without ptrace.  CMD starts held at a
- * gate (gate.ts); a process-tree rule on the gate's pid, owned by this
- * monitor's open file, is added before the gate opens, so CMD's first call
- * and every process it forks are in scope from their start, and the module
- * drops the rule when the file closes (even if syscallmon is SIGKILLed).
- * Records are read as they come and the ones of CMD's tree kept:
+ * Running CMD traced: strace -f without ptrace, for `syscallmon run` on a
+ * host and for `syscallmon sandbox` in its VM.  CMD starts held at a gate
+ * (gate.ts); a process-tree rule on the gate's pid, owned by this monitor's
+ * open file, is added before the gate opens, so CMD's first call and every
+ * process it forks are in scope from their start, and the module drops the
+ * rule when the file closes (even if syscallmon is SIGKILLed).  The mode is
+ * raised to what the rule needs (LOG, or BLOCK for an enforced block rule)
+ * for CMD's time, exit events too when asked.  Records are read as they
+ * come and the ones of CMD's tree kept:
  *
  *  - those the rule decided (they name it);
- *  - those another rule or a target decided for a process of the tree (a
- *    process is of the tree once the rule decided one of its calls, or its
- *    parent is);
+ *  - those another rule or a target decided for a process of the tree, and
+ *    exit events (a process is of the tree once the rule decided one of its
+ *    calls, or its parent is);
  *  - never the gate's own calls before its exec of CMD (found by the exec
  *    of CMD's file, or by an exec that succeeded).
  *
- * The exec calls are always logged for the tree, to see that exec (by a log
- * rule of their own before a block or kill rule, which may not cover them:
- * it would stop CMD from starting); shown only when asked for.  Rules come
- * before targets: a syscall with a block target is left out of a log rule,
- * so the target still applies to CMD (its records of CMD's processes are
- * shown).
+ * The exec calls are always logged, complete, for the tree, to see that
+ * exec; shown only when asked for.  They have a log rule of their own,
+ * before the rule, when the rule blocks or kills (it may not cover them: it
+ * would stop CMD from starting) or records failures only (a successful exec
+ * would go unseen).  Rules come before targets: a syscall with a block
+ * target is left out of a log rule, so the target still applies to CMD (its
+ * records of CMD's processes are shown).
  */
 import type { MonitorEvent, SyscallEvent } from '../lib/events.js';
 import type { Monitor } from '../lib/monitor.js';
 import { familyOf } from '../lib/families.js';
 import type { Rule } from '../lib/rules.js';
 import type { Mode } from '../lib/status.js';
+import type { SyscallTable } from '../lib/syscalls.js';
 import type { CommandExit, Gated, GatedStdio, Launch } from './gate.js';
 
 export const EXEC_SYSCALLS = ['execve', 'execveat'] as const;
+
+const isExec = (name: string): boolean => (EXEC_SYSCALLS as readonly string[]).includes(name);
+
+/** The specs (names or @families) that name an exec: a rule that blocks or kills them would stop CMD itself from starting. */
+export function execsIn(specs: readonly string[]): string[] {
+  return specs.filter((s) => (familyOf(s)?.members ?? [s]).some(isExec));
+}
+
+/**
+ * What is traced when no syscall is named: every syscall this kernel
+ * implements (an entry with no symbol is sys_ni_syscall) that takes a
+ * path, or with all every one.
+ */
+export function defaultSyscalls(table: SyscallTable, all: boolean): string[] {
+  return table.entries.filter((e) => e.symbol !== '' && (all || e.pathArg >= 0)).map((e) => e.name);
+}
 
 export interface RunRequest {
   /** CMD and its arguments, as the gate's shell execs them */
@@ -36,14 +57,20 @@ export interface RunRequest {
   file: string;
   /** the rule for CMD's tree, without its tree; syscalls: those asked for, or the default set */
   rule: Omit<Rule, 'tree' | 'pids'>;
+  /** the mode CMD runs in at least: raised to it for CMD's time, restored after; default log */
+  mode?: 'log' | 'block';
+  /** exit events on for CMD's time (those of CMD's tree are kept) */
+  exits?: boolean;
 }
 
 export interface RunHooks {
   launch: Launch;
   stdio: GatedStdio;
   /** the kept events, batch by batch; a promise pauses reading */
-  onEvents(events: MonitorEvent[]): void | Promise<void>;
-  /** called once the gate is open: the caller relays signals to CMD */
+  onEvents?(events: MonitorEvent[]): void | Promise<void>;
+  /** the same batches as the module wrote them, for a reader elsewhere to decode */
+  onRecords?(records: Buffer): void | Promise<void>;
+  /** called once the gate is open: the caller relays signals to CMD, writes its stdin */
   started?(cmd: Gated): void;
 }
 
@@ -52,14 +79,16 @@ export interface RunOutcome {
   pid: number;
   /** the rules run added (owned by its open file) */
   rules: number[];
+  /** the syscalls the rule covers for CMD (those asked for, less those left to targets) */
+  syscalls: string[];
   /** syscall events shown, and of how many processes */
   shown: number;
   processes: number;
   lost: number;
   /** syscalls left out of the rule because a block target decides them */
   leftToTargets: string[];
-  /** the mode run raised from OFF to LOG for CMD's time, restored after */
-  raisedMode: Mode | null;
+  /** the mode as it was and as it was raised to for CMD's time, restored after */
+  raisedMode: { from: Mode; to: Mode } | null;
 }
 
 /** CMD could not be run: exits with status (126, 127) instead of CMD's. */
@@ -82,8 +111,8 @@ export class RunSelection {
     private readonly ruleIds: ReadonlySet<number>,
     private readonly gatePid: number,
     private readonly file: string,
-    /** syscall numbers in the rule only to see the exec */
-    private readonly hidden: ReadonlySet<number>,
+    /** exec records logged only to see the exec */
+    private readonly hidden: (e: SyscallEvent) => boolean,
     private readonly execNrs: ReadonlySet<number>,
   ) {
     this.tree.add(gatePid);
@@ -108,7 +137,7 @@ export class RunSelection {
       if (!this.isExecOfCommand(e)) return false;
       this.execed = true;
     }
-    return !this.hidden.has(e.nr);
+    return !this.hidden(e);
   }
 
   private isExecOfCommand(e: SyscallEvent): boolean {
@@ -123,6 +152,8 @@ export class RunSelection {
   }
 }
 
+const MODE_ORDER: Readonly<Record<Mode, number>> = { off: 0, log: 1, block: 2 };
+
 /**
  * Runs CMD under a tree rule owned by m, reporting its events as they come;
  * returns once CMD has exited and its records are read.  m stays open
@@ -130,68 +161,103 @@ export class RunSelection {
  */
 export async function runTraced(m: Monitor, req: RunRequest, hooks: RunHooks): Promise<RunOutcome> {
   const acts = req.rule.action === 'block' || req.rule.action === 'kill';
+  const failedOnly = req.rule.failedOnly === true;
   const blockTargets = new Set(m.status().targets.filter((t) => t.action === 'block').map((t) => t.syscall));
   const asked = (req.rule.syscalls ?? []).flatMap((s) => {
     if (typeof s === 'string' && s.trim().startsWith('@')) return [...(familyOf(s)?.members ?? [])].filter((n) => m.syscalls.byName(n));
     return [m.syscalls.resolve(s).name];
   });
-  const isExec = (s: string): boolean => (EXEC_SYSCALLS as readonly string[]).includes(s);
   const leftToTargets = acts ? [] : asked.filter((s) => blockTargets.has(s) && !isExec(s));
   const covered = [...new Set(asked.filter((s) => !leftToTargets.includes(s)))];
+  const coveredNrs = new Set(covered.map((s) => m.syscalls.resolve(s).nr));
   const execs = EXEC_SYSCALLS.filter((s) => m.syscalls.byName(s));
   const execNrs = new Set(execs.map((s) => m.syscalls.resolve(s).nr));
-  const hidden = new Set([...execNrs].filter((nr) => !covered.includes(m.syscalls.nameOf(nr))));
+  // A failed exec asked for with failures only is shown; any other that was not asked for is not.
+  const hidden = (e: SyscallEvent): boolean => execNrs.has(e.nr) && (!coveredNrs.has(e.nr) || (failedOnly && e.errno === null));
 
   const cmd = hooks.launch(req.command, hooks.stdio);
-  let raisedMode: Mode | null = null;
+  let raisedMode: RunOutcome['raisedMode'] = null;
+  let raisedExits = false;
+  const restore = (): void => {
+    const now = m.status();
+    if (raisedExits && now.exits) m.setExits(false);
+    if (raisedMode !== null && now.mode === raisedMode.to) m.setMode(raisedMode.from);
+  };
   const ruleIds = new Set<number>();
   try {
     const tree = [cmd.pid];
-    if (acts) {
-      // Blocking or killing CMD's own exec is refused earlier; a rule before the acting one shows the exec.
+    if (acts || failedOnly) {
       ruleIds.add(m.addRule({ name: `${req.rule.name}:exec`, action: 'log', syscalls: execs, tree }, { owned: true }));
-      ruleIds.add(m.addRule({ ...req.rule, syscalls: covered, tree }, { owned: true }));
+      const rest = covered.filter((s) => !isExec(s));
+      if (rest.length) ruleIds.add(m.addRule({ ...req.rule, syscalls: rest, tree }, { owned: true }));
     } else {
       ruleIds.add(m.addRule({ ...req.rule, syscalls: [...new Set([...covered, ...execs])], tree }, { owned: true }));
     }
-    const mode = m.status().mode;
-    if (mode === 'off') {
-      m.setMode('log');
-      raisedMode = mode;
+    const status = m.status();
+    const wanted = req.mode ?? 'log';
+    if (MODE_ORDER[status.mode] < MODE_ORDER[wanted]) {
+      m.setMode(wanted);
+      raisedMode = { from: status.mode, to: wanted };
+    }
+    if (req.exits && !status.exits) {
+      m.setExits(true);
+      raisedExits = true;
     }
   } catch (e) {
     // The gate's shell exits, never having run CMD.
     cmd.kill('SIGKILL');
     await cmd.exited.catch(() => undefined);
+    restore();
     throw e;
   }
   const selection = new RunSelection(ruleIds, cmd.pid, req.file, hidden, execNrs);
   let shown = 0;
   let lost = 0;
   const take = async (raw: Buffer): Promise<void> => {
-    const kept = m.decoder.decode(raw).filter((e) => selection.keep(e));
-    for (const e of kept) {
+    const kept: MonitorEvent[] = [];
+    const records: Buffer[] = [];
+    for (let at = 0, size = 0; at < raw.length; at += size) {
+      size = m.decoder.recordSize(raw, at);
+      if (m.decoder.isPad(raw, at)) continue;
+      const e = m.decoder.decodeAt(raw, at);
+      if (!selection.keep(e)) continue;
       if (e.type === 'lost') lost += e.count;
       else if (e.type === 'syscall') shown++;
+      kept.push(e);
+      if (hooks.onRecords) records.push(raw.subarray(at, at + size));
     }
-    if (kept.length) await hooks.onEvents(kept);
+    if (records.length) await hooks.onRecords?.(Buffer.concat(records));
+    if (kept.length) await hooks.onEvents?.(kept);
   };
-  m.seek('head');
-  const stop = new AbortController();
-  const pump = (async () => {
-    for await (const raw of m.rawBatches({ signal: stop.signal })) await take(raw);
-  })();
-  cmd.open();
-  hooks.started?.(cmd);
   let exit: CommandExit;
   try {
-    exit = await cmd.exited;
+    m.seek('head');
+    const stop = new AbortController();
+    const pump = (async () => {
+      for await (const raw of m.rawBatches({ signal: stop.signal })) await take(raw);
+    })();
+    cmd.open();
+    hooks.started?.(cmd);
+    try {
+      exit = await cmd.exited;
+    } finally {
+      stop.abort();
+      await pump;
+    }
+    // Records of calls CMD made before it exited are all in the ring by now.
+    for (let raw = m.readRaw(); raw.length; raw = m.readRaw()) await take(raw);
   } finally {
-    stop.abort();
-    await pump;
+    restore();
   }
-  // Records of calls CMD made before it exited are all in the ring by now.
-  for (let raw = m.readRaw(); raw.length; raw = m.readRaw()) await take(raw);
-  if (raisedMode !== null && m.status().mode === 'log') m.setMode(raisedMode);
-  return { exit, pid: cmd.pid, rules: [...ruleIds], shown, processes: selection.processes, lost, leftToTargets, raisedMode };
+  return {
+    exit,
+    pid: cmd.pid,
+    rules: [...ruleIds],
+    syscalls: covered,
+    shown,
+    processes: selection.processes,
+    lost,
+    leftToTargets,
+    raisedMode,
+  };
 }

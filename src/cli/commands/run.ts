@@ -15,13 +15,12 @@
 import { Command } from 'commander';
 import { UsageError } from '../../lib/errors.js';
 import type { MonitorEvent } from '../../lib/events.js';
-import { familyOf } from '../../lib/families.js';
 import { Monitor } from '../../lib/monitor.js';
 import { outcomeSelection } from '../../lib/outcome.js';
 import type { Rule } from '../../lib/rules.js';
 import { shellWords } from '../../render/shell.js';
 import type { Gated, GatedStdio } from '../../run/gate.js';
-import { EXEC_SYSCALLS, RunError, runTraced, type RunOutcome } from '../../run/run.js';
+import { defaultSyscalls, execsIn, RunError, runTraced, type RunOutcome } from '../../run/run.js';
 import { findCommand } from '../../sandbox/command.js';
 import { commandStatus, DEFAULT_PATH } from '../../sandbox/request.js';
 import type { Ctx } from '../context.js';
@@ -48,21 +47,11 @@ function runRule(ctx: Ctx, flags: RunFlags): Rule {
   if (acts && !flags.syscall) throw new UsageError(`--action ${action} needs the syscalls to ${action}: --syscall NAME`);
   const name = flags.name ?? `run:${process.pid}`;
   const rule = ruleOf(name, action, flags);
-  if (!flags.syscall) rule.syscalls = defaultSyscallNames(ctx, flags.all === true);
-  if (acts) {
-    const execs = (flags.syscall ?? []).filter((s) => {
-      const names = familyOf(s)?.members ?? [s];
-      return names.some((n) => (EXEC_SYSCALLS as readonly string[]).includes(n));
-    });
-    if (execs.length) throw new UsageError(`--action ${action} of ${execs.join(', ')} would stop CMD itself from starting`);
-  }
+  if (!flags.syscall) rule.syscalls = defaultSyscalls(ctx.syscalls(), flags.all === true);
+  const execs = acts ? execsIn(flags.syscall ?? []) : [];
+  if (execs.length) throw new UsageError(`--action ${action} of ${execs.join(', ')} would stop CMD itself from starting`);
   Monitor.checkRule({ ...rule, tree: [process.pid] }, { binding: ctx.io.binding(), owned: true });
   return rule;
-}
-
-/** Every syscall this kernel implements (an entry with no symbol is sys_ni_syscall), or those that take a path. */
-function defaultSyscallNames(ctx: Ctx, all: boolean): string[] {
-  return ctx.syscalls().entries.filter((e) => e.symbol !== '' && (all || e.pathArg >= 0)).map((e) => e.name);
 }
 
 /** What CMD gets as stdin, stdout and stderr: this process's own, as fds where there are fds. */
@@ -165,7 +154,10 @@ export function runCommand(ctx: Ctx): Command {
       }
       const lostNote = printer.lostNote();
       if (lostNote !== null) await ctx.note(lostNote);
-      if (outcome.raisedMode) await ctx.note(`syscallmon: run: the mode was ${outcome.raisedMode.toUpperCase()}: LOG while CMD ran, ${outcome.raisedMode.toUpperCase()} again now`);
+      if (outcome.raisedMode) {
+        const { from, to } = outcome.raisedMode;
+        await ctx.note(`syscallmon: run: the mode was ${from.toUpperCase()}: ${to.toUpperCase()} while CMD ran, ${from.toUpperCase()} again now`);
+      }
       if (outcome.leftToTargets.length) {
         await ctx.note(`syscallmon: run: ${outcome.leftToTargets.join(', ')}: shown as their block targets recorded them (a rule would come before the target)`);
       }

@@ -4,39 +4,13 @@
 // command is a simulated one: its calls are made through the fake binding.
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import type { CommandExit, Gated, Launch } from '../../../src/run/gate.js';
-import { createFakeBinding, type FakeBinding, type SimulatedCall } from '../fake-binding.js';
+import type { MonitorEvent } from '../../../src/lib/events.js';
+import { Monitor } from '../../../src/lib/monitor.js';
+import type { CommandExit } from '../../../src/run/gate.js';
+import { runTraced, type RunRequest } from '../../../src/run/run.js';
+import { createFakeBinding, type FakeBinding } from '../fake-binding.js';
 import { runCli } from './harness.js';
-
-const GATE = 5000;
-
-interface Script {
-  /** the calls made once the gate opens, in order; fork: [parent, child] */
-  steps: ({ call: SimulatedCall } | { fork: [number, number] })[];
-  exit: CommandExit;
-}
-
-/** A launch whose command makes the script's calls through the fake when its gate opens. */
-function simulated(fake: FakeBinding, script: Script, seen: { rulesAtOpen?: FakeBinding['rules']; signals: string[] }): Launch {
-  return (): Gated => {
-    let resolve!: (e: CommandExit) => void;
-    const exited = new Promise<CommandExit>((r) => (resolve = r));
-    return {
-      pid: GATE,
-      output: [],
-      exited,
-      kill: (signal) => void seen.signals.push(signal),
-      open() {
-        seen.rulesAtOpen = structuredClone(fake.rules);
-        for (const s of script.steps) {
-          if ('fork' in s) fake.fork(s.fork[0], s.fork[1]);
-          else fake.syscall(s.call);
-        }
-        setTimeout(() => resolve(script.exit), 5);
-      },
-    };
-  };
-}
+import { GATE, seen as nothingSeen, simulated, type Script } from './simulated-command.js';
 
 const CMD_FILE = '/usr/bin/true';
 
@@ -64,7 +38,7 @@ function familyScript(exit: CommandExit = { code: 3, signal: null }): Script {
 async function traced(argv: string[], script: Script, setup?: (fake: FakeBinding) => void) {
   const fake = createFakeBinding();
   setup?.(fake);
-  const seen: { rulesAtOpen?: FakeBinding['rules']; signals: string[] } = { signals: [] };
+  const seen = nothingSeen();
   const r = await runCli(argv, { fake, launch: simulated(fake, script, seen), env: { PATH: '/usr/bin:/bin' } });
   return { ...r, fake, seen };
 }
@@ -207,6 +181,132 @@ describe('syscallmon run', () => {
     const r = await traced(['run', '--', 'true'], familyScript(), (fake) => void (fake.loaded = false));
     expect(r.code).toBe(3);
     expect(r.seen.rulesAtOpen).toBeUndefined();
+  });
+});
+
+describe('run: failures only', () => {
+  /** The gate fails to exec from PATH, then execs CMD; CMD and a child fail one call each. */
+  const failing: Script = {
+    steps: [
+      { call: { syscall: 'execve', pid: GATE, comm: 'sh', path: '/usr/local/bin/true', ret: -2 } },
+      { call: { syscall: 'execve', pid: GATE, comm: 'sh', path: CMD_FILE } },
+      { call: { syscall: 'openat', pid: GATE, comm: 'true', path: '/etc/here' } },
+      { call: { syscall: 'openat', pid: GATE, comm: 'true', path: '/etc/missing', ret: -2 } },
+      { fork: [GATE, 5001] },
+      { call: { syscall: 'execve', pid: 5001, ppid: GATE, comm: 'true', path: '/no/such/tool', ret: -2 } },
+      { call: { syscall: 'execve', pid: 5001, ppid: GATE, comm: 'true', path: '/usr/bin/ls' } },
+    ],
+    exit: { code: 0, signal: null },
+  };
+
+  it('--failed-only: CMD\'s own failures are shown (its exec, a success, is seen by a rule of its own before the rule)', async () => {
+    const r = await traced(['run', '--json', '--failed-only', '--', 'true'], failing);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l)).map((e) => [e.tgid, e.syscall, e.path, e.errno])).toEqual([
+      [GATE, 'openat', '/etc/missing', 'ENOENT'],
+      [5001, 'execve', '/no/such/tool', 'ENOENT'],
+    ]);
+    const rules = r.seen.rulesAtOpen!.map((x) => ({
+      action: x.rule.action,
+      failedOnly: (x.rule.flags & r.fake.c('RULE_FAILED_ONLY')) !== 0,
+      execs: x.rule.syscalls.map((nr) => r.fake.syscallEntry(nr).name).filter((n) => n.startsWith('execve')).sort(),
+      tree: x.rule.pids,
+    }));
+    expect(rules).toEqual([
+      { action: r.fake.c('RULE_LOG'), failedOnly: false, execs: ['execve', 'execveat'], tree: [GATE] },
+      { action: r.fake.c('RULE_LOG'), failedOnly: true, execs: [], tree: [GATE] },
+    ]);
+  });
+
+  it('--failed-only --syscall execve: the tree\'s failed execs, not the gate\'s search before CMD, no success', async () => {
+    const r = await traced(['run', '--json', '--failed-only', '--syscall', 'execve', '--', 'true'], failing);
+    expect(r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l)).map((e) => [e.tgid, e.syscall, e.path, e.errno])).toEqual([
+      [5001, 'execve', '/no/such/tool', 'ENOENT'],
+    ]);
+    // no syscall left for a second rule: the exec rule alone
+    expect(r.seen.rulesAtOpen).toHaveLength(1);
+    expect(r.stderr).toContain('syscallmon: run: true exited with 0; 1 event from 2 processes, 0 lost');
+  });
+});
+
+describe('runTraced: what the sandbox asks of it', () => {
+  const script: Script = {
+    steps: [
+      { call: { syscall: 'openat', pid: GATE, comm: 'sh', path: '/etc/gate-own' } },
+      { exit: { pid: 4999, ppid: 1, comm: 'other' } },
+      { call: { syscall: 'execve', pid: GATE, comm: 'sh', path: CMD_FILE } },
+      { fork: [GATE, 5001] },
+      { call: { syscall: 'unlinkat', pid: 5001, ppid: GATE, comm: 'rm', path: '/tmp/f' } },
+      { call: { syscall: 'unlinkat', pid: 7000, comm: 'other', path: '/tmp/g' } },
+      { exit: { pid: 5001, ppid: GATE, comm: 'rm', exit_code: 1 } },
+      { exit: { pid: 7000, comm: 'other' } },
+    ],
+    exit: { code: 1, signal: null },
+  };
+
+  async function traceWith(request: Partial<RunRequest>, setup?: (fake: FakeBinding) => void) {
+    const fake = createFakeBinding();
+    setup?.(fake);
+    const into = nothingSeen();
+    const m = Monitor.open({ binding: fake });
+    const events: MonitorEvent[] = [];
+    const records: Buffer[] = [];
+    try {
+      const outcome = await runTraced(
+        m,
+        { command: ['true'], file: CMD_FILE, rule: { name: 'sandbox', action: 'log', syscalls: ['unlinkat'] }, ...request },
+        {
+          launch: simulated(fake, script, into),
+          stdio: { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' },
+          onEvents: (e) => void events.push(...e),
+          onRecords: (r) => void records.push(r),
+          started: (cmd) => void cmd.input?.end('to CMD\n'),
+        },
+      );
+      return { outcome, fake, into, events, records: m.decoder.decode(Buffer.concat(records)) };
+    } finally {
+      m.close();
+    }
+  }
+
+  it('an enforced block rule: the mode BLOCK for CMD\'s time only, CMD\'s call blocked, another process\'s not', async () => {
+    const t = await traceWith({ rule: { name: 'sandbox', action: 'block', enforce: true, errno: 'EACCES', syscalls: ['unlinkat'] }, mode: 'block' });
+    expect(t.into.modeAtOpen).toBe(t.fake.c('MODE_BLOCK'));
+    expect(t.fake.mode).toBe(t.fake.c('MODE_OFF'));
+    expect(t.outcome.raisedMode).toEqual({ from: 'off', to: 'block' });
+    expect(t.events.map((e) => (e.type === 'syscall' ? [e.tgid, e.syscall, e.verdict, e.errno] : e.type))).toEqual([
+      [5001, 'unlinkat', 'blocked', 'EACCES'],
+    ]);
+    expect(t.outcome.syscalls).toEqual(['unlinkat']);
+  });
+
+  it('a mode already higher stays as it is', async () => {
+    const t = await traceWith({ mode: 'log' }, (fake) => void (fake.mode = fake.c('MODE_BLOCK')));
+    expect(t.outcome.raisedMode).toBeNull();
+    expect(t.fake.mode).toBe(t.fake.c('MODE_BLOCK'));
+  });
+
+  it('exits: on for CMD\'s time, off after; the exits of CMD\'s tree are kept, not others\'', async () => {
+    const t = await traceWith({ exits: true });
+    expect(t.into.exitsAtOpen).toBe(true);
+    expect(t.fake.exitsOn).toBe(false);
+    expect(t.events.map((e) => (e.type === 'lost' || e.type === 'config' ? e.type : [e.type, e.tgid]))).toEqual([
+      ['syscall', 5001],
+      ['exit', 5001],
+    ]);
+  });
+
+  it('exits already on stay on', async () => {
+    const t = await traceWith({ exits: true }, (fake) => void (fake.exitsOn = true));
+    expect(t.fake.exitsOn).toBe(true);
+  });
+
+  it('onRecords: the kept records as the module wrote them, the same as the events; a piped stdin is the caller\'s to write', async () => {
+    const t = await traceWith({});
+    expect(t.records).toEqual(t.events);
+    expect(t.events.map((e) => e.type === 'syscall' && e.path)).toEqual(['/tmp/f']);
+    expect(t.into.stdio?.stdin).toBe('pipe');
+    expect(t.into.input).toBe('to CMD\n');
   });
 });
 
