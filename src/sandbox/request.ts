@@ -2,8 +2,8 @@
  * src/sandbox/: `syscallmon sandbox`, for hosts that cannot load modules.
  * The host (host.ts) boots the throw-away VM (src/vm) and runs this same
  * binary's hidden `__sandbox-guest` command in it; the guest (guest.ts)
- * loads the module, runs the command held at a gate, arms the targets,
- * opens the gate and keeps the records of the command and its descendants.
+ * loads the module and runs the command as `syscallmon run` does (src/run),
+ * keeping the records of the command and its descendants.
  * The two halves meet in a shared directory; this file is what crosses:
  * the request, checked on the host before a VM boots, and what the guest
  * leaves behind. The CLI (src/cli/commands/sandbox.ts) owns the flags and
@@ -13,24 +13,26 @@ import { constants } from 'node:os';
 import type { Binding } from '../lib/binding.js';
 import { UsageError, type ErrorKind } from '../lib/errors.js';
 import { moduleLimits, parseRingSize } from '../lib/module.js';
-import { parseErrno } from '../lib/monitor.js';
+import { Monitor, parseErrno } from '../lib/monitor.js';
+import type { Rule } from '../lib/rules.js';
 import { RECORD_MODES, type Action, type RecordMode } from '../lib/status.js';
 import { SyscallTable } from '../lib/syscalls.js';
+import { defaultSyscalls, execsIn } from '../run/run.js';
 import { findCommand } from './command.js';
 
 export interface SandboxRequest {
-  /** what the targets do; block needs syscalls named */
+  /** what the rule for CMD's tree does; block needs syscalls named, and is enforced (the mode BLOCK for CMD's time) */
   action: Action;
   /** syscall names as resolved on the host; empty: see `all` */
   syscalls: string[];
   /** with no syscalls named: every syscall (true) or every syscall that takes a path (false) */
   all: boolean;
   errno?: string;
-  /** block targets may also block processes holding the device */
+  /** blocking may also act on processes holding the device */
   force: boolean;
-  /** what a targeted call records (complete, entry, both) */
+  /** what a covered call records (complete, entry, both) */
   record: RecordMode;
-  /** record only the targeted calls that fail */
+  /** record only the covered calls that fail */
   failedOnly: boolean;
   /** process-exit events of CMD and its descendants too */
   exits: boolean;
@@ -49,7 +51,7 @@ export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/
 
 /** Files in the share, and who writes them. */
 export const SHARE_FILES = {
-  /** guest: the records kept */
+  /** guest: the records kept, as the module wrote them */
   events: 'events.bin',
   /** guest: a GuestResult, once CMD has exited */
   result: 'result.json',
@@ -70,14 +72,10 @@ export interface GuestResult {
   pid: number;
   exit_code: number | null;
   signal: string | null;
-  /** records kept (events of the command's tree, lost markers) */
-  records: number;
   /** records the guest's reader missed (ring overwritten) */
   lost: number;
-  /** targets armed, by name */
-  targets: string[];
-  /** syscalls that could not be targeted in this kernel, with why */
-  skipped: { syscall: string; reason: string }[];
+  /** the syscalls the rule covered, by name */
+  syscalls: string[];
 }
 
 /** A failure in the guest, for the host to throw again; status 126/127 when CMD could not be run. */
@@ -173,24 +171,40 @@ export function checkRequestFinding(
   const syscalls = [...new Set((input.syscalls ?? []).map((s) => table.resolve(s).name))];
   const ringSize = parseRingSize(input.ringSize ?? SANDBOX_RING_SIZE, moduleLimits(binding.constants));
   if (input.all && syscalls.length) throw new UsageError('--all or --syscall, not both');
+  const execs = action === 'block' ? execsIn(syscalls) : [];
+  if (execs.length) throw new UsageError(`--block of ${execs.join(', ')} would stop CMD itself from starting`);
   const path = input.path ?? DEFAULT_PATH;
+  const request: SandboxRequest = {
+    action,
+    syscalls,
+    all: input.all === true,
+    errno: input.errno,
+    force: input.force === true,
+    record,
+    failedOnly: input.failedOnly === true,
+    exits: input.exits === true,
+    ringSize,
+    command: [...input.command],
+    path,
+  };
+  // The rule as the guest will add it, on some tree: what is wrong with it is found before a VM boots.
+  Monitor.checkRule({ ...requestRule(request, table), tree: [process.pid] }, { binding, owned: true });
   const found = findCommand(input.command[0] ?? '', { path, cwd: input.cwd ?? process.cwd() });
   if (!found.ok) throw new SandboxError(found.status, found.message);
+  return { request, file: found.file };
+}
+
+/** The rule for CMD's tree (src/run adds the tree): syscalls from table when none are named. */
+export function requestRule(req: SandboxRequest, table: SyscallTable): Omit<Rule, 'tree' | 'pids'> {
+  const block = req.action === 'block';
   return {
-    request: {
-      action,
-      syscalls,
-      all: input.all === true,
-      errno: input.errno,
-      force: input.force === true,
-      record,
-      failedOnly: input.failedOnly === true,
-      exits: input.exits === true,
-      ringSize,
-      command: [...input.command],
-      path,
-    },
-    file: found.file,
+    name: 'sandbox',
+    action: req.action,
+    syscalls: req.syscalls.length ? req.syscalls : defaultSyscalls(table, req.all),
+    ...(block ? { enforce: true, force: req.force } : {}),
+    ...(block && req.errno !== undefined ? { errno: req.errno } : {}),
+    record: req.record,
+    failedOnly: req.failedOnly,
   };
 }
 

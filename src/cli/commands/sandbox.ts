@@ -9,7 +9,8 @@
  * CMD gets this process's stdin; its stdout and stderr come back on stderr
  * as it writes them, in its order (stdout carries only the events).  Without
  * --syscall it logs every syscall that takes a path (what the command
- * touched); --all logs every syscall.  syscallmon exits with CMD's status
+ * touched); --all logs every syscall (as `syscallmon run` does: the guest
+ * runs CMD with src/run).  syscallmon exits with CMD's status
  * (128 + N when signal N killed it), or with 125, 126 or 127 when the
  * sandbox failed or CMD could not be run (request.ts).  The hidden
  * `__sandbox-guest` command is the half that runs in the VM.
@@ -64,7 +65,7 @@ export function sandboxSummary(req: SandboxRequest, o: SandboxOutcome): string {
   return (
     `syscallmon: sandbox: ${shellWords(req.command)} ${how}; ${shown} event${shown === 1 ? '' : 's'} ` +
     `from ${pids} process${pids === 1 ? '' : 'es'}, ${r.lost} lost; ` +
-    `${r.targets.length} syscall${r.targets.length === 1 ? '' : 's'} ${r.targets.length <= 4 ? `(${r.targets.join(', ')}) ` : ''}` +
+    `${r.syscalls.length} syscall${r.syscalls.length === 1 ? '' : 's'} ${r.syscalls.length <= 4 ? `(${r.syscalls.join(', ')}) ` : ''}` +
     `${req.action === 'block' ? 'blocked' : 'logged'}; VM boot ${o.bootSeconds.toFixed(1)} s, command ${o.commandSeconds.toFixed(1)} s`
   );
 }
@@ -95,17 +96,17 @@ function requestOf(ctx: Ctx, flags: SandboxFlags, command: string[]) {
 
 function commonFlags(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--log', 'log the targets (default)').conflicts('block'))
-    .option('--block', 'block the targets: they fail with --errno (default EPERM)')
-    .option('--syscall <name>', 'target this syscall (repeatable, or comma-separated); default: every syscall that takes a path', collectNames)
-    .option('--all', 'target every syscall, not only those that take a path')
+    .addOption(new Option('--log', "log CMD's calls of the syscalls (default)").conflicts('block'))
+    .option('--block', "block CMD's calls of the syscalls: they fail with --errno (default EPERM)")
+    .option('--syscall <name>', 'the syscalls (repeatable, or comma-separated); default: every syscall that takes a path', collectNames)
+    .option('--all', 'every syscall, not only those that take a path')
     .option('--errno <name>', 'errno a blocked call returns (default EPERM)')
     .option('--force', 'with --block: may also block processes that hold /dev/syscallmon')
     .addOption(
-      new Option('--record <mode>', 'what a targeted call records: complete (default: at its return, with result and duration), entry (at once), both (linked by call_id)')
+      new Option('--record <mode>', 'what a call records: complete (default: at its return, with result and duration), entry (at once), both (linked by call_id)')
         .choices(RECORD_MODES),
     )
-    .option('--failed-only', 'record only targeted calls that return an error (complete records)')
+    .option('--failed-only', 'record only calls that return an error (complete records)')
     .option('--exits <on|off>', 'process-exit events of CMD and its descendants too (default off)', parseOnOff)
     .addOption(new Option('--ring-size <size>', 'the ring\'s size in the VM, in bytes (K, M, G: 1024s)').default(`${SANDBOX_RING_SIZE / (1024 * 1024)}M`));
 }
@@ -152,9 +153,6 @@ export function sandboxCommand(ctx: Ctx): Command {
         interrupt.dispose();
       }
       await printEvents(ctx, printer, outcome.events);
-      if (ctx.verbose) {
-        for (const s of outcome.result.skipped) await ctx.note(`syscallmon: sandbox: not targeted: ${s.syscall}: ${s.reason}`);
-      }
       await ctx.note(sandboxSummary(req, outcome));
       ctx.exitCode = commandStatus(outcome.result);
     });
@@ -178,8 +176,8 @@ export function sandboxGuestCommand(ctx: Ctx): Command {
     .passThroughOptions()
     .action(async (command: string[], flags: SandboxFlags & { share: string }) => {
       await runGuestReporting(
-        { binding: ctx.io.binding(), kmod: ctx.io.kmod },
-        () => requestOf(ctx, flags, command).request,
+        { binding: ctx.io.binding(), kmod: ctx.io.kmod, launch: ctx.io.launch },
+        () => requestOf(ctx, flags, command),
         flags.share,
       );
     });

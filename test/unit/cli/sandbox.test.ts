@@ -1,25 +1,33 @@
 // sandbox, host side (a fake VM that leaves what the guest would in the
-// share) and the guest's process-tree filter.  The real thing, QEMU and all,
-// is test/unit/cli/sandbox-vm.test.ts.
+// share) and guest side (the rule it has src/run add, the records it
+// leaves, CMD's stdio).  The real thing, QEMU and all, is
+// test/unit/cli/sandbox-vm.test.ts.
 import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { armTargets, keepRecords, ProcessTree, runGuest, runGuestReporting } from '../../../src/sandbox/guest.js';
-import type { RawTarget } from '../../../src/lib/binding.js';
-import { Monitor } from '../../../src/lib/monitor.js';
+import { runGuest, runGuestReporting } from '../../../src/sandbox/guest.js';
+import { spawnGated } from '../../../src/run/gate.js';
 import type { VmRunner } from '../../../src/sandbox/host.js';
-import { checkRequest, commandStatus, SandboxError, SHARE_FILES, type GuestResult, type SandboxRequest } from '../../../src/sandbox/request.js';
+import {
+  checkRequestFinding,
+  commandStatus,
+  SandboxError,
+  SHARE_FILES,
+  type GuestResult,
+  type RequestInput,
+} from '../../../src/sandbox/request.js';
 import { STDIN_AHEAD } from '../../../src/sandbox/stdio.js';
 import { exitRecord } from '../render/events-fixture.js';
 import type { VmRunOptions, VmRunResult } from '../../../src/vm/runner.js';
-import { EventDecoder } from '../../../src/lib/events.js';
+import { EventDecoder, type MonitorEvent } from '../../../src/lib/events.js';
 import { encodeBatch, type RecordInit } from '../../../src/lib/records.js';
 import { VmError } from '../../../src/vm/errors.js';
 import { createFakeBinding } from '../fake-binding.js';
 import { FakeKmod, runCli } from './harness.js';
+import { GATE, seen, simulated, type Script } from './simulated-command.js';
 
 beforeAll(() => {
   process.env.TZ = 'UTC';
@@ -57,7 +65,7 @@ function fakeVm(guest: (share: string, opts: VmRunOptions) => void, exitCode = 0
 function writeGuest(share: string, records: RecordInit[], result: Partial<GuestResult> = {}, output = ''): void {
   writeFileSync(join(share, SHARE_FILES.events), encodeBatch(fake, records));
   writeFileSync(join(share, SHARE_FILES.output), output);
-  const full: GuestResult = { pid: 500, exit_code: 0, signal: null, records: records.length, lost: 0, targets: ['openat'], skipped: [], ...result };
+  const full: GuestResult = { pid: 500, exit_code: 0, signal: null, lost: 0, syscalls: ['openat'], ...result };
   writeFileSync(join(share, SHARE_FILES.result), JSON.stringify(full));
 }
 
@@ -158,6 +166,8 @@ describe('sandbox (host side)', () => {
     ['--json with --csv', ['sandbox', '--json', '--csv', '--', 'true'], /cannot be used with option/],
     ['--all with --syscall', ['sandbox', '--all', '--syscall', 'read', '--', 'true'], /--all or --syscall, not both/],
     ['--force without --block', ['sandbox', '--force', '--syscall', 'read', '--', 'true'], /--force goes with --block/],
+    ['--block of an exec', ['sandbox', '--block', '--syscall', 'openat,execve', '--', 'true'], /^syscallmon: --block of execve would stop CMD itself from starting$/m],
+    ['--block of a call never blocked', ['sandbox', '--block', '--syscall', 'exit_group', '--', 'true'], /^syscallmon: rule sandbox: exit_group can't be blocked or killed$/m],
     ['--exits neither on nor off', ['sandbox', '--exits', 'yes', '--', 'true'], /option '--exits <on\|off>' argument 'yes' is invalid/],
     ['--pid', ['sandbox', '--pid', '12', '--', 'true'], /^syscallmon: --pid has no use in the sandbox: it watches CMD and its descendants/],
     ['--off', ['sandbox', '--off', '--', 'true'], /^syscallmon: --off has no use in the sandbox/],
@@ -343,53 +353,6 @@ describe('sandbox: what a targeted call records', () => {
   });
 });
 
-describe('sandbox (guest side): the targets armed', () => {
-  const decoder = EventDecoder.forBinding(fake);
-  const entryHalf = (over: Partial<RecordInit>): RecordInit => ({
-    ...rec({ nr: 56, path: undefined, ret: undefined, duration_ns: undefined }), flags: c('SYSCALL_ENTRY'), call_id: 0, ...over,
-  });
-  /** clone's entry half, its successful return, a failed return; openat's return */
-  const records = [
-    entryHalf({ seq: 0 }),
-    rec({ seq: 1, nr: 56, path: undefined, ret: 501 }),
-    rec({ seq: 2, nr: 56, path: undefined, ret: -11 }),
-    rec({ seq: 3 }),
-  ];
-
-  function armed(more: Partial<SandboxRequest>) {
-    const binding = createFakeBinding();
-    const m = Monitor.open({ binding });
-    const targets = armTargets(m, { ...checkRequest(binding, { syscalls: ['openat'], command: ['true'] }), ...more });
-    const raw = binding.calls.filter((call) => call.method === 'addTarget').map((call) => call.args[1] as RawTarget);
-    const shown = decoder.decode(encodeBatch(fake, records)).filter((e) => e.type === 'syscall' && !targets.hidden(e)).map((e) => e.seq);
-    m.close();
-    return { raw, shown, targets };
-  }
-  const target = (raw: RawTarget[], nr: number) => raw.find((t) => t.nr === nr)!;
-
-  it.each([
-    ['complete', false, 'RECORD_COMPLETE', [1, 2, 3]],
-    ['entry', false, 'RECORD_ENTRY', [0, 3]],
-    ['both', false, 'RECORD_BOTH', [0, 1, 2, 3]],
-    ['complete', true, 'RECORD_COMPLETE', [2, 3]],
-  ] as const)('--record %s, --failed-only %s: the targets record %s; clone asked for shows records %j', (record, failedOnly, mode, shown) => {
-    const r = armed({ syscalls: ['openat', 'clone'], record, failedOnly });
-    const openat = target(r.raw, 257);
-    expect(openat.record).toBe(c(mode));
-    expect((openat.flags & c('TARGET_FAILED_ONLY')) !== 0).toBe(failedOnly);
-    // clone follows the tree: recorded at entry and return, whatever was asked
-    expect(target(r.raw, 56)).toMatchObject({ record: c('RECORD_BOTH') });
-    expect(target(r.raw, 56).flags & c('TARGET_FAILED_ONLY')).toBe(0);
-    expect(r.shown).toEqual(shown);
-  });
-
-  it('clone not asked for: logged at entry to follow the tree, never shown', () => {
-    const r = armed({ syscalls: ['openat'], record: 'both' });
-    expect(target(r.raw, 56)).toMatchObject({ record: c('RECORD_ENTRY'), action: c('ACTION_LOG') });
-    expect(r.shown).toEqual([3]);
-  });
-});
-
 describe('sandbox: stdin and output', () => {
   /** A VM whose guest is cat: waits for the end of stdin, echoes it as CMD's output. */
   function catVm(): VmRunner & { seen: VmRunOptions[] } {
@@ -462,47 +425,134 @@ describe('sandbox: stdin and output', () => {
   });
 });
 
-describe('sandbox (guest side): only CMD and its descendants', () => {
-  const decoder = EventDecoder.forBinding(fake);
+describe('sandbox (guest side): CMD run as `run` runs it, the command simulated through the fake', () => {
+  const CMD = '/bin/sh';
+  /** The gate, CMD (a shell) and what it forks; another process; calls of every kind. */
+  const script: Script = {
+    steps: [
+      // the gate's own calls before its exec: never kept
+      { call: { syscall: 'openat', pid: GATE, comm: 'sh', path: '/etc/ld.so.cache' } },
+      { call: { syscall: 'execve', pid: GATE, comm: 'sh', path: CMD } },
+      { call: { syscall: 'openat', pid: GATE, comm: 'sh', path: '/etc/profile', ret: -2 } },
+      { fork: [GATE, 5001] },
+      { call: { syscall: 'execve', pid: 5001, ppid: GATE, comm: 'sh', path: '/usr/bin/rm' } },
+      { call: { syscall: 'unlinkat', pid: 5001, ppid: GATE, comm: 'rm', path: '/tmp/f' } },
+      { fork: [5001, 5002] },
+      { call: { syscall: 'openat', pid: 5002, ppid: 5001, comm: 'rm', path: '/etc/passwd' } },
+      { exit: { pid: 5002, ppid: 5001, comm: 'rm' } },
+      { exit: { pid: 5001, ppid: GATE, comm: 'rm', exit_code: 1 } },
+      // not of the tree
+      { call: { syscall: 'unlinkat', pid: 7000, comm: 'other', path: '/tmp/g' } },
+      { exit: { pid: 7000, comm: 'other' } },
+    ],
+    exit: { code: 1, signal: null },
+  };
 
-  it('follows the tree through parent tgids, in record order', () => {
-    const tree = new ProcessTree(500);
-    expect(tree.accept({ tgid: 500, ppid: 400 })).toBe(true); // CMD
-    expect(tree.accept({ tgid: 400, ppid: 1 })).toBe(false); // the sandbox itself
-    expect(tree.accept({ tgid: 501, ppid: 500 })).toBe(true); // child
-    expect(tree.accept({ tgid: 502, ppid: 501 })).toBe(true); // grandchild
-    expect(tree.accept({ tgid: 600, ppid: 1 })).toBe(false); // unrelated
-    expect(tree.size).toBe(3);
-  });
+  async function guest(input: Omit<RequestInput, 'command'>, stdin = '') {
+    const dir = mkdtempSync(join(tmpdir(), 'smon-guest-'));
+    writeFileSync(join(dir, SHARE_FILES.stdin), stdin);
+    writeFileSync(join(dir, SHARE_FILES.stdinEnd), '');
+    const binding = createFakeBinding();
+    const into = seen();
+    try {
+      const request = checkRequestFinding(fake, { command: [CMD, '-c', 'rm /tmp/f'], ...input });
+      const result = await runGuest({ binding, kmod: new FakeKmod(), launch: simulated(binding, script, into) }, request, dir);
+      const events = EventDecoder.forBinding(fake).decode(readFileSync(join(dir, SHARE_FILES.events)));
+      const rules = into.rulesAtOpen!.map((r) => ({
+        name: r.rule.name,
+        owned: r.rule_class === c('CLASS_FILE'),
+        action: r.rule.action,
+        flags: r.rule.flags,
+        err: r.rule.err,
+        record: r.rule.record,
+        syscalls: r.rule.syscalls.map((nr) => binding.syscallEntry(nr).name).sort(),
+        tree: r.rule.pids,
+      }));
+      return { result, events, rules, binding, into };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
 
-  const cloneHidden = (e: { nr: number }): boolean => e.nr === 56;
+  const shown = (events: MonitorEvent[]) => events.map((e) => (e.type === 'syscall' ? [e.tgid, e.syscall, e.path] : e.type === 'exit' ? [e.tgid, 'exit'] : [e.type]));
 
-  it('keeps the records of the tree and lost markers, drops the rest and the hidden fork records', () => {
-    const records = [
-      rec({ seq: 0, tgid: 1, pid: 1, ppid: 0, comm: 'init' }),
-      rec({ seq: 1 }),
-      rec({ seq: 2, nr: 56, path: undefined }), // clone by CMD: hidden, but teaches the tree nothing new
-      { type: c('RECORD_PAD'), size: 64 },
-      rec({ seq: 3, pid: 501, tgid: 501, ppid: 500, comm: 'child' }),
-      { type: c('RECORD_LOST'), seq: 4, count: 9 },
-      rec({ seq: 5, pid: 777, tgid: 777, ppid: 1, comm: 'other' }),
-    ];
-    const raw = encodeBatch(fake, records);
-    const r = keepRecords(raw, decoder, new ProcessTree(500), cloneHidden);
-    expect(r.records).toBe(3);
-    expect(r.lost).toBe(9);
-    const kept = decoder.decode(Buffer.concat(r.kept));
-    expect(kept.map((e) => e.seq)).toEqual([1, 3, 4]);
-  });
-
-  it('a fork record (hidden) still brings the forking process into the tree', () => {
-    const raw = encodeBatch(fake, [
-      // The child forks; its clone is recorded at entry, before the grandchild's calls.
-      rec({ seq: 0, pid: 501, tgid: 501, ppid: 500, nr: 56, path: undefined, ret: undefined }),
-      rec({ seq: 1, pid: 502, tgid: 502, ppid: 501, comm: 'grandchild' }),
+  it('the default: a log rule on the tree of every implemented syscall that takes a path; the mode LOG for CMD\'s time; only CMD\'s tree kept', async () => {
+    const g = await guest({});
+    const withPath = fake.syscalls.filter((s) => s.pathArg >= 0 && s.symbol !== '').map((s) => s.name).sort();
+    expect(g.rules).toEqual([{ name: 'sandbox', owned: true, action: c('RULE_LOG'), flags: c('SEL_TREE'), err: 0, record: c('RECORD_COMPLETE'), syscalls: withPath, tree: [GATE] }]);
+    expect([...g.result.syscalls].sort()).toEqual(withPath);
+    expect(g.into.modeAtOpen).toBe(c('MODE_LOG'));
+    expect(g.binding.mode).toBe(c('MODE_OFF'));
+    expect(g.binding.rules).toEqual([]);
+    expect(shown(g.events)).toEqual([
+      [GATE, 'execve', CMD],
+      [GATE, 'openat', '/etc/profile'],
+      [5001, 'execve', '/usr/bin/rm'],
+      [5001, 'unlinkat', '/tmp/f'],
+      [5002, 'openat', '/etc/passwd'],
     ]);
-    const r = keepRecords(raw, decoder, new ProcessTree(500), cloneHidden);
-    expect(decoder.decode(Buffer.concat(r.kept)).map((e) => e.seq)).toEqual([1]);
+    expect(g.result).toMatchObject({ pid: GATE, exit_code: 1, signal: null, lost: 0 });
+  });
+
+  it('--all: every syscall this kernel implements', async () => {
+    const g = await guest({ all: true });
+    expect(g.rules[0]!.syscalls).toEqual(fake.syscalls.filter((s) => s.symbol !== '').map((s) => s.name).sort());
+  });
+
+  it('--block: an enforced block rule after a log rule for the exec, the mode BLOCK for CMD\'s time; --errno, --force', async () => {
+    const g = await guest({ block: true, syscalls: ['unlinkat'], errno: 'EACCES', force: true });
+    expect(g.rules).toEqual([
+      { name: 'sandbox:exec', owned: true, action: c('RULE_LOG'), flags: c('SEL_TREE'), err: 0, record: c('RECORD_COMPLETE'), syscalls: ['execve', 'execveat'], tree: [GATE] },
+      {
+        name: 'sandbox', owned: true, action: c('RULE_BLOCK'), flags: c('SEL_TREE') | c('RULE_ENFORCE') | c('RULE_FORCE'), err: 13,
+        record: c('RECORD_COMPLETE'), syscalls: ['unlinkat'], tree: [GATE],
+      },
+    ]);
+    expect(g.into.modeAtOpen).toBe(c('MODE_BLOCK'));
+    expect(g.binding.mode).toBe(c('MODE_OFF'));
+    expect(g.events.map((e) => e.type === 'syscall' && [e.tgid, e.syscall, e.verdict, e.errno])).toEqual([[5001, 'unlinkat', 'blocked', 'EACCES']]);
+    expect(g.result.syscalls).toEqual(['unlinkat']);
+  });
+
+  it.each([
+    [{ record: 'entry' }, 'RECORD_ENTRY', 0],
+    [{ record: 'both' }, 'RECORD_BOTH', 0],
+    [{ failedOnly: true }, 'RECORD_COMPLETE', 1],
+  ] as const)('%j: the rule records so', async (input, record, failedOnly) => {
+    const g = await guest({ syscalls: ['openat'], ...input });
+    const rule = g.rules.find((r) => r.name === 'sandbox')!;
+    expect(rule.record).toBe(c(record));
+    expect((rule.flags & c('RULE_FAILED_ONLY')) !== 0).toBe(failedOnly === 1);
+  });
+
+  it('--failed-only: only failures, CMD\'s own included (its exec is seen all the same)', async () => {
+    const g = await guest({ syscalls: ['openat'], failedOnly: true });
+    expect(shown(g.events)).toEqual([[GATE, 'openat', '/etc/profile']]);
+  });
+
+  it('--exits on: on for CMD\'s time, off after; the exits of CMD\'s tree only', async () => {
+    const g = await guest({ syscalls: ['unlinkat'], exits: true });
+    expect(g.into.exitsAtOpen).toBe(true);
+    expect(g.binding.exitsOn).toBe(false);
+    expect(shown(g.events)).toEqual([[5001, 'unlinkat', '/tmp/f'], [5002, 'exit'], [5001, 'exit']]);
+  });
+
+  it('CMD\'s stdin is a pipe the guest writes the host\'s stdin into once the gate is open; its output goes to the share', async () => {
+    const g = await guest({}, 'from the host\n');
+    expect(g.into.stdio).toEqual({ stdin: 'pipe', stdout: expect.any(Number), stderr: expect.any(Number) });
+    expect(g.into.stdio!.stdout).toBe(g.into.stdio!.stderr);
+    expect(g.into.input).toBe('from the host\n');
+  });
+
+  it('a rule the kernel refuses: the gate is killed, nothing run, the error thrown', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smon-guest-'));
+    const binding = createFakeBinding((f) => f.failNext('addRule', 'ENOENT'));
+    const into = seen();
+    const request = checkRequestFinding(fake, { syscalls: ['openat'], command: [CMD] });
+    await expect(runGuest({ binding, kmod: new FakeKmod(), launch: simulated(binding, script, into) }, request, dir)).rejects.toThrow(/add rule sandbox/);
+    expect(into.signals).toEqual(['SIGKILL']);
+    expect(into.rulesAtOpen).toBeUndefined();
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
@@ -514,13 +564,10 @@ describe('sandbox (guest side): CMD run for real on this host, the module a fake
     return dir;
   }
 
-  function request(command: string[], more: Partial<SandboxRequest> = {}): SandboxRequest {
-    return checkRequest(fake, { syscalls: ['openat'], command, ...more });
-  }
-
-  async function guest(command: string[], dir: string, more: Partial<SandboxRequest> = {}) {
+  async function guest(command: string[], dir: string, more: Partial<RequestInput> = {}) {
     const binding = createFakeBinding();
-    const result = await runGuest({ binding, kmod: new FakeKmod() }, { ...request(command), ...more }, dir);
+    const request = checkRequestFinding(fake, { syscalls: ['openat'], command, ...more });
+    const result = await runGuest({ binding, kmod: new FakeKmod(), launch: spawnGated }, request, dir);
     return { result, binding, output: readFileSync(join(dir, SHARE_FILES.output), 'utf8') };
   }
 
@@ -571,7 +618,7 @@ describe('sandbox (guest side): CMD run for real on this host, the module a fake
     const dir = share('');
     const binding = createFakeBinding();
     await expect(
-      runGuestReporting({ binding, kmod: new FakeKmod() }, () => checkRequest(binding, { command: ['/no/such/tool'] }), dir),
+      runGuestReporting({ binding, kmod: new FakeKmod(), launch: spawnGated }, () => checkRequestFinding(binding, { command: ['/no/such/tool'] }), dir),
     ).rejects.toThrow(SandboxError);
     expect(JSON.parse(readFileSync(join(dir, SHARE_FILES.error), 'utf8'))).toEqual({ kind: null, status: 127, message: '/no/such/tool: no such file' });
   });
