@@ -187,8 +187,8 @@ export function checkRequestFinding(
     command: [...input.command],
     path,
   };
-  // The rule as the guest will add it, on some tree: what is wrong with it is found before a VM boots.
-  Monitor.checkRule({ ...requestRule(request, table), tree: [process.pid] }, { binding, owned: true });
+  // The rule as the guest will add it (less the tree, which is CMD's): what is wrong with it is found before a VM boots.
+  Monitor.checkRule(requestRule(request, table), { binding, owned: true });
   const found = findCommand(input.command[0] ?? '', { path, cwd: input.cwd ?? process.cwd() });
   if (!found.ok) throw new SandboxError(found.status, found.message);
   return { request, file: found.file };
