@@ -122,6 +122,7 @@ export const VOLATILE: readonly { what: string; pattern: RegExp; mask: string }[
   { what: 'events read by tail', pattern: /\d+ read, \d+ lost/g, mask: 'N read, N lost' },
   { what: 'memory and CPU time (JSON)', pattern: /"(vm_kb|rss_kb|total_vm_mb|total_rss_mb)":\d+/g, mask: '"$1":N' },
   { what: 'user-space address (a strace line\'s buffer)', pattern: /\b0x[0-9a-f]{9,}\b/g, mask: 'ADDRESS' },
+  { what: "the fd the CLI's own open of the device returned (how many node already had open)", pattern: /\b\d+ (SECONDS) \/dev\/syscallmon$/g, mask: 'FD $1 /dev/syscallmon' },
   { what: 'pipe and socket inode', pattern: /\b(pipe|socket):\[\d+\]/g, mask: '$1:[INODE]' },
   {
     what: 'share of the time and µs per call (a summary row), not the counts',

@@ -59,6 +59,10 @@ const MASKED: Record<string, [line: string, normalized: string]> = {
     '03:38:12.567863  359   359    0  sh    openat   ALLOWED  -ENOENT  0.002360  /etc/hostname',
     'HH:MM:SS PID PID 0 sh openat ALLOWED -ENOENT SECONDS /etc/hostname',
   ],
+  "a log row of the CLI's own open of the device: the fd it got": [
+    '21:15:00.109844  245   245    0  node   openat   ALLOWED       17  0.000496  /dev/syscallmon',
+    'HH:MM:SS PID PID 0 node openat ALLOWED FD SECONDS /dev/syscallmon',
+  ],
   'a tail row: time and tgid, duration': [
     '02:44:04.752956     1300         sh    openat  ALLOWED        3    0.000546  /etc/hostname',
     'HH:MM:SS PID sh openat ALLOWED 3 SECONDS /etc/hostname',
@@ -105,6 +109,7 @@ const KEPT: Record<string, string> = {
   'an exit code': '{"type":"exit","exit_code":7,"signal":15}',
   'a pid given in words': 'openat (257): monitoring pid 359 (pids now 359)',
   'what a call returned': 'sh openat ALLOWED -ENOENT /nonexistent',
+  'the fd an open of any other file returned': 'HH:MM:SS PID PID 0 sh openat ALLOWED 3 SECONDS /etc/hostname',
   'flags, small numbers and results of a strace line': 'openat(AT_FDCWD, "/tmp/hi", O_RDONLY|O_CLOEXEC, 0x1ff) = 3',
   'a ring size asked for': 'syscallmon: the ring size must be a power of two from 64 KiB to 1 GiB (bytes, or with K, M or G), got "3M"',
 };
