@@ -7,9 +7,11 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { builtModuleFile } from '../../src/lib/kmod.js';
 import { PACKAGE_ROOT, runInVm, VmError } from '../../src/vm/runner.js';
+import { linePrefixer } from './report.js';
 import { failure, parseTap, parseVitestJson, type TestOutcome } from './results.js';
 
 export type SuiteTarget = 'host' | 'vm';
@@ -24,6 +26,8 @@ export interface KernelRun {
   line: string;
   /** The installed release of that line, e.g. "6.12.118+deb12-amd64". */
   release: string;
+  /** Names the run's outcomes and its results directory: the release, with "vitest" for the default line's CLI suite, which runs in a VM of its own. */
+  label: string;
   steps: readonly SuiteStep[];
   /** Appended to the guest kernel's command line (a host run can't change its own). */
   kernelArgs: readonly string[];
@@ -32,7 +36,7 @@ export interface KernelRun {
 export interface SuiteOptions {
   /** The repo; default the package root. */
   root?: string;
-  /** Emptied, then filled with one directory per kernel; default $SYSCALLMON_VM_RESULTS or <root>/build/vm/results. */
+  /** Emptied, then filled with one directory per run (its label); default $SYSCALLMON_VM_RESULTS or <root>/build/vm/results. */
   resultsDir?: string;
   target?: SuiteTarget;
   timeoutMs?: number;
@@ -133,7 +137,8 @@ function kver(root: string, args: readonly string[]): string {
  * "6.1,6.12", restricts them), each line's installed release. The
  * kernel-level tests (kmod, stress) run on every line; the CLI suite
  * (vitest), which tests the TypeScript over a module the C tests have
- * already proven, once, on the default line (the first). The default line
+ * already proven, once, on the default line (the first), in a run of its
+ * own (the longest; runSuites runs VMs side by side). The default line
  * boots with Debian's own command line; the others with x32 enabled
  * (syscall.x32=y), so the entry-point test also covers an x32 call there
  * and either setting is tested. A line that is not installed is a failure.
@@ -163,15 +168,12 @@ export function plannedKernels(root: string): { runs: KernelRun[]; missing: Test
       return;
     }
     const isDefault = index === 0;
-    const kept = (isDefault ? SUITE_STEPS : SUITE_STEPS.filter((s) => s !== 'vitest')).filter((s) => steps.length === 0 || steps.includes(s));
-    // A line none of whose steps was asked for has nothing to run (an empty list would mean all of them in the guest).
-    if (kept.length === 0) return;
-    runs.push({
-      line,
-      release,
-      steps: kept,
-      kernelArgs: isDefault ? [] : ['syscall.x32=y'],
-    });
+    const wanted = (s: SuiteStep): boolean => steps.length === 0 || steps.includes(s);
+    const kernelArgs = isDefault ? [] : ['syscall.x32=y'];
+    // A run none of whose steps was asked for has nothing to run (an empty list would mean all of them in the guest).
+    const kernelSteps = (['kmod', 'stress'] as const).filter(wanted);
+    if (kernelSteps.length > 0) runs.push({ line, release, label: release, steps: kernelSteps, kernelArgs });
+    if (isDefault && wanted('vitest')) runs.unshift({ line, release, label: `${release}-vitest`, steps: ['vitest'], kernelArgs });
   });
   return { runs, missing };
 }
@@ -189,7 +191,7 @@ function readStatus(path: string): number | undefined {
 type Namer = (part: string) => string;
 
 function namer(kernel: KernelRun): Namer {
-  return (part) => `${part} (${kernel.release})`;
+  return (part) => `${part} (${kernel.label})`;
 }
 
 /** Outcomes of a C test step (test/vm/<step>/run.sh): <step>.tap and <step>.status. */
@@ -316,10 +318,25 @@ export async function runKernelSuite(kernel: KernelRun, opts: SuiteOptions & { r
 }
 
 /**
- * The whole integration suite: one run per planned kernel, one after the
- * other (one VM at a time), each in <resultsDir>/<release>. A run that can't
- * be made (no build for its kernel, QEMU fails, timeout) is a failure of
- * that kernel's, and the next kernel still runs; Ctrl-C stops them all.
+ * How many VMs run side by side: SYSCALLMON_TEST_VMS, else one per CPU up to
+ * two (TCG runs each guest on one host thread; the suite's runs are two long
+ * ones, the CLI suite and the kernel tests of both lines).
+ */
+function vmSlots(): number {
+  const env = process.env['SYSCALLMON_TEST_VMS'];
+  if (env === undefined || env === '') return Math.min(2, availableParallelism());
+  const n = Number(env);
+  if (!Number.isInteger(n) || n < 1) throw new VmError('EBADOPT', `SYSCALLMON_TEST_VMS must be a whole number >= 1, got ${env}`);
+  return n;
+}
+
+/**
+ * The whole integration suite: every planned run, each in
+ * <resultsDir>/<label>. Runs in VMs go side by side (vmSlots), each one's
+ * console lines prefixed with its label; runs on this host one at a time,
+ * alone (they load the one module). A run that can't be made (no build for
+ * its kernel, QEMU fails, timeout) is a failure of that run's, and the
+ * others still run; Ctrl-C stops them all. Reports come in plan order.
  */
 export async function runSuites(opts: SuiteOptions = {}): Promise<SuitesReport> {
   const root = opts.root ?? PACKAGE_ROOT.replace(/\/$/, '');
@@ -327,22 +344,35 @@ export async function runSuites(opts: SuiteOptions = {}): Promise<SuitesReport> 
   const { runs, missing } = plannedKernels(root);
   rmSync(resultsDir, { recursive: true, force: true });
   mkdirSync(resultsDir, { recursive: true });
-  const reports: SuiteReport[] = [];
   const unplanned = [...missing];
-  for (const kernel of runs) {
+  const ready = runs.filter((kernel) => {
     const ko = builtModuleFile(kernel.release);
-    if (!existsSync(ko)) {
-      unplanned.push(failure(`kernel ${kernel.release}: built`, `no ${ko}: build it with \`make -C kernel KVER=${kernel.release}\` (npm run build builds every tested kernel)`));
-      continue;
+    if (existsSync(ko)) return true;
+    unplanned.push(failure(`kernel ${kernel.label}: built`, `no ${ko}: build it with \`make -C kernel KVER=${kernel.release}\` (npm run build builds every tested kernel)`));
+    return false;
+  });
+  const allInVms = opts.target === 'vm' || (opts.target === undefined && ready.every((k) => chooseTarget(k.release).target === 'vm'));
+  const slots = allInVms ? Math.min(vmSlots(), ready.length) : 1;
+  const reports: SuiteReport[] = new Array(ready.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < ready.length) {
+      const index = next++;
+      const kernel = ready[index]!;
+      const live = slots > 1 && opts.onOutput !== undefined ? linePrefixer(`[${kernel.label}] `, opts.onOutput) : undefined;
+      const runOpts = { ...opts, root, resultsDir: join(resultsDir, kernel.label), ...(live !== undefined ? { onOutput: live.push } : {}) };
+      try {
+        reports[index] = await runKernelSuite(kernel, runOpts);
+      } catch (err) {
+        if (!(err instanceof VmError) || err.code === 'EABORTED') throw err;
+        const failed = failure(namer(kernel)('suite'), err.message);
+        reports[index] = { kernel, target: 'vm', reason: err.message, resultsDir: runOpts.resultsDir, outcomes: [failed], kernelProblems: [], error: err };
+      } finally {
+        live?.flush();
+      }
     }
-    try {
-      reports.push(await runKernelSuite(kernel, { ...opts, root, resultsDir: join(resultsDir, kernel.release) }));
-    } catch (err) {
-      if (!(err instanceof VmError) || err.code === 'EABORTED') throw err;
-      const failed = failure(namer(kernel)('suite'), err.message);
-      reports.push({ kernel, target: 'vm', reason: err.message, resultsDir: join(resultsDir, kernel.release), outcomes: [failed], kernelProblems: [], error: err });
-    }
-  }
+  };
+  await Promise.all(Array.from({ length: slots }, worker));
   return { reports, unplanned };
 }
 

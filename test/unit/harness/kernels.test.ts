@@ -9,26 +9,41 @@ import { collectOutcomes, plannedKernels, type KernelRun } from '../../harness/s
 const root = resolve(import.meta.dirname, '../../..');
 
 describe('plannedKernels', () => {
-  const saved = process.env['SYSCALLMON_TEST_KERNELS'];
+  const saved = { kernels: process.env['SYSCALLMON_TEST_KERNELS'], steps: process.env['SYSCALLMON_TEST_STEPS'] };
   afterEach(() => {
-    if (saved === undefined) delete process.env['SYSCALLMON_TEST_KERNELS'];
-    else process.env['SYSCALLMON_TEST_KERNELS'] = saved;
+    if (saved.kernels === undefined) delete process.env['SYSCALLMON_TEST_KERNELS'];
+    else process.env['SYSCALLMON_TEST_KERNELS'] = saved.kernels;
+    if (saved.steps === undefined) delete process.env['SYSCALLMON_TEST_STEPS'];
+    else process.env['SYSCALLMON_TEST_STEPS'] = saved.steps;
   });
 
-  it('plans a run per tested line: 6.1, the default, with the CLI suite and a stock command line; 6.12 with x32 on', () => {
+  it('plans the kernel tests on each tested line (6.1 with a stock command line, 6.12 with x32 on) and the CLI suite on 6.1 in a run of its own, first', () => {
     delete process.env['SYSCALLMON_TEST_KERNELS'];
+    delete process.env['SYSCALLMON_TEST_STEPS'];
     const { runs, missing } = plannedKernels(root);
-    const planned = [...runs.map((r) => r.line), ...missing.map((m) => m.name.replace(/^kernel (\S+):.*/, '$1'))];
-    expect(planned.sort()).toEqual(['6.1', '6.12']);
+    const planned = new Set([...runs.map((r) => r.line), ...missing.map((m) => m.name.replace(/^kernel (\S+):.*/, '$1'))]);
+    expect([...planned].sort()).toEqual(['6.1', '6.12']);
+    const stepsOf = (line: string): string[] => runs.filter((r) => r.line === line).map((r) => r.steps.join(' '));
+    if (stepsOf('6.1').length > 0) expect(stepsOf('6.1')).toEqual(['vitest', 'kmod stress']);
+    if (stepsOf('6.12').length > 0) expect(stepsOf('6.12')).toEqual(['kmod stress']);
     for (const m of missing) expect(m).toMatchObject({ status: 'failed', details: expect.stringMatching(/apt-get install linux-image-\S+ linux-headers-/) });
     for (const run of runs) {
       expect(run.release.startsWith(`${run.line}.`)).toBe(true);
       expect(run).toMatchObject(
         run.line === '6.1'
-          ? { steps: ['kmod', 'stress', 'vitest'], kernelArgs: [] }
-          : { steps: ['kmod', 'stress'], kernelArgs: ['syscall.x32=y'] },
+          ? { label: run.steps.includes('vitest') ? `${run.release}-vitest` : run.release, kernelArgs: [] }
+          : { label: run.release, steps: ['kmod', 'stress'], kernelArgs: ['syscall.x32=y'] },
       );
     }
+    if (runs.some((r) => r.line === '6.1')) expect(runs[0]!.steps).toEqual(['vitest']);
+  });
+
+  it('SYSCALLMON_TEST_STEPS keeps only those steps: a run left with none is not planned', () => {
+    delete process.env['SYSCALLMON_TEST_KERNELS'];
+    process.env['SYSCALLMON_TEST_STEPS'] = 'vitest';
+    expect(plannedKernels(root).runs.map((r) => r.steps)).toEqual(plannedKernels(root).runs.length > 0 ? [['vitest']] : []);
+    process.env['SYSCALLMON_TEST_STEPS'] = 'stress';
+    for (const run of plannedKernels(root).runs) expect(run.steps).toEqual(['stress']);
   });
 
   it('SYSCALLMON_TEST_KERNELS keeps only the lines it names, and refuses a line that is not tested', () => {
@@ -47,7 +62,7 @@ describe('collectOutcomes', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  const kernel: KernelRun = { line: '6.12', release: '6.12.118+deb12-amd64', steps: ['kmod', 'stress'], kernelArgs: ['syscall.x32=y'] };
+  const kernel: KernelRun = { line: '6.12', release: '6.12.118+deb12-amd64', label: '6.12.118+deb12-amd64', steps: ['kmod', 'stress'], kernelArgs: ['syscall.x32=y'] };
 
   it('names each result after the kernel it ran on, and reads only the steps that kernel ran', () => {
     writeFileSync(join(dir, 'kmod.tap'), '1..2\nok 1 - load/unload\n# x32 is off\nnot ok 2 - entry points\n');
