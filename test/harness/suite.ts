@@ -6,7 +6,7 @@
  * into test outcomes named after the kernel.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { builtModuleFile } from '../../src/lib/kmod.js';
@@ -26,9 +26,11 @@ export interface KernelRun {
   line: string;
   /** The installed release of that line, e.g. "6.12.118+deb12-amd64". */
   release: string;
-  /** Names the run's outcomes and its results directory: the release, with "vitest" for the default line's CLI suite, which runs in a VM of its own. */
+  /** Names the run's outcomes and its results directory: the release, and for a file of the CLI suite "vitest-" and the file's name. */
   label: string;
   steps: readonly SuiteStep[];
+  /** The CLI suite's files this run runs (test/vm/NAME.test.ts); with the vitest step only. */
+  files?: readonly string[];
   /** Appended to the guest kernel's command line (a host run can't change its own). */
   kernelArgs: readonly string[];
 }
@@ -135,16 +137,18 @@ function kver(root: string, args: readonly string[]): string {
 /**
  * The kernel runs: one per tested line (SYSCALLMON_TEST_KERNELS="6.12", or
  * "6.1,6.12", restricts them), each line's installed release. The
- * kernel-level tests (kmod, stress) run on every line; the CLI suite
- * (vitest), which tests the TypeScript over a module the C tests have
- * already proven, once, on the default line (the first), in a run of its
- * own (the longest; runSuites runs VMs side by side). The default line
+ * kernel-level tests (kmod, stress) run on every line, in one run per line;
+ * the CLI suite (vitest), which tests the TypeScript over a module the C
+ * tests have already proven, once, on the default line (the first), each of
+ * its files in a run of its own, so that runSuites' VMs side by side share
+ * the work evenly (see cliSuiteFiles for the order). The default line
  * boots with Debian's own command line; the others with x32 enabled
  * (syscall.x32=y), so the entry-point test also covers an x32 call there
  * and either setting is tested. A line that is not installed is a failure.
  * SYSCALLMON_TEST_STEPS="vitest" (or "kmod stress") keeps only those steps,
- * for iterating on one part; SYSCALLMON_TEST_FILES passes vitest its file
- * filters (e.g. "rules cli").
+ * for iterating on one part; SYSCALLMON_TEST_FILES="rules cli" keeps the
+ * CLI suite's files whose path contains one of the words, as vitest's own
+ * filters do.
  */
 export function plannedKernels(root: string): { runs: KernelRun[]; missing: TestOutcome[] } {
   const lines = kver(root, ['--lines']).split('\n').filter((l) => l !== '');
@@ -156,7 +160,8 @@ export function plannedKernels(root: string): { runs: KernelRun[]; missing: Test
   for (const step of steps) {
     if (!(SUITE_STEPS as readonly string[]).includes(step)) throw new VmError('EBADOPT', `SYSCALLMON_TEST_STEPS: '${step}' is not a step (${SUITE_STEPS.join(', ')})`);
   }
-  const runs: KernelRun[] = [];
+  const kernelRuns: KernelRun[] = [];
+  const fileRuns: KernelRun[] = [];
   const missing: TestOutcome[] = [];
   lines.forEach((line, index) => {
     if (asked.length > 0 && !asked.includes(line)) return;
@@ -172,10 +177,38 @@ export function plannedKernels(root: string): { runs: KernelRun[]; missing: Test
     const kernelArgs = isDefault ? [] : ['syscall.x32=y'];
     // A run none of whose steps was asked for has nothing to run (an empty list would mean all of them in the guest).
     const kernelSteps = (['kmod', 'stress'] as const).filter(wanted);
-    if (kernelSteps.length > 0) runs.push({ line, release, label: release, steps: kernelSteps, kernelArgs });
-    if (isDefault && wanted('vitest')) runs.unshift({ line, release, label: `${release}-vitest`, steps: ['vitest'], kernelArgs });
+    if (kernelSteps.length > 0) kernelRuns.push({ line, release, label: release, steps: kernelSteps, kernelArgs });
+    if (isDefault && wanted('vitest')) {
+      for (const file of cliSuiteFiles(root)) {
+        const name = file.replace(/^test\/vm\//, '').replace(/\.test\.ts$/, '');
+        fileRuns.push({ line, release, label: `${release}-vitest-${name}`, steps: ['vitest'], files: [file], kernelArgs });
+      }
+    }
   });
-  return { runs, missing };
+  // The longest first, so that no long run starts last: the slowest files, the kernel tests, the rest.
+  const first = SLOWEST_FILES.flatMap((f) => fileRuns.filter((r) => r.files?.includes(f)));
+  return { runs: [...first, ...kernelRuns, ...fileRuns.filter((r) => !first.includes(r))], missing };
+}
+
+/**
+ * The CLI suite's files that take longest (several minutes each under TCG,
+ * more than a line's kernel tests): started first. Only the order depends
+ * on it.
+ */
+const SLOWEST_FILES = ['test/vm/readme.test.ts', 'test/vm/run.test.ts', 'test/vm/cli.test.ts'];
+
+/** test/vm/*.test.ts that SYSCALLMON_TEST_FILES keeps, the larger first. */
+function cliSuiteFiles(root: string): string[] {
+  const filters = (process.env['SYSCALLMON_TEST_FILES'] ?? '').split(/\s+/).filter((f) => f !== '');
+  const dir = join(root, 'test', 'vm');
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => ({ file: `test/vm/${f}`, size: statSync(join(dir, f)).size }))
+    .filter(({ file }) => filters.length === 0 || filters.some((w) => file.includes(w)))
+    .sort((a, b) => b.size - a.size)
+    .map(({ file }) => file);
+  if (files.length === 0) throw new VmError('EBADOPT', `SYSCALLMON_TEST_FILES: no file of test/vm matches '${filters.join(' ')}'`);
+  return files;
 }
 
 function readIfExists(path: string): string | undefined {
@@ -278,7 +311,7 @@ export async function runKernelSuite(kernel: KernelRun, opts: SuiteOptions & { r
     SYSCALLMON_RESULTS: resultsDir,
     SYSCALLMON_KO: builtModuleFile(kernel.release),
     SYSCALLMON_SUITE_STEPS: kernel.steps.join(' '),
-    SYSCALLMON_VITEST_FILES: process.env['SYSCALLMON_TEST_FILES'] ?? '',
+    SYSCALLMON_VITEST_FILES: (kernel.files ?? []).join(' '),
   };
 
   if (chosen.target === 'host') {

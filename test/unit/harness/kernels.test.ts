@@ -1,6 +1,6 @@
 // The integration suite's kernel plan (one run per tested line) and how a
 // run's results are named after its kernel.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -9,39 +9,54 @@ import { collectOutcomes, plannedKernels, type KernelRun } from '../../harness/s
 const root = resolve(import.meta.dirname, '../../..');
 
 describe('plannedKernels', () => {
-  const saved = { kernels: process.env['SYSCALLMON_TEST_KERNELS'], steps: process.env['SYSCALLMON_TEST_STEPS'] };
+  const saved = { kernels: process.env['SYSCALLMON_TEST_KERNELS'], steps: process.env['SYSCALLMON_TEST_STEPS'], files: process.env['SYSCALLMON_TEST_FILES'] };
   afterEach(() => {
+    if (saved.files === undefined) delete process.env['SYSCALLMON_TEST_FILES'];
+    else process.env['SYSCALLMON_TEST_FILES'] = saved.files;
     if (saved.kernels === undefined) delete process.env['SYSCALLMON_TEST_KERNELS'];
     else process.env['SYSCALLMON_TEST_KERNELS'] = saved.kernels;
     if (saved.steps === undefined) delete process.env['SYSCALLMON_TEST_STEPS'];
     else process.env['SYSCALLMON_TEST_STEPS'] = saved.steps;
   });
 
-  it('plans the kernel tests on each tested line (6.1 with a stock command line, 6.12 with x32 on) and the CLI suite on 6.1 in a run of its own, first', () => {
+  it('plans the kernel tests on each tested line (6.1 with a stock command line, 6.12 with x32 on) and each CLI suite file on 6.1 in a run of its own, the slowest files first', () => {
     delete process.env['SYSCALLMON_TEST_KERNELS'];
     delete process.env['SYSCALLMON_TEST_STEPS'];
+    delete process.env['SYSCALLMON_TEST_FILES'];
     const { runs, missing } = plannedKernels(root);
     const planned = new Set([...runs.map((r) => r.line), ...missing.map((m) => m.name.replace(/^kernel (\S+):.*/, '$1'))]);
     expect([...planned].sort()).toEqual(['6.1', '6.12']);
-    const stepsOf = (line: string): string[] => runs.filter((r) => r.line === line).map((r) => r.steps.join(' '));
-    if (stepsOf('6.1').length > 0) expect(stepsOf('6.1')).toEqual(['vitest', 'kmod stress']);
-    if (stepsOf('6.12').length > 0) expect(stepsOf('6.12')).toEqual(['kmod stress']);
     for (const m of missing) expect(m).toMatchObject({ status: 'failed', details: expect.stringMatching(/apt-get install linux-image-\S+ linux-headers-/) });
     for (const run of runs) {
       expect(run.release.startsWith(`${run.line}.`)).toBe(true);
-      expect(run).toMatchObject(
-        run.line === '6.1'
-          ? { label: run.steps.includes('vitest') ? `${run.release}-vitest` : run.release, kernelArgs: [] }
-          : { label: run.release, steps: ['kmod', 'stress'], kernelArgs: ['syscall.x32=y'] },
-      );
+      expect(run.kernelArgs).toEqual(run.line === '6.1' ? [] : ['syscall.x32=y']);
     }
-    if (runs.some((r) => r.line === '6.1')) expect(runs[0]!.steps).toEqual(['vitest']);
+    const files = readdirSync(join(root, 'test/vm')).filter((f) => f.endsWith('.test.ts'));
+    const fileRuns = runs.filter((r) => r.steps.includes('vitest'));
+    if (runs.some((r) => r.line === '6.1')) {
+      // Every file once, alone, on 6.1, named after it.
+      expect(fileRuns.map((r) => r.files?.[0]?.replace('test/vm/', '')).sort()).toEqual(files.sort());
+      for (const r of fileRuns) {
+        expect(r).toMatchObject({ line: '6.1', steps: ['vitest'], label: `${r.release}-vitest-${r.files![0]!.replace(/^test\/vm\/(.*)\.test\.ts$/, '$1')}` });
+        expect(r.files).toHaveLength(1);
+      }
+      expect(runs.slice(0, 3).map((r) => r.files?.[0])).toEqual(['test/vm/readme.test.ts', 'test/vm/run.test.ts', 'test/vm/cli.test.ts']);
+    }
+    for (const r of runs.filter((r) => !r.steps.includes('vitest'))) expect(r).toMatchObject({ label: r.release, steps: ['kmod', 'stress'] });
+    if (runs.some((r) => r.line === '6.12')) expect(runs.filter((r) => r.line === '6.12')).toHaveLength(1);
   });
 
-  it('SYSCALLMON_TEST_STEPS keeps only those steps: a run left with none is not planned', () => {
+  it('SYSCALLMON_TEST_STEPS keeps only those steps (a run left with none is not planned); SYSCALLMON_TEST_FILES the files whose path contains a word', () => {
     delete process.env['SYSCALLMON_TEST_KERNELS'];
     process.env['SYSCALLMON_TEST_STEPS'] = 'vitest';
-    expect(plannedKernels(root).runs.map((r) => r.steps)).toEqual(plannedKernels(root).runs.length > 0 ? [['vitest']] : []);
+    process.env['SYSCALLMON_TEST_FILES'] = 'cli readme';
+    const runs = plannedKernels(root).runs;
+    if (runs.length > 0) {
+      expect(runs.map((r) => r.files)).toEqual([['test/vm/readme.test.ts'], ['test/vm/cli.test.ts'], ['test/vm/cli-calls.test.ts']]);
+    }
+    process.env['SYSCALLMON_TEST_FILES'] = 'nonesuch';
+    if (runs.length > 0) expect(() => plannedKernels(root)).toThrow("SYSCALLMON_TEST_FILES: no file of test/vm matches 'nonesuch'");
+    delete process.env['SYSCALLMON_TEST_FILES'];
     process.env['SYSCALLMON_TEST_STEPS'] = 'stress';
     for (const run of plannedKernels(root).runs) expect(run.steps).toEqual(['stress']);
   });
