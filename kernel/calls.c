@@ -92,7 +92,9 @@ static void slot_put(struct smon_slot *slot)
 	free_head = slot - slots + 1;
 	in_flight--;
 	spin_unlock_irqrestore(&slots_lock, flags);
-	wake_up(&slots_freed);
+	/* wq_has_sleeper() orders in_flight's update before the check; only unload ever waits. */
+	if (wq_has_sleeper(&slots_freed))
+		wake_up(&slots_freed);
 }
 
 /* Copies a NUL-terminated user string; faulting in pages only when allowed. */
