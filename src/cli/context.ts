@@ -2,8 +2,9 @@
  * What a command may touch, gathered in one object so main() can be called
  * in-process by tests with fakes for every outside thing: the output
  * streams, the environment, the addon, insmod/rmmod, the VM runner and the
- * signals that stop `tail`.
+ * signals that stop `tail` and steer the daemon.
  */
+import type { SignalSource } from '../daemon/daemon.js';
 import type { Binding } from '../lib/binding.js';
 import { Monitor } from '../lib/monitor.js';
 import { SyscallTable } from '../lib/syscalls.js';
@@ -44,6 +45,8 @@ export interface CliEnvironment {
   vm: VmRunner;
   /** installed only by commands that run until stopped (tail, sandbox) */
   interrupt(): Interrupt;
+  /** the process's signals, for the daemon (SIGHUP, SIGUSR1, SIGTERM, SIGINT) */
+  signals: SignalSource;
   /** what the sandbox hands CMD on its stdin, taken only then; none: an empty stdin */
   stdin?(): NodeJS.ReadableStream;
   /** starts `run`'s command held at a gate */

@@ -6,7 +6,9 @@
  * the exit code, so tests call it in-process.  run() is the process glue
  * used by bin/syscallmon.
  */
+import { EventEmitter } from 'node:events';
 import { Command, CommanderError, type Option } from 'commander';
+import type { SignalSource } from '../daemon/daemon.js';
 import { loadBinding, type Binding } from '../lib/binding.js';
 import { NotLoadedError, UsageError } from '../lib/errors.js';
 import { Ctx, type CliEnvironment, type Env, type Interrupt, type Sink } from './context.js';
@@ -33,6 +35,7 @@ import { runCommand } from './commands/run.js';
 import { spawnGated, type Launch } from '../run/gate.js';
 import { applyCommand } from './commands/apply.js';
 import { policyCommand } from './commands/policy.js';
+import { daemonCommand } from './commands/daemon.js';
 
 const EXAMPLES = `Examples:
   syscallmon load                                   load the module built for this kernel
@@ -48,7 +51,8 @@ const EXAMPLES = `Examples:
   syscallmon rule add --name no-ptrace --syscall ptrace --cgroup /system.slice/app.service --action kill
   syscallmon protect /etc/shadow --allow exe=/usr/sbin/sshd   nobody but sshd opens it, whatever the path
   syscallmon apply policy.yaml --dry-run            what a policy file would change
-  syscallmon sandbox -- /bin/cat /etc/hostname      all of it in a throw-away VM`;
+  syscallmon sandbox -- /bin/cat /etc/hostname      all of it in a throw-away VM
+  syscallmon daemon --policy /etc/syscallmon/policy.yaml --output /var/log/syscallmon/events.ndjson --metrics 127.0.0.1:9737`;
 
 /** Settings every command shares; addCommand() does not copy them from the parent. */
 function prepare(cmd: Command, parent: Command): Command {
@@ -91,7 +95,7 @@ export function buildProgram(ctx: Ctx): Command {
     statusCommand, logCommand, tailCommand, syscallsCommand, loadCommand, unloadCommand, sandboxCommand,
     psCommand, interceptCommand, releaseCommand, monitorCommand, fsmCommand, ruleCommand, runCommand,
     protectCommand, unprotectCommand,
-    applyCommand, policyCommand,
+    applyCommand, policyCommand, daemonCommand,
   ]) {
     program.addCommand(prepare(make(ctx), program));
   }
@@ -187,6 +191,8 @@ export interface MainOptions {
   stdin?: () => NodeJS.ReadableStream;
   /** how `run` starts its command; default: /bin/sh held at a gate */
   launch?: Launch;
+  /** the daemon's signals; default: none ever arrives */
+  signals?: SignalSource;
 }
 
 const discard: Sink = { write: () => {} };
@@ -206,6 +212,7 @@ export async function main(opts: MainOptions): Promise<number> {
     interrupt: opts.interrupt ?? neverInterrupt,
     stdin: opts.stdin,
     launch: opts.launch ?? spawnGated,
+    signals: opts.signals ?? new EventEmitter(),
   };
   const ctx = new Ctx(io);
   const program = buildProgram(ctx);
@@ -311,6 +318,7 @@ export async function run(): Promise<void> {
     stderrIsTTY: process.stderr.isTTY === true,
     env: process.env,
     stdin: () => process.stdin,
+    signals: process,
     interrupt: () => {
       const controller = new AbortController();
       const onSignal = (signal: NodeJS.Signals): void => controller.abort(signal);

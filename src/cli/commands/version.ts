@@ -21,7 +21,7 @@ export interface VersionResult {
 }
 
 /** package.json, from dist/cli/commands or src/cli/commands alike. */
-function packageVersion(): string {
+export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
   return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }

@@ -2,6 +2,7 @@
 // and the rest) before every command.  Each is either applied there (the
 // ones every command has: --no-color, --verbose) or refused with a usage
 // error that says where it belongs, before anything is done: never dropped.
+import { EventEmitter } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +33,7 @@ function quietCtx(): Ctx {
     binding: () => createFakeBinding(),
     kmod: new FakeKmod(),
     vm: noVm,
+    signals: new EventEmitter(),
     interrupt: stopped,
     launch: () => {
       throw new Error('test: no command is run');
@@ -58,6 +60,8 @@ const SAMPLE: Readonly<Record<string, string>> = {
   '--exits': 'on',
   '--file': fsmFile,
   '--share': join(dir, 'no-such-share'),
+  // A policy file that is not there: the daemon stops at once, the same way whatever the flags.
+  '--policy': join(dir, 'no-such-policy.yaml'),
   syscall: 'openat',
   file: fsmFile,
   'policy-file': policyFile,
