@@ -139,7 +139,8 @@ describe('the event schema', () => {
 
   it('is the README\'s field list, in order, with each field\'s kind and record types', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('### NDJSON and CSV'));
+    const start = readme.indexOf('### NDJSON and CSV');
+    const section = readme.slice(start, readme.indexOf('\n#', start + 1));
     const rows = [...section.matchAll(/^\| `(\w+)` \| ([^|]+) \| ([^|]+) \|/gm)].map((m) => [m[1], m[2]!.trim(), m[3]!.trim()]);
     const KIND_WORDS: Record<SchemaField['kind'], string> = {
       DECIMAL: 'number', DECIMAL_STRING: 'decimal string', HEX: 'hex strings', ISO_TIME: 'ISO time',
