@@ -15,7 +15,7 @@
  * never measured. Contenders are interleaved: each rep runs every contender
  * once, in an order rotated per rep.
  */
-import { chmodSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -277,6 +277,80 @@ async function stopTail(s) {
   return { shown: Number(m[1]), read: Number(m[2]), lost: Number(m[3]), exit: r.code };
 }
 
+/**
+ * Starts `syscallmon daemon` on a policy that only sets the mode (the run
+ * targets the workload as tail's runs do), appending NDJSON to `file`, and
+ * waits for its ready line.
+ * @param {string} file
+ */
+async function startDaemon(file) {
+  mkdirSync(WORK_DIR, { recursive: true });
+  const policy = join(WORK_DIR, 'daemon-policy.yaml');
+  writeFileSync(policy, 'apiVersion: syscallmon/v1\nkind: Policy\nspec:\n  mode: log\n');
+  const s = start(process.execPath, [CLI, 'daemon', '--policy', policy, '--output', file]);
+  const stderr = /** @type {import('node:stream').Readable} */ (s.child.stderr);
+  await Promise.race([
+    waitFor(stderr, /writing events to /, 120_000, 'the ready line of syscallmon daemon'),
+    s.done.then((r) => {
+      throw new BenchError(`syscallmon daemon exited ${r.code ?? r.signal} before it was ready: ${r.stderr.trim()}`);
+    }),
+  ]);
+  return s;
+}
+
+/** Stops the daemon with SIGTERM and parses its summary line, in tail's terms. @param {import('./lib/proc.mjs').Started} s */
+async function stopDaemon(s) {
+  s.child.kill('SIGTERM');
+  const r = await finish(s, 60_000, 'syscallmon daemon');
+  const m = /(\d+) records written, (\d+) lost/.exec(r.stderr);
+  if (!m) throw new BenchError(`syscallmon daemon printed no summary (exit ${r.code ?? r.signal}): ${r.stderr.trim().slice(-500)}`);
+  return { shown: Number(m[1]), read: Number(m[1]), lost: Number(m[2]), exit: r.code };
+}
+
+/**
+ * The workload twice while a consumer (tail, the daemon) follows every
+ * process's calls: the first run also pays for V8 compiling the consumer's
+ * hot path; the second shows the steady state a long-running one has.
+ * @param {Workload} w
+ * @param {() => Promise<import('./lib/proc.mjs').Started>} startConsumer
+ * @param {(s: import('./lib/proc.mjs').Started) => Promise<{ shown: number, read: number, lost: number, exit: number | null }>} stopConsumer
+ * @returns {Promise<Sample & { also: { cold: Sample } }>}
+ */
+async function followedRuns(w, startConsumer, stopConsumer) {
+  loadSmon();
+  /** @type {import('./lib/proc.mjs').Started | undefined} */
+  let consumer;
+  try {
+    consumer = await startConsumer();
+    const c = consumer;
+    /** @type {Sample[]} */
+    const runs = [];
+    for (let i = 0; i < 2; i++) {
+      const io0 = procIo(c.pid);
+      const r = await runScoped(w, (pid) => logTargets(w, pid, { everyProcess: true }));
+      await settle();
+      const io1 = procIo(c.pid);
+      runs.push({ ...r, extra: { status: smonStatus(), tailReadCalls: io1.syscr - io0.syscr, tailWriteCalls: io1.syscw - io0.syscw } });
+    }
+    const summary = await stopConsumer(c);
+    consumer = undefined;
+    const [cold, warm] = /** @type {[Sample, Sample]} */ (runs);
+    return { ...warm, extra: { ...warm.extra, tail: summary }, also: { cold } };
+  } finally {
+    if (consumer) consumer.child.kill('SIGKILL');
+    await sleep(100);
+    rmmod('syscallmon');
+  }
+}
+
+/** A fresh file for a consumer's NDJSON, in the workloads' tmpfs. @param {string} name */
+function freshOutput(name) {
+  mkdirSync(WORK_DIR, { recursive: true });
+  const file = join(WORK_DIR, name);
+  rmSync(file, { force: true });
+  return file;
+}
+
 /** Gives a consumer time to catch up with what was just produced. */
 async function settle(ms = 1500) {
   await sleep(ms);
@@ -355,37 +429,33 @@ const CONTENDERS = {
     label: 'syscallmon LOG (every process, complete calls) + `tail --json > /dev/null`',
     also: ['log_tail_cold'],
     async run(w) {
-      loadSmon();
-      let tail;
-      try {
-        tail = await startTail(openSync('/dev/null', 'w'));
-        const t = tail;
-        // The first run after tail starts also pays for V8 compiling tail's
-        // hot path; the second shows the steady state a long-running tail has.
-        /** @type {Sample[]} */
-        const runs = [];
-        for (let i = 0; i < 2; i++) {
-          const io0 = procIo(t.pid);
-          const r = await runScoped(w, (pid) => logTargets(w, pid, { everyProcess: true }));
-          await settle();
-          const io1 = procIo(t.pid);
-          runs.push({ ...r, extra: { status: smonStatus(), tailReadCalls: io1.syscr - io0.syscr, tailWriteCalls: io1.syscw - io0.syscw } });
-        }
-        const summary = await stopTail(t);
-        tail = undefined;
-        const [cold, warm] = /** @type {[Sample, Sample]} */ (runs);
-        return { ...warm, extra: { ...warm.extra, tail: summary }, also: { log_tail_cold: cold } };
-      } finally {
-        if (tail) tail.child.kill('SIGKILL');
-        await sleep(100);
-        rmmod('syscallmon');
-      }
+      const { also, ...warm } = await followedRuns(w, () => startTail(openSync('/dev/null', 'w')), stopTail);
+      return { ...warm, also: { log_tail_cold: also.cold } };
     },
   },
   log_tail_cold: {
     label: 'syscallmon LOG + `tail --json > /dev/null`, first run after tail started',
     async run() {
       throw new BenchError('measured by log_tail');
+    },
+  },
+  tail_file: {
+    label: 'syscallmon LOG (every process, complete calls) + `tail --json > FILE`',
+    async run(w) {
+      const fd = openSync(freshOutput('tail.ndjson'), 'w');
+      try {
+        const { also: _cold, ...warm } = await followedRuns(w, () => startTail(fd), stopTail);
+        return warm;
+      } finally {
+        closeSync(fd);
+      }
+    },
+  },
+  daemon_file: {
+    label: 'syscallmon LOG (every process, complete calls) + `daemon --output FILE`',
+    async run(w) {
+      const { also: _cold, ...warm } = await followedRuns(w, () => startDaemon(freshOutput('daemon.ndjson')), stopDaemon);
+      return warm;
     },
   },
   log_other: {

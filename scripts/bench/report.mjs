@@ -36,6 +36,21 @@ export function ratio(row, id) {
   return summary(pairs);
 }
 
+/**
+ * What `a` costs over the untraced run, per what `b` costs over it, per rep:
+ * the ratio of their costs per event when both follow the same calls.
+ * @param {any} row @param {string} a @param {string} b
+ */
+function costRatio(row, a, b) {
+  const base = perIter(row?.contenders?.baseline);
+  const xs = perIter(row?.contenders?.[a]);
+  const ys = perIter(row?.contenders?.[b]);
+  const pairs = xs
+    .map((v, i) => (ys[i] !== undefined && base[i] !== undefined ? (v - /** @type {number} */ (base[i])) / (/** @type {number} */ (ys[i]) - /** @type {number} */ (base[i])) : NaN))
+    .filter((x) => Number.isFinite(x));
+  return pairs.length ? summary(pairs) : null;
+}
+
 /** @param {any} row @param {string} a @param {string} b  a / b per rep */
 function pairRatio(row, a, b) {
   const xs = perIter(row?.contenders?.[a]);
@@ -290,6 +305,21 @@ export function goals(results, before = loadBefore()) {
       evidence: `produced ${o.produced}, delivered ${o.sink.syscalls}, lost ${o.sink.lost} records, ${o.sink.lost_config ?? 0} of them configuration records (produced − delivered = ${o.produced - o.sink.syscalls})`,
     });
   } else out.push({ area: 'ring v2', goal: 'Overload accounting', met: null, evidence: d?.overload_error ?? 'not measured' });
+
+  // The service.
+  {
+    const r = costRatio(lean, 'daemon_file', 'tail_file');
+    const lost = tailLost(lean, 'daemon_file').total + tailLost(lean, 'tail_file').total;
+    out.push({
+      area: 'service',
+      goal: "The daemon's cost per event writing NDJSON to a file ≤ 1.2× that of `tail --json > FILE` (cost over untraced, lean loop)",
+      met: r ? r.max <= 1.2 && lost === 0 : null,
+      evidence: r
+        ? `${range(r, 3)}; daemon ${range(ratio(lean, 'daemon_file'), 3)} and tail ${range(ratio(lean, 'tail_file'), 3)} of untraced; ` +
+          `lost ${lost}; hot.c loop ${range(costRatio(ic?.openat, 'daemon_file', 'tail_file'), 3)}`
+        : 'not measured',
+    });
+  }
 
   // Clean-up: every comparable ratio unchanged.
   {

@@ -40,7 +40,7 @@ const OUT = join(ROOT, '.cache', 'bench');
 
 const PEERS = ['strace', 'strace_ty', 'perf_trace', 'bpftrace', 'sysdig'];
 const OWN = ['baseline', 'off', 'log', 'log_entry', 'log_tail', 'log_other', 'block', 'floor', 'floor_post', 'rule1', 'rules100',
-  'rules100_plain', 'tree2000'];
+  'rules100_plain', 'tree2000', 'tail_file', 'daemon_file'];
 /** What the comparison under `-cpu max` runs: the kernel side and tail, no peers. */
 const OWN_MAX = ['baseline', 'off', 'log', 'log_entry', 'log_tail', 'log_other', 'block', 'floor'];
 /** The real workloads' contenders: untraced, syscallmon without and with a reader, and the peers. */
