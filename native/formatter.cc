@@ -51,17 +51,25 @@ public:
 		return Napi::Buffer<char>::Copy(env, f_->scratch(), n);
 	}
 
-	// writeTo(fd, batch): writes the lines of the batch's selected records
-	// to fd, all of them, waiting while fd is full as a synchronous stdout
-	// would. Returns the call's counts.
+	// writeTo(fd, batch, tally?): writes the lines of the batch's selected
+	// records to fd, all of them, waiting while fd is full as a synchronous
+	// stdout would, and counts every record into tally (see Tally). Returns
+	// the call's counts.
 	Napi::Value WriteTo(const Napi::CallbackInfo &info)
 	{
 		Napi::Env env = info.Env();
 		int fd = ArgFd(info, 0);
 		Napi::Buffer<uint8_t> batch = ArgBatch(info, 1);
+		Tally tally;
+		if (info.Length() > 2 && !info[2].IsUndefined()) {
+			if (!info[2].IsTypedArray() || info[2].As<Napi::TypedArray>().TypedArrayType() != napi_float64_array ||
+			    info[2].As<Napi::Float64Array>().ElementLength() != Tally::kSlots)
+				throw Napi::TypeError::New(env, "tally must be a Float64Array of formatter.tallyLayout.slots numbers");
+			tally.slots = info[2].As<Napi::Float64Array>().Data();
+		}
 		Counts counts;
 		std::string problem;
-		int err = f_->WriteRecords(batch.Data(), batch.Length(), fd, &counts, &problem);
+		int err = f_->WriteRecords(batch.Data(), batch.Length(), fd, &counts, &problem, tally.slots ? &tally : nullptr);
 		if (!problem.empty())
 			throw Napi::Error::New(env, problem);
 		if (err)
@@ -150,6 +158,16 @@ Napi::Value MakeFormatter(const Napi::CallbackInfo &info)
 	format.Set("writeTo", Napi::Function::New(
 				      env, [functions](const Napi::CallbackInfo &i) { return functions->WriteTo(i); },
 				      "writeTo"));
+	Napi::Object layout = Napi::Object::New(env);
+	layout.Set("rows", Tally::kRows);
+	layout.Set("verdictBits", Tally::kVerdictBits);
+	layout.Set("exits", static_cast<double>(Tally::kExits));
+	layout.Set("configs", static_cast<double>(Tally::kConfigs));
+	layout.Set("lostOverwritten", static_cast<double>(Tally::kLostOverwritten));
+	layout.Set("lostConfig", static_cast<double>(Tally::kLostConfig));
+	layout.Set("noResult", static_cast<double>(Tally::kNoResult));
+	layout.Set("slots", static_cast<double>(Tally::kSlots));
+	format.Set("tallyLayout", layout);
 	format.Set("writeLast", Napi::Function::New(
 					env, [functions](const Napi::CallbackInfo &i) { return functions->WriteLast(i); },
 					"writeLast"));

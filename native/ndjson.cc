@@ -360,7 +360,45 @@ void NdjsonFormatter::Reserve(size_t bytes)
 	scratch_size_ = bytes;
 }
 
-bool NdjsonFormatter::Format(const uint8_t *data, size_t len, size_t *out_len, Counts *counts, std::string *problem)
+bool Tally::Add(const uint8_t *rec, std::string *problem)
+{
+	switch (TypeAt(rec)) {
+	case SYSCALLMON_RECORD_SYSCALL: {
+		uint32_t nr, flags;
+		uint16_t verdict;
+		std::memcpy(&nr, rec + offsetof(struct syscallmon_syscall, nr), sizeof nr);
+		std::memcpy(&verdict, rec + offsetof(struct syscallmon_syscall, verdict), sizeof verdict);
+		std::memcpy(&flags, rec + offsetof(struct syscallmon_syscall, h.flags), sizeof flags);
+		if ((nr >= kRows && nr != SYSCALLMON_NR_NONE) || verdict >= (1u << kVerdictBits)) {
+			*problem = "syscall " + std::to_string(nr) + ", verdict " + std::to_string(verdict) +
+				   ": beyond what the tally counts";
+			return false;
+		}
+		uint32_t row = nr == SYSCALLMON_NR_NONE ? kRows : nr;
+		slots[(static_cast<size_t>(row) << kVerdictBits) | verdict]++;
+		if (flags & SYSCALLMON_SYSCALL_NO_RESULT)
+			slots[kNoResult]++;
+		break;
+	}
+	case SYSCALLMON_RECORD_EXIT:
+		slots[kExits]++;
+		break;
+	case SYSCALLMON_RECORD_CONFIG:
+		slots[kConfigs]++;
+		break;
+	case SYSCALLMON_RECORD_LOST: {
+		struct syscallmon_lost lost;
+		std::memcpy(&lost, rec, sizeof lost);
+		slots[kLostOverwritten] += static_cast<double>(lost.count - lost.config);
+		slots[kLostConfig] += static_cast<double>(lost.config);
+		break;
+	}
+	}
+	return true;
+}
+
+bool NdjsonFormatter::Format(const uint8_t *data, size_t len, size_t *out_len, Counts *counts, std::string *problem,
+			     Tally *tally)
 {
 	// First the records' bounds (and the room their lines can need), so
 	// that formatting never meets a bad one halfway.
@@ -383,6 +421,10 @@ bool NdjsonFormatter::Format(const uint8_t *data, size_t len, size_t *out_len, C
 		uint16_t type = TypeAt(rec);
 		if (type == SYSCALLMON_RECORD_PAD)
 			continue;
+		if (tally && !tally->Add(rec, problem)) {
+			*problem = "record at byte " + std::to_string(at) + ": " + *problem;
+			return false;
+		}
 		if (type == SYSCALLMON_RECORD_LOST) {
 			struct syscallmon_lost lost;
 			std::memcpy(&lost, rec, sizeof lost);
@@ -447,10 +489,11 @@ bool NdjsonFormatter::FormatLast(const uint8_t *data, size_t len, uint64_t n, si
 	return true;
 }
 
-int NdjsonFormatter::WriteRecords(const uint8_t *data, size_t len, int fd, Counts *counts, std::string *problem)
+int NdjsonFormatter::WriteRecords(const uint8_t *data, size_t len, int fd, Counts *counts, std::string *problem,
+				  Tally *tally)
 {
 	size_t n;
-	if (!Format(data, len, &n, counts, problem))
+	if (!Format(data, len, &n, counts, problem, tally))
 		return EINVAL;
 	return WriteScratch(n, fd);
 }

@@ -36,6 +36,28 @@ struct Counts {
 	bool full = false;  // the limit is reached: nothing more will be written
 };
 
+// What a consumer that writes every record counts of them for its metrics
+// (the daemon), counted as the formatter walks them: a JS Float64Array's
+// memory, kSlots doubles laid out as below. Calls by syscall and verdict:
+// slot nr << kVerdictBits | verdict, nr a syscall number below kRows or
+// SYSCALLMON_NR_NONE (counted in row kRows).
+struct Tally {
+	static constexpr unsigned kVerdictBits = 4;
+	static constexpr uint32_t kRows = 1024;
+	enum Slot : size_t {
+		kExits = static_cast<size_t>(kRows + 1) << kVerdictBits,
+		kConfigs,
+		kLostOverwritten, // overwritten before the reader read them, configuration records left out
+		kLostConfig,	  // overwritten configuration records
+		kNoResult,	  // calls recorded without their result
+		kSlots,
+	};
+	double *slots = nullptr;
+
+	// Counts one whole record; false (and *problem) for a syscall number no row holds.
+	bool Add(const uint8_t *rec, std::string *problem);
+};
+
 // Raw records in, NDJSON lines out; byte for byte what the library's JS
 // encoder writes, with the fields of kernel/include/uapi/syscallmon_schema.h
 // in its order. Not thread-safe: one caller at a time (the JS thread).
@@ -46,8 +68,10 @@ public:
 	NdjsonFormatter(std::vector<std::string> errnos, std::vector<std::string> syscalls, Selection selection);
 
 	// Formats the selected records of data (whole records) into
-	// scratch(); false (and *problem) for a record it cannot format.
-	bool Format(const uint8_t *data, size_t len, size_t *out_len, Counts *counts, std::string *problem);
+	// scratch(), counting every record into tally if one is given; false
+	// (and *problem) for a record it cannot format or count.
+	bool Format(const uint8_t *data, size_t len, size_t *out_len, Counts *counts, std::string *problem,
+		    Tally *tally = nullptr);
 	// Of data (records already held, read before following), the last n
 	// selected events, lost records left out (they describe an earlier
 	// reader's gaps); nothing is counted as read.
@@ -55,7 +79,8 @@ public:
 			std::string *problem);
 	// Format(), then all the lines written to fd, waiting while fd is full.
 	// Returns 0 or an errno (EINVAL with *problem set: Format failed).
-	int WriteRecords(const uint8_t *data, size_t len, int fd, Counts *counts, std::string *problem);
+	int WriteRecords(const uint8_t *data, size_t len, int fd, Counts *counts, std::string *problem,
+			 Tally *tally = nullptr);
 	// Writes out_len bytes of scratch() to fd; 0 or an errno.
 	int WriteScratch(size_t out_len, int fd);
 

@@ -287,7 +287,8 @@ async function startDaemon(file) {
   mkdirSync(WORK_DIR, { recursive: true });
   const policy = join(WORK_DIR, 'daemon-policy.yaml');
   writeFileSync(policy, 'apiVersion: syscallmon/v1\nkind: Policy\nspec:\n  mode: log\n');
-  const s = start(process.execPath, [CLI, 'daemon', '--policy', policy, '--output', file]);
+  const flags = profiler ? ['--perf-basic-prof', '--interpreted-frames-native-stack'] : [];
+  const s = start(process.execPath, [...flags, CLI, 'daemon', '--policy', policy, '--output', file]);
   const stderr = /** @type {import('node:stream').Readable} */ (s.child.stderr);
   await Promise.race([
     waitFor(stderr, /writing events to /, 120_000, 'the ready line of syscallmon daemon'),

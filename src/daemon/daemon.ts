@@ -90,7 +90,7 @@ export class Daemon<Doc> {
     this.#sha256 = o.policy.sha256(doc);
     this.#now = o.now ?? (() => performance.now());
     this.#formatter = o.monitor.ndjsonFormatter();
-    this.tally = new RecordTally(o.monitor.decoder.layout);
+    this.tally = new RecordTally(this.#formatter.tallyLayout, o.monitor.decoder.layout.nrNone);
     const monitor = o.monitor;
     this.metrics = o.metrics
       ? new DaemonMetrics(
@@ -154,10 +154,10 @@ export class Daemon<Doc> {
     for (const line of changes.split('\n')) if (line.trim()) this.o.note(`syscallmon: daemon:   ${line}`);
   }
 
-  /** Counts a batch, then writes its lines (the formatter writes every record, lost ones included). */
+  /** Writes a batch's lines (the formatter writes every record, lost ones included) and counts them. */
   #write(batch: Buffer): void {
-    this.tally.add(batch, this.#now());
-    this.#formatter.writeTo(this.o.output.fd, batch);
+    this.#formatter.writeTo(this.o.output.fd, batch, this.tally.slots);
+    this.tally.batchCounted(this.#now());
   }
 
   /** Where /metrics and /healthz are served (the port the system gave for port 0); null without --metrics. */

@@ -1,8 +1,9 @@
-// What the daemon counts of the records it reads, walking each raw batch
-// once before the formatter writes it: calls by syscall and verdict, exits,
-// configuration changes, and what was lost and why. Its own counts, so they
-// only grow (a `clear` of the module's counters does not touch them).
-import type { ResolvedLayout } from '../lib/records.js';
+// What the daemon counts of the records it writes: calls by syscall and
+// verdict, exits, configuration changes, and what was lost and why. The
+// addon's formatter counts them as it writes each batch (writeTo's tally:
+// a walk of the records in JS cost as much as writing them). Its own counts,
+// so they only grow (a `clear` of the module's counters does not touch them).
+import type { TallyLayout } from '../lib/binding.js';
 
 /** The last loss the daemon saw. */
 export interface Loss {
@@ -14,52 +15,59 @@ export interface Loss {
   config: number;
 }
 
-/** Verdict numbers fit in 4 bits (enum syscallmon_verdict): one map key per syscall and verdict. */
-const VERDICT_BITS = 4;
-
 export class RecordTally {
-  /** syscall records by (nr << VERDICT_BITS | verdict) */
-  readonly #calls = new Map<number, number>();
-  exits = 0;
-  configs = 0;
-  /** overwritten before the daemon read them: other records, and configuration records */
-  lostOverwritten = 0;
-  lostConfig = 0;
-  /** calls recorded without their result (no return slot was free) */
-  noResult = 0;
+  /** what the formatter counts into */
+  readonly slots: Float64Array;
   lastLoss: Loss | null = null;
+  #lostBefore = 0;
+  #lostConfigBefore = 0;
 
-  constructor(private readonly l: ResolvedLayout) {}
+  constructor(
+    private readonly l: TallyLayout,
+    /** the syscall number of a file access made in no syscall */
+    private readonly nrNone: number,
+  ) {
+    this.slots = new Float64Array(l.slots);
+  }
 
-  /** Counts the whole records of a batch (a read()'s or a stream's). */
-  add(batch: Buffer, now: number): void {
-    const l = this.l;
-    const o = l.off;
-    for (let at = 0; at < batch.length; ) {
-      const size = batch.readUInt16LE(at + o.size);
-      const type = batch.readUInt16LE(at + o.type);
-      if (type === l.recSyscall) {
-        const key = (batch.readUInt32LE(at + o.nr) << VERDICT_BITS) | batch.readUInt16LE(at + o.verdict);
-        this.#calls.set(key, (this.#calls.get(key) ?? 0) + 1);
-        if (batch.readUInt32LE(at + o.flags) & l.fNoResult) this.noResult++;
-      } else if (type === l.recExit) {
-        this.exits++;
-      } else if (type === l.recConfig) {
-        this.configs++;
-      } else if (type === l.recLost) {
-        const count = Number(batch.readBigUInt64LE(at + o.count));
-        const config = Number(batch.readBigUInt64LE(at + o.config));
-        this.lostOverwritten += count - config;
-        this.lostConfig += config;
-        this.lastLoss = { at: now, count, config };
-      }
-      if (size === 0) throw new Error(`record at byte ${at}: size 0`);
-      at += size;
-    }
+  get exits(): number {
+    return this.slots[this.l.exits]!;
+  }
+
+  get configs(): number {
+    return this.slots[this.l.configs]!;
+  }
+
+  /** overwritten before the daemon read them: other records, and configuration records */
+  get lostOverwritten(): number {
+    return this.slots[this.l.lostOverwritten]!;
+  }
+
+  get lostConfig(): number {
+    return this.slots[this.l.lostConfig]!;
+  }
+
+  /** calls recorded without their result (no return slot was free) */
+  get noResult(): number {
+    return this.slots[this.l.noResult]!;
+  }
+
+  /** After a batch was counted: what it lost, if anything, is the last loss. */
+  batchCounted(now: number): void {
+    const count = this.lostOverwritten + this.lostConfig - this.#lostBefore - this.#lostConfigBefore;
+    if (count > 0) this.lastLoss = { at: now, count, config: this.lostConfig - this.#lostConfigBefore };
+    this.#lostBefore = this.lostOverwritten;
+    this.#lostConfigBefore = this.lostConfig;
   }
 
   /** Syscall records counted so far: nr, verdict number, count. */
   *calls(): Generator<[nr: number, verdict: number, count: number]> {
-    for (const [key, count] of this.#calls) yield [key >>> VERDICT_BITS, key & ((1 << VERDICT_BITS) - 1), count];
+    const { rows, verdictBits } = this.l;
+    for (let key = 0; key < (rows + 1) << verdictBits; key++) {
+      const count = this.slots[key]!;
+      if (count === 0) continue;
+      const row = key >>> verdictBits;
+      yield [row === rows ? this.nrNone : row, key & ((1 << verdictBits) - 1), count];
+    }
   }
 }

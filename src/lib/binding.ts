@@ -290,10 +290,34 @@ export interface FormatCounts {
 
 export type NdjsonProgress = (err: Error | null, read?: number, shown?: number, lost?: number, full?: boolean) => void;
 
+/**
+ * Where writeTo's tally counts (a Float64Array of `slots` numbers): calls by
+ * syscall and verdict at nr << verdictBits | verdict (nr below `rows`; a
+ * file access in no syscall, nr NR_NONE, in row `rows`), and the other
+ * kinds at their own index.
+ */
+export interface TallyLayout {
+  rows: number;
+  verdictBits: number;
+  exits: number;
+  configs: number;
+  /** records overwritten before the reader read them, configuration records left out */
+  lostOverwritten: number;
+  /** configuration records overwritten */
+  lostConfig: number;
+  /** calls recorded without their result */
+  noResult: number;
+  slots: number;
+}
+
 export interface NdjsonFormatter {
   (batch: Buffer): Buffer;
-  /** Writes the batch's selected lines to fd, all of them, waiting while fd is full. */
-  writeTo(fd: number, batch: Buffer): FormatCounts;
+  /**
+   * Writes the batch's selected lines to fd, all of them, waiting while fd
+   * is full; adds every record of the batch to tally (see TallyLayout).
+   */
+  writeTo(fd: number, batch: Buffer, tally?: Float64Array): FormatCounts;
+  readonly tallyLayout: TallyLayout;
   /**
    * Of records already held (read before following), the last n selected
    * events, lost records left out; nothing counts as read.

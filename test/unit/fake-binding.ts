@@ -52,9 +52,13 @@ import {
   type StreamHandle,
   type SyscallEntry,
 } from '../../src/lib/binding.js';
+import { EventDecoder } from '../../src/lib/events.js';
 import { RecordSelection } from '../../src/lib/follow.js';
 import { encodeRecord, type RecordInit } from '../../src/lib/records.js';
 import { RawNdjsonEncoder } from '../../src/render/ndjson.js';
+
+/** The addon's tally layout: a fake formatter counts where the real one does. */
+const REAL_TALLY_LAYOUT = loadBinding().ndjsonFormatter([], []).tallyLayout;
 
 type BindingMethod = Exclude<
   keyof Binding,
@@ -709,10 +713,34 @@ export class FakeBinding implements Binding {
       counts.full = full();
       return { text, counts };
     };
+    const tallyLayout = REAL_TALLY_LAYOUT;
+    const l = EventDecoder.forBinding(this).layout;
+    /** What the addon's tally counts, read as the library's decoder reads records. */
+    const count = (batch: Buffer, tally: Float64Array): void => {
+      for (let at = 0, size = 0; at < batch.length; at += size) {
+        size = batch.readUInt16LE(at + l.off.size);
+        const type = batch.readUInt16LE(at + l.off.type);
+        if (type === l.recSyscall) {
+          const nr = batch.readUInt32LE(at + l.off.nr);
+          const row = nr === l.nrNone ? tallyLayout.rows : nr;
+          tally[(row << tallyLayout.verdictBits) | batch.readUInt16LE(at + l.off.verdict)]!++;
+          if (batch.readUInt32LE(at + l.off.flags) & l.fNoResult) tally[tallyLayout.noResult]!++;
+        } else if (type === l.recExit) tally[tallyLayout.exits]!++;
+        else if (type === l.recConfig) tally[tallyLayout.configs]!++;
+        else if (type === l.recLost) {
+          const lost = Number(batch.readBigUInt64LE(at + l.off.count));
+          const config = Number(batch.readBigUInt64LE(at + l.off.config));
+          tally[tallyLayout.lostOverwritten]! += lost - config;
+          tally[tallyLayout.lostConfig]! += config;
+        }
+      }
+    };
     return Object.assign((batch: Buffer) => Buffer.from(format(batch).text, 'utf8'), {
-      writeTo: (fd: number, batch: Buffer): FormatCounts => {
+      tallyLayout,
+      writeTo: (fd: number, batch: Buffer, tally?: Float64Array): FormatCounts => {
         const r = format(batch);
         writeSync(fd, r.text);
+        if (tally) count(batch, tally);
         return r.counts;
       },
       writeLast: (fd: number, held: Buffer, n: number): FormatCounts => {

@@ -107,6 +107,46 @@ describe('native ndjsonFormatter', () => {
     }
   });
 
+  it('writeTo counts every record into a tally: calls by syscall and verdict (a file access in no syscall in its own row), exits, configs, losses by kind, calls without result', () => {
+    const t = format.tallyLayout;
+    const tally = new Float64Array(t.slots);
+    const buf = encodeBatch(binding, [
+      { type: c.RECORD_SYSCALL!, nr: 257, verdict: c.VERDICT_ALLOWED!, path: '/a' },
+      { type: c.RECORD_SYSCALL!, nr: 257, verdict: c.VERDICT_BLOCKED!, path: '/a' },
+      { type: c.RECORD_SYSCALL!, nr: 257, verdict: c.VERDICT_ALLOWED!, flags: c.SYSCALL_NO_RESULT! },
+      { type: c.RECORD_SYSCALL!, nr: c.NR_NONE!, verdict: c.VERDICT_BLOCKED!, flags: c.SYSCALL_FILE! },
+      { type: c.RECORD_PAD!, size: 40 },
+      { type: c.RECORD_LOST!, count: 7, config: 2 },
+      { type: c.RECORD_EXIT!, exit_code: 3 },
+      { type: c.RECORD_CONFIG!, kind: c.CONFIG_MODE! },
+    ]);
+    const fd = openSync('/dev/null', 'w');
+    try {
+      format.writeTo(fd, buf, tally);
+      format.writeTo(fd, buf, tally);
+      const counted = new Map<string, number>();
+      tally.forEach((n, i) => {
+        if (n !== 0) counted.set(String(i), n);
+      });
+      const call = (row: number, verdict: number): string => String((row << t.verdictBits) | verdict);
+      expect(Object.fromEntries(counted)).toEqual({
+        [call(257, c.VERDICT_ALLOWED!)]: 4,
+        [call(257, c.VERDICT_BLOCKED!)]: 2,
+        [call(t.rows, c.VERDICT_BLOCKED!)]: 2,
+        [String(t.noResult)]: 2,
+        [String(t.lostOverwritten)]: 10,
+        [String(t.lostConfig)]: 4,
+        [String(t.exits)]: 2,
+        [String(t.configs)]: 2,
+      });
+      expect(() => format.writeTo(fd, buf, new Float64Array(3))).toThrow(/tally must be a Float64Array of formatter.tallyLayout.slots numbers/);
+      const beyond = encodeBatch(binding, [{ type: c.RECORD_SYSCALL!, nr: t.rows, verdict: c.VERDICT_ALLOWED! }]);
+      expect(() => format.writeTo(fd, beyond, tally)).toThrow(`record at byte 0: syscall ${t.rows}, verdict ${c.VERDICT_ALLOWED}: beyond what the tally counts`);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
   it('matches for every verdict, every errno 1..140 (as the block\'s and as the result\'s) and past the named ones', () => {
     const inits: RecordInit[] = [];
     for (const verdict of [c.VERDICT_ALLOWED!, c.VERDICT_BLOCKED!, c.VERDICT_WOULD_BLOCK!]) {
