@@ -3,11 +3,14 @@
 // failures) only grows; what the module counts (missed probe runs, rule
 // matches) is read at each scrape and carried over a `clear` that zeroes it,
 // so those counters only grow too.
-import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { lazy } from '../lib/lazy.js';
 import type { ResolvedLayout } from '../lib/records.js';
 import type { Status } from '../lib/status.js';
 import type { SyscallTable } from '../lib/syscalls.js';
 import type { RecordTally } from './tally.js';
+
+const prom = lazy<typeof import('prom-client')>('prom-client');
 
 /** What the metrics are read from at a scrape. */
 export interface MetricsSource {
@@ -52,8 +55,8 @@ class CarriedCounter {
  * the unsuffixed gauges repeat).
  */
 function defaultMetrics(into: Registry): void {
-  const scratch = new Registry();
-  collectDefaultMetrics({ register: scratch });
+  const scratch = new (prom().Registry)();
+  prom().collectDefaultMetrics({ register: scratch });
   for (const { name, type } of scratch.getMetricsAsArray()) {
     if (name.endsWith('_total') && String(type) !== 'counter') continue;
     const metric = scratch.getSingleMetric(name);
@@ -62,7 +65,7 @@ function defaultMetrics(into: Registry): void {
 }
 
 export class DaemonMetrics {
-  readonly registry = new Registry();
+  readonly registry = new (prom().Registry)();
   /** the scrape's reading of the module; null when it failed */
   #status: Status | null = null;
   #drift: boolean | null = null;
@@ -76,7 +79,7 @@ export class DaemonMetrics {
     const registers = [this.registry];
     const self = this;
     const tally = src.tally;
-    new Counter({
+    new (prom().Counter)({
       name: 'syscallmon_events_total',
       help: 'Syscall records the daemon read, by syscall and verdict.',
       labelNames: ['syscall', 'verdict'],
@@ -88,7 +91,7 @@ export class DaemonMetrics {
         }
       },
     });
-    new Counter({
+    new (prom().Counter)({
       name: 'syscallmon_records_total',
       help: 'Records the daemon read, by type (syscall, exit, config).',
       labelNames: ['type'],
@@ -102,7 +105,7 @@ export class DaemonMetrics {
         this.inc({ type: 'config' }, tally.configs);
       },
     });
-    new Counter({
+    new (prom().Counter)({
       name: 'syscallmon_events_lost_total',
       help: 'Events lost, by reason: overwritten before the daemon read them (config: configuration records among those), or calls recorded without their result (no_result).',
       labelNames: ['reason'],
@@ -114,7 +117,7 @@ export class DaemonMetrics {
         this.inc({ reason: 'no_result' }, tally.noResult);
       },
     });
-    new Counter({
+    new (prom().Counter)({
       name: 'syscallmon_kprobe_missed_total',
       help: "Runs of a target's entry hook skipped because it was already running on that CPU, by syscall.",
       labelNames: ['syscall'],
@@ -124,7 +127,7 @@ export class DaemonMetrics {
         for (const [syscall, total] of self.#missed.totals()) this.inc({ syscall }, total);
       },
     });
-    new Counter({
+    new (prom().Counter)({
       name: 'syscallmon_rule_matches_total',
       help: 'Calls and file accesses a rule decided, by rule name.',
       labelNames: ['rule'],
@@ -134,7 +137,7 @@ export class DaemonMetrics {
         for (const [rule, total] of self.#matched.totals()) this.inc({ rule }, total);
       },
     });
-    new Gauge({
+    new (prom().Gauge)({
       name: 'syscallmon_ring_bytes_used',
       help: "Bytes of records the module's ring holds.",
       registers,
@@ -142,7 +145,7 @@ export class DaemonMetrics {
         if (self.#status) this.set(self.#status.held_bytes);
       },
     });
-    new Gauge({
+    new (prom().Gauge)({
       name: 'syscallmon_policy_info',
       help: 'The applied policy: the sha256 of its canonical form.',
       labelNames: ['sha256'],
@@ -152,7 +155,7 @@ export class DaemonMetrics {
         this.set({ sha256: src.policySha256() }, 1);
       },
     });
-    new Gauge({
+    new (prom().Gauge)({
       name: 'syscallmon_policy_drift',
       help: "1 when the module's rules differ from the policy file's, 0 when they are the same.",
       registers,
@@ -160,13 +163,13 @@ export class DaemonMetrics {
         if (self.#drift !== null) this.set(self.#drift ? 1 : 0);
       },
     });
-    new Gauge({
+    new (prom().Gauge)({
       name: 'syscallmon_build_info',
       help: 'syscallmon version and the kernel release it runs on.',
       labelNames: ['version', 'kernel'],
       registers,
     }).set(build, 1);
-    new Counter({
+    new (prom().Counter)({
       name: 'syscallmon_policy_reload_failures_total',
       help: 'Policy reloads (SIGHUP) that failed; the running policy stayed.',
       registers,

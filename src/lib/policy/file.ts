@@ -5,10 +5,11 @@
 // PolicyError naming the file, the line and the field; nothing is applied
 // from a file that has one.
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject } from 'ajv';
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { Ajv, ErrorObject } from 'ajv';
+import type { Document, LineCounter, Node } from 'yaml';
 import type { Binding } from '../binding.js';
 import { loadBinding } from '../binding.js';
+import { lazy } from '../lazy.js';
 import { describeErrno, PolicyError, UsageError } from '../errors.js';
 import { FILE_OPS, RULE_ACTIONS, encodeRule, resolveSyscalls, type RuleContext } from '../rules.js';
 import { need } from '../records.js';
@@ -104,12 +105,15 @@ export function policySchema(constants: Record<string, number>): object {
   };
 }
 
+const yaml = lazy<typeof import('yaml')>('yaml');
+const ajv = lazy<typeof import('ajv')>('ajv');
+
 const validators = new WeakMap<object, ReturnType<Ajv['compile']>>();
 
 function validatorFor(constants: Record<string, number>): ReturnType<Ajv['compile']> {
   let v = validators.get(constants);
   if (!v) {
-    v = new Ajv({ allErrors: true, verbose: true, strict: true }).compile(policySchema(constants));
+    v = new (ajv().Ajv)({ allErrors: true, verbose: true, strict: true }).compile(policySchema(constants));
     validators.set(constants, v);
   }
   return v;
@@ -130,8 +134,8 @@ export function readPolicyFile(path: string, ctx: PolicyContext = policyContext(
 
 /** A policy document from its text; file names it in errors. */
 export function parsePolicy(text: string, file: string, ctx: PolicyContext): PolicyDocument {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  const lines = new (yaml().LineCounter)();
+  const doc = yaml().parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   const syntax = doc.errors[0];
   if (syntax) {
     const pos = syntax.linePos?.[0];
@@ -229,8 +233,8 @@ class Locator {
   line(path: Path, key?: string): number {
     for (let n = path.length; n >= 0; n--) {
       const node = this.doc.getIn(path.slice(0, n), true) as Node | undefined;
-      if (n === path.length && key !== undefined && isMap(node)) {
-        const pair = node.items.find((p) => isPair(p) && (isScalar(p.key) ? p.key.value : p.key) === key);
+      if (n === path.length && key !== undefined && yaml().isMap(node)) {
+        const pair = node.items.find((p) => yaml().isPair(p) && (yaml().isScalar(p.key) ? p.key.value : p.key) === key);
         const keyNode = pair?.key as Node | undefined;
         if (keyNode?.range) return this.lines.linePos(keyNode.range[0]).line;
       }

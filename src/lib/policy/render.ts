@@ -1,8 +1,10 @@
 // A policy document as a file (YAML or JSON: what `policy show` prints and
 // `apply` reads back), and a diff as lines for people.
-import { Document, isMap, isScalar, isSeq, visit } from 'yaml';
+import { lazy } from '../lazy.js';
 import type { PolicyDocument, PolicyRule } from './document.js';
 import type { PolicyDiff } from './apply.js';
+
+const yamlLib = lazy<typeof import('yaml')>('yaml');
 
 /** Fields whose lists and { min, max } or { prefix } a file shows on one line. */
 const ONE_LINE = new Set(['syscalls', 'fileOps', 'uid', 'euid', 'auid', 'gid', 'comm', 'path']);
@@ -10,6 +12,7 @@ const ONE_LINE = new Set(['syscalls', 'fileOps', 'uid', 'euid', 'auid', 'gid', '
 /** The document as a policy file: YAML, short lists and selectors on one line; or JSON. */
 export function renderPolicy(doc: PolicyDocument, format: 'yaml' | 'json'): string {
   if (format === 'json') return `${JSON.stringify(doc, null, 2)}\n`;
+  const { Document, isMap, isScalar, isSeq, visit } = yamlLib();
   const yaml = new Document(doc);
   visit(yaml, {
     Pair(_, pair) {
@@ -24,7 +27,7 @@ export function renderPolicy(doc: PolicyDocument, format: 'yaml' | 'json'): stri
 /** A value on one line, as YAML's flow style writes it. */
 function inline(value: unknown): string {
   if (value === undefined) return '(none)';
-  return new Document(value).toString({ collectionStyle: 'flow', flowCollectionPadding: false, lineWidth: 0 }).trimEnd();
+  return new (yamlLib().Document)(value).toString({ collectionStyle: 'flow', flowCollectionPadding: false, lineWidth: 0 }).trimEnd();
 }
 
 function ruleLine(rule: PolicyRule): string {
