@@ -72,9 +72,14 @@ async function until<T>(what: string, ms: number, fn: () => T | undefined | Prom
   }
 }
 
+/**
+ * One request on a connection of its own: a connection kept alive across
+ * the daemon's SIGSTOP is closed by its server as the next request is sent
+ * on it (ECONNRESET), a race of the test's, not the daemon's.
+ */
 function get(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    request(url, (res) => {
+    request(url, { agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (d: string) => (body += d));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
