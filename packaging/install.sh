@@ -49,7 +49,7 @@ if [ $remove = 1 ]; then
 fi
 
 [ -x /usr/bin/node ] || die "the unit runs /usr/bin/node, which is missing (install Node.js 20 or newer)"
-[ -f "$root/dist/cli/main.js" ] || die "$root is not built (npm ci && npm run build)"
+[ -f "$root/dist/bundle/syscallmon.js" ] || die "$root is not built (npm ci && npm run build)"
 
 ln -sfn "$root" "$link"
 install -m 0644 "$root/packaging/syscallmon.service" "$unit"

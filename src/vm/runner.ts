@@ -14,11 +14,11 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, constants, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { VmError } from './errors.js';
 import { CONTROL_DIR, wrapperScript, type WrapperSpec } from './guest-init.js';
 import { ensureInitramfs } from './initramfs.js';
 import { qemuArgs, runQemu } from './qemu.js';
+import { PACKAGE_ROOT } from '../lib/package.js';
 
 export { VmError, type VmErrorCode } from './errors.js';
 
@@ -81,8 +81,7 @@ export interface VmRunResult {
   wallMs: number;
 }
 
-/** The package root: dist/vm/runner.js → ../.. (also src/vm under a TS loader). */
-export const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export { PACKAGE_ROOT };
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -5,8 +5,10 @@
  * of a module or an addon: it says which is missing.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SyscallmonError } from '../../lib/errors.js';
 import { loadedModuleApiVersion } from '../../lib/monitor.js';
+import { PACKAGE_ROOT } from '../../lib/package.js';
 import type { Ctx } from '../context.js';
 
 export interface VersionResult {
@@ -20,9 +22,9 @@ export interface VersionResult {
   module_note?: string;
 }
 
-/** package.json, from dist/cli/commands or src/cli/commands alike. */
+/** The version in package.json. */
 export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+  const pkg = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version?: unknown };
   return typeof pkg.version === 'string' ? pkg.version : 'unknown';
 }
 

@@ -1,4 +1,4 @@
-// The spawn tests run bin/syscallmon, i.e. dist/: make sure dist is the code
+// The spawn tests run bin/syscallmon, i.e. dist/ and the CLI's bundle: make sure they are the code
 // under test. Test files run in parallel, so the build is done under a lock.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmdirSync, statSync } from 'node:fs';
@@ -17,15 +17,15 @@ function newestMtime(dir: string): number {
 }
 
 function stale(): boolean {
-  const main = join(ROOT, 'dist', 'cli', 'main.js');
-  return !existsSync(main) || statSync(main).mtimeMs < newestMtime(join(ROOT, 'src'));
+  const bundle = join(ROOT, 'dist', 'bundle', 'syscallmon.js');
+  return !existsSync(bundle) || statSync(bundle).mtimeMs < newestMtime(join(ROOT, 'src'));
 }
 
 const pause = (ms: number): void => {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 };
 
-/** Runs `tsc` when dist/ is older than src/. */
+/** Runs `tsc` and bundles the CLI when the bundle is older than src/. */
 export function ensureDist(): void {
   if (!stale()) return;
   const lock = join(ROOT, 'dist', '.test-build.lock');
@@ -45,6 +45,8 @@ export function ensureDist(): void {
       encoding: 'utf8',
     });
     if (tsc.status !== 0) throw new Error(`tsc failed:\n${tsc.stdout}${tsc.stderr}`);
+    const bundle = spawnSync('npm', ['run', '--silent', 'build:bundle'], { cwd: ROOT, encoding: 'utf8' });
+    if (bundle.status !== 0) throw new Error(`npm run build:bundle failed:\n${bundle.stdout}${bundle.stderr}`);
   } finally {
     rmdirSync(lock);
   }

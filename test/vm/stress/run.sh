@@ -38,7 +38,7 @@ esac
 # The storm also drains with `syscallmon tail --json` when the CLI is built
 # (TypeScript and addon); SYSCALLMON_CLI= (empty) leaves it out.
 root=$(cd "$(dirname "$0")/../../.." && pwd)
-if [ -z "${SYSCALLMON_CLI+set}" ] && [ -x "$root/bin/syscallmon" ] && [ -f "$root/dist/cli/main.js" ] &&
+if [ -z "${SYSCALLMON_CLI+set}" ] && [ -x "$root/bin/syscallmon" ] && [ -f "$root/dist/bundle/syscallmon.js" ] &&
 	ls "$root"/build/Release/*.node >/dev/null 2>&1; then
 	SYSCALLMON_CLI=$root/bin/syscallmon
 fi
