@@ -122,7 +122,8 @@ describe('README transcripts, replayed against the real module', () => {
       } finally {
         cleanUp(started);
       }
-    });
+      // Each command starts node in the VM: a long transcript needs more than one test's time.
+    }, Math.max(120_000, 30_000 * t.steps.length));
   }
 });
 
