@@ -206,13 +206,14 @@ describe('syscallmon daemon', () => {
       const inFile = (): number => lines(out).filter((l) => l.type === 'syscall' && l.syscall === syscall).length;
       const query = `http://127.0.0.1:9090/api/v1/query?query=${encodeURIComponent(`sum(syscallmon_events_total{syscall="${syscall}"})`)}`;
       await until(`Prometheus to report ${syscall} as the file counts it`, 60_000, async () => {
-        let body: string;
+        let res: { status: number; body: string };
         try {
-          body = (await get(query)).body;
+          res = await get(query);
         } catch {
           return undefined; // not listening yet
         }
-        const r = JSON.parse(body) as { data?: { result?: { value: [number, string] }[] } };
+        if (res.status !== 200) return undefined; // 503 until its storage is ready
+        const r = JSON.parse(res.body) as { data?: { result?: { value: [number, string] }[] } };
         const value = r.data?.result?.[0]?.value[1];
         return value !== undefined && Number(value) === inFile() ? true : undefined;
       });
