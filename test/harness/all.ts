@@ -56,7 +56,7 @@ async function vmOutcomes(signal: AbortSignal, write: (line: string) => void): P
     const { reports, unplanned } = await runSuites({ signal, onOutput: live.push });
     live.flush();
     for (const report of reports) printSuiteReport(report, write);
-    const groups = reports.map((r) => ({ label: `integration (${r.kernel.release})`, outcomes: r.outcomes }));
+    const groups = reports.map((r) => ({ label: `integration (${r.kernel.label})`, outcomes: r.outcomes }));
     if (unplanned.length > 0) {
       printOutcomeLines(unplanned, write);
       printFailureDetails(unplanned, write);

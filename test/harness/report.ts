@@ -20,9 +20,10 @@ export function printFailureDetails(outcomes: readonly TestOutcome[], write: Wri
 }
 
 export function printSuiteReport(report: SuiteReport, write: Write): void {
-  const { release, steps, kernelArgs } = report.kernel;
+  const { release, steps, files, kernelArgs } = report.kernel;
   const place = report.target === 'vm' ? `in the VM${kernelArgs.length > 0 ? ` booted with ${kernelArgs.join(' ')}` : ''}` : 'on this host';
-  write(`kernel ${release}: ${steps.join(', ')} ${place} (${report.reason}); results in ${report.resultsDir}`);
+  const what = files ? `${steps.join(', ')} (${files.join(' ')})` : steps.join(', ');
+  write(`kernel ${release}: ${what} ${place} (${report.reason}); results in ${report.resultsDir}`);
   if (report.vm !== undefined) {
     const { bootSeconds, commandSeconds, wallMs, consoleLog } = report.vm;
     write(`vm: booted in ${bootSeconds.toFixed(1)} s, suite ran ${commandSeconds.toFixed(1)} s, ${(wallMs / 1000).toFixed(1)} s wall; console ${consoleLog}`);
