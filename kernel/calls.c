@@ -16,6 +16,7 @@
 #include <linux/task_work.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
+#include <asm/word-at-a-time.h>
 
 #include "calls.h"
 #include "main.h"
@@ -97,6 +98,60 @@ static void slot_put(struct smon_slot *slot)
 		wake_up(&slots_freed);
 }
 
+/*
+ * strncpy_from_user() without its hardened-usercopy check of dst, a fixed
+ * buffer of ours (that check cost more than copying a short path), a word
+ * at a time as it does: the count copied without the NUL, or -EFAULT.
+ */
+static long copy_user_string(char *dst, const char __user *src, long count)
+{
+	const struct word_at_a_time constants = WORD_AT_A_TIME_CONSTANTS;
+	unsigned long addr = (unsigned long)src;
+	long res = 0, max;
+
+	if (addr >= TASK_SIZE_MAX)
+		return -EFAULT;
+	max = min_t(unsigned long, count, TASK_SIZE_MAX - addr);
+	if (!user_read_access_begin(src, max))
+		return -EFAULT;
+	while (max >= (long)sizeof(unsigned long)) {
+		unsigned long c, data;
+
+		/* A word may cross into an unmapped page the string doesn't reach: then bytes. */
+		unsafe_get_user(c, (const unsigned long __user *)(src + res), byte_at_a_time);
+		if (has_zero(c, &data, &constants)) {
+			data = prep_zero_mask(c, data, &constants);
+			data = create_zero_mask(data);
+			*(unsigned long *)(dst + res) = c & zero_bytemask(data);
+			res += find_zero(data);
+			goto out;
+		}
+		*(unsigned long *)(dst + res) = c;
+		res += sizeof(unsigned long);
+		max -= sizeof(unsigned long);
+	}
+byte_at_a_time:
+	while (max) {
+		char c;
+
+		unsafe_get_user(c, src + res, efault);
+		dst[res] = c;
+		if (!c)
+			goto out;
+		res++;
+		max--;
+	}
+	/* count bytes without a NUL: too long; fewer: the end of user space. */
+	if (res < count)
+		goto efault;
+out:
+	user_read_access_end();
+	return res;
+efault:
+	user_read_access_end();
+	return -EFAULT;
+}
+
 /* Copies a NUL-terminated user string; faulting in pages only when allowed. */
 static u32 read_path(char *buf, unsigned long uaddr, bool may_fault, u32 *flags)
 {
@@ -109,7 +164,7 @@ static u32 read_path(char *buf, unsigned long uaddr, bool may_fault, u32 *flags)
 		return 0;
 	if (!may_fault)
 		pagefault_disable();
-	n = strncpy_from_user(buf, (const char __user *)uaddr, SYSCALLMON_PATH_LEN);
+	n = copy_user_string(buf, (const char __user *)uaddr, SYSCALLMON_PATH_LEN);
 	if (!may_fault)
 		pagefault_enable();
 	if (n < 0) {
@@ -152,12 +207,13 @@ static u32 read_target(char *buf, long fd, u32 *flags)
 	return len;
 }
 
+/* ts_ns: CLOCK_REALTIME at entry. */
 static void fill_record(struct syscallmon_syscall *rec, const struct smon_call *call,
-			const struct smon_decision *d)
+			const struct smon_decision *d, u64 ts_ns)
 {
 	memset(rec, 0, sizeof(*rec));
 	rec->h.type = SYSCALLMON_RECORD_SYSCALL;
-	rec->h.ts_ns = ktime_get_real_ns();
+	rec->h.ts_ns = ts_ns;
 	smon_task_fill(&rec->task);
 	rec->nr = call->op;
 	rec->native_nr = call->native_nr;
@@ -234,13 +290,14 @@ static enum followed follow(const struct smon_call *call, const struct smon_deci
 	slot->task = get_task_struct(current);
 	slot->flags = 0;
 	slot->failed_only = d->failed_only;
-	fill_record(&slot->rec, call, d);
+	/* One clock read: the real time is the monotonic one plus the kernel's offset. */
+	slot->entry_ns = ktime_get_ns();
+	fill_record(&slot->rec, call, d, ktime_to_ns(ktime_mono_to_real(ns_to_ktime(slot->entry_ns))));
 	read_arguments(call, slot->path, slot->target, &slot->rec, &slot->flags);
 	if (d->record_mode == SYSCALLMON_RECORD_BOTH) {
 		/* The entry half is seen at once; both halves carry its seq. */
 		push(&slot->rec, slot->flags | SYSCALLMON_SYSCALL_ENTRY, slot->path, slot->target);
 	}
-	slot->entry_ns = ktime_get_ns();
 	init_task_work(&slot->work, call_returned);
 	if (task_work_add(current, &slot->work, TWA_RESUME)) {
 		slot_put(slot);
@@ -266,7 +323,7 @@ void smon_record_call(const struct smon_call *call, const struct smon_decision *
 		flags = SYSCALLMON_SYSCALL_NO_RESULT;
 	}
 	s = this_cpu_ptr(scratch);
-	fill_record(&s->rec, call, d);
+	fill_record(&s->rec, call, d, ktime_get_real_ns());
 	read_arguments(call, s->path, s->target, &s->rec, &flags);
 	if (d->block) {
 		/* Decided at the verdict: it returns -err without running. */
@@ -289,7 +346,7 @@ void smon_record_file(const struct smon_decision *d, const struct path *object)
 		call.op = SYSCALLMON_NR_NONE;
 		call.native_nr = SYSCALLMON_NR_NONE;
 	}
-	fill_record(&s->rec, &call, d);
+	fill_record(&s->rec, &call, d, ktime_get_real_ns());
 	name = d_path(object, s->path, SYSCALLMON_PATH_LEN);
 	if (IS_ERR(name)) {
 		flags |= SYSCALLMON_SYSCALL_PATH_UNREADABLE;

@@ -2,6 +2,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/kernel.h>
+#include <linux/rcupdate.h>
 #include <linux/string.h>
 
 #include "changes.h"
@@ -29,7 +30,9 @@ void smon_change(u32 kind, u32 id, const char *fmt, ...)
 	memset(&c.rec, 0, sizeof(c.rec));
 	c.rec.h.type = SYSCALLMON_RECORD_CONFIG;
 	c.rec.h.ts_ns = ktime_get_real_ns();
+	rcu_read_lock();
 	smon_task_fill(&c.rec.task);
+	rcu_read_unlock();
 	c.rec.kind = kind;
 	c.rec.id = id;
 	va_start(args, fmt);

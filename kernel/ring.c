@@ -79,9 +79,7 @@ void smon_task_fill(struct syscallmon_task *t)
 
 	t->pid = task->pid;
 	t->tgid = task->tgid;
-	rcu_read_lock();
-	t->ppid = task_tgid_nr(rcu_dereference(task->real_parent));
-	rcu_read_unlock();
+	t->ppid = task_tgid_nr(rcu_dereference_check(task->real_parent, rcu_read_lock_any_held()));
 	t->uid = __kuid_val(cred->uid);
 	t->gid = __kgid_val(cred->gid);
 	t->reserved = 0;

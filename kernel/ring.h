@@ -47,7 +47,11 @@ struct smon_ring_stats {
 
 extern wait_queue_head_t smon_ring_wait;
 
-/* Fills what every record says of the current task. */
+/*
+ * Fills what every record says of the current task.  The caller is in an
+ * RCU read-side critical section (preemption off counts): the parent is
+ * read through RCU, and the hot path already is in one.
+ */
 void smon_task_fill(struct syscallmon_task *task);
 
 int smon_ring_init(u64 size);
