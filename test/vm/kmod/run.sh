@@ -56,7 +56,8 @@ TESTS='1|t1_load_unload|load/unload 3 times: device and /proc files appear and d
 26|t26_process_tree|process trees: 10 processes over three levels are listed while they live, each has its first syscall and its open recorded and a bystander nothing; the tree empties as they exit; 501 live processes are listed, none missed
 27|t27_rule_lifetime|a file owned rule goes when its last holder exits, is killed or its child lets go, hand rules stay; 26 bad rule requests get their errno and add nothing; a policy with one bad rule changes nothing; 4096 rules fit and the next is ENOSPC
 28|t28_file_rules|a file rule refuses opening a file by path, symlink, hard link, /proc/self/root and relative paths, its exec, unlink, rename, link and truncate, and a path swapped mid-call for 10 s; an allow rule lets cat through; the record names the resolved file; audit, directories, and a file replaced by rename is stale
-29|t29_config_records|every change by another process (mode, targets, pids, rules, policy with its tag, exit events, close), through /proc and a module parameter, is a config record with its pid, uid and comm; a clear leaves its record; an overtaken reader is told how many config records it lost'
+29|t29_config_records|every change by another process (mode, targets, pids, rules, policy with its tag, exit events, close), through /proc and a module parameter, is a config record with its pid, uid and comm; a clear leaves its record; an overtaken reader is told how many config records it lost
+30|t30_path_copy|a path argument is copied whole when it ends against an inaccessible page, unreadable when it runs into one, and truncated exactly at the record limit'
 
 select_tests "$@"
 tap_plan
