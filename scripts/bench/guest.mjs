@@ -52,7 +52,7 @@ if (!configPath || !outPath) {
 /** @type {{ clock: string, reps: number, ops: Record<string, number>, contenders: string[],
  *   workloads?: { files: number, execs: number, reps: number, contenders: string[] } | null, changes?: { n: number } | null,
  *   latency: { samples: number, rounds?: number, paths?: string[] } | null, drain: { n: number, overloadN: number } | null, ringSize?: number,
- *   profile?: { id: string, op: string, n?: number }[], module?: string, latencyConsumer?: string, formatters?: boolean }} */
+ *   profile?: { id: string, op: string, n?: number }[], countInstructions?: boolean, module?: string, latencyConsumer?: string, formatters?: boolean }} */
 const config = JSON.parse(readFileSync(configPath, 'utf8'));
 if (config.clock === 'icount') setTimeScale(1000);
 /** A variant of the module (e.g. a kernel patch under evaluation) instead of the tree's own build. */
@@ -102,14 +102,20 @@ function smonStatus() {
 // ---- profiling --------------------------------------------------------------
 
 /**
- * Set while a profile is being taken: `perf record -a -g` runs exactly while
- * the workload's timed loop may run (from SIGCONT to its exit).
- * @type {{ file: string, perf?: import('./lib/proc.mjs').Started } | null}
+ * Set while a profile is being taken: `perf record -a -g` into file runs
+ * exactly while the workload's timed loop may run (from SIGCONT to its
+ * exit); or, when insn-count.c counts, the symbols go to kallsyms then.
+ * @type {{ file?: string, kallsyms?: string, perf?: import('./lib/proc.mjs').Started } | null}
  */
 let profiler = null;
 
 async function profileStart() {
   if (!profiler) return;
+  if (profiler.kallsyms) {
+    // Counting (insn-count.c) needs no perf, only the symbols of this moment: the contender's modules are loaded.
+    run('sh', ['-c', `cat /proc/kallsyms > ${profiler.kallsyms}`]);
+    return;
+  }
   const ctl = '/tmp/bench-perf-ctl';
   const ack = '/tmp/bench-perf-ack';
   run('sh', ['-c', `rm -f ${ctl} ${ack} && mkfifo ${ctl} ${ack}`]);
@@ -150,8 +156,8 @@ async function profileStop() {
 const syscallOf = (op) => (op === 'lean' ? 'openat' : op);
 
 /** A hot.c loop of n iterations. @param {string} op @param {number} n @returns {Workload} */
-function hotLoop(op, n) {
-  return { op, argv: [HOT, op, String(n)], syscalls: [syscallOf(op)], scope: 'pid' };
+function hotLoop(op, n, mark = false) {
+  return { op, argv: [HOT, op, String(n), ...(mark ? ['--mark'] : [])], syscalls: [syscallOf(op)], scope: 'pid' };
 }
 
 /** @param {string} out @returns {Sample} */
@@ -937,6 +943,7 @@ async function profiles() {
   const modulesDir = exposeModulesToPerf();
   /** @type {Record<string, unknown>} */
   const out = {};
+  let windows = 0;
   for (const p of config.profile ?? []) {
     // latency_lib: the library consumer of the latency test, profiled while the producer runs.
     const c = p.id === 'latency_lib'
@@ -944,9 +951,29 @@ async function profiles() {
       : CONTENDERS[p.id];
     if (!c) throw new BenchError(`unknown contender ${p.id}`);
     const key = `${p.id}-${p.op}`;
+    const n = p.n ?? config.ops[p.op] ?? 2000;
+    if (config.countInstructions) {
+      // The plugin counts the timed loop between hot's markers; the symbols
+      // are the ones of this moment (the contender's modules are loaded).
+      try {
+        // To tmpfs first: writing the share is I/O the guest would still be doing while the loop runs.
+        profiler = { kallsyms: `/tmp/kallsyms-${key}.txt` };
+        const sample = await c.run(hotLoop(p.op, n, true));
+        profiler = null;
+        copyFileSync(`/tmp/kallsyms-${key}.txt`, join(dir, `kallsyms-${key}.txt`));
+        out[key] = { nsPerIter: sample.ns / sample.n, n: sample.n, window: windows++ };
+        log(`profile ${key}: counted, ${(sample.ns / sample.n).toFixed(0)} ns/iter`);
+      } catch (e) {
+        profiler = null;
+        out[`${key}_error`] = e instanceof Error ? e.message : String(e);
+        log(`profile ${key}: FAILED ${out[`${key}_error`]}; the rest are not taken (the windows could no longer be told apart)`);
+        break;
+      }
+      continue;
+    }
     profiler = { file: `/tmp/perf-${key}.data` };
     try {
-      const sample = await c.run(hotLoop(p.op, p.n ?? config.ops[p.op] ?? 2000));
+      const sample = await c.run(hotLoop(p.op, n));
       profiler = null;
       const report = (/** @type {string[]} */ sort, /** @type {string[]} */ more = []) =>
         run('perf', ['report', '-i', `/tmp/perf-${key}.data`, '--stdio', '--no-children', '--sort', ...sort, '--percent-limit', '0.3', ...more], { timeoutMs: 600_000 }).stdout;

@@ -9,11 +9,16 @@
  *
  *   node scripts/bench/run.mjs [--smoke] [--no-setup] [--no-peers] [--no-build]
  *                              [--only icount|icount_max|wall|decode]... [--reps N] [--contenders ID,...]
- *                              [--profile ID:OP]... [--module KO] [--experiment NAME] [--overhead-only]
+ *                              [--profile ID:OP[:N]]... [--count-instructions] [--module KO]
+ *                              [--experiment NAME] [--overhead-only]
  *
- * --profile: after the overhead runs, run that contender again under
- * `perf record -a -g` in the guest; flat reports land in
- * bench-results/profiles/CLOCK-ID-OP.txt.
+ * --profile: after the overhead runs, run that contender again (N
+ * iterations of OP, default the run's) under `perf record -a -g` in the
+ * guest; flat reports land in bench-results/profiles/CLOCK-ID-OP.txt.
+ * --count-instructions: take the profiles on the instruction clocks by
+ * counting every instruction of the timed loop with a QEMU plugin
+ * (insn-count.c) instead of sampling: CLOCK-ID-OP.insn.txt, instructions per
+ * iteration by function, next to the baseline's when it is profiled too.
  * --module: measure this build of syscallmon.ko instead of the tree's own (to
  * evaluate a kernel patch before it lands).
  * --experiment: write .cache/bench/experiments/NAME.json instead of
@@ -33,6 +38,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync,
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { countBySymbol, insnReport } from './lib/insn.mjs';
 import { decodeRates, renderMarkdown, goals } from './report.mjs';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -56,15 +62,15 @@ const OPS = { lean: 20000, openat: 20000, read: 200000 };
 
 /** @param {string} msg */
 function usage(msg) {
-  process.stderr.write(`bench: ${msg}\nusage: npm run bench -- [--smoke] [--no-setup] [--no-peers] [--no-build] [--only icount|icount_max|wall|decode]... [--reps N] [--contenders ID,...] [--profile ID:OP]... [--module KO] [--experiment NAME] [--overhead-only]\n`);
+  process.stderr.write(`bench: ${msg}\nusage: npm run bench -- [--smoke] [--no-setup] [--no-peers] [--no-build] [--only icount|icount_max|wall|decode]... [--reps N] [--contenders ID,...] [--profile ID:OP[:N]]... [--count-instructions] [--module KO] [--experiment NAME] [--overhead-only]\n`);
   process.exit(2);
 }
 
 /** @param {string[]} argv */
 function parseArgs(argv) {
   const o = { smoke: false, setup: true, peers: true, build: true, only: /** @type {string[]} */ ([]), reps: 0, contenders: /** @type {string[]} */ ([]),
-    profile: /** @type {{ id: string, op: string }[]} */ ([]), module: /** @type {string | undefined} */ (undefined),
-    experiment: /** @type {string | undefined} */ (undefined), overheadOnly: false };
+    profile: /** @type {{ id: string, op: string, n?: number }[]} */ ([]), module: /** @type {string | undefined} */ (undefined),
+    experiment: /** @type {string | undefined} */ (undefined), overheadOnly: false, countInstructions: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--smoke') o.smoke = true;
@@ -72,6 +78,7 @@ function parseArgs(argv) {
     else if (a === '--no-peers') o.peers = false;
     else if (a === '--no-build') o.build = false;
     else if (a === '--overhead-only') o.overheadOnly = true;
+    else if (a === '--count-instructions') o.countInstructions = true;
     else if (a === '--only') {
       const v = argv[++i];
       if (!v || !['icount', 'icount_max', 'wall', 'decode'].includes(v)) usage(`--only takes icount, icount_max, wall or decode, not ${v ?? 'nothing'}`);
@@ -81,11 +88,13 @@ function parseArgs(argv) {
       if (!Number.isInteger(v) || v < 1 || v > 100) usage(`--reps takes a count from 1 to 100`);
       o.reps = v;
     } else if (a === '--profile') {
-      const [id, op] = (argv[++i] ?? '').split(':');
-      if (!id || ![...OWN, ...PEERS, 'latency_lib'].includes(id) || !op || !(op in OPS)) {
-        usage(`--profile takes CONTENDER:OP, OP one of ${Object.keys(OPS).join(', ')} (CONTENDER may be latency_lib: the library consumer of the latency test)`);
+      const [id, op, count] = (argv[++i] ?? '').split(':');
+      const n = count === undefined ? undefined : Number(count);
+      if (!id || ![...OWN, ...PEERS, 'latency_lib'].includes(id) || !op || !(op in OPS) ||
+          (n !== undefined && !(Number.isInteger(n) && n > 0))) {
+        usage(`--profile takes CONTENDER:OP[:ITERATIONS], OP one of ${Object.keys(OPS).join(', ')} (CONTENDER may be latency_lib: the library consumer of the latency test)`);
       }
-      o.profile.push({ id, op });
+      o.profile.push(n === undefined ? { id, op } : { id, op, n });
     } else if (a === '--experiment') {
       const v = argv[++i];
       if (!v || !/^[\w.-]+$/.test(v)) usage('--experiment takes a name ([A-Za-z0-9_.-])');
@@ -100,6 +109,9 @@ function parseArgs(argv) {
       if (v.length === 0 || bad.length) usage(`--contenders takes a comma-separated list of ${[...OWN, ...PEERS].join(', ')}`);
       o.contenders = v;
     } else usage(`unknown argument ${a}`);
+  }
+  if (o.countInstructions && o.profile.some((p) => p.id === 'latency_lib')) {
+    usage('--count-instructions counts hot loops: latency_lib has none');
   }
   if (o.smoke) {
     o.peers = false;
@@ -151,6 +163,13 @@ async function guestRun(name, config, vm) {
   log(`booting the VM (${name}: ${vm.icount ? 'instruction clock, 1 vCPU' : `wall clock, ${vm.smp} vCPUs`}, CPU model ${vm.cpu ?? 'max'})`);
   const started = Date.now();
   const loadBefore = loadavg();
+  // The runner starts $SYSCALLMON_QEMU: a wrapper that loads the counting plugin.
+  const qemuBefore = process.env['SYSCALLMON_QEMU'];
+  if (config['countInstructions']) {
+    const wrapper = join(share, 'qemu-insn-count');
+    writeFileSync(wrapper, `#!/bin/sh\nexec ${qemuBefore || 'qemu-system-x86_64'} -plugin ${join(OUT, 'insn-count.so')},out=${join(share, 'insn')} "$@"\n`, { mode: 0o755 });
+    process.env['SYSCALLMON_QEMU'] = wrapper;
+  }
   const r = await runInVm({
     command: [process.execPath, join(ROOT, 'scripts', 'bench', 'guest.mjs'), join(share, 'config.json'), resultPath],
     cwd: ROOT,
@@ -163,6 +182,9 @@ async function guestRun(name, config, vm) {
     onConsole: (t) => {
       for (const line of t.split('\n')) if (line.startsWith('[bench')) process.stderr.write(`  guest ${line}\n`);
     },
+  }).finally(() => {
+    if (qemuBefore === undefined) delete process.env['SYSCALLMON_QEMU'];
+    else process.env['SYSCALLMON_QEMU'] = qemuBefore;
   });
   if (r.exitCode !== 0 || !existsSync(resultPath)) {
     log(`guest driver exited ${r.exitCode}; console: ${r.consoleLog}`);
@@ -173,12 +195,35 @@ async function guestRun(name, config, vm) {
     mkdirSync(join(ROOT, 'bench-results', 'profiles'), { recursive: true });
     copyFileSync(join(share, f), join(ROOT, 'bench-results', 'profiles', `${name}-${f.slice('profile-'.length)}`));
   }
+  if (config['countInstructions']) writeInsnReports(name, share, result.profiles ?? {});
   result.hostWallSeconds = (Date.now() - started) / 1000;
   result.cpuModel = vm.cpu ?? 'max';
   // Other QEMU guests on the host slow the wall clock down; the instruction clock doesn't care.
   result.hostLoad = { before: loadBefore.map((x) => Number(x.toFixed(2))), after: loadavg().map((x) => Number(x.toFixed(2))) };
   result.dmesgWarnings = r.dmesg.split('\n').filter((l) => /WARNING|BUG|Oops|syscallmon|kprobe_floor|scap/.test(l)).slice(0, 40);
   return result;
+}
+
+/**
+ * bench-results/profiles/CLOCK-ID-OP.insn.txt for each counted profile, the
+ * baseline's counts of the same loop beside it when it was counted too.
+ * @param {string} name @param {string} share @param {Record<string, any>} profiles
+ */
+function writeInsnReports(name, share, profiles) {
+  /** @type {Map<string, Map<string, number>>} */
+  const counted = new Map();
+  for (const [key, p] of Object.entries(profiles)) {
+    if (typeof p?.window !== 'number') continue;
+    counted.set(key, countBySymbol(join(share, `insn-${p.window}.txt`), join(share, `kallsyms-${key}.txt`), p.n));
+  }
+  mkdirSync(join(ROOT, 'bench-results', 'profiles'), { recursive: true });
+  for (const [key, counts] of counted) {
+    const op = key.slice(key.lastIndexOf('-') + 1);
+    const baseline = key === `baseline-${op}` ? null : counted.get(`baseline-${op}`) ?? null;
+    const p = profiles[key];
+    const title = `${key.replace(/-(\w+)$/, ' / $1')}: ${p.n} iterations, ${p.nsPerIter.toFixed(0)} ns/iter (${name} clock)`;
+    writeFileSync(join(ROOT, 'bench-results', 'profiles', `${name}-${key}.insn.txt`), insnReport(title, counts, baseline));
+  }
 }
 
 /** @param {number} seconds */
@@ -254,6 +299,7 @@ if (wants('icount')) {
     drain: null,
     changes: opts.overheadOnly ? null : { n: 200 },
     profile: opts.profile,
+    countInstructions: opts.countInstructions,
     module: opts.module,
   }, { icount: true, smp: 1, cpu: DEFAULT_CPU });
 }
