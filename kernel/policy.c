@@ -249,6 +249,8 @@ static int build_ops(struct smon_policy *p)
 /* ---- deciding a call --------------------------------------------------------- */
 
 #define MAX_CANDIDATES 32
+/* Up to this many rules on a syscall are tested in order, without the index. */
+#define SCAN_MAX 2
 
 struct candidates {
 	u32 n;
@@ -294,11 +296,20 @@ static void lookup_scope(const struct smon_scope *scope, void *arg)
 /* The first rule of o the calling task matches, in order; NULL if none. */
 static struct smon_rule *first_match(const struct op_rules *o, struct smon_match_ctx *ctx)
 {
-	struct candidates c = { 0 };
+	struct candidates c;
 	unsigned long ino;
 	dev_t dev;
 	u32 i, j;
 
+	/* A few rules: testing each costs less than gathering candidates from the index. */
+	if (o->n <= SCAN_MAX) {
+		for (i = 0; i < o->n; i++)
+			if (smon_rule_matches(o->rules[i], ctx))
+				return o->rules[i];
+		return NULL;
+	}
+	c.n = 0;	/* pos[] is filled as it grows */
+	c.overflow = false;
 	for (i = 0; i < o->nplain; i++)
 		add_candidate(&c, o->plain[i]);
 	if (o->kinds & (1u << KEY_UID))
