@@ -683,6 +683,7 @@ export function renderMarkdown(results, rawName, before = loadBefore()) {
     '`npm run bench` is `node scripts/bench/run.mjs`; how long the run above took is at the top.',
     '',
     'Options: `--no-setup` (peers already installed), `--no-peers`, `--only icount|icount_max|wall|decode`, `--reps N`. Re-render this file from raw data: `node scripts/bench/report.mjs bench-results/bench-DATE.json > BENCHMARKS.md`.',
+    'Where the instructions go: `npm run bench -- --only icount --overhead-only --contenders baseline,log --count-instructions --profile baseline:lean --profile log:lean --experiment NAME` counts every instruction of each profiled loop with a QEMU plugin (`scripts/bench/insn-count.c`) and writes `bench-results/profiles/icount-ID-OP.insn.txt`: instructions per iteration by function, beside the baseline\'s (`--profile` without `--count-instructions` samples with perf in the guest instead).',
     'Absolute numbers depend on the host (TCG emulates every instruction); the ratios are what carries over.',
     '',
     analysis,
