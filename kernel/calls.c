@@ -7,6 +7,7 @@
 #include <linux/fs.h>
 #include <linux/kprobes.h>
 #include <linux/ktime.h>
+#include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/sched.h>
 #include <linux/sched/task.h>
@@ -106,7 +107,8 @@ static void slot_put(struct smon_slot *slot)
 static long copy_user_string(char *dst, const char __user *src, long count)
 {
 	const struct word_at_a_time constants = WORD_AT_A_TIME_CONSTANTS;
-	unsigned long addr = (unsigned long)src;
+	/* A tagged pointer (x86 LAM) is checked without its tag, as the kernel's own copy does. */
+	unsigned long addr = (unsigned long)untagged_addr(src);
 	long res = 0, max;
 
 	if (addr >= TASK_SIZE_MAX)
