@@ -312,6 +312,8 @@ if (wants('icount_max')) {
     latency: null,
     drain: null,
     changes: null,
+    profile: opts.profile,
+    countInstructions: opts.countInstructions,
     module: opts.module,
   }, { icount: true, smp: 1, cpu: 'max' });
 }
