@@ -44,7 +44,8 @@ struct smon_slot {
 	u64 entry_ns;			/* CLOCK_MONOTONIC */
 	struct syscallmon_syscall rec;	/* the fixed part, all but the result */
 	char path[SYSCALLMON_PATH_LEN];
-	char target[SYSCALLMON_TARGET_LEN];
+	char target_buf[SYSCALLMON_TARGET_LEN];
+	const char *target;		/* the fd target, in target_buf */
 };
 
 /*
@@ -59,11 +60,14 @@ static u32 nr_slots;
 static u32 free_head;		/* index + 1 of the first free slot; 0: none */
 static u64 in_flight;
 
-/* Where an entry record is built when nothing holds the call: the hook runs with preemption off. */
+/*
+ * Where a record's strings are read when nothing holds the call (the hook
+ * runs with preemption off), before the record is written in place in the
+ * ring: its size depends on them.
+ */
 struct scratch {
-	struct syscallmon_syscall rec;
 	char path[SYSCALLMON_PATH_LEN];
-	char target[SYSCALLMON_TARGET_LEN];
+	char target_buf[SYSCALLMON_TARGET_LEN];
 };
 static struct scratch __percpu *scratch;
 
@@ -185,9 +189,10 @@ static u32 read_path(char *buf, unsigned long uaddr, bool may_fault, u32 *flags)
 /*
  * What fd refers to, as /proc/PID/fd shows it ("/tmp/x", "pipe:[1234]",
  * "socket:[5678]", "anon_inode:[eventfd]"), through a reference: fget()
- * holds the file while d_path() reads it.  Neither sleeps.
+ * holds the file while d_path() reads it.  Neither sleeps.  *name: where
+ * in buf d_path() put it; its length with the NUL is returned.
  */
-static u32 read_target(char *buf, long fd, u32 *flags)
+static u32 read_target(char *buf, long fd, u32 *flags, const char **name_out)
 {
 	struct file *file;
 	char *name;
@@ -202,18 +207,25 @@ static u32 read_target(char *buf, long fd, u32 *flags)
 	name = d_path(&file->f_path, buf, SYSCALLMON_TARGET_LEN);
 	if (!IS_ERR(name)) {
 		len = strlen(name) + 1;
-		memmove(buf, name, len);
+		*name_out = name;
 		*flags |= SYSCALLMON_SYSCALL_TARGET;
 	}
 	fput(file);
 	return len;
 }
 
-/* ts_ns: CLOCK_REALTIME at entry. */
+/* fill_record() writes each field of the fixed part: a new field is written there too. */
+static_assert(sizeof(struct syscallmon_syscall) ==
+	      offsetof(struct syscallmon_syscall, rule) + sizeof(u32));
+
+/*
+ * Every byte of the fixed part but the header's size, flags and seq (the
+ * ring's): a record written in place in the ring is not cleared first.  The
+ * result is 0 until it is known.  ts_ns: CLOCK_REALTIME at entry.
+ */
 static void fill_record(struct syscallmon_syscall *rec, const struct smon_call *call,
-			const struct smon_decision *d, u64 ts_ns)
+			const struct smon_decision *d, u64 ts_ns, u16 path_len, u16 target_len)
 {
-	memset(rec, 0, sizeof(*rec));
 	rec->h.type = SYSCALLMON_RECORD_SYSCALL;
 	rec->h.ts_ns = ts_ns;
 	smon_task_fill(&rec->task);
@@ -222,20 +234,46 @@ static void fill_record(struct syscallmon_syscall *rec, const struct smon_call *
 	rec->abi = call->abi;
 	rec->verdict = d->verdict;
 	rec->err = d->verdict == SYSCALLMON_VERDICT_ALLOWED ? 0 : d->err;
-	rec->rule = d->rule;
+	rec->ret = 0;
+	rec->duration_ns = 0;
+	rec->call_id = 0;
 	memcpy(rec->args, call->args, sizeof(rec->args));
+	rec->path_len = path_len;
+	rec->target_len = target_len;
+	rec->rule = d->rule;
 }
 
-/* The path and fd target arguments, read at entry. */
-static void read_arguments(const struct smon_call *call, char *path, char *target,
-			   struct syscallmon_syscall *rec, u32 *flags)
+/*
+ * The path and fd target arguments, read at entry: their lengths with the
+ * NUL, 0 for none.  The target is read into target_buf, at *target.
+ */
+static void read_arguments(const struct smon_call *call, char *path, u16 *path_len,
+			   char *target_buf, const char **target, u16 *target_len, u32 *flags)
 {
 	int path_arg = smon_op_path_arg(call->op), fd_arg = smon_op_fd_arg(call->op);
 
-	if (path_arg >= 0)
-		rec->path_len = read_path(path, call->args[path_arg], false, flags);
-	if (fd_arg >= 0)
-		rec->target_len = read_target(target, (long)(int)call->args[fd_arg], flags);
+	*path_len = path_arg >= 0 ? read_path(path, call->args[path_arg], false, flags) : 0;
+	*target_len = fd_arg >= 0 ?
+		read_target(target_buf, (long)(int)call->args[fd_arg], flags, target) : 0;
+}
+
+/*
+ * A record that is whole at once (at entry, or a blocked call's), written
+ * in place in the ring: built nowhere else, copied once.
+ */
+static void write_record(const struct smon_call *call, const struct smon_decision *d, u64 ts_ns,
+			 u32 flags, const char *path, u16 path_len, const char *target, u16 target_len)
+{
+	struct smon_ring_write w;
+	struct syscallmon_syscall *rec =
+		(void *)smon_ring_reserve(sizeof(*rec) + path_len + target_len, flags, &w);
+
+	fill_record(rec, call, d, ts_ns, path_len, target_len);
+	if (d->block)
+		rec->ret = -d->err;	/* decided at the verdict: it returns -err without running */
+	memcpy(rec->data, path, path_len);
+	memcpy(rec->data + path_len, target, target_len);
+	smon_ring_commit(&w);
 }
 
 static void push(struct syscallmon_syscall *rec, u32 flags, const char *path, const char *target)
@@ -282,6 +320,7 @@ enum followed {
 static enum followed follow(const struct smon_call *call, const struct smon_decision *d)
 {
 	struct smon_slot *slot;
+	u16 path_len, target_len;
 
 	/* Kernel threads never return to user space, where the result is taken. */
 	if (current->flags & (PF_KTHREAD | PF_EXITING))
@@ -294,8 +333,11 @@ static enum followed follow(const struct smon_call *call, const struct smon_deci
 	slot->failed_only = d->failed_only;
 	/* One clock read: the real time is the monotonic one plus the kernel's offset. */
 	slot->entry_ns = ktime_get_ns();
-	fill_record(&slot->rec, call, d, ktime_to_ns(ktime_mono_to_real(ns_to_ktime(slot->entry_ns))));
-	read_arguments(call, slot->path, slot->target, &slot->rec, &slot->flags);
+	slot->target = NULL;
+	read_arguments(call, slot->path, &path_len, slot->target_buf, &slot->target, &target_len,
+		       &slot->flags);
+	fill_record(&slot->rec, call, d, ktime_to_ns(ktime_mono_to_real(ns_to_ktime(slot->entry_ns))),
+		    path_len, target_len);
 	if (d->record_mode == SYSCALLMON_RECORD_BOTH) {
 		/* The entry half is seen at once; both halves carry its seq. */
 		push(&slot->rec, slot->flags | SYSCALLMON_SYSCALL_ENTRY, slot->path, slot->target);
@@ -310,8 +352,11 @@ static enum followed follow(const struct smon_call *call, const struct smon_deci
 
 void smon_record_call(const struct smon_call *call, const struct smon_decision *d)
 {
+	const char *target = NULL;
+	u16 path_len, target_len;
 	struct scratch *s;
 	u32 flags = 0;
+	u64 ts_ns;
 
 	if (!d->block && d->record_mode != SYSCALLMON_RECORD_ENTRY && !smon_op_never_returns(call->op)) {
 		enum followed f = follow(call, d);
@@ -325,14 +370,11 @@ void smon_record_call(const struct smon_call *call, const struct smon_decision *
 		flags = SYSCALLMON_SYSCALL_NO_RESULT;
 	}
 	s = this_cpu_ptr(scratch);
-	fill_record(&s->rec, call, d, ktime_get_real_ns());
-	read_arguments(call, s->path, s->target, &s->rec, &flags);
-	if (d->block) {
-		/* Decided at the verdict: it returns -err without running. */
-		s->rec.ret = -d->err;
+	ts_ns = ktime_get_real_ns();
+	read_arguments(call, s->path, &path_len, s->target_buf, &target, &target_len, &flags);
+	if (d->block)
 		flags |= SYSCALLMON_SYSCALL_RESULT;
-	}
-	push(&s->rec, flags, s->path, s->target);
+	write_record(call, d, ts_ns, flags, s->path, path_len, target, target_len);
 }
 NOKPROBE_SYMBOL(smon_record_call);
 
@@ -340,28 +382,27 @@ void smon_record_file(const struct smon_decision *d, const struct path *object)
 {
 	struct scratch *s = this_cpu_ptr(scratch);
 	u32 flags = SYSCALLMON_SYSCALL_FILE;
+	u64 ts_ns = ktime_get_real_ns();
 	struct smon_call call;
-	char *name;
+	char *name = NULL;
+	u16 path_len = 0;
 
 	if (!smon_current_call(&call)) {
 		memset(&call, 0, sizeof(call));
 		call.op = SYSCALLMON_NR_NONE;
 		call.native_nr = SYSCALLMON_NR_NONE;
 	}
-	fill_record(&s->rec, &call, d, ktime_get_real_ns());
 	name = d_path(object, s->path, SYSCALLMON_PATH_LEN);
 	if (IS_ERR(name)) {
+		name = NULL;
 		flags |= SYSCALLMON_SYSCALL_PATH_UNREADABLE;
 	} else {
-		s->rec.path_len = strlen(name) + 1;
-		memmove(s->path, name, s->rec.path_len);
+		path_len = strlen(name) + 1;
 		flags |= SYSCALLMON_SYSCALL_PATH;
 	}
-	if (d->block) {
-		s->rec.ret = -d->err;
+	if (d->block)
 		flags |= SYSCALLMON_SYSCALL_RESULT;
-	}
-	push(&s->rec, flags, s->path, s->target);
+	write_record(&call, d, ts_ns, flags, name, path_len, NULL, 0);
 }
 NOKPROBE_SYMBOL(smon_record_file);
 

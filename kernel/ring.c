@@ -149,16 +149,15 @@ static void publish_tail(void)
 	smp_wmb();	/* the tail is seen moved before the bytes change */
 }
 
-u64 smon_ring_push(struct syscallmon_header *fixed, size_t fixed_size, u32 flags, u64 *seq_copy,
-		   const char *path, u16 path_len, const char *target, u16 target_len)
+/* Both halves of a push, inlined into smon_ring_push() and wrapped for writers in place. */
+static __always_inline struct syscallmon_header *reserve(size_t used, u32 flags,
+							  unsigned long *irqflags)
 {
-	size_t used = fixed_size + path_len + target_len;
 	size_t size = ALIGN(used, SYSCALLMON_RECORD_ALIGN);
-	u64 off, pad, seq;
-	unsigned long irqflags;
-	u8 *dst;
+	struct syscallmon_header *h;
+	u64 off, pad;
 
-	spin_lock_irqsave(&ring_lock, irqflags);
+	spin_lock_irqsave(&ring_lock, *irqflags);
 	off = ring_head & ring_mask;
 	pad = off + size > ring_size ? ring_size - off : 0;
 	if (ring_head + pad + size - ring_tail > ring_size) {
@@ -167,25 +166,25 @@ u64 smon_ring_push(struct syscallmon_header *fixed, size_t fixed_size, u32 flags
 		publish_tail();
 	}
 	if (pad) {
-		struct syscallmon_header *h = record_at(ring_head);
-
+		h = record_at(ring_head);
 		h->size = pad;
 		h->type = SYSCALLMON_RECORD_PAD;
 		h->flags = 0;
 		ring_head += pad;
 	}
-	seq = ring_head_seq++;
-	fixed->size = size;
-	fixed->flags = flags;
-	fixed->seq = seq;
-	if (seq_copy)
-		*seq_copy = seq;
-	dst = data + (ring_head & ring_mask);
-	memcpy(dst, fixed, fixed_size);
-	memcpy(dst + fixed_size, path, path_len);
-	memcpy(dst + fixed_size + path_len, target, target_len);
-	memset(dst + used, 0, size - used);
-	ring_head += size;
+	h = record_at(ring_head);
+	/* The padding is the end of the last word, which the writer then fills up to used. */
+	BUILD_BUG_ON(SYSCALLMON_RECORD_ALIGN != sizeof(u64));
+	*(u64 *)((u8 *)h + size - sizeof(u64)) = 0;
+	h->size = size;
+	h->flags = flags;
+	h->seq = ring_head_seq++;
+	return h;
+}
+
+static __always_inline void commit(unsigned long irqflags)
+{
+	ring_head += record_at(ring_head)->size;
 	WRITE_ONCE(page->head_seq, ring_head_seq);
 	smp_store_release(&page->head, ring_head);	/* the record is whole before it is seen */
 	spin_unlock_irqrestore(&ring_lock, irqflags);
@@ -193,6 +192,34 @@ u64 smon_ring_push(struct syscallmon_header *fixed, size_t fixed_size, u32 flags
 	/* wq_has_sleeper() orders the push before the check; most pushes have no sleeper. */
 	if (wq_has_sleeper(&smon_ring_wait))
 		wake_up_interruptible_poll(&smon_ring_wait, EPOLLIN | EPOLLRDNORM);
+}
+
+struct syscallmon_header *smon_ring_reserve(size_t used, u32 flags, struct smon_ring_write *w)
+{
+	return reserve(used, flags, &w->irqflags);
+}
+
+void smon_ring_commit(struct smon_ring_write *w)
+{
+	commit(w->irqflags);
+}
+
+u64 smon_ring_push(struct syscallmon_header *fixed, size_t fixed_size, u32 flags, u64 *seq_copy,
+		   const char *path, u16 path_len, const char *target, u16 target_len)
+{
+	unsigned long irqflags;
+	struct syscallmon_header *h = reserve(fixed_size + path_len + target_len, flags, &irqflags);
+	u64 seq = h->seq;
+
+	fixed->size = h->size;
+	fixed->flags = flags;
+	fixed->seq = seq;
+	if (seq_copy)
+		*seq_copy = seq;
+	memcpy(h, fixed, fixed_size);
+	memcpy((u8 *)h + fixed_size, path, path_len);
+	memcpy((u8 *)h + fixed_size + path_len, target, target_len);
+	commit(irqflags);
 	return seq;
 }
 

@@ -57,6 +57,21 @@ void smon_task_fill(struct syscallmon_task *task);
 int smon_ring_init(u64 size);
 void smon_ring_free(void);
 
+/* A record being written in place, from smon_ring_reserve() to smon_ring_commit(). */
+struct smon_ring_write {
+	unsigned long irqflags;
+};
+
+/*
+ * Any context.  Makes room for a record of used bytes at the head and
+ * returns it with its header's size (used, padded), flags and seq set and
+ * its padding zeroed.  The ring's lock stays held, IRQs off, until
+ * smon_ring_commit() publishes the record: between the two the caller
+ * writes every other byte of it, without sleeping or taking other locks.
+ */
+struct syscallmon_header *smon_ring_reserve(size_t used, u32 flags, struct smon_ring_write *w);
+void smon_ring_commit(struct smon_ring_write *w);
+
 /*
  * Any context.  Appends one record made of a fixed part (starting with its
  * header, whose size, seq and flags are set here) and up to two strings
