@@ -100,20 +100,15 @@ void smon_scope_put(struct smon_scope *scope)
 	smon_kfree(scope);
 }
 
+/* The two lookups below run on every hooked call, whose hook already holds the RCU read lock. */
 bool smon_scope_has(const struct smon_scope *scope, const struct pid *tgid)
 {
 	const struct member *m;
-	bool found = false;
 
-	rcu_read_lock();
-	hlist_for_each_entry_rcu(m, bucket(tgid), node) {
-		if (m->tgid == tgid && m->scope == scope) {
-			found = true;
-			break;
-		}
-	}
-	rcu_read_unlock();
-	return found;
+	hlist_for_each_entry_rcu(m, bucket(tgid), node)
+		if (m->tgid == tgid && m->scope == scope)
+			return true;
+	return false;
 }
 NOKPROBE_SYMBOL(smon_scope_has);
 
@@ -121,11 +116,9 @@ void smon_scopes_of(const struct pid *tgid, void (*fn)(const struct smon_scope *
 {
 	const struct member *m;
 
-	rcu_read_lock();
 	hlist_for_each_entry_rcu(m, bucket(tgid), node)
 		if (m->tgid == tgid)
 			fn(m->scope, arg);
-	rcu_read_unlock();
 }
 NOKPROBE_SYMBOL(smon_scopes_of);
 
