@@ -189,17 +189,15 @@ static u32 read_path(char *buf, unsigned long uaddr, bool may_fault, u32 *flags)
 /*
  * What fd refers to, as /proc/PID/fd shows it ("/tmp/x", "pipe:[1234]",
  * "socket:[5678]", "anon_inode:[eventfd]"), through a reference: fget()
- * holds the file while d_path() reads it.  Neither sleeps.  *name: where
+ * holds the file while d_path() reads it.  Neither sleeps.  *name_out: where
  * in buf d_path() put it; its length with the NUL is returned.
  */
-static u32 read_target(char *buf, long fd, u32 *flags, const char **name_out)
+static u32 read_target(char *buf, unsigned int fd, u32 *flags, const char **name_out)
 {
 	struct file *file;
 	char *name;
 	u32 len = 0;
 
-	if (fd < 0 || fd > INT_MAX)	/* AT_FDCWD and the like: no file */
-		return 0;
 	/* fget_raw: an O_PATH directory fd (openat's dirfd) has a path too. */
 	file = fget_raw(fd);
 	if (!file)
@@ -250,11 +248,11 @@ static void fill_record(struct syscallmon_syscall *rec, const struct smon_call *
 static void read_arguments(const struct smon_call *call, char *path, u16 *path_len,
 			   char *target_buf, const char **target, u16 *target_len, u32 *flags)
 {
-	int path_arg = smon_op_path_arg(call->op), fd_arg = smon_op_fd_arg(call->op);
+	int fd = call->fd_arg >= 0 ? (int)call->args[call->fd_arg] : -1;
 
-	*path_len = path_arg >= 0 ? read_path(path, call->args[path_arg], false, flags) : 0;
-	*target_len = fd_arg >= 0 ?
-		read_target(target_buf, (long)(int)call->args[fd_arg], flags, target) : 0;
+	*path_len = call->path_arg >= 0 ? read_path(path, call->args[call->path_arg], false, flags) : 0;
+	/* A negative fd (AT_FDCWD and the like) has no file. */
+	*target_len = fd >= 0 ? read_target(target_buf, fd, flags, target) : 0;
 }
 
 /*
@@ -391,6 +389,7 @@ void smon_record_file(const struct smon_decision *d, const struct path *object)
 		memset(&call, 0, sizeof(call));
 		call.op = SYSCALLMON_NR_NONE;
 		call.native_nr = SYSCALLMON_NR_NONE;
+		call.path_arg = call.fd_arg = -1;
 	}
 	name = d_path(object, s->path, SYSCALLMON_PATH_LEN);
 	if (IS_ERR(name)) {

@@ -83,7 +83,7 @@ static int path_arg(struct smon_match_ctx *ctx)
 	if (ctx->path_len != -2)
 		return ctx->path_len;
 	ctx->path_len = -1;
-	arg = ctx->call ? smon_op_path_arg(ctx->call->op) : -1;
+	arg = ctx->call ? ctx->call->path_arg : -1;
 	if (arg < 0)
 		return -1;
 	uaddr = ctx->call->args[arg];

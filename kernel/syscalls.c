@@ -143,16 +143,6 @@ bool smon_op_unblockable(u32 nr)
 	}
 }
 
-bool smon_op_never_returns(u32 nr)
-{
-	return nr == __NR_exit || nr == __NR_exit_group;
-}
-
-bool smon_op_execs(u32 nr)
-{
-	return nr == __NR_execve || nr == __NR_execveat;
-}
-
 const char *smon_entry_symbol(u32 abi, u32 native_nr)
 {
 	u16 e;
@@ -250,6 +240,8 @@ static bool decode(unsigned long ip, struct smon_call *call)
 	call->op = op;
 	call->abi = abi;
 	call->native_nr = nr;
+	call->path_arg = smon_op_path_arg(op);
+	call->fd_arg = smon_op_fd_arg(op);
 	return true;
 }
 NOKPROBE_SYMBOL(decode);

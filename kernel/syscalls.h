@@ -8,6 +8,7 @@
 #define SYSCALLMON_SYSCALLS_H
 
 #include <linux/types.h>
+#include <asm/unistd.h>
 #include <uapi/syscallmon.h>
 
 struct pt_regs;
@@ -25,9 +26,16 @@ bool smon_op_implemented(u32 nr);
 /* Returning with an errno from these would leave the task running code it can't survive. */
 bool smon_op_unblockable(u32 nr);
 /* exit and exit_group: recorded at entry, they have no result. */
-bool smon_op_never_returns(u32 nr);
+static inline bool smon_op_never_returns(u32 nr)
+{
+	return nr == __NR_exit || nr == __NR_exit_group;
+}
+
 /* execve and execveat: once they succeed, the old image's memory is gone. */
-bool smon_op_execs(u32 nr);
+static inline bool smon_op_execs(u32 nr)
+{
+	return nr == __NR_execve || nr == __NR_execveat;
+}
 
 /* The entry symbol of (abi, native nr), or NULL: what the /proc log names. */
 const char *smon_entry_symbol(u32 abi, u32 native_nr);
@@ -47,6 +55,8 @@ struct smon_call {
 	u32 op;			/* x86_64 number of the operation */
 	u32 abi;		/* enum syscallmon_abi */
 	u32 native_nr;
+	s8 path_arg;		/* the operation's, as smon_op_path_arg() gives them */
+	s8 fd_arg;
 	u64 args[SYSCALLMON_NR_ARGS];
 };
 
