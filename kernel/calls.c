@@ -38,7 +38,7 @@ struct smon_slot {
 	struct callback_head work;
 	struct task_struct *task;	/* a reference: unload cancels through it */
 	u32 next_free;			/* free list link; under slots_lock */
-	bool busy;			/* under slots_lock */
+	bool busy;			/* taken, until its call's record is written */
 	u32 flags;			/* SYSCALLMON_SYSCALL_* so far */
 	bool failed_only;
 	u64 entry_ns;			/* CLOCK_MONOTONIC */
@@ -49,16 +49,21 @@ struct smon_slot {
 };
 
 /*
- * slots_lock protects the free list and in_flight; it is taken with
- * irqsave from the hook (preemption off) and from task context.  Waiters at
- * unload sleep on slots_freed.
+ * Free slots are on a list under slots_lock (taken with irqsave from the
+ * hook, preemption off, and from task context) or are a CPU's spare: one
+ * free slot per CPU kept off the list, so that most calls take and give
+ * back a slot with one atomic exchange and no lock.  Spares are exchanged
+ * with xchg() (locked), never this_cpu ops, because a caller that finds no
+ * free slot takes other CPUs' spares.  Waiters at unload sleep on
+ * slots_freed until in_flight is 0.
  */
 static DEFINE_SPINLOCK(slots_lock);
 static DECLARE_WAIT_QUEUE_HEAD(slots_freed);
 static struct smon_slot *slots;
 static u32 nr_slots;
 static u32 free_head;		/* index + 1 of the first free slot; 0: none */
-static u64 in_flight;
+static DEFINE_PER_CPU(struct smon_slot *, spare_slot);
+static atomic64_t in_flight;
 
 /*
  * Where a record's strings are read when nothing holds the call (the hook
@@ -71,33 +76,60 @@ struct scratch {
 };
 static struct scratch __percpu *scratch;
 
-static struct smon_slot *slot_get(void)
+/* The list's first free slot, else any CPU's spare: none only when every slot is taken. */
+static struct smon_slot *slot_get_slow(void)
 {
 	struct smon_slot *slot = NULL;
 	unsigned long flags;
+	int cpu;
 
 	spin_lock_irqsave(&slots_lock, flags);
 	if (free_head) {
 		slot = &slots[free_head - 1];
 		free_head = slot->next_free;
-		slot->busy = true;
-		in_flight++;
 	}
 	spin_unlock_irqrestore(&slots_lock, flags);
+	if (slot)
+		return slot;
+	for_each_possible_cpu(cpu) {
+		slot = xchg(per_cpu_ptr(&spare_slot, cpu), NULL);
+		if (slot)
+			break;
+	}
+	return slot;
+}
+
+/* Preemption is off (the hook). */
+static struct smon_slot *slot_get(void)
+{
+	struct smon_slot *slot = xchg(this_cpu_ptr(&spare_slot), NULL);
+
+	if (!slot)
+		slot = slot_get_slow();
+	if (slot) {
+		WRITE_ONCE(slot->busy, true);
+		atomic64_inc(&in_flight);
+	}
 	return slot;
 }
 
 static void slot_put(struct smon_slot *slot)
 {
 	unsigned long flags;
+	bool spared;
 
 	put_task_struct(slot->task);
-	spin_lock_irqsave(&slots_lock, flags);
-	slot->next_free = free_head;
-	slot->busy = false;
-	free_head = slot - slots + 1;
-	in_flight--;
-	spin_unlock_irqrestore(&slots_lock, flags);
+	WRITE_ONCE(slot->busy, false);
+	spared = !cmpxchg(get_cpu_ptr(&spare_slot), NULL, slot);
+	put_cpu_ptr(&spare_slot);
+	if (!spared) {
+		spin_lock_irqsave(&slots_lock, flags);
+		slot->next_free = free_head;
+		free_head = slot - slots + 1;
+		spin_unlock_irqrestore(&slots_lock, flags);
+	}
+	/* The slot is free before unload can see in_flight at 0 and free every slot. */
+	atomic64_dec(&in_flight);
 	/* wq_has_sleeper() orders in_flight's update before the check; only unload ever waits. */
 	if (wq_has_sleeper(&slots_freed))
 		wake_up(&slots_freed);
@@ -450,28 +482,25 @@ int smon_calls_init(u32 n)
 	for (i = 0; i < n; i++)
 		slots[i].next_free = i + 2 <= n ? i + 2 : 0;
 	free_head = n ? 1 : 0;
-	in_flight = 0;
+	for_each_possible_cpu(i)
+		per_cpu(spare_slot, i) = NULL;
+	atomic64_set(&in_flight, 0);
 	return 0;
 }
 
 void smon_calls_exit(void)
 {
-	unsigned long flags;
 	u32 i, dropped = 0;
 
+	/* No hook runs any more: no slot gets taken, taken ones only get freed. */
 	for (i = 0; i < nr_slots; i++) {
-		bool busy;
-
-		spin_lock_irqsave(&slots_lock, flags);
-		busy = slots[i].busy;
-		spin_unlock_irqrestore(&slots_lock, flags);
-		if (busy && cancel_return(&slots[i])) {
+		if (READ_ONCE(slots[i].busy) && cancel_return(&slots[i])) {
 			slot_put(&slots[i]);
 			dropped++;
 		}
 	}
 	/* The rest are running call_returned() now: it frees them. */
-	wait_event(slots_freed, READ_ONCE(in_flight) == 0);
+	wait_event(slots_freed, atomic64_read(&in_flight) == 0);
 	if (dropped)
 		pr_info("dropped %u calls still waiting for their return\n", dropped);
 	smon_vfree(slots);
@@ -487,5 +516,5 @@ u32 smon_calls_slots(void)
 
 u64 smon_calls_in_flight(void)
 {
-	return READ_ONCE(in_flight);
+	return atomic64_read(&in_flight);
 }
