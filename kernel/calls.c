@@ -288,8 +288,8 @@ static void read_arguments(const struct smon_call *call, char *path, u16 *path_l
 }
 
 /*
- * A record that is whole at once (at entry, or a blocked call's), written
- * in place in the ring: built nowhere else, copied once.
+ * A record that is whole at once (at entry, a blocked call's, a file
+ * access's), written in place in the ring: built nowhere else.
  */
 static void write_record(const struct smon_call *call, const struct smon_decision *d, u64 ts_ns,
 			 u32 flags, const char *path, u16 path_len, const char *target, u16 target_len)
