@@ -36,6 +36,27 @@
 
 namespace syscallmon {
 
+namespace {
+
+// "00" to "99": numbers are written two digits at a time.
+constexpr char kDecimalPairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+				 "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+				 "8081828384858687888990919293949596979899";
+
+// v (below 10^9) as nine digits, zero-padded.
+void NineDigits(char *d, uint32_t v)
+{
+	for (int i = 8; i > 0; i -= 2) {
+		unsigned pair = (v % 100) * 2;
+		v /= 100;
+		d[i] = kDecimalPairs[pair + 1];
+		d[i - 1] = kDecimalPairs[pair];
+	}
+	d[0] = static_cast<char>('0' + v);
+}
+
+} // namespace
+
 // Writes into memory reserved up front for the worst case of a whole batch
 // (LineMax per record), so appending is a store and a pointer bump: this is
 // the per-event cost the formatting benchmark measures.
@@ -72,26 +93,23 @@ public:
 		else
 			Lit("false");
 	}
-	// Two digits per division: the line's numbers (a 19-digit ts_ns, pids,
-	// seq) are most of its formatting cost.
+	// Two digits per division: the line's numbers are most of its
+	// formatting cost.
 	void U64(uint64_t v)
 	{
-		static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-					    "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-					    "8081828384858687888990919293949596979899";
 		char tmp[20];
 		char *end = tmp + sizeof tmp;
 		char *q = end;
 		while (v >= 100) {
 			unsigned i = static_cast<unsigned>(v % 100) * 2;
 			v /= 100;
-			*--q = pairs[i + 1];
-			*--q = pairs[i];
+			*--q = kDecimalPairs[i + 1];
+			*--q = kDecimalPairs[i];
 		}
 		if (v >= 10) {
 			unsigned i = static_cast<unsigned>(v) * 2;
-			*--q = pairs[i + 1];
-			*--q = pairs[i];
+			*--q = kDecimalPairs[i + 1];
+			*--q = kDecimalPairs[i];
 		} else {
 			*--q = static_cast<char>('0' + v);
 		}
@@ -526,6 +544,60 @@ void NdjsonFormatter::Errno(Out &out, int64_t err)
 	out.Byte('"');
 }
 
+// The seq's digits: counted up from the last seq's when it is the next one.
+void NdjsonFormatter::Seq(Out &out, uint64_t seq)
+{
+	if (seq_len_ != 0 && seq == seq_ + 1 && seq != 0) {
+		size_t i = seq_len_;
+		while (i > 0 && seq_text_[i - 1] == '9')
+			seq_text_[--i] = '0';
+		if (i == 0) { // 99 -> 100
+			seq_text_[0] = '1';
+			seq_text_[seq_len_++] = '0';
+		} else {
+			seq_text_[i - 1]++;
+		}
+	} else {
+		Out text(seq_text_);
+		text.U64(seq);
+		seq_len_ = text.size();
+	}
+	seq_ = seq;
+	out.Str(seq_text_, seq_len_);
+}
+
+// ,"ts_ns":"…","time":"…Z": ts_ns's decimal is its second's and nine digits
+// of nanoseconds, whose first three are the time's milliseconds.
+void NdjsonFormatter::Time(Out &out, uint64_t ts_ns)
+{
+	uint64_t sec = ts_ns / 1000000000u;
+	uint32_t ns = static_cast<uint32_t>(ts_ns % 1000000000u);
+	if (sec != cached_sec_ || cached_iso_len_ == 0) {
+		Out iso(cached_iso_);
+		IsoSeconds(iso, sec);
+		cached_iso_len_ = iso.size();
+		Out text(cached_sec_text_);
+		if (sec != 0)
+			text.U64(sec);
+		cached_sec_len_ = text.size();
+		cached_sec_ = sec;
+	}
+	char nine[9];
+	NineDigits(nine, ns);
+	out.Lit(",\"ts_ns\":\"");
+	if (sec != 0) {
+		out.Str(cached_sec_text_, cached_sec_len_);
+		out.Str(nine, sizeof nine);
+	} else {
+		out.U64(ns);
+	}
+	out.Lit("\",\"time\":\"");
+	out.Str(cached_iso_, cached_iso_len_);
+	out.Byte('.');
+	out.Str(nine, 3);
+	out.Lit("Z\"");
+}
+
 // From ,"pid": to the end of "comm"'s value: the text of the last task is reused.
 void NdjsonFormatter::Task(Out &out, const uint8_t *rec)
 {
@@ -583,23 +655,8 @@ std::string NdjsonFormatter::Line(Out &out, const uint8_t *rec)
 	} else {
 		return "unknown record type " + std::to_string(h.type) + " (module newer than this tool?)";
 	}
-	out.U64(h.seq);
-	out.U64(",\"ts_ns\":\"", h.ts_ns);
-	out.Lit("\",\"time\":\"");
-	uint64_t sec = h.ts_ns / 1000000000u;
-	if (sec != cached_sec_ || cached_iso_len_ == 0) {
-		Out iso(cached_iso_);
-		IsoSeconds(iso, sec);
-		cached_iso_len_ = iso.size();
-		cached_sec_ = sec;
-	}
-	out.Str(cached_iso_, cached_iso_len_);
-	unsigned ms = static_cast<unsigned>(h.ts_ns / 1000000u % 1000u);
-	out.Byte('.');
-	out.Byte(static_cast<char>('0' + ms / 100));
-	out.Byte(static_cast<char>('0' + ms / 10 % 10));
-	out.Byte(static_cast<char>('0' + ms % 10));
-	out.Lit("Z\"");
+	Seq(out, h.seq);
+	Time(out, h.ts_ns);
 	Task(out, rec);
 	if (h.type == SYSCALLMON_RECORD_EXIT) {
 		struct syscallmon_exit e;
@@ -632,17 +689,9 @@ std::string NdjsonFormatter::Line(Out &out, const uint8_t *rec)
 		std::memcpy(call_strings_, strings, s.path_len + s.target_len);
 		call_valid_ = true;
 	}
-	out.Lit(",\"args\":[");
-	for (int i = 0; i < SYSCALLMON_NR_ARGS; i++) {
-		if (i != 0)
-			out.Byte(',');
-		out.Byte('"');
-		out.Hex(s.args[i]);
-		out.Byte('"');
-	}
 	bool result = (s.h.flags & SYSCALLMON_SYSCALL_RESULT) != 0;
 	if (result) {
-		out.Lit("],\"ret\":");
+		out.Lit(",\"ret\":");
 		out.I64(s.ret);
 		out.Lit(",\"errno\":");
 		if (s.ret < 0 && s.ret >= -SYSCALLMON_MAX_ERRNO)
@@ -653,7 +702,7 @@ std::string NdjsonFormatter::Line(Out &out, const uint8_t *rec)
 		out.U64(s.duration_ns);
 		out.Lit("\",\"call_id\":");
 	} else {
-		out.Lit("],\"ret\":null,\"errno\":null,\"duration_ns\":null,\"call_id\":");
+		out.Lit(",\"ret\":null,\"errno\":null,\"duration_ns\":null,\"call_id\":");
 	}
 	if (s.call_id != 0 || (s.h.flags & SYSCALLMON_SYSCALL_ENTRY) != 0)
 		out.U64(s.call_id);
@@ -673,8 +722,10 @@ constexpr uint32_t kCallFlags = SYSCALLMON_SYSCALL_PATH | SYSCALLMON_SYSCALL_PAT
 
 NdjsonFormatter::CallKey NdjsonFormatter::KeyOf(const Syscall &s)
 {
-	return CallKey{ s.nr, s.native_nr, static_cast<uint32_t>(s.err), s.h.flags & kCallFlags, s.rule,
-			s.abi, s.verdict, s.path_len, s.target_len };
+	CallKey key{ {}, s.nr, s.native_nr, static_cast<uint32_t>(s.err), s.h.flags & kCallFlags, s.rule,
+		     s.abi, s.verdict, s.path_len, s.target_len };
+	std::memcpy(key.args, s.args, sizeof key.args);
+	return key;
 }
 
 bool NdjsonFormatter::SameCall(const Syscall &s, const uint8_t *strings) const
@@ -683,7 +734,7 @@ bool NdjsonFormatter::SameCall(const Syscall &s, const uint8_t *strings) const
 	       std::memcmp(strings, call_strings_, s.path_len + s.target_len) == 0;
 }
 
-// From ,"syscall": to the end of "target"'s value.
+// From ,"syscall": to the end of "args"'s value.
 void NdjsonFormatter::CallFields(Out &out, const Syscall &s, const uint8_t *strings)
 {
 	out.Lit(",\"syscall\":\"");
@@ -727,6 +778,15 @@ void NdjsonFormatter::CallFields(Out &out, const Syscall &s, const uint8_t *stri
 		JsonCString(out, strings + s.path_len, s.target_len);
 	else
 		out.Lit("null");
+	out.Lit(",\"args\":[");
+	for (int i = 0; i < SYSCALLMON_NR_ARGS; i++) {
+		if (i != 0)
+			out.Byte(',');
+		out.Byte('"');
+		out.Hex(s.args[i]);
+		out.Byte('"');
+	}
+	out.Byte(']');
 }
 
 } // namespace syscallmon

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <unordered_set>
@@ -93,6 +94,8 @@ private:
 	bool Selected(const uint8_t *rec) const;
 	void Reserve(size_t bytes);
 	std::string Line(Out &out, const uint8_t *rec);
+	void Seq(Out &out, uint64_t seq);
+	void Time(Out &out, uint64_t ts_ns);
 	void Task(Out &out, const uint8_t *rec);
 	void CallFields(Out &out, const Syscall &s, const uint8_t *strings);
 	void Errno(Out &out, int64_t err);
@@ -104,13 +107,22 @@ private:
 	uint64_t shown_ = 0; // events written over every call, for the limit
 	std::unique_ptr<char[]> scratch_;
 	size_t scratch_size_ = 0;
+
+	// Consecutive records count seq up by one and mostly fall in one
+	// second: the last seq's text is counted up in place, and a second's
+	// text (its decimal and its ISO date) is kept while records fall in it.
+	uint64_t seq_ = 0;
+	char seq_text_[24] = {};
+	size_t seq_len_ = 0; // 0: no seq kept
 	uint64_t cached_sec_ = 0;
+	char cached_sec_text_[24] = {};
+	size_t cached_sec_len_ = 0;
 	char cached_iso_[96] = {};
-	size_t cached_iso_len_ = 0;
+	size_t cached_iso_len_ = 0; // 0: no second kept
 
 	// Consecutive records from one busy process repeat most of a line:
 	// the text of the task's fields (pid .. comm) and of the call's
-	// (syscall .. target) is kept with the values it came from and copied
+	// (syscall .. args) is kept with the values it came from and copied
 	// when the next record has the same values. Sized for the worst case
 	// (every comm/path/target byte escaped as \u00XX).
 	struct syscallmon_task task_{};
@@ -119,19 +131,21 @@ private:
 	size_t task_len_ = 0;
 	// What the call's text shows besides its strings.
 	struct CallKey {
+		uint64_t args[SYSCALLMON_NR_ARGS];
 		uint32_t nr, native_nr, err, flags, rule;
 		uint16_t abi, verdict, path_len, target_len;
 		bool operator==(const CallKey &o) const
 		{
 			return nr == o.nr && native_nr == o.native_nr && err == o.err && flags == o.flags && rule == o.rule && abi == o.abi &&
-			       verdict == o.verdict && path_len == o.path_len && target_len == o.target_len;
+			       verdict == o.verdict && path_len == o.path_len && target_len == o.target_len &&
+			       std::memcmp(args, o.args, sizeof args) == 0;
 		}
 	};
 	static CallKey KeyOf(const Syscall &s);
 	CallKey call_{};
 	uint8_t call_strings_[SYSCALLMON_PATH_LEN + SYSCALLMON_TARGET_LEN] = {};
 	bool call_valid_ = false;
-	char call_text_[512 + 6 * (SYSCALLMON_PATH_LEN + SYSCALLMON_TARGET_LEN)];
+	char call_text_[768 + 6 * (SYSCALLMON_PATH_LEN + SYSCALLMON_TARGET_LEN)];
 	size_t call_len_ = 0;
 };
 

@@ -87,6 +87,33 @@ describe('native ndjsonFormatter', () => {
     }
   });
 
+  it('matches when consecutive records count seq up through new digits, stay in a second or cross one, and repeat or change arguments', () => {
+    const call = { type: c.RECORD_SYSCALL!, nr: 257, verdict: c.VERDICT_ALLOWED!, path: '/dev/null', flags: c.SYSCALL_PATH! | c.SYSCALL_RESULT!, comm: 'hot' };
+    const inits: RecordInit[] = [];
+    const runs: [bigint, bigint][] = [
+      [0n, 0n], // seq 0, before the first second
+      [7n, 999_999_990n], // 7..: counts past 9 and 10; ts crosses into second 1
+      [95n, 1_000_000_000n - 3n],
+      [997n, 1_700_000_000_999_999_998n],
+      [999_998n, 1_700_000_001_000_000_000n],
+      [999_999_999_999_998n, 9_999_999_999_000_000_000n], // a 20-digit ts
+    ];
+    for (const [seq0, ts0] of runs) {
+      for (let i = 0n; i < 5n; i++) {
+        const args = i % 2n === 0n ? [0xffffff9cn, 0x402004n] : [0xffffff9cn, 0x402004n + i];
+        inits.push({ ...call, seq: seq0 + i, ts_ns: ts0 + i * 3n, args, ret: 3, duration_ns: i });
+      }
+    }
+    inits.push({ ...call, seq: 5, ts_ns: 5n }); // seq and ts back down
+    inits.push({ ...call, seq: 6, ts_ns: 1_000_000_005n, args: [1n, 2n, 3n, 4n, 5n, 6n] });
+    const buf = encodeBatch(binding, inits);
+    const fresh = binding.ndjsonFormatter(names, syscallNames);
+    const want = jsBatch(buf).toString('utf8');
+    expect(fresh(buf).toString('utf8')).toBe(want);
+    expect(want).toContain('"seq":11,"ts_ns":"1000000002"');
+    expect(want).toContain('"seq":1000000000000000,');
+  });
+
   it('writeTo writes the same bytes to an fd and counts events read and shown and lost records, not padding', () => {
     const dir = mkdtempSync(join(tmpdir(), 'smon-ndjson-'));
     try {
