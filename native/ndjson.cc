@@ -602,8 +602,8 @@ void NdjsonFormatter::Time(Out &out, uint64_t ts_ns)
 void NdjsonFormatter::Task(Out &out, const uint8_t *rec)
 {
 	struct syscallmon_task t = TaskOf(rec);
-	if (task_valid_ && t.pid == task_.pid && t.tgid == task_.tgid && t.ppid == task_.ppid && t.uid == task_.uid &&
-	    t.gid == task_.gid && std::memcmp(t.comm, task_.comm, sizeof t.comm) == 0) {
+	// The whole struct: a reserved field that differs only costs a fresh text.
+	if (task_valid_ && std::memcmp(&t, &task_, sizeof t) == 0) {
 		out.Str(task_text_, task_len_);
 		return;
 	}
@@ -677,17 +677,14 @@ std::string NdjsonFormatter::Line(Out &out, const uint8_t *rec)
 		out.Lit("}\n");
 		return "";
 	}
-	const uint8_t *strings = rec + sizeof s;
-	if (SameCall(s, strings)) {
+	if (SameCall(s, rec)) {
 		out.Str(call_text_, call_len_);
 	} else {
 		char *from = out.end();
-		CallFields(out, s, strings);
+		CallFields(out, s, rec + sizeof s);
 		call_len_ = static_cast<size_t>(out.end() - from);
 		std::memcpy(call_text_, from, call_len_);
-		call_ = KeyOf(s);
-		std::memcpy(call_strings_, strings, s.path_len + s.target_len);
-		call_valid_ = true;
+		KeepCall(s, rec);
 	}
 	bool result = (s.h.flags & SYSCALLMON_SYSCALL_RESULT) != 0;
 	if (result) {
@@ -720,18 +717,21 @@ std::string NdjsonFormatter::Line(Out &out, const uint8_t *rec)
 constexpr uint32_t kCallFlags = SYSCALLMON_SYSCALL_PATH | SYSCALLMON_SYSCALL_PATH_TRUNCATED |
 				SYSCALLMON_SYSCALL_PATH_UNREADABLE | SYSCALLMON_SYSCALL_TARGET | SYSCALLMON_SYSCALL_FILE;
 
-NdjsonFormatter::CallKey NdjsonFormatter::KeyOf(const Syscall &s)
+bool NdjsonFormatter::SameCall(const Syscall &s, const uint8_t *rec) const
 {
-	CallKey key{ {}, s.nr, s.native_nr, static_cast<uint32_t>(s.err), s.h.flags & kCallFlags, s.rule,
-		     s.abi, s.verdict, s.path_len, s.target_len };
-	std::memcpy(key.args, s.args, sizeof key.args);
-	return key;
+	return call_valid_ && (s.h.flags & kCallFlags) == call_flags_ &&
+	       std::memcmp(rec + kCallHeadAt, call_head_, sizeof call_head_) == 0 &&
+	       std::memcmp(rec + kCallTailAt, call_tail_, sizeof call_tail_) == 0 &&
+	       std::memcmp(rec + sizeof s, call_strings_, s.path_len + s.target_len) == 0;
 }
 
-bool NdjsonFormatter::SameCall(const Syscall &s, const uint8_t *strings) const
+void NdjsonFormatter::KeepCall(const Syscall &s, const uint8_t *rec)
 {
-	return call_valid_ && KeyOf(s) == call_ &&
-	       std::memcmp(strings, call_strings_, s.path_len + s.target_len) == 0;
+	std::memcpy(call_head_, rec + kCallHeadAt, sizeof call_head_);
+	std::memcpy(call_tail_, rec + kCallTailAt, sizeof call_tail_);
+	call_flags_ = s.h.flags & kCallFlags;
+	std::memcpy(call_strings_, rec + sizeof s, s.path_len + s.target_len);
+	call_valid_ = true;
 }
 
 // From ,"syscall": to the end of "args"'s value.

@@ -5,7 +5,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <memory>
 #include <string>
 #include <unordered_set>
@@ -99,7 +98,8 @@ private:
 	void Task(Out &out, const uint8_t *rec);
 	void CallFields(Out &out, const Syscall &s, const uint8_t *strings);
 	void Errno(Out &out, int64_t err);
-	bool SameCall(const Syscall &s, const uint8_t *strings) const;
+	bool SameCall(const Syscall &s, const uint8_t *rec) const;
+	void KeepCall(const Syscall &s, const uint8_t *rec);
 
 	const std::vector<std::string> errnos_;
 	const std::vector<std::string> syscalls_;
@@ -129,20 +129,13 @@ private:
 	bool task_valid_ = false;
 	char task_text_[160 + 6 * SYSCALLMON_COMM_LEN];
 	size_t task_len_ = 0;
-	// What the call's text shows besides its strings.
-	struct CallKey {
-		uint64_t args[SYSCALLMON_NR_ARGS];
-		uint32_t nr, native_nr, err, flags, rule;
-		uint16_t abi, verdict, path_len, target_len;
-		bool operator==(const CallKey &o) const
-		{
-			return nr == o.nr && native_nr == o.native_nr && err == o.err && flags == o.flags && rule == o.rule && abi == o.abi &&
-			       verdict == o.verdict && path_len == o.path_len && target_len == o.target_len &&
-			       std::memcmp(args, o.args, sizeof args) == 0;
-		}
-	};
-	static CallKey KeyOf(const Syscall &s);
-	CallKey call_{};
+	// What the call's text shows: the record's bytes from nr to err and
+	// from args to rule, the flags kCallFlags names, the path and target.
+	static constexpr size_t kCallHeadAt = offsetof(Syscall, nr);
+	static constexpr size_t kCallTailAt = offsetof(Syscall, args);
+	uint8_t call_head_[offsetof(Syscall, ret) - kCallHeadAt] = {};
+	uint8_t call_tail_[sizeof(Syscall) - kCallTailAt] = {};
+	uint32_t call_flags_ = 0;
 	uint8_t call_strings_[SYSCALLMON_PATH_LEN + SYSCALLMON_TARGET_LEN] = {};
 	bool call_valid_ = false;
 	char call_text_[768 + 6 * (SYSCALLMON_PATH_LEN + SYSCALLMON_TARGET_LEN)];
