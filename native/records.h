@@ -65,13 +65,14 @@ inline size_t WholeRecord(const uint8_t *data, size_t at, size_t len, std::strin
 	// A PAD fills less than the record that did not fit: at most RECORD_MAX too.
 	bool bad = h.size < fixed || h.size % SYSCALLMON_RECORD_ALIGN != 0 || h.size > SYSCALLMON_RECORD_MAX;
 	if (!bad && h.type == SYSCALLMON_RECORD_SYSCALL && h.size <= len - at) {
-		struct syscallmon_syscall s;
-		std::memcpy(&s, data + at, sizeof s);
-		bad = fixed + s.path_len + s.target_len > h.size;
+		uint16_t path_len, target_len;
+		std::memcpy(&path_len, data + at + offsetof(struct syscallmon_syscall, path_len), sizeof path_len);
+		std::memcpy(&target_len, data + at + offsetof(struct syscallmon_syscall, target_len), sizeof target_len);
+		bad = fixed + path_len + target_len > h.size;
 	} else if (!bad && h.type == SYSCALLMON_RECORD_CONFIG && h.size <= len - at) {
-		struct syscallmon_config c;
-		std::memcpy(&c, data + at, sizeof c);
-		bad = c.text_len == 0 || fixed + c.text_len > h.size;
+		uint16_t text_len;
+		std::memcpy(&text_len, data + at + offsetof(struct syscallmon_config, text_len), sizeof text_len);
+		bad = text_len == 0 || fixed + text_len > h.size;
 	}
 	if (bad) {
 		*problem = "record at byte " + std::to_string(at) + ": malformed (type " + std::to_string(h.type) +
