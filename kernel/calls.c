@@ -236,7 +236,17 @@ static u32 read_target(char *buf, unsigned int fd, u32 *flags, const char **name
 		return 0;
 	name = d_path(&file->f_path, buf, SYSCALLMON_TARGET_LEN);
 	if (!IS_ERR(name)) {
-		len = strlen(name) + 1;
+		const struct dentry_operations *op = file->f_path.dentry->d_op;
+
+		/*
+		 * d_path() builds a path backwards from the end of buf, so it
+		 * ends there; a filesystem's own d_dname() (pipes, sockets,
+		 * anon inodes) need not, and is measured.
+		 */
+		if (op && op->d_dname)
+			len = strlen(name) + 1;
+		else
+			len = buf + SYSCALLMON_TARGET_LEN - name;
 		*name_out = name;
 		*flags |= SYSCALLMON_SYSCALL_TARGET;
 	}
