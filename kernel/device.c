@@ -78,17 +78,13 @@ static struct smon_holders __rcu *holders;
 
 bool smon_device_holder(const struct pid *tgid)
 {
-	const struct smon_holders *h;
-	bool found = false;
+	const struct smon_holders *h = rcu_dereference(holders);
 	u32 i;
 
-	rcu_read_lock();
-	h = rcu_dereference(holders);
-	if (h)
-		for (i = 0; i < h->count && !found; i++)
-			found = READ_ONCE(h->tgid[i]) == tgid;
-	rcu_read_unlock();
-	return found;
+	for (i = 0; h && i < h->count; i++)
+		if (READ_ONCE(h->tgid[i]) == tgid)
+			return true;
+	return false;
 }
 
 u32 smon_device_readers(void)
@@ -158,9 +154,13 @@ void smon_device_forget(struct pid *tgid)
 	struct smon_holders *h;
 	struct smon_file *f;
 	unsigned long flags;
+	bool holder;
 	u32 i;
 
-	if (!smon_device_holder(tgid))
+	rcu_read_lock();
+	holder = smon_device_holder(tgid);
+	rcu_read_unlock();
+	if (!holder)
 		return;
 	spin_lock_irqsave(&holders_lock, flags);
 	list_for_each_entry(f, &files, node) {

@@ -12,7 +12,10 @@ void smon_device_exit(void);
 
 struct pid;
 
-/* Any context: did process tgid open the device, and does it still hold it? */
+/*
+ * Any context, with the RCU read lock held (every hooked call's hook holds
+ * it): did process tgid open the device, and does it still hold it?
+ */
 bool smon_device_holder(const struct pid *tgid);
 /* Any context: process tgid has exited; it is nobody's opener any more. */
 void smon_device_forget(struct pid *tgid);

@@ -81,8 +81,15 @@ static int exit_pre_handler(struct kprobe *kp, struct pt_regs *regs)
 		return 0;
 	code = site->code_in_di ? (long)regs->di : task->exit_code;
 	atomic64_inc(&exits_seen);
-	if (READ_ONCE(events_on) && !smon_device_holder(task_tgid(task)))
-		record_exit(task, code);
+	if (READ_ONCE(events_on)) {
+		bool holder;
+
+		rcu_read_lock();
+		holder = smon_device_holder(task_tgid(task));
+		rcu_read_unlock();
+		if (!holder)
+			record_exit(task, code);
+	}
 	smon_scopes_forget(task_tgid(task));
 	smon_device_forget(task_tgid(task));
 	return 0;
