@@ -219,34 +219,43 @@ static u32 read_path(char *buf, unsigned long uaddr, bool may_fault, u32 *flags)
 }
 
 /*
+ * path as d_path() writes it into buf: where it starts, NULL if it does not
+ * fit; *len: its length with the NUL.
+ */
+static char *path_text(const struct path *path, char *buf, int buflen, u16 *len)
+{
+	const struct dentry_operations *op = path->dentry->d_op;
+	char *name = d_path(path, buf, buflen);
+
+	if (IS_ERR(name))
+		return NULL;
+	/*
+	 * d_path() builds a path backwards from the end of buf, so it ends
+	 * there; a filesystem's own d_dname() (pipes, sockets, anon inodes)
+	 * need not, and is measured.
+	 */
+	*len = op && op->d_dname ? strlen(name) + 1 : buf + buflen - name;
+	return name;
+}
+
+/*
  * What fd refers to, as /proc/PID/fd shows it ("/tmp/x", "pipe:[1234]",
  * "socket:[5678]", "anon_inode:[eventfd]"), through a reference: fget()
  * holds the file while d_path() reads it.  Neither sleeps.  *name_out: where
  * in buf d_path() put it; its length with the NUL is returned.
  */
-static u32 read_target(char *buf, unsigned int fd, u32 *flags, const char **name_out)
+static u16 read_target(char *buf, unsigned int fd, u32 *flags, const char **name_out)
 {
 	struct file *file;
 	char *name;
-	u32 len = 0;
+	u16 len = 0;
 
 	/* fget_raw: an O_PATH directory fd (openat's dirfd) has a path too. */
 	file = fget_raw(fd);
 	if (!file)
 		return 0;
-	name = d_path(&file->f_path, buf, SYSCALLMON_TARGET_LEN);
-	if (!IS_ERR(name)) {
-		const struct dentry_operations *op = file->f_path.dentry->d_op;
-
-		/*
-		 * d_path() builds a path backwards from the end of buf, so it
-		 * ends there; a filesystem's own d_dname() (pipes, sockets,
-		 * anon inodes) need not, and is measured.
-		 */
-		if (op && op->d_dname)
-			len = strlen(name) + 1;
-		else
-			len = buf + SYSCALLMON_TARGET_LEN - name;
+	name = path_text(&file->f_path, buf, SYSCALLMON_TARGET_LEN, &len);
+	if (name) {
 		*name_out = name;
 		*flags |= SYSCALLMON_SYSCALL_TARGET;
 	}
@@ -433,14 +442,8 @@ void smon_record_file(const struct smon_decision *d, const struct path *object)
 		call.native_nr = SYSCALLMON_NR_NONE;
 		call.path_arg = call.fd_arg = -1;
 	}
-	name = d_path(object, s->path, SYSCALLMON_PATH_LEN);
-	if (IS_ERR(name)) {
-		name = NULL;
-		flags |= SYSCALLMON_SYSCALL_PATH_UNREADABLE;
-	} else {
-		path_len = strlen(name) + 1;
-		flags |= SYSCALLMON_SYSCALL_PATH;
-	}
+	name = path_text(object, s->path, SYSCALLMON_PATH_LEN, &path_len);
+	flags |= name ? SYSCALLMON_SYSCALL_PATH : SYSCALLMON_SYSCALL_PATH_UNREADABLE;
 	if (d->block)
 		flags |= SYSCALLMON_SYSCALL_RESULT;
 	write_record(&call, d, ts_ns, flags, name, path_len, NULL, 0);

@@ -409,6 +409,12 @@ int smon_target_info(int fd, uint32_t nr, struct syscallmon_target_info *info)
 	return -ENOENT;
 }
 
+/* A string field of len bytes (0: absent) whose first NUL is its last byte. */
+static int ends_at_nul(const char *s, size_t len)
+{
+	return len == 0 || memchr(s, 0, len) == s + len - 1;
+}
+
 static int decode_one(const uint8_t *p, size_t len, struct smon_event *ev)
 {
 	const struct syscallmon_header *h = (const void *)p;
@@ -432,6 +438,9 @@ static int decode_one(const uint8_t *p, size_t len, struct smon_event *ev)
 		fixed = sizeof(*sc);
 		if (h->size < fixed || fixed + sc->path_len + sc->target_len > h->size ||
 		    sc->path_len > SYSCALLMON_PATH_LEN || sc->target_len > SYSCALLMON_TARGET_LEN)
+			return -EPROTO;
+		/* Each string's length counts its bytes and its NUL, nothing after. */
+		if (!ends_at_nul(sc->data, sc->path_len) || !ends_at_nul(sc->data + sc->path_len, sc->target_len))
 			return -EPROTO;
 		ev->nr = sc->nr;
 		ev->native_nr = sc->native_nr;
