@@ -219,23 +219,23 @@ static u32 read_path(char *buf, unsigned long uaddr, bool may_fault, u32 *flags)
 }
 
 /*
- * path as d_path() writes it into buf: where it starts, NULL if it does not
- * fit; *len: its length with the NUL.
+ * path as d_path() writes it into buf: its length with the NUL, 0 if it does
+ * not fit; *name: where in buf it starts.
  */
-static char *path_text(const struct path *path, char *buf, int buflen, u16 *len)
+static u16 path_text(const struct path *path, char *buf, int buflen, const char **name)
 {
 	const struct dentry_operations *op = path->dentry->d_op;
-	char *name = d_path(path, buf, buflen);
+	char *text = d_path(path, buf, buflen);
 
-	if (IS_ERR(name))
-		return NULL;
+	if (IS_ERR(text))
+		return 0;
+	*name = text;
 	/*
 	 * d_path() builds a path backwards from the end of buf, so it ends
 	 * there; a filesystem's own d_dname() (pipes, sockets, anon inodes)
 	 * need not, and is measured.
 	 */
-	*len = op && op->d_dname ? strlen(name) + 1 : buf + buflen - name;
-	return name;
+	return op && op->d_dname ? strlen(text) + 1 : buf + buflen - text;
 }
 
 /*
@@ -247,18 +247,15 @@ static char *path_text(const struct path *path, char *buf, int buflen, u16 *len)
 static u16 read_target(char *buf, unsigned int fd, u32 *flags, const char **name_out)
 {
 	struct file *file;
-	char *name;
-	u16 len = 0;
+	u16 len;
 
 	/* fget_raw: an O_PATH directory fd (openat's dirfd) has a path too. */
 	file = fget_raw(fd);
 	if (!file)
 		return 0;
-	name = path_text(&file->f_path, buf, SYSCALLMON_TARGET_LEN, &len);
-	if (name) {
-		*name_out = name;
+	len = path_text(&file->f_path, buf, SYSCALLMON_TARGET_LEN, name_out);
+	if (len)
 		*flags |= SYSCALLMON_SYSCALL_TARGET;
-	}
 	fput(file);
 	return len;
 }
@@ -433,8 +430,8 @@ void smon_record_file(const struct smon_decision *d, const struct path *object)
 	u32 flags = SYSCALLMON_SYSCALL_FILE;
 	u64 ts_ns = ktime_get_real_ns();
 	struct smon_call call;
-	char *name = NULL;
-	u16 path_len = 0;
+	const char *name = NULL;
+	u16 path_len;
 
 	if (!smon_current_call(&call)) {
 		memset(&call, 0, sizeof(call));
@@ -442,8 +439,8 @@ void smon_record_file(const struct smon_decision *d, const struct path *object)
 		call.native_nr = SYSCALLMON_NR_NONE;
 		call.path_arg = call.fd_arg = -1;
 	}
-	name = path_text(object, s->path, SYSCALLMON_PATH_LEN, &path_len);
-	flags |= name ? SYSCALLMON_SYSCALL_PATH : SYSCALLMON_SYSCALL_PATH_UNREADABLE;
+	path_len = path_text(object, s->path, SYSCALLMON_PATH_LEN, &name);
+	flags |= path_len ? SYSCALLMON_SYSCALL_PATH : SYSCALLMON_SYSCALL_PATH_UNREADABLE;
 	if (d->block)
 		flags |= SYSCALLMON_SYSCALL_RESULT;
 	write_record(&call, d, ts_ns, flags, name, path_len, NULL, 0);
