@@ -132,7 +132,7 @@ static int tail_start(struct tail_cli *t, const char *cli)
 }
 
 /* How tail --json starts its lines (src/render/ndjson.ts). */
-#define LOST_LINE	"{\"type\":\"lost\",\"count\":"
+#define LOST_LINE	"{\"type\":\"lost\","
 #define SYSCALL_LINE	"{\"type\":\"syscall\","
 #define CONFIG_LINE	"{\"type\":\"config\","
 
@@ -141,38 +141,50 @@ struct tail_counts {
 	int any;
 };
 
+/* The unsigned number after "key": in line; false if there is none. */
+static int line_number(const char *line, const char *key, unsigned long long *v)
+{
+	const char *p = strstr(line, key);
+
+	return p && sscanf(p + strlen(key), "%llu", v) == 1;
+}
+
+/*
+ * Counts tail's lines and checks their order: each line's seq follows the
+ * last one's, and a lost line's seq (its first missed record) too, its
+ * count moving the next expected seq past the records it stands for.
+ */
 static int tail_scan(const char *path, struct tail_counts *c)
 {
 	FILE *f = fopen(path, "re");
 	char *line = NULL;
 	size_t cap = 0;
-	uint64_t pending_lost = 0;
+	uint64_t next = 0;
 
 	memset(c, 0, sizeof(*c));
 	if (!f)
 		return -errno;
 	while (getline(&line, &cap, f) > 0) {
-		unsigned long long v;
-		const char *p;
+		unsigned long long seq, count;
+		int lost = !strncmp(line, LOST_LINE, strlen(LOST_LINE));
 
-		if (!strncmp(line, LOST_LINE, strlen(LOST_LINE)) &&
-		    sscanf(line + strlen(LOST_LINE), "%llu", &v) == 1) {
-			c->lost += v;
-			c->lost_lines++;
-			pending_lost += v;
+		if ((!lost && strncmp(line, SYSCALL_LINE, strlen(SYSCALL_LINE)) &&
+		     strncmp(line, CONFIG_LINE, strlen(CONFIG_LINE))) ||
+		    !line_number(line, "\"seq\":", &seq) || (lost && !line_number(line, "\"count\":", &count))) {
+			c->seq_errors++;	/* a line that is none of these: counted as a fault */
 			continue;
 		}
-		if ((strncmp(line, SYSCALL_LINE, strlen(SYSCALL_LINE)) && strncmp(line, CONFIG_LINE, strlen(CONFIG_LINE))) ||
-		    !(p = strstr(line, "\"seq\":")) ||
-		    sscanf(p + strlen("\"seq\":"), "%llu", &v) != 1) {
-			c->seq_errors++;	/* a line that is neither: counted as a fault */
-			continue;
-		}
-		if (c->any && v != c->last_seq + 1 + pending_lost)
+		if (c->any && seq != next)
 			c->seq_errors++;
-		pending_lost = 0;
-		c->last_seq = v;
 		c->any = 1;
+		if (lost) {
+			c->lost += count;
+			c->lost_lines++;
+			next = seq + count;
+			continue;
+		}
+		c->last_seq = seq;
+		next = seq + 1;
 		if (strncmp(line, CONFIG_LINE, strlen(CONFIG_LINE)))
 			c->syscalls++;
 		else
