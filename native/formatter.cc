@@ -2,6 +2,7 @@
 // the library's errno and syscall names and a selection.
 #include "formatter.h"
 
+#include <cerrno>
 #include <memory>
 #include <string>
 #include <utility>
@@ -46,7 +47,9 @@ public:
 		size_t n;
 		Counts counts;
 		std::string problem;
-		if (!f_->Format(batch.Data(), batch.Length(), &n, &counts, &problem))
+		CheckedRecords records;
+		if (!CheckRecords(batch.Data(), batch.Length(), &records, &problem) ||
+		    !f_->Format(records, &n, &counts, &problem))
 			throw Napi::Error::New(env, problem);
 		return Napi::Buffer<char>::Copy(env, f_->scratch(), n);
 	}
@@ -69,7 +72,10 @@ public:
 		}
 		Counts counts;
 		std::string problem;
-		int err = f_->WriteRecords(batch.Data(), batch.Length(), fd, &counts, &problem, tally.slots ? &tally : nullptr);
+		CheckedRecords records;
+		int err = CheckRecords(batch.Data(), batch.Length(), &records, &problem) ?
+				  f_->WriteRecords(records, fd, &counts, &problem, tally.slots ? &tally : nullptr) :
+				  EINVAL;
 		if (!problem.empty())
 			throw Napi::Error::New(env, problem);
 		if (err)

@@ -43,16 +43,25 @@ constexpr char kDecimalPairs[] = "0001020304050607080910111213141516171819202122
 				 "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
 				 "8081828384858687888990919293949596979899";
 
-// v (below 10^9) as nine digits, zero-padded.
+// v (below 10^9) as nine digits, zero-padded, from the top without a
+// division: t is v / 10^8 in 57-bit fixed point, and each multiplication by
+// 100 brings the next pair into its integer part. The multiplier is
+// 2^57 / 10^8 rounded up; the excess, carried through the four
+// multiplications, stays under a sixth of the smallest step of the true
+// value at every stage, so every integer part is exact.
 void NineDigits(char *d, uint32_t v)
 {
-	for (int i = 8; i > 0; i -= 2) {
-		unsigned pair = (v % 100) * 2;
-		v /= 100;
-		d[i] = kDecimalPairs[pair + 1];
-		d[i - 1] = kDecimalPairs[pair];
-	}
-	d[0] = static_cast<char>('0' + v);
+	constexpr uint64_t kFraction = (uint64_t{ 1 } << 57) - 1;
+	uint64_t t = static_cast<uint64_t>(v) * 1441151881u;
+	auto next_pair = [&t](char *pair) {
+		t = (t & kFraction) * 100;
+		std::memcpy(pair, kDecimalPairs + 2 * (t >> 57), 2);
+	};
+	d[0] = static_cast<char>('0' + (t >> 57));
+	next_pair(d + 1);
+	next_pair(d + 3);
+	next_pair(d + 5);
+	next_pair(d + 7);
 }
 
 } // namespace
@@ -164,6 +173,15 @@ public:
 		}
 	}
 	void Bytes(const unsigned char *p, size_t n) { Str(reinterpret_cast<const char *>(p), n); }
+	// The first n bytes of text, copied as one block of all N: a copy of
+	// a fixed size is a few moves, not a call. The bytes past n are
+	// written over next; they fit, as this is only for texts far shorter
+	// than the room kept for a line.
+	template <size_t N> void Block(const char (&text)[N], size_t n)
+	{
+		std::memcpy(p_, text, N);
+		p_ += n;
+	}
 	size_t size() const { return static_cast<size_t>(p_ - start_); }
 	char *end() const { return p_; }
 
@@ -181,6 +199,12 @@ namespace {
 size_t LineMax(size_t record_size)
 {
 	return 1024 + 3 * 64 + 6 * (SYSCALLMON_COMM_LEN + record_size);
+}
+
+// LineMax summed over count records of len bytes in all.
+size_t LinesMax(size_t count, size_t len)
+{
+	return count * LineMax(0) + 6 * len;
 }
 
 const char *AbiName(uint16_t abi)
@@ -415,26 +439,15 @@ bool Tally::Add(const uint8_t *rec, std::string *problem)
 	return true;
 }
 
-bool NdjsonFormatter::Format(const uint8_t *data, size_t len, size_t *out_len, Counts *counts, std::string *problem,
+bool NdjsonFormatter::Format(const CheckedRecords &batch, size_t *out_len, Counts *counts, std::string *problem,
 			     Tally *tally)
 {
-	// First the records' bounds (and the room their lines can need), so
-	// that formatting never meets a bad one halfway.
-	size_t room = 0, at = 0;
-	while (at < len) {
-		size_t size = WholeRecord(data, at, len, problem);
-		if (size == 0) {
-			if (problem->empty())
-				*problem = "batch ends inside a record";
-			return false;
-		}
-		room += LineMax(size);
-		at += size;
-	}
-	Reserve(room);
+	const uint8_t *data = batch.data;
+	size_t len = batch.len;
+	Reserve(LinesMax(batch.count, len));
 	Out out(scratch_.get());
 	*counts = Counts{};
-	for (at = 0; at < len && !full(); at += SizeAt(data + at)) {
+	for (size_t at = 0; at < len && !full(); at += SizeAt(data + at)) {
 		const uint8_t *rec = data + at;
 		uint16_t type = TypeAt(rec);
 		if (type == SYSCALLMON_RECORD_PAD)
@@ -507,11 +520,11 @@ bool NdjsonFormatter::FormatLast(const uint8_t *data, size_t len, uint64_t n, si
 	return true;
 }
 
-int NdjsonFormatter::WriteRecords(const uint8_t *data, size_t len, int fd, Counts *counts, std::string *problem,
+int NdjsonFormatter::WriteRecords(const CheckedRecords &batch, int fd, Counts *counts, std::string *problem,
 				  Tally *tally)
 {
 	size_t n;
-	if (!Format(data, len, &n, counts, problem, tally))
+	if (!Format(batch, &n, counts, problem, tally))
 		return EINVAL;
 	return WriteScratch(n, fd);
 }
@@ -563,36 +576,52 @@ void NdjsonFormatter::Seq(Out &out, uint64_t seq)
 		seq_len_ = text.size();
 	}
 	seq_ = seq;
-	out.Str(seq_text_, seq_len_);
+	out.Block(seq_text_, seq_len_);
 }
 
 // ,"ts_ns":"…","time":"…Z": ts_ns's decimal is its second's and nine digits
-// of nanoseconds, whose first three are the time's milliseconds.
+// of nanoseconds, whose first three are the time's milliseconds. A second's
+// text is kept whole, with room for those digits, and they are written
+// into it where it was copied.
 void NdjsonFormatter::Time(Out &out, uint64_t ts_ns)
 {
 	uint64_t sec = ts_ns / 1000000000u;
 	uint32_t ns = static_cast<uint32_t>(ts_ns % 1000000000u);
-	if (sec != cached_sec_ || cached_iso_len_ == 0) {
-		Out iso(cached_iso_);
-		IsoSeconds(iso, sec);
-		cached_iso_len_ = iso.size();
-		Out text(cached_sec_text_);
-		if (sec != 0)
-			text.U64(sec);
-		cached_sec_len_ = text.size();
-		cached_sec_ = sec;
+	if (sec == 0) {
+		FirstSecond(out, ns);
+		return;
 	}
+	if (sec != time_sec_ || time_len_ == 0)
+		NewSecond(sec);
+	char *at = out.end();
+	out.Block(time_text_, time_len_);
+	NineDigits(at + time_ns_at_, ns);
+	std::memcpy(at + time_ms_at_, at + time_ns_at_, 3);
+}
+
+// Once a second (not the first): that second's text, zeros where the digits go.
+void NdjsonFormatter::NewSecond(uint64_t sec)
+{
+	Out text(time_text_);
+	text.U64(",\"ts_ns\":\"", sec);
+	time_ns_at_ = text.size();
+	text.Lit("000000000\",\"time\":\"");
+	IsoSeconds(text, sec);
+	text.Byte('.');
+	time_ms_at_ = text.size();
+	text.Lit("000Z\"");
+	time_len_ = text.size();
+	time_sec_ = sec;
+}
+
+// A time in the first second of 1970: ts_ns is the nanoseconds' number alone.
+void NdjsonFormatter::FirstSecond(Out &out, uint32_t ns)
+{
 	char nine[9];
 	NineDigits(nine, ns);
-	out.Lit(",\"ts_ns\":\"");
-	if (sec != 0) {
-		out.Str(cached_sec_text_, cached_sec_len_);
-		out.Str(nine, sizeof nine);
-	} else {
-		out.U64(ns);
-	}
+	out.U64(",\"ts_ns\":\"", ns);
 	out.Lit("\",\"time\":\"");
-	out.Str(cached_iso_, cached_iso_len_);
+	IsoSeconds(out, 0);
 	out.Byte('.');
 	out.Str(nine, 3);
 	out.Lit("Z\"");

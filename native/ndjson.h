@@ -10,6 +10,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "records.h"
 #include "uapi/syscallmon.h"
 
 namespace syscallmon {
@@ -67,10 +68,10 @@ public:
 	// syscall nr's name ("" prints syscall_<nr>).
 	NdjsonFormatter(std::vector<std::string> errnos, std::vector<std::string> syscalls, Selection selection);
 
-	// Formats the selected records of data (whole records) into
-	// scratch(), counting every record into tally if one is given; false
-	// (and *problem) for a record it cannot format or count.
-	bool Format(const uint8_t *data, size_t len, size_t *out_len, Counts *counts, std::string *problem,
+	// Formats the selected records of batch into scratch(), counting
+	// every record into tally if one is given; false (and *problem) for a
+	// record it cannot format or count.
+	bool Format(const CheckedRecords &batch, size_t *out_len, Counts *counts, std::string *problem,
 		    Tally *tally = nullptr);
 	// Of data (records already held, read before following), the last n
 	// selected events, lost records left out (they describe an earlier
@@ -79,7 +80,7 @@ public:
 			std::string *problem);
 	// Format(), then all the lines written to fd, waiting while fd is full.
 	// Returns 0 or an errno (EINVAL with *problem set: Format failed).
-	int WriteRecords(const uint8_t *data, size_t len, int fd, Counts *counts, std::string *problem,
+	int WriteRecords(const CheckedRecords &batch, int fd, Counts *counts, std::string *problem,
 			 Tally *tally = nullptr);
 	// Writes out_len bytes of scratch() to fd; 0 or an errno.
 	int WriteScratch(size_t out_len, int fd);
@@ -95,6 +96,8 @@ private:
 	std::string Line(Out &out, const uint8_t *rec);
 	void Seq(Out &out, uint64_t seq);
 	void Time(Out &out, uint64_t ts_ns);
+	__attribute__((noinline)) void NewSecond(uint64_t sec);
+	__attribute__((noinline)) void FirstSecond(Out &out, uint32_t ns);
 	void Task(Out &out, const uint8_t *rec);
 	void CallFields(Out &out, const Syscall &s, const uint8_t *strings);
 	void Errno(Out &out, int64_t err);
@@ -110,15 +113,16 @@ private:
 
 	// Consecutive records count seq up by one and mostly fall in one
 	// second: the last seq's text is counted up in place, and a second's
-	// text (its decimal and its ISO date) is kept while records fall in it.
+	// text (from ,"ts_ns": to the end of "time"'s value) is kept while
+	// records fall in it.
 	uint64_t seq_ = 0;
 	char seq_text_[24] = {};
 	size_t seq_len_ = 0; // 0: no seq kept
-	uint64_t cached_sec_ = 0;
-	char cached_sec_text_[24] = {};
-	size_t cached_sec_len_ = 0;
-	char cached_iso_[96] = {};
-	size_t cached_iso_len_ = 0; // 0: no second kept
+	uint64_t time_sec_ = 0;
+	char time_text_[96] = {};	 // 65 bytes at most (the year 2554 ends u64 ns)
+	size_t time_len_ = 0;	 // 0: no second kept
+	size_t time_ns_at_ = 0;	 // where the nanoseconds' nine digits go
+	size_t time_ms_at_ = 0;	 // and the milliseconds' three
 
 	// Consecutive records from one busy process repeat most of a line:
 	// the text of the task's fields (pid .. comm) and of the call's

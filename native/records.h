@@ -82,4 +82,32 @@ inline size_t WholeRecord(const uint8_t *data, size_t at, size_t len, std::strin
 	return h.size <= len - at ? h.size : 0;
 }
 
+// Records each checked whole (WholeRecord): data[0, len) holds exactly count
+// of them, PADs included. Made by CheckRecords(), or by a reader that
+// checked each record as it took it.
+struct CheckedRecords {
+	const uint8_t *data = nullptr;
+	size_t len = 0;
+	size_t count = 0;
+};
+
+// data[0, len) as checked records; false (and *problem) for a malformed
+// record or one cut short by the end.
+inline bool CheckRecords(const uint8_t *data, size_t len, CheckedRecords *out, std::string *problem)
+{
+	size_t at = 0, count = 0;
+	while (at < len) {
+		size_t size = WholeRecord(data, at, len, problem);
+		if (size == 0) {
+			if (problem->empty())
+				*problem = "batch ends inside a record";
+			return false;
+		}
+		at += size;
+		count++;
+	}
+	*out = CheckedRecords{ data, len, count };
+	return true;
+}
+
 } // namespace syscallmon

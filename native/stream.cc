@@ -156,8 +156,9 @@ public:
 	// (cap: room for the largest record at least), to dst, and moves past
 	// them. Returns the bytes copied: 0 when they were overwritten while
 	// copied (the next Fetch counts them), -EPROTO for a record no module
-	// writes (*problem says which). *more: cap left records for later.
-	ssize_t Copy(uint64_t head, uint8_t *dst, size_t cap, bool *more, std::string *problem)
+	// writes (*problem says which). *more: cap left records for later;
+	// *count: how many records (PADs too) were copied, each checked whole.
+	ssize_t Copy(uint64_t head, uint8_t *dst, size_t cap, bool *more, size_t *count, std::string *problem)
 	{
 		size_t len = static_cast<size_t>(std::min<uint64_t>(head - pos_, cap));
 		size_t off = static_cast<size_t>(pos_ & (size_ - 1));
@@ -169,13 +170,16 @@ public:
 		std::atomic_thread_fence(std::memory_order_acquire);
 		if (__atomic_load_n(&page_->tail, __ATOMIC_ACQUIRE) > pos_)
 			return 0;
-		size_t at = 0, records = 0;
+		size_t at = 0, records = 0, pads = 0;
 		for (size_t size; at < len && (size = WholeRecord(dst, at, len, problem)) != 0; at += size)
 			if (TypeAt(dst + at) != SYSCALLMON_RECORD_PAD)
 				records++;
+			else
+				pads++;
 		if (!problem->empty())
 			return -EPROTO;
 		*more = at < head - pos_;
+		*count = records + pads;
 		pos_ += at;
 		seq_ += records;
 		return static_cast<ssize_t>(at);
@@ -210,10 +214,11 @@ constexpr size_t kLostSize = sizeof(struct syscallmon_lost);
 
 // ------------------------------------------------------------------ Stream
 
-// One batch: buf_[at, at + len), whole records.
+// One batch: buf_[at, at + len), count whole records, each checked.
 struct Batch {
 	size_t at = 0;
 	size_t len = 0;
+	size_t count = 0;
 	// More records were left for the next batch (maxBytes was reached).
 	bool more = false;
 	// A record no module writes (with EPROTO).
@@ -389,8 +394,12 @@ private:
 				ssize_t r = ReadInto(fd_, records, max_);
 				if (r < 0)
 					return static_cast<int>(-r);
+				CheckedRecords checked;
+				if (!CheckRecords(records, static_cast<size_t>(r), &checked, &b->problem))
+					return EPROTO;
 				b->at = kLostSize;
-				b->len = static_cast<size_t>(r);
+				b->len = checked.len;
+				b->count = checked.count;
 				b->more = r > 0;
 				return 0;
 			}
@@ -409,17 +418,21 @@ private:
 				b->more = true;
 				break;
 			}
-			ssize_t got = ring_.Copy(head, records + len, max_ - len, &b->more, &b->problem);
+			size_t count = 0;
+			ssize_t got = ring_.Copy(head, records + len, max_ - len, &b->more, &count, &b->problem);
 			if (got < 0)
 				return static_cast<int>(-got);
 			len += static_cast<size_t>(got);
+			b->count += count;
 			if (b->more)
 				break;
 		}
 		b->at = lost ? 0 : kLostSize;
 		b->len = len + (lost ? kLostSize : 0);
-		if (lost)
+		if (lost) {
 			LostRecord(buf_->data(), first_lost, lost, lost_config);
+			b->count++;
+		}
 		return 0;
 	}
 
@@ -449,7 +462,7 @@ private:
 		}
 		std::string problem;
 		Counts c;
-		err = ndjson_->WriteRecords(buf_->data() + b.at, b.len, out_fd_, &c, &problem);
+		err = ndjson_->WriteRecords(CheckedRecords{ buf_->data() + b.at, b.len, b.count }, out_fd_, &c, &problem);
 		if (!problem.empty())
 			Invoke(env, [&] { return Args{ Napi::Error::New(env, problem).Value() }; });
 		else if (err)

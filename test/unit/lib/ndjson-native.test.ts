@@ -87,7 +87,7 @@ describe('native ndjsonFormatter', () => {
     }
   });
 
-  it('matches when consecutive records count seq up through new digits, stay in a second or cross one, and repeat or change arguments', () => {
+  it('matches when consecutive records count seq up through new digits, stay in a second or cross one, carry through the nanoseconds\' digits, and repeat or change arguments', () => {
     const call = { type: c.RECORD_SYSCALL!, nr: 257, verdict: c.VERDICT_ALLOWED!, path: '/dev/null', flags: c.SYSCALL_PATH! | c.SYSCALL_RESULT!, comm: 'hot' };
     const inits: RecordInit[] = [];
     const runs: [bigint, bigint][] = [
@@ -97,6 +97,10 @@ describe('native ndjsonFormatter', () => {
       [997n, 1_700_000_000_999_999_998n],
       [999_998n, 1_700_000_001_000_000_000n],
       [999_999_999_999_998n, 9_999_999_999_000_000_000n], // a 20-digit ts
+      // nanoseconds whose digits each pair boundary carries or not
+      [2_000n, 1_700_000_000_099_999_994n],
+      [3_000n, 1_700_000_000_123_456_789n],
+      [4_000n, 1_700_000_000_909_090_907n],
     ];
     for (const [seq0, ts0] of runs) {
       for (let i = 0n; i < 5n; i++) {
