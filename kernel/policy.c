@@ -296,7 +296,7 @@ static void lookup_scope(const struct smon_scope *scope, void *arg)
 /* The first rule of o the calling task matches, in order; NULL if none. */
 static struct smon_rule *first_match(const struct op_rules *o, struct smon_match_ctx *ctx)
 {
-	struct candidates c;
+	struct candidates c __uninitialized;	/* pos[] is filled as it grows */
 	unsigned long ino;
 	dev_t dev;
 	u32 i, j;
@@ -308,7 +308,7 @@ static struct smon_rule *first_match(const struct op_rules *o, struct smon_match
 				return o->rules[i];
 		return NULL;
 	}
-	c.n = 0;	/* pos[] is filled as it grows */
+	c.n = 0;
 	c.overflow = false;
 	for (i = 0; i < o->nplain; i++)
 		add_candidate(&c, o->plain[i]);
@@ -428,7 +428,7 @@ NOKPROBE_SYMBOL(decide);
 bool smon_policy_decide(const struct smon_call *call, struct smon_decision *d)
 {
 	const struct smon_policy *p = rcu_dereference(policy);
-	struct smon_match_ctx ctx;
+	struct smon_match_ctx ctx __uninitialized;	/* smon_match_init*() fills it */
 	const struct op_rules *o;
 
 	if (!p || p->mode == SYSCALLMON_MODE_OFF)
@@ -444,7 +444,7 @@ NOKPROBE_SYMBOL(smon_policy_decide);
 bool smon_policy_decide_file(u32 op, dev_t dev, unsigned long ino, struct smon_decision *d)
 {
 	const struct smon_policy *p = rcu_dereference(policy);
-	struct smon_match_ctx ctx;
+	struct smon_match_ctx ctx __uninitialized;	/* smon_match_init*() fills it */
 	const struct op_rules *o;
 
 	if (!p || p->mode == SYSCALLMON_MODE_OFF)

@@ -44,8 +44,12 @@ static void entry_hook(unsigned long ip, unsigned long parent_ip, struct ftrace_
 		       struct ftrace_regs *fregs)
 {
 	struct pt_regs *regs = ftrace_get_regs(fregs);
-	struct smon_decision d;
-	struct smon_call call;
+	/*
+	 * Each written before it is read: exempt from the kernel's zeroing of
+	 * every local (INIT_STACK_ALL_ZERO), a rep stos on every hooked call.
+	 */
+	struct smon_decision d __uninitialized;
+	struct smon_call call __uninitialized;
 	int bit;
 
 	if (!smon_decode_call(ip, &call))
