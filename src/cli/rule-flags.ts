@@ -46,19 +46,14 @@ export function parseTextSelector(value: string): TextSelector {
   return { prefix: value.slice(0, -1) };
 }
 
-/** The selector flags, all of which a process must match. */
-export interface SelectorFlags {
-  uid?: IdSelector;
-  euid?: IdSelector;
-  auid?: IdSelector;
-  gid?: IdSelector;
-  comm?: TextSelector;
-  exe?: string;
-  cgroup?: string;
-  path?: TextSelector;
-  pid?: number[];
-  tree?: number[];
-}
+/** Selectors a flag gives as the rule holds them. */
+const PLAIN_SELECTORS = ['uid', 'euid', 'auid', 'gid', 'comm', 'cgroup', 'path', 'tree'] as const;
+
+/**
+ * The selector flags, all of which a process must match: the rule's own,
+ * but --pid for its pids and --exe as given (made absolute in selectorsOf).
+ */
+export type SelectorFlags = Pick<Rule, (typeof PLAIN_SELECTORS)[number] | 'exe'> & { pid?: readonly number[] };
 
 export interface ActionFlags {
   name?: string;
@@ -111,15 +106,11 @@ export function absolutePath(path: string, cwd = process.cwd()): string {
 
 /** The selectors of the flags, as a Rule's fields. */
 export function selectorsOf(flags: SelectorFlags, cwd?: string): Partial<Rule> {
-  const out: Partial<Rule> = {};
-  for (const k of ['uid', 'euid', 'auid', 'gid'] as const) if (flags[k] !== undefined) out[k] = flags[k];
-  if (flags.comm !== undefined) out.comm = flags.comm;
+  const out: Record<string, unknown> = {};
+  for (const k of PLAIN_SELECTORS) if (flags[k] !== undefined) out[k] = flags[k];
   if (flags.exe !== undefined) out.exe = absolutePath(flags.exe, cwd);
-  if (flags.cgroup !== undefined) out.cgroup = flags.cgroup;
-  if (flags.path !== undefined) out.path = flags.path;
   if (flags.pid !== undefined) out.pids = flags.pid;
-  if (flags.tree !== undefined) out.tree = flags.tree;
-  return out;
+  return out as Partial<Rule>;
 }
 
 /** A rule from the flags: name and action given, enforced unless --audit. */

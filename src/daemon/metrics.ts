@@ -117,26 +117,24 @@ export class DaemonMetrics {
         this.inc({ reason: 'no_result' }, tally.noResult);
       },
     });
-    new (prom().Counter)({
-      name: 'syscallmon_kprobe_missed_total',
-      help: "Runs of a target's entry hook skipped because it was already running on that CPU, by syscall.",
-      labelNames: ['syscall'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [syscall, total] of self.#missed.totals()) this.inc({ syscall }, total);
-      },
-    });
-    new (prom().Counter)({
-      name: 'syscallmon_rule_matches_total',
-      help: 'Calls and file accesses a rule decided, by rule name.',
-      labelNames: ['rule'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [rule, total] of self.#matched.totals()) this.inc({ rule }, total);
-      },
-    });
+    // Totals carried across the module's counter resets, one series per label value.
+    const carried = (name: string, help: string, label: string, counter: CarriedCounter): void => {
+      new (prom().Counter)({
+        name,
+        help,
+        labelNames: [label],
+        registers,
+        collect() {
+          this.reset();
+          for (const [value, total] of counter.totals()) this.inc({ [label]: value }, total);
+        },
+      });
+    };
+    carried('syscallmon_kprobe_missed_total',
+      "Runs of a target's entry hook skipped because it was already running on that CPU, by syscall.", 'syscall',
+      this.#missed);
+    carried('syscallmon_rule_matches_total', 'Calls and file accesses a rule decided, by rule name.', 'rule',
+      this.#matched);
     new (prom().Gauge)({
       name: 'syscallmon_ring_bytes_used',
       help: "Bytes of records the module's ring holds.",

@@ -209,27 +209,24 @@ class SyscallRecord implements SyscallEvent {
   }
 }
 
-class ExitRecord implements ExitEvent {
-  readonly type = 'exit' as const;
+/** The fields of the header and task that exit and config records carry. */
+type RecordTask = Omit<EventOrigin, 'time'>;
+
+abstract class TaskRecord {
   #time: Date | undefined;
   readonly #fields: readonly SchemaField[];
+  readonly seq: number;
+  readonly ts_ns: bigint;
+  readonly pid: number;
+  readonly tgid: number;
+  readonly ppid: number;
+  readonly uid: number;
+  readonly gid: number;
+  readonly comm: string;
 
-  constructor(
-    fields: readonly SchemaField[],
-    readonly seq: number,
-    readonly ts_ns: bigint,
-    readonly pid: number,
-    readonly tgid: number,
-    readonly ppid: number,
-    readonly uid: number,
-    readonly gid: number,
-    readonly comm: string,
-    readonly exit_code: number,
-    readonly signal: number,
-    readonly utime_ns: bigint,
-    readonly stime_ns: bigint,
-  ) {
+  constructor(fields: readonly SchemaField[], task: RecordTask) {
     this.#fields = fields;
+    ({ seq: this.seq, ts_ns: this.ts_ns, pid: this.pid, tgid: this.tgid, ppid: this.ppid, uid: this.uid, gid: this.gid, comm: this.comm } = task);
   }
 
   get time(): Date {
@@ -241,34 +238,32 @@ class ExitRecord implements ExitEvent {
   }
 }
 
-class ConfigRecord implements ConfigEvent {
-  readonly type = 'config' as const;
-  #time: Date | undefined;
-  readonly #fields: readonly SchemaField[];
+class ExitRecord extends TaskRecord implements ExitEvent {
+  readonly type = 'exit' as const;
 
   constructor(
     fields: readonly SchemaField[],
-    readonly seq: number,
-    readonly ts_ns: bigint,
-    readonly pid: number,
-    readonly tgid: number,
-    readonly ppid: number,
-    readonly uid: number,
-    readonly gid: number,
-    readonly comm: string,
+    task: RecordTask,
+    readonly exit_code: number,
+    readonly signal: number,
+    readonly utime_ns: bigint,
+    readonly stime_ns: bigint,
+  ) {
+    super(fields, task);
+  }
+}
+
+class ConfigRecord extends TaskRecord implements ConfigEvent {
+  readonly type = 'config' as const;
+
+  constructor(
+    fields: readonly SchemaField[],
+    task: RecordTask,
     readonly kind: ConfigKind,
     readonly id: number,
     readonly text: string,
   ) {
-    this.#fields = fields;
-  }
-
-  get time(): Date {
-    return (this.#time ??= toDate(this.ts_ns));
-  }
-
-  toJSON(): Record<string, unknown> {
-    return eventJson(this.#fields, this);
+    super(fields, task);
   }
 }
 
@@ -314,6 +309,21 @@ export class EventDecoder {
   /** Whether the record at buf[at] is padding, which carries no event. */
   isPad(buf: Buffer, at: number): boolean {
     return buf.readUInt16LE(at + this.layout.off.type) === this.layout.recPad;
+  }
+
+  /** The header and task fields of the exit or config record at buf[at]. */
+  private taskAt(buf: Buffer, at: number): RecordTask {
+    const o = this.layout.off;
+    return {
+      seq: u64(buf, at + o.seq),
+      ts_ns: buf.readBigUInt64LE(at + o.ts_ns),
+      pid: buf.readUInt32LE(at + o.pid),
+      tgid: buf.readUInt32LE(at + o.tgid),
+      ppid: buf.readUInt32LE(at + o.ppid),
+      uid: buf.readUInt32LE(at + o.uid),
+      gid: buf.readUInt32LE(at + o.gid),
+      comm: cString(buf, at + o.comm, this.layout.commLen),
+    };
   }
 
   /** Every event of buf's whole records, in order (padding skipped); anything else is an error. */
@@ -381,14 +391,7 @@ export class EventDecoder {
     if (type === l.recExit) {
       return new ExitRecord(
         this.schema.byType.exit,
-        u64(buf, at + o.seq),
-        buf.readBigUInt64LE(at + o.ts_ns),
-        buf.readUInt32LE(at + o.pid),
-        buf.readUInt32LE(at + o.tgid),
-        buf.readUInt32LE(at + o.ppid),
-        buf.readUInt32LE(at + o.uid),
-        buf.readUInt32LE(at + o.gid),
-        cString(buf, at + o.comm, l.commLen),
+        this.taskAt(buf, at),
         buf.readInt32LE(at + o.exit_code),
         buf.readInt32LE(at + o.signal),
         buf.readBigUInt64LE(at + o.utime_ns),
@@ -401,14 +404,7 @@ export class EventDecoder {
       if (kind === undefined) throw new Error(`record ${u64(buf, at + o.seq)}: unknown configuration kind ${kindNum}`);
       return new ConfigRecord(
         this.schema.byType.config,
-        u64(buf, at + o.seq),
-        buf.readBigUInt64LE(at + o.ts_ns),
-        buf.readUInt32LE(at + o.pid),
-        buf.readUInt32LE(at + o.tgid),
-        buf.readUInt32LE(at + o.ppid),
-        buf.readUInt32LE(at + o.uid),
-        buf.readUInt32LE(at + o.gid),
-        cString(buf, at + o.comm, l.commLen),
+        this.taskAt(buf, at),
         kind,
         buf.readUInt32LE(at + o.id),
         cString(buf, at + o.text, buf.readUInt16LE(at + o.text_len)),

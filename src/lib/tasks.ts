@@ -75,7 +75,23 @@ const TASKS_HEADER = /^PID +PPID +COMMAND +STATE +VM\(KB\) +RSS\(KB\) +THREADS +
 // "%-8d %-8d %-16s %-5c %12lu %12lu %8d %8u %8u\n".  Pids have at most 7
 // digits (PID_MAX_LIMIT), so the pid fields are exactly 8 wide and the comm
 // field starts at a fixed column; the comm is 16 bytes, padding included.
-const TASK_LINE = /([0-9][0-9 ]{7}) ([0-9][0-9 ]{7}) ([^]{16}) (\S) {4} +(\d+) +(\d+) +(-?\d+) +(\d+) +(\d+)\n/y;
+const TASK_LINE =
+  /(?<pid>[0-9][0-9 ]{7}) (?<ppid>[0-9][0-9 ]{7}) (?<comm>[^]{16}) (?<state>\S) {4} +(?<vm_kb>\d+) +(?<rss_kb>\d+) +(?<threads>-?\d+) +(?<uid>\d+) +(?<gid>\d+)\n/y;
+
+/** The fields a task row and a task's block share, from their regexes' named groups. */
+function taskRow(g: Record<string, string>): TaskRow {
+  return {
+    pid: Number(g.pid),
+    ppid: Number(g.ppid),
+    comm: decodeComm(g.comm!),
+    state: g.state!,
+    vm_kb: Number(g.vm_kb),
+    rss_kb: Number(g.rss_kb),
+    threads: Number(g.threads),
+    uid: Number(g.uid),
+    gid: Number(g.gid),
+  };
+}
 
 export function parseTasks(text: string): TaskRow[] {
   const header = TASKS_HEADER.exec(text);
@@ -84,19 +100,9 @@ export function parseTasks(text: string): TaskRow[] {
   let at = header[0].length;
   while (at < text.length) {
     TASK_LINE.lastIndex = at;
-    const m = TASK_LINE.exec(text);
-    if (!m || !/^\d+ *$/.test(m[1]!) || !/^\d+ *$/.test(m[2]!)) throw formatError('tasks', text, at, 'a task row');
-    rows.push({
-      pid: Number.parseInt(m[1]!, 10),
-      ppid: Number.parseInt(m[2]!, 10),
-      comm: decodeComm(m[3]!.replace(/ +$/, '')),
-      state: m[4]!,
-      vm_kb: Number(m[5]),
-      rss_kb: Number(m[6]),
-      threads: Number(m[7]),
-      uid: Number(m[8]),
-      gid: Number(m[9]),
-    });
+    const g = TASK_LINE.exec(text)?.groups;
+    if (!g || !/^\d+ *$/.test(g.pid!) || !/^\d+ *$/.test(g.ppid!)) throw formatError('tasks', text, at, 'a task row');
+    rows.push(taskRow({ ...g, comm: g.comm!.replace(/ +$/, '') })); // the padding of a fixed-width column
     at = TASK_LINE.lastIndex;
   }
   return rows;
@@ -106,21 +112,21 @@ export function parseTasks(text: string): TaskRow[] {
 // fixed "\nSTATE: ", so a newline inside it cannot end it early.
 const DETAIL_BLOCK = new RegExp(
   [
-    'PID: (\\d+)',
-    'PPID: (\\d+)',
-    'COMMAND: ([^]{0,15}?)',
-    'STATE: (\\S) \\(([^)\\n]*)\\)',
-    'VM\\(KB\\): (\\d+)',
-    'RSS\\(KB\\): (\\d+)',
-    'THREADS: (-?\\d+)',
-    'UID: (\\d+)',
-    'GID: (\\d+)',
-    'NICE: (-?\\d+)',
-    'PRIORITY: (-?\\d+)',
-    'START_TIME_NS: (\\d+)',
-    'UTIME_NS: (\\d+)',
-    'STIME_NS: (\\d+)',
-    'TIDS:((?: \\d+)*)',
+    'PID: (?<pid>\\d+)',
+    'PPID: (?<ppid>\\d+)',
+    'COMMAND: (?<comm>[^]{0,15}?)',
+    'STATE: (?<state>\\S) \\((?<state_name>[^)\\n]*)\\)',
+    'VM\\(KB\\): (?<vm_kb>\\d+)',
+    'RSS\\(KB\\): (?<rss_kb>\\d+)',
+    'THREADS: (?<threads>-?\\d+)',
+    'UID: (?<uid>\\d+)',
+    'GID: (?<gid>\\d+)',
+    'NICE: (?<nice>-?\\d+)',
+    'PRIORITY: (?<priority>-?\\d+)',
+    'START_TIME_NS: (?<start_time_ns>\\d+)',
+    'UTIME_NS: (?<utime_ns>\\d+)',
+    'STIME_NS: (?<stime_ns>\\d+)',
+    'TIDS:(?<tids>(?: \\d+)*)',
     '\\n',
   ].join('\\n'),
   'y',
@@ -131,25 +137,18 @@ export function parseTaskDetail(text: string): TaskDetail[] {
   let at = 0;
   while (at < text.length) {
     DETAIL_BLOCK.lastIndex = at;
-    const m = DETAIL_BLOCK.exec(text);
-    if (!m) throw formatError('task_detail', text, at, 'a task block');
+    const g = DETAIL_BLOCK.exec(text)?.groups;
+    if (!g) throw formatError('task_detail', text, at, 'a task block');
+    const tids = g.tids!.trim();
     out.push({
-      pid: Number(m[1]),
-      ppid: Number(m[2]),
-      comm: decodeComm(m[3]!),
-      state: m[4]!,
-      state_name: m[5]!,
-      vm_kb: Number(m[6]),
-      rss_kb: Number(m[7]),
-      threads: Number(m[8]),
-      uid: Number(m[9]),
-      gid: Number(m[10]),
-      nice: Number(m[11]),
-      priority: Number(m[12]),
-      start_time_ns: BigInt(m[13]!),
-      utime_ns: BigInt(m[14]!),
-      stime_ns: BigInt(m[15]!),
-      tids: m[16]!.trim() === '' ? [] : m[16]!.trim().split(' ').map(Number),
+      ...taskRow(g),
+      state_name: g.state_name!,
+      nice: Number(g.nice),
+      priority: Number(g.priority),
+      start_time_ns: BigInt(g.start_time_ns!),
+      utime_ns: BigInt(g.utime_ns!),
+      stime_ns: BigInt(g.stime_ns!),
+      tids: tids === '' ? [] : tids.split(' ').map(Number),
     });
     at = DETAIL_BLOCK.lastIndex;
   }

@@ -8,18 +8,11 @@ import type { ConfigEvent, MonitorEvent, SyscallEvent } from '../lib/events.js';
 import type { Palette } from './colour.js';
 import { durationText, localTimeOfDay } from './fields.js';
 import { sanitize } from './sanitize.js';
-import { renderTable, type Column, type Row } from './table.js';
+import { numberColumn, renderTable, type Column, type Row } from './table.js';
 
 export const LOG_COLUMNS: readonly Column[] = [
-  { header: 'TIME' },
-  { header: 'PID', align: 'right' },
-  { header: 'TGID', align: 'right' },
-  { header: 'UID', align: 'right' },
-  { header: 'COMM' },
-  { header: 'SYSCALL' },
-  { header: 'VERDICT' },
-  { header: 'RET', align: 'right' },
-  { header: 'DURATION', align: 'right' },
+  { header: 'TIME' }, numberColumn('PID'), numberColumn('TGID'), numberColumn('UID'), { header: 'COMM' },
+  { header: 'SYSCALL' }, { header: 'VERDICT' }, numberColumn('RET'), numberColumn('DURATION'),
   { header: 'PATH' },
 ];
 

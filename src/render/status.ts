@@ -7,7 +7,7 @@ import type { RuleInfo, TextSelector } from '../lib/rules.js';
 import type { Mode, Status, TargetSettings } from '../lib/status.js';
 import type { Palette } from './colour.js';
 import { sanitize } from './sanitize.js';
-import { renderTable } from './table.js';
+import { numberColumn, renderTable } from './table.js';
 
 /** "every process", "pid 1234", "pids 12, 34", "no pid" (a scope that is empty, or whose processes exited). */
 export function scopeText(pids: number[] | 'all'): string {
@@ -109,17 +109,9 @@ function rulesLine(s: Status): string {
 export function renderRules(rules: readonly RuleInfo[], colour: Palette): string {
   return renderTable(
     [
-      { header: 'ID', align: 'right' },
-      { header: 'RULE' },
-      { header: 'CLASS' },
-      { header: 'ACTION' },
-      { header: 'COVERS' },
-      { header: 'SELECTORS' },
-      { header: 'MATCHED', align: 'right' },
-      { header: 'LOGGED', align: 'right' },
-      { header: 'BLOCKED', align: 'right' },
-      { header: 'KILLED', align: 'right' },
-      { header: 'WOULD ACT', align: 'right' },
+      numberColumn('ID'), { header: 'RULE' }, { header: 'CLASS' }, { header: 'ACTION' }, { header: 'COVERS' },
+      { header: 'SELECTORS' }, numberColumn('MATCHED'), numberColumn('LOGGED'), numberColumn('BLOCKED'),
+      numberColumn('KILLED'), numberColumn('WOULD ACT'),
     ],
     rules.map((r) => [
       String(r.id),
@@ -160,18 +152,9 @@ export function renderStatus(s: Status, colour: Palette): string {
   out += '\n';
   out += renderTable(
     [
-      { header: 'SYSCALL' },
-      { header: 'NR', align: 'right' },
-      { header: 'ACTION' },
-      { header: 'SCOPE' },
-      { header: 'RECORD' },
-      { header: 'ARMED' },
-      { header: 'HITS', align: 'right' },
-      { header: 'LOGGED', align: 'right' },
-      { header: 'BLOCKED', align: 'right' },
-      { header: 'MISSED', align: 'right' },
-      { header: 'NO RESULT', align: 'right' },
-      { header: 'SKIPPED', align: 'right' },
+      { header: 'SYSCALL' }, numberColumn('NR'), { header: 'ACTION' }, { header: 'SCOPE' },
+      { header: 'RECORD' }, { header: 'ARMED' }, numberColumn('HITS'), numberColumn('LOGGED'),
+      numberColumn('BLOCKED'), numberColumn('MISSED'), numberColumn('NO RESULT'), numberColumn('SKIPPED'),
     ],
     s.targets.map((t) => [
       t.syscall,

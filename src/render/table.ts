@@ -12,6 +12,11 @@ export interface Column {
   align?: Align;
 }
 
+/** A column of numbers: aligned right. */
+export function numberColumn(header: string): Column {
+  return { header, align: 'right' };
+}
+
 /** A cell spanning the whole row, e.g. a lost-events marker inside a log. */
 export interface WideRow {
   wide: string;

@@ -51,13 +51,23 @@ export function renderIntercept(r: InterceptResult): string {
   return lines.join('\n') + '\n';
 }
 
-export function interceptCommand(ctx: Ctx): Command {
-  return new Command('intercept')
-    .description('arm a syscall\'s probe with an empty pid scope (then: monitor start); twice is EBUSY')
+/**
+ * A command NAME SYSCALL [--json] that does one thing to one syscall's
+ * target (intercept, release): the name is checked before the device is opened.
+ */
+export function syscallCommand<T>(ctx: Ctx, name: string, description: string, run: (m: Monitor, syscall: string) => T,
+  render: (r: T) => string): Command {
+  return new Command(name)
+    .description(description)
     .argument('<syscall>', 'syscall name or number')
     .option('--json', 'print the result as one JSON object')
-    .action(async (name: string, opts: { json?: boolean }) => {
-      ctx.syscalls().resolve(name);
-      await ctx.report(ctx.withMonitor((m) => intercept(m, name)), opts.json, renderIntercept);
+    .action(async (syscall: string, opts: { json?: boolean }) => {
+      ctx.syscalls().resolve(syscall);
+      await ctx.report(ctx.withMonitor((m) => run(m, syscall)), opts.json, render);
     });
+}
+
+export function interceptCommand(ctx: Ctx): Command {
+  return syscallCommand(ctx, 'intercept',
+    'arm a syscall\'s probe with an empty pid scope (then: monitor start); twice is EBUSY', intercept, renderIntercept);
 }

@@ -19,7 +19,7 @@ import {
 import type { Ctx } from '../context.js';
 import { jsonLine } from '../../render/ndjson.js';
 import { sanitize } from '../../render/sanitize.js';
-import { renderTable, type Column } from '../../render/table.js';
+import { numberColumn, renderTable, type Column } from '../../render/table.js';
 import type { Palette } from '../../render/colour.js';
 
 /** Sort keys: ids and names ascending, sizes biggest first (what one looks for). */
@@ -58,15 +58,9 @@ export function sortTasks<T extends TaskRow>(rows: readonly T[], field: SortFiel
 }
 
 const TASK_COLUMNS: readonly Column[] = [
-  { header: 'PID', align: 'right' },
-  { header: 'PPID', align: 'right' },
-  { header: 'COMMAND' },
-  { header: 'STATE' },
-  { header: 'VM(KB)', align: 'right' },
-  { header: 'RSS(KB)', align: 'right' },
-  { header: 'THREADS', align: 'right' },
-  { header: 'UID', align: 'right' },
-  { header: 'GID', align: 'right' },
+  numberColumn('PID'), numberColumn('PPID'), { header: 'COMMAND' }, { header: 'STATE' },
+  numberColumn('VM(KB)'), numberColumn('RSS(KB)'), numberColumn('THREADS'), numberColumn('UID'),
+  numberColumn('GID'),
 ];
 
 function stateText(state: string, colour: Palette): string {
@@ -107,19 +101,9 @@ function tidsText(tids: readonly number[]): string {
 }
 
 const DETAIL_COLUMNS: readonly Column[] = [
-  { header: 'PID', align: 'right' },
-  { header: 'PPID', align: 'right' },
-  { header: 'COMMAND' },
-  { header: 'STATE' },
-  { header: 'NI', align: 'right' },
-  { header: 'PRI', align: 'right' },
-  { header: 'STARTED' },
-  { header: 'USER(s)', align: 'right' },
-  { header: 'SYS(s)', align: 'right' },
-  { header: 'VM(KB)', align: 'right' },
-  { header: 'RSS(KB)', align: 'right' },
-  { header: 'UID', align: 'right' },
-  { header: 'GID', align: 'right' },
+  numberColumn('PID'), numberColumn('PPID'), { header: 'COMMAND' }, { header: 'STATE' }, numberColumn('NI'),
+  numberColumn('PRI'), { header: 'STARTED' }, numberColumn('USER(s)'), numberColumn('SYS(s)'),
+  numberColumn('VM(KB)'), numberColumn('RSS(KB)'), numberColumn('UID'), numberColumn('GID'),
   { header: 'TIDS' },
 ];
 
@@ -144,7 +128,7 @@ export function renderTaskStats(s: TaskStats, colour: Palette): string {
     ['total VM (MB)', String(s.total_vm_mb)],
     ['total RSS (MB)', String(s.total_rss_mb)],
   );
-  return renderTable([{ header: 'STATE' }, { header: 'TASKS', align: 'right' }], rows, colour);
+  return renderTable([{ header: 'STATE' }, numberColumn('TASKS')], rows, colour);
 }
 
 /** NDJSON shape of a detail row: bigints as decimal strings, like ts_ns in events. */

@@ -3,10 +3,11 @@
  * remove the target, which disarms its probe and forgets its pids.
  * Releasing what isn't intercepted is the kernel's EINVAL.
  */
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import type { Monitor, TargetSettings } from '../../lib/index.js';
 import type { Ctx } from '../context.js';
 import { refusal } from '../errors.js';
+import { syscallCommand } from './intercept.js';
 import { targetText } from '../../render/status.js';
 
 export interface ReleaseResult {
@@ -37,12 +38,6 @@ export function renderRelease(r: ReleaseResult): string {
 }
 
 export function releaseCommand(ctx: Ctx): Command {
-  return new Command('release')
-    .description('remove a syscall\'s target and disarm its probe; EINVAL if it is not intercepted')
-    .argument('<syscall>', 'syscall name or number')
-    .option('--json', 'print the result as one JSON object')
-    .action(async (name: string, opts: { json?: boolean }) => {
-      ctx.syscalls().resolve(name);
-      await ctx.report(ctx.withMonitor((m) => release(m, name)), opts.json, renderRelease);
-    });
+  return syscallCommand(ctx, 'release',
+    'remove a syscall\'s target and disarm its probe; EINVAL if it is not intercepted', release, renderRelease);
 }

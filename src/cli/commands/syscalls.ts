@@ -9,7 +9,7 @@ import type { SyscallEntry } from '../../lib/binding.js';
 import { FAMILIES, type SyscallFamily } from '../../lib/families.js';
 import type { Ctx } from '../context.js';
 import { EXIT } from '../errors.js';
-import { renderTable } from '../../render/table.js';
+import { numberColumn, renderTable } from '../../render/table.js';
 import type { Palette } from '../../render/colour.js';
 
 /** An argument's index, "-" for none. */
@@ -20,8 +20,8 @@ function argText(index: number): string {
 export function renderSyscalls(rows: readonly SyscallEntry[], colour: Palette): string {
   return renderTable(
     [
-      { header: 'NR', align: 'right' }, { header: 'NAME' }, { header: 'PATH ARG', align: 'right' },
-      { header: 'FD ARG', align: 'right' }, { header: 'ENTRY' },
+      numberColumn('NR'), { header: 'NAME' }, numberColumn('PATH ARG'),
+      numberColumn('FD ARG'), { header: 'ENTRY' },
     ],
     rows.map((s) => [String(s.nr), s.name, argText(s.pathArg), argText(s.fdArg), colour.dim(s.symbol)]),
     colour,
