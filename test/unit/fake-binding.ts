@@ -52,7 +52,7 @@ import {
   type StreamHandle,
   type SyscallEntry,
 } from '../../src/lib/binding.js';
-import { EventDecoder } from '../../src/lib/events.js';
+import { EventDecoder, type EventOrigin } from '../../src/lib/events.js';
 import { RecordSelection } from '../../src/lib/follow.js';
 import { encodeRecord, type RecordInit } from '../../src/lib/records.js';
 import { RawNdjsonEncoder } from '../../src/render/ndjson.js';
@@ -72,20 +72,8 @@ export function errnoError(code: string, syscall: string): BindingError {
   return Object.assign(new Error(`${syscall}: ${code}`), { code, errno, syscall });
 }
 
-interface FakeTarget {
-  nr: number;
-  action: number;
-  err: number;
-  flags: number;
-  record: number;
-  pids: number[];
-  hits: bigint;
-  logged: bigint;
-  blocked: bigint;
-  missed: bigint;
-  no_result: bigint;
-  failed_skipped: bigint;
-}
+/** A target as GET_TARGETS reports it, less `armed`: the fake works that out from its probes when asked. */
+type FakeTarget = Omit<RawTargetInfo, 'armed'>;
 
 interface FakeRule {
   id: number;
@@ -104,13 +92,14 @@ interface FakeRule {
 }
 
 /** Who makes the changes the fake records (config records' task). */
-export interface FakeTask {
-  pid: number;
-  tgid: number;
-  ppid: number;
-  uid: number;
-  gid: number;
-  comm: string;
+export type FakeTask = Pick<EventOrigin, 'pid' | 'tgid' | 'ppid' | 'uid' | 'gid' | 'comm'>;
+
+/** The process making a simulated call or exit: its pid, the rest defaulted as recordTask says. */
+export type SimulatedTask = Pick<FakeTask, 'pid'> & Partial<FakeTask>;
+
+/** A simulated process as its records show it: tgid defaults to pid, ppid to 1, uid and gid to 0, comm to 'proc'. */
+function recordTask(task: SimulatedTask): FakeTask {
+  return { pid: task.pid, tgid: task.tgid ?? task.pid, ppid: task.ppid ?? 1, uid: task.uid ?? 0, gid: task.gid ?? 0, comm: task.comm ?? 'proc' };
 }
 
 interface OpenFile {
@@ -135,15 +124,9 @@ interface FakeStream extends StreamHandle {
 }
 
 /** One syscall made by a simulated process (see FakeBinding.syscall). */
-export interface SimulatedCall {
+export interface SimulatedCall extends SimulatedTask {
   /** syscall name or number */
   syscall: string | number;
-  pid: number;
-  tgid?: number;
-  ppid?: number;
-  uid?: number;
-  gid?: number;
-  comm?: string;
   path?: string;
   /** the path pointer was bad: PATH_UNREADABLE */
   pathUnreadable?: boolean;
@@ -184,13 +167,7 @@ export interface SimulatedFileAccess extends Omit<SimulatedCall, 'syscall' | 'pa
   syscall?: string | number;
 }
 
-export interface SimulatedExit {
-  pid: number;
-  tgid?: number;
-  ppid?: number;
-  uid?: number;
-  gid?: number;
-  comm?: string;
+export interface SimulatedExit extends SimulatedTask {
   exit_code?: number;
   signal?: number;
   utime_ns?: bigint;
@@ -309,12 +286,10 @@ export class FakeBinding implements Binding {
   constructor(
     source: Pick<Binding, 'constants' | 'records' | 'schema' | 'devicePath' | 'procDir' | 'syscalls'> = loadBinding(),
   ) {
-    this.constants = source.constants;
-    this.records = source.records;
-    this.schema = source.schema;
-    this.devicePath = source.devicePath;
-    this.procDir = source.procDir;
-    this.syscalls = source.syscalls;
+    ({
+      constants: this.constants, records: this.records, schema: this.schema,
+      devicePath: this.devicePath, procDir: this.procDir, syscalls: this.syscalls,
+    } = source);
     this.apiVersion = this.c('API_VERSION');
     this.recordMax = this.c('RECORD_MAX');
     this.mode = this.c('MODE_OFF');
@@ -694,12 +669,14 @@ export class FakeBinding implements Binding {
     const limit = selection.limit ?? 0;
     let shown = 0;
     const full = (): boolean => limit !== 0 && shown >= limit;
+    /** Where each record of batch starts, padding left out, while `more()` holds. */
+    function* recordsOf(batch: Buffer, more = (): boolean => true): Generator<number> {
+      for (let at = 0; at < batch.length && more(); at += sel.size(batch, at)) if (!sel.isPad(batch, at)) yield at;
+    }
     const format = (batch: Buffer): { text: string; counts: FormatCounts } => {
       const counts: FormatCounts = { read: 0, shown: 0, lost: 0, full: false };
       let text = '';
-      for (let at = 0, size = 0; at < batch.length && !full(); at += size) {
-        size = sel.size(batch, at);
-        if (sel.isPad(batch, at)) continue;
+      for (const at of recordsOf(batch, () => !full())) {
         const lost = sel.isLost(batch, at);
         if (lost) counts.lost += sel.lostCount(batch, at);
         else counts.read++;
@@ -745,9 +722,8 @@ export class FakeBinding implements Binding {
       },
       writeLast: (fd: number, held: Buffer, n: number): FormatCounts => {
         const picked: Buffer[] = [];
-        for (let at = 0, size = 0; at < held.length; at += size) {
-          size = sel.size(held, at);
-          if (!sel.isLost(held, at) && !sel.isPad(held, at) && sel.selects(held, at)) picked.push(held.subarray(at, at + size));
+        for (const at of recordsOf(held)) {
+          if (!sel.isLost(held, at) && sel.selects(held, at)) picked.push(held.subarray(at, at + sel.size(held, at)));
         }
         const r = format(Buffer.concat(picked.slice(Math.max(0, picked.length - n))));
         writeSync(fd, r.text);
@@ -889,7 +865,7 @@ export class FakeBinding implements Binding {
     if (blocked) t.blocked++;
     // logged counts what the target took at entry, successes a failures-only target skips included.
     t.logged++;
-    const out = this.writeCall(call, entry, tgid, {
+    const out = this.writeCall(call, entry, {
       verdict, err, rule: 0, record: t.record, failedOnly: (t.flags & this.c('TARGET_FAILED_ONLY')) !== 0, stopped: blocked, file: null,
     });
     if (out.noResult) t.no_result++;
@@ -964,7 +940,7 @@ export class FakeBinding implements Binding {
       }
     }
     r.logged++;
-    const out = this.writeCall(call, entry, tgid, {
+    const out = this.writeCall(call, entry, {
       verdict,
       err: acts ? err : 0,
       rule: r.id,
@@ -980,7 +956,6 @@ export class FakeBinding implements Binding {
   private writeCall(
     call: SimulatedCall,
     entry: SyscallEntry,
-    tgid: number,
     d: { verdict: number; err: number; rule: number; record: number; failedOnly: boolean; stopped: boolean; file: string | null },
   ): { records: number; noResult: boolean; skipped: boolean } {
     const ts_ns = call.ts_ns ?? BigInt(Date.now()) * 1_000_000n;
@@ -1002,12 +977,7 @@ export class FakeBinding implements Binding {
       type: this.c('RECORD_SYSCALL'),
       flags: flags | extra,
       ts_ns,
-      pid: call.pid,
-      tgid,
-      ppid: call.ppid ?? 1,
-      uid: call.uid ?? 0,
-      gid: call.gid ?? 0,
-      comm: call.comm ?? 'proc',
+      ...recordTask(call),
       nr: entry.nr,
       native_nr: entry.nr,
       abi: this.c('ABI_X64'),
@@ -1062,12 +1032,7 @@ export class FakeBinding implements Binding {
     this.append({
       type: this.c('RECORD_EXIT'),
       ts_ns: e.ts_ns ?? BigInt(Date.now()) * 1_000_000n,
-      pid: e.pid,
-      tgid,
-      ppid: e.ppid ?? 1,
-      uid: e.uid ?? 0,
-      gid: e.gid ?? 0,
-      comm: e.comm ?? 'proc',
+      ...recordTask(e),
       exit_code: e.exit_code ?? 0,
       signal: e.signal ?? 0,
       utime_ns: e.utime_ns ?? 0n,

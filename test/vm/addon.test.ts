@@ -16,7 +16,7 @@ import { errnoName } from '../../src/lib/errnos.js';
 import { EventDecoder, type MonitorEvent } from '../../src/lib/events.js';
 import { recordSize, resolveLayout } from '../../src/lib/records.js';
 import { SyscallTable } from '../../src/lib/syscalls.js';
-import { cliOk } from './helpers.js';
+import { cliOk, moduleLoaded } from './helpers.js';
 
 const binding = loadBinding();
 const c = binding.constants as Record<string, number>;
@@ -24,7 +24,6 @@ const decoder = EventDecoder.forBinding(binding);
 const layout = resolveLayout(binding);
 const CHDIR = binding.syscalls.find((s) => s.name === 'chdir')!.nr;
 const MAX = c.RECORD_MAX!;
-const moduleLoaded = (): boolean => readFileSync('/proc/modules', 'utf8').split('\n').some((l) => l.startsWith('syscallmon '));
 
 async function reload(...params: string[]): Promise<void> {
   if (moduleLoaded()) await cliOk(['unload']);

@@ -8,9 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { blockedInRead, cli, cliOk, gated, ndjson, ROOT, start } from './helpers.js';
-
-const moduleLoaded = (): boolean => readFileSync('/proc/modules', 'utf8').split('\n').some((l) => l.startsWith('syscallmon '));
+import { blockedInRead, cli, cliOk, gated, moduleLoaded, ndjson, ROOT, start } from './helpers.js';
 
 // A ring that holds every process's calls for the second a test arms them all.
 beforeEach(async () => {

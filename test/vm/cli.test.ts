@@ -6,9 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { blockedInRead, cli, cliOk, gated, ndjson, start } from './helpers.js';
-
-const moduleLoaded = (): boolean => readFileSync('/proc/modules', 'utf8').split('\n').some((l) => l.startsWith('syscallmon '));
+import { blockedInRead, cli, cliOk, gated, moduleLoaded, ndjson, start, type Gated } from './helpers.js';
 
 beforeAll(async () => {
   if (moduleLoaded()) await cliOk(['unload']);
@@ -28,14 +26,20 @@ async function reset(): Promise<void> {
   await cliOk(['load']);
 }
 
+/**
+ * A file, and a gated shell P that opens it `times` times. dash opens the
+ * file for each redirection itself: one openat per time, in P.
+ */
+function gatedOpener(times: number): { path: string; p: Gated } {
+  const path = join(mkdtempSync(join(tmpdir(), 'smon-cli-')), 'opened');
+  writeFileSync(path, 'x\n');
+  return { path, p: gated(`i=0\nwhile [ $i -lt ${times} ]; do : < ${path}; i=$((i+1)); done`) };
+}
+
 describe('syscallmon CLI against the real module', () => {
   it('1: --log --syscall openat --pid P; P opens a path 50 times; log --json has exactly those 50', async () => {
     await reset();
-    const dir = mkdtempSync(join(tmpdir(), 'smon-cli-'));
-    const path = join(dir, 'opened');
-    writeFileSync(path, 'x\n');
-    // dash opens the file for each redirection itself: one openat per iteration, in P.
-    const p = gated(`i=0\nwhile [ $i -lt 50 ]; do : < ${path}; i=$((i+1)); done`);
+    const { path, p } = gatedOpener(50);
     const set = await cliOk(['--log', '--syscall', 'openat', '--pid', String(p.pid)]);
     expect(set.stdout).toContain(`openat (257): log, pid ${p.pid} (added)`);
     // twice is harmless
@@ -128,11 +132,8 @@ describe('syscallmon CLI against the real module', () => {
 
   it('tail --json whose reader goes away (| head -1) stops cleanly with exit 0', async () => {
     await reset();
-    const dir = mkdtempSync(join(tmpdir(), 'smon-cli-'));
-    const path = join(dir, 'many');
-    writeFileSync(path, 'x\n');
     // Far more than a pipe holds (64 KiB), so tail's writes meet the closed pipe.
-    const p = gated(`i=0\nwhile [ $i -lt 2000 ]; do : < ${path}; i=$((i+1)); done`);
+    const { p } = gatedOpener(2000);
     await cliOk(['--log', '--syscall', 'openat', '--pid', String(p.pid)]);
     const tail = start(['tail', '--json']);
     await tail.waitFor('stderr', /following/);

@@ -11,9 +11,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cli, cliOk, ndjson, ROOT, start, type Running } from './helpers.js';
+import { cli, cliOk, moduleLoaded, ndjson, ROOT, start, type Running } from './helpers.js';
 
-const moduleLoaded = (): boolean => readFileSync('/proc/modules', 'utf8').split('\n').some((l) => l.startsWith('syscallmon '));
 const METRICS = '127.0.0.1:9737';
 const dir = mkdtempSync(join(tmpdir(), 'smon-daemon-'));
 const work = join(dir, 'work');

@@ -5,6 +5,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = join(ROOT, 'bin', 'syscallmon');
@@ -51,6 +52,43 @@ export async function cliOk(args: string[], opts: CliOptions = {}): Promise<CliR
     throw new Error(`syscallmon ${args.join(' ')} exited ${r.code ?? r.signal}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
   }
   return r;
+}
+
+/** Whether syscallmon.ko is loaded now (listed in /proc/modules). */
+export const moduleLoaded = (): boolean => readFileSync('/proc/modules', 'utf8').split('\n').some((l) => l.startsWith('syscallmon '));
+
+export interface FreshModuleOptions {
+  /** `syscallmon load`'s flags */
+  load?: string[];
+  /** runs once the module is loaded, before the test */
+  afterLoad?: () => void | Promise<void>;
+  /** runs after the test, before the unload: closes what holds the device open */
+  beforeUnload?: () => void | Promise<void>;
+  /** runs after the unload: removes what the module's rules protected */
+  afterUnload?: () => void | Promise<void>;
+}
+
+/**
+ * Gives each test of the file a module loaded for it alone (no rules, no
+ * targets, an empty ring), unloaded after it. A module loaded before the
+ * file is unloaded first; none may be left after it.
+ */
+export function freshModuleForEachTest(opts: FreshModuleOptions = {}): void {
+  beforeAll(async () => {
+    if (moduleLoaded()) await cliOk(['unload']);
+  });
+  beforeEach(async () => {
+    await cliOk(['load', ...(opts.load ?? [])]);
+    await opts.afterLoad?.();
+  });
+  afterEach(async () => {
+    await opts.beforeUnload?.();
+    await cliOk(['unload']);
+    await opts.afterUnload?.();
+  });
+  afterAll(() => {
+    expect(moduleLoaded()).toBe(false);
+  });
 }
 
 export interface Gated {

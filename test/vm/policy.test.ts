@@ -8,12 +8,11 @@ import { spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { MonitorEvent, SyscallEvent } from '../../src/lib/events.js';
 import { Monitor } from '../../src/lib/monitor.js';
-import { cli, cliOk } from './helpers.js';
-
-const moduleLoaded = (): boolean => readFileSync('/proc/modules', 'utf8').split('\n').some((l) => l.startsWith('syscallmon '));
+import { edited, everyFieldPolicy, policyYaml } from '../fixtures/policy-files.js';
+import { cli, cliOk, freshModuleForEachTest } from './helpers.js';
 
 let dir: string;
 let files = 0;
@@ -23,22 +22,12 @@ function policyFile(text: string, ext = 'yaml'): string {
   return path;
 }
 
-beforeAll(async () => {
-  if (moduleLoaded()) await cliOk(['unload']);
-});
-
-// A fresh module per test: no policy, no rules, an empty ring (large enough for the storm's records).
-beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'smon-policy-'));
-  await cliOk(['load', '--ring-size', '32M']);
-});
-
-afterEach(async () => {
-  await cliOk(['unload']);
-});
-
-afterAll(() => {
-  expect(moduleLoaded()).toBe(false);
+// No policy, no rules, and a ring large enough for the storm's records.
+freshModuleForEachTest({
+  load: ['--ring-size', '32M'],
+  afterLoad: () => {
+    dir = mkdtempSync(join(tmpdir(), 'smon-policy-'));
+  },
 });
 
 interface StatusRule { id: number; name: string; rule_class: string; action: string; errno: string | null; syscalls: string[]; comm: unknown }
@@ -65,48 +54,7 @@ describe('policy files against the real module', () => {
     const secret = join(dir, 'secret');
     writeFileSync(secret, 'secret\n');
     // The normal form, as `policy show` prints it: every field of a rule, each away from its default.
-    const text = `apiVersion: syscallmon/v1
-kind: Policy
-metadata:
-  name: every-field
-spec:
-  mode: log
-  exits: true
-  rules:
-    - name: all-selectors
-      action: block
-      syscalls: [getppid, openat]
-      errno: EACCES
-      enforce: true
-      force: true
-      failedOnly: true
-      uid: {min: 1000, max: 1999}
-      euid: 1000
-      auid: {min: 0, max: 10}
-      gid: 5
-      comm: {prefix: ss}
-      exe: ${process.execPath}
-      cgroup: /
-      path: {prefix: /etc/}
-    - name: entries
-      action: log
-      syscalls: [open, openat]
-      record: both
-      comm: cat
-      path: /etc/passwd
-    - name: secret
-      action: kill
-      file: ${secret}
-      fileOps: [open, exec, unlink, rename, link, truncate]
-    - name: entry-only
-      action: log
-      syscalls: [getpid]
-      record: entry
-    - name: exception
-      action: allow
-      syscalls: [openat]
-      uid: 0
-`;
+    const text = everyFieldPolicy({ exe: process.execPath, cgroup: '/', file: secret });
     const applied = await cliOk(['apply', policyFile(text)]);
     const tag = /^policy (every-field sha256:[0-9a-f]{16})$/m.exec(applied.stdout)?.[1];
     expect(tag, applied.stdout).toBeDefined();
@@ -130,14 +78,7 @@ spec:
   });
 
   it('each kind of bad file: one line naming file, line and field, exit 2, and the running policy unchanged', async () => {
-    const good = `apiVersion: syscallmon/v1
-kind: Policy
-metadata:
-  name: lab
-spec:
-  mode: block
-  exits: false
-  rules:
+    const good = policyYaml({ name: 'lab', mode: 'block', exits: false }, `\
     - name: no-ptrace
       action: block
       syscalls: [ptrace, getppid]
@@ -149,18 +90,15 @@ spec:
       file: /etc/shadow
       fileOps: [open]
       uid: {min: 1000, max: 2000}
-`;
+`);
     await cliOk(['apply', policyFile(good)]);
     const mon = Monitor.open();
     try {
       mon.addRule({ name: 'by-hand', action: 'log', syscalls: ['uname'], comm: 'nobody-here' });
       const before = await configuration();
       const shown = (await cliOk(['policy', 'show'])).stdout;
-      const edit = (from: string, to: string): string => {
-        if (!good.includes(from)) throw new Error(`test: '${from}' is not in the policy`);
-        return good.replace(from, to);
-      };
-      const cases: [string, string, string][] = [
+      const edit = (from: string, to: string): string => edited(good, from, to);
+      const cases: [what: string, text: string, message: string][] = [
         ['unknown field', edit('      action: log', '      acton: log'), "16: spec.rules[1].acton: unknown field; did you mean 'action'?"],
         ['misspelt syscall', edit('ptrace, getppid', 'ptrace, getpid2'), "11: spec.rules[0].syscalls[1]: unknown syscall 'getpid2'; did you mean getpid, getgid, getsid?"],
         ['bad action', edit('action: log', 'action: blok'), "16: spec.rules[1].action: 'blok' is not one of allow, log, block, kill; did you mean block?"],
@@ -201,21 +139,14 @@ spec:
     copyFileSync('/usr/bin/perl', stormer);
     chmodSync(stormer, 0o755);
     const stop = join(dir, 'stop');
-    const policy = (errno: string): string => `apiVersion: syscallmon/v1
-kind: Policy
-metadata:
-  name: storm
-spec:
-  mode: block
-  exits: false
-  rules:
+    const policy = (errno: string): string => policyYaml({ name: 'storm', mode: 'block', exits: false }, `\
     - name: storm-getppid
       action: block
       syscalls: [getppid]
       errno: ${errno}
       enforce: true
       comm: gpp-storm
-`;
+`);
     await cliOk(['apply', policyFile(policy('EPERM'))]);
     const mon = Monitor.open();
     try {
@@ -268,17 +199,12 @@ spec:
     try {
       const hand = mon.addRule({ name: 'by-hand', action: 'log', syscalls: ['uname'], comm: 'nobody-here' });
       const owned = mon.addRule({ name: 'owned', action: 'log', syscalls: ['getpid'], comm: 'nobody-here' }, { owned: true });
-      const first = `apiVersion: syscallmon/v1
-kind: Policy
-spec:
-  mode: log
-  exits: false
-  rules:
+      const first = policyYaml({ mode: 'log', exits: false }, `\
     - name: one
       action: log
       syscalls: [getppid]
       comm: nobody-here
-`;
+`);
       await cliOk(['apply', policyFile(first)]);
       await cliOk(['apply', policyFile(first.replace('name: one', 'name: two').replace('mode: log', 'mode: block'))]);
       const s = JSON.parse((await cliOk(['status', '--json'])).stdout) as StatusJson;

@@ -8,9 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { blockedInRead, cli, cliOk, gated, ndjson, start, type CliResult } from './helpers.js';
-
-const moduleLoaded = (): boolean => readFileSync('/proc/modules', 'utf8').split('\n').some((l) => l.startsWith('syscallmon '));
+import { blockedInRead, cli, cliOk, gated, moduleLoaded, ndjson, start, type CliResult } from './helpers.js';
 
 beforeAll(async () => {
   if (moduleLoaded()) await cliOk(['unload']);

@@ -10,7 +10,7 @@ import { appendFileSync, existsSync, mkdtempSync, readFileSync, symlinkSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, ROOT } from './helpers.js';
+import { BIN, moduleLoaded, ROOT } from './helpers.js';
 import { normalize, parseTranscripts, type Step, type Transcript } from './transcripts.js';
 
 const transcripts = parseTranscripts(readFileSync(join(ROOT, 'README.md'), 'utf8'));
@@ -21,8 +21,6 @@ const actualLog = process.env['SYSCALLMON_RESULTS'] ? join(process.env['SYSCALLM
 
 /** A step may wait on a gate or run until interrupted; none takes this long when it works. */
 const STEP_LIMIT_MS = 90_000;
-
-const moduleLoaded = (): boolean => readFileSync('/proc/modules', 'utf8').split('\n').some((l) => l.startsWith('syscallmon '));
 
 function sh(command: string): void {
   const r = spawnSync('/bin/sh', ['-c', command], { env, cwd: ROOT, encoding: 'utf8' });

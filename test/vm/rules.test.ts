@@ -9,32 +9,18 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConfigEvent, MonitorEvent, SyscallEvent } from '../../src/lib/events.js';
 import { Monitor } from '../../src/lib/monitor.js';
-import { cliOk, gated, start } from './helpers.js';
-
-const moduleLoaded = (): boolean => readFileSync('/proc/modules', 'utf8').split('\n').some((l) => l.startsWith('syscallmon '));
+import { cliOk, freshModuleForEachTest, gated, start } from './helpers.js';
 
 let mon: Monitor;
 
-beforeAll(async () => {
-  if (moduleLoaded()) await cliOk(['unload']);
-});
-
-// A fresh module per test: no rules, no targets, an empty ring.
-beforeEach(async () => {
-  await cliOk(['load']);
-  mon = Monitor.open();
-});
-
-afterEach(async () => {
-  mon.close();
-  await cliOk(['unload']);
-});
-
-afterAll(() => {
-  expect(moduleLoaded()).toBe(false);
+freshModuleForEachTest({
+  afterLoad: () => {
+    mon = Monitor.open();
+  },
+  beforeUnload: () => mon.close(),
 });
 
 /** Everything the ring holds after this monitor's cursor, read() by read(). */

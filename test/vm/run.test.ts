@@ -8,31 +8,19 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { RuleInfo } from '../../src/lib/rules.js';
-import { cli, cliOk, ndjson, ROOT, start } from './helpers.js';
+import { cli, cliOk, freshModuleForEachTest, ndjson, ROOT, start } from './helpers.js';
 
 const WORKLOAD = join(ROOT, 'build/test/kmod/workload');
-const moduleLoaded = (): boolean => readFileSync('/proc/modules', 'utf8').split('\n').some((l) => l.startsWith('syscallmon '));
-
 let dir: string;
 
-beforeAll(async () => {
-  if (moduleLoaded()) await cliOk(['unload']);
-});
-
-beforeEach(async () => {
-  await cliOk(['load']);
-  dir = mkdtempSync(join(tmpdir(), 'smon-run-'));
-});
-
-afterEach(async () => {
-  await cliOk(['unload']);
-  rmSync(dir, { recursive: true, force: true });
-});
-
-afterAll(() => {
-  expect(moduleLoaded()).toBe(false);
+freshModuleForEachTest({
+  afterLoad: () => {
+    dir = mkdtempSync(join(tmpdir(), 'smon-run-'));
+  },
+  // Once the module is gone: a protect rule would refuse the removal of its file.
+  afterUnload: () => rmSync(dir, { recursive: true, force: true }),
 });
 
 /** Runs a program to its end. */

@@ -2,9 +2,8 @@
 // sandbox's: sandbox.test.ts): --format strace, --summary, --failed and
 // --slower-than, and the combinations refused.
 import { describe, expect, it } from 'vitest';
-import type { Interrupt } from '../../../src/cli/context.js';
 import { createFakeBinding, type FakeBinding } from '../fake-binding.js';
-import { Collector, runCli } from './harness.js';
+import { armedFake, runCli, startTail, until } from './harness.js';
 
 const AT_FDCWD = -100n;
 const O_CLOEXEC = 0o2000000n;
@@ -25,21 +24,18 @@ describe('log --format strace', () => {
   it('one strace line per call, [pid N] on each once there is more than one thread; configuration changes between marks', async () => {
     const r = await runCli(['log', '--format', 'strace'], { fake: await catFake() });
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toBe(
-      [
-        '--- CONFIG target: openat: none -> log all by 4242 (syscallmon) uid 0 ---',
-        '--- CONFIG target: read: none -> log all by 4242 (syscallmon) uid 0 ---',
-        '--- CONFIG target: close: none -> log all by 4242 (syscallmon) uid 0 ---',
-        '--- CONFIG mode: OFF -> LOG by 4242 (syscallmon) uid 0 ---',
-        '--- CONFIG closed: opened by pid 4242; 0 rules dropped by 4242 (syscallmon) uid 0 ---',
-        '[pid   100] openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC) = 3 <0.000012>',
-        '[pid   100] openat(AT_FDCWD, "/nonexistent", O_RDONLY) = -1 ENOENT (No such file or directory) <0.000008>',
-        '[pid   100] read(3</etc/passwd>, 0x2000, 4096) = 1234 <0.000020>',
-        '[pid   101] read(0<pipe:[77]>, 0x3000, 10) = 5 <0.300000>',
-        '[pid   100] close(3</etc/passwd>)       = 0 <0.000001>',
-        '',
-      ].join('\n'),
-    );
+    expect(r.stdout).toBe(`\
+--- CONFIG target: openat: none -> log all by 4242 (syscallmon) uid 0 ---
+--- CONFIG target: read: none -> log all by 4242 (syscallmon) uid 0 ---
+--- CONFIG target: close: none -> log all by 4242 (syscallmon) uid 0 ---
+--- CONFIG mode: OFF -> LOG by 4242 (syscallmon) uid 0 ---
+--- CONFIG closed: opened by pid 4242; 0 rules dropped by 4242 (syscallmon) uid 0 ---
+[pid   100] openat(AT_FDCWD, "/etc/passwd", O_RDONLY|O_CLOEXEC) = 3 <0.000012>
+[pid   100] openat(AT_FDCWD, "/nonexistent", O_RDONLY) = -1 ENOENT (No such file or directory) <0.000008>
+[pid   100] read(3</etc/passwd>, 0x2000, 4096) = 1234 <0.000020>
+[pid   101] read(0<pipe:[77]>, 0x3000, 10) = 5 <0.300000>
+[pid   100] close(3</etc/passwd>)       = 0 <0.000001>
+`);
   });
 
   it('one thread: no prefix, as strace without -f', async () => {
@@ -113,18 +109,15 @@ describe('--summary', () => {
   it("log: strace -c's table: calls, errors, times per syscall, the longest total first", async () => {
     const r = await runCli(['log', '--summary'], { fake: await catFake() });
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(
-      [
-        '% time     seconds  usecs/call  longest     calls    errors syscall',
-        '------ ----------- ----------- -------- --------- --------- ----------------',
-        ' 99.99    0.300020      150010 0.300000         2           read',
-        '  0.01    0.000020          10 0.000012         2         1 openat',
-        '  0.00    0.000001           1 0.000001         1           close',
-        '------ ----------- ----------- -------- --------- --------- ----------------',
-        '100.00    0.300041       60008 0.300000         5         1 total',
-        '',
-      ].join('\n'),
-    );
+    expect(r.stdout).toBe(`\
+% time     seconds  usecs/call  longest     calls    errors syscall
+------ ----------- ----------- -------- --------- --------- ----------------
+ 99.99    0.300020      150010 0.300000         2           read
+  0.01    0.000020          10 0.000012         2         1 openat
+  0.00    0.000001           1 0.000001         1           close
+------ ----------- ----------- -------- --------- --------- ----------------
+100.00    0.300041       60008 0.300000         5         1 total
+`);
   });
 
   it('--json: one object, counts equal to the events, times as decimal strings; filters apply first', async () => {
@@ -158,38 +151,9 @@ describe('--summary', () => {
   });
 });
 
-/** Starts `syscallmon tail ARGS` in-process; `whenReady` runs once the ready line is out. */
-function startTail(fake: FakeBinding, argv: string[], whenReady: () => void) {
-  const controller = new AbortController();
-  const interrupt = (): Interrupt => ({ signal: controller.signal, dispose: () => {} });
-  const out = new Collector();
-  const err = new (class extends Collector {
-    override write(chunk: string): void {
-      super.write(chunk);
-      if (/Ctrl-C to stop$/m.test(chunk)) whenReady();
-    }
-  })();
-  const done = runCli(['tail', ...argv], { fake, interrupt, stdout: out, stderr: err });
-  return { out, err, done, stop: () => controller.abort('SIGINT') };
-}
-
-async function until(pred: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (pred()) return;
-    await new Promise((r) => setImmediate(r));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 describe('tail', () => {
-  async function armed(): Promise<FakeBinding> {
-    const fake = createFakeBinding();
-    expect((await runCli(['--log', '--syscall', 'openat,read'], { fake })).code).toBe(0);
-    return fake;
-  }
-
   it('--format strace: lines as calls return; the pid prefix starts with the second thread', async () => {
-    const fake = await armed();
+    const fake = await armedFake();
     const t = startTail(fake, ['--format', 'strace', '--count', '3'], () => {
       fake.syscall({ syscall: 'openat', pid: 5, args: [AT_FDCWD, 0x1000n, 0n], path: '/a', ret: 3, duration_ns: 1000n });
       setImmediate(() => {
@@ -199,18 +163,15 @@ describe('tail', () => {
     });
     const r = await t.done;
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(
-      [
-        'openat(AT_FDCWD, "/a", O_RDONLY)        = 3 <0.000001>',
-        '[pid     6] openat(AT_FDCWD, "/b", O_RDONLY) = -1 EACCES (Permission denied) <0.000002>',
-        '[pid     5] read(3</a>, 0x1000, 1)      = 1 <0.000003>',
-        '',
-      ].join('\n'),
-    );
+    expect(r.stdout).toBe(`\
+openat(AT_FDCWD, "/a", O_RDONLY)        = 3 <0.000001>
+[pid     6] openat(AT_FDCWD, "/b", O_RDONLY) = -1 EACCES (Permission denied) <0.000002>
+[pid     5] read(3</a>, 0x1000, 1)      = 1 <0.000003>
+`);
   });
 
   it('--json --failed: NDJSON of the failed calls only, and --count counts only them', async () => {
-    const fake = await armed();
+    const fake = await armedFake();
     const t = startTail(fake, ['--json', '--failed', '--count', '2'], () => {
       fake.syscall({ syscall: 'openat', pid: 5, path: '/ok', ret: 3 });
       fake.syscall({ syscall: 'openat', pid: 5, path: '/no1', ret: -2 });
@@ -225,7 +186,7 @@ describe('tail', () => {
   });
 
   it('-n N --slower-than: the last N slow calls held, then live slow ones', async () => {
-    const fake = await armed();
+    const fake = await armedFake();
     for (let i = 0; i < 6; i++) fake.syscall({ syscall: 'read', pid: 5, duration_ns: i % 2 ? 50_000_000n : 1000n, ret: i });
     const t = startTail(fake, ['--json', '-n', '2', '--slower-than', '10ms', '--count', '3'], () => {
       fake.syscall({ syscall: 'read', pid: 5, duration_ns: 1000n, ret: 10 });
@@ -236,7 +197,7 @@ describe('tail', () => {
   });
 
   it('--summary: the table on stdout when it stops, no event lines', async () => {
-    const fake = await armed();
+    const fake = await armedFake();
     const t = startTail(fake, ['--summary', '--count', '3'], () => {
       fake.syscall({ syscall: 'openat', pid: 5, path: '/a', ret: 3, duration_ns: 4000n });
       fake.syscall({ syscall: 'openat', pid: 5, path: '/b', ret: -2, duration_ns: 2000n });
@@ -252,7 +213,7 @@ describe('tail', () => {
   });
 
   it('has no csv: a stream has no header to start with', async () => {
-    const r = await runCli(['tail', '--format', 'csv'], { fake: await armed() });
+    const r = await runCli(['tail', '--format', 'csv'], { fake: await armedFake() });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Allowed choices are table, json, strace/);
   });

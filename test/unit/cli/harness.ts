@@ -3,6 +3,8 @@
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
+import type { Interrupt } from '../../../src/cli/context.js';
 import { main, type MainOptions } from '../../../src/cli/main.js';
 import type { Kmod } from '../../../src/lib/kmod.js';
 import { ToolFailure } from '../../../src/lib/kmod.js';
@@ -76,6 +78,43 @@ export async function runCli(argv: string[], opts: RunOptions = {}): Promise<Cli
   out.dispose();
   err.dispose();
   return { code, stdout: out.text, stderr: err.text, out, err };
+}
+
+/** The line tail prints on stderr once it follows the device. */
+export const TAIL_READY = /^syscallmon: following \/dev\/syscallmon.*; Ctrl-C to stop$/m;
+
+/**
+ * Starts `syscallmon tail ARGS` in-process; `whenReady` runs once the ready
+ * line is out (the events it makes must show), and `stop()` is the Ctrl-C.
+ */
+export function startTail(fake: FakeBinding, argv: string[], whenReady: () => void) {
+  const controller = new AbortController();
+  const interrupt = (): Interrupt => ({ signal: controller.signal, dispose: () => {} });
+  const out = new Collector();
+  const err = new (class extends Collector {
+    override write(chunk: string): void {
+      super.write(chunk);
+      if (TAIL_READY.test(chunk)) whenReady();
+    }
+  })();
+  const done = runCli(['tail', ...argv], { fake, interrupt, stdout: out, stderr: err });
+  return { out, err, done, stop: (reason = 'SIGINT') => controller.abort(reason) };
+}
+
+/** Resolves once `pred` holds, checking after each turn of the event loop. */
+export async function until(pred: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 1000; i++) {
+    if (pred()) return;
+    await new Promise((r) => setImmediate(r));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A fake whose openat and read are logged for every process (set through the CLI). */
+export async function armedFake(): Promise<FakeBinding> {
+  const fake = createFakeBinding();
+  expect((await runCli(['--log', '--syscall', 'openat,read'], { fake })).code).toBe(0);
+  return fake;
 }
 
 export const noVm: VmRunner = {

@@ -5,6 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { policyYaml } from '../../fixtures/policy-files.js';
 import { createFakeWithStatusFile } from '../fake-binding.js';
 import { runCli } from './harness.js';
 
@@ -15,14 +16,7 @@ function file(name: string, text: string): string {
   return path;
 }
 
-const POLICY = `apiVersion: syscallmon/v1
-kind: Policy
-metadata:
-  name: lab
-spec:
-  mode: block
-  exits: false
-  rules:
+const POLICY = policyYaml({ name: 'lab', mode: 'block', exits: false }, `\
     - name: no-ptrace
       action: block
       syscalls: [ptrace]
@@ -32,7 +26,7 @@ spec:
       action: log
       syscalls: ["@open"]
       comm: {prefix: ba}
-`;
+`);
 
 describe('apply and policy show', () => {
   it('apply prints the diff and applies; policy show prints the file back; applied again nothing changes', async () => {

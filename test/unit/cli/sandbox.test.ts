@@ -44,15 +44,15 @@ function rec(over: Partial<RecordInit>): RecordInit {
   };
 }
 
-/** A VM that runs nothing and leaves in the share what `guest` says. */
-function fakeVm(guest: (share: string, opts: VmRunOptions) => void, exitCode = 0): VmRunner & { seen: VmRunOptions[] } {
+/** A VM that runs nothing and leaves in the share what `guest` says, once `guest` is done. */
+function fakeVm(guest: (share: string, opts: VmRunOptions) => void | Promise<void>, exitCode = 0): VmRunner & { seen: VmRunOptions[] } {
   const seen: VmRunOptions[] = [];
   return {
     seen,
     async run(opts) {
       seen.push(opts);
       const share = opts.shareDir as string;
-      guest(share, opts);
+      await guest(share, opts);
       const result: VmRunResult = {
         exitCode, consoleLog: join(share, '.vm/console.log'), dmesg: '', shareDir: share, kver: '6.1.0-test',
         bootSeconds: 5.25, commandSeconds: 12.5, wallMs: 20000,
@@ -74,14 +74,11 @@ describe('sandbox (host side)', () => {
     const vm = fakeVm((share) => writeGuest(share, [rec({ seq: 0 }), rec({ seq: 1, nr: 0, path: undefined, target: '/etc/hostname', ret: 7 })], {}, 'myhost\n'));
     const r = await runCli(['sandbox', '--syscall', 'openat,read', '--', '/bin/cat', '/etc/hostname'], { fake, vm });
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe(
-      [
-        'TIME             PID  TGID  UID  COMM  SYSCALL  VERDICT  RET  DURATION  PATH',
-        '10:20:30.000000  500   500    0  cat   openat   ALLOWED    3  0.000015  /etc/hostname',
-        '10:20:30.000000  500   500    0  cat   read     ALLOWED    7  0.000015  /etc/hostname',
-        '',
-      ].join('\n'),
-    );
+    expect(r.stdout).toBe(`\
+TIME             PID  TGID  UID  COMM  SYSCALL  VERDICT  RET  DURATION  PATH
+10:20:30.000000  500   500    0  cat   openat   ALLOWED    3  0.000015  /etc/hostname
+10:20:30.000000  500   500    0  cat   read     ALLOWED    7  0.000015  /etc/hostname
+`);
     // CMD's own output goes to stderr, so stdout holds only events.
     expect(r.stderr).toContain('myhost\n');
     expect(r.stderr).toMatch(/syscallmon: sandbox: \/bin\/cat \/etc\/hostname exited with 0; 2 events from 1 process, 0 lost; 1 syscall \(openat\) logged; VM boot 5.3 s, command 12.5 s/);
@@ -204,7 +201,7 @@ describe('sandbox (host side)', () => {
 
   it('a guest that reported nothing -> exit 125 with the console log, which is kept', async () => {
     let share = '';
-    const r = await runCli(['sandbox', '--', 'true'], { fake, vm: fakeVm((s) => (share = s), 1) });
+    const r = await runCli(['sandbox', '--', 'true'], { fake, vm: fakeVm((s) => { share = s; }, 1) });
     expect(r.code).toBe(125);
     expect(r.stderr).toMatch(/reported nothing \(guest exit 1\); console log: .*console\.log/);
     expect(existsSync(share)).toBe(true);
@@ -355,20 +352,10 @@ describe('sandbox: what a targeted call records', () => {
 
 describe('sandbox: stdin and output', () => {
   /** A VM whose guest is cat: waits for the end of stdin, echoes it as CMD's output. */
-  function catVm(): VmRunner & { seen: VmRunOptions[] } {
-    const seen: VmRunOptions[] = [];
-    return {
-      seen,
-      async run(opts) {
-        seen.push(opts);
-        const share = opts.shareDir as string;
-        while (!existsSync(join(share, SHARE_FILES.stdinEnd))) await sleep(10);
-        writeFileSync(join(share, SHARE_FILES.output), readFileSync(join(share, SHARE_FILES.stdin)));
-        writeGuest(share, [], {}, readFileSync(join(share, SHARE_FILES.stdin), 'utf8'));
-        return { exitCode: 0, consoleLog: '', dmesg: '', shareDir: share, kver: 't', bootSeconds: 1, commandSeconds: 1, wallMs: 1 };
-      },
-    };
-  }
+  const catVm = (): VmRunner => fakeVm(async (share) => {
+    while (!existsSync(join(share, SHARE_FILES.stdinEnd))) await sleep(10);
+    writeGuest(share, [], {}, readFileSync(join(share, SHARE_FILES.stdin), 'utf8'));
+  });
 
   it('stdin reaches CMD, in order, to its end', async () => {
     const r = await runCli(['sandbox', '--', 'cat'], { fake, vm: catVm(), stdin: () => Readable.from([Buffer.from('hello '), Buffer.from('world\n')]) });
@@ -401,21 +388,17 @@ describe('sandbox: stdin and output', () => {
         this.push(Buffer.alloc(65536, 'y'));
       },
     });
-    const vm: VmRunner = {
-      async run(opts) {
-        const share = opts.shareDir as string;
-        const size = (): number => statSync(join(share, SHARE_FILES.stdin)).size;
-        while (!endless.isPaused()) await sleep(10);
-        const held = size();
-        expect(held).toBeGreaterThan(STDIN_AHEAD);
-        expect(held).toBeLessThanOrEqual(STDIN_AHEAD + 65536);
-        // the guest takes it all: the host reads on
-        writeFileSync(join(share, SHARE_FILES.stdinTaken), String(held));
-        while (size() === held) await sleep(10);
-        writeGuest(share, []);
-        return { exitCode: 0, consoleLog: '', dmesg: '', shareDir: share, kver: 't', bootSeconds: 1, commandSeconds: 1, wallMs: 1 };
-      },
-    };
+    const vm = fakeVm(async (share) => {
+      const size = (): number => statSync(join(share, SHARE_FILES.stdin)).size;
+      while (!endless.isPaused()) await sleep(10);
+      const held = size();
+      expect(held).toBeGreaterThan(STDIN_AHEAD);
+      expect(held).toBeLessThanOrEqual(STDIN_AHEAD + 65536);
+      // the guest takes it all: the host reads on
+      writeFileSync(join(share, SHARE_FILES.stdinTaken), String(held));
+      while (size() === held) await sleep(10);
+      writeGuest(share, []);
+    });
     const r = await runCli(['sandbox', '--', 'head', '-c1'], { fake, vm, stdin: () => endless });
     expect(r.code, r.stderr).toBe(0);
     expect(sent).toBeGreaterThan(STDIN_AHEAD);

@@ -25,27 +25,28 @@ async function busyFake(): Promise<FakeBinding> {
   return fake;
 }
 
+/** What `syscallmon ARGV` prints on stdout over busyFake(), where it must succeed. */
+async function busyOutput(argv: string[]): Promise<string> {
+  const r = await runCli(argv, { fake: await busyFake() });
+  expect(r.code, r.stderr).toBe(0);
+  return r.stdout;
+}
+
 describe('status', () => {
   it('human: mode, ring, probes, targets with action, scope and counters', async () => {
-    const fake = await busyFake();
-    const r = await runCli(['status'], { fake });
-    expect(r.code).toBe(0);
-    expect(r.stdout).toBe(
-      [
-        'mode       BLOCK',
-        'ring       9 records held in 1.2 KiB of 1 MiB; 9 written (6 config), 0 overwritten, 0 cleared',
-        'calls      0 of 4096 return slots in use; 0 recorded without result',
-        'probes     2 armed, 0 missed',
-        'exits      off (0 seen)',
-        'readers    0 others',
-        'rules      none',
-        '',
-        'SYSCALL   NR  ACTION            SCOPE          RECORD    ARMED  HITS  LOGGED  BLOCKED  MISSED  NO RESULT  SKIPPED',
-        'write      1  block with EPERM  pid 200        complete  yes       1       1        1       0          0        0',
-        'openat   257  log               every process  complete  yes       2       2        0       0          0        0',
-        '',
-      ].join('\n'),
-    );
+    expect(await busyOutput(['status'])).toBe(`\
+mode       BLOCK
+ring       9 records held in 1.2 KiB of 1 MiB; 9 written (6 config), 0 overwritten, 0 cleared
+calls      0 of 4096 return slots in use; 0 recorded without result
+probes     2 armed, 0 missed
+exits      off (0 seen)
+readers    0 others
+rules      none
+
+SYSCALL   NR  ACTION            SCOPE          RECORD    ARMED  HITS  LOGGED  BLOCKED  MISSED  NO RESULT  SKIPPED
+write      1  block with EPERM  pid 200        complete  yes       1       1        1       0          0        0
+openat   257  log               every process  complete  yes       2       2        0       0          0        0
+`);
   });
 
   it('--json: one object, snake_case, counters as numbers', async () => {
@@ -84,19 +85,16 @@ describe('status', () => {
     fake.fileAccess({ op: 'open', file: '/etc/shadow', pid: 101, syscall: 'openat' });
     const r = await runCli(['status'], { fake });
     expect(r.code).toBe(0);
-    expect(r.stdout.split('\n').slice(6).join('\n')).toBe(
-      [
-        'rules      4 (1 policy, 2 hand, 1 owned); 2 file hooks, 0 missed',
-        'targets    none (add one: syscallmon --log --syscall NAME)',
-        '',
-        'ID  RULE      CLASS   ACTION                    COVERS                                    SELECTORS                MATCHED  LOGGED  BLOCKED  KILLED  WOULD ACT',
-        ' 4  shadow    policy  block with EPERM, forced  open, rename of /etc/shadow (stale)       every process                  1       1        1       0          0',
-        ' 2  no-mkdir  hand    block with EROFS          mkdir, mkdirat                            uid 1000-1999, comm py*        1       1        1       0          0',
-        ' 3  watch     hand    kill (audit)              mount, umount2, fsopen, fsconfig, … (+6)  tree (1)                       1       1        0       0          1',
-        ' 1  mine      owned   log, recorded at entry    getpid                                    every process                  0       0        0       0          0',
-        '',
-      ].join('\n'),
-    );
+    expect(r.stdout.split('\n').slice(6).join('\n')).toBe(`\
+rules      4 (1 policy, 2 hand, 1 owned); 2 file hooks, 0 missed
+targets    none (add one: syscallmon --log --syscall NAME)
+
+ID  RULE      CLASS   ACTION                    COVERS                                    SELECTORS                MATCHED  LOGGED  BLOCKED  KILLED  WOULD ACT
+ 4  shadow    policy  block with EPERM, forced  open, rename of /etc/shadow (stale)       every process                  1       1        1       0          0
+ 2  no-mkdir  hand    block with EROFS          mkdir, mkdirat                            uid 1000-1999, comm py*        1       1        1       0          0
+ 3  watch     hand    kill (audit)              mount, umount2, fsopen, fsconfig, … (+6)  tree (1)                       1       1        0       0          1
+ 1  mine      owned   log, recorded at entry    getpid                                    every process                  0       0        0       0          0
+`);
     const s = JSON.parse((await runCli(['status', '--json'], { fake })).stdout);
     expect(s.rules.map((x: { id: number; name: string; rule_class: string; stale: boolean; matched: number }) => [x.id, x.name, x.rule_class, x.stale, x.matched])).toEqual([
       [4, 'shadow', 'policy', true, 1], [2, 'no-mkdir', 'hand', false, 1], [3, 'watch', 'hand', false, 1], [1, 'mine', 'file', false, 0],
@@ -140,25 +138,19 @@ describe('status', () => {
 
 describe('log', () => {
   it('table of everything held, oldest first', async () => {
-    const fake = await busyFake();
-    const r = await runCli(['log'], { fake });
-    expect(r.code).toBe(0);
     // Every change is in the log, made by the controller (4242): targets, modes, and its closes of the device.
-    expect(r.stdout).toBe(
-      [
-        'TIME              PID  TGID  UID  COMM        SYSCALL  VERDICT            RET  DURATION  PATH',
-        '10:20:29.995000  4242  4242    0  syscallmon  CONFIG   target                            openat: none -> log all',
-        '10:20:29.995000  4242  4242    0  syscallmon  CONFIG   mode                              OFF -> LOG',
-        '10:20:29.995000  4242  4242    0  syscallmon  CONFIG   closed                            opened by pid 4242; 0 rules dropped',
-        '10:20:29.995000  4242  4242    0  syscallmon  CONFIG   target                            write: none -> block errno 1 pids 1',
-        '10:20:29.995000  4242  4242    0  syscallmon  CONFIG   mode                              LOG -> BLOCK',
-        '10:20:29.995000  4242  4242    0  syscallmon  CONFIG   closed                            opened by pid 4242; 0 rules dropped',
-        '10:20:30.000000   100   100    0  cat         openat   ALLOWED              3  0.000012  /etc/hostname',
-        '10:20:30.000001   101   100    0  cat         openat   ALLOWED        -EACCES  0.000008  /etc/passwd',
-        '10:20:30.000002   200   200    0  sh          write    BLOCKED EPERM   -EPERM  0.000000  pipe:[4321]',
-        '',
-      ].join('\n'),
-    );
+    expect(await busyOutput(['log'])).toBe(`\
+TIME              PID  TGID  UID  COMM        SYSCALL  VERDICT            RET  DURATION  PATH
+10:20:29.995000  4242  4242    0  syscallmon  CONFIG   target                            openat: none -> log all
+10:20:29.995000  4242  4242    0  syscallmon  CONFIG   mode                              OFF -> LOG
+10:20:29.995000  4242  4242    0  syscallmon  CONFIG   closed                            opened by pid 4242; 0 rules dropped
+10:20:29.995000  4242  4242    0  syscallmon  CONFIG   target                            write: none -> block errno 1 pids 1
+10:20:29.995000  4242  4242    0  syscallmon  CONFIG   mode                              LOG -> BLOCK
+10:20:29.995000  4242  4242    0  syscallmon  CONFIG   closed                            opened by pid 4242; 0 rules dropped
+10:20:30.000000   100   100    0  cat         openat   ALLOWED              3  0.000012  /etc/hostname
+10:20:30.000001   101   100    0  cat         openat   ALLOWED        -EACCES  0.000008  /etc/passwd
+10:20:30.000002   200   200    0  sh          write    BLOCKED EPERM   -EPERM  0.000000  pipe:[4321]
+`);
   });
 
   it('--json: NDJSON only on stdout, one line per event', async () => {

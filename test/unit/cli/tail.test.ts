@@ -2,48 +2,12 @@
 // arm, lost lines, --json written by the addon, and a clean stop with a
 // summary. (The follow behind it: test/unit/lib/follow.test.ts.)
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Interrupt } from '../../../src/cli/context.js';
-import { createFakeBinding, type FakeBinding } from '../fake-binding.js';
-import { Collector, runCli } from './harness.js';
+import { createFakeBinding } from '../fake-binding.js';
+import { armedFake, runCli, startTail, TAIL_READY, until } from './harness.js';
 
 beforeAll(() => {
   process.env.TZ = 'UTC';
 });
-
-const READY = /^syscallmon: following \/dev\/syscallmon.*; Ctrl-C to stop$/m;
-
-/**
- * Starts `syscallmon tail ARGS` in-process; `whenReady` runs once the ready
- * line is out (the events it makes must show), and `stop()` is the Ctrl-C.
- */
-function startTail(fake: FakeBinding, argv: string[], whenReady: () => void) {
-  const controller = new AbortController();
-  const interrupt = (): Interrupt => ({ signal: controller.signal, dispose: () => {} });
-  const out = new Collector();
-  const err = new (class extends Collector {
-    override write(chunk: string): void {
-      super.write(chunk);
-      if (READY.test(chunk)) whenReady();
-    }
-  })();
-  const done = runCli(['tail', ...argv], { fake, interrupt, stdout: out, stderr: err });
-  return { out, err, done, stop: (reason = 'SIGINT') => controller.abort(reason) };
-}
-
-/** Resolves once `pred` holds, checking after each turn of the event loop. */
-async function until(pred: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 1000; i++) {
-    if (pred()) return;
-    await new Promise((r) => setImmediate(r));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
-async function armedFake(): Promise<FakeBinding> {
-  const fake = createFakeBinding();
-  expect((await runCli(['--log', '--syscall', 'openat,read'], { fake })).code).toBe(0);
-  return fake;
-}
 
 describe('tail', () => {
   it('prints the ready line on stderr, then events that happen afterwards; Ctrl-C stops with a summary', async () => {
@@ -58,7 +22,7 @@ describe('tail', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
     expect(lines).toEqual([expect.objectContaining({ type: 'syscall', pid: 42, syscall: 'openat', path: '/etc/hostname' })]);
-    expect(r.stderr).toMatch(READY);
+    expect(r.stderr).toMatch(TAIL_READY);
     expect(r.stderr).toMatch(/^syscallmon: tail stopped \(SIGINT\): 1 shown, 1 read, 0 lost in \d+\.\d s$/m);
     expect(fake.openFds).toEqual([]);
     expect(fake.activeStreams).toBe(0);
@@ -71,14 +35,11 @@ describe('tail', () => {
     await until(() => t.out.text.includes('closed'), 'the changes');
     t.stop();
     const r = await t.done;
-    expect(r.stdout.replace(/^\d\d:\d\d:\d\d\.\d{6}/gm, 'TIME')).toBe(
-      [
-        'TIME  CONFIG  target  mkdir: none -> block errno 1 all  by 777 (admin) uid 0',
-        'TIME  CONFIG  mode  LOG -> BLOCK  by 777 (admin) uid 0',
-        'TIME  CONFIG  closed  opened by pid 777; 0 rules dropped  by 777 (admin) uid 0',
-        '',
-      ].join('\n'),
-    );
+    expect(r.stdout.replace(/^\d\d:\d\d:\d\d\.\d{6}/gm, 'TIME')).toBe(`\
+TIME  CONFIG  target  mkdir: none -> block errno 1 all  by 777 (admin) uid 0
+TIME  CONFIG  mode  LOG -> BLOCK  by 777 (admin) uid 0
+TIME  CONFIG  closed  opened by pid 777; 0 rules dropped  by 777 (admin) uid 0
+`);
     const j = startTail(fake, ['--json'], () => void runCli(['--off'], { fake }));
     await until(() => j.out.text.includes('closed'), 'the changes');
     j.stop();
@@ -252,6 +213,6 @@ describe('tail', () => {
   it('module not loaded -> 3, before any ready line', async () => {
     const r = await runCli(['tail'], { fake: createFakeBinding((f) => { f.loaded = false; }) });
     expect(r.code).toBe(3);
-    expect(r.stderr).not.toMatch(READY);
+    expect(r.stderr).not.toMatch(TAIL_READY);
   });
 });

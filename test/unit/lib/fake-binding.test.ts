@@ -4,7 +4,15 @@ import { EventDecoder, type MonitorEvent, type SyscallEvent } from '../../../src
 import { encodeRecord } from '../../../src/lib/records.js';
 import { FakeBinding } from '../fake-binding.js';
 
-function setup(): { fake: FakeBinding; fd: number; nr: number; decode: (b: Buffer) => MonitorEvent[] } {
+/** A fake with its device open (fd), openat's number, and the library's decoder. */
+interface Setup {
+  fake: FakeBinding;
+  fd: number;
+  nr: number;
+  decode: (b: Buffer) => MonitorEvent[];
+}
+
+function setup(): Setup {
   const fake = new FakeBinding();
   const fd = fake.open(fake.devicePath, true);
   const decoder = EventDecoder.forBinding(fake);
@@ -26,6 +34,21 @@ const calls = (events: MonitorEvent[]): MonitorEvent[] => events.filter((e) => e
 /** The size of an openat record with a path of n bytes, as the module writes it. */
 function openatSize(fake: FakeBinding, pathBytes: number): number {
   return encodeRecord(fake, { type: fake.c('RECORD_SYSCALL'), path: 'x'.repeat(pathBytes) }).length;
+}
+
+/** s, after LOG mode and a target logging every openat: the config records seq 0 and 1. */
+function logEveryOpenat(s: Setup): Setup {
+  s.fake.setMode(s.fd, s.fake.c('MODE_LOG'));
+  s.fake.addTarget(s.fd, all(s.fake, s.nr));
+  return s;
+}
+
+/** Every openat logged into a ring that holds four openat records (`size` bytes each) with paths of pathBytes. */
+function smallRing(pathBytes: number): Setup & { size: number } {
+  const s = setup();
+  const size = openatSize(s.fake, pathBytes);
+  s.fake.ringSize = 4 * size;
+  return { ...logEveryOpenat(s), size };
 }
 
 describe('FakeBinding', () => {
@@ -88,11 +111,7 @@ describe('FakeBinding', () => {
   });
 
   it('reports an overtaken reader with one lost record and exact counts', () => {
-    const { fake, fd, nr, decode } = setup();
-    const size = openatSize(fake, 3);
-    fake.ringSize = 4 * size;
-    fake.setMode(fd, fake.c('MODE_LOG'));
-    fake.addTarget(fd, all(fake, nr));
+    const { fake, fd, size, decode } = smallRing(3);
     fake.seek(fd, fake.c('SEEK_HEAD')); // after the two config records
     for (let i = 0; i < 10; i++) fake.syscall({ syscall: 'openat', pid: 7, path: `/f${i}` });
     const buf = fake.read(fd, 1 << 16);
@@ -122,11 +141,7 @@ describe('FakeBinding', () => {
   });
 
   it('counts what a clear dropped as cleared, never as a reader\'s lost records', () => {
-    const { fake, fd, nr, decode } = setup();
-    const size = openatSize(fake, 0);
-    fake.ringSize = 4 * size;
-    fake.setMode(fd, fake.c('MODE_LOG'));
-    fake.addTarget(fd, all(fake, nr));
+    const { fake, fd, decode } = smallRing(0);
     fake.clear(fd, fake.c('CLEAR_LOG')); // seq 0-1 (mode, target) cleared; its record is seq 2
     const reader = fake.open(fake.devicePath, true);
     fake.seek(reader, fake.c('SEEK_HEAD'));
@@ -145,9 +160,7 @@ describe('FakeBinding', () => {
   });
 
   it('reads whole records up to the byte budget, which must hold the largest record', () => {
-    const { fake, fd, nr, decode } = setup();
-    fake.setMode(fd, fake.c('MODE_LOG'));
-    fake.addTarget(fd, all(fake, nr));
+    const { fake, fd, decode } = logEveryOpenat(setup());
     const big = 'p'.repeat(fake.c('PATH_LEN') - 1);
     fake.seek(fd, fake.c('SEEK_HEAD'));
     for (let i = 0; i < 5; i++) fake.syscall({ syscall: 'openat', pid: 7, path: big });
@@ -174,9 +187,7 @@ describe('FakeBinding', () => {
   });
 
   it('streams batches of at most maxBytes asynchronously and stops on close', async () => {
-    const { fake, fd, nr, decode } = setup();
-    fake.setMode(fd, fake.c('MODE_LOG'));
-    fake.addTarget(fd, all(fake, nr));
+    const { fake, fd, decode } = logEveryOpenat(setup());
     fake.seek(fd, fake.c('SEEK_HEAD'));
     const path = 'q'.repeat(fake.c('PATH_LEN') - 1);
     const got: number[] = [];

@@ -1,10 +1,10 @@
 // Monitor over the fake binding: validation and defaults in TS, error
 // mapping, and the events iterator's lifecycle.
 import { describe, expect, it } from 'vitest';
-import type { SyscallmonError } from '../../../src/lib/errors.js';
 import type { MonitorEvent, SyscallEvent } from '../../../src/lib/events.js';
 import { Monitor, type TargetSpec } from '../../../src/lib/monitor.js';
 import { FakeBinding } from '../fake-binding.js';
+import { kindOf, openOnFake } from './monitor-on-fake.js';
 
 const API_VERSION = new FakeBinding().c('API_VERSION');
 const MAX_PIDS = new FakeBinding().c('MAX_PIDS');
@@ -12,26 +12,11 @@ const RECORD_MAX = new FakeBinding().c('RECORD_MAX');
 /** A path that fills its room: its record is more than half the largest, so a RECORD_MAX batch holds one. */
 const LONG = 'p'.repeat(new FakeBinding().c('PATH_LEN') - 1);
 
-function open(init?: (f: FakeBinding) => void): { fake: FakeBinding; mon: Monitor } {
-  const fake = new FakeBinding();
-  init?.(fake);
-  return { fake, mon: Monitor.open({ binding: fake }) };
-}
-
-function kindOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return `${(e as SyscallmonError).kind}: ${(e as Error).message}`;
-  }
-  return 'no error';
-}
-
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 describe('Monitor.open', () => {
   it('opens the header device path non-blocking and checks the version', () => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     expect(fake.calls.slice(0, 2).map((c) => [c.method, ...c.args])).toEqual([
       ['open', '/dev/syscallmon', true],
       ['getVersion', mon.fd],
@@ -55,7 +40,7 @@ describe('Monitor.open', () => {
 
 describe('Monitor control', () => {
   it('sets modes by name', () => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     mon.setMode('block');
     expect(fake.mode).toBe(fake.c('MODE_BLOCK'));
     mon.setMode('off');
@@ -64,7 +49,7 @@ describe('Monitor control', () => {
   });
 
   it('applies defaults: all pids, EPERM for block', () => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     mon.addTarget({ syscall: 'openat', action: 'block' });
     mon.addTarget({ syscall: 'write', action: 'log', pids: [30, 10, 30] });
     const raw = fake.calls.filter((c) => c.method === 'addTarget').map((c) => c.args[1]);
@@ -79,7 +64,7 @@ describe('Monitor control', () => {
   });
 
   it('passes the record mode and failures-only', () => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     mon.addTarget({ syscall: 'read', action: 'log', record: 'entry' });
     mon.addTarget({ syscall: 'write', action: 'log', record: 'both' });
     mon.addTarget({ syscall: 'openat', action: 'log', failedOnly: true });
@@ -95,7 +80,7 @@ describe('Monitor control', () => {
   });
 
   it('passes errno, force and exclusive', () => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     mon.addTarget({ syscall: 'unlinkat', action: 'block', errno: 'eacces', pids: [1], force: true, exclusive: true });
     expect(fake.calls.at(-1)?.args[1]).toEqual({
       nr: 263, action: fake.c('ACTION_BLOCK'), err: 13, flags: fake.c('TARGET_FORCE') | fake.c('TARGET_EXCLUSIVE'),
@@ -120,7 +105,7 @@ describe('Monitor control', () => {
     ['failures only with both', { syscall: 'read', action: 'log', record: 'both', failedOnly: true }, /^usage: failures only needs complete records/],
   ];
   it.each(bad)('rejects %s before any syscall', (_name, spec, re) => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     expect(kindOf(() => mon.addTarget(spec))).toMatch(re);
     expect(fake.calls.filter((c) => c.method === 'addTarget')).toEqual([]);
   });
@@ -130,20 +115,20 @@ describe('Monitor control', () => {
     ['ESRCH', 'kernel: kernel refused to target openat: ESRCH (no such process): no such process among 5'],
     ['EPERM', 'permission: permission denied: cannot target openat (EPERM); syscallmon needs root (CAP_SYS_ADMIN)'],
   ])('maps kernel %s on ADD_TARGET', (code, msg) => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     fake.failNext('addTarget', code);
     expect(kindOf(() => mon.addTarget({ syscall: 'openat', action: 'log', pids: [5] }))).toBe(msg);
   });
 
   it('really gets EBUSY from the fake for an exclusive duplicate', () => {
-    const { mon } = open();
+    const { mon } = openOnFake();
     mon.addTarget({ syscall: 'openat', action: 'log' });
     mon.addTarget({ syscall: 'openat', action: 'log' }); // twice is harmless
     expect(kindOf(() => mon.addTarget({ syscall: 'openat', action: 'log', exclusive: true }))).toMatch(/^kernel: .*EBUSY.*already targeted/);
   });
 
   it('removes targets and changes pid sets', () => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     mon.addTarget({ syscall: 'openat', action: 'log', pids: [10] });
     mon.addPids('openat', [11, 12, 11]);
     mon.removePids(257, [10]);
@@ -159,7 +144,7 @@ describe('Monitor control', () => {
   });
 
   it('clears, seeks and toggles exit events', () => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     mon.clear({ log: true, counters: true });
     expect(fake.calls.at(-1)?.args[1]).toBe(fake.c('CLEAR_LOG') | fake.c('CLEAR_COUNTERS'));
     expect(kindOf(() => mon.clear({}))).toMatch(/^usage: nothing to clear/);
@@ -171,7 +156,7 @@ describe('Monitor control', () => {
   });
 
   it('reports status with counters and names', () => {
-    const { fake, mon } = open((f) => {
+    const { fake, mon } = openOnFake((f) => {
       f.returnSlots = 100;
       f.callsInFlight = 3n;
     });
@@ -208,7 +193,7 @@ describe('Monitor control', () => {
   });
 
   it('fails cleanly once closed; close is idempotent', () => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     mon.close();
     mon.close();
     expect(fake.openFds).toEqual([]);
@@ -219,7 +204,7 @@ describe('Monitor control', () => {
 
 describe('Monitor reading', () => {
   it('reads what is available without waiting', () => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     mon.setMode('log');
     mon.addTarget({ syscall: 'openat', action: 'log' });
     expect(mon.readAvailable().map((e) => e.type)).toEqual(['config', 'config']);
@@ -237,7 +222,7 @@ describe('Monitor reading', () => {
   }
 
   it('streams batches and ends cleanly on close()', async () => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     mon.setMode('log');
     mon.addTarget({ syscall: 'openat', action: 'log' });
     const got: MonitorEvent[] = [];
@@ -255,7 +240,7 @@ describe('Monitor reading', () => {
   });
 
   it('ends cleanly on abort, and right away when already aborted', async () => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     const ac = new AbortController();
     const got: MonitorEvent[] = [];
     const done = collect(mon.events({ signal: ac.signal }), got);
@@ -270,7 +255,7 @@ describe('Monitor reading', () => {
   });
 
   it('stops reading when the consumer breaks out', async () => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     mon.setMode('log');
     mon.addTarget({ syscall: 'openat', action: 'log' });
     mon.seek('head');
@@ -290,7 +275,7 @@ describe('Monitor reading', () => {
   });
 
   it('refuses a second concurrent iteration', async () => {
-    const { mon } = open();
+    const { mon } = openOnFake();
     const ac = new AbortController();
     const first = collect(mon.events({ signal: ac.signal }), []);
     await tick();
@@ -300,7 +285,7 @@ describe('Monitor reading', () => {
   });
 
   it('throws a typed error when the read fails, after delivering what came before', async () => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     mon.setMode('log');
     mon.addTarget({ syscall: 'openat', action: 'log' });
     mon.seek('head');
@@ -316,7 +301,7 @@ describe('Monitor reading', () => {
   });
 
   it('pauses at the high-water mark and resumes without losing records', async () => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     mon.setMode('log');
     mon.addTarget({ syscall: 'openat', action: 'log' });
     mon.seek('head');
@@ -337,7 +322,7 @@ describe('Monitor reading', () => {
   });
 
   it('passes lost records through when the ring overtook the reader', async () => {
-    const { fake, mon } = open((f) => { f.ringSize = 4 * RECORD_MAX; });
+    const { fake, mon } = openOnFake((f) => { f.ringSize = 4 * RECORD_MAX; });
     mon.setMode('log');
     mon.addTarget({ syscall: 'openat', action: 'log' });
     mon.seek('head'); // after the two config records
@@ -351,7 +336,7 @@ describe('Monitor reading', () => {
 
 describe('Monitor.subscribe', () => {
   function armed() {
-    const o = open();
+    const o = openOnFake();
     o.mon.setMode('log');
     o.mon.addTarget({ syscall: 'openat', action: 'log' });
     o.mon.seek('head');

@@ -14,6 +14,7 @@ import {
   applyPolicy, canonicalJson, parsePolicy, policyContext, policyDrift, policySchema, policySha256, POLICY_RULE_KEYS,
   readPolicyFile, renderDiff, renderPolicy, runningPolicy, type PolicyDocument,
 } from '../../../src/lib/policy/index.js';
+import { edited, everyFieldPolicy, policyYaml } from '../../fixtures/policy-files.js';
 import { createFakeWithStatusFile, type FakeBinding } from '../fake-binding.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'smon-policy-'));
@@ -32,14 +33,7 @@ function open(): { fake: FakeBinding; mon: Monitor } {
   return { fake, mon: Monitor.open({ binding: fake }) };
 }
 
-const WEB = `apiVersion: syscallmon/v1
-kind: Policy
-metadata:
-  name: web
-spec:
-  mode: block
-  exits: true
-  rules:
+const WEB = policyYaml({ name: 'web', mode: 'block', exits: true }, `\
     - name: no-ptrace
       action: block
       syscalls: [ptrace, "@stat", 2]
@@ -48,22 +42,15 @@ spec:
       uid: {min: 1000, max: 1000}
       comm: {prefix: php-}
     - name: shadow
-      action: log
       file: /etc/shadow
+      action: log
       fileOps: [unlink, open]
       euid: {min: 0, max: 99}
       record: complete
       force: false
-`;
+`);
 
-const WEB_NORMAL = `apiVersion: syscallmon/v1
-kind: Policy
-metadata:
-  name: web
-spec:
-  mode: block
-  exits: true
-  rules:
+const WEB_NORMAL = policyYaml({ name: 'web', mode: 'block', exits: true }, `\
     - name: no-ptrace
       action: block
       syscalls: [open, stat, fstat, lstat, ptrace, newfstatat, statx]
@@ -76,48 +63,9 @@ spec:
       file: /etc/shadow
       fileOps: [open, unlink]
       euid: {min: 0, max: 99}
-`;
+`);
 
-/** Every field a policy rule has, each away from its default. */
-const EVERY_FIELD = `apiVersion: syscallmon/v1
-kind: Policy
-metadata:
-  name: every-field
-spec:
-  mode: log
-  exits: true
-  rules:
-    - name: all-selectors
-      action: block
-      syscalls: [openat, getppid]
-      errno: EACCES
-      enforce: true
-      force: true
-      record: complete
-      failedOnly: true
-      uid: {min: 1000, max: 1999}
-      euid: 1000
-      auid: {min: 0, max: 10}
-      gid: 5
-      comm: {prefix: ss}
-      exe: /usr/sbin/sshd
-      cgroup: /system.slice
-      path: {prefix: /etc/}
-    - name: entry
-      action: log
-      syscalls: [openat]
-      record: both
-      comm: cat
-      path: /etc/passwd
-    - name: secret
-      action: kill
-      file: /etc/shadow
-      fileOps: [open, exec, unlink, rename, link, truncate]
-    - name: exception
-      action: allow
-      syscalls: [openat]
-      uid: 0
-`;
+const EVERY_FIELD = everyFieldPolicy({ exe: '/usr/sbin/sshd', cgroup: '/system.slice', file: '/etc/shadow' });
 
 describe('reading a policy file', () => {
   it('reads a file into its normal form: families and numbers as names, errno names, defaults left out', () => {
@@ -145,6 +93,8 @@ describe('reading a policy file', () => {
 
   it('YAML and JSON as policy show prints them read back as the same document', () => {
     const doc = parse(EVERY_FIELD);
+    // Written in its normal form, which the VM's test expects policy show to print back.
+    expect(renderPolicy(doc, 'yaml')).toBe(EVERY_FIELD);
     expect(parse(renderPolicy(doc, 'yaml'))).toEqual(doc);
     expect(parse(renderPolicy(doc, 'json'), 'policy.json')).toEqual(doc);
     expect(JSON.parse(renderPolicy(doc, 'json'))).toEqual(doc);
@@ -158,15 +108,12 @@ describe('reading a policy file', () => {
     expect(POLICY_RULE_KEYS.filter((k) => !used.has(k))).toEqual([]);
   });
 
-  const bad = (from: string, to: string): string => {
-    if (!WEB.includes(from)) throw new Error(`test: ${from} not in WEB`);
-    return WEB.replace(from, to);
-  };
+  const bad = (from: string, to: string): string => edited(WEB, from, to);
   const cases: [string, string, string][] = [
     ['unknown field', bad('      action: block', '      acton: block'), "policy.yaml:10: spec.rules[0].acton: unknown field; did you mean 'action'?"],
     ['misspelt syscall', bad('ptrace, ', 'ptrase, '), "policy.yaml:11: spec.rules[0].syscalls[0]: unknown syscall 'ptrase'; did you mean ptrace?"],
     ['unknown family', bad('"@stat"', '"@sta"'), "policy.yaml:11: spec.rules[0].syscalls[1]: unknown syscall family '@sta'; did you mean @stat?"],
-    ['bad action', bad('action: log', 'action: blok'), "policy.yaml:17: spec.rules[1].action: 'blok' is not one of allow, log, block, kill; did you mean block?"],
+    ['bad action', bad('action: log', 'action: blok'), "policy.yaml:18: spec.rules[1].action: 'blok' is not one of allow, log, block, kill; did you mean block?"],
     ['bad errno', bad('errno: eacces', 'errno: EACESS'), "policy.yaml:12: spec.rules[0].errno: unknown errno 'EACESS'; did you mean EACCES? (--help lists the errno names)"],
     ['errno out of range', bad('errno: eacces', 'errno: 5000'), 'policy.yaml:12: spec.rules[0].errno: errno 5000 out of range (1..4095)'],
     ['empty uid range', bad('{min: 0, max: 99}', '{min: 99, max: 0}'), 'policy.yaml:20: spec.rules[1].euid: the range 99-0 is empty (min is above max)'],
@@ -184,7 +131,7 @@ describe('reading a policy file', () => {
     ['missing field', bad('  mode: block\n', ''), 'policy.yaml:5: spec.mode: missing (required)'],
     ['missing action', bad('      action: log\n', ''), 'policy.yaml:16: spec.rules[1].action: missing (required)'],
     ['pid sets', bad('      enforce: true', '      pids: [1]'), 'policy.yaml:13: spec.rules[0].pids: a policy names what exists at any time: no pid sets or process trees (add such rules by hand)'],
-    ['enforce on a log rule', bad('action: log', 'action: log\n      enforce: true'), 'policy.yaml:18: spec.rules[1].enforce: enforce applies to block and kill rules, not log'],
+    ['enforce on a log rule', bad('action: log', 'action: log\n      enforce: true'), 'policy.yaml:19: spec.rules[1].enforce: enforce applies to block and kill rules, not log'],
     ['a file rule with syscalls', bad('      fileOps: [unlink, open]', '      fileOps: [unlink, open]\n      syscalls: [openat]'),
       'policy.yaml:20: spec.rules[1].syscalls: a file rule decides accesses to its file, not syscalls'],
     ['relative exe', bad('      enforce: true', '      enforce: true\n      exe: sshd'), "policy.yaml:14: spec.rules[0].exe: exe 'sshd' is not an absolute path"],
@@ -223,7 +170,7 @@ describe('applying a policy', () => {
     const diff = applyPolicy(mon, doc);
     expect(diff).toMatchObject({ applied: true, changes: true, name: 'every-field', previous_tag: '' });
     expect(diff.tag).toBe(`every-field sha256:${policySha256(doc).slice(0, 16)}`);
-    expect(diff.added.map((r) => r.name)).toEqual(['all-selectors', 'entry', 'secret', 'exception']);
+    expect(diff.added.map((r) => r.name)).toEqual(['all-selectors', 'entries', 'secret', 'entry-only', 'exception']);
     expect(fake.policyTag).toBe(diff.tag);
     const shown = runningPolicy(mon);
     expect(shown).toEqual(doc);

@@ -5,26 +5,11 @@
 // the fake decides calls by them (as kernel/policy.c does).
 import { describe, expect, it } from 'vitest';
 import type { RawRule } from '../../../src/lib/binding.js';
-import type { SyscallmonError } from '../../../src/lib/errors.js';
 import type { ConfigEvent, MonitorEvent, SyscallEvent } from '../../../src/lib/events.js';
 import { Monitor } from '../../../src/lib/monitor.js';
 import type { Rule } from '../../../src/lib/rules.js';
 import { FakeBinding } from '../fake-binding.js';
-
-function open(init?: (f: FakeBinding) => void): { fake: FakeBinding; mon: Monitor } {
-  const fake = new FakeBinding();
-  init?.(fake);
-  return { fake, mon: Monitor.open({ binding: fake }) };
-}
-
-function kindOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    return `${(e as SyscallmonError).kind}: ${(e as Error).message}`;
-  }
-  return 'no error';
-}
+import { kindOf, openOnFake } from './monitor-on-fake.js';
 
 const fake0 = new FakeBinding();
 const c = (name: string): number => fake0.c(name);
@@ -42,7 +27,7 @@ const changes = (events: MonitorEvent[]): ConfigEvent[] => events.filter((e): e 
 
 describe('encoding a rule', () => {
   it('sets every field of struct syscallmon_rule from a rule with every selector', () => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     const id = mon.addRule({
       name: 'no-shadow', action: 'block', syscalls: ['openat', '@stat', 2, 'openat'], errno: 'EACCES', enforce: true,
       force: true, record: 'complete', failedOnly: true, pids: [10, 11, 10], uid: 1000, euid: { min: 1000, max: 1999 },
@@ -64,7 +49,7 @@ describe('encoding a rule', () => {
   });
 
   it('a file rule: its ops and its file, no syscalls; defaults: audit, EPERM, complete, every process', () => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     mon.addRule({ name: 'shadow', action: 'kill', fileOps: ['open', 'rename', 'truncate'], file: '/etc/shadow' });
     expect(lastRaw(fake)).toMatchObject({
       syscalls: [], action: c('RULE_KILL'), err: 0, flags: c('SEL_FILE'), record: c('RECORD_COMPLETE'),
@@ -129,13 +114,13 @@ describe('encoding a rule', () => {
     ['a path prefix of another shape', { name: 'r', action: 'log', syscalls: ['openat'], path: { starts: '/x' } as never }, /^usage: rule r: path takes a string or \{ prefix \}, not 'starts'$/],
   ];
   it.each(bad)('refuses %s before any ioctl', (_what, rule, re) => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     expect(kindOf(() => mon.addRule(rule))).toMatch(re);
     expect(fake.calls.filter((x) => x.method === 'addRule')).toEqual([]);
   });
 
   it('refuses a rule that is not an object', () => {
-    const { mon } = open();
+    const { mon } = openOnFake();
     expect(kindOf(() => mon.addRule(null as unknown as Rule))).toBe('usage: a rule must be an object, got null');
     expect(kindOf(() => mon.addRule(['r'] as unknown as Rule))).toBe('usage: a rule must be an object, got a list');
   });
@@ -154,7 +139,7 @@ describe('the kernel\'s answers to a rule', () => {
     ['not root', (f: FakeBinding) => f.failNext('addRule', 'EPERM'), { name: 'r', action: 'log', syscalls: ['read'] } as Rule,
       'permission: permission denied: cannot add rule r (EPERM); syscallmon needs root (CAP_SYS_ADMIN)'],
   ])('%s', (_what, setup, rule, message) => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     setup(fake, mon);
     expect(kindOf(() => mon.addRule(rule))).toBe(message);
   });
@@ -162,7 +147,7 @@ describe('the kernel\'s answers to a rule', () => {
 
 describe('listing, deleting, replacing', () => {
   it('lists rules in evaluation order (policy, hand, owned) with the header\'s names and their counters', () => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     mon.addRule({ name: 'owned', action: 'log', syscalls: ['getpid'] }, { owned: true });
     mon.addRule({ name: 'by-hand', action: 'block', syscalls: ['mkdir'], uid: { min: 4242, max: 4300 }, errno: 'EROFS', enforce: true });
     mon.replacePolicy({ mode: 'log', rules: [{ name: 'pol', action: 'kill', fileOps: ['exec'], file: '/bin/nc' }] });
@@ -185,7 +170,7 @@ describe('listing, deleting, replacing', () => {
   });
 
   it('deletes by id or by name; a name or id that is not there is said so', () => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     const a = mon.addRule({ name: 'alpha', action: 'log', syscalls: ['read'] });
     mon.addRule({ name: 'beta', action: 'log', syscalls: ['read'] });
     mon.deleteRule(a);
@@ -200,7 +185,7 @@ describe('listing, deleting, replacing', () => {
   });
 
   it('lists the processes of a pid set or a process tree, which grows as it forks', () => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     const id = mon.addRule({ name: 'job', action: 'log', syscalls: ['openat'], tree: [50, 40] });
     expect(mon.rulePids(id)).toEqual([40, 50]);
     fake.fork(50, 51);
@@ -217,7 +202,7 @@ describe('listing, deleting, replacing', () => {
   });
 
   it('replaces the policy in one step: mode, exits, tag; a rule kept by name keeps its id and counters', () => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     mon.addRule({ name: 'hand', action: 'log', syscalls: ['read'] });
     mon.replacePolicy({ mode: 'block', exits: true, tag: 'sha256:abcd', rules: [
       { name: 'p1', action: 'block', syscalls: ['mkdir'], enforce: true },
@@ -249,13 +234,13 @@ describe('listing, deleting, replacing', () => {
     ['a bad rule', { mode: 'log', rules: [{ name: 'a', action: 'log', syscalls: ['raed'] }] }, "usage: rule a: unknown syscall 'raed'; did you mean read?"],
     ['too many rules', { mode: 'log', rules: Array.from({ length: 4097 }, (_, i) => ({ name: `r${i}`, action: 'log', syscalls: ['read'] })) }, 'usage: policy: 4097 rules, at most 4096'],
   ])('refuses a policy with %s before any ioctl', (_what, policy, message) => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     expect(kindOf(() => mon.replacePolicy(policy as never))).toBe(message);
     expect(fake.calls.filter((x) => x.method === 'replacePolicy')).toEqual([]);
   });
 
   it('a policy whose name another class holds: refused whole, nothing changes', () => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     mon.addRule({ name: 'taken', action: 'log', syscalls: ['read'] });
     expect(kindOf(() => mon.replacePolicy({ mode: 'block', rules: [{ name: 'new', action: 'log', syscalls: ['read'] }, { name: 'taken', action: 'log', syscalls: ['write'] }] }))).toBe(
       'kernel: kernel refused to replace the policy: EEXIST (file exists): one of its names is taken by a rule added by hand or owned by an open file',
@@ -267,7 +252,7 @@ describe('listing, deleting, replacing', () => {
 
 describe('deciding calls by rules (the fake, as kernel/policy.c)', () => {
   function armed(): { fake: FakeBinding; mon: Monitor } {
-    const o = open();
+    const o = openOnFake();
     o.mon.setMode('block');
     return o;
   }
@@ -356,7 +341,7 @@ describe('deciding calls by rules (the fake, as kernel/policy.c)', () => {
   });
 
   it('rules owned by an open file go when it closes, and the close says how many', () => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     const runner = Monitor.open({ binding: fake });
     runner.addRule({ name: 'mine', action: 'log', syscalls: ['read'] }, { owned: true });
     mon.addRule({ name: 'kept', action: 'log', syscalls: ['read'] });
@@ -368,7 +353,7 @@ describe('deciding calls by rules (the fake, as kernel/policy.c)', () => {
   });
 
   it('every change of rules is a config record: added, replaced where it stands, deleted', () => {
-    const { fake, mon } = open();
+    const { fake, mon } = openOnFake();
     fake.caller = { pid: 555, tgid: 555, ppid: 1, uid: 0, gid: 0, comm: 'admin' };
     const id = mon.addRule({ name: 'r', action: 'block', syscalls: ['mkdir', 'rmdir'], uid: 4242, comm: { prefix: 'x' } });
     mon.addRule({ name: 'r', action: 'block', syscalls: ['mkdir'], enforce: true });

@@ -19,21 +19,11 @@ export function events(inits: RecordInit[]): MonitorEvent[] {
 /** A complete openat: fd 3 after 12.345 µs. */
 export function syscallRecord(over: Partial<RecordInit> = {}): RecordInit {
   return {
-    type: c('RECORD_SYSCALL'),
-    nr: 257,
-    seq: 41,
-    ts_ns: TS,
-    pid: 1235,
-    tgid: 1234,
-    ppid: 1,
-    uid: 1000,
-    gid: 1000,
-    verdict: c('VERDICT_ALLOWED'),
-    comm: 'cat',
-    path: '/etc/hostname',
+    type: c('RECORD_SYSCALL'), seq: 41, ts_ns: TS,
+    pid: 1235, tgid: 1234, ppid: 1, uid: 1000, gid: 1000, comm: 'cat',
+    nr: 257, verdict: c('VERDICT_ALLOWED'), path: '/etc/hostname',
     args: [0xffffff9cn, 0x7ffd1234n, 0n, 0n, 0n, 2n ** 64n - 1n].slice(0, c('NR_ARGS')),
-    ret: 3,
-    duration_ns: 12_345n,
+    ret: 3, duration_ns: 12_345n,
     ...over,
   };
 }
@@ -45,17 +35,9 @@ export function blockedRecord(over: Partial<RecordInit> = {}): RecordInit {
 
 export function exitRecord(over: Partial<RecordInit> = {}): RecordInit {
   return {
-    type: c('RECORD_EXIT'),
-    seq: 42,
-    ts_ns: TS + 1000n,
-    pid: 1234,
-    tgid: 1234,
-    ppid: 1,
-    comm: 'cat',
-    exit_code: 7,
-    signal: 0,
-    utime_ns: 300_000_000n,
-    stime_ns: 5_000_000n,
+    type: c('RECORD_EXIT'), seq: 42, ts_ns: TS + 1000n,
+    pid: 1234, tgid: 1234, ppid: 1, comm: 'cat',
+    exit_code: 7, signal: 0, utime_ns: 300_000_000n, stime_ns: 5_000_000n,
     ...over,
   };
 }
@@ -67,18 +49,9 @@ export function lostRecord(count: number, seq = 10, config = 0): RecordInit {
 /** The mode turned from LOG to BLOCK by pid 4242 (syscallmon), uid 0. */
 export function configRecord(over: Partial<RecordInit> = {}): RecordInit {
   return {
-    type: c('RECORD_CONFIG'),
-    seq: 43,
-    ts_ns: TS + 2000n,
-    pid: 4242,
-    tgid: 4242,
-    ppid: 1,
-    uid: 0,
-    gid: 0,
-    comm: 'syscallmon',
-    kind: c('CONFIG_MODE'),
-    id: 0,
-    text: 'LOG -> BLOCK',
+    type: c('RECORD_CONFIG'), seq: 43, ts_ns: TS + 2000n,
+    pid: 4242, tgid: 4242, ppid: 1, uid: 0, gid: 0, comm: 'syscallmon',
+    kind: c('CONFIG_MODE'), id: 0, text: 'LOG -> BLOCK',
     ...over,
   };
 }

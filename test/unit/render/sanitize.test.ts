@@ -3,19 +3,19 @@ import { sanitize } from '../../../src/render/sanitize.js';
 
 describe('sanitize', () => {
   it.each([
-    ['plain', 'cat', 'cat'],
-    ['UTF-8 is kept', 'café/файл', 'café/файл'],
-    ['backslash is kept', 'a\\b', 'a\\b'],
-    ['newline', 'a\nb', 'a\\nb'],
-    ['carriage return and tab', 'a\rb\tc', 'a\\rb\\tc'],
-    ['ESC of a colour sequence', 'x\u001b[31mred', 'x\\x1b[31mred'],
-    ['NUL and BEL', '\u0000\u0007', '\\x00\\x07'],
-    ['DEL', 'a\u007f', 'a\\x7f'],
-    ['C1 CSI (8-bit ESC [)', 'a\u009b2J', 'a\\x9b2J'],
-    ['bidi override', 'evil\u202Etxt.exe', 'evil\\u{202e}txt.exe'],
-    ['bidi isolate', '\u2066x\u2069', '\\u{2066}x\\u{2069}'],
-  ])('%s', (_name, input, output) => {
-    expect(sanitize(input)).toBe(output);
+    { name: 'plain', text: 'cat', shown: 'cat' },
+    { name: 'UTF-8 is kept', text: 'café/файл', shown: 'café/файл' },
+    { name: 'backslash is kept', text: 'a\\b', shown: 'a\\b' },
+    { name: 'newline', text: 'a\nb', shown: 'a\\nb' },
+    { name: 'carriage return and tab', text: 'a\rb\tc', shown: 'a\\rb\\tc' },
+    { name: 'ESC of a colour sequence', text: 'x\u001b[31mred', shown: 'x\\x1b[31mred' },
+    { name: 'NUL and BEL', text: '\u0000\u0007', shown: '\\x00\\x07' },
+    { name: 'DEL', text: 'a\u007f', shown: 'a\\x7f' },
+    { name: 'C1 CSI (8-bit ESC [)', text: 'a\u009b2J', shown: 'a\\x9b2J' },
+    { name: 'bidi override', text: 'evil\u202Etxt.exe', shown: 'evil\\u{202e}txt.exe' },
+    { name: 'bidi isolate', text: '\u2066x\u2069', shown: '\\u{2066}x\\u{2069}' },
+  ])('$name', ({ text, shown }) => {
+    expect(sanitize(text)).toBe(shown);
   });
 
   it('returns the same string object when nothing needs escaping', () => {
