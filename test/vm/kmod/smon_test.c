@@ -176,6 +176,17 @@ int smon_load_open(const char *params)
 	return fd;
 }
 
+int smon_load_open_mode(const char *params, uint32_t mode)
+{
+	int fd = smon_load_open(params);
+	int ret = smon_set_mode(fd, mode);
+
+	REQUIRE(ret == 0, "SET_MODE %s: %s",
+		mode == SYSCALLMON_MODE_OFF ? "OFF" : mode == SYSCALLMON_MODE_LOG ? "LOG" : "BLOCK",
+		smon_errname(ret));
+	return fd;
+}
+
 void smon_unload_exit(int fd)
 {
 	int ret;
@@ -274,16 +285,23 @@ int smon_status(int fd, struct syscallmon_status *st)
 	return smon_ioctl(fd, SYSCALLMON_IOC_GET_STATUS, st);
 }
 
-int smon_target_pids(int fd, uint32_t nr, uint32_t *pids, uint32_t max)
+/* GET_PIDS names a rule by its id, or (rule 0) a target by its syscall. */
+static int get_pids(int fd, uint32_t rule, uint32_t nr, uint32_t *pids, uint32_t max)
 {
 	struct syscallmon_pid_list list = {
 		.nr = nr,
+		.rule = rule,
 		.max = max,
 		.pids = (uint64_t)(uintptr_t)pids,
 	};
 	int ret = smon_ioctl(fd, SYSCALLMON_IOC_GET_PIDS, &list);
 
 	return ret < 0 ? ret : (int)list.count;
+}
+
+int smon_target_pids(int fd, uint32_t nr, uint32_t *pids, uint32_t max)
+{
+	return get_pids(fd, 0, nr, pids, max);
 }
 
 void smon_rule_init(struct syscallmon_rule *r, const char *name, uint32_t action, uint32_t flags)
@@ -356,14 +374,7 @@ int smon_rule_info(int fd, uint32_t id, struct syscallmon_rule_info *info)
 
 int smon_rule_pids(int fd, uint32_t id, uint32_t *pids, uint32_t max)
 {
-	struct syscallmon_pid_list list = {
-		.rule = id,
-		.max = max,
-		.pids = (uint64_t)(uintptr_t)pids,
-	};
-	int ret = smon_ioctl(fd, SYSCALLMON_IOC_GET_PIDS, &list);
-
-	return ret < 0 ? ret : (int)list.count;
+	return get_pids(fd, id, 0, pids, max);
 }
 
 int smon_replace_policy_tagged(int fd, uint32_t mode, uint32_t exits, struct syscallmon_rule *rules,
@@ -427,12 +438,10 @@ static int decode_one(const uint8_t *p, size_t len, struct smon_event *ev)
 	memset(ev, 0, sizeof(*ev));
 	if (len < sizeof(*h) || h->size > len || h->size % SYSCALLMON_RECORD_ALIGN)
 		return -EPROTO;
-	ev->type = h->type;
-	ev->size = h->size;
-	ev->flags = h->flags;
-	ev->seq = h->seq;
-	ev->ts_ns = h->ts_ns;
-	ev->nr = SMON_NR_NONE;
+	*ev = (struct smon_event){
+		.type = h->type, .size = h->size, .flags = h->flags, .seq = h->seq, .ts_ns = h->ts_ns,
+		.nr = SMON_NR_NONE,
+	};
 	switch (h->type) {
 	case SYSCALLMON_RECORD_SYSCALL:
 		fixed = sizeof(*sc);
@@ -442,16 +451,18 @@ static int decode_one(const uint8_t *p, size_t len, struct smon_event *ev)
 		/* Each string's length counts its bytes and its NUL, nothing after. */
 		if (!ends_at_nul(sc->data, sc->path_len) || !ends_at_nul(sc->data + sc->path_len, sc->target_len))
 			return -EPROTO;
+		/* The call, as its caller made it... */
 		ev->nr = sc->nr;
 		ev->native_nr = sc->native_nr;
 		ev->abi = sc->abi;
+		ev->call_id = sc->call_id;
+		memcpy(ev->args, sc->args, sizeof(ev->args));
+		/* ...and what became of it. */
 		ev->verdict = sc->verdict;
+		ev->rule = sc->rule;
 		ev->err = sc->err;
 		ev->ret = sc->ret;
 		ev->duration_ns = sc->duration_ns;
-		ev->call_id = sc->call_id;
-		ev->rule = sc->rule;
-		memcpy(ev->args, sc->args, sizeof(ev->args));
 		if (sc->path_len)
 			snprintf(ev->path, sizeof(ev->path), "%.*s", (int)sc->path_len, sc->data);
 		if (sc->target_len)
@@ -572,6 +583,15 @@ ssize_t smon_read_one(int fd, struct smon_event *ev)
 	return decode_one(buf, n, ev) ? -EPROTO : n;
 }
 
+int smon_read_no_config_at(int fd, struct smon_events *events, const char *file, int line)
+{
+	int ret = smon_read_all(fd, events);
+
+	smon_drop_config(events);
+	smon_check_at(ret == 0, file, line, "read records: %s", smon_errname(ret));
+	return ret;
+}
+
 void smon_events_free(struct smon_events *events)
 {
 	free(events->ev);
@@ -679,10 +699,9 @@ int smon_child_spawn(struct smon_child *child, const struct smon_child_opts *opt
 		close(gate[1]);
 		return ret;
 	}
-	fflush(NULL);
-	child->pid = fork();
+	child->pid = smon_fork();
 	if (child->pid < 0) {
-		ret = -errno;
+		ret = child->pid;
 		close(gate[0]);
 		close(gate[1]);
 		close(ready[0]);
@@ -749,8 +768,6 @@ int smon_child_resume(struct smon_child *child)
 
 int smon_child_wait(struct smon_child *child)
 {
-	int status;
-
 	if (child->gate >= 0) {
 		/* Never released or stopped: closing the gate makes it exit without running on. */
 		close(child->gate);
@@ -760,13 +777,7 @@ int smon_child_wait(struct smon_child *child)
 		close(child->stops);
 		child->stops = -1;
 	}
-	while (waitpid(child->pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			return -errno;
-	}
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return -1000 - WTERMSIG(status);
+	return smon_wait_pid(child->pid);
 }
 
 /* True once the thread group leader is a zombie: its do_exit() is behind it. */
@@ -834,18 +845,52 @@ static void *exit_with_leader(void *arg)
 	return NULL;
 }
 
-int smon_exit_threads_at_once(void)
+int smon_exit_threads_at_once(void *arg)
 {
 	pthread_t tid;
 
+	(void)arg;
 	if (pthread_create(&tid, NULL, exit_with_leader, NULL))
-		return -1;
+		return 111;
 	/* Give the spinner time to be on the other CPU, spinning. */
 	for (volatile int i = 0; i < 200000; i++)
 		;
 	exit_now = 1;
 	syscall(SYS_exit, 0);
-	return -1;
+	return 111;
+}
+
+int smon_getppid_times(void *n)
+{
+	for (intptr_t i = 0; i < (intptr_t)n; i++)
+		syscall(SYS_getppid);
+	return 0;
+}
+
+int smon_getppid_stop_getppid(void *n)
+{
+	smon_getppid_times(n);
+	if (smon_child_stop())
+		return 125;
+	return smon_getppid_times(n);
+}
+
+static void *idle_thread(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+int smon_start_idle_threads(int n)
+{
+	pthread_t tid;
+
+	for (int i = 0; i < n; i++)
+		if (pthread_create(&tid, NULL, idle_thread, NULL))
+			return -1;
+	return 0;
 }
 
 int smon_child_spawn_pid(struct smon_child *child, const struct smon_child_opts *opts,
@@ -868,35 +913,126 @@ int smon_child_spawn_pid(struct smon_child *child, const struct smon_child_opts 
 	return -EAGAIN;
 }
 
-int smon_watch_child(int fd, const struct smon_watch *w, struct smon_events *events,
+int smon_watch_start(int fd, const struct smon_watch *w, struct smon_child *child,
 		     struct smon_watched *run)
 {
 	static const struct smon_child_opts defaults;
-	struct smon_child child;
 	uint32_t pid;
+	struct syscallmon_target target = {
+		.nr = w->nr,
+		.action = w->action,
+		.err = w->err,
+		.record = w->record,
+		.npids = 1,
+		.pids = (uint64_t)(uintptr_t)&pid,
+	};
 	int ret;
 
 	run->pid = 0;
-	ret = smon_child_spawn(&child, w->opts ? w->opts : &defaults, w->fn, w->arg);
+	ret = smon_child_spawn(child, w->opts ? w->opts : &defaults, w->fn, w->arg);
 	if (ret < 0)
 		return ret;
-	pid = run->pid = child.pid;
-	ret = smon_add_target(fd, w->nr, w->action, w->err, 0, &pid, 1);
+	pid = run->pid = child->pid;
+	ret = smon_ioctl(fd, SYSCALLMON_IOC_ADD_TARGET, &target);
 	if (!ret)
 		ret = smon_set_mode(fd, w->mode);
 	if (!ret)
 		ret = smon_seek(fd, SYSCALLMON_SEEK_HEAD);
 	if (!ret) {
 		run->released_ns = smon_realtime_ns();
-		ret = smon_child_release(&child);
+		ret = smon_child_release(child);
 	}
-	if (ret < 0) {
-		smon_child_wait(&child);
+	if (ret < 0)
+		smon_child_wait(child);
+	return ret;
+}
+
+int smon_watch_child(int fd, const struct smon_watch *w, struct smon_events *events,
+		     struct smon_watched *run)
+{
+	struct smon_child child;
+	int ret = smon_watch_start(fd, w, &child, run);
+
+	if (ret < 0)
 		return ret;
-	}
 	run->status = smon_child_wait(&child);
 	run->exited_ns = smon_realtime_ns();
 	return smon_read_all(fd, events);
+}
+
+/* ---- plain child processes ---------------------------------------------- */
+
+int smon_exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return -1000 - WTERMSIG(status);
+}
+
+int smon_wait_pid(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return -errno;
+	}
+	return smon_exit_code(status);
+}
+
+pid_t smon_fork(void)
+{
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	return pid < 0 ? -errno : pid;
+}
+
+int smon_run_child(int (*fn)(void *arg), void *arg, pid_t *pid)
+{
+	pid_t child = smon_fork();
+
+	if (child < 0)
+		return child;
+	if (child == 0) {
+		int code = fn(arg);
+
+		fflush(NULL);
+		_exit(code);
+	}
+	if (pid)
+		*pid = child;
+	return smon_wait_pid(child);
+}
+
+pid_t smon_zombie(void)
+{
+	pid_t pid = smon_fork();
+
+	REQUIRE(pid >= 0, "fork: %s", smon_errname(pid));
+	if (pid == 0)
+		_exit(0);
+	for (int i = 0; i < 1000; i++) {
+		char path[64], *stat = NULL, *paren;
+		int zombie;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		zombie = smon_read_file(path, &stat, NULL) == 0 && (paren = strrchr(stat, ')')) && paren[2] == 'Z';
+		free(stat);
+		if (zombie)
+			break;
+		usleep(1000);
+	}
+	return pid;
+}
+
+pid_t smon_reaped_pid(void)
+{
+	pid_t pid = smon_zombie();
+
+	REQUIRE(smon_wait_pid(pid) == 0, "reap child %d", (int)pid);
+	return pid;
 }
 
 /* ---- files and kernel state --------------------------------------------- */
@@ -1154,7 +1290,7 @@ const char *smon_tmpdir(const char *tag)
 	if (!mkdtemp(tmpdir_path)) {
 		smon_diag("mkdtemp %s: %s", tmpdir_path, strerror(errno));
 		tmpdir_path[0] = '\0';
-		return NULL;
+		REQUIRE(0, "no temporary directory");
 	}
 	/* Children that drop to another uid still reach their files. */
 	chmod(tmpdir_path, 0777);
@@ -1167,7 +1303,6 @@ void smon_tmpfile(const char *tag, const char *name, char *path, size_t size)
 	const char *dir = smon_tmpdir(tag);
 	int fd;
 
-	REQUIRE(dir, "no temporary directory");
 	snprintf(path, size, "%s/%s", dir, name);
 	fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
 	REQUIRE(fd >= 0, "create %s: %s", path, strerror(errno));
@@ -1202,6 +1337,103 @@ uint64_t smon_realtime_ns(void)
 uint64_t smon_monotonic_ns(void)
 {
 	return clock_ns(CLOCK_MONOTONIC);
+}
+
+/* ---- the task lister's files -------------------------------------------- */
+
+const char *smon_key_value(const char *text, const char *key)
+{
+	size_t len = strlen(key);
+
+	for (const char *line = text; line; line = strchr(line, '\n')) {
+		if (*line == '\n')
+			line++;
+		if (!strncmp(line, key, len) && line[len] == ':')
+			return line + len + 1;
+	}
+	return NULL;
+}
+
+#define ROW_MAX_WORDS 32
+
+int smon_parse_task_row(char *line, struct smon_task_row *row)
+{
+	char *word[ROW_MAX_WORDS], *save = NULL, *end;
+	int n = 0;
+
+	for (char *w = strtok_r(line, " ", &save); w; w = strtok_r(NULL, " ", &save))
+		if (n < ROW_MAX_WORDS)
+			word[n++] = w;
+	if (n < 9 || strlen(word[n - 6]) != 1)
+		return -1;
+	row->pid = strtol(word[0], &end, 10);
+	if (*end)
+		return -1;
+	row->ppid = atoi(word[1]);
+	row->comm[0] = '\0';
+	for (int i = 2; i < n - 6; i++) {
+		if (i > 2)
+			strncat(row->comm, " ", sizeof(row->comm) - strlen(row->comm) - 1);
+		strncat(row->comm, word[i], sizeof(row->comm) - strlen(row->comm) - 1);
+	}
+	row->state = word[n - 6][0];
+	row->vm_kb = strtoul(word[n - 5], NULL, 10);
+	row->rss_kb = strtoul(word[n - 4], NULL, 10);
+	row->threads = atoi(word[n - 3]);
+	row->uid = strtoul(word[n - 2], NULL, 10);
+	row->gid = strtoul(word[n - 1], NULL, 10);
+	return 0;
+}
+
+char *smon_next_block(char **cursor)
+{
+	char *block = *cursor, *end;
+
+	if (!block || !*block)
+		return NULL;
+	end = strstr(block, "\n\n");
+	if (end) {
+		end[1] = '\0';
+		*cursor = end + 2;
+	} else {
+		*cursor = NULL;
+	}
+	return block;
+}
+
+int smon_cmp_ids(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+int smon_block_tids(const char *block, int *tids, int max)
+{
+	const char *v = smon_key_value(block, "TIDS");
+	int n = 0, used;
+
+	while (v && n < max && sscanf(v, "%d%n", &tids[n], &used) == 1) {
+		n++;
+		v += used;
+	}
+	qsort(tids, n, sizeof(int), smon_cmp_ids);
+	return n;
+}
+
+int smon_same_ids(const int *a, int na, const int *b, int nb)
+{
+	int same = na == nb;
+
+	for (int i = 0; same && i < na; i++)
+		same = a[i] == b[i];
+	return same;
+}
+
+void smon_print_ids(const char *name, const int *ids, int n)
+{
+	for (int i = 0; i < n; i++)
+		smon_diag("  %s[%d] = %d", name, i, ids[i]);
 }
 
 /* ---- kernel log --------------------------------------------------------- */

@@ -74,6 +74,8 @@ int smon_loaded(void);
 int smon_load(const char *params);
 /* smon_load(params) (NULL: none), then the device opened; stops the test if either fails.  Returns the fd. */
 int smon_load_open(const char *params);
+/* The same, then mode set (SYSCALLMON_MODE_*); stops the test if that fails too. */
+int smon_load_open_mode(const char *params, uint32_t mode);
 /*
  * The end of a test that loaded the module: closes fd (unless it is < 0),
  * unloads the module (a failure is a failed check) and exits with the
@@ -196,6 +198,13 @@ void smon_events_free(struct smon_events *events);
  */
 size_t smon_drop_config(struct smon_events *events);
 void smon_event_print(const struct smon_event *ev);
+/*
+ * smon_read_all() into *events, then smon_drop_config(): what calls and
+ * exits left.  A failed read is a failed check ("read records: ...") at the
+ * caller's line.  Returns what smon_read_all() did.
+ */
+int smon_read_no_config_at(int fd, struct smon_events *events, const char *file, int line);
+#define CHECK_READ_NO_CONFIG(fd, events) smon_read_no_config_at((fd), (events), __FILE__, __LINE__)
 
 /* ---- gated children ----------------------------------------------------- */
 
@@ -252,12 +261,28 @@ int smon_child_resume(struct smon_child *child);
 int smon_exit_leader_first(int group, int code);
 
 /*
- * For a workload: the leader and one other thread call SYS_exit(0) at the
- * same moment, each on its own CPU if there are two: neither sees itself as
- * the last thread at do_exit() entry.  Returns only if it could not start
+ * A workload: the leader and one other thread call SYS_exit(0) at the same
+ * moment, each on its own CPU if there are two: neither sees itself as the
+ * last thread at do_exit() entry.  Returns (111) only if it could not start
  * the thread.
  */
-int smon_exit_threads_at_once(void);
+int smon_exit_threads_at_once(void *arg);
+
+/*
+ * Workloads that make getppid calls, the cheapest syscall to watch; arg is
+ * how many, as SMON_COUNT(n).  smon_getppid_stop_getppid() makes n, a
+ * smon_child_stop() (the test looks, or changes the scope), then n more; it
+ * returns 125 if the parent went away during the stop.
+ */
+#define SMON_COUNT(n)	((void *)(intptr_t)(n))
+int smon_getppid_times(void *n);
+int smon_getppid_stop_getppid(void *n);
+
+/*
+ * For a workload that must have threads: starts n more, which block in
+ * pause() until the process ends.  0, or -1 if one could not be started.
+ */
+int smon_start_idle_threads(int n);
 
 /*
  * smon_child_spawn() for a child that must get pid want (a pid freed
@@ -271,17 +296,22 @@ int smon_child_spawn_pid(struct smon_child *child, const struct smon_child_opts 
 /*
  * The whole of "watch what one process does": spawn fn(arg) held at its
  * gate (opts as for smon_child_spawn, NULL for the defaults), target
- * w->nr for that child alone (w->action, w->err), set w->mode, move fd's
- * cursor to the head, release the child, wait for it, and read every record
- * from the release on into *events.  Returns 0 with run->pid and
- * run->status (the child's exit code, as smon_child_wait()), or -errno when
- * spawning, arming or reading failed (a child spawned but not released is
- * reaped without running fn).  The target stays; the caller removes it.
+ * w->nr for that child alone (w->action, w->err, w->record), set w->mode,
+ * move fd's cursor to the head, release the child, wait for it, and read
+ * every record from the release on into *events.  Returns 0 with run->pid
+ * and run->status (the child's exit code, as smon_child_wait()), or -errno
+ * when spawning, arming or reading failed (a child spawned but not released
+ * is reaped without running fn).  The target stays; the caller removes it.
+ *
+ * smon_watch_start() is its first half, for a test that acts while the
+ * child runs: it stops after the release (run->pid, run->released_ns set)
+ * and leaves the waiting and reading to the caller.
  */
 struct smon_watch {
 	uint32_t nr;
 	uint32_t action;	/* SYSCALLMON_ACTION_LOG or _BLOCK */
 	int32_t err;		/* errno a blocked call returns; 0: EPERM */
+	uint32_t record;	/* SYSCALLMON_RECORD_*: when a call is written; 0: the default */
 	uint32_t mode;		/* SYSCALLMON_MODE_*, set before the release */
 	const struct smon_child_opts *opts;
 	smon_workload_fn fn;
@@ -297,6 +327,38 @@ struct smon_watched {
 
 int smon_watch_child(int fd, const struct smon_watch *w, struct smon_events *events,
 		     struct smon_watched *run);
+int smon_watch_start(int fd, const struct smon_watch *w, struct smon_child *child,
+		     struct smon_watched *run);
+
+/* ---- plain child processes ---------------------------------------------- */
+
+/*
+ * fork() with stdio flushed first, so that nothing buffered before it is
+ * written twice: the child's pid (0 in the child), or -errno.
+ */
+pid_t smon_fork(void);
+/* A wait status as the tests report it: the exit code, or -1000 - signal. */
+int smon_exit_code(int status);
+/* Waits for pid (through EINTR): smon_exit_code() of its status, or -errno. */
+int smon_wait_pid(pid_t pid);
+/*
+ * Forks a child that runs fn(arg) and exits with its return (stdio flushed
+ * first); waits for it.  Returns as smon_wait_pid(), or -errno if the fork
+ * failed; the child's pid goes to *pid unless pid is NULL.
+ */
+int smon_run_child(int (*fn)(void *arg), void *arg, pid_t *pid);
+/*
+ * A child of ours that has exited and is not reaped yet: a zombie, as
+ * /proc/<pid>/stat says before this returns.  Stops the test if it cannot
+ * fork.
+ */
+pid_t smon_zombie(void);
+/*
+ * A pid no process has now: a child of ours that exited and was reaped
+ * (until a later fork is handed the same number).  Stops the test if the
+ * child cannot be made or reaped.
+ */
+pid_t smon_reaped_pid(void);
 
 /* ---- files and kernel state --------------------------------------------- */
 
@@ -320,7 +382,10 @@ int smon_hooked(const char *symbol);
 int smon_hook_count(const char *text);
 void smon_hooks_dump(void);	/* the list as diagnostics */
 int smon_path_exists(const char *path);
-/* mkdtemp under /tmp, world-searchable, removed with its files at exit. */
+/*
+ * mkdtemp under /tmp, world-searchable, removed with its files at exit.
+ * Stops the test if it cannot be made.
+ */
 const char *smon_tmpdir(const char *tag);
 /*
  * An empty file called name in a fresh smon_tmpdir(tag); its path goes to
@@ -335,6 +400,46 @@ int smon_open_times(const char *path, int n, int flags);
 
 uint64_t smon_realtime_ns(void);
 uint64_t smon_monotonic_ns(void);
+
+/* ---- the task lister's files -------------------------------------------- */
+
+/*
+ * task_detail and task_stats (and /proc/<pid>/status) are "KEY: value"
+ * lines.  The value of key in text (just after its ':'), or NULL if no
+ * line starts with key.
+ */
+const char *smon_key_value(const char *text, const char *key);
+
+/* A row of /proc/syscallmon/tasks. */
+struct smon_task_row {
+	int pid, ppid;
+	char comm[64];
+	char state;
+	unsigned long vm_kb, rss_kb;
+	int threads;
+	unsigned int uid, gid;
+};
+
+/*
+ * Parses one row (line is cut into words in place); -1 if it is not one.
+ * A COMMAND may hold spaces: PID and PPID come first, the six other fields
+ * last.
+ */
+int smon_parse_task_row(char *line, struct smon_task_row *row);
+
+/*
+ * task_detail holds a block of lines per process, a blank line between
+ * blocks.  Returns the block at *cursor (cut off in place) and moves
+ * *cursor to the next; NULL once none is left.
+ */
+char *smon_next_block(char **cursor);
+/* A block's TIDS, sorted: how many (at most max) went to tids. */
+int smon_block_tids(const char *block, int *tids, int max);
+
+/* Lists of ids (pids, tids): qsort()/bsearch() order, and equality of sorted lists. */
+int smon_cmp_ids(const void *a, const void *b);
+int smon_same_ids(const int *a, int na, const int *b, int nb);
+void smon_print_ids(const char *name, const int *ids, int n);	/* "  name[i] = id" diagnostics */
 
 /* ---- kernel log --------------------------------------------------------- */
 

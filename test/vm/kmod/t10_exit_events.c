@@ -70,14 +70,6 @@ static const char *const mt_names[] = {
 	"leader SYS_exit(0) first, then the last thread SYS_exit(4)",
 };
 
-static void *idle_thread(void *arg)
-{
-	(void)arg;
-	for (;;)
-		pause();
-	return NULL;
-}
-
 static void *group_exit_thread(void *arg)
 {
 	(void)arg;
@@ -92,13 +84,11 @@ static int multithreaded(void *arg)
 
 	switch (ending) {
 	case MT_LEADER_GROUP_EXIT:
-		for (int i = 0; i < 2; i++)
-			if (pthread_create(&tid, NULL, idle_thread, NULL))
-				return 110;
+		if (smon_start_idle_threads(2))
+			return 110;
 		return 5;
 	case MT_THREAD_GROUP_EXIT:
-		if (pthread_create(&tid, NULL, idle_thread, NULL) ||
-		    pthread_create(&tid, NULL, group_exit_thread, NULL))
+		if (smon_start_idle_threads(1) || pthread_create(&tid, NULL, group_exit_thread, NULL))
 			return 110;
 		for (;;)
 			pause();
@@ -110,13 +100,6 @@ static int multithreaded(void *arg)
 		return 111;
 	}
 	return 112;
-}
-
-static int threads_at_once(void *arg)
-{
-	(void)arg;
-	smon_exit_threads_at_once();
-	return 111;
 }
 
 static int wait_forever(void *arg)
@@ -233,9 +216,7 @@ static void burn_case(int fd)
 	CHECK(stat_ut >= BURN_NS / 2, "stat utime %llu ns: the burn was not user time",
 	      (unsigned long long)stat_ut);
 
-	ret = smon_read_all(fd, &events);
-	smon_drop_config(&events);
-	CHECK(ret == 0, "read records: %s", smon_errname(ret));
+	CHECK_READ_NO_CONFIG(fd, &events);
 	n = exit_records(&events, child.pid, &ev);
 	if (CHECK(n == 1, "%zu EXIT records for pid %d, want 1", n, child.pid)) {
 		double ratio = stat_ut ? (double)ev->utime_ns / (double)stat_ut : 0;
@@ -279,9 +260,7 @@ static void sigterm_case(int fd)
 	CHECK(kill(child.pid, SIGTERM) == 0, "kill: %s", strerror(errno));
 	ret = smon_child_wait(&child);
 	CHECK_EQ(ret, -1000 - SIGTERM, "child status (-1000 - signal)");
-	ret = smon_read_all(fd, &events);
-	smon_drop_config(&events);
-	CHECK(ret == 0, "read records: %s", smon_errname(ret));
+	CHECK_READ_NO_CONFIG(fd, &events);
 	n = exit_records(&events, child.pid, &ev);
 	if (CHECK(n == 1, "%zu EXIT records for pid %d, want 1", n, child.pid)) {
 		int ok = check_exit_common(ev, child.pid, opts.comm);
@@ -319,9 +298,7 @@ static void multithreaded_case(int fd, enum mt_ending ending)
 	      WEXITSTATUS(status));
 	smon_diag("waitpid: exit status %d", WEXITSTATUS(status));
 
-	ret = smon_read_all(fd, &events);
-	smon_drop_config(&events);
-	CHECK(ret == 0, "read records: %s", smon_errname(ret));
+	CHECK_READ_NO_CONFIG(fd, &events);
 	n = exit_records(&events, child.pid, &ev);
 	if (CHECK(n == 1, "%s: %zu EXIT records for pid %d, want 1", mt_names[ending], n,
 		  child.pid)) {
@@ -361,15 +338,14 @@ static void at_once_case(int fd)
 		size_t n;
 		int ret;
 
-		ret = smon_child_spawn(&child, &opts, threads_at_once, NULL);
+		ret = smon_child_spawn(&child, &opts, smon_exit_threads_at_once, NULL);
 		if (!CHECK(ret == 0, "spawn: %s", smon_errname(ret)))
 			break;
 		CHECK(smon_child_release(&child) == 0, "release");
 		ret = smon_child_wait(&child);
 		if (!CHECK(ret == 0, "round %d: exit status %d", rounds, ret))
 			break;
-		CHECK(smon_read_all(fd, &events) == 0, "read records");
-		smon_drop_config(&events);
+		CHECK_READ_NO_CONFIG(fd, &events);
 		n = exit_records(&events, child.pid, &ev);
 		missing += n == 0;
 		doubled += n > 1;
@@ -404,9 +380,7 @@ static void off_case(int fd)
 		return;
 	CHECK(smon_child_release(&child) == 0, "release");
 	CHECK_EQ(smon_child_wait(&child), 3, "child exit status");
-	ret = smon_read_all(fd, &events);
-	smon_drop_config(&events);
-	CHECK(ret == 0, "read records: %s", smon_errname(ret));
+	CHECK_READ_NO_CONFIG(fd, &events);
 	CHECK(events.n == 0, "%zu records with exit events off, want 0", events.n);
 	for (size_t i = 0; i < events.n && i < 4; i++)
 		smon_event_print(&events.ev[i]);
@@ -450,9 +424,7 @@ int main(void)
 			multithreaded_case(fd, e);
 		at_once_case(fd);
 		CHECK(smon_status(fd, &after) == 0, "GET_STATUS");
-		ret = smon_read_all(all, &events);
-		smon_drop_config(&events);
-		CHECK(ret == 0, "read records: %s", smon_errname(ret));
+		CHECK_READ_NO_CONFIG(all, &events);
 		close(all);
 	}
 	exits = count_type(&events, SYSCALLMON_RECORD_EXIT);

@@ -153,18 +153,6 @@ static void check_filter(const struct status_view *v, const char *name, unsigned
 
 /* ---- workloads ----------------------------------------------------------- */
 
-static int call_getppid_twice(void *arg)
-{
-	(void)arg;
-	for (int i = 0; i < SCOPED_CALLS; i++)
-		syscall(SYS_getppid);
-	if (smon_child_stop())
-		return 125;
-	for (int i = 0; i < SCOPED_CALLS; i++)
-		syscall(SYS_getppid);
-	return 0;
-}
-
 /* Opens then unlinks file_path; returns the unlink errno (0 if it worked). */
 static int open_then_unlink(void *arg)
 {
@@ -230,21 +218,19 @@ static void pid_scope_phase(int fd)
 	const struct smon_child_opts opts = { .comm = "smon-t11-scope", .stops = 1 };
 	struct smon_events events = { 0 };
 	struct status_view v;
-	struct smon_child child, dead;
+	struct smon_child child;
 	char cmd[64], scope[32];
+	pid_t dead;
 	int ret;
 
 	smon_diag("pid add/del scope later targets");
-	/* A pid that surely is free: a child of ours, reaped. */
-	ret = smon_child_spawn(&dead, NULL, NULL, NULL);
-	REQUIRE(ret == 0, "spawn: %s", smon_errname(ret));
-	smon_child_wait(&dead);
-	snprintf(cmd, sizeof(cmd), "pid add %d\n", dead.pid);
+	dead = smon_reaped_pid();
+	snprintf(cmd, sizeof(cmd), "pid add %d\n", dead);
 	ret = control(cmd);
-	CHECK(ret == -ESRCH, "\"pid add %d\" (a reaped child): %s, want ESRCH", dead.pid,
+	CHECK(ret == -ESRCH, "\"pid add %d\" (a reaped child): %s, want ESRCH", dead,
 	      smon_errname(ret));
 
-	ret = smon_child_spawn(&child, &opts, call_getppid_twice, NULL);
+	ret = smon_child_spawn(&child, &opts, smon_getppid_stop_getppid, SMON_COUNT(SCOPED_CALLS));
 	REQUIRE(ret == 0, "spawn: %s", smon_errname(ret));
 	snprintf(cmd, sizeof(cmd), "pid add %d\n", child.pid);
 	CONTROL_OK(cmd);
@@ -260,9 +246,7 @@ static void pid_scope_phase(int fd)
 	CHECK(smon_child_release(&child) == 0, "release");
 	ret = smon_child_wait_stop(&child);
 	CHECK(ret == 0, "the scoped child never stopped");
-	ret = smon_read_all(fd, &events);
-	smon_drop_config(&events);
-	CHECK(ret == 0, "read records: %s", smon_errname(ret));
+	CHECK_READ_NO_CONFIG(fd, &events);
 	CHECK_EQ(count_nr(&events, child.pid, __NR_getppid), SCOPED_CALLS,
 		 "getppid records of the pid added");
 	CHECK_EQ(events.n, SCOPED_CALLS, "records in all (nobody else is in the scope)");
@@ -274,9 +258,7 @@ static void pid_scope_phase(int fd)
 		check_filter(&v, "getppid", __NR_getppid, "ALLOWED", "log", 0, "yes", "none");
 	CHECK(smon_child_resume(&child) == 0, "resume");
 	CHECK_EQ(smon_child_wait(&child), 0, "scoped child exit status");
-	ret = smon_read_all(fd, &events);
-	smon_drop_config(&events);
-	CHECK(ret == 0, "read records: %s", smon_errname(ret));
+	CHECK_READ_NO_CONFIG(fd, &events);
 	CHECK(events.n == 0, "%zu records after \"pid del\" emptied the scope, want 0", events.n);
 	smon_events_free(&events);
 
@@ -313,7 +295,8 @@ static void control_pid_reuse_phase(int fd)
 	smon_child_wait(&gone);
 	ret = -EAGAIN;
 	for (int attempt = 0; attempt < 5 && ret == -EAGAIN; attempt++)
-		ret = smon_child_spawn_pid(&reuser, &opts, call_getppid_twice, NULL, gone.pid);
+		ret = smon_child_spawn_pid(&reuser, &opts, smon_getppid_stop_getppid,
+					   SMON_COUNT(SCOPED_CALLS), gone.pid);
 	REQUIRE(ret == 0, "could not get pid %d again through ns_last_pid: %s", gone.pid,
 		smon_errname(ret));
 
@@ -327,8 +310,7 @@ static void control_pid_reuse_phase(int fd)
 	CHECK(smon_seek(fd, SYSCALLMON_SEEK_HEAD) == 0, "SEEK_HEAD");
 	CHECK(smon_child_release(&reuser) == 0, "release");
 	CHECK(smon_child_wait_stop(&reuser) == 0, "the reusing child never stopped");
-	CHECK(smon_read_all(fd, &events) == 0, "read records");
-	smon_drop_config(&events);
+	CHECK_READ_NO_CONFIG(fd, &events);
 	CHECK_EQ(count_nr(&events, reuser.pid, __NR_getppid), 0,
 		 "getppid records of the process that reused an added pid");
 	smon_events_free(&events);
@@ -415,9 +397,7 @@ static void transcript_phase(int fd)
 	      "coreutils unlink's error is not EPERM: \"%s\"", msg);
 	CHECK(smon_path_exists(file_path), "%s is gone: the blocked unlink ran", file_path);
 
-	ret = smon_read_all(fd, &events);
-	smon_drop_config(&events);
-	CHECK(ret == 0, "read records: %s", smon_errname(ret));
+	CHECK_READ_NO_CONFIG(fd, &events);
 	check_unlink_events(&events, pid, "coreutils unlink", "unlink", 0);
 	if (spawned)
 		check_unlink_events(&events, child.pid, "forked child", opts.comm, 1);

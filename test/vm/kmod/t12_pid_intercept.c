@@ -30,27 +30,6 @@
 #define CALLS		40
 #define AT_ONCE_ROUNDS	300
 
-static int getppid_then_exit(void *arg)
-{
-	(void)arg;
-	for (int i = 0; i < CALLS; i++)
-		syscall(SYS_getppid);
-	return 0;
-}
-
-/* CALLS getppid, a stop (the test changes the scope or looks), CALLS more. */
-static int getppid_stop_getppid(void *arg)
-{
-	(void)arg;
-	for (int i = 0; i < CALLS; i++)
-		syscall(SYS_getppid);
-	if (smon_child_stop())
-		return 125;
-	for (int i = 0; i < CALLS; i++)
-		syscall(SYS_getppid);
-	return 0;
-}
-
 static int leader_first_group(void *arg)
 {
 	(void)arg;
@@ -62,13 +41,6 @@ static int leader_first_last(void *arg)
 {
 	(void)arg;
 	smon_exit_leader_first(0, 4);
-	return 111;
-}
-
-static int threads_at_once(void *arg)
-{
-	(void)arg;
-	smon_exit_threads_at_once();
 	return 111;
 }
 
@@ -111,6 +83,20 @@ static void expect_records(int fd, pid_t tgid, size_t want, const char *what)
 	smon_events_free(&events);
 }
 
+/* Spawns fn(SMON_COUNT(CALLS)) in a gated child and monitors its pid (ADD_PIDS); -1 if no child. */
+static int spawn_monitored(int fd, struct smon_child *child, const struct smon_child_opts *opts,
+			   smon_workload_fn fn, uint32_t *pid)
+{
+	int ret = smon_child_spawn(child, opts, fn, SMON_COUNT(CALLS));
+
+	if (!CHECK(ret == 0, "spawn: %s", smon_errname(ret)))
+		return -1;
+	*pid = child->pid;
+	ret = smon_add_pids(fd, NR, pid, 1);
+	CHECK(ret == 0, "monitor pid %u: %s", *pid, smon_errname(ret));
+	return 0;
+}
+
 static uint64_t hits_now(int fd)
 {
 	struct syscallmon_target_info info;
@@ -121,7 +107,6 @@ static uint64_t hits_now(int fd)
 static void intercept_errors(int fd)
 {
 	struct syscallmon_target_info info;
-	struct smon_child dead;
 	uint32_t gone;
 	int ret;
 
@@ -151,11 +136,7 @@ static void intercept_errors(int fd)
 	CHECK(ret == -EINVAL, "release getpid (not intercepted): %s, want EINVAL",
 	      smon_errname(ret));
 
-	/* A pid that surely is free: a child of ours, reaped. */
-	ret = smon_child_spawn(&dead, NULL, NULL, NULL);
-	REQUIRE(ret == 0, "spawn: %s", smon_errname(ret));
-	smon_child_wait(&dead);
-	gone = dead.pid;
+	gone = smon_reaped_pid();
 	REQUIRE(kill(gone, 0) < 0 && errno == ESRCH, "pid %u is still in use", gone);
 	ret = smon_add_pids(fd, NR, &gone, 1);
 	CHECK(ret == -ESRCH, "monitor pid %u (doesn't exist): %s, want ESRCH", gone,
@@ -174,7 +155,7 @@ static void empty_scope_matches_nothing(int fd)
 	smon_diag("intercepted, nobody monitored: calls hit the probe, nothing is logged");
 	CHECK(smon_seek(fd, SYSCALLMON_SEEK_HEAD) == 0, "SEEK_HEAD");
 	hits = hits_now(fd);
-	ret = smon_child_spawn(&child, &opts, getppid_then_exit, NULL);
+	ret = smon_child_spawn(&child, &opts, smon_getppid_times, SMON_COUNT(CALLS));
 	if (!CHECK(ret == 0, "spawn: %s", smon_errname(ret)))
 		return;
 	CHECK(smon_child_release(&child) == 0, "release");
@@ -194,12 +175,8 @@ static void monitor_start_stop(int fd)
 	int ret;
 
 	smon_diag("monitor start, then stop, one pid");
-	ret = smon_child_spawn(&child, &opts, getppid_stop_getppid, NULL);
-	if (!CHECK(ret == 0, "spawn: %s", smon_errname(ret)))
+	if (spawn_monitored(fd, &child, &opts, smon_getppid_stop_getppid, &pid))
 		return;
-	pid = child.pid;
-	ret = smon_add_pids(fd, NR, &pid, 1);
-	CHECK(ret == 0, "monitor pid %u: %s", pid, smon_errname(ret));
 	if (get_info(fd, &info) == 0) {
 		CHECK_EQ(info.npids, 1, "scope size while monitoring");
 		CHECK(scope_has(fd, pid), "scope lacks pid %u", pid);
@@ -232,12 +209,8 @@ static void pid_reuse(int fd)
 	int ret = -EAGAIN;
 
 	smon_diag("pid reuse: a monitored pid exits and is reused; the newcomer is not monitored");
-	ret = smon_child_spawn(&first, &first_opts, getppid_then_exit, NULL);
-	if (!CHECK(ret == 0, "spawn: %s", smon_errname(ret)))
+	if (spawn_monitored(fd, &first, &first_opts, smon_getppid_times, &pid))
 		return;
-	pid = first.pid;
-	ret = smon_add_pids(fd, NR, &pid, 1);
-	CHECK(ret == 0, "monitor pid %u: %s", pid, smon_errname(ret));
 	CHECK(smon_seek(fd, SYSCALLMON_SEEK_HEAD) == 0, "SEEK_HEAD");
 	CHECK(smon_child_release(&first) == 0, "release");
 	CHECK_EQ(smon_child_wait(&first), 0, "first child exit status");
@@ -251,7 +224,8 @@ static void pid_reuse(int fd)
 
 	/* The pid was freed by the reap above; hand it out again. */
 	for (int attempt = 0; attempt < 5; attempt++) {
-		ret = smon_child_spawn_pid(&reuser, &reuse_opts, getppid_stop_getppid, NULL, pid);
+		ret = smon_child_spawn_pid(&reuser, &reuse_opts, smon_getppid_stop_getppid,
+					   SMON_COUNT(CALLS), pid);
 		if (ret != -EAGAIN)
 			break;
 	}
@@ -293,12 +267,8 @@ static void leaves_scope(int fd, const struct ending *e)
 	int ret;
 
 	smon_diag("pid leaves the scope: %s", e->name);
-	ret = smon_child_spawn(&child, &opts, e->fn, NULL);
-	if (!CHECK(ret == 0, "spawn: %s", smon_errname(ret)))
+	if (spawn_monitored(fd, &child, &opts, e->fn, &pid))
 		return;
-	pid = child.pid;
-	ret = smon_add_pids(fd, NR, &pid, 1);
-	CHECK(ret == 0, "monitor pid %u: %s", pid, smon_errname(ret));
 	if (e->fn) {
 		CHECK(smon_child_release(&child) == 0, "release");
 	} else {
@@ -332,12 +302,8 @@ static void leaves_scope_at_once(int fd)
 		uint32_t pid;
 		int ret;
 
-		ret = smon_child_spawn(&child, &opts, threads_at_once, NULL);
-		if (!CHECK(ret == 0, "spawn: %s", smon_errname(ret)))
+		if (spawn_monitored(fd, &child, &opts, smon_exit_threads_at_once, &pid))
 			break;
-		pid = child.pid;
-		ret = smon_add_pids(fd, NR, &pid, 1);
-		CHECK(ret == 0, "monitor pid %u: %s", pid, smon_errname(ret));
 		CHECK(smon_child_release(&child) == 0, "release");
 		ret = smon_child_wait(&child);
 		if (!CHECK(ret == 0, "round %d: exit status %d", rounds, ret))
@@ -373,11 +339,7 @@ int main(void)
 		{ "leader exits first, then the last thread SYS_exit(4)", leader_first_last },
 		{ "leader exits first, then a thread exit_group(9)", leader_first_group },
 	};
-	int fd, ret;
-
-	fd = smon_load_open(NULL);
-	ret = smon_set_mode(fd, SYSCALLMON_MODE_LOG);
-	REQUIRE(ret == 0, "SET_MODE LOG: %s", smon_errname(ret));
+	int fd = smon_load_open_mode(NULL, SYSCALLMON_MODE_LOG);
 
 	intercept_errors(fd);
 	empty_scope_matches_nothing(fd);

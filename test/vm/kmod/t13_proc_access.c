@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "smon_test.h"
@@ -101,24 +100,14 @@ static void __attribute__((noreturn)) open_all(int want_eperm)
 	smon_exit();
 }
 
-/* Runs argv, whose output goes to ours; returns its exit status, or -1000 - signal. */
-static int run(char *const argv[])
+/* In a child (smon_run_child): runs argv, whose output goes to ours. */
+static int exec_argv(void *arg)
 {
-	int status;
-	pid_t pid;
+	char *const *argv = arg;
 
-	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		execvp(argv[0], argv);
-		printf("# exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1000 - WTERMSIG(status);
+	execvp(argv[0], argv);
+	printf("# exec %s: %s\n", argv[0], strerror(errno));
+	return 127;
 }
 
 int main(int argc, char **argv)
@@ -140,7 +129,7 @@ int main(int argc, char **argv)
 	{
 		char *const plain[] = { self, "--open-all", NULL };
 
-		ret = run(plain);
+		ret = smon_run_child(exec_argv, (void *)plain, NULL);
 		CHECK(ret == 0, "as full root: exit status %d, want 0", ret);
 	}
 	{
@@ -150,7 +139,7 @@ int main(int argc, char **argv)
 			"--open-all-eperm", NULL,
 		};
 
-		ret = run(capsh);
+		ret = smon_run_child(exec_argv, (void *)capsh, NULL);
 		CHECK(ret == 0, "under capsh --drop=%s: exit status %d, want 0 (127: no capsh; "
 		      "install libcap2-bin)", DROPPED_CAPS, ret);
 	}

@@ -21,7 +21,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,16 +44,9 @@
 
 /* ---- what /proc says ---------------------------------------------------- */
 
-static int cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
-}
-
 static int has_pid(const int *pids, int n, int pid)
 {
-	return bsearch(&pid, pids, n, sizeof(int), cmp_int) != NULL;
+	return bsearch(&pid, pids, n, sizeof(int), smon_cmp_ids) != NULL;
 }
 
 /* The numeric entries of dir (a /proc or a /proc/<pid>/task), sorted. */
@@ -79,21 +71,8 @@ static int list_ids(const char *dir, int *ids, int max)
 		ids[n++] = id;
 	}
 	closedir(d);
-	qsort(ids, n, sizeof(int), cmp_int);
+	qsort(ids, n, sizeof(int), smon_cmp_ids);
 	return n;
-}
-
-static const char *status_value(const char *status, const char *key)
-{
-	size_t len = strlen(key);
-
-	for (const char *line = status; line; line = strchr(line, '\n')) {
-		if (*line == '\n')
-			line++;
-		if (!strncmp(line, key, len) && line[len] == ':')
-			return line + len + 1;
-	}
-	return NULL;
 }
 
 struct proc_view {
@@ -116,9 +95,9 @@ static int read_proc(int pid, struct proc_view *v)
 	if (ret)
 		return ret;
 	ret = -EPROTO;
-	if ((val = status_value(text, "PPid")) && sscanf(val, "%d", &v->ppid) == 1 &&
-	    (val = status_value(text, "Threads")) && sscanf(val, "%d", &v->threads) == 1 &&
-	    (val = status_value(text, "NSpid")) && sscanf(val, " %63[0-9 \t]", v->nspid) == 1)
+	if ((val = smon_key_value(text, "PPid")) && sscanf(val, "%d", &v->ppid) == 1 &&
+	    (val = smon_key_value(text, "Threads")) && sscanf(val, "%d", &v->threads) == 1 &&
+	    (val = smon_key_value(text, "NSpid")) && sscanf(val, " %63[0-9 \t]", v->nspid) == 1)
 		ret = 0;
 	free(text);
 	if (ret)
@@ -134,38 +113,8 @@ static int read_proc(int pid, struct proc_view *v)
 
 /* ---- what the task lister says ------------------------------------------- */
 
-struct task_row {
-	int pid, ppid, threads;
-	char comm[64];
-};
-
-/* A COMMAND may hold spaces: PID and PPID come first, the other six fields last. */
-static int parse_row(char *line, struct task_row *row)
-{
-	char *tok[32], *save = NULL, *end;
-	int n = 0;
-
-	for (char *t = strtok_r(line, " ", &save); t; t = strtok_r(NULL, " ", &save))
-		if (n < 32)
-			tok[n++] = t;
-	if (n < 9)
-		return -1;
-	row->pid = strtol(tok[0], &end, 10);
-	if (*end)
-		return -1;
-	row->ppid = atoi(tok[1]);
-	row->comm[0] = '\0';
-	for (int i = 2; i < n - 6; i++) {
-		if (i > 2)
-			strncat(row->comm, " ", sizeof(row->comm) - strlen(row->comm) - 1);
-		strncat(row->comm, tok[i], sizeof(row->comm) - strlen(row->comm) - 1);
-	}
-	row->threads = atoi(tok[n - 3]);
-	return 0;
-}
-
 /* Parses /proc/syscallmon/tasks; returns the number of rows, or -1. */
-static int read_tasks(struct task_row *rows, int max)
+static int read_tasks(struct smon_task_row *rows, int max)
 {
 	char *text, *line, *save = NULL;
 	int n = 0, ret;
@@ -177,7 +126,7 @@ static int read_tasks(struct task_row *rows, int max)
 	while ((line = strtok_r(NULL, "\n", &save))) {
 		if (!CHECK(n < max, "more than %d rows", max))
 			break;
-		if (!CHECK(parse_row(line, &rows[n]) == 0, "unparsable row \"%s\"", line))
+		if (!CHECK(smon_parse_task_row(line, &rows[n]) == 0, "unparsable row \"%s\"", line))
 			continue;
 		n++;
 	}
@@ -185,9 +134,9 @@ static int read_tasks(struct task_row *rows, int max)
 	return n;
 }
 
-static const struct task_row *find_row(const struct task_row *rows, int n, int pid)
+static const struct smon_task_row *find_row(const struct smon_task_row *rows, int n, int pid)
 {
-	const struct task_row *found = NULL;
+	const struct smon_task_row *found = NULL;
 
 	for (int i = 0; i < n; i++) {
 		if (rows[i].pid != pid)
@@ -200,26 +149,16 @@ static const struct task_row *find_row(const struct task_row *rows, int n, int p
 
 /* ---- inside the namespace ------------------------------------------------ */
 
-static void *idle_thread(void *arg)
-{
-	(void)arg;
-	for (;;)
-		pause();
-	return NULL;
-}
-
 /* Starts a process named comm with extra threads; it idles until killed. */
 static pid_t start_idle(const char *comm, int threads, int up)
 {
 	pid_t pid = fork();
-	pthread_t tid;
 
 	if (pid != 0)
 		return pid;
 	prctl(PR_SET_NAME, comm);
-	for (int i = 0; i < threads; i++)
-		if (pthread_create(&tid, NULL, idle_thread, NULL))
-			_exit(10);
+	if (smon_start_idle_threads(threads))
+		_exit(10);
 	/* Its threads exist now: tell the parent. */
 	if (write(up, "u", 1) != 1)
 		_exit(11);
@@ -230,25 +169,20 @@ static pid_t start_idle(const char *comm, int threads, int up)
 /* Checks task_detail's blocks against /proc: the same pids, and TIDS = /proc/<pid>/task. */
 static void check_detail_in_ns(const int *pids, int npids)
 {
-	char *text, *copy;
+	char *text, *cursor, *block;
 	int seen[MAX_PIDS] = { 0 }, nblocks = 0, strangers = 0, ret;
 
 	ret = smon_read_file(PROC_DETAIL, &text, NULL);
 	if (!CHECK(ret == 0, "read %s: %s", PROC_DETAIL, smon_errname(ret)))
 		return;
-	copy = text;
-	for (char *block = copy, *next; block && *block; block = next) {
-		int tids[MAX_TIDS + 1], want[MAX_TIDS], ntids = 0, nwant, pid, off, same, idx;
+	cursor = text;
+	while ((block = smon_next_block(&cursor))) {
+		int tids[MAX_TIDS + 1], want[MAX_TIDS], ntids, nwant, pid, idx;
 		char taskdir[64];
 		const char *v;
 
-		next = strstr(block, "\n\n");
-		if (next) {
-			next[1] = '\0';
-			next += 2;
-		}
 		nblocks++;
-		v = status_value(block, "PID");
+		v = smon_key_value(block, "PID");
 		if (!CHECK(v && sscanf(v, "%d", &pid) == 1, "a block without PID: \"%.80s\"", block))
 			continue;
 		idx = -1;
@@ -262,23 +196,13 @@ static void check_detail_in_ns(const int *pids, int npids)
 			continue;
 		}
 		seen[idx]++;
-		v = status_value(block, "TIDS");
-		while (v && ntids <= MAX_TIDS && sscanf(v, "%d%n", &tids[ntids], &off) == 1) {
-			ntids++;
-			v += off;
-		}
-		qsort(tids, ntids, sizeof(int), cmp_int);
+		ntids = smon_block_tids(block, tids, MAX_TIDS + 1);
 		snprintf(taskdir, sizeof(taskdir), "/proc/%d/task", pid);
 		nwant = list_ids(taskdir, want, MAX_TIDS);
-		same = ntids == nwant;
-		for (int k = 0; same && k < ntids; k++)
-			same = tids[k] == want[k];
-		if (!CHECK(same, "pid %d: TIDS has %d ids, %s has %d, or they differ", pid, ntids,
-			   taskdir, nwant)) {
-			for (int k = 0; k < ntids; k++)
-				smon_diag("  TIDS[%d] = %d", k, tids[k]);
-			for (int k = 0; k < nwant; k++)
-				smon_diag("  task/[%d] = %d", k, want[k]);
+		if (!CHECK(smon_same_ids(tids, ntids, want, nwant),
+			   "pid %d: TIDS has %d ids, %s has %d, or they differ", pid, ntids, taskdir, nwant)) {
+			smon_print_ids("TIDS", tids, ntids);
+			smon_print_ids("task/", want, nwant);
 		}
 	}
 	smon_diag("in the namespace: %s has %d blocks", PROC_DETAIL, nblocks);
@@ -298,9 +222,9 @@ static void check_stats_in_ns(int tasks, int threads)
 	ret = smon_read_file(PROC_STATS, &text, NULL);
 	if (!CHECK(ret == 0, "read %s: %s", PROC_STATS, smon_errname(ret)))
 		return;
-	CHECK((v = status_value(text, "total_tasks")) && sscanf(v, "%lu", &total_tasks) == 1,
+	CHECK((v = smon_key_value(text, "total_tasks")) && sscanf(v, "%lu", &total_tasks) == 1,
 	      "task_stats: no total_tasks");
-	CHECK((v = status_value(text, "total_threads")) && sscanf(v, "%lu", &total_threads) == 1,
+	CHECK((v = smon_key_value(text, "total_threads")) && sscanf(v, "%lu", &total_threads) == 1,
 	      "task_stats: no total_threads");
 	CHECK_EQ(total_tasks, tasks, "task_stats total_tasks vs the namespace's /proc");
 	CHECK_EQ(total_threads, threads, "task_stats total_threads vs the namespace's /proc");
@@ -313,7 +237,7 @@ static void check_stats_in_ns(int tasks, int threads)
  */
 static void __attribute__((noreturn)) in_namespace(int ready, int gate)
 {
-	static struct task_row rows[MAX_PIDS];
+	static struct smon_task_row rows[MAX_PIDS];
 	int pids[MAX_PIDS], npids, nrows, threads = 0, up[2];
 	pid_t children[NS_CHILDREN];
 	char byte;
@@ -342,7 +266,7 @@ static void __attribute__((noreturn)) in_namespace(int ready, int gate)
 			   rows[i].pid, rows[i].comm))
 			shown++;
 	for (int i = 0; i < npids; i++) {
-		const struct task_row *row = find_row(rows, nrows, pids[i]);
+		const struct smon_task_row *row = find_row(rows, nrows, pids[i]);
 		struct proc_view v;
 
 		if (!CHECK(read_proc(pids[i], &v) == 0, "read /proc/%d", pids[i]))
@@ -359,7 +283,7 @@ static void __attribute__((noreturn)) in_namespace(int ready, int gate)
 		CHECK_EQ(row->threads, v.threads, "THREADS vs /proc/<pid>/status");
 	}
 	{
-		const struct task_row *init = find_row(rows, nrows, 1);
+		const struct smon_task_row *init = find_row(rows, nrows, 1);
 
 		CHECK(init && init->ppid == 0, "pid 1's PPID is %d, want 0 (its parent is outside)",
 		      init ? init->ppid : -1);
@@ -401,9 +325,9 @@ static int child_of(int ppid)
 static void check_initial_namespace(pid_t unshare_pid)
 {
 	static int before[MAX_PIDS], after[MAX_PIDS];
-	static struct task_row rows[MAX_PIDS];
+	static struct smon_task_row rows[MAX_PIDS];
 	int nbefore, nafter, nrows, stable = 0, ns_init, ns_kids = 0;
-	const struct task_row *row;
+	const struct smon_task_row *row;
 	struct proc_view v;
 
 	ns_init = child_of(unshare_pid);

@@ -106,12 +106,97 @@ static int run_calls(void *arg)
 	return 0;
 }
 
-static void add(const char *what, enum abi abi, uint32_t native, uint32_t op, long a, long b, long c, long d)
+/* Every entry point the test calls: its name, ABI and number, and the x86_64 operation it performs. */
+static const struct entry {
+	const char *what;
+	enum abi abi;
+	uint32_t native;
+	uint32_t op;
+} entries[] = {
+	{ "stat", X64, __NR_stat, __NR_stat },
+	{ "i386 stat", I386, I386_STAT, __NR_stat },
+	{ "i386 oldstat", I386, I386_OLDSTAT, __NR_stat },
+	{ "i386 stat64", I386, I386_STAT64, __NR_stat },
+	{ "fstat", X64, __NR_fstat, __NR_fstat },
+	{ "i386 fstat", I386, I386_FSTAT, __NR_fstat },
+	{ "i386 oldfstat", I386, I386_OLDFSTAT, __NR_fstat },
+	{ "i386 fstat64", I386, I386_FSTAT64, __NR_fstat },
+	{ "lstat", X64, __NR_lstat, __NR_lstat },
+	{ "i386 lstat", I386, I386_LSTAT, __NR_lstat },
+	{ "i386 oldlstat", I386, I386_OLDLSTAT, __NR_lstat },
+	{ "i386 lstat64", I386, I386_LSTAT64, __NR_lstat },
+	{ "sendfile", X64, __NR_sendfile, __NR_sendfile },
+	{ "i386 sendfile", I386, I386_SENDFILE, __NR_sendfile },
+	{ "i386 sendfile64", I386, I386_SENDFILE64, __NR_sendfile },
+	{ "uname", X64, __NR_uname, __NR_uname },
+	{ "i386 uname", I386, I386_UNAME, __NR_uname },
+	{ "i386 olduname", I386, I386_OLDUNAME, __NR_uname },
+	{ "i386 oldolduname", I386, I386_OLDOLDUNAME, __NR_uname },
+	{ "umount2", X64, __NR_umount2, __NR_umount2 },
+	{ "i386 umount2", I386, I386_UMOUNT2, __NR_umount2 },
+	{ "i386 umount", I386, I386_UMOUNT, __NR_umount2 },
+	{ "socket", X64, __NR_socket, __NR_socket },
+	{ "i386 socket", I386, I386_SOCKET, __NR_socket },
+	{ "i386 socketcall(SYS_SOCKET)", I386, I386_SOCKETCALL, __NR_socket },
+	{ "semget", X64, __NR_semget, __NR_semget },
+	{ "i386 ipc(SEMGET)", I386, I386_IPC, __NR_semget },
+	{ "x32 getppid", X32, __NR_getppid, __NR_getppid },
+};
+
+/*
+ * The arguments with which c would succeed (or fail harmlessly) if it ran:
+ * path and buf are in low memory, sockargs holds socket()'s arguments for
+ * socketcall.  The multiplexers (socketcall, ipc) take the operation first.
+ */
+static void set_args(struct call *c, long path, long buf, long sockargs)
 {
-	calls[ncalls++] = (struct call){ what, abi, native, op, a, b, c, d, 0 };
+	int multiplexed = c->abi == I386 && (c->native == I386_SOCKETCALL || c->native == I386_IPC);
+
+	switch (c->op) {
+	case __NR_stat:
+	case __NR_lstat:
+		c->a = path;
+		c->b = buf;
+		break;
+	case __NR_fstat:
+		c->a = FD_IN;
+		c->b = buf;
+		break;
+	case __NR_sendfile:
+		c->a = FD_OUT;
+		c->b = FD_IN;
+		c->d = 1;		/* one byte */
+		break;
+	case __NR_uname:
+		c->a = buf;
+		break;
+	case __NR_umount2:
+		c->a = path;
+		break;
+	case __NR_socket:
+		if (multiplexed) {
+			c->a = SYS_SOCKET_CALL;
+			c->b = sockargs;
+		} else {
+			c->a = 1;	/* AF_UNIX */
+			c->b = 1;	/* SOCK_STREAM */
+		}
+		break;
+	case __NR_semget:
+		/* IPC_PRIVATE (0), one semaphore, mode 0600 */
+		if (multiplexed) {
+			c->a = IPC_SEMGET;
+			c->c = 1;
+			c->d = 0600;
+		} else {
+			c->b = 1;
+			c->c = 0600;
+		}
+		break;
+	}
 }
 
-/* Every call, set up so that it would succeed (or fail harmlessly) if it ran. */
+/* calls[]: one for each entry point (x32's only if x32 is on), with set_args()'s arguments. */
 static void build_calls(const char *path, int x32)
 {
 	long p = (long)(uintptr_t)path, buf = (long)(uintptr_t)(low + 2048);
@@ -122,35 +207,16 @@ static void build_calls(const char *path, int x32)
 	sa[1] = 1;	/* SOCK_STREAM */
 	sa[2] = 0;
 	ncalls = 0;
-	add("stat", X64, __NR_stat, __NR_stat, p, buf, 0, 0);
-	add("fstat", X64, __NR_fstat, __NR_fstat, FD_IN, buf, 0, 0);
-	add("lstat", X64, __NR_lstat, __NR_lstat, p, buf, 0, 0);
-	add("sendfile", X64, __NR_sendfile, __NR_sendfile, FD_OUT, FD_IN, 0, 1);
-	add("uname", X64, __NR_uname, __NR_uname, buf, 0, 0, 0);
-	add("umount2", X64, __NR_umount2, __NR_umount2, p, 0, 0, 0);
-	add("i386 stat", I386, I386_STAT, __NR_stat, p, buf, 0, 0);
-	add("i386 oldstat", I386, I386_OLDSTAT, __NR_stat, p, buf, 0, 0);
-	add("i386 stat64", I386, I386_STAT64, __NR_stat, p, buf, 0, 0);
-	add("i386 fstat", I386, I386_FSTAT, __NR_fstat, FD_IN, buf, 0, 0);
-	add("i386 oldfstat", I386, I386_OLDFSTAT, __NR_fstat, FD_IN, buf, 0, 0);
-	add("i386 fstat64", I386, I386_FSTAT64, __NR_fstat, FD_IN, buf, 0, 0);
-	add("i386 lstat", I386, I386_LSTAT, __NR_lstat, p, buf, 0, 0);
-	add("i386 oldlstat", I386, I386_OLDLSTAT, __NR_lstat, p, buf, 0, 0);
-	add("i386 lstat64", I386, I386_LSTAT64, __NR_lstat, p, buf, 0, 0);
-	add("i386 sendfile", I386, I386_SENDFILE, __NR_sendfile, FD_OUT, FD_IN, 0, 1);
-	add("i386 sendfile64", I386, I386_SENDFILE64, __NR_sendfile, FD_OUT, FD_IN, 0, 1);
-	add("i386 uname", I386, I386_UNAME, __NR_uname, buf, 0, 0, 0);
-	add("i386 olduname", I386, I386_OLDUNAME, __NR_uname, buf, 0, 0, 0);
-	add("i386 oldolduname", I386, I386_OLDOLDUNAME, __NR_uname, buf, 0, 0, 0);
-	add("i386 umount2", I386, I386_UMOUNT2, __NR_umount2, p, 0, 0, 0);
-	add("i386 umount", I386, I386_UMOUNT, __NR_umount2, p, 0, 0, 0);
-	add("socket", X64, __NR_socket, __NR_socket, 1, 1, 0, 0);
-	add("i386 socket", I386, I386_SOCKET, __NR_socket, 1, 1, 0, 0);
-	add("i386 socketcall(SYS_SOCKET)", I386, I386_SOCKETCALL, __NR_socket, SYS_SOCKET_CALL, sockargs, 0, 0);
-	add("semget", X64, __NR_semget, __NR_semget, 0 /* IPC_PRIVATE */, 1, 0600, 0);
-	add("i386 ipc(SEMGET)", I386, I386_IPC, __NR_semget, IPC_SEMGET, 0, 1, 0600);
-	if (x32)
-		add("x32 getppid", X32, __NR_getppid, __NR_getppid, 0, 0, 0, 0);
+	for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++) {
+		const struct entry *e = &entries[i];
+		struct call *c = &calls[ncalls];
+
+		if (e->abi == X32 && !x32)
+			continue;
+		*c = (struct call){ .what = e->what, .abi = e->abi, .native = e->native, .op = e->op };
+		set_args(c, p, buf, sockargs);
+		ncalls++;
+	}
 }
 
 /* The distinct operations of the calls. */
@@ -237,7 +303,6 @@ int main(void)
 	REQUIRE(calls != MAP_FAILED && low != MAP_FAILED, "mmap");
 	REQUIRE((uintptr_t)low + 8192 <= 0xffffffffu, "MAP_32BIT gave %p", (void *)low);
 	dir = smon_tmpdir("t17");
-	REQUIRE(dir, "tmpdir");
 	/* Written before the fork: the child's copies of the pages are present. */
 	snprintf(low, 1024, "%s/file", dir);
 	fd_in = open(low, O_CREAT | O_RDWR | O_CLOEXEC, 0644);

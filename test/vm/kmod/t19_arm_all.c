@@ -33,10 +33,20 @@ static int status_hooked(int fd, uint32_t *hooked, uint32_t *armed)
 	return ret;
 }
 
+/* One mode change (one ftrace update for every entry point); prints how long it took. */
+static void timed_set_mode(int fd, uint32_t mode, const char *what)
+{
+	uint64_t t0 = smon_monotonic_ns();
+	int ret = smon_set_mode(fd, mode);
+	uint64_t t1 = smon_monotonic_ns();
+
+	REQUIRE(ret == 0, "%s (SET_MODE %u): %s", what, mode, smon_errname(ret));
+	smon_diag("%s took %.3f s", what, (t1 - t0) / 1e9);
+}
+
 int main(void)
 {
 	uint32_t targeted = 0, missing = 0, hooked, armed;
-	uint64_t t0, t1;
 	pid_t idle;
 	int fd, ret, listed;
 
@@ -65,11 +75,7 @@ int main(void)
 	REQUIRE(status_hooked(fd, &hooked, &armed) == 0, "GET_STATUS");
 	CHECK_EQ(hooked, 0, "entry points hooked in OFF");
 
-	t0 = smon_monotonic_ns();
-	ret = smon_set_mode(fd, SYSCALLMON_MODE_LOG);
-	t1 = smon_monotonic_ns();
-	REQUIRE(ret == 0, "SET_MODE LOG: %s", smon_errname(ret));
-	smon_diag("hooking every entry point took %.3f s", (t1 - t0) / 1e9);
+	timed_set_mode(fd, SYSCALLMON_MODE_LOG, "hooking every entry point");
 	REQUIRE(status_hooked(fd, &hooked, &armed) == 0, "GET_STATUS");
 	listed = smon_hook_count(NULL);
 	smon_diag("%u entry points hooked (x86_64, i386, x32; aliases once), %d listed by ftrace", hooked,
@@ -81,11 +87,7 @@ int main(void)
 	CHECK(smon_hooked("__x64_sys_newuname") == 1 && smon_hooked("__ia32_sys_olduname") == 1 &&
 	      smon_hooked("__ia32_compat_sys_socketcall") == 1, "uname, i386 olduname, socketcall hooked");
 
-	t0 = smon_monotonic_ns();
-	ret = smon_set_mode(fd, SYSCALLMON_MODE_OFF);
-	t1 = smon_monotonic_ns();
-	REQUIRE(ret == 0, "SET_MODE OFF: %s", smon_errname(ret));
-	smon_diag("unhooking them took %.3f s", (t1 - t0) / 1e9);
+	timed_set_mode(fd, SYSCALLMON_MODE_OFF, "unhooking them");
 	REQUIRE(status_hooked(fd, &hooked, &armed) == 0, "GET_STATUS");
 	CHECK_EQ(hooked, 0, "entry points hooked after OFF");
 	CHECK_EQ(smon_hook_count(NULL), 0, "functions ftrace lists after OFF");

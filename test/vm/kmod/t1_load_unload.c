@@ -84,10 +84,46 @@ static void check_armed(int fd, int want, const char *when)
 		      st.armed, want);
 }
 
-int main(void)
+/* What a round changes, one step at a time, and whether openat is hooked after each. */
+enum change { ADD_TARGET, DEL_TARGET, MODE_OFF, MODE_LOG };
+
+static const char *const change_names[] = {
+	[ADD_TARGET] = "ADD_TARGET openat", [DEL_TARGET] = "DEL_TARGET openat",
+	[MODE_OFF] = "SET_MODE OFF", [MODE_LOG] = "SET_MODE LOG",
+};
+
+static const struct {
+	enum change change;
+	int armed;
+	const char *when;
+} steps[] = {
+	{ ADD_TARGET, 0, "targeted, mode OFF" },
+	{ MODE_LOG, 1, "targeted, mode LOG" },
+	{ MODE_OFF, 0, "mode OFF again" },
+	{ MODE_LOG, 1, "mode LOG again" },
+	{ DEL_TARGET, 0, "target removed" },
+	/* Leave it armed so that unload has a probe to remove. */
+	{ ADD_TARGET, 1, "targeted again, mode LOG" },
+};
+
+static int apply(int fd, enum change change)
 {
 	uint32_t self = getpid();
 
+	switch (change) {
+	case ADD_TARGET:
+		return smon_add_target(fd, __NR_openat, SYSCALLMON_ACTION_LOG, 0, 0, &self, 1);
+	case DEL_TARGET:
+		return smon_del_target(fd, __NR_openat);
+	case MODE_OFF:
+		return smon_set_mode(fd, SYSCALLMON_MODE_OFF);
+	default:
+		return smon_set_mode(fd, SYSCALLMON_MODE_LOG);
+	}
+}
+
+int main(void)
+{
 	if (smon_loaded())
 		REQUIRE(smon_unload() == 0, "could not unload a module left loaded");
 	REQUIRE(smon_hooked(OPENAT_SYM) >= 0, "hook list unreadable");
@@ -105,29 +141,12 @@ int main(void)
 			smon_errname(fd));
 		check_version(fd);
 		check_armed(fd, 0, "just loaded");
-
-		ret = smon_add_target(fd, __NR_openat, SYSCALLMON_ACTION_LOG, 0, 0, &self, 1);
-		CHECK(ret == 0, "ADD_TARGET openat: %s", smon_errname(ret));
-		check_armed(fd, 0, "targeted, mode OFF");
-		ret = smon_set_mode(fd, SYSCALLMON_MODE_LOG);
-		CHECK(ret == 0, "SET_MODE LOG: %s", smon_errname(ret));
-		check_armed(fd, 1, "targeted, mode LOG");
-
-		ret = smon_set_mode(fd, SYSCALLMON_MODE_OFF);
-		CHECK(ret == 0, "SET_MODE OFF: %s", smon_errname(ret));
-		check_armed(fd, 0, "mode OFF again");
-		ret = smon_set_mode(fd, SYSCALLMON_MODE_LOG);
-		CHECK(ret == 0, "SET_MODE LOG: %s", smon_errname(ret));
-		check_armed(fd, 1, "mode LOG again");
-
-		ret = smon_del_target(fd, __NR_openat);
-		CHECK(ret == 0, "DEL_TARGET openat: %s", smon_errname(ret));
-		check_armed(fd, 0, "target removed");
-
-		/* Leave it armed so that unload has a probe to remove. */
-		ret = smon_add_target(fd, __NR_openat, SYSCALLMON_ACTION_LOG, 0, 0, &self, 1);
-		CHECK(ret == 0, "ADD_TARGET openat again: %s", smon_errname(ret));
-		check_armed(fd, 1, "targeted again, mode LOG");
+		for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+			ret = apply(fd, steps[i].change);
+			CHECK(ret == 0, "%s (%s): %s", change_names[steps[i].change], steps[i].when,
+			      smon_errname(ret));
+			check_armed(fd, steps[i].armed, steps[i].when);
+		}
 
 		/* .owner pins the module while a file is open. */
 		ret = smon_unload_once();

@@ -41,22 +41,7 @@ static void zombie_case(int fd)
 	int ret;
 
 	smon_diag("a zombie and a reaped pid are not processes a scope can hold");
-	z = fork();
-	REQUIRE(z >= 0, "fork");
-	if (z == 0)
-		_exit(0);
-	/* Exited, not reaped: wait until the kernel says so. */
-	for (int i = 0; i < 1000; i++) {
-		char path[64], *stat = NULL, *p;
-
-		snprintf(path, sizeof(path), "/proc/%d/stat", z);
-		if (smon_read_file(path, &stat, NULL) == 0 && (p = strrchr(stat, ')')) && p[2] == 'Z') {
-			free(stat);
-			break;
-		}
-		free(stat);
-		usleep(1000);
-	}
+	z = smon_zombie();
 	pid = z;
 	ret = smon_add_target(fd, __NR_getppid, SYSCALLMON_ACTION_LOG, 0, 0, &pid, 1);
 	CHECK(ret == -ESRCH, "ADD_TARGET with a zombie: %s, want ESRCH", smon_errname(ret));

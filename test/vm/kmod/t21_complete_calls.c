@@ -167,16 +167,13 @@ int main(void)
 	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	REQUIRE(res != MAP_FAILED, "mmap");
 	dir = smon_tmpdir("t21");
-	REQUIRE(dir, "tmpdir");
 	snprintf(res->path, sizeof(res->path), "%s/file", dir);
 	snprintf(res->missing, sizeof(res->missing), "%s/missing", dir);
 	f = open(res->path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
 	REQUIRE(f >= 0 && write(f, "0123456789", 10) == 10, "create %s", res->path);
 	close(f);
 
-	REQUIRE(smon_load(NULL) == 0, "load failed");
-	fd = smon_open(0);
-	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
+	fd = smon_load_open(NULL);
 	ret = smon_child_spawn(&child, &(struct smon_child_opts){ .comm = "smon-t21" }, calls, NULL);
 	REQUIRE(ret == 0, "spawn: %s", smon_errname(ret));
 	pid = child.pid;
@@ -253,7 +250,5 @@ int main(void)
 		CHECK_EQ(info.failed_skipped, 1, "faccessat successes skipped");
 
 	smon_events_free(&events);
-	close(fd);
-	CHECK(smon_unload() == 0, "unload");
-	smon_exit();
+	smon_unload_exit(fd);
 }

@@ -118,6 +118,27 @@ static void release_all(pid_t pid)
 	close(w);
 }
 
+/*
+ * Loads the module (params), starts the waiters in a process whose reads
+ * are logged, and returns once all of them are inside read(): the fd.
+ */
+static int start_waiters(const char *params, const char *comm, struct smon_child *child)
+{
+	const struct smon_child_opts opts = { .comm = comm };
+	const struct smon_watch watch = {
+		.nr = __NR_read, .action = SYSCALLMON_ACTION_LOG, .mode = SYSCALLMON_MODE_LOG,
+		.opts = &opts, .fn = waiters,
+	};
+	struct smon_watched run;
+	int fd = smon_load_open(params), ret;
+
+	sh->got = 0;
+	ret = smon_watch_start(fd, &watch, child, &run);
+	REQUIRE(ret == 0, "read LOG for the process with the waiting threads: %s", smon_errname(ret));
+	wait_all_inside(child->pid);
+	return fd;
+}
+
 static void run(const char *params, int want_results, int want_no_result)
 {
 	struct smon_events events = { 0 };
@@ -128,18 +149,8 @@ static void run(const char *params, int want_results, int want_no_result)
 	int fd, ret;
 
 	smon_diag("%s: %d waiting reads", params ? params : "defaults", THREADS);
-	sh->got = 0;
-	REQUIRE(smon_load(params) == 0, "load %s", params ? params : "");
-	fd = smon_open(0);
-	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
-	ret = smon_child_spawn(&child, &(struct smon_child_opts){ .comm = "smon-t22" }, waiters, NULL);
-	REQUIRE(ret == 0, "spawn: %s", smon_errname(ret));
+	fd = start_waiters(params, "smon-t22", &child);
 	pid = child.pid;
-	REQUIRE(smon_add_target(fd, __NR_read, SYSCALLMON_ACTION_LOG, 0, 0, &pid, 1) == 0, "ADD_TARGET read");
-	REQUIRE(smon_set_mode(fd, SYSCALLMON_MODE_LOG) == 0, "SET_MODE LOG");
-	REQUIRE(smon_seek(fd, SYSCALLMON_SEEK_HEAD) == 0, "SEEK_HEAD");
-	smon_child_release(&child);
-	wait_all_inside(pid);
 	release_all(pid);
 	CHECK_EQ(smon_child_wait(&child), 0, "exit status of the process with the waiting threads");
 	CHECK_EQ(sh->got, THREADS, "reads that returned a byte");
@@ -169,26 +180,15 @@ static void unload_in_flight(void)
 {
 	struct syscallmon_status st;
 	struct smon_child child;
-	uint32_t pid;
-	int fd, ret;
+	int fd;
 
 	smon_diag("unload while %d followed reads wait", THREADS);
-	sh->got = 0;
-	REQUIRE(smon_load(NULL) == 0, "load");
-	fd = smon_open(0);
-	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
-	ret = smon_child_spawn(&child, &(struct smon_child_opts){ .comm = "smon-t22-unl" }, waiters, NULL);
-	REQUIRE(ret == 0, "spawn: %s", smon_errname(ret));
-	pid = child.pid;
-	REQUIRE(smon_add_target(fd, __NR_read, SYSCALLMON_ACTION_LOG, 0, 0, &pid, 1) == 0, "ADD_TARGET read");
-	REQUIRE(smon_set_mode(fd, SYSCALLMON_MODE_LOG) == 0, "SET_MODE LOG");
-	smon_child_release(&child);
-	wait_all_inside(pid);
+	fd = start_waiters(NULL, "smon-t22-unl", &child);
 	if (CHECK(smon_status(fd, &st) == 0, "GET_STATUS"))
 		CHECK_EQ(st.calls_in_flight, THREADS, "calls followed");
 	close(fd);
 	CHECK(smon_unload() == 0, "unload with calls in flight");
-	release_all(pid);
+	release_all(child.pid);
 	CHECK_EQ(smon_child_wait(&child), 0, "exit status after the unload");
 	CHECK_EQ(sh->got, THREADS, "reads that returned a byte after the unload");
 }

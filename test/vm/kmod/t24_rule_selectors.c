@@ -105,15 +105,6 @@ static pid_t spawn(const char *const argv[], enum before before, int stdin_fd)
 	_exit(127);
 }
 
-static int wait_code(pid_t pid)
-{
-	int status;
-
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1000 - WTERMSIG(status);
-}
-
 /* A fresh path for a probe to make. */
 static const char *fresh(char *buf, size_t len)
 {
@@ -138,7 +129,7 @@ static void expect(const char *what, int refused, const char *const prefix[], co
 	argv[n++] = "probe";
 	argv[n++] = fresh(path, sizeof(path));
 	argv[n] = NULL;
-	code = wait_code(spawn(argv, before, -1));
+	code = smon_wait_pid(spawn(argv, before, -1));
 	CHECK_EQ(code, refused ? 1 : 0, what);
 	CHECK_EQ(smon_path_exists(path), !refused, what);
 }
@@ -157,6 +148,19 @@ static int add_block(int fd, const char *name, uint32_t flags, struct syscallmon
 	return id;
 }
 
+/* add_block() with an id selector (SYSCALLMON_SEL_UID, _EUID, _GID or _AUID): ids min..max. */
+static int add_id_block(int fd, const char *name, uint32_t selector, uint32_t min, uint32_t max)
+{
+	struct syscallmon_rule r = { 0 };
+	struct syscallmon_id_range *range = selector == SYSCALLMON_SEL_UID ? &r.uid :
+					    selector == SYSCALLMON_SEL_EUID ? &r.euid :
+					    selector == SYSCALLMON_SEL_GID ? &r.gid : &r.auid;
+
+	range->min = min;
+	range->max = max;
+	return add_block(fd, name, selector, &r);
+}
+
 static void check_blocked(int fd, int id, uint64_t want)
 {
 	struct syscallmon_rule_info info;
@@ -169,60 +173,54 @@ static void check_blocked(int fd, int id, uint64_t want)
 	CHECK_EQ(smon_del_rule(fd, id), 0, "delete rule");
 }
 
+/* A refused mkdir's record under the uid rule id. */
+static void check_uid_record(const struct smon_event *ev, int id)
+{
+	CHECK_EQ(ev->rule, id, "the record names the uid rule");
+	CHECK_EQ(ev->uid, 1000, "the refused call's uid");
+	CHECK_EQ(ev->verdict, SYSCALLMON_VERDICT_BLOCKED, "the record's verdict");
+}
+
 static void ids(int fd)
 {
 	const char *reuid[] = { SETPRIV, "--reuid=1000", "--regid=1000", "--clear-groups", NULL };
 	const char *euid[] = { SETPRIV, "--euid=1000", NULL };
 	const char *regid[] = { SETPRIV, "--regid=2500", "--clear-groups", NULL };
-	struct syscallmon_rule r = { 0 };
 	struct smon_events events = { 0 };
 	int id, seen = 0;
 
 	smon_diag("uid: only the uid-1000 process");
-	r.uid.min = r.uid.max = 1000;
-	id = add_block(fd, "uid-1000", SYSCALLMON_SEL_UID, &r);
+	id = add_id_block(fd, "uid-1000", SYSCALLMON_SEL_UID, 1000, 1000);
 	REQUIRE(smon_seek(fd, SYSCALLMON_SEEK_HEAD) == 0, "seek");
 	expect("root, under a uid rule", 0, NULL, victim, NONE);
 	expect("setpriv --reuid 1000", 1, reuid, victim, NONE);
 	expect("euid 1000 with real uid 0, under a uid rule", 0, euid, victim, NONE);
 	REQUIRE(smon_read_all(fd, &events) == 0, "read");
 	for (size_t i = 0; i < events.n; i++) {
-		const struct smon_event *ev = &events.ev[i];
-
-		if (ev->nr != SYS_mkdir)
+		if (events.ev[i].nr != SYS_mkdir)
 			continue;
 		seen++;
-		CHECK_EQ(ev->rule, id, "the record names the uid rule");
-		CHECK_EQ(ev->uid, 1000, "the refused call's uid");
-		CHECK_EQ(ev->verdict, SYSCALLMON_VERDICT_BLOCKED, "the record's verdict");
+		check_uid_record(&events.ev[i], id);
 	}
 	CHECK_EQ(seen, 1, "mkdir records");
 	smon_events_free(&events);
 	check_blocked(fd, id, 1);
 
 	smon_diag("euid: only the process whose effective uid is 1000");
-	memset(&r, 0, sizeof(r));
-	r.euid.min = 1000;
-	r.euid.max = 1000;
-	id = add_block(fd, "euid-1000", SYSCALLMON_SEL_EUID, &r);
+	id = add_id_block(fd, "euid-1000", SYSCALLMON_SEL_EUID, 1000, 1000);
 	expect("root, under an euid rule", 0, NULL, victim, NONE);
 	expect("setpriv --euid 1000", 1, euid, victim, NONE);
 	expect("setpriv --reuid 1000, under an euid rule", 1, reuid, victim, NONE);
 	check_blocked(fd, id, 2);
 
 	smon_diag("gid: a range");
-	memset(&r, 0, sizeof(r));
-	r.gid.min = 2000;
-	r.gid.max = 2999;
-	id = add_block(fd, "gid-2xxx", SYSCALLMON_SEL_GID, &r);
+	id = add_id_block(fd, "gid-2xxx", SYSCALLMON_SEL_GID, 2000, 2999);
 	expect("root, under a gid rule", 0, NULL, victim, NONE);
 	expect("setpriv --regid 2500", 1, regid, victim, NONE);
 	check_blocked(fd, id, 1);
 
 	smon_diag("auid: the login uid, not the uid");
-	memset(&r, 0, sizeof(r));
-	r.auid.min = r.auid.max = 1234;
-	id = add_block(fd, "auid-1234", SYSCALLMON_SEL_AUID, &r);
+	id = add_id_block(fd, "auid-1234", SYSCALLMON_SEL_AUID, 1234, 1234);
 	expect("no login uid", 0, NULL, victim, NONE);
 	expect("login uid 1234", 1, NULL, victim, LOGIN_UID);
 	check_blocked(fd, id, 1);
@@ -270,7 +268,7 @@ static void exes(int fd, pid_t early, int early_gate, const char *early_path)
 	expect("this program", 0, NULL, self, NONE);
 	/* Started before the module was loaded: its program is read when it calls. */
 	CHECK_EQ(write(early_gate, "G", 1), 1, "release the early probe");
-	CHECK_EQ(wait_code(early), 1, "a victim that exec'd before the module loaded");
+	CHECK_EQ(smon_wait_pid(early), 1, "a victim that exec'd before the module loaded");
 	CHECK_EQ(smon_path_exists(early_path), 0, "the early probe's directory");
 	check_blocked(fd, id, 4);
 
@@ -330,18 +328,18 @@ static void paths(int fd)
 	id = add_block(fd, "path-exact", SYSCALLMON_SEL_PATH, &r);
 	snprintf(path, sizeof(path), "%s/exact", dir);
 	argv[2] = path;
-	CHECK_EQ(wait_code(spawn(argv, NONE, -1)), 1, "mkdir of the exact path");
+	CHECK_EQ(smon_wait_pid(spawn(argv, NONE, -1)), 1, "mkdir of the exact path");
 	snprintf(path, sizeof(path), "%s/exact2", dir);
-	CHECK_EQ(wait_code(spawn(argv, NONE, -1)), 0, "mkdir of a longer path, exact rule");
+	CHECK_EQ(smon_wait_pid(spawn(argv, NONE, -1)), 0, "mkdir of a longer path, exact rule");
 	check_blocked(fd, id, 1);
 
 	memset(&r, 0, sizeof(r));
 	snprintf(r.path, sizeof(r.path), "%s/pre", dir);
 	id = add_block(fd, "path-prefix", SYSCALLMON_SEL_PATH | SYSCALLMON_RULE_PATH_PREFIX, &r);
 	snprintf(path, sizeof(path), "%s/pre-1", dir);
-	CHECK_EQ(wait_code(spawn(argv, NONE, -1)), 1, "mkdir under the prefix");
+	CHECK_EQ(smon_wait_pid(spawn(argv, NONE, -1)), 1, "mkdir under the prefix");
 	snprintf(path, sizeof(path), "%s/pr", dir);
-	CHECK_EQ(wait_code(spawn(argv, NONE, -1)), 0, "mkdir of a shorter path, prefix rule");
+	CHECK_EQ(smon_wait_pid(spawn(argv, NONE, -1)), 0, "mkdir of a shorter path, prefix rule");
 	check_blocked(fd, id, 1);
 }
 
@@ -371,8 +369,8 @@ static void pid_set(int fd)
 	CHECK_EQ(listed[0], a, "the listed process");
 	CHECK_EQ(write(a_gate[1], "G", 1), 1, "release a");
 	CHECK_EQ(write(b_gate[1], "G", 1), 1, "release b");
-	CHECK_EQ(wait_code(a), 1, "the process in the pid set");
-	CHECK_EQ(wait_code(b), 0, "the other process");
+	CHECK_EQ(smon_wait_pid(a), 1, "the process in the pid set");
+	CHECK_EQ(smon_wait_pid(b), 0, "the other process");
 	CHECK_EQ(smon_path_exists(a_path), 0, "a's directory");
 	CHECK_EQ(smon_path_exists(b_path), 1, "b's directory");
 	close(a_gate[1]);
@@ -394,12 +392,7 @@ int main(int argc, char **argv)
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
 	REQUIRE(n > 0, "readlink /proc/self/exe");
 	self[n] = '\0';
-	{
-		const char *tmp = smon_tmpdir("t24");
-
-		REQUIRE(tmp, "tmpdir");
-		snprintf(dir, sizeof(dir), "%s", tmp);
-	}
+	snprintf(dir, sizeof(dir), "%s", smon_tmpdir("t24"));
 	snprintf(victim, sizeof(victim), "%s/smon-victim", dir);
 	snprintf(victim_x, sizeof(victim_x), "%s/smon-victimX", dir);
 	snprintf(other, sizeof(other), "%s/smon-other", dir);
@@ -421,10 +414,7 @@ int main(int argc, char **argv)
 	early = spawn(early_argv, NONE, early_gate[0]);
 	close(early_gate[0]);
 
-	REQUIRE(smon_load(NULL) == 0, "load");
-	fd = smon_open(0);
-	REQUIRE(fd >= 0, "open device");
-	REQUIRE(smon_set_mode(fd, SYSCALLMON_MODE_BLOCK) == 0, "mode BLOCK");
+	fd = smon_load_open_mode(NULL, SYSCALLMON_MODE_BLOCK);
 
 	ids(fd);
 	comms(fd);
@@ -432,8 +422,5 @@ int main(int argc, char **argv)
 	cgroups(fd);
 	paths(fd);
 	pid_set(fd);
-
-	close(fd);
-	CHECK_EQ(smon_unload(), 0, "unload");
-	smon_exit();
+	smon_unload_exit(fd);
 }

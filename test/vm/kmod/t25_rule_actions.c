@@ -18,7 +18,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -186,23 +185,13 @@ static void audit_then_enforce(int fd)
 	CHECK_EQ(smon_get_rules(fd, &info, 1), 0, "rules left");
 }
 
-static void *sleeper(void *arg)
-{
-	(void)arg;
-	for (;;)
-		pause();
-	return NULL;
-}
-
 /* Three threads that wait, then a create from the fourth. */
 static int threads_then_create(void *arg)
 {
-	pthread_t t;
 	int fd;
 
-	for (int i = 0; i < 3; i++)
-		if (pthread_create(&t, NULL, sleeper, NULL))
-			return 200;
+	if (smon_start_idle_threads(3))
+		return 200;
 	fd = syscall(SYS_openat, AT_FDCWD, arg, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return 100 + (errno & 0x3f);
@@ -242,30 +231,33 @@ static void kill_case(int fd, int enforce)
 	CHECK_EQ(smon_del_rule(fd, id), 0, "delete");
 }
 
+/* An enforced block rule on mkdir for this process, the device holder (flags: FORCE or not). */
+static int block_own_mkdir(int fd, const char *name, uint32_t flags)
+{
+	uint32_t self = getpid();
+	struct syscallmon_rule rule;
+	int id;
+
+	smon_rule_init(&rule, name, SYSCALLMON_RULE_BLOCK, SYSCALLMON_RULE_ENFORCE | SYSCALLMON_SEL_PIDS | flags);
+	smon_rule_syscall(&rule, SYS_mkdir);
+	rule.npids = 1;
+	rule.pids = (uint64_t)(uintptr_t)&self;
+	id = smon_add_rule(fd, &rule);
+	REQUIRE(id > 0, "add %s: %s", name, smon_errname(id));
+	return id;
+}
+
 static void holder(int fd)
 {
-	struct syscallmon_rule rule;
-	uint32_t self = getpid();
 	char path[128];
 	int id;
 
 	smon_diag("the device holder: exempt unless forced");
-	smon_rule_init(&rule, "block-self", SYSCALLMON_RULE_BLOCK, SYSCALLMON_RULE_ENFORCE | SYSCALLMON_SEL_PIDS);
-	smon_rule_syscall(&rule, SYS_mkdir);
-	rule.npids = 1;
-	rule.pids = (uint64_t)(uintptr_t)&self;
-	id = smon_add_rule(fd, &rule);
-	REQUIRE(id > 0, "add block-self: %s", smon_errname(id));
+	id = block_own_mkdir(fd, "block-self", 0);
 	snprintf(path, sizeof(path), "%s/self-1", dir);
 	CHECK_EQ(mkdir(path, 0755), 0, "the holder's mkdir, not forced");
 	CHECK_EQ(smon_del_rule(fd, id), 0, "delete");
-	smon_rule_init(&rule, "block-self-forced", SYSCALLMON_RULE_BLOCK,
-		       SYSCALLMON_RULE_ENFORCE | SYSCALLMON_RULE_FORCE | SYSCALLMON_SEL_PIDS);
-	smon_rule_syscall(&rule, SYS_mkdir);
-	rule.npids = 1;
-	rule.pids = (uint64_t)(uintptr_t)&self;
-	id = smon_add_rule(fd, &rule);
-	REQUIRE(id > 0, "add block-self-forced: %s", smon_errname(id));
+	id = block_own_mkdir(fd, "block-self-forced", SYSCALLMON_RULE_FORCE);
 	snprintf(path, sizeof(path), "%s/self-2", dir);
 	CHECK_EQ(mkdir(path, 0755) < 0 ? errno : 0, EPERM, "the holder's mkdir, forced");
 	CHECK_EQ(smon_del_rule(fd, id), 0, "delete");
@@ -276,11 +268,7 @@ int main(void)
 	int fd;
 
 	dir = smon_tmpdir("t25");
-	REQUIRE(dir, "tmpdir");
-	REQUIRE(smon_load(NULL) == 0, "load");
-	fd = smon_open(0);
-	REQUIRE(fd >= 0, "open device");
-	REQUIRE(smon_set_mode(fd, SYSCALLMON_MODE_BLOCK) == 0, "mode BLOCK");
+	fd = smon_load_open_mode(NULL, SYSCALLMON_MODE_BLOCK);
 
 	order(fd);
 	audit_then_enforce(fd);
@@ -288,8 +276,5 @@ int main(void)
 	kill_case(fd, 0);
 	kill_case(fd, 1);
 	holder(fd);
-
-	close(fd);
-	CHECK_EQ(smon_unload(), 0, "unload");
-	smon_exit();
+	smon_unload_exit(fd);
 }

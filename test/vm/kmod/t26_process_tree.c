@@ -29,7 +29,7 @@
 #define TREE_SIZE	(1 + CHILDREN + CHILDREN * GRANDCHILDREN)
 #define WIDE		500
 
-static const char *dir;
+static const char *dir;	/* where the tree's members make their files */
 static int hold[2];	/* made by a root: its descendants wait on hold[0] until it writes */
 static int forked[2];	/* made by the tree's root: a child writes once its children exist */
 
@@ -177,6 +177,7 @@ static void tree(int fd)
 	int id, n;
 
 	smon_diag("a tree of %d processes, three levels", TREE_SIZE);
+	dir = smon_tmpdir("t26");
 	REQUIRE(smon_child_spawn(&root, &opts, tree_root, NULL) == 0, "spawn root");
 	REQUIRE(smon_child_spawn(&other, NULL, bystander, NULL) == 0, "spawn bystander");
 	id = add_tree_rule(fd, "tree", root.pid);
@@ -253,17 +254,9 @@ static void wide(int fd)
 
 int main(void)
 {
-	int fd;
+	int fd = smon_load_open_mode(NULL, SYSCALLMON_MODE_LOG);
 
-	dir = smon_tmpdir("t26");
-	REQUIRE(dir, "tmpdir");
-	REQUIRE(smon_load(NULL) == 0, "load");
-	fd = smon_open(0);
-	REQUIRE(fd >= 0, "open device");
-	REQUIRE(smon_set_mode(fd, SYSCALLMON_MODE_LOG) == 0, "mode LOG");
 	tree(fd);
 	wide(fd);
-	close(fd);
-	CHECK_EQ(smon_unload(), 0, "unload");
-	smon_exit();
+	smon_unload_exit(fd);
 }

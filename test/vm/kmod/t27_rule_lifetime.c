@@ -98,15 +98,6 @@ static pid_t owner_process(enum ending how, const char *name, int *child_gate)
 	return pid;
 }
 
-static int wait_pid(pid_t pid)
-{
-	int status;
-
-	if (waitpid(pid, &status, 0) < 0)
-		return -errno;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1000 - WTERMSIG(status);
-}
-
 /* The release of a file runs after its last close returns: give it a moment. */
 static int gone_soon(int fd, const char *name)
 {
@@ -125,7 +116,7 @@ static void owned(int fd)
 
 	smon_diag("a file's rules go with the file");
 	pid = owner_process(EXIT, "owned-exit", &gate);
-	CHECK_EQ(wait_pid(pid), 0, "the owner's exit");
+	CHECK_EQ(smon_wait_pid(pid), 0, "the owner's exit");
 	CHECK(gone_soon(fd, "owned-exit"), "the rule of an owner that exited is gone");
 	CHECK(has_rule(fd, "owned-exit-hand"), "its rule added by hand stays");
 	close(gate);
@@ -133,12 +124,12 @@ static void owned(int fd)
 	pid = owner_process(KILLED, "owned-killed", &gate);
 	CHECK(has_rule(fd, "owned-killed"), "the rule of a live owner");
 	kill(pid, SIGKILL);
-	CHECK_EQ(wait_pid(pid), -1000 - SIGKILL, "the owner was killed");
+	CHECK_EQ(smon_wait_pid(pid), -1000 - SIGKILL, "the owner was killed");
 	CHECK(gone_soon(fd, "owned-killed"), "the rule of an owner killed by SIGKILL is gone");
 	close(gate);
 
 	pid = owner_process(CHILD_HOLDS, "owned-shared", &gate);
-	CHECK_EQ(wait_pid(pid), 0, "the owner's exit");
+	CHECK_EQ(smon_wait_pid(pid), 0, "the owner's exit");
 	usleep(100000);
 	CHECK(has_rule(fd, "owned-shared"), "the rule stays while the owner's child holds the file");
 	close(gate);
@@ -277,15 +268,9 @@ static void bad_requests(int fd)
 		{ "a pid that names no process", dead, -ESRCH },
 	};
 	struct syscallmon_rule r;
-	pid_t z;
 
 	smon_diag("bad requests");
-	z = fork();
-	REQUIRE(z >= 0, "fork");
-	if (z == 0)
-		_exit(0);
-	REQUIRE(wait_pid(z) == 0, "reap");
-	dead_pid = z;
+	dead_pid = smon_reaped_pid();
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		int ret = add_with(fd, cases[i].change);
 
@@ -425,13 +410,9 @@ int main(void)
 {
 	int fd;
 
-	REQUIRE(smon_load(NULL) == 0, "load");
-	fd = smon_open(0);
-	REQUIRE(fd >= 0, "open device");
+	fd = smon_load_open(NULL);
 	owned(fd);
 	bad_requests(fd);
 	policies(fd);
-	close(fd);
-	CHECK_EQ(smon_unload(), 0, "unload");
-	smon_exit();
+	smon_unload_exit(fd);
 }

@@ -381,13 +381,10 @@ int main(void)
 	struct syscallmon_rule r;
 	struct syscallmon_status st;
 	struct stat sst;
-	const char *tmp;
 	int fd, id, data_id;
 	FILE *f;
 
-	tmp = smon_tmpdir("t28");
-	REQUIRE(tmp, "tmpdir");
-	snprintf(dir, sizeof(dir), "%s", tmp);
+	snprintf(dir, sizeof(dir), "%s", smon_tmpdir("t28"));
 	snprintf(secret, sizeof(secret), "%s/secret", dir);
 	snprintf(ok, sizeof(ok), "%s/okokok", dir);	/* as long as "secret" */
 	snprintf(hard, sizeof(hard), "%s/hard", dir);
@@ -404,10 +401,7 @@ int main(void)
 	held_fd = open(data, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
 	REQUIRE(held_fd >= 0 && write(held_fd, "data\n", 5) == 5, "data, opened before the rule");
 
-	REQUIRE(smon_load(NULL) == 0, "load");
-	fd = smon_open(0);
-	REQUIRE(fd >= 0, "open device");
-	REQUIRE(smon_set_mode(fd, SYSCALLMON_MODE_BLOCK) == 0, "mode BLOCK");
+	fd = smon_load_open_mode(NULL, SYSCALLMON_MODE_BLOCK);
 	id = add_file_rule(fd, "protect-secret", SYSCALLMON_RULE_BLOCK, SYSCALLMON_RULE_ENFORCE, secret,
 			   SYSCALLMON_FILE_OPS_MASK, &r);
 	data_id = add_file_rule(fd, "protect-data", SYSCALLMON_RULE_BLOCK, SYSCALLMON_RULE_ENFORCE, data,
@@ -435,7 +429,5 @@ int main(void)
 	CHECK_EQ(st.file_hooks_missed, 0, "security hook runs missed");
 
 	close(held_fd);
-	close(fd);
-	CHECK_EQ(smon_unload(), 0, "unload");
-	smon_exit();
+	smon_unload_exit(fd);
 }

@@ -37,12 +37,13 @@ struct expected {
 };
 
 /* The admin's changes; returns 0 if all of them worked, else the step that failed. */
-static int admin(void)
+static int admin(void *arg)
 {
 	struct syscallmon_rule r;
 	uint32_t self = getpid();
 	int fd, id;
 
+	(void)arg;
 	if (prctl(PR_SET_NAME, "t29-admin"))
 		return 100;
 	fd = smon_open(0);
@@ -81,8 +82,9 @@ static int admin(void)
 	return 0;
 }
 
-static int proc_writer(void)
+static int proc_writer(void *arg)
 {
+	(void)arg;
 	if (prctl(PR_SET_NAME, "t29-proc"))
 		return 100;
 	if (smon_write_file(SMON_PROC_CONTROL, "mode block\n", 11) != 11)
@@ -90,19 +92,6 @@ static int proc_writer(void)
 	if (smon_write_file(PARAM_CLEAR_ON_READ, "1", 1) != 1 || smon_write_file(PARAM_CLEAR_ON_READ, "0", 1) != 1)
 		return 2;
 	return 0;
-}
-
-static pid_t run(int (*fn)(void), int *code)
-{
-	int status;
-	pid_t pid = fork();
-
-	if (pid == 0)
-		_exit(fn());
-	if (pid < 0 || waitpid(pid, &status, 0) < 0)
-		return -1;
-	*code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	return pid;
 }
 
 /* Checks that the config records among events are want[0..n), in order, made by pid and comm. */
@@ -131,11 +120,27 @@ static void expect_records(const struct smon_events *events, const struct expect
 	CHECK_EQ(k, n, "config records");
 }
 
+/*
+ * Runs fn (what) in a child, which names itself comm and makes changes:
+ * the config records read from fd's cursor on must be want[0..n), made by
+ * that child.
+ */
+static void expect_changes(int fd, int (*fn)(void *arg), const char *what, const char *comm,
+			   const struct expected *want, size_t n)
+{
+	struct smon_events events = { 0 };
+	pid_t pid = 0;
+	int code = smon_run_child(fn, NULL, &pid);
+
+	REQUIRE(pid > 0 && code == 0, "%s (failed at step %d)", what, code);
+	REQUIRE(smon_read_all(fd, &events) == 0, "read");
+	expect_records(&events, want, n, pid, comm);
+	smon_events_free(&events);
+}
+
 static void changes(int fd)
 {
 	struct smon_events events = { 0 };
-	pid_t pid;
-	int code;
 	const struct expected admin_wants[] = {
 		{ SYSCALLMON_CONFIG_MODE, 0, "OFF -> LOG" },
 		{ SYSCALLMON_CONFIG_TARGET, SYS_getppid, "getppid: none -> log all" },
@@ -157,18 +162,12 @@ static void changes(int fd)
 
 	smon_diag("the changes of another process, through the device");
 	REQUIRE(smon_seek(fd, SYSCALLMON_SEEK_HEAD) == 0, "seek");
-	pid = run(admin, &code);
-	REQUIRE(pid > 0 && code == 0, "the admin's changes (failed at step %d)", code);
-	REQUIRE(smon_read_all(fd, &events) == 0, "read");
-	expect_records(&events, admin_wants, sizeof(admin_wants) / sizeof(admin_wants[0]), pid, "t29-admin");
-	smon_events_free(&events);
+	expect_changes(fd, admin, "the admin's changes", "t29-admin", admin_wants,
+		       sizeof(admin_wants) / sizeof(admin_wants[0]));
 
 	smon_diag("through /proc and a module parameter");
-	pid = run(proc_writer, &code);
-	REQUIRE(pid > 0 && code == 0, "the /proc writer (failed at step %d)", code);
-	REQUIRE(smon_read_all(fd, &events) == 0, "read");
-	expect_records(&events, proc_wants, sizeof(proc_wants) / sizeof(proc_wants[0]), pid, "t29-proc");
-	smon_events_free(&events);
+	expect_changes(fd, proc_writer, "the /proc writer", "t29-proc", proc_wants,
+		       sizeof(proc_wants) / sizeof(proc_wants[0]));
 
 	smon_diag("a clear of the log leaves its record");
 	REQUIRE(smon_clear(fd, SYSCALLMON_CLEAR_LOG) == 0, "clear");
@@ -178,13 +177,6 @@ static void changes(int fd)
 	      events.ev[0].config_kind == SYSCALLMON_CONFIG_CLEAR && strstr(events.ev[0].text, "log"),
 	      "one record left after the clear, the clear's (%zu records)", events.n);
 	smon_events_free(&events);
-}
-
-static int flood(void *arg)
-{
-	for (long i = 0; i < (long)(intptr_t)arg; i++)
-		syscall(SYS_getppid);
-	return 0;
 }
 
 static void lost_config(int fd)
@@ -202,7 +194,7 @@ static void lost_config(int fd)
 	REQUIRE(smon_seek(behind, SYSCALLMON_SEEK_HEAD) == 0 && smon_seek(fetcher, SYSCALLMON_SEEK_HEAD) == 0, "seek");
 	/* Three config records, then enough getppid records to overwrite them. */
 	REQUIRE(smon_set_mode(fd, SYSCALLMON_MODE_OFF) == 0 && smon_set_mode(fd, SYSCALLMON_MODE_LOG) == 0, "modes");
-	REQUIRE(smon_child_spawn(&child, NULL, flood, (void *)(intptr_t)5000) == 0, "spawn");
+	REQUIRE(smon_child_spawn(&child, NULL, smon_getppid_times, SMON_COUNT(5000)) == 0, "spawn");
 	REQUIRE(smon_add_target(fd, SYS_getppid, SYSCALLMON_ACTION_LOG, 0, 0, (uint32_t[]){ child.pid }, 1) == 0,
 		"target the flood");
 	REQUIRE(smon_child_release(&child) == 0, "release");

@@ -94,14 +94,16 @@ static void check_path(const struct smon_event *e, int i, const char *want, uint
 
 int main(void)
 {
+	const struct smon_child_opts opts = { .comm = "smon-t30" };
+	const struct smon_watch watch = {
+		.nr = __NR_openat, .action = SYSCALLMON_ACTION_LOG, .record = SYSCALLMON_RECORD_COMPLETE,
+		.mode = SYSCALLMON_MODE_LOG, .opts = &opts, .fn = calls,
+	};
 	struct smon_events events = { 0 };
-	struct syscallmon_target t = { .nr = __NR_openat, .action = SYSCALLMON_ACTION_LOG, .npids = 1,
-				       .record = SYSCALLMON_RECORD_COMPLETE };
 	long psz = sysconf(_SC_PAGESIZE);
 	const struct smon_event *e;
-	struct smon_child child;
+	struct smon_watched run;
 	char want[SYSCALLMON_PATH_LEN];
-	uint32_t pid;
 	int fd, ret;
 
 	res = mmap(NULL, sizeof(*res), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -112,20 +114,10 @@ int main(void)
 	fill(one_longer, SYSCALLMON_PATH_LEN);
 	fill(long300, 300);
 
-	REQUIRE(smon_load(NULL) == 0, "load failed");
-	fd = smon_open(0);
-	REQUIRE(fd >= 0, "open device: %s", smon_errname(fd));
-	ret = smon_child_spawn(&child, &(struct smon_child_opts){ .comm = "smon-t30" }, calls, NULL);
-	REQUIRE(ret == 0, "spawn: %s", smon_errname(ret));
-	pid = child.pid;
-	t.pids = (uint64_t)(uintptr_t)&pid;
-	REQUIRE(smon_ioctl(fd, SYSCALLMON_IOC_ADD_TARGET, &t) == 0, "ADD_TARGET openat");
-	REQUIRE(smon_set_mode(fd, SYSCALLMON_MODE_LOG) == 0, "SET_MODE LOG");
-	REQUIRE(smon_seek(fd, SYSCALLMON_SEEK_HEAD) == 0, "SEEK_HEAD");
-	smon_child_release(&child);
-	CHECK_EQ(smon_child_wait(&child), 0, "child exit status");
-	ret = smon_read_all(fd, &events);
-	REQUIRE(ret == 0, "read: %s", smon_errname(ret));
+	fd = smon_load_open(NULL);
+	ret = smon_watch_child(fd, &watch, &events, &run);
+	REQUIRE(ret == 0, "openat LOG for a gated child, read: %s", smon_errname(ret));
+	CHECK_EQ(run.status, 0, "child exit status");
 	smon_diag("the child saw: %ld %ld %ld %ld %ld", res->ret[0], res->ret[1], res->ret[2], res->ret[3],
 		  res->ret[4]);
 	/* A name of 255 is NAME_MAX: missing, not too long. */
@@ -146,7 +138,5 @@ int main(void)
 	check_path(find(&events, res->addr[4]), 4, want, SYSCALLMON_SYSCALL_PATH_TRUNCATED);
 
 	smon_events_free(&events);
-	close(fd);
-	CHECK(smon_unload() == 0, "unload");
-	smon_exit();
+	smon_unload_exit(fd);
 }

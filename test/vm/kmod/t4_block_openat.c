@@ -144,10 +144,7 @@ int main(void)
 	int fd, ret;
 
 	dir = smon_tmpdir("t4");
-	REQUIRE(dir, "no temporary directory");
-	fd = smon_load_open(NULL);
-	ret = smon_set_mode(fd, SYSCALLMON_MODE_BLOCK);
-	REQUIRE(ret == 0, "SET_MODE BLOCK: %s", smon_errname(ret));
+	fd = smon_load_open_mode(NULL, SYSCALLMON_MODE_BLOCK);
 
 	run_case(fd, &blocked);
 	run_case(fd, &outsider);

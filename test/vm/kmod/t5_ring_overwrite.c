@@ -25,14 +25,6 @@
 #define LOST		(CALLS - CAPACITY)
 #define CONFIG		2	/* the target's and the mode's config records, before the calls */
 
-static int call_getppid(void *arg)
-{
-	(void)arg;
-	for (int i = 0; i < CALLS; i++)
-		syscall(SYS_getppid);
-	return 0;
-}
-
 /* Checks records[0..] are the newest CAPACITY getppid calls of pid. */
 static void check_newest(const struct smon_event *ev, size_t n, uint32_t pid,
 			 const char *reader)
@@ -65,7 +57,7 @@ int main(void)
 	const struct smon_child_opts opts = { .comm = "smon-t5-child" };
 	const struct smon_watch watch = {
 		.nr = __NR_getppid, .action = SYSCALLMON_ACTION_LOG, .mode = SYSCALLMON_MODE_LOG,
-		.opts = &opts, .fn = call_getppid,
+		.opts = &opts, .fn = smon_getppid_times, .arg = SMON_COUNT(CALLS),
 	};
 	struct smon_events events = { 0 };
 	struct syscallmon_status st;

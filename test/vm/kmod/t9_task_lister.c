@@ -15,7 +15,6 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,22 +42,11 @@
 
 /* ---- the three workloads --------------------------------------------- */
 
-static void *idle_thread(void *arg)
-{
-	(void)arg;
-	for (;;)
-		pause();
-	return NULL;
-}
-
 static int threaded(void *arg)
 {
-	pthread_t tid;
-
 	(void)arg;
-	for (int i = 0; i < EXTRA_THREADS; i++)
-		if (pthread_create(&tid, NULL, idle_thread, NULL))
-			return 10;
+	if (smon_start_idle_threads(EXTRA_THREADS))
+		return 10;
 	/* The threads exist now (clone returned); exiting the group ends them. */
 	return smon_child_stop() ? 11 : 0;
 }
@@ -99,26 +87,6 @@ struct proc_truth {
 	int ntids;
 };
 
-static int cmp_int(const void *a, const void *b)
-{
-	int x = *(const int *)a, y = *(const int *)b;
-
-	return (x > y) - (x < y);
-}
-
-static const char *status_value(const char *status, const char *key)
-{
-	size_t len = strlen(key);
-
-	for (const char *line = status; line; line = strchr(line, '\n')) {
-		if (*line == '\n')
-			line++;
-		if (!strncmp(line, key, len) && line[len] == ':')
-			return line + len + 1;
-	}
-	return NULL;
-}
-
 static int read_truth(struct proc_truth *t)
 {
 	char path[64], *status, *stat;
@@ -131,13 +99,13 @@ static int read_truth(struct proc_truth *t)
 	ret = smon_read_file(path, &status, NULL);
 	if (!CHECK(ret == 0, "read %s: %s", path, smon_errname(ret)))
 		return -1;
-	ok &= (v = status_value(status, "State")) && sscanf(v, " %c", &t->state) == 1;
-	ok &= (v = status_value(status, "PPid")) && sscanf(v, "%d", &t->ppid) == 1;
-	ok &= (v = status_value(status, "Threads")) && sscanf(v, "%d", &t->threads) == 1;
-	ok &= (v = status_value(status, "Uid")) && sscanf(v, "%u", &t->uid) == 1;
-	ok &= (v = status_value(status, "Gid")) && sscanf(v, "%u", &t->gid) == 1;
-	ok &= (v = status_value(status, "VmSize")) && sscanf(v, "%lu", &t->vm_kb) == 1;
-	ok &= (v = status_value(status, "VmRSS")) && sscanf(v, "%lu", &t->rss_kb) == 1;
+	ok &= (v = smon_key_value(status, "State")) && sscanf(v, " %c", &t->state) == 1;
+	ok &= (v = smon_key_value(status, "PPid")) && sscanf(v, "%d", &t->ppid) == 1;
+	ok &= (v = smon_key_value(status, "Threads")) && sscanf(v, "%d", &t->threads) == 1;
+	ok &= (v = smon_key_value(status, "Uid")) && sscanf(v, "%u", &t->uid) == 1;
+	ok &= (v = smon_key_value(status, "Gid")) && sscanf(v, "%u", &t->gid) == 1;
+	ok &= (v = smon_key_value(status, "VmSize")) && sscanf(v, "%lu", &t->vm_kb) == 1;
+	ok &= (v = smon_key_value(status, "VmRSS")) && sscanf(v, "%lu", &t->rss_kb) == 1;
 	free(status);
 	if (!CHECK(ok, "%s: a field is missing", path))
 		return -1;
@@ -163,52 +131,11 @@ static int read_truth(struct proc_truth *t)
 		if (de->d_name[0] != '.' && t->ntids < MAX_TIDS)
 			t->tids[t->ntids++] = atoi(de->d_name);
 	closedir(dir);
-	qsort(t->tids, t->ntids, sizeof(int), cmp_int);
+	qsort(t->tids, t->ntids, sizeof(int), smon_cmp_ids);
 	return 0;
 }
 
 /* ---- /proc/syscallmon/tasks ---------------------------------------------- */
-
-struct task_row {
-	int pid, ppid;
-	char comm[64];
-	char state;
-	unsigned long vm_kb, rss_kb;
-	int threads;
-	unsigned int uid, gid;
-};
-
-#define ROW_MAX_TOKENS 32
-
-/* A COMMAND may hold spaces: PID and PPID come first, the other six fields last. */
-static int parse_row(char *line, struct task_row *row)
-{
-	char *tok[ROW_MAX_TOKENS], *save = NULL, *end;
-	int n = 0;
-
-	for (char *t = strtok_r(line, " ", &save); t; t = strtok_r(NULL, " ", &save))
-		if (n < ROW_MAX_TOKENS)
-			tok[n++] = t;
-	if (n < 9 || strlen(tok[n - 6]) != 1)
-		return -1;
-	row->pid = strtol(tok[0], &end, 10);
-	if (*end)
-		return -1;
-	row->ppid = atoi(tok[1]);
-	row->comm[0] = '\0';
-	for (int i = 2; i < n - 6; i++) {
-		if (i > 2)
-			strncat(row->comm, " ", sizeof(row->comm) - strlen(row->comm) - 1);
-		strncat(row->comm, tok[i], sizeof(row->comm) - strlen(row->comm) - 1);
-	}
-	row->state = tok[n - 6][0];
-	row->vm_kb = strtoul(tok[n - 5], NULL, 10);
-	row->rss_kb = strtoul(tok[n - 4], NULL, 10);
-	row->threads = atoi(tok[n - 3]);
-	row->uid = strtoul(tok[n - 2], NULL, 10);
-	row->gid = strtoul(tok[n - 1], NULL, 10);
-	return 0;
-}
 
 static void check_tasks(const char *text, struct proc_truth *truth, int ntruth)
 {
@@ -216,7 +143,7 @@ static void check_tasks(const char *text, struct proc_truth *truth, int ntruth)
 		"PID", "PPID", "COMMAND", "STATE", "VM(KB)", "RSS(KB)", "THREADS", "UID", "GID",
 	};
 	char *copy = strdup(text), *line, *save = NULL, *hsave = NULL, *tok;
-	struct task_row rows[3];
+	struct smon_task_row rows[3];
 	int found[3] = { 0 }, nrows = 0, bad_rows = 0, h = 0;
 
 	line = strtok_r(copy, "\n", &save);
@@ -234,10 +161,10 @@ static void check_tasks(const char *text, struct proc_truth *truth, int ntruth)
 		free(hline);
 	}
 	while ((line = strtok_r(NULL, "\n", &save))) {
-		struct task_row row;
+		struct smon_task_row row;
 
 		nrows++;
-		if (parse_row(line, &row) < 0) {
+		if (smon_parse_task_row(line, &row) < 0) {
 			if (bad_rows++ < 3)
 				CHECK(0, "unparsable row \"%s\"", line);
 			continue;
@@ -254,7 +181,7 @@ static void check_tasks(const char *text, struct proc_truth *truth, int ntruth)
 	smon_diag("%s: %d rows", PROC_TASKS, nrows);
 	for (int i = 0; i < ntruth; i++) {
 		const struct proc_truth *t = &truth[i];
-		const struct task_row *r = &rows[i];
+		const struct smon_task_row *r = &rows[i];
 		long diff;
 
 		if (!CHECK(found[i] == 1, "%d rows for pid %d (%s), want 1", found[i], t->pid,
@@ -290,61 +217,46 @@ static void check_detail(const char *text, struct proc_truth *truth, int ntruth)
 		"NICE", "PRIORITY", "START_TIME_NS", "UTIME_NS", "STIME_NS", "TIDS",
 	};
 	int found[3] = { 0 }, nblocks = 0;
-	char *copy = strdup(text);
+	char *copy = strdup(text), *cursor = copy, *block;
 
-	for (char *block = copy, *next; block && *block; block = next) {
+	while ((block = smon_next_block(&cursor))) {
 		const char *v;
 		int pid;
 
-		next = strstr(block, "\n\n");
-		if (next) {
-			next[1] = '\0';
-			next += 2;
-		}
 		nblocks++;
-		v = status_value(block, "PID");
+		v = smon_key_value(block, "PID");
 		if (!CHECK(v && sscanf(v, "%d", &pid) == 1, "a block without PID: \"%.80s\"", block))
 			continue;
 		for (int i = 0; i < ntruth; i++) {
 			const struct proc_truth *t = &truth[i];
-			int tids[MAX_TIDS + 1], ntids = 0, ival, off, same;
+			int tids[MAX_TIDS + 1], ntids, ival;
 			unsigned int uval;
 			char c;
 
 			if (pid != t->pid || found[i]++)
 				continue;
 			for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-				CHECK(status_value(block, keys[k]), "pid %d: no %s field in its block",
+				CHECK(smon_key_value(block, keys[k]), "pid %d: no %s field in its block",
 				      pid, keys[k]);
-			if ((v = status_value(block, "PPID")) && sscanf(v, "%d", &ival) == 1)
+			if ((v = smon_key_value(block, "PPID")) && sscanf(v, "%d", &ival) == 1)
 				CHECK_EQ(ival, t->ppid, "task_detail PPID");
-			if ((v = status_value(block, "STATE")) && sscanf(v, " %c", &c) == 1)
+			if ((v = smon_key_value(block, "STATE")) && sscanf(v, " %c", &c) == 1)
 				CHECK(c == t->state, "pid %d: task_detail STATE %c, want %c", pid, c,
 				      t->state);
-			if ((v = status_value(block, "THREADS")) && sscanf(v, "%d", &ival) == 1)
+			if ((v = smon_key_value(block, "THREADS")) && sscanf(v, "%d", &ival) == 1)
 				CHECK_EQ(ival, t->threads, "task_detail THREADS");
-			if ((v = status_value(block, "UID")) && sscanf(v, "%u", &uval) == 1)
+			if ((v = smon_key_value(block, "UID")) && sscanf(v, "%u", &uval) == 1)
 				CHECK_EQ(uval, t->uid, "task_detail UID");
-			if ((v = status_value(block, "GID")) && sscanf(v, "%u", &uval) == 1)
+			if ((v = smon_key_value(block, "GID")) && sscanf(v, "%u", &uval) == 1)
 				CHECK_EQ(uval, t->gid, "task_detail GID");
-			if ((v = status_value(block, "NICE")) && sscanf(v, "%d", &ival) == 1)
+			if ((v = smon_key_value(block, "NICE")) && sscanf(v, "%d", &ival) == 1)
 				CHECK_EQ(ival, t->nice, "task_detail NICE vs /proc/<pid>/stat");
-			v = status_value(block, "TIDS");
-			while (v && ntids <= MAX_TIDS &&
-			       sscanf(v, "%d%n", &tids[ntids], &off) == 1) {
-				ntids++;
-				v += off;
-			}
-			qsort(tids, ntids, sizeof(int), cmp_int);
-			same = ntids == t->ntids;
-			for (int k = 0; same && k < ntids; k++)
-				same = tids[k] == t->tids[k];
-			if (!CHECK(same, "pid %d: TIDS has %d ids, /proc/%d/task has %d, or "
-				   "they differ", pid, ntids, pid, t->ntids)) {
-				for (int k = 0; k < ntids; k++)
-					smon_diag("  TIDS[%d] = %d", k, tids[k]);
-				for (int k = 0; k < t->ntids; k++)
-					smon_diag("  task/[%d] = %d", k, t->tids[k]);
+			ntids = smon_block_tids(block, tids, MAX_TIDS + 1);
+			if (!CHECK(smon_same_ids(tids, ntids, t->tids, t->ntids),
+				   "pid %d: TIDS has %d ids, /proc/%d/task has %d, or they differ", pid, ntids,
+				   pid, t->ntids)) {
+				smon_print_ids("TIDS", tids, ntids);
+				smon_print_ids("task/", t->tids, t->ntids);
 			}
 		}
 	}

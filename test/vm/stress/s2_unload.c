@@ -106,62 +106,45 @@ static pid_t start_reader(void)
 	return pid;
 }
 
-/* Hits the storm's probes at a rate that leaves the CPUs mostly idle. */
-static pid_t start_light_load(void)
+/* A light load (a stress_fork_child()): hits the storm's probes and leaves the CPUs mostly idle. */
+static void light_load(void *arg)
 {
-	pid_t pid;
+	char buf[64];
 
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		char buf[64];
+	(void)arg;
+	for (;;) {
+		for (int i = 0; i < 20; i++) {
+			int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
 
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		for (int fd = 3; fd < 1024; fd++)
-			close(fd);
-		for (;;) {
-			for (int i = 0; i < 20; i++) {
-				int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-
-				if (fd >= 0) {
-					if (read(fd, buf, sizeof(buf)) < 0)
-						_exit(1);
-					close(fd);
-				}
+			if (fd >= 0) {
+				if (read(fd, buf, sizeof(buf)) < 0)
+					_exit(1);
+				close(fd);
 			}
-			stress_sleep_ms(5);
 		}
+		stress_sleep_ms(5);
 	}
-	return pid;
 }
 
 /*
- * Calls a blocked mkdir in a loop: each call is sent to the module's
- * smon_blocked_return, so some task is always about to run module text
- * while the module unloads (what synchronize_rcu_tasks() is for).
+ * The hammer (a stress_fork_child()): calls a blocked mkdir in a loop.
+ * Each call is sent to the module's smon_blocked_return, so some task is
+ * always about to run module text while the module unloads (what
+ * synchronize_rcu_tasks() is for).
  */
-static pid_t start_hammer(void)
+static void hammer_mkdir(void *arg)
 {
-	pid_t pid;
+	char path[64];
 
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		char path[64];
-
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		for (int fd = 3; fd < 1024; fd++)
-			close(fd);
-		snprintf(path, sizeof(path), "/tmp/smon-s2-hammer-%d", getpid());
-		for (;;) {
-			for (int i = 0; i < 100; i++)
-				if (mkdir(path, 0700) == 0)
-					rmdir(path);	/* after the unload: nothing blocks it any more */
-			/* A voluntary switch now and then, or RCU tasks waits on this loop too. */
-			stress_sleep_ms(1);
-		}
+	(void)arg;
+	snprintf(path, sizeof(path), "/tmp/smon-s2-hammer-%d", getpid());
+	for (;;) {
+		for (int i = 0; i < 100; i++)
+			if (mkdir(path, 0700) == 0)
+				rmdir(path);	/* after the unload: nothing blocks it any more */
+		/* A voluntary switch now and then, or RCU tasks waits on this loop too. */
+		stress_sleep_ms(1);
 	}
-	return pid;
 }
 
 /* Stops the storm if the unload is still waiting after limit_s (TCG: RCU tasks can take minutes). */
@@ -286,7 +269,7 @@ int main(void)
 	REQUIRE(storm_available(), "stress-ng is needed");
 
 	REQUIRE(smon_load(NULL) == 0, "load");
-	hammer = start_hammer();
+	hammer = stress_fork_child(hammer_mkdir, NULL);
 	REQUIRE(hammer > 0, "fork the blocked-mkdir child");
 	hammer_pid = hammer;
 	fd = smon_open(0);
@@ -348,7 +331,7 @@ int main(void)
 
 	idle = stress_idle_child();
 	REQUIRE(idle > 0, "fork idle child");
-	load = start_light_load();
+	load = stress_fork_child(light_load, NULL);
 	REQUIRE(load > 0, "fork the light load");
 	for (long i = 0; i < cycles; i++) {
 		double s = cycle(i, idle);

@@ -182,32 +182,53 @@ static char proc_state(pid_t pid)
 	return state;
 }
 
-/* Runs the workload in a gated child scoped by the getppid target; returns its seconds. */
-static double run_workload(int fd, uint32_t mode)
+/* The workload in a gated child, not yet scoped or released. */
+static void spawn_workload(struct smon_child *child)
 {
-	struct smon_child child;
+	int ret = smon_child_spawn(child, &(struct smon_child_opts){ .comm = "smon-s3-work" }, workload, NULL);
+
+	REQUIRE(ret == 0, "spawn workload: %s", smon_errname(ret));
+}
+
+/*
+ * Scopes the getppid target to the spawned workload (*before: the status
+ * then, unless NULL), sets mode and releases it; returns its seconds.
+ * Stops the test if it has not finished within WORKLOAD_LIMIT_S (when:
+ * what the message says about the run).
+ */
+static double run_spawned(int fd, struct smon_child *child, uint32_t mode, struct syscallmon_status *before,
+			  const char *when)
+{
+	uint32_t pid = child->pid;
 	double t0;
-	uint32_t pid;
 	int ret;
 
-	ret = smon_child_spawn(&child, &(struct smon_child_opts){ .comm = "smon-s3-work" }, workload, NULL);
-	REQUIRE(ret == 0, "spawn workload: %s", smon_errname(ret));
-	pid = child.pid;
 	ret = smon_add_target(fd, __NR_getppid, SYSCALLMON_ACTION_LOG, 0, 0, &pid, 1);
 	REQUIRE(ret == 0, "ADD_TARGET getppid: %s", smon_errname(ret));
+	if (before)
+		REQUIRE(smon_status(fd, before) == 0, "GET_STATUS");
 	REQUIRE(smon_set_mode(fd, mode) == 0, "SET_MODE");
 	sh->workload_s = -1;
 	t0 = stress_now();
-	REQUIRE(smon_child_release(&child) == 0, "release workload");
-	while (stress_now() - t0 < WORKLOAD_LIMIT_S && waitpid(child.pid, NULL, WNOHANG) == 0)
+	REQUIRE(smon_child_release(child) == 0, "release workload");
+	while (stress_now() - t0 < WORKLOAD_LIMIT_S && waitpid(child->pid, NULL, WNOHANG) == 0)
 		stress_sleep_ms(20);
-	if (!CHECK(sh->workload_s >= 0, "the workload did not finish %ld calls in %.0f s: stalled",
+	if (!CHECK(sh->workload_s >= 0, "%sthe workload did not finish %ld calls in %.0f s: stalled", when,
 		   sh->calls, WORKLOAD_LIMIT_S)) {
-		kill(child.pid, SIGKILL);
-		smon_child_wait(&child);
+		kill(child->pid, SIGKILL);
+		smon_child_wait(child);
 		smon_bail();
 	}
 	return sh->workload_s;
+}
+
+/* A baseline: the workload alone, in mode; returns its seconds. */
+static double run_workload(int fd, uint32_t mode)
+{
+	struct smon_child child;
+
+	spawn_workload(&child);
+	return run_spawned(fd, &child, mode, NULL, "");
 }
 
 /* start: the seq the readers started at; after: the ring once the workload was over. */
@@ -240,7 +261,7 @@ int main(void)
 	long long seq0 = kmsg_last_seq();
 	uint64_t start;
 	pid_t workload_pid = 0;
-	int fd, ret;
+	int fd;
 
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	REQUIRE(sh != MAP_FAILED, "mmap");
@@ -258,13 +279,9 @@ int main(void)
 	REQUIRE(smon_clear(fd, SYSCALLMON_CLEAR_LOG | SYSCALLMON_CLEAR_COUNTERS) == 0, "CLEAR");
 	{
 		struct smon_child child;
-		uint32_t pid;
-		double t0;
 
-		ret = smon_child_spawn(&child, &(struct smon_child_opts){ .comm = "smon-s3-work" },
-				       workload, NULL);
-		REQUIRE(ret == 0, "spawn workload: %s", smon_errname(ret));
-		workload_pid = pid = child.pid;
+		spawn_workload(&child);
+		workload_pid = child.pid;
 		for (int k = 0; k < NREADERS; k++) {
 			sh->r[k].pid = start_reader(k, workload_pid);
 			REQUIRE(sh->r[k].pid > 0 && sh->r[k].ready, "start the %s reader", reader_names[k]);
@@ -274,23 +291,7 @@ int main(void)
 		for (int i = 0; i < 200 && proc_state(sh->r[READER_STOPPED].pid) != 'T'; i++)
 			stress_sleep_ms(10);
 		CHECK(proc_state(sh->r[READER_STOPPED].pid) == 'T', "the stopped reader is not stopped");
-
-		ret = smon_add_target(fd, __NR_getppid, SYSCALLMON_ACTION_LOG, 0, 0, &pid, 1);
-		REQUIRE(ret == 0, "ADD_TARGET getppid: %s", smon_errname(ret));
-		REQUIRE(smon_status(fd, &before) == 0, "GET_STATUS");
-		REQUIRE(smon_set_mode(fd, SYSCALLMON_MODE_LOG) == 0, "SET_MODE LOG");
-		sh->workload_s = -1;
-		t0 = stress_now();
-		REQUIRE(smon_child_release(&child) == 0, "release workload");
-		while (stress_now() - t0 < WORKLOAD_LIMIT_S && waitpid(child.pid, NULL, WNOHANG) == 0)
-			stress_sleep_ms(20);
-		if (!CHECK(sh->workload_s >= 0, "with the readers, the workload did not finish %ld calls"
-			   " in %.0f s: stalled", sh->calls, WORKLOAD_LIMIT_S)) {
-			kill(child.pid, SIGKILL);
-			smon_child_wait(&child);
-			smon_bail();
-		}
-		t_readers = sh->workload_s;
+		t_readers = run_spawned(fd, &child, SYSCALLMON_MODE_LOG, &before, "with the readers, ");
 	}
 	REQUIRE(smon_set_mode(fd, SYSCALLMON_MODE_OFF) == 0, "SET_MODE OFF");
 	REQUIRE(smon_status(fd, &after) == 0, "GET_STATUS");

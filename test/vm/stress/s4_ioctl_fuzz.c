@@ -261,17 +261,18 @@ static uint32_t pick_pid(int allow_init)
 	}
 }
 
+/* Mostly a set's sizes (none, a few, full); else more than it holds. */
 static uint32_t pick_npids(void)
 {
 	switch (stress_below(8)) {
 	case 0:
 		return 0;
+	case 3:
+		return SYSCALLMON_MAX_PIDS;
 	case 1:
 		return SYSCALLMON_MAX_PIDS + 1 + stress_below(3);
 	case 2:
 		return chance(50) ? 0xffffffffu : stress_rnd();
-	case 3:
-		return SYSCALLMON_MAX_PIDS;
 	default:
 		return 1 + stress_below(6);
 	}
@@ -865,6 +866,11 @@ static void __attribute__((noreturn)) worker(int w, long calls, uint64_t seed)
 	_exit(0);
 }
 
+static int worker_done(int w)
+{
+	return shared[w].done;
+}
+
 /* ---- report ------------------------------------------------------------------- */
 
 static const char *errno_label(size_t i)
@@ -875,33 +881,16 @@ static const char *errno_label(size_t i)
 int main(void)
 {
 	long total = stress_size("SYSCALLMON_STRESS_FUZZ_IOCTLS", 20000, 200000);
-	uint64_t seed = stress_size("SYSCALLMON_STRESS_FUZZ_SEED", 0, 0);
+	uint64_t seed = stress_fuzz_seed();
 	struct counts sum;
 	long long seq0 = kmsg_last_seq();
 	double seconds = 0;
-	pid_t pids[WORKERS];
 
-	if (!seed)
-		seed = (uint64_t)time(NULL) * 2654435761u ^ getpid();
-	smon_diag("seed %" PRIu64 " (SYSCALLMON_STRESS_FUZZ_SEED=%" PRIu64 " reproduces the calls)", seed, seed);
 	shared = mmap(NULL, WORKERS * sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	REQUIRE(shared != MAP_FAILED, "mmap");
 	REQUIRE(smon_load("ring_size=65536") == 0, "load");
 
-	fflush(NULL);
-	for (int w = 0; w < WORKERS; w++) {
-		pids[w] = fork();
-		REQUIRE(pids[w] >= 0, "fork: %s", strerror(errno));
-		if (pids[w] == 0)
-			worker(w, total / WORKERS + (w < total % WORKERS), seed + w * 0x9e3779b97f4a7c15ull);
-	}
-	for (int w = 0; w < WORKERS; w++) {
-		int status;
-
-		waitpid(pids[w], &status, 0);
-		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0 && shared[w].done,
-		      "worker %d ended with status %#x", w, status);
-	}
+	stress_run_workers(WORKERS, total, seed, worker, worker_done);
 
 	memset(&sum, 0, sizeof(sum));
 	for (int w = 0; w < WORKERS; w++) {

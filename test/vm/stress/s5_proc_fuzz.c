@@ -54,6 +54,9 @@ struct counts {
 };
 
 static struct counts *shared;
+/* main's device fd: a worker closes its copy, so its writes are as any root process's. */
+static int device_fd = -1;
+
 /* ---- what the grammar accepts (procfs.c's comment) --------------------------- */
 
 /* Syscall names, from the uapi header the module's table is generated from too. */
@@ -262,6 +265,7 @@ static void __attribute__((noreturn)) worker(int w, long writes, uint64_t seed)
 	static char buf[4096];
 	int fd;
 
+	close(device_fd);
 	stress_seed(seed);
 	fd = open(SMON_PROC_CONTROL, O_WRONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -317,6 +321,11 @@ static void __attribute__((noreturn)) worker(int w, long writes, uint64_t seed)
 	_exit(0);
 }
 
+static int worker_done(int w)
+{
+	return shared[w].done;
+}
+
 /* ---- state ---------------------------------------------------------------------------- */
 
 /* The status text without its counters. */
@@ -370,24 +379,21 @@ static int same_targets(const struct syscallmon_target_info *a, uint32_t na,
 int main(void)
 {
 	long total = stress_size("SYSCALLMON_STRESS_PROC_WRITES", 4000, 40000);
-	uint64_t seed = stress_size("SYSCALLMON_STRESS_FUZZ_SEED", 0, 0);
+	uint64_t seed = stress_fuzz_seed();
 	struct syscallmon_target_info before[8], after[8], info;
 	struct syscallmon_status st;
 	uint32_t nbefore, nafter, pid, on = SYSCALLMON_EXITS_ON;
 	long long seq0 = kmsg_last_seq();
 	struct counts sum;
 	char *state0, *state1;
-	pid_t idle, pids[WORKERS];
 	int fd, ret;
+	pid_t idle;
 
-	if (!seed)
-		seed = (uint64_t)time(NULL) * 2654435761u ^ getpid();
-	smon_diag("seed %" PRIu64 " (SYSCALLMON_STRESS_FUZZ_SEED reproduces the writes)", seed);
 	ret = load_syscall_names();
 	REQUIRE(ret > 300, "read syscall names from %s: %s", UNISTD_H, smon_errname(ret));
 	shared = mmap(NULL, WORKERS * sizeof(*shared), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	REQUIRE(shared != MAP_FAILED, "mmap");
-	fd = smon_load_open(NULL);
+	fd = device_fd = smon_load_open(NULL);
 
 	idle = stress_idle_child();
 	REQUIRE(idle > 0, "fork");
@@ -402,22 +408,7 @@ int main(void)
 	state0 = status_state();
 	REQUIRE(state0, "read %s", SMON_PROC_STATUS);
 
-	fflush(NULL);
-	for (int w = 0; w < WORKERS; w++) {
-		pids[w] = fork();
-		REQUIRE(pids[w] >= 0, "fork");
-		if (pids[w] == 0) {
-			close(fd);	/* not a holder: the writes are as any root process's */
-			worker(w, total / WORKERS + (w < total % WORKERS), seed + w * 0x9e3779b97f4a7c15ull);
-		}
-	}
-	for (int w = 0; w < WORKERS; w++) {
-		int status;
-
-		waitpid(pids[w], &status, 0);
-		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0 && shared[w].done,
-		      "worker %d ended with status %#x", w, status);
-	}
+	stress_run_workers(WORKERS, total, seed, worker, worker_done);
 	memset(&sum, 0, sizeof(sum));
 	for (int w = 0; w < WORKERS; w++) {
 		for (int o = 0; o < NOUTCOMES; o++)

@@ -20,7 +20,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,47 +60,52 @@ static int open_device_denied(void *arg)
 	return 0;
 }
 
-static int write_control_denied(void *arg)
+static ssize_t write_mode_log(int fd)
 {
-	const char *cmd = "mode log";
-	int fd = open(SMON_PROC_CONTROL, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	(void)arg;
-	if (fd < 0) {
-		smon_diag("nobody: open %s -> %s", SMON_PROC_CONTROL, strerrorname_np(errno));
-		return is_denied(errno) ? 0 : 11;
-	}
-	n = write(fd, cmd, strlen(cmd));
-	close(fd);
-	if (n >= 0) {
-		smon_diag("nobody wrote \"%s\" to %s", cmd, SMON_PROC_CONTROL);
-		return 10;
-	}
-	smon_diag("nobody: open %s worked, write -> %s", SMON_PROC_CONTROL, strerrorname_np(errno));
-	return is_denied(errno) ? 0 : 11;
+	return write(fd, "mode log", strlen("mode log"));
 }
 
-/* arg: the path.  Denied at open or at read, with nothing read. */
-static int read_denied(void *arg)
+static ssize_t read_some(int fd)
 {
-	const char *path = arg;
 	char buf[256];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	return read(fd, buf, sizeof(buf));
+}
+
+/*
+ * As nobody: opens path (flags) and, if that works, does op (named what)
+ * on it.  Exit code 0 when the open or op was denied, 10 if op worked, 11
+ * on another error.
+ */
+static int access_denied(const char *path, int flags, ssize_t (*op)(int fd), const char *what)
+{
+	int fd = open(path, flags | O_CLOEXEC);
 	ssize_t n;
 
 	if (fd < 0) {
 		smon_diag("nobody: open %s -> %s", path, strerrorname_np(errno));
 		return is_denied(errno) ? 0 : 11;
 	}
-	n = read(fd, buf, sizeof(buf));
+	n = op(fd);
 	close(fd);
 	if (n >= 0) {
-		smon_diag("nobody read %zd bytes of %s", n, path);
+		smon_diag("nobody: %s of %s worked (%zd bytes)", what, path, n);
 		return 10;
 	}
-	smon_diag("nobody: open %s worked, read -> %s", path, strerrorname_np(errno));
+	smon_diag("nobody: open %s worked, %s -> %s", path, what, strerrorname_np(errno));
 	return is_denied(errno) ? 0 : 11;
+}
+
+/* arg: the path.  Denied at open or at write, with nothing written. */
+static int write_denied(void *arg)
+{
+	return access_denied(arg, O_WRONLY, write_mode_log, "write");
+}
+
+/* arg: the path.  Denied at open or at read, with nothing read. */
+static int read_denied(void *arg)
+{
+	return access_denied(arg, O_RDONLY, read_some, "read");
 }
 
 static int mode_of(const char *path)
@@ -128,61 +132,59 @@ static uint32_t module_mode(int fd)
 	return smon_status(fd, &st) == 0 ? st.mode : 0xffffffffu;
 }
 
+/*
+ * Each file is tried as the module makes it, then opened up by chmod: the
+ * module's own check must refuse nobody either way.  log and status show
+ * every user's processes.
+ */
 static void unprivileged(int fd)
 {
-	const char *reads[] = { LOG, SYSCALLMON_PROC_DIR "/status" };
-	int ret;
+	static const struct {
+		const char *path;
+		mode_t mode;		/* as the module makes it */
+		mode_t opened_up;	/* the chmod of the second try */
+		int (*denied)(void *path);
+		const char *what;
+	} files[] = {
+		{ SYSCALLMON_DEVICE_PATH, 0600, 0666, open_device_denied, "open" },
+		{ SMON_PROC_CONTROL, 0200, 0666, write_denied, "write" },
+		{ LOG, 0400, 0444, read_denied, "read" },
+		{ SYSCALLMON_PROC_DIR "/status", 0400, 0444, read_denied, "read" },
+	};
 
-	ret = stress_run_as_nobody(open_device_denied, NULL);
-	CHECK(ret == 0, "nobody, device mode 0600: open not denied (child %d)", ret);
-	if (CHECK(set_mode(SYSCALLMON_DEVICE_PATH, 0666) == 0, "chmod 666 %s", SYSCALLMON_DEVICE_PATH)) {
-		ret = stress_run_as_nobody(open_device_denied, NULL);
-		CHECK(ret == 0, "nobody, device mode 0666: open not denied (child %d)", ret);
-	}
-	set_mode(SYSCALLMON_DEVICE_PATH, 0600);
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		const char *path = files[i].path;
+		int ret = stress_run_as_nobody(files[i].denied, (void *)path);
 
-	ret = stress_run_as_nobody(write_control_denied, NULL);
-	CHECK(ret == 0, "nobody, control mode 0200: write not denied (child %d)", ret);
-	if (CHECK(set_mode(SMON_PROC_CONTROL, 0666) == 0, "chmod 666 %s", SMON_PROC_CONTROL)) {
-		ret = stress_run_as_nobody(write_control_denied, NULL);
-		CHECK(ret == 0, "nobody, control mode 0666: write not denied (child %d)", ret);
-	}
-	set_mode(SMON_PROC_CONTROL, 0200);
-	CHECK(module_mode(fd) == SYSCALLMON_MODE_OFF, "the mode changed");
-
-	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
-		ret = stress_run_as_nobody(read_denied, (void *)reads[i]);
-		CHECK(ret == 0, "nobody, %s mode 0400: read not denied (child %d)", reads[i], ret);
-		if (CHECK(set_mode(reads[i], 0444) == 0, "chmod 444 %s", reads[i])) {
-			ret = stress_run_as_nobody(read_denied, (void *)reads[i]);
-			CHECK(ret == 0, "nobody, %s mode 0444: read not denied (child %d): it shows every"
-			      " user's processes", reads[i], ret);
+		CHECK(ret == 0, "nobody, %s mode %04o: %s not denied (child %d)", path, files[i].mode,
+		      files[i].what, ret);
+		if (CHECK(set_mode(path, files[i].opened_up) == 0, "chmod %o %s", files[i].opened_up, path)) {
+			ret = stress_run_as_nobody(files[i].denied, (void *)path);
+			CHECK(ret == 0, "nobody, %s mode %04o: %s not denied (child %d)", path,
+			      files[i].opened_up, files[i].what, ret);
 		}
-		set_mode(reads[i], 0400);
+		set_mode(path, files[i].mode);
+		CHECK(module_mode(fd) == SYSCALLMON_MODE_OFF, "the mode changed (%s as nobody)", files[i].what);
 	}
+}
+
+/* arg: a control file root opened.  The write as nobody is denied. */
+static int write_opened_denied(void *arg)
+{
+	if (write_mode_log(*(int *)arg) >= 0)
+		return 10;
+	return is_denied(errno) ? 0 : 11;
 }
 
 /* Root opens the control file, drops to nobody, then writes: refused. */
 static void dropped_after_open(int fd)
 {
-	int status, cfd = open(SMON_PROC_CONTROL, O_WRONLY | O_CLOEXEC);
-	pid_t pid;
+	int ret, cfd = open(SMON_PROC_CONTROL, O_WRONLY | O_CLOEXEC);
 
 	REQUIRE(cfd >= 0, "open %s: %s", SMON_PROC_CONTROL, strerror(errno));
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		if (setgroups(0, NULL) < 0 || setresgid(NOBODY_GID, NOBODY_GID, NOBODY_GID) < 0 ||
-		    setresuid(NOBODY_UID, NOBODY_UID, NOBODY_UID) < 0)
-			_exit(120);
-		if (write(cfd, "mode log", 8) >= 0)
-			_exit(10);
-		_exit(is_denied(errno) ? 0 : 11);
-	}
+	ret = stress_run_as_nobody(write_opened_denied, &cfd);
 	close(cfd);
-	waitpid(pid, &status, 0);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	      "control opened by root, written as nobody: not denied (status %#x)", status);
+	CHECK(ret == 0, "control opened by root, written as nobody: not denied (child %d)", ret);
 	CHECK(module_mode(fd) == SYSCALLMON_MODE_OFF, "the mode changed");
 }
 
@@ -252,7 +254,6 @@ static void safe_blocking(int fd)
 		const char *dir = smon_tmpdir("s6");
 		char path[256];
 
-		REQUIRE(dir, "tmpdir");
 		snprintf(path, sizeof(path), "%s/holder-dir", dir);
 		EXPECT(smon_add_target(fd, __NR_mkdir, SYSCALLMON_ACTION_BLOCK, 0, 0, &self, 1), 0,
 		       "block mkdir for the holder");

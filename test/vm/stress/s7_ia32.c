@@ -110,6 +110,40 @@ static void check_record(const struct smon_events *events, uint32_t nr, uint32_t
 		CHECK(e->err == EPERM, "%s: err %d, want EPERM", what, e->err);
 }
 
+/*
+ * The cases, in order (each leaves the files as the next expects): the job,
+ * the target blocked for it and the mode; what the call must return and
+ * whether its file is there afterwards; and the record.
+ */
+enum file { NO_FILE, VICTIM, CREATED };
+
+static const struct ia32_case {
+	const char *what;
+	int i386_nr;		/* as struct job */
+	enum file file;		/* the job's path */
+	uint32_t nr;
+	uint32_t mode;
+	long ret;
+	int file_left;		/* the path exists after the call */
+	uint32_t verdict;
+	int ia32;		/* the record's abi is i386 (else x86_64) */
+} cases[] = {
+	{ "i386 unlink blocked", I386_UNLINK, VICTIM, __NR_unlink, SYSCALLMON_MODE_BLOCK, -EPERM, 1,
+	  SYSCALLMON_VERDICT_BLOCKED, 1 },
+	/* i386 open(O_CREAT) maps to x86_64 open. */
+	{ "i386 open blocked", I386_OPEN, CREATED, __NR_open, SYSCALLMON_MODE_BLOCK, -EPERM, 0,
+	  SYSCALLMON_VERDICT_BLOCKED, 1 },
+	/* The 64-bit entry is blocked too, and says so without the flag. */
+	{ "x86_64 unlink blocked", 0, VICTIM, __NR_unlink, SYSCALLMON_MODE_BLOCK, -EPERM, 1,
+	  SYSCALLMON_VERDICT_BLOCKED, 0 },
+	/* LOG mode: the i386 call runs, the record says "would block". */
+	{ "i386 unlink audited", I386_UNLINK, VICTIM, __NR_unlink, SYSCALLMON_MODE_LOG, 0, 0,
+	  SYSCALLMON_VERDICT_WOULD_BLOCK, 1 },
+	/* No arguments: __x64_sys_getppid and __ia32_sys_getppid are the same function. */
+	{ "i386 getppid blocked", I386_GETPPID, NO_FILE, __NR_getppid, SYSCALLMON_MODE_BLOCK, -EPERM, 0,
+	  SYSCALLMON_VERDICT_BLOCKED, 1 },
+};
+
 static void touch(const char *path)
 {
 	int fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
@@ -122,8 +156,7 @@ int main(void)
 {
 	struct smon_events events = { 0 };
 	long long seq0 = kmsg_last_seq();
-	char *victim, *created;
-	const char *dir;
+	const char *dir, *paths[3];
 	uint32_t pid;
 	long r;
 	int fd, ret;
@@ -139,59 +172,29 @@ int main(void)
 	REQUIRE(job != MAP_FAILED && low != MAP_FAILED, "mmap");
 	REQUIRE((uintptr_t)low + 4096 <= 0xffffffffu, "MAP_32BIT gave %p", (void *)low);
 	dir = smon_tmpdir("s7");
-	REQUIRE(dir, "tmpdir");
 	/* Written here, before fork: the child's copy of the page is present, so the probe can read it. */
-	victim = low;
-	created = low + 1024;
-	snprintf(victim, 1024, "%s/victim", dir);
-	snprintf(created, 1024, "%s/created", dir);
+	paths[NO_FILE] = NULL;
+	paths[VICTIM] = low;
+	paths[CREATED] = low + 1024;
+	snprintf(low, 1024, "%s/victim", dir);
+	snprintf(low + 1024, 1024, "%s/created", dir);
 
 	fd = smon_load_open(NULL);
+	touch(paths[VICTIM]);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct ia32_case *c = &cases[i];
+		const char *path = paths[c->file];
 
-	/* i386 unlink, blocked. */
-	touch(victim);
-	*job = (struct job){ .i386_nr = I386_UNLINK, .path = victim };
-	ret = run_scoped(fd, __NR_unlink, SYSCALLMON_MODE_BLOCK, &events, &pid);
-	REQUIRE(ret == 0, "i386 unlink run: %s", smon_errname(ret));
-	CHECK(job->ret == -EPERM, "int $0x80 unlink returned %ld, want -EPERM", job->ret);
-	CHECK(smon_path_exists(victim), "the blocked i386 unlink removed %s", victim);
-	check_record(&events, __NR_unlink, pid, SYSCALLMON_VERDICT_BLOCKED, 1, victim, "i386 unlink blocked");
-	smon_events_free(&events);
-
-	/* i386 open(O_CREAT), blocked: maps to x86_64 open. */
-	*job = (struct job){ .i386_nr = I386_OPEN, .path = created };
-	ret = run_scoped(fd, __NR_open, SYSCALLMON_MODE_BLOCK, &events, &pid);
-	REQUIRE(ret == 0, "i386 open run: %s", smon_errname(ret));
-	CHECK(job->ret == -EPERM, "int $0x80 open returned %ld, want -EPERM", job->ret);
-	CHECK(!smon_path_exists(created), "the blocked i386 open created %s", created);
-	check_record(&events, __NR_open, pid, SYSCALLMON_VERDICT_BLOCKED, 1, created, "i386 open blocked");
-	smon_events_free(&events);
-
-	/* The 64-bit entry is blocked too, and says so without the flag. */
-	*job = (struct job){ .i386_nr = 0, .path = victim };
-	ret = run_scoped(fd, __NR_unlink, SYSCALLMON_MODE_BLOCK, &events, &pid);
-	REQUIRE(ret == 0, "x86_64 unlink run: %s", smon_errname(ret));
-	CHECK(job->ret == -EPERM, "64-bit unlink returned %ld, want -EPERM", job->ret);
-	CHECK(smon_path_exists(victim), "the blocked 64-bit unlink removed %s", victim);
-	check_record(&events, __NR_unlink, pid, SYSCALLMON_VERDICT_BLOCKED, 0, victim, "x86_64 unlink blocked");
-	smon_events_free(&events);
-
-	/* LOG mode: the i386 call runs, the record says "would block". */
-	*job = (struct job){ .i386_nr = I386_UNLINK, .path = victim };
-	ret = run_scoped(fd, __NR_unlink, SYSCALLMON_MODE_LOG, &events, &pid);
-	REQUIRE(ret == 0, "i386 unlink (LOG) run: %s", smon_errname(ret));
-	CHECK(job->ret == 0, "int $0x80 unlink in LOG mode returned %ld, want 0", job->ret);
-	CHECK(!smon_path_exists(victim), "LOG mode: the i386 unlink did not run");
-	check_record(&events, __NR_unlink, pid, SYSCALLMON_VERDICT_WOULD_BLOCK, 1, victim, "i386 unlink audited");
-	smon_events_free(&events);
-
-	/* No arguments: __x64_sys_getppid and __ia32_sys_getppid are the same function. */
-	*job = (struct job){ .i386_nr = I386_GETPPID };
-	ret = run_scoped(fd, __NR_getppid, SYSCALLMON_MODE_BLOCK, &events, &pid);
-	REQUIRE(ret == 0, "i386 getppid run: %s", smon_errname(ret));
-	CHECK(job->ret == -EPERM, "int $0x80 getppid returned %ld, want -EPERM", job->ret);
-	check_record(&events, __NR_getppid, pid, SYSCALLMON_VERDICT_BLOCKED, 1, NULL, "i386 getppid blocked");
-	smon_events_free(&events);
+		*job = (struct job){ .i386_nr = c->i386_nr, .path = path };
+		ret = run_scoped(fd, c->nr, c->mode, &events, &pid);
+		REQUIRE(ret == 0, "%s: run: %s", c->what, smon_errname(ret));
+		CHECK(job->ret == c->ret, "%s: the call returned %ld, want %ld", c->what, job->ret, c->ret);
+		if (path)
+			CHECK(smon_path_exists(path) == c->file_left, "%s: %s %s", c->what, path,
+			      c->file_left ? "is gone" : "exists");
+		check_record(&events, c->nr, pid, c->verdict, c->ia32, path, c->what);
+		smon_events_free(&events);
+	}
 
 	close(fd);
 	stress_unload_checked(seq0);

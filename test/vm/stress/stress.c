@@ -221,11 +221,10 @@ int storm_start(struct storm *s, const char *stressors, int seconds)
 	argv[argc++] = "--metrics-brief";
 	argv[argc] = NULL;
 
-	fflush(NULL);
-	s->pid = fork();
+	s->pid = smon_fork();
 	if (s->pid < 0) {
 		free(args);
-		return -errno;
+		return s->pid;
 	}
 	if (s->pid == 0) {
 		setpgid(0, 0);
@@ -240,9 +239,7 @@ int storm_start(struct storm *s, const char *stressors, int seconds)
 			dup2(out, STDERR_FILENO);
 			close(out);
 		}
-		if (chdir(dir) < 0 || setgroups(0, NULL) < 0 ||
-		    setresgid(NOBODY_GID, NOBODY_GID, NOBODY_GID) < 0 ||
-		    setresuid(NOBODY_UID, NOBODY_UID, NOBODY_UID) < 0)
+		if (chdir(dir) < 0 || stress_drop_to_nobody() < 0)
 			_exit(126);
 		execvp("stress-ng", argv);
 		_exit(127);
@@ -255,13 +252,6 @@ int storm_start(struct storm *s, const char *stressors, int seconds)
 	return 0;
 }
 
-static int decode_status(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return -1000 - WTERMSIG(status);
-}
-
 int storm_running(struct storm *s)
 {
 	int status;
@@ -271,7 +261,7 @@ int storm_running(struct storm *s)
 	if (waitpid(s->pid, &status, WNOHANG) != s->pid)
 		return 1;
 	s->reaped = 1;
-	s->status = decode_status(status);
+	s->status = smon_exit_code(status);
 	return 0;
 }
 
@@ -291,7 +281,7 @@ int storm_stop(struct storm *s, int grace)
 	if (!s->reaped) {
 		killpg(pid, SIGKILL);
 		if (waitpid(pid, &status, 0) == pid)
-			s->status = decode_status(status);
+			s->status = smon_exit_code(status);
 		s->reaped = 1;
 	}
 	/* Workers stress-ng left behind, if any. */
@@ -461,43 +451,95 @@ int stress_targets(int fd, struct syscallmon_target_info *infos, uint32_t max, u
 	return 0;
 }
 
-pid_t stress_idle_child(void)
-{
-	pid_t pid;
+/* ---- child processes ------------------------------------------------------- */
 
-	fflush(NULL);
-	pid = fork();
+int stress_drop_to_nobody(void)
+{
+	if (setgroups(0, NULL) < 0 || setresgid(NOBODY_GID, NOBODY_GID, NOBODY_GID) < 0 ||
+	    setresuid(NOBODY_UID, NOBODY_UID, NOBODY_UID) < 0)
+		return -errno;
+	return 0;
+}
+
+pid_t stress_fork_child(void (*fn)(void *arg), void *arg)
+{
+	pid_t pid = smon_fork();
+
 	if (pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		close_all_but_stdio();
-		for (;;)
-			pause();
+		fn(arg);
+		_exit(0);
 	}
 	return pid;
 }
 
+static void idle_forever(void *arg)
+{
+	(void)arg;
+	for (;;)
+		pause();
+}
+
+pid_t stress_idle_child(void)
+{
+	return stress_fork_child(idle_forever, NULL);
+}
+
+struct as_nobody {
+	int (*fn)(void *arg);
+	void *arg;
+};
+
+static int drop_then_run(void *arg)
+{
+	const struct as_nobody *job = arg;
+	int ret = stress_drop_to_nobody();
+
+	if (ret < 0) {
+		printf("# FAIL: cannot drop to nobody: %s\n", smon_errname(ret));
+		return 120;
+	}
+	return job->fn(job->arg);
+}
+
 int stress_run_as_nobody(int (*fn)(void *arg), void *arg)
 {
-	int status;
-	pid_t pid;
+	struct as_nobody job = { fn, arg };
 
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		if (setgroups(0, NULL) < 0 || setresgid(NOBODY_GID, NOBODY_GID, NOBODY_GID) < 0 ||
-		    setresuid(NOBODY_UID, NOBODY_UID, NOBODY_UID) < 0) {
-			printf("# FAIL: cannot drop to nobody: %s\n", strerror(errno));
-			_exit(120);
-		}
-		fflush(NULL);
-		_exit(fn(arg));
+	return smon_run_child(drop_then_run, &job, NULL);
+}
+
+/* ---- fuzzers ------------------------------------------------------------------ */
+
+uint64_t stress_fuzz_seed(void)
+{
+	uint64_t seed = stress_size("SYSCALLMON_STRESS_FUZZ_SEED", 0, 0);
+
+	if (!seed)
+		seed = (uint64_t)time(NULL) * 2654435761u ^ getpid();
+	smon_diag("seed %" PRIu64 " (SYSCALLMON_STRESS_FUZZ_SEED=%" PRIu64 " repeats the run)", seed, seed);
+	return seed;
+}
+
+void stress_run_workers(int n, long total, uint64_t seed, void (*fn)(int w, long share, uint64_t seed),
+			int (*finished)(int w))
+{
+	pid_t pids[n];
+
+	for (int w = 0; w < n; w++) {
+		pids[w] = smon_fork();
+		REQUIRE(pids[w] >= 0, "fork: %s", smon_errname(pids[w]));
+		if (pids[w] == 0)
+			fn(w, total / n + (w < total % n), seed + w * 0x9e3779b97f4a7c15ull);
 	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return decode_status(status);
+	for (int w = 0; w < n; w++) {
+		int status;
+
+		waitpid(pids[w], &status, 0);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0 && finished(w),
+		      "worker %d ended with status %#x", w, status);
+	}
 }
 
 /* ---- basic LOG/BLOCK checks ------------------------------------------------ */

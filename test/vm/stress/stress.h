@@ -149,6 +149,44 @@ void drainer_account(struct drainer *d, const struct smon_event *ev, size_t n);
  */
 void stress_basic_checks(const char *tag);
 
+/* ---- child processes --------------------------------------------------------- */
+
+#define NOBODY_UID 65534
+#define NOBODY_GID 65534
+
+/* Drops this process to uid and gid nobody, without supplementary groups: 0, or -errno. */
+int stress_drop_to_nobody(void);
+
+/*
+ * Forks a child that dies with the test (PR_SET_PDEATHSIG) and holds no
+ * descriptor but stdio, and runs fn(arg), which never returns.  Returns its
+ * pid, or -errno.
+ */
+pid_t stress_fork_child(void (*fn)(void *arg), void *arg);
+
+/* A child that blocks in pause() until killed (a stress_fork_child()). */
+pid_t stress_idle_child(void);
+
+/* smon_run_child() of fn, dropped to nobody first (exit 120 if it can't). */
+int stress_run_as_nobody(int (*fn)(void *arg), void *arg);
+
+/* ---- fuzzers ------------------------------------------------------------------ */
+
+/*
+ * SYSCALLMON_STRESS_FUZZ_SEED, or one from the clock when it is unset or 0;
+ * printed, so that a run can be repeated.
+ */
+uint64_t stress_fuzz_seed(void);
+
+/*
+ * Splits total among n forked workers and runs fn(w, share, seed) in each,
+ * every one with its own seed derived from seed; fn ends its process.
+ * Waits for all of them: a worker that did not exit 0 with finished(w)
+ * true (what it says of its work) is a failed check.
+ */
+void stress_run_workers(int n, long total, uint64_t seed, void (*fn)(int w, long share, uint64_t seed),
+			int (*finished)(int w));
+
 /* ---- misc ------------------------------------------------------------------ */
 
 /* One write of cmd to /proc/syscallmon/control: 0, or -errno of open or write. */
@@ -156,14 +194,5 @@ int stress_control(const char *cmd);
 
 /* Fetches every target's info (up to max) into infos; *count is how many exist. */
 int stress_targets(int fd, struct syscallmon_target_info *infos, uint32_t max, uint32_t *count);
-
-/* A child that blocks in pause() until killed; it holds no descriptor but stdio. */
-pid_t stress_idle_child(void);
-
-/* Forks, drops to uid/gid nobody (no groups), runs fn and exits with its value. */
-int stress_run_as_nobody(int (*fn)(void *arg), void *arg);
-
-#define NOBODY_UID 65534
-#define NOBODY_GID 65534
 
 #endif
