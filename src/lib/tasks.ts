@@ -140,9 +140,15 @@ export function parseTaskDetail(text: string): TaskDetail[] {
     const g = DETAIL_BLOCK.exec(text)?.groups;
     if (!g) throw formatError('task_detail', text, at, 'a task block');
     const tids = g.tids!.trim();
+    // In the block's order, which is what JSON shows: the state's name follows the state.
+    const { pid, ppid, comm, state, ...rest } = taskRow(g);
     out.push({
-      ...taskRow(g),
+      pid,
+      ppid,
+      comm,
+      state,
       state_name: g.state_name!,
+      ...rest,
       nice: Number(g.nice),
       priority: Number(g.priority),
       start_time_ns: BigInt(g.start_time_ns!),

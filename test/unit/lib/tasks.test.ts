@@ -61,6 +61,9 @@ describe('/proc/syscallmon/task_detail', () => {
       uid: 0, gid: 0, nice: -5, priority: 115, start_time_ns: 12_345_678_901n + 245n, utime_ns: 2_500_000_000n,
       stime_ns: 1_000_000n, tids: [245, 246, 247, 248, 249, 250, 251, 252, 253, 254, 255],
     });
+    // toEqual ignores key order; JSON output (ps --detail --json) keeps the block's.
+    expect(Object.keys(parsed[1]!)).toEqual(['pid', 'ppid', 'comm', 'state', 'state_name', 'vm_kb', 'rss_kb', 'threads',
+      'uid', 'gid', 'nice', 'priority', 'start_time_ns', 'utime_ns', 'stime_ns', 'tids']);
     expect(parsed[3]).toMatchObject({ comm: 'two\nlines', state: 'Z', state_name: 'zombie', tids: [300] });
     expect(parsed[2]?.comm).toBe('with space');
   });
