@@ -46,14 +46,14 @@ export function parseTextSelector(value: string): TextSelector {
   return { prefix: value.slice(0, -1) };
 }
 
-/** Selectors a flag gives as the rule holds them. */
-const PLAIN_SELECTORS = ['uid', 'euid', 'auid', 'gid', 'comm', 'cgroup', 'path', 'tree'] as const;
+/** The selector flags in the order a rule lists its selectors. */
+const SELECTOR_FLAGS = ['uid', 'euid', 'auid', 'gid', 'comm', 'exe', 'cgroup', 'path', 'pid', 'tree'] as const;
 
 /**
  * The selector flags, all of which a process must match: the rule's own,
  * but --pid for its pids and --exe as given (made absolute in selectorsOf).
  */
-export type SelectorFlags = Pick<Rule, (typeof PLAIN_SELECTORS)[number] | 'exe'> & { pid?: readonly number[] };
+export type SelectorFlags = Pick<Rule, Exclude<(typeof SELECTOR_FLAGS)[number], 'pid'>> & { pid?: readonly number[] };
 
 export interface ActionFlags {
   name?: string;
@@ -107,9 +107,13 @@ export function absolutePath(path: string, cwd = process.cwd()): string {
 /** The selectors of the flags, as a Rule's fields. */
 export function selectorsOf(flags: SelectorFlags, cwd?: string): Partial<Rule> {
   const out: Record<string, unknown> = {};
-  for (const k of PLAIN_SELECTORS) if (flags[k] !== undefined) out[k] = flags[k];
-  if (flags.exe !== undefined) out.exe = absolutePath(flags.exe, cwd);
-  if (flags.pid !== undefined) out.pids = flags.pid;
+  for (const k of SELECTOR_FLAGS) {
+    const v = flags[k];
+    if (v === undefined) continue;
+    if (k === 'exe') out.exe = absolutePath(v as string, cwd);
+    else if (k === 'pid') out.pids = v;
+    else out[k] = v;
+  }
   return out as Partial<Rule>;
 }
 
