@@ -24,14 +24,7 @@ struct op_info {
 
 static const struct op_info ops[SYSCALLMON_NR_LIMIT] = {
 #define SYSCALLMON_OP(nr, name, path_arg, fd_arg) [nr] = { #name, path_arg, fd_arg },
-#define SYSCALLMON_ENTRY(abi, nr, name, symbol, op)
-#define SYSCALLMON_SOCKETCALL(call, op)
-#define SYSCALLMON_IPC(call, op)
 #include "syscall_table.h"
-#undef SYSCALLMON_OP
-#undef SYSCALLMON_ENTRY
-#undef SYSCALLMON_SOCKETCALL
-#undef SYSCALLMON_IPC
 };
 
 struct entry_info {
@@ -42,15 +35,8 @@ struct entry_info {
 };
 
 static const struct entry_info entries[] = {
-#define SYSCALLMON_OP(nr, name, path_arg, fd_arg)
 #define SYSCALLMON_ENTRY(abi, nr, name, symbol, op) { symbol, abi, nr, op },
-#define SYSCALLMON_SOCKETCALL(call, op)
-#define SYSCALLMON_IPC(call, op)
 #include "syscall_table.h"
-#undef SYSCALLMON_OP
-#undef SYSCALLMON_ENTRY
-#undef SYSCALLMON_SOCKETCALL
-#undef SYSCALLMON_IPC
 };
 
 struct mux_call {
@@ -60,27 +46,13 @@ struct mux_call {
 
 /* <linux/net.h> SYS_* numbers of socketcall() and <linux/ipc.h> numbers of ipc(). */
 static const struct mux_call socketcalls[] = {
-#define SYSCALLMON_OP(nr, name, path_arg, fd_arg)
-#define SYSCALLMON_ENTRY(abi, nr, name, symbol, op)
 #define SYSCALLMON_SOCKETCALL(call, op) { call, op },
-#define SYSCALLMON_IPC(call, op)
 #include "syscall_table.h"
-#undef SYSCALLMON_OP
-#undef SYSCALLMON_ENTRY
-#undef SYSCALLMON_SOCKETCALL
-#undef SYSCALLMON_IPC
 };
 
 static const struct mux_call ipc_calls[] = {
-#define SYSCALLMON_OP(nr, name, path_arg, fd_arg)
-#define SYSCALLMON_ENTRY(abi, nr, name, symbol, op)
-#define SYSCALLMON_SOCKETCALL(call, op)
 #define SYSCALLMON_IPC(call, op) { call, op },
 #include "syscall_table.h"
-#undef SYSCALLMON_OP
-#undef SYSCALLMON_ENTRY
-#undef SYSCALLMON_SOCKETCALL
-#undef SYSCALLMON_IPC
 };
 
 #define NR_ENTRIES	ARRAY_SIZE(entries)

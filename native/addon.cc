@@ -113,15 +113,8 @@ struct Entry {
 };
 
 static const Entry kEntries[] = {
-#define SYSCALLMON_OP(nr, name, path_arg, fd_arg)
 #define SYSCALLMON_ENTRY(abi, nr, name, symbol, op) { abi, nr, symbol },
-#define SYSCALLMON_SOCKETCALL(call, op)
-#define SYSCALLMON_IPC(call, op)
 #include "syscall_table.h"
-#undef SYSCALLMON_OP
-#undef SYSCALLMON_ENTRY
-#undef SYSCALLMON_SOCKETCALL
-#undef SYSCALLMON_IPC
 };
 
 // The x86_64 entry symbol of an operation ("" where this kernel has none).
@@ -148,14 +141,7 @@ Napi::Array Syscalls(Napi::Env env)
 		e.Set("fdArg", Napi::Number::New(env, fd_arg));              \
 		a.Set(i++, e);                                               \
 	}
-#define SYSCALLMON_ENTRY(abi, nr, name, symbol, op)
-#define SYSCALLMON_SOCKETCALL(call, op)
-#define SYSCALLMON_IPC(call, op)
 #include "syscall_table.h"
-#undef SYSCALLMON_OP
-#undef SYSCALLMON_ENTRY
-#undef SYSCALLMON_SOCKETCALL
-#undef SYSCALLMON_IPC
 	return a;
 }
 

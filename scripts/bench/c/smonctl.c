@@ -44,14 +44,7 @@
 
 static const char *const syscall_names[SYSCALLMON_NR_LIMIT] = {
 #define SYSCALLMON_OP(nr, name, path_arg, fd_arg) [nr] = #name,
-#define SYSCALLMON_ENTRY(abi, nr, name, symbol, op)
-#define SYSCALLMON_SOCKETCALL(call, op)
-#define SYSCALLMON_IPC(call, op)
 #include "syscall_table.h"
-#undef SYSCALLMON_OP
-#undef SYSCALLMON_ENTRY
-#undef SYSCALLMON_SOCKETCALL
-#undef SYSCALLMON_IPC
 };
 
 static void __attribute__((noreturn)) usage(const char *why)
