@@ -406,6 +406,28 @@ async function floorRun(w, params) {
   }
 }
 
+/**
+ * A contender that logs the workload's first syscall through a named rule
+ * on its pid, after 100 rules that match nothing (`smonctl noise`: keyed or
+ * plain) unless noise is null.
+ * @param {string} label @param {'keyed' | 'plain' | null} noise @returns {Contender}
+ */
+function loggedThroughRule(label, noise) {
+  return {
+    label,
+    run: (w) =>
+      withSmon(async () => {
+        const sc = /** @type {string} */ (w.syscalls[0]);
+        const r = await runScoped(w, (pid) => {
+          if (noise) smonctl('noise', '100', sc, noise);
+          smonctl('rule', 'hot', sc, 'log', 'pid', String(pid));
+          smonctl('mode', 'log');
+        });
+        return { ...r, extra: { status: smonStatus() } };
+      }),
+  };
+}
+
 /** @type {Record<string, Contender>} */
 const CONTENDERS = {
   baseline: {
@@ -487,43 +509,9 @@ const CONTENDERS = {
         return { ...r, extra: { status: smonStatus() } };
       }),
   },
-  rule1: {
-    label: 'syscallmon LOG through one named rule (pid)',
-    run: (w) =>
-      withSmon(async () => {
-        const r = await runScoped(w, (pid) => {
-          smonctl('rule', 'hot', /** @type {string} */ (w.syscalls[0]), 'log', 'pid', String(pid));
-          smonctl('mode', 'log');
-        });
-        return { ...r, extra: { status: smonStatus() } };
-      }),
-  },
-  rules100: {
-    label: 'syscallmon LOG through one named rule after 100 on the syscall that match nothing (indexed: comm, uid)',
-    run: (w) =>
-      withSmon(async () => {
-        const sc = /** @type {string} */ (w.syscalls[0]);
-        const r = await runScoped(w, (pid) => {
-          smonctl('noise', '100', sc, 'keyed');
-          smonctl('rule', 'hot', sc, 'log', 'pid', String(pid));
-          smonctl('mode', 'log');
-        });
-        return { ...r, extra: { status: smonStatus() } };
-      }),
-  },
-  rules100_plain: {
-    label: 'syscallmon LOG through one named rule after 100 that match nothing and no index holds (uid ranges)',
-    run: (w) =>
-      withSmon(async () => {
-        const sc = /** @type {string} */ (w.syscalls[0]);
-        const r = await runScoped(w, (pid) => {
-          smonctl('noise', '100', sc, 'plain');
-          smonctl('rule', 'hot', sc, 'log', 'pid', String(pid));
-          smonctl('mode', 'log');
-        });
-        return { ...r, extra: { status: smonStatus() } };
-      }),
-  },
+  rule1: loggedThroughRule('syscallmon LOG through one named rule (pid)', null),
+  rules100: loggedThroughRule('syscallmon LOG through one named rule after 100 on the syscall that match nothing (indexed: comm, uid)', 'keyed'),
+  rules100_plain: loggedThroughRule('syscallmon LOG through one named rule after 100 that match nothing and no index holds (uid ranges)', 'plain'),
   tree2000: {
     label: `syscallmon LOG through a process tree of ${TREE_SIZE} processes (joined at fork)`,
     async run(w) {

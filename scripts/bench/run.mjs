@@ -286,11 +286,12 @@ if (opts.smoke) {
 const contenders = opts.contenders.length ? opts.contenders : opts.peers ? [...OWN, ...PEERS] : OWN;
 /** @type {Record<string, unknown>} */
 const results = { date: new Date().toISOString(), host: hostInfo() };
+/** What every guest run is given; each run adds its clock and what it measures. */
+const runBase = { reps: opts.reps || 3, ops: OPS, profile: opts.profile, module: opts.module };
 if (wants('icount')) {
   results.icount = await guestRun('icount', {
+    ...runBase,
     clock: 'icount',
-    reps: opts.reps || 3,
-    ops: OPS,
     contenders,
     workloads: opts.overheadOnly ? null : { files: 800, execs: 300, reps: opts.reps || 3, contenders: WORKLOAD_CONTENDERS.filter((id) => contenders.includes(id)) },
     // Diagnostics: what each latency path and the NDJSON formatting cost in instructions.
@@ -298,36 +299,28 @@ if (wants('icount')) {
     formatters: !opts.overheadOnly,
     drain: null,
     changes: opts.overheadOnly ? null : { n: 200 },
-    profile: opts.profile,
     countInstructions: opts.countInstructions,
-    module: opts.module,
   }, { icount: true, smp: 1, cpu: DEFAULT_CPU });
 }
 if (wants('icount_max')) {
   results.icount_max = await guestRun('icount_max', {
+    ...runBase,
     clock: 'icount',
-    reps: opts.reps || 3,
-    ops: OPS,
     contenders: OWN_MAX.filter((id) => contenders.includes(id)),
     latency: null,
     drain: null,
     changes: null,
-    profile: opts.profile,
     countInstructions: opts.countInstructions,
-    module: opts.module,
   }, { icount: true, smp: 1, cpu: 'max' });
 }
 if (wants('wall')) {
   results.wall = await guestRun('wall', {
+    ...runBase,
     clock: 'wall',
-    reps: opts.reps || 3,
-    ops: OPS,
     contenders,
     latency: opts.overheadOnly ? null : { samples: 2000 },
     drain: opts.overheadOnly ? null : { n: 200000, overloadN: 16384, reps: 3, largeRingSize: 4 * 1024 * 1024 },
     changes: opts.overheadOnly ? null : { n: 200 },
-    profile: opts.profile,
-    module: opts.module,
   }, { icount: false, smp: 2 });
 }
 if (wants('decode')) results.decode = decodeBench(3);

@@ -18,15 +18,9 @@
 
 #include <uapi/syscallmon.h>
 
+#include "clock.h"
+
 #define BATCH 256
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static char *put_dec(char *p, uint64_t v)
 {
@@ -61,6 +55,8 @@ static char *put_hex(char *p, uint64_t v)
 }
 
 #define PUT_LIT(p, s) (memcpy((p), (s), sizeof(s) - 1), (p) + sizeof(s) - 1)
+/* A key as it is written (",\"pid\":") and its number. */
+#define PUT_DEC(p, key, v) put_dec(PUT_LIT(p, key), (v))
 
 static char *put_str(char *p, const char *s, size_t room)
 {
@@ -98,29 +94,20 @@ static char *put_line(char *p, const struct syscallmon_syscall *e)
 {
 	int i;
 
-	p = PUT_LIT(p, "{\"type\":\"syscall\",\"seq\":");
-	p = put_dec(p, e->h.seq);
-	p = PUT_LIT(p, ",\"ts_ns\":\"");
-	p = put_dec(p, e->h.ts_ns);
+	p = PUT_DEC(p, "{\"type\":\"syscall\",\"seq\":", e->h.seq);
+	p = PUT_DEC(p, ",\"ts_ns\":\"", e->h.ts_ns);
 	p = PUT_LIT(p, "\",\"time\":\"");
 	p = put_time(p, e->h.ts_ns);
-	p = PUT_LIT(p, "\",\"pid\":");
-	p = put_dec(p, e->task.pid);
-	p = PUT_LIT(p, ",\"tgid\":");
-	p = put_dec(p, e->task.tgid);
-	p = PUT_LIT(p, ",\"ppid\":");
-	p = put_dec(p, e->task.ppid);
-	p = PUT_LIT(p, ",\"uid\":");
-	p = put_dec(p, e->task.uid);
-	p = PUT_LIT(p, ",\"gid\":");
-	p = put_dec(p, e->task.gid);
+	p = PUT_DEC(p, "\",\"pid\":", e->task.pid);
+	p = PUT_DEC(p, ",\"tgid\":", e->task.tgid);
+	p = PUT_DEC(p, ",\"ppid\":", e->task.ppid);
+	p = PUT_DEC(p, ",\"uid\":", e->task.uid);
+	p = PUT_DEC(p, ",\"gid\":", e->task.gid);
 	p = PUT_LIT(p, ",\"comm\":\"");
 	p = put_str(p, e->task.comm, sizeof(e->task.comm));
 	/* A real formatter looks the name up by e->nr; the benchmark's records are all openat. */
-	p = PUT_LIT(p, "\",\"syscall\":\"openat\",\"nr\":");
-	p = put_dec(p, e->nr);
-	p = PUT_LIT(p, ",\"abi\":\"x86_64\",\"native_nr\":");
-	p = put_dec(p, e->native_nr);
+	p = PUT_DEC(p, "\",\"syscall\":\"openat\",\"nr\":", e->nr);
+	p = PUT_DEC(p, ",\"abi\":\"x86_64\",\"native_nr\":", e->native_nr);
 	p = PUT_LIT(p, ",\"verdict\":\"allowed\",\"block_errno\":null,\"rule\":null,\"file\":false,\"path\":\"");
 	p = put_str(p, e->data, e->path_len);
 	p = PUT_LIT(p, "\",\"path_truncated\":false,\"path_unreadable\":false,\"target\":null,\"args\":[\"");
@@ -129,10 +116,8 @@ static char *put_line(char *p, const struct syscallmon_syscall *e)
 			p = PUT_LIT(p, "\",\"");
 		p = put_hex(p, e->args[i]);
 	}
-	p = PUT_LIT(p, "\"],\"ret\":");
-	p = put_dec(p, (uint64_t)e->ret);
-	p = PUT_LIT(p, ",\"errno\":null,\"duration_ns\":\"");
-	p = put_dec(p, e->duration_ns);
+	p = PUT_DEC(p, "\"],\"ret\":", (uint64_t)e->ret);
+	p = PUT_DEC(p, ",\"errno\":null,\"duration_ns\":\"", e->duration_ns);
 	return PUT_LIT(p, "\",\"call_id\":null,\"entry\":false,\"no_result\":false}\n");
 }
 

@@ -32,18 +32,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 #define WARMUP 1000
 
 /* xchg %bx,%bx: changes nothing; compilers never emit it, so the plugin can look for it. */
 #define MARK() __asm__ volatile(".byte 0x66, 0x87, 0xdb" ::: "memory")
-
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec;
-}
 
 static void usage(void)
 {

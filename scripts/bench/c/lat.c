@@ -38,15 +38,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 #define MSG_MAX 256
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void __attribute__((noreturn)) usage(void)
 {
