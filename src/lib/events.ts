@@ -4,10 +4,12 @@
 //
 // Speed (goal: >= 2 M events/s on the host, scripts/bench/decode.ts): one
 // class per record type so every object has the same shape; offsets and
-// constants resolved once (records.ts, resolveLayout); strings found with
-// memchr (Buffer.indexOf) and sliced without toString()'s dispatch; `time`
-// and `args` decoded on first access (args from the batch buffer the event
-// keeps), because a table shows neither and only NDJSON shows args.
+// constants resolved once (records.ts, resolveLayout); 64-bit members read
+// through one DataView per batch (Buffer's readBigUInt64LE builds each bigint
+// from three); strings found with memchr (Buffer.indexOf) and sliced without
+// toString()'s dispatch; `time` and `args` decoded on first access (args from
+// the batch's view the event keeps), because a table shows neither and only
+// NDJSON shows args.
 import type { Binding } from './binding.js';
 import { errnoName } from './errnos.js';
 import {
@@ -113,9 +115,22 @@ export type MonitorEvent = SyscallEvent | ExitEvent | ConfigEvent | LostEvent;
 
 const TWO_32 = 4294967296;
 
-function u64(buf: Buffer, off: number): number {
-  // Sequence numbers and counts stay far below 2^53.
-  return buf.readUInt32LE(off) + buf.readUInt32LE(off + 4) * TWO_32;
+// The 64-bit reads below take an offset already known to be a whole number
+// (the record's type was read at it); one past the batch's end goes through
+// Buffer's own read, so it fails with the error it always has.
+
+/** A u64 that stays far below 2^53 (sequence numbers, counts) as a number. */
+function u64(buf: Buffer, view: DataView, off: number): number {
+  if (off + 8 > view.byteLength) return buf.readUInt32LE(off) + buf.readUInt32LE(off + 4) * TWO_32;
+  return view.getUint32(off, true) + view.getUint32(off + 4, true) * TWO_32;
+}
+
+function bigU64(buf: Buffer, view: DataView, off: number): bigint {
+  return off + 8 > view.byteLength ? buf.readBigUInt64LE(off) : view.getBigUint64(off, true);
+}
+
+function bigS64(buf: Buffer, view: DataView, off: number): bigint {
+  return off + 8 > view.byteLength ? buf.readBigInt64LE(off) : view.getBigInt64(off, true);
 }
 
 type Slicer = (this: Buffer, start: number, end: number) => string;
@@ -135,6 +150,11 @@ export function cString(buf: Buffer, start: number, room: number): string {
   return end === start ? '' : utf8Slice.call(buf, start, end);
 }
 
+/** The batch a view was made on, as a Buffer: for a read that must fail as Buffer's does. */
+function bufferOf(view: DataView): Buffer {
+  return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
+}
+
 function toDate(ts: bigint): Date {
   return new Date(Number(ts / 1_000_000n));
 }
@@ -148,7 +168,7 @@ class SyscallRecord implements SyscallEvent {
   #time: Date | undefined;
   #args: bigint[] | undefined;
   /** the batch, until args are decoded */
-  #buf: Buffer | undefined;
+  #view: DataView | undefined;
   readonly #argsAt: number;
   readonly #decoder: EventDecoder;
 
@@ -180,11 +200,11 @@ class SyscallRecord implements SyscallEvent {
     readonly call_id: number | null,
     readonly entry: boolean,
     readonly no_result: boolean,
-    buf: Buffer,
+    view: DataView,
     argsAt: number,
   ) {
     this.#decoder = decoder;
-    this.#buf = buf;
+    this.#view = view;
     this.#argsAt = argsAt;
   }
 
@@ -194,12 +214,15 @@ class SyscallRecord implements SyscallEvent {
 
   get args(): bigint[] {
     if (this.#args === undefined) {
-      const buf = this.#buf as Buffer;
+      const view = this.#view as DataView;
       const n = this.#decoder.layout.nrArgs;
       const out = new Array<bigint>(n);
-      for (let i = 0; i < n; i++) out[i] = buf.readBigUInt64LE(this.#argsAt + 8 * i);
+      for (let i = 0; i < n; i++) {
+        const off = this.#argsAt + 8 * i;
+        out[i] = off + 8 > view.byteLength ? bufferOf(view).readBigUInt64LE(off) : view.getBigUint64(off, true);
+      }
       this.#args = out;
-      this.#buf = undefined; // nothing lazy is left: let the batch go
+      this.#view = undefined; // nothing lazy is left: let the batch go
     }
     return this.#args;
   }
@@ -288,6 +311,11 @@ class LostRecord implements LostEvent {
 export class EventDecoder {
   readonly layout: ResolvedLayout;
   readonly schema: EventSchema;
+  /** ret of a failed call is -errno down to this */
+  readonly #lowestErrnoRet: bigint;
+  /** decodeAt's batch and the view on it, kept until the next batch (as its events keep it) */
+  #batch: Buffer | undefined;
+  #batchView: DataView | undefined;
 
   constructor(
     binding: RecordLayout & Pick<Binding, 'schema'>,
@@ -295,6 +323,7 @@ export class EventDecoder {
   ) {
     this.layout = resolveLayout(binding);
     this.schema = resolveSchema(binding);
+    this.#lowestErrnoRet = -BigInt(this.layout.maxErrno);
   }
 
   static forBinding(binding: Binding): EventDecoder {
@@ -311,12 +340,34 @@ export class EventDecoder {
     return buf.readUInt16LE(at + this.layout.off.type) === this.layout.recPad;
   }
 
+  /** Every event of buf's whole records, in order (padding skipped); anything else is an error. */
+  decode(buf: Buffer, out: MonitorEvent[] = []): MonitorEvent[] {
+    const l = this.layout;
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+    for (let at = 0, size = 0; at < buf.length; at += size) {
+      size = recordSize(l, buf, at);
+      const type = buf.readUInt16LE(at + l.off.type);
+      if (type !== l.recPad) out.push(this.#decode(buf, view, at, type));
+    }
+    return out;
+  }
+
+  /** The event of the (whole, not padding) record at byte offset at. */
+  decodeAt(buf: Buffer, at: number): MonitorEvent {
+    const type = buf.readUInt16LE(at + this.layout.off.type);
+    if (buf !== this.#batch) {
+      this.#batch = buf;
+      this.#batchView = new DataView(buf.buffer, buf.byteOffset, buf.length);
+    }
+    return this.#decode(buf, this.#batchView as DataView, at, type);
+  }
+
   /** The header and task fields of the exit or config record at buf[at]. */
-  private taskAt(buf: Buffer, at: number): RecordTask {
+  private taskAt(buf: Buffer, view: DataView, at: number): RecordTask {
     const o = this.layout.off;
     return {
-      seq: u64(buf, at + o.seq),
-      ts_ns: buf.readBigUInt64LE(at + o.ts_ns),
+      seq: u64(buf, view, at + o.seq),
+      ts_ns: bigU64(buf, view, at + o.ts_ns),
       pid: buf.readUInt32LE(at + o.pid),
       tgid: buf.readUInt32LE(at + o.tgid),
       ppid: buf.readUInt32LE(at + o.ppid),
@@ -326,23 +377,13 @@ export class EventDecoder {
     };
   }
 
-  /** Every event of buf's whole records, in order (padding skipped); anything else is an error. */
-  decode(buf: Buffer, out: MonitorEvent[] = []): MonitorEvent[] {
-    for (let at = 0, size = 0; at < buf.length; at += size) {
-      size = this.recordSize(buf, at);
-      if (!this.isPad(buf, at)) out.push(this.decodeAt(buf, at));
-    }
-    return out;
-  }
-
-  /** The event of the (whole, not padding) record at byte offset at. */
-  decodeAt(buf: Buffer, at: number): MonitorEvent {
+  /** The event of the record of this type at buf[at]; view is buf's. */
+  #decode(buf: Buffer, view: DataView, at: number, type: number): MonitorEvent {
     const l = this.layout;
     const o = l.off;
-    const type = buf.readUInt16LE(at + o.type);
     if (type === l.recSyscall) {
       const flags = buf.readUInt32LE(at + o.flags);
-      const seq = u64(buf, at + o.seq);
+      const seq = u64(buf, view, at + o.seq);
       const verdictNum = buf.readUInt16LE(at + o.verdict);
       const verdict = l.verdicts[verdictNum];
       if (verdict === undefined) throw new Error(`record ${seq}: unknown verdict ${verdictNum}`);
@@ -353,13 +394,13 @@ export class EventDecoder {
       const nr = buf.readUInt32LE(at + o.nr);
       const pathLen = buf.readUInt16LE(at + o.path_len);
       const result = (flags & l.fResult) !== 0;
-      const ret = result ? buf.readBigInt64LE(at + o.ret) : null;
+      const ret = result ? bigS64(buf, view, at + o.ret) : null;
       const entry = (flags & l.fEntry) !== 0;
-      const callId = u64(buf, at + o.call_id);
+      const callId = u64(buf, view, at + o.call_id);
       return new SyscallRecord(
         this,
         seq,
-        buf.readBigUInt64LE(at + o.ts_ns),
+        bigU64(buf, view, at + o.ts_ns),
         buf.readUInt32LE(at + o.pid),
         buf.readUInt32LE(at + o.tgid),
         buf.readUInt32LE(at + o.ppid),
@@ -379,39 +420,40 @@ export class EventDecoder {
         (flags & l.fPathUnreadable) !== 0,
         (flags & l.fTarget) !== 0 ? cString(buf, at + o.data + pathLen, buf.readUInt16LE(at + o.target_len)) : null,
         ret,
-        ret !== null && ret < 0n && ret >= -BigInt(l.maxErrno) ? errnoName(-Number(ret)) : null,
-        result ? buf.readBigUInt64LE(at + o.duration_ns) : null,
+        ret !== null && ret < 0n && ret >= this.#lowestErrnoRet ? errnoName(-Number(ret)) : null,
+        result ? bigU64(buf, view, at + o.duration_ns) : null,
         entry || callId !== 0 ? callId : null,
         entry,
         (flags & l.fNoResult) !== 0,
-        buf,
+        view,
         at + o.args,
       );
     }
     if (type === l.recExit) {
       return new ExitRecord(
         this.schema.byType.exit,
-        this.taskAt(buf, at),
+        this.taskAt(buf, view, at),
         buf.readInt32LE(at + o.exit_code),
         buf.readInt32LE(at + o.signal),
-        buf.readBigUInt64LE(at + o.utime_ns),
-        buf.readBigUInt64LE(at + o.stime_ns),
+        bigU64(buf, view, at + o.utime_ns),
+        bigU64(buf, view, at + o.stime_ns),
       );
     }
     if (type === l.recConfig) {
       const kindNum = buf.readUInt32LE(at + o.kind);
       const kind = l.configKinds[kindNum];
-      if (kind === undefined) throw new Error(`record ${u64(buf, at + o.seq)}: unknown configuration kind ${kindNum}`);
+      if (kind === undefined) throw new Error(`record ${u64(buf, view, at + o.seq)}: unknown configuration kind ${kindNum}`);
       return new ConfigRecord(
         this.schema.byType.config,
-        this.taskAt(buf, at),
+        this.taskAt(buf, view, at),
         kind,
         buf.readUInt32LE(at + o.id),
         cString(buf, at + o.text, buf.readUInt16LE(at + o.text_len)),
       );
     }
     if (type === l.recLost) {
-      return new LostRecord(this.schema.byType.lost, u64(buf, at + o.seq), u64(buf, at + o.count), u64(buf, at + o.config));
+      const seq = u64(buf, view, at + o.seq);
+      return new LostRecord(this.schema.byType.lost, seq, u64(buf, view, at + o.count), u64(buf, view, at + o.config));
     }
     throw new Error(`record at byte ${at}: unknown record type ${type} (module newer than this library?)`);
   }
