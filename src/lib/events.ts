@@ -5,8 +5,8 @@
 // Speed (goal: >= 2 M events/s on the host, scripts/bench/decode.ts): one
 // class per record type so every object has the same shape; offsets and
 // constants resolved once (records.ts, resolveLayout); 64-bit members read
-// through one DataView per batch (Buffer's readBigUInt64LE builds each bigint
-// from three); strings found with memchr (Buffer.indexOf) and sliced without
+// through one DataView per batch, whose reads the compiler inlines (Buffer's
+// readBigUInt64LE builds each bigint from three); strings found with memchr (Buffer.indexOf) and sliced without
 // toString()'s dispatch; `time` and `args` decoded on first access (args from
 // the batch's view the event keeps), because a table shows neither and only
 // NDJSON shows args.
@@ -115,22 +115,36 @@ export type MonitorEvent = SyscallEvent | ExitEvent | ConfigEvent | LostEvent;
 
 const TWO_32 = 4294967296;
 
-// The 64-bit reads below take an offset already known to be a whole number
-// (the record's type was read at it); one past the batch's end goes through
-// Buffer's own read, so it fails with the error it always has.
+/** The reads the decoder makes, by DataView's names; all little-endian. */
+type RecordReads = Pick<DataView, 'getUint16' | 'getUint32' | 'getInt32' | 'getBigUint64' | 'getBigInt64'>;
+
+/**
+ * DataView's reads made by the Buffer's own methods, for a record that does
+ * not fit in the buffer decodeAt was given: it fails, member by member, with
+ * the errors Buffer's reads give.
+ */
+class BufferReads implements RecordReads {
+  constructor(private readonly buf: Buffer) {}
+  getUint16(off: number): number {
+    return this.buf.readUInt16LE(off);
+  }
+  getUint32(off: number): number {
+    return this.buf.readUInt32LE(off);
+  }
+  getInt32(off: number): number {
+    return this.buf.readInt32LE(off);
+  }
+  getBigUint64(off: number): bigint {
+    return this.buf.readBigUInt64LE(off);
+  }
+  getBigInt64(off: number): bigint {
+    return this.buf.readBigInt64LE(off);
+  }
+}
 
 /** A u64 that stays far below 2^53 (sequence numbers, counts) as a number. */
-function u64(buf: Buffer, view: DataView, off: number): number {
-  if (off + 8 > view.byteLength) return buf.readUInt32LE(off) + buf.readUInt32LE(off + 4) * TWO_32;
-  return view.getUint32(off, true) + view.getUint32(off + 4, true) * TWO_32;
-}
-
-function bigU64(buf: Buffer, view: DataView, off: number): bigint {
-  return off + 8 > view.byteLength ? buf.readBigUInt64LE(off) : view.getBigUint64(off, true);
-}
-
-function bigS64(buf: Buffer, view: DataView, off: number): bigint {
-  return off + 8 > view.byteLength ? buf.readBigInt64LE(off) : view.getBigInt64(off, true);
+function u64(reads: RecordReads, off: number): number {
+  return reads.getUint32(off, true) + reads.getUint32(off + 4, true) * TWO_32;
 }
 
 type Slicer = (this: Buffer, start: number, end: number) => string;
@@ -150,11 +164,6 @@ export function cString(buf: Buffer, start: number, room: number): string {
   return end === start ? '' : utf8Slice.call(buf, start, end);
 }
 
-/** The batch a view was made on, as a Buffer: for a read that must fail as Buffer's does. */
-function bufferOf(view: DataView): Buffer {
-  return Buffer.from(view.buffer, view.byteOffset, view.byteLength);
-}
-
 function toDate(ts: bigint): Date {
   return new Date(Number(ts / 1_000_000n));
 }
@@ -168,7 +177,7 @@ class SyscallRecord implements SyscallEvent {
   #time: Date | undefined;
   #args: bigint[] | undefined;
   /** the batch, until args are decoded */
-  #view: DataView | undefined;
+  #reads: RecordReads | undefined;
   readonly #argsAt: number;
   readonly #decoder: EventDecoder;
 
@@ -200,11 +209,11 @@ class SyscallRecord implements SyscallEvent {
     readonly call_id: number | null,
     readonly entry: boolean,
     readonly no_result: boolean,
-    view: DataView,
+    reads: RecordReads,
     argsAt: number,
   ) {
     this.#decoder = decoder;
-    this.#view = view;
+    this.#reads = reads;
     this.#argsAt = argsAt;
   }
 
@@ -214,15 +223,12 @@ class SyscallRecord implements SyscallEvent {
 
   get args(): bigint[] {
     if (this.#args === undefined) {
-      const view = this.#view as DataView;
+      const reads = this.#reads as RecordReads;
       const n = this.#decoder.layout.nrArgs;
       const out = new Array<bigint>(n);
-      for (let i = 0; i < n; i++) {
-        const off = this.#argsAt + 8 * i;
-        out[i] = off + 8 > view.byteLength ? bufferOf(view).readBigUInt64LE(off) : view.getBigUint64(off, true);
-      }
+      for (let i = 0; i < n; i++) out[i] = reads.getBigUint64(this.#argsAt + 8 * i, true);
       this.#args = out;
-      this.#view = undefined; // nothing lazy is left: let the batch go
+      this.#reads = undefined; // nothing lazy is left: let the batch go
     }
     return this.#args;
   }
@@ -354,106 +360,113 @@ export class EventDecoder {
 
   /** The event of the (whole, not padding) record at byte offset at. */
   decodeAt(buf: Buffer, at: number): MonitorEvent {
-    const type = buf.readUInt16LE(at + this.layout.off.type);
+    const l = this.layout;
+    const type = buf.readUInt16LE(at + l.off.type);
     if (buf !== this.#batch) {
       this.#batch = buf;
       this.#batchView = new DataView(buf.buffer, buf.byteOffset, buf.length);
     }
-    return this.#decode(buf, this.#batchView as DataView, at, type);
+    let fixed = 0;
+    if (type === l.recSyscall) fixed = l.syscallSize;
+    else if (type === l.recExit) fixed = l.exitSize;
+    else if (type === l.recConfig) fixed = l.configSize;
+    else if (type === l.recLost) fixed = l.lostSize;
+    const reads = at + fixed <= buf.length ? (this.#batchView as DataView) : new BufferReads(buf);
+    return this.#decode(buf, reads, at, type);
   }
 
   /** The header and task fields of the exit or config record at buf[at]. */
-  private taskAt(buf: Buffer, view: DataView, at: number): RecordTask {
+  private taskAt(buf: Buffer, reads: RecordReads, at: number): RecordTask {
     const o = this.layout.off;
     return {
-      seq: u64(buf, view, at + o.seq),
-      ts_ns: bigU64(buf, view, at + o.ts_ns),
-      pid: buf.readUInt32LE(at + o.pid),
-      tgid: buf.readUInt32LE(at + o.tgid),
-      ppid: buf.readUInt32LE(at + o.ppid),
-      uid: buf.readUInt32LE(at + o.uid),
-      gid: buf.readUInt32LE(at + o.gid),
+      seq: u64(reads, at + o.seq),
+      ts_ns: reads.getBigUint64(at + o.ts_ns, true),
+      pid: reads.getUint32(at + o.pid, true),
+      tgid: reads.getUint32(at + o.tgid, true),
+      ppid: reads.getUint32(at + o.ppid, true),
+      uid: reads.getUint32(at + o.uid, true),
+      gid: reads.getUint32(at + o.gid, true),
       comm: cString(buf, at + o.comm, this.layout.commLen),
     };
   }
 
-  /** The event of the record of this type at buf[at]; view is buf's. */
-  #decode(buf: Buffer, view: DataView, at: number, type: number): MonitorEvent {
+  /** The event of the record of this type at buf[at], its fixed part read through reads. */
+  #decode(buf: Buffer, reads: RecordReads, at: number, type: number): MonitorEvent {
     const l = this.layout;
     const o = l.off;
     if (type === l.recSyscall) {
-      const flags = buf.readUInt32LE(at + o.flags);
-      const seq = u64(buf, view, at + o.seq);
-      const verdictNum = buf.readUInt16LE(at + o.verdict);
+      const flags = reads.getUint32(at + o.flags, true);
+      const seq = u64(reads, at + o.seq);
+      const verdictNum = reads.getUint16(at + o.verdict, true);
       const verdict = l.verdicts[verdictNum];
       if (verdict === undefined) throw new Error(`record ${seq}: unknown verdict ${verdictNum}`);
-      const abiNum = buf.readUInt16LE(at + o.abi);
+      const abiNum = reads.getUint16(at + o.abi, true);
       const abi = l.abis[abiNum];
       if (abi === undefined) throw new Error(`record ${seq}: unknown abi ${abiNum}`);
-      const err = buf.readInt32LE(at + o.err);
-      const nr = buf.readUInt32LE(at + o.nr);
-      const pathLen = buf.readUInt16LE(at + o.path_len);
+      const err = reads.getInt32(at + o.err, true);
+      const nr = reads.getUint32(at + o.nr, true);
+      const pathLen = reads.getUint16(at + o.path_len, true);
       const result = (flags & l.fResult) !== 0;
-      const ret = result ? bigS64(buf, view, at + o.ret) : null;
+      const ret = result ? reads.getBigInt64(at + o.ret, true) : null;
       const entry = (flags & l.fEntry) !== 0;
-      const callId = u64(buf, view, at + o.call_id);
+      const callId = u64(reads, at + o.call_id);
       return new SyscallRecord(
         this,
         seq,
-        bigU64(buf, view, at + o.ts_ns),
-        buf.readUInt32LE(at + o.pid),
-        buf.readUInt32LE(at + o.tgid),
-        buf.readUInt32LE(at + o.ppid),
-        buf.readUInt32LE(at + o.uid),
-        buf.readUInt32LE(at + o.gid),
+        reads.getBigUint64(at + o.ts_ns, true),
+        reads.getUint32(at + o.pid, true),
+        reads.getUint32(at + o.tgid, true),
+        reads.getUint32(at + o.ppid, true),
+        reads.getUint32(at + o.uid, true),
+        reads.getUint32(at + o.gid, true),
         cString(buf, at + o.comm, l.commLen),
         nr === l.nrNone ? NO_SYSCALL : this.syscalls.nameOf(nr),
         nr,
         abi,
-        buf.readUInt32LE(at + o.native_nr),
+        reads.getUint32(at + o.native_nr, true),
         verdict,
         verdict !== 'allowed' && err !== 0 ? errnoName(err) : null,
-        buf.readUInt32LE(at + o.rule) || null,
+        reads.getUint32(at + o.rule, true) || null,
         (flags & l.fFile) !== 0,
         (flags & l.fPath) !== 0 ? cString(buf, at + o.data, pathLen) : null,
         (flags & l.fPathTruncated) !== 0,
         (flags & l.fPathUnreadable) !== 0,
-        (flags & l.fTarget) !== 0 ? cString(buf, at + o.data + pathLen, buf.readUInt16LE(at + o.target_len)) : null,
+        (flags & l.fTarget) !== 0 ? cString(buf, at + o.data + pathLen, reads.getUint16(at + o.target_len, true)) : null,
         ret,
         ret !== null && ret < 0n && ret >= this.#lowestErrnoRet ? errnoName(-Number(ret)) : null,
-        result ? bigU64(buf, view, at + o.duration_ns) : null,
+        result ? reads.getBigUint64(at + o.duration_ns, true) : null,
         entry || callId !== 0 ? callId : null,
         entry,
         (flags & l.fNoResult) !== 0,
-        view,
+        reads,
         at + o.args,
       );
     }
     if (type === l.recExit) {
       return new ExitRecord(
         this.schema.byType.exit,
-        this.taskAt(buf, view, at),
-        buf.readInt32LE(at + o.exit_code),
-        buf.readInt32LE(at + o.signal),
-        bigU64(buf, view, at + o.utime_ns),
-        bigU64(buf, view, at + o.stime_ns),
+        this.taskAt(buf, reads, at),
+        reads.getInt32(at + o.exit_code, true),
+        reads.getInt32(at + o.signal, true),
+        reads.getBigUint64(at + o.utime_ns, true),
+        reads.getBigUint64(at + o.stime_ns, true),
       );
     }
     if (type === l.recConfig) {
-      const kindNum = buf.readUInt32LE(at + o.kind);
+      const kindNum = reads.getUint32(at + o.kind, true);
       const kind = l.configKinds[kindNum];
-      if (kind === undefined) throw new Error(`record ${u64(buf, view, at + o.seq)}: unknown configuration kind ${kindNum}`);
+      if (kind === undefined) throw new Error(`record ${u64(reads, at + o.seq)}: unknown configuration kind ${kindNum}`);
       return new ConfigRecord(
         this.schema.byType.config,
-        this.taskAt(buf, view, at),
+        this.taskAt(buf, reads, at),
         kind,
-        buf.readUInt32LE(at + o.id),
-        cString(buf, at + o.text, buf.readUInt16LE(at + o.text_len)),
+        reads.getUint32(at + o.id, true),
+        cString(buf, at + o.text, reads.getUint16(at + o.text_len, true)),
       );
     }
     if (type === l.recLost) {
-      const seq = u64(buf, view, at + o.seq);
-      return new LostRecord(this.schema.byType.lost, seq, u64(buf, view, at + o.count), u64(buf, view, at + o.config));
+      const seq = u64(reads, at + o.seq);
+      return new LostRecord(this.schema.byType.lost, seq, u64(reads, at + o.count), u64(reads, at + o.config));
     }
     throw new Error(`record at byte ${at}: unknown record type ${type} (module newer than this library?)`);
   }
