@@ -6,10 +6,11 @@
 // class per record type so every object has the same shape; offsets and
 // constants resolved once (records.ts, resolveLayout); 64-bit members read
 // through one DataView per batch, whose reads the compiler inlines (Buffer's
-// readBigUInt64LE builds each bigint from three); strings found with memchr (Buffer.indexOf) and sliced without
-// toString()'s dispatch; `time` and `args` decoded on first access (args from
-// the batch's view the event keeps), because a table shows neither and only
-// NDJSON shows args.
+// readBigUInt64LE builds each bigint from three); strings found with memchr
+// (Buffer.indexOf) and sliced without toString()'s dispatch, comm and fd
+// targets kept by their bytes (RecentStrings); `time` and `args` decoded on
+// first access (args from the batch's view the event keeps), because a table
+// shows neither and only NDJSON shows args.
 import type { Binding } from './binding.js';
 import { errnoName } from './errnos.js';
 import {
@@ -162,6 +163,59 @@ export function cString(buf: Buffer, start: number, room: number): string {
   let end = buf.indexOf(0, start);
   if (end < 0 || end > start + room) end = start + room;
   return end === start ? '' : utf8Slice.call(buf, start, end);
+}
+
+/**
+ * The strings lately decoded from one field, kept by their bytes: a process's
+ * comm, and the target of an fd it keeps using, come back record after
+ * record, and comparing a few bytes costs less than decoding them. Gives what
+ * cString gives.
+ */
+class RecentStrings {
+  static readonly #SLOTS = 16;
+  /** the longest string kept; longer ones are decoded each time */
+  readonly #width: number;
+  /** slot i's bytes, at i * width */
+  readonly #bytes: Uint8Array;
+  /** -1: empty */
+  readonly #lengths = new Int32Array(RecentStrings.#SLOTS).fill(-1);
+  readonly #strings: string[] = new Array<string>(RecentStrings.#SLOTS).fill('');
+
+  constructor(width: number) {
+    this.#width = width;
+    this.#bytes = new Uint8Array(RecentStrings.#SLOTS * width);
+  }
+
+  /** cString(buf, start, room) */
+  get(buf: Buffer, start: number, room: number): string {
+    // Find the NUL as cString does, hashing the bytes on the way (FNV-1a).
+    const limit = start + room;
+    const stop = limit < buf.length ? limit : buf.length;
+    let end = start;
+    let hash = 0x811c9dc5;
+    for (; end < stop; end++) {
+      const b = buf[end] as number;
+      if (b === 0) break;
+      hash = Math.imul(hash ^ b, 0x01000193);
+    }
+    if (end >= stop) end = limit; // no NUL before the field's (or the buffer's) end
+    const n = end - start;
+    if (n === 0) return '';
+    if (n > this.#width || end > buf.length) return utf8Slice.call(buf, start, end);
+    const slot = hash & (RecentStrings.#SLOTS - 1);
+    const bytes = this.#bytes;
+    const at = slot * this.#width;
+    if (this.#lengths[slot] === n) {
+      let i = 0;
+      while (i < n && bytes[at + i] === buf[start + i]) i++;
+      if (i === n) return this.#strings[slot] as string;
+    }
+    const s = utf8Slice.call(buf, start, end);
+    for (let i = 0; i < n; i++) bytes[at + i] = buf[start + i] as number;
+    this.#lengths[slot] = n;
+    this.#strings[slot] = s;
+    return s;
+  }
 }
 
 function toDate(ts: bigint): Date {
@@ -319,6 +373,8 @@ export class EventDecoder {
   readonly schema: EventSchema;
   /** ret of a failed call is -errno down to this */
   readonly #lowestErrnoRet: bigint;
+  readonly #comms: RecentStrings;
+  readonly #targets: RecentStrings;
   /** decodeAt's batch and the view on it, kept until the next batch (as its events keep it) */
   #batch: Buffer | undefined;
   #batchView: DataView | undefined;
@@ -330,6 +386,9 @@ export class EventDecoder {
     this.layout = resolveLayout(binding);
     this.schema = resolveSchema(binding);
     this.#lowestErrnoRet = -BigInt(this.layout.maxErrno);
+    this.#comms = new RecentStrings(this.layout.commLen);
+    // pipe:[N], socket:[N], a log file: short; a long path is rarely written to in turn with others
+    this.#targets = new RecentStrings(64);
   }
 
   static forBinding(binding: Binding): EventDecoder {
@@ -386,7 +445,7 @@ export class EventDecoder {
       ppid: reads.getUint32(at + o.ppid, true),
       uid: reads.getUint32(at + o.uid, true),
       gid: reads.getUint32(at + o.gid, true),
-      comm: cString(buf, at + o.comm, this.layout.commLen),
+      comm: this.#comms.get(buf, at + o.comm, this.layout.commLen),
     };
   }
 
@@ -419,7 +478,7 @@ export class EventDecoder {
         reads.getUint32(at + o.ppid, true),
         reads.getUint32(at + o.uid, true),
         reads.getUint32(at + o.gid, true),
-        cString(buf, at + o.comm, l.commLen),
+        this.#comms.get(buf, at + o.comm, l.commLen),
         nr === l.nrNone ? NO_SYSCALL : this.syscalls.nameOf(nr),
         nr,
         abi,
@@ -431,7 +490,7 @@ export class EventDecoder {
         (flags & l.fPath) !== 0 ? cString(buf, at + o.data, pathLen) : null,
         (flags & l.fPathTruncated) !== 0,
         (flags & l.fPathUnreadable) !== 0,
-        (flags & l.fTarget) !== 0 ? cString(buf, at + o.data + pathLen, reads.getUint16(at + o.target_len, true)) : null,
+        (flags & l.fTarget) !== 0 ? this.#targets.get(buf, at + o.data + pathLen, reads.getUint16(at + o.target_len, true)) : null,
         ret,
         ret !== null && ret < 0n && ret >= this.#lowestErrnoRet ? errnoName(-Number(ret)) : null,
         result ? reads.getBigUint64(at + o.duration_ns, true) : null,

@@ -135,6 +135,27 @@ describe('EventDecoder', () => {
     expect(e.path).toBe('/tmp/é-日本');
   });
 
+  it('decodes the comm and fd target of each record when many processes and fds take turns', () => {
+    // More names than the decoder keeps, names of one length differing in one byte, invalid UTF-8, long targets.
+    const comms: (string | Uint8Array)[] = ['a', 'ab', 'ba', 'kworker/0:1', 'kworker/1:1', 'node', 'worker', '', 'é日本',
+      Uint8Array.from([0xff, 0x41]), Uint8Array.from([0xc3]), ...Array.from({ length: 40 }, (_, i) => `proc-${i}`)];
+    const targets = ['pipe:[1]', 'pipe:[2]', 'socket:[12]', '/var/log/' + 'x'.repeat(100), '/tmp/é', '', 't'.repeat(63), 't'.repeat(64), 't'.repeat(65)];
+    const inits: RecordInit[] = [];
+    for (let i = 0; i < 600; i++) {
+      const comm = comms[(i * 7) % comms.length]!;
+      const target = targets[(i * 5) % targets.length]!;
+      inits.push(i % 5 === 4
+        ? { type: c('RECORD_EXIT'), seq: i, comm }
+        : { ...base, seq: i, nr: nr('write'), path: undefined, comm, target });
+    }
+    const text = (v: string | Uint8Array): string => Buffer.from(v).toString();
+    const events = decoder.decode(encodeBatch(binding, inits)) as (SyscallEvent | ExitEvent)[];
+    expect(events.map((e) => e.comm)).toEqual(inits.map((init) => text(init.comm!)));
+    expect(events.filter((e) => e.type === 'syscall').map((e) => e.target)).toEqual(
+      inits.filter((init) => init.type === c('RECORD_SYSCALL')).map((init) => text(init.target!)),
+    );
+  });
+
   it('names syscalls the table lacks by number', () => {
     expect(one<SyscallEvent>({ ...base, nr: 511, path: undefined }).syscall).toBe('syscall_511');
   });
