@@ -16,6 +16,7 @@ import { errnoName } from './errnos.js';
 import {
   recordSize,
   resolveLayout,
+  u16,
   type Abi,
   type ConfigKind,
   type RecordLayout,
@@ -402,7 +403,7 @@ export class EventDecoder {
 
   /** Whether the record at buf[at] is padding, which carries no event. */
   isPad(buf: Buffer, at: number): boolean {
-    return buf.readUInt16LE(at + this.layout.off.type) === this.layout.recPad;
+    return u16(buf, at + this.layout.off.type) === this.layout.recPad;
   }
 
   /** Every event of buf's whole records, in order (padding skipped); anything else is an error. */
@@ -411,7 +412,7 @@ export class EventDecoder {
     const view = new DataView(buf.buffer, buf.byteOffset, buf.length);
     for (let at = 0, size = 0; at < buf.length; at += size) {
       size = recordSize(l, buf, at);
-      const type = buf.readUInt16LE(at + l.off.type);
+      const type = u16(buf, at + l.off.type);
       if (type !== l.recPad) out.push(this.#decode(buf, view, at, type));
     }
     return out;
@@ -420,7 +421,7 @@ export class EventDecoder {
   /** The event of the (whole, not padding) record at byte offset at. */
   decodeAt(buf: Buffer, at: number): MonitorEvent {
     const l = this.layout;
-    const type = buf.readUInt16LE(at + l.off.type);
+    const type = u16(buf, at + l.off.type);
     if (buf !== this.#batch) {
       this.#batch = buf;
       this.#batchView = new DataView(buf.buffer, buf.byteOffset, buf.length);

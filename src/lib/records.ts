@@ -245,6 +245,20 @@ export function resolveLayout(layout: RecordLayout): ResolvedLayout {
 }
 
 /**
+ * buf.readUInt16LE(off), the same number or the same error: Buffer's method
+ * is not inlined where it is called with several kinds of buffer, and a
+ * decoder calls it for every record.
+ */
+export function u16(buf: Buffer, off: number): number {
+  if (typeof off === 'number') {
+    const lo = buf[off];
+    const hi = buf[off + 1];
+    if (lo !== undefined && hi !== undefined) return lo | (hi << 8);
+  }
+  return buf.readUInt16LE(off);
+}
+
+/**
  * The size of the whole record at buf[at, end), checked against its type's
  * layout. Throws for a record cut short by end, a bad size, or a type this
  * library does not know (a newer module): read() and the streams only ever
@@ -252,8 +266,8 @@ export function resolveLayout(layout: RecordLayout): ResolvedLayout {
  */
 export function recordSize(l: ResolvedLayout, buf: Buffer, at: number, end = buf.length): number {
   if (end - at < l.headerStart) throw new Error(`record at byte ${at}: the batch ends inside its header`);
-  const size = buf.readUInt16LE(at + l.off.size);
-  const type = buf.readUInt16LE(at + l.off.type);
+  const size = u16(buf, at + l.off.size);
+  const type = u16(buf, at + l.off.type);
   let fixed: number;
   if (type === l.recSyscall) fixed = l.syscallSize;
   else if (type === l.recExit) fixed = l.exitSize;
@@ -263,9 +277,9 @@ export function recordSize(l: ResolvedLayout, buf: Buffer, at: number, end = buf
   else throw new Error(`record at byte ${at}: unknown record type ${type} (module newer than this library?)`);
   let bad = size < fixed || size % l.align !== 0 || size > l.recordMax;
   if (!bad && type === l.recSyscall && at + fixed <= end) {
-    bad = fixed + buf.readUInt16LE(at + l.off.path_len) + buf.readUInt16LE(at + l.off.target_len) > size;
+    bad = fixed + u16(buf, at + l.off.path_len) + u16(buf, at + l.off.target_len) > size;
   } else if (!bad && type === l.recConfig && at + fixed <= end) {
-    const textLen = buf.readUInt16LE(at + l.off.text_len);
+    const textLen = u16(buf, at + l.off.text_len);
     bad = textLen === 0 || fixed + textLen > size;
   }
   if (bad) throw new Error(`record at byte ${at}: malformed (type ${type}, size ${size})`);

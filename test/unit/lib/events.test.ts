@@ -10,7 +10,7 @@ import {
   type LostEvent,
   type SyscallEvent,
 } from '../../../src/lib/events.js';
-import { checkLayout, encodeBatch, encodeRecord, RECORD_MEMBERS, resolveLayout, type RecordInit } from '../../../src/lib/records.js';
+import { checkLayout, encodeBatch, encodeRecord, RECORD_MEMBERS, resolveLayout, u16, type RecordInit } from '../../../src/lib/records.js';
 
 const binding = loadBinding();
 const c = (name: string): number => {
@@ -275,6 +275,25 @@ describe('cString', () => {
     expect(cString(b, 3, 4)).toBe('');
   });
 });
+
+describe('u16', () => {
+  it('reads what readUInt16LE reads, and fails as it fails', () => {
+    const b = Buffer.from([0x34, 0x12, 0xff, 0xfe]);
+    expect([0, 1, 2].map((off) => u16(b, off))).toEqual([0, 1, 2].map((off) => b.readUInt16LE(off)));
+    for (const off of [3, 4, -1, 0.5, NaN, '1' as unknown as number]) {
+      expect(() => u16(b, off)).toThrow(captured(() => b.readUInt16LE(off)));
+    }
+  });
+});
+
+function captured(f: () => unknown): Error {
+  try {
+    f();
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error('did not throw');
+}
 
 describe('checkLayout', () => {
   const withMembers = (rec: 'syscall' | 'exit' | 'lost', members: Record<string, { offset: number; type: string }>) => ({
