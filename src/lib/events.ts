@@ -4,9 +4,10 @@
 //
 // Speed (goal: >= 2 M events/s on the host, scripts/bench/decode.ts): one
 // class per record type so every object has the same shape; offsets and
-// constants resolved once (records.ts, resolveLayout); 64-bit members read
-// through one DataView per batch, whose reads the compiler inlines (Buffer's
-// readBigUInt64LE builds each bigint from three); strings found with memchr
+// constants resolved once (records.ts, resolveLayout); members read through
+// one DataView per batch, whose reads the compiler inlines (Buffer's read
+// methods stay calls, and readBigUInt64LE builds each bigint from three), the
+// batch's bounds checked once per record (recordSize); strings found with memchr
 // (Buffer.indexOf) and sliced without toString()'s dispatch, comm and fd
 // targets kept by their bytes (RecentStrings); `time` and `args` decoded on
 // first access (args from the batch's view the event keeps), because a table
@@ -14,6 +15,7 @@
 import type { Binding } from './binding.js';
 import { errnoName } from './errnos.js';
 import {
+  fixedSize,
   recordSize,
   resolveLayout,
   u16,
@@ -426,12 +428,7 @@ export class EventDecoder {
       this.#batch = buf;
       this.#batchView = new DataView(buf.buffer, buf.byteOffset, buf.length);
     }
-    let fixed = 0;
-    if (type === l.recSyscall) fixed = l.syscallSize;
-    else if (type === l.recExit) fixed = l.exitSize;
-    else if (type === l.recConfig) fixed = l.configSize;
-    else if (type === l.recLost) fixed = l.lostSize;
-    const reads = at + fixed <= buf.length ? (this.#batchView as DataView) : new BufferReads(buf);
+    const reads = at + fixedSize(l, type) <= buf.length ? (this.#batchView as DataView) : new BufferReads(buf);
     return this.#decode(buf, reads, at, type);
   }
 

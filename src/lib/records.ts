@@ -245,9 +245,9 @@ export function resolveLayout(layout: RecordLayout): ResolvedLayout {
 }
 
 /**
- * buf.readUInt16LE(off), the same number or the same error: Buffer's method
- * is not inlined where it is called with several kinds of buffer, and a
- * decoder calls it for every record.
+ * buf.readUInt16LE(off), the same number or the same error, for the reads a
+ * decoder makes of every record: Buffer's method stays a call there, two byte
+ * loads the compiler inlines.
  */
 export function u16(buf: Buffer, off: number): number {
   if (typeof off === 'number') {
@@ -256,6 +256,16 @@ export function u16(buf: Buffer, off: number): number {
     if (lo !== undefined && hi !== undefined) return lo | (hi << 8);
   }
   return buf.readUInt16LE(off);
+}
+
+/** The size of a record type's fixed part (a PAD's: what it always has); 0 for a type this library does not know. */
+export function fixedSize(l: ResolvedLayout, type: number): number {
+  if (type === l.recSyscall) return l.syscallSize;
+  if (type === l.recExit) return l.exitSize;
+  if (type === l.recLost) return l.lostSize;
+  if (type === l.recConfig) return l.configSize;
+  if (type === l.recPad) return l.headerStart;
+  return 0;
 }
 
 /**
@@ -268,13 +278,8 @@ export function recordSize(l: ResolvedLayout, buf: Buffer, at: number, end = buf
   if (end - at < l.headerStart) throw new Error(`record at byte ${at}: the batch ends inside its header`);
   const size = u16(buf, at + l.off.size);
   const type = u16(buf, at + l.off.type);
-  let fixed: number;
-  if (type === l.recSyscall) fixed = l.syscallSize;
-  else if (type === l.recExit) fixed = l.exitSize;
-  else if (type === l.recLost) fixed = l.lostSize;
-  else if (type === l.recConfig) fixed = l.configSize;
-  else if (type === l.recPad) fixed = l.headerStart;
-  else throw new Error(`record at byte ${at}: unknown record type ${type} (module newer than this library?)`);
+  const fixed = fixedSize(l, type);
+  if (fixed === 0) throw new Error(`record at byte ${at}: unknown record type ${type} (module newer than this library?)`);
   let bad = size < fixed || size % l.align !== 0 || size > l.recordMax;
   if (!bad && type === l.recSyscall && at + fixed <= end) {
     bad = fixed + u16(buf, at + l.off.path_len) + u16(buf, at + l.off.target_len) > size;
