@@ -51,6 +51,7 @@ struct op_rules {
 	u16 kinds;			/* 1 << kind of every kind in keys */
 	u32 hash_mask;			/* slots - 1 */
 	struct smon_rule *target;	/* this syscall's target (also rules[n - 1]), or NULL */
+	struct smon_rule *sole;		/* the only rule, if it selects by its scope alone */
 	struct smon_rule **rules;
 	u16 *plain;			/* ascending positions */
 	struct rule_key *keys;		/* sorted: the rules of one key are adjacent, in order */
@@ -183,6 +184,8 @@ static struct op_rules *build_op(const struct smon_policy *p, u32 nr, u32 n)
 		o->target = p->target[nr];
 		op_rules_add(o, o->target);
 	}
+	if (o->n == 1 && smon_rule_scope_only(o->rules[0]))
+		o->sole = o->rules[0];
 	sort(o->keys, o->nkeys, sizeof(*o->keys), key_cmp, NULL);
 	for (i = 0; i < o->nkeys; i++) {
 		if (i && o->keys[i].hi == o->keys[i - 1].hi && o->keys[i].lo == o->keys[i - 1].lo)
@@ -362,23 +365,23 @@ static bool is_act(u32 action)
 	return action == SYSCALLMON_RULE_BLOCK || action == SYSCALLMON_RULE_KILL;
 }
 
-/* The first rule of o that matches decides; false: nothing to do. */
-static bool decide(const struct smon_policy *p, const struct op_rules *o, struct smon_match_ctx *ctx,
-		   struct smon_decision *d)
+/* Is the caller a device holder?  Counts the call as evaluated by the target if not. */
+static bool count_evaluated(const struct op_rules *o, const struct pid *tgid)
 {
-	struct smon_rule_counters __percpu *c;
-	struct smon_rule *r;
-	bool holder, forced, enforced;
+	bool holder = smon_device_holder(tgid);
 
-	holder = smon_device_holder(ctx->tgid);
 	if (!holder && o->target)
 		this_cpu_inc(o->target->stats->pcpu->hits);
-	r = first_match(o, ctx);
-	if (!r)
-		return false;
-	c = r->stats->pcpu;
-	forced = r->flags & SYSCALLMON_RULE_FORCE;
-	enforced = (r->flags & SYSCALLMON_RULE_ENFORCE) && p->mode == SYSCALLMON_MODE_BLOCK;
+	return holder;
+}
+
+/* Rule r matched: what the hook does; false: nothing to do. */
+static bool act(const struct smon_policy *p, const struct smon_rule *r, bool holder, struct smon_decision *d)
+{
+	struct smon_rule_counters __percpu *c = r->stats->pcpu;
+	bool forced = r->flags & SYSCALLMON_RULE_FORCE;
+	bool enforced = (r->flags & SYSCALLMON_RULE_ENFORCE) && p->mode == SYSCALLMON_MODE_BLOCK;
+
 	d->err = r->err;
 	d->rule = r->id;
 	d->kill = false;
@@ -423,21 +426,50 @@ static bool decide(const struct smon_policy *p, const struct op_rules *o, struct
 	this_cpu_inc(c->logged);
 	return true;
 }
+NOKPROBE_SYMBOL(act);
+
+/* The first rule of o that matches decides; false: nothing to do. */
+static bool decide(const struct smon_policy *p, const struct op_rules *o, struct smon_match_ctx *ctx,
+		   struct smon_decision *d)
+{
+	bool holder = count_evaluated(o, ctx->tgid);
+	const struct smon_rule *r = first_match(o, ctx);
+
+	return r && act(p, r, holder, d);
+}
 NOKPROBE_SYMBOL(decide);
+
+/* A call whose rules need the match context.  Apart, so the common case's frame has no context. */
+static noinline bool decide_call(const struct smon_policy *p, const struct op_rules *o,
+				 const struct smon_call *call, struct smon_decision *d)
+{
+	struct smon_match_ctx ctx __uninitialized;	/* smon_match_init() fills it */
+
+	smon_match_init(&ctx, call, *this_cpu_ptr(path_bufs));
+	return decide(p, o, &ctx, d);
+}
+NOKPROBE_SYMBOL(decide_call);
 
 bool smon_policy_decide(const struct smon_call *call, struct smon_decision *d)
 {
 	const struct smon_policy *p = rcu_dereference(policy);
-	struct smon_match_ctx ctx __uninitialized;	/* smon_match_init*() fills it */
 	const struct op_rules *o;
+	const struct pid *tgid;
+	bool holder;
 
 	if (!p || p->mode == SYSCALLMON_MODE_OFF)
 		return false;
 	o = p->by_op[call->op];
 	if (!o)
 		return false;
-	smon_match_init(&ctx, call, *this_cpu_ptr(path_bufs));
-	return decide(p, o, &ctx, d);
+	if (!o->sole)
+		return decide_call(p, o, call, d);
+	/* The common case, one rule and at most a scope: no match context to build. */
+	tgid = task_tgid(current);
+	holder = count_evaluated(o, tgid);
+	if (o->sole->scope && !smon_scope_has(o->sole->scope, tgid))
+		return false;
+	return act(p, o->sole, holder, d);
 }
 NOKPROBE_SYMBOL(smon_policy_decide);
 

@@ -93,6 +93,17 @@ struct smon_match_ctx {
 	char *path;			/* SYSCALLMON_SELECTOR_LEN bytes, the caller's */
 };
 
+/*
+ * Does rule r select processes by its scope alone, or select every process?
+ * Names every other selector smon_rule_matches() tests.
+ */
+static inline bool smon_rule_scope_only(const struct smon_rule *r)
+{
+	return !(r->flags & (SYSCALLMON_SEL_UID | SYSCALLMON_SEL_EUID | SYSCALLMON_SEL_AUID | SYSCALLMON_SEL_GID |
+			     SYSCALLMON_SEL_COMM | SYSCALLMON_SEL_EXE | SYSCALLMON_SEL_CGROUP | SYSCALLMON_SEL_PATH |
+			     SYSCALLMON_SEL_FILE));
+}
+
 void smon_match_init(struct smon_match_ctx *ctx, const struct smon_call *call, char *path_buf);
 void smon_match_init_file(struct smon_match_ctx *ctx, dev_t dev, unsigned long ino);
 /* Any context, under RCU: does the calling task match every selector of rule? */
