@@ -44,6 +44,17 @@ struct rule_key {
 	u16 pos;	/* in op_rules.rules */
 };
 
+/*
+ * What a rule that matched makes of a call by a process that holds no
+ * device, under a mode: the same for every such call, so the common case
+ * has it made once per snapshot (verdict_of()).
+ */
+struct verdict {
+	struct smon_decision d;
+	bool act;		/* false: the rule allows the call, nothing to do */
+	u8 counter;		/* besides matched and logged: offset in smon_rule_counters, or 0 */
+};
+
 struct op_rules {
 	u16 n;
 	u16 nplain;
@@ -52,6 +63,7 @@ struct op_rules {
 	u32 hash_mask;			/* slots - 1 */
 	struct smon_rule *target;	/* this syscall's target (also rules[n - 1]), or NULL */
 	struct smon_rule *sole;		/* the only rule, if it selects by its scope alone */
+	struct verdict sole_verdict[2];	/* its verdict for any process, and for pid 1 */
 	struct smon_rule **rules;
 	u16 *plain;			/* ascending positions */
 	struct rule_key *keys;		/* sorted: the rules of one key are adjacent, in order */
@@ -155,6 +167,48 @@ static void op_rules_add(struct op_rules *o, struct smon_rule *r)
 	}
 }
 
+static bool is_act(u32 action)
+{
+	return action == SYSCALLMON_RULE_BLOCK || action == SYSCALLMON_RULE_KILL;
+}
+
+/* Do rule r's block and kill act under mode, rather than being counted as would_*? */
+static inline bool enforced(const struct smon_rule *r, u32 mode)
+{
+	return (r->flags & SYSCALLMON_RULE_ENFORCE) && mode == SYSCALLMON_MODE_BLOCK;
+}
+
+/* The verdict of rule r under mode for a process that holds no device; init: for pid 1. */
+static void verdict_of(const struct smon_rule *r, u32 mode, bool init, struct verdict *v)
+{
+	bool forced = r->flags & SYSCALLMON_RULE_FORCE;
+	bool kill = r->action == SYSCALLMON_RULE_KILL;
+
+	memset(v, 0, sizeof(*v));
+	v->d.err = r->err;
+	v->d.rule = r->id;
+	if (r->action == SYSCALLMON_RULE_ALLOW)
+		return;
+	v->act = true;
+	v->d.record = true;
+	v->d.record_mode = r->record;
+	v->d.failed_only = r->flags & SYSCALLMON_RULE_FAILED_ONLY;
+	v->d.verdict = SYSCALLMON_VERDICT_ALLOWED;
+	if (!is_act(r->action))
+		return;
+	if (enforced(r, mode) && (forced || !init)) {
+		v->d.verdict = kill ? SYSCALLMON_VERDICT_KILLED : SYSCALLMON_VERDICT_BLOCKED;
+		v->d.block = true;
+		v->d.kill = kill;
+		v->counter = kill ? offsetof(struct smon_rule_counters, killed) :
+				    offsetof(struct smon_rule_counters, blocked);
+	} else {
+		v->d.verdict = kill ? SYSCALLMON_VERDICT_WOULD_KILL : SYSCALLMON_VERDICT_WOULD_BLOCK;
+		v->counter = offsetof(struct smon_rule_counters, would_act);
+	}
+}
+NOKPROBE_SYMBOL(verdict_of);
+
 /* Does rule r decide syscall nr (nr < SYSCALLMON_NR_LIMIT) or file access nr - SYSCALLMON_NR_LIMIT? */
 static bool decides(const struct smon_rule *r, u32 nr)
 {
@@ -184,8 +238,11 @@ static struct op_rules *build_op(const struct smon_policy *p, u32 nr, u32 n)
 		o->target = p->target[nr];
 		op_rules_add(o, o->target);
 	}
-	if (o->n == 1 && smon_rule_scope_only(o->rules[0]))
+	if (o->n == 1 && smon_rule_scope_only(o->rules[0])) {
 		o->sole = o->rules[0];
+		verdict_of(o->sole, p->mode, false, &o->sole_verdict[0]);
+		verdict_of(o->sole, p->mode, true, &o->sole_verdict[1]);
+	}
 	sort(o->keys, o->nkeys, sizeof(*o->keys), key_cmp, NULL);
 	for (i = 0; i < o->nkeys; i++) {
 		if (i && o->keys[i].hi == o->keys[i - 1].hi && o->keys[i].lo == o->keys[i - 1].lo)
@@ -360,11 +417,6 @@ static struct smon_rule *first_match(const struct op_rules *o, struct smon_match
 	return NULL;
 }
 
-static bool is_act(u32 action)
-{
-	return action == SYSCALLMON_RULE_BLOCK || action == SYSCALLMON_RULE_KILL;
-}
-
 /* Is the caller a device holder?  Counts the call as evaluated by the target if not. */
 static bool count_evaluated(const struct op_rules *o, const struct pid *tgid)
 {
@@ -375,56 +427,44 @@ static bool count_evaluated(const struct op_rules *o, const struct pid *tgid)
 	return holder;
 }
 
+/* Counts a verdict against the rule's counters c; false: nothing to do. */
+static __always_inline bool apply(const struct verdict *v, struct smon_rule_counters __percpu *c,
+				  struct smon_decision *d)
+{
+	this_cpu_inc(c->matched);
+	if (!v->act)
+		return false;
+	if (v->counter)
+		this_cpu_inc(*(u64 __percpu *)((char __percpu *)c + v->counter));
+	this_cpu_inc(c->logged);
+	*d = v->d;
+	return true;
+}
+
 /* Rule r matched: what the hook does; false: nothing to do. */
 static bool act(const struct smon_policy *p, const struct smon_rule *r, bool holder, struct smon_decision *d)
 {
 	struct smon_rule_counters __percpu *c = r->stats->pcpu;
-	bool forced = r->flags & SYSCALLMON_RULE_FORCE;
-	bool enforced = (r->flags & SYSCALLMON_RULE_ENFORCE) && p->mode == SYSCALLMON_MODE_BLOCK;
+	struct verdict v __uninitialized;	/* verdict_of() fills it */
 
-	d->err = r->err;
-	d->rule = r->id;
-	d->kill = false;
 	if (holder) {
 		/* Never record ourselves (no feedback loop); act on a holder only when forced. */
-		if (!(is_act(r->action) && forced && enforced))
+		if (!is_act(r->action) || !(r->flags & SYSCALLMON_RULE_FORCE) || !enforced(r, p->mode))
 			return false;
 		this_cpu_inc(c->matched);
 		if (r->action == SYSCALLMON_RULE_KILL)
 			this_cpu_inc(c->killed);
 		else
 			this_cpu_inc(c->blocked);
+		d->err = r->err;
+		d->rule = r->id;
 		d->record = false;
 		d->block = true;
 		d->kill = r->action == SYSCALLMON_RULE_KILL;
 		return true;
 	}
-	this_cpu_inc(c->matched);
-	if (r->action == SYSCALLMON_RULE_ALLOW)
-		return false;
-	d->record = true;
-	d->block = false;
-	d->record_mode = r->record;
-	d->failed_only = r->flags & SYSCALLMON_RULE_FAILED_ONLY;
-	d->verdict = SYSCALLMON_VERDICT_ALLOWED;
-	if (is_act(r->action)) {
-		bool kill = r->action == SYSCALLMON_RULE_KILL;
-
-		if (enforced && (forced || !is_global_init(current))) {
-			d->verdict = kill ? SYSCALLMON_VERDICT_KILLED : SYSCALLMON_VERDICT_BLOCKED;
-			d->block = true;
-			d->kill = kill;
-			if (kill)
-				this_cpu_inc(c->killed);
-			else
-				this_cpu_inc(c->blocked);
-		} else {
-			d->verdict = kill ? SYSCALLMON_VERDICT_WOULD_KILL : SYSCALLMON_VERDICT_WOULD_BLOCK;
-			this_cpu_inc(c->would_act);
-		}
-	}
-	this_cpu_inc(c->logged);
-	return true;
+	verdict_of(r, p->mode, is_global_init(current), &v);
+	return apply(&v, c, d);
 }
 NOKPROBE_SYMBOL(act);
 
@@ -469,7 +509,9 @@ bool smon_policy_decide(const struct smon_call *call, struct smon_decision *d)
 	holder = count_evaluated(o, tgid);
 	if (o->sole->scope && !smon_scope_has(o->sole->scope, tgid))
 		return false;
-	return act(p, o->sole, holder, d);
+	if (holder)
+		return act(p, o->sole, true, d);
+	return apply(&o->sole_verdict[is_global_init(current)], o->sole->stats->pcpu, d);
 }
 NOKPROBE_SYMBOL(smon_policy_decide);
 
