@@ -7,6 +7,7 @@
 #include <linux/fs.h>
 #include <linux/kprobes.h>
 #include <linux/ktime.h>
+#include <linux/magic.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
 #include <linux/sched.h>
@@ -219,13 +220,64 @@ static u32 read_path(char *buf, unsigned long uaddr, bool may_fault, u32 *flags)
 }
 
 /*
+ * A pipe's or a socket's name as their filesystems' d_dname() gives it to
+ * d_path() ("pipe:[ino]", "socket:[ino]", what /proc/PID/fd shows), written
+ * at the end of buf: its length with the NUL, 0 for any other file.  Their
+ * d_dname() formats it with vsnprintf(), a few hundred instructions on
+ * every read and write of a pipe or socket.
+ */
+static u16 pipe_or_socket_name(const struct path *path, char *buf, int buflen, const char **name)
+{
+	static const char pipe[] = "pipe:[", socket[] = "socket:[";
+	const struct dentry *dentry = path->dentry;
+	unsigned long ino = d_inode(dentry)->i_ino;
+	const char *prefix;
+	size_t prefix_len;
+	char *p = buf + buflen;
+
+	switch (dentry->d_sb->s_magic) {
+	case PIPEFS_MAGIC:
+		prefix = pipe;
+		prefix_len = sizeof(pipe) - 1;
+		break;
+	case SOCKFS_MAGIC:
+		prefix = socket;
+		prefix_len = sizeof(socket) - 1;
+		break;
+	default:
+		return 0;
+	}
+	/* d_path() names a filesystem's root by its path, not by d_dname(). */
+	if (IS_ROOT(dentry) && dentry == path->mnt->mnt_root)
+		return 0;
+	/* The longest prefix, 20 digits, "]" and the NUL. */
+	if (buflen < (int)sizeof(socket) + 21)
+		return 0;
+	*--p = '\0';
+	*--p = ']';
+	do {
+		*--p = '0' + ino % 10;
+		ino /= 10;
+	} while (ino);
+	p -= prefix_len;
+	memcpy(p, prefix, prefix_len);
+	*name = p;
+	return buf + buflen - p;
+}
+
+/*
  * path as d_path() writes it into buf: its length with the NUL, 0 if it does
  * not fit; *name: where in buf it starts.
  */
 static u16 path_text(const struct path *path, char *buf, int buflen, const char **name)
 {
 	const struct dentry_operations *op = path->dentry->d_op;
-	char *text = d_path(path, buf, buflen);
+	char *text;
+	u16 len;
+
+	if (op && op->d_dname && (len = pipe_or_socket_name(path, buf, buflen, name)))
+		return len;
+	text = d_path(path, buf, buflen);
 
 	if (IS_ERR(text))
 		return 0;

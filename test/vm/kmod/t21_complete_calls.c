@@ -5,7 +5,8 @@
  * records of those calls carry the same results, errnos and fd targets:
  *   - openat of an existing file: its fd; of a missing one: -ENOENT;
  *   - read of N bytes from that file: N, target the file;
- *   - write of 5 bytes to a pipe: 5, target "pipe:[...]";
+ *   - write of 5 bytes to a pipe: 5, target "pipe:[...]"; of 3 bytes to a
+ *     socket: 3, target "socket:[...]";
  *   - a read that waits: another process writes 300 ms after
  *     /proc/PID/syscall shows the child inside read(): duration >= 300 ms;
  *   - close of the file's fd: target captured at entry;
@@ -23,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -35,10 +37,10 @@
 #define READ_BYTES	7
 
 struct results {
-	long open_ok, open_missing, read_n, write_n, wait_n, close_ret, mkdir_ret, utimens_ret;
+	long open_ok, open_missing, read_n, write_n, socket_write_n, wait_n, close_ret, mkdir_ret, utimens_ret;
 	long access_ok, access_missing;
-	int file_fd, pipe_w, wait_r;
-	char file_target[256], pipe_target[256], wait_target[256];
+	int file_fd, pipe_w, socket_w, wait_r;
+	char file_target[256], pipe_target[256], socket_target[256], wait_target[256];
 	char path[200], missing[200];
 	int child_done;
 };
@@ -86,7 +88,7 @@ static void writer(pid_t reader, int w)
 static int calls(void *arg)
 {
 	char buf[64];
-	int p[2], q[2];
+	int p[2], q[2], s[2];
 	pid_t w;
 
 	(void)arg;
@@ -100,6 +102,11 @@ static int calls(void *arg)
 	res->pipe_w = p[1];
 	fd_target(p[1], res->pipe_target, sizeof(res->pipe_target));
 	res->write_n = sys(SYS_write, p[1], (long)"hello", 5, 0);
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, s))
+		return 1;
+	res->socket_w = s[0];
+	fd_target(s[0], res->socket_target, sizeof(res->socket_target));
+	res->socket_write_n = sys(SYS_write, s[0], (long)"abc", 3, 0);
 	w = fork();
 	if (w == 0)
 		writer(getppid(), q[1]);
@@ -195,12 +202,12 @@ int main(void)
 	for (size_t i = 0; i < events.n; i++)
 		smon_event_print(&events.ev[i]);
 
-	smon_diag("the child saw: open %ld, open missing %ld, read %ld, write %ld, waiting read %ld, close %ld, "
-		  "mkdir %ld, utimensat %ld, access %ld/%ld", res->open_ok, res->open_missing, res->read_n,
-		  res->write_n, res->wait_n, res->close_ret, res->mkdir_ret, res->utimens_ret, res->access_ok,
-		  res->access_missing);
+	smon_diag("the child saw: open %ld, open missing %ld, read %ld, write %ld, socket write %ld, "
+		  "waiting read %ld, close %ld, mkdir %ld, utimensat %ld, access %ld/%ld", res->open_ok,
+		  res->open_missing, res->read_n, res->write_n, res->socket_write_n, res->wait_n, res->close_ret,
+		  res->mkdir_ret, res->utimens_ret, res->access_ok, res->access_missing);
 	REQUIRE(res->open_ok >= 0 && res->open_missing == -ENOENT && res->read_n == READ_BYTES &&
-		res->write_n == 5 && res->wait_n == 1 && res->close_ret == 0 && res->mkdir_ret == -EPERM,
+		res->write_n == 5 && res->socket_write_n == 3 && res->wait_n == 1 && res->close_ret == 0 && res->mkdir_ret == -EPERM,
 		"the child's calls did not do what the test expects");
 
 	check_result(find(&events, __NR_openat, AT_FDCWD, 0), "openat of the file", res->open_ok, NULL,
@@ -211,6 +218,8 @@ int main(void)
 		     res->file_target, NULL);
 	check_result(find(&events, __NR_write, res->pipe_w, 0), "write to a pipe", 5, res->pipe_target, NULL);
 	CHECK(!strncmp(res->pipe_target, "pipe:[", 6), "the pipe's target is \"%s\"", res->pipe_target);
+	check_result(find(&events, __NR_write, res->socket_w, 0), "write to a socket", 3, res->socket_target, NULL);
+	CHECK(!strncmp(res->socket_target, "socket:[", 8), "the socket's target is \"%s\"", res->socket_target);
 	e = find(&events, __NR_read, res->wait_r, 0);
 	check_result(e, "the waiting read", 1, res->wait_target, NULL);
 	if (e)
