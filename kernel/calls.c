@@ -220,47 +220,54 @@ static u32 read_path(char *buf, unsigned long uaddr, bool may_fault, u32 *flags)
 }
 
 /*
- * A pipe's or a socket's name as their filesystems' d_dname() gives it to
- * d_path() ("pipe:[ino]", "socket:[ino]", what /proc/PID/fd shows), written
- * at the end of buf: its length with the NUL, 0 for any other file.  Their
- * d_dname() formats it with vsnprintf(), a few hundred instructions on
- * every read and write of a pipe or socket.
+ * The name a pipe, a socket or an anonymous inode has from its filesystem's
+ * d_dname() ("pipe:[ino]", "socket:[ino]", "anon_inode:[eventfd]", what
+ * /proc/PID/fd shows), written at the end of buf as d_path() writes it: its
+ * length with the NUL, 0 for any other file or a name d_path() would refuse.
+ * Their d_dname() formats it with vsnprintf(), a few hundred instructions
+ * on every read and write of a pipe, a socket, an eventfd or an epoll fd.
  */
-static u16 pipe_or_socket_name(const struct path *path, char *buf, int buflen, const char **name)
+static u16 pseudo_name(const struct path *path, char *buf, int buflen, const char **name)
 {
-	static const char pipe[] = "pipe:[", socket[] = "socket:[";
+	/* d_dname()'s limit (dynamic_dname()'s buffer), with the NUL. */
+	const int longest = 64;
 	const struct dentry *dentry = path->dentry;
 	unsigned long ino = d_inode(dentry)->i_ino;
-	const char *prefix;
-	size_t prefix_len;
 	char *p = buf + buflen;
+	const char *prefix;
 
+	/* d_path() names a filesystem's root by its path, not by d_dname(). */
+	if (buflen < longest || (IS_ROOT(dentry) && dentry == path->mnt->mnt_root))
+		return 0;
 	switch (dentry->d_sb->s_magic) {
 	case PIPEFS_MAGIC:
-		prefix = pipe;
-		prefix_len = sizeof(pipe) - 1;
+		prefix = "pipe:[";
 		break;
 	case SOCKFS_MAGIC:
-		prefix = socket;
-		prefix_len = sizeof(socket) - 1;
+		prefix = "socket:[";
 		break;
+	case ANON_INODE_FS_MAGIC:
+		/* anon_inode:NAME, and NAME ("[eventfd]") never changes. */
+		if (sizeof("anon_inode:") + dentry->d_name.len > longest)
+			return 0;
+		*--p = '\0';
+		p -= dentry->d_name.len;
+		memcpy(p, dentry->d_name.name, dentry->d_name.len);
+		p -= sizeof("anon_inode:") - 1;
+		memcpy(p, "anon_inode:", sizeof("anon_inode:") - 1);
+		*name = p;
+		return buf + buflen - p;
 	default:
 		return 0;
 	}
-	/* d_path() names a filesystem's root by its path, not by d_dname(). */
-	if (IS_ROOT(dentry) && dentry == path->mnt->mnt_root)
-		return 0;
-	/* The longest prefix, 20 digits, "]" and the NUL. */
-	if (buflen < (int)sizeof(socket) + 21)
-		return 0;
 	*--p = '\0';
 	*--p = ']';
 	do {
 		*--p = '0' + ino % 10;
 		ino /= 10;
 	} while (ino);
-	p -= prefix_len;
-	memcpy(p, prefix, prefix_len);
+	p -= strlen(prefix);
+	memcpy(p, prefix, strlen(prefix));
 	*name = p;
 	return buf + buflen - p;
 }
@@ -275,10 +282,9 @@ static u16 path_text(const struct path *path, char *buf, int buflen, const char 
 	char *text;
 	u16 len;
 
-	if (op && op->d_dname && (len = pipe_or_socket_name(path, buf, buflen, name)))
+	if (op && op->d_dname && (len = pseudo_name(path, buf, buflen, name)))
 		return len;
 	text = d_path(path, buf, buflen);
-
 	if (IS_ERR(text))
 		return 0;
 	*name = text;

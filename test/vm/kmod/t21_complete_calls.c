@@ -6,7 +6,8 @@
  *   - openat of an existing file: its fd; of a missing one: -ENOENT;
  *   - read of N bytes from that file: N, target the file;
  *   - write of 5 bytes to a pipe: 5, target "pipe:[...]"; of 3 bytes to a
- *     socket: 3, target "socket:[...]";
+ *     socket: 3, target "socket:[...]"; of 8 to an eventfd: 8, target
+ *     "anon_inode:[eventfd]";
  *   - a read that waits: another process writes 300 ms after
  *     /proc/PID/syscall shows the child inside read(): duration >= 300 ms;
  *   - close of the file's fd: target captured at entry;
@@ -23,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -37,10 +39,11 @@
 #define READ_BYTES	7
 
 struct results {
-	long open_ok, open_missing, read_n, write_n, socket_write_n, wait_n, close_ret, mkdir_ret, utimens_ret;
+	long open_ok, open_missing, read_n, write_n, socket_write_n, eventfd_write_n, wait_n, close_ret, mkdir_ret, utimens_ret;
 	long access_ok, access_missing;
-	int file_fd, pipe_w, socket_w, wait_r;
-	char file_target[256], pipe_target[256], socket_target[256], wait_target[256];
+	int file_fd, pipe_w, socket_w, eventfd_w, wait_r;
+	char file_target[256], pipe_target[256], socket_target[256], eventfd_target[256];
+	char wait_target[256];
 	char path[200], missing[200];
 	int child_done;
 };
@@ -88,6 +91,7 @@ static void writer(pid_t reader, int w)
 static int calls(void *arg)
 {
 	char buf[64];
+	uint64_t one = 1;
 	int p[2], q[2], s[2];
 	pid_t w;
 
@@ -107,6 +111,11 @@ static int calls(void *arg)
 	res->socket_w = s[0];
 	fd_target(s[0], res->socket_target, sizeof(res->socket_target));
 	res->socket_write_n = sys(SYS_write, s[0], (long)"abc", 3, 0);
+	res->eventfd_w = eventfd(0, 0);
+	if (res->eventfd_w < 0)
+		return 1;
+	fd_target(res->eventfd_w, res->eventfd_target, sizeof(res->eventfd_target));
+	res->eventfd_write_n = sys(SYS_write, res->eventfd_w, (long)&one, sizeof(one), 0);
 	w = fork();
 	if (w == 0)
 		writer(getppid(), q[1]);
@@ -203,11 +212,13 @@ int main(void)
 		smon_event_print(&events.ev[i]);
 
 	smon_diag("the child saw: open %ld, open missing %ld, read %ld, write %ld, socket write %ld, "
-		  "waiting read %ld, close %ld, mkdir %ld, utimensat %ld, access %ld/%ld", res->open_ok,
-		  res->open_missing, res->read_n, res->write_n, res->socket_write_n, res->wait_n, res->close_ret,
-		  res->mkdir_ret, res->utimens_ret, res->access_ok, res->access_missing);
+		  "eventfd write %ld, waiting read %ld, close %ld, mkdir %ld, utimensat %ld, access %ld/%ld",
+		  res->open_ok, res->open_missing, res->read_n, res->write_n, res->socket_write_n,
+		  res->eventfd_write_n, res->wait_n, res->close_ret, res->mkdir_ret, res->utimens_ret,
+		  res->access_ok, res->access_missing);
 	REQUIRE(res->open_ok >= 0 && res->open_missing == -ENOENT && res->read_n == READ_BYTES &&
-		res->write_n == 5 && res->socket_write_n == 3 && res->wait_n == 1 && res->close_ret == 0 && res->mkdir_ret == -EPERM,
+		res->write_n == 5 && res->socket_write_n == 3 && res->eventfd_write_n == 8 && res->wait_n == 1 &&
+		res->close_ret == 0 && res->mkdir_ret == -EPERM,
 		"the child's calls did not do what the test expects");
 
 	check_result(find(&events, __NR_openat, AT_FDCWD, 0), "openat of the file", res->open_ok, NULL,
@@ -220,6 +231,10 @@ int main(void)
 	CHECK(!strncmp(res->pipe_target, "pipe:[", 6), "the pipe's target is \"%s\"", res->pipe_target);
 	check_result(find(&events, __NR_write, res->socket_w, 0), "write to a socket", 3, res->socket_target, NULL);
 	CHECK(!strncmp(res->socket_target, "socket:[", 8), "the socket's target is \"%s\"", res->socket_target);
+	check_result(find(&events, __NR_write, res->eventfd_w, 0), "write to an eventfd", 8, res->eventfd_target,
+		     NULL);
+	CHECK(!strcmp(res->eventfd_target, "anon_inode:[eventfd]"), "the eventfd's target is \"%s\"",
+	      res->eventfd_target);
 	e = find(&events, __NR_read, res->wait_r, 0);
 	check_result(e, "the waiting read", 1, res->wait_target, NULL);
 	if (e)
