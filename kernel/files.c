@@ -95,7 +95,7 @@ NOKPROBE_SYMBOL(decide_name);
 
 static void file_hook(unsigned long ip, unsigned long parent_ip, struct ftrace_ops *ops, struct ftrace_regs *fregs)
 {
-	struct pt_regs *regs = ftrace_get_regs(fregs);
+	struct pt_regs *regs = smon_hook_regs(fregs);
 	enum hook_fn fn;
 	int bit;
 
@@ -165,7 +165,7 @@ NOKPROBE_SYMBOL(file_hook);
 static struct smon_hook_set file_set = {
 	.ops = {
 		.func = file_hook,
-		.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY,
+		.flags = FTRACE_OPS_FL_IPMODIFY,
 	},
 	.what = "security hook functions",
 	.nsites = NR_HOOK_FNS,

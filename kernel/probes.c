@@ -43,7 +43,7 @@ asm(
 static void entry_hook(unsigned long ip, unsigned long parent_ip, struct ftrace_ops *ops,
 		       struct ftrace_regs *fregs)
 {
-	struct pt_regs *regs = ftrace_get_regs(fregs);
+	struct pt_regs *regs = smon_hook_regs(fregs);
 	/*
 	 * Each written before it is read: exempt from the kernel's zeroing of
 	 * every local (INIT_STACK_ALL_ZERO), a rep stos on every hooked call.
@@ -219,7 +219,7 @@ void smon_hooks_exit(struct smon_hook_set *set)
 static struct smon_hook_set entry_set = {
 	.ops = {
 		.func = entry_hook,
-		.flags = FTRACE_OPS_FL_SAVE_REGS | FTRACE_OPS_FL_IPMODIFY,
+		.flags = FTRACE_OPS_FL_IPMODIFY,
 	},
 	.what = "syscall entry points",
 	.site_ip = smon_site_ip,

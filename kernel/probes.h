@@ -15,7 +15,8 @@
  * A set of hooked functions ("sites", numbered 0..nsites-1) that share one
  * ftrace_ops: hooking or unhooking many of them is one code update.  The
  * callback may block a call by pointing regs->ip at smon_blocked_return
- * with regs->ax holding -errno (the ops has IPMODIFY).  One lock for every
+ * with regs->ax holding -errno (the ops has IPMODIFY), regs being
+ * smon_hook_regs().  One lock for every
  * set; process context.
  */
 struct smon_hook_set {
@@ -39,6 +40,23 @@ void smon_hooks_exit(struct smon_hook_set *set);
 
 /* Where a blocked call returns to: a bare ret, with regs->ax as the result. */
 asmlinkage void smon_blocked_return(void);
+
+/*
+ * The hooked function's argument registers, ax and ip.  The ops asks for
+ * no more than that (no FTRACE_OPS_FL_SAVE_REGS): ftrace then calls it
+ * through ftrace_caller, which saves and restores only those and takes
+ * back a changed ip, a few dozen instructions less than ftrace_regs_caller
+ * on every hooked call.  ftrace_get_regs() is NULL there; the other
+ * registers, cs and flags are not saved.
+ */
+static __always_inline struct pt_regs *smon_hook_regs(struct ftrace_regs *fregs)
+{
+#ifdef arch_ftrace_regs
+	return &arch_ftrace_regs(fregs)->regs;
+#else
+	return &fregs->regs;
+#endif
+}
 
 /* The syscall entry points. */
 
