@@ -66,6 +66,16 @@ void NineDigits(char *d, uint32_t v)
 
 } // namespace
 
+// false, with why in *problem.
+static bool Refuse(std::string *problem, std::string why)
+{
+	*problem = std::move(why);
+	return false;
+}
+
+// A field of the syscall record at rec, read where it is.
+#define SYSCALL_FIELD(rec, field) FieldAt<decltype(syscallmon_syscall::field)>(rec, offsetof(syscallmon_syscall, field))
+
 // Writes into memory reserved up front for the worst case of a whole batch
 // (LineMax per record), so appending is a store and a pointer bump: this is
 // the per-event cost the formatting benchmark measures.
@@ -373,10 +383,10 @@ static struct syscallmon_task TaskOf(const uint8_t *rec)
 	return t;
 }
 
-bool NdjsonFormatter::Selected(const uint8_t *rec) const
+bool NdjsonFormatter::Matches(const uint8_t *rec) const
 {
-	struct syscallmon_header h = HeaderAt(rec);
-	if (h.type == SYSCALLMON_RECORD_LOST)
+	uint16_t type = TypeAt(rec);
+	if (type == SYSCALLMON_RECORD_LOST)
 		return true;
 	if (!sel_.pids.empty()) {
 		struct syscallmon_task t = TaskOf(rec);
@@ -386,7 +396,7 @@ bool NdjsonFormatter::Selected(const uint8_t *rec) const
 	if (!sel_.nrs.empty()) {
 		uint32_t nr;
 		std::memcpy(&nr, rec + offsetof(Syscall, nr), sizeof nr);
-		return h.type == SYSCALLMON_RECORD_SYSCALL && sel_.nrs.count(nr) != 0;
+		return type == SYSCALLMON_RECORD_SYSCALL && sel_.nrs.count(nr) != 0;
 	}
 	return true;
 }
@@ -465,9 +475,8 @@ bool NdjsonFormatter::Format(const CheckedRecords &batch, size_t *out_len, Count
 		}
 		if (!Selected(rec))
 			continue;
-		std::string why = Line(out, rec);
-		if (!why.empty()) {
-			*problem = "record at byte " + std::to_string(at) + ": " + why;
+		if (!Line(out, rec, problem)) {
+			*problem = "record at byte " + std::to_string(at) + ": " + *problem;
 			return false;
 		}
 		if (type != SYSCALLMON_RECORD_LOST) {
@@ -507,9 +516,8 @@ bool NdjsonFormatter::FormatLast(const uint8_t *data, size_t len, uint64_t n, si
 	for (size_t at : picked) {
 		if (full())
 			break;
-		std::string why = Line(out, data + at);
-		if (!why.empty()) {
-			*problem = "record at byte " + std::to_string(at) + ": " + why;
+		if (!Line(out, data + at, problem)) {
+			*problem = "record at byte " + std::to_string(at) + ": " + *problem;
 			return false;
 		}
 		counts->shown++;
@@ -650,7 +658,7 @@ void NdjsonFormatter::Task(Out &out, const uint8_t *rec)
 	task_valid_ = true;
 }
 
-std::string NdjsonFormatter::Line(Out &out, const uint8_t *rec)
+bool NdjsonFormatter::Line(Out &out, const uint8_t *rec, std::string *problem)
 {
 	struct syscallmon_header h = HeaderAt(rec);
 	if (h.type == SYSCALLMON_RECORD_LOST) {
@@ -660,18 +668,17 @@ std::string NdjsonFormatter::Line(Out &out, const uint8_t *rec)
 		out.U64(",\"count\":", lost.count);
 		out.U64(",\"config\":", lost.config);
 		out.Lit("}\n");
-		return "";
+		return true;
 	}
 	// Checked before anything is written: a refused record leaves no half line.
-	Syscall s;
 	struct syscallmon_config config;
 	const char *kind = nullptr;
 	if (h.type == SYSCALLMON_RECORD_SYSCALL) {
-		std::memcpy(&s, rec, sizeof s);
-		if (VerdictName(s.verdict) == nullptr)
-			return "unknown verdict " + std::to_string(s.verdict);
-		if (AbiName(s.abi) == nullptr)
-			return "unknown abi " + std::to_string(s.abi);
+		uint16_t verdict = SYSCALL_FIELD(rec, verdict), abi = SYSCALL_FIELD(rec, abi);
+		if (VerdictName(verdict) == nullptr)
+			return Refuse(problem, "unknown verdict " + std::to_string(verdict));
+		if (AbiName(abi) == nullptr)
+			return Refuse(problem, "unknown abi " + std::to_string(abi));
 		out.Lit("{\"type\":\"syscall\",\"seq\":");
 	} else if (h.type == SYSCALLMON_RECORD_EXIT) {
 		out.Lit("{\"type\":\"exit\",\"seq\":");
@@ -679,10 +686,10 @@ std::string NdjsonFormatter::Line(Out &out, const uint8_t *rec)
 		std::memcpy(&config, rec, sizeof config);
 		kind = ConfigKindName(config.kind);
 		if (kind == nullptr)
-			return "unknown configuration kind " + std::to_string(config.kind);
+			return Refuse(problem, "unknown configuration kind " + std::to_string(config.kind));
 		out.Lit("{\"type\":\"config\",\"seq\":");
 	} else {
-		return "unknown record type " + std::to_string(h.type) + " (module newer than this tool?)";
+		return Refuse(problem, "unknown record type " + std::to_string(h.type) + " (module newer than this tool?)");
 	}
 	Seq(out, h.seq);
 	Time(out, h.ts_ns);
@@ -695,7 +702,7 @@ std::string NdjsonFormatter::Line(Out &out, const uint8_t *rec)
 		out.U64(",\"utime_ns\":\"", e.utime_ns);
 		out.U64("\",\"stime_ns\":\"", e.stime_ns);
 		out.Lit("\"}\n");
-		return "";
+		return true;
 	}
 	if (h.type == SYSCALLMON_RECORD_CONFIG) {
 		out.Lit(",\"kind\":\"");
@@ -704,54 +711,75 @@ std::string NdjsonFormatter::Line(Out &out, const uint8_t *rec)
 		out.Lit(",\"text\":");
 		JsonCString(out, rec + sizeof config, config.text_len);
 		out.Lit("}\n");
-		return "";
+		return true;
 	}
-	if (SameCall(s, rec)) {
+	if (SameCall(h.flags, rec)) {
 		out.Str(call_text_, call_len_);
 	} else {
+		Syscall s;
+		std::memcpy(&s, rec, sizeof s);
 		char *from = out.end();
 		CallFields(out, s, rec + sizeof s);
 		call_len_ = static_cast<size_t>(out.end() - from);
 		std::memcpy(call_text_, from, call_len_);
 		KeepCall(s, rec);
 	}
-	bool result = (s.h.flags & SYSCALLMON_SYSCALL_RESULT) != 0;
-	if (result) {
-		out.Lit(",\"ret\":");
-		out.I64(s.ret);
-		out.Lit(",\"errno\":");
-		if (s.ret < 0 && s.ret >= -SYSCALLMON_MAX_ERRNO)
-			Errno(out, -s.ret);
-		else
-			out.Lit("null");
-		out.Lit(",\"duration_ns\":\"");
-		out.U64(s.duration_ns);
+	if ((h.flags & SYSCALLMON_SYSCALL_RESULT) != 0) {
+		Result(out, SYSCALL_FIELD(rec, ret));
+		out.U64(SYSCALL_FIELD(rec, duration_ns));
 		out.Lit("\",\"call_id\":");
 	} else {
 		out.Lit(",\"ret\":null,\"errno\":null,\"duration_ns\":null,\"call_id\":");
 	}
-	if (s.call_id != 0 || (s.h.flags & SYSCALLMON_SYSCALL_ENTRY) != 0)
-		out.U64(s.call_id);
+	uint64_t call_id = SYSCALL_FIELD(rec, call_id);
+	bool entry = (h.flags & SYSCALLMON_SYSCALL_ENTRY) != 0, no_result = (h.flags & SYSCALLMON_SYSCALL_NO_RESULT) != 0;
+	// Most calls: one copy for all three.
+	if (call_id == 0 && !entry && !no_result) {
+		out.Lit("null,\"entry\":false,\"no_result\":false}\n");
+		return true;
+	}
+	if (call_id != 0 || entry)
+		out.U64(call_id);
 	else
 		out.Lit("null");
 	out.Lit(",\"entry\":");
-	out.Bool((s.h.flags & SYSCALLMON_SYSCALL_ENTRY) != 0);
+	out.Bool(entry);
 	out.Lit(",\"no_result\":");
-	out.Bool((s.h.flags & SYSCALLMON_SYSCALL_NO_RESULT) != 0);
+	out.Bool(no_result);
 	out.Lit("}\n");
-	return "";
+	return true;
+}
+
+// From ,"ret": to the opening quote of "duration_ns"'s value: the text of
+// the last result is reused (a busy call mostly returns the same).
+void NdjsonFormatter::Result(Out &out, int64_t ret)
+{
+	if (result_len_ == 0 || ret != result_) {
+		Out text(result_text_);
+		text.I64(",\"ret\":", ret);
+		text.Lit(",\"errno\":");
+		if (ret < 0 && ret >= -SYSCALLMON_MAX_ERRNO)
+			Errno(text, -ret);
+		else
+			text.Lit("null");
+		text.Lit(",\"duration_ns\":\"");
+		result_len_ = text.size();
+		result_ = ret;
+	}
+	out.Block(result_text_, result_len_);
 }
 
 // The flags the call's cached text shows.
 constexpr uint32_t kCallFlags = SYSCALLMON_SYSCALL_PATH | SYSCALLMON_SYSCALL_PATH_TRUNCATED |
 				SYSCALLMON_SYSCALL_PATH_UNREADABLE | SYSCALLMON_SYSCALL_TARGET | SYSCALLMON_SYSCALL_FILE;
 
-bool NdjsonFormatter::SameCall(const Syscall &s, const uint8_t *rec) const
+bool NdjsonFormatter::SameCall(uint32_t flags, const uint8_t *rec) const
 {
-	return call_valid_ && (s.h.flags & kCallFlags) == call_flags_ &&
+	return call_valid_ && (flags & kCallFlags) == call_flags_ &&
 	       std::memcmp(rec + kCallHeadAt, call_head_, sizeof call_head_) == 0 &&
 	       std::memcmp(rec + kCallTailAt, call_tail_, sizeof call_tail_) == 0 &&
-	       std::memcmp(rec + sizeof s, call_strings_, s.path_len + s.target_len) == 0;
+	       std::memcmp(rec + sizeof(Syscall), call_strings_,
+			   SYSCALL_FIELD(rec, path_len) + SYSCALL_FIELD(rec, target_len)) == 0;
 }
 
 void NdjsonFormatter::KeepCall(const Syscall &s, const uint8_t *rec)

@@ -91,17 +91,21 @@ public:
 private:
 	using Syscall = struct syscallmon_syscall;
 
-	bool Selected(const uint8_t *rec) const;
+	// Inline: most formatters select everything.
+	bool Selected(const uint8_t *rec) const { return (sel_.pids.empty() && sel_.nrs.empty()) || Matches(rec); }
+	bool Matches(const uint8_t *rec) const;
 	void Reserve(size_t bytes);
-	std::string Line(Out &out, const uint8_t *rec);
+	// Appends rec's line; false (and *problem) for a record it cannot format.
+	bool Line(Out &out, const uint8_t *rec, std::string *problem);
 	void Seq(Out &out, uint64_t seq);
 	void Time(Out &out, uint64_t ts_ns);
 	__attribute__((noinline)) void NewSecond(uint64_t sec);
 	__attribute__((noinline)) void FirstSecond(Out &out, uint32_t ns);
 	void Task(Out &out, const uint8_t *rec);
 	void CallFields(Out &out, const Syscall &s, const uint8_t *strings);
+	void Result(Out &out, int64_t ret);
 	void Errno(Out &out, int64_t err);
-	bool SameCall(const Syscall &s, const uint8_t *rec) const;
+	bool SameCall(uint32_t flags, const uint8_t *rec) const;
 	void KeepCall(const Syscall &s, const uint8_t *rec);
 
 	const std::vector<std::string> errnos_;
@@ -123,6 +127,13 @@ private:
 	size_t time_len_ = 0;	 // 0: no second kept
 	size_t time_ns_at_ = 0;	 // where the nanoseconds' nine digits go
 	size_t time_ms_at_ = 0;	 // and the milliseconds' three
+
+	// The last result's text (,"ret": .. "duration_ns":"), for the next
+	// record with the same ret: 118 bytes at most (20 digits, a quoted
+	// errno name of at most 64).
+	int64_t result_ = 0;
+	char result_text_[128] = {};
+	size_t result_len_ = 0; // 0: no result kept
 
 	// Consecutive records from one busy process repeat most of a line:
 	// the text of the task's fields (pid .. comm) and of the call's

@@ -20,20 +20,24 @@ inline struct syscallmon_header HeaderAt(const uint8_t *p)
 	return h;
 }
 
+// The field of type T at offset bytes into the record at p, which need not be aligned.
+template <typename T> inline T FieldAt(const uint8_t *p, size_t offset)
+{
+	T v;
+	std::memcpy(&v, p + offset, sizeof v);
+	return v;
+}
+
 // The type of the record at p: the one header field every record has whole.
 inline uint16_t TypeAt(const uint8_t *p)
 {
-	uint16_t type;
-	std::memcpy(&type, p + offsetof(struct syscallmon_header, type), sizeof type);
-	return type;
+	return FieldAt<uint16_t>(p, offsetof(struct syscallmon_header, type));
 }
 
 // The size of the record at p.
 inline uint16_t SizeAt(const uint8_t *p)
 {
-	uint16_t size;
-	std::memcpy(&size, p + offsetof(struct syscallmon_header, size), sizeof size);
-	return size;
+	return FieldAt<uint16_t>(p, offsetof(struct syscallmon_header, size));
 }
 
 // The size of the whole record at data[at, len), checked against its type's

@@ -87,6 +87,33 @@ describe('native ndjsonFormatter', () => {
     }
   });
 
+  it('matches when consecutive results repeat or change, between records with no result, entry halves, result halves and calls without a result (the formatter reuses the result\'s text)', () => {
+    const call = { type: c.RECORD_SYSCALL!, nr: 0, verdict: c.VERDICT_ALLOWED!, comm: 'hot', args: [3n, 0x402004n, 4096n] };
+    const rets = [3, 3, -2, -2, 3, 0, -13, -13, 4096, -4095, 3];
+    const inits: RecordInit[] = [];
+    for (let i = 0; i < 66; i++) {
+      const base = { ...call, seq: i, ts_ns: 1_700_000_000_000_000_000n + BigInt(i) * 777n, ret: rets[i % rets.length]!, duration_ns: BigInt(i * 37), flags: c.SYSCALL_RESULT! };
+      if (i % 6 === 1) inits.push({ ...base, flags: 0 }); // written at entry
+      else if (i % 6 === 2) inits.push({ ...base, flags: c.SYSCALL_ENTRY!, call_id: BigInt(i) }); // a `both` call's entry half
+      else if (i % 6 === 3) inits.push({ ...base, call_id: BigInt(i - 1) }); // and its result half
+      else if (i % 6 === 4) inits.push({ ...base, flags: c.SYSCALL_NO_RESULT! });
+      else inits.push(base);
+    }
+    const buf = encodeBatch(binding, inits);
+    const want = jsBatch(buf).toString('utf8');
+    expect(binding.ndjsonFormatter(names, syscallNames)(buf).toString('utf8')).toBe(want);
+    expect(want).toContain('"ret":-2,"errno":"ENOENT","duration_ns":"');
+    expect(want).toContain('"call_id":null,"entry":false,"no_result":true}');
+    expect(want).toContain('"call_id":2,"entry":true,"no_result":false}');
+    // Record by record, through one formatter: the kept result survives between calls.
+    const one = binding.ndjsonFormatter(names, syscallNames);
+    const at = offsets(buf);
+    for (let i = 0; i < at.length; i++) {
+      const rec = buf.subarray(at[i]!, at[i + 1] ?? buf.length);
+      expect(one(rec).toString()).toBe(jsBatch(rec).toString());
+    }
+  });
+
   it('matches when consecutive records count seq up through new digits, stay in a second or cross one, carry through the nanoseconds\' digits, and repeat or change arguments', () => {
     const call = { type: c.RECORD_SYSCALL!, nr: 257, verdict: c.VERDICT_ALLOWED!, path: '/dev/null', flags: c.SYSCALL_PATH! | c.SYSCALL_RESULT!, comm: 'hot' };
     const inits: RecordInit[] = [];
