@@ -17,7 +17,9 @@
         "kernel/include",
         "<(SHARED_INTERMEDIATE_DIR)/syscallmon"
       ],
-      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra"],
+      # Hidden: the addon exports only its N-API entry point, so its own
+      # functions can't be interposed and calls between them may be inlined.
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-fvisibility=hidden"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED"],
       "actions": [
         {

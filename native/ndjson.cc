@@ -49,7 +49,7 @@ constexpr char kDecimalPairs[] = "0001020304050607080910111213141516171819202122
 // 2^57 / 10^8 rounded up; the excess, carried through the four
 // multiplications, stays under a sixth of the smallest step of the true
 // value at every stage, so every integer part is exact.
-void NineDigits(char *d, uint32_t v)
+inline __attribute__((always_inline)) void NineDigits(char *d, uint32_t v)
 {
 	constexpr uint64_t kFraction = (uint64_t{ 1 } << 57) - 1;
 	uint64_t t = static_cast<uint64_t>(v) * 1441151881u;
@@ -578,7 +578,7 @@ void NdjsonFormatter::Errno(Out &out, int64_t err)
 }
 
 // The seq's digits: counted up from the last seq's when it is the next one.
-void NdjsonFormatter::Seq(Out &out, uint64_t seq)
+inline void NdjsonFormatter::Seq(Out &out, uint64_t seq)
 {
 	if (seq_len_ != 0 && seq == seq_ + 1 && seq != 0) {
 		size_t i = seq_len_;
@@ -603,7 +603,7 @@ void NdjsonFormatter::Seq(Out &out, uint64_t seq)
 // of nanoseconds, whose first three are the time's milliseconds. A second's
 // text is kept whole, with room for those digits, and they are written
 // into it where it was copied.
-void NdjsonFormatter::Time(Out &out, uint64_t ts_ns)
+inline void NdjsonFormatter::Time(Out &out, uint64_t ts_ns)
 {
 	uint64_t sec = ts_ns / 1000000000u;
 	uint32_t ns = static_cast<uint32_t>(ts_ns % 1000000000u);
@@ -648,7 +648,7 @@ void NdjsonFormatter::FirstSecond(Out &out, uint32_t ns)
 }
 
 // From ,"pid": to the end of "comm"'s value: the text of the last task is reused.
-void NdjsonFormatter::Task(Out &out, const uint8_t *rec)
+inline void NdjsonFormatter::Task(Out &out, const uint8_t *rec)
 {
 	struct syscallmon_task t = TaskOf(rec);
 	// The whole struct: a reserved field that differs only costs a fresh text.
@@ -670,7 +670,7 @@ void NdjsonFormatter::Task(Out &out, const uint8_t *rec)
 	task_valid_ = true;
 }
 
-bool NdjsonFormatter::Line(Out &out, const uint8_t *rec, std::string *problem)
+inline bool NdjsonFormatter::Line(Out &out, const uint8_t *rec, std::string *problem)
 {
 	struct syscallmon_header h = HeaderAt(rec);
 	if (h.type == SYSCALLMON_RECORD_LOST) {
@@ -764,7 +764,7 @@ bool NdjsonFormatter::Line(Out &out, const uint8_t *rec, std::string *problem)
 
 // From ,"ret": to the opening quote of "duration_ns"'s value: the text of
 // the last result is reused (a busy call mostly returns the same).
-void NdjsonFormatter::Result(Out &out, int64_t ret)
+inline void NdjsonFormatter::Result(Out &out, int64_t ret)
 {
 	if (result_len_ == 0 || ret != result_) {
 		Out text(result_text_);
@@ -785,7 +785,7 @@ void NdjsonFormatter::Result(Out &out, int64_t ret)
 constexpr uint32_t kCallFlags = SYSCALLMON_SYSCALL_PATH | SYSCALLMON_SYSCALL_PATH_TRUNCATED |
 				SYSCALLMON_SYSCALL_PATH_UNREADABLE | SYSCALLMON_SYSCALL_TARGET | SYSCALLMON_SYSCALL_FILE;
 
-bool NdjsonFormatter::SameCall(uint32_t flags, const uint8_t *rec) const
+inline bool NdjsonFormatter::SameCall(uint32_t flags, const uint8_t *rec) const
 {
 	return call_valid_ && (flags & kCallFlags) == call_flags_ &&
 	       SameBytes<sizeof call_head_>(rec + kCallHeadAt, call_head_) &&
