@@ -774,6 +774,15 @@ static long ioctl_fetch(struct smon_file *f, struct syscallmon_fetch __user *arg
 	return copy_to_user(arg, &fetch, sizeof(fetch)) ? -EFAULT : 0;
 }
 
+static long ioctl_set_wakeup(struct smon_file *f, u64 __user *arg)
+{
+	u64 bytes;
+
+	if (get_user(bytes, arg))
+		return -EFAULT;
+	return smon_ring_set_wakeup(&f->cursor, bytes);
+}
+
 static long ioctl_seek(struct smon_file *f, u32 __user *arg)
 {
 	u32 whence;
@@ -815,6 +824,7 @@ static bool only_reads(unsigned int cmd)
 	case SYSCALLMON_IOC_GET_PIDS:
 	case SYSCALLMON_IOC_FETCH:
 	case SYSCALLMON_IOC_GET_RULES:
+	case SYSCALLMON_IOC_SET_WAKEUP:
 		return true;
 	default:
 		return false;
@@ -858,6 +868,8 @@ static long dispatch_ioctl(struct smon_file *f, unsigned int cmd, void __user *u
 		return ioctl_get_rules(uarg);
 	case SYSCALLMON_IOC_REPLACE_POLICY:
 		return ioctl_replace_policy(uarg);
+	case SYSCALLMON_IOC_SET_WAKEUP:
+		return ioctl_set_wakeup(f, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -56,6 +56,18 @@ static u64 ring_tail_seq;
 static u64 ring_overwritten;
 static u64 ring_cleared;
 static LIST_HEAD(ring_cursors);
+/*
+ * The head position from which some attached reader is due a wake-up: the
+ * lowest cursor position plus that reader's wakeup (0 for a reader with
+ * skipped records to hear of) among readers not yet woken, U64_MAX when
+ * there is none.  A push that leaves the head below it wakes nobody, so a
+ * reader that asked for a batch of bytes (SYSCALLMON_IOC_SET_WAKEUP) sleeps
+ * through the pushes before it instead of being woken by each to find too
+ * little.  A reader is woken once and then not again until its cursor
+ * moves: a reader that is slow to get the CPU costs the producer one
+ * wake-up, not one per record.
+ */
+static u64 ring_wake_at = U64_MAX;
 
 /*
  * The seqs of the configuration records overwritten last, so that a reader
@@ -100,6 +112,7 @@ int smon_ring_init(u64 size)
 	ring_mask = size - 1;
 	ring_head = ring_tail = ring_head_seq = ring_tail_seq = 0;
 	ring_overwritten = ring_cleared = 0;
+	ring_wake_at = U64_MAX;
 	overwritten_config_n = 0;
 	page->size = size;
 	return 0;
@@ -149,6 +162,36 @@ static void publish_tail(void)
 	smp_wmb();	/* the tail is seen moved before the bytes change */
 }
 
+/* Caller holds ring_lock, after a cursor moved, came, went or changed its wakeup. */
+static void update_wake_at(void)
+{
+	const struct smon_cursor *cursor;
+	u64 at = U64_MAX;
+
+	list_for_each_entry(cursor, &ring_cursors, node)
+		if (!cursor->woken)
+			at = min(at, cursor->skipped ? 0 : cursor->at.pos + cursor->wakeup);
+	ring_wake_at = at;
+}
+
+/* Caller holds ring_lock; a cursor that moves is due a wake-up again. */
+static void cursor_moved(struct smon_cursor *cursor)
+{
+	cursor->woken = false;
+	update_wake_at();
+}
+
+/* Caller holds ring_lock and is about to wake the readers: those due are woken. */
+static noinline void mark_woken(void)
+{
+	struct smon_cursor *cursor;
+
+	list_for_each_entry(cursor, &ring_cursors, node)
+		if (cursor->skipped || ring_head - cursor->at.pos >= cursor->wakeup)
+			cursor->woken = true;
+	update_wake_at();
+}
+
 /* Both halves of a push, inlined into smon_ring_push() and wrapped for writers in place. */
 static __always_inline struct syscallmon_header *reserve(size_t used, u32 flags,
 							  unsigned long *irqflags)
@@ -184,13 +227,18 @@ static __always_inline struct syscallmon_header *reserve(size_t used, u32 flags,
 
 static __always_inline void commit(unsigned long irqflags)
 {
+	bool due;
+
 	ring_head += record_at(ring_head)->size;
 	WRITE_ONCE(page->head_seq, ring_head_seq);
 	smp_store_release(&page->head, ring_head);	/* the record is whole before it is seen */
+	due = ring_head >= ring_wake_at;
+	if (unlikely(due))
+		mark_woken();
 	spin_unlock_irqrestore(&ring_lock, irqflags);
 
 	/* wq_has_sleeper() orders the push before the check; most pushes have no sleeper. */
-	if (wq_has_sleeper(&smon_ring_wait))
+	if (due && wq_has_sleeper(&smon_ring_wait))
 		wake_up_interruptible_poll(&smon_ring_wait, EPOLLIN | EPOLLRDNORM);
 }
 
@@ -233,7 +281,10 @@ void smon_ring_attach(struct smon_cursor *cursor)
 	cursor->lost = 0;
 	cursor->skipped = 0;
 	cursor->skipped_config = 0;
+	cursor->wakeup = 1;
+	cursor->woken = false;
 	list_add(&cursor->node, &ring_cursors);
+	update_wake_at();
 	spin_unlock_irqrestore(&ring_lock, flags);
 }
 
@@ -243,6 +294,7 @@ void smon_ring_detach(struct smon_cursor *cursor)
 
 	spin_lock_irqsave(&ring_lock, flags);
 	list_del(&cursor->node);
+	update_wake_at();
 	spin_unlock_irqrestore(&ring_lock, flags);
 }
 
@@ -306,6 +358,7 @@ size_t smon_ring_read(struct smon_cursor *cursor, void *dst, size_t len)
 		}
 		WRITE_ONCE(cursor->at.pos, cursor->at.pos + h->size);
 	}
+	cursor_moved(cursor);
 	spin_unlock_irqrestore(&ring_lock, flags);
 	return n;
 }
@@ -313,7 +366,25 @@ size_t smon_ring_read(struct smon_cursor *cursor, void *dst, size_t len)
 /* Lockless, for poll and wait conditions: a stale answer is followed by a wakeup or a retry. */
 bool smon_ring_readable(const struct smon_cursor *cursor)
 {
-	return READ_ONCE(cursor->at.pos) != READ_ONCE(ring_head) || READ_ONCE(cursor->skipped);
+	/* The cursor first: it never passes the head, so the difference can't wrap. */
+	u64 pos = READ_ONCE(cursor->at.pos);
+
+	smp_rmb();
+	return READ_ONCE(ring_head) - pos >= READ_ONCE(cursor->wakeup) || READ_ONCE(cursor->skipped);
+}
+
+int smon_ring_set_wakeup(struct smon_cursor *cursor, u64 bytes)
+{
+	unsigned long flags;
+
+	/* Beyond half the ring, records would be overwritten before their reader woke. */
+	if (!bytes || bytes > ring_size / 2)
+		return -EINVAL;
+	spin_lock_irqsave(&ring_lock, flags);
+	WRITE_ONCE(cursor->wakeup, bytes);
+	cursor_moved(cursor);
+	spin_unlock_irqrestore(&ring_lock, flags);
+	return 0;
 }
 
 void smon_ring_seek(struct smon_cursor *cursor, bool to_head)
@@ -325,6 +396,7 @@ void smon_ring_seek(struct smon_cursor *cursor, bool to_head)
 	cursor->at.seq = to_head ? ring_head_seq : ring_tail_seq;
 	WRITE_ONCE(cursor->skipped, 0);
 	cursor->skipped_config = 0;
+	cursor_moved(cursor);
 	spin_unlock_irqrestore(&ring_lock, flags);
 }
 
@@ -374,6 +446,7 @@ int smon_ring_fetch(struct smon_cursor *cursor, struct syscallmon_fetch *fetch)
 	fetch->pos = cursor->at.pos;
 	fetch->seq = cursor->at.seq;
 	fetch->head = ring_head;
+	cursor_moved(cursor);
 out:
 	spin_unlock_irqrestore(&ring_lock, flags);
 	return ret;
@@ -442,7 +515,9 @@ void smon_ring_clear_below(u64 seq)
 		}
 		WRITE_ONCE(cursor->at.pos, ring_tail);
 		cursor->at.seq = ring_tail_seq;
+		cursor->woken = false;
 	}
+	update_wake_at();
 	publish_tail();
 out:
 	spin_unlock_irqrestore(&ring_lock, flags);

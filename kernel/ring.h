@@ -33,6 +33,8 @@ struct smon_cursor {
 	u64 skipped;		/* overwritten records a clear moved it past, not told yet */
 	u64 skipped_seq;	/* the first of those */
 	u64 skipped_config;	/* configuration records among them */
+	u64 wakeup;		/* bytes to have pending before it is readable (SYSCALLMON_IOC_SET_WAKEUP) */
+	bool woken;		/* woken since it last moved: not woken again until it does */
 };
 
 struct smon_ring_stats {
@@ -93,7 +95,10 @@ void smon_ring_detach(struct smon_cursor *cursor);
  * Returns the bytes written.
  */
 size_t smon_ring_read(struct smon_cursor *cursor, void *dst, size_t len);
+/* Whether the cursor has its wakeup's worth of bytes to read, or a loss to hear of. */
 bool smon_ring_readable(const struct smon_cursor *cursor);
+/* How many bytes must be pending before the cursor is readable: 1 to half the ring, or -EINVAL. */
+int smon_ring_set_wakeup(struct smon_cursor *cursor, u64 bytes);
 /* Moves the cursor to the oldest record held or to the head, forgetting what it missed. */
 void smon_ring_seek(struct smon_cursor *cursor, bool to_head);
 /* The cursor's next seq and the records it was told it lost, read together. */

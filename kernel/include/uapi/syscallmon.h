@@ -82,7 +82,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define SYSCALLMON_API_VERSION		3
+#define SYSCALLMON_API_VERSION		4
 
 #define SYSCALLMON_DEVICE_PATH		"/dev/syscallmon"
 #define SYSCALLMON_PROC_DIR		"/proc/syscallmon"
@@ -320,6 +320,15 @@ struct syscallmon_fetch {
 	__u64 lost;		/* out */
 	__u64 lost_config;	/* out: of lost, configuration records (as syscallmon_lost.config) */
 };
+
+/*
+ * SYSCALLMON_IOC_SET_WAKEUP (__u64 bytes): the file is readable (poll(),
+ * a blocking read()) only once that many bytes of records are pending at
+ * its cursor, or when it has a loss to hear of; 1 (the default) is any
+ * record.  A reader that takes records in batches sleeps through the
+ * pushes before then.  1 to half the ring's size, else -EINVAL.  A
+ * non-blocking read() or a FETCH still hands out whatever is there.
+ */
 
 /* SYSCALLMON_IOC_GET_VERSION */
 struct syscallmon_version {
@@ -610,5 +619,6 @@ struct syscallmon_target_list {
 #define SYSCALLMON_IOC_DEL_RULE		_IOW(SYSCALLMON_IOC_MAGIC, 0x0e, __u32)
 #define SYSCALLMON_IOC_GET_RULES	_IOWR(SYSCALLMON_IOC_MAGIC, 0x0f, struct syscallmon_rule_list)
 #define SYSCALLMON_IOC_REPLACE_POLICY	_IOW(SYSCALLMON_IOC_MAGIC, 0x10, struct syscallmon_policy)
+#define SYSCALLMON_IOC_SET_WAKEUP	_IOW(SYSCALLMON_IOC_MAGIC, 0x11, __u64)
 
 #endif /* _UAPI_SYSCALLMON_H */

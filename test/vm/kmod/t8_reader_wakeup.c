@@ -4,6 +4,9 @@
  * wake when a record arrives.  A scoped child opens a file DELAY_MS after it
  * is released; the reader must still be asleep then (so it really blocked)
  * and must wake within WAKE_TIMEOUT_S (a hang bound, not a latency bound).
+ * A reader that asked to be woken only for WAKEUP_BYTES of records
+ * (SYSCALLMON_IOC_SET_WAKEUP) is not readable with fewer pending, is woken
+ * once they are there, and wakes for any record again when it asks for 1.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +25,10 @@
 /* The reader must have slept most of the delay: proof it blocked at all. */
 #define MIN_SLEPT_MS	(DELAY_MS / 2)
 #define WAKE_TIMEOUT_S	60
+#define WAKEUP_BYTES	8192
+/* getppid records are over 100 bytes: FEW stay under WAKEUP_BYTES, MANY go past it. */
+#define FEW_CALLS	5
+#define MANY_CALLS	300
 
 static char path[300];
 
@@ -158,6 +165,102 @@ static void read_wakes(int fd)
 	CHECK(ret == 0, "read child exited with %d", ret);
 }
 
+static int set_wakeup(int fd, uint64_t bytes)
+{
+	return smon_ioctl(fd, SYSCALLMON_IOC_SET_WAKEUP, &bytes);
+}
+
+/* Starts a scoped child that calls getppid calls times, logged. */
+static int start_getppid(int fd, int calls, struct smon_child *child)
+{
+	const struct smon_watch w = {
+		.nr = __NR_getppid, .action = SYSCALLMON_ACTION_LOG, .mode = SYSCALLMON_MODE_LOG,
+		.fn = smon_getppid_times, .arg = SMON_COUNT(calls),
+	};
+	struct smon_watched run;
+	int ret = smon_watch_start(fd, &w, child, &run);
+
+	return CHECK(ret == 0, "start a child making %d getppid calls: %s", calls, smon_errname(ret)) ? 0 : -1;
+}
+
+static void run_getppid(int fd, int calls)
+{
+	struct smon_child child;
+
+	if (start_getppid(fd, calls, &child) == 0)
+		CHECK(smon_child_wait(&child) == 0, "getppid child failed");
+}
+
+/* Reads every record there is; how many were getppid calls. */
+static size_t read_getppid(int fd)
+{
+	struct smon_events events = { 0 };
+	size_t n = 0;
+	int ret = smon_read_all(fd, &events);
+
+	CHECK(ret == 0, "read: %s", smon_errname(ret));
+	for (size_t i = 0; i < events.n; i++)
+		n += events.ev[i].type == SYSCALLMON_RECORD_SYSCALL && events.ev[i].nr == __NR_getppid;
+	smon_events_free(&events);
+	return n;
+}
+
+static int readable_now(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+	return poll(&pfd, 1, 0);
+}
+
+static void wakeup_watermark(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	struct syscallmon_status st;
+	struct smon_child child;
+	uint64_t t0, slept_ms;
+	size_t n;
+	int ret;
+
+	smon_diag("SET_WAKEUP");
+	REQUIRE(smon_status(fd, &st) == 0, "status");
+	CHECK(set_wakeup(fd, 0) == -EINVAL, "wakeup of 0 bytes accepted");
+	CHECK(set_wakeup(fd, st.ring_size / 2 + 1) == -EINVAL, "wakeup past half the ring accepted");
+	CHECK(set_wakeup(fd, st.ring_size / 2) == 0, "wakeup of half the ring refused");
+	REQUIRE(set_wakeup(fd, WAKEUP_BYTES) == 0, "wakeup of %d bytes refused", WAKEUP_BYTES);
+
+	run_getppid(fd, FEW_CALLS);
+	ret = readable_now(fd);
+	CHECK(ret == 0, "%d records pending, fewer than %d bytes: poll says %d, want 0", FEW_CALLS,
+	      WAKEUP_BYTES, ret);
+	/* They were there all along: a read takes whatever there is. */
+	n = read_getppid(fd);
+	CHECK(n == FEW_CALLS, "read %zu getppid records, want %d", n, FEW_CALLS);
+
+	/* A sleeper is woken once enough are pending. */
+	if (start_getppid(fd, MANY_CALLS, &child) == 0) {
+		t0 = smon_monotonic_ns();
+		ret = poll(&pfd, 1, WAKE_TIMEOUT_S * 1000);
+		slept_ms = (smon_monotonic_ns() - t0) / 1000000;
+		smon_diag("poll with a wakeup returned %d after %llu ms", ret, (unsigned long long)slept_ms);
+		CHECK(ret == 1 && (pfd.revents & POLLIN) && slept_ms < WAKE_TIMEOUT_S * 1000ull,
+		      "poll with a wakeup of %d bytes: got %d (revents %#x) after %llu ms, want woken by "
+		      "%d getppid records", WAKEUP_BYTES, ret, pfd.revents, (unsigned long long)slept_ms,
+		      MANY_CALLS);
+		CHECK(smon_child_wait(&child) == 0, "getppid child failed");
+	}
+	n = read_getppid(fd);
+	CHECK(n == MANY_CALLS, "read %zu getppid records, want %d", n, MANY_CALLS);
+
+	REQUIRE(set_wakeup(fd, 1) == 0, "wakeup of 1 byte refused");
+	ret = readable_now(fd);
+	CHECK(ret == 0, "nothing pending: poll says %d", ret);
+	run_getppid(fd, 1);
+	ret = readable_now(fd);
+	CHECK(ret == 1, "one record pending with a wakeup of 1 byte: poll says %d, want 1", ret);
+	n = read_getppid(fd);
+	CHECK(n == 1, "read %zu getppid records, want 1", n);
+}
+
 int main(void)
 {
 	int fd, ret;
@@ -171,6 +274,7 @@ int main(void)
 
 	poll_wakes(fd);
 	read_wakes(fd);
+	wakeup_watermark(fd);
 
 	smon_unload_exit(fd);
 }

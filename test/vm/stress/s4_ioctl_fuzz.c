@@ -74,7 +74,7 @@
 enum cmd_class {
 	C_GET_VERSION, C_SET_MODE, C_ADD_TARGET, C_DEL_TARGET, C_ADD_PIDS, C_DEL_PIDS,
 	C_CLEAR, C_GET_STATUS, C_GET_TARGETS, C_SEEK, C_SET_EXITS, C_GET_PIDS, C_FETCH,
-	C_ADD_RULE, C_DEL_RULE, C_GET_RULES, C_REPLACE_POLICY,
+	C_ADD_RULE, C_DEL_RULE, C_GET_RULES, C_REPLACE_POLICY, C_SET_WAKEUP,
 	C_REAL_NR_OTHER_SHAPE,	/* a real command number, another direction or size */
 	C_MAGIC_OTHER_NR,	/* the magic, a number no command has */
 	C_OTHER_MAGIC,
@@ -85,7 +85,7 @@ enum cmd_class {
 static const char *const class_names[NCLASSES] = {
 	"GET_VERSION", "SET_MODE", "ADD_TARGET", "DEL_TARGET", "ADD_PIDS", "DEL_PIDS",
 	"CLEAR", "GET_STATUS", "GET_TARGETS", "SEEK", "SET_EXITS", "GET_PIDS", "FETCH",
-	"ADD_RULE", "DEL_RULE", "GET_RULES", "REPLACE_POLICY",
+	"ADD_RULE", "DEL_RULE", "GET_RULES", "REPLACE_POLICY", "SET_WAKEUP",
 	"real nr, other shape", "magic, other nr", "other magic", "random word",
 };
 
@@ -95,6 +95,7 @@ static const unsigned long real_cmds[] = {
 	SYSCALLMON_IOC_CLEAR, SYSCALLMON_IOC_GET_STATUS, SYSCALLMON_IOC_GET_TARGETS,
 	SYSCALLMON_IOC_SEEK, SYSCALLMON_IOC_SET_EXITS, SYSCALLMON_IOC_GET_PIDS, SYSCALLMON_IOC_FETCH,
 	SYSCALLMON_IOC_ADD_RULE, SYSCALLMON_IOC_DEL_RULE, SYSCALLMON_IOC_GET_RULES, SYSCALLMON_IOC_REPLACE_POLICY,
+	SYSCALLMON_IOC_SET_WAKEUP,
 };
 #define NREAL (sizeof(real_cmds) / sizeof(real_cmds[0]))
 
@@ -656,6 +657,14 @@ static void make_call(struct call *call, struct counts *c)
 		case C_REPLACE_POLICY:
 			call->arg = policy_arg(c);
 			break;
+		case C_SET_WAKEUP: {
+			/* Around the bounds (1, half the default ring) and anywhere. */
+			uint64_t bytes = chance(60) ? stress_below(4) + (chance(50) ? 0 : 512 * 1024 - 2) :
+						      stress_rnd() * (uint64_t)stress_rnd();
+
+			call->arg = place(&bytes, sizeof(bytes), 85, ZONE_STRUCTS);
+			break;
+		}
 		default:	/* GET_VERSION, GET_STATUS: only the pointer varies */
 			call->arg = pick_ptr(sizeof(struct syscallmon_status), 80, ZONE_STRUCTS, &(uint8_t *){ 0 },
 					     &(size_t){ 0 });
