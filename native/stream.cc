@@ -26,6 +26,14 @@
 // first record; a full batch is followed by the next read at once, so a
 // flood is never slowed down to one batch per window.
 //
+// Under a flood even that window wakes the reader every few milliseconds
+// for a few hundred records. A wait whose haul is kFloodBytes or more
+// starts a flood: the stream waits kFloodWindowMs (or its own window, if
+// longer), and asks the kernel (SYSCALLMON_IOC_SET_WAKEUP) to wake it
+// sooner once a quarter of the ring is pending, so that a burst can't
+// overwrite the ring while it waits. The first wait with a smaller haul
+// ends the flood.
+//
 // An NDJSON stream hands each batch to a formatter (ndjson.cc) that writes
 // the selected records' lines to an fd; JS hears only the counts.
 #include "stream.h"
@@ -149,6 +157,14 @@ public:
 		return 0;
 	}
 
+	// Makes poll() wait for bytes pending (1: any record); 0 or an errno.
+	int SetWakeup(uint64_t bytes)
+	{
+		return ioctl(fd_, SYSCALLMON_IOC_SET_WAKEUP, &bytes) < 0 ? errno : 0;
+	}
+
+	size_t size() const { return size_; }
+
 	// Whether this reader has delivered everything up to head.
 	bool at(uint64_t head) const { return pos_ == head; }
 
@@ -211,6 +227,10 @@ void LostRecord(uint8_t *dst, uint64_t first, uint64_t count, uint64_t config)
 }
 
 constexpr size_t kLostSize = sizeof(struct syscallmon_lost);
+
+// A wait that brings in this many bytes (~100 records) starts or continues a flood.
+constexpr size_t kFloodBytes = 16 * 1024;
+constexpr unsigned kFloodWindowMs = 20;
 
 // ------------------------------------------------------------------ Stream
 
@@ -277,6 +297,10 @@ public:
 		// reader (read(), another stream) goes on after it.
 		uint64_t head = 0, lost = 0, config = 0, first = 0;
 		ring_.Fetch(&head, &lost, &config, &first);
+		// And its default wakeup; the file may outlive the stream.
+		if (wakeup_ != 1)
+			ring_.SetWakeup(1);
+		wakeup_ = 1;
 		ring_.Unmap();
 		uv_close(reinterpret_cast<uv_handle_t *>(&poll_), OnClose);
 		uv_close(reinterpret_cast<uv_handle_t *>(&timer_), OnClose);
@@ -290,10 +314,11 @@ public:
 
 	int fd() const { return fd_; }
 	napi_env env() const { return env_; }
+	// Bytes the kernel waits for before it wakes this stream.
+	uint64_t wakeup() const { return wakeup_; }
 
 private:
-	// After a batch: wait coalesce_ms_ before the next one?
-	bool Linger(const Batch &b) const { return coalesce_ms_ > 0 && b.len > 0 && !b.more; }
+	bool Flooding() const { return wakeup_ != 1; }
 
 	void ReleaseJs()
 	{
@@ -331,20 +356,21 @@ private:
 	{
 		auto *s = static_cast<Stream *>(h->data);
 		if (!s->stopped_)
-			s->Pump(status);
+			s->Pump(status, false);
 	}
 
 	static void OnTimer(uv_timer_t *h)
 	{
 		auto *s = static_cast<Stream *>(h->data);
 		if (!s->stopped_)
-			s->Pump(0);
+			s->Pump(0, true);
 	}
 
 	// Takes one batch, hands it to JS, then chooses how to wait for the
-	// next: the coalescing window, or the fd becoming readable (at once
-	// after a full batch: the file's cursor is behind the head).
-	void Pump(int status)
+	// next: at once after a full batch, else for the coalescing window (a
+	// flood's, or the usual) or the fd becoming readable. timed: the timer
+	// woke the stream, not the fd.
+	void Pump(int status, bool timed)
 	{
 		// Keeps the stream alive if the callback stops it.
 		std::shared_ptr<Stream> keep = self_;
@@ -362,18 +388,48 @@ private:
 			ReleaseJs();
 			return;
 		}
-		if (Linger(b)) {
-			uv_poll_stop(&poll_);
-			polling_ = false;
-			uv_timer_start(&timer_, OnTimer, coalesce_ms_, 0);
-			return;
-		}
-		int r = WaitReadable(); // a no-op when already polling
+		int r = Wait(b, timed);
 		if (r < 0) {
 			Call(env, -r, b);
 			Stop();
 			ReleaseJs();
 		}
+	}
+
+	// After batch b: arms what wakes the stream next; 0 or -errno.
+	int Wait(const Batch &b, bool timed)
+	{
+		haul_ += b.len;
+		if (b.more) {
+			// The rest at once: a flood's wakeup would not fire for it.
+			if (Flooding()) {
+				uv_timer_start(&timer_, OnTimer, 0, 0);
+				return 0;
+			}
+			return WaitReadable(); // readable already
+		}
+		size_t haul = haul_;
+		haul_ = 0;
+		// Only a whole flood window says the flood is over: the fd and the
+		// timer can both wake the stream at the end of one.
+		bool flood = coalesce_ms_ > 0 && (haul >= kFloodBytes || (Flooding() && !timed));
+		if (flood != Flooding()) {
+			uint64_t bytes = flood ? ring_.size() / 4 : 1;
+			// Refused, the stream waits as it would without a flood.
+			if (ring_.SetWakeup(bytes) == 0)
+				wakeup_ = bytes;
+		}
+		if (Flooding()) {
+			uv_timer_start(&timer_, OnTimer, std::max(coalesce_ms_, kFloodWindowMs), 0);
+			return WaitReadable();
+		}
+		if (coalesce_ms_ > 0 && haul > 0) {
+			uv_poll_stop(&poll_);
+			polling_ = false;
+			uv_timer_start(&timer_, OnTimer, coalesce_ms_, 0);
+			return 0;
+		}
+		return WaitReadable(); // a no-op when already polling
 	}
 
 	// One batch: the records from where this stream is up to the head, at
@@ -516,6 +572,8 @@ private:
 	uv_timer_t timer_;
 	int open_handles_ = 2;
 	bool polling_ = false;
+	uint64_t wakeup_ = 1;
+	size_t haul_ = 0; // bytes taken since the stream last waited
 	std::shared_ptr<Stream> self_;
 	napi_async_cleanup_hook_handle teardown_ = nullptr;
 	bool stopped_ = false;
@@ -561,7 +619,7 @@ void CheckNonblocking(Napi::Env env, int fd)
 		throw Napi::TypeError::New(env, "startStream needs an fd opened with nonblock = true");
 }
 
-// The JS handle of a started stream: { stop() }.
+// The JS handle of a started stream: { stop(), wakeup() }.
 Napi::Object Handle(Napi::Env env, std::shared_ptr<Stream> s)
 {
 	auto *keep = new std::shared_ptr<Stream>(std::move(s));
@@ -572,8 +630,19 @@ Napi::Object Handle(Napi::Env env, std::shared_ptr<Stream> s)
 		},
 		"stop", keep);
 	stop.AddFinalizer([](Napi::Env, std::shared_ptr<Stream> *k) { delete k; }, keep);
+	// Each function holds the stream: either may outlive the other.
+	auto *also = new std::shared_ptr<Stream>(*keep);
+	Napi::Function wakeup = Napi::Function::New(
+		env,
+		[](const Napi::CallbackInfo &i) {
+			auto &s = *static_cast<std::shared_ptr<Stream> *>(i.Data());
+			return Napi::Number::New(i.Env(), static_cast<double>(s->wakeup()));
+		},
+		"wakeup", also);
+	wakeup.AddFinalizer([](Napi::Env, std::shared_ptr<Stream> *k) { delete k; }, also);
 	Napi::Object handle = Napi::Object::New(env);
 	handle.Set("stop", stop);
+	handle.Set("wakeup", wakeup);
 	return handle;
 }
 

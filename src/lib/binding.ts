@@ -174,8 +174,13 @@ export interface SchemaField {
 }
 
 export interface StreamHandle {
-  /** Ends the stream (joining its reader thread, if any); idempotent. No onBatch call follows it. */
+  /** Ends the stream; idempotent. No onBatch call follows it. */
   stop(): void;
+  /**
+   * Bytes of records the kernel waits for before it wakes the stream: 1
+   * (any record), or a quarter of the ring while a flood lasts.
+   */
+  wakeup(): number;
 }
 
 export type BatchCallback = (err: Error | null, batch: Buffer | null) => void;
@@ -232,7 +237,9 @@ export interface Binding {
    * onBatch(null, buf), a lost record first when some were overwritten
    * before the stream got to them. An error is delivered once as
    * onBatch(err, null) and ends the stream. coalesceMs > 0: after a batch
-   * that did not fill maxBytes, wait that long before the next. transient:
+   * that did not fill maxBytes, wait that long before the next; under a
+   * flood (16 KiB or more per wait), 20 ms or until a quarter of the ring
+   * is pending, whichever comes first. transient:
    * each batch is a view of the stream's buffer, valid until the next,
    * instead of a copy. Stopping hands the file's cursor what was delivered.
    */

@@ -1060,6 +1060,8 @@ export class FakeBinding implements Binding {
         stream.stopped = true;
         f.streams.delete(stream);
       },
+      // The fake hands over every batch at once: it never waits for a flood.
+      wakeup: () => 1,
     };
     f.streams.add(stream);
     this.schedule(stream);

@@ -5,7 +5,7 @@
 // write NDJSON, hand the file's cursor what they delivered, and shut down
 // cleanly. The calls they watch are chdir("/") from shell loops (dash runs
 // cd itself, one chdir each): nothing else in the guest makes them.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -189,6 +189,33 @@ describe('mapped streams against the real module', () => {
     // Records of 168 bytes: 4 to a batch of RECORD_MAX, 10 batches, none waiting out the 5 s window.
     expect(small.batches.length).toBeGreaterThanOrEqual(10);
     expect(performance.now() - started).toBeLessThan(5000);
+  });
+
+  it('under a flood a coalescing stream waits for a quarter of the ring; the flood over, it wakes for any record again', async () => {
+    const ctl = armChdir();
+    const quarter = Number(binding.getStatus(ctl).ring_size) / 4;
+    const s = collect(1 << 17, 50);
+    binding.seek(s.fd, c.SEEK_HEAD!);
+    expect(s.h.wakeup()).toBe(1);
+    // This thread keeps its event loop while the shell floods: the stream reads meanwhile.
+    const n = 20000;
+    const seen = new Set<number>();
+    const sampler = setInterval(() => seen.add(s.h.wakeup()), 5);
+    const sh = spawn('/bin/sh', ['-c', `i=0; while [ $i -lt ${n} ]; do cd /; i=$((i+1)); done`]);
+    const status = await new Promise<number | null>((resolve) => sh.on('exit', resolve));
+    expect(status).toBe(0);
+    await until(() => events(s.batches).length >= n, 'the flood');
+    clearInterval(sampler);
+    expect([...seen]).toContain(quarter);
+    const flood = events(s.batches);
+    expect(flood.filter((e) => e.type === 'lost')).toEqual([]);
+    expect(flood).toHaveLength(n);
+    expect(flood.map((e) => e.seq)).toEqual(flood.map((_, i) => flood[0]!.seq + i));
+    // A window with less than 16 KiB ends the flood; a lone record is then taken as before.
+    await until(() => s.h.wakeup() === 1, 'the end of the flood');
+    chdirs(1);
+    await until(() => events(s.batches).length === n + 1, 'the record after the flood');
+    expect(s.errors).toEqual([]);
   });
 
   it('transient batches are views of one buffer, which the next batch overwrites', async () => {
