@@ -204,6 +204,16 @@ public:
 		std::memcpy(p_, text, N);
 		p_ += n;
 	}
+	// The same for a text that is mostly under M bytes: M of them then.
+	template <size_t M, size_t N> void ShortBlock(const char (&text)[N], size_t n)
+	{
+		static_assert(M <= N, "a block of the text");
+		if (n <= M)
+			std::memcpy(p_, text, M);
+		else
+			std::memcpy(p_, text, n);
+		p_ += n;
+	}
 	size_t size() const { return static_cast<size_t>(p_ - start_); }
 	char *end() const { return p_; }
 
@@ -647,15 +657,25 @@ void NdjsonFormatter::FirstSecond(Out &out, uint32_t ns)
 	out.Lit("Z\"");
 }
 
+inline bool NdjsonFormatter::SameTask(const uint8_t *rec) const
+{
+	// The whole struct: a reserved field that differs only costs a fresh text.
+	return task_valid_ && SameBytes<sizeof task_>(rec + offsetof(struct syscallmon_syscall, task), &task_);
+}
+
 // From ,"pid": to the end of "comm"'s value: the text of the last task is reused.
 inline void NdjsonFormatter::Task(Out &out, const uint8_t *rec)
 {
+	if (SameTask(rec))
+		out.Str(mid_text_, task_len_);
+	else
+		NewTask(out, rec);
+}
+
+// A task's text, written and kept in front of the call's.
+void NdjsonFormatter::NewTask(Out &out, const uint8_t *rec)
+{
 	struct syscallmon_task t = TaskOf(rec);
-	// The whole struct: a reserved field that differs only costs a fresh text.
-	if (task_valid_ && SameBytes<sizeof t>(&t, &task_)) {
-		out.Str(task_text_, task_len_);
-		return;
-	}
 	char *from = out.end();
 	out.U64(",\"pid\":", t.pid);
 	out.U64(",\"tgid\":", t.tgid);
@@ -664,10 +684,36 @@ inline void NdjsonFormatter::Task(Out &out, const uint8_t *rec)
 	out.U64(",\"gid\":", t.gid);
 	out.Lit(",\"comm\":");
 	JsonCString(out, reinterpret_cast<const unsigned char *>(t.comm), sizeof t.comm);
-	task_len_ = static_cast<size_t>(out.end() - from);
-	std::memcpy(task_text_, from, task_len_);
+	size_t len = static_cast<size_t>(out.end() - from);
+	if (call_valid_)
+		std::memmove(mid_text_ + len, mid_text_ + task_len_, call_len_);
+	std::memcpy(mid_text_, from, len);
+	task_len_ = len;
 	task_ = t;
 	task_valid_ = true;
+}
+
+// From ,"pid": to the end of "args"'s value.
+inline void NdjsonFormatter::TaskAndCall(Out &out, uint32_t flags, const uint8_t *rec)
+{
+	bool same_task = SameTask(rec);
+	bool same_call = SameCall(flags, rec);
+	if (same_task && same_call) {
+		out.Str(mid_text_, task_len_ + call_len_);
+		return;
+	}
+	Task(out, rec);
+	if (same_call) {
+		out.Str(mid_text_ + task_len_, call_len_);
+		return;
+	}
+	Syscall s;
+	std::memcpy(&s, rec, sizeof s);
+	char *from = out.end();
+	CallFields(out, s, rec + sizeof s);
+	call_len_ = static_cast<size_t>(out.end() - from);
+	std::memcpy(mid_text_ + task_len_, from, call_len_);
+	KeepCall(s, rec);
 }
 
 inline bool NdjsonFormatter::Line(Out &out, const uint8_t *rec, std::string *problem)
@@ -705,7 +751,8 @@ inline bool NdjsonFormatter::Line(Out &out, const uint8_t *rec, std::string *pro
 	}
 	Seq(out, h.seq);
 	Time(out, h.ts_ns);
-	Task(out, rec);
+	if (h.type != SYSCALLMON_RECORD_SYSCALL)
+		Task(out, rec);
 	if (h.type == SYSCALLMON_RECORD_EXIT) {
 		struct syscallmon_exit e;
 		std::memcpy(&e, rec, sizeof e);
@@ -725,30 +772,20 @@ inline bool NdjsonFormatter::Line(Out &out, const uint8_t *rec, std::string *pro
 		out.Lit("}\n");
 		return true;
 	}
-	if (SameCall(h.flags, rec)) {
-		out.Str(call_text_, call_len_);
-	} else {
-		Syscall s;
-		std::memcpy(&s, rec, sizeof s);
-		char *from = out.end();
-		CallFields(out, s, rec + sizeof s);
-		call_len_ = static_cast<size_t>(out.end() - from);
-		std::memcpy(call_text_, from, call_len_);
-		KeepCall(s, rec);
-	}
+	TaskAndCall(out, h.flags, rec);
+	uint64_t call_id = SYSCALL_FIELD(rec, call_id);
+	bool entry = (h.flags & SYSCALLMON_SYSCALL_ENTRY) != 0, no_result = (h.flags & SYSCALLMON_SYSCALL_NO_RESULT) != 0;
 	if ((h.flags & SYSCALLMON_SYSCALL_RESULT) != 0) {
 		Result(out, SYSCALL_FIELD(rec, ret));
 		out.U64(SYSCALL_FIELD(rec, duration_ns));
+		// Most calls: one copy for the rest of the line.
+		if (call_id == 0 && !entry && !no_result) {
+			out.Lit("\",\"call_id\":null,\"entry\":false,\"no_result\":false}\n");
+			return true;
+		}
 		out.Lit("\",\"call_id\":");
 	} else {
 		out.Lit(",\"ret\":null,\"errno\":null,\"duration_ns\":null,\"call_id\":");
-	}
-	uint64_t call_id = SYSCALL_FIELD(rec, call_id);
-	bool entry = (h.flags & SYSCALLMON_SYSCALL_ENTRY) != 0, no_result = (h.flags & SYSCALLMON_SYSCALL_NO_RESULT) != 0;
-	// Most calls: one copy for all three.
-	if (call_id == 0 && !entry && !no_result) {
-		out.Lit("null,\"entry\":false,\"no_result\":false}\n");
-		return true;
 	}
 	if (call_id != 0 || entry)
 		out.U64(call_id);
@@ -778,7 +815,8 @@ inline void NdjsonFormatter::Result(Out &out, int64_t ret)
 		result_len_ = text.size();
 		result_ = ret;
 	}
-	out.Block(result_text_, result_len_);
+	// Most results are short: ,"ret":3,"errno":null,"duration_ns":" is 38 bytes.
+	out.ShortBlock<48>(result_text_, result_len_);
 }
 
 // The flags the call's cached text shows.

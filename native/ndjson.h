@@ -105,7 +105,10 @@ private:
 	__attribute__((always_inline)) void Time(Out &out, uint64_t ts_ns);
 	__attribute__((noinline)) void NewSecond(uint64_t sec);
 	__attribute__((noinline)) void FirstSecond(Out &out, uint32_t ns);
+	__attribute__((always_inline)) bool SameTask(const uint8_t *rec) const;
 	__attribute__((always_inline)) void Task(Out &out, const uint8_t *rec);
+	void NewTask(Out &out, const uint8_t *rec);
+	__attribute__((always_inline)) void TaskAndCall(Out &out, uint32_t flags, const uint8_t *rec);
 	void CallFields(Out &out, const Syscall &s, const uint8_t *strings);
 	__attribute__((always_inline)) void Result(Out &out, int64_t ret);
 	void Errno(Out &out, int64_t err);
@@ -142,12 +145,16 @@ private:
 	// Consecutive records from one busy process repeat most of a line:
 	// the text of the task's fields (pid .. comm) and of the call's
 	// (syscall .. args) is kept with the values it came from and copied
-	// when the next record has the same values. Sized for the worst case
-	// (every comm/path/target byte escaped as \u00XX).
+	// when the next record has the same values. The two texts are kept
+	// one after the other in mid_text_, so that a line that repeats both
+	// copies them at once. Sized for the worst case (every
+	// comm/path/target byte escaped as \u00XX).
+	static constexpr size_t kTaskTextMax = 160 + 6 * SYSCALLMON_COMM_LEN;
+	static constexpr size_t kCallTextMax = 768 + 6 * (SYSCALLMON_PATH_LEN + SYSCALLMON_TARGET_LEN);
+	char mid_text_[kTaskTextMax + kCallTextMax];
 	struct syscallmon_task task_{};
 	bool task_valid_ = false;
-	char task_text_[160 + 6 * SYSCALLMON_COMM_LEN];
-	size_t task_len_ = 0;
+	size_t task_len_ = 0; // the task's text is mid_text_[0, task_len_)
 	// What the call's text shows: the record's bytes from nr to err and
 	// from args to rule, the flags kCallFlags names, the path and target.
 	static constexpr size_t kCallHeadAt = offsetof(Syscall, nr);
@@ -157,8 +164,7 @@ private:
 	uint32_t call_flags_ = 0;
 	uint8_t call_strings_[SYSCALLMON_PATH_LEN + SYSCALLMON_TARGET_LEN] = {};
 	bool call_valid_ = false;
-	char call_text_[768 + 6 * (SYSCALLMON_PATH_LEN + SYSCALLMON_TARGET_LEN)];
-	size_t call_len_ = 0;
+	size_t call_len_ = 0; // the call's text follows the task's
 };
 
 } // namespace syscallmon
