@@ -36,8 +36,9 @@
  * head only after the record is whole: a reader that copied the record at
  * pos and then sees tail <= pos has read it whole.
  *
- * ring_lock protects the records, head, tail, the counters, the cursor list
- * and the attached cursors' fields.  It is taken with irqsave: the entry
+ * ring_lock protects the records, head, tail, the counters, the cursor list,
+ * the attached cursors' fields and the point at which readers are due a
+ * wake-up (ring_wake_at).  It is taken with irqsave: the entry
  * hook runs in whatever context the hooked function is called from.  Readers
  * hold it only to copy a bounded batch (see SMON_READ_BYTES in device.c); a
  * clear holds it for a walk over what it drops and one step per attached
