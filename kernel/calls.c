@@ -375,8 +375,11 @@ static void write_record(const struct smon_call *call, const struct smon_decisio
 	fill_record(rec, call, d, ts_ns, path_len, target_len);
 	if (d->block)
 		rec->ret = -d->err;	/* decided at the verdict: it returns -err without running */
-	memcpy(rec->data, path, path_len);
-	memcpy(rec->data + path_len, target, target_len);
+	/* As smon_ring_push() does: no call to copy nothing. */
+	if (path_len)
+		memcpy(rec->data, path, path_len);
+	if (target_len)
+		memcpy(rec->data + path_len, target, target_len);
 	smon_ring_commit(&w);
 }
 

@@ -266,8 +266,11 @@ u64 smon_ring_push(struct syscallmon_header *fixed, size_t fixed_size, u32 flags
 	if (seq_copy)
 		*seq_copy = seq;
 	memcpy(h, fixed, fixed_size);
-	memcpy((u8 *)h + fixed_size, path, path_len);
-	memcpy((u8 *)h + fixed_size + path_len, target, target_len);
+	/* Most records lack one string or both: a call to copy nothing costs a dozen instructions. */
+	if (path_len)
+		memcpy((u8 *)h + fixed_size, path, path_len);
+	if (target_len)
+		memcpy((u8 *)h + fixed_size + path_len, target, target_len);
 	commit(irqflags);
 	return seq;
 }
