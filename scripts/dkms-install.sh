@@ -65,6 +65,7 @@ remove_all() {
 	for v in $(known_versions); do
 		echo "dkms remove $name/$v --all"
 		dkms remove -m "$name" -v "$v" --all || return 1
+		rm -rf "/usr/src/$name-$v"
 	done
 	rm -rf "$src"
 }

@@ -16,8 +16,9 @@
 # 4. the basic integration tests pass against it (test/vm/kmod tests 1, 2
 #    and 4: load/unload, LOG openat, BLOCK openat);
 # then, once:
-# 5. scripts/dkms-install.sh --remove leaves no trace, so a rerun starts
-#    clean (it also runs on any exit).
+# 5. scripts/dkms-install.sh --remove leaves no trace, of an older version
+#    registered beside it either, so a rerun starts clean (it also runs on
+#    any exit).
 #
 # Needs: dkms (apt-get install dkms), the built runner (npm run build:ts) and
 # kmod tests (make -C test/vm/kmod).  The host never loads the module.
@@ -109,7 +110,7 @@ command -v flock >/dev/null 2>&1 || bail "flock is missing (apt-get install util
 exec 9>/run/lock/syscallmon-test-dkms.lock
 flock 9
 set -- $kvers
-echo "1..$(($# * 4 + 1))"
+echo "1..$(($# * 4 + 2))"
 work=$(mktemp -d "${TMPDIR:-/tmp}/syscallmon-dkms.XXXXXX") || bail "mktemp"
 trap 'scripts/dkms-install.sh --remove >/dev/null 2>&1; rm -rf "$work"' EXIT
 echo "# kernels$kvers"
@@ -165,6 +166,16 @@ for kver; do
 	fi
 done
 
+# An older version left registered (an upgrade without --remove): --remove
+# takes it and its sources too.
+old=/usr/src/$name-0.0.0
+if mkdir -p "$old" && sed 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="0.0.0"/' kernel/dkms.conf >"$old/dkms.conf" &&
+	dkms add -m "$name" -v 0.0.0 >"$work/add-old.log" 2>&1; then
+	ok "an older version registered beside this one"
+else
+	diag "$work/add-old.log"
+	not_ok "an older version registered beside this one"
+fi
 if scripts/dkms-install.sh --remove >"$work/remove.log" 2>&1 && ! ls /lib/modules/*/updates/dkms/$name.ko* >/dev/null 2>&1 &&
 	[ -z "$(dkms status -m "$name" 2>/dev/null)" ] && ! ls -d /usr/src/$name-* >/dev/null 2>&1; then
 	ok "dkms remove leaves no module, registration or sources"
