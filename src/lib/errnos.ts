@@ -165,10 +165,20 @@ for (const [n, name, text] of ERRNOS) {
 }
 for (const [name, n] of Object.entries(ALIASES)) byName.set(name, n);
 const internal = new Map<number, string>(KERNEL_INTERNAL);
+const internalByName = new Map<string, number>(KERNEL_INTERNAL.map(([n, name]) => [name, n]));
 
 /** 'EPERM' for 1 (kernel-internal codes too: 'ERESTARTSYS' for 512); the decimal number for others. */
 export function errnoName(errno: number): string {
   return byNumber.get(errno) ?? internal.get(errno) ?? String(errno);
+}
+
+/**
+ * errnoName's inverse: the number of any name it prints, kernel-internal
+ * ones and bare numbers too (a target's errno read back, to set it again).
+ */
+export function errnoNumberOfAnyName(name: string): number | undefined {
+  if (/^[0-9]+$/.test(name)) return Number(name);
+  return errnoNumber(name) ?? internalByName.get(name.toUpperCase());
 }
 
 /** The number of an errno name user space can get ('EPERM', case-insensitive; aliases too), or undefined. */

@@ -4,13 +4,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isBindingError, loadBinding, type Binding, type NdjsonFormatter, type RawRule, type RawTarget, type RawVersion, type StreamHandle } from './binding.js';
-import { errnoNames, errnoNamesByNumber, errnoNumber } from './errnos.js';
+import { errnoNames, errnoNamesByNumber, errnoNumber, errnoNumberOfAnyName } from './errnos.js';
 import { fromBindingError, NotLoadedError, UsageError, VersionError } from './errors.js';
 import { EventDecoder, type MonitorEvent } from './events.js';
 import { follow, type FollowOptions, type FollowOutput, type Following } from './follow.js';
 import { need } from './records.js';
 import { checkTag, encodeRule, ruleFrom, type Policy, type Rule, type RuleContext, type RuleInfo } from './rules.js';
-import { ACTIONS, MODES, RECORD_MODES, statusFrom, type Action, type Mode, type RecordMode, type Status, type Target } from './status.js';
+import { ACTIONS, MODES, RECORD_MODES, statusFrom, type Action, type Mode, type RecordMode, type Status, type Target, type TargetSettings } from './status.js';
 import { closestNames, SyscallTable } from './syscalls.js';
 
 /** Largest pid the module accepts (the kernel's PID_MAX_LIMIT on 64-bit). */
@@ -47,6 +47,23 @@ export interface TargetSpec {
   record?: RecordMode;
   /** record only calls that return an error (complete records only: a failure is known at the return) */
   failedOnly?: boolean;
+}
+
+/**
+ * The spec that sets a target to these settings again: its errno as the
+ * number it was (a kernel-internal one too), an empty pid list as the
+ * explicit empty scope.
+ */
+export function targetSpecOf(t: TargetSettings): TargetSpec {
+  return {
+    syscall: t.nr,
+    action: t.action,
+    errno: t.errno === null ? undefined : (errnoNumberOfAnyName(t.errno) ?? t.errno),
+    pids: t.pids === 'all' ? 'all' : t.pids.length ? [...t.pids] : 'none',
+    force: t.force,
+    record: t.record,
+    failedOnly: t.failed_only,
+  };
 }
 
 export interface VersionInfo extends RawVersion {

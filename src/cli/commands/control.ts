@@ -12,8 +12,9 @@
  * running one twice changes nothing the second time.
  */
 import { Option, type Command } from 'commander';
-import { UsageError } from '../../lib/errors.js';
-import { parseErrno, type Monitor } from '../../lib/monitor.js';
+import { SyscallmonError, UsageError } from '../../lib/errors.js';
+import { parseErrno, targetSpecOf, type Monitor } from '../../lib/monitor.js';
+import { UNBLOCKABLE } from '../../lib/rules.js';
 import { RECORD_MODES, settingsOf, type Mode, type RecordMode, type TargetSettings } from '../../lib/status.js';
 import { FAMILIES, familyOf } from '../../lib/families.js';
 import { closestNames, type SyscallTable } from '../../lib/syscalls.js';
@@ -112,6 +113,10 @@ export function controlRequest(flags: ControlFlags): ControlRequest | null {
   }
   if (flags.errno !== undefined && mode !== 'block') throw new UsageError('--errno goes with --block');
   if (flags.force && mode !== 'block') throw new UsageError('--force goes with --block');
+  const blockFlags = [...(flags.errno !== undefined ? ['--errno'] : []), ...(flags.force ? ['--force'] : [])];
+  if (blockFlags.length && !syscalls.length) {
+    throw new UsageError(`${blockFlags.join(' and ')} say${blockFlags.length === 1 ? 's' : ''} how a target blocks: give --syscall NAME`);
+  }
   if (recordFlags && (mode === 'off' || !syscalls.length)) {
     throw new UsageError('--record and --failed-only say what a target records: give --log or --block with --syscall NAME');
   }
@@ -122,7 +127,12 @@ export function controlRequest(flags: ControlFlags): ControlRequest | null {
   return { mode, syscalls, pids, errno: flags.errno, force: flags.force === true, record, failedOnly: flags.failedOnly === true };
 }
 
-/** Does the work; returns what changed.  Every name is resolved before the first change. */
+/**
+ * Does the work; returns what changed.  Every name is resolved before the
+ * first change, and the change is whole: when the kernel refuses one
+ * target (or the mode), each target changed before it is put back as it
+ * was, and the refusal is thrown.
+ */
 export function applyControl(m: Monitor, req: ControlRequest): ControlResult {
   const entries = [...new Map(req.syscalls.map((name) => {
     const e = m.syscalls.resolve(name);
@@ -130,35 +140,43 @@ export function applyControl(m: Monitor, req: ControlRequest): ControlResult {
   })).values()];
   const before = snapshot(m);
   const changes: TargetChange[] = [];
+  const changed: number[] = [];
 
-  if (req.mode === 'off' && entries.length) {
-    // --off with --syscall: remove targets (or pids from them); the mode stays.
-    for (const e of entries) {
-      const had = before.targets.get(e.nr);
-      if (!had) {
-        changes.push({ syscall: e.name, nr: e.nr, change: 'not_targeted', target: null });
-      } else if (req.pids.length) {
-        m.removePids(e.nr, req.pids);
-        changes.push({ syscall: e.name, nr: e.nr, change: 'pids_removed', target: null });
-      } else {
-        m.removeTarget(e.nr);
-        changes.push({ syscall: e.name, nr: e.nr, change: 'removed', target: null });
+  try {
+    if (req.mode === 'off' && entries.length) {
+      // --off with --syscall: remove targets (or pids from them); the mode stays.
+      for (const e of entries) {
+        const had = before.targets.get(e.nr);
+        if (!had) {
+          changes.push({ syscall: e.name, nr: e.nr, change: 'not_targeted', target: null });
+        } else if (req.pids.length) {
+          m.removePids(e.nr, req.pids);
+          changed.push(e.nr);
+          changes.push({ syscall: e.name, nr: e.nr, change: 'pids_removed', target: null });
+        } else {
+          m.removeTarget(e.nr);
+          changed.push(e.nr);
+          changes.push({ syscall: e.name, nr: e.nr, change: 'removed', target: null });
+        }
       }
+    } else {
+      for (const e of entries) {
+        m.addTarget({
+          syscall: e.nr,
+          action: req.mode === 'block' ? 'block' : 'log',
+          errno: req.mode === 'block' ? req.errno : undefined,
+          pids: req.pids.length ? req.pids : 'all',
+          force: req.force,
+          record: req.record,
+          failedOnly: req.failedOnly,
+        });
+        changed.push(e.nr);
+      }
+      // Targets first, mode last: a refused target leaves the mode as it was.
+      m.setMode(req.mode);
     }
-  } else {
-    for (const e of entries) {
-      m.addTarget({
-        syscall: e.nr,
-        action: req.mode === 'block' ? 'block' : 'log',
-        errno: req.mode === 'block' ? req.errno : undefined,
-        pids: req.pids.length ? req.pids : 'all',
-        force: req.force,
-        record: req.record,
-        failedOnly: req.failedOnly,
-      });
-    }
-    // Targets first, mode last: a refused target leaves the mode as it was.
-    m.setMode(req.mode);
+  } catch (e) {
+    throw restoreTargets(m, changed, before.targets, e);
   }
 
   const after = snapshot(m);
@@ -180,6 +198,32 @@ export function applyControl(m: Monitor, req: ControlRequest): ControlResult {
       ? [...after.targets.values()].filter((t) => t.action === 'block').map((t) => t.syscall)
       : [];
   return { mode: after.mode, previous_mode: before.mode, targets: changes, audit_only: auditOnly };
+}
+
+/**
+ * Puts each target in nrs back as `was` holds it (removed when it was not
+ * there), newest change first; returns the refusal to throw: `refused` as
+ * it is, or, when a target could not be put back, the same kind of error
+ * saying which, so a half-applied change is never silent.
+ */
+function restoreTargets(m: Monitor, nrs: readonly number[], was: ReadonlyMap<number, TargetSettings>, refused: unknown): unknown {
+  const stuck: string[] = [];
+  for (const nr of [...nrs].reverse()) {
+    const old = was.get(nr);
+    try {
+      if (old) m.addTarget(targetSpecOf(old));
+      else m.removeTarget(nr);
+    } catch (e) {
+      stuck.push(`${m.syscalls.nameOf(nr)} (${e instanceof Error ? e.message : String(e)})`);
+    }
+  }
+  if (stuck.length === 0) return refused;
+  const known = refused instanceof SyscallmonError ? refused : undefined;
+  const message = refused instanceof Error ? refused.message : String(refused);
+  return new SyscallmonError(known?.kind ?? 'kernel', `${message}; and could not put back ${stuck.join(', ')}`, {
+    cause: refused,
+    code: known?.code,
+  });
 }
 
 export function renderControl(r: ControlResult, colour: Palette): string {
@@ -258,7 +302,9 @@ export function addControl(program: Command, ctx: Ctx): void {
       if (req === null && flags.exits === undefined) throw new UsageError('no command or flag given; try syscallmon --help');
       // Bad names are usage errors whether or not the module is loaded.
       if (req) req.syscalls = withFamilies(req.syscalls, ctx.syscalls());
-      for (const name of req?.syscalls ?? []) ctx.syscalls().resolve(name);
+      const entries = (req?.syscalls ?? []).map((name) => ctx.syscalls().resolve(name));
+      const never = [...new Set(entries.map((e) => e.name).filter((name) => UNBLOCKABLE.has(name)))];
+      if (req?.mode === 'block' && never.length) throw new UsageError(`${never.join(', ')} can't be blocked`);
       if (req?.errno !== undefined) parseErrno(req.errno);
       const monitor = ctx.openMonitor();
       try {

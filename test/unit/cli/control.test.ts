@@ -1,6 +1,6 @@
 // The controller's flags: argv -> exit code, output and module state.
 import { describe, expect, it } from 'vitest';
-import { createFakeBinding, type FakeBinding } from '../fake-binding.js';
+import { createFakeBinding, errnoError, type FakeBinding } from '../fake-binding.js';
 import { runCli } from './harness.js';
 
 function targetOf(fake: FakeBinding, nr: number) {
@@ -200,6 +200,9 @@ describe('controller: errors and exit codes', () => {
     ['--syscall without a mode', ['--syscall', 'read'], 2, /say what to do with it: --off, --log or --block/],
     ['--errno without --block', ['--log', '--syscall', 'read', '--errno', 'EPERM'], 2, /--errno goes with --block/],
     ['--force without --block', ['--log', '--syscall', 'read', '--force'], 2, /--force goes with --block/],
+    ['--block --errno without a target', ['--block', '--errno', 'EACCES'], 2, /^syscallmon: --errno says how a target blocks: give --syscall NAME$/m],
+    ['--block --force without a target', ['--block', '--force'], 2, /^syscallmon: --force says how a target blocks: give --syscall NAME$/m],
+    ['--block --errno --force without a target', ['--block', '--errno', 'EACCES', '--force'], 2, /--errno and --force say how a target blocks: give --syscall NAME/],
     ['unknown option', ['--loud'], 2, /unknown option '--loud'; did you mean --log\? \(see --help\)/],
     ['pid 1 without --force', ['--block', '--syscall', 'kill', '--pid', '1'], 2, /blocking pid 1 \(init\) needs force/],
   ])('%s', async (_name, argv, code, message) => {
@@ -228,12 +231,25 @@ describe('controller: errors and exit codes', () => {
     expect(fake.openFds).toEqual([]);
   });
 
-  it('a syscall that cannot be blocked: exit 5 with the errno, and the mode is left as it was', async () => {
+  it.each([
+    [['--block', '--syscall', 'exit_group']],
+    [['--block', '--syscall', 'openat,exit_group']],
+    [['--block', '--syscall', 'openat', '--syscall', '231']],
+  ])('%j: a syscall that can never be blocked is refused before the device is opened (exit 2)', async (argv) => {
     const fake = createFakeBinding();
-    const r = await runCli(['--block', '--syscall', 'exit_group'], { fake });
-    expect(r.code).toBe(5);
-    expect(r.stderr).toMatch(/^syscallmon: kernel refused to target exit_group: EINVAL/);
+    const r = await runCli(argv, { fake });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("syscallmon: exit_group can't be blocked\n");
+    expect(fake.calls.map((c) => c.method)).not.toContain('open');
+    expect(fake.targets.size).toBe(0);
     expect(fake.mode).toBe(fake.c('MODE_OFF'));
+  });
+
+  it('--log may still target a syscall that can never be blocked', async () => {
+    const fake = createFakeBinding();
+    const r = await runCli(['--log', '--syscall', 'exit_group'], { fake });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('exit_group (231): log, every process (added)');
   });
 
   it('--verbose adds the stack trace', async () => {
@@ -251,5 +267,78 @@ describe('controller: errors and exit codes', () => {
       },
     });
     expect(r.code).toBe(2);
+  });
+});
+
+/** Makes the binding's nth addTarget calls (counting from 1) fail with code, as a kernel refusal would. */
+function failAddTarget(fake: FakeBinding, code: string, ...nth: number[]): void {
+  const add = fake.addTarget.bind(fake);
+  let calls = 0;
+  fake.addTarget = (fd, t) => {
+    if (nth.includes(++calls)) throw errnoError(code, 'ioctl:ADD_TARGET');
+    add(fd, t);
+  };
+}
+
+/** Every target's settings as the fake holds them, by syscall number. */
+function targetState(fake: FakeBinding) {
+  return [...fake.targets.values()]
+    .map((t) => ({ nr: t.nr, action: t.action, err: t.err, flags: t.flags, record: t.record, pids: [...t.pids].sort() }))
+    .sort((a, b) => a.nr - b.nr);
+}
+
+describe('controller: a refused change is undone whole', () => {
+  it('a second target refused: the first, new, is removed again; the mode stays', async () => {
+    const fake = createFakeBinding();
+    failAddTarget(fake, 'ENOSPC', 2);
+    const r = await runCli(['--block', '--syscall', 'openat,unlink'], { fake });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/^syscallmon: kernel refused to target unlink: ENOSPC[^\n]*\n$/);
+    expect(fake.targets.size).toBe(0);
+    expect(fake.mode).toBe(fake.c('MODE_OFF'));
+    expect(fake.openFds).toEqual([]);
+  });
+
+  it('a second target refused: the first, changed, gets back its action, errno, scope and record mode', async () => {
+    const fake = createFakeBinding();
+    expect((await runCli(['--log', '--syscall', 'openat', '--pid', '7', '--pid', '8', '--record', 'both'], { fake })).code).toBe(0);
+    expect((await runCli(['--block', '--syscall', 'write', '--errno', 'EACCES', '--pid', '9'], { fake })).code).toBe(0);
+    expect((await runCli(['--log'], { fake })).code).toBe(0);
+    const before = targetState(fake);
+    failAddTarget(fake, 'ENOSPC', 3);
+    const r = await runCli(['--block', '--syscall', 'openat,write,unlink', '--errno', 'EROFS'], { fake });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/kernel refused to target unlink: ENOSPC/);
+    expect(targetState(fake)).toEqual(before);
+    expect(fake.mode).toBe(fake.c('MODE_LOG'));
+  });
+
+  it('the mode refused: the targets set for it are undone too', async () => {
+    const fake = createFakeBinding((f) => f.failNext('setMode', 'EBUSY'));
+    const r = await runCli(['--log', '--syscall', 'openat,read'], { fake });
+    expect(r.code).toBe(5);
+    expect(fake.targets.size).toBe(0);
+  });
+
+  it('--off --syscall --pid refused for the second target: the first gets its pids back', async () => {
+    const fake = createFakeBinding();
+    await runCli(['--log', '--syscall', 'openat', '--pid', '10', '--pid', '20'], { fake });
+    await runCli(['--log', '--syscall', 'read'], { fake });
+    const before = targetState(fake);
+    // read targets every process: it has no pids to remove (EINVAL).
+    const r = await runCli(['--off', '--syscall', 'openat,read', '--pid', '10'], { fake });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/read is not targeted, or targets every process/);
+    expect(targetState(fake)).toEqual(before);
+  });
+
+  it('a target that cannot be put back is named, not left silent', async () => {
+    const fake = createFakeBinding();
+    failAddTarget(fake, 'ENOSPC', 2);
+    fake.failNext('delTarget', 'EIO');
+    const r = await runCli(['--log', '--syscall', 'openat,unlink'], { fake });
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/^syscallmon: kernel refused to target unlink: ENOSPC.*; and could not put back openat \(kernel refused to untarget openat: EIO/);
+    expect(r.stderr.split('\n')).toHaveLength(2);
   });
 });

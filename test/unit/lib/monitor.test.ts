@@ -2,7 +2,8 @@
 // mapping, and the events iterator's lifecycle.
 import { describe, expect, it } from 'vitest';
 import type { MonitorEvent, SyscallEvent } from '../../../src/lib/events.js';
-import { Monitor, type TargetSpec } from '../../../src/lib/monitor.js';
+import { Monitor, targetSpecOf, type TargetSpec } from '../../../src/lib/monitor.js';
+import { settingsOf } from '../../../src/lib/status.js';
 import { FakeBinding } from '../fake-binding.js';
 import { kindOf, openOnFake } from './monitor-on-fake.js';
 
@@ -199,6 +200,20 @@ describe('Monitor control', () => {
     expect(fake.openFds).toEqual([]);
     expect(mon.closed).toBe(true);
     expect(kindOf(() => mon.status())).toBe('usage: monitor is closed');
+  });
+
+  it.each<[string, TargetSpec]>([
+    ['a log target of a few pids, recorded at both ends', { syscall: 'openat', action: 'log', pids: [8, 7], record: 'both' }],
+    ['an intercepted syscall: the explicit empty scope', { syscall: 'read', action: 'log', pids: 'none' }],
+    ['a forced block target with a kernel-internal errno', { syscall: 'write', action: 'block', errno: 512, pids: [1], force: true }],
+    ['a failures-only block target of every process', { syscall: 'unlink', action: 'block', errno: 'EROFS', failedOnly: true }],
+  ])('targetSpecOf(settings) sets %s again as it was', (_name, spec) => {
+    const { mon } = openOnFake();
+    mon.addTarget(spec);
+    const was = settingsOf(mon.target(spec.syscall)!);
+    mon.addTarget({ syscall: spec.syscall, action: 'log' });
+    mon.addTarget(targetSpecOf(was));
+    expect(settingsOf(mon.target(spec.syscall)!)).toEqual(was);
   });
 });
 
