@@ -117,7 +117,11 @@ export function ruleCommand(ctx: Ctx): Command {
         if (refs.length === 0) throw new UsageError('rule delete needs the rules to delete, by name or id');
         const result = ctx.withMonitor((m): RuleResult => {
           // Every name resolved before the first deletion: a typo deletes nothing.
-          const found = refs.map((ref) => m.rule(ruleRef(ref)));
+          // A rule named twice (by name, by id, or both) is deleted once.
+          const found = [...new Map(refs.map((ref) => {
+            const rule = m.rule(ruleRef(ref));
+            return [rule.id, rule] as const;
+          })).values()];
           for (const r of found) m.deleteRule(r.id);
           return { mode: m.status().mode, rules: found.map((rule) => ({ change: 'deleted', rule })) };
         });

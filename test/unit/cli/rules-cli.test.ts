@@ -83,6 +83,22 @@ describe('syscallmon rule', () => {
   });
 
   it.each([
+    [['a', 'a']],
+    [['a', '1']],
+    [['1', 'b', 'a', '2']],
+  ])('delete %j: a rule named twice, by name or id, is deleted once', async (refs) => {
+    const fake = fakeIn();
+    for (const name of ['a', 'b', 'c']) await runCli(['rule', 'add', '--name', name, '--syscall', 'openat'], { fake });
+    const r = await runCli(['rule', 'delete', ...refs], { fake });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const byId: Record<string, string> = { 1: 'a', 2: 'b' };
+    const deleted = [...new Set(refs.map((ref) => byId[ref] ?? ref))];
+    expect(r.stdout.trimEnd().split('\n').map((l) => l.replace(/^#\d+ (\S+):.*\(deleted\)$/, '$1'))).toEqual(deleted);
+    expect(fake.rules.map((x) => x.rule.name)).toEqual(['a', 'b', 'c'].filter((n) => !deleted.includes(n)));
+  });
+
+  it.each([
     ['OFF', 'log', 'mode OFF: no rule acts until syscallmon --log (or --block)'],
     ['LOG', 'block', 'mode LOG: x only records would_block; syscallmon --block to enforce'],
     ['LOG', 'kill', 'mode LOG: x only records would_kill; syscallmon --block to enforce'],
