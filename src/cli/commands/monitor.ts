@@ -6,9 +6,9 @@
  * EINVAL.  A monitored process that exits leaves the scope by itself.
  */
 import { Argument, Command } from 'commander';
-import { SyscallmonError, type Monitor } from '../../lib/index.js';
+import { SyscallmonError, UsageError, type Monitor } from '../../lib/index.js';
 import type { Ctx } from '../context.js';
-import { parsePid } from '../options.js';
+import { collect, collectNames, parsePid } from '../options.js';
 import { refusal } from '../errors.js';
 
 export type MonitorAction = 'start' | 'stop';
@@ -72,11 +72,17 @@ export function monitorCommand(ctx: Ctx): Command {
   return new Command('monitor')
     .description('start or stop monitoring one pid for an intercepted syscall')
     .addArgument(new Argument('<action>', 'start or stop').choices(['start', 'stop']))
-    .requiredOption('--syscall <name>', 'the intercepted syscall')
-    .requiredOption('--pid <pid>', 'the process (thread group id)', parsePid)
+    .requiredOption('--syscall <name>', 'the intercepted syscall (one)', collectNames)
+    .requiredOption('--pid <pid>', 'the process (thread group id; one)', collect(parsePid))
     .option('--json', 'print the result as one JSON object')
-    .action(async (action: MonitorAction, opts: { syscall: string; pid: number; json?: boolean }) => {
-      ctx.syscalls().resolve(opts.syscall);
-      await ctx.report(ctx.withMonitor((m) => monitorPid(m, action, opts.syscall, opts.pid)), opts.json, renderMonitor);
+    .action(async (action: MonitorAction, opts: { syscall: string[]; pid: number[]; json?: boolean }) => {
+      // Collected rather than left to commander, which would keep the last
+      // of two and drop the first without a word.
+      const [syscall, pid] = [opts.syscall[0]!, opts.pid[0]!];
+      if (opts.syscall.length > 1 || opts.pid.length > 1) {
+        throw new UsageError(`monitor ${action} takes one --syscall and one --pid (run it once for each)`);
+      }
+      ctx.syscalls().resolve(syscall);
+      await ctx.report(ctx.withMonitor((m) => monitorPid(m, action, syscall, pid)), opts.json, renderMonitor);
     });
 }

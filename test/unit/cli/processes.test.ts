@@ -300,6 +300,21 @@ describe('intercept, release, monitor start|stop', () => {
     else expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it.each([
+    [['start', '--syscall', 'read', '--syscall', 'openat', '--pid', '10']],
+    [['start', '--syscall', 'openat', '--pid', '10', '--pid', '500']],
+    [['stop', '--syscall', 'openat,read', '--pid', '10']],
+  ])('monitor %j: one syscall and one pid, a second is refused rather than replacing the first (exit 2)', async (argv) => {
+    const fake = createFakeBinding((f) => (f.livePids = new Set([10, 500])));
+    await runCli(['intercept', 'openat'], { fake });
+    await runCli(['intercept', 'read'], { fake });
+    const r = await runCli(['monitor', ...argv], { fake });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(`syscallmon: monitor ${argv[0]} takes one --syscall and one --pid (run it once for each)\n`);
+    expect(r.stdout).toBe('');
+    expect([...fake.targets.values()].map((t) => t.pids)).toEqual([[], []]);
+  });
+
   it('monitor start on a syscall targeted for every process: EINVAL, says why', async () => {
     const fake = createFakeBinding();
     await runCli(['--log', '--syscall', 'read'], { fake });
