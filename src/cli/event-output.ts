@@ -84,8 +84,8 @@ export function eventOutputOf(flags: EventOutputFlags): EventOutput {
     throw new UsageError(`--${shorthand} and --format ${flags.format} say two different things: give one`);
   }
   const format = flags.format ?? shorthand ?? 'table';
-  if (flags.summary && format === 'csv') {
-    throw new UsageError('--summary prints a table, or with --json one JSON object; not CSV');
+  if (flags.summary && (format === 'csv' || format === 'strace')) {
+    throw new UsageError(`--summary prints a table, or with --json one JSON object; not ${format === 'csv' ? 'CSV' : "strace's lines"}`);
   }
   return {
     format,

@@ -106,6 +106,21 @@ describe('log --failed, --slower-than', () => {
 });
 
 describe('--summary', () => {
+  it.each([
+    [['log', '--summary', '--format', 'strace']],
+    [['tail', '--summary', '--format', 'strace']],
+    [['run', '--summary', '--format', 'strace', '--', 'true']],
+    [['sandbox', '--summary', '--format', 'strace', '--', 'true']],
+  ])('%j: refused as CSV is (2), nothing read or run', async (argv) => {
+    const fake = await catFake();
+    const before = fake.calls.length;
+    const r = await runCli(argv, { fake });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe("syscallmon: --summary prints a table, or with --json one JSON object; not strace's lines\n");
+    expect(fake.calls.length).toBe(before);
+  });
+
   it("log: strace -c's table: calls, errors, times per syscall, the longest total first", async () => {
     const r = await runCli(['log', '--summary'], { fake: await catFake() });
     expect(r.code).toBe(0);
