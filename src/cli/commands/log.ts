@@ -3,9 +3,11 @@
  *                 [--slower-than DURATION] [--clear]`: everything the ring
  * holds, in the order it was written (seq).  The device never consumes what
  * it returns (clear_on_read only affects /proc), so reading is harmless;
- * --clear drops it afterwards.
+ * --clear empties the ring afterwards, and so is refused with a filter that
+ * would leave some of what it drops unseen.
  */
 import { Command } from 'commander';
+import { UsageError } from '../../lib/errors.js';
 import type { MonitorEvent } from '../../lib/events.js';
 import type { Monitor } from '../../lib/monitor.js';
 import type { Ctx } from '../context.js';
@@ -58,9 +60,13 @@ export async function printEvents(ctx: Ctx, printer: EventPrinter, events: reado
 export function logCommand(ctx: Ctx): Command {
   return addEventOutputOptions(new Command('log'), ['table', 'json', 'csv', 'strace'])
     .description('print every event the ring holds, oldest first')
-    .option('--clear', 'then drop what was printed from the ring')
+    .option('--clear', 'then empty the ring: every record it holds is dropped (so not with --failed or --slower-than)')
     .action(async (opts: EventOutputFlags & { clear?: boolean }) => {
       const printer = new EventPrinter(ctx, eventOutputOf(opts));
+      const filters = [...(opts.failed ? ['--failed'] : []), ...(opts.slowerThan !== undefined ? ['--slower-than'] : [])];
+      if (opts.clear && filters.length) {
+        throw new UsageError(`--clear empties the whole ring, not only what ${filters.join(' and ')} ${filters.length === 1 ? 'shows' : 'show'}: give one or the other`);
+      }
       const monitor = ctx.openMonitor();
       let result: LogResult;
       try {

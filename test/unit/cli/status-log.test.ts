@@ -208,6 +208,21 @@ TIME              PID  TGID  UID  COMM        SYSCALL  VERDICT            RET  D
     ]);
   });
 
+  it.each([
+    [['--failed'], '--failed shows'],
+    [['--slower-than', '1ms'], '--slower-than shows'],
+    [['--failed', '--slower-than', '1ms', '--json'], '--failed and --slower-than show'],
+  ])('--clear with %j: refused (2) before anything is read or dropped', async (filters, named) => {
+    const fake = await busyFake();
+    const held = fake.calls.length;
+    const r = await runCli(['log', '--clear', ...filters], { fake });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`syscallmon: --clear empties the whole ring, not only what ${named}: give one or the other\n`);
+    expect(fake.calls.length).toBe(held);
+    expect((await runCli(['log', '--json'], { fake })).stdout.trimEnd().split('\n')).toHaveLength(9);
+  });
+
   it('an empty log: a hint on stderr for the table, nothing for --json, the header for --csv', async () => {
     expect(await runCli(['log'])).toMatchObject({ code: 0, stdout: '', stderr: expect.stringMatching(/the log is empty/) });
     expect(await runCli(['log', '--json'])).toMatchObject({ code: 0, stdout: '', stderr: '' });
