@@ -8,7 +8,7 @@
 import { CommanderError } from 'commander';
 import { KernelError, SyscallmonError, type ErrorKind } from '../lib/errors.js';
 import { RunError } from '../run/run.js';
-import { SandboxError } from '../sandbox/request.js';
+import { SANDBOX_STATUS, SandboxError, signalNumber } from '../sandbox/request.js';
 
 export const EXIT = {
   ok: 0,
@@ -28,18 +28,50 @@ export const EXIT = {
  */
 export type ExitCode = number;
 
-/** The exit code table shown at the end of --help (and in the README). */
-export const EXIT_CODE_HELP = `Exit codes:
-  0  success
-  1  unexpected failure (a bug, or the addon is not built: npm run build:addon);
-     syscalls PATTERN: no syscall matches
-  2  usage: bad flag, value or syscall name
-  3  module not loaded (load it with: syscallmon load; where the kernel can't load modules,
-     run the command in a VM instead: syscallmon sandbox)
-  4  permission denied (needs root: EACCES / EPERM)
-  5  the kernel refused (errno shown), or module and tool versions differ
-  sandbox and run exit with CMD's status (128+N when signal N killed it); 126 when CMD
-  can't be run, 127 when it was not found; sandbox: 125 when the sandbox itself failed`;
+/** A row of the exit code table: its codes, and what they mean (each further line continues it). */
+export interface ExitCodeRow {
+  codes: readonly ExitCode[];
+  meaning: readonly string[];
+}
+
+/** What syscallmon's own exit codes mean. */
+export const EXIT_CODES: readonly ExitCodeRow[] = [
+  { codes: [EXIT.ok], meaning: ['success'] },
+  { codes: [EXIT.failure], meaning: ['unexpected failure (a bug, or the addon is not built: npm run build:addon);', 'syscalls PATTERN: no syscall matches'] },
+  { codes: [EXIT.usage], meaning: ['usage: bad flag, value or syscall name'] },
+  {
+    codes: [EXIT.notLoaded],
+    meaning: ["module not loaded (load it with: syscallmon load; where the kernel can't load modules,", 'run the command in a VM instead: syscallmon sandbox)'],
+  },
+  { codes: [EXIT.permission], meaning: ['permission denied (needs root: EACCES / EPERM)'] },
+  { codes: [EXIT.kernel], meaning: ['the kernel refused (errno shown), or module and tool versions differ'] },
+];
+
+/** The statuses sandbox and run exit with when CMD's own can't be given. */
+export const COMMAND_EXIT_CODES: readonly ExitCodeRow[] = [
+  { codes: [SANDBOX_STATUS.failed], meaning: ['sandbox: the sandbox itself failed (the VM, or the module in it)'] },
+  { codes: [SANDBOX_STATUS.cannotRun], meaning: ["CMD can't be run"] },
+  { codes: [SANDBOX_STATUS.notFound], meaning: ['CMD was not found'] },
+  {
+    codes: [SANDBOX_STATUS.signalBase + signalNumber('SIGINT')!, SANDBOX_STATUS.signalBase + signalNumber('SIGTERM')!],
+    meaning: ['interrupted by SIGINT, SIGTERM (sandbox: the VM was stopped; run: CMD was killed by it)'],
+  },
+];
+
+function exitCodeLines(rows: readonly ExitCodeRow[]): string[] {
+  return rows.flatMap(({ codes, meaning }) => {
+    const head = `  ${codes.join(', ')}  `;
+    return meaning.map((line, i) => (i === 0 ? head : ' '.repeat(head.length)) + line);
+  });
+}
+
+/** The exit code table shown at the end of --help; the README's lists the same codes. */
+export const EXIT_CODE_HELP = [
+  'Exit codes:',
+  ...exitCodeLines(EXIT_CODES),
+  "  sandbox and run exit with CMD's status (128+N when signal N killed it), or:",
+  ...exitCodeLines(COMMAND_EXIT_CODES),
+].join('\n');
 
 const KIND_EXIT: Readonly<Record<ErrorKind, ExitCode>> = {
   usage: EXIT.usage,
