@@ -17,16 +17,18 @@ export function parsePid(value: string): number {
   return n;
 }
 
-export function parseCount(value: string): number {
+function parseWhole(value: string, least: number): number {
   const n = DECIMAL.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number ≥ 0');
+  if (!Number.isSafeInteger(n) || n < least) throw new InvalidArgumentError(`expected a whole number ≥ ${least}`);
   return n;
 }
 
+export function parseCount(value: string): number {
+  return parseWhole(value, 0);
+}
+
 export function parsePositive(value: string): number {
-  const n = parseCount(value);
-  if (n < 1) throw new InvalidArgumentError('expected a whole number ≥ 1');
-  return n;
+  return parseWhole(value, 1);
 }
 
 /** For repeatable options: --pid 1 --pid 2 → [1, 2]. */

@@ -182,6 +182,8 @@ TIME  CONFIG  closed  opened by pid 777; 0 rules dropped  by 777 (admin) uid 0
     ['bad pid', ['tail', '--pid', '-3'], 2, /argument '-3' is invalid/],
     ['bad -n', ['tail', '-n', 'many'], 2, /'-n, --lines <n>' argument 'many' is invalid/],
     ['--count 0', ['tail', '--count', '0'], 2, /expected a whole number ≥ 1/],
+    ['--count 1.5: the bound --count has', ['tail', '--count', '1.5'], 2, /'--count <n>' argument '1\.5' is invalid\. expected a whole number ≥ 1 \(see --help\)$/m],
+    ['-n 1.5: the bound -n has', ['tail', '-n', '1.5'], 2, /argument '1\.5' is invalid\. expected a whole number ≥ 0 \(see --help\)$/m],
   ])('%s', async (_name, argv, code, message) => {
     const fake = createFakeBinding();
     const r = await runCli(argv, { fake });
