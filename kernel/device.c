@@ -300,6 +300,12 @@ static __poll_t smon_poll(struct file *file, poll_table *wait)
 	struct smon_file *f = file->private_data;
 
 	poll_wait(file, &smon_ring_wait, wait);
+	/*
+	 * Pairs with wq_has_sleeper() in a push: either it sees this waiter,
+	 * or this sees its head.  A reader is woken once per cursor move, so
+	 * a wake-up missed here would not come again with the next push.
+	 */
+	smp_mb();
 	return smon_file_readable(f) ? EPOLLIN | EPOLLRDNORM : 0;
 }
 

@@ -182,15 +182,31 @@ static void cursor_moved(struct smon_cursor *cursor)
 	update_wake_at();
 }
 
+/* Caller holds ring_lock: are enough records pending for the cursor's reader to wake? */
+static bool cursor_due(const struct smon_cursor *cursor)
+{
+	return cursor->skipped || ring_head - cursor->at.pos >= cursor->wakeup;
+}
+
 /* Caller holds ring_lock and is about to wake the readers: those due are woken. */
 static noinline void mark_woken(void)
 {
 	struct smon_cursor *cursor;
 
 	list_for_each_entry(cursor, &ring_cursors, node)
-		if (cursor->skipped || ring_head - cursor->at.pos >= cursor->wakeup)
+		if (cursor_due(cursor))
 			cursor->woken = true;
 	update_wake_at();
+}
+
+/*
+ * After a reader's own change made it due without a push (a lower wakeup, a
+ * seek back): no push may come to wake another thread asleep on its file.
+ */
+static void wake_if_due(bool due)
+{
+	if (due)
+		wake_up_interruptible_poll(&smon_ring_wait, EPOLLIN | EPOLLRDNORM);
 }
 
 /* Both halves of a push, inlined into smon_ring_push() and wrapped for writers in place. */
@@ -380,6 +396,7 @@ bool smon_ring_readable(const struct smon_cursor *cursor)
 int smon_ring_set_wakeup(struct smon_cursor *cursor, u64 bytes)
 {
 	unsigned long flags;
+	bool due;
 
 	/* Beyond half the ring, records would be overwritten before their reader woke. */
 	if (!bytes || bytes > ring_size / 2)
@@ -387,13 +404,16 @@ int smon_ring_set_wakeup(struct smon_cursor *cursor, u64 bytes)
 	spin_lock_irqsave(&ring_lock, flags);
 	WRITE_ONCE(cursor->wakeup, bytes);
 	cursor_moved(cursor);
+	due = cursor_due(cursor);
 	spin_unlock_irqrestore(&ring_lock, flags);
+	wake_if_due(due);
 	return 0;
 }
 
 void smon_ring_seek(struct smon_cursor *cursor, bool to_head)
 {
 	unsigned long flags;
+	bool due;
 
 	spin_lock_irqsave(&ring_lock, flags);
 	WRITE_ONCE(cursor->at.pos, to_head ? ring_head : ring_tail);
@@ -401,7 +421,9 @@ void smon_ring_seek(struct smon_cursor *cursor, bool to_head)
 	WRITE_ONCE(cursor->skipped, 0);
 	cursor->skipped_config = 0;
 	cursor_moved(cursor);
+	due = cursor_due(cursor);
 	spin_unlock_irqrestore(&ring_lock, flags);
+	wake_if_due(due);
 }
 
 void smon_ring_position(const struct smon_cursor *cursor, u64 *next, u64 *lost)

@@ -327,7 +327,9 @@ struct syscallmon_fetch {
  * its cursor, or when it has a loss to hear of; 1 (the default) is any
  * record.  A reader that takes records in batches sleeps through the
  * pushes before then.  1 to half the ring's size, else -EINVAL.  A
- * non-blocking read() or a FETCH still hands out whatever is there.
+ * non-blocking read() or a FETCH still hands out whatever is there.  A
+ * wakeup lowered to what is already pending (or a seek back to records
+ * the ring holds) wakes the file's sleepers at once.
  */
 
 /* SYSCALLMON_IOC_GET_VERSION */

@@ -7,13 +7,20 @@
  * A reader that asked to be woken only for WAKEUP_BYTES of records
  * (SYSCALLMON_IOC_SET_WAKEUP) is not readable with fewer pending, is woken
  * once they are there, and wakes for any record again when it asks for 1.
+ * A thread asleep in poll() is not woken at all by records below its
+ * wakeup (each wake-up is a voluntary context switch of the sleeper), and is
+ * woken at once, with no new record, when its wakeup is lowered or its
+ * reader seeks back to records already there.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -29,6 +36,9 @@
 /* getppid records are over 100 bytes: FEW stay under WAKEUP_BYTES, MANY go past it. */
 #define FEW_CALLS	5
 #define MANY_CALLS	300
+/* Records a sleeper would be woken for one by one, were it not for its wakeup. */
+#define SPACED_CALLS	20
+#define SPACED_MS	20
 
 static char path[300];
 
@@ -170,12 +180,24 @@ static int set_wakeup(int fd, uint64_t bytes)
 	return smon_ioctl(fd, SYSCALLMON_IOC_SET_WAKEUP, &bytes);
 }
 
-/* Starts a scoped child that calls getppid calls times, logged. */
-static int start_getppid(int fd, int calls, struct smon_child *child)
+/* getppid n times, SPACED_MS apart: a sleeper woken per record gets the CPU for each. */
+static int spaced_getppid(void *n)
+{
+	const struct timespec gap = { 0, SPACED_MS * 1000000L };
+
+	for (intptr_t i = 0; i < (intptr_t)n; i++) {
+		syscall(SYS_getppid);
+		nanosleep(&gap, NULL);
+	}
+	return 0;
+}
+
+/* Starts a scoped child that calls getppid calls times (spaced or at once), logged. */
+static int start_getppid(int fd, int calls, bool spaced, struct smon_child *child)
 {
 	const struct smon_watch w = {
 		.nr = __NR_getppid, .action = SYSCALLMON_ACTION_LOG, .mode = SYSCALLMON_MODE_LOG,
-		.fn = smon_getppid_times, .arg = SMON_COUNT(calls),
+		.fn = spaced ? spaced_getppid : smon_getppid_times, .arg = SMON_COUNT(calls),
 	};
 	struct smon_watched run;
 	int ret = smon_watch_start(fd, &w, child, &run);
@@ -183,11 +205,11 @@ static int start_getppid(int fd, int calls, struct smon_child *child)
 	return CHECK(ret == 0, "start a child making %d getppid calls: %s", calls, smon_errname(ret)) ? 0 : -1;
 }
 
-static void run_getppid(int fd, int calls)
+static void run_getppid(int fd, int calls, bool spaced)
 {
 	struct smon_child child;
 
-	if (start_getppid(fd, calls, &child) == 0)
+	if (start_getppid(fd, calls, spaced, &child) == 0)
 		CHECK(smon_child_wait(&child) == 0, "getppid child failed");
 }
 
@@ -212,12 +234,110 @@ static int readable_now(int fd)
 	return poll(&pfd, 1, 0);
 }
 
+/* A thread asleep in poll() on the device while the test acts. */
+struct sleeper {
+	pthread_t thread;
+	int fd;
+	int timeout_ms;
+	pid_t tid;		/* set by the thread before it polls */
+	int ret;
+	short revents;
+	uint64_t slept_ms;
+	long wakes;		/* its voluntary context switches in poll(): one per sleep */
+};
+
+/* The calling thread's voluntary context switches, -1 if unknown. */
+static long voluntary_switches(void)
+{
+	char line[128];
+	long n = -1;
+	FILE *f = fopen("/proc/thread-self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "voluntary_ctxt_switches: %ld", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+static void *sleeper_main(void *arg)
+{
+	struct sleeper *s = arg;
+	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+	long before = voluntary_switches();
+	uint64_t t0 = smon_monotonic_ns();
+
+	__atomic_store_n(&s->tid, gettid(), __ATOMIC_RELEASE);
+	s->ret = poll(&pfd, 1, s->timeout_ms);
+	s->slept_ms = (smon_monotonic_ns() - t0) / 1000000;
+	s->revents = pfd.revents;
+	s->wakes = before < 0 ? -1 : voluntary_switches() - before;
+	return NULL;
+}
+
+/* The state letter of thread tid of this process (/proc/self/task/TID/stat), '?' if unknown. */
+static char thread_state(pid_t tid)
+{
+	char file[64], buf[512], *end;
+	ssize_t n;
+	int fd;
+
+	snprintf(file, sizeof(file), "/proc/self/task/%d/stat", tid);
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return '?';
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return '?';
+	buf[n] = '\0';
+	/* "tid (comm) S ...": comm may hold anything but ends at the last ')'. */
+	end = strrchr(buf, ')');
+	return end && end[1] == ' ' ? end[2] : '?';
+}
+
+/* Starts a thread polling fd and returns once it sleeps in poll(): 0, or -1 after a failed CHECK. */
+static int sleeper_start(struct sleeper *s, int fd, int timeout_ms)
+{
+	pid_t tid = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = fd;
+	s->timeout_ms = timeout_ms;
+	if (!CHECK(pthread_create(&s->thread, NULL, sleeper_main, s) == 0, "pthread_create"))
+		return -1;
+	for (int i = 0; i < WAKE_TIMEOUT_S * 100; i++) {
+		tid = __atomic_load_n(&s->tid, __ATOMIC_ACQUIRE);
+		if (tid && thread_state(tid) == 'S')
+			return 0;
+		usleep(10000);
+	}
+	CHECK(0, "the polling thread (tid %d) did not fall asleep within %d s", tid, WAKE_TIMEOUT_S);
+	pthread_join(s->thread, NULL);
+	return -1;
+}
+
+static void sleeper_join(struct sleeper *s, const char *what)
+{
+	pthread_join(s->thread, NULL);
+	smon_diag("%s: poll returned %d after %llu ms, revents %#x, %ld wake-ups", what, s->ret,
+		  (unsigned long long)s->slept_ms, s->revents, s->wakes);
+}
+
+/* s was woken by what the test did, before its timeout. */
+static void check_woken(const struct sleeper *s, const char *what)
+{
+	CHECK(s->ret == 1 && (s->revents & POLLIN) && s->slept_ms < (uint64_t)s->timeout_ms,
+	      "%s: poll got %d (revents %#x) after %llu ms, want readable before its %d ms timeout",
+	      what, s->ret, s->revents, (unsigned long long)s->slept_ms, s->timeout_ms);
+}
+
 static void wakeup_watermark(int fd)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	struct syscallmon_status st;
-	struct smon_child child;
-	uint64_t t0, slept_ms;
+	struct sleeper s;
 	size_t n;
 	int ret;
 
@@ -226,9 +346,26 @@ static void wakeup_watermark(int fd)
 	CHECK(set_wakeup(fd, 0) == -EINVAL, "wakeup of 0 bytes accepted");
 	CHECK(set_wakeup(fd, st.ring_size / 2 + 1) == -EINVAL, "wakeup past half the ring accepted");
 	CHECK(set_wakeup(fd, st.ring_size / 2) == 0, "wakeup of half the ring refused");
-	REQUIRE(set_wakeup(fd, WAKEUP_BYTES) == 0, "wakeup of %d bytes refused", WAKEUP_BYTES);
 
-	run_getppid(fd, FEW_CALLS);
+	/*
+	 * Below its wakeup, a sleeper is not woken at all: SPACED_CALLS
+	 * records, each while it sleeps, are far less than half the ring.  It
+	 * sleeps once, and once more at most if its timeout races a wake-up.
+	 */
+	if (sleeper_start(&s, fd, SPACED_CALLS * SPACED_MS + 2000) == 0) {
+		run_getppid(fd, SPACED_CALLS, true);
+		sleeper_join(&s, "below half the ring");
+		CHECK(s.ret == 0, "%d records pending, less than half the ring: poll says %d, want 0",
+		      SPACED_CALLS, s.ret);
+		CHECK(s.wakes >= 1 && s.wakes <= 2,
+		      "%d records below the wakeup: the sleeper switched out %ld times, want 1 (once "
+		      "asleep, not once per record)", SPACED_CALLS, s.wakes);
+	}
+	n = read_getppid(fd);
+	CHECK(n == SPACED_CALLS, "read %zu getppid records, want %d", n, SPACED_CALLS);
+
+	REQUIRE(set_wakeup(fd, WAKEUP_BYTES) == 0, "wakeup of %d bytes refused", WAKEUP_BYTES);
+	run_getppid(fd, FEW_CALLS, false);
 	ret = readable_now(fd);
 	CHECK(ret == 0, "%d records pending, fewer than %d bytes: poll says %d, want 0", FEW_CALLS,
 	      WAKEUP_BYTES, ret);
@@ -237,28 +374,41 @@ static void wakeup_watermark(int fd)
 	CHECK(n == FEW_CALLS, "read %zu getppid records, want %d", n, FEW_CALLS);
 
 	/* A sleeper is woken once enough are pending. */
-	if (start_getppid(fd, MANY_CALLS, &child) == 0) {
-		t0 = smon_monotonic_ns();
-		ret = poll(&pfd, 1, WAKE_TIMEOUT_S * 1000);
-		slept_ms = (smon_monotonic_ns() - t0) / 1000000;
-		smon_diag("poll with a wakeup returned %d after %llu ms", ret, (unsigned long long)slept_ms);
-		CHECK(ret == 1 && (pfd.revents & POLLIN) && slept_ms < WAKE_TIMEOUT_S * 1000ull,
-		      "poll with a wakeup of %d bytes: got %d (revents %#x) after %llu ms, want woken by "
-		      "%d getppid records", WAKEUP_BYTES, ret, pfd.revents, (unsigned long long)slept_ms,
-		      MANY_CALLS);
-		CHECK(smon_child_wait(&child) == 0, "getppid child failed");
+	if (sleeper_start(&s, fd, WAKE_TIMEOUT_S * 1000) == 0) {
+		run_getppid(fd, MANY_CALLS, false);
+		sleeper_join(&s, "past the wakeup");
+		check_woken(&s, "MANY_CALLS records past the wakeup");
 	}
 	n = read_getppid(fd);
 	CHECK(n == MANY_CALLS, "read %zu getppid records, want %d", n, MANY_CALLS);
 
+	/* Lowered to what is already pending: woken at once, no record needed. */
+	run_getppid(fd, FEW_CALLS, false);
+	if (sleeper_start(&s, fd, WAKE_TIMEOUT_S * 1000) == 0) {
+		ret = set_wakeup(fd, 1);
+		CHECK(ret == 0, "wakeup of 1 byte refused: %s", smon_errname(ret));
+		sleeper_join(&s, "wakeup lowered");
+		check_woken(&s, "a wakeup lowered below what is pending");
+	}
+	n = read_getppid(fd);
+	CHECK(n == FEW_CALLS, "read %zu getppid records, want %d", n, FEW_CALLS);
+
 	REQUIRE(set_wakeup(fd, 1) == 0, "wakeup of 1 byte refused");
 	ret = readable_now(fd);
 	CHECK(ret == 0, "nothing pending: poll says %d", ret);
-	run_getppid(fd, 1);
+	run_getppid(fd, 1, false);
 	ret = readable_now(fd);
 	CHECK(ret == 1, "one record pending with a wakeup of 1 byte: poll says %d, want 1", ret);
 	n = read_getppid(fd);
 	CHECK(n == 1, "read %zu getppid records, want 1", n);
+
+	/* A seek back to records already read: woken at once too. */
+	if (sleeper_start(&s, fd, WAKE_TIMEOUT_S * 1000) == 0) {
+		ret = smon_seek(fd, SYSCALLMON_SEEK_TAIL);
+		CHECK(ret == 0, "seek to the tail: %s", smon_errname(ret));
+		sleeper_join(&s, "seek back");
+		check_woken(&s, "a seek back to records the ring holds");
+	}
 }
 
 int main(void)
