@@ -2,7 +2,7 @@
 // appends to and opens again on request (SIGUSR1: logrotate moved it away).
 // Records are written between batches, on the event loop, so swapping the fd
 // there loses nothing: every line goes to the old file or to the new one.
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, rmSync } from 'node:fs';
 
 /** rw-r-----: events name processes and files; root and the adm group read them. */
 const FILE_MODE = 0o640;
@@ -14,13 +14,20 @@ export class NdjsonOutput {
     /** null: stdout */
     readonly path: string | null,
     fd: number,
+    /** opening the file created it */
+    private readonly created = false,
   ) {
     this.#fd = fd;
   }
 
   /** A file, created when missing and appended to; opening it may throw (ENOENT, EACCES). */
   static file(path: string): NdjsonOutput {
-    return new NdjsonOutput(path, openSync(path, 'a', FILE_MODE));
+    try {
+      return new NdjsonOutput(path, openSync(path, 'ax', FILE_MODE), true);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      return new NdjsonOutput(path, openSync(path, 'a', FILE_MODE));
+    }
   }
 
   static stdout(fd: number): NdjsonOutput {
@@ -53,5 +60,17 @@ export class NdjsonOutput {
   /** Closes the file (stdout is left open). */
   close(): void {
     if (this.path !== null) closeSync(this.#fd);
+  }
+
+  /**
+   * Closes an output that was never used: the file is removed too when
+   * opening it created it and it is still empty, so a daemon that could not
+   * start leaves nothing behind.
+   */
+  abandon(): void {
+    const { path } = this;
+    const unused = path !== null && this.created && fstatSync(this.#fd).size === 0;
+    this.close();
+    if (path !== null && unused) rmSync(path, { force: true });
   }
 }

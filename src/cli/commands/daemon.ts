@@ -75,7 +75,7 @@ export function daemonCommand(ctx: Ctx): Command {
         });
       } catch (e) {
         monitor?.close();
-        output.close();
+        output.abandon();
         throw e;
       }
       const s = await daemon.done;

@@ -1,6 +1,6 @@
 // `syscallmon daemon`'s refusals: each a one-line error, exit 2, before the
 // module is loaded or anything in it changes.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,5 +33,25 @@ describe('syscallmon daemon: refusals', () => {
     expect(r.stdout).toBe('');
     expect(kmod.calls).toEqual([]);
     expect(fake.calls).toEqual([]);
+  });
+});
+
+describe('syscallmon daemon: a start that fails leaves the output as it was', () => {
+  const noModule = (): FakeKmod => Object.assign(new FakeKmod(), { built: false, loaded: false });
+
+  it('a file it created is removed again', async () => {
+    const output = join(dir, 'new.ndjson');
+    const r = await runCli(['daemon', '--policy', good, '--output', output], { fake: createFakeBinding(), kmod: noModule() });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^syscallmon: .*syscallmon\.ko is not built; build it with `npm run build:kmod`\n$/);
+    expect(existsSync(output)).toBe(false);
+  });
+
+  it('a file that was there is kept, with what it held', async () => {
+    const output = join(dir, 'old.ndjson');
+    writeFileSync(output, '{"type":"exit"}\n');
+    const r = await runCli(['daemon', '--policy', good, '--output', output], { fake: createFakeBinding(), kmod: noModule() });
+    expect(r.code).toBe(1);
+    expect(readFileSync(output, 'utf8')).toBe('{"type":"exit"}\n');
   });
 });
