@@ -139,8 +139,11 @@ export function parsePolicy(text: string, file: string, ctx: PolicyContext): Pol
   const syntax = doc.errors[0];
   if (syntax) {
     const pos = syntax.linePos?.[0];
-    const reason = syntax.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
-    throw new PolicyError({ file, line: pos?.line ?? 0, field: '' }, `YAML syntax: ${reason}`);
+    const reason =
+      syntax.code === 'MULTIPLE_DOCS'
+        ? 'a policy file holds one YAML document; a second starts here'
+        : `YAML syntax: ${syntax.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`;
+    throw new PolicyError({ file, line: pos?.line ?? 0, field: '' }, reason);
   }
   const at = new Locator(doc, lines, file);
   const value: unknown = doc.toJS();

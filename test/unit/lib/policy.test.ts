@@ -124,6 +124,7 @@ describe('reading a policy file', () => {
     ['wrong kind', bad('kind: Policy', 'kind: Policies'), "policy.yaml:2: kind: must be 'Policy', got 'Policies'"],
     ['YAML syntax', bad('comm: {prefix: php-}', 'comm: {prefix: php-'), 'policy.yaml:16: YAML syntax: Flow map in block collection must be sufficiently indented and end with a }'],
     ['duplicate key', bad('      enforce: true\n', '      enforce: true\n      enforce: false\n'), 'policy.yaml:14: YAML syntax: Map keys must be unique'],
+    ['two documents', `${WEB}---\n${WEB}`, `policy.yaml:${WEB.split('\n').length}: a policy file holds one YAML document; a second starts here`],
     ['duplicate rule name', bad('name: shadow', 'name: no-ptrace'), 'policy.yaml:16: spec.rules[1].name: a second rule named no-ptrace (the first is at line 9)'],
     ['wrong type', bad('exits: true', 'exits: "yes"'), "policy.yaml:7: spec.exits: must be true or false, got 'yes'"],
     ['unknown field, nothing close', bad('  rules:\n', '  old: 1\n  rules:\n'), 'policy.yaml:8: spec.old: unknown field (fields: mode, exits, rules)'],
