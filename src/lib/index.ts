@@ -29,6 +29,7 @@ export {
 export {
   Monitor,
   parseErrno,
+  targetSpecOf,
   loadedModuleApiVersion,
   PID_MAX,
   DEFAULT_BATCH_BYTES,
