@@ -127,6 +127,11 @@ export function insmodError(f: ToolFailure, file: string): SyscallmonError {
   }
 }
 
+/** This kernel can load no module at all (why: what showed it). */
+function cannotLoadHere(why: string): KernelError {
+  return new KernelError(`${why}, ENOSYS; run syscallmon in a VM instead: \`syscallmon sandbox -- CMD\``, { code: 'ENOSYS' });
+}
+
 export async function loadModule(kmod: Kmod, req: LoadRequest, limits: ModuleLimits): Promise<LoadResult> {
   // Bad input first: it is wrong whatever the state of the machine.
   const ringSize = req.ringSize === undefined ? undefined : parseRingSize(req.ringSize, limits);
@@ -134,7 +139,7 @@ export async function loadModule(kmod: Kmod, req: LoadRequest, limits: ModuleLim
   const file = kmod.moduleFile();
   const can = kmod.canLoadModules();
   if (!can.ok) {
-    throw new KernelError(`${can.why}; run syscallmon in a VM instead: \`syscallmon sandbox -- CMD\``, { code: 'ENOSYS' });
+    throw cannotLoadHere(can.why);
   }
   const asked = ringSize !== undefined || returnSlots !== undefined || req.clearOnRead;
   if (kmod.isLoaded()) {
@@ -207,7 +212,7 @@ export async function ensureModule(kmod: Kmod, ringSize: string | number | undef
   const installed = await kmod.installedModule();
   if (installed === null) return loadModule(kmod, { ringSize: size, clearOnRead: false }, limits);
   const can = kmod.canLoadModules();
-  if (!can.ok) throw new KernelError(`${can.why}; run syscallmon in a VM instead: \`syscallmon sandbox -- CMD\``, { code: 'ENOSYS' });
+  if (!can.ok) throw cannotLoadHere(can.why);
   if (!kmod.isRoot()) throw new PermissionError('loading a kernel module needs root; run the daemon as root');
   try {
     await kmod.modprobe(MODULE_NAME, size === undefined ? [] : [`ring_size=${size}`]);

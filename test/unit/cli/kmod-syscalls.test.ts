@@ -124,7 +124,7 @@ describe('load', () => {
   it.each([
     ['not built', (k: FakeKmod) => { k.built = false; }, 1, /kernel\/syscallmon.ko is not built; build it with `npm run build:kmod`/],
     ['not root', (k: FakeKmod) => { k.root = false; }, 4, /needs root; try `sudo syscallmon load`/],
-    ['kernel without modules', (k: FakeKmod) => { k.modulesSupported = false; }, 5, /without module support.*syscallmon sandbox/],
+    ['kernel without modules', (k: FakeKmod) => { k.modulesSupported = false; }, 5, /without module support \(no \/proc\/modules\), ENOSYS; .*syscallmon sandbox/],
     ['loaded, but other parameters asked', (k: FakeKmod) => { k.loaded = true; k.params = { ring_size: '1048576' }; }, 5, /already loaded \(ring 1 MiB\); run `syscallmon unload` first/],
     ['EPERM (lockdown)', (k: FakeKmod) => { k.insmodFails = 'insmod: ERROR: could not insert module /repo/kernel/syscallmon.ko: Operation not permitted'; }, 4, /refused to load .*Operation not permitted \(EPERM\)/],
     ['wrong kernel', (k: FakeKmod) => { k.insmodFails = 'insmod: ERROR: could not insert module x.ko: Invalid module format'; }, 5, /built for another kernel.*ENOEXEC.*npm run build:kmod/],
