@@ -4,7 +4,9 @@
 // SIGHUP reloads the policy (a bad one changes nothing and is counted),
 // SIGUSR1 reopens the output file (after logrotate moved it), SIGTERM and
 // SIGINT stop: what the ring still holds is written, then the mode stays or
-// goes OFF as the daemon was told, and the device is closed.
+// goes OFF as the daemon was told, and the device is closed. SIGHUP and
+// SIGUSR1 are held from the command's start to the process's end
+// (signals.ts): their default actions kill it or open a debugger.
 import type { Server } from 'node:http';
 import type { NdjsonFormatter } from '../lib/binding.js';
 import type { Monitor, Subscription } from '../lib/monitor.js';
@@ -30,7 +32,7 @@ export interface PolicyOps<Doc> {
 export type OnStop = 'keep' | 'off';
 export const ON_STOP: readonly OnStop[] = ['keep', 'off'];
 
-/** Where signals come from: the process, or an EventEmitter in tests. */
+/** Where signals come from: the process (held: signals.ts), or an EventEmitter in tests. */
 export interface SignalSource {
   on(signal: NodeJS.Signals, listener: () => void): unknown;
   off(signal: NodeJS.Signals, listener: () => void): unknown;
@@ -120,16 +122,15 @@ export class Daemon<Doc> {
   #settle!: { resolve: (s: DaemonSummary) => void; reject: (e: unknown) => void };
 
   /**
-   * Reads and applies the policy (a bad one throws before anything changed),
-   * serves the metrics, and follows the ring from now on: the policy's own
-   * configuration record is the first line written.
+   * Reads the policy, serves the metrics, then applies the policy (a bad one
+   * throws before anything changed; so does a metrics address that cannot be
+   * served) and follows the ring from now on: the policy's own configuration
+   * record is the first line written. Signals are listened for last: one that
+   * came before (held by HeldSignals) is acted on then.
    */
   static async start<Doc>(o: DaemonOptions<Doc>): Promise<Daemon<Doc>> {
     const doc = o.policy.read(o.policyPath);
-    o.monitor.seek('head');
-    const changes = o.policy.apply(o.monitor, doc);
     const d = new Daemon(o, doc);
-    d.#noteChanges(`policy ${o.policyPath} applied (sha256 ${d.#sha256})`, changes);
     if (o.metrics && d.metrics) {
       const metrics = d.metrics;
       d.#server = await serve(o.metrics, {
@@ -137,8 +138,15 @@ export class Daemon<Doc> {
         health: () => d.health(),
       });
     }
-    for (const [signal, handler] of d.#handlers) o.signals.on(signal, handler);
-    d.#subscription = o.monitor.subscribeRaw((batch) => d.#write(batch), { transient: true, coalesceMs: o.coalesceMs ?? 0 });
+    try {
+      o.monitor.seek('head');
+      const changes = o.policy.apply(o.monitor, doc);
+      d.#noteChanges(`policy ${o.policyPath} applied (sha256 ${d.#sha256})`, changes);
+      d.#subscription = o.monitor.subscribeRaw((batch) => d.#write(batch), { transient: true, coalesceMs: o.coalesceMs ?? 0 });
+    } catch (e) {
+      if (d.#server) await closeServer(d.#server);
+      throw e;
+    }
     void d.#subscription.done.then(
       () => d.#finish(),
       (e: unknown) => d.#finish(e),
@@ -146,6 +154,7 @@ export class Daemon<Doc> {
     const served = d.metricsAddress;
     const where = served ? `; metrics on ${served.address}:${served.port}` : '';
     o.note(`syscallmon: daemon: writing events to ${o.output.name}${where}`);
+    for (const [signal, handler] of d.#handlers) o.signals.on(signal, handler);
     return d;
   }
 

@@ -10,6 +10,7 @@ import { Command, Option } from 'commander';
 import { Daemon, ON_STOP, type OnStop } from '../../daemon/daemon.js';
 import { parseListenAddress } from '../../daemon/http.js';
 import { NdjsonOutput } from '../../daemon/output.js';
+import { HeldSignals } from '../../daemon/signals.js';
 import { UsageError } from '../../lib/errors.js';
 import { ensureModule, moduleLimits } from '../../lib/module.js';
 import type { Monitor } from '../../lib/monitor.js';
@@ -49,6 +50,8 @@ export function daemonCommand(ctx: Ctx): Command {
     )
     .option('--ring-size <size>', "the ring's size in bytes when the daemon loads the module (K, M, G); a loaded module must have it")
     .action(async (opts: DaemonFlags) => {
+      // First, before anything can wait: SIGHUP and SIGUSR1 are the daemon's from here on (signals.ts).
+      const signals = new HeldSignals(ctx.io.signals);
       const binding = ctx.io.binding();
       const metrics = opts.metrics === undefined ? undefined : parseListenAddress(opts.metrics);
       const policy = libraryPolicy(binding);
@@ -69,7 +72,7 @@ export function daemonCommand(ctx: Ctx): Command {
           onStop: opts.onStop,
           metrics,
           build: { version: packageVersion(), kernel: release() },
-          signals: ctx.io.signals,
+          signals,
           note: (line) => void ctx.note(line),
           coalesceMs: DEFAULT_COALESCE_MS,
         });

@@ -1,11 +1,15 @@
-// `syscallmon daemon`'s refusals: each a one-line error, exit 2, before the
-// module is loaded or anything in it changes.
+// `syscallmon daemon` as the command runs it: its refusals (each a one-line
+// error, exit 2, before the module is loaded or anything in it changes), a
+// start that fails, and the signals of a start-up.
+import { EventEmitter } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createFakeBinding } from '../fake-binding.js';
-import { FakeKmod, runCli } from '../cli/harness.js';
+import { Monitor } from '../../../src/lib/monitor.js';
+import { createFakeBinding, createFakeWithStatusFile } from '../fake-binding.js';
+import { Collector, FakeKmod, runCli } from '../cli/harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'smon-daemon-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -53,5 +57,81 @@ describe('syscallmon daemon: a start that fails leaves the output as it was', ()
     const r = await runCli(['daemon', '--policy', good, '--output', output], { fake: createFakeBinding(), kmod: noModule() });
     expect(r.code).toBe(1);
     expect(readFileSync(output, 'utf8')).toBe('{"type":"exit"}\n');
+  });
+});
+
+describe('syscallmon daemon: a start that fails leaves the module as it was', () => {
+  it('a metrics port in use: exit 1 before the policy is applied', async () => {
+    const taken: Server = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    const fake = createFakeWithStatusFile();
+    const output = join(dir, 'busy.ndjson');
+    const logsOpens = join(dir, 'logs-opens.yaml');
+    writeFileSync(
+      logsOpens,
+      'apiVersion: syscallmon/v1\nkind: Policy\nspec:\n  mode: block\n  rules:\n    - {name: log-opens, action: log, syscalls: [openat]}\n',
+    );
+    try {
+      const r = await runCli(['daemon', '--policy', logsOpens, '--output', output, '--metrics', `127.0.0.1:${port}`], { fake });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`\\nsyscallmon: cannot serve metrics on 127\\.0\\.0\\.1:${port}: EADDRINUSE\n$`));
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
+    const after = Monitor.open({ binding: fake });
+    expect(after.status().mode).toBe('off');
+    expect(after.rules()).toEqual([]);
+    after.close();
+    expect(existsSync(output)).toBe(false);
+  });
+});
+
+describe('syscallmon daemon: SIGHUP and SIGUSR1', () => {
+  /** The daemon in-process on a fake, with `during` run while it loads the module; stopped by SIGTERM once it writes events. */
+  async function runDaemon(during: (signals: EventEmitter) => void) {
+    const signals = new EventEmitter();
+    const kmod = new (class extends FakeKmod {
+      override async insmod(file: string, params: readonly string[]): Promise<void> {
+        during(signals);
+        await new Promise((r) => setImmediate(r));
+        return super.insmod(file, params);
+      }
+    })();
+    const stderr = new (class extends Collector {
+      override write(chunk: string): void {
+        super.write(chunk);
+        if (chunk.includes('syscallmon: daemon: writing events to')) setImmediate(() => signals.emit('SIGTERM'));
+      }
+    })();
+    const output = join(dir, `signals-${Math.random()}.ndjson`);
+    const r = await runCli(['daemon', '--policy', good, '--output', output], { fake: createFakeWithStatusFile(), kmod, signals, stderr });
+    return { ...r, signals, output };
+  }
+
+  it('during start-up are neither the default action nor lost: acted on once the daemon has started', async () => {
+    const delivered: boolean[] = [];
+    const r = await runDaemon((signals) => {
+      // emit() is false when no listener took it: a process would have met the default action.
+      delivered.push(signals.emit('SIGHUP'), signals.emit('SIGUSR1'), signals.emit('SIGHUP'));
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(delivered).toEqual([true, true, true]);
+    const notes = r.stderr.split('\n');
+    const started = notes.findIndex((l) => l.startsWith('syscallmon: daemon: writing events to'));
+    expect(started).toBeGreaterThan(0);
+    // Two SIGHUPs before it listened are one request, as the kernel merges a signal pending twice.
+    expect(notes.slice(started).filter((l) => l.startsWith(`syscallmon: daemon: policy ${good} reloaded`))).toHaveLength(1);
+    expect(notes.slice(started)).toContain(`syscallmon: daemon: reopened ${r.output}`);
+    expect(r.stderr).toMatch(/daemon stopped \(SIGTERM\): .*1 policy reloads, 0 failed/);
+  });
+
+  it('after it stopped still have a listener, and change nothing', async () => {
+    const r = await runDaemon(() => {});
+    expect(r.code, r.stderr).toBe(0);
+    const before = readFileSync(r.output, 'utf8');
+    expect(r.signals.emit('SIGUSR1')).toBe(true);
+    expect(r.signals.emit('SIGHUP')).toBe(true);
+    expect(readFileSync(r.output, 'utf8')).toBe(before);
   });
 });
