@@ -2,7 +2,7 @@
 // conventions. What the daemon itself counts (records read, lost, reload
 // failures) only grows; what the module counts (missed probe runs, rule
 // matches) is read at each scrape and carried over a `clear` that zeroes it,
-// so those counters only grow too.
+// so those counters only grow too, for as long as their target or rule is there.
 import type { Registry } from 'prom-client';
 import { lazy } from '../lib/lazy.js';
 import type { ResolvedLayout } from '../lib/records.js';
@@ -28,19 +28,28 @@ export interface MetricsSource {
 }
 
 /**
- * A counter the module keeps, as one that only grows: a value lower than the
- * last one read means it was cleared, and counting starts again from it.
+ * Counters the module keeps, one per key (a target's syscall, a rule's name),
+ * as ones that only grow: a value lower than the last one read means it was
+ * cleared, and counting starts again from it. A key that was not read is
+ * forgotten: its series ends with what it counted (rules come and go: each
+ * `syscallmon run` owns one while it runs), and one that comes back is a new
+ * series from its value then, which Prometheus takes as a counter reset.
  */
 class CarriedCounter {
   readonly #seen = new Map<string, { raw: number; total: number }>();
 
-  update(key: string, raw: number): void {
-    const s = this.#seen.get(key);
-    if (!s) this.#seen.set(key, { raw, total: raw });
-    else {
-      s.total += raw >= s.raw ? raw - s.raw : raw;
-      s.raw = raw;
+  read(values: Iterable<[string, number]>): void {
+    const read = new Set<string>();
+    for (const [key, raw] of values) {
+      read.add(key);
+      const s = this.#seen.get(key);
+      if (!s) this.#seen.set(key, { raw, total: raw });
+      else {
+        s.total += raw >= s.raw ? raw - s.raw : raw;
+        s.raw = raw;
+      }
     }
+    for (const key of this.#seen.keys()) if (!read.has(key)) this.#seen.delete(key);
   }
 
   *totals(): Generator<[string, number]> {
@@ -193,8 +202,8 @@ export class DaemonMetrics {
   refresh(): void {
     try {
       this.#status = this.src.status();
-      for (const t of this.#status.targets) this.#missed.update(t.syscall, t.missed);
-      for (const r of this.#status.rules) this.#matched.update(r.name, r.matched);
+      this.#missed.read(this.#status.targets.map((t) => [t.syscall, t.missed]));
+      this.#matched.read(this.#status.rules.map((r) => [r.name, r.matched]));
     } catch {
       // The device went away: the gauges keep their last value, /healthz says why.
       this.#status = null;

@@ -4,7 +4,7 @@
 // there loses nothing: every line goes to the old file or to the new one.
 import { closeSync, fstatSync, openSync, rmSync } from 'node:fs';
 
-/** rw-r-----: events name processes and files; root and the adm group read them. */
+/** rw-r-----: events name processes and files; the daemon's user and group (root, under the unit) read them, no one else. */
 const FILE_MODE = 0o640;
 
 export class NdjsonOutput {

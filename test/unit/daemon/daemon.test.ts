@@ -279,7 +279,37 @@ describe('daemon: /metrics', () => {
     text = (await r.get('/metrics')).body;
     expect(sample(text, 'syscallmon_events_total', { syscall: 'openat', verdict: 'allowed' })).toBe(4);
     expect(sample(text, 'syscallmon_kprobe_missed_total', { syscall: 'read' })).toBe(9);
+    expect(sample(text, 'syscallmon_rule_matches_total', { rule: 'no-unlink' })).toBe(1);
     expect(sample(text, 'syscallmon_policy_drift')).toBe(1);
+    await stop(r);
+  });
+
+  it("a rule's series lasts as long as the rule: one that comes back starts again", async () => {
+    const r = await startDaemon();
+    r.fake.syscall({ syscall: 'openat', pid: 41, path: '/o' });
+    r.fake.syscall({ syscall: 'openat', pid: 41, path: '/o' });
+    // What `syscallmon run` does: a rule owned by its open file, gone when it closes.
+    for (const pid of [1001, 1002, 1003]) {
+      const run = Monitor.open({ binding: r.fake });
+      run.addRule({ name: `run:${pid}`, action: 'log', syscalls: ['read'], tree: [pid] }, { owned: true });
+      r.fake.syscall({ syscall: 'read', pid });
+      await settle();
+      expect(sample((await r.get('/metrics')).body, 'syscallmon_rule_matches_total', { rule: `run:${pid}` })).toBe(1);
+      run.close();
+    }
+    let text = (await r.get('/metrics')).body;
+    expect(text.match(/^syscallmon_rule_matches_total\{.*$/gm)).toEqual([
+      'syscallmon_rule_matches_total{rule="log-opens"} 2',
+      'syscallmon_rule_matches_total{rule="no-unlink"} 0',
+    ]);
+
+    r.mon.deleteRule('log-opens');
+    text = (await r.get('/metrics')).body;
+    expect(sample(text, 'syscallmon_rule_matches_total', { rule: 'log-opens' })).toBeUndefined();
+    r.mon.addRule({ name: 'log-opens', action: 'log', syscalls: ['openat'] });
+    r.fake.syscall({ syscall: 'openat', pid: 41, path: '/o' });
+    text = (await r.get('/metrics')).body;
+    expect(sample(text, 'syscallmon_rule_matches_total', { rule: 'log-opens' })).toBe(1);
     await stop(r);
   });
 });
