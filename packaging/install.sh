@@ -12,10 +12,14 @@
 #   packaging/install.sh --remove   the unit, the logrotate config and the link
 #                                   (the policy and the events stay)
 #
+# The service runs the checkout through the link, so the checkout must be
+# where the service sees it: not under /tmp or /var/tmp, which the unit's
+# PrivateTmp=yes replaces with the service's own.
+#
 # Exit status: 0 done, 2 bad usage or environment.
 set -eu
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+root=$(cd "$(dirname "$0")/.." && pwd -P)
 link=/usr/local/lib/syscallmon
 unit=/etc/systemd/system/syscallmon.service
 rotate=/etc/logrotate.d/syscallmon
@@ -32,6 +36,12 @@ case ${1:-} in
 --remove) remove=1 ;;
 *) echo "usage: packaging/install.sh [--remove]" >&2; exit 2 ;;
 esac
+if [ $remove = 0 ]; then
+	case $root in
+	/tmp | /tmp/* | /var/tmp | /var/tmp/*)
+		die "the service cannot see $root (PrivateTmp=yes gives it a /tmp of its own): clone syscallmon under /opt or /usr/local/src, say, build it there and run its packaging/install.sh" ;;
+	esac
+fi
 [ "$(id -u)" = 0 ] || die "must run as root (it writes /etc and /usr/local)"
 
 systemd_runs() {

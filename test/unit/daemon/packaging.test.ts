@@ -1,9 +1,10 @@
 // The service files as their own tools read them: systemd-analyze verify on
 // the unit, logrotate's debug run on its config (pointed at a scratch file,
 // so nothing is rotated), and the unit and logrotate agreeing on the paths
-// and on SIGUSR1.
+// and on SIGUSR1; install.sh's refusal of a checkout the service cannot see;
+// Fluent Bit's configuration naming the parsers file shipped with it.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -34,6 +35,39 @@ describe('packaging', () => {
     expect(unit).not.toMatch(/^(ProtectKernelModules|PrivateDevices|MemoryDenyWriteExecute)=yes/m);
     expect(unit).toMatch(/^CapabilityBoundingSet=.*CAP_SYS_MODULE/m);
     expect(unit).toMatch(/^CapabilityBoundingSet=.*CAP_SYS_ADMIN/m);
+    // A bad policy file (exit 2) is not retried.
+    expect(unit).toMatch(/^RestartPreventExitStatus=2$/m);
+  });
+
+  it("the unit shows the policy's exe: and file: paths under /home and /root as they are", () => {
+    expect(unit).toMatch(/^ProtectHome=read-only$/m);
+    expect(unit).toMatch(/^CapabilityBoundingSet=.*CAP_DAC_READ_SEARCH/m);
+  });
+
+  it('install.sh refuses a checkout under /tmp, which the service cannot see, before it does anything', () => {
+    const checkout = mkdtempSync('/tmp/smon-checkout-');
+    try {
+      mkdirSync(join(checkout, 'packaging'));
+      copyFileSync(join(root, 'packaging/install.sh'), join(checkout, 'packaging/install.sh'));
+      const r = spawnSync('sh', [join(checkout, 'packaging/install.sh')], { encoding: 'utf8' });
+      expect({ status: r.status, stdout: r.stdout, stderr: r.stderr }).toEqual({
+        status: 2,
+        stdout: '',
+        stderr:
+          `install.sh: the service cannot see ${checkout} (PrivateTmp=yes gives it a /tmp of its own): ` +
+          'clone syscallmon under /opt or /usr/local/src, say, build it there and run its packaging/install.sh\n',
+      });
+    } finally {
+      rmSync(checkout, { recursive: true, force: true });
+    }
+  });
+
+  it("Fluent Bit's configuration loads the parsers file shipped next to it, which defines its input's parser", () => {
+    const conf = readFileSync(join(root, 'packaging/fluent-bit.conf'), 'utf8');
+    const parsersFile = /^\s*Parsers_File\s+(\S+)$/m.exec(conf)?.[1] ?? '';
+    expect(existsSync(join(root, 'packaging', parsersFile)), parsersFile).toBe(true);
+    const parser = /^\s*Parser\s+(\S+)$/m.exec(conf)?.[1];
+    expect(readFileSync(join(root, 'packaging', parsersFile), 'utf8')).toMatch(new RegExp(`^\\s*Name\\s+${parser}$`, 'm'));
   });
 
   it("logrotate reads its config; the postrotate sends SIGUSR1 to the daemon's main process", () => {
