@@ -191,8 +191,12 @@ efault:
 	return -EFAULT;
 }
 
-/* Copies a NUL-terminated user string; faulting in pages only when allowed. */
-static u32 read_path(char *buf, unsigned long uaddr, bool may_fault, u32 *flags)
+/*
+ * Copies a NUL-terminated user string from pages already there: the hook
+ * may not sleep, and a page only a user's FUSE daemon can bring in would
+ * hold up the return (and unload, which waits for it).
+ */
+static u32 read_path(char *buf, unsigned long uaddr, u32 *flags)
 {
 	long n;
 
@@ -201,11 +205,9 @@ static u32 read_path(char *buf, unsigned long uaddr, bool may_fault, u32 *flags)
 	/* NULL is "no path" (utimensat(fd, NULL, ...)), not an unreadable one. */
 	if (!uaddr)
 		return 0;
-	if (!may_fault)
-		pagefault_disable();
+	pagefault_disable();
 	n = copy_user_string(buf, (const char __user *)uaddr, SYSCALLMON_PATH_LEN);
-	if (!may_fault)
-		pagefault_enable();
+	pagefault_enable();
 	if (n < 0) {
 		*flags |= SYSCALLMON_SYSCALL_PATH_UNREADABLE;
 		return 0;
@@ -356,7 +358,7 @@ static void read_arguments(const struct smon_call *call, char *path, u16 *path_l
 {
 	int fd = call->fd_arg >= 0 ? (int)call->args[call->fd_arg] : -1;
 
-	*path_len = call->path_arg >= 0 ? read_path(path, call->args[call->path_arg], false, flags) : 0;
+	*path_len = call->path_arg >= 0 ? read_path(path, call->args[call->path_arg], flags) : 0;
 	/* A negative fd (AT_FDCWD and the like) has no file. */
 	*target_len = fd >= 0 ? read_target(target_buf, fd, flags, target) : 0;
 }
@@ -407,11 +409,11 @@ static void call_returned(struct callback_head *work)
 	slot->rec.duration_ns = ktime_get_ns() - slot->entry_ns;
 	/*
 	 * Not readable at entry (a page not present yet): the kernel has read
-	 * it by now, and here we may fault it in, unless a successful exec
-	 * replaced the memory it was in.
+	 * it by now, so its page is there, unless a successful exec replaced
+	 * the memory it was in.
 	 */
 	if ((slot->flags & SYSCALLMON_SYSCALL_PATH_UNREADABLE) && !(smon_op_execs(op) && ret == 0))
-		slot->rec.path_len = read_path(slot->path, slot->rec.args[smon_op_path_arg(op)], true,
+		slot->rec.path_len = read_path(slot->path, slot->rec.args[smon_op_path_arg(op)],
 					       &slot->flags);
 	push(&slot->rec, slot->flags | SYSCALLMON_SYSCALL_RESULT, slot->path, slot->target);
 out:
@@ -543,8 +545,9 @@ int smon_calls_init(u32 n)
 	if (!scratch)
 		return -ENOMEM;
 	atomic64_inc(&smon_allocs_live);
-	slots = smon_vzalloc(array_size(n, sizeof(*slots)));
-	if (!slots) {
+	/* No slot at all (return_slots=0): every call is written at entry. */
+	slots = n ? smon_vzalloc(array_size(n, sizeof(*slots))) : NULL;
+	if (n && !slots) {
 		free_percpu(scratch);
 		atomic64_dec(&smon_allocs_live);
 		return -ENOMEM;
@@ -563,9 +566,18 @@ void smon_calls_exit(void)
 {
 	u32 i, dropped = 0;
 
-	/* No hook runs any more: no slot gets taken, taken ones only get freed. */
+	/*
+	 * No hook runs any more: no slot gets taken, taken ones only get freed.
+	 * A slot freed after its busy was read may have dropped its task, which
+	 * may exit and be reaped: under RCU it is not freed while looked at.
+	 */
 	for (i = 0; i < nr_slots; i++) {
-		if (READ_ONCE(slots[i].busy) && cancel_return(&slots[i])) {
+		bool cancelled;
+
+		rcu_read_lock();
+		cancelled = READ_ONCE(slots[i].busy) && cancel_return(&slots[i]);
+		rcu_read_unlock();
+		if (cancelled) {
 			slot_put(&slots[i]);
 			dropped++;
 		}

@@ -136,6 +136,7 @@ static int __init syscallmon_init(void)
 out_remove_procfs:
 	smon_procfs_exit();
 out_exit_policy:
+	smon_policy_disarm();
 	smon_policy_exit();
 out_exit_exits:
 	smon_scopes_exit();
@@ -157,8 +158,9 @@ static void __exit syscallmon_exit(void)
 	smon_device_exit();
 	smon_procfs_exit();
 	/* Unhooks every entry point: no call is followed from here on. */
-	smon_policy_exit();
+	smon_policy_disarm();
 	smon_calls_exit();
+	smon_policy_exit();
 	smon_exits_exit();
 	smon_files_exit();
 	smon_probes_exit();

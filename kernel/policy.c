@@ -1352,7 +1352,7 @@ int smon_policy_init(void)
 	return 0;
 }
 
-void smon_policy_exit(void)
+void smon_policy_disarm(void)
 {
 	struct smon_policy *p;
 
@@ -1366,9 +1366,14 @@ void smon_policy_exit(void)
 		RCU_INIT_POINTER(policy, NULL);
 		synchronize_rcu();
 		policy_free(p);
-		p = NULL;
 	}
 	mutex_unlock(&config_lock);
+}
+
+void smon_policy_exit(void)
+{
+	struct smon_policy *p = rcu_dereference_protected(policy, true);
+
 	/* Old snapshots wait for a grace period, then for the workqueue. */
 	rcu_barrier();
 	destroy_workqueue(free_wq);

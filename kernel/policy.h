@@ -16,7 +16,13 @@ struct pid_namespace;
 struct smon_call;
 
 int smon_policy_init(void);
-/* Turns everything off and frees every target; waits for the frees. */
+/* Unload, first: turns everything off; no hook decides a call after it. */
+void smon_policy_disarm(void);
+/*
+ * Unload, then: frees every target and the counters, waiting for the frees.
+ * After smon_calls_exit(): a call followed to its return still counts what
+ * it skips.
+ */
 void smon_policy_exit(void);
 
 /* What the entry hook does with a call. */

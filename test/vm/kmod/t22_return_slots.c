@@ -6,7 +6,8 @@
  *      read records, each with its result (1) and none without.
  *   b) return_slots=100: the same 1000 waiting reads give exactly 100
  *      records with results and 900 written at entry without one
- *      (SYSCALLMON_SYSCALL_NO_RESULT), counted as the target's no_result.
+ *      (SYSCALLMON_SYSCALL_NO_RESULT), counted as the target's no_result;
+ *      return_slots=0 (allowed: nothing is followed) all 1000.
  *   c) Unload while 1000 reads wait, followed: the module drops what it
  *      followed, unloads with no allocation live and a clean kernel log,
  *      and the reads then return normally.
@@ -199,6 +200,7 @@ int main(void)
 	REQUIRE(sh != MAP_FAILED, "mmap");
 	run(NULL, THREADS, 0);
 	run("return_slots=100", 100, THREADS - 100);
+	run("return_slots=0", 0, THREADS);
 	unload_in_flight();
 	smon_exit();
 }
