@@ -357,7 +357,12 @@ static void put_processes(struct process_list *list)
  * -EINVAL for an impossible number, -ESRCH for one that names no live
  * process.
  */
-static int get_processes(struct process_list *list, u64 uptr, u32 npids)
+/*
+ * The processes the npids numbers at uptr name in the caller's pid
+ * namespace; a number no live process has is -ESRCH, or, with gone_ok
+ * (deleting: such a process left every set when it exited), skipped.
+ */
+static int get_processes(struct process_list *list, u64 uptr, u32 npids, bool gone_ok)
 {
 	struct pid_namespace *ns = task_active_pid_ns(current);
 	u32 *nrs, i;
@@ -378,11 +383,12 @@ static int get_processes(struct process_list *list, u64 uptr, u32 npids)
 		if (!nrs[i] || nrs[i] > PID_MAX_LIMIT)
 			ret = -EINVAL;
 	for (i = 0; i < npids && !ret; i++) {
-		list->pids[i] = smon_process_get(nrs[i], ns);
-		if (!list->pids[i])
+		struct pid *pid = smon_process_get(nrs[i], ns);
+
+		if (pid)
+			list->pids[list->n++] = pid;
+		else if (!gone_ok)
 			ret = -ESRCH;
-		else
-			list->n++;
 	}
 out:
 	smon_kfree(nrs);
@@ -426,7 +432,7 @@ static long ioctl_add_target(void __user *arg)
 	if (ret)
 		return ret;
 	if (!(req.flags & SYSCALLMON_TARGET_ALL_PIDS)) {
-		ret = get_processes(&list, req.pids, req.npids);
+		ret = get_processes(&list, req.pids, req.npids, false);
 		if (ret)
 			return ret;
 	}
@@ -460,10 +466,7 @@ static long ioctl_change_pids(void __user *arg, bool add)
 		return -EINVAL;
 	if (req.npids > SYSCALLMON_MAX_PIDS)
 		return -E2BIG;
-	ret = get_processes(&list, req.pids, req.npids);
-	/* A pid that is gone is in no set: nothing to delete. */
-	if (ret == -ESRCH && !add)
-		return 0;
+	ret = get_processes(&list, req.pids, req.npids, !add);
 	if (ret)
 		return ret;
 	ret = add ? smon_pids_add(req.nr, list.pids, list.n) : smon_pids_del(req.nr, list.pids, list.n);
@@ -674,7 +677,7 @@ static long ioctl_add_rule(struct smon_file *f, struct syscallmon_rule __user *a
 	if (!ret && req->rule_class != SYSCALLMON_CLASS_HAND && req->rule_class != SYSCALLMON_CLASS_FILE)
 		ret = -EINVAL;	/* policy rules come whole, with REPLACE_POLICY */
 	if (!ret && (req->flags & (SYSCALLMON_SEL_PIDS | SYSCALLMON_SEL_TREE)))
-		ret = get_processes(&list, req->pids, req->npids);
+		ret = get_processes(&list, req->pids, req->npids, false);
 	else if (!ret && req->npids)
 		ret = -EINVAL;
 	if (!ret)

@@ -880,7 +880,8 @@ int smon_pids_del(u32 nr, struct pid *const *pids, u32 npids)
 	if (rule && rule->scope) {
 		for (i = 0; i < npids; i++)
 			smon_scope_del(rule->scope, pids[i]);
-		pids_changed(nr, '-', pids, npids, rule->scope);
+		if (npids)
+			pids_changed(nr, '-', pids, npids, rule->scope);
 		ret = 0;
 	}
 	mutex_unlock(&config_lock);

@@ -257,6 +257,21 @@ int smon_scopes_add(struct smon_scope *const *scopes, u32 nscopes, struct pid *c
 			scopes[s]->count++;
 		}
 	}
+	/*
+	 * The exit hook looks for members before it takes the lock: a process
+	 * whose last thread left between the check above and the inserts would
+	 * keep them.  Its live count dropped (a full barrier) before it looked,
+	 * so after ours either it saw them, and waits for the lock to remove
+	 * them, or we see it gone now and take them back: all or nothing.
+	 */
+	if (!ret) {
+		smp_mb();
+		for (i = 0; i < n && !ret; i++)
+			if (!smon_process_alive(unique[i]))
+				ret = -ESRCH;
+		for (i = 0; i < used && ret; i++)
+			remove_member(spare[i]->scope, spare[i]);
+	}
 	spin_unlock_irqrestore(&members_lock, flags);
 out:
 	for (i = used; i < nspare; i++)

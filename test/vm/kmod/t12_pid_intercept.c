@@ -6,7 +6,8 @@
  *     intercepting twice is EBUSY and changes nothing; releasing a syscall
  *     that isn't intercepted is EINVAL; monitoring a pid that doesn't exist
  *     is ESRCH; monitoring (ADD_PIDS) logs exactly that process's calls,
- *     stopping (DEL_PIDS) logs none of them;
+ *     stopping (DEL_PIDS) logs none of them, also when a pid named beside
+ *     it is gone;
  *   - pid reuse: a monitored process exits, its pid leaves the scope; the
  *     pid is reused on purpose (ns_last_pid) and the new process is not
  *     monitored (hits, no records) until it is added explicitly;
@@ -168,6 +169,7 @@ static void empty_scope_matches_nothing(int fd)
 
 static void monitor_start_stop(int fd)
 {
+	uint32_t pids[2];
 	const struct smon_child_opts opts = { .comm = "smon-t12-mon", .stops = 1 };
 	struct syscallmon_target_info info;
 	struct smon_child child;
@@ -186,8 +188,13 @@ static void monitor_start_stop(int fd)
 	CHECK(smon_child_wait_stop(&child) == 0, "the child never stopped");
 	expect_records(fd, pid, CALLS, "monitored");
 
-	ret = smon_del_pids(fd, NR, &pid, 1);
-	CHECK(ret == 0, "stop monitoring pid %u: %s", pid, smon_errname(ret));
+	/* With a pid that is gone beside it: the live one still leaves. */
+	pids[0] = smon_reaped_pid();
+	pids[1] = pid;
+	ret = smon_del_pids(fd, NR, pids, 2);
+	CHECK(ret == 0, "stop monitoring pids %u (gone) and %u: %s", pids[0], pid, smon_errname(ret));
+	CHECK(!scope_has(fd, pid), "pid %u still monitored after a delete that named a gone pid too",
+	      pid);
 	/* Not in the set: a no-op, says the ABI. */
 	ret = smon_del_pids(fd, NR, &self, 1);
 	CHECK(ret == 0, "stop monitoring a pid never monitored: %s", smon_errname(ret));
