@@ -5,6 +5,7 @@
 #include <linux/err.h>
 #include <linux/file.h>
 #include <linux/fs.h>
+#include <linux/kallsyms.h>
 #include <linux/kprobes.h>
 #include <linux/ktime.h>
 #include <linux/magic.h>
@@ -14,6 +15,7 @@
 #include <linux/sched/task.h>
 #include <linux/sched/task_stack.h>
 #include <linux/spinlock.h>
+#include <linux/stacktrace.h>
 #include <linux/string.h>
 #include <linux/task_work.h>
 #include <linux/uaccess.h>
@@ -393,6 +395,29 @@ static void push(struct syscallmon_syscall *rec, u32 flags, const char *path, co
 		       path, rec->path_len, target, rec->target_len);
 }
 
+/*
+ * Whether task work runs on the task's way back to user space, after the
+ * call, and not inside it: KVM_RUN, an io_uring_enter that waits and an
+ * exec by an io_uring user run task work themselves while the call goes
+ * on, when the saved ax still holds the -ENOSYS the entry pushed.  Walks the stack, so
+ * asked only when ax is -ENOSYS, a result too (an unknown futex op).
+ */
+static noinline bool after_the_call(void)
+{
+	unsigned long frames[32];
+	char name[KSYM_SYMBOL_LEN];
+	unsigned int n = stack_trace_save(frames, ARRAY_SIZE(frames), 0);
+
+	while (n--) {
+		sprint_symbol_no_offset(name, frames[n]);
+		/* syscall_exit_to_user_mode() and what it runs the exit work in. */
+		if (str_has_prefix(name, "syscall_exit_to_user_mode") ||
+		    str_has_prefix(name, "exit_to_user_mode"))
+			return true;
+	}
+	return false;
+}
+
 /* The task is back from the call: the result is in its saved registers. */
 static void call_returned(struct callback_head *work)
 {
@@ -401,6 +426,16 @@ static void call_returned(struct callback_head *work)
 	bool failed = IS_ERR_VALUE(ret);
 	u32 op = slot->rec.nr;
 
+	/*
+	 * Run inside the call: its result is not known yet, and work queued
+	 * again would run again at once.  Written as a call whose return could
+	 * not be followed.
+	 */
+	if (unlikely(ret == -ENOSYS) && !after_the_call()) {
+		smon_policy_count(op, SMON_COUNT_NO_RESULT);
+		push(&slot->rec, slot->flags | SYSCALLMON_SYSCALL_NO_RESULT, slot->path, slot->target);
+		goto out;
+	}
 	if (slot->failed_only && !failed) {
 		smon_policy_count(op, SMON_COUNT_FAILED_SKIPPED);
 		goto out;

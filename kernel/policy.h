@@ -40,7 +40,7 @@ struct smon_decision {
 /* Counted per syscall, whatever became of its target since. */
 enum smon_op_count {
 	SMON_COUNT_MISSED,	/* a hook run skipped (recursion) */
-	SMON_COUNT_NO_RESULT,	/* recorded at entry: no return slot */
+	SMON_COUNT_NO_RESULT,	/* recorded without a result: no return slot, or run inside the call */
 	SMON_COUNT_FAILED_SKIPPED, /* a success not recorded: failures only */
 	SMON_NR_COUNTS,
 };

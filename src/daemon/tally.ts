@@ -47,7 +47,7 @@ export class RecordTally {
     return this.slots[this.l.lostConfig]!;
   }
 
-  /** calls recorded without their result (no return slot was free) */
+  /** calls recorded without their result (no return slot was free, or the call ran task work itself) */
   get noResult(): number {
     return this.slots[this.l.noResult]!;
   }

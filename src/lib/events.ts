@@ -84,7 +84,7 @@ export interface SyscallEvent extends EventOrigin {
   call_id: number | null;
   /** the entry half of such a call */
   entry: boolean;
-  /** written at entry because its return could not be followed (no return slot free) */
+  /** written without its result: its return could not be followed (no return slot free, or task work run inside the call) */
   no_result: boolean;
 }
 

@@ -53,7 +53,7 @@ export interface Target extends TargetSettings {
   blocked: number;
   /** hook runs skipped (the hook was already running on that CPU) */
   missed: number;
-  /** calls recorded at entry, without their result, because no return slot was free */
+  /** calls recorded without their result: no return slot was free, or the call ran task work itself (KVM_RUN) */
   no_result: number;
   /** successful calls not recorded (failed_only) */
   failed_skipped: number;
@@ -89,7 +89,7 @@ export interface Status {
   return_slots: number;
   /** calls being followed to their return now */
   calls_in_flight: number;
-  /** calls recorded without their result (no return slot free), summed over targets */
+  /** calls recorded without their result (no return slot free, or task work run inside the call), summed over targets */
   no_result: number;
   /** seq the next record will get; oldest seq still held */
   head_seq: number;

@@ -62,8 +62,10 @@
  * (SYSCALLMON_RECORD_ENTRY: for a call that may block forever), or both,
  * linked by call_id.  A blocked call is recorded once, at the verdict;
  * exit and exit_group, which never return, at entry.  A call whose return
- * can't be tracked (every return slot busy) is recorded at entry with
- * SYSCALLMON_SYSCALL_NO_RESULT and counted.
+ * can't be tracked (every return slot busy, or a call that runs the
+ * kernel's task work itself before it returns: KVM_RUN, an io_uring_enter
+ * that waits) is recorded without a result, with
+ * SYSCALLMON_SYSCALL_NO_RESULT, and counted.
  *
  * Records are variable-length (struct syscallmon_header gives the size) in
  * a ring of bytes that overwrites the oldest.  Each open file has its own
@@ -431,7 +433,7 @@ struct syscallmon_target_info {
 	__u64 logged;		/* calls recorded */
 	__u64 blocked;		/* calls made to return -err */
 	__u64 missed;		/* hook runs skipped (recursion) */
-	__u64 no_result;	/* calls recorded at entry because no return slot was free */
+	__u64 no_result;	/* calls recorded without their result (SYSCALLMON_SYSCALL_NO_RESULT) */
 	__u64 failed_skipped;	/* successful calls not recorded (SYSCALLMON_TARGET_FAILED_ONLY) */
 };
 

@@ -15,11 +15,18 @@
  *   - utimensat(fd, NULL, ...): no path rather than an unreadable one;
  *   - failures only: of two faccessat calls, one failing, only the failure
  *     is recorded, and the success is counted as skipped;
- *   - record mode both: an entry record and a result record sharing call_id.
+ *   - record mode both: an entry record and a result record sharing call_id;
+ *   - futex with an op no kernel has: -ENOSYS, a result like any other (it is
+ *     also what the saved registers hold until a call returns);
+ *   - io_uring_enter waiting for a completion, which runs task work itself
+ *     inside the call: its result (-ETIME), or no result (NO_RESULT), never
+ *     the -ENOSYS it had while it ran.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/futex.h>
+#include <linux/io_uring.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,13 +44,16 @@
 
 #define WAIT_MS		300
 #define READ_BYTES	7
+#define NO_SUCH_FUTEX_OP	99
+#define URING_WAIT_MS	50
 
 struct results {
 	long open_ok, open_missing, read_n, write_n, socket_write_n, eventfd_write_n, wait_n, close_ret, mkdir_ret, utimens_ret;
-	long access_ok, access_missing;
-	int file_fd, pipe_w, socket_w, eventfd_w, wait_r;
+	long access_ok, access_missing, futex_ret, uring_ret;
+	int file_fd, pipe_w, socket_w, eventfd_w, wait_r, uring_fd;
+	uint32_t futex_word;
 	char file_target[256], pipe_target[256], socket_target[256], eventfd_target[256];
-	char wait_target[256];
+	char wait_target[256], uring_target[256];
 	char path[200], missing[200];
 	int child_done;
 };
@@ -90,6 +100,8 @@ static void writer(pid_t reader, int w)
 
 static int calls(void *arg)
 {
+	const struct __kernel_timespec uring_timeout = { 0, URING_WAIT_MS * 1000000L };
+	const struct io_uring_getevents_arg uring_wait = { .ts = (uint64_t)(uintptr_t)&uring_timeout };
 	char buf[64];
 	uint64_t one = 1;
 	int p[2], q[2], s[2];
@@ -128,6 +140,14 @@ static int calls(void *arg)
 	res->mkdir_ret = sys(SYS_mkdir, (long)"/tmp/smon-t21-never", 0700, 0, 0);
 	res->access_ok = sys(SYS_faccessat, AT_FDCWD, (long)res->path, R_OK, 0);
 	res->access_missing = sys(SYS_faccessat, AT_FDCWD, (long)res->missing, R_OK, 0);
+	res->futex_ret = sys(SYS_futex, (long)&res->futex_word, NO_SUCH_FUTEX_OP, 0, 0);
+	res->uring_fd = syscall(SYS_io_uring_setup, 1, &(struct io_uring_params){ 0 });
+	fd_target(res->uring_fd, res->uring_target, sizeof(res->uring_target));
+	/* Waits for a completion that never comes, URING_WAIT_MS. */
+	res->uring_ret = syscall(SYS_io_uring_enter, res->uring_fd, 0, 1,
+				 IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &uring_wait, sizeof(uring_wait));
+	if (res->uring_ret < 0)
+		res->uring_ret = -errno;
 	return 0;
 }
 
@@ -200,7 +220,9 @@ int main(void)
 		add(fd, __NR_utimensat, SYSCALLMON_ACTION_LOG, SYSCALLMON_RECORD_COMPLETE, 0, pid) == 0 &&
 		add(fd, __NR_mkdir, SYSCALLMON_ACTION_BLOCK, SYSCALLMON_RECORD_COMPLETE, 0, pid) == 0 &&
 		add(fd, __NR_faccessat, SYSCALLMON_ACTION_LOG, SYSCALLMON_RECORD_COMPLETE,
-		    SYSCALLMON_TARGET_FAILED_ONLY, pid) == 0,
+		    SYSCALLMON_TARGET_FAILED_ONLY, pid) == 0 &&
+		add(fd, __NR_futex, SYSCALLMON_ACTION_LOG, SYSCALLMON_RECORD_COMPLETE, 0, pid) == 0 &&
+		add(fd, __NR_io_uring_enter, SYSCALLMON_ACTION_LOG, SYSCALLMON_RECORD_COMPLETE, 0, pid) == 0,
 		"ADD_TARGET");
 	REQUIRE(smon_set_mode(fd, SYSCALLMON_MODE_BLOCK) == 0, "SET_MODE BLOCK");
 	REQUIRE(smon_seek(fd, SYSCALLMON_SEEK_HEAD) == 0, "SEEK_HEAD");
@@ -272,6 +294,17 @@ int main(void)
 	CHECK(!find(&events, __NR_faccessat, -1, 1), "failures only: the successful faccessat was recorded");
 	if (CHECK(smon_target_info(fd, __NR_faccessat, &info) == 0, "GET_TARGETS faccessat"))
 		CHECK_EQ(info.failed_skipped, 1, "faccessat successes skipped");
+
+	smon_diag("futex with no such op %ld, io_uring_enter %ld", res->futex_ret, res->uring_ret);
+	CHECK(res->futex_ret == -ENOSYS, "futex op %d: %ld, want -ENOSYS", NO_SUCH_FUTEX_OP, res->futex_ret);
+	check_result(find(&events, __NR_futex, (long)(int)(uintptr_t)&res->futex_word, 0),
+		     "futex with no such op", -ENOSYS, NULL, NULL);
+	if (CHECK(res->uring_fd >= 0 && res->uring_ret == -ETIME, "io_uring_setup %d, io_uring_enter %ld",
+		  res->uring_fd, res->uring_ret)) {
+		e = find(&events, __NR_io_uring_enter, res->uring_fd, 0);
+		if (CHECK(e, "io_uring_enter: no record") && !(e->flags & SYSCALLMON_SYSCALL_NO_RESULT))
+			check_result(e, "io_uring_enter that waited", -ETIME, res->uring_target, NULL);
+	}
 
 	smon_events_free(&events);
 	smon_unload_exit(fd);
