@@ -399,8 +399,9 @@ static void push(struct syscallmon_syscall *rec, u32 flags, const char *path, co
  * Whether task work runs on the task's way back to user space, after the
  * call, and not inside it: KVM_RUN, an io_uring_enter that waits and an
  * exec by an io_uring user run task work themselves while the call goes
- * on, when the saved ax still holds the -ENOSYS the entry pushed.  Walks the stack, so
- * asked only when ax is -ENOSYS, a result too (an unknown futex op).
+ * on, when the saved ax still holds the -ENOSYS the entry pushed.  Walks
+ * the stack, so asked only when ax is -ENOSYS, a result too (an unknown
+ * futex op).
  */
 static noinline bool after_the_call(void)
 {

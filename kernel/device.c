@@ -353,14 +353,10 @@ static void put_processes(struct process_list *list)
 }
 
 /*
- * Copies in npids (already bounded) pid numbers and finds their processes:
- * -EINVAL for an impossible number, -ESRCH for one that names no live
- * process.
- */
-/*
- * The processes the npids numbers at uptr name in the caller's pid
- * namespace; a number no live process has is -ESRCH, or, with gone_ok
- * (deleting: such a process left every set when it exited), skipped.
+ * Copies in npids (already bounded) pid numbers and finds the processes they
+ * name in the caller's pid namespace: -EINVAL for an impossible number,
+ * -ESRCH for one that names no live process, or, with gone_ok (deleting:
+ * such a process left every set when it exited), that one skipped.
  */
 static int get_processes(struct process_list *list, u64 uptr, u32 npids, bool gone_ok)
 {
