@@ -424,7 +424,8 @@ Napi::Value ReplacePolicy(const Napi::CallbackInfo &info)
 	Napi::Array a = list.As<Napi::Array>();
 	std::vector<struct syscallmon_rule> rules(a.Length());
 	std::vector<std::vector<uint32_t>> pids(a.Length());
-	for (uint32_t i = 0; i < a.Length(); i++)
+	// To rules' size, not the array's length: a getter ToRule runs may grow the array.
+	for (uint32_t i = 0; i < rules.size(); i++)
 		ToRule(env, a.Get(i), &rules[i], &pids[i]);
 	struct syscallmon_policy policy;
 	memset(&policy, 0, sizeof(policy));

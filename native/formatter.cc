@@ -114,7 +114,8 @@ std::vector<std::string> Names(Napi::Env env, Napi::Value v, const std::string &
 		throw Napi::TypeError::New(env, what + "Names must be an array");
 	Napi::Array names = v.As<Napi::Array>();
 	std::vector<std::string> out(names.Length());
-	for (uint32_t i = 0; i < names.Length(); i++) {
+	// To out's size, not the array's length: a getter may grow the array.
+	for (uint32_t i = 0; i < out.size(); i++) {
 		Napi::Value name = names.Get(i);
 		if (!name.IsString())
 			continue;

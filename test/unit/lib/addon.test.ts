@@ -4,7 +4,7 @@
 // preprocessor), the header text itself, and the kernel's unistd_64.h. Its
 // streams, mapped readers of the device, are tested against the real
 // module in test/vm/addon.test.ts; read() works on FIFOs too.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, constants as fsc, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -112,6 +112,24 @@ describe('addon syscall table', () => {
     // The entry symbol comes from the kernel's own table, not from the name.
     expect(binding.syscalls.find((s) => s.name === 'uname')?.symbol).toBe('__x64_sys_newuname');
     expect(binding.syscalls.find((s) => s.name === 'umount2')?.symbol).toBe('__x64_sys_umount');
+  });
+});
+
+describe('addon arguments', () => {
+  it('reads a policy\'s rules as many as there were when given, whatever a getter adds meanwhile', () => {
+    // In a child: writing past the rules it sized crashed the process.
+    const addon = addonCandidates().find((path) => existsSync(path))!;
+    const script = `
+      const addon = require(${JSON.stringify(addon)});
+      const range = { min: 0, max: 0 };
+      const rule = () => ({ id: 0, rule_class: 0, name: '', syscalls: [], action: 0, err: 0, flags: 0, record: 0, file_ops: 0,
+        pids: [], uid: range, euid: range, auid: range, gid: range, comm: '', exe: '', cgroup: '', path: '', file: '' });
+      const rules = [rule()];
+      Object.defineProperty(rules, 0, { get() { for (let i = 0; i < 1000; i++) rules.push(rule()); return rule(); } });
+      try { addon.replacePolicy(-1, { rules, mode: 0, exits: 0, tag: '' }); } catch (e) { process.stdout.write(e.code + ' '); }
+      process.stdout.write(String(rules.length));`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect({ status: r.status, signal: r.signal, out: r.stdout }).toEqual({ status: 0, signal: null, out: 'EBADF 1001' });
   });
 });
 

@@ -7,11 +7,12 @@
  * the library's JS selection, which follow's events output applies. Runs the
  * REAL addon: `npm run build:addon` first.
  */
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadBinding } from '../../../src/lib/binding.js';
+import { addonCandidates, loadBinding } from '../../../src/lib/binding.js';
 import { errnoName } from '../../../src/lib/errnos.js';
 import { RecordSelection } from '../../../src/lib/follow.js';
 import { encodeBatch, encodeRecord, recordSize, resolveLayout, type RecordInit } from '../../../src/lib/records.js';
@@ -271,6 +272,19 @@ describe('native ndjsonFormatter', () => {
     expect(() => binding.ndjsonFormatter(names, 'openat' as never)).toThrow(/syscallNames must be an array/);
     expect(() => binding.ndjsonFormatter(['A B'], syscallNames)).toThrow(/errno name 'A B' is not an identifier/);
     expect(() => binding.ndjsonFormatter(names, ['a-b'])).toThrow(/syscall name 'a-b' is not an identifier/);
+  });
+
+  it('reads a name table as long as it was when given, whatever a getter adds to it meanwhile', () => {
+    // In a child: writing past the table it sized crashed the process.
+    const addon = addonCandidates().find((path) => existsSync(path))!;
+    const script = `
+      const addon = require(${JSON.stringify(addon)});
+      const names = ['EPERM'];
+      Object.defineProperty(names, 0, { get() { for (let i = 0; i < 1000; i++) names.push('EX'); return 'EPERM'; } });
+      addon.ndjsonFormatter(names, []);
+      process.stdout.write(String(names.length));`;
+    const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect({ status: r.status, signal: r.signal, out: r.stdout }).toEqual({ status: 0, signal: null, out: '1001' });
   });
 
   it('writes nothing for an empty batch and refuses what is not whole records', () => {
