@@ -319,25 +319,35 @@ void smon_ring_detach(struct smon_cursor *cursor)
 }
 
 /*
- * Caller holds ring_lock.  Moves an overtaken cursor to the tail and returns
- * how many records it missed (0 if none), the first of them in *first and
- * how many were configuration records in *config.
+ * Caller holds ring_lock: how many records the cursor missed, overwritten or
+ * skipped by a clear (0 if none), and how many of them were configuration
+ * records in *config.
  */
-static u64 catch_up(struct smon_cursor *cursor, u64 *first, u64 *config)
+static u64 missed_by(const struct smon_cursor *cursor, u64 *config)
 {
 	/* Records between the cursor and the tail were overwritten (see ring_lock). */
 	u64 overtaken = cursor->at.pos < ring_tail ? ring_tail_seq - cursor->at.seq : 0;
-	u64 missed = cursor->skipped + overtaken;
 
-	*config = 0;
+	*config = cursor->skipped_config + (overtaken ? config_overwritten(cursor->at.seq, ring_tail_seq) : 0);
+	return cursor->skipped + overtaken;
+}
+
+/*
+ * Caller holds ring_lock: counts what the cursor missed as lost, moves an
+ * overtaken cursor to the tail and returns missed_by(), the first of them
+ * in *first.
+ */
+static u64 catch_up(struct smon_cursor *cursor, u64 *first, u64 *config)
+{
+	u64 missed = missed_by(cursor, config);
+
 	if (!missed)
 		return 0;
 	*first = cursor->skipped ? cursor->skipped_seq : cursor->at.seq;
-	*config = cursor->skipped_config + (overtaken ? config_overwritten(cursor->at.seq, ring_tail_seq) : 0);
 	cursor->lost += missed;
 	cursor->skipped = 0;
 	cursor->skipped_config = 0;
-	if (overtaken) {
+	if (cursor->at.pos < ring_tail) {
 		WRITE_ONCE(cursor->at.pos, ring_tail);
 		cursor->at.seq = ring_tail_seq;
 	}
@@ -454,10 +464,14 @@ static bool plausible(const struct smon_ring_pos *at)
 int smon_ring_fetch(struct smon_cursor *cursor, struct syscallmon_fetch *fetch)
 {
 	struct smon_ring_pos given = { fetch->pos, fetch->seq };
+	bool keep_loss = fetch->flags & SYSCALLMON_FETCH_KEEP_LOSS;
 	unsigned long flags;
+	bool due = false;
 	u64 first;
 	int ret = 0;
 
+	if (fetch->flags & ~SYSCALLMON_FETCH_KEEP_LOSS || fetch->reserved)
+		return -EINVAL;
 	spin_lock_irqsave(&ring_lock, flags);
 	/* Behind the cursor: a clear moved it since (or the reader went back): keep it. */
 	if (given.pos > cursor->at.pos) {
@@ -468,13 +482,19 @@ int smon_ring_fetch(struct smon_cursor *cursor, struct syscallmon_fetch *fetch)
 		WRITE_ONCE(cursor->at.pos, given.pos);
 		cursor->at.seq = given.seq;
 	}
-	fetch->lost = catch_up(cursor, &first, &fetch->lost_config);
+	if (keep_loss)
+		fetch->lost = missed_by(cursor, &fetch->lost_config);
+	else
+		fetch->lost = catch_up(cursor, &first, &fetch->lost_config);
 	fetch->pos = cursor->at.pos;
 	fetch->seq = cursor->at.seq;
 	fetch->head = ring_head;
 	cursor_moved(cursor);
+	/* A loss left for the file's next reader: one asleep on it hears of it now. */
+	due = keep_loss && fetch->lost && cursor_due(cursor);
 out:
 	spin_unlock_irqrestore(&ring_lock, flags);
+	wake_if_due(due);
 	return ret;
 }
 

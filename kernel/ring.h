@@ -106,7 +106,8 @@ void smon_ring_position(const struct smon_cursor *cursor, u64 *next, u64 *lost);
 /*
  * A mapped reader delivered the records before at: moves its cursor there
  * (never back, never into a record it can't have read) and then past what
- * was overwritten; fills fetch for SYSCALLMON_IOC_FETCH.
+ * was overwritten, unless fetch->flags keeps that loss for the cursor's next
+ * reader; fills fetch for SYSCALLMON_IOC_FETCH.
  */
 int smon_ring_fetch(struct smon_cursor *cursor, struct syscallmon_fetch *fetch);
 

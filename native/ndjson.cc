@@ -563,8 +563,10 @@ int NdjsonFormatter::WriteScratch(size_t n, int fd)
 {
 	for (size_t done = 0; done < n;) {
 		ssize_t w = write(fd, scratch_.get() + done, n - done);
-		if (w >= 0) {
+		if (w > 0) {
 			done += static_cast<size_t>(w);
+		} else if (w == 0) {
+			return EIO; // no progress: trying again would spin for ever
 		} else if (errno == EAGAIN) {
 			struct pollfd p = { fd, POLLOUT, 0 };
 			if (poll(&p, 1, -1) < 0 && errno != EINTR)

@@ -15,8 +15,11 @@
 // only if the ring's tail had not passed them when the copy ended; so the
 // kernel copies no record to anyone, and its ring lock is held only for
 // FETCH's bookkeeping. A FETCH lost count becomes a lost record at the
-// batch's start, as read() would have put it. Records read() took from the
-// ring and not yet handed out go first (FETCH refuses with EBUSY until then).
+// batch's start, as read() would have put it; a loss found once a batch
+// holds records is left with the cursor (SYSCALLMON_FETCH_KEEP_LOSS) and
+// starts the next batch, or is the file's next reader's to hear of if the
+// stream stops first. Records read() took from the ring and not yet handed
+// out go first (FETCH refuses with EBUSY until then).
 //
 // Coalescing (coalesceMs > 0): after a batch that did not fill maxBytes the
 // stream waits coalesceMs before it reads again, so a steady stream of
@@ -135,11 +138,14 @@ public:
 	// Hands the kernel how far this reader delivered and learns where to go
 	// on: 0, or an errno (EBUSY: read() holds records to hand out first).
 	// *config: of the *lost records, how many were configuration records.
-	int Fetch(uint64_t *head, uint64_t *lost, uint64_t *config, uint64_t *first_lost)
+	// keep_loss: *lost says how many this reader missed, but the cursor
+	// keeps them for the next Fetch or read() to report.
+	int Fetch(uint64_t *head, uint64_t *lost, uint64_t *config, uint64_t *first_lost, bool keep_loss = false)
 	{
 		struct syscallmon_fetch f = {};
 		f.pos = pos_;
 		f.seq = seq_;
+		f.flags = keep_loss ? SYSCALLMON_FETCH_KEEP_LOSS : 0;
 		int r;
 		do
 			r = ioctl(fd_, SYSCALLMON_IOC_FETCH, &f);
@@ -294,9 +300,10 @@ public:
 			return;
 		stopped_ = true;
 		// Hands the cursor what was delivered, so that the file's next
-		// reader (read(), another stream) goes on after it.
+		// reader (read(), another stream) goes on after it, and hears of
+		// what was overwritten since the last batch.
 		uint64_t head = 0, lost = 0, config = 0, first = 0;
-		ring_.Fetch(&head, &lost, &config, &first);
+		ring_.Fetch(&head, &lost, &config, &first, true);
 		// And its default wakeup; the file may outlive the stream.
 		if (wakeup_ != 1)
 			ring_.SetWakeup(1);
@@ -444,7 +451,9 @@ private:
 		// ring overwritten that fast round after round still yields.
 		for (int round = 0; round < 64; round++) {
 			uint64_t head = 0, n = 0, config = 0, first = 0;
-			int err = ring_.Fetch(&head, &n, &config, &first);
+			// A loss after records this batch holds is the next batch's
+			// first record: its lost record goes after them, not before.
+			int err = ring_.Fetch(&head, &n, &config, &first, len > 0);
 			if (err == EBUSY && len == 0 && lost == 0) {
 				// read() holds records it took from the ring: they go first.
 				ssize_t r = ReadInto(fd_, records, max_);
@@ -461,6 +470,10 @@ private:
 			}
 			if (err)
 				return err;
+			if (n && len > 0) {
+				b->more = true;
+				break;
+			}
 			if (n) {
 				if (!lost)
 					first_lost = first;

@@ -2,9 +2,10 @@
 // readers of the ring (mmap + SYSCALLMON_IOC_FETCH, woken by poll). They see
 // what read() sees, record for record; a ring overwritten under them gives
 // one lost record with the exact count; they coalesce, hand over views,
-// write NDJSON, hand the file's cursor what they delivered, and shut down
-// cleanly. The calls they watch are chdir("/") from shell loops (dash runs
-// cd itself, one chdir each): nothing else in the guest makes them.
+// write NDJSON, hand the file's cursor what they delivered and any loss
+// after it, and shut down cleanly. The calls they watch are chdir("/") from
+// shell loops (dash runs cd itself, one chdir each): nothing else in the
+// guest makes them.
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -122,25 +123,51 @@ describe('mapped streams against the real module', () => {
 
   it('a ring overwritten under a stream gives one lost record with the exact count, then what is held', async () => {
     await reload('--ring-size', '64K');
-    const ctl = armChdir();
-    const s = collect();
-    await tick(50); // the stream is waiting
-    chdirs(3000); // this thread waits: the stream reads nothing meanwhile
-    const status = binding.getStatus(ctl);
-    const held = Number(status.head_seq - status.tail_seq);
-    expect(Number(status.overwritten)).toBeGreaterThan(0);
-    await until(() => events(s.batches).filter((e) => e.type === 'syscall').length >= held, 'what the ring holds');
-    const all = events(s.batches);
-    // Arming wrote the target's and the mode's config records, which the waiting stream took first.
-    const arming = all.filter((e) => e.type === 'config');
-    expect(arming.map((e) => e.seq)).toEqual([0, 1]);
-    const got = all.slice(arming.length);
-    expect(got[0]).toMatchObject({ type: 'lost', seq: 2, count: Number(status.overwritten) - 2 });
-    expect(got.filter((e) => e.type === 'lost')).toHaveLength(1);
-    expect(got.slice(1).map((e) => e.seq)).toEqual(Array.from({ length: held }, (_, i) => Number(status.tail_seq) + i));
-    expect(Number(status.overwritten) + held).toBe(3000 + arming.length);
-    closeAll();
-    await reload();
+    try {
+      const ctl = armChdir();
+      const s = collect();
+      await tick(50); // the stream is waiting
+      chdirs(3000); // this thread waits: the stream reads nothing meanwhile
+      const status = binding.getStatus(ctl);
+      const held = Number(status.head_seq - status.tail_seq);
+      expect(Number(status.overwritten)).toBeGreaterThan(0);
+      await until(() => events(s.batches).filter((e) => e.type === 'syscall').length >= held, 'what the ring holds');
+      const all = events(s.batches);
+      // Arming wrote the target's and the mode's config records, which the waiting stream took first.
+      const arming = all.filter((e) => e.type === 'config');
+      expect(arming.map((e) => e.seq)).toEqual([0, 1]);
+      const got = all.slice(arming.length);
+      expect(got[0]).toMatchObject({ type: 'lost', seq: 2, count: Number(status.overwritten) - 2 });
+      expect(got.filter((e) => e.type === 'lost')).toHaveLength(1);
+      expect(got.slice(1).map((e) => e.seq)).toEqual(Array.from({ length: held }, (_, i) => Number(status.tail_seq) + i));
+      expect(Number(status.overwritten) + held).toBe(3000 + arming.length);
+    } finally {
+      closeAll();
+      await reload(); // the default ring for the tests after this one
+    }
+  });
+
+  it('stopped after the ring overtook it, leaves that loss to the file\'s next reader', async () => {
+    await reload('--ring-size', '64K');
+    try {
+      const ctl = armChdir();
+      const s = collect();
+      binding.seek(s.fd, c.SEEK_HEAD!);
+      chdirs(10);
+      await until(() => events(s.batches).length >= 10, 'ten records');
+      const next = events(s.batches).at(-1)!.seq + 1;
+      chdirs(3000); // this thread waits: the stream reads nothing meanwhile
+      s.h.stop();
+      const status = binding.getStatus(ctl);
+      expect(Number(status.tail_seq)).toBeGreaterThan(next);
+      const after = readAll(s.fd).map((r) => decoder.decode(r)[0]!);
+      expect(after[0]).toMatchObject({ type: 'lost', seq: next, count: Number(status.tail_seq) - next });
+      expect(after.slice(1).map((e) => e.seq)).toEqual(
+        Array.from({ length: Number(status.head_seq - status.tail_seq) }, (_, i) => Number(status.tail_seq) + i));
+    } finally {
+      closeAll();
+      await reload(); // the default ring for the tests after this one
+    }
   });
 
   it('hands the file\'s cursor what it delivered when it stops; records read() took go first', async () => {

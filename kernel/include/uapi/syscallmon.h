@@ -84,7 +84,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define SYSCALLMON_API_VERSION		4
+#define SYSCALLMON_API_VERSION		5
 
 #define SYSCALLMON_DEVICE_PATH		"/dev/syscallmon"
 #define SYSCALLMON_PROC_DIR		"/proc/syscallmon"
@@ -314,13 +314,21 @@ struct syscallmon_ring_page {
  * FETCH or its own walk gave them) and gets where to go on from: lost is
  * how many records it missed since (overwritten, as the lost record says),
  * and pos/seq move past them.  Its cursor is the same as read()'s.
+ * With SYSCALLMON_FETCH_KEEP_LOSS the reader only hands back how far it
+ * read: lost says how many records it missed, but they stay missed, for the
+ * file's next FETCH or read() to report (a reader that stops, or that ends
+ * a batch before a loss rather than report it after records older than it).
  */
+#define SYSCALLMON_FETCH_KEEP_LOSS	(1u << 0)
+
 struct syscallmon_fetch {
 	__u64 pos;		/* in: delivered up to; out: read from here */
 	__u64 seq;
 	__u64 head;		/* out: records are in [pos, head) */
 	__u64 lost;		/* out */
 	__u64 lost_config;	/* out: of lost, configuration records (as syscallmon_lost.config) */
+	__u32 flags;		/* in: SYSCALLMON_FETCH_* */
+	__u32 reserved;		/* in: 0 */
 };
 
 /*

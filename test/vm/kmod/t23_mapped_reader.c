@@ -10,7 +10,11 @@
  *      it, and a write through the mapping faults.
  *   d) Readers map, read, unmap and close over and over while a producer
  *      runs: nothing breaks, nothing is left behind.
+ *   e) A reader that hands back its position with SYSCALLMON_FETCH_KEEP_LOSS
+ *      (as one that stops does) learns of its loss but leaves it to the
+ *      file's next reader: read() then starts with the lost record.
  */
+#include <poll.h>
 #define _GNU_SOURCE
 #include <errno.h>
 #include <signal.h>
@@ -161,6 +165,50 @@ static void overwritten(int fd, struct mapped *m)
 	smon_events_free(&events);
 }
 
+static void loss_kept(int fd, struct mapped *m)
+{
+	struct smon_events events = { 0 };
+	struct syscallmon_status st;
+	uint64_t first = m->seq;
+
+	smon_diag("e) a loss handed back with SYSCALLMON_FETCH_KEEP_LOSS");
+	produce(fd, 3 * CAPACITY);
+	REQUIRE(smon_status(fd, &st) == 0, "status");
+	for (int i = 0; i < 2; i++) {
+		struct syscallmon_fetch f = { .pos = m->pos, .seq = m->seq, .flags = SYSCALLMON_FETCH_KEEP_LOSS };
+		struct pollfd p = { .fd = m->fd, .events = POLLIN };
+
+		smon_diag("FETCH %d, keeping the loss", i + 1);
+		REQUIRE(ioctl(m->fd, SYSCALLMON_IOC_FETCH, &f) == 0, "FETCH, keeping the loss: %s", strerror(errno));
+		CHECK_EQ(f.lost, st.tail_seq - first, "lost");
+		CHECK_EQ(f.pos, m->pos, "the cursor stays");
+		CHECK_EQ(f.seq, first, "seq");
+		CHECK_EQ(poll(&p, 1, 0), 1, "the file is readable");
+	}
+	CHECK(smon_read_all(m->fd, &events) == 0, "read()");
+	if (CHECK(events.n > 0, "read() after the kept loss: records")) {
+		CHECK_EQ(events.ev[0].type, SYSCALLMON_RECORD_LOST, "read()'s first record");
+		CHECK_EQ(events.ev[0].seq, first, "the lost record's seq");
+		CHECK_EQ(events.ev[0].lost, st.tail_seq - first, "the lost record's count");
+		CHECK_EQ(events.n - 1, st.head_seq - st.tail_seq, "records after it");
+	}
+	smon_events_free(&events);
+	/* Unknown flags and a reserved word are refused. */
+	for (int i = 0; i < 2; i++) {
+		struct syscallmon_fetch f = { .pos = st.head, .seq = st.head_seq };
+
+		if (i)
+			f.reserved = 1;
+		else
+			f.flags = 1u << 1;
+		errno = 0;
+		CHECK(ioctl(m->fd, SYSCALLMON_IOC_FETCH, &f) < 0 && errno == EINVAL,
+		      "FETCH with %s: errno %d, want EINVAL", i ? "reserved set" : "an unknown flag", errno);
+	}
+	m->pos = st.head;
+	m->seq = st.head_seq;
+}
+
 static void read_only(int fd, struct mapped *m)
 {
 	int status;
@@ -243,6 +291,7 @@ int main(void)
 
 	same_records(fd, &m);
 	overwritten(fd, &m);
+	loss_kept(fd, &m);
 	read_only(mfd, &m);
 	unmap_while_producing(fd);
 

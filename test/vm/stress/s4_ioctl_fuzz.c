@@ -641,6 +641,10 @@ static void make_call(struct call *call, struct counts *c)
 				f.pos = chance(50) ? stress_below(1 << 20) * 8 : stress_rnd() * (uint64_t)stress_rnd();
 				f.seq = chance(50) ? stress_below(1 << 16) : stress_rnd();
 			}
+			if (chance(30))
+				f.flags = chance(70) ? SYSCALLMON_FETCH_KEEP_LOSS : stress_rnd();
+			if (chance(5))
+				f.reserved = stress_rnd();
 
 			call->arg = place(&f, sizeof(f), 90, ZONE_STRUCTS);
 			break;
