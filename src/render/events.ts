@@ -51,12 +51,14 @@ export function durationOf(e: SyscallEvent): string {
 
 /**
  * The path argument, or else what the fd argument referred to; a file
- * rule's record says so before the file it decided.
+ * rule's record says so before the file it decided.  An empty path names
+ * the fd itself (AT_EMPTY_PATH: glibc's fstat, statx on an fd), so its
+ * target is what the call was about.
  */
 export function pathText(e: SyscallEvent): string {
   const file = e.file ? '[file] ' : '';
   if (e.path_unreadable) return file + '<unreadable>';
-  if (e.path !== null) return file + sanitize(e.path) + (e.path_truncated ? '…' : '');
+  if (e.path !== null && e.path !== '') return file + sanitize(e.path) + (e.path_truncated ? '…' : '');
   return file + (e.target === null ? '' : sanitize(e.target));
 }
 

@@ -67,6 +67,12 @@ describe('log table', () => {
     expect(text).toMatch(/^-- 12 events lost: the reader was overtaken --$/m);
   });
 
+  it('an empty path argument (fstat as newfstatat(fd, "", …, AT_EMPTY_PATH), statx on an fd) shows the fd\'s target', () => {
+    const [fstat] = events([syscallRecord({ nr: 262, path: '', target: '/etc/passwd', ret: 0 })]);
+    expect(renderEventTable([fstat!], plain)).toMatch(/newfstatat +ALLOWED +0 +0\.000012 +\/etc\/passwd\n$/);
+    expect(eventLine(fstat!, plain)).toMatch(/newfstatat +ALLOWED +0 +0\.000012 +\/etc\/passwd\n$/);
+  });
+
   it('a configuration change in the columns: CONFIG, its kind, what changed; a file rule\'s record says [file]', () => {
     const text = renderEventTable(events([
       configRecord(),
