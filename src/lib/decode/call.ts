@@ -5,15 +5,17 @@
 import type { SyscallEvent } from '../events.js';
 
 /**
- * The fields of a syscall event the decoders read: the operation, its raw
- * arguments, what the record says of the path and the fd argument, the
- * result and duration, and the verdict with the errno a block target gives.
+ * The fields of a syscall event the decoders read: the operation, the entry
+ * it came in through (which lays out its arguments), its raw arguments,
+ * what the record says of the path and the fd argument, the result and
+ * duration, and the verdict with the errno a block target gives.
  */
 export type DecodableCall = Pick<
   SyscallEvent,
   | 'syscall'
   | 'nr'
   | 'abi'
+  | 'native_nr'
   | 'args'
   | 'ret'
   | 'duration_ns'

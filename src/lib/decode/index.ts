@@ -22,27 +22,68 @@ const SIGNATURES: ReadonlyMap<string, Signature> = new Map(
   Object.entries({ ...FILE_CALLS, ...MOUNT_CALLS, ...MEMORY_CALLS, ...PROCESS_CALLS, ...NETWORK_CALLS }),
 );
 
+/*
+ * i386 calls whose entry lays its arguments out differently from the
+ * x86_64 call of the same operation are shown raw rather than misread.
+ * Their results mean the same on both, so they keep their signature's form
+ * (decodeResult); none of those forms reads an argument.
+ */
+
 /**
- * Operations whose i386 entry lays its arguments out differently from
- * x86_64 (64-bit values split in two registers, structs passed by pointer,
- * the socketcall multiplexer's packed arguments, clone's order): their i386
- * calls are shown raw rather than misread.
+ * Operations every i386 entry of which differs: 64-bit values split in two
+ * registers, structs passed by pointer, the socketcall multiplexer's packed
+ * arguments, clone's order.
  */
 const I386_LAYOUT_DIFFERS = new Set([
   'mmap', 'lseek', 'pread64', 'pwrite64', 'preadv', 'pwritev', 'preadv2', 'pwritev2', 'readahead', 'fadvise64',
-  'fallocate', 'truncate', 'ftruncate', 'statfs', 'fstatfs', 'getdents', 'clone', 'select', 'fanotify_mark',
-  'socket', 'socketpair', 'bind', 'connect', 'listen', 'accept', 'accept4', 'getsockname', 'getpeername',
-  'shutdown', 'sendto', 'recvfrom', 'sendmsg', 'recvmsg', 'sendmmsg', 'recvmmsg', 'setsockopt', 'getsockopt',
+  'fallocate', 'sync_file_range', 'truncate', 'ftruncate', 'statfs', 'fstatfs', 'getdents', 'clone', 'select',
+  'fanotify_mark', 'socket', 'socketpair', 'bind', 'connect', 'listen', 'accept', 'accept4', 'getsockname',
+  'getpeername', 'shutdown', 'sendto', 'recvfrom', 'sendmsg', 'recvmsg', 'sendmmsg', 'recvmmsg', 'setsockopt',
+  'getsockopt',
 ]);
+
+/**
+ * i386 entries, by their own number (asm/syscalls_32.h), that differ where
+ * another i386 entry of the same operation does not: 16-bit ids, the old
+ * signal calls (a one-word mask, no size, sigaction's old struct), and
+ * calls with fewer arguments than the x86_64 operation reads.
+ */
+const I386_ENTRY_LAYOUT_DIFFERS = new Set([
+  7, // waitpid: wait4 without rusage
+  16, // lchown16
+  22, // oldumount: umount2 without flags
+  23, // setuid16
+  25, // stime32: settimeofday's operation from a time_t
+  34, // nice: setpriority's operation from an increment
+  46, // setgid16
+  48, // signal: rt_sigaction's operation from a handler
+  67, // sigaction
+  70, // setreuid16
+  71, // setregid16
+  72, // sigsuspend
+  73, // sigpending
+  95, // fchown16
+  119, // sigreturn
+  126, // sigprocmask
+  138, // setfsuid16
+  139, // setfsgid16
+  164, // setresuid16
+  170, // setresgid16
+  182, // chown16
+]);
+
+function i386LayoutDiffers(call: DecodableCall): boolean {
+  return call.abi === 'i386' && (I386_LAYOUT_DIFFERS.has(call.syscall) || I386_ENTRY_LAYOUT_DIFFERS.has(call.native_nr));
+}
 
 /** The x86_64 names of the syscalls whose arguments are decoded (the others are shown in hex). */
 export function decodedSyscalls(): string[] {
   return [...SIGNATURES.keys()].sort();
 }
 
+/** The signature the arguments are decoded by; none for a call shown raw. */
 function signatureOf(call: DecodableCall): Signature | undefined {
-  if (call.abi === 'i386' && I386_LAYOUT_DIFFERS.has(call.syscall)) return undefined;
-  return SIGNATURES.get(call.syscall);
+  return i386LayoutDiffers(call) ? undefined : SIGNATURES.get(call.syscall);
 }
 
 /** The arguments as strace would print them; all six registers in hex for a call without a signature. */
@@ -110,7 +151,8 @@ export function decodeResult(call: DecodableCall): DecodedResult {
   if (errno !== null) return failure(errno, note);
   if (call.ret === null) return { text: `?${note}`, short: '?', failed: false, errno: null };
   const ret = BigInt.asIntN(64, call.ret);
-  const format = signatureOf(call)?.result;
+  // The signature's own, not signatureOf's: a call shown raw keeps its result's form.
+  const format = SIGNATURES.get(call.syscall)?.result;
   const text = format ? format(ret, call.args) : ret.toString();
   return { text: text + note, short: text, failed: false, errno: null };
 }

@@ -29,7 +29,7 @@ const recorded: Recorded[] = readFileSync(fixture, 'utf8').trim().split('\n').ma
 
 function callOf(r: Recorded): DecodableCall {
   return {
-    syscall: r.syscall, nr: 0, abi: 'x86_64', args: r.args.map((a) => BigInt(a)), ret: r.ret === null ? null : BigInt(r.ret),
+    syscall: r.syscall, nr: 0, abi: 'x86_64', native_nr: 0, args: r.args.map((a) => BigInt(a)), ret: r.ret === null ? null : BigInt(r.ret),
     duration_ns: null, path: r.path, path_truncated: false, path_unreadable: r.path_unreadable, target: r.target, verdict: 'allowed', block_errno: null,
   };
 }
@@ -53,7 +53,7 @@ describe('decoded calls read like strace -y', () => {
 /** A call with every field a decoder reads; tests override what they look at. */
 function call(over: Partial<DecodableCall> & Pick<DecodableCall, 'syscall'>): DecodableCall {
   return {
-    nr: 0, abi: 'x86_64', args: [0n, 0n, 0n, 0n, 0n, 0n], ret: 0n, duration_ns: null, path: null, path_truncated: false,
+    nr: 0, abi: 'x86_64', native_nr: 0, args: [0n, 0n, 0n, 0n, 0n, 0n], ret: 0n, duration_ns: null, path: null, path_truncated: false,
     path_unreadable: false, target: null,
     verdict: 'allowed', block_errno: null, ...over,
   };
@@ -110,6 +110,8 @@ describe('results', () => {
   it.each([
     ['a result', call({ syscall: 'openat', ret: 3n }), '3', '3', false],
     ['an address in hex', call({ syscall: 'mmap', ret: 0x7f0000001000n }), '0x7f0000001000', '0x7f0000001000', false],
+    ['an i386 mmap2\'s address in hex, its arguments raw', call({ syscall: 'mmap', abi: 'i386', native_nr: 192, ret: 0xf7f00000n }), '0xf7f00000', '0xf7f00000', false],
+    ['an i386 old mmap\'s address in hex, its arguments raw', call({ syscall: 'mmap', abi: 'i386', native_nr: 90, ret: 0xf7f00000n }), '0xf7f00000', '0xf7f00000', false],
     ['an error', call({ syscall: 'openat', ret: -2n }), '-1 ENOENT (No such file or directory)', '-1 ENOENT', true],
     ['another error', call({ syscall: 'openat', ret: -13n }), '-1 EACCES (Permission denied)', '-1 EACCES', true],
     ['a restart inside the kernel', call({ syscall: 'read', ret: -512n }), '? ERESTARTSYS (To be restarted if SA_RESTART is set)', '? ERESTARTSYS', true],
@@ -124,6 +126,72 @@ describe('results', () => {
   });
 });
 
+/** The table scripts/gen-syscalls.sh makes from the installed kernel's headers, as the build makes it. */
+function generatedTable(): string {
+  const root = resolve(import.meta.dirname, '../../..');
+  const dir = mkdtempSync(join(tmpdir(), 'smon-decode-'));
+  try {
+    const table = join(dir, 'syscall_table.h');
+    const kdir = execFileSync('sh', [join(root, 'scripts/kdir.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    execFileSync('sh', [join(root, 'scripts/gen-syscalls.sh'), kdir, table]);
+    return readFileSync(table, 'utf8');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * i386 entries that perform an x86_64 operation with their own argument
+ * layout: 64-bit values split in two registers, 16-bit ids, the old signal
+ * calls' masks and missing size arguments, fewer arguments than the x86_64
+ * call reads.  Each is shown raw, as the registers hold it; the same
+ * operation through an i386 entry laid out as on x86_64 is decoded.
+ */
+describe('i386 entries laid out unlike their x86_64 operation are raw hex', () => {
+  const i386 = new Map(
+    [...generatedTable().matchAll(/^SYSCALLMON_ENTRY\(1, (\d+), \w+, "__ia32_(\w+)", (\d+)\)$/gm)].map((m) => [Number(m[1]), { symbol: m[2], op: Number(m[3]) }]),
+  );
+  const args = [1n, 2n, 3n, 4n, 5n, 6n];
+
+  it.each([
+    [7, 'sys_waitpid', 61, 'wait4'],
+    [16, 'sys_lchown16', 94, 'lchown'],
+    [22, 'sys_oldumount', 166, 'umount2'],
+    [23, 'sys_setuid16', 105, 'setuid'],
+    [25, 'sys_stime32', 164, 'settimeofday'],
+    [34, 'sys_nice', 141, 'setpriority'],
+    [46, 'sys_setgid16', 106, 'setgid'],
+    [48, 'sys_signal', 13, 'rt_sigaction'],
+    [67, 'compat_sys_sigaction', 13, 'rt_sigaction'],
+    [70, 'sys_setreuid16', 113, 'setreuid'],
+    [71, 'sys_setregid16', 114, 'setregid'],
+    [72, 'sys_sigsuspend', 130, 'rt_sigsuspend'],
+    [73, 'compat_sys_sigpending', 127, 'rt_sigpending'],
+    [95, 'sys_fchown16', 93, 'fchown'],
+    [119, 'compat_sys_sigreturn', 15, 'rt_sigreturn'],
+    [126, 'compat_sys_sigprocmask', 14, 'rt_sigprocmask'],
+    [138, 'sys_setfsuid16', 122, 'setfsuid'],
+    [139, 'sys_setfsgid16', 123, 'setfsgid'],
+    [164, 'sys_setresuid16', 117, 'setresuid'],
+    [170, 'sys_setresgid16', 119, 'setresgid'],
+    [182, 'sys_chown16', 92, 'chown'],
+    [314, 'sys_ia32_sync_file_range', 277, 'sync_file_range'],
+  ])('i386 %i (%s) performs %i (%s)', (native, symbol, nr, syscall) => {
+    expect(i386.get(native)).toEqual({ symbol, op: nr });
+    expect(formatCall(call({ syscall, nr, abi: 'i386', native_nr: native, args }))).toBe(`${syscall}(0x1, 0x2, 0x3, 0x4, 0x5, 0x6)`);
+  });
+
+  it.each([
+    [114, 'compat_sys_wait4', 61, 'wait4', 'wait4(1, 0x2, WNOHANG|WSTOPPED, 0x4)'],
+    [212, 'sys_chown', 92, 'chown', 'chown(0x1, 2, 3)'],
+    [213, 'sys_setuid', 105, 'setuid', 'setuid(1)'],
+    [52, 'sys_umount', 166, 'umount2', 'umount2(0x1, MNT_DETACH)'],
+  ])('the same operation through i386 %i (%s) is decoded', (native, symbol, nr, syscall, text) => {
+    expect(i386.get(native)).toEqual({ symbol, op: nr });
+    expect(formatCall(call({ syscall, nr, abi: 'i386', native_nr: native, args }))).toBe(text);
+  });
+});
+
 /**
  * The module reads the path and the fd target of the first path and fd
  * arguments named by its table (scripts/gen-syscalls.sh); the signatures
@@ -131,17 +199,11 @@ describe('results', () => {
  * fd target must have a signature.
  */
 describe('signatures agree with the module on which argument is the path and which the fd', () => {
-  const root = resolve(import.meta.dirname, '../../..');
-  const dir = mkdtempSync(join(tmpdir(), 'smon-decode-'));
-  const table = join(dir, 'syscall_table.h');
-  const kdir = execFileSync('sh', [join(root, 'scripts/kdir.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  execFileSync('sh', [join(root, 'scripts/gen-syscalls.sh'), kdir, table]);
-  const ops = [...readFileSync(table, 'utf8').matchAll(/^SYSCALLMON_OP\((\d+), (\w+), (-?\d+)(?:, (-?\d+))?\)$/gm)].map((m) => ({
+  const ops = [...generatedTable().matchAll(/^SYSCALLMON_OP\((\d+), (\w+), (-?\d+)(?:, (-?\d+))?\)$/gm)].map((m) => ({
     name: m[2] as string,
     pathArg: Number(m[3]),
     fdArg: m[4] === undefined ? undefined : Number(m[4]),
   }));
-  rmSync(dir, { recursive: true, force: true });
 
   /** Decodes with each register holding its own index plus 0x1000 and reads the indexes back. */
   function registers(name: string): { path: number; fd: number } {

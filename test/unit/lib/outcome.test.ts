@@ -15,7 +15,7 @@ describe('parseDuration', () => {
 
 function call(ret: bigint | null, durationNs: bigint | null, over: Partial<DecodableCall> = {}): DecodableCall {
   return {
-    syscall: 'read', nr: 0, abi: 'x86_64', args: [3n, 0n, 0n, 0n, 0n, 0n], ret, duration_ns: durationNs, path: null,
+    syscall: 'read', nr: 0, abi: 'x86_64', native_nr: 0, args: [3n, 0n, 0n, 0n, 0n, 0n], ret, duration_ns: durationNs, path: null,
     path_truncated: false, path_unreadable: false, target: null,
     verdict: 'allowed', block_errno: null, ...over,
   };

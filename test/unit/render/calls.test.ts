@@ -6,7 +6,7 @@ import { renderCallSummary, straceLine, straceText } from '../../../src/render/c
 
 function call(over: Partial<DecodableCall> & Pick<DecodableCall, 'syscall' | 'nr'>): DecodableCall {
   return {
-    abi: 'x86_64', args: [0n, 0n, 0n, 0n, 0n, 0n], ret: 0n, duration_ns: null, path: null, path_truncated: false,
+    abi: 'x86_64', native_nr: over.nr, args: [0n, 0n, 0n, 0n, 0n, 0n], ret: 0n, duration_ns: null, path: null, path_truncated: false,
     path_unreadable: false, target: null,
     verdict: 'allowed', block_errno: null, ...over,
   };
