@@ -55,8 +55,9 @@ export function straceText(e: MonitorEvent, withPid: boolean): string {
 
 const RULE = '------ ----------- ----------- -------- --------- --------- ----------------\n';
 
+/** A row; its average is 0 when no call has a duration, as its seconds and longest are. */
 function summaryLine(percent: string, r: Omit<SummaryRow, 'syscall' | 'nr'>, name: string): string {
-  const avgUs = r.calls === 0 ? 0n : r.total_ns / 1000n / BigInt(r.calls);
+  const avgUs = r.timed === 0 ? 0n : r.total_ns / 1000n / BigInt(r.timed);
   return (
     `${percent.padStart(6)} ${seconds(r.total_ns).padStart(11)} ${String(avgUs).padStart(11)} ` +
     `${seconds(r.max_ns).padStart(8)} ${String(r.calls).padStart(9)} ${(r.errors ? String(r.errors) : '').padStart(9)} ${name}\n`

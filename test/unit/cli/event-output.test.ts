@@ -142,12 +142,13 @@ describe('--summary', () => {
     for (const row of s.rows) {
       const mine = events.filter((e) => e.syscall === row.syscall);
       expect(row.calls).toBe(mine.length);
+      expect(row.timed).toBe(mine.filter((e) => e.duration_ns !== null).length);
       expect(row.errors).toBe(mine.filter((e) => e.errno !== null).length);
       expect(BigInt(row.total_ns)).toBe(mine.reduce((t, e) => t + BigInt(e.duration_ns), 0n));
     }
-    expect(s.total).toEqual({ calls: 5, errors: 1, total_ns: '300041345', max_ns: '300000000' });
+    expect(s.total).toEqual({ calls: 5, timed: 5, errors: 1, total_ns: '300041345', max_ns: '300000000' });
     const failed = JSON.parse((await runCli(['log', '--summary', '--json', '--failed'], { fake })).stdout);
-    expect(failed.rows).toEqual([{ syscall: 'openat', nr: 257, calls: 1, errors: 1, total_ns: '8000', max_ns: '8000' }]);
+    expect(failed.rows).toEqual([{ syscall: 'openat', nr: 257, calls: 1, timed: 1, errors: 1, total_ns: '8000', max_ns: '8000' }]);
   });
 
   it('tail: events lost are said on stderr, since the table cannot count them', async () => {

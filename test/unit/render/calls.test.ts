@@ -73,9 +73,10 @@ describe('the summary', () => {
 
   it('counts calls, errors and times per syscall and prints them as strace -c does', () => {
     const s = new CallSummary();
+    // strace timed every call; those past eachNs took under a microsecond.
     const add = (syscall: string, nr: number, n: number, failures: number, eachNs: number[]): void => {
       for (let i = 0; i < n; i++) {
-        s.add(call({ syscall, nr, ret: i < failures ? -2n : 3n, duration_ns: i < eachNs.length ? BigInt(eachNs[i] as number) : null }));
+        s.add(call({ syscall, nr, ret: i < failures ? -2n : 3n, duration_ns: BigInt(eachNs[i] ?? 0) }));
       }
     };
     add('read', 0, 5, 0, []);
@@ -85,17 +86,40 @@ describe('the summary', () => {
     expect(renderCallSummary(s.summary())).toBe(expected);
   });
 
+  it('averages over the calls that have a duration, and counts the others as calls (0 when none has one)', () => {
+    const s = new CallSummary();
+    s.add(call({ syscall: 'read', nr: 0, ret: 5n, duration_ns: 300_000n }));
+    s.add(call({ syscall: 'read', nr: 0, ret: 5n, duration_ns: 100_000n }));
+    s.add(call({ syscall: 'read', nr: 0, ret: null, duration_ns: null })); // recorded at entry, or without its result
+    s.add(call({ syscall: 'close', nr: 3, ret: null, duration_ns: null }));
+    const summary = s.summary();
+    expect(summary.rows).toEqual([
+      { syscall: 'read', nr: 0, calls: 3, timed: 2, errors: 0, total_ns: 400_000n, max_ns: 300_000n },
+      { syscall: 'close', nr: 3, calls: 1, timed: 0, errors: 0, total_ns: 0n, max_ns: 0n },
+    ]);
+    expect(summary.total).toEqual({ calls: 4, timed: 2, errors: 0, total_ns: 400_000n, max_ns: 300_000n });
+    expect(renderCallSummary(summary)).toBe([
+      '% time     seconds  usecs/call  longest     calls    errors syscall',
+      '------ ----------- ----------- -------- --------- --------- ----------------',
+      '100.00    0.000400         200 0.000300         3           read',
+      '  0.00    0.000000           0 0.000000         1           close',
+      '------ ----------- ----------- -------- --------- --------- ----------------',
+      '100.00    0.000400         200 0.000300         4           total',
+      '',
+    ].join('\n'));
+  });
+
   it('counts a call recorded at entry and at return once, by its return', () => {
     const s = new CallSummary();
     s.add({ ...call({ syscall: 'read', nr: 0, ret: null }), entry: true });
     s.add({ ...call({ syscall: 'read', nr: 0, ret: 5n, duration_ns: 300_000_000n }), entry: false });
-    expect(s.summary().rows).toEqual([{ syscall: 'read', nr: 0, calls: 1, errors: 0, total_ns: 300_000_000n, max_ns: 300_000_000n }]);
+    expect(s.summary().rows).toEqual([{ syscall: 'read', nr: 0, calls: 1, timed: 1, errors: 0, total_ns: 300_000_000n, max_ns: 300_000_000n }]);
   });
 
   it('counts a blocked call as an error', () => {
     const s = new CallSummary();
     s.add(call({ syscall: 'unlink', nr: 87, ret: null, verdict: 'blocked', block_errno: 'EPERM' }));
     s.add(call({ syscall: 'unlink', nr: 87, ret: 0n }));
-    expect(s.summary().rows).toEqual([{ syscall: 'unlink', nr: 87, calls: 2, errors: 1, total_ns: 0n, max_ns: 0n }]);
+    expect(s.summary().rows).toEqual([{ syscall: 'unlink', nr: 87, calls: 2, timed: 0, errors: 1, total_ns: 0n, max_ns: 0n }]);
   });
 });
