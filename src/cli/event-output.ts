@@ -71,7 +71,7 @@ export function addEventOutputOptions(cmd: Command, formats: readonly EventForma
       new Option('--format <format>', formats.map((f) => FORMAT_HELP[f]).join('; ')).choices(formats),
     )
     .option('--summary', "instead of the events, strace -c's table: per syscall the calls, errors, total, average and longest time (with --json: one object)")
-    .option('--failed', 'only calls that failed (returned an error or were blocked); exits and configuration changes are left out')
+    .option('--failed', 'only calls that failed (returned an error, or were blocked or ended by a kill rule); exits and configuration changes are left out')
     .addOption(
       new Option('--slower-than <duration>', `only calls that took longer (entry to return): ${DURATION_FORM}`).argParser(parseSlowerThan),
     );

@@ -133,9 +133,9 @@ function failedWith(call: DecodableCall): number | null {
   return ret < 0n && ret >= -MAX_ERRNO ? Number(-ret) : null;
 }
 
-/** The call failed: it was blocked, or returned an error. */
+/** The call failed: it was blocked, a kill rule ended it (it did not run either), or it returned an error. */
 export function isFailure(call: DecodableCall): boolean {
-  return call.verdict === 'blocked' || failedWith(call) !== null;
+  return call.verdict === 'blocked' || call.verdict === 'killed' || failedWith(call) !== null;
 }
 
 /**

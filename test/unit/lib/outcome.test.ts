@@ -28,6 +28,8 @@ describe('matchesOutcome', () => {
     ['a success, failed only', call(5n, ms), { failed: true }, false],
     ['an error, failed only', call(-11n, ms), { failed: true }, true],
     ['a blocked call, failed only', call(null, null, { verdict: 'blocked', block_errno: 'EPERM' }), { failed: true }, true],
+    ['a call a kill rule ended, failed only', call(null, null, { verdict: 'killed' }), { failed: true }, true],
+    ['a call a kill rule would have ended, failed only', call(5n, ms, { verdict: 'would_kill' }), { failed: true }, false],
     ['no result, failed only', call(null, null), { failed: true }, false],
     ['slower than the bound', call(5n, 11n * ms), { slowerThanNs: 10n * ms }, true],
     ['exactly the bound', call(5n, 10n * ms), { slowerThanNs: 10n * ms }, false],

@@ -116,10 +116,11 @@ describe('the summary', () => {
     expect(s.summary().rows).toEqual([{ syscall: 'read', nr: 0, calls: 1, timed: 1, errors: 0, total_ns: 300_000_000n, max_ns: 300_000_000n }]);
   });
 
-  it('counts a blocked call as an error', () => {
+  it('counts a blocked call, and one a kill rule ended, as an error', () => {
     const s = new CallSummary();
     s.add(call({ syscall: 'unlink', nr: 87, ret: null, verdict: 'blocked', block_errno: 'EPERM' }));
+    s.add(call({ syscall: 'unlink', nr: 87, ret: null, verdict: 'killed' }));
     s.add(call({ syscall: 'unlink', nr: 87, ret: 0n }));
-    expect(s.summary().rows).toEqual([{ syscall: 'unlink', nr: 87, calls: 2, timed: 0, errors: 1, total_ns: 0n, max_ns: 0n }]);
+    expect(s.summary().rows).toEqual([{ syscall: 'unlink', nr: 87, calls: 3, timed: 0, errors: 2, total_ns: 0n, max_ns: 0n }]);
   });
 });
