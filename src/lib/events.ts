@@ -11,7 +11,8 @@
 // (Buffer.indexOf) and sliced without toString()'s dispatch, comm and fd
 // targets kept by their bytes (RecentStrings); `time` and `args` decoded on
 // first access (args from the batch's view the event keeps), because a table
-// shows neither and only NDJSON shows args.
+// shows neither and only NDJSON shows args; so are the bytes of a path or fd
+// target, which only strace's quoting needs.
 import type { Binding } from './binding.js';
 import { errnoName } from './errnos.js';
 import {
@@ -72,6 +73,14 @@ export interface SyscallEvent extends EventOrigin {
   path_unreadable: boolean;
   /** what the fd argument referred to, as /proc/PID/fd shows it ("/tmp/x", "pipe:[1234]"); null when none */
   target: string | null;
+  /**
+   * The bytes path and target were decoded from, computed on access: a file
+   * name need not be UTF-8, and the text has U+FFFD for each byte that is
+   * not.  Not event fields: NDJSON and CSV show the text.  An event built by
+   * hand may leave them out; the decoders then quote the text's UTF-8.
+   */
+  readonly path_bytes?: Uint8Array | null;
+  readonly target_bytes?: Uint8Array | null;
   /** the raw arguments, computed on access */
   readonly args: bigint[];
   /** what the call returned; null for a record written at entry */
@@ -119,8 +128,8 @@ export type MonitorEvent = SyscallEvent | ExitEvent | ConfigEvent | LostEvent;
 
 const TWO_32 = 4294967296;
 
-/** The reads the decoder makes, by DataView's names; all little-endian. */
-type RecordReads = Pick<DataView, 'getUint16' | 'getUint32' | 'getInt32' | 'getBigUint64' | 'getBigInt64'>;
+/** The reads the decoder makes, by DataView's names; all little-endian. buffer and byteOffset: for a string's bytes. */
+type RecordReads = Pick<DataView, 'getUint16' | 'getUint32' | 'getInt32' | 'getBigUint64' | 'getBigInt64' | 'buffer' | 'byteOffset'>;
 
 /**
  * DataView's reads made by the Buffer's own methods, for a record that does
@@ -129,6 +138,12 @@ type RecordReads = Pick<DataView, 'getUint16' | 'getUint32' | 'getInt32' | 'getB
  */
 class BufferReads implements RecordReads {
   constructor(private readonly buf: Buffer) {}
+  get buffer(): ArrayBufferLike {
+    return this.buf.buffer;
+  }
+  get byteOffset(): number {
+    return this.buf.byteOffset;
+  }
   getUint16(off: number): number {
     return this.buf.readUInt16LE(off);
   }
@@ -166,6 +181,23 @@ export function cString(buf: Buffer, start: number, room: number): string {
   let end = buf.indexOf(0, start);
   if (end < 0 || end > start + room) end = start + room;
   return end === start ? '' : utf8Slice.call(buf, start, end);
+}
+
+/** The bytes cString decodes from the field at reads[start, start + room), copied: the event outlives its batch. */
+function cBytes(reads: RecordReads, start: number, room: number): Uint8Array {
+  const field = new Uint8Array(reads.buffer, reads.byteOffset + start, room);
+  const end = field.indexOf(0);
+  return field.slice(0, end < 0 ? room : end);
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * Decoding puts U+FFFD for each byte that is not UTF-8; text without one
+ * encodes back to the very bytes it came from.
+ */
+function lossy(text: string | null): boolean {
+  return text !== null && text.includes('\ufffd');
 }
 
 /**
@@ -237,6 +269,8 @@ class SyscallRecord implements SyscallEvent {
   #reads: RecordReads | undefined;
   readonly #argsAt: number;
   readonly #decoder: EventDecoder;
+  /** the bytes of a lossy path or target, taken from the batch before it goes */
+  #recordBytes: { path: Uint8Array | null; target: Uint8Array | null } | undefined;
 
   constructor(
     decoder: EventDecoder,
@@ -285,9 +319,42 @@ class SyscallRecord implements SyscallEvent {
       const out = new Array<bigint>(n);
       for (let i = 0; i < n; i++) out[i] = reads.getBigUint64(this.#argsAt + 8 * i, true);
       this.#args = out;
+      if (lossy(this.path) || lossy(this.target)) SyscallRecord.#bytesOfRecord(this);
       this.#reads = undefined; // nothing lazy is left: let the batch go
     }
     return this.#args;
+  }
+
+  // The bytes are looked for only on access: text without U+FFFD is its
+  // bytes' whole decoding, and decoding stays a pass over the batch.
+  get path_bytes(): Uint8Array | null {
+    if (this.path === null) return null;
+    return lossy(this.path) ? SyscallRecord.#bytesOfRecord(this).path : utf8.encode(this.path);
+  }
+
+  get target_bytes(): Uint8Array | null {
+    if (this.target === null) return null;
+    return lossy(this.target) ? SyscallRecord.#bytesOfRecord(this).target : utf8.encode(this.target);
+  }
+
+  /**
+   * The path's and the target's bytes as e's record holds them; first
+   * called while e holds the batch.  Static: an instance private method
+   * would cost every event a brand check at construction.
+   */
+  static #bytesOfRecord(e: SyscallRecord): { path: Uint8Array | null; target: Uint8Array | null } {
+    if (e.#recordBytes === undefined) {
+      const reads = e.#reads as RecordReads;
+      const o = e.#decoder.layout.off;
+      const at = e.#argsAt - o.args;
+      const pathLen = reads.getUint16(at + o.path_len, true);
+      const targetLen = reads.getUint16(at + o.target_len, true);
+      e.#recordBytes = {
+        path: e.path === null ? null : cBytes(reads, at + o.data, pathLen),
+        target: e.target === null ? null : cBytes(reads, at + o.data + pathLen, targetLen),
+      };
+    }
+    return e.#recordBytes;
   }
 
   toJSON(): Record<string, unknown> {

@@ -36,11 +36,14 @@ const AT_FDCWD = -100;
 
 const value = (text: string): DecodedArg => ({ text, kind: 'value' });
 
+const utf8 = new TextEncoder();
+
 function fdText(n: number, ctx: ArgContext): DecodedArg {
   const first = !ctx.fdSeen;
   ctx.fdSeen = true;
   const target = first ? ctx.call.target : null;
-  return { text: target !== null && n >= 0 ? `${n}${targetSuffix(target)}` : String(n), kind: 'fd' };
+  if (target === null || n < 0) return { text: String(n), kind: 'fd' };
+  return { text: `${n}${targetSuffix(ctx.call.target_bytes ?? utf8.encode(target))}`, kind: 'fd' };
 }
 
 /** A file descriptor; the first one of a call shows what it refers to: 3</etc/passwd>. */
@@ -62,7 +65,9 @@ export const path: Arg = (v, ctx) => {
   const first = !ctx.pathSeen;
   ctx.pathSeen = true;
   const c = ctx.call;
-  if (first && c.path !== null && !c.path_unreadable) return { text: quoted(c.path, c.path_truncated), kind: 'path' };
+  if (first && c.path !== null && !c.path_unreadable) {
+    return { text: quoted(c.path_bytes ?? utf8.encode(c.path), c.path_truncated), kind: 'path' };
+  }
   return { text: pointer(v), kind: first ? 'path' : 'memory' };
 };
 

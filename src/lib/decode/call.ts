@@ -7,8 +7,9 @@ import type { SyscallEvent } from '../events.js';
 /**
  * The fields of a syscall event the decoders read: the operation, the entry
  * it came in through (which lays out its arguments), its raw arguments,
- * what the record says of the path and the fd argument, the result and
- * duration, and the verdict with the errno a block target gives.
+ * what the record says of the path and the fd argument (their bytes quoted
+ * when given), the result and duration, and the verdict with the errno a
+ * block target gives.
  */
 export type DecodableCall = Pick<
   SyscallEvent,
@@ -23,6 +24,8 @@ export type DecodableCall = Pick<
   | 'path_truncated'
   | 'path_unreadable'
   | 'target'
+  | 'path_bytes'
+  | 'target_bytes'
   | 'verdict'
   | 'block_errno'
 >;

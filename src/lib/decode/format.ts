@@ -81,17 +81,22 @@ function quoteBytes(bytes: Uint8Array, extra = ''): string {
 const utf8 = new TextEncoder();
 
 /** A string argument as strace prints it: "..." and, when the record holds only its start, "..."... */
-export function quoted(s: string, truncated = false): string {
-  return `"${quoteBytes(utf8.encode(s))}"${truncated ? '...' : ''}`;
+export function quoted(bytes: Uint8Array, truncated = false): string {
+  return `"${quoteBytes(bytes)}"${truncated ? '...' : ''}`;
 }
 
-const DELETED = ' (deleted)';
+const DELETED = utf8.encode(' (deleted)');
+
+function endsWith(bytes: Uint8Array, tail: Uint8Array): boolean {
+  const at = bytes.length - tail.length;
+  return at >= 0 && tail.every((b, i) => bytes[at + i] === b);
+}
 
 /** An fd's target the way strace -y decorates the fd: <path>, with a deleted file's mark after it. */
-export function targetSuffix(target: string): string {
-  const deleted = target.endsWith(DELETED);
-  const path = deleted ? target.slice(0, -DELETED.length) : target;
-  return `<${quoteBytes(utf8.encode(path), '<>')}>${deleted ? '(deleted)' : ''}`;
+export function targetSuffix(target: Uint8Array): string {
+  const deleted = endsWith(target, DELETED);
+  const path = deleted ? target.subarray(0, target.length - DELETED.length) : target;
+  return `<${quoteBytes(path, '<>')}>${deleted ? '(deleted)' : ''}`;
 }
 
 /** seconds with microseconds, like strace -T's <0.000012> */

@@ -156,6 +156,29 @@ describe('EventDecoder', () => {
     );
   });
 
+  it('keeps the bytes of a path and an fd target beside their text, out of the event\'s fields', () => {
+    const path = Uint8Array.from([...Buffer.from('/tmp/a'), 0xff, ...Buffer.from('b')]);
+    const target = Uint8Array.from([...Buffer.from('/srv/'), 0xc3]);
+    const e = one<SyscallEvent>({ ...base, ...result, flags: result.flags | c('SYSCALL_TARGET'), path, target, ret: 3 });
+    expect([e.path, e.target]).toEqual(['/tmp/a\ufffdb', '/srv/\ufffd']);
+    expect([e.path_bytes, e.target_bytes]).toEqual([path, target]);
+    // Taken from the batch before args let it go: a batch read over afterwards changes nothing.
+    const batch = encodeRecord(binding, { ...base, ...result, flags: result.flags | c('SYSCALL_TARGET'), path, target, ret: 3 });
+    const [later] = decoder.decode(batch) as SyscallEvent[];
+    expect(later!.args).toEqual(ARGS);
+    batch.fill(0x41);
+    expect([later!.path_bytes, later!.target_bytes]).toEqual([path, target]);
+    const plain = one<SyscallEvent>({ ...base, path: '/tmp/é' });
+    expect([plain.path_bytes, plain.target_bytes]).toEqual([Uint8Array.from(Buffer.from('/tmp/é')), null]);
+    // Not event fields: NDJSON, CSV and a spread show the text alone.
+    expect(Object.keys({ ...e })).not.toContain('path_bytes');
+    expect(Object.keys({ ...e })).not.toContain('target_bytes');
+    expect(JSON.parse(JSON.stringify(e))).toMatchObject({ path: '/tmp/a\ufffdb', target: '/srv/\ufffd' });
+    expect(Object.keys(JSON.parse(JSON.stringify(e)))).toEqual(
+      binding.schema.filter((f) => f.records & (1 << c('RECORD_SYSCALL'))).map((f) => f.name),
+    );
+  });
+
   it('names syscalls the table lacks by number', () => {
     expect(one<SyscallEvent>({ ...base, nr: 511, path: undefined }).syscall).toBe('syscall_511');
   });

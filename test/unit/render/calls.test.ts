@@ -3,6 +3,7 @@ import type { DecodableCall } from '../../../src/lib/decode/index.js';
 import { CallSummary } from '../../../src/lib/summary.js';
 import type { MonitorEvent, SyscallEvent } from '../../../src/lib/events.js';
 import { renderCallSummary, straceLine, straceText } from '../../../src/render/calls.js';
+import { events, syscallRecord } from './events-fixture.js';
 
 function call(over: Partial<DecodableCall> & Pick<DecodableCall, 'syscall' | 'nr'>): DecodableCall {
   return {
@@ -55,6 +56,30 @@ describe('events as strace lines', () => {
       '--- CONFIG mode: OFF -> LOG by 4242 (sh) uid 0 ---\n'],
     ['events lost', { type: 'lost', seq: 5, count: 12, config: 0 }, true, '-- 12 events lost: the reader was overtaken --\n'],
   ])('%s', (_what, e, withPid, line) => expect(straceText(e, withPid)).toBe(line));
+});
+
+describe('file names that are not UTF-8', () => {
+  const bytes = (...parts: (string | number)[]): Uint8Array =>
+    Uint8Array.from(parts.flatMap((p) => (typeof p === 'string' ? [...Buffer.from(p)] : [p])));
+
+  it('are quoted byte for byte as strace quotes them, path and fd target alike', () => {
+    const [opened, read, replacement] = events([
+      syscallRecord({ path: bytes('/tmp/a', 0xff, 'b') }),
+      syscallRecord({ nr: 0, path: undefined, args: [3n, 0x1000n, 10n, 0n, 0n, 0n], ret: 10, target: bytes('/tmp/', 0xc3, ' (deleted)') }),
+      // A name that holds U+FFFD itself, in UTF-8: its three bytes.
+      syscallRecord({ path: bytes('/tmp/', 0xef, 0xbf, 0xbd) }),
+    ]);
+    expect(straceText(opened!, false)).toBe('openat(AT_FDCWD, "/tmp/a\\377b", O_RDONLY) = 3 <0.000012>\n');
+    expect(straceText(read!, false)).toBe('read(3</tmp/\\303>(deleted), 0x1000, 10) = 10 <0.000012>\n');
+    expect(straceText(replacement!, false)).toBe('openat(AT_FDCWD, "/tmp/\\357\\277\\275", O_RDONLY) = 3 <0.000012>\n');
+  });
+
+  it('a path cut inside a character is quoted up to the cut', () => {
+    // 255 bytes are kept (PATH_LEN 256 with its NUL): "//", 126 é, and the first byte of the next.
+    const [cut] = events([syscallRecord({ path: bytes('//', 'é'.repeat(200)) })]) as SyscallEvent[];
+    expect(cut!.path_truncated).toBe(true);
+    expect(straceText(cut!, false)).toBe(`openat(AT_FDCWD, "//${'\\303\\251'.repeat(126)}\\303"..., O_RDONLY) = 3 <0.000012>\n`);
+  });
 });
 
 describe('the summary', () => {
