@@ -619,10 +619,14 @@ static int check_rule(const struct syscallmon_rule *r)
 		return -EINVAL;
 	if ((r->flags & SYSCALLMON_RULE_FAILED_ONLY) && r->record != SYSCALLMON_RECORD_COMPLETE)
 		return -EINVAL;
-	/* A selector without its value would match nothing, or everything. */
-	if (((r->flags & SYSCALLMON_SEL_COMM) && !r->comm[0]) || ((r->flags & SYSCALLMON_SEL_EXE) && !r->exe[0]) ||
+	/*
+	 * A selector without its value would match nothing, or everything.
+	 * exe and file are absolute: a stale check looks them up again, from
+	 * whatever cwd the asker has.
+	 */
+	if (((r->flags & SYSCALLMON_SEL_COMM) && !r->comm[0]) || ((r->flags & SYSCALLMON_SEL_EXE) && r->exe[0] != '/') ||
 	    ((r->flags & SYSCALLMON_SEL_CGROUP) && !r->cgroup[0]) || ((r->flags & SYSCALLMON_SEL_PATH) && !r->path[0]) ||
-	    (file_rule && !r->file[0]))
+	    (file_rule && r->file[0] != '/'))
 		return -EINVAL;
 	if ((r->flags & SYSCALLMON_SEL_PIDS) && (r->flags & SYSCALLMON_SEL_TREE))
 		return -EINVAL;

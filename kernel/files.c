@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/binfmts.h>
 #include <linux/dcache.h>
 #include <linux/fs.h>
 #include <linux/kprobes.h>
@@ -19,10 +18,12 @@
 /*
  * The hook functions and what they decide.  Both truncate hooks: 6.2 moved
  * ftruncate and O_TRUNC from security_path_truncate to security_file_truncate.
+ * An exec is decided where the kernel opens a file to run it (__FMODE_EXEC):
+ * the program, a #! script's interpreter and an ELF's PT_INTERP alike;
+ * security_bprm_check sees only the first two.
  */
 enum hook_fn {
 	HOOK_FILE_OPEN,
-	HOOK_BPRM_CHECK,
 	HOOK_PATH_UNLINK,
 	HOOK_PATH_RMDIR,
 	HOOK_PATH_RENAME,
@@ -37,8 +38,7 @@ static const struct {
 	u32 ops;		/* SYSCALLMON_FILE_* it decides */
 	bool optional;		/* the access is decided without it on kernels that lack it */
 } hook_fns[NR_HOOK_FNS] = {
-	[HOOK_FILE_OPEN]	= { "security_file_open", SYSCALLMON_FILE_OPEN },
-	[HOOK_BPRM_CHECK]	= { "security_bprm_check", SYSCALLMON_FILE_EXEC },
+	[HOOK_FILE_OPEN]	= { "security_file_open", SYSCALLMON_FILE_OPEN | SYSCALLMON_FILE_EXEC },
 	[HOOK_PATH_UNLINK]	= { "security_path_unlink", SYSCALLMON_FILE_UNLINK },
 	[HOOK_PATH_RMDIR]	= { "security_path_rmdir", SYSCALLMON_FILE_UNLINK },
 	[HOOK_PATH_RENAME]	= { "security_path_rename", SYSCALLMON_FILE_RENAME },
@@ -65,7 +65,7 @@ static bool decide(enum smon_file_op op, const struct inode *inode, const struct
 {
 	struct smon_decision d;
 
-	if (!inode || !smon_policy_decide_file(op, inode->i_sb->s_dev, inode->i_ino, &d))
+	if (!inode || !smon_policy_decide_file(op, inode, &d))
 		return false;
 	if (d.record)
 		smon_record_file(&d, path);
@@ -112,16 +112,9 @@ static void file_hook(unsigned long ip, unsigned long parent_ip, struct ftrace_o
 	switch (fn) {
 	case HOOK_FILE_OPEN: {
 		struct file *file = (struct file *)regs->di;
+		bool to_run = (file->f_flags & __FMODE_EXEC) || (file->f_mode & FMODE_EXEC);
 
-		/* Opened to be run: that is the exec hook's to decide. */
-		if (!(file->f_flags & __FMODE_EXEC) && !(file->f_mode & FMODE_EXEC))
-			decide(SMON_FILE_OPEN, file_inode(file), &file->f_path, regs);
-		break;
-	}
-	case HOOK_BPRM_CHECK: {
-		struct file *file = ((struct linux_binprm *)regs->di)->file;
-
-		decide(SMON_FILE_EXEC, file_inode(file), &file->f_path, regs);
+		decide(to_run ? SMON_FILE_EXEC : SMON_FILE_OPEN, file_inode(file), &file->f_path, regs);
 		break;
 	}
 	case HOOK_PATH_UNLINK:

@@ -2,8 +2,8 @@
 /*
  * File rules are decided at the kernel's security hooks, on the file the
  * kernel resolved, whatever name, link or path string reached it: the
- * entries of the hook functions (security_file_open, security_bprm_check,
- * security_path_unlink, ...) are hooked through ftrace, and a refusal makes
+ * entries of the hook functions (security_file_open, security_path_unlink,
+ * ...) are hooked through ftrace, and a refusal makes
  * the hook function return -errno, as an LSM would (a module can't register
  * one).
  */

@@ -131,14 +131,14 @@ static int key_cmp(const void *a, const void *b)
 static bool rule_key(const struct smon_rule *r, struct rule_key *k)
 {
 	if (r->flags & SYSCALLMON_SEL_FILE) {
-		k->hi = ((u64)KEY_FILE << 56) | r->file_dev;
-		k->lo = r->file_ino;
+		k->hi = (u64)KEY_FILE << 56;
+		k->lo = (unsigned long)smon_held_inode(&r->file);
 	} else if (r->scope) {
 		k->hi = (u64)KEY_SCOPE << 56;
 		k->lo = (unsigned long)r->scope;
 	} else if (r->flags & SYSCALLMON_SEL_EXE) {
-		k->hi = ((u64)KEY_EXE << 56) | r->exe_dev;
-		k->lo = r->exe_ino;
+		k->hi = (u64)KEY_EXE << 56;
+		k->lo = (unsigned long)smon_held_inode(&r->exe);
 	} else if ((r->flags & SYSCALLMON_SEL_COMM) && !(r->flags & SYSCALLMON_RULE_COMM_PREFIX)) {
 		k->hi = (u64)KEY_COMM << 56;
 		k->lo = comm_key(r->comm);
@@ -357,8 +357,7 @@ static void lookup_scope(const struct smon_scope *scope, void *arg)
 static struct smon_rule *first_match(const struct op_rules *o, struct smon_match_ctx *ctx)
 {
 	struct candidates c __uninitialized;	/* pos[] is filled as it grows */
-	unsigned long ino;
-	dev_t dev;
+	const struct inode *exe;
 	u32 i, j;
 
 	/* A few rules: testing each costs less than gathering candidates from the index. */
@@ -376,8 +375,8 @@ static struct smon_rule *first_match(const struct op_rules *o, struct smon_match
 		lookup(o, (u64)KEY_UID << 56, __kuid_val(ctx->cred->uid), &c);
 	if (o->kinds & (1u << KEY_COMM))
 		lookup(o, (u64)KEY_COMM << 56, comm_key(current->comm), &c);
-	if ((o->kinds & (1u << KEY_EXE)) && smon_match_exe(ctx, &dev, &ino))
-		lookup(o, ((u64)KEY_EXE << 56) | dev, ino, &c);
+	if ((o->kinds & (1u << KEY_EXE)) && (exe = smon_match_exe(ctx)))
+		lookup(o, (u64)KEY_EXE << 56, (unsigned long)exe, &c);
 	if (o->kinds & (1u << KEY_CGROUP)) {
 		struct cgroup *cg;
 
@@ -386,8 +385,8 @@ static struct smon_rule *first_match(const struct op_rules *o, struct smon_match
 		for (cg = ctx->cgroup; cg; cg = cgroup_parent(cg))
 			lookup(o, (u64)KEY_CGROUP << 56, cgroup_id(cg), &c);
 	}
-	if ((o->kinds & (1u << KEY_FILE)) && ctx->has_object)
-		lookup(o, ((u64)KEY_FILE << 56) | ctx->obj_dev, ctx->obj_ino, &c);
+	if ((o->kinds & (1u << KEY_FILE)) && ctx->object)
+		lookup(o, (u64)KEY_FILE << 56, (unsigned long)ctx->object, &c);
 	if (o->kinds & (1u << KEY_SCOPE)) {
 		struct scope_lookup l = { o, &c };
 
@@ -515,7 +514,7 @@ bool smon_policy_decide(const struct smon_call *call, struct smon_decision *d)
 }
 NOKPROBE_SYMBOL(smon_policy_decide);
 
-bool smon_policy_decide_file(u32 op, dev_t dev, unsigned long ino, struct smon_decision *d)
+bool smon_policy_decide_file(u32 op, const struct inode *object, struct smon_decision *d)
 {
 	const struct smon_policy *p = rcu_dereference(policy);
 	struct smon_match_ctx ctx __uninitialized;	/* smon_match_init*() fills it */
@@ -526,7 +525,7 @@ bool smon_policy_decide_file(u32 op, dev_t dev, unsigned long ino, struct smon_d
 	o = p->by_file_op[op];
 	if (!o)
 		return false;
-	smon_match_init_file(&ctx, dev, ino);
+	smon_match_init_file(&ctx, object);
 	return decide(p, o, &ctx, d);
 }
 NOKPROBE_SYMBOL(smon_policy_decide_file);
@@ -1195,19 +1194,37 @@ int smon_policy_replace(u32 mode, bool exits, const struct syscallmon_rule *reqs
 int smon_rules_for_each(int (*fn)(const struct syscallmon_rule_info *info, void *arg), void *arg)
 {
 	struct syscallmon_rule_info *info = smon_kzalloc(sizeof(*info), GFP_KERNEL);
+	struct smon_rule **held = NULL;
 	const struct smon_policy *p;
 	int ret = 0;
-	u32 i;
+	u32 i, n;
 
 	if (!info)
 		return -ENOMEM;
 	mutex_lock(&config_lock);
 	p = current_policy();
-	for (i = 0; i < p->nrules && !ret; i++) {
-		smon_rule_info(p->rules[i], info);
-		ret = fn(info, arg);
+	n = p->nrules;
+	if (n)
+		held = smon_kvzalloc(array_size(n, sizeof(*held)));
+	for (i = 0; held && i < n; i++) {
+		held[i] = p->rules[i];
+		smon_rule_get(held[i]);
 	}
 	mutex_unlock(&config_lock);
+	if (n && !held)
+		ret = -ENOMEM;
+	/*
+	 * Outside the lock: a rule's stale check looks its names up, which a
+	 * user who owns a directory on the way (a FUSE mount) can make wait for
+	 * ever, and fn may copy to a user's buffer.
+	 */
+	for (i = 0; i < n && !ret; i++) {
+		smon_rule_info(held[i], info);
+		ret = fn(info, arg);
+	}
+	for (i = 0; held && i < n; i++)
+		smon_rule_put(held[i]);
+	smon_kvfree(held);
 	smon_kfree(info);
 	return ret;
 }

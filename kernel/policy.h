@@ -50,8 +50,8 @@ enum smon_op_count {
  * the RCU read lock held and preemption off; false: nothing to do.
  */
 bool smon_policy_decide(const struct smon_call *call, struct smon_decision *d);
-/* Likewise for an access to the file (dev, ino), op an enum smon_file_op (files.h), at a security hook. */
-bool smon_policy_decide_file(u32 op, dev_t dev, unsigned long ino, struct smon_decision *d);
+/* Likewise for an access to the file object, op an enum smon_file_op (files.h), at a security hook. */
+bool smon_policy_decide_file(u32 op, const struct inode *object, struct smon_decision *d);
 /* Any context. */
 void smon_policy_count(u32 op, enum smon_op_count what);
 

@@ -162,17 +162,26 @@ static const struct proc_ops log_proc_ops = {
 	.proc_release = log_release,
 };
 
-/* The scope's processes as numbers in the reader's pid namespace. */
+/* The scope's processes as numbers in the reader's pid namespace; npids: how many it had. */
 static void show_scope(struct seq_file *m, const struct smon_scope *scope, u32 npids)
 {
-	u32 *nrs = smon_kzalloc(array_size(npids ?: 1, sizeof(*nrs)), GFP_KERNEL);
-	u32 i, n;
+	u32 *nrs, i, n, room = npids ?: 1, tries = 0;
 
-	n = nrs ? smon_scope_list(scope, task_active_pid_ns(current), nrs, npids) : 0;
+	/* A tree's scope grows as it forks: room for all it has now, unless it outgrows it again and again. */
+	for (;;) {
+		nrs = smon_kzalloc(array_size(room, sizeof(*nrs)), GFP_KERNEL);
+		n = nrs ? smon_scope_list(scope, task_active_pid_ns(current), nrs, room) : 0;
+		if (n <= room || ++tries == 4)
+			break;
+		smon_kfree(nrs);
+		room = n;
+	}
 	if (!n)
 		seq_puts(m, "none");
-	for (i = 0; i < n && i < npids; i++)
+	for (i = 0; i < n && i < room; i++)
 		seq_printf(m, "%s%u", i ? "," : "pids ", nrs[i]);
+	if (n > room)
+		seq_puts(m, ",...");
 	smon_kfree(nrs);
 }
 

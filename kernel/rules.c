@@ -12,6 +12,7 @@
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
+#include <linux/stat.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
@@ -23,7 +24,7 @@
 void smon_match_init(struct smon_match_ctx *ctx, const struct smon_call *call, char *path_buf)
 {
 	ctx->call = call;
-	ctx->has_object = false;
+	ctx->object = NULL;
 	ctx->tgid = task_tgid(current);
 	ctx->cred = current_cred();
 	ctx->exe_read = false;
@@ -33,38 +34,32 @@ void smon_match_init(struct smon_match_ctx *ctx, const struct smon_call *call, c
 }
 NOKPROBE_SYMBOL(smon_match_init);
 
-void smon_match_init_file(struct smon_match_ctx *ctx, dev_t dev, unsigned long ino)
+void smon_match_init_file(struct smon_match_ctx *ctx, const struct inode *object)
 {
 	smon_match_init(ctx, NULL, NULL);
-	ctx->has_object = true;
-	ctx->obj_dev = dev;
-	ctx->obj_ino = ino;
+	ctx->object = object;
 }
 NOKPROBE_SYMBOL(smon_match_init_file);
 
-bool smon_match_exe(struct smon_match_ctx *ctx, dev_t *dev, unsigned long *ino)
+const struct inode *smon_match_exe(struct smon_match_ctx *ctx)
 {
 	if (!ctx->exe_read) {
 		struct mm_struct *mm = current->mm;
 		struct file *exe;
 
 		ctx->exe_read = true;
-		ctx->exe_ino = 0;
 		/*
 		 * What the kernel recorded at exec: for a #! script, the
-		 * interpreter.  Kernel threads have no mm and no program.
+		 * interpreter.  Kernel threads have no mm and no program.  Files
+		 * are freed by RCU on 6.1 but reused under RCU since 6.7
+		 * (SLAB_TYPESAFE_BY_RCU): a slot PR_SET_MM_EXE_FILE frees
+		 * meanwhile may hold another file, or one being set up with no
+		 * inode yet, so the inode is only compared, never followed.
 		 */
 		exe = mm ? rcu_dereference(mm->exe_file) : NULL;
-		if (exe) {
-			struct inode *inode = file_inode(exe);
-
-			ctx->exe_dev = inode->i_sb->s_dev;
-			ctx->exe_ino = inode->i_ino;
-		}
+		ctx->exe = exe ? READ_ONCE(exe->f_inode) : NULL;
 	}
-	*dev = ctx->exe_dev;
-	*ino = ctx->exe_ino;
-	return ctx->exe_ino != 0;
+	return ctx->exe;
 }
 NOKPROBE_SYMBOL(smon_match_exe);
 
@@ -101,8 +96,6 @@ static int path_arg(struct smon_match_ctx *ctx)
 bool smon_rule_matches(const struct smon_rule *r, struct smon_match_ctx *ctx)
 {
 	u32 f = r->flags;
-	unsigned long ino;
-	dev_t dev;
 	int len;
 
 	if (r->scope && !smon_scope_has(r->scope, ctx->tgid))
@@ -122,7 +115,10 @@ bool smon_rule_matches(const struct smon_rule *r, struct smon_match_ctx *ctx)
 			return false;
 	}
 	if (f & SYSCALLMON_SEL_EXE) {
-		if (!smon_match_exe(ctx, &dev, &ino) || dev != r->exe_dev || ino != r->exe_ino)
+		if (smon_match_exe(ctx) != smon_held_inode(&r->exe))
+			return false;
+		/* A traced process runs whatever its tracer puts in it: no exception for it. */
+		if (r->action == SYSCALLMON_RULE_ALLOW && READ_ONCE(current->ptrace))
 			return false;
 	}
 	if (f & SYSCALLMON_SEL_CGROUP) {
@@ -132,7 +128,7 @@ bool smon_rule_matches(const struct smon_rule *r, struct smon_match_ctx *ctx)
 			return false;
 	}
 	if ((f & SYSCALLMON_SEL_FILE) &&
-	    (!ctx->has_object || ctx->obj_ino != r->file_ino || ctx->obj_dev != r->file_dev))
+	    (!ctx->object || ctx->object != smon_held_inode(&r->file)))
 		return false;
 	if (f & SYSCALLMON_SEL_PATH) {
 		len = path_arg(ctx);
@@ -195,29 +191,35 @@ static struct smon_rule *rule_alloc(struct smon_rule_stats *stats)
 /* The file name names now (following symlinks), held in *path; a program must be a regular file. */
 static int resolve(const char *name, bool regular, struct path *path, dev_t *dev, unsigned long *ino)
 {
+	struct kstat stat;
 	int ret = kern_path(name, LOOKUP_FOLLOW, path);
 
 	if (ret)
 		return ret;
-	if (regular && !d_is_reg(path->dentry)) {
+	/* Reported as stat() shows them: on btrfs a subvolume's device is not its superblock's. */
+	if (regular && !d_is_reg(path->dentry))
+		ret = -EINVAL;
+	else
+		ret = vfs_getattr(path, &stat, STATX_INO, AT_STATX_SYNC_AS_STAT);
+	if (ret) {
 		path_put(path);
 		path->dentry = NULL;
-		return -EINVAL;
+		return ret;
 	}
-	*dev = d_inode(path->dentry)->i_sb->s_dev;
-	*ino = d_inode(path->dentry)->i_ino;
+	*dev = stat.dev;
+	*ino = stat.ino;
 	return 0;
 }
 
 /* Does name still name the file held? */
-static bool still_names(const char *name, dev_t dev, unsigned long ino)
+static bool still_names(const char *name, const struct path *held)
 {
 	struct path path;
 	bool same;
 
 	if (kern_path(name, LOOKUP_FOLLOW, &path))
 		return false;
-	same = d_inode(path.dentry)->i_sb->s_dev == dev && d_inode(path.dentry)->i_ino == ino;
+	same = d_backing_inode(path.dentry) == smon_held_inode(held);
 	path_put(&path);
 	return same;
 }
@@ -388,8 +390,8 @@ void smon_rule_info(const struct smon_rule *r, struct syscallmon_rule_info *info
 	info->cgroup_id = r->cgroup ? cgroup_id(r->cgroup) : 0;
 	info->file_dev = new_encode_dev(r->file_dev);
 	info->file_ino = r->file_ino;
-	if (((r->flags & SYSCALLMON_SEL_EXE) && !still_names(r->exe_path, r->exe_dev, r->exe_ino)) ||
-	    ((r->flags & SYSCALLMON_SEL_FILE) && !still_names(r->file_path, r->file_dev, r->file_ino)))
+	if (((r->flags & SYSCALLMON_SEL_EXE) && !still_names(r->exe_path, &r->exe)) ||
+	    ((r->flags & SYSCALLMON_SEL_FILE) && !still_names(r->file_path, &r->file)))
 		info->state |= SYSCALLMON_RULE_STALE;
 	smon_rule_counters(r, &c);
 	info->matched = c.matched;

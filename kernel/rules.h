@@ -9,6 +9,7 @@
 #define SYSCALLMON_RULES_H
 
 #include <linux/bitmap.h>
+#include <linux/dcache.h>
 #include <linux/path.h>
 #include <linux/refcount.h>
 #include <linux/types.h>
@@ -54,8 +55,10 @@ struct smon_rule {
 	char comm[SYSCALLMON_COMM_LEN];
 	size_t comm_len;
 	/*
-	 * exe and file hold the files they were resolved to, so that their
-	 * inode numbers can't be reused by other files while the rule lives.
+	 * exe and file hold the files they were resolved to: a rule matches
+	 * their inodes, which live as long as the rule.  Not their device and
+	 * inode numbers, which btrfs repeats across subvolumes of one
+	 * filesystem (those are only reported).
 	 */
 	char exe_path[SYSCALLMON_SELECTOR_LEN];
 	struct path exe;
@@ -80,14 +83,11 @@ struct smon_rule {
  */
 struct smon_match_ctx {
 	const struct smon_call *call;	/* NULL for a file access */
-	bool has_object;
-	dev_t obj_dev;			/* the file accessed */
-	unsigned long obj_ino;
+	const struct inode *object;	/* the file accessed; NULL for a call */
 	struct pid *tgid;
 	const struct cred *cred;
 	bool exe_read;
-	dev_t exe_dev;
-	unsigned long exe_ino;
+	const struct inode *exe;	/* compared, never dereferenced */
 	struct cgroup *cgroup;
 	int path_len;			/* -2 not read yet, -1 none or unreadable */
 	char *path;			/* SYSCALLMON_SELECTOR_LEN bytes, the caller's */
@@ -105,11 +105,16 @@ static inline bool smon_rule_scope_only(const struct smon_rule *r)
 }
 
 void smon_match_init(struct smon_match_ctx *ctx, const struct smon_call *call, char *path_buf);
-void smon_match_init_file(struct smon_match_ctx *ctx, dev_t dev, unsigned long ino);
+void smon_match_init_file(struct smon_match_ctx *ctx, const struct inode *object);
 /* Any context, under RCU: does the calling task match every selector of rule? */
 bool smon_rule_matches(const struct smon_rule *rule, struct smon_match_ctx *ctx);
-/* The calling task's executable, if it has one. */
-bool smon_match_exe(struct smon_match_ctx *ctx, dev_t *dev, unsigned long *ino);
+/* The calling task's executable's inode, NULL if it has none; only to compare. */
+const struct inode *smon_match_exe(struct smon_match_ctx *ctx);
+/* The inode a rule's exe or file selector holds. */
+static inline const struct inode *smon_held_inode(const struct path *path)
+{
+	return d_backing_inode(path->dentry);
+}
 
 /*
  * Process context.  A rule from a request (validated by the caller but for

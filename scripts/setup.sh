@@ -38,7 +38,8 @@ done
 # stress-ng/libcap2-bin (capsh): used inside the guest, which runs this
 # machine's own root file system; dkms: the packaging test; prometheus (with
 # promtool) and iproute2 (the guest's loopback): scrape the daemon in the guest;
-# systemd (systemd-analyze) and logrotate: the service files' test.
+# systemd (systemd-analyze) and logrotate: the service files' test;
+# btrfs-progs: file rules on btrfs subvolumes, in the guest.
 # shellcheck disable=SC2086 # one word per package
 apt-get install -y --no-install-recommends \
 	qemu-system-x86 seabios \
@@ -46,7 +47,7 @@ apt-get install -y --no-install-recommends \
 	busybox-static kmod cpio xz-utils zstd \
 	build-essential gcc g++ make python3 \
 	strace util-linux coreutils procps findutils stress-ng libcap2-bin dkms \
-	prometheus iproute2 systemd logrotate
+	prometheus iproute2 systemd logrotate btrfs-progs
 
 if ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null; then
 	echo "setup.sh: need node >= 20, found $(node --version 2>&1 || echo none)" >&2

@@ -216,6 +216,12 @@ static void dir_exe(struct syscallmon_rule *r)
 	r->flags |= SYSCALLMON_SEL_EXE;
 	snprintf(r->exe, sizeof(r->exe), "/tmp");
 }
+/* Relative names would be looked up again from the cwd of whoever lists the rules. */
+static void relative_exe(struct syscallmon_rule *r)
+{
+	r->flags |= SYSCALLMON_SEL_EXE;
+	snprintf(r->exe, sizeof(r->exe), "bin/sh");
+}
 
 static uint32_t init_pid = 1, dead_pid;
 
@@ -264,6 +270,7 @@ static void bad_requests(int fd)
 		{ "pids at a bad address", bad_pids_pointer, -EFAULT },
 		{ "an exe that does not exist", missing_exe, -ENOENT },
 		{ "an exe that is a directory", dir_exe, -EINVAL },
+		{ "a relative exe", relative_exe, -EINVAL },
 		{ "block pid 1 without force", block_init, -EPERM },
 		{ "a pid that names no process", dead, -ESRCH },
 	};

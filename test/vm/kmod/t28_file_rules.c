@@ -13,13 +13,17 @@
  *   - a thread flipping a path buffer between DIR/ok and DIR/secret while
  *     another opens it for SYSCALLMON_TOCTOU_SECONDS (10): no open reaches
  *     the secret's inode, opens of DIR/ok succeed;
+ *   - an exec rule on a program interpreter refuses running an ELF whose
+ *     PT_INTERP it is (the kernel opens it to run it, as it does a program);
  *   - an allow rule for cat's program before the block rule lets cat read
- *     it, not head;
+ *     it, not head, nor a cat traced by another process;
  *   - the refused open's record: openat, the resolved path, the rule,
  *     BLOCKED, -EPERM; counters exact;
  *   - in audit, the open works and the record says WOULD_BLOCK;
  *   - a directory's rule refuses unlinking and renaming names in it;
- *   - a protected file replaced by rename (as passwd does) is stale.
+ *   - a protected file replaced by rename (as passwd does) is stale;
+ *   - on btrfs, a file in another subvolume with the protected file's inode
+ *     number (each subvolume numbers its own, on one superblock) is not it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,7 +33,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
+#include <limits.h>
 #include <sys/mman.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -40,6 +47,7 @@
 #define CONTENT "#!/bin/sh\necho the secret\n"
 
 static char dir[64], secret[128], ok[128], hard[128], sym[128], other[128], data[128];
+static dev_t secret_dev;
 static ino_t secret_ino;
 
 /* Runs fn in a child (not a device holder); returns its exit code. */
@@ -63,7 +71,7 @@ static int open_path(const void *arg)
 
 	if (fd < 0)
 		return errno;
-	return fstat(fd, &st) == 0 && st.st_ino == secret_ino ? 99 : 0;
+	return fstat(fd, &st) == 0 && st.st_dev == secret_dev && st.st_ino == secret_ino ? 99 : 0;
 }
 
 static int open_relative(const void *arg)
@@ -167,6 +175,91 @@ static void accesses(void)
 	CHECK(smon_path_exists(secret) && !smon_path_exists(newname), "the secret is where it was, and alone");
 }
 
+static int copy_file(const char *from, const char *to, mode_t mode)
+{
+	char buf[4096];
+	ssize_t n = 0;
+	int in = open(from, O_RDONLY | O_CLOEXEC), out = open(to, O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, mode);
+
+	while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, n) != n)
+			n = -1;
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out))
+		n = -1;
+	return in < 0 || out < 0 || n < 0 ? -1 : 0;
+}
+
+static int run_program(const void *arg)
+{
+	execl(arg, arg, (char *)NULL);
+	return 250;
+}
+
+static void program_interpreter(int fd)
+{
+	char self[PATH_MAX], interp[PATH_MAX + 16], launcher[PATH_MAX + 16];
+	struct syscallmon_rule r;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	const char *bin;
+	int id;
+
+	smon_diag("an exec rule on an ELF's program interpreter");
+	REQUIRE(n > 0, "/proc/self/exe");
+	self[n] = '\0';
+	bin = dirname(self);
+	snprintf(interp, sizeof(interp), "%s/pt_interp", bin);
+	snprintf(launcher, sizeof(launcher), "%s/pt_launcher", bin);
+	REQUIRE(copy_file(interp, PT_INTERP_PATH, 0755) == 0, "copy %s to %s", interp, PT_INTERP_PATH);
+	CHECK_EQ(in_child(run_program, launcher), 42, "the launcher runs its interpreter");
+	id = add_file_rule(fd, "protect-interp", SYSCALLMON_RULE_BLOCK, SYSCALLMON_RULE_ENFORCE, PT_INTERP_PATH,
+			   SYSCALLMON_FILE_EXEC, &r);
+	check_errno("exec of a program whose interpreter is protected", in_child(do_exec, launcher), EPERM);
+	CHECK_EQ(smon_del_rule(fd, id), 0, "delete protect-interp");
+	CHECK_EQ(in_child(run_program, launcher), 42, "the launcher runs its interpreter again");
+	unlink(PT_INTERP_PATH);
+}
+
+static char btrfs_img[160], btrfs_mnt[160];
+
+static void btrfs_cleanup(void)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "umount %s 2>/dev/null; rm -f %s", btrfs_mnt, btrfs_img);
+	if (system(cmd) != 0)
+		smon_diag("cleanup: %s failed", cmd);
+}
+
+static void btrfs_subvolumes(int fd)
+{
+	char cmd[2048], a[200], b[200];
+	struct syscallmon_rule r;
+	struct stat sa, sb;
+	int id;
+
+	smon_diag("btrfs: the same inode number in another subvolume is another file");
+	snprintf(btrfs_img, sizeof(btrfs_img), "%s/btrfs.img", dir);
+	snprintf(btrfs_mnt, sizeof(btrfs_mnt), "%s/btrfs", dir);
+	snprintf(a, sizeof(a), "%s/a/f", btrfs_mnt);
+	snprintf(b, sizeof(b), "%s/b/f", btrfs_mnt);
+	smon_at_end(btrfs_cleanup);
+	snprintf(cmd, sizeof(cmd),
+		 "set -e; mkdir %s; truncate -s 128M %s; mkfs.btrfs -q %s; modprobe btrfs; modprobe loop; mount -o loop %s %s; "
+		 "btrfs -q subvolume create %s/a; btrfs -q subvolume create %s/b; echo a > %s; echo b > %s",
+		 btrfs_mnt, btrfs_img, btrfs_img, btrfs_img, btrfs_mnt, btrfs_mnt, btrfs_mnt, a, b);
+	REQUIRE(system(cmd) == 0, "a btrfs with two subvolumes: %s", cmd);
+	REQUIRE(stat(a, &sa) == 0 && stat(b, &sb) == 0, "stat the two files");
+	REQUIRE(sa.st_ino == sb.st_ino && sa.st_dev != sb.st_dev, "same inode numbers (%lu, %lu), devices apart",
+		(unsigned long)sa.st_ino, (unsigned long)sb.st_ino);
+	id = add_file_rule(fd, "protect-a", SYSCALLMON_RULE_BLOCK, SYSCALLMON_RULE_ENFORCE, a, SYSCALLMON_FILE_OPEN, &r);
+	check_errno("open of the protected file", in_child(open_path, a), EPERM);
+	check_errno("open of the other subvolume's file", in_child(open_path, b), 0);
+	CHECK_EQ(smon_del_rule(fd, id), 0, "delete protect-a");
+	btrfs_cleanup();
+}
+
 struct race {
 	char buf[160];
 	atomic_int stop;
@@ -243,6 +336,24 @@ static int run_reader(const void *arg)
 	return 251;
 }
 
+/* run_reader under ptrace: its exit code, as in_child() gives it. */
+static int traced_reader(const char *prog)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) < 0)
+			_exit(252);
+		_exit(run_reader(prog));
+	}
+	/* Stopped at its exec (SIGTRAP): let it go on. */
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFSTOPPED(status) ||
+	    ptrace(PTRACE_CONT, pid, NULL, NULL) < 0 || waitpid(pid, &status, 0) < 0)
+		return -1;
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 200 + WTERMSIG(status);
+}
+
 static void allow_rule(int fd, int block_id)
 {
 	struct syscallmon_rule r;
@@ -263,8 +374,9 @@ static void allow_rule(int fd, int block_id)
 	REQUIRE(smon_get_rules(fd, infos, 4) == 2 && infos[0].rule.id == (uint32_t)id, "allow-cat first");
 	CHECK_EQ(in_child(run_reader, "/usr/bin/cat"), 0, "cat of the secret");
 	CHECK_EQ(in_child(run_reader, "/usr/bin/head"), 1, "head of the secret");
+	CHECK_EQ(traced_reader("/usr/bin/cat"), 1, "cat of the secret, traced");
 	REQUIRE(smon_rule_info(fd, id, &infos[0]) == 0, "allow-cat listed");
-	CHECK_EQ(infos[0].matched, 1, "allow-cat matched");
+	CHECK_EQ(infos[0].matched, 1, "allow-cat matched (not by the traced cat)");
 	CHECK_EQ(smon_del_rule(fd, id), 0, "delete allow-cat");
 }
 
@@ -397,6 +509,7 @@ int main(void)
 	REQUIRE(close(open(other, O_CREAT | O_WRONLY | O_CLOEXEC, 0644)) == 0, "other");
 	REQUIRE(link(secret, hard) == 0 && symlink(secret, sym) == 0, "links");
 	REQUIRE(stat(secret, &sst) == 0, "stat");
+	secret_dev = sst.st_dev;
 	secret_ino = sst.st_ino;
 	held_fd = open(data, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
 	REQUIRE(held_fd >= 0 && write(held_fd, "data\n", 5) == 5, "data, opened before the rule");
@@ -407,11 +520,12 @@ int main(void)
 	data_id = add_file_rule(fd, "protect-data", SYSCALLMON_RULE_BLOCK, SYSCALLMON_RULE_ENFORCE, data,
 				SYSCALLMON_FILE_OPS_MASK, &r);
 	REQUIRE(smon_status(fd, &st) == 0, "status");
-	CHECK(st.file_hooks >= 7, "security hook functions hooked: %u", st.file_hooks);
+	CHECK(st.file_hooks >= 6, "security hook functions hooked: %u", st.file_hooks);
 
 	paths();
 	accesses();
 	CHECK_EQ(smon_del_rule(fd, data_id), 0, "delete protect-data");
+	program_interpreter(fd);
 	toctou();
 	records(fd, id);
 	allow_rule(fd, id);
@@ -424,6 +538,7 @@ int main(void)
 	audit(fd);
 	directory(fd);
 	stale(fd);
+	btrfs_subvolumes(fd);
 	REQUIRE(smon_status(fd, &st) == 0, "status");
 	CHECK_EQ(st.file_hooks, 0, "security hook functions hooked once no file rule is left");
 	CHECK_EQ(st.file_hooks_missed, 0, "security hook runs missed");
