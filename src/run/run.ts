@@ -57,8 +57,6 @@ export interface RunRequest {
   file: string;
   /** the rule for CMD's tree, without its tree; syscalls: those asked for, or the default set */
   rule: Omit<Rule, 'tree' | 'pids'>;
-  /** the mode CMD runs in at least: raised to it for CMD's time, restored after; default log */
-  mode?: 'log' | 'block';
   /** exit events on for CMD's time (those of CMD's tree are kept) */
   exits?: boolean;
 }
@@ -194,7 +192,8 @@ export async function runTraced(m: Monitor, req: RunRequest, hooks: RunHooks): P
       ruleIds.add(m.addRule({ ...req.rule, syscalls: [...new Set([...covered, ...execs])], tree }, { owned: true }));
     }
     const status = m.status();
-    const wanted = req.mode ?? 'log';
+    // What the rule needs to act: an enforced block or kill only blocks or kills in BLOCK; else it would_block.
+    const wanted: Mode = acts && req.rule.enforce === true ? 'block' : 'log';
     if (MODE_ORDER[status.mode] < MODE_ORDER[wanted]) {
       m.setMode(wanted);
       raisedMode = { from: status.mode, to: wanted };

@@ -43,7 +43,7 @@ export async function runGuest(deps: GuestDeps, { request: req, file }: GuestReq
   try {
     const outcome = await runTraced(
       m,
-      { command: req.command, file, rule: requestRule(req, m.syscalls), mode: req.action, exits: req.exits },
+      { command: req.command, file, rule: requestRule(req, m.syscalls), exits: req.exits },
       {
         launch: deps.launch,
         stdio: { stdin: 'pipe', stdout: output, stderr: output },

@@ -119,7 +119,7 @@ export function runCommand(ctx: Ctx): Command {
       'after',
       '\nThe rule covers CMD and every process it forks from its start (a process tree), owned by this run: ' +
         'the module removes it when run ends, even if run is killed. Selectors narrow it within the tree. ' +
-        'If the mode is OFF, it is LOG while CMD runs. ' +
+        'While CMD runs the mode is raised to what the rule needs, and set back after: LOG from OFF, BLOCK for --action block or kill without --audit. ' +
         'Exit status: CMD\'s own (128+N when signal N killed it); 126: CMD cannot be run; 127: not found; 2: usage.\n',
     )
     .action(async (command: string[], flags: RunFlags) => {

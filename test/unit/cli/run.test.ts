@@ -137,6 +137,30 @@ describe('syscallmon run', () => {
     expect(r.fake.mode).toBe(r.fake.c('MODE_BLOCK'));
   });
 
+  it.each([
+    ['OFF', 'MODE_OFF'],
+    ['LOG', 'MODE_LOG'],
+  ])('--action block from mode %s: BLOCK while CMD runs, so its call is blocked; the mode as it was after', async (name, mode) => {
+    const r = await traced(
+      ['run', '--json', '--action', 'block', '--syscall', 'unlinkat', '--', 'true'],
+      familyScript(),
+      (fake) => void (fake.mode = fake.c(mode)),
+    );
+    expect(r.seen.modeAtOpen).toBe(r.fake.c('MODE_BLOCK'));
+    const events = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(events.map((e) => [e.tgid, e.syscall, e.verdict])).toEqual([[5002, 'unlinkat', 'blocked']]);
+    expect(r.fake.mode).toBe(r.fake.c(mode));
+    expect(r.stderr).toContain(`syscallmon: run: the mode was ${name}: BLOCK while CMD ran, ${name} again now\n`);
+  });
+
+  it('--action block --audit: LOG is enough, the call only would_block', async () => {
+    const r = await traced(['run', '--json', '--action', 'block', '--audit', '--syscall', 'unlinkat', '--', 'true'], familyScript());
+    expect(r.seen.modeAtOpen).toBe(r.fake.c('MODE_LOG'));
+    const events = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(events.map((e) => [e.tgid, e.syscall, e.verdict])).toEqual([[5002, 'unlinkat', 'would_block']]);
+    expect(r.fake.mode).toBe(r.fake.c('MODE_OFF'));
+  });
+
   it("a block target stays in force for the command: its syscall is left to the target, whose records are shown", async () => {
     const r = await traced(['run', '--json', '--', 'true'], familyScript(), (fake) => {
       fake.mode = fake.c('MODE_BLOCK');
@@ -270,7 +294,7 @@ describe('runTraced: what the sandbox asks of it', () => {
   }
 
   it('an enforced block rule: the mode BLOCK for CMD\'s time only, CMD\'s call blocked, another process\'s not', async () => {
-    const t = await traceWith({ rule: { name: 'sandbox', action: 'block', enforce: true, errno: 'EACCES', syscalls: ['unlinkat'] }, mode: 'block' });
+    const t = await traceWith({ rule: { name: 'sandbox', action: 'block', enforce: true, errno: 'EACCES', syscalls: ['unlinkat'] } });
     expect(t.into.modeAtOpen).toBe(t.fake.c('MODE_BLOCK'));
     expect(t.fake.mode).toBe(t.fake.c('MODE_OFF'));
     expect(t.outcome.raisedMode).toEqual({ from: 'off', to: 'block' });
@@ -281,7 +305,7 @@ describe('runTraced: what the sandbox asks of it', () => {
   });
 
   it('a mode already higher stays as it is', async () => {
-    const t = await traceWith({ mode: 'log' }, (fake) => void (fake.mode = fake.c('MODE_BLOCK')));
+    const t = await traceWith({}, (fake) => void (fake.mode = fake.c('MODE_BLOCK')));
     expect(t.outcome.raisedMode).toBeNull();
     expect(t.fake.mode).toBe(t.fake.c('MODE_BLOCK'));
   });
