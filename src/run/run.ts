@@ -24,6 +24,7 @@
  * target is left out of a log rule, so the target still applies to CMD (its
  * records of CMD's processes are shown).
  */
+import { KernelError, SyscallmonError } from '../lib/errors.js';
 import type { MonitorEvent, SyscallEvent } from '../lib/events.js';
 import type { Monitor } from '../lib/monitor.js';
 import { familyOf } from '../lib/families.js';
@@ -150,6 +151,18 @@ export class RunSelection {
   }
 }
 
+/**
+ * Why CMD's calls could not be followed: the device failed (its error's
+ * kind is kept), or a record could not be decoded (module and tool differ:
+ * a kernel error).  stopped: CMD was still running and was sent SIGTERM.
+ */
+function unfollowable(e: unknown, stopped: boolean): SyscallmonError {
+  const why = e instanceof Error ? e.message : String(e);
+  const message = `cannot follow CMD's calls: ${why}${stopped ? '; CMD was stopped (SIGTERM)' : ''}`;
+  if (e instanceof SyscallmonError) return new SyscallmonError(e.kind, message, { cause: e, code: e.code });
+  return new KernelError(message, { cause: e });
+}
+
 const MODE_ORDER: Readonly<Record<Mode, number>> = { off: 0, log: 1, block: 2 };
 
 /**
@@ -232,19 +245,34 @@ export async function runTraced(m: Monitor, req: RunRequest, hooks: RunHooks): P
   try {
     m.seek('head');
     const stop = new AbortController();
+    let running = true;
+    let failure: { error: unknown; stopped: boolean } | null = null;
     const pump = (async () => {
       for await (const raw of m.rawBatches({ signal: stop.signal })) await take(raw);
-    })();
+    })().catch((error: unknown) => {
+      // Taken at once: CMD would run on unwatched, with the mode raised, until it exits.
+      failure = { error, stopped: running };
+      if (running) cmd.kill('SIGTERM');
+    });
     cmd.open();
     hooks.started?.(cmd);
     try {
       exit = await cmd.exited;
     } finally {
+      running = false;
       stop.abort();
       await pump;
     }
-    // Records of calls CMD made before it exited are all in the ring by now.
-    for (let raw = m.readRaw(); raw.length; raw = m.readRaw()) await take(raw);
+    if (failure !== null) {
+      const { error, stopped } = failure;
+      throw unfollowable(error, stopped);
+    }
+    try {
+      // Records of calls CMD made before it exited are all in the ring by now.
+      for (let raw = m.readRaw(); raw.length; raw = m.readRaw()) await take(raw);
+    } catch (e) {
+      throw unfollowable(e, false);
+    }
   } finally {
     restore();
   }

@@ -253,6 +253,34 @@ describe('run: failures only', () => {
   });
 });
 
+describe('run: when CMD\'s calls cannot be read', () => {
+  /** CMD makes one call, then the device fails (or the ring holds what this tool can't decode); CMD runs until killed. */
+  const failing = (act: (fake: FakeBinding) => void): Script => ({
+    steps: [{ call: { syscall: 'execve', pid: GATE, comm: 'sh', path: CMD_FILE } }, { act }],
+    exit: null,
+  });
+
+  it.each([
+    ['a read error', (fake: FakeBinding) => fake.failStream(fake.openFds[0]!, 'EIO'), /kernel refused to read events: EIO\b/],
+    [
+      'a record it cannot decode',
+      (fake: FakeBinding) => fake.pushRecords([{ type: fake.c('RECORD_SYSCALL'), nr: fake.syscallEntry('openat').nr, pid: GATE, verdict: 99 }]),
+      /record \d+: unknown verdict 99/,
+    ],
+  ])('%s: CMD is stopped, the mode set back, one line, exit 5', async (_what, act, why) => {
+    const r = await traced(['run', '--json', '--', 'true'], failing(act));
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.seen.signals).toEqual(['SIGTERM']);
+    expect(r.seen.modeAtOpen).toBe(r.fake.c('MODE_LOG'));
+    expect(r.fake.mode).toBe(r.fake.c('MODE_OFF'));
+    expect(r.fake.rules).toEqual([]);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^syscallmon: cannot follow CMD's calls: .*; CMD was stopped \(SIGTERM\)$/);
+    expect(lines[0]).toMatch(why);
+  });
+});
+
 describe('runTraced: what the sandbox asks of it', () => {
   const script: Script = {
     steps: [
