@@ -9,8 +9,8 @@
  * events).  Without --syscall it logs every syscall that takes a path;
  * --all every syscall.  syscallmon exits with CMD's status (128+N when
  * signal N killed it), 126/127 when CMD can't be run or isn't there.
- * Ctrl-C reaches CMD from the terminal, SIGTERM sent to syscallmon is
- * passed on to it, and syscallmon waits for CMD to exit.
+ * Ctrl-C reaches CMD from the terminal, SIGTERM and SIGHUP sent to
+ * syscallmon are passed on to it, and syscallmon waits for CMD to exit.
  */
 import { Command } from 'commander';
 import { UsageError } from '../../lib/errors.js';
@@ -68,10 +68,15 @@ async function commandStdio(ctx: Ctx): Promise<{ stdio: GatedStdio; stdinIsTTY: 
   };
 }
 
+/** The signals a terminal sends its foreground process group from the keyboard (Ctrl-C, Ctrl-\). */
+const KEYBOARD_SIGNALS: ReadonlySet<string> = new Set(['SIGINT', 'SIGQUIT']);
+
 /**
- * Passes on to CMD what syscallmon is sent while CMD runs.  SIGINT from a
- * terminal reaches CMD by itself (same process group): passed on only when
- * stdin is not a terminal.  Output closing (EPIPE) only stops the printing.
+ * Passes on to CMD what syscallmon is sent while CMD runs (SIGTERM, SIGHUP
+ * …), so that CMD ends and syscallmon puts the mode back after it.  A
+ * keyboard signal from a terminal reaches CMD by itself (same process
+ * group): passed on only when stdin is not a terminal.  Output closing
+ * (EPIPE) only stops the printing.
  */
 function relaySignals(ctx: Ctx, stdinIsTTY: boolean, onClosed: () => void): { attach(cmd: Gated): void; dispose(): void } {
   let cmd: Gated | null = null;
@@ -80,7 +85,7 @@ function relaySignals(ctx: Ctx, stdinIsTTY: boolean, onClosed: () => void): { at
     const reason: unknown = interrupt.signal.reason;
     interrupt.dispose();
     if (reason === 'EPIPE') onClosed();
-    else if (typeof reason === 'string' && reason.startsWith('SIG') && !(reason === 'SIGINT' && stdinIsTTY)) {
+    else if (typeof reason === 'string' && reason.startsWith('SIG') && !(KEYBOARD_SIGNALS.has(reason) && stdinIsTTY)) {
       cmd?.kill(reason as NodeJS.Signals);
     }
     interrupt = ctx.io.interrupt();
