@@ -9,8 +9,8 @@
  * events).  Without --syscall it logs every syscall that takes a path;
  * --all every syscall.  syscallmon exits with CMD's status (128+N when
  * signal N killed it), 126/127 when CMD can't be run or isn't there.
- * Ctrl-C reaches CMD from the terminal, SIGTERM and SIGHUP sent to
- * syscallmon are passed on to it, and syscallmon waits for CMD to exit.
+ * Ctrl-C reaches CMD from the terminal, what is sent to syscallmon is
+ * passed on to it, and syscallmon waits for CMD to exit.
  */
 import { Command } from 'commander';
 import { UsageError } from '../../lib/errors.js';
@@ -21,6 +21,7 @@ import type { Rule } from '../../lib/rules.js';
 import { shellWords } from '../../render/shell.js';
 import type { Gated, GatedStdio } from '../../run/gate.js';
 import { defaultSyscalls, execsIn, RunError, runTraced, type RunOutcome } from '../../run/run.js';
+import { inTerminalForeground } from '../../run/terminal.js';
 import { findCommand } from '../../sandbox/command.js';
 import { commandStatus, DEFAULT_PATH } from '../../sandbox/request.js';
 import type { Ctx } from '../context.js';
@@ -55,16 +56,13 @@ function runRule(ctx: Ctx, flags: RunFlags): Rule {
 }
 
 /** What CMD gets as stdin, stdout and stderr: this process's own, as fds where there are fds. */
-async function commandStdio(ctx: Ctx): Promise<{ stdio: GatedStdio; stdinIsTTY: boolean }> {
-  const input = ctx.io.stdin?.() as (NodeJS.ReadableStream & { fd?: unknown; isTTY?: boolean }) | undefined;
+async function commandStdio(ctx: Ctx): Promise<GatedStdio> {
+  const input = ctx.io.stdin?.() as (NodeJS.ReadableStream & { fd?: unknown }) | undefined;
   const err = await ctx.io.stderr.fd?.();
   return {
-    stdio: {
-      stdin: typeof input?.fd === 'number' ? input.fd : 'ignore',
-      stdout: err ?? 'pipe',
-      stderr: err ?? 'pipe',
-    },
-    stdinIsTTY: input?.isTTY === true,
+    stdin: typeof input?.fd === 'number' ? input.fd : 'ignore',
+    stdout: err ?? 'pipe',
+    stderr: err ?? 'pipe',
   };
 }
 
@@ -74,18 +72,19 @@ const KEYBOARD_SIGNALS: ReadonlySet<string> = new Set(['SIGINT', 'SIGQUIT']);
 /**
  * Passes on to CMD what syscallmon is sent while CMD runs (SIGTERM, SIGHUP
  * …), so that CMD ends and syscallmon puts the mode back after it.  A
- * keyboard signal from a terminal reaches CMD by itself (same process
- * group): passed on only when stdin is not a terminal.  Output closing
+ * keyboard signal is not passed on while syscallmon is in its terminal's
+ * foreground: the terminal sent it to CMD too (same process group), and a
+ * second one may mean more (a second Ctrl-C quits at once).  Output closing
  * (EPIPE) only stops the printing.
  */
-function relaySignals(ctx: Ctx, stdinIsTTY: boolean, onClosed: () => void): { attach(cmd: Gated): void; dispose(): void } {
+function relaySignals(ctx: Ctx, onClosed: () => void): { attach(cmd: Gated): void; dispose(): void } {
   let cmd: Gated | null = null;
   let interrupt = ctx.io.interrupt();
   const onAbort = (): void => {
     const reason: unknown = interrupt.signal.reason;
     interrupt.dispose();
     if (reason === 'EPIPE') onClosed();
-    else if (typeof reason === 'string' && reason.startsWith('SIG') && !(KEYBOARD_SIGNALS.has(reason) && stdinIsTTY)) {
+    else if (typeof reason === 'string' && reason.startsWith('SIG') && !(KEYBOARD_SIGNALS.has(reason) && inTerminalForeground())) {
       cmd?.kill(reason as NodeJS.Signals);
     }
     interrupt = ctx.io.interrupt();
@@ -133,7 +132,7 @@ export function runCommand(ctx: Ctx): Command {
       const keeps = outcomeSelection(printer.output.outcome);
       const found = findCommand(command[0] ?? '', { path: ctx.io.env['PATH'] || DEFAULT_PATH, cwd: process.cwd() });
       if (!found.ok) throw new RunError(found.status, found.message);
-      const { stdio, stdinIsTTY } = await commandStdio(ctx);
+      const stdio = await commandStdio(ctx);
       let printing = true;
       const print = (events: MonitorEvent[]): void | Promise<void> => {
         if (!printing) return;
@@ -141,7 +140,7 @@ export function runCommand(ctx: Ctx): Command {
         return text === '' ? undefined : ctx.out(text);
       };
       const monitor = ctx.openMonitor();
-      const relay = relaySignals(ctx, stdinIsTTY, () => void (printing = false));
+      const relay = relaySignals(ctx, () => void (printing = false));
       let outcome: RunOutcome;
       try {
         outcome = await runTraced(
