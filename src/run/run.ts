@@ -225,13 +225,19 @@ export async function runTraced(m: Monitor, req: RunRequest, hooks: RunHooks): P
   const selection = new RunSelection(ruleIds, cmd.pid, req.file, hidden, execNrs);
   let shown = 0;
   let lost = 0;
-  const take = async (raw: Buffer): Promise<void> => {
+  /** Takes raw's records, those before seq end when given; whether it met end. */
+  const take = async (raw: Buffer, end = Infinity): Promise<boolean> => {
     const kept: MonitorEvent[] = [];
     const records: Buffer[] = [];
+    let ended = false;
     for (let at = 0, size = 0; at < raw.length; at += size) {
       size = m.decoder.recordSize(raw, at);
       if (m.decoder.isPad(raw, at)) continue;
       const e = m.decoder.decodeAt(raw, at);
+      if (e.seq >= end) {
+        ended = true;
+        break;
+      }
       if (!selection.keep(e)) continue;
       if (e.type === 'lost') lost += e.count;
       else if (e.type === 'syscall') shown++;
@@ -240,6 +246,7 @@ export async function runTraced(m: Monitor, req: RunRequest, hooks: RunHooks): P
     }
     if (records.length) await hooks.onRecords?.(Buffer.concat(records));
     if (kept.length) await hooks.onEvents?.(kept);
+    return ended;
   };
   let exit: CommandExit;
   try {
@@ -267,9 +274,14 @@ export async function runTraced(m: Monitor, req: RunRequest, hooks: RunHooks): P
       const { error, stopped } = failure;
       throw unfollowable(error, stopped);
     }
+    // Records of calls CMD made before it exited are all in the ring by now, before its head: what
+    // the processes left running write from now on is not read, or a busy ring would keep this going.
+    const end = m.status().head_seq;
     try {
-      // Records of calls CMD made before it exited are all in the ring by now.
-      for (let raw = m.readRaw(); raw.length; raw = m.readRaw()) await take(raw);
+      for (;;) {
+        const raw = m.readRaw();
+        if (raw.length === 0 || (await take(raw, end))) break;
+      }
     } catch (e) {
       throw unfollowable(e, false);
     }

@@ -6,7 +6,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { MonitorEvent } from '../../../src/lib/events.js';
 import { Monitor } from '../../../src/lib/monitor.js';
-import type { CommandExit } from '../../../src/run/gate.js';
+import type { CommandExit, Launch } from '../../../src/run/gate.js';
 import { runTraced, type RunRequest } from '../../../src/run/run.js';
 import { createFakeBinding, type FakeBinding } from '../fake-binding.js';
 import { runCli } from './harness.js';
@@ -351,6 +351,38 @@ describe('runTraced: what the sandbox asks of it', () => {
   it('exits already on stay on', async () => {
     const t = await traceWith({ exits: true }, (fake) => void (fake.exitsOn = true));
     expect(t.fake.exitsOn).toBe(true);
+  });
+
+  it("the last reading ends at the ring's head as CMD exited: a process left running that calls on cannot keep it going", async () => {
+    const fake = createFakeBinding();
+    const m = Monitor.open({ binding: fake });
+    const left = { call: (n: number) => fake.syscall({ syscall: 'unlinkat', pid: 5001, ppid: GATE, comm: 'rm', path: `/tmp/${n}` }) };
+    let calls = 0;
+    const launch: Launch = (command, stdio) => {
+      const gated = simulated(fake, { steps: [{ call: { syscall: 'execve', pid: GATE, comm: 'sh', path: CMD_FILE } }, { fork: [GATE, 5001] }], exit: { code: 0, signal: null } }, nothingSeen())(command, stdio);
+      // As CMD exits, what it left running makes a call; each one shown is followed by another (at most 1000: an endless reading fails rather than hangs).
+      void gated.exited.then(() => left.call(calls++));
+      return gated;
+    };
+    try {
+      const shown: string[] = [];
+      const outcome = await runTraced(
+        m,
+        { command: ['true'], file: CMD_FILE, rule: { name: 'run', action: 'log', syscalls: ['unlinkat'] } },
+        {
+          launch,
+          stdio: { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' },
+          onEvents: (events) => {
+            for (const e of events) if (e.type === 'syscall') shown.push(e.path!);
+            if (calls < 1000) left.call(calls++);
+          },
+        },
+      );
+      expect(shown).toEqual(['/tmp/0']);
+      expect(calls).toBe(2);
+    } finally {
+      m.close();
+    }
   });
 
   it('onRecords: the kept records as the module wrote them, the same as the events; a piped stdin is the caller\'s to write', async () => {
