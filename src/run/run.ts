@@ -86,6 +86,8 @@ export interface RunOutcome {
   lost: number;
   /** syscalls left out of the rule because a block target decides them */
   leftToTargets: string[];
+  /** the processes of CMD's tree still running when CMD exited: unwatched once the rule goes */
+  leftRunning: number[];
   /** the mode as it was and as it was raised to for CMD's time, restored after */
   raisedMode: { from: Mode; to: Mode } | null;
 }
@@ -249,6 +251,7 @@ export async function runTraced(m: Monitor, req: RunRequest, hooks: RunHooks): P
     return ended;
   };
   let exit: CommandExit;
+  let leftRunning: number[];
   try {
     m.seek('head');
     const stop = new AbortController();
@@ -274,6 +277,8 @@ export async function runTraced(m: Monitor, req: RunRequest, hooks: RunHooks): P
       const { error, stopped } = failure;
       throw unfollowable(error, stopped);
     }
+    // The tree outlives CMD in what CMD left running (`cmd &`): the same members in each rule.
+    leftRunning = m.rulePids([...ruleIds][0]!).filter((pid) => pid !== cmd.pid);
     // Records of calls CMD made before it exited are all in the ring by now, before its head: what
     // the processes left running write from now on is not read, or a busy ring would keep this going.
     const end = m.status().head_seq;
@@ -297,6 +302,7 @@ export async function runTraced(m: Monitor, req: RunRequest, hooks: RunHooks): P
     processes: selection.processes,
     lost,
     leftToTargets,
+    leftRunning,
     raisedMode,
   };
 }

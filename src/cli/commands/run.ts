@@ -32,6 +32,9 @@ interface RunFlags extends RuleFlags, EventOutputFlags {
   all?: boolean;
 }
 
+/** How many of the processes CMD left running are named. */
+const LEFT_RUNNING_SHOWN = 8;
+
 export function runSummary(command: readonly string[], o: RunOutcome): string {
   const how = o.exit.signal ? `was killed by ${o.exit.signal}` : `exited with ${o.exit.code}`;
   return (
@@ -161,6 +164,14 @@ export function runCommand(ctx: Ctx): Command {
       if (outcome.raisedMode) {
         const { from, to } = outcome.raisedMode;
         await ctx.note(`syscallmon: run: the mode was ${from.toUpperCase()}: ${to.toUpperCase()} while CMD ran, ${from.toUpperCase()} again now`);
+      }
+      const left = outcome.leftRunning;
+      if (left.length) {
+        const shown = left.length > LEFT_RUNNING_SHOWN ? `${left.slice(0, LEFT_RUNNING_SHOWN).join(', ')}, …` : left.join(', ');
+        await ctx.note(
+          `syscallmon: run: ${left.length === 1 ? '1 process' : `${left.length} processes`} of CMD's tree still running, ` +
+            `no longer watched (pid${left.length === 1 ? '' : 's'} ${shown})`,
+        );
       }
       if (outcome.leftToTargets.length) {
         await ctx.note(`syscallmon: run: ${outcome.leftToTargets.join(', ')}: shown as their block targets recorded them (a rule would come before the target)`);

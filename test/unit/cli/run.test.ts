@@ -30,6 +30,9 @@ function familyScript(exit: CommandExit = { code: 3, signal: null }): Script {
       { call: { syscall: 'openat', pid: 7000, comm: 'other', path: '/etc/other' } },
       // not a path syscall: not in the default set
       { call: { syscall: 'getpid', pid: 5001, ppid: GATE, comm: 'child' } },
+      // CMD waits for its children
+      { exit: { pid: 5002, ppid: 5001, comm: 'grandchild' } },
+      { exit: { pid: 5001, ppid: GATE, comm: 'child' } },
     ],
     exit,
   };
@@ -219,6 +222,7 @@ describe('run: failures only', () => {
       { fork: [GATE, 5001] },
       { call: { syscall: 'execve', pid: 5001, ppid: GATE, comm: 'true', path: '/no/such/tool', ret: -2 } },
       { call: { syscall: 'execve', pid: 5001, ppid: GATE, comm: 'true', path: '/usr/bin/ls' } },
+      { exit: { pid: 5001, ppid: GATE, comm: 'ls' } },
     ],
     exit: { code: 0, signal: null },
   };
@@ -250,6 +254,30 @@ describe('run: failures only', () => {
     // no syscall left for a second rule: the exec rule alone
     expect(r.seen.rulesAtOpen).toHaveLength(1);
     expect(r.stderr).toContain('syscallmon: run: true exited with 0; 1 event from 2 processes, 0 lost');
+  });
+});
+
+describe('run: processes CMD leaves running', () => {
+  /** CMD (`sh -c '(sleep 1; rm f) &'`) forks and exits without waiting: what it forked runs on. */
+  const leaving = (children: number): Script => ({
+    steps: [
+      { call: { syscall: 'execve', pid: GATE, comm: 'sh', path: CMD_FILE } },
+      ...Array.from({ length: children }, (_, i) => ({ fork: [GATE, 5001 + i] as [number, number] })),
+    ],
+    exit: { code: 0, signal: null },
+  });
+
+  it.each([
+    [1, '1 process of CMD\'s tree still running, no longer watched (pid 5001)'],
+    [2, '2 processes of CMD\'s tree still running, no longer watched (pids 5001, 5002)'],
+    [10, '10 processes of CMD\'s tree still running, no longer watched (pids 5001, 5002, 5003, 5004, 5005, 5006, 5007, 5008, …)'],
+  ])('%i left running: one line says so', async (children, line) => {
+    const r = await traced(['run', '--action', 'block', '--syscall', 'unlinkat', '--', 'true'], leaving(children));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`\nsyscallmon: run: ${line}\n`);
+    // Once run has ended the rule is gone: the call it would have blocked runs.
+    expect(r.fake.rules).toEqual([]);
+    expect(r.fake.syscall({ syscall: 'unlinkat', pid: 5001, ppid: GATE, path: '/tmp/f' }).verdict).toBeNull();
   });
 });
 
@@ -380,6 +408,7 @@ describe('runTraced: what the sandbox asks of it', () => {
       );
       expect(shown).toEqual(['/tmp/0']);
       expect(calls).toBe(2);
+      expect(outcome.leftRunning).toEqual([5001]);
     } finally {
       m.close();
     }
