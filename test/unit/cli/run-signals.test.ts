@@ -114,7 +114,7 @@ describe('sandbox: signals sent to syscallmon', () => {
     const vm: VmRunner = {
       run: (opts) =>
         new Promise((_resolve, reject) => {
-          share = opts.shareDir;
+          share = opts.shareDir ?? '';
           opts.signal?.addEventListener('abort', () => reject(new VmError('EABORTED', 'VM run aborted; QEMU killed')));
           signals.emit(signal);
         }),
