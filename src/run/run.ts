@@ -54,8 +54,9 @@ export function defaultSyscalls(table: SyscallTable, all: boolean): string[] {
 export interface RunRequest {
   /** CMD and its arguments, as the gate's shell execs them */
   command: readonly string[];
-  /** CMD's file as the shell will find it */
+  /** CMD's file as the shell will find it, absolute, and as the shell hands it to execve (sandbox/command.ts) */
   file: string;
+  execPath: string;
   /** the rule for CMD's tree, without its tree; syscalls: those asked for, or the default set */
   rule: Omit<Rule, 'tree' | 'pids'>;
   /** exit events on for CMD's time (those of CMD's tree are kept) */
@@ -111,7 +112,8 @@ export class RunSelection {
   constructor(
     private readonly ruleIds: ReadonlySet<number>,
     private readonly gatePid: number,
-    private readonly file: string,
+    /** the paths the gate's exec of CMD may be recorded with */
+    private readonly commandPaths: ReadonlySet<string>,
     /** exec records logged only to see the exec */
     private readonly hidden: (e: SyscallEvent) => boolean,
     private readonly execNrs: ReadonlySet<number>,
@@ -144,7 +146,8 @@ export class RunSelection {
   private isExecOfCommand(e: SyscallEvent): boolean {
     if (!this.execNrs.has(e.nr)) return false;
     if (e.ret !== null && !e.entry) return e.ret === 0n;
-    return e.path === this.file;
+    // Recorded at entry, without its result: told by its path, as the gate's shell passed it.
+    return e.path !== null && this.commandPaths.has(e.path);
   }
 
   /** processes seen in CMD's tree */
@@ -224,7 +227,7 @@ export async function runTraced(m: Monitor, req: RunRequest, hooks: RunHooks): P
     restore();
     throw e;
   }
-  const selection = new RunSelection(ruleIds, cmd.pid, req.file, hidden, execNrs);
+  const selection = new RunSelection(ruleIds, cmd.pid, new Set([req.file, req.execPath]), hidden, execNrs);
   let shown = 0;
   let lost = 0;
   /** Takes raw's records, those before seq end when given; whether it met end. */

@@ -148,7 +148,7 @@ export function runCommand(ctx: Ctx): Command {
       try {
         outcome = await runTraced(
           monitor,
-          { command, file: found.file, rule },
+          { command, file: found.file, execPath: found.execPath, rule },
           { launch: ctx.io.launch, stdio, onEvents: print, started: (c) => relay.attach(c) },
         );
       } finally {

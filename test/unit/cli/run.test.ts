@@ -2,12 +2,16 @@
 // by its open file), which records it shows (the tree's, never the gate's
 // own before its exec), the exit status it passes on, and bad input.  The
 // command is a simulated one: its calls are made through the fake binding.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { MonitorEvent } from '../../../src/lib/events.js';
 import { Monitor } from '../../../src/lib/monitor.js';
 import type { CommandExit, Launch } from '../../../src/run/gate.js';
 import { runTraced, type RunRequest } from '../../../src/run/run.js';
+import { findCommand } from '../../../src/sandbox/command.js';
 import { createFakeBinding, type FakeBinding } from '../fake-binding.js';
 import { runCli } from './harness.js';
 import { GATE, seen as nothingSeen, simulated, type Script } from './simulated-command.js';
@@ -257,6 +261,32 @@ describe('run: failures only', () => {
   });
 });
 
+describe('run --record entry: the exec of CMD told by its path, as the gate\'s shell passed it', () => {
+  /** CMD given as bin/syscallmon, or found through a relative PATH entry: the shell passes execve the relative path. */
+  const relative: Script = {
+    steps: [
+      { call: { syscall: 'openat', pid: GATE, comm: 'sh', path: '/etc/gate-own' } },
+      { call: { syscall: 'execve', pid: GATE, comm: 'sh', path: 'bin/syscallmon' } },
+      { call: { syscall: 'openat', pid: GATE, comm: 'syscallmon', path: '/etc/a' } },
+    ],
+    exit: { code: 0, signal: null },
+  };
+
+  it.each([
+    ['a path with a slash', ['bin/syscallmon'], '/usr/bin:/bin'],
+    ['a name found in a relative PATH entry', ['syscallmon'], 'bin:/usr/bin'],
+  ])('%s: CMD\'s calls are shown, not the gate\'s before', async (_what, command, path) => {
+    const fake = createFakeBinding();
+    const seen = nothingSeen();
+    const r = await runCli(['run', '--json', '--record', 'entry', '--', ...command], { fake, launch: simulated(fake, relative, seen), env: { PATH: path } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l)).map((e) => [e.tgid, e.syscall, e.path, e.ret])).toEqual([
+      [GATE, 'execve', 'bin/syscallmon', null],
+      [GATE, 'openat', '/etc/a', null],
+    ]);
+  });
+});
+
 describe('run: processes CMD leaves running', () => {
   /** CMD (`sh -c '(sleep 1; rm f) &'`) forks and exits without waiting: what it forked runs on. */
   const leaving = (children: number): Script => ({
@@ -334,7 +364,7 @@ describe('runTraced: what the sandbox asks of it', () => {
     try {
       const outcome = await runTraced(
         m,
-        { command: ['true'], file: CMD_FILE, rule: { name: 'sandbox', action: 'log', syscalls: ['unlinkat'] }, ...request },
+        { command: ['true'], file: CMD_FILE, execPath: CMD_FILE, rule: { name: 'sandbox', action: 'log', syscalls: ['unlinkat'] }, ...request },
         {
           launch: simulated(fake, script, into),
           stdio: { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' },
@@ -396,7 +426,7 @@ describe('runTraced: what the sandbox asks of it', () => {
       const shown: string[] = [];
       const outcome = await runTraced(
         m,
-        { command: ['true'], file: CMD_FILE, rule: { name: 'run', action: 'log', syscalls: ['unlinkat'] } },
+        { command: ['true'], file: CMD_FILE, execPath: CMD_FILE, rule: { name: 'run', action: 'log', syscalls: ['unlinkat'] } },
         {
           launch,
           stdio: { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' },
@@ -438,6 +468,52 @@ describe('the gate', () => {
     expect(await g.exited).toEqual({ code: 7, signal: null });
     await new Promise((r) => setTimeout(r, 10));
     expect(text.trim()).toBe(String(g.pid));
+  });
+
+  it('execs CMD by the path findCommand gives as its execPath (dash), or by its absolute file (bash)', async () => {
+    const { spawnGated } = await import('../../../src/run/gate.js');
+    const dir = mkdtempSync(join(tmpdir(), 'smon-cmd-'));
+    try {
+      // A script's interpreter gets the script's path as execve got it.
+      writeFileSync(join(dir, 'says-its-path'), '#!/bin/sh\necho "$0"\n', { mode: 0o755 });
+      const rel = relative(process.cwd(), dir);
+      for (const [name, path] of [
+        [`${rel}/says-its-path`, '/usr/bin:/bin'],
+        ['says-its-path', `/usr/bin:${rel}:/bin`],
+        ['says-its-path', `/usr/bin:${dir}`],
+      ] as const) {
+        const found = findCommand(name, { path, cwd: process.cwd() });
+        if (!found.ok) throw new Error(found.message);
+        // The gate's shell searches the PATH it was given.
+        const saved = process.env['PATH'];
+        process.env['PATH'] = path;
+        let g: ReturnType<typeof spawnGated>;
+        try {
+          g = spawnGated([name], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
+        } finally {
+          process.env['PATH'] = saved;
+        }
+        let text = '';
+        g.output[0]!.on('data', (d: Buffer) => (text += d.toString()));
+        g.open();
+        expect(await g.exited).toEqual({ code: 0, signal: null });
+        await new Promise((r) => setTimeout(r, 10));
+        expect([found.execPath, found.file], `${name} in ${path}`).toContain(text.trim());
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('findCommand: an empty PATH entry is the working directory, whose name the shell passes alone', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smon-cmd-'));
+    try {
+      writeFileSync(join(dir, 'tool'), '#!/bin/sh\n', { mode: 0o755 });
+      expect(findCommand('tool', { path: '/no/such/dir::/bin', cwd: dir })).toEqual({ ok: true, file: join(dir, 'tool'), execPath: 'tool' });
+      expect(findCommand('./tool', { path: '/bin', cwd: dir })).toEqual({ ok: true, file: join(dir, 'tool'), execPath: './tool' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('never runs the command when its holder goes away before opening it', async () => {
