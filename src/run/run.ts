@@ -259,7 +259,9 @@ export async function runTraced(m: Monitor, req: RunRequest, hooks: RunHooks): P
     m.seek('head');
     const stop = new AbortController();
     let running = true;
-    let failure: { error: unknown; stopped: boolean } | null = null;
+    // Set in the reading loop's handler: the cast keeps the compiler, which does not follow that
+    // assignment, from taking it for null (and so for never where it is read).
+    let failure = null as { error: unknown; stopped: boolean } | null;
     const pump = (async () => {
       for await (const raw of m.rawBatches({ signal: stop.signal })) await take(raw);
     })().catch((error: unknown) => {
