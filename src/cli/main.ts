@@ -313,7 +313,7 @@ export class StreamSink implements Sink {
  * terminal or ssh session.  The daemon takes no interrupt: SIGHUP reloads
  * its policy (daemon/signals.ts).
  */
-export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
 
 /**
  * An Interrupt aborted by the first of STOP_SIGNALS from signals (its name

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
  * foreground group (tpgid, field 8; -1 without a terminal).  comm, field 2,
  * may hold spaces and ')': the fields are counted from its last ')'.
  */
-export function inForegroundOf(stat: string): boolean {
+export function statInForeground(stat: string): boolean {
   const end = stat.lastIndexOf(')');
   if (end < 0) return false;
   // From field 3 (state) on.
@@ -28,5 +28,5 @@ export function inTerminalForeground(): boolean {
   } catch {
     return false;
   }
-  return inForegroundOf(stat);
+  return statInForeground(stat);
 }

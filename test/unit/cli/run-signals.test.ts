@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { signalInterrupt } from '../../../src/cli/main.js';
-import { inForegroundOf } from '../../../src/run/terminal.js';
+import { statInForeground } from '../../../src/run/terminal.js';
 import type { VmRunner } from '../../../src/cli/vm.js';
 import { VmError } from '../../../src/vm/errors.js';
 import { createFakeBinding } from '../fake-binding.js';
@@ -89,7 +89,7 @@ describe('run: a keyboard signal is passed on unless the terminal sent it to CMD
   });
 });
 
-describe('inForegroundOf: a /proc/PID/stat line', () => {
+describe('statInForeground: a /proc/PID/stat line', () => {
   // pid (comm) state ppid pgrp session tty_nr tpgid flags …
   it.each([
     ['the foreground group', '4242 (node) S 4100 4242 4100 34816 4242 4194304 1021 0 0 0', true],
@@ -100,7 +100,7 @@ describe('inForegroundOf: a /proc/PID/stat line', () => {
     ['a line cut short', '4242 (node) S 4100', false],
     ['no line at all', '', false],
   ])('%s', (_what, stat, foreground) => {
-    expect(inForegroundOf(stat)).toBe(foreground);
+    expect(statInForeground(stat)).toBe(foreground);
   });
 });
 
