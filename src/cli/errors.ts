@@ -53,8 +53,8 @@ export const COMMAND_EXIT_CODES: readonly ExitCodeRow[] = [
   { codes: [SANDBOX_STATUS.cannotRun], meaning: ["CMD can't be run"] },
   { codes: [SANDBOX_STATUS.notFound], meaning: ['CMD was not found'] },
   {
-    codes: [SANDBOX_STATUS.signalBase + signalNumber('SIGINT')!, SANDBOX_STATUS.signalBase + signalNumber('SIGTERM')!],
-    meaning: ['interrupted by SIGINT, SIGTERM (sandbox: the VM was stopped; run: CMD was killed by it)'],
+    codes: ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM'].map((s) => SANDBOX_STATUS.signalBase + signalNumber(s)!),
+    meaning: ['interrupted by SIGHUP, SIGINT, SIGQUIT, SIGTERM (sandbox: the VM was stopped; run: CMD was killed by it)'],
   },
 ];
 

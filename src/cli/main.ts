@@ -185,7 +185,7 @@ export interface MainOptions {
   binding?: Binding | (() => Binding);
   kmod?: Kmod;
   vm?: VmRunner;
-  /** what stops tail/sandbox; default: SIGINT, SIGTERM, or stdout closing */
+  /** what stops tail, fsm, run and sandbox; default: none ever arrives (run() passes signalInterrupt's) */
   interrupt?: () => Interrupt;
   /** the sandboxed command's stdin; default: none (it reads an empty stdin) */
   stdin?: () => NodeJS.ReadableStream;
@@ -306,6 +306,41 @@ export class StreamSink implements Sink {
   }
 }
 
+/**
+ * The signals that stop a command which runs until stopped (tail, fsm, run,
+ * sandbox), so that it puts back what it changed (the mode, a VM) first: the
+ * default action of each ends the process at once.  SIGHUP is a closed
+ * terminal or ssh session.  The daemon takes no interrupt: SIGHUP reloads
+ * its policy (daemon/signals.ts).
+ */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT'];
+
+/**
+ * An Interrupt aborted by the first of STOP_SIGNALS from signals (its name
+ * the reason), or by closed ('EPIPE').  A signal is taken once: sent again
+ * before dispose(), its default action applies.
+ */
+export function signalInterrupt(signals: SignalSource, closed: AbortSignal): Interrupt {
+  const controller = new AbortController();
+  const listeners = STOP_SIGNALS.map((name) => {
+    const listener = (): void => {
+      signals.off(name, listener);
+      controller.abort(name);
+    };
+    return [name, listener] as const;
+  });
+  const onClosed = (): void => controller.abort('EPIPE');
+  for (const [name, listener] of listeners) signals.on(name, listener);
+  closed.addEventListener('abort', onClosed, { once: true });
+  return {
+    signal: controller.signal,
+    dispose() {
+      for (const [name, listener] of listeners) signals.off(name, listener);
+      closed.removeEventListener('abort', onClosed);
+    },
+  };
+}
+
 /** bin/syscallmon's entry point. */
 export async function run(): Promise<void> {
   const stdout = new StreamSink(process.stdout);
@@ -319,21 +354,6 @@ export async function run(): Promise<void> {
     env: process.env,
     stdin: () => process.stdin,
     signals: process,
-    interrupt: () => {
-      const controller = new AbortController();
-      const onSignal = (signal: NodeJS.Signals): void => controller.abort(signal);
-      const onClosed = (): void => controller.abort('EPIPE');
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      stdout.closedSignal.addEventListener('abort', onClosed, { once: true });
-      return {
-        signal: controller.signal,
-        dispose() {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-          stdout.closedSignal.removeEventListener('abort', onClosed);
-        },
-      };
-    },
+    interrupt: () => signalInterrupt(process, stdout.closedSignal),
   });
 }

@@ -24,6 +24,7 @@
  * target is left out of a log rule, so the target still applies to CMD (its
  * records of CMD's processes are shown).
  */
+import { KernelError, SyscallmonError } from '../lib/errors.js';
 import type { MonitorEvent, SyscallEvent } from '../lib/events.js';
 import type { Monitor } from '../lib/monitor.js';
 import { familyOf } from '../lib/families.js';
@@ -53,12 +54,11 @@ export function defaultSyscalls(table: SyscallTable, all: boolean): string[] {
 export interface RunRequest {
   /** CMD and its arguments, as the gate's shell execs them */
   command: readonly string[];
-  /** CMD's file as the shell will find it */
+  /** CMD's file as the shell will find it, absolute, and as the shell hands it to execve (sandbox/command.ts) */
   file: string;
+  execPath: string;
   /** the rule for CMD's tree, without its tree; syscalls: those asked for, or the default set */
   rule: Omit<Rule, 'tree' | 'pids'>;
-  /** the mode CMD runs in at least: raised to it for CMD's time, restored after; default log */
-  mode?: 'log' | 'block';
   /** exit events on for CMD's time (those of CMD's tree are kept) */
   exits?: boolean;
 }
@@ -87,6 +87,8 @@ export interface RunOutcome {
   lost: number;
   /** syscalls left out of the rule because a block target decides them */
   leftToTargets: string[];
+  /** the processes of CMD's tree still running when CMD exited: unwatched once the rule goes */
+  leftRunning: number[];
   /** the mode as it was and as it was raised to for CMD's time, restored after */
   raisedMode: { from: Mode; to: Mode } | null;
 }
@@ -110,7 +112,8 @@ export class RunSelection {
   constructor(
     private readonly ruleIds: ReadonlySet<number>,
     private readonly gatePid: number,
-    private readonly file: string,
+    /** the paths the gate's exec of CMD may be recorded with */
+    private readonly commandPaths: ReadonlySet<string>,
     /** exec records logged only to see the exec */
     private readonly hidden: (e: SyscallEvent) => boolean,
     private readonly execNrs: ReadonlySet<number>,
@@ -143,13 +146,26 @@ export class RunSelection {
   private isExecOfCommand(e: SyscallEvent): boolean {
     if (!this.execNrs.has(e.nr)) return false;
     if (e.ret !== null && !e.entry) return e.ret === 0n;
-    return e.path === this.file;
+    // Recorded at entry, without its result: told by its path, as the gate's shell passed it.
+    return e.path !== null && this.commandPaths.has(e.path);
   }
 
   /** processes seen in CMD's tree */
   get processes(): number {
     return this.tree.size;
   }
+}
+
+/**
+ * Why CMD's calls could not be followed: the device failed (its error's
+ * kind is kept), or a record could not be decoded (module and tool differ:
+ * a kernel error).  stopped: CMD was still running and was sent SIGTERM.
+ */
+function unfollowable(e: unknown, stopped: boolean): SyscallmonError {
+  const why = e instanceof Error ? e.message : String(e);
+  const message = `cannot follow CMD's calls: ${why}${stopped ? '; CMD was stopped (SIGTERM)' : ''}`;
+  if (e instanceof SyscallmonError) return new SyscallmonError(e.kind, message, { cause: e, code: e.code });
+  return new KernelError(message, { cause: e });
 }
 
 const MODE_ORDER: Readonly<Record<Mode, number>> = { off: 0, log: 1, block: 2 };
@@ -194,7 +210,8 @@ export async function runTraced(m: Monitor, req: RunRequest, hooks: RunHooks): P
       ruleIds.add(m.addRule({ ...req.rule, syscalls: [...new Set([...covered, ...execs])], tree }, { owned: true }));
     }
     const status = m.status();
-    const wanted = req.mode ?? 'log';
+    // What the rule needs to act: an enforced block or kill only blocks or kills in BLOCK; else it would_block.
+    const wanted: Mode = acts && req.rule.enforce === true ? 'block' : 'log';
     if (MODE_ORDER[status.mode] < MODE_ORDER[wanted]) {
       m.setMode(wanted);
       raisedMode = { from: status.mode, to: wanted };
@@ -210,16 +227,22 @@ export async function runTraced(m: Monitor, req: RunRequest, hooks: RunHooks): P
     restore();
     throw e;
   }
-  const selection = new RunSelection(ruleIds, cmd.pid, req.file, hidden, execNrs);
+  const selection = new RunSelection(ruleIds, cmd.pid, new Set([req.file, req.execPath]), hidden, execNrs);
   let shown = 0;
   let lost = 0;
-  const take = async (raw: Buffer): Promise<void> => {
+  /** Takes raw's records, those before seq end when given; whether it met end. */
+  const take = async (raw: Buffer, end = Infinity): Promise<boolean> => {
     const kept: MonitorEvent[] = [];
     const records: Buffer[] = [];
+    let ended = false;
     for (let at = 0, size = 0; at < raw.length; at += size) {
       size = m.decoder.recordSize(raw, at);
       if (m.decoder.isPad(raw, at)) continue;
       const e = m.decoder.decodeAt(raw, at);
+      if (e.seq >= end) {
+        ended = true;
+        break;
+      }
       if (!selection.keep(e)) continue;
       if (e.type === 'lost') lost += e.count;
       else if (e.type === 'syscall') shown++;
@@ -228,24 +251,50 @@ export async function runTraced(m: Monitor, req: RunRequest, hooks: RunHooks): P
     }
     if (records.length) await hooks.onRecords?.(Buffer.concat(records));
     if (kept.length) await hooks.onEvents?.(kept);
+    return ended;
   };
   let exit: CommandExit;
+  let leftRunning: number[];
   try {
     m.seek('head');
     const stop = new AbortController();
+    let running = true;
+    // Set in the reading loop's handler: the cast keeps the compiler, which does not follow that
+    // assignment, from taking it for null (and so for never where it is read).
+    let failure = null as { error: unknown; stopped: boolean } | null;
     const pump = (async () => {
       for await (const raw of m.rawBatches({ signal: stop.signal })) await take(raw);
-    })();
+    })().catch((error: unknown) => {
+      // Taken at once: CMD would run on unwatched, with the mode raised, until it exits.
+      failure = { error, stopped: running };
+      if (running) cmd.kill('SIGTERM');
+    });
     cmd.open();
     hooks.started?.(cmd);
     try {
       exit = await cmd.exited;
     } finally {
+      running = false;
       stop.abort();
       await pump;
     }
-    // Records of calls CMD made before it exited are all in the ring by now.
-    for (let raw = m.readRaw(); raw.length; raw = m.readRaw()) await take(raw);
+    if (failure !== null) {
+      const { error, stopped } = failure;
+      throw unfollowable(error, stopped);
+    }
+    // The tree outlives CMD in what CMD left running (`cmd &`): the same members in each rule.
+    leftRunning = m.rulePids([...ruleIds][0]!).filter((pid) => pid !== cmd.pid);
+    // Records of calls CMD made before it exited are all in the ring by now, before its head: what
+    // the processes left running write from now on is not read, or a busy ring would keep this going.
+    const end = m.status().head_seq;
+    try {
+      for (;;) {
+        const raw = m.readRaw();
+        if (raw.length === 0 || (await take(raw, end))) break;
+      }
+    } catch (e) {
+      throw unfollowable(e, false);
+    }
   } finally {
     restore();
   }
@@ -258,6 +307,7 @@ export async function runTraced(m: Monitor, req: RunRequest, hooks: RunHooks): P
     processes: selection.processes,
     lost,
     leftToTargets,
+    leftRunning,
     raisedMode,
   };
 }

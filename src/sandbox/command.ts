@@ -9,7 +9,18 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 export type FoundCommand =
-  | { ok: true; file: string }
+  | {
+      ok: true;
+      /** the file, as an absolute path */
+      file: string;
+      /**
+       * the path /bin/sh hands execve, and the module records as it is: the
+       * name when it has a slash, else the search path's entry, a slash and
+       * the name (the name alone for an empty entry), relative when they
+       * are; so dash does it, bash hands execve the absolute file
+       */
+      execPath: string;
+    }
   | { ok: false; status: 126 | 127; message: string };
 
 /** File systems the VM mounts its own of: what the host has there says nothing of the VM's. */
@@ -44,16 +55,16 @@ export function findCommand(name: string, where: { path: string; cwd: string }):
   if (name === '') return { ok: false, status: 127, message: 'the command is an empty string' };
   if (name.includes('/')) {
     const file = resolve(where.cwd, name);
-    if (VM_OWN.some((dir) => under(file, dir))) return { ok: true, file };
+    if (VM_OWN.some((dir) => under(file, dir))) return { ok: true, file, execPath: name };
     const bad = unrunnable(file);
-    return bad ? { ok: false, status: bad.status, message: `${name}: ${bad.why}` } : { ok: true, file };
+    return bad ? { ok: false, status: bad.status, message: `${name}: ${bad.why}` } : { ok: true, file, execPath: name };
   }
   let firstBad: { status: 126 | 127; why: string; file: string } | null = null;
   for (const dir of where.path.split(':')) {
     // An empty entry is the working directory, as POSIX has it.
     const file = resolve(where.cwd, dir === '' ? '.' : dir, name);
     const bad = unrunnable(file);
-    if (!bad) return { ok: true, file };
+    if (!bad) return { ok: true, file, execPath: dir === '' ? name : `${dir}/${name}` };
     if (bad.status === 126 && firstBad === null) firstBad = { ...bad, file };
   }
   // Like the shell: a file that is there but can't be run is reported as such.

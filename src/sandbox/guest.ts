@@ -23,14 +23,15 @@ export interface GuestDeps {
   launch: Launch;
 }
 
-/** A request, and CMD's file as the gate's shell will find it. */
+/** A request, and CMD's file as the gate's shell will find it (command.ts). */
 export interface GuestRequest {
   request: SandboxRequest;
   file: string;
+  execPath: string;
 }
 
 /** Runs the command under the module; leaves its records and output in share. */
-export async function runGuest(deps: GuestDeps, { request: req, file }: GuestRequest, share: string): Promise<GuestResult> {
+export async function runGuest(deps: GuestDeps, { request: req, file, execPath }: GuestRequest, share: string): Promise<GuestResult> {
   if (!deps.kmod.isLoaded()) {
     await loadModule(deps.kmod, { ringSize: req.ringSize, clearOnRead: false }, moduleLimits(deps.binding.constants));
   }
@@ -43,7 +44,7 @@ export async function runGuest(deps: GuestDeps, { request: req, file }: GuestReq
   try {
     const outcome = await runTraced(
       m,
-      { command: req.command, file, rule: requestRule(req, m.syscalls), mode: req.action, exits: req.exits },
+      { command: req.command, file, execPath, rule: requestRule(req, m.syscalls), exits: req.exits },
       {
         launch: deps.launch,
         stdio: { stdin: 'pipe', stdout: output, stderr: output },

@@ -154,7 +154,7 @@ export function checkRequest(binding: Pick<Binding, 'constants' | 'syscalls'>, i
 export function checkRequestFinding(
   binding: Pick<Binding, 'constants' | 'syscalls'>,
   input: RequestInput,
-): { request: SandboxRequest; file: string } {
+): { request: SandboxRequest; file: string; execPath: string } {
   const action: Action = input.block ? 'block' : 'log';
   if (input.command.length === 0) throw new UsageError('give the command to run after --, e.g. sandbox -- /bin/cat /etc/hostname');
   if (action === 'block' && !input.syscalls?.length) {
@@ -191,7 +191,7 @@ export function checkRequestFinding(
   Monitor.checkRule(requestRule(request, table), { binding, owned: true });
   const found = findCommand(input.command[0] ?? '', { path, cwd: input.cwd ?? process.cwd() });
   if (!found.ok) throw new SandboxError(found.status, found.message);
-  return { request, file: found.file };
+  return { request, file: found.file, execPath: found.execPath };
 }
 
 /** The rule for CMD's tree (src/run adds the tree): syscalls from table when none are named. */

@@ -9,7 +9,7 @@
  * events).  Without --syscall it logs every syscall that takes a path;
  * --all every syscall.  syscallmon exits with CMD's status (128+N when
  * signal N killed it), 126/127 when CMD can't be run or isn't there.
- * Ctrl-C reaches CMD from the terminal, SIGTERM sent to syscallmon is
+ * Ctrl-C reaches CMD from the terminal, what is sent to syscallmon is
  * passed on to it, and syscallmon waits for CMD to exit.
  */
 import { Command } from 'commander';
@@ -21,6 +21,7 @@ import type { Rule } from '../../lib/rules.js';
 import { shellWords } from '../../render/shell.js';
 import type { Gated, GatedStdio } from '../../run/gate.js';
 import { defaultSyscalls, execsIn, RunError, runTraced, type RunOutcome } from '../../run/run.js';
+import { inTerminalForeground } from '../../run/terminal.js';
 import { findCommand } from '../../sandbox/command.js';
 import { commandStatus, DEFAULT_PATH } from '../../sandbox/request.js';
 import type { Ctx } from '../context.js';
@@ -30,6 +31,9 @@ import { addActionFlags, addSelectorFlags, ruleOf, type RuleFlags } from '../rul
 interface RunFlags extends RuleFlags, EventOutputFlags {
   all?: boolean;
 }
+
+/** How many of the processes CMD left running are named. */
+const LEFT_RUNNING_SHOWN = 8;
 
 export function runSummary(command: readonly string[], o: RunOutcome): string {
   const how = o.exit.signal ? `was killed by ${o.exit.signal}` : `exited with ${o.exit.code}`;
@@ -55,32 +59,35 @@ function runRule(ctx: Ctx, flags: RunFlags): Rule {
 }
 
 /** What CMD gets as stdin, stdout and stderr: this process's own, as fds where there are fds. */
-async function commandStdio(ctx: Ctx): Promise<{ stdio: GatedStdio; stdinIsTTY: boolean }> {
-  const input = ctx.io.stdin?.() as (NodeJS.ReadableStream & { fd?: unknown; isTTY?: boolean }) | undefined;
+async function commandStdio(ctx: Ctx): Promise<GatedStdio> {
+  const input = ctx.io.stdin?.() as (NodeJS.ReadableStream & { fd?: unknown }) | undefined;
   const err = await ctx.io.stderr.fd?.();
   return {
-    stdio: {
-      stdin: typeof input?.fd === 'number' ? input.fd : 'ignore',
-      stdout: err ?? 'pipe',
-      stderr: err ?? 'pipe',
-    },
-    stdinIsTTY: input?.isTTY === true,
+    stdin: typeof input?.fd === 'number' ? input.fd : 'ignore',
+    stdout: err ?? 'pipe',
+    stderr: err ?? 'pipe',
   };
 }
 
+/** The signals a terminal sends its foreground process group from the keyboard (Ctrl-C, Ctrl-\). */
+const KEYBOARD_SIGNALS: ReadonlySet<string> = new Set(['SIGINT', 'SIGQUIT']);
+
 /**
- * Passes on to CMD what syscallmon is sent while CMD runs.  SIGINT from a
- * terminal reaches CMD by itself (same process group): passed on only when
- * stdin is not a terminal.  Output closing (EPIPE) only stops the printing.
+ * Passes on to CMD what syscallmon is sent while CMD runs (SIGTERM, SIGHUP
+ * …), so that CMD ends and syscallmon puts the mode back after it.  A
+ * keyboard signal is not passed on while syscallmon is in its terminal's
+ * foreground: the terminal sent it to CMD too (same process group), and a
+ * second one may mean more (a second Ctrl-C quits at once).  Output closing
+ * (EPIPE) only stops the printing.
  */
-function relaySignals(ctx: Ctx, stdinIsTTY: boolean, onClosed: () => void): { attach(cmd: Gated): void; dispose(): void } {
+function relaySignals(ctx: Ctx, onClosed: () => void): { attach(cmd: Gated): void; dispose(): void } {
   let cmd: Gated | null = null;
   let interrupt = ctx.io.interrupt();
   const onAbort = (): void => {
     const reason: unknown = interrupt.signal.reason;
     interrupt.dispose();
     if (reason === 'EPIPE') onClosed();
-    else if (typeof reason === 'string' && reason.startsWith('SIG') && !(reason === 'SIGINT' && stdinIsTTY)) {
+    else if (typeof reason === 'string' && reason.startsWith('SIG') && !(KEYBOARD_SIGNALS.has(reason) && inTerminalForeground())) {
       cmd?.kill(reason as NodeJS.Signals);
     }
     interrupt = ctx.io.interrupt();
@@ -119,7 +126,7 @@ export function runCommand(ctx: Ctx): Command {
       'after',
       '\nThe rule covers CMD and every process it forks from its start (a process tree), owned by this run: ' +
         'the module removes it when run ends, even if run is killed. Selectors narrow it within the tree. ' +
-        'If the mode is OFF, it is LOG while CMD runs. ' +
+        'While CMD runs the mode is raised to what the rule needs, and set back after: LOG from OFF, BLOCK for --action block or kill without --audit. ' +
         'Exit status: CMD\'s own (128+N when signal N killed it); 126: CMD cannot be run; 127: not found; 2: usage.\n',
     )
     .action(async (command: string[], flags: RunFlags) => {
@@ -128,7 +135,7 @@ export function runCommand(ctx: Ctx): Command {
       const keeps = outcomeSelection(printer.output.outcome);
       const found = findCommand(command[0] ?? '', { path: ctx.io.env['PATH'] || DEFAULT_PATH, cwd: process.cwd() });
       if (!found.ok) throw new RunError(found.status, found.message);
-      const { stdio, stdinIsTTY } = await commandStdio(ctx);
+      const stdio = await commandStdio(ctx);
       let printing = true;
       const print = (events: MonitorEvent[]): void | Promise<void> => {
         if (!printing) return;
@@ -136,12 +143,12 @@ export function runCommand(ctx: Ctx): Command {
         return text === '' ? undefined : ctx.out(text);
       };
       const monitor = ctx.openMonitor();
-      const relay = relaySignals(ctx, stdinIsTTY, () => void (printing = false));
+      const relay = relaySignals(ctx, () => void (printing = false));
       let outcome: RunOutcome;
       try {
         outcome = await runTraced(
           monitor,
-          { command, file: found.file, rule },
+          { command, file: found.file, execPath: found.execPath, rule },
           { launch: ctx.io.launch, stdio, onEvents: print, started: (c) => relay.attach(c) },
         );
       } finally {
@@ -157,6 +164,14 @@ export function runCommand(ctx: Ctx): Command {
       if (outcome.raisedMode) {
         const { from, to } = outcome.raisedMode;
         await ctx.note(`syscallmon: run: the mode was ${from.toUpperCase()}: ${to.toUpperCase()} while CMD ran, ${from.toUpperCase()} again now`);
+      }
+      const left = outcome.leftRunning;
+      if (left.length) {
+        const shown = left.length > LEFT_RUNNING_SHOWN ? `${left.slice(0, LEFT_RUNNING_SHOWN).join(', ')}, …` : left.join(', ');
+        await ctx.note(
+          `syscallmon: run: ${left.length === 1 ? '1 process' : `${left.length} processes`} of CMD's tree still running, ` +
+            `no longer watched (pid${left.length === 1 ? '' : 's'} ${shown})`,
+        );
       }
       if (outcome.leftToTargets.length) {
         await ctx.note(`syscallmon: run: ${outcome.leftToTargets.join(', ')}: shown as their block targets recorded them (a rule would come before the target)`);

@@ -165,7 +165,7 @@ export const SANDBOX_EXIT_HELP = `Exit status:
   125  the sandbox itself failed (the VM, the module in it)
   126  CMD was found but cannot be run
   127  CMD was not found
-  130, 143  interrupted by SIGINT, SIGTERM (the VM was stopped)`;
+  129, 130, 131, 143  interrupted by SIGHUP, SIGINT, SIGQUIT, SIGTERM (the VM was stopped)`;
 
 /** The half that runs inside the VM; not for people. */
 export function sandboxGuestCommand(ctx: Ctx): Command {

@@ -44,6 +44,6 @@ describe('exit codes', () => {
     for (const { codes, meaning } of [...EXIT_CODES, ...COMMAND_EXIT_CODES]) {
       expect(r.stdout).toContain(`\n  ${codes.join(', ')}  ${meaning[0]}\n`);
     }
-    expect(r.stdout).toContain('\n  130, 143  interrupted by SIGINT, SIGTERM');
+    expect(r.stdout).toContain('\n  129, 130, 131, 143  interrupted by SIGHUP, SIGINT, SIGQUIT, SIGTERM');
   });
 });

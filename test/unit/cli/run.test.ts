@@ -2,12 +2,16 @@
 // by its open file), which records it shows (the tree's, never the gate's
 // own before its exec), the exit status it passes on, and bad input.  The
 // command is a simulated one: its calls are made through the fake binding.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { MonitorEvent } from '../../../src/lib/events.js';
 import { Monitor } from '../../../src/lib/monitor.js';
-import type { CommandExit } from '../../../src/run/gate.js';
+import type { CommandExit, Launch } from '../../../src/run/gate.js';
 import { runTraced, type RunRequest } from '../../../src/run/run.js';
+import { findCommand } from '../../../src/sandbox/command.js';
 import { createFakeBinding, type FakeBinding } from '../fake-binding.js';
 import { runCli } from './harness.js';
 import { GATE, seen as nothingSeen, simulated, type Script } from './simulated-command.js';
@@ -30,6 +34,9 @@ function familyScript(exit: CommandExit = { code: 3, signal: null }): Script {
       { call: { syscall: 'openat', pid: 7000, comm: 'other', path: '/etc/other' } },
       // not a path syscall: not in the default set
       { call: { syscall: 'getpid', pid: 5001, ppid: GATE, comm: 'child' } },
+      // CMD waits for its children
+      { exit: { pid: 5002, ppid: 5001, comm: 'grandchild' } },
+      { exit: { pid: 5001, ppid: GATE, comm: 'child' } },
     ],
     exit,
   };
@@ -137,6 +144,30 @@ describe('syscallmon run', () => {
     expect(r.fake.mode).toBe(r.fake.c('MODE_BLOCK'));
   });
 
+  it.each([
+    ['OFF', 'MODE_OFF'],
+    ['LOG', 'MODE_LOG'],
+  ])('--action block from mode %s: BLOCK while CMD runs, so its call is blocked; the mode as it was after', async (name, mode) => {
+    const r = await traced(
+      ['run', '--json', '--action', 'block', '--syscall', 'unlinkat', '--', 'true'],
+      familyScript(),
+      (fake) => void (fake.mode = fake.c(mode)),
+    );
+    expect(r.seen.modeAtOpen).toBe(r.fake.c('MODE_BLOCK'));
+    const events = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(events.map((e) => [e.tgid, e.syscall, e.verdict])).toEqual([[5002, 'unlinkat', 'blocked']]);
+    expect(r.fake.mode).toBe(r.fake.c(mode));
+    expect(r.stderr).toContain(`syscallmon: run: the mode was ${name}: BLOCK while CMD ran, ${name} again now\n`);
+  });
+
+  it('--action block --audit: LOG is enough, the call only would_block', async () => {
+    const r = await traced(['run', '--json', '--action', 'block', '--audit', '--syscall', 'unlinkat', '--', 'true'], familyScript());
+    expect(r.seen.modeAtOpen).toBe(r.fake.c('MODE_LOG'));
+    const events = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l));
+    expect(events.map((e) => [e.tgid, e.syscall, e.verdict])).toEqual([[5002, 'unlinkat', 'would_block']]);
+    expect(r.fake.mode).toBe(r.fake.c('MODE_OFF'));
+  });
+
   it("a block target stays in force for the command: its syscall is left to the target, whose records are shown", async () => {
     const r = await traced(['run', '--json', '--', 'true'], familyScript(), (fake) => {
       fake.mode = fake.c('MODE_BLOCK');
@@ -195,6 +226,7 @@ describe('run: failures only', () => {
       { fork: [GATE, 5001] },
       { call: { syscall: 'execve', pid: 5001, ppid: GATE, comm: 'true', path: '/no/such/tool', ret: -2 } },
       { call: { syscall: 'execve', pid: 5001, ppid: GATE, comm: 'true', path: '/usr/bin/ls' } },
+      { exit: { pid: 5001, ppid: GATE, comm: 'ls' } },
     ],
     exit: { code: 0, signal: null },
   };
@@ -229,6 +261,84 @@ describe('run: failures only', () => {
   });
 });
 
+describe('run --record entry: the exec of CMD told by its path, as the gate\'s shell passed it', () => {
+  /** CMD given as bin/syscallmon, or found through a relative PATH entry: the shell passes execve the relative path. */
+  const relative: Script = {
+    steps: [
+      { call: { syscall: 'openat', pid: GATE, comm: 'sh', path: '/etc/gate-own' } },
+      { call: { syscall: 'execve', pid: GATE, comm: 'sh', path: 'bin/syscallmon' } },
+      { call: { syscall: 'openat', pid: GATE, comm: 'syscallmon', path: '/etc/a' } },
+    ],
+    exit: { code: 0, signal: null },
+  };
+
+  it.each([
+    ['a path with a slash', ['bin/syscallmon'], '/usr/bin:/bin'],
+    ['a name found in a relative PATH entry', ['syscallmon'], 'bin:/usr/bin'],
+  ])('%s: CMD\'s calls are shown, not the gate\'s before', async (_what, command, path) => {
+    const fake = createFakeBinding();
+    const seen = nothingSeen();
+    const r = await runCli(['run', '--json', '--record', 'entry', '--', ...command], { fake, launch: simulated(fake, relative, seen), env: { PATH: path } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l)).map((e) => [e.tgid, e.syscall, e.path, e.ret])).toEqual([
+      [GATE, 'execve', 'bin/syscallmon', null],
+      [GATE, 'openat', '/etc/a', null],
+    ]);
+  });
+});
+
+describe('run: processes CMD leaves running', () => {
+  /** CMD (`sh -c '(sleep 1; rm f) &'`) forks and exits without waiting: what it forked runs on. */
+  const leaving = (children: number): Script => ({
+    steps: [
+      { call: { syscall: 'execve', pid: GATE, comm: 'sh', path: CMD_FILE } },
+      ...Array.from({ length: children }, (_, i) => ({ fork: [GATE, 5001 + i] as [number, number] })),
+    ],
+    exit: { code: 0, signal: null },
+  });
+
+  it.each([
+    [1, '1 process of CMD\'s tree still running, no longer watched (pid 5001)'],
+    [2, '2 processes of CMD\'s tree still running, no longer watched (pids 5001, 5002)'],
+    [10, '10 processes of CMD\'s tree still running, no longer watched (pids 5001, 5002, 5003, 5004, 5005, 5006, 5007, 5008, …)'],
+  ])('%i left running: one line says so', async (children, line) => {
+    const r = await traced(['run', '--action', 'block', '--syscall', 'unlinkat', '--', 'true'], leaving(children));
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`\nsyscallmon: run: ${line}\n`);
+    // Once run has ended the rule is gone: the call it would have blocked runs.
+    expect(r.fake.rules).toEqual([]);
+    expect(r.fake.syscall({ syscall: 'unlinkat', pid: 5001, ppid: GATE, path: '/tmp/f' }).verdict).toBeNull();
+  });
+});
+
+describe('run: when CMD\'s calls cannot be read', () => {
+  /** CMD makes one call, then the device fails (or the ring holds what this tool can't decode); CMD runs until killed. */
+  const failing = (act: (fake: FakeBinding) => void): Script => ({
+    steps: [{ call: { syscall: 'execve', pid: GATE, comm: 'sh', path: CMD_FILE } }, { act }],
+    exit: null,
+  });
+
+  it.each([
+    ['a read error', (fake: FakeBinding) => fake.failStream(fake.openFds[0]!, 'EIO'), /kernel refused to read events: EIO\b/],
+    [
+      'a record it cannot decode',
+      (fake: FakeBinding) => fake.pushRecords([{ type: fake.c('RECORD_SYSCALL'), nr: fake.syscallEntry('openat').nr, pid: GATE, verdict: 99 }]),
+      /record \d+: unknown verdict 99/,
+    ],
+  ])('%s: CMD is stopped, the mode set back, one line, exit 5', async (_what, act, why) => {
+    const r = await traced(['run', '--json', '--', 'true'], failing(act));
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.seen.signals).toEqual(['SIGTERM']);
+    expect(r.seen.modeAtOpen).toBe(r.fake.c('MODE_LOG'));
+    expect(r.fake.mode).toBe(r.fake.c('MODE_OFF'));
+    expect(r.fake.rules).toEqual([]);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^syscallmon: cannot follow CMD's calls: .*; CMD was stopped \(SIGTERM\)$/);
+    expect(lines[0]).toMatch(why);
+  });
+});
+
 describe('runTraced: what the sandbox asks of it', () => {
   const script: Script = {
     steps: [
@@ -254,7 +364,7 @@ describe('runTraced: what the sandbox asks of it', () => {
     try {
       const outcome = await runTraced(
         m,
-        { command: ['true'], file: CMD_FILE, rule: { name: 'sandbox', action: 'log', syscalls: ['unlinkat'] }, ...request },
+        { command: ['true'], file: CMD_FILE, execPath: CMD_FILE, rule: { name: 'sandbox', action: 'log', syscalls: ['unlinkat'] }, ...request },
         {
           launch: simulated(fake, script, into),
           stdio: { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' },
@@ -270,7 +380,7 @@ describe('runTraced: what the sandbox asks of it', () => {
   }
 
   it('an enforced block rule: the mode BLOCK for CMD\'s time only, CMD\'s call blocked, another process\'s not', async () => {
-    const t = await traceWith({ rule: { name: 'sandbox', action: 'block', enforce: true, errno: 'EACCES', syscalls: ['unlinkat'] }, mode: 'block' });
+    const t = await traceWith({ rule: { name: 'sandbox', action: 'block', enforce: true, errno: 'EACCES', syscalls: ['unlinkat'] } });
     expect(t.into.modeAtOpen).toBe(t.fake.c('MODE_BLOCK'));
     expect(t.fake.mode).toBe(t.fake.c('MODE_OFF'));
     expect(t.outcome.raisedMode).toEqual({ from: 'off', to: 'block' });
@@ -281,7 +391,7 @@ describe('runTraced: what the sandbox asks of it', () => {
   });
 
   it('a mode already higher stays as it is', async () => {
-    const t = await traceWith({ mode: 'log' }, (fake) => void (fake.mode = fake.c('MODE_BLOCK')));
+    const t = await traceWith({}, (fake) => void (fake.mode = fake.c('MODE_BLOCK')));
     expect(t.outcome.raisedMode).toBeNull();
     expect(t.fake.mode).toBe(t.fake.c('MODE_BLOCK'));
   });
@@ -299,6 +409,39 @@ describe('runTraced: what the sandbox asks of it', () => {
   it('exits already on stay on', async () => {
     const t = await traceWith({ exits: true }, (fake) => void (fake.exitsOn = true));
     expect(t.fake.exitsOn).toBe(true);
+  });
+
+  it("the last reading ends at the ring's head as CMD exited: a process left running that calls on cannot keep it going", async () => {
+    const fake = createFakeBinding();
+    const m = Monitor.open({ binding: fake });
+    const left = { call: (n: number) => fake.syscall({ syscall: 'unlinkat', pid: 5001, ppid: GATE, comm: 'rm', path: `/tmp/${n}` }) };
+    let calls = 0;
+    const launch: Launch = (command, stdio) => {
+      const gated = simulated(fake, { steps: [{ call: { syscall: 'execve', pid: GATE, comm: 'sh', path: CMD_FILE } }, { fork: [GATE, 5001] }], exit: { code: 0, signal: null } }, nothingSeen())(command, stdio);
+      // As CMD exits, what it left running makes a call; each one shown is followed by another (at most 1000: an endless reading fails rather than hangs).
+      void gated.exited.then(() => left.call(calls++));
+      return gated;
+    };
+    try {
+      const shown: string[] = [];
+      const outcome = await runTraced(
+        m,
+        { command: ['true'], file: CMD_FILE, execPath: CMD_FILE, rule: { name: 'run', action: 'log', syscalls: ['unlinkat'] } },
+        {
+          launch,
+          stdio: { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' },
+          onEvents: (events) => {
+            for (const e of events) if (e.type === 'syscall') shown.push(e.path!);
+            if (calls < 1000) left.call(calls++);
+          },
+        },
+      );
+      expect(shown).toEqual(['/tmp/0']);
+      expect(calls).toBe(2);
+      expect(outcome.leftRunning).toEqual([5001]);
+    } finally {
+      m.close();
+    }
   });
 
   it('onRecords: the kept records as the module wrote them, the same as the events; a piped stdin is the caller\'s to write', async () => {
@@ -325,6 +468,52 @@ describe('the gate', () => {
     expect(await g.exited).toEqual({ code: 7, signal: null });
     await new Promise((r) => setTimeout(r, 10));
     expect(text.trim()).toBe(String(g.pid));
+  });
+
+  it('execs CMD by the path findCommand gives as its execPath (dash), or by its absolute file (bash)', async () => {
+    const { spawnGated } = await import('../../../src/run/gate.js');
+    const dir = mkdtempSync(join(tmpdir(), 'smon-cmd-'));
+    try {
+      // A script's interpreter gets the script's path as execve got it.
+      writeFileSync(join(dir, 'says-its-path'), '#!/bin/sh\necho "$0"\n', { mode: 0o755 });
+      const rel = relative(process.cwd(), dir);
+      for (const [name, path] of [
+        [`${rel}/says-its-path`, '/usr/bin:/bin'],
+        ['says-its-path', `/usr/bin:${rel}:/bin`],
+        ['says-its-path', `/usr/bin:${dir}`],
+      ] as const) {
+        const found = findCommand(name, { path, cwd: process.cwd() });
+        if (!found.ok) throw new Error(found.message);
+        // The gate's shell searches the PATH it was given.
+        const saved = process.env['PATH'];
+        process.env['PATH'] = path;
+        let g: ReturnType<typeof spawnGated>;
+        try {
+          g = spawnGated([name], { stdin: 'ignore', stdout: 'pipe', stderr: 'pipe' });
+        } finally {
+          process.env['PATH'] = saved;
+        }
+        let text = '';
+        g.output[0]!.on('data', (d: Buffer) => (text += d.toString()));
+        g.open();
+        expect(await g.exited).toEqual({ code: 0, signal: null });
+        await new Promise((r) => setTimeout(r, 10));
+        expect([found.execPath, found.file], `${name} in ${path}`).toContain(text.trim());
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('findCommand: an empty PATH entry is the working directory, whose name the shell passes alone', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smon-cmd-'));
+    try {
+      writeFileSync(join(dir, 'tool'), '#!/bin/sh\n', { mode: 0o755 });
+      expect(findCommand('tool', { path: '/no/such/dir::/bin', cwd: dir })).toEqual({ ok: true, file: join(dir, 'tool'), execPath: 'tool' });
+      expect(findCommand('./tool', { path: '/bin', cwd: dir })).toEqual({ ok: true, file: join(dir, 'tool'), execPath: './tool' });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('never runs the command when its holder goes away before opening it', async () => {

@@ -9,9 +9,10 @@ import type { FakeBinding, SimulatedCall, SimulatedExit } from '../fake-binding.
 export const GATE = 5000;
 
 export interface Script {
-  /** the calls made once the gate opens, in order; fork: [parent, child] */
-  steps: ({ call: SimulatedCall } | { fork: [number, number] } | { exit: SimulatedExit })[];
-  exit: CommandExit;
+  /** the calls made once the gate opens, in order; fork: [parent, child]; act: anything else that happens meanwhile */
+  steps: ({ call: SimulatedCall } | { fork: [number, number] } | { exit: SimulatedExit } | { act: (fake: FakeBinding) => void })[];
+  /** null: the command runs until a signal kills it */
+  exit: CommandExit | null;
 }
 
 /** What the launch saw: the module as the gate opened, the signals sent, what was written to a piped stdin. */
@@ -43,7 +44,7 @@ export function simulated(fake: FakeBinding, script: Script, into: Seen): Launch
       kill(signal) {
         into.signals.push(signal);
         // Killed at the gate: the shell dies, never having run the command.
-        if (into.rulesAtOpen === undefined) resolve({ code: null, signal });
+        if (into.rulesAtOpen === undefined || script.exit === null) resolve({ code: null, signal });
       },
       open() {
         into.rulesAtOpen = structuredClone(fake.rules);
@@ -52,9 +53,11 @@ export function simulated(fake: FakeBinding, script: Script, into: Seen): Launch
         for (const s of script.steps) {
           if ('fork' in s) fake.fork(s.fork[0], s.fork[1]);
           else if ('exit' in s) fake.exit(s.exit);
+          else if ('act' in s) s.act(fake);
           else fake.syscall(s.call);
         }
-        setTimeout(() => resolve(script.exit), 5);
+        const exit = script.exit;
+        if (exit !== null) setTimeout(() => resolve(exit), 5);
       },
     };
   };
