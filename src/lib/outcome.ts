@@ -9,7 +9,7 @@ import { isFailure } from './decode/index.js';
 import { UsageError } from './errors.js';
 
 export interface OutcomeFilter {
-  /** only calls that returned an error or were blocked */
+  /** only calls that returned an error, were blocked or were ended by a kill rule */
   failed?: boolean;
   /** only calls whose duration (entry to return) exceeds this many ns; calls without one never do */
   slowerThanNs?: bigint;
