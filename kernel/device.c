@@ -2,6 +2,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/fdtable.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -36,8 +37,9 @@ struct smon_file {
 	struct smon_cursor cursor;
 	/*
 	 * The process that opened the file, exempt from monitoring while it
-	 * lives and holds it; NULL once it exited.  A process that inherited
-	 * or received the file is monitored like any other.
+	 * lives and has an fd on it; NULL once it exited or closed its last.
+	 * A process that inherited or received the file is monitored like any
+	 * other.
 	 */
 	struct pid *opener;
 	struct list_head node;		/* in files; under holders_lock */
@@ -102,28 +104,50 @@ static void free_holders_rcu(struct rcu_head *rcu)
 	smon_kfree(h);
 }
 
-/* Adds f to (or removes it from) the open files and republishes the openers. */
-static int update_files(struct smon_file *f, bool add)
+enum files_change {
+	FILE_OPENED,
+	FILE_CLOSED,
+	OPENER_LEFT,		/* the opener has no fd on the file any more */
+};
+
+/* Whether another open file than f has opener (the probes' array lists each file's). */
+static bool opener_elsewhere(const struct smon_file *f, const struct pid *opener)
+{
+	const struct smon_file *each;
+
+	list_for_each_entry(each, &files, node)
+		if (each != f && each->opener == opener)
+			return true;
+	return false;
+}
+
+/* Changes the open files (or f's opener) and republishes the openers. */
+static int update_files(struct smon_file *f, enum files_change change)
 {
 	struct smon_holders *old, *new;
+	struct pid *gone = NULL;
 	struct smon_file *each;
 	unsigned long flags;
 	u32 n = 0, room;
 
 	mutex_lock(&open_lock);
-	room = nfiles + (add ? 1 : 0);
+	room = nfiles + (change == FILE_OPENED ? 1 : 0);
 	new = smon_kzalloc(struct_size(new, tgid, 2 * room), GFP_KERNEL);
-	if (!new && add) {
+	if (!new && change == FILE_OPENED) {
 		mutex_unlock(&open_lock);
 		return -ENOMEM;
 	}
 	spin_lock_irqsave(&holders_lock, flags);
-	if (add) {
+	if (change == FILE_OPENED) {
 		list_add_tail(&f->node, &files);
 		nfiles++;
-	} else {
+	} else if (change == FILE_CLOSED) {
 		list_del(&f->node);
 		nfiles--;
+		gone = f->opener;
+	} else {
+		gone = f->opener;
+		f->opener = NULL;
 	}
 	old = rcu_dereference_protected(holders, lockdep_is_held(&holders_lock));
 	if (new) {
@@ -136,14 +160,17 @@ static int update_files(struct smon_file *f, bool add)
 			get_pid(new->tgid[n - 1]);
 		rcu_assign_pointer(holders, new);
 	} else if (old) {
-		/* No memory for a smaller array: clear the closed file's entry in place. */
-		for (n = 0; n < old->count; n++)
-			if (old->tgid[n] == f->opener)
-				WRITE_ONCE(old->tgid[n], NULL);
+		/* No memory for a smaller array: clear the opener's entry in place, unless another file has it. */
+		if (gone && !opener_elsewhere(f, gone))
+			for (n = 0; n < old->count; n++)
+				if (old->tgid[n] == gone)
+					WRITE_ONCE(old->tgid[n], NULL);
 		old = NULL;
 	}
 	spin_unlock_irqrestore(&holders_lock, flags);
 	mutex_unlock(&open_lock);
+	if (change == OPENER_LEFT)
+		put_pid(gone);
 	if (old)
 		call_rcu(&old->rcu, free_holders_rcu);
 	return 0;
@@ -189,7 +216,7 @@ static int smon_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	mutex_init(&f->read_lock);
 	f->opener = get_pid(task_tgid(current));
-	ret = update_files(f, true);
+	ret = update_files(f, FILE_OPENED);
 	if (ret) {
 		put_pid(f->opener);
 		smon_kfree(f);
@@ -205,7 +232,7 @@ static int smon_release(struct inode *inode, struct file *file)
 	struct smon_file *f = file->private_data;
 	u32 dropped;
 
-	update_files(f, false);
+	update_files(f, FILE_CLOSED);
 	smon_ring_detach(&f->cursor);
 	/* Rules a `run` added through this file go with it, even if run was killed. */
 	dropped = smon_rules_drop_owner(f);
@@ -215,6 +242,26 @@ static int smon_release(struct inode *inode, struct file *file)
 	/* The array of openers holds its own references: ours can go now. */
 	put_pid(f->opener);
 	smon_kfree(f);
+	return 0;
+}
+
+static int is_file(const void *file, struct file *each, unsigned int fd)
+{
+	return each == file;
+}
+
+/*
+ * An fd on file was closed.  The opener's last one ends its exemption: a
+ * child that inherited the file, or a process it was passed to, keeps it
+ * open but was never exempt.
+ */
+static int smon_flush(struct file *file, fl_owner_t id)
+{
+	struct smon_file *f = file->private_data;
+
+	if (READ_ONCE(f->opener) == task_tgid(current) && id == current->files &&
+	    !iterate_fd(current->files, 0, is_file, file))
+		update_files(f, OPENER_LEFT);
 	return 0;
 }
 
@@ -904,6 +951,7 @@ static const struct file_operations smon_fops = {
 	.owner = THIS_MODULE,
 	.open = smon_open,
 	.release = smon_release,
+	.flush = smon_flush,
 	.read = smon_read,
 	.poll = smon_poll,
 	.mmap = smon_mmap,

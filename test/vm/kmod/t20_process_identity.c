@@ -8,6 +8,8 @@
  *      open file) and exits.  A new process N given O's pid is logged and
  *      can be blocked: the exemption was O's, not its number's.  C, which
  *      holds the file but did not open it, is monitored too.
+ *   c) An opener that closes its last fd on the file while its child keeps
+ *      an inherited one open is monitored from then on.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -169,6 +171,52 @@ static void opener_case(int fd)
 	CHECK(smon_set_mode(fd, SYSCALLMON_MODE_OFF) == 0 && smon_del_target(fd, __NR_getppid) == 0, "clean up");
 }
 
+/* A: opens the device, forks B (which keeps the file), calls, closes its fd, calls again. */
+static int closer(void *arg)
+{
+	int dev = smon_open(0), status;
+	pid_t b;
+
+	(void)arg;
+	if (dev < 0)
+		return 1;
+	b = fork();
+	if (b < 0)
+		return 2;
+	if (b == 0) {
+		pause();
+		_exit(0);
+	}
+	for (int i = 0; i < CALLS; i++)
+		syscall(SYS_getppid);	/* exempt */
+	close(dev);
+	for (int i = 0; i < CALLS; i++)
+		syscall(SYS_getppid);	/* monitored */
+	kill(b, SIGKILL);
+	return waitpid(b, &status, 0) == b ? 0 : 3;
+}
+
+static void closed_case(int fd)
+{
+	struct smon_events events = { 0 };
+	struct smon_child a;
+	int ret;
+
+	smon_diag("the opener closes its fd while its child keeps the file open");
+	REQUIRE(smon_add_target(fd, __NR_getppid, SYSCALLMON_ACTION_LOG, 0, SYSCALLMON_TARGET_ALL_PIDS, NULL, 0) == 0 &&
+		smon_set_mode(fd, SYSCALLMON_MODE_LOG) == 0, "LOG getppid for every process");
+	REQUIRE(smon_seek(fd, SYSCALLMON_SEEK_HEAD) == 0, "SEEK_HEAD");
+	REQUIRE(smon_child_spawn(&a, &(struct smon_child_opts){ .comm = "smon-t20-close" }, closer, NULL) == 0,
+		"spawn the opener");
+	smon_child_release(&a);
+	CHECK_EQ(smon_child_wait(&a), 0, "the opener's exit status");
+	ret = smon_read_all(fd, &events);
+	CHECK(ret == 0, "read: %s", smon_errname(ret));
+	CHECK_EQ(count(&events, a.pid), CALLS, "records of the opener: its calls after it closed its fd");
+	smon_events_free(&events);
+	CHECK(smon_set_mode(fd, SYSCALLMON_MODE_OFF) == 0 && smon_del_target(fd, __NR_getppid) == 0, "clean up");
+}
+
 int main(void)
 {
 	int fd;
@@ -176,6 +224,7 @@ int main(void)
 	fd = smon_load_open(NULL);
 	zombie_case(fd);
 	opener_case(fd);
+	closed_case(fd);
 	close(fd);
 	/* C was killed; the file it held is closed once it is reaped by init. */
 	CHECK(smon_unload() == 0, "unload");
