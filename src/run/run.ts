@@ -24,7 +24,7 @@
  * target is left out of a log rule, so the target still applies to CMD (its
  * records of CMD's processes are shown).
  */
-import { KernelError, SyscallmonError } from '../lib/errors.js';
+import { KernelError, SyscallmonError, UsageError } from '../lib/errors.js';
 import type { MonitorEvent, SyscallEvent } from '../lib/events.js';
 import type { Monitor } from '../lib/monitor.js';
 import { familyOf } from '../lib/families.js';
@@ -171,6 +171,24 @@ function unfollowable(e: unknown, stopped: boolean): SyscallmonError {
 const MODE_ORDER: Readonly<Record<Mode, number>> = { off: 0, log: 1, block: 2 };
 
 /**
+ * Raising the mode to BLOCK for CMD would make every other enforced block
+ * or kill rule, and every block target, act too, for every process they
+ * cover: refused, naming them, rather than done behind the user's back.
+ */
+function refuseSideEffects(m: Monitor, action: string, mode: Mode, blockTargets: ReadonlySet<string>): void {
+  const others = [
+    ...[...blockTargets].map((s) => `block target ${s}`),
+    ...m.rules().filter((r) => r.enforce && (r.action === 'block' || r.action === 'kill')).map((r) => `rule ${r.name}`),
+  ];
+  if (others.length === 0) return;
+  const named = others.length > 4 ? `${others.slice(0, 4).join(', ')} and ${others.length - 4} more` : others.join(', ');
+  throw new UsageError(
+    `run --action ${action}: the mode is ${mode.toUpperCase()}, and raising it to BLOCK for CMD would make ${named} act too; ` +
+      'raise it yourself (syscallmon --block), or add --audit',
+  );
+}
+
+/**
  * Runs CMD under a tree rule owned by m, reporting its events as they come;
  * returns once CMD has exited and its records are read.  m stays open
  * (closing it removes the rule).
@@ -178,7 +196,11 @@ const MODE_ORDER: Readonly<Record<Mode, number>> = { off: 0, log: 1, block: 2 };
 export async function runTraced(m: Monitor, req: RunRequest, hooks: RunHooks): Promise<RunOutcome> {
   const acts = req.rule.action === 'block' || req.rule.action === 'kill';
   const failedOnly = req.rule.failedOnly === true;
-  const blockTargets = new Set(m.status().targets.filter((t) => t.action === 'block').map((t) => t.syscall));
+  const before = m.status();
+  const blockTargets = new Set(before.targets.filter((t) => t.action === 'block').map((t) => t.syscall));
+  // What the rule needs to act: an enforced block or kill only blocks or kills in BLOCK; else it would_block.
+  const wanted: Mode = acts && req.rule.enforce === true ? 'block' : 'log';
+  if (wanted === 'block' && MODE_ORDER[before.mode] < MODE_ORDER.block) refuseSideEffects(m, req.rule.action!, before.mode, blockTargets);
   const asked = (req.rule.syscalls ?? []).flatMap((s) => {
     if (typeof s === 'string' && s.trim().startsWith('@')) return [...(familyOf(s)?.members ?? [])].filter((n) => m.syscalls.byName(n));
     return [m.syscalls.resolve(s).name];
@@ -210,8 +232,6 @@ export async function runTraced(m: Monitor, req: RunRequest, hooks: RunHooks): P
       ruleIds.add(m.addRule({ ...req.rule, syscalls: [...new Set([...covered, ...execs])], tree }, { owned: true }));
     }
     const status = m.status();
-    // What the rule needs to act: an enforced block or kill only blocks or kills in BLOCK; else it would_block.
-    const wanted: Mode = acts && req.rule.enforce === true ? 'block' : 'log';
     if (MODE_ORDER[status.mode] < MODE_ORDER[wanted]) {
       m.setMode(wanted);
       raisedMode = { from: status.mode, to: wanted };

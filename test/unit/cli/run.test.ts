@@ -160,6 +160,23 @@ describe('syscallmon run', () => {
     expect(r.stderr).toContain(`syscallmon: run: the mode was ${name}: BLOCK while CMD ran, ${name} again now\n`);
   });
 
+  it('--action block from LOG is refused when raising the mode would make a block target act too: nothing run, the mode as it was', async () => {
+    const r = await traced(['run', '--action', 'block', '--syscall', 'unlinkat', '--', 'true'], familyScript(), (fake) => {
+      fake.mode = fake.c('MODE_LOG');
+      fake.targets.set(fake.syscallEntry('mkdir').nr, {
+        nr: fake.syscallEntry('mkdir').nr, action: fake.c('ACTION_BLOCK'), err: 1, flags: fake.c('TARGET_ALL_PIDS'),
+        pids: [], record: fake.c('RECORD_COMPLETE'), hits: 0n, logged: 0n, blocked: 0n, missed: 0n, no_result: 0n, failed_skipped: 0n,
+      } as never);
+    });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toBe(
+      'syscallmon: run --action block: the mode is LOG, and raising it to BLOCK for CMD would make block target mkdir act too; ' +
+        'raise it yourself (syscallmon --block), or add --audit\n',
+    );
+    expect(r.seen.rulesAtOpen).toBeUndefined();
+    expect(r.fake.mode).toBe(r.fake.c('MODE_LOG'));
+  });
+
   it('--action block --audit: LOG is enough, the call only would_block', async () => {
     const r = await traced(['run', '--json', '--action', 'block', '--audit', '--syscall', 'unlinkat', '--', 'true'], familyScript());
     expect(r.seen.modeAtOpen).toBe(r.fake.c('MODE_LOG'));
