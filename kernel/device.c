@@ -42,6 +42,7 @@ struct smon_file {
 	 * other.
 	 */
 	struct pid *opener;
+	pid_t opened_by;		/* the opener's pid, for the record of its close */
 	struct list_head node;		/* in files; under holders_lock */
 	/*
 	 * bounce[held_from, held_to): records taken from the ring whose copy
@@ -216,6 +217,7 @@ static int smon_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	mutex_init(&f->read_lock);
 	f->opener = get_pid(task_tgid(current));
+	f->opened_by = pid_nr(f->opener);
 	ret = update_files(f, FILE_OPENED);
 	if (ret) {
 		put_pid(f->opener);
@@ -238,7 +240,7 @@ static int smon_release(struct inode *inode, struct file *file)
 	dropped = smon_rules_drop_owner(f);
 	/* A file that only read (status, log, tail) changed nothing and leaves no record. */
 	if (READ_ONCE(f->changed) || dropped)
-		smon_change(SYSCALLMON_CONFIG_CLOSED, 0, "opened by pid %d; %u rules dropped", pid_nr(f->opener), dropped);
+		smon_change(SYSCALLMON_CONFIG_CLOSED, 0, "opened by pid %d; %u rules dropped", f->opened_by, dropped);
 	/* The array of openers holds its own references: ours can go now. */
 	put_pid(f->opener);
 	smon_kfree(f);
