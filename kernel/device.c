@@ -2,6 +2,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
+#include <linux/delay.h>
 #include <linux/fdtable.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -55,6 +56,7 @@ struct smon_file {
 	u8 bounce[SMON_READ_BYTES];
 	/* Changed the configuration: its close is a change too (its holder's exemption ends). */
 	bool changed;
+	u32 held_mode;			/* SYSCALLMON_IOC_HOLD_MODE; OFF: none */
 };
 
 /*
@@ -238,6 +240,11 @@ static int smon_release(struct inode *inode, struct file *file)
 	smon_ring_detach(&f->cursor);
 	/* Rules a `run` added through this file go with it, even if run was killed. */
 	dropped = smon_rules_drop_owner(f);
+	/* Retried as the rules are: a hold must not outlive its file. */
+	while (smon_mode_hold(&f->held_mode, SYSCALLMON_MODE_OFF, f->opened_by)) {
+		pr_warn_ratelimited("out of memory letting go of a closed file's mode; retrying\n");
+		msleep(10);
+	}
 	/* A file that only read (status, log, tail) changed nothing and leaves no record. */
 	if (READ_ONCE(f->changed) || dropped)
 		smon_change(SYSCALLMON_CONFIG_CLOSED, 0, "opened by pid %d; %u rules dropped", f->opened_by, dropped);
@@ -465,6 +472,17 @@ static long ioctl_set_mode(u32 __user *arg)
 	return smon_set_mode(mode);
 }
 
+static long ioctl_hold_mode(struct smon_file *f, u32 __user *arg)
+{
+	u32 mode;
+
+	if (get_user(mode, arg))
+		return -EFAULT;
+	if (smon_check_mode(mode))
+		return -EINVAL;
+	return smon_mode_hold(&f->held_mode, mode, task_tgid_nr(current));
+}
+
 static long ioctl_add_target(void __user *arg)
 {
 	struct syscallmon_target req;
@@ -548,12 +566,16 @@ static long ioctl_get_status(struct smon_file *f, void __user *arg)
 	struct syscallmon_status st;
 	struct smon_ring_stats ring;
 	struct smon_probe_stats probes;
+	struct smon_mode_info mode;
 
 	smon_ring_stats(&ring);
 	smon_probe_stats(&probes);
+	smon_mode_get(&mode);
 	memset(&st, 0, sizeof(st));
 	st.api_version = SYSCALLMON_API_VERSION;
-	st.mode = smon_mode();
+	st.mode = mode.mode;
+	st.mode_set = mode.set;
+	st.mode_holders = mode.holders;
 	st.flags = (READ_ONCE(smon_clear_on_read) ? SYSCALLMON_STATUS_CLEAR_ON_READ : 0) |
 		   (smon_exits_events_on() ? SYSCALLMON_STATUS_EXITS : 0);
 	st.return_slots = smon_calls_slots();
@@ -928,6 +950,8 @@ static long dispatch_ioctl(struct smon_file *f, unsigned int cmd, void __user *u
 		return ioctl_replace_policy(uarg);
 	case SYSCALLMON_IOC_SET_WAKEUP:
 		return ioctl_set_wakeup(f, uarg);
+	case SYSCALLMON_IOC_HOLD_MODE:
+		return ioctl_hold_mode(f, uarg);
 	default:
 		return -ENOTTY;
 	}

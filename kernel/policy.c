@@ -99,6 +99,14 @@ static struct workqueue_struct *free_wq;	/* frees old snapshots in process conte
 static u64 __percpu *op_counts;		/* [SYSCALLMON_NR_LIMIT][SMON_NR_COUNTS] */
 static char __percpu (*path_bufs)[SYSCALLMON_SELECTOR_LEN];	/* path selectors read here */
 static u32 next_rule_id = 1;		/* under config_lock */
+/*
+ * The mode a snapshot decides under is the one set (SET_MODE, a policy),
+ * raised to the highest an open file holds (HOLD_MODE): a `run` that
+ * needs LOG or BLOCK for its command's time holds it, and another's end,
+ * or a mode set meanwhile, can't lower it under the command.
+ */
+static u32 mode_set = SYSCALLMON_MODE_OFF;		/* changed under config_lock */
+static u32 mode_holds[SYSCALLMON_MODE_BLOCK + 1];	/* files holding each mode; changed under config_lock */
 
 static struct smon_policy *current_policy(void)
 {
@@ -670,31 +678,104 @@ static int publish(struct smon_policy *new)
 	return 0;
 }
 
-u32 smon_mode(void)
+static u32 held_mode(void)
 {
-	u32 mode;
+	if (mode_holds[SYSCALLMON_MODE_BLOCK])
+		return SYSCALLMON_MODE_BLOCK;
+	return mode_holds[SYSCALLMON_MODE_LOG] ? SYSCALLMON_MODE_LOG : SYSCALLMON_MODE_OFF;
+}
 
+static u32 effective_mode(void)
+{
+	lockdep_assert_held(&config_lock);
+	return max(mode_set, held_mode());
+}
+
+/* Publishes the current snapshot under the effective mode, if that changed. */
+static int publish_mode(void)
+{
+	struct smon_policy *p;
+
+	if (current_policy()->mode == effective_mode())
+		return 0;
+	p = policy_copy(current_policy(), 0);
+	if (!p)
+		return -ENOMEM;
+	p->mode = effective_mode();
+	return publish(p);
+}
+
+/* "off -> log", "log -> block (held at block)": the mode set, and what a hold makes of it. */
+static void record_mode(u32 set_before, u32 before, const char *why, pid_t pid)
+{
+	u32 after = effective_mode();
+
+	if (why)
+		smon_change(SYSCALLMON_CONFIG_MODE, 0, "%s -> %s (%s by pid %d; set: %s)", smon_mode_name(before),
+			    smon_mode_name(after), why, pid, smon_mode_name(mode_set));
+	else if (mode_set == after)
+		smon_change(SYSCALLMON_CONFIG_MODE, 0, "%s -> %s", smon_mode_name(set_before), smon_mode_name(mode_set));
+	else
+		smon_change(SYSCALLMON_CONFIG_MODE, 0, "%s -> %s (held at %s)", smon_mode_name(set_before),
+			    smon_mode_name(mode_set), smon_mode_name(after));
+}
+
+/* Without config_lock, which a change holds while it looks paths up: a status read never waits on one. */
+void smon_mode_get(struct smon_mode_info *info)
+{
 	rcu_read_lock();
-	mode = rcu_dereference(policy)->mode;
+	info->mode = rcu_dereference(policy)->mode;
 	rcu_read_unlock();
-	return mode;
+	info->set = READ_ONCE(mode_set);
+	info->holders = READ_ONCE(mode_holds[SYSCALLMON_MODE_LOG]) + READ_ONCE(mode_holds[SYSCALLMON_MODE_BLOCK]);
 }
 
 int smon_set_mode(u32 mode)
 {
-	struct smon_policy *p;
-	u32 before;
-	int ret = -ENOMEM;
+	u32 set_before, before;
+	int ret;
 
 	mutex_lock(&config_lock);
+	set_before = mode_set;
 	before = current_policy()->mode;
-	p = policy_copy(current_policy(), 0);
-	if (p) {
-		p->mode = mode;
-		ret = publish(p);
+	WRITE_ONCE(mode_set, mode);
+	ret = publish_mode();
+	if (ret)
+		WRITE_ONCE(mode_set, set_before);
+	else if (mode != set_before)
+		record_mode(set_before, before, NULL, 0);
+	mutex_unlock(&config_lock);
+	return ret;
+}
+
+static void hold_count(u32 mode, int delta)
+{
+	if (mode != SYSCALLMON_MODE_OFF)
+		WRITE_ONCE(mode_holds[mode], mode_holds[mode] + delta);
+}
+
+int smon_mode_hold(u32 *held, u32 mode, pid_t pid)
+{
+	u32 before;
+	int ret;
+
+	mutex_lock(&config_lock);
+	if (*held == mode) {
+		mutex_unlock(&config_lock);
+		return 0;
 	}
-	if (!ret && mode != before)
-		smon_change(SYSCALLMON_CONFIG_MODE, 0, "%s -> %s", smon_mode_name(before), smon_mode_name(mode));
+	before = current_policy()->mode;
+	hold_count(*held, -1);
+	hold_count(mode, 1);
+	ret = publish_mode();
+	if (ret) {
+		hold_count(mode, -1);
+		hold_count(*held, 1);
+	} else {
+		if (effective_mode() != before)
+			record_mode(mode_set, before, mode > *held ? "held" : "released", pid);
+		*held = mode;
+	}
 	mutex_unlock(&config_lock);
 	return ret;
 }
@@ -1123,7 +1204,7 @@ int smon_policy_replace(u32 mode, bool exits, const struct syscallmon_rule *reqs
 	const struct smon_policy *old;
 	struct smon_policy *p = NULL;
 	struct smon_rule **made;
-	u32 i, j, n = 0, kept;
+	u32 i, j, n = 0, kept, set_before;
 	int ret = 0;
 
 	made = smon_kzalloc(array_size(nrules ?: 1, sizeof(*made)), GFP_KERNEL);
@@ -1175,8 +1256,12 @@ int smon_policy_replace(u32 mode, bool exits, const struct syscallmon_rule *reqs
 		memcpy(p->rules, made, nrules * sizeof(*made));
 		memset(made, 0, nrules * sizeof(*made));
 		p->nrules = nrules + kept;
-		p->mode = mode;
+		set_before = mode_set;
+		WRITE_ONCE(mode_set, mode);
+		p->mode = effective_mode();
 		ret = publish(p);
+		if (ret)
+			WRITE_ONCE(mode_set, set_before);
 	}
 	if (!ret) {
 		smon_exits_set_events(exits);

@@ -60,8 +60,16 @@ void smon_policy_count(u32 op, enum smon_op_count what);
  * validated by the caller except what needs the current policy.  pids are
  * processes (smon_process_get()), borrowed.
  */
-u32 smon_mode(void);
 int smon_set_mode(u32 mode);
+
+struct smon_mode_info {
+	u32 mode;	/* what calls are decided under */
+	u32 set;	/* what SET_MODE or the policy set */
+	u32 holders;	/* open files holding a mode (HOLD_MODE) */
+};
+void smon_mode_get(struct smon_mode_info *info);
+/* A file's hold (*held, OFF for none) becomes mode; pid: who, for the record. */
+int smon_mode_hold(u32 *held, u32 mode, pid_t pid);
 int smon_target_add(const struct syscallmon_target *req, struct pid *const *pids, u32 npids);
 int smon_target_del(u32 nr);
 int smon_pids_add(u32 nr, struct pid *const *pids, u32 npids);

@@ -249,11 +249,15 @@ static int status_show(struct seq_file *m, void *v)
 	char tag[SYSCALLMON_POLICY_TAG_LEN];
 	struct smon_ring_stats ring;
 	struct smon_probe_stats probes;
+	struct smon_mode_info mode;
 	int ret;
 
 	smon_ring_stats(&ring);
 	smon_probe_stats(&probes);
-	seq_printf(m, "mode: %s\n", smon_mode_name(smon_mode()));
+	smon_mode_get(&mode);
+	seq_printf(m, "mode: %s\n", smon_mode_name(mode.mode));
+	seq_printf(m, "mode_set: %s\n", smon_mode_name(mode.set));
+	seq_printf(m, "mode_holders: %u\n", mode.holders);
 	seq_printf(m, "api_version: %u\n", SYSCALLMON_API_VERSION);
 	seq_printf(m, "ring_size: %llu\n", ring.size);
 	seq_printf(m, "return_slots: %u\n", smon_calls_slots());

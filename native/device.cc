@@ -113,6 +113,11 @@ Napi::Value SetMode(const Napi::CallbackInfo &info)
 	return U32Ioctl(info, SYSCALLMON_IOC_SET_MODE, "ioctl:SET_MODE", ArgU32(info, 1, "mode"));
 }
 
+Napi::Value HoldMode(const Napi::CallbackInfo &info)
+{
+	return U32Ioctl(info, SYSCALLMON_IOC_HOLD_MODE, "ioctl:HOLD_MODE", ArgU32(info, 1, "mode"));
+}
+
 Napi::Value Clear(const Napi::CallbackInfo &info)
 {
 	return U32Ioctl(info, SYSCALLMON_IOC_CLEAR, "ioctl:CLEAR", ArgU32(info, 1, "flags"));
@@ -219,6 +224,8 @@ Napi::Value GetStatus(const Napi::CallbackInfo &info)
 	o.Set("tree_missed", U64(env, s.tree_missed));
 	o.Set("file_hooks_missed", U64(env, s.file_hooks_missed));
 	o.Set("config_records", U64(env, s.config_records));
+	o.Set("mode_set", s.mode_set);
+	o.Set("mode_holders", s.mode_holders);
 	return o;
 }
 
@@ -491,6 +498,7 @@ void InitDevice(Napi::Env env, Napi::Object exports)
 	exports.Set("close", Napi::Function::New(env, Close, "close"));
 	exports.Set("getVersion", Napi::Function::New(env, GetVersion, "getVersion"));
 	exports.Set("setMode", Napi::Function::New(env, SetMode, "setMode"));
+	exports.Set("holdMode", Napi::Function::New(env, HoldMode, "holdMode"));
 	exports.Set("addTarget", Napi::Function::New(env, AddTarget, "addTarget"));
 	exports.Set("delTarget", Napi::Function::New(env, DelTarget, "delTarget"));
 	exports.Set("addPids", Napi::Function::New(env, AddPids, "addPids"));

@@ -58,6 +58,8 @@ export interface RawStatus {
   tree_missed: bigint;
   file_hooks_missed: bigint;
   config_records: bigint;
+  mode_set: number;
+  mode_holders: number;
 }
 
 /** struct syscallmon_id_range */
@@ -206,6 +208,8 @@ export interface Binding {
   close(fd: number): void;
   getVersion(fd: number): RawVersion;
   setMode(fd: number, mode: number): void;
+  /** SYSCALLMON_IOC_HOLD_MODE: the file keeps the mode at least mode while open; MODE_OFF lets go */
+  holdMode(fd: number, mode: number): void;
   addTarget(fd: number, t: RawTarget): void;
   delTarget(fd: number, nr: number): void;
   addPids(fd: number, nr: number, pids: number[]): void;

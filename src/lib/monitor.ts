@@ -232,6 +232,19 @@ export class Monitor {
   }
 
   setMode(mode: Mode): void {
+    this.#modeIoctl(mode, 'set mode', (fd, value) => this.#binding.setMode(fd, value));
+  }
+
+  /**
+   * Keeps the mode at least mode for as long as this monitor is open, or
+   * until holdMode('off'), whatever is set meanwhile or another holder
+   * does: for what this monitor runs (`run` holds what its rule needs).
+   */
+  holdMode(mode: Mode): void {
+    this.#modeIoctl(mode, 'hold mode', (fd, value) => this.#binding.holdMode(fd, value));
+  }
+
+  #modeIoctl(mode: Mode, what: string, ioctl: (fd: number, value: number) => void): void {
     const m = String(mode).toLowerCase();
     if (!(MODES as readonly string[]).includes(m)) {
       throw new UsageError(`unknown mode '${mode}' (expected one of ${MODES.join(', ')})`);
@@ -239,9 +252,9 @@ export class Monitor {
     const value = this.c(`MODE_${m.toUpperCase()}`);
     const fd = this.fd;
     try {
-      this.#binding.setMode(fd, value);
+      ioctl(fd, value);
     } catch (e) {
-      throw fromBindingError(e, `set mode ${m}`);
+      throw fromBindingError(e, `${what} ${m}`);
     }
   }
 

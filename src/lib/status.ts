@@ -61,7 +61,12 @@ export interface Target extends TargetSettings {
 
 export interface Status {
   api_version: number;
+  /** what calls are decided under: mode_set, raised to the highest mode an open file holds */
   mode: Mode;
+  /** as set (--off/--log/--block, a policy) */
+  mode_set: Mode;
+  /** open files holding a mode (a `run` holds what its rule needs for its command's time) */
+  mode_holders: number;
   /** exit events are on */
   exits: boolean;
   /** reading /proc/syscallmon/log drops what was read */
@@ -156,6 +161,8 @@ export function statusFrom(
   return {
     api_version: raw.api_version,
     mode: modeName(c, raw.mode),
+    mode_set: modeName(c, raw.mode_set),
+    mode_holders: raw.mode_holders,
     exits: (raw.flags & need(c, 'STATUS_EXITS')) !== 0,
     clear_on_read: (raw.flags & need(c, 'STATUS_CLEAR_ON_READ')) !== 0,
     ring_size: n(raw.ring_size),

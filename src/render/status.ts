@@ -133,8 +133,9 @@ export function renderRules(rules: readonly RuleInfo[], colour: Palette): string
 export function renderStatus(s: Status, colour: Palette): string {
   const mode =
     s.mode === 'block' ? colour.blocked('BLOCK') : s.mode === 'log' ? colour.ok('LOG') : colour.dim('OFF');
+  const files = s.mode_holders === 1 ? '1 open file holds' : `${s.mode_holders} open files hold`;
   const lines = [
-    `mode       ${mode}`,
+    `mode       ${mode}` + (s.mode_holders > 0 ? ` (set ${s.mode_set.toUpperCase()}; ${files} a mode: syscallmon run)` : ''),
     `ring       ${s.held_records} records held in ${bytesText(s.held_bytes)} of ${bytesText(s.ring_size)}; ` +
       `${s.events} written (${s.config_records} config), ${s.overwritten} overwritten, ${s.cleared} cleared` +
       (s.clear_on_read ? '; /proc reads clear' : ''),

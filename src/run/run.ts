@@ -4,9 +4,11 @@
  * (gate.ts); a process-tree rule on the gate's pid, owned by this monitor's
  * open file, is added before the gate opens, so CMD's first call and every
  * process it forks are in scope from their start, and the module drops the
- * rule when the file closes (even if syscallmon is SIGKILLed).  The mode is
- * raised to what the rule needs (LOG, or BLOCK for an enforced block rule)
- * for CMD's time, exit events too when asked.  Records are read as they
+ * rule when the file closes (even if syscallmon is SIGKILLed).  The file
+ * holds the mode the rule needs (LOG, or BLOCK for an enforced block rule)
+ * for CMD's time: neither another run's end nor a mode set meanwhile lowers
+ * it under CMD, and the module lets go when the file closes.  Exit events
+ * are turned on too when asked.  Records are read as they
  * come and the ones of CMD's tree kept:
  *
  *  - those the rule decided (they name it);
@@ -89,8 +91,8 @@ export interface RunOutcome {
   leftToTargets: string[];
   /** the processes of CMD's tree still running when CMD exited: unwatched once the rule goes */
   leftRunning: number[];
-  /** the mode as it was and as it was raised to for CMD's time, restored after */
-  raisedMode: { from: Mode; to: Mode } | null;
+  /** the mode as it was, as it was raised to (held) for CMD's time, and as it is once the hold ended */
+  raisedMode: { from: Mode; to: Mode; now: Mode } | null;
 }
 
 /** CMD could not be run: exits with status (126, 127) instead of CMD's. */
@@ -217,9 +219,9 @@ export async function runTraced(m: Monitor, req: RunRequest, hooks: RunHooks): P
   let raisedMode: RunOutcome['raisedMode'] = null;
   let raisedExits = false;
   const restore = (): void => {
-    const now = m.status();
-    if (raisedExits && now.exits) m.setExits(false);
-    if (raisedMode !== null && now.mode === raisedMode.to) m.setMode(raisedMode.from);
+    if (raisedExits && m.status().exits) m.setExits(false);
+    m.holdMode('off');
+    if (raisedMode !== null) raisedMode.now = m.status().mode;
   };
   const ruleIds = new Set<number>();
   try {
@@ -232,10 +234,9 @@ export async function runTraced(m: Monitor, req: RunRequest, hooks: RunHooks): P
       ruleIds.add(m.addRule({ ...req.rule, syscalls: [...new Set([...covered, ...execs])], tree }, { owned: true }));
     }
     const status = m.status();
-    if (MODE_ORDER[status.mode] < MODE_ORDER[wanted]) {
-      m.setMode(wanted);
-      raisedMode = { from: status.mode, to: wanted };
-    }
+    // Held even where the mode is as high already: what holds it now may let go while CMD runs.
+    m.holdMode(wanted);
+    if (MODE_ORDER[status.mode] < MODE_ORDER[wanted]) raisedMode = { from: status.mode, to: wanted, now: wanted };
     if (req.exits && !status.exits) {
       m.setExits(true);
       raisedExits = true;

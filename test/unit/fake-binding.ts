@@ -181,6 +181,7 @@ const SYSCALL_OF: Record<BindingMethod, string> = {
   close: 'close',
   getVersion: 'ioctl:GET_VERSION',
   setMode: 'ioctl:SET_MODE',
+  holdMode: 'ioctl:HOLD_MODE',
   addTarget: 'ioctl:ADD_TARGET',
   delTarget: 'ioctl:DEL_TARGET',
   addPids: 'ioctl:ADD_PIDS',
@@ -201,7 +202,7 @@ const SYSCALL_OF: Record<BindingMethod, string> = {
 };
 
 /** The methods whose ioctl changes the module's state (the others only read it). */
-const CHANGES_STATE = ['setMode', 'addTarget', 'delTarget', 'addPids', 'delPids', 'clear', 'setExits', 'addRule', 'deleteRule', 'replacePolicy'] as const;
+const CHANGES_STATE = ['setMode', 'holdMode', 'addTarget', 'delTarget', 'addPids', 'delPids', 'clear', 'setExits', 'addRule', 'deleteRule', 'replacePolicy'] as const;
 
 /** Syscalls the fake refuses to block, as the module does (-EINVAL). */
 const NEVER_BLOCKED = new Set(['exit', 'exit_group', 'rt_sigreturn', 'restart_syscall']);
@@ -228,6 +229,7 @@ export class FakeBinding implements Binding {
   apiVersion: number;
   /** what GET_VERSION reports as the largest record */
   recordMax: number;
+  /** the mode as set; calls are decided under it raised to the highest an open file holds */
   mode: number;
   exitsOn = false;
   clearOnRead = false;
@@ -274,6 +276,8 @@ export class FakeBinding implements Binding {
   private cleared = 0n;
   private exitsSeen = 0n;
   private files = new Map<number, OpenFile>();
+  /** fd -> the mode it holds (HOLD_MODE), for the files that hold one */
+  private holds = new Map<number, number>();
   private nextFd = 100;
   private nextRuleId = 1;
   private configWritten = 0n;
@@ -335,6 +339,7 @@ export class FakeBinding implements Binding {
     // Like the addon: streams on the fd are stopped before it is closed.
     for (const s of f.streams) s.stop();
     this.files.delete(fd);
+    this.letGo(fd);
     const dropped = this.rules.filter((r) => r.owner === fd).length;
     this.rules = this.rules.filter((r) => r.owner !== fd);
     // A file that only read (status, log, tail) changed nothing and leaves no record.
@@ -360,7 +365,39 @@ export class FakeBinding implements Binding {
     }
     const before = this.mode;
     this.mode = mode;
-    if (mode !== before) this.change('CONFIG_MODE', 0, `${this.modeName(before)} -> ${this.modeName(mode)}`);
+    const held = this.effectiveMode === mode ? '' : ` (held at ${this.modeName(this.effectiveMode)})`;
+    if (mode !== before) this.change('CONFIG_MODE', 0, `${this.modeName(before)} -> ${this.modeName(mode)}${held}`);
+  }
+
+  holdMode(fd: number, mode: number): void {
+    this.enter('holdMode', [fd, mode]);
+    this.file(fd, 'ioctl:HOLD_MODE');
+    if (![this.c('MODE_OFF'), this.c('MODE_LOG'), this.c('MODE_BLOCK')].includes(mode)) {
+      throw errnoError('EINVAL', 'ioctl:HOLD_MODE');
+    }
+    const was = this.holds.get(fd) ?? this.c('MODE_OFF');
+    if (mode === was) return;
+    const before = this.effectiveMode;
+    if (mode === this.c('MODE_OFF')) this.holds.delete(fd);
+    else this.holds.set(fd, mode);
+    this.recordHold(before, mode > was ? 'held' : 'released');
+  }
+
+  /** What calls are decided under. */
+  get effectiveMode(): number {
+    return Math.max(this.mode, ...this.holds.values());
+  }
+
+  private letGo(fd: number): void {
+    const before = this.effectiveMode;
+    if (this.holds.delete(fd)) this.recordHold(before, 'released');
+  }
+
+  private recordHold(before: number, why: string): void {
+    const after = this.effectiveMode;
+    if (after !== before) {
+      this.change('CONFIG_MODE', 0, `${this.modeName(before)} -> ${this.modeName(after)} (${why} by pid ${this.caller.tgid}; set: ${this.modeName(this.mode)})`);
+    }
   }
 
   addTarget(fd: number, t: RawTarget): void {
@@ -474,7 +511,9 @@ export class FakeBinding implements Binding {
     const armed = targets.filter((t) => this.armed(t.nr));
     return {
       api_version: this.apiVersion,
-      mode: this.mode,
+      mode: this.effectiveMode,
+      mode_set: this.mode,
+      mode_holders: this.holds.size,
       flags,
       return_slots: this.returnSlots,
       ntargets: this.targets.size,
@@ -838,7 +877,7 @@ export class FakeBinding implements Binding {
     const t = this.targets.get(entry.nr);
     const none: SimulatedResult = { seen: false, verdict: null, errno: null, records: 0 };
     const rules = this.ordered().filter((r) => r.rule.syscalls.includes(entry.nr));
-    if (this.mode === this.c('MODE_OFF') || (!t && rules.length === 0)) return none;
+    if (this.effectiveMode === this.c('MODE_OFF') || (!t && rules.length === 0)) return none;
     const holder = this.holders.has(tgid);
     if (t && !holder) t.hits++;
     const rule = rules.find((r) => this.ruleMatches(r, call, tgid, null));
@@ -849,7 +888,7 @@ export class FakeBinding implements Binding {
     const inScope = (t.flags & this.c('TARGET_ALL_PIDS')) !== 0 || t.pids.includes(tgid);
     if (holder) {
       // Never recorded; blocked only when forced.
-      if (!(block && force && this.mode === this.c('MODE_BLOCK') && inScope)) return none;
+      if (!(block && force && this.effectiveMode === this.c('MODE_BLOCK') && inScope)) return none;
       t.blocked++;
       return { seen: true, verdict: null, errno: t.err, records: 0 };
     }
@@ -858,7 +897,7 @@ export class FakeBinding implements Binding {
     let err = 0;
     if (block) {
       const exempt = !force && tgid === 1;
-      verdict = this.mode === this.c('MODE_BLOCK') && !exempt ? this.c('VERDICT_BLOCKED') : this.c('VERDICT_WOULD_BLOCK');
+      verdict = this.effectiveMode === this.c('MODE_BLOCK') && !exempt ? this.c('VERDICT_BLOCKED') : this.c('VERDICT_WOULD_BLOCK');
       err = t.err;
     }
     const blocked = verdict === this.c('VERDICT_BLOCKED');
@@ -881,7 +920,7 @@ export class FakeBinding implements Binding {
   fileAccess(a: SimulatedFileAccess): SimulatedResult {
     const tgid = a.tgid ?? a.pid;
     const none: SimulatedResult = { seen: false, verdict: null, errno: null, records: 0 };
-    if (this.mode === this.c('MODE_OFF')) return none;
+    if (this.effectiveMode === this.c('MODE_OFF')) return none;
     const op = this.c(`FILE_${a.op.toUpperCase()}`);
     const rule = this.ordered().find((r) => (r.rule.file_ops & op) !== 0 && this.ruleMatches(r, a, tgid, a.file));
     if (!rule) return none;
@@ -914,7 +953,7 @@ export class FakeBinding implements Binding {
     const acts = this.actsOn(r.rule);
     const kill = r.rule.action === this.c('RULE_KILL');
     const forced = (f & this.c('RULE_FORCE')) !== 0;
-    const enforced = (f & this.c('RULE_ENFORCE')) !== 0 && this.mode === this.c('MODE_BLOCK');
+    const enforced = (f & this.c('RULE_ENFORCE')) !== 0 && this.effectiveMode === this.c('MODE_BLOCK');
     const err = r.rule.err || this.c('DEFAULT_ERRNO');
     if (holder) {
       // Never recorded; acted on only when forced and enforced.
@@ -1108,7 +1147,7 @@ export class FakeBinding implements Binding {
   }
 
   private armed(nr: number): boolean {
-    return this.mode !== this.c('MODE_OFF') && this.targets.has(nr);
+    return this.effectiveMode !== this.c('MODE_OFF') && this.targets.has(nr);
   }
 
   /** A config record, made by caller (kernel/changes.c). */
@@ -1170,7 +1209,7 @@ export class FakeBinding implements Binding {
 
   /** Hook functions file rules need (open, exec, rename, link: one; unlink, truncate: two), while the mode is not OFF. */
   private fileHooks(): number {
-    if (this.mode === this.c('MODE_OFF')) return 0;
+    if (this.effectiveMode === this.c('MODE_OFF')) return 0;
     const ops = this.rules.reduce((a, r) => a | r.rule.file_ops, 0);
     const two = this.c('FILE_UNLINK') | this.c('FILE_TRUNCATE');
     let n = 0;

@@ -89,6 +89,39 @@ describe('syscallmon run', () => {
     expect(await rules()).toEqual([]);
   });
 
+  it("two runs that block at once: the first to end leaves the other's command blocked; SIGKILLed, a run lets go of the mode too", async () => {
+    const go = join(dir, 'go');
+    const late = join(dir, 'late');
+    const block = ['run', '--json', '--action', 'block', '--syscall', 'mkdir,mkdirat', '--'];
+    const long = start([...block, '/bin/sh', '-c', `while [ ! -e ${go} ]; do sleep 0.05; done; exec mkdir ${late}`]);
+    while (!(await rules()).some((r) => r.name === `run:${long.child.pid}`)) await new Promise((res) => setTimeout(res, 50));
+    const short = await cli([...block, 'mkdir', join(dir, 'early')]);
+    expect(short.code, short.stderr).toBe(1);
+    expect(short.stderr).not.toContain('the mode was');
+    writeFileSync(go, '');
+    const r = await long.done;
+    expect(r.code, r.stderr).toBe(1);
+    expect(existsSync(late)).toBe(false);
+    expect(ndjson(r.stdout).filter((e) => e['syscall'] === 'mkdir').map((e) => [e['verdict'], e['path']])).toEqual([['blocked', late]]);
+    expect(r.stderr).toContain('syscallmon: run: the mode was OFF: BLOCK while CMD ran, OFF again now\n');
+    const mode = async () => JSON.parse((await cliOk(['status', '--json'])).stdout) as { mode: string; mode_set: string; mode_holders: number };
+    expect(await mode()).toMatchObject({ mode: 'off', mode_set: 'off', mode_holders: 0 });
+
+    const killed = start(['run', '--', 'sleep', '600']);
+    let sleeper = 0;
+    while (!sleeper) {
+      sleeper = Number(sh('pgrep', ['-P', String(killed.child.pid), '-x', 'sleep']).stdout.trim());
+      if (!sleeper) await new Promise((res) => setTimeout(res, 50));
+    }
+    expect(await mode()).toMatchObject({ mode: 'log', mode_set: 'off', mode_holders: 1 });
+    const exited = new Promise((res) => killed.child.once('exit', res));
+    killed.child.kill('SIGKILL');
+    await exited;
+    expect(await mode()).toMatchObject({ mode: 'off', mode_holders: 0 });
+    process.kill(sleeper, 'SIGKILL');
+    await killed.done;
+  });
+
   it('SIGKILLed, run leaves no rule (the module drops what its open file owned); CMD goes on', async () => {
     const run = start(['run', '--', 'sleep', '600']);
     let held: RuleInfo | undefined;

@@ -20,6 +20,12 @@
  *   BLOCK  a block target makes the call return -errno without running it
  *          (verdict BLOCKED); a log target is logged (verdict ALLOWED).
  *
+ * An open file can hold a mode (SYSCALLMON_IOC_HOLD_MODE, OFF to let go):
+ * calls are decided under the mode set (SET_MODE, a policy) raised to the
+ * highest any open file holds, until it lets go or closes.  So a command
+ * run under a rule keeps the mode its rule needs whatever else sets the
+ * mode or ends meanwhile.
+ *
  * A probe is armed only while its syscall is targeted and the mode is not
  * OFF.  Adding a target that exists with the same action is a no-op
  * success (with SYSCALLMON_TARGET_EXCLUSIVE it is -EBUSY instead).
@@ -84,7 +90,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define SYSCALLMON_API_VERSION		5
+#define SYSCALLMON_API_VERSION		6
 
 #define SYSCALLMON_DEVICE_PATH		"/dev/syscallmon"
 #define SYSCALLMON_PROC_DIR		"/proc/syscallmon"
@@ -398,7 +404,7 @@ struct syscallmon_pids {
 
 struct syscallmon_status {
 	__u32 api_version;
-	__u32 mode;		/* enum syscallmon_mode */
+	__u32 mode;		/* enum syscallmon_mode: what calls are decided under */
 	__u32 flags;		/* SYSCALLMON_STATUS_* */
 	__u32 return_slots;	/* calls that can be followed to their return at once */
 	__u32 ntargets;
@@ -425,6 +431,8 @@ struct syscallmon_status {
 	__u64 tree_missed;	/* forks that could not join their parent's process tree */
 	__u64 file_hooks_missed; /* security hook runs skipped (recursion) */
 	__u64 config_records;	/* of events, configuration records */
+	__u32 mode_set;		/* enum syscallmon_mode: as set, before holds */
+	__u32 mode_holders;	/* open files holding a mode */
 };
 
 /* SYSCALLMON_IOC_GET_TARGETS fills up to max entries of these. */
@@ -632,5 +640,6 @@ struct syscallmon_target_list {
 #define SYSCALLMON_IOC_GET_RULES	_IOWR(SYSCALLMON_IOC_MAGIC, 0x0f, struct syscallmon_rule_list)
 #define SYSCALLMON_IOC_REPLACE_POLICY	_IOW(SYSCALLMON_IOC_MAGIC, 0x10, struct syscallmon_policy)
 #define SYSCALLMON_IOC_SET_WAKEUP	_IOW(SYSCALLMON_IOC_MAGIC, 0x11, __u64)
+#define SYSCALLMON_IOC_HOLD_MODE	_IOW(SYSCALLMON_IOC_MAGIC, 0x12, __u32)
 
 #endif /* _UAPI_SYSCALLMON_H */

@@ -53,6 +53,9 @@ export interface ControlResult {
   targets: TargetChange[];
   /** block targets that only log WOULD_BLOCK because the mode is LOG */
   audit_only: string[];
+  /** only where open files (a run) hold the mode above what is set: what is set, and how many hold */
+  mode_set?: Mode;
+  mode_holders?: number;
 }
 
 interface ControlFlags {
@@ -74,9 +77,9 @@ interface ControlFlags {
   version?: boolean;
 }
 
-function snapshot(m: Monitor): { mode: Mode; targets: Map<number, TargetSettings> } {
+function snapshot(m: Monitor): { mode: Mode; modeSet: Mode; modeHolders: number; targets: Map<number, TargetSettings> } {
   const s = m.status();
-  return { mode: s.mode, targets: new Map(s.targets.map((t) => [t.nr, settingsOf(t)])) };
+  return { mode: s.mode, modeSet: s.mode_set, modeHolders: s.mode_holders, targets: new Map(s.targets.map((t) => [t.nr, settingsOf(t)])) };
 }
 
 function sameTarget(a: TargetSettings | undefined, b: TargetSettings | undefined): boolean {
@@ -197,7 +200,8 @@ export function applyControl(m: Monitor, req: ControlRequest): ControlResult {
     after.mode === 'log'
       ? [...after.targets.values()].filter((t) => t.action === 'block').map((t) => t.syscall)
       : [];
-  return { mode: after.mode, previous_mode: before.mode, targets: changes, audit_only: auditOnly };
+  const held = after.modeSet !== after.mode ? { mode_set: after.modeSet, mode_holders: after.modeHolders } : {};
+  return { mode: after.mode, previous_mode: before.mode, targets: changes, audit_only: auditOnly, ...held };
 }
 
 /**
@@ -229,6 +233,10 @@ function restoreTargets(m: Monitor, nrs: readonly number[], was: ReadonlyMap<num
 export function renderControl(r: ControlResult, colour: Palette): string {
   const lines: string[] = [];
   lines.push(modeChangeText(r.mode, r.previous_mode));
+  if (r.mode_set !== undefined) {
+    const files = r.mode_holders === 1 ? '1 open file holds it' : `${r.mode_holders} open files hold it`;
+    lines.push(`mode set to ${r.mode_set.toUpperCase()}, but ${files} at ${r.mode.toUpperCase()} (syscallmon run, for its command's time) until it lets go`);
+  }
   for (const c of r.targets) {
     const name = `${c.syscall} (${c.nr})`;
     switch (c.change) {

@@ -64,7 +64,6 @@ export interface Armed {
   /** human notes about what was armed and reused */
   notes: string[];
   mode: Mode;
-  previousMode: Mode;
 }
 
 function scopeConflict(name: string, pids: number[]): KernelError {
@@ -80,11 +79,11 @@ function scopeConflict(name: string, pids: number[]): KernelError {
  * failure, what was done so far is undone before the error propagates.
  */
 export function arm(m: Monitor, engine: FsmEngine, pids: readonly number[], mode: 'auto' | 'log' = 'auto'): Armed {
-  const armed: Armed = { undo: [], notes: [], mode: 'off', previousMode: 'off' };
+  const armed: Armed = { undo: [], notes: [], mode: 'off' };
   const family = new Set(OPEN_FAMILY);
   try {
     const status = m.status();
-    armed.previousMode = armed.mode = status.mode;
+    armed.mode = status.mode;
     const existing = new Map(status.targets.map((t) => [t.nr, t]));
     for (const nr of engine.nrs()) {
       const name = m.syscalls.nameOf(nr);
@@ -124,10 +123,13 @@ export function arm(m: Monitor, engine: FsmEngine, pids: readonly number[], mode
       m.setMode('log');
       armed.notes.push(`mode LOG (was ${armed.mode.toUpperCase()})`);
       armed.mode = 'log';
-    } else if (armed.mode === 'off') {
-      m.setMode('log');
-      armed.mode = 'log';
-      armed.notes.push('mode LOG (was OFF): probes are armed only while the mode is not OFF; OFF again when the FSM stops');
+    } else if (mode === 'auto') {
+      // Held, not set: another holder letting go or a mode set meanwhile can't disarm the FSM's probes.
+      m.holdMode('log');
+      if (armed.mode === 'off') {
+        armed.mode = 'log';
+        armed.notes.push('mode LOG (was OFF): probes are armed only while the mode is not OFF; OFF again when the FSM stops');
+      }
     }
     return armed;
   } catch (e) {
@@ -270,11 +272,11 @@ export async function runFsm(ctx: Ctx, opts: FsmRunOptions): Promise<FsmReport> 
     interrupt.dispose();
     if (armed) {
       for (const f of disarm(armed)) await ctx.note(`syscallmon: could not undo: ${f}`);
-      if (opts.mode === 'auto' && armed.previousMode === 'off') {
+      if (opts.mode === 'auto') {
         try {
-          if (m.status().mode === armed.mode) m.setMode('off');
+          m.holdMode('off');
         } catch (e) {
-          await ctx.note(`syscallmon: could not set the mode back to OFF: ${(e as Error).message}`);
+          await ctx.note(`syscallmon: could not let go of mode LOG: ${(e as Error).message}`);
         }
       }
     }

@@ -162,8 +162,10 @@ export function runCommand(ctx: Ctx): Command {
       const lostNote = printer.lostNote();
       if (lostNote !== null) await ctx.note(lostNote);
       if (outcome.raisedMode) {
-        const { from, to } = outcome.raisedMode;
-        await ctx.note(`syscallmon: run: the mode was ${from.toUpperCase()}: ${to.toUpperCase()} while CMD ran, ${from.toUpperCase()} again now`);
+        const [from, to, now] = [outcome.raisedMode.from, outcome.raisedMode.to, outcome.raisedMode.now].map((m) => m.toUpperCase());
+        // Another holder (a run of its own) or a mode set meanwhile decides what it is now.
+        const after = now === from ? `${from} again now` : `${now} now, as set or held by others`;
+        await ctx.note(`syscallmon: run: the mode was ${from}: ${to} while CMD ran, ${after}`);
       }
       const left = outcome.leftRunning;
       if (left.length) {

@@ -1,5 +1,6 @@
 // The controller's flags: argv -> exit code, output and module state.
 import { describe, expect, it } from 'vitest';
+import { Monitor } from '../../../src/lib/monitor.js';
 import { createFakeBinding, errnoError, type FakeBinding } from '../fake-binding.js';
 import { runCli } from './harness.js';
 
@@ -56,6 +57,24 @@ describe('controller: the README\'s transcripts', () => {
     expect(r.stdout).toBe('mode OFF (was LOG)\nevery probe is disarmed; targets are kept for the next --log/--block\n');
     expect(fake.mode).toBe(fake.c('MODE_OFF'));
     expect([...fake.targets.keys()].sort((a, b) => a - b)).toEqual([0, 257]);
+  });
+
+  it('--off while a run holds LOG: says the mode stays LOG until the run lets go, and status says who holds it', async () => {
+    const fake = createFakeBinding();
+    await runCli(['--log', '--syscall', 'openat'], { fake });
+    const run = Monitor.open({ binding: fake });
+    run.holdMode('log');
+    const r = await runCli(['--off'], { fake });
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n').slice(0, 2)).toEqual([
+      'mode LOG (unchanged)',
+      "mode set to OFF, but 1 open file holds it at LOG (syscallmon run, for its command's time) until it lets go",
+    ]);
+    expect(JSON.parse((await runCli(['--off', '--json'], { fake })).stdout)).toMatchObject({ mode: 'log', mode_set: 'off', mode_holders: 1 });
+    expect((await runCli(['status'], { fake })).stdout.split('\n')[0]).toMatch(/^mode +LOG \(set OFF; 1 open file holds a mode: syscallmon run\)$/);
+    run.close();
+    expect(fake.effectiveMode).toBe(fake.c('MODE_OFF'));
+    expect((await runCli(['status'], { fake })).stdout.split('\n')[0]).toMatch(/^mode +OFF$/);
   });
 
   it('--off --syscall removes that target and leaves the mode alone', async () => {

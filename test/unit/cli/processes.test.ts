@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Interrupt } from '../../../src/cli/context.js';
 import { loadBinding } from '../../../src/lib/binding.js';
+import { Monitor } from '../../../src/lib/monitor.js';
 import { createFakeBinding, FakeBinding } from '../fake-binding.js';
 import { detailFile, statsFile, tasksFile, type Row } from '../lib/tasks-fixture.js';
 import { Collector, runCli } from './harness.js';
@@ -405,6 +406,22 @@ describe('fsm', () => {
     expect(fake.mode).toBe(fake.c('MODE_OFF'));
     expect(fake.openFds).toEqual([]);
     expect(fake.activeStreams).toBe(0);
+  });
+
+  it('holds LOG while it runs: the mode set to OFF meanwhile does not disarm it; OFF once it stops', async () => {
+    const fake = createFakeBinding();
+    fake.mode = fake.c('MODE_LOG');
+    const run = await startFsm(['fsm', fsmFile('{"states":["read","write"]}'), '--pid', '100'], fake);
+    expect(run.err.text).not.toContain('mode LOG (was');
+    const admin = Monitor.open({ binding: fake });
+    admin.setMode('off');
+    admin.close();
+    fake.syscall({ syscall: 'read', pid: 100, comm: 'sh', ts_ns: 10_000n });
+    fake.syscall({ syscall: 'write', pid: 100, comm: 'sh', ts_ns: 25_000n });
+    await run.out.until(/cycle 1 complete/);
+    run.stop();
+    expect((await run.done).code).toBe(0);
+    expect(fake.effectiveMode).toBe(fake.c('MODE_OFF'));
   });
 
   it('--json: transition, cycle and summary objects only on stdout', async () => {

@@ -371,7 +371,7 @@ describe('runTraced: what the sandbox asks of it', () => {
     exit: { code: 1, signal: null },
   };
 
-  async function traceWith(request: Partial<RunRequest>, setup?: (fake: FakeBinding) => void) {
+  async function traceWith(request: Partial<RunRequest>, setup?: (fake: FakeBinding) => void, steps: Script['steps'] = script.steps) {
     const fake = createFakeBinding();
     setup?.(fake);
     const into = nothingSeen();
@@ -383,7 +383,7 @@ describe('runTraced: what the sandbox asks of it', () => {
         m,
         { command: ['true'], file: CMD_FILE, execPath: CMD_FILE, rule: { name: 'sandbox', action: 'log', syscalls: ['unlinkat'] }, ...request },
         {
-          launch: simulated(fake, script, into),
+          launch: simulated(fake, { ...script, steps }, into),
           stdio: { stdin: 'pipe', stdout: 'pipe', stderr: 'pipe' },
           onEvents: (e) => void events.push(...e),
           onRecords: (r) => void records.push(r),
@@ -400,11 +400,48 @@ describe('runTraced: what the sandbox asks of it', () => {
     const t = await traceWith({ rule: { name: 'sandbox', action: 'block', enforce: true, errno: 'EACCES', syscalls: ['unlinkat'] } });
     expect(t.into.modeAtOpen).toBe(t.fake.c('MODE_BLOCK'));
     expect(t.fake.mode).toBe(t.fake.c('MODE_OFF'));
-    expect(t.outcome.raisedMode).toEqual({ from: 'off', to: 'block' });
+    expect(t.outcome.raisedMode).toEqual({ from: 'off', to: 'block', now: 'off' });
     expect(t.events.map((e) => (e.type === 'syscall' ? [e.tgid, e.syscall, e.verdict, e.errno] : e.type))).toEqual([
       [5001, 'unlinkat', 'blocked', 'EACCES'],
     ]);
     expect(t.outcome.syscalls).toEqual(['unlinkat']);
+  });
+
+  it("the mode CMD's rule needs is held: another run letting go, or the mode set lower, while CMD runs leaves CMD's calls blocked", async () => {
+    const block = { rule: { name: 'sandbox', action: 'block' as const, enforce: true, errno: 'EACCES', syscalls: ['unlinkat'] } };
+    let other: Monitor | undefined;
+    const [exec, fork, unlink] = script.steps.filter((s) => 'fork' in s || ('call' in s && s.call.pid !== 7000 && s.call.path !== '/etc/gate-own'));
+    const t = await traceWith(
+      block,
+      (fake) => {
+        // Another run: the mode is BLOCK because it holds it.
+        other = Monitor.open({ binding: fake });
+        other.holdMode('block');
+      },
+      [
+        exec!,
+        fork!,
+        { act: () => other!.holdMode('off') },
+        { act: () => other!.setMode('off') },
+        unlink!,
+      ],
+    );
+    other!.close();
+    expect(t.outcome.raisedMode).toBeNull();
+    expect(t.events.map((e) => (e.type === 'syscall' ? [e.tgid, e.syscall, e.verdict] : e.type))).toEqual([[5001, 'unlinkat', 'blocked']]);
+    expect(t.fake.effectiveMode).toBe(t.fake.c('MODE_OFF'));
+  });
+
+  it("a run's end leaves the mode another run holds", async () => {
+    let other: Monitor | undefined;
+    const t = await traceWith({ rule: { name: 'sandbox', action: 'block', enforce: true, syscalls: ['unlinkat'] } }, (fake) => {
+      other = Monitor.open({ binding: fake });
+      other.holdMode('log');
+    });
+    expect(t.outcome.raisedMode).toEqual({ from: 'log', to: 'block', now: 'log' });
+    expect(t.fake.effectiveMode).toBe(t.fake.c('MODE_LOG'));
+    other!.close();
+    expect(t.fake.effectiveMode).toBe(t.fake.c('MODE_OFF'));
   });
 
   it('a mode already higher stays as it is', async () => {

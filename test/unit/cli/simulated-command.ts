@@ -48,7 +48,7 @@ export function simulated(fake: FakeBinding, script: Script, into: Seen): Launch
       },
       open() {
         into.rulesAtOpen = structuredClone(fake.rules);
-        into.modeAtOpen = fake.mode;
+        into.modeAtOpen = fake.effectiveMode;
         into.exitsAtOpen = fake.exitsOn;
         for (const s of script.steps) {
           if ('fork' in s) fake.fork(s.fork[0], s.fork[1]);

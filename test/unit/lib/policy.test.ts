@@ -229,7 +229,7 @@ describe('applying a policy', () => {
   });
 
   it('drift: a change made otherwise to the mode or the policy rules', () => {
-    const { mon } = open();
+    const { fake, mon } = open();
     const doc = parse(WEB);
     applyPolicy(mon, doc);
     expect(policyDrift(mon, doc)).toBe(false);
@@ -239,6 +239,16 @@ describe('applying a policy', () => {
     expect(policyDrift(mon, doc)).toBe(true);
     mon.setMode('block');
     expect(policyDrift(mon, doc)).toBe(false);
+    // What a run holds for its command's time is no part of the policy: no drift, and not exported.
+    const logDoc = { ...doc, spec: { ...doc.spec, mode: 'log' as const } };
+    mon.setMode('log');
+    const run = Monitor.open({ binding: fake });
+    run.holdMode('block');
+    expect(mon.status().mode).toBe('block');
+    expect(policyDrift(mon, logDoc)).toBe(false);
+    expect(runningPolicy(mon).spec.mode).toBe('log');
+    run.close();
+    mon.setMode('block');
     mon.replacePolicy({ mode: 'block', exits: true, rules: doc.spec.rules.slice(1), tag: 'other' });
     expect(policyDrift(mon, doc)).toBe(true);
     // A tag set otherwise names no policy: shown without a name.
