@@ -56,7 +56,8 @@ struct smon_file {
 	u8 bounce[SMON_READ_BYTES];
 	/* Changed the configuration: its close is a change too (its holder's exemption ends). */
 	bool changed;
-	u32 held_mode;			/* SYSCALLMON_IOC_HOLD_MODE; OFF: none */
+	u32 held_mode;			/* SYSCALLMON_IOC_HOLD; OFF: none */
+	bool held_exits;
 };
 
 /*
@@ -245,6 +246,7 @@ static int smon_release(struct inode *inode, struct file *file)
 		pr_warn_ratelimited("out of memory letting go of a closed file's mode; retrying\n");
 		msleep(10);
 	}
+	smon_exits_hold(&f->held_exits, false, f->opened_by);
 	/* A file that only read (status, log, tail) changed nothing and leaves no record. */
 	if (READ_ONCE(f->changed) || dropped)
 		smon_change(SYSCALLMON_CONFIG_CLOSED, 0, "opened by pid %d; %u rules dropped", f->opened_by, dropped);
@@ -472,15 +474,22 @@ static long ioctl_set_mode(u32 __user *arg)
 	return smon_set_mode(mode);
 }
 
-static long ioctl_hold_mode(struct smon_file *f, u32 __user *arg)
+static long ioctl_hold(struct smon_file *f, void __user *arg)
 {
-	u32 mode;
+	struct syscallmon_hold req;
+	pid_t pid = task_tgid_nr(current);
+	int ret;
 
-	if (get_user(mode, arg))
+	if (copy_from_user(&req, arg, sizeof(req)))
 		return -EFAULT;
-	if (smon_check_mode(mode))
+	if (smon_check_mode(req.mode) || (req.exits != SYSCALLMON_EXITS_OFF && req.exits != SYSCALLMON_EXITS_ON) ||
+	    req.reserved[0] || req.reserved[1])
 		return -EINVAL;
-	return smon_mode_hold(&f->held_mode, mode, task_tgid_nr(current));
+	/* The mode first: it is what can fail, and exit events then change with it or not at all. */
+	ret = smon_mode_hold(&f->held_mode, req.mode, pid);
+	if (!ret)
+		smon_exits_hold(&f->held_exits, req.exits == SYSCALLMON_EXITS_ON, pid);
+	return ret;
 }
 
 static long ioctl_add_target(void __user *arg)
@@ -567,17 +576,20 @@ static long ioctl_get_status(struct smon_file *f, void __user *arg)
 	struct smon_ring_stats ring;
 	struct smon_probe_stats probes;
 	struct smon_mode_info mode;
+	struct smon_exits_info exits;
 
 	smon_ring_stats(&ring);
 	smon_probe_stats(&probes);
 	smon_mode_get(&mode);
+	smon_exits_get(&exits);
 	memset(&st, 0, sizeof(st));
 	st.api_version = SYSCALLMON_API_VERSION;
 	st.mode = mode.mode;
 	st.mode_set = mode.set;
 	st.mode_holders = mode.holders;
 	st.flags = (READ_ONCE(smon_clear_on_read) ? SYSCALLMON_STATUS_CLEAR_ON_READ : 0) |
-		   (smon_exits_events_on() ? SYSCALLMON_STATUS_EXITS : 0);
+		   (exits.on ? SYSCALLMON_STATUS_EXITS : 0) | (exits.set ? SYSCALLMON_STATUS_EXITS_SET : 0);
+	st.exits_holders = exits.holders;
 	st.return_slots = smon_calls_slots();
 	st.ntargets = probes.ntargets;
 	st.armed = probes.armed;
@@ -887,10 +899,9 @@ static long ioctl_set_exits(u32 __user *arg)
 		return -EFAULT;
 	if (on != SYSCALLMON_EXITS_OFF && on != SYSCALLMON_EXITS_ON)
 		return -EINVAL;
-	if (smon_exits_events_on() != (on == SYSCALLMON_EXITS_ON)) {
-		smon_exits_set_events(on == SYSCALLMON_EXITS_ON);
-		smon_change(SYSCALLMON_CONFIG_EXITS, 0, "exit events %s -> %s", on ? "off" : "on", on ? "on" : "off");
-	}
+	if (smon_exits_set_events(on == SYSCALLMON_EXITS_ON))
+		smon_change(SYSCALLMON_CONFIG_EXITS, 0, "exit events %s -> %s%s", on ? "off" : "on", on ? "on" : "off",
+			    smon_exits_events_on() != on ? " (held on)" : "");
 	return 0;
 }
 
@@ -950,8 +961,8 @@ static long dispatch_ioctl(struct smon_file *f, unsigned int cmd, void __user *u
 		return ioctl_replace_policy(uarg);
 	case SYSCALLMON_IOC_SET_WAKEUP:
 		return ioctl_set_wakeup(f, uarg);
-	case SYSCALLMON_IOC_HOLD_MODE:
-		return ioctl_hold_mode(f, uarg);
+	case SYSCALLMON_IOC_HOLD:
+		return ioctl_hold(f, uarg);
 	default:
 		return -ENOTTY;
 	}

@@ -11,6 +11,7 @@
 #include <linux/string.h>
 #include <uapi/syscallmon.h>
 
+#include "changes.h"
 #include "device.h"
 #include "exits.h"
 #include "scopes.h"
@@ -34,7 +35,15 @@ static const struct exit_site exit_sites[] = {
 	{ "taskstats_exit", false },	/* taskstats_exit(tsk, group_dead), after tsk->exit_code = code */
 };
 
-static bool events_on;
+/*
+ * Exit events are on while they are set on (SET_EXITS, a policy) or an open
+ * file holds them on (HOLD): a `run` that reports its command's exits keeps
+ * them whatever is set meanwhile or another holder does.
+ */
+static DEFINE_MUTEX(events_lock);	/* serializes changes of the three */
+static bool events_on;			/* what the probe reads */
+static bool events_set;
+static u32 events_holders;
 static const struct exit_site *site;
 static atomic64_t exits_seen = ATOMIC64_INIT(0);
 
@@ -115,14 +124,52 @@ int smon_exits_init(void)
 	return ret;
 }
 
-void smon_exits_set_events(bool on)
+/* Caller holds events_lock; whether events_on changed. */
+static bool events_update(void)
 {
+	bool on = events_set || events_holders;
+	bool changed = on != events_on;
+
 	WRITE_ONCE(events_on, on);
+	return changed;
+}
+
+bool smon_exits_set_events(bool on)
+{
+	bool changed;
+
+	mutex_lock(&events_lock);
+	changed = on != events_set;
+	WRITE_ONCE(events_set, on);
+	events_update();
+	mutex_unlock(&events_lock);
+	return changed;
+}
+
+void smon_exits_hold(bool *held, bool on, pid_t pid)
+{
+	mutex_lock(&events_lock);
+	if (*held != on) {
+		*held = on;
+		WRITE_ONCE(events_holders, events_holders + (on ? 1 : -1));
+		if (events_update())
+			smon_change(SYSCALLMON_CONFIG_EXITS, 0, "exit events %s -> %s (%s by pid %d; set: %s)",
+				    on ? "off" : "on", on ? "on" : "off", on ? "held" : "released", pid,
+				    events_set ? "on" : "off");
+	}
+	mutex_unlock(&events_lock);
 }
 
 bool smon_exits_events_on(void)
 {
 	return READ_ONCE(events_on);
+}
+
+void smon_exits_get(struct smon_exits_info *info)
+{
+	info->on = READ_ONCE(events_on);
+	info->set = READ_ONCE(events_set);
+	info->holders = READ_ONCE(events_holders);
 }
 
 u64 smon_exits_seen(void)

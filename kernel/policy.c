@@ -101,7 +101,7 @@ static char __percpu (*path_bufs)[SYSCALLMON_SELECTOR_LEN];	/* path selectors re
 static u32 next_rule_id = 1;		/* under config_lock */
 /*
  * The mode a snapshot decides under is the one set (SET_MODE, a policy),
- * raised to the highest an open file holds (HOLD_MODE): a `run` that
+ * raised to the highest an open file holds (HOLD): a `run` that
  * needs LOG or BLOCK for its command's time holds it, and another's end,
  * or a mode set meanwhile, can't lower it under the command.
  */

@@ -65,7 +65,7 @@ int smon_set_mode(u32 mode);
 struct smon_mode_info {
 	u32 mode;	/* what calls are decided under */
 	u32 set;	/* what SET_MODE or the policy set */
-	u32 holders;	/* open files holding a mode (HOLD_MODE) */
+	u32 holders;	/* open files holding a mode (HOLD) */
 };
 void smon_mode_get(struct smon_mode_info *info);
 /* A file's hold (*held, OFF for none) becomes mode; pid: who, for the record. */

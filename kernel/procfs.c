@@ -250,6 +250,7 @@ static int status_show(struct seq_file *m, void *v)
 	struct smon_ring_stats ring;
 	struct smon_probe_stats probes;
 	struct smon_mode_info mode;
+	struct smon_exits_info exits;
 	int ret;
 
 	smon_ring_stats(&ring);
@@ -272,7 +273,10 @@ static int status_show(struct seq_file *m, void *v)
 	seq_printf(m, "missed: %llu\n", probes.missed);
 	seq_printf(m, "no_result: %llu\n", probes.no_result);
 	seq_printf(m, "calls_in_flight: %llu\n", smon_calls_in_flight());
-	seq_printf(m, "exit_events: %s\n", smon_exits_events_on() ? "on" : "off");
+	smon_exits_get(&exits);
+	seq_printf(m, "exit_events: %s\n", exits.on ? "on" : "off");
+	seq_printf(m, "exit_events_set: %s\n", exits.set ? "on" : "off");
+	seq_printf(m, "exit_events_holders: %u\n", exits.holders);
 	seq_printf(m, "exits_seen: %llu\n", smon_exits_seen());
 	seq_printf(m, "targets: %u (armed %u)\n", probes.ntargets, probes.armed);
 	seq_printf(m, "rules: %u\n", probes.nrules);

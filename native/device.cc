@@ -113,9 +113,14 @@ Napi::Value SetMode(const Napi::CallbackInfo &info)
 	return U32Ioctl(info, SYSCALLMON_IOC_SET_MODE, "ioctl:SET_MODE", ArgU32(info, 1, "mode"));
 }
 
-Napi::Value HoldMode(const Napi::CallbackInfo &info)
+Napi::Value Hold(const Napi::CallbackInfo &info)
 {
-	return U32Ioctl(info, SYSCALLMON_IOC_HOLD_MODE, "ioctl:HOLD_MODE", ArgU32(info, 1, "mode"));
+	struct syscallmon_hold h = {};
+
+	h.mode = ArgU32(info, 1, "mode");
+	h.exits = ArgU32(info, 2, "exits");
+	Ioctl(info.Env(), ArgFd(info, 0), SYSCALLMON_IOC_HOLD, &h, "ioctl:HOLD");
+	return info.Env().Undefined();
 }
 
 Napi::Value Clear(const Napi::CallbackInfo &info)
@@ -226,6 +231,7 @@ Napi::Value GetStatus(const Napi::CallbackInfo &info)
 	o.Set("config_records", U64(env, s.config_records));
 	o.Set("mode_set", s.mode_set);
 	o.Set("mode_holders", s.mode_holders);
+	o.Set("exits_holders", s.exits_holders);
 	return o;
 }
 
@@ -498,7 +504,7 @@ void InitDevice(Napi::Env env, Napi::Object exports)
 	exports.Set("close", Napi::Function::New(env, Close, "close"));
 	exports.Set("getVersion", Napi::Function::New(env, GetVersion, "getVersion"));
 	exports.Set("setMode", Napi::Function::New(env, SetMode, "setMode"));
-	exports.Set("holdMode", Napi::Function::New(env, HoldMode, "holdMode"));
+	exports.Set("hold", Napi::Function::New(env, Hold, "hold"));
 	exports.Set("addTarget", Napi::Function::New(env, AddTarget, "addTarget"));
 	exports.Set("delTarget", Napi::Function::New(env, DelTarget, "delTarget"));
 	exports.Set("addPids", Napi::Function::New(env, AddPids, "addPids"));

@@ -60,6 +60,7 @@ export interface RawStatus {
   config_records: bigint;
   mode_set: number;
   mode_holders: number;
+  exits_holders: number;
 }
 
 /** struct syscallmon_id_range */
@@ -208,8 +209,8 @@ export interface Binding {
   close(fd: number): void;
   getVersion(fd: number): RawVersion;
   setMode(fd: number, mode: number): void;
-  /** SYSCALLMON_IOC_HOLD_MODE: the file keeps the mode at least mode while open; MODE_OFF lets go */
-  holdMode(fd: number, mode: number): void;
+  /** SYSCALLMON_IOC_HOLD: while the file is open, the mode at least mode (MODE_OFF: none) and exit events on if EXITS_ON */
+  hold(fd: number, mode: number, exits: number): void;
   addTarget(fd: number, t: RawTarget): void;
   delTarget(fd: number, nr: number): void;
   addPids(fd: number, nr: number, pids: number[]): void;

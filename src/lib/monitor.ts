@@ -232,30 +232,38 @@ export class Monitor {
   }
 
   setMode(mode: Mode): void {
-    this.#modeIoctl(mode, 'set mode', (fd, value) => this.#binding.setMode(fd, value));
+    const value = this.#modeValue(mode);
+    const fd = this.fd;
+    try {
+      this.#binding.setMode(fd, value);
+    } catch (e) {
+      throw fromBindingError(e, `set mode ${mode}`);
+    }
   }
 
   /**
-   * Keeps the mode at least mode for as long as this monitor is open, or
-   * until holdMode('off'), whatever is set meanwhile or another holder
-   * does: for what this monitor runs (`run` holds what its rule needs).
+   * For as long as this monitor is open, or until the next hold(): the
+   * mode at least mode (off: none), exit events on if exits, whatever is
+   * set meanwhile or another holder does.  For what this monitor runs
+   * (`run` holds what its rule needs for its command's time); hold({})
+   * lets go.
    */
-  holdMode(mode: Mode): void {
-    this.#modeIoctl(mode, 'hold mode', (fd, value) => this.#binding.holdMode(fd, value));
+  hold({ mode = 'off', exits = false }: { mode?: Mode; exits?: boolean }): void {
+    const value = this.#modeValue(mode);
+    const fd = this.fd;
+    try {
+      this.#binding.hold(fd, value, this.c(exits ? 'EXITS_ON' : 'EXITS_OFF'));
+    } catch (e) {
+      throw fromBindingError(e, `hold mode ${mode}${exits ? ' and exit events' : ''}`);
+    }
   }
 
-  #modeIoctl(mode: Mode, what: string, ioctl: (fd: number, value: number) => void): void {
+  #modeValue(mode: Mode): number {
     const m = String(mode).toLowerCase();
     if (!(MODES as readonly string[]).includes(m)) {
       throw new UsageError(`unknown mode '${mode}' (expected one of ${MODES.join(', ')})`);
     }
-    const value = this.c(`MODE_${m.toUpperCase()}`);
-    const fd = this.fd;
-    try {
-      ioctl(fd, value);
-    } catch (e) {
-      throw fromBindingError(e, `${what} ${m}`);
-    }
+    return this.c(`MODE_${m.toUpperCase()}`);
   }
 
   /** Creates the target, or updates action, errno, flags and scope of an existing one. */

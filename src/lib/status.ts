@@ -67,8 +67,12 @@ export interface Status {
   mode_set: Mode;
   /** open files holding a mode (a `run` holds what its rule needs for its command's time) */
   mode_holders: number;
-  /** exit events are on */
+  /** exit events are on: set on, or held on by an open file */
   exits: boolean;
+  /** exit events as set (--exits, a policy) */
+  exits_set: boolean;
+  /** open files holding exit events on (a `run --exits`) */
+  exits_holders: number;
   /** reading /proc/syscallmon/log drops what was read */
   clear_on_read: boolean;
   /** the ring's size in bytes */
@@ -164,6 +168,8 @@ export function statusFrom(
     mode_set: modeName(c, raw.mode_set),
     mode_holders: raw.mode_holders,
     exits: (raw.flags & need(c, 'STATUS_EXITS')) !== 0,
+    exits_set: (raw.flags & need(c, 'STATUS_EXITS_SET')) !== 0,
+    exits_holders: raw.exits_holders,
     clear_on_read: (raw.flags & need(c, 'STATUS_CLEAR_ON_READ')) !== 0,
     ring_size: n(raw.ring_size),
     held_records: n(raw.head_seq - raw.tail_seq),

@@ -141,7 +141,8 @@ export function renderStatus(s: Status, colour: Palette): string {
       (s.clear_on_read ? '; /proc reads clear' : ''),
     `calls      ${s.calls_in_flight} of ${s.return_slots} return slots in use; ${s.no_result} recorded without result`,
     `probes     ${s.probes_armed} armed, ${s.missed} missed`,
-    `exits      ${s.exits ? 'on' : 'off'} (${s.exits_seen} seen)`,
+    `exits      ${s.exits ? 'on' : 'off'} (${s.exits_seen} seen` +
+      (s.exits_holders > 0 ? `; set ${s.exits_set ? 'on' : 'off'}, held on by ${s.exits_holders === 1 ? '1 open file' : `${s.exits_holders} open files`})` : ')'),
     `readers    ${s.readers} other${s.readers === 1 ? '' : 's'}`,
     `rules      ${rulesLine(s)}`,
   ];

@@ -5,11 +5,11 @@
  * open file, is added before the gate opens, so CMD's first call and every
  * process it forks are in scope from their start, and the module drops the
  * rule when the file closes (even if syscallmon is SIGKILLed).  The file
- * holds the mode the rule needs (LOG, or BLOCK for an enforced block rule)
- * for CMD's time: neither another run's end nor a mode set meanwhile lowers
- * it under CMD, and the module lets go when the file closes.  Exit events
- * are turned on too when asked.  Records are read as they
- * come and the ones of CMD's tree kept:
+ * holds the mode the rule needs (LOG, or BLOCK for an enforced block rule),
+ * and exit events when asked, for CMD's time: neither another run's end nor
+ * a change made meanwhile takes them from CMD, and the module lets go when
+ * the file closes.  Records are read as they come and the ones of CMD's
+ * tree kept:
  *
  *  - those the rule decided (they name it);
  *  - those another rule or a target decided for a process of the tree, and
@@ -217,10 +217,8 @@ export async function runTraced(m: Monitor, req: RunRequest, hooks: RunHooks): P
 
   const cmd = hooks.launch(req.command, hooks.stdio);
   let raisedMode: RunOutcome['raisedMode'] = null;
-  let raisedExits = false;
   const restore = (): void => {
-    if (raisedExits && m.status().exits) m.setExits(false);
-    m.holdMode('off');
+    m.hold({});
     if (raisedMode !== null) raisedMode.now = m.status().mode;
   };
   const ruleIds = new Set<number>();
@@ -234,13 +232,9 @@ export async function runTraced(m: Monitor, req: RunRequest, hooks: RunHooks): P
       ruleIds.add(m.addRule({ ...req.rule, syscalls: [...new Set([...covered, ...execs])], tree }, { owned: true }));
     }
     const status = m.status();
-    // Held even where the mode is as high already: what holds it now may let go while CMD runs.
-    m.holdMode(wanted);
+    // Held even where they are as needed already: what keeps them so now may let go while CMD runs.
+    m.hold({ mode: wanted, exits: req.exits === true });
     if (MODE_ORDER[status.mode] < MODE_ORDER[wanted]) raisedMode = { from: status.mode, to: wanted, now: wanted };
-    if (req.exits && !status.exits) {
-      m.setExits(true);
-      raisedExits = true;
-    }
   } catch (e) {
     // The gate's shell exits, never having run CMD.
     cmd.kill('SIGKILL');

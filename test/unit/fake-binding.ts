@@ -181,7 +181,7 @@ const SYSCALL_OF: Record<BindingMethod, string> = {
   close: 'close',
   getVersion: 'ioctl:GET_VERSION',
   setMode: 'ioctl:SET_MODE',
-  holdMode: 'ioctl:HOLD_MODE',
+  hold: 'ioctl:HOLD',
   addTarget: 'ioctl:ADD_TARGET',
   delTarget: 'ioctl:DEL_TARGET',
   addPids: 'ioctl:ADD_PIDS',
@@ -202,7 +202,7 @@ const SYSCALL_OF: Record<BindingMethod, string> = {
 };
 
 /** The methods whose ioctl changes the module's state (the others only read it). */
-const CHANGES_STATE = ['setMode', 'holdMode', 'addTarget', 'delTarget', 'addPids', 'delPids', 'clear', 'setExits', 'addRule', 'deleteRule', 'replacePolicy'] as const;
+const CHANGES_STATE = ['setMode', 'hold', 'addTarget', 'delTarget', 'addPids', 'delPids', 'clear', 'setExits', 'addRule', 'deleteRule', 'replacePolicy'] as const;
 
 /** Syscalls the fake refuses to block, as the module does (-EINVAL). */
 const NEVER_BLOCKED = new Set(['exit', 'exit_group', 'rt_sigreturn', 'restart_syscall']);
@@ -231,6 +231,7 @@ export class FakeBinding implements Binding {
   recordMax: number;
   /** the mode as set; calls are decided under it raised to the highest an open file holds */
   mode: number;
+  /** exit events as set; they are on while set on or held on by an open file */
   exitsOn = false;
   clearOnRead = false;
   /** the ring's size in bytes */
@@ -276,8 +277,10 @@ export class FakeBinding implements Binding {
   private cleared = 0n;
   private exitsSeen = 0n;
   private files = new Map<number, OpenFile>();
-  /** fd -> the mode it holds (HOLD_MODE), for the files that hold one */
+  /** fd -> the mode it holds (HOLD), for the files that hold one */
   private holds = new Map<number, number>();
+  /** the files holding exit events on */
+  private exitsHolds = new Set<number>();
   private nextFd = 100;
   private nextRuleId = 1;
   private configWritten = 0n;
@@ -369,18 +372,35 @@ export class FakeBinding implements Binding {
     if (mode !== before) this.change('CONFIG_MODE', 0, `${this.modeName(before)} -> ${this.modeName(mode)}${held}`);
   }
 
-  holdMode(fd: number, mode: number): void {
-    this.enter('holdMode', [fd, mode]);
-    this.file(fd, 'ioctl:HOLD_MODE');
-    if (![this.c('MODE_OFF'), this.c('MODE_LOG'), this.c('MODE_BLOCK')].includes(mode)) {
-      throw errnoError('EINVAL', 'ioctl:HOLD_MODE');
+  hold(fd: number, mode: number, exits: number): void {
+    this.enter('hold', [fd, mode, exits]);
+    this.file(fd, 'ioctl:HOLD');
+    if (![this.c('MODE_OFF'), this.c('MODE_LOG'), this.c('MODE_BLOCK')].includes(mode) || ![this.c('EXITS_OFF'), this.c('EXITS_ON')].includes(exits)) {
+      throw errnoError('EINVAL', 'ioctl:HOLD');
     }
     const was = this.holds.get(fd) ?? this.c('MODE_OFF');
-    if (mode === was) return;
-    const before = this.effectiveMode;
-    if (mode === this.c('MODE_OFF')) this.holds.delete(fd);
-    else this.holds.set(fd, mode);
-    this.recordHold(before, mode > was ? 'held' : 'released');
+    if (mode !== was) {
+      const before = this.effectiveMode;
+      if (mode === this.c('MODE_OFF')) this.holds.delete(fd);
+      else this.holds.set(fd, mode);
+      this.recordHold(before, mode > was ? 'held' : 'released');
+    }
+    this.holdExits(fd, exits === this.c('EXITS_ON'));
+  }
+
+  /** Exit events are on. */
+  get exitsEffective(): boolean {
+    return this.exitsOn || this.exitsHolds.size > 0;
+  }
+
+  private holdExits(fd: number, on: boolean): void {
+    if (this.exitsHolds.has(fd) === on) return;
+    const before = this.exitsEffective;
+    if (on) this.exitsHolds.add(fd);
+    else this.exitsHolds.delete(fd);
+    if (this.exitsEffective !== before) {
+      this.change('CONFIG_EXITS', 0, `exit events ${on ? 'off -> on (held' : 'on -> off (released'} by pid ${this.caller.tgid}; set: ${this.exitsOn ? 'on' : 'off'})`);
+    }
   }
 
   /** What calls are decided under. */
@@ -391,6 +411,7 @@ export class FakeBinding implements Binding {
   private letGo(fd: number): void {
     const before = this.effectiveMode;
     if (this.holds.delete(fd)) this.recordHold(before, 'released');
+    this.holdExits(fd, false);
   }
 
   private recordHold(before: number, why: string): void {
@@ -505,7 +526,8 @@ export class FakeBinding implements Binding {
     this.enter('getStatus', [fd]);
     const f = this.file(fd, 'ioctl:GET_STATUS');
     let flags = 0;
-    if (this.exitsOn) flags |= this.c('STATUS_EXITS');
+    if (this.exitsEffective) flags |= this.c('STATUS_EXITS');
+    if (this.exitsOn) flags |= this.c('STATUS_EXITS_SET');
     if (this.clearOnRead) flags |= this.c('STATUS_CLEAR_ON_READ');
     const targets = [...this.targets.values()];
     const armed = targets.filter((t) => this.armed(t.nr));
@@ -514,6 +536,7 @@ export class FakeBinding implements Binding {
       mode: this.effectiveMode,
       mode_set: this.mode,
       mode_holders: this.holds.size,
+      exits_holders: this.exitsHolds.size,
       flags,
       return_slots: this.returnSlots,
       ntargets: this.targets.size,
@@ -563,7 +586,9 @@ export class FakeBinding implements Binding {
   setExits(fd: number, on: boolean): void {
     this.enter('setExits', [fd, on]);
     this.file(fd, 'ioctl:SET_EXITS');
-    if (this.exitsOn !== on) this.change('CONFIG_EXITS', 0, `exit events ${on ? 'off' : 'on'} -> ${on ? 'on' : 'off'}`);
+    if (this.exitsOn !== on) {
+      this.change('CONFIG_EXITS', 0, `exit events ${on ? 'off' : 'on'} -> ${on ? 'on' : 'off'}${this.exitsHolds.size > 0 && !on ? ' (held on)' : ''}`);
+    }
     this.exitsOn = on;
   }
 
@@ -1067,7 +1092,7 @@ export class FakeBinding implements Binding {
       for (const r of this.rules) r.pids = r.pids.filter((p) => p !== tgid);
     }
     this.exitsSeen++;
-    if (!this.exitsOn) return;
+    if (!this.exitsEffective) return;
     this.append({
       type: this.c('RECORD_EXIT'),
       ts_ns: e.ts_ns ?? BigInt(Date.now()) * 1_000_000n,

@@ -20,11 +20,12 @@
  *   BLOCK  a block target makes the call return -errno without running it
  *          (verdict BLOCKED); a log target is logged (verdict ALLOWED).
  *
- * An open file can hold a mode (SYSCALLMON_IOC_HOLD_MODE, OFF to let go):
- * calls are decided under the mode set (SET_MODE, a policy) raised to the
- * highest any open file holds, until it lets go or closes.  So a command
- * run under a rule keeps the mode its rule needs whatever else sets the
- * mode or ends meanwhile.
+ * An open file can hold a mode and exit events (SYSCALLMON_IOC_HOLD; OFF
+ * lets go): calls are decided under the mode set (SET_MODE, a policy)
+ * raised to the highest any open file holds, and exit events are on while
+ * set on or held on, until the file lets go or closes.  So a command run
+ * under a rule keeps what its rule needs whatever else sets the mode or
+ * exit events, or ends, meanwhile.
  *
  * A probe is armed only while its syscall is targeted and the mode is not
  * OFF.  Adding a target that exists with the same action is a no-op
@@ -401,6 +402,7 @@ struct syscallmon_pids {
 /* SYSCALLMON_IOC_GET_STATUS; status.flags */
 #define SYSCALLMON_STATUS_EXITS		(1u << 0) /* exit events are on */
 #define SYSCALLMON_STATUS_CLEAR_ON_READ	(1u << 1)
+#define SYSCALLMON_STATUS_EXITS_SET	(1u << 2) /* exit events are set on (STATUS_EXITS: or held on) */
 
 struct syscallmon_status {
 	__u32 api_version;
@@ -433,6 +435,8 @@ struct syscallmon_status {
 	__u64 config_records;	/* of events, configuration records */
 	__u32 mode_set;		/* enum syscallmon_mode: as set, before holds */
 	__u32 mode_holders;	/* open files holding a mode */
+	__u32 exits_holders;	/* open files holding exit events on */
+	__u32 reserved;
 };
 
 /* SYSCALLMON_IOC_GET_TARGETS fills up to max entries of these. */
@@ -616,9 +620,16 @@ struct syscallmon_target_list {
 #define SYSCALLMON_SEEK_TAIL		0 /* oldest record still held */
 #define SYSCALLMON_SEEK_HEAD		1 /* only records written from now on */
 
-/* SYSCALLMON_IOC_SET_EXITS */
+/* SYSCALLMON_IOC_SET_EXITS, syscallmon_hold.exits */
 #define SYSCALLMON_EXITS_OFF		0
 #define SYSCALLMON_EXITS_ON		1
+
+/* SYSCALLMON_IOC_HOLD: what this file holds from now on, until the next HOLD or its close. */
+struct syscallmon_hold {
+	__u32 mode;		/* enum syscallmon_mode: at least this one; OFF holds none */
+	__u32 exits;		/* SYSCALLMON_EXITS_ON: exit events on */
+	__u32 reserved[2];	/* must be 0 */
+};
 
 #define SYSCALLMON_IOC_MAGIC		0xB7
 
@@ -640,6 +651,6 @@ struct syscallmon_target_list {
 #define SYSCALLMON_IOC_GET_RULES	_IOWR(SYSCALLMON_IOC_MAGIC, 0x0f, struct syscallmon_rule_list)
 #define SYSCALLMON_IOC_REPLACE_POLICY	_IOW(SYSCALLMON_IOC_MAGIC, 0x10, struct syscallmon_policy)
 #define SYSCALLMON_IOC_SET_WAKEUP	_IOW(SYSCALLMON_IOC_MAGIC, 0x11, __u64)
-#define SYSCALLMON_IOC_HOLD_MODE	_IOW(SYSCALLMON_IOC_MAGIC, 0x12, __u32)
+#define SYSCALLMON_IOC_HOLD		_IOW(SYSCALLMON_IOC_MAGIC, 0x12, struct syscallmon_hold)
 
 #endif /* _UAPI_SYSCALLMON_H */

@@ -125,7 +125,7 @@ export function arm(m: Monitor, engine: FsmEngine, pids: readonly number[], mode
       armed.mode = 'log';
     } else if (mode === 'auto') {
       // Held, not set: another holder letting go or a mode set meanwhile can't disarm the FSM's probes.
-      m.holdMode('log');
+      m.hold({ mode: 'log' });
       if (armed.mode === 'off') {
         armed.mode = 'log';
         armed.notes.push('mode LOG (was OFF): probes are armed only while the mode is not OFF; OFF again when the FSM stops');
@@ -274,7 +274,7 @@ export async function runFsm(ctx: Ctx, opts: FsmRunOptions): Promise<FsmReport> 
       for (const f of disarm(armed)) await ctx.note(`syscallmon: could not undo: ${f}`);
       if (opts.mode === 'auto') {
         try {
-          m.holdMode('off');
+          m.hold({});
         } catch (e) {
           await ctx.note(`syscallmon: could not let go of mode LOG: ${(e as Error).message}`);
         }

@@ -42,8 +42,8 @@ export interface PolicyDiff {
 
 /**
  * The policy the module runs: its mode, exit events and policy rules, named
- * by its tag when apply set it.  The mode is the one set: a hold (a run's,
- * for its command's time) is no part of the policy.
+ * by its tag when apply set it.  The mode and exit events are as set: a
+ * hold (a run's, for its command's time) is no part of the policy.
  */
 export function runningPolicy(mon: Monitor): PolicyDocument {
   const status = mon.status();
@@ -52,7 +52,7 @@ export function runningPolicy(mon: Monitor): PolicyDocument {
     apiVersion: POLICY_API_VERSION,
     kind: POLICY_KIND,
     ...(tag?.name ? { metadata: { name: tag.name } } : {}),
-    spec: { mode: status.mode_set, exits: status.exits, rules: policyRulesFrom(status.rules, mon.syscalls) },
+    spec: { mode: status.mode_set, exits: status.exits_set, rules: policyRulesFrom(status.rules, mon.syscalls) },
   };
 }
 

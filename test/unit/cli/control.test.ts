@@ -63,7 +63,7 @@ describe('controller: the README\'s transcripts', () => {
     const fake = createFakeBinding();
     await runCli(['--log', '--syscall', 'openat'], { fake });
     const run = Monitor.open({ binding: fake });
-    run.holdMode('log');
+    run.hold({ mode: 'log' });
     const r = await runCli(['--off'], { fake });
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n').slice(0, 2)).toEqual([
@@ -72,8 +72,11 @@ describe('controller: the README\'s transcripts', () => {
     ]);
     expect(JSON.parse((await runCli(['--off', '--json'], { fake })).stdout)).toMatchObject({ mode: 'log', mode_set: 'off', mode_holders: 1 });
     expect((await runCli(['status'], { fake })).stdout.split('\n')[0]).toMatch(/^mode +LOG \(set OFF; 1 open file holds a mode: syscallmon run\)$/);
+    run.hold({ mode: 'log', exits: true });
+    expect((await runCli(['status'], { fake })).stdout).toMatch(/\nexits +on \(0 seen; set off, held on by 1 open file\)\n/);
     run.close();
     expect(fake.effectiveMode).toBe(fake.c('MODE_OFF'));
+    expect((await runCli(['status'], { fake })).stdout).toMatch(/\nexits +off \(0 seen\)\n/);
     expect((await runCli(['status'], { fake })).stdout.split('\n')[0]).toMatch(/^mode +OFF$/);
   });
 

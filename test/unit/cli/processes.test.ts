@@ -153,6 +153,20 @@ describe('--exits on|off', () => {
     expect(fake.openFds).toEqual([]);
   });
 
+  it('--exits off while a run holds them on: they stay on, and it says so', async () => {
+    const fake = createFakeBinding();
+    await runCli(['--exits', 'on'], { fake });
+    const run = Monitor.open({ binding: fake });
+    run.hold({ exits: true });
+    const off = await runCli(['--exits', 'off'], { fake });
+    expect(off.stdout).toBe(
+      'exit events ON (unchanged); see them with syscallmon tail or syscallmon log\n' +
+        "exit events set OFF, but 1 open file holds them on (syscallmon run --exits, for its command's time) until it lets go\n",
+    );
+    run.close();
+    expect(fake.exitsEffective).toBe(false);
+  });
+
   it('combines with the mode flags; --json is one object', async () => {
     const fake = createFakeBinding();
     const r = await runCli(['--log', '--syscall', 'openat', '--exits', 'on', '--json'], { fake });

@@ -416,12 +416,12 @@ describe('runTraced: what the sandbox asks of it', () => {
       (fake) => {
         // Another run: the mode is BLOCK because it holds it.
         other = Monitor.open({ binding: fake });
-        other.holdMode('block');
+        other.hold({ mode: 'block' });
       },
       [
         exec!,
         fork!,
-        { act: () => other!.holdMode('off') },
+        { act: () => other!.hold({}) },
         { act: () => other!.setMode('off') },
         unlink!,
       ],
@@ -436,7 +436,7 @@ describe('runTraced: what the sandbox asks of it', () => {
     let other: Monitor | undefined;
     const t = await traceWith({ rule: { name: 'sandbox', action: 'block', enforce: true, syscalls: ['unlinkat'] } }, (fake) => {
       other = Monitor.open({ binding: fake });
-      other.holdMode('log');
+      other.hold({ mode: 'log' });
     });
     expect(t.outcome.raisedMode).toEqual({ from: 'log', to: 'block', now: 'log' });
     expect(t.fake.effectiveMode).toBe(t.fake.c('MODE_LOG'));
@@ -453,11 +453,32 @@ describe('runTraced: what the sandbox asks of it', () => {
   it('exits: on for CMD\'s time, off after; the exits of CMD\'s tree are kept, not others\'', async () => {
     const t = await traceWith({ exits: true });
     expect(t.into.exitsAtOpen).toBe(true);
-    expect(t.fake.exitsOn).toBe(false);
+    expect(t.fake.exitsEffective).toBe(false);
     expect(t.events.map((e) => (e.type === 'lost' || e.type === 'config' ? e.type : [e.type, e.tgid]))).toEqual([
       ['syscall', 5001],
       ['exit', 5001],
     ]);
+  });
+
+  it("exits held: set off while CMD runs, CMD's exits are recorded all the same; another run's hold outlasts this run", async () => {
+    let other: Monitor | undefined;
+    const setOff = (fake: FakeBinding): void => {
+      const admin = Monitor.open({ binding: fake });
+      admin.setExits(false);
+      admin.close();
+    };
+    const t = await traceWith(
+      { exits: true },
+      (fake) => {
+        other = Monitor.open({ binding: fake });
+        other.hold({ exits: true });
+      },
+      [{ act: setOff }, ...script.steps],
+    );
+    expect(t.events.filter((e) => e.type === 'exit').map((e) => e.tgid)).toEqual([5001]);
+    expect(t.fake.exitsEffective).toBe(true);
+    other!.close();
+    expect(t.fake.exitsEffective).toBe(false);
   });
 
   it('exits already on stay on', async () => {

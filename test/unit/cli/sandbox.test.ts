@@ -516,7 +516,7 @@ describe('sandbox (guest side): CMD run as `run` runs it, the command simulated 
   it('--exits on: on for CMD\'s time, off after; the exits of CMD\'s tree only', async () => {
     const g = await guest({ syscalls: ['unlinkat'], exits: true });
     expect(g.into.exitsAtOpen).toBe(true);
-    expect(g.binding.exitsOn).toBe(false);
+    expect(g.binding.exitsEffective).toBe(false);
     expect(shown(g.events)).toEqual([[5001, 'unlinkat', '/tmp/f'], [5002, 'exit'], [5001, 'exit']]);
   });
 
@@ -594,7 +594,8 @@ describe('sandbox (guest side): CMD run for real on this host, the module a fake
 
   it('--exits on: exit events on while CMD runs, off after', async () => {
     const { binding } = await guest(['true'], share(''), { exits: true });
-    expect(binding.calls.filter((c) => c.method === 'setExits').map((c) => c.args[1])).toEqual([true, false]);
+    expect(binding.calls.filter((c) => c.method === 'hold').map((c) => c.args[2])).toEqual([binding.c('EXITS_ON'), binding.c('EXITS_OFF')]);
+    expect(binding.exitsEffective).toBe(false);
   });
 
   it('a CMD the guest cannot find is 127 in the share, in syscallmon\'s words', async () => {

@@ -49,7 +49,7 @@ export function simulated(fake: FakeBinding, script: Script, into: Seen): Launch
       open() {
         into.rulesAtOpen = structuredClone(fake.rules);
         into.modeAtOpen = fake.effectiveMode;
-        into.exitsAtOpen = fake.exitsOn;
+        into.exitsAtOpen = fake.exitsEffective;
         for (const s of script.steps) {
           if ('fork' in s) fake.fork(s.fork[0], s.fork[1]);
           else if ('exit' in s) fake.exit(s.exit);

@@ -243,7 +243,7 @@ describe('applying a policy', () => {
     const logDoc = { ...doc, spec: { ...doc.spec, mode: 'log' as const } };
     mon.setMode('log');
     const run = Monitor.open({ binding: fake });
-    run.holdMode('block');
+    run.hold({ mode: 'block' });
     expect(mon.status().mode).toBe('block');
     expect(policyDrift(mon, logDoc)).toBe(false);
     expect(runningPolicy(mon).spec.mode).toBe('log');

@@ -58,7 +58,7 @@ TESTS='1|t1_load_unload|load/unload 3 times: device and /proc files appear and d
 28|t28_file_rules|a file rule refuses opening a file by path, symlink, hard link, /proc/self/root and relative paths, its exec (as a program interpreter too), unlink, rename, link and truncate, and a path swapped mid-call for 10 s; an allow rule lets cat through, not a traced cat; the record names the resolved file; audit, directories, a file replaced by rename is stale, and a file in another btrfs subvolume with the same inode number is not the protected one
 29|t29_config_records|every change by another process (mode, targets, pids, rules, policy with its tag, exit events, close), through /proc and a module parameter, is a config record with its pid, uid and comm; a clear leaves its record; an overtaken reader is told how many config records it lost
 30|t30_path_copy|a path argument is copied whole when it ends against an inaccessible page, unreadable when it runs into one, and truncated exactly at the record limit
-31|t31_mode_hold|a file holding BLOCK or LOG keeps that mode while it is open, whatever is set meanwhile or another holder does; a holder that exits lets go; each change says who held or let go; bad holds are EINVAL or EFAULT'
+31|t31_mode_hold|a file holding BLOCK or LOG keeps that mode while it is open, whatever is set meanwhile or another holder does, and exit events held on stay on when set off; a holder that exits lets go; each change says who held or let go; bad holds are EINVAL or EFAULT'
 
 select_tests "$@"
 tap_plan

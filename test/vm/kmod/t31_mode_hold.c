@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Test 31: a file that holds a mode keeps it while it is open.
+ * Test 31: a file that holds a mode, or exit events, keeps them while it is
+ * open.
  *   a) With the mode OFF and getppid a block target, a file holding BLOCK
  *      makes a child's getppid fail with EPERM; status says mode BLOCK, set
  *      OFF, one holder, and /proc/syscallmon/status says the same.
@@ -11,7 +12,10 @@
  *   d) A process that holds BLOCK and exits without closing lets go.
  *   e) Each change of what calls are decided under is a config record that
  *      says who held or let go; a hold that changes nothing makes none.
- *   f) A bad mode is EINVAL, a bad pointer EFAULT, and nothing changes.
+ *   f) Exit events held on by a file stay on when set off, and a child's
+ *      exit is recorded; they go off when the file lets go.
+ *   g) A bad mode, exits value or reserved word is EINVAL, a bad pointer
+ *      EFAULT, and nothing changes.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,9 +28,16 @@
 
 #include "smon_test.h"
 
+static int hold_both(int fd, uint32_t mode, uint32_t exits)
+{
+	struct syscallmon_hold h = { .mode = mode, .exits = exits };
+
+	return smon_ioctl(fd, SYSCALLMON_IOC_HOLD, &h);
+}
+
 static int hold(int fd, uint32_t mode)
 {
-	return smon_ioctl(fd, SYSCALLMON_IOC_HOLD_MODE, &mode);
+	return hold_both(fd, mode, SYSCALLMON_EXITS_OFF);
 }
 
 /* A child's getppid: 0 if it ran, else its errno. */
@@ -58,6 +69,59 @@ static void expect_mode(int fd, uint32_t mode, uint32_t set, uint32_t holders, c
 		 set == SYSCALLMON_MODE_OFF ? "OFF" : set == SYSCALLMON_MODE_LOG ? "LOG" : "BLOCK", holders);
 	CHECK(strstr(text, want) != NULL, "%s: /proc status lacks \"%s\"", when, want);
 	free(text);
+}
+
+static void expect_exits(int fd, int on, int set, uint32_t holders, const char *when)
+{
+	struct syscallmon_status st;
+
+	REQUIRE(smon_status(fd, &st) == 0, "status %s", when);
+	CHECK(!!(st.flags & SYSCALLMON_STATUS_EXITS) == on && !!(st.flags & SYSCALLMON_STATUS_EXITS_SET) == set &&
+		      st.exits_holders == holders,
+	      "%s: exit events %s, set %s, %u holders; want %s, %s, %u", when,
+	      st.flags & SYSCALLMON_STATUS_EXITS ? "on" : "off", st.flags & SYSCALLMON_STATUS_EXITS_SET ? "on" : "off",
+	      st.exits_holders, on ? "on" : "off", set ? "on" : "off", holders);
+}
+
+static int exit_quietly(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+/* Exit records of pid among what fd reads now. */
+static size_t exits_of(int fd, pid_t pid)
+{
+	struct smon_events events = { 0 };
+	size_t i, n = 0;
+
+	REQUIRE(smon_read_all(fd, &events) == 0, "read records");
+	for (i = 0; i < events.n; i++)
+		n += events.ev[i].type == SYSCALLMON_RECORD_EXIT && events.ev[i].tgid == (uint32_t)pid;
+	smon_events_free(&events);
+	return n;
+}
+
+static void held_exits(int fd)
+{
+	int holder = smon_open(0);
+	pid_t pid = 0;
+
+	smon_diag("exit events held on, then set off");
+	REQUIRE(holder >= 0, "open");
+	REQUIRE(smon_seek(fd, SYSCALLMON_SEEK_HEAD) == 0, "seek");
+	CHECK_EQ(hold_both(holder, SYSCALLMON_MODE_OFF, SYSCALLMON_EXITS_ON), 0, "hold exit events on");
+	expect_exits(fd, 1, 0, 1, "held on");
+	CHECK_EQ(smon_set_exits(fd, SYSCALLMON_EXITS_ON), 0, "set on");
+	CHECK_EQ(smon_set_exits(fd, SYSCALLMON_EXITS_OFF), 0, "set off");
+	expect_exits(fd, 1, 0, 1, "held on, set off");
+	CHECK_EQ(smon_run_child(exit_quietly, NULL, &pid), 0, "a child exits");
+	CHECK_EQ(exits_of(fd, pid), 1, "exit records of the child, held on");
+	CHECK_EQ(hold_both(holder, SYSCALLMON_MODE_OFF, SYSCALLMON_EXITS_OFF), 0, "let go");
+	expect_exits(fd, 0, 0, 0, "let go");
+	CHECK_EQ(smon_run_child(exit_quietly, NULL, &pid), 0, "another child exits");
+	CHECK_EQ(exits_of(fd, pid), 0, "exit records of the child, let go");
+	close(holder);
 }
 
 /* Holds BLOCK through a file of its own and exits with it open. */
@@ -142,11 +206,17 @@ int main(void)
 
 	smon_diag("bad requests change nothing");
 	CHECK_EQ(hold(second, big), -EINVAL, "hold a mode past BLOCK");
-	CHECK_EQ(smon_ioctl(second, SYSCALLMON_IOC_HOLD_MODE, (void *)8), -EFAULT, "hold through a bad pointer");
+	CHECK_EQ(hold_both(second, SYSCALLMON_MODE_LOG, 2), -EINVAL, "hold exits 2");
+	CHECK_EQ(smon_ioctl(second, SYSCALLMON_IOC_HOLD,
+			    &(struct syscallmon_hold){ .mode = SYSCALLMON_MODE_LOG, .reserved = { 0, 1 } }),
+		 -EINVAL, "a reserved word set");
+	CHECK_EQ(smon_ioctl(second, SYSCALLMON_IOC_HOLD, (void *)8), -EFAULT, "hold through a bad pointer");
 	expect_mode(fd, SYSCALLMON_MODE_OFF, SYSCALLMON_MODE_OFF, 0, "after bad requests");
+	expect_exits(fd, 0, 0, 0, "after bad requests");
 	close(second);
 
 	expect_records(fd, wants, sizeof(wants) / sizeof(wants[0]));
+	held_exits(fd);
 	smon_del_target(fd, SYS_getppid);
 	smon_unload_exit(fd);
 }

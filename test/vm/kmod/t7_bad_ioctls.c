@@ -191,8 +191,8 @@ static int dropped_child(void)
 		return 2;
 	}
 	EXPECT(smon_set_mode(fd, SYSCALLMON_MODE_LOG), EPERM, "nobody: SET_MODE LOG");
-	EXPECT(smon_ioctl(fd, SYSCALLMON_IOC_HOLD_MODE, &(uint32_t){ SYSCALLMON_MODE_LOG }), EPERM,
-	       "nobody: HOLD_MODE LOG");
+	EXPECT(smon_ioctl(fd, SYSCALLMON_IOC_HOLD, &(struct syscallmon_hold){ .mode = SYSCALLMON_MODE_LOG }), EPERM,
+	       "nobody: HOLD LOG");
 	EXPECT(smon_add_target(fd, __NR_getppid, SYSCALLMON_ACTION_LOG, 0, 0, &self, 1),
 	       EPERM, "nobody: ADD_TARGET");
 	EXPECT(smon_del_target(fd, __NR_openat), EPERM, "nobody: DEL_TARGET");
@@ -232,7 +232,7 @@ static void dropped_privileges(int fd)
 	      "the unprivileged child failed (status %#x)", status);
 	ret = smon_status(fd, &st);
 	if (CHECK(ret == 0, "GET_STATUS: %s", smon_errname(ret))) {
-		CHECK_EQ(st.mode, SYSCALLMON_MODE_OFF, "mode after nobody's SET_MODE and HOLD_MODE");
+		CHECK_EQ(st.mode, SYSCALLMON_MODE_OFF, "mode after nobody's SET_MODE and HOLD");
 		CHECK_EQ(st.ntargets, 1, "targets after nobody's ADD/DEL_TARGET");
 	}
 	ret = smon_del_target(fd, __NR_openat);

@@ -74,7 +74,7 @@
 enum cmd_class {
 	C_GET_VERSION, C_SET_MODE, C_ADD_TARGET, C_DEL_TARGET, C_ADD_PIDS, C_DEL_PIDS,
 	C_CLEAR, C_GET_STATUS, C_GET_TARGETS, C_SEEK, C_SET_EXITS, C_GET_PIDS, C_FETCH,
-	C_ADD_RULE, C_DEL_RULE, C_GET_RULES, C_REPLACE_POLICY, C_SET_WAKEUP, C_HOLD_MODE,
+	C_ADD_RULE, C_DEL_RULE, C_GET_RULES, C_REPLACE_POLICY, C_SET_WAKEUP, C_HOLD,
 	C_REAL_NR_OTHER_SHAPE,	/* a real command number, another direction or size */
 	C_MAGIC_OTHER_NR,	/* the magic, a number no command has */
 	C_OTHER_MAGIC,
@@ -85,7 +85,7 @@ enum cmd_class {
 static const char *const class_names[NCLASSES] = {
 	"GET_VERSION", "SET_MODE", "ADD_TARGET", "DEL_TARGET", "ADD_PIDS", "DEL_PIDS",
 	"CLEAR", "GET_STATUS", "GET_TARGETS", "SEEK", "SET_EXITS", "GET_PIDS", "FETCH",
-	"ADD_RULE", "DEL_RULE", "GET_RULES", "REPLACE_POLICY", "SET_WAKEUP", "HOLD_MODE",
+	"ADD_RULE", "DEL_RULE", "GET_RULES", "REPLACE_POLICY", "SET_WAKEUP", "HOLD",
 	"real nr, other shape", "magic, other nr", "other magic", "random word",
 };
 
@@ -95,7 +95,7 @@ static const unsigned long real_cmds[] = {
 	SYSCALLMON_IOC_CLEAR, SYSCALLMON_IOC_GET_STATUS, SYSCALLMON_IOC_GET_TARGETS,
 	SYSCALLMON_IOC_SEEK, SYSCALLMON_IOC_SET_EXITS, SYSCALLMON_IOC_GET_PIDS, SYSCALLMON_IOC_FETCH,
 	SYSCALLMON_IOC_ADD_RULE, SYSCALLMON_IOC_DEL_RULE, SYSCALLMON_IOC_GET_RULES, SYSCALLMON_IOC_REPLACE_POLICY,
-	SYSCALLMON_IOC_SET_WAKEUP, SYSCALLMON_IOC_HOLD_MODE,
+	SYSCALLMON_IOC_SET_WAKEUP, SYSCALLMON_IOC_HOLD,
 };
 #define NREAL (sizeof(real_cmds) / sizeof(real_cmds[0]))
 
@@ -589,9 +589,18 @@ static void make_call(struct call *call, struct counts *c)
 		call->cmd = real_cmds[call->cls];
 		switch (call->cls) {
 		case C_SET_MODE:
-		case C_HOLD_MODE:
 			call->arg = u32_arg(pick_mode());
 			break;
+		case C_HOLD: {
+			struct syscallmon_hold h = {
+				.mode = pick_mode(),
+				.exits = chance(80) ? stress_below(2) : stress_rnd(),
+				.reserved = { chance(90) ? 0 : stress_rnd(), chance(90) ? 0 : stress_rnd() },
+			};
+
+			call->arg = place(&h, sizeof(h), 90, ZONE_STRUCTS);
+			break;
+		}
 		case C_ADD_TARGET:
 			call->arg = target_arg(c);
 			break;
@@ -820,6 +829,7 @@ static void __attribute__((noreturn)) worker(int w, long calls, uint64_t seed)
 {
 	struct counts *c = &shared[w];
 	uint32_t off = SYSCALLMON_MODE_OFF;
+	struct syscallmon_hold none = { 0 };
 	long next_reset = 100 + stress_below(300);
 	double t0;
 	int fd;
@@ -842,7 +852,7 @@ static void __attribute__((noreturn)) worker(int w, long calls, uint64_t seed)
 		if (i >= next_reset) {
 			/* Exempt as a holder, so this always gets through. */
 			c->resets++;
-			if (ioctl(fd, SYSCALLMON_IOC_SET_MODE, &off) < 0 || ioctl(fd, SYSCALLMON_IOC_HOLD_MODE, &off) < 0)
+			if (ioctl(fd, SYSCALLMON_IOC_SET_MODE, &off) < 0 || ioctl(fd, SYSCALLMON_IOC_HOLD, &none) < 0)
 				c->reset_failures++;
 			next_reset = i + 100 + stress_below(300);
 		}
@@ -869,7 +879,7 @@ static void __attribute__((noreturn)) worker(int w, long calls, uint64_t seed)
 		}
 	}
 	c->seconds = stress_now() - t0;
-	if (ioctl(fd, SYSCALLMON_IOC_SET_MODE, &off) < 0 || ioctl(fd, SYSCALLMON_IOC_HOLD_MODE, &off) < 0)
+	if (ioctl(fd, SYSCALLMON_IOC_SET_MODE, &off) < 0 || ioctl(fd, SYSCALLMON_IOC_HOLD, &none) < 0)
 		c->reset_failures++;
 	close(fd);
 	for (int i = 0; i < IDLE_CHILDREN; i++) {
