@@ -779,7 +779,31 @@ static long ioctl_del_rule(u32 __user *arg)
 
 	if (get_user(id, arg))
 		return -EFAULT;
-	return id ? smon_rule_del(id) : -EINVAL;
+	return id ? smon_rules_del(&id, 1) : -EINVAL;
+}
+
+static long ioctl_del_rules(void __user *arg)
+{
+	struct syscallmon_rule_ids req;
+	u32 *ids, i;
+	long ret = 0;
+
+	if (copy_from_user(&req, arg, sizeof(req)))
+		return -EFAULT;
+	if (!req.count || req.count > SYSCALLMON_MAX_RULES || req.reserved)
+		return -EINVAL;
+	ids = smon_kzalloc(array_size(req.count, sizeof(*ids)), GFP_KERNEL);
+	if (!ids)
+		return -ENOMEM;
+	if (copy_from_user(ids, u64_to_user_ptr(req.ids), array_size(req.count, sizeof(*ids))))
+		ret = -EFAULT;
+	for (i = 0; i < req.count && !ret; i++)
+		if (!ids[i])
+			ret = -EINVAL;
+	if (!ret)
+		ret = smon_rules_del(ids, req.count);
+	smon_kfree(ids);
+	return ret;
 }
 
 struct rule_list_cursor {
@@ -963,6 +987,8 @@ static long dispatch_ioctl(struct smon_file *f, unsigned int cmd, void __user *u
 		return ioctl_set_wakeup(f, uarg);
 	case SYSCALLMON_IOC_HOLD:
 		return ioctl_hold(f, uarg);
+	case SYSCALLMON_IOC_DEL_RULES:
+		return ioctl_del_rules(uarg);
 	default:
 		return -ENOTTY;
 	}

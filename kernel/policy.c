@@ -2,6 +2,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/bitmap.h>
+#include <linux/bsearch.h>
 #include <linux/cgroup.h>
 #include <linux/delay.h>
 #include <linux/err.h>
@@ -1149,26 +1150,57 @@ static int remove_rules(bool (*drop)(const struct smon_rule *r, const void *arg)
 	return publish(p);
 }
 
-static bool has_id(const struct smon_rule *r, const void *arg)
+static int cmp_id(const void *a, const void *b)
 {
-	return r->id == *(const u32 *)arg;
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
 }
 
-int smon_rule_del(u32 id)
-{
-	const struct smon_rule *rule;
-	char name[SYSCALLMON_RULE_NAME_LEN];
-	int ret = -ENOENT;
+struct id_set {
+	const u32 *ids;		/* ascending */
+	u32 n;
+};
 
+static bool in_set(const struct smon_rule *r, const void *arg)
+{
+	const struct id_set *set = arg;
+
+	return bsearch(&r->id, set->ids, set->n, sizeof(*set->ids), cmp_id) != NULL;
+}
+
+int smon_rules_del(u32 *ids, u32 n)
+{
+	struct id_set set = { ids, n };
+	struct smon_rule **held, *rule;
+	u32 i, nheld = 0;
+	int ret = 0;
+
+	sort(ids, n, sizeof(*ids), cmp_id, NULL);
+	held = smon_kzalloc(array_size(n, sizeof(*held)), GFP_KERNEL);
+	if (!held)
+		return -ENOMEM;
 	mutex_lock(&config_lock);
-	rule = find_rule(current_policy(), id, NULL);
-	if (rule) {
-		strscpy(name, rule->name, sizeof(name));
-		ret = remove_rules(has_id, &id);
-		if (!ret)
-			smon_change(SYSCALLMON_CONFIG_RULE_DEL, id, "#%u %s", id, name);
+	for (i = 0; i < n && !ret; i++) {
+		if (i && ids[i] == ids[i - 1])
+			continue;
+		rule = find_rule(current_policy(), ids[i], NULL);
+		if (!rule) {
+			ret = -ENOENT;
+			break;
+		}
+		/* Held until the records name them: the old snapshot may be freed first. */
+		smon_rule_get(rule);
+		held[nheld++] = rule;
 	}
+	if (!ret)
+		ret = remove_rules(in_set, &set);
+	for (i = 0; i < nheld && !ret; i++)
+		smon_change(SYSCALLMON_CONFIG_RULE_DEL, held[i]->id, "#%u %s", held[i]->id, held[i]->name);
 	mutex_unlock(&config_lock);
+	for (i = 0; i < nheld; i++)
+		smon_rule_put(held[i]);
+	smon_kfree(held);
 	return ret;
 }
 

@@ -83,7 +83,8 @@ void smon_counters_clear(void);
 /* Rules (include/uapi/syscallmon.h).  owner: the open file a CLASS_FILE rule belongs to. */
 int smon_rule_add(const struct syscallmon_rule *req, struct pid *const *pids, u32 npids, const void *owner,
 		  u32 *id);
-int smon_rule_del(u32 id);
+/* The rules ids[0..n) at once, or none (-ENOENT: one is not there); sorts ids. */
+int smon_rules_del(u32 *ids, u32 n);
 /* The file closed: its rules go.  Returns how many went. */
 u32 smon_rules_drop_owner(const void *owner);
 /*

@@ -391,9 +391,16 @@ Napi::Value AddRule(const Napi::CallbackInfo &info)
 	return Napi::Number::New(env, rule.id);
 }
 
-Napi::Value DeleteRule(const Napi::CallbackInfo &info)
+Napi::Value DeleteRules(const Napi::CallbackInfo &info)
 {
-	return U32Ioctl(info, SYSCALLMON_IOC_DEL_RULE, "ioctl:DEL_RULE", ArgU32(info, 1, "id"));
+	Napi::Env env = info.Env();
+	std::vector<uint32_t> ids = ToU32Array(env, info[1], "ids");
+	struct syscallmon_rule_ids req = {};
+
+	req.count = ids.size();
+	req.ids = (uintptr_t)ids.data();
+	Ioctl(env, ArgFd(info, 0), SYSCALLMON_IOC_DEL_RULES, &req, "ioctl:DEL_RULES");
+	return env.Undefined();
 }
 
 Napi::Value GetRules(const Napi::CallbackInfo &info)
@@ -515,7 +522,7 @@ void InitDevice(Napi::Env env, Napi::Object exports)
 	exports.Set("seek", Napi::Function::New(env, Seek, "seek"));
 	exports.Set("setExits", Napi::Function::New(env, SetExits, "setExits"));
 	exports.Set("addRule", Napi::Function::New(env, AddRule, "addRule"));
-	exports.Set("deleteRule", Napi::Function::New(env, DeleteRule, "deleteRule"));
+	exports.Set("deleteRules", Napi::Function::New(env, DeleteRules, "deleteRules"));
 	exports.Set("getRules", Napi::Function::New(env, GetRules, "getRules"));
 	exports.Set("replacePolicy", Napi::Function::New(env, ReplacePolicy, "replacePolicy"));
 	exports.Set("rulePids", Napi::Function::New(env, RulePids, "rulePids"));

@@ -100,6 +100,26 @@ export function classify(e: unknown): { code: ExitCode; message: string } {
 }
 
 /**
+ * refused, the error a change met, as it is when everything done before it
+ * was taken back (stuck empty); else the same kind of error saying what
+ * could not be, so a half-applied change is never silent.
+ */
+export function withStuck(refused: unknown, stuck: readonly string[]): unknown {
+  if (stuck.length === 0) return refused;
+  const known = refused instanceof SyscallmonError ? refused : undefined;
+  const message = refused instanceof Error ? refused.message : String(refused);
+  return new SyscallmonError(known?.kind ?? 'kernel', `${message}; and could not take back ${stuck.join(', ')}`, {
+    cause: refused,
+    code: known?.code,
+  });
+}
+
+/** "what (why)": one thing a change could not take back. */
+export function stuckText(what: string, why: unknown): string {
+  return `${what} (${why instanceof Error ? why.message : String(why)})`;
+}
+
+/**
  * A kernel refusal, reworded for the command that met it: keeps the errno
  * name (and so exit code 5), says what it means there; what does not
  * is returned as it is.

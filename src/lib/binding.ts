@@ -223,7 +223,8 @@ export interface Binding {
   /** SYSCALLMON_IOC_ADD_RULE (rule.id is ignored); returns the rule's id */
   addRule(fd: number, rule: RawRule): number;
   /** SYSCALLMON_IOC_DEL_RULE */
-  deleteRule(fd: number, id: number): void;
+  /** SYSCALLMON_IOC_DEL_RULES: all of them in one step, or none (ENOENT: one is not there) */
+  deleteRules(fd: number, ids: number[]): void;
   /** SYSCALLMON_IOC_GET_RULES: every rule, in evaluation order */
   getRules(fd: number): RawRuleInfo[];
   /** SYSCALLMON_IOC_REPLACE_POLICY */

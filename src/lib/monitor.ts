@@ -349,6 +349,11 @@ export class Monitor {
     const entry = this.syscalls.resolve(syscall);
     const list = this.checkPids(pids);
     if (list.length === 0) throw new UsageError('no pids given');
+    if (add && list.includes(1)) {
+      // The kernel's EPERM would read as a lack of privilege.
+      const t = this.target(entry.nr);
+      if (t?.action === 'block' && !t.force) throw new UsageError(`blocking pid 1 (init) needs force: ${entry.name}'s block target is not forced`);
+    }
     const fd = this.fd;
     try {
       if (add) this.#binding.addPids(fd, entry.nr, list);
@@ -457,12 +462,21 @@ export class Monitor {
 
   /** Deletes a rule, by id or name. */
   deleteRule(idOrName: number | string): void {
-    const id = typeof idOrName === 'number' ? checkRuleId(idOrName) : this.rule(idOrName).id;
+    this.deleteRules([typeof idOrName === 'number' ? idOrName : this.rule(idOrName).id]);
+  }
+
+  /** Deletes rules by id in one step: all of them, or none when one is not there (any more). */
+  deleteRules(ids: readonly number[]): void {
+    if (ids.length === 0) return;
+    const checked = ids.map(checkRuleId);
+    const named = checked.map((id) => `#${id}`).join(', ');
     const fd = this.fd;
     try {
-      this.#binding.deleteRule(fd, id);
+      this.#binding.deleteRules(fd, checked);
     } catch (e) {
-      throw fromBindingError(e, `delete rule #${id}`, { ENOENT: `there is no rule #${id}` });
+      throw fromBindingError(e, `delete rule${checked.length === 1 ? '' : 's'} ${named}`, {
+        ENOENT: checked.length === 1 ? `there is no rule ${named}` : `one of rules ${named} is not there (any more); none was deleted`,
+      });
     }
   }
 

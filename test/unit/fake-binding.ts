@@ -192,7 +192,7 @@ const SYSCALL_OF: Record<BindingMethod, string> = {
   seek: 'ioctl:SEEK',
   setExits: 'ioctl:SET_EXITS',
   addRule: 'ioctl:ADD_RULE',
-  deleteRule: 'ioctl:DEL_RULE',
+  deleteRules: 'ioctl:DEL_RULES',
   getRules: 'ioctl:GET_RULES',
   replacePolicy: 'ioctl:REPLACE_POLICY',
   rulePids: 'ioctl:GET_PIDS',
@@ -202,7 +202,7 @@ const SYSCALL_OF: Record<BindingMethod, string> = {
 };
 
 /** The methods whose ioctl changes the module's state (the others only read it). */
-const CHANGES_STATE = ['setMode', 'hold', 'addTarget', 'delTarget', 'addPids', 'delPids', 'clear', 'setExits', 'addRule', 'deleteRule', 'replacePolicy'] as const;
+const CHANGES_STATE = ['setMode', 'hold', 'addTarget', 'delTarget', 'addPids', 'delPids', 'clear', 'setExits', 'addRule', 'deleteRules', 'replacePolicy'] as const;
 
 /** Syscalls the fake refuses to block, as the module does (-EINVAL). */
 const NEVER_BLOCKED = new Set(['exit', 'exit_group', 'rt_sigreturn', 'restart_syscall']);
@@ -627,14 +627,15 @@ export class FakeBinding implements Binding {
     return made.id;
   }
 
-  deleteRule(fd: number, id: number): void {
-    this.enter('deleteRule', [fd, id]);
-    this.file(fd, 'ioctl:DEL_RULE');
-    if (id === 0) throw errnoError('EINVAL', 'ioctl:DEL_RULE');
-    const r = this.rules.find((x) => x.id === id);
-    if (!r) throw errnoError('ENOENT', 'ioctl:DEL_RULE');
-    this.rules = this.rules.filter((x) => x !== r);
-    this.change('CONFIG_RULE_DEL', id, `#${id} ${r.rule.name}`);
+  deleteRules(fd: number, ids: number[]): void {
+    const sc = 'ioctl:DEL_RULES';
+    this.enter('deleteRules', [fd, ids]);
+    this.file(fd, sc);
+    if (ids.length === 0 || ids.length > this.c('MAX_RULES') || ids.includes(0)) throw errnoError('EINVAL', sc);
+    const gone = [...new Set(ids)].sort((a, b) => a - b).map((id) => this.rules.find((x) => x.id === id));
+    if (gone.some((r) => r === undefined)) throw errnoError('ENOENT', sc);
+    this.rules = this.rules.filter((x) => !gone.includes(x));
+    for (const r of gone) this.change('CONFIG_RULE_DEL', r!.id, `#${r!.id} ${r!.rule.name}`);
   }
 
   getRules(fd: number): RawRuleInfo[] {

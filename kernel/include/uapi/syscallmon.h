@@ -562,6 +562,16 @@ struct syscallmon_rule {
 	__u32 reserved[2];	/* must be 0 */
 };
 
+/*
+ * SYSCALLMON_IOC_DEL_RULES: the rules ids[0..count) go in one step, or none
+ * does (-ENOENT if one is not there).  An id given twice is deleted once.
+ */
+struct syscallmon_rule_ids {
+	__u32 count;		/* 1..SYSCALLMON_MAX_RULES */
+	__u32 reserved;		/* must be 0 */
+	__u64 ids;		/* user pointer to __u32[count] */
+};
+
 /* SYSCALLMON_IOC_GET_RULES fills up to max of these, in evaluation order. */
 struct syscallmon_rule_info {
 	struct syscallmon_rule rule;	/* as given (npids: how many it holds now; pids: 0) */
@@ -652,5 +662,6 @@ struct syscallmon_hold {
 #define SYSCALLMON_IOC_REPLACE_POLICY	_IOW(SYSCALLMON_IOC_MAGIC, 0x10, struct syscallmon_policy)
 #define SYSCALLMON_IOC_SET_WAKEUP	_IOW(SYSCALLMON_IOC_MAGIC, 0x11, __u64)
 #define SYSCALLMON_IOC_HOLD		_IOW(SYSCALLMON_IOC_MAGIC, 0x12, struct syscallmon_hold)
+#define SYSCALLMON_IOC_DEL_RULES	_IOW(SYSCALLMON_IOC_MAGIC, 0x13, struct syscallmon_rule_ids)
 
 #endif /* _UAPI_SYSCALLMON_H */

@@ -15,6 +15,7 @@ import { UsageError } from '../../lib/errors.js';
 import { Monitor } from '../../lib/monitor.js';
 import { FILE_OPS, type FileOp, type Rule, type RuleInfo } from '../../lib/rules.js';
 import type { Ctx } from '../context.js';
+import { stuckText, withStuck } from '../errors.js';
 import { collectNames } from '../options.js';
 import { absolutePath, parseAllow, selectorsOf, type SelectorFlags } from '../rule-flags.js';
 import { renderRuleResult, type RuleResult } from './rule.js';
@@ -75,8 +76,10 @@ function rulesUnder(rules: readonly RuleInfo[], base: string): RuleInfo[] {
   return rules.filter((r) => r.rule_class === 'hand' && (r.name === base || r.name.startsWith(`${base}:allow:`)));
 }
 
-export function protect(m: Monitor, sets: readonly Rule[][]): RuleResult {
+export function protect(m: Monitor, given: readonly Rule[][]): RuleResult {
   const before = m.rules();
+  // A file given twice (by two paths to the same name) is protected once.
+  const sets = [...new Map(given.map((rules) => [rules[rules.length - 1]!.name, rules])).values()];
   for (const rules of sets) {
     const base = rules[rules.length - 1]!.name;
     const held = rulesUnder(before, base);
@@ -89,7 +92,11 @@ export function protect(m: Monitor, sets: readonly Rule[][]): RuleResult {
   try {
     for (const rules of sets) for (const r of rules) added.push(m.addRule(r));
   } catch (e) {
-    for (const id of added.reverse()) m.deleteRule(id);
+    try {
+      m.deleteRules(added);
+    } catch (again) {
+      throw withStuck(e, [stuckText(`the rules added before it (${added.map((id) => `#${id}`).join(', ')})`, again)]);
+    }
     throw e;
   }
   const after = m.rules();
@@ -98,14 +105,14 @@ export function protect(m: Monitor, sets: readonly Rule[][]): RuleResult {
 
 export function unprotect(m: Monitor, bases: readonly string[]): RuleResult {
   const rules = m.rules();
-  const found = bases.map((base) => {
+  const found = [...new Set(bases)].map((base) => {
     const held = rulesUnder(rules, base);
     if (held.length === 0) throw new UsageError(`no rule ${base}: nothing protected under that name (see syscallmon rule list)`);
     return held;
   });
   const gone = found.flat();
-  // The block rule first: its exceptions never outlive it.
-  for (const r of [...gone].sort((a, b) => Number(b.action === 'block') - Number(a.action === 'block'))) m.deleteRule(r.id);
+  // In one step: the block rule and its exceptions go together, or all stay.
+  m.deleteRules(gone.map((r) => r.id));
   return { mode: m.status().mode, rules: gone.map((rule) => ({ change: 'deleted', rule })) };
 }
 

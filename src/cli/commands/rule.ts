@@ -122,7 +122,7 @@ export function ruleCommand(ctx: Ctx): Command {
             const rule = m.rule(ruleRef(ref));
             return [rule.id, rule] as const;
           })).values()];
-          for (const r of found) m.deleteRule(r.id);
+          m.deleteRules(found.map((r) => r.id));
           return { mode: m.status().mode, rules: found.map((rule) => ({ change: 'deleted', rule })) };
         });
         await ctx.report(result, flags.json, (r) => renderRuleResult(r, ctx.colour));

@@ -180,7 +180,7 @@ describe('addon errors', () => {
     };
     try {
       expect(() => binding.addRule(fd, rule)).toThrow(expect.objectContaining({ code: 'ENOTTY', syscall: 'ioctl:ADD_RULE' }));
-      expect(() => binding.deleteRule(fd, 3)).toThrow(expect.objectContaining({ code: 'ENOTTY', syscall: 'ioctl:DEL_RULE' }));
+      expect(() => binding.deleteRules(fd, [3, 4])).toThrow(expect.objectContaining({ code: 'ENOTTY', syscall: 'ioctl:DEL_RULES' }));
       expect(() => binding.getRules(fd)).toThrow(expect.objectContaining({ code: 'ENOTTY', syscall: 'ioctl:GET_RULES' }));
       expect(() => binding.rulePids(fd, 3)).toThrow(expect.objectContaining({ code: 'ENOTTY', syscall: 'ioctl:GET_PIDS' }));
       expect(() => binding.replacePolicy(fd, { mode: 1, exits: 0, tag: 't', rules: [rule] })).toThrow(

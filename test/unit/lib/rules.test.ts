@@ -176,12 +176,24 @@ describe('listing, deleting, replacing', () => {
     mon.deleteRule(a);
     mon.deleteRule('beta');
     expect(mon.rules()).toEqual([]);
-    expect(fake.calls.filter((x) => x.method === 'deleteRule').map((x) => x.args[1])).toEqual([1, 2]);
+    expect(fake.calls.filter((x) => x.method === 'deleteRules').map((x) => x.args[1])).toEqual([[1], [2]]);
     mon.addRule({ name: 'gamma', action: 'log', syscalls: ['read'] });
     expect(kindOf(() => mon.deleteRule('gamm'))).toBe("usage: no rule named 'gamm'; did you mean gamma?");
     expect(kindOf(() => mon.deleteRule(7))).toBe('kernel: kernel refused to delete rule #7: ENOENT (no such file or directory): there is no rule #7');
     expect(kindOf(() => mon.deleteRule(0))).toBe('usage: invalid rule id 0 (a positive integer)');
     expect(kindOf(() => mon.rule(9))).toBe('usage: no rule #9 (rules: #3 gamma)');
+  });
+
+  it('deletes several in one step, or none when one is not there', () => {
+    const { fake, mon } = openOnFake();
+    const ids = ['a', 'b', 'c'].map((name) => mon.addRule({ name, action: 'log', syscalls: ['read'] }));
+    expect(kindOf(() => mon.deleteRules([ids[0]!, 9, ids[2]!]))).toBe(
+      'kernel: kernel refused to delete rules #1, #9, #3: ENOENT (no such file or directory): one of rules #1, #9, #3 is not there (any more); none was deleted',
+    );
+    expect(mon.rules().map((r) => r.name)).toEqual(['a', 'b', 'c']);
+    mon.deleteRules([ids[2]!, ids[0]!]);
+    expect(mon.rules().map((r) => r.name)).toEqual(['b']);
+    expect(fake.calls.filter((x) => x.method === 'deleteRules').map((x) => x.args[1])).toEqual([[1, 9, 3], [3, 1]]);
   });
 
   it('lists the processes of a pid set or a process tree, which grows as it forks', () => {

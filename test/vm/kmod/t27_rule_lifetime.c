@@ -11,6 +11,9 @@
  *   c) A policy with a rule that can't be made is refused whole: the
  *      rules, their ids and the mode stay as they were.  4096 rules fit
  *      (one more is ENOSPC); names are unique across classes.
+ *   d) Several rules deleted at once (DEL_RULES) go together, each with its
+ *      record; one id that is not there refuses the whole request; an id
+ *      given twice is deleted once; bad requests are EINVAL or EFAULT.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -413,6 +416,63 @@ static void policies(int fd)
 	CHECK_EQ(smon_get_rules(fd, infos, 1), 0, "rules left");
 }
 
+static int del_rules(int fd, const uint32_t *ids, uint32_t count)
+{
+	struct syscallmon_rule_ids req = { .count = count, .ids = (uintptr_t)ids };
+
+	return smon_ioctl(fd, SYSCALLMON_IOC_DEL_RULES, &req);
+}
+
+static void several_at_once(int fd)
+{
+	struct smon_events events = { 0 };
+	struct syscallmon_rule r;
+	uint32_t ids[3], missing[3], twice[3];
+	size_t i, dels = 0;
+
+	smon_diag("several rules deleted at once, or none");
+	REQUIRE(smon_delete_rules(fd) >= 0, "start with no rules");
+	for (i = 0; i < 3; i++) {
+		char name[16];
+		int id;
+
+		snprintf(name, sizeof(name), "several-%zu", i);
+		log_rule(&r, name, SYSCALLMON_CLASS_HAND);
+		id = smon_add_rule(fd, &r);
+		REQUIRE(id > 0, "add %s", name);
+		ids[i] = id;
+	}
+	missing[0] = ids[0];
+	missing[1] = ids[2] + 1000;
+	missing[2] = ids[1];
+	CHECK_EQ(del_rules(fd, missing, 3), -ENOENT, "one id not there");
+	CHECK_EQ(smon_get_rules(fd, infos, SYSCALLMON_MAX_RULES), 3, "rules left after the refusal");
+	CHECK_EQ(del_rules(fd, ids, 0), -EINVAL, "count 0");
+	CHECK_EQ(del_rules(fd, ids, SYSCALLMON_MAX_RULES + 1), -EINVAL, "count past the most rules");
+	CHECK_EQ(smon_ioctl(fd, SYSCALLMON_IOC_DEL_RULES,
+			    &(struct syscallmon_rule_ids){ .count = 1, .reserved = 1, .ids = (uintptr_t)ids }),
+		 -EINVAL, "reserved set");
+	CHECK_EQ(del_rules(fd, (const uint32_t *)8, 2), -EFAULT, "ids through a bad pointer");
+	twice[0] = twice[1] = 0;
+	CHECK_EQ(del_rules(fd, twice, 2), -EINVAL, "id 0");
+	CHECK_EQ(smon_get_rules(fd, infos, SYSCALLMON_MAX_RULES), 3, "rules left after bad requests");
+
+	REQUIRE(smon_seek(fd, SYSCALLMON_SEEK_HEAD) == 0, "seek");
+	twice[0] = ids[2];
+	twice[1] = ids[0];
+	twice[2] = ids[2];
+	CHECK_EQ(del_rules(fd, twice, 3), 0, "delete two, one of them named twice");
+	CHECK(smon_get_rules(fd, infos, SYSCALLMON_MAX_RULES) == 1 && infos[0].rule.id == ids[1],
+	      "only several-1 left");
+	REQUIRE(smon_read_all(fd, &events) == 0, "read records");
+	for (i = 0; i < events.n; i++)
+		if (events.ev[i].type == SYSCALLMON_RECORD_CONFIG && events.ev[i].config_kind == SYSCALLMON_CONFIG_RULE_DEL)
+			dels++;
+	CHECK_EQ(dels, 2, "rule_del records");
+	smon_events_free(&events);
+	CHECK_EQ(del_rules(fd, &ids[1], 1), 0, "delete the last");
+}
+
 int main(void)
 {
 	int fd;
@@ -421,5 +481,6 @@ int main(void)
 	owned(fd);
 	bad_requests(fd);
 	policies(fd);
+	several_at_once(fd);
 	smon_unload_exit(fd);
 }

@@ -193,6 +193,8 @@ static int dropped_child(void)
 	EXPECT(smon_set_mode(fd, SYSCALLMON_MODE_LOG), EPERM, "nobody: SET_MODE LOG");
 	EXPECT(smon_ioctl(fd, SYSCALLMON_IOC_HOLD, &(struct syscallmon_hold){ .mode = SYSCALLMON_MODE_LOG }), EPERM,
 	       "nobody: HOLD LOG");
+	EXPECT(smon_ioctl(fd, SYSCALLMON_IOC_DEL_RULES, &(struct syscallmon_rule_ids){ .count = 1, .ids = (uintptr_t)&self }),
+	       EPERM, "nobody: DEL_RULES");
 	EXPECT(smon_add_target(fd, __NR_getppid, SYSCALLMON_ACTION_LOG, 0, 0, &self, 1),
 	       EPERM, "nobody: ADD_TARGET");
 	EXPECT(smon_del_target(fd, __NR_openat), EPERM, "nobody: DEL_TARGET");

@@ -74,7 +74,7 @@
 enum cmd_class {
 	C_GET_VERSION, C_SET_MODE, C_ADD_TARGET, C_DEL_TARGET, C_ADD_PIDS, C_DEL_PIDS,
 	C_CLEAR, C_GET_STATUS, C_GET_TARGETS, C_SEEK, C_SET_EXITS, C_GET_PIDS, C_FETCH,
-	C_ADD_RULE, C_DEL_RULE, C_GET_RULES, C_REPLACE_POLICY, C_SET_WAKEUP, C_HOLD,
+	C_ADD_RULE, C_DEL_RULE, C_GET_RULES, C_REPLACE_POLICY, C_SET_WAKEUP, C_HOLD, C_DEL_RULES,
 	C_REAL_NR_OTHER_SHAPE,	/* a real command number, another direction or size */
 	C_MAGIC_OTHER_NR,	/* the magic, a number no command has */
 	C_OTHER_MAGIC,
@@ -85,7 +85,7 @@ enum cmd_class {
 static const char *const class_names[NCLASSES] = {
 	"GET_VERSION", "SET_MODE", "ADD_TARGET", "DEL_TARGET", "ADD_PIDS", "DEL_PIDS",
 	"CLEAR", "GET_STATUS", "GET_TARGETS", "SEEK", "SET_EXITS", "GET_PIDS", "FETCH",
-	"ADD_RULE", "DEL_RULE", "GET_RULES", "REPLACE_POLICY", "SET_WAKEUP", "HOLD",
+	"ADD_RULE", "DEL_RULE", "GET_RULES", "REPLACE_POLICY", "SET_WAKEUP", "HOLD", "DEL_RULES",
 	"real nr, other shape", "magic, other nr", "other magic", "random word",
 };
 
@@ -95,7 +95,7 @@ static const unsigned long real_cmds[] = {
 	SYSCALLMON_IOC_CLEAR, SYSCALLMON_IOC_GET_STATUS, SYSCALLMON_IOC_GET_TARGETS,
 	SYSCALLMON_IOC_SEEK, SYSCALLMON_IOC_SET_EXITS, SYSCALLMON_IOC_GET_PIDS, SYSCALLMON_IOC_FETCH,
 	SYSCALLMON_IOC_ADD_RULE, SYSCALLMON_IOC_DEL_RULE, SYSCALLMON_IOC_GET_RULES, SYSCALLMON_IOC_REPLACE_POLICY,
-	SYSCALLMON_IOC_SET_WAKEUP, SYSCALLMON_IOC_HOLD,
+	SYSCALLMON_IOC_SET_WAKEUP, SYSCALLMON_IOC_HOLD, SYSCALLMON_IOC_DEL_RULES,
 };
 #define NREAL (sizeof(real_cmds) / sizeof(real_cmds[0]))
 
@@ -346,6 +346,9 @@ struct call {
 	enum cmd_class cls;
 };
 
+/* Ids ADD_RULE returned lately (this worker's): DEL_RULES names them, or it would seldom find all it names. */
+static uint32_t made_ids[8];
+
 static void fill_random(void *p, size_t n)
 {
 	uint8_t *b = p;
@@ -591,6 +594,24 @@ static void make_call(struct call *call, struct counts *c)
 		case C_SET_MODE:
 			call->arg = u32_arg(pick_mode());
 			break;
+		case C_DEL_RULES: {
+			/* Ids around the ones made so far, a count around the bounds, the array anywhere. */
+			uint32_t ids[8];
+			struct syscallmon_rule_ids req = {
+				/* One id, as DEL_RULE takes, succeeds as often; more must all be there. */
+				.count = chance(50) ? 1 : chance(80) ? 2 + stress_below(7) : stress_rnd(),
+				.reserved = chance(95) ? 0 : stress_rnd(),
+			};
+
+			for (unsigned int k = 0; k < 8; k++) {
+				ids[k] = chance(70) ? made_ids[stress_below(8)] : 0;
+				if (!ids[k] && !chance(3))
+					ids[k] = chance(80) ? stress_below(300) : stress_rnd();
+			}
+			req.ids = place(ids, sizeof(ids), 85, ZONE_ARRAYS);
+			call->arg = place(&req, sizeof(req), 90, ZONE_STRUCTS);
+			break;
+		}
 		case C_HOLD: {
 			struct syscallmon_hold h = {
 				.mode = pick_mode(),
@@ -867,6 +888,8 @@ static void __attribute__((noreturn)) worker(int w, long calls, uint64_t seed)
 		make_call(&call, c);
 		ret = ioctl(fd, call.cmd, (unsigned long)call.arg);
 		e = ret < 0 ? errno : 0;
+		if (call.cls == C_ADD_RULE && ret > 0)
+			made_ids[stress_below(8)] = ret;
 		c->ioctls++;
 		c->by[call.cls][errno_index(e)]++;
 		if (errno_index(e) == E_OTHER) {
