@@ -21,6 +21,14 @@ export function builtModuleFile(release: string): string {
 }
 
 /** A failed insmod/rmmod: its exit status and what it printed. */
+/** A kmod tool that is not installed: the machine's set-up, not a kernel refusal. */
+export class ToolMissing extends Error {
+  constructor(readonly tool: string) {
+    super(`${tool} not found (install kmod)`);
+    this.name = 'ToolMissing';
+  }
+}
+
 export class ToolFailure extends Error {
   constructor(
     readonly tool: string,
@@ -68,7 +76,7 @@ function run(tool: string, args: readonly string[]): Promise<string> {
     execFile(findTool(tool), args, { encoding: 'utf8' }, (err, stdout, stderr) => {
       if (!err) return resolve(stdout);
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT') return reject(new ToolFailure(tool, null, `${tool} not found (install kmod)`));
+      if (code === 'ENOENT') return reject(new ToolMissing(tool));
       reject(new ToolFailure(tool, typeof err.code === 'number' ? err.code : null, stderr || err.message));
     });
   });

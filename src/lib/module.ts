@@ -258,7 +258,7 @@ export async function unloadModule(kmod: Kmod): Promise<UnloadResult> {
     }
     // Unloaded by someone else between the check and rmmod: the state asked for holds.
     if (!kmod.isLoaded()) return { unloaded: false };
-    throw new KernelError(`rmmod ${MODULE_NAME} failed: ${e.stderr.trim()}${code ? ` (${code})` : ''}`, { code });
+    throw new KernelError(`rmmod ${MODULE_NAME} failed: ${toolReason(e)}${code ? ` (${code})` : ''}`, { code });
   }
   return { unloaded: true };
 }

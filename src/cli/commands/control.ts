@@ -12,18 +12,19 @@
  * running one twice changes nothing the second time.
  */
 import { Option, type Command } from 'commander';
-import { SyscallmonError, UsageError } from '../../lib/errors.js';
+import { UsageError } from '../../lib/errors.js';
 import { parseErrno, targetSpecOf, type Monitor } from '../../lib/monitor.js';
 import { UNBLOCKABLE } from '../../lib/rules.js';
-import { RECORD_MODES, settingsOf, type Mode, type RecordMode, type TargetSettings } from '../../lib/status.js';
+import { RECORD_MODES, settingsOf, type Mode, type RecordMode, type Status, type TargetSettings } from '../../lib/status.js';
 import { FAMILIES, familyOf } from '../../lib/families.js';
 import { closestNames, type SyscallTable } from '../../lib/syscalls.js';
 import type { Ctx } from '../context.js';
+import { stuckText, withStuck } from '../errors.js';
 import { collect, collectNames, parsePid } from '../options.js';
 import { jsonLine } from '../../render/ndjson.js';
 import type { Palette } from '../../render/colour.js';
 import { modeChangeText, targetText } from '../../render/status.js';
-import { applyExits, parseOnOff, renderExits, type ExitsResult } from './exits.js';
+import { applyExits, exitsResult, parseOnOff, renderExits, type ExitsResult } from './exits.js';
 import { runFsm } from './fsm.js';
 import { renderVersion, versionReport } from './version.js';
 
@@ -47,14 +48,15 @@ export interface TargetChange {
   target: TargetSettings | null;
 }
 
-export interface ControlResult {
+/** mode and previous_mode are as set; a hold (a run's) may keep another in effect meanwhile. */
+export interface ControlResult extends Partial<ExitsResult> {
   mode: Mode;
   previous_mode: Mode;
   targets: TargetChange[];
   /** block targets that only log WOULD_BLOCK because the mode is LOG */
   audit_only: string[];
-  /** only where open files (a run) hold the mode above what is set: what is set, and how many hold */
-  mode_set?: Mode;
+  /** only where open files (a run) hold the mode above what is set: the mode in effect, and how many hold */
+  mode_in_effect?: Mode;
   mode_holders?: number;
 }
 
@@ -77,9 +79,9 @@ interface ControlFlags {
   version?: boolean;
 }
 
-function snapshot(m: Monitor): { mode: Mode; modeSet: Mode; modeHolders: number; targets: Map<number, TargetSettings> } {
-  const s = m.status();
-  return { mode: s.mode, modeSet: s.mode_set, modeHolders: s.mode_holders, targets: new Map(s.targets.map((t) => [t.nr, settingsOf(t)])) };
+function snapshot(m: Monitor): { status: Status; targets: Map<number, TargetSettings> } {
+  const status = m.status();
+  return { status, targets: new Map(status.targets.map((t) => [t.nr, settingsOf(t)])) };
 }
 
 function sameTarget(a: TargetSettings | undefined, b: TargetSettings | undefined): boolean {
@@ -131,12 +133,13 @@ export function controlRequest(flags: ControlFlags): ControlRequest | null {
 }
 
 /**
- * Does the work; returns what changed.  Every name is resolved before the
- * first change, and the change is whole: when the kernel refuses one
- * target (or the mode), each target changed before it is put back as it
- * was, and the refusal is thrown.
+ * Does the work, with exit events set too when exits is given; returns what
+ * changed.  Every name is resolved before the first change, and the change
+ * is whole: when the kernel refuses one target, the exit events or the mode,
+ * what was changed before it is put back as it was, and the refusal is
+ * thrown.
  */
-export function applyControl(m: Monitor, req: ControlRequest): ControlResult {
+export function applyControl(m: Monitor, req: ControlRequest, exits?: boolean): ControlResult {
   const entries = [...new Map(req.syscalls.map((name) => {
     const e = m.syscalls.resolve(name);
     return [e.nr, e] as const;
@@ -144,6 +147,7 @@ export function applyControl(m: Monitor, req: ControlRequest): ControlResult {
   const before = snapshot(m);
   const changes: TargetChange[] = [];
   const changed: number[] = [];
+  let exitsChanged = false;
 
   try {
     if (req.mode === 'off' && entries.length) {
@@ -175,15 +179,31 @@ export function applyControl(m: Monitor, req: ControlRequest): ControlResult {
         });
         changed.push(e.nr);
       }
-      // Targets first, mode last: a refused target leaves the mode as it was.
-      m.setMode(req.mode);
     }
+    if (exits !== undefined && exits !== before.status.exits_set) {
+      m.setExits(exits);
+      exitsChanged = true;
+    }
+    // The mode last: what is refused before it leaves the mode as it was.
+    if (!(req.mode === 'off' && entries.length)) m.setMode(req.mode);
   } catch (e) {
-    throw restoreTargets(m, changed, before.targets, e);
+    const stuck: string[] = [];
+    if (exitsChanged) {
+      try {
+        m.setExits(before.status.exits_set);
+      } catch (again) {
+        stuck.push(stuckText('exit events', again));
+      }
+    }
+    throw restoreTargets(m, changed, before.targets, e, stuck);
   }
 
   const after = snapshot(m);
-  for (const c of changes) c.target = after.targets.get(c.nr) ?? null;
+  for (const c of changes) {
+    c.target = after.targets.get(c.nr) ?? null;
+    // Pids that were not in the scope: nothing was removed.
+    if (c.change === 'pids_removed' && sameTarget(before.targets.get(c.nr), c.target ?? undefined)) c.change = 'unchanged';
+  }
   if (!(req.mode === 'off' && entries.length)) {
     for (const e of entries) {
       const was = before.targets.get(e.nr);
@@ -197,11 +217,19 @@ export function applyControl(m: Monitor, req: ControlRequest): ControlResult {
     }
   }
   const auditOnly =
-    after.mode === 'log'
+    after.status.mode === 'log'
       ? [...after.targets.values()].filter((t) => t.action === 'block').map((t) => t.syscall)
       : [];
-  const held = after.modeSet !== after.mode ? { mode_set: after.modeSet, mode_holders: after.modeHolders } : {};
-  return { mode: after.mode, previous_mode: before.mode, targets: changes, audit_only: auditOnly, ...held };
+  const s = after.status;
+  const held = s.mode_set !== s.mode ? { mode_in_effect: s.mode, mode_holders: s.mode_holders } : {};
+  return {
+    mode: s.mode_set,
+    previous_mode: before.status.mode_set,
+    targets: changes,
+    audit_only: auditOnly,
+    ...held,
+    ...(exits !== undefined ? exitsResult(before.status, s) : {}),
+  };
 }
 
 /**
@@ -210,32 +238,34 @@ export function applyControl(m: Monitor, req: ControlRequest): ControlResult {
  * it is, or, when a target could not be put back, the same kind of error
  * saying which, so a half-applied change is never silent.
  */
-function restoreTargets(m: Monitor, nrs: readonly number[], was: ReadonlyMap<number, TargetSettings>, refused: unknown): unknown {
-  const stuck: string[] = [];
+function restoreTargets(
+  m: Monitor,
+  nrs: readonly number[],
+  was: ReadonlyMap<number, TargetSettings>,
+  refused: unknown,
+  stuck: string[] = [],
+): unknown {
   for (const nr of [...nrs].reverse()) {
     const old = was.get(nr);
     try {
       if (old) m.addTarget(targetSpecOf(old));
       else m.removeTarget(nr);
     } catch (e) {
-      stuck.push(`${m.syscalls.nameOf(nr)} (${e instanceof Error ? e.message : String(e)})`);
+      stuck.push(stuckText(m.syscalls.nameOf(nr), e));
     }
   }
-  if (stuck.length === 0) return refused;
-  const known = refused instanceof SyscallmonError ? refused : undefined;
-  const message = refused instanceof Error ? refused.message : String(refused);
-  return new SyscallmonError(known?.kind ?? 'kernel', `${message}; and could not put back ${stuck.join(', ')}`, {
-    cause: refused,
-    code: known?.code,
-  });
+  return withStuck(refused, stuck);
 }
 
 export function renderControl(r: ControlResult, colour: Palette): string {
   const lines: string[] = [];
   lines.push(modeChangeText(r.mode, r.previous_mode));
-  if (r.mode_set !== undefined) {
+  if (r.mode_in_effect !== undefined) {
     const files = r.mode_holders === 1 ? '1 open file holds it' : `${r.mode_holders} open files hold it`;
-    lines.push(`mode set to ${r.mode_set.toUpperCase()}, but ${files} at ${r.mode.toUpperCase()} (syscallmon run, for its command's time) until it lets go`);
+    lines.push(
+      `mode ${r.mode_in_effect.toUpperCase()} in effect while ${files} (syscallmon run, for its command's time); ` +
+        `${r.mode.toUpperCase()} once ${r.mode_holders === 1 ? 'it lets' : 'they let'} go`,
+    );
   }
   for (const c of r.targets) {
     const name = `${c.syscall} (${c.nr})`;
@@ -256,7 +286,7 @@ export function renderControl(r: ControlResult, colour: Palette): string {
       }
     }
   }
-  if (r.mode === 'off') lines.push(colour.dim('every probe is disarmed; targets are kept for the next --log/--block'));
+  if ((r.mode_in_effect ?? r.mode) === 'off') lines.push(colour.dim('every probe is disarmed; targets are kept for the next --log/--block'));
   if (r.audit_only.length) {
     lines.push(colour.warn(`mode LOG: ${r.audit_only.join(', ')} only log WOULD_BLOCK; use --block to enforce`));
   }
@@ -316,10 +346,11 @@ export function addControl(program: Command, ctx: Ctx): void {
       if (req?.errno !== undefined) parseErrno(req.errno);
       const monitor = ctx.openMonitor();
       try {
-        const result = req ? applyControl(monitor, req) : null;
-        const exits: ExitsResult | null = flags.exits !== undefined ? applyExits(monitor, flags.exits) : null;
-        if (flags.json) await ctx.out(jsonLine(result ? { ...result, ...exits } : exits));
-        else await ctx.out((result ? renderControl(result, ctx.colour) : '') + (exits ? renderExits(exits) : ''));
+        // With the mode flags, exit events are part of the one change, refused whole.
+        const result = req ? applyControl(monitor, req, flags.exits) : null;
+        const exits: ExitsResult | null = !req && flags.exits !== undefined ? applyExits(monitor, flags.exits) : null;
+        if (flags.json) await ctx.out(jsonLine(result ?? exits));
+        else await ctx.out(result ? renderControl(result, ctx.colour) + (result.exits !== undefined ? renderExits(result as ExitsResult) : '') : renderExits(exits!));
       } finally {
         monitor.close();
       }

@@ -8,7 +8,7 @@
 import { Command } from 'commander';
 import { SyscallmonError, type Mode, type Monitor } from '../../lib/index.js';
 import type { Ctx } from '../context.js';
-import { refusal } from '../errors.js';
+import { refusal, stuckText, withStuck } from '../errors.js';
 import { modeChangeText, targetText } from '../../render/status.js';
 
 export interface InterceptResult {
@@ -22,7 +22,8 @@ export interface InterceptResult {
 
 export function intercept(m: Monitor, name: string): InterceptResult {
   const entry = m.syscalls.resolve(name);
-  const previous = m.status().mode;
+  // As set: a run's hold on LOG ends with it, and the probe would go unarmed then.
+  const previous = m.status().mode_set;
   try {
     m.addTarget({ syscall: entry.nr, action: 'log', pids: 'none', exclusive: true });
   } catch (e) {
@@ -36,7 +37,19 @@ export function intercept(m: Monitor, name: string): InterceptResult {
   }
   // A probe is armed only while the mode is not OFF: an intercept that armed
   // nothing would look like it worked and catch nothing.
-  if (previous === 'off') m.setMode('log');
+  if (previous === 'off') {
+    try {
+      m.setMode('log');
+    } catch (e) {
+      // The intercept is whole or not at all.
+      try {
+        m.removeTarget(entry.nr);
+      } catch (again) {
+        throw withStuck(e, [stuckText(`the ${entry.name} target`, again)]);
+      }
+      throw e;
+    }
+  }
   return { syscall: entry.name, nr: entry.nr, mode: previous === 'off' ? 'log' : previous, previous_mode: previous, pids: [] };
 }
 

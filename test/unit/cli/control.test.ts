@@ -66,11 +66,11 @@ describe('controller: the README\'s transcripts', () => {
     run.hold({ mode: 'log' });
     const r = await runCli(['--off'], { fake });
     expect(r.code).toBe(0);
-    expect(r.stdout.split('\n').slice(0, 2)).toEqual([
-      'mode LOG (unchanged)',
-      "mode set to OFF, but 1 open file holds it at LOG (syscallmon run, for its command's time) until it lets go",
-    ]);
-    expect(JSON.parse((await runCli(['--off', '--json'], { fake })).stdout)).toMatchObject({ mode: 'log', mode_set: 'off', mode_holders: 1 });
+    expect(r.stdout).toBe(
+      'mode OFF (was LOG)\n' +
+        "mode LOG in effect while 1 open file holds it (syscallmon run, for its command's time); OFF once it lets go\n",
+    );
+    expect(JSON.parse((await runCli(['--off', '--json'], { fake })).stdout)).toMatchObject({ mode: 'off', mode_in_effect: 'log', mode_holders: 1 });
     expect((await runCli(['status'], { fake })).stdout.split('\n')[0]).toMatch(/^mode +LOG \(set OFF; 1 open file holds a mode: syscallmon run\)$/);
     run.hold({ mode: 'log', exits: true });
     expect((await runCli(['status'], { fake })).stdout).toMatch(/\nexits +on \(0 seen; set off, held on by 1 open file\)\n/);
@@ -78,6 +78,75 @@ describe('controller: the README\'s transcripts', () => {
     expect(fake.effectiveMode).toBe(fake.c('MODE_OFF'));
     expect((await runCli(['status'], { fake })).stdout).toMatch(/\nexits +off \(0 seen\)\n/);
     expect((await runCli(['status'], { fake })).stdout.split('\n')[0]).toMatch(/^mode +OFF$/);
+  });
+
+  it('--block while a run holds BLOCK over LOG: a change, said as one, that outlasts the run', async () => {
+    const fake = createFakeBinding();
+    fake.mode = fake.c('MODE_LOG');
+    const run = Monitor.open({ binding: fake });
+    run.hold({ mode: 'block' });
+    const r = await runCli(['--block'], { fake });
+    expect(r.stdout).toBe('mode BLOCK (was LOG)\n');
+    expect(JSON.parse((await runCli(['--block', '--json'], { fake })).stdout)).toMatchObject({ mode: 'block', previous_mode: 'block' });
+    run.close();
+    expect(fake.effectiveMode).toBe(fake.c('MODE_BLOCK'));
+  });
+
+  it('intercept while a run holds LOG over OFF: sets LOG, so the probe stays armed once the run ends', async () => {
+    const fake = createFakeBinding();
+    const run = Monitor.open({ binding: fake });
+    run.hold({ mode: 'log' });
+    const r = await runCli(['intercept', 'openat'], { fake });
+    expect(r.stdout).toContain('mode LOG (was OFF): probes are armed only while the mode is not OFF\n');
+    run.close();
+    expect(fake.effectiveMode).toBe(fake.c('MODE_LOG'));
+  });
+
+  it('intercept whose mode change is refused takes its target back', async () => {
+    const fake = createFakeBinding();
+    fake.failNext('setMode', 'EPERM');
+    const r = await runCli(['intercept', 'openat'], { fake });
+    expect(r.code).not.toBe(0);
+    expect(fake.targets.has(257)).toBe(false);
+  });
+
+  it('--off --syscall --pid of a pid not in the scope: unchanged, not "pids removed"', async () => {
+    const fake = createFakeBinding();
+    await runCli(['--log', '--syscall', 'openat', '--pid', '5'], { fake });
+    fake.livePids = null;
+    const r = await runCli(['--off', '--syscall', 'openat', '--pid', '999'], { fake });
+    expect(r.stdout).toMatch(/^openat \(257\): .*\(unchanged\)$/m);
+    expect(r.stdout).not.toMatch(/pids removed/);
+  });
+
+  it('protect: a file given twice is protected once; unprotect of it twice deletes once', async () => {
+    const fake = createFakeBinding();
+    fake.existingPaths = new Set(['/tmp/s']);
+    const r = await runCli(['protect', '/tmp/s', '/tmp/../tmp/s', '--json'], { fake });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).rules).toHaveLength(1);
+    const u = await runCli(['unprotect', '/tmp/s', '/tmp/s', '--json'], { fake });
+    expect(u.code, u.stderr).toBe(0);
+    expect(JSON.parse(u.stdout).rules).toHaveLength(1);
+  });
+
+  it('protect: a refusal whose taking back fails says both, and names what is left', async () => {
+    const fake = createFakeBinding();
+    fake.existingPaths = new Set(['/tmp/a', '/tmp/b']);
+    fake.failNext('deleteRules', 'EIO');
+    const r = await runCli(['protect', '/tmp/a', '/tmp/b', '/tmp/missing'], { fake });
+    expect(r.code).toBe(5);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('/tmp/missing');
+    expect(r.stderr).toMatch(/and could not take back the rules added before it \(#1, #2\) \(.*EIO/);
+  });
+
+  it('monitor start --pid 1 on a block target that is not forced: a usage error (2), not "needs root"', async () => {
+    const fake = createFakeBinding();
+    await runCli(['--block', '--syscall', 'write', '--pid', '5'], { fake });
+    const r = await runCli(['monitor', 'start', '--syscall', 'write', '--pid', '1'], { fake });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("syscallmon: blocking pid 1 (init) needs force: write's block target is not forced\n");
   });
 
   it('--off --syscall removes that target and leaves the mode alone', async () => {
@@ -360,7 +429,7 @@ describe('controller: a refused change is undone whole', () => {
     fake.failNext('delTarget', 'EIO');
     const r = await runCli(['--log', '--syscall', 'openat,unlink'], { fake });
     expect(r.code).toBe(5);
-    expect(r.stderr).toMatch(/^syscallmon: kernel refused to target unlink: ENOSPC.*; and could not put back openat \(kernel refused to untarget openat: EIO/);
+    expect(r.stderr).toMatch(/^syscallmon: kernel refused to target unlink: ENOSPC.*; and could not take back openat \(kernel refused to untarget openat: EIO/);
     expect(r.stderr.split('\n')).toHaveLength(2);
   });
 });

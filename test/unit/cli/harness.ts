@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 import type { Interrupt } from '../../../src/cli/context.js';
 import { main, type MainOptions } from '../../../src/cli/main.js';
 import type { Kmod } from '../../../src/lib/kmod.js';
-import { ToolFailure } from '../../../src/lib/kmod.js';
+import { ToolFailure, ToolMissing } from '../../../src/lib/kmod.js';
 import type { VmRunner } from '../../../src/cli/vm.js';
 import { createFakeBinding, type FakeBinding } from '../fake-binding.js';
 
@@ -132,6 +132,8 @@ export class FakeKmod implements Kmod {
   /** stderr insmod/rmmod print when they fail */
   insmodFails: string | null = null;
   rmmodFails: string | null = null;
+  /** insmod and rmmod are not installed */
+  toolsMissing = false;
   /** the module modinfo finds for the running kernel (a DKMS install); null: none */
   installed: string | null = null;
   calls: string[] = [];
@@ -159,6 +161,7 @@ export class FakeKmod implements Kmod {
   }
   async insmod(file: string, params: readonly string[]): Promise<void> {
     this.calls.push(['insmod', file, ...params].join(' '));
+    if (this.toolsMissing) throw new ToolMissing('insmod');
     if (this.insmodFails !== null) throw new ToolFailure('insmod', 1, this.insmodFails);
     this.loaded = true;
     for (const p of params) {
@@ -168,6 +171,7 @@ export class FakeKmod implements Kmod {
   }
   async rmmod(name: string): Promise<void> {
     this.calls.push(`rmmod ${name}`);
+    if (this.toolsMissing) throw new ToolMissing('rmmod');
     if (this.rmmodFails !== null) throw new ToolFailure('rmmod', 1, this.rmmodFails);
     this.loaded = false;
   }

@@ -177,6 +177,16 @@ describe('unload', () => {
     ['rmmod says busy', (k: FakeKmod) => { k.rmmodFails = 'rmmod: ERROR: Module syscallmon is in use'; }, 5, /is in use/],
     ['not root', (k: FakeKmod) => { k.root = false; }, 4, /needs root/],
     ['rmmod refused', (k: FakeKmod) => { k.rmmodFails = 'rmmod: ERROR: could not remove module syscallmon: Operation not permitted'; }, 4, /refused to unload syscallmon \(EPERM\)/],
+    [
+      'rmmod prints two lines',
+      (k: FakeKmod) => {
+        k.rmmodFails = "rmmod: ERROR: ../libkmod/libkmod-module.c:799 kmod_module_remove_module() could not remove 'syscallmon': Interrupted system call\n" +
+          'rmmod: ERROR: could not remove module syscallmon: Interrupted system call';
+      },
+      5,
+      /^syscallmon: rmmod syscallmon failed: could not remove module syscallmon: Interrupted system call\n$/,
+    ],
+    ['rmmod not installed', (k: FakeKmod) => { k.toolsMissing = true; }, 1, /^syscallmon: rmmod not found \(install kmod\)\n$/],
   ])('%s -> exit %i', async (_name, init, code, message) => {
     const kmod = new FakeKmod();
     kmod.loaded = true;
@@ -184,5 +194,14 @@ describe('unload', () => {
     const r = await runCli(['unload'], { kmod });
     expect(r.code).toBe(code);
     expect(r.stderr).toMatch(message);
+  });
+
+  it('load without insmod installed: exit 1, an environment problem, not a kernel refusal', async () => {
+    const kmod = new FakeKmod();
+    kmod.toolsMissing = true;
+    const r = await runCli(['load'], { kmod });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/insmod not found \(install kmod\)/);
+    expect(r.stderr).not.toMatch(/dmesg/);
   });
 });

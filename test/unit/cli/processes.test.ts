@@ -160,11 +160,32 @@ describe('--exits on|off', () => {
     run.hold({ exits: true });
     const off = await runCli(['--exits', 'off'], { fake });
     expect(off.stdout).toBe(
-      'exit events ON (unchanged); see them with syscallmon tail or syscallmon log\n' +
-        "exit events set OFF, but 1 open file holds them on (syscallmon run --exits, for its command's time) until it lets go\n",
+      'exit events OFF (was ON); see them with syscallmon tail or syscallmon log\n' +
+        "exit events ON while 1 open file holds them (syscallmon run --exits, for its command's time); OFF once it lets go\n",
     );
+    // Set on again under the hold: a change, said as one, that outlasts the run.
+    expect((await runCli(['--exits', 'on'], { fake })).stdout).toBe('exit events ON (was OFF); see them with syscallmon tail or syscallmon log\n');
     run.close();
-    expect(fake.exitsEffective).toBe(false);
+    expect(fake.exitsEffective).toBe(true);
+  });
+
+  it('with the mode flags, a refused --exits takes back the targets and leaves the mode', async () => {
+    const fake = createFakeBinding();
+    fake.failNext('setExits', 'EPERM');
+    const r = await runCli(['--log', '--syscall', 'openat', '--exits', 'on'], { fake });
+    expect(r.code).not.toBe(0);
+    expect(fake.targets.has(257)).toBe(false);
+    expect(fake.mode).toBe(fake.c('MODE_OFF'));
+    expect(fake.exitsOn).toBe(false);
+  });
+
+  it('with the mode flags, a refused mode puts exit events back as they were', async () => {
+    const fake = createFakeBinding();
+    fake.failNext('setMode', 'EPERM');
+    const r = await runCli(['--log', '--syscall', 'openat', '--exits', 'on'], { fake });
+    expect(r.code).not.toBe(0);
+    expect(fake.targets.has(257)).toBe(false);
+    expect(fake.exitsOn).toBe(false);
   });
 
   it('combines with the mode flags; --json is one object', async () => {
