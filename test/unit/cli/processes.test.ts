@@ -169,22 +169,13 @@ describe('--exits on|off', () => {
     expect(fake.exitsEffective).toBe(true);
   });
 
-  it('with the mode flags, a refused --exits takes back the targets and leaves the mode', async () => {
+  it.each(['setExits', 'setMode'] as const)('with the mode flags, one change refused whole (%s refused): targets, exit events and mode as they were', async (refused) => {
     const fake = createFakeBinding();
-    fake.failNext('setExits', 'EPERM');
+    fake.failNext(refused, 'EPERM');
     const r = await runCli(['--log', '--syscall', 'openat', '--exits', 'on'], { fake });
     expect(r.code).not.toBe(0);
     expect(fake.targets.has(257)).toBe(false);
     expect(fake.mode).toBe(fake.c('MODE_OFF'));
-    expect(fake.exitsOn).toBe(false);
-  });
-
-  it('with the mode flags, a refused mode puts exit events back as they were', async () => {
-    const fake = createFakeBinding();
-    fake.failNext('setMode', 'EPERM');
-    const r = await runCli(['--log', '--syscall', 'openat', '--exits', 'on'], { fake });
-    expect(r.code).not.toBe(0);
-    expect(fake.targets.has(257)).toBe(false);
     expect(fake.exitsOn).toBe(false);
   });
 
