@@ -474,6 +474,8 @@ static long ioctl_set_mode(u32 __user *arg)
 	return smon_set_mode(mode);
 }
 
+static DEFINE_MUTEX(hold_lock);
+
 static long ioctl_hold(struct smon_file *f, void __user *arg)
 {
 	struct syscallmon_hold req;
@@ -485,10 +487,16 @@ static long ioctl_hold(struct smon_file *f, void __user *arg)
 	if (smon_check_mode(req.mode) || (req.exits != SYSCALLMON_EXITS_OFF && req.exits != SYSCALLMON_EXITS_ON) ||
 	    req.reserved[0] || req.reserved[1])
 		return -EINVAL;
-	/* The mode first: it is what can fail, and exit events then change with it or not at all. */
+	/*
+	 * The mode first: it is what can fail, and exit events then change with
+	 * it or not at all.  One HOLD at a time, so two threads' requests on one
+	 * file don't end as a mix of both.
+	 */
+	mutex_lock(&hold_lock);
 	ret = smon_mode_hold(&f->held_mode, req.mode, pid);
 	if (!ret)
 		smon_exits_hold(&f->held_exits, req.exits == SYSCALLMON_EXITS_ON, pid);
+	mutex_unlock(&hold_lock);
 	return ret;
 }
 

@@ -346,7 +346,7 @@ struct call {
 	enum cmd_class cls;
 };
 
-/* Ids ADD_RULE returned lately (this worker's): DEL_RULES names them, or it would seldom find all it names. */
+/* Ids of rules made lately (this worker's): DEL_RULES names them, or it would seldom find all it names. */
 static uint32_t made_ids[8];
 
 static void fill_random(void *p, size_t n)
@@ -876,6 +876,19 @@ static void __attribute__((noreturn)) worker(int w, long calls, uint64_t seed)
 			if (ioctl(fd, SYSCALLMON_IOC_SET_MODE, &off) < 0 || ioctl(fd, SYSCALLMON_IOC_HOLD, &none) < 0)
 				c->reset_failures++;
 			next_reset = i + 100 + stress_below(300);
+			/* A rule of this worker's own, so that DEL_RULES has something to delete. */
+			{
+				struct syscallmon_rule r;
+				char name[32];
+				int id;
+
+				snprintf(name, sizeof(name), "fuzz-%d-%ld", w, i);
+				smon_rule_init(&r, name, SYSCALLMON_RULE_LOG, 0);
+				smon_rule_syscall(&r, SYS_getppid);
+				id = smon_add_rule(fd, &r);
+				if (id > 0)
+					made_ids[stress_below(8)] = id;
+			}
 		}
 		if (chance(3))
 			fuzz_read(fd, c);
