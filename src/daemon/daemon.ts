@@ -24,7 +24,7 @@ export interface PolicyOps<Doc> {
   sha256(doc: Doc): string;
   /** applies it as one replacement; returns what changed, lines for the log */
   apply(monitor: Monitor, doc: Doc): string;
-  /** whether the module's rules differ from the document's */
+  /** whether the running policy differs from the document's, or a rule of it is stale (made again by apply) */
   drift(monitor: Monitor, doc: Doc): boolean;
 }
 

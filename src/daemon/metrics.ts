@@ -21,7 +21,7 @@ export interface MetricsSource {
   status(): Status;
   /** the sha256 of the applied policy (canonical form) */
   policySha256(): string;
-  /** whether the module's rules differ from the policy file's */
+  /** whether the running policy differs from the policy file's, a stale rule included (PolicyOps.drift) */
   drift(): boolean;
   /** policy reloads that failed */
   reloadFailures(): number;
@@ -164,7 +164,7 @@ export class DaemonMetrics {
     });
     new (prom().Gauge)({
       name: 'syscallmon_policy_drift',
-      help: "1 when the module's rules differ from the policy file's, 0 when they are the same.",
+      help: "1 when the module's mode, exit events or policy rules differ from the policy file's, or a policy rule is stale (its file was replaced); 0 when they are the same.",
       registers,
       collect() {
         if (self.#drift !== null) this.set(self.#drift ? 1 : 0);

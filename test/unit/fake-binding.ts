@@ -89,6 +89,8 @@ interface FakeRule {
   blocked: bigint;
   killed: bigint;
   would_act: bigint;
+  /** stalePaths as they were when it was made: it resolved those paths to the files that replaced them */
+  resolvedAfter: ReadonlySet<string>;
 }
 
 /** Who makes the changes the fake records (config records' task). */
@@ -252,7 +254,7 @@ export class FakeBinding implements Binding {
   rules: FakeRule[] = [];
   /** null: every exe, file and cgroup path exists; else ADD_RULE of others fails with ENOENT */
   existingPaths: Set<string> | null = null;
-  /** exe and file paths that name another file now: their rules are stale */
+  /** exe and file paths that name another file now: rules made before are stale, rules made since hold the new file */
   stalePaths = new Set<string>();
   /** who makes the changes (config records' task) */
   caller: FakeTask = { pid: 4242, tgid: 4242, ppid: 1, uid: 0, gid: 0, comm: 'syscallmon' };
@@ -619,6 +621,7 @@ export class FakeBinding implements Binding {
       blocked: prev?.blocked ?? 0n,
       killed: prev?.killed ?? 0n,
       would_act: prev?.would_act ?? 0n,
+      resolvedAfter: new Set(this.stalePaths),
     };
     made.rule.id = made.id;
     if (prev) this.rules[this.rules.indexOf(prev)] = made;
@@ -645,7 +648,7 @@ export class FakeBinding implements Binding {
       const { pids: _pids, ...rule } = structuredClone(r.rule);
       const stale = [r.rule.exe, r.rule.file].some((p, i) => {
         const sel = this.c(i === 0 ? 'SEL_EXE' : 'SEL_FILE');
-        return (r.rule.flags & sel) !== 0 && this.stalePaths.has(p);
+        return (r.rule.flags & sel) !== 0 && this.stalePaths.has(p) && !r.resolvedAfter.has(p);
       });
       return {
         rule: { ...rule, err: rule.err || this.c('DEFAULT_ERRNO'), npids: r.pids.length },
@@ -693,7 +696,7 @@ export class FakeBinding implements Binding {
       return {
         id, rule_class: policyClass, rule: { ...structuredClone(rule), id }, owner: null, pids: [],
         matched: prev?.matched ?? 0n, logged: prev?.logged ?? 0n, blocked: prev?.blocked ?? 0n,
-        killed: prev?.killed ?? 0n, would_act: prev?.would_act ?? 0n,
+        killed: prev?.killed ?? 0n, would_act: prev?.would_act ?? 0n, resolvedAfter: new Set(this.stalePaths),
       };
     });
     this.rules = [...made, ...others];

@@ -2,7 +2,8 @@
 // REPLACE_POLICY that swaps the mode, exit events and every policy rule at
 // once (there is no moment with neither policy), keeping rules made by
 // hand or owned by open files; a rule kept by name keeps its id and
-// counters.
+// counters. A rule whose file was replaced since (stale) is a difference:
+// the replacement makes it again, and the kernel resolves its path anew.
 import type { Monitor } from '../monitor.js';
 import type { Mode } from '../status.js';
 import {
@@ -34,6 +35,8 @@ export interface PolicyDiff {
   changed: RuleChange[];
   /** the policy's rules in order, before and after, when rules kept change places */
   reordered: { before: string[]; after: string[] } | null;
+  /** rules kept whose file (or exe) was replaced since they were made: made again, they hold the one there now */
+  stale: string[];
   /** anything differs, the tag included */
   changes: boolean;
   /** the replacement was made (something differed, and not a dry run) */
@@ -46,24 +49,38 @@ export interface PolicyDiff {
  * hold (a run's, for its command's time) is no part of the policy.
  */
 export function runningPolicy(mon: Monitor): PolicyDocument {
+  return readRunning(mon).doc;
+}
+
+/** The running policy, and the names of its rules that are stale, from one reading of the module. */
+function readRunning(mon: Monitor): { doc: PolicyDocument; stale: string[] } {
   const status = mon.status();
   const tag = parsePolicyTag(mon.policyTag());
-  return {
+  const doc: PolicyDocument = {
     apiVersion: POLICY_API_VERSION,
     kind: POLICY_KIND,
     ...(tag?.name ? { metadata: { name: tag.name } } : {}),
     spec: { mode: status.mode_set, exits: status.exits_set, rules: policyRulesFrom(status.rules, mon.syscalls) },
   };
+  const stale = status.rules.filter((r) => r.rule_class === 'policy' && r.stale).map((r) => r.name);
+  return { doc, stale };
 }
 
-/** The running mode, exit events or policy rules (their fields or order) differ from the document's. */
+/**
+ * The running mode, exit events or policy rules (their fields or order)
+ * differ from the document's, or a policy rule is stale: it no longer
+ * decides the file its path names.
+ */
 export function policyDrift(mon: Monitor, doc: PolicyDocument): boolean {
-  const running = runningPolicy(mon).spec;
-  return canonicalJson(running) !== canonicalJson(normalDocument(doc, mon.syscalls).spec);
+  const running = readRunning(mon);
+  return running.stale.length > 0 || canonicalJson(running.doc.spec) !== canonicalJson(normalDocument(doc, mon.syscalls).spec);
 }
 
-/** What would change from running to doc (both normal documents). */
-export function diffPolicies(running: PolicyDocument, runningTag: string, doc: PolicyDocument): PolicyDiff {
+/**
+ * What would change from running to doc (both normal documents); stale:
+ * the running policy's rules whose file was replaced since they were made.
+ */
+export function diffPolicies(running: PolicyDocument, runningTag: string, doc: PolicyDocument, stale: readonly string[] = []): PolicyDiff {
   const sha256 = policySha256(doc);
   const tag = policyTag(doc, sha256);
   const before = new Map(running.spec.rules.map((r) => [r.name, r]));
@@ -90,23 +107,26 @@ export function diffPolicies(running: PolicyDocument, runningTag: string, doc: P
     reordered: keptBefore.join('\n') !== keptAfter.join('\n')
       ? { before: running.spec.rules.map((r) => r.name), after: doc.spec.rules.map((r) => r.name) }
       : null,
+    stale: stale.filter((n) => after.has(n)),
     changes: false,
     applied: false,
   };
   diff.changes = diff.mode !== null || diff.exits !== null || diff.added.length > 0 || diff.removed.length > 0 ||
-    diff.changed.length > 0 || diff.reordered !== null || runningTag !== tag;
+    diff.changed.length > 0 || diff.reordered !== null || diff.stale.length > 0 || runningTag !== tag;
   return diff;
 }
 
 /**
  * Compares doc with the running policy and, unless dryRun or nothing
- * differs, replaces it in one step, tagged "NAME sha256:…". Nothing
+ * differs (a stale rule differs), replaces it in one step, tagged
+ * "NAME sha256:…". Nothing
  * changes when the module refuses any rule (an exe or cgroup that names
  * nothing, a name taken by a rule made by hand).
  */
 export function applyPolicy(mon: Monitor, doc: PolicyDocument, opts: { dryRun?: boolean } = {}): PolicyDiff {
   const normal = normalDocument(doc, mon.syscalls);
-  const diff = diffPolicies(runningPolicy(mon), mon.policyTag(), normal);
+  const running = readRunning(mon);
+  const diff = diffPolicies(running.doc, mon.policyTag(), normal, running.stale);
   if (opts.dryRun || !diff.changes) return diff;
   mon.replacePolicy({ mode: normal.spec.mode, exits: normal.spec.exits, tag: diff.tag, rules: normal.spec.rules });
   return { ...diff, applied: true };

@@ -61,8 +61,10 @@ export function renderDiff(diff: PolicyDiff): string {
     lines.push(`~ rule ${c.name}: ${fields.join('; ')}`);
   }
   for (const r of diff.removed) lines.push(`- rule ${r.name}: ${ruleLine(r)}`);
+  for (const name of diff.stale) lines.push(`! rule ${name}: its file was replaced since it was made (stale); made again, it holds the one there now`);
   if (diff.reordered) lines.push(`  order: ${diff.reordered.before.join(', ') || '(none)'} -> ${diff.reordered.after.join(', ')}`);
-  const counts = `${diff.added.length} added, ${diff.changed.length} changed, ${diff.removed.length} removed`;
+  const remade = diff.stale.length ? `, ${diff.stale.length} made again` : '';
+  const counts = `${diff.added.length} added, ${diff.changed.length} changed, ${diff.removed.length} removed${remade}`;
   if (!diff.changes) lines.push('unchanged: the running policy is this one');
   else if (diff.applied) lines.push(`applied: ${counts}`);
   else lines.push(`dry run, nothing applied: ${counts}`);

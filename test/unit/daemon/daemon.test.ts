@@ -13,10 +13,11 @@ import { Daemon, type OnStop, type PolicyOps } from '../../../src/daemon/daemon.
 import { LOSS_WINDOW_MS } from '../../../src/daemon/health.js';
 import { parseListenAddress } from '../../../src/daemon/http.js';
 import { NdjsonOutput } from '../../../src/daemon/output.js';
+import { libraryPolicy } from '../../../src/daemon/policy.js';
 import { UsageError } from '../../../src/lib/errors.js';
 import { Monitor } from '../../../src/lib/monitor.js';
 import type { Policy } from '../../../src/lib/rules.js';
-import { FakeBinding } from '../fake-binding.js';
+import { createFakeWithStatusFile, FakeBinding } from '../fake-binding.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'smon-daemon-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -240,6 +241,47 @@ describe('daemon: signals', () => {
     r.fake.failStream(r.mon.fd, 'EIO');
     await expect(r.daemon.done).rejects.toThrow(/EIO/);
     expect(r.mon.closed).toBe(true);
+  });
+});
+
+describe("daemon: the library's policy files", () => {
+  it('SIGHUP makes a stale file rule again; until then the policy drifts', async () => {
+    const fake = createFakeWithStatusFile();
+    const mon = Monitor.open({ binding: fake });
+    const policyPath = fresh('policy.yaml');
+    writeFileSync(policyPath, `apiVersion: syscallmon/v1
+kind: Policy
+spec:
+  mode: block
+  rules:
+    - {name: shadow-opens, action: log, file: /etc/shadow, fileOps: [open]}
+`);
+    const signals = new EventEmitter();
+    const notes: string[] = [];
+    const daemon = await Daemon.start({
+      monitor: mon, policyPath, policy: libraryPolicy(fake), output: NdjsonOutput.file(fresh('events.ndjson')), onStop: 'keep',
+      metrics: { host: '127.0.0.1', port: 0 }, build: { version: '9.9.9', kernel: '6.1.0-test' }, signals, note: (line) => notes.push(line),
+    });
+    const drift = async (): Promise<number | undefined> => {
+      const text = await new Promise<string>((resolve, reject) => {
+        request({ host: '127.0.0.1', port: daemon.metricsAddress?.port, path: '/metrics' }, (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (d: string) => (body += d));
+          res.on('end', () => resolve(body));
+        }).on('error', reject).end();
+      });
+      return sample(text, 'syscallmon_policy_drift');
+    };
+    expect(await drift()).toBe(0);
+    // passwd renames a new /etc/shadow over the one the rule holds.
+    fake.stalePaths.add('/etc/shadow');
+    expect(await drift()).toBe(1);
+    signals.emit('SIGHUP');
+    expect(mon.rules().find((r) => r.name === 'shadow-opens')?.stale).toBe(false);
+    expect(notes).toContain('syscallmon: daemon:   ! rule shadow-opens: its file was replaced since it was made (stale); made again, it holds the one there now');
+    expect(await drift()).toBe(0);
+    signals.emit('SIGTERM');
+    expect(await daemon.done).toMatchObject({ reloads: 1, reloadFailures: 0 });
   });
 });
 

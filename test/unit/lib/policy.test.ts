@@ -255,6 +255,32 @@ describe('applying a policy', () => {
     expect(runningPolicy(mon).metadata).toBeUndefined();
   });
 
+  it('a rule whose file was replaced (stale) is made again, so it holds the file there now; until then, drift', () => {
+    const { fake, mon } = open();
+    const doc = parse(WEB);
+    applyPolicy(mon, doc);
+    const id = mon.rules().find((r) => r.name === 'shadow')?.id;
+    // passwd renames a new /etc/shadow over the one the rule holds.
+    fake.stalePaths.add('/etc/shadow');
+    expect(mon.rules().find((r) => r.name === 'shadow')?.stale).toBe(true);
+    expect(policyDrift(mon, doc)).toBe(true);
+    expect(applyPolicy(mon, doc, { dryRun: true })).toMatchObject({ changes: true, applied: false, stale: ['shadow'], changed: [] });
+    const calls = fake.calls.length;
+    const diff = applyPolicy(mon, doc);
+    expect(diff).toMatchObject({ changes: true, applied: true, stale: ['shadow'], added: [], changed: [], removed: [] });
+    expect(fake.calls.slice(calls).filter((c) => c.method === 'replacePolicy')).toHaveLength(1);
+    expect(renderDiff(diff)).toBe([
+      `policy ${diff.tag}`,
+      '! rule shadow: its file was replaced since it was made (stale); made again, it holds the one there now',
+      'applied: 0 added, 0 changed, 0 removed, 1 made again',
+      '',
+    ].join('\n'));
+    const shadow = mon.rules().find((r) => r.name === 'shadow');
+    expect(shadow).toMatchObject({ id, stale: false });
+    expect(policyDrift(mon, doc)).toBe(false);
+    expect(applyPolicy(mon, doc)).toMatchObject({ changes: false, applied: false, stale: [] });
+  });
+
   it('a rule the module refuses: an error, and the running policy is unchanged', () => {
     const { fake, mon } = open();
     applyPolicy(mon, parse(WEB));
