@@ -4,7 +4,8 @@
 // SIGHUP reloads the policy (a bad one changes nothing and is counted),
 // SIGUSR1 reopens the output file (after logrotate moved it), SIGTERM and
 // SIGINT stop: what the ring still holds is written, then the mode stays or
-// goes OFF as the daemon was told, and the device is closed. SIGHUP and
+// goes OFF as the daemon was told, and the device is closed; a daemon ended
+// by an error goes OFF as told too, and writes nothing more. SIGHUP and
 // SIGUSR1 are held from the command's start to the process's end
 // (signals.ts): their default actions kill it or open a debugger.
 import type { Server } from 'node:http';
@@ -235,14 +236,25 @@ export class Daemon<Doc> {
     for (const [signal, handler] of this.#handlers) this.o.signals.off(signal, handler);
     let failure = error;
     const monitor = this.o.monitor;
-    try {
-      if (failure === undefined && !monitor.closed) {
-        if (this.o.onStop === 'off') monitor.setMode('off');
-        // The stream handed its cursor back: what it had not delivered is read here.
-        for (let batch = monitor.readRaw(); batch.length; batch = monitor.readRaw()) this.#write(batch);
+    if (!monitor.closed) {
+      // Whatever ended the daemon: --on-stop off leaves no policy enforced with no one writing its records.
+      if (this.o.onStop === 'off') {
+        try {
+          monitor.setMode('off');
+        } catch (e) {
+          if (failure === undefined) failure = e;
+          else this.o.note(`syscallmon: daemon: cannot turn the mode off: ${e instanceof Error ? e.message : String(e)}`);
+        }
       }
-    } catch (e) {
-      failure = e;
+      // After a failure of the stream or the output, there is nothing to read or nowhere to write.
+      if (error === undefined) {
+        try {
+          // The stream handed its cursor back: what it had not delivered is read here.
+          for (let batch = monitor.readRaw(); batch.length; batch = monitor.readRaw()) this.#write(batch);
+        } catch (e) {
+          failure ??= e;
+        }
+      }
     }
     try {
       monitor.close(); // idempotent

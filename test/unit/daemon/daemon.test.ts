@@ -69,13 +69,15 @@ interface Running {
   get(path: string): Promise<{ status: number; body: string }>;
 }
 
-async function startDaemon(opts: { onStop?: OnStop; metrics?: boolean; policy?: Policy; init?: (f: FakeBinding) => void } = {}): Promise<Running> {
+async function startDaemon(
+  opts: { onStop?: OnStop; metrics?: boolean; policy?: Policy; init?: (f: FakeBinding) => void; outPath?: string } = {},
+): Promise<Running> {
   const fake = new FakeBinding();
   opts.init?.(fake);
   const mon = Monitor.open({ binding: fake });
   const policyPath = fresh('policy.json');
   writeFileSync(policyPath, JSON.stringify(opts.policy ?? POLICY));
-  const outPath = fresh('events.ndjson');
+  const outPath = opts.outPath ?? fresh('events.ndjson');
   const signals = new EventEmitter();
   const notes: string[] = [];
   const clock = { now: 1_000_000 };
@@ -240,6 +242,44 @@ describe('daemon: signals', () => {
     const r = await startDaemon({ metrics: false });
     r.fake.failStream(r.mon.fd, 'EIO');
     await expect(r.daemon.done).rejects.toThrow(/EIO/);
+    expect(r.mon.closed).toBe(true);
+  });
+
+  it('--on-stop off: a daemon that ends on a failure turns the mode off too', async () => {
+    const r = await startDaemon({ metrics: false, onStop: 'off' });
+    r.fake.failStream(r.mon.fd, 'EIO');
+    await expect(r.daemon.done).rejects.toThrow(/EIO/);
+    const after = Monitor.open({ binding: r.fake });
+    expect(after.status().mode_set).toBe('off');
+    after.close();
+  });
+
+  it('--on-stop off: an output that fails (a full disk) ends the daemon with its error, and the mode is off', async () => {
+    const r = await startDaemon({ metrics: false, onStop: 'off', outPath: '/dev/full' });
+    r.fake.syscall({ syscall: 'unlinkat', pid: 5, path: '/x' });
+    await expect(r.daemon.done).rejects.toThrow(/ENOSPC/);
+    const after = Monitor.open({ binding: r.fake });
+    expect(after.status().mode_set).toBe('off');
+    after.close();
+  });
+
+  it('--on-stop off that fails after a failure: the daemon\'s error is reported, and the mode is said to stay', async () => {
+    const r = await startDaemon({ metrics: false, onStop: 'off' });
+    r.fake.failNext('setMode', 'ENODEV');
+    r.fake.failStream(r.mon.fd, 'EIO');
+    await expect(r.daemon.done).rejects.toThrow(/EIO/);
+    expect(r.notes.filter((n) => n.startsWith('syscallmon: daemon: cannot turn the mode off: '))).toEqual([
+      expect.stringMatching(/ENODEV/),
+    ]);
+    expect(r.mon.closed).toBe(true);
+  });
+
+  it('--on-stop off that fails on SIGTERM: that is the error, and what the ring held is still written', async () => {
+    const r = await startDaemon({ metrics: false, onStop: 'off' });
+    r.fake.syscall({ syscall: 'openat', pid: 32, path: '/x' });
+    r.fake.failNext('setMode', 'ENODEV');
+    await expect(stop(r)).rejects.toThrow(/ENODEV/);
+    expect(r.lines().some((l) => l.pid === 32)).toBe(true);
     expect(r.mon.closed).toBe(true);
   });
 });
