@@ -228,6 +228,23 @@ export class Daemon<Doc> {
     this.#subscription?.stop();
   }
 
+  /**
+   * The stream handed its cursor back: what it had not delivered is
+   * written here, up to the ring's head as the drain begins (--on-stop
+   * off's record included). Records made since are left, or processes that
+   * keep making them would keep the stop from ending.
+   */
+  #drain(): void {
+    const monitor = this.o.monitor;
+    const end = monitor.status().head_seq;
+    for (;;) {
+      const batch = monitor.readRaw();
+      const before = monitor.decoder.recordsBefore(batch, end);
+      if (before.length) this.#write(before);
+      if (!batch.length || before.length < batch.length) return;
+    }
+  }
+
   #finished = false;
 
   async #finish(error?: unknown): Promise<void> {
@@ -249,8 +266,7 @@ export class Daemon<Doc> {
       // After a failure of the stream or the output, there is nothing to read or nowhere to write.
       if (error === undefined) {
         try {
-          // The stream handed its cursor back: what it had not delivered is read here.
-          for (let batch = monitor.readRaw(); batch.length; batch = monitor.readRaw()) this.#write(batch);
+          this.#drain();
         } catch (e) {
           failure ??= e;
         }

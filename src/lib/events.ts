@@ -475,6 +475,16 @@ export class EventDecoder {
     return u16(buf, at + this.layout.off.type) === this.layout.recPad;
   }
 
+  /** buf's records older than seq: the whole of buf, or the part before its first record of seq or later. */
+  recordsBefore(buf: Buffer, seq: number): Buffer {
+    const l = this.layout;
+    const reads = new BufferReads(buf);
+    for (let at = 0; at < buf.length; at += recordSize(l, buf, at)) {
+      if (!this.isPad(buf, at) && u64(reads, at + l.off.seq) >= seq) return buf.subarray(0, at);
+    }
+    return buf;
+  }
+
   /** Every event of buf's whole records, in order (padding skipped); anything else is an error. */
   decode(buf: Buffer, out: MonitorEvent[] = []): MonitorEvent[] {
     const l = this.layout;

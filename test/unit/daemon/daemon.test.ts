@@ -282,6 +282,23 @@ describe('daemon: signals', () => {
     expect(r.lines().some((l) => l.pid === 32)).toBe(true);
     expect(r.mon.closed).toBe(true);
   });
+
+  it('stop: what the ring holds is written up to its head at the stop, though processes keep writing records', async () => {
+    const r = await startDaemon({ metrics: false });
+    r.fake.syscall({ syscall: 'openat', pid: 31, path: '/before' });
+    let reads = 0;
+    const read = r.fake.read.bind(r.fake);
+    r.fake.read = (fd: number, max: number): Buffer => {
+      // Other CPUs keep calling openat while the daemon reads what is left (capped, so that the test ends).
+      if (++reads < 1000) for (let i = 0; i < 200; i++) r.fake.syscall({ syscall: 'openat', pid: 99, path: '/busy' });
+      return read(fd, max);
+    };
+    await stop(r);
+    expect(reads).toBeLessThan(5);
+    const lines = r.lines();
+    expect(lines.filter((l) => l.pid === 31).map((l) => l.path)).toEqual(['/before']);
+    expect(lines.some((l) => l.pid === 99)).toBe(false);
+  });
 });
 
 describe("daemon: the library's policy files", () => {

@@ -227,6 +227,24 @@ describe('EventDecoder', () => {
     expect(() => decoder.decode(encodeRecord(binding, { ...base, abi: 9 }))).toThrow(/unknown abi 9/);
   });
 
+  it('cuts a batch before its first record of a seq or later, padding skipped', () => {
+    const records: RecordInit[] = [
+      { ...base, seq: 1 },
+      { type: c('RECORD_LOST'), seq: 2, count: 3 },
+      { type: c('RECORD_PAD'), size: 8 },
+      { ...base, seq: 5 },
+      { type: c('RECORD_EXIT'), seq: 6 },
+    ];
+    const batch = encodeBatch(binding, records);
+    const seqs = (buf: Buffer): number[] => decoder.decode(buf).map((e) => e.seq);
+    expect(seqs(decoder.recordsBefore(batch, 5))).toEqual([1, 2]);
+    expect(decoder.recordsBefore(batch, 5)).toEqual(encodeBatch(binding, records.slice(0, 3)));
+    expect(seqs(decoder.recordsBefore(batch, 3))).toEqual([1, 2]);
+    expect(decoder.recordsBefore(batch, 1).length).toBe(0);
+    expect(decoder.recordsBefore(batch, 7)).toBe(batch);
+    expect(decoder.recordsBefore(Buffer.alloc(0), 1).length).toBe(0);
+  });
+
   it.each([
     ['CONFIG_MODE', 'mode'], ['CONFIG_TARGET', 'target'], ['CONFIG_PIDS', 'pids'], ['CONFIG_RULE_ADD', 'rule_add'],
     ['CONFIG_RULE_DEL', 'rule_del'], ['CONFIG_POLICY', 'policy'], ['CONFIG_CLEAR', 'clear'], ['CONFIG_EXITS', 'exits'],
