@@ -284,7 +284,7 @@ export class Daemon<Doc> {
     for (const [, , count] of this.tally.calls()) records += count;
     this.#settle.resolve({
       records: records + this.tally.exits + this.tally.configs,
-      lost: this.tally.lostOverwritten + this.tally.lostConfig,
+      lost: this.tally.lost,
       reloads: this.#reloads,
       reloadFailures: this.#reloadFailures,
       reason: this.#stopReason,

@@ -121,7 +121,7 @@ export class DaemonMetrics {
       registers,
       collect() {
         this.reset();
-        this.inc({ reason: 'overwritten' }, tally.lostOverwritten);
+        this.inc({ reason: 'overwritten' }, tally.lost);
         this.inc({ reason: 'config' }, tally.lostConfig);
         this.inc({ reason: 'no_result' }, tally.noResult);
       },

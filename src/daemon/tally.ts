@@ -38,11 +38,12 @@ export class RecordTally {
     return this.slots[this.l.configs]!;
   }
 
-  /** overwritten before the daemon read them: other records, and configuration records */
-  get lostOverwritten(): number {
-    return this.slots[this.l.lostOverwritten]!;
+  /** records overwritten before the daemon read them (the lost lines' counts), configuration records included */
+  get lost(): number {
+    return this.slots[this.l.lostOverwritten]! + this.lostConfig;
   }
 
+  /** of the records lost, configuration records */
   get lostConfig(): number {
     return this.slots[this.l.lostConfig]!;
   }
@@ -54,9 +55,9 @@ export class RecordTally {
 
   /** After a batch was counted: what it lost, if anything, is the last loss. */
   batchCounted(now: number): void {
-    const count = this.lostOverwritten + this.lostConfig - this.#lostBefore - this.#lostConfigBefore;
+    const count = this.lost - this.#lostBefore;
     if (count > 0) this.lastLoss = { at: now, count, config: this.lostConfig - this.#lostConfigBefore };
-    this.#lostBefore = this.lostOverwritten;
+    this.#lostBefore = this.lost;
     this.#lostConfigBefore = this.lostConfig;
   }
 

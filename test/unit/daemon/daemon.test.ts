@@ -383,6 +383,26 @@ describe('daemon: /metrics', () => {
     await stop(r);
   });
 
+  it('events_lost_total: overwritten counts every record the lost lines count, config those of them that were configuration records', async () => {
+    const r = await startDaemon({ init: (f) => (f.ringSize = f.c('RING_SIZE_MIN')) });
+    // Configuration records and calls, more than the ring holds, before the daemon reads.
+    for (let i = 0; i < 3000; i++) {
+      r.mon.setExits(i % 2 === 0);
+      r.fake.syscall({ syscall: 'openat', pid: 42, path: `/f${i}` });
+    }
+    await settle();
+    const text = (await r.get('/metrics')).body;
+    const summary = await stop(r);
+    const lost = r.lines().filter((l) => l.type === 'lost');
+    const count = lost.reduce((n, l) => n + (l.count as number), 0);
+    const config = lost.reduce((n, l) => n + (l.config as number), 0);
+    expect(config).toBeGreaterThan(0);
+    expect(count).toBeGreaterThan(config);
+    expect(sample(text, 'syscallmon_events_lost_total', { reason: 'overwritten' })).toBe(count);
+    expect(sample(text, 'syscallmon_events_lost_total', { reason: 'config' })).toBe(config);
+    expect(summary.lost).toBe(count);
+  });
+
   it("a rule's series lasts as long as the rule: one that comes back starts again", async () => {
     const r = await startDaemon();
     r.fake.syscall({ syscall: 'openat', pid: 41, path: '/o' });
