@@ -4,6 +4,7 @@
 // matches) is read at each scrape and carried over a `clear` that zeroes it,
 // so those counters only grow too, for as long as their target or rule is there.
 import type { Registry } from 'prom-client';
+import { syscallNameOf } from '../lib/events.js';
 import { lazy } from '../lib/lazy.js';
 import type { ResolvedLayout } from '../lib/records.js';
 import type { Status } from '../lib/status.js';
@@ -96,7 +97,7 @@ export class DaemonMetrics {
       collect() {
         this.reset();
         for (const [nr, verdict, count] of tally.calls()) {
-          this.inc({ syscall: src.syscalls.nameOf(nr), verdict: src.layout.verdicts[verdict] ?? String(verdict) }, count);
+          this.inc({ syscall: syscallNameOf(nr, src.layout, src.syscalls), verdict: src.layout.verdicts[verdict] ?? String(verdict) }, count);
         }
       },
     });

@@ -34,6 +34,11 @@ export type { Abi, ConfigKind, Verdict };
 /** The syscall name of a file access made in no syscall (nr SYSCALLMON_NR_NONE: a kernel thread's, an io_uring worker's). */
 export const NO_SYSCALL = 'none';
 
+/** The syscall name of a record's nr, as events and NDJSON give it: NO_SYSCALL for nr NR_NONE. */
+export function syscallNameOf(nr: number, layout: Pick<ResolvedLayout, 'nrNone'>, syscalls: SyscallTable): string {
+  return nr === layout.nrNone ? NO_SYSCALL : syscalls.nameOf(nr);
+}
+
 /** When, and which process: what every syscall, exit and config event starts with. */
 export interface EventOrigin {
   seq: number;
@@ -554,7 +559,7 @@ export class EventDecoder {
         reads.getUint32(at + o.uid, true),
         reads.getUint32(at + o.gid, true),
         this.#comms.get(buf, at + o.comm, l.commLen),
-        nr === l.nrNone ? NO_SYSCALL : this.syscalls.nameOf(nr),
+        syscallNameOf(nr, l, this.syscalls),
         nr,
         abi,
         reads.getUint32(at + o.native_nr, true),

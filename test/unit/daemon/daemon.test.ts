@@ -383,6 +383,18 @@ describe('daemon: /metrics', () => {
     await stop(r);
   });
 
+  it('a file access made in no syscall is labelled syscall="none", as its NDJSON line names it', async () => {
+    const r = await startDaemon({
+      policy: { mode: 'block', rules: [{ name: 'shadow', action: 'log', file: '/etc/shadow', fileOps: ['open'] }] },
+    });
+    r.fake.fileAccess({ pid: 43, op: 'open', file: '/etc/shadow' });
+    await settle();
+    const text = (await r.get('/metrics')).body;
+    await stop(r);
+    expect(r.lines().find((l) => l.pid === 43)).toMatchObject({ syscall: 'none' });
+    expect(text.match(/^syscallmon_events_total\{.*$/gm)).toEqual(['syscallmon_events_total{syscall="none",verdict="allowed"} 1']);
+  });
+
   it('events_lost_total: overwritten counts every record the lost lines count, config those of them that were configuration records', async () => {
     const r = await startDaemon({ init: (f) => (f.ringSize = f.c('RING_SIZE_MIN')) });
     // Configuration records and calls, more than the ring holds, before the daemon reads.
