@@ -3,7 +3,8 @@
  * [--on-stop keep|off] [--ring-size SIZE]`: the service (src/daemon). Checks
  * the policy file first (a bad one changes nothing, exit 2), loads the module
  * if it is not loaded (the DKMS install by modprobe, else the build), then
- * runs until SIGTERM or SIGINT (exit 0) or until the device fails.
+ * runs until SIGTERM or SIGINT (exit 0) or until the device fails. A start
+ * that fails after loading the module unloads it again.
  */
 import { release } from 'node:os';
 import { Command, Option } from 'commander';
@@ -12,7 +13,7 @@ import { parseListenAddress } from '../../daemon/http.js';
 import { NdjsonOutput } from '../../daemon/output.js';
 import { HeldSignals } from '../../daemon/signals.js';
 import { UsageError } from '../../lib/errors.js';
-import { ensureModule, moduleLimits } from '../../lib/module.js';
+import { ensureModule, moduleLimits, unloadModule, type LoadResult } from '../../lib/module.js';
 import type { Monitor } from '../../lib/monitor.js';
 import type { Ctx } from '../context.js';
 import { libraryPolicy } from '../../daemon/policy.js';
@@ -33,6 +34,15 @@ function openOutput(path: string): NdjsonOutput {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? String(e);
     throw new UsageError(`cannot open the output file ${path}: ${code}`);
+  }
+}
+
+/** After a start that failed, the module this start loaded; one that cannot be unloaded is said, and the start's error stays the error. */
+async function unloadAgain(ctx: Ctx, module: string): Promise<void> {
+  try {
+    if ((await unloadModule(ctx.io.kmod)).unloaded) await ctx.note(`syscallmon: daemon: unloaded ${module} again`);
+  } catch (e) {
+    await ctx.note(`syscallmon: daemon: cannot unload ${module} again: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
@@ -60,8 +70,9 @@ export function daemonCommand(ctx: Ctx): Command {
       const output = opts.output === undefined ? NdjsonOutput.stdout(await ctx.stdoutFd()) : openOutput(opts.output);
       let daemon: Daemon<unknown>;
       let monitor: Monitor | undefined;
+      let loaded: LoadResult | undefined;
       try {
-        const loaded = await ensureModule(ctx.io.kmod, opts.ringSize, moduleLimits(binding.constants));
+        loaded = await ensureModule(ctx.io.kmod, opts.ringSize, moduleLimits(binding.constants));
         if (loaded.loaded) await ctx.note(`syscallmon: daemon: loaded ${loaded.module}`);
         monitor = ctx.openMonitor();
         daemon = await Daemon.start({
@@ -79,6 +90,7 @@ export function daemonCommand(ctx: Ctx): Command {
       } catch (e) {
         monitor?.close();
         output.abandon();
+        if (loaded?.loaded) await unloadAgain(ctx, loaded.module);
         throw e;
       }
       const s = await daemon.done;

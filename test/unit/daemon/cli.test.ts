@@ -61,29 +61,79 @@ describe('syscallmon daemon: a start that fails leaves the output as it was', ()
 });
 
 describe('syscallmon daemon: a start that fails leaves the module as it was', () => {
-  it('a metrics port in use: exit 1 before the policy is applied', async () => {
+  /** A port something else listens on, for as long as use runs. */
+  async function withPortTaken<T>(use: (port: number) => Promise<T>): Promise<T> {
     const taken: Server = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-    const port = (taken.address() as { port: number }).port;
-    const fake = createFakeWithStatusFile();
-    const output = join(dir, 'busy.ndjson');
-    const logsOpens = join(dir, 'logs-opens.yaml');
-    writeFileSync(
-      logsOpens,
-      'apiVersion: syscallmon/v1\nkind: Policy\nspec:\n  mode: block\n  rules:\n    - {name: log-opens, action: log, syscalls: [openat]}\n',
-    );
     try {
-      const r = await runCli(['daemon', '--policy', logsOpens, '--output', output, '--metrics', `127.0.0.1:${port}`], { fake });
-      expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(new RegExp(`\\nsyscallmon: cannot serve metrics on 127\\.0\\.0\\.1:${port}: EADDRINUSE\n$`));
+      return await use((taken.address() as { port: number }).port);
     } finally {
       await new Promise((resolve) => taken.close(resolve));
     }
+  }
+  const logsOpens = join(dir, 'logs-opens.yaml');
+  writeFileSync(
+    logsOpens,
+    'apiVersion: syscallmon/v1\nkind: Policy\nspec:\n  mode: block\n  rules:\n    - {name: log-opens, action: log, syscalls: [openat]}\n',
+  );
+
+  it('a metrics port in use: exit 1 before the policy is applied, and the module it loaded unloaded again', async () => {
+    const fake = createFakeWithStatusFile();
+    const kmod = new FakeKmod();
+    const output = join(dir, 'busy.ndjson');
+    const r = await withPortTaken((port) =>
+      runCli(['daemon', '--policy', logsOpens, '--output', output, '--metrics', `127.0.0.1:${port}`], { fake, kmod }),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/\nsyscallmon: daemon: unloaded \/repo\/kernel\/syscallmon\.ko again\nsyscallmon: cannot serve metrics on 127\.0\.0\.1:\d+: EADDRINUSE\n$/);
+    expect(kmod.calls).toEqual(['insmod /repo/kernel/syscallmon.ko', 'rmmod syscallmon']);
+    expect(kmod.loaded).toBe(false);
     const after = Monitor.open({ binding: fake });
     expect(after.status().mode).toBe('off');
     expect(after.rules()).toEqual([]);
     after.close();
     expect(existsSync(output)).toBe(false);
+  });
+
+  it('a policy the module refuses: exit 5, and the module it loaded unloaded again', async () => {
+    const fake = createFakeWithStatusFile();
+    fake.existingPaths = new Set();
+    const kmod = new FakeKmod();
+    const noSuchExe = join(dir, 'no-such-exe.yaml');
+    writeFileSync(
+      noSuchExe,
+      'apiVersion: syscallmon/v1\nkind: Policy\nspec:\n  mode: block\n  rules:\n    - {name: nc, action: log, syscalls: [openat], exe: /no/such/nc}\n',
+    );
+    const r = await runCli(['daemon', '--policy', noSuchExe, '--output', join(dir, 'refused.ndjson')], { fake, kmod });
+    expect(r.code, r.stderr).toBe(5);
+    expect(r.stderr).toMatch(/syscallmon: daemon: unloaded \/repo\/kernel\/syscallmon\.ko again\nsyscallmon: .*ENOENT/);
+    expect(kmod.loaded).toBe(false);
+  });
+
+  it('a module loaded before stays loaded', async () => {
+    const kmod = Object.assign(new FakeKmod(), { loaded: true });
+    const r = await withPortTaken((port) =>
+      runCli(['daemon', '--policy', logsOpens, '--output', join(dir, 'kept.ndjson'), '--metrics', `127.0.0.1:${port}`], {
+        fake: createFakeWithStatusFile(), kmod,
+      }),
+    );
+    expect(r.code).toBe(1);
+    expect(kmod.calls).toEqual([]);
+    expect(kmod.loaded).toBe(true);
+  });
+
+  it('a module that cannot be unloaded again is said; the error is the start\'s', async () => {
+    const kmod = Object.assign(new FakeKmod(), { rmmodFails: 'rmmod: ERROR: Module syscallmon is in use' });
+    const r = await withPortTaken((port) =>
+      runCli(['daemon', '--policy', logsOpens, '--output', join(dir, 'stuck.ndjson'), '--metrics', `127.0.0.1:${port}`], {
+        fake: createFakeWithStatusFile(), kmod,
+      }),
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /\nsyscallmon: daemon: cannot unload \/repo\/kernel\/syscallmon\.ko again: .*in use.*\nsyscallmon: cannot serve metrics on .*: EADDRINUSE\n$/,
+    );
+    expect(kmod.loaded).toBe(true);
   });
 });
 
