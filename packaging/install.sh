@@ -7,8 +7,8 @@
 #   packaging/install.sh            /usr/local/lib/syscallmon -> this checkout,
 #                                   the unit, the logrotate config, and the
 #                                   example policy as /etc/syscallmon/policy.yaml
-#                                   unless one is there; then
-#                                   systemctl enable --now syscallmon
+#                                   unless one is there; it says how to start
+#                                   it (systemctl enable --now syscallmon)
 #   packaging/install.sh --remove   the unit, the logrotate config and the link
 #                                   (the policy and the events stay)
 #

@@ -7,7 +7,10 @@
 #                                          /usr/src/syscallmon-<version>/, then
 #                                          dkms add, build and install for each
 #                                          KVER (default: every installed
-#                                          kernel that has its headers)
+#                                          kernel that has its headers; those
+#                                          DKMS does not build for, older than
+#                                          6.1, are skipped) and for every
+#                                          kernel that had it installed
 #   scripts/dkms-install.sh --remove       dkms remove every build, delete the
 #                                          sources from /usr/src
 #
@@ -33,11 +36,13 @@ usage() {
 
 remove=0
 kvers=
+asked=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	-k)
 		[ $# -ge 2 ] && [ -n "$2" ] || usage
 		kvers="$kvers $2"
+		asked=1
 		shift 2
 		;;
 	--remove) remove=1; shift ;;
@@ -59,6 +64,11 @@ src=/usr/src/$name-$version
 # Every version of ours that DKMS knows, so --remove and a reinstall leave nothing behind.
 known_versions() {
 	dkms status -m "$name" 2>/dev/null | sed -n "s|^$name/\([^,:]*\)[,:].*|\1|p" | sort -u
+}
+
+# The kernels some version of ours is installed for ("syscallmon/0.1.0, 6.1.0-57-amd64, x86_64: installed").
+installed_kernels() {
+	dkms status -m "$name" 2>/dev/null | sed -n "s|^$name/[^,]*, \([^,]*\), [^:]*: installed.*|\1|p" | sort -u
 }
 
 remove_all() {
@@ -86,6 +96,21 @@ fi
 for kver in $kvers; do
 	[ -d "/lib/modules/$kver/build" ] || die "no headers for kernel $kver (/lib/modules/$kver/build)"
 done
+# The sources are replaced below, and every build of them with it: a kernel
+# that had the module gets it again, or -k for one kernel would take it from
+# the others.
+for kver in $(installed_kernels); do
+	case " $kvers " in
+	*" $kver "*) ;;
+	*)
+		if [ -d "/lib/modules/$kver/build" ]; then
+			kvers="$kvers $kver"
+		else
+			echo "dkms-install.sh: kernel $kver had $name but has no headers now: it is left without it" >&2
+		fi
+		;;
+	esac
+done
 
 # A stale registration of this version (an earlier run) would make dkms add fail.
 remove_all || exit 1
@@ -104,7 +129,14 @@ sed "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$version\"/" "$root/kernel/dkms.con
 
 dkms add -m "$name" -v "$version" || exit 1
 for kver in $kvers; do
-	dkms build -m "$name" -v "$version" -k "$kver" || exit 1
+	rc=0
+	dkms build -m "$name" -v "$version" -k "$kver" || rc=$?
+	# 77: a kernel dkms.conf's BUILD_EXCLUSIVE_* leaves out (older than 6.1): skipped, unless asked for by -k.
+	if [ $rc = 77 ] && [ $asked = 0 ]; then
+		echo "skipped kernel $kver: $name builds for x86_64 Linux 6.1 or newer"
+		continue
+	fi
+	[ $rc = 0 ] || exit 1
 	dkms install -m "$name" -v "$version" -k "$kver" || exit 1
 done
 dkms status -m "$name"

@@ -16,7 +16,9 @@
 # 4. the basic integration tests pass against it (test/vm/kmod tests 1, 2
 #    and 4: load/unload, LOG openat, BLOCK openat);
 # then, once:
-# 5. scripts/dkms-install.sh --remove leaves no trace, of an older version
+# 5. scripts/dkms-install.sh -k for one kernel again keeps every other
+#    kernel's module;
+# 6. scripts/dkms-install.sh --remove leaves no trace, of an older version
 #    registered beside it either, so a rerun starts clean (it also runs on
 #    any exit).
 #
@@ -110,7 +112,7 @@ command -v flock >/dev/null 2>&1 || bail "flock is missing (apt-get install util
 exec 9>/run/lock/syscallmon-test-dkms.lock
 flock 9
 set -- $kvers
-echo "1..$(($# * 4 + 2))"
+echo "1..$(($# * 4 + 3))"
 work=$(mktemp -d "${TMPDIR:-/tmp}/syscallmon-dkms.XXXXXX") || bail "mktemp"
 trap 'scripts/dkms-install.sh --remove >/dev/null 2>&1; rm -rf "$work"' EXIT
 echo "# kernels$kvers"
@@ -165,6 +167,22 @@ for kver; do
 		not_ok "basic tests (load/unload, LOG, BLOCK) pass with the DKMS-built module on $kver"
 	fi
 done
+
+# Installing again for one kernel (-k) keeps the module of every other
+# kernel that had it: the sources are replaced, and their builds with them.
+if [ $# -ge 2 ]; then
+	scripts/dkms-install.sh -k "$1" >"$work/install-one.log" 2>&1
+	kept=0
+	for kver; do [ -f "$(installed_ko "$kver")" ] && kept=$((kept + 1)); done
+	if [ $kept = $# ]; then
+		ok "dkms-install.sh -k $1 again: all $# kernels keep their module"
+	else
+		diag "$work/install-one.log"
+		not_ok "dkms-install.sh -k $1 again: all $# kernels keep their module ($kept do)"
+	fi
+else
+	ok "# SKIP dkms-install.sh -k again: one kernel line installed"
+fi
 
 # An older version left registered (an upgrade without --remove): --remove
 # takes it and its sources too.
