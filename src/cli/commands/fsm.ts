@@ -119,9 +119,10 @@ export function arm(m: Monitor, engine: FsmEngine, pids: readonly number[], mode
         armed.notes.push(`${name}: already targeted for pids ${t.pids.join(', ') || '(none)'}; ${missing.length ? 'added ours' : 'ours are in it'}`);
       }
     }
-    if (mode === 'log' && armed.mode !== 'log') {
+    // As set: a run's hold on LOG ends with the run, and LOG is to stay on.
+    if (mode === 'log' && status.mode_set !== 'log') {
       m.setMode('log');
-      armed.notes.push(`mode LOG (was ${armed.mode.toUpperCase()})`);
+      armed.notes.push(`mode LOG (was ${status.mode_set.toUpperCase()})`);
       armed.mode = 'log';
     } else if (mode === 'auto') {
       // Held, not set: another holder letting go or a mode set meanwhile can't disarm the FSM's probes.

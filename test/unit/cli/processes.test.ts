@@ -450,6 +450,17 @@ describe('fsm', () => {
     expect(fake.effectiveMode).toBe(fake.c('MODE_OFF'));
   });
 
+  it("the controller's form under a run's hold on LOG sets LOG, so it stays on once the run ends", async () => {
+    const fake = createFakeBinding();
+    const run = Monitor.open({ binding: fake });
+    run.hold({ mode: 'log' });
+    const fsm = await startFsm(['--log', '--file', fsmFile('{"states":["read","write"]}')], fake);
+    fsm.stop();
+    expect((await fsm.done).code).toBe(0);
+    run.close();
+    expect(fake.effectiveMode).toBe(fake.c('MODE_LOG'));
+  });
+
   it('--json: transition, cycle and summary objects only on stdout', async () => {
     const fake = createFakeBinding();
     const run = await startFsm(['fsm', fsmFile('{"states":["read","write"]}'), '--json'], fake);

@@ -35,8 +35,19 @@ describe('packaging', () => {
     expect(unit).not.toMatch(/^(ProtectKernelModules|PrivateDevices|MemoryDenyWriteExecute)=yes/m);
     expect(unit).toMatch(/^CapabilityBoundingSet=.*CAP_SYS_MODULE/m);
     expect(unit).toMatch(/^CapabilityBoundingSet=.*CAP_SYS_ADMIN/m);
-    // A bad policy file (exit 2) is not retried.
-    expect(unit).toMatch(/^RestartPreventExitStatus=2$/m);
+    // What a retry will not fix (a bad policy file 2, no permission 4, a kernel refusal 5) is not retried, and retries end.
+    expect(unit).toMatch(/^RestartPreventExitStatus=2 4 5$/m);
+    expect(unit).toMatch(/^StartLimitIntervalSec=\d+$/m);
+    expect(unit).toMatch(/^StartLimitBurst=\d+$/m);
+    // The events are readable by group adm, where shippers run.
+    expect(unit).toMatch(/^Group=adm$/m);
+  });
+
+  it('the unit binds the metrics port and nothing else (no inspector on 9229)', () => {
+    const port = /--metrics \S*:(\d+)/.exec(unit)?.[1];
+    expect(port).toBeDefined();
+    expect(unit).toMatch(new RegExp(`^SocketBindAllow=tcp:${port}$`, 'm'));
+    expect(unit).toMatch(/^SocketBindDeny=any$/m);
   });
 
   it("the unit shows the policy's exe: and file: paths under /home and /root as they are", () => {
