@@ -3,9 +3,10 @@
 // refused with one line and exit 2, leaving the running policy as it was
 // (as `status --json` and `policy show` report it); a policy replaced while
 // a process makes the calls it decides, with no call decided by neither
-// policy; and rules made by hand or owned by an open file kept.
-import { spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// policy; a file rule made stale by a rename made again by apply; and rules
+// made by hand or owned by an open file kept.
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -133,6 +134,33 @@ describe('policy files against the real module', () => {
       mon.close();
     }
   }, BAD_FILES_LIMIT_MS);
+
+  it("a file rule whose file was replaced by a rename is stale, and apply makes it again: then it blocks the file there now", async () => {
+    const secret = join(dir, 'secret');
+    writeFileSync(secret, 'old\n');
+    const policy = policyFile(policyYaml({ name: 'secret', mode: 'block', exits: false }, `\
+    - name: secret
+      action: block
+      file: ${secret}
+      fileOps: [open]
+      enforce: true
+`));
+    await cliOk(['apply', policy]);
+    const rule = async (): Promise<{ stale: boolean }> =>
+      (JSON.parse((await cliOk(['status', '--json'])).stdout) as { rules: { name: string; stale: boolean }[] }).rules.find((r) => r.name === 'secret')!;
+    const cat = (): number | null => spawnSync('cat', [secret], { stdio: 'ignore' }).status;
+    expect(cat()).toBe(1);
+    // As passwd replaces /etc/shadow: a new file renamed onto the path.
+    writeFileSync(`${secret}.new`, 'new\n');
+    renameSync(`${secret}.new`, secret);
+    expect(await rule()).toMatchObject({ stale: true });
+    expect(cat()).toBe(0);
+    const again = await cliOk(['apply', policy]);
+    expect(again.stdout).toMatch(/^! rule secret: /m);
+    expect(await rule()).toMatchObject({ stale: false });
+    expect(cat()).toBe(1);
+    expect((await cliOk(['apply', policy])).stdout).toMatch(/unchanged: the running policy is this one/);
+  });
 
   it('a policy replaced while a process makes the calls it blocks: every call blocked by the old policy or the new one', async () => {
     const stormer = join(dir, 'gpp-storm');
