@@ -91,12 +91,13 @@ public:
 		int fd = ArgFd(info, 0);
 		Napi::Buffer<uint8_t> held = ArgBatch(info, 1);
 		uint32_t last = ArgU32(info, 2, "n");
-		size_t n;
+		size_t n = 0;
 		Counts counts;
 		std::string problem;
-		if (!f_->FormatLast(held.Data(), held.Length(), last, &n, &counts, &problem))
-			throw Napi::Error::New(env, problem);
+		bool formatted = f_->FormatLast(held.Data(), held.Length(), last, &n, &counts, &problem);
 		int err = f_->WriteScratch(n, fd);
+		if (!formatted)
+			throw Napi::Error::New(env, problem);
 		if (err)
 			ThrowErrno(env, err, "write");
 		return CountsObject(env, counts);

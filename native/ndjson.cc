@@ -486,6 +486,7 @@ bool NdjsonFormatter::Format(const CheckedRecords &batch, size_t *out_len, Count
 			continue;
 		if (tally && !tally->Add(rec, problem)) {
 			*problem = "record at byte " + std::to_string(at) + ": " + *problem;
+			*out_len = out.size();
 			return false;
 		}
 		if (type == SYSCALLMON_RECORD_LOST) {
@@ -499,6 +500,7 @@ bool NdjsonFormatter::Format(const CheckedRecords &batch, size_t *out_len, Count
 			continue;
 		if (!Line(out, rec, problem)) {
 			*problem = "record at byte " + std::to_string(at) + ": " + *problem;
+			*out_len = out.size();
 			return false;
 		}
 		if (type != SYSCALLMON_RECORD_LOST) {
@@ -540,6 +542,7 @@ bool NdjsonFormatter::FormatLast(const uint8_t *data, size_t len, uint64_t n, si
 			break;
 		if (!Line(out, data + at, problem)) {
 			*problem = "record at byte " + std::to_string(at) + ": " + *problem;
+			*out_len = out.size();
 			return false;
 		}
 		counts->shown++;
@@ -553,10 +556,12 @@ bool NdjsonFormatter::FormatLast(const uint8_t *data, size_t len, uint64_t n, si
 int NdjsonFormatter::WriteRecords(const CheckedRecords &batch, int fd, Counts *counts, std::string *problem,
 				  Tally *tally)
 {
-	size_t n;
-	if (!Format(batch, &n, counts, problem, tally))
-		return EINVAL;
-	return WriteScratch(n, fd);
+	size_t n = 0;
+	// The lines before a record that can't be formatted still go out: the
+	// events a reader was shown must not depend on where a batch ended.
+	bool formatted = Format(batch, &n, counts, problem, tally);
+	int err = WriteScratch(n, fd);
+	return formatted ? err : EINVAL;
 }
 
 int NdjsonFormatter::WriteScratch(size_t n, int fd)

@@ -70,16 +70,18 @@ public:
 
 	// Formats the selected records of batch into scratch(), counting
 	// every record into tally if one is given; false (and *problem) for a
-	// record it cannot format or count.
+	// record it cannot format or count, with *out_len and *counts then
+	// covering the whole lines of the records before it.
 	bool Format(const CheckedRecords &batch, size_t *out_len, Counts *counts, std::string *problem,
 		    Tally *tally = nullptr);
 	// Of data (records already held, read before following), the last n
 	// selected events, lost records left out (they describe an earlier
-	// reader's gaps); nothing is counted as read.
+	// reader's gaps); nothing is counted as read. On failure, as Format.
 	bool FormatLast(const uint8_t *data, size_t len, uint64_t n, size_t *out_len, Counts *counts,
 			std::string *problem);
 	// Format(), then all the lines written to fd, waiting while fd is full.
-	// Returns 0 or an errno (EINVAL with *problem set: Format failed).
+	// Returns 0 or an errno (EINVAL with *problem set: Format failed, after
+	// the lines of the records before the one it refused were written).
 	int WriteRecords(const CheckedRecords &batch, int fd, Counts *counts, std::string *problem,
 			 Tally *tally = nullptr);
 	// Writes out_len bytes of scratch() to fd; 0 or an errno.

@@ -177,9 +177,10 @@ public:
 	// Copies the whole records in [pos, head), at most cap bytes of them
 	// (cap: room for the largest record at least), to dst, and moves past
 	// them. Returns the bytes copied: 0 when they were overwritten while
-	// copied (the next Fetch counts them), -EPROTO for a record no module
-	// writes (*problem says which). *more: cap left records for later;
-	// *count: how many records (PADs too) were copied, each checked whole.
+	// copied (the next Fetch counts them). A record no module writes ends
+	// the copy before it, with *problem saying which. *more: cap left
+	// records for later; *count: how many records (PADs too) were copied,
+	// each checked whole.
 	ssize_t Copy(uint64_t head, uint8_t *dst, size_t cap, bool *more, size_t *count, std::string *problem)
 	{
 		size_t len = static_cast<size_t>(std::min<uint64_t>(head - pos_, cap));
@@ -198,9 +199,7 @@ public:
 				records++;
 			else
 				pads++;
-		if (!problem->empty())
-			return -EPROTO;
-		*more = at < head - pos_;
+		*more = problem->empty() && at < head - pos_;
 		*count = records + pads;
 		pos_ += at;
 		seq_ += records;
@@ -385,10 +384,18 @@ private:
 		Napi::HandleScope scope(env);
 		Batch b;
 		int err = status < 0 ? -status : Take(&b);
-		if (err == EPROTO)
-			Invoke(env, [&] { return Args{ Napi::Error::New(env, b.problem).Value() }; });
-		else if (err || b.len > 0)
+		if (err == EPROTO) {
+			// The records before the one refused are whole: they are
+			// shown, then the stream ends with why, unless handing them
+			// over ended it (a count reached).
+			int ok = 0;
+			if (b.len > 0)
+				Deliver(env, ok, b);
+			if (ok == 0 && !cb_.IsEmpty())
+				Invoke(env, [&] { return Args{ Napi::Error::New(env, b.problem).Value() }; });
+		} else if (err || b.len > 0) {
 			Deliver(env, err, b);
+		}
 		if (err)
 			Stop(); // an error ends the stream
 		if (stopped_) {
@@ -459,14 +466,20 @@ private:
 				ssize_t r = ReadInto(fd_, records, max_);
 				if (r < 0)
 					return static_cast<int>(-r);
-				CheckedRecords checked;
-				if (!CheckRecords(records, static_cast<size_t>(r), &checked, &b->problem))
-					return EPROTO;
+				size_t at = 0, size;
 				b->at = kLostSize;
-				b->len = checked.len;
-				b->count = checked.count;
+				while (at < static_cast<size_t>(r) &&
+				       (size = WholeRecord(records, at, static_cast<size_t>(r), &b->problem)) != 0) {
+					at += size;
+					b->count++;
+				}
+				b->len = at;
 				b->more = r > 0;
-				return 0;
+				if (at == static_cast<size_t>(r))
+					return 0;
+				if (b->problem.empty())
+					b->problem = "batch ends inside a record";
+				return EPROTO;
 			}
 			if (err)
 				return err;
@@ -489,11 +502,9 @@ private:
 			}
 			size_t count = 0;
 			ssize_t got = ring_.Copy(head, records + len, max_ - len, &b->more, &count, &b->problem);
-			if (got < 0)
-				return static_cast<int>(-got);
 			len += static_cast<size_t>(got);
 			b->count += count;
-			if (b->more)
+			if (b->more || !b->problem.empty())
 				break;
 		}
 		b->at = lost ? 0 : kLostSize;
@@ -502,7 +513,7 @@ private:
 			LostRecord(buf_->data(), first_lost, lost, lost_config);
 			b->count++;
 		}
-		return 0;
+		return b->problem.empty() ? 0 : EPROTO;
 	}
 
 	// buf_ stays for the stream's life: a fresh buffer per batch costs page

@@ -246,21 +246,33 @@ export function follow(src: FollowSource, output: FollowOutput, opts: FollowOpti
         size = sel.size(held, at);
         if (!sel.isLost(held, at) && !sel.isPad(held, at) && sel.selects(held, at)) picked.push(at);
       }
-      let events: MonitorEvent[];
-      if (keeps === null) {
-        events = picked.slice(-p.backlog).slice(0, limit).map((at) => src.decoder.decodeAt(held, at));
-      } else {
-        // the last N that pass: decoded from the newest back until N are found
-        events = [];
-        for (let i = picked.length - 1; i >= 0 && events.length < p.backlog; i--) {
-          const e = src.decoder.decodeAt(held, picked[i]!);
-          if (keeps(e)) events.push(e);
+      let events: MonitorEvent[] = [];
+      let failure: { error: unknown } | null = null;
+      try {
+        if (keeps === null) {
+          for (const at of picked.slice(-p.backlog).slice(0, limit)) events.push(src.decoder.decodeAt(held, at));
+        } else {
+          // the last N that pass: decoded from the newest back until N are found
+          for (let i = picked.length - 1; i >= 0 && events.length < p.backlog; i--) {
+            const e = src.decoder.decodeAt(held, picked[i]!);
+            if (keeps(e)) events.push(e);
+          }
+          events = events.reverse().slice(0, limit);
         }
-        events = events.reverse().slice(0, limit);
+      } catch (error) {
+        // decoded from the newest back, what was found is newer than the record refused
+        if (keeps !== null) events = events.reverse().slice(0, limit);
+        failure = { error };
       }
       totals.shown += events.length;
       full = totals.shown >= limit;
-      if (events.length) pending = onEvents(events);
+      const handed = events.length ? onEvents(events) : undefined;
+      pending =
+        failure === null
+          ? handed
+          : Promise.resolve(handed).then(() => {
+              throw failure.error;
+            });
     } else {
       src.seek('head');
     }
@@ -270,22 +282,34 @@ export function follow(src: FollowSource, output: FollowOutput, opts: FollowOpti
         (batch) => {
           if (!batch || batch.length === 0) return;
           const events: MonitorEvent[] = [];
-          for (let at = 0, size = 0; at < batch.length && !full; at += size) {
-            size = sel.size(batch, at);
-            if (sel.isPad(batch, at)) continue;
-            const lost = sel.isLost(batch, at);
-            if (lost) totals.lost += sel.lostCount(batch, at);
-            else totals.read++;
-            if (!sel.selects(batch, at)) continue;
-            const e = src.decoder.decodeAt(batch, at);
-            if (keeps !== null && !keeps(e)) continue;
-            events.push(e);
-            if (!lost && ++totals.shown >= limit) full = true;
+          // A record that can't be decoded ends the follow, but only once
+          // the events before it are handed over, as the NDJSON output
+          // writes their lines first.
+          let failure: { error: unknown } | null = null;
+          try {
+            for (let at = 0, size = 0; at < batch.length && !full; at += size) {
+              size = sel.size(batch, at);
+              if (sel.isPad(batch, at)) continue;
+              const lost = sel.isLost(batch, at);
+              if (lost) totals.lost += sel.lostCount(batch, at);
+              else totals.read++;
+              if (!sel.selects(batch, at)) continue;
+              const e = src.decoder.decodeAt(batch, at);
+              if (keeps !== null && !keeps(e)) continue;
+              events.push(e);
+              if (!lost && ++totals.shown >= limit) full = true;
+            }
+          } catch (error) {
+            failure = { error };
           }
           const handed = events.length ? onEvents(events) : undefined;
-          if (!full) return handed;
-          if (handed === undefined || typeof handed.then !== 'function') return live?.stop();
-          return Promise.resolve(handed).then(() => live?.stop());
+          const after = (): void => {
+            if (failure !== null) throw failure.error;
+            if (full) live?.stop();
+          };
+          if (failure === null && !full) return handed;
+          if (handed === undefined || typeof handed.then !== 'function') return after();
+          return Promise.resolve(handed).then(after);
         },
         opts.signal,
       );

@@ -741,22 +741,32 @@ export class FakeBinding implements Binding {
     function* recordsOf(batch: Buffer, more = (): boolean => true): Generator<number> {
       for (let at = 0; at < batch.length && more(); at += sel.size(batch, at)) if (!sel.isPad(batch, at)) yield at;
     }
-    const format = (batch: Buffer): { text: string; counts: FormatCounts } => {
+    /** The lines of batch's selected records; failure: the record refused, text holding the lines before it. */
+    const format = (batch: Buffer): { text: string; counts: FormatCounts; failure?: { error: unknown } } => {
       const counts: FormatCounts = { read: 0, shown: 0, lost: 0, full: false };
       let text = '';
-      for (const at of recordsOf(batch, () => !full())) {
-        const lost = sel.isLost(batch, at);
-        if (lost) counts.lost += sel.lostCount(batch, at);
-        else counts.read++;
-        if (!sel.selects(batch, at)) continue;
-        text += enc.line(batch, at);
-        if (!lost) {
-          counts.shown++;
-          shown++;
+      try {
+        for (const at of recordsOf(batch, () => !full())) {
+          const lost = sel.isLost(batch, at);
+          if (lost) counts.lost += sel.lostCount(batch, at);
+          else counts.read++;
+          if (!sel.selects(batch, at)) continue;
+          text += enc.line(batch, at);
+          if (!lost) {
+            counts.shown++;
+            shown++;
+          }
         }
+      } catch (error) {
+        return { text, counts, failure: { error } };
       }
       counts.full = full();
       return { text, counts };
+    };
+    /** As the addon: the lines before a record refused are written, then its error is thrown. */
+    const write = (fd: number, r: ReturnType<typeof format>): void => {
+      writeSync(fd, r.text);
+      if (r.failure) throw r.failure.error;
     };
     const tallyLayout = REAL_TALLY_LAYOUT;
     const l = EventDecoder.forBinding(this).layout;
@@ -780,11 +790,16 @@ export class FakeBinding implements Binding {
         }
       }
     };
-    return Object.assign((batch: Buffer) => Buffer.from(format(batch).text, 'utf8'), {
+    const formatBatch = (batch: Buffer): Buffer => {
+      const r = format(batch);
+      if (r.failure) throw r.failure.error;
+      return Buffer.from(r.text, 'utf8');
+    };
+    return Object.assign(formatBatch, {
       tallyLayout,
       writeTo: (fd: number, batch: Buffer, tally?: Float64Array): FormatCounts => {
         const r = format(batch);
-        writeSync(fd, r.text);
+        write(fd, r);
         if (tally) count(batch, tally);
         return r.counts;
       },
@@ -794,7 +809,7 @@ export class FakeBinding implements Binding {
           if (!sel.isLost(held, at) && sel.selects(held, at)) picked.push(held.subarray(at, at + sel.size(held, at)));
         }
         const r = format(Buffer.concat(picked.slice(Math.max(0, picked.length - n))));
-        writeSync(fd, r.text);
+        write(fd, r);
         return { ...r.counts, read: 0 };
       },
     });

@@ -20,15 +20,21 @@ export interface LogResult {
   events: MonitorEvent[];
   /** with --clear: records that arrived between the read and the clear, dropped unseen */
   clearedUnseen: number | null;
+  /** a record that could not be read: events holds those before it, and nothing was cleared */
+  failure?: unknown;
 }
 
 export function readLog(m: Monitor, opts: { clear: boolean }): LogResult {
   m.seek('tail');
   const events: MonitorEvent[] = [];
   for (;;) {
-    const batch = m.readAvailable(BATCH_BYTES);
-    if (batch.length === 0) break;
-    for (const e of batch) events.push(e);
+    const raw = m.readRaw(BATCH_BYTES);
+    if (raw.length === 0) break;
+    try {
+      m.decoder.decode(raw, events);
+    } catch (failure) {
+      return { events, clearedUnseen: null, failure };
+    }
   }
   if (!opts.clear) return { events, clearedUnseen: null };
   m.clear({ log: true });
@@ -74,7 +80,9 @@ export function logCommand(ctx: Ctx): Command {
       } finally {
         monitor.close();
       }
+      if (result.failure !== undefined && result.events.length === 0) throw result.failure;
       await printEvents(ctx, printer, result.events, 'syscallmon: the log is empty (target a syscall first: syscallmon --log --syscall NAME)');
+      if (result.failure !== undefined) throw result.failure;
       if (result.clearedUnseen) {
         await ctx.note(
           `syscallmon: log cleared; ${result.clearedUnseen} record${result.clearedUnseen === 1 ? '' : 's'} ` +

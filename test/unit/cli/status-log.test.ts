@@ -223,6 +223,28 @@ TIME              PID  TGID  UID  COMM        SYSCALL  VERDICT            RET  D
     expect((await runCli(['log', '--json'], { fake })).stdout.trimEnd().split('\n')).toHaveLength(9);
   });
 
+  it.each([[[]], [['--json']], [['--csv']], [['--format', 'strace']], [['--clear']]])(
+    '%j: the events before a record it cannot read are printed, then its error (1); nothing is cleared',
+    async (flags) => {
+      const fake = await busyFake();
+      const call = { type: fake.c('RECORD_SYSCALL'), nr: 257, verdict: fake.c('VERDICT_ALLOWED'), pid: 5, tgid: 5, comm: 'cat' };
+      fake.pushRecords([{ ...call, verdict: 99 }, { ...call, path: '/after' }]);
+      const r = await runCli(['log', ...flags], { fake });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('/etc/passwd');
+      expect(r.stdout).not.toContain('/after');
+      expect(r.stderr).toBe('syscallmon: record 9: unknown verdict 99\n');
+      expect(fake.calls.map((c) => c.method)).not.toContain('clear');
+    },
+  );
+
+  it('a record it cannot read first: only its error, no word of an empty log', async () => {
+    const fake = createFakeBinding();
+    fake.pushRecords([{ type: fake.c('RECORD_SYSCALL'), nr: 257, verdict: 99 }]);
+    const r = await runCli(['log'], { fake });
+    expect({ code: r.code, stdout: r.stdout, stderr: r.stderr }).toEqual({ code: 1, stdout: '', stderr: 'syscallmon: record 0: unknown verdict 99\n' });
+  });
+
   it('an empty log: a hint on stderr for the table, nothing for --json, the header for --csv', async () => {
     expect(await runCli(['log'])).toMatchObject({ code: 0, stdout: '', stderr: expect.stringMatching(/the log is empty/) });
     expect(await runCli(['log', '--json'])).toMatchObject({ code: 0, stdout: '', stderr: '' });

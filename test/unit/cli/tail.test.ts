@@ -177,6 +177,22 @@ TIME  CONFIG  closed  opened by pid 777; 0 rules dropped  by 777 (admin) uid 0
     expect(fake.openFds).toEqual([]);
   });
 
+  it.each([[[]], [['--format', 'strace']], [['--json']], [['--failed']]])(
+    '%j: the events of a batch before a record it cannot read are shown, then its error ends tail (1)',
+    async (flags) => {
+      const fake = await armedFake();
+      const call = { type: fake.c('RECORD_SYSCALL'), nr: 257, verdict: fake.c('VERDICT_ALLOWED'), pid: 5, tgid: 5, comm: 'cat', ret: -2 };
+      const t = startTail(fake, flags, () => {
+        fake.pushRecords([{ ...call, path: '/one' }, { ...call, path: '/two' }, { ...call, verdict: 99 }, { ...call, path: '/after' }]);
+      });
+      const r = await t.done;
+      expect(r.code).toBe(1);
+      expect(r.stdout.match(/\/one|\/two|\/after/g)).toEqual(['/one', '/two']);
+      expect(r.stderr.trimEnd().split('\n').pop()).toMatch(/^syscallmon: record (6|at byte \d+): unknown verdict 99$/);
+      expect(fake.openFds).toEqual([]);
+    },
+  );
+
   it.each([
     ['unknown syscall filter, with a suggestion', ['tail', '--syscall', 'raed'], 2, /unknown syscall 'raed'; did you mean read/],
     ['bad pid', ['tail', '--pid', '-3'], 2, /argument '-3' is invalid/],

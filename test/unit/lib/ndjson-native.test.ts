@@ -266,6 +266,26 @@ describe('native ndjsonFormatter', () => {
     }
   });
 
+  it('writeTo and writeLast write the lines of the records before one they refuse, then throw its error', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smon-ndjson-'));
+    try {
+      const rec = (seq: number, verdict = c.VERDICT_ALLOWED!): RecordInit => ({ type: c.RECORD_SYSCALL!, seq, nr: 257, verdict, path: '/a' });
+      const good = encodeBatch(binding, [rec(0), { type: c.RECORD_LOST!, seq: 1, count: 2 }, rec(3)]);
+      const batch = Buffer.concat([good, encodeBatch(binding, [rec(4, 9), rec(5)])]);
+      const path = join(dir, 'out');
+      let fd = openSync(path, 'w');
+      expect(() => binding.ndjsonFormatter(names, syscallNames).writeTo(fd, batch)).toThrow(`record at byte ${good.length}: unknown verdict 9`);
+      closeSync(fd);
+      expect(readFileSync(path)).toEqual(jsBatch(good));
+      fd = openSync(path, 'w');
+      expect(() => binding.ndjsonFormatter(names, syscallNames).writeLast(fd, batch, 5)).toThrow(/unknown verdict 9/);
+      closeSync(fd);
+      expect(readFileSync(path, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l).seq)).toEqual([0, 3]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a selection or errno table of the wrong shape', () => {
     expect(() => binding.ndjsonFormatter(names, syscallNames, { nrs: 'openat' } as never)).toThrow(/selection.nrs must be an array/);
     expect(() => binding.ndjsonFormatter('EPERM' as never, syscallNames)).toThrow(/errnoNames must be an array/);
