@@ -38,11 +38,18 @@ export function readLog(m: Monitor, opts: { clear: boolean }): LogResult {
   }
   if (!opts.clear) return { events, clearedUnseen: null };
   m.clear({ log: true });
-  // A clear moves the ring's tail past our cursor; anything we had not read
-  // comes back as one lost record with the exact count.
+  // A clear moves our cursor past what it drops with no lost record for it
+  // (only what was overwritten before is lost): the records that came
+  // between the read and the clear show as the gap between the seq we were
+  // due next and the first one after the clear, its own record at the latest.
   const after = m.readAvailable();
-  const first = after[0];
-  return { events, clearedUnseen: first?.type === 'lost' ? first.count : 0 };
+  const first = after.find((e) => e.type !== 'lost');
+  const last = events[events.length - 1];
+  if (first === undefined || last === undefined) {
+    return { events, clearedUnseen: after[0]?.type === 'lost' ? after[0].count : 0 };
+  }
+  const due = last.type === 'lost' ? last.seq + last.count : last.seq + 1;
+  return { events, clearedUnseen: Math.max(0, first.seq - due) };
 }
 
 /**

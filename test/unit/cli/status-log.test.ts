@@ -208,6 +208,20 @@ TIME              PID  TGID  UID  COMM        SYSCALL  VERDICT            RET  D
     ]);
   });
 
+  it('--clear says how many records came between the read and the clear, which it dropped unseen', async () => {
+    const fake = await busyFake();
+    const clear = fake.clear.bind(fake);
+    fake.clear = (fd: number, flags: number): void => {
+      fake.syscall({ syscall: 'openat', pid: 100, comm: 'cat', path: '/late1' });
+      fake.syscall({ syscall: 'openat', pid: 100, comm: 'cat', path: '/late2' });
+      clear(fd, flags);
+    };
+    const r = await runCli(['log', '--json', '--clear'], { fake });
+    expect(r.code).toBe(0);
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(9);
+    expect(r.stderr).toBe('syscallmon: log cleared; 2 records arrived while reading and were cleared unseen\n');
+  });
+
   it.each([
     [['--failed'], '--failed shows'],
     [['--slower-than', '1ms'], '--slower-than shows'],
