@@ -446,19 +446,36 @@ void smon_ring_position(const struct smon_cursor *cursor, u64 *next, u64 *lost)
 	spin_unlock_irqrestore(&ring_lock, flags);
 }
 
-/* Caller holds ring_lock: is at a place a reader can have stopped at? */
-static bool plausible(const struct smon_ring_pos *at)
+/*
+ * Caller holds ring_lock: is at a place the cursor's reader can have stopped
+ * at since?  Only the start of a record is: a read from inside one would
+ * take its bytes (a path, a policy's tag: the caller's choice) for headers,
+ * whose sizes lead out of the ring or nowhere.  A header there proves
+ * nothing, so the records from the cursor are walked up to at: the ones its
+ * reader read since, and none at all for one that caught up with the head.
+ */
+static bool plausible(const struct smon_cursor *cursor, const struct smon_ring_pos *at)
 {
-	const struct syscallmon_header *h;
+	u64 pos = ring_tail, seq = ring_tail_seq;
 
 	if (at->pos == ring_head)
 		return at->seq == ring_head_seq;
 	if (at->pos < ring_tail)
 		return at->seq <= ring_tail_seq;	/* overwritten since: counted as lost */
-	if (at->pos > ring_head || at->pos % SYSCALLMON_RECORD_ALIGN)
+	if (at->pos > ring_head)
 		return false;
-	h = record_at(at->pos);
-	return h->type == SYSCALLMON_RECORD_PAD ? at->seq <= ring_head_seq : h->seq == at->seq;
+	/* A cursor at or past the tail is at a record's start: every move put it on one. */
+	if (cursor->at.pos >= ring_tail) {
+		pos = cursor->at.pos;
+		seq = cursor->at.seq;
+	}
+	while (pos < at->pos) {
+		const struct syscallmon_header *h = record_at(pos);
+
+		seq += h->type != SYSCALLMON_RECORD_PAD;
+		pos += h->size;
+	}
+	return pos == at->pos && seq == at->seq;
 }
 
 int smon_ring_fetch(struct smon_cursor *cursor, struct syscallmon_fetch *fetch)
@@ -475,7 +492,7 @@ int smon_ring_fetch(struct smon_cursor *cursor, struct syscallmon_fetch *fetch)
 	spin_lock_irqsave(&ring_lock, flags);
 	/* Behind the cursor: a clear moved it since (or the reader went back): keep it. */
 	if (given.pos > cursor->at.pos) {
-		if (!plausible(&given) || given.seq < cursor->at.seq) {
+		if (given.seq < cursor->at.seq || !plausible(cursor, &given)) {
 			ret = -EINVAL;
 			goto out;
 		}
