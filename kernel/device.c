@@ -626,7 +626,7 @@ static long ioctl_get_status(struct smon_file *f, void __user *arg)
 }
 
 struct target_list_cursor {
-	struct syscallmon_target_info __user *entries;
+	struct syscallmon_target_info *entries;
 	u32 max;
 	u32 count;
 };
@@ -636,8 +636,8 @@ static int copy_target_info(const struct syscallmon_target_info *info, const str
 {
 	struct target_list_cursor *c = arg;
 
-	if (c->count < c->max && copy_to_user(&c->entries[c->count], info, sizeof(*info)))
-		return -EFAULT;
+	if (c->count < c->max)
+		c->entries[c->count] = *info;
 	c->count++;
 	return 0;
 }
@@ -652,13 +652,23 @@ static long ioctl_get_targets(struct syscallmon_target_list __user *arg)
 		return -EFAULT;
 	if (list.max > SYSCALLMON_NR_LIMIT)
 		return -EINVAL;
-	c.entries = u64_to_user_ptr(list.entries);
+	c.entries = smon_kvzalloc(array_size(list.max ?: 1, sizeof(*c.entries)));
+	if (!c.entries)
+		return -ENOMEM;
 	c.max = list.max;
 	c.count = 0;
 	ret = smon_targets_for_each(copy_target_info, &c);
-	if (ret)
-		return ret;
-	return put_user(c.count, &arg->count) ? -EFAULT : 0;
+	/*
+	 * Copied out after the configuration lock is dropped: a fault on the
+	 * caller's buffer can wait for ever (userfaultfd, a FUSE mapping), and
+	 * every change and every close of the device would wait with it.
+	 */
+	if (!ret && (copy_to_user(u64_to_user_ptr(list.entries), c.entries,
+				  array_size(min(c.count, c.max), sizeof(*c.entries))) ||
+		     put_user(c.count, &arg->count)))
+		ret = -EFAULT;
+	smon_kvfree(c.entries);
+	return ret;
 }
 
 static long ioctl_get_pids(struct syscallmon_pid_list __user *arg)

@@ -34,7 +34,7 @@ TESTS='1|t1_load_unload|load/unload 3 times: device and /proc files appear and d
 4|t4_block_openat|BLOCK openat for one pid: open(O_CREAT) fails with EPERM and creates nothing, another process is unaffected, events say blocked; LOG mode says would block
 5|t5_ring_overwrite|ring overwrite: the smallest ring holds 409 getppid records; 5000 scoped calls give one lost marker of exactly 4591 and then the newest 409
 6|t6_clear_on_read|clear_on_read on and off: /proc/syscallmon/log CSV lines consumed or kept
-7|t7_bad_ioctls|bad ioctls give the right errno; a root opener dropped to nobody gets EPERM
+7|t7_bad_ioctls|bad ioctls give the right errno; a root opener dropped to nobody gets EPERM; a GET_TARGETS waiting on a userfaultfd fault does not hold up SET_MODE
 8|t8_reader_wakeup|a reader blocked in poll() and one blocked in read() wake when an event arrives; a reader with a wakeup only past it, or at once when it lowers it or seeks back
 9|t9_task_lister|task lister: rows for a 3-thread, an 8 MB and an other-uid process agree with /proc/<pid>/status, task_detail TIDS match /proc/<pid>/task, task_stats states add up to the total
 10|t10_exit_events|exit events: exit(7) after 300 ms of CPU gives one record with code 7 and its utime, SIGTERM gives signal 15, one record per multithreaded process, the counter follows, off means none
