@@ -298,6 +298,7 @@ void smon_ring_attach(struct smon_cursor *cursor)
 	spin_lock_irqsave(&ring_lock, flags);
 	cursor->at.pos = ring_tail;
 	cursor->at.seq = ring_tail_seq;
+	cursor->told = cursor->at;
 	cursor->lost = 0;
 	cursor->skipped = 0;
 	cursor->skipped_config = 0;
@@ -452,7 +453,8 @@ void smon_ring_position(const struct smon_cursor *cursor, u64 *next, u64 *lost)
  * take its bytes (a path, a policy's tag: the caller's choice) for headers,
  * whose sizes lead out of the ring or nowhere.  A header there proves
  * nothing, so the records from the cursor are walked up to at: the ones its
- * reader read since, and none at all for one that caught up with the head.
+ * reader read since.  A reader that delivered all it was told of, the usual
+ * FETCH, gives back the head its last FETCH reported: no walk.
  */
 static bool plausible(const struct smon_cursor *cursor, const struct smon_ring_pos *at)
 {
@@ -464,6 +466,8 @@ static bool plausible(const struct smon_cursor *cursor, const struct smon_ring_p
 		return at->seq <= ring_tail_seq;	/* overwritten since: counted as lost */
 	if (at->pos > ring_head)
 		return false;
+	if (at->pos == cursor->told.pos)
+		return at->seq == cursor->told.seq;
 	/* A cursor at or past the tail is at a record's start: every move put it on one. */
 	if (cursor->at.pos >= ring_tail) {
 		pos = cursor->at.pos;
@@ -506,6 +510,8 @@ int smon_ring_fetch(struct smon_cursor *cursor, struct syscallmon_fetch *fetch)
 	fetch->pos = cursor->at.pos;
 	fetch->seq = cursor->at.seq;
 	fetch->head = ring_head;
+	cursor->told.pos = ring_head;
+	cursor->told.seq = ring_head_seq;
 	cursor_moved(cursor);
 	/* A loss left for the file's next reader: one asleep on it hears of it now. */
 	due = keep_loss && fetch->lost && cursor_due(cursor);
