@@ -518,7 +518,7 @@ static long ioctl_add_target(void __user *arg)
 	}
 	if (!req.err)
 		req.err = SYSCALLMON_DEFAULT_ERRNO;
-	ret = smon_target_add(&req, list.pids, list.n);
+	ret = smon_target_add(&req, list.pids, list.n, -1);
 	put_processes(&list);
 	return ret;
 }
@@ -562,8 +562,13 @@ static long ioctl_clear(u32 __user *arg)
 		return -EFAULT;
 	if (what & ~SYSCALLMON_CLEAR_MASK)
 		return -EINVAL;
-	if (what & SYSCALLMON_CLEAR_TARGETS)
-		smon_targets_clear();
+	/* First: the one part that can fail, and then nothing is cleared. */
+	if (what & SYSCALLMON_CLEAR_TARGETS) {
+		int ret = smon_targets_clear();
+
+		if (ret)
+			return ret;
+	}
 	if (what & SYSCALLMON_CLEAR_LOG)
 		smon_ring_clear_below(U64_MAX);
 	if (what & SYSCALLMON_CLEAR_COUNTERS) {
