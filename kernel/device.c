@@ -405,7 +405,7 @@ static void put_processes(struct process_list *list)
 
 	for (i = 0; i < list->n; i++)
 		put_pid(list->pids[i]);
-	smon_kfree(list->pids);
+	smon_kvfree(list->pids);
 	list->pids = NULL;
 	list->n = 0;
 }
@@ -423,8 +423,9 @@ static int get_processes(struct process_list *list, u64 uptr, u32 npids, bool go
 	int ret = 0;
 
 	list->n = 0;
-	list->pids = smon_kzalloc(array_size(npids ?: 1, sizeof(*list->pids)), GFP_KERNEL);
-	nrs = smon_kzalloc(array_size(npids ?: 1, sizeof(*nrs)), GFP_KERNEL);
+	/* A tree's or a rule's pids: up to 512 KiB, which a busy host's memory may not have in one piece. */
+	list->pids = smon_kvzalloc(array_size(npids ?: 1, sizeof(*list->pids)));
+	nrs = smon_kvzalloc(array_size(npids ?: 1, sizeof(*nrs)));
 	if (!list->pids || !nrs) {
 		ret = -ENOMEM;
 		goto out;
@@ -445,7 +446,7 @@ static int get_processes(struct process_list *list, u64 uptr, u32 npids, bool go
 			ret = -ESRCH;
 	}
 out:
-	smon_kfree(nrs);
+	smon_kvfree(nrs);
 	if (ret)
 		put_processes(list);
 	return ret;
