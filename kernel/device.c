@@ -405,7 +405,7 @@ static void put_processes(struct process_list *list)
 
 	for (i = 0; i < list->n; i++)
 		put_pid(list->pids[i]);
-	smon_kfree(list->pids);
+	smon_kvfree(list->pids);
 	list->pids = NULL;
 	list->n = 0;
 }
@@ -423,8 +423,9 @@ static int get_processes(struct process_list *list, u64 uptr, u32 npids, bool go
 	int ret = 0;
 
 	list->n = 0;
-	list->pids = smon_kzalloc(array_size(npids ?: 1, sizeof(*list->pids)), GFP_KERNEL);
-	nrs = smon_kzalloc(array_size(npids ?: 1, sizeof(*nrs)), GFP_KERNEL);
+	/* A tree's or a rule's pids: up to 512 KiB, which a busy host's memory may not have in one piece. */
+	list->pids = smon_kvzalloc(array_size(npids ?: 1, sizeof(*list->pids)));
+	nrs = smon_kvzalloc(array_size(npids ?: 1, sizeof(*nrs)));
 	if (!list->pids || !nrs) {
 		ret = -ENOMEM;
 		goto out;
@@ -445,7 +446,7 @@ static int get_processes(struct process_list *list, u64 uptr, u32 npids, bool go
 			ret = -ESRCH;
 	}
 out:
-	smon_kfree(nrs);
+	smon_kvfree(nrs);
 	if (ret)
 		put_processes(list);
 	return ret;
@@ -518,7 +519,7 @@ static long ioctl_add_target(void __user *arg)
 	}
 	if (!req.err)
 		req.err = SYSCALLMON_DEFAULT_ERRNO;
-	ret = smon_target_add(&req, list.pids, list.n);
+	ret = smon_target_add(&req, list.pids, list.n, -1);
 	put_processes(&list);
 	return ret;
 }
@@ -562,8 +563,13 @@ static long ioctl_clear(u32 __user *arg)
 		return -EFAULT;
 	if (what & ~SYSCALLMON_CLEAR_MASK)
 		return -EINVAL;
-	if (what & SYSCALLMON_CLEAR_TARGETS)
-		smon_targets_clear();
+	/* First: the one part that can fail, and then nothing is cleared. */
+	if (what & SYSCALLMON_CLEAR_TARGETS) {
+		int ret = smon_targets_clear();
+
+		if (ret)
+			return ret;
+	}
 	if (what & SYSCALLMON_CLEAR_LOG)
 		smon_ring_clear_below(U64_MAX);
 	if (what & SYSCALLMON_CLEAR_COUNTERS) {
@@ -626,7 +632,7 @@ static long ioctl_get_status(struct smon_file *f, void __user *arg)
 }
 
 struct target_list_cursor {
-	struct syscallmon_target_info __user *entries;
+	struct syscallmon_target_info *entries;
 	u32 max;
 	u32 count;
 };
@@ -636,8 +642,8 @@ static int copy_target_info(const struct syscallmon_target_info *info, const str
 {
 	struct target_list_cursor *c = arg;
 
-	if (c->count < c->max && copy_to_user(&c->entries[c->count], info, sizeof(*info)))
-		return -EFAULT;
+	if (c->count < c->max)
+		c->entries[c->count] = *info;
 	c->count++;
 	return 0;
 }
@@ -652,13 +658,23 @@ static long ioctl_get_targets(struct syscallmon_target_list __user *arg)
 		return -EFAULT;
 	if (list.max > SYSCALLMON_NR_LIMIT)
 		return -EINVAL;
-	c.entries = u64_to_user_ptr(list.entries);
+	c.entries = smon_kvzalloc(array_size(list.max ?: 1, sizeof(*c.entries)));
+	if (!c.entries)
+		return -ENOMEM;
 	c.max = list.max;
 	c.count = 0;
 	ret = smon_targets_for_each(copy_target_info, &c);
-	if (ret)
-		return ret;
-	return put_user(c.count, &arg->count) ? -EFAULT : 0;
+	/*
+	 * Copied out after the configuration lock is dropped: a fault on the
+	 * caller's buffer can wait for ever (userfaultfd, a FUSE mapping), and
+	 * every change and every close of the device would wait with it.
+	 */
+	if (!ret && (copy_to_user(u64_to_user_ptr(list.entries), c.entries,
+				  array_size(min(c.count, c.max), sizeof(*c.entries))) ||
+		     put_user(c.count, &arg->count)))
+		ret = -EFAULT;
+	smon_kvfree(c.entries);
+	return ret;
 }
 
 static long ioctl_get_pids(struct syscallmon_pid_list __user *arg)

@@ -843,15 +843,18 @@ static int check_init(const struct smon_rule *r, struct pid *const *pids, u32 np
 	return 0;
 }
 
-int smon_target_add(const struct syscallmon_target *req, struct pid *const *pids, u32 npids)
+int smon_target_add(const struct syscallmon_target *req, struct pid *const *pids, u32 npids, int mode)
 {
 	struct smon_policy *old, *p;
 	struct smon_rule *cur, *rule = NULL;
 	struct target_change change;
+	u32 set_before, before;
 	int ret;
 
 	mutex_lock(&config_lock);
 	old = current_policy();
+	set_before = mode_set;
+	before = old->mode;
 	cur = old->target[req->nr];
 	ret = -EBUSY;
 	if (cur && (req->flags & SYSCALLMON_TARGET_EXCLUSIVE))
@@ -879,9 +882,18 @@ int smon_target_add(const struct syscallmon_target *req, struct pid *const *pids
 		p->ntargets++;
 	p->target[req->nr] = rule;
 	rule = NULL;
+	if (mode >= 0) {
+		WRITE_ONCE(mode_set, mode);
+		p->mode = effective_mode();
+	}
 	ret = publish(p);
-	if (!ret)
-		target_changed(req->nr, &change);
+	if (ret) {
+		WRITE_ONCE(mode_set, set_before);
+		goto out;
+	}
+	target_changed(req->nr, &change);
+	if (mode >= 0 && mode != set_before)
+		record_mode(set_before, before, NULL, 0);
 out:
 	mutex_unlock(&config_lock);
 	smon_rule_put(rule);
@@ -1013,10 +1025,11 @@ void smon_pids_del_all(struct pid *const *pids, u32 npids)
 	mutex_unlock(&config_lock);
 }
 
-void smon_targets_clear(void)
+int smon_targets_clear(void)
 {
 	const struct smon_policy *old;
 	struct smon_policy *p;
+	int ret = -ENOMEM;
 	u32 i;
 
 	mutex_lock(&config_lock);
@@ -1029,9 +1042,10 @@ void smon_targets_clear(void)
 		}
 		p->nrules = old->nrules;
 	}
-	if (!p || publish(p))
-		pr_warn("could not clear the targets: out of memory\n");
+	if (p)
+		ret = publish(p);
 	mutex_unlock(&config_lock);
+	return ret;
 }
 
 /* ---- rules ------------------------------------------------------------------------ */

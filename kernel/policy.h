@@ -70,14 +70,16 @@ struct smon_mode_info {
 void smon_mode_get(struct smon_mode_info *info);
 /* A file's hold (*held, OFF for none) becomes mode; pid: who, for the record. */
 int smon_mode_hold(u32 *held, u32 mode, pid_t pid);
-int smon_target_add(const struct syscallmon_target *req, struct pid *const *pids, u32 npids);
+/* mode: SYSCALLMON_MODE_* set in the same change (whole, or nothing of it), or -1 to leave it. */
+int smon_target_add(const struct syscallmon_target *req, struct pid *const *pids, u32 npids, int mode);
 int smon_target_del(u32 nr);
 int smon_pids_add(u32 nr, struct pid *const *pids, u32 npids);
 int smon_pids_del(u32 nr, struct pid *const *pids, u32 npids);
 /* Adds pids to every pid-scoped target (all of them, or none); removes them from all. */
 int smon_pids_add_all(struct pid *const *pids, u32 npids);
 void smon_pids_del_all(struct pid *const *pids, u32 npids);
-void smon_targets_clear(void);
+/* Every target, in one change: 0, or an error and none removed. */
+int smon_targets_clear(void);
 void smon_counters_clear(void);
 
 /* Rules (include/uapi/syscallmon.h).  owner: the open file a CLASS_FILE rule belongs to. */

@@ -464,10 +464,7 @@ static int control_target(const char *name, const char *verb)
 	ret = smon_check_target(&req);
 	if (ret)
 		return ret;
-	ret = smon_target_add(&req, control_pids, req.npids);
-	if (ret)
-		return ret;
-	return smon_set_mode(mode);
+	return smon_target_add(&req, control_pids, req.npids, mode);
 }
 
 static int control_run(int argc, char **argv)
@@ -475,7 +472,10 @@ static int control_run(int argc, char **argv)
 	u32 mode;
 
 	if (argc == 1 && !strcmp(argv[0], "clear")) {
-		smon_targets_clear();
+		int ret = smon_targets_clear();
+
+		if (ret)
+			return ret;
 		control_pids_clear();
 		smon_change(SYSCALLMON_CONFIG_CLEAR, 0, " targets");
 		return 0;

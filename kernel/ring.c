@@ -298,6 +298,7 @@ void smon_ring_attach(struct smon_cursor *cursor)
 	spin_lock_irqsave(&ring_lock, flags);
 	cursor->at.pos = ring_tail;
 	cursor->at.seq = ring_tail_seq;
+	cursor->told = cursor->at;
 	cursor->lost = 0;
 	cursor->skipped = 0;
 	cursor->skipped_config = 0;
@@ -446,19 +447,39 @@ void smon_ring_position(const struct smon_cursor *cursor, u64 *next, u64 *lost)
 	spin_unlock_irqrestore(&ring_lock, flags);
 }
 
-/* Caller holds ring_lock: is at a place a reader can have stopped at? */
-static bool plausible(const struct smon_ring_pos *at)
+/*
+ * Caller holds ring_lock: is at a place the cursor's reader can have stopped
+ * at since?  Only the start of a record is: a read from inside one would
+ * take its bytes (a path, a policy's tag: the caller's choice) for headers,
+ * whose sizes lead out of the ring or nowhere.  A header there proves
+ * nothing, so the records from the cursor are walked up to at: the ones its
+ * reader read since.  A reader that delivered all it was told of, the usual
+ * FETCH, gives back the head its last FETCH reported: no walk.
+ */
+static bool plausible(const struct smon_cursor *cursor, const struct smon_ring_pos *at)
 {
-	const struct syscallmon_header *h;
+	u64 pos = ring_tail, seq = ring_tail_seq;
 
 	if (at->pos == ring_head)
 		return at->seq == ring_head_seq;
 	if (at->pos < ring_tail)
 		return at->seq <= ring_tail_seq;	/* overwritten since: counted as lost */
-	if (at->pos > ring_head || at->pos % SYSCALLMON_RECORD_ALIGN)
+	if (at->pos > ring_head)
 		return false;
-	h = record_at(at->pos);
-	return h->type == SYSCALLMON_RECORD_PAD ? at->seq <= ring_head_seq : h->seq == at->seq;
+	if (at->pos == cursor->told.pos)
+		return at->seq == cursor->told.seq;
+	/* A cursor at or past the tail is at a record's start: every move put it on one. */
+	if (cursor->at.pos >= ring_tail) {
+		pos = cursor->at.pos;
+		seq = cursor->at.seq;
+	}
+	while (pos < at->pos) {
+		const struct syscallmon_header *h = record_at(pos);
+
+		seq += h->type != SYSCALLMON_RECORD_PAD;
+		pos += h->size;
+	}
+	return pos == at->pos && seq == at->seq;
 }
 
 int smon_ring_fetch(struct smon_cursor *cursor, struct syscallmon_fetch *fetch)
@@ -475,7 +496,7 @@ int smon_ring_fetch(struct smon_cursor *cursor, struct syscallmon_fetch *fetch)
 	spin_lock_irqsave(&ring_lock, flags);
 	/* Behind the cursor: a clear moved it since (or the reader went back): keep it. */
 	if (given.pos > cursor->at.pos) {
-		if (!plausible(&given) || given.seq < cursor->at.seq) {
+		if (given.seq < cursor->at.seq || !plausible(cursor, &given)) {
 			ret = -EINVAL;
 			goto out;
 		}
@@ -489,6 +510,8 @@ int smon_ring_fetch(struct smon_cursor *cursor, struct syscallmon_fetch *fetch)
 	fetch->pos = cursor->at.pos;
 	fetch->seq = cursor->at.seq;
 	fetch->head = ring_head;
+	cursor->told.pos = ring_head;
+	cursor->told.seq = ring_head_seq;
 	cursor_moved(cursor);
 	/* A loss left for the file's next reader: one asleep on it hears of it now. */
 	due = keep_loss && fetch->lost && cursor_due(cursor);

@@ -29,6 +29,7 @@ struct smon_ring_pos {
 struct smon_cursor {
 	struct list_head node;	/* on the ring's list of attached cursors */
 	struct smon_ring_pos at;	/* the next record to hand out */
+	struct smon_ring_pos told;	/* the head as its last FETCH reported it: a record's start */
 	u64 lost;		/* overwritten records this reader was told it lost */
 	u64 skipped;		/* overwritten records a clear moved it past, not told yet */
 	u64 skipped_seq;	/* the first of those */

@@ -34,7 +34,7 @@ TESTS='1|t1_load_unload|load/unload 3 times: device and /proc files appear and d
 4|t4_block_openat|BLOCK openat for one pid: open(O_CREAT) fails with EPERM and creates nothing, another process is unaffected, events say blocked; LOG mode says would block
 5|t5_ring_overwrite|ring overwrite: the smallest ring holds 409 getppid records; 5000 scoped calls give one lost marker of exactly 4591 and then the newest 409
 6|t6_clear_on_read|clear_on_read on and off: /proc/syscallmon/log CSV lines consumed or kept
-7|t7_bad_ioctls|bad ioctls give the right errno; a root opener dropped to nobody gets EPERM
+7|t7_bad_ioctls|bad ioctls give the right errno; a root opener dropped to nobody gets EPERM; a GET_TARGETS waiting on a userfaultfd fault does not hold up SET_MODE
 8|t8_reader_wakeup|a reader blocked in poll() and one blocked in read() wake when an event arrives; a reader with a wakeup only past it, or at once when it lowers it or seeks back
 9|t9_task_lister|task lister: rows for a 3-thread, an 8 MB and an other-uid process agree with /proc/<pid>/status, task_detail TIDS match /proc/<pid>/task, task_stats states add up to the total
 10|t10_exit_events|exit events: exit(7) after 300 ms of CPU gives one record with code 7 and its utime, SIGTERM gives signal 15, one record per multithreaded process, the counter follows, off means none
@@ -50,7 +50,7 @@ TESTS='1|t1_load_unload|load/unload 3 times: device and /proc files appear and d
 20|t20_process_identity|a zombie or reaped pid is refused (ESRCH); the device opener forks, its child keeps the file, the opener exits: the child is monitored, and a new process given the pid of the opener is logged and can be blocked; an opener that closes its last fd while its child keeps the file is monitored
 21|t21_complete_calls|complete calls: results, errnos and fd targets (a file, a pipe, a socket, an eventfd) of known calls equal what the process saw, a waiting read lasts 300 ms, a blocked call is one record, NULL is no path, failures only, entry and result linked by call_id
 22|t22_return_slots|1000 threads waiting in read: all get their results by default, exactly 900 are recorded at entry without one with return_slots=100, all 1000 with return_slots=0; unload while they wait is clean
-23|t23_mapped_reader|the mapped reader sees what read() sees, is told exactly what it lost, cannot write the ring; mapping and closing while a producer runs is safe
+23|t23_mapped_reader|the mapped reader sees what read() sees, is told exactly what it lost, cannot write the ring; mapping and closing while a producer runs is safe; a FETCH position inside a record, however much its bytes look like a header, is EINVAL
 24|t24_rule_selectors|selectors: uid (setpriv), euid, gid, login uid, comm exact and prefix, exe (hard link, #! script, exec before load), cgroup v2 group and child group, path exact and prefix, pids each refuse only their processes; counters exact; records name the rule
 25|t25_rule_actions|rules in order: allow dpkg before block, counters exact, records name their rule; audit logs would_block and the call runs, enforced it is refused, LOG mode is the master switch; kill ends a 4-thread process before its create runs; the holder is exempt unless forced
 26|t26_process_tree|process trees: 10 processes over three levels are listed while they live, each has its first syscall and its open recorded and a bystander nothing; the tree empties as they exit; 501 live processes are listed, none missed

@@ -13,10 +13,13 @@
  *   e) A reader that hands back its position with SYSCALLMON_FETCH_KEEP_LOSS
  *      (as one that stops does) learns of its loss but leaves it to the
  *      file's next reader: read() then starts with the lost record.
+ *   f) FETCH takes only the start of a record: a position inside one, whose
+ *      bytes (a policy's tag) look like a header with the seq given, is
+ *      EINVAL, and the cursor stays; the record's own start is taken.
  */
-#include <poll.h>
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -209,6 +212,73 @@ static void loss_kept(int fd, struct mapped *m)
 	m->seq = st.head_seq;
 }
 
+/* The policy record with tag, at *pos in the mapping; 0 if it is not held. */
+static const struct syscallmon_config *policy_record(const struct mapped *m, const char *tag, uint64_t *pos,
+						     uint64_t *seq)
+{
+	uint64_t head = m->page->head, at = m->page->tail, n = m->page->tail_seq;
+
+	for (; at < head; at += ((const struct syscallmon_header *)(m->data + (at & (RING - 1))))->size) {
+		const struct syscallmon_config *c = (const void *)(m->data + (at & (RING - 1)));
+
+		if (c->h.type == SYSCALLMON_RECORD_PAD)
+			continue;
+		if (c->h.type == SYSCALLMON_RECORD_CONFIG && c->kind == SYSCALLMON_CONFIG_POLICY &&
+		    memmem(c->data, c->text_len, tag, strlen(tag))) {
+			*pos = at;
+			*seq = n;
+			return c;
+		}
+		n++;
+	}
+	return NULL;
+}
+
+static void forged_position(int fd, struct mapped *m)
+{
+	struct syscallmon_fetch f, before = { .pos = m->pos, .seq = m->seq, .flags = SYSCALLMON_FETCH_KEEP_LOSS };
+	const struct syscallmon_config *c;
+	const struct syscallmon_header *forged = NULL;
+	char tag[48];
+	uint64_t pos = 0, seq = 0;
+
+	smon_diag("f) a FETCH position inside a record");
+	/* 'H' bytes at every offset: some 16 of them, 8-aligned, read as a header with seq 0x4848...48. */
+	memset(tag, 'H', sizeof(tag) - 1);
+	tag[sizeof(tag) - 1] = '\0';
+	REQUIRE(smon_replace_policy_tagged(fd, SYSCALLMON_MODE_LOG, SYSCALLMON_EXITS_OFF, NULL, 0, tag) == 0,
+		"REPLACE_POLICY");
+	c = policy_record(m, tag, &pos, &seq);
+	REQUIRE(c, "the policy record is in the mapping");
+	for (size_t off = SYSCALLMON_RECORD_ALIGN; off + sizeof(*forged) <= c->h.size && !forged;
+	     off += SYSCALLMON_RECORD_ALIGN) {
+		const struct syscallmon_header *h = (const void *)((const uint8_t *)c + off);
+
+		if (h->seq == 0x4848484848484848ull)
+			forged = h;
+	}
+	REQUIRE(forged, "a forged header in the tag");
+	REQUIRE(ioctl(m->fd, SYSCALLMON_IOC_FETCH, &before) == 0, "FETCH: %s", strerror(errno));
+	f = (struct syscallmon_fetch){ .pos = pos + ((const uint8_t *)forged - (const uint8_t *)c),
+				       .seq = forged->seq };
+	errno = 0;
+	CHECK(ioctl(m->fd, SYSCALLMON_IOC_FETCH, &f) < 0 && errno == EINVAL,
+	      "FETCH at offset %zu of a record: errno %d, want EINVAL",
+	      (size_t)((const uint8_t *)forged - (const uint8_t *)c), errno);
+	f = (struct syscallmon_fetch){ .pos = before.pos, .seq = before.seq, .flags = SYSCALLMON_FETCH_KEEP_LOSS };
+	REQUIRE(ioctl(m->fd, SYSCALLMON_IOC_FETCH, &f) == 0, "FETCH: %s", strerror(errno));
+	CHECK_EQ(f.pos, before.pos, "the cursor after the refused FETCH");
+	CHECK_EQ(f.seq, before.seq, "its seq");
+	f = (struct syscallmon_fetch){ .pos = pos, .seq = seq + 1 };
+	errno = 0;
+	CHECK(ioctl(m->fd, SYSCALLMON_IOC_FETCH, &f) < 0 && errno == EINVAL,
+	      "FETCH at the record's start with the next seq: errno %d, want EINVAL", errno);
+	f = (struct syscallmon_fetch){ .pos = pos, .seq = seq };
+	CHECK(ioctl(m->fd, SYSCALLMON_IOC_FETCH, &f) == 0, "FETCH at the record's start: %s", strerror(errno));
+	CHECK_EQ(f.pos, pos, "the cursor at the record");
+	CHECK_EQ(f.seq, seq, "its seq");
+}
+
 static void read_only(int fd, struct mapped *m)
 {
 	int status;
@@ -294,6 +364,7 @@ int main(void)
 	loss_kept(fd, &m);
 	read_only(mfd, &m);
 	unmap_while_producing(fd);
+	forged_position(fd, &m);
 
 	munmap((void *)m.page, m.len);
 	close(mfd);

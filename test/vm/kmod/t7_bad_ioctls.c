@@ -5,11 +5,16 @@
  * -> EINVAL; oversized pid set -> E2BIG; a too-small read buffer ->
  * EINVAL; and a process that opened the device as root and then dropped to
  * nobody gets EPERM from the control ioctls (and EACCES opening it anew).
+ * A GET_TARGETS whose buffer faults for as long as userfaultfd keeps it
+ * waiting does not hold up a change meanwhile.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -241,6 +246,85 @@ static void dropped_privileges(int fd)
 	CHECK(ret == 0, "DEL_TARGET openat: %s", smon_errname(ret));
 }
 
+struct slow_call {
+	int fd;
+	unsigned long cmd;
+	void *arg;
+	int ret;
+	int done;
+};
+
+static void *slow_call_run(void *arg)
+{
+	struct slow_call *c = arg;
+
+	c->ret = smon_ioctl(c->fd, c->cmd, c->arg);
+	__atomic_store_n(&c->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Whether c finished within ms. */
+static int slow_call_wait(struct slow_call *c, int ms)
+{
+	for (int i = 0; i < ms / 10 && !__atomic_load_n(&c->done, __ATOMIC_ACQUIRE); i++)
+		usleep(10000);
+	return __atomic_load_n(&c->done, __ATOMIC_ACQUIRE);
+}
+
+static void slow_buffer(int fd)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	struct syscallmon_target_list list = { .max = 1 };
+	struct syscallmon_target_info *entry;
+	uint32_t mode = SYSCALLMON_MODE_LOG;
+	struct slow_call get = { .fd = fd, .cmd = SYSCALLMON_IOC_GET_TARGETS, .arg = &list };
+	struct slow_call set = { .fd = fd, .cmd = SYSCALLMON_IOC_SET_MODE, .arg = &mode };
+	struct uffd_msg msg;
+	pthread_t get_thread, set_thread;
+	struct pollfd p;
+	long page = sysconf(_SC_PAGESIZE);
+	int uffd;
+
+	smon_diag("a GET_TARGETS waiting on its buffer's fault, and a change meanwhile");
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	REQUIRE(uffd >= 0, "userfaultfd: %s", strerror(errno));
+	REQUIRE(ioctl(uffd, UFFDIO_API, &api) == 0, "UFFDIO_API: %s", strerror(errno));
+	entry = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	REQUIRE(entry != MAP_FAILED, "mmap: %s", strerror(errno));
+	reg.range.start = (uintptr_t)entry;
+	reg.range.len = page;
+	REQUIRE(ioctl(uffd, UFFDIO_REGISTER, &reg) == 0, "UFFDIO_REGISTER: %s", strerror(errno));
+	list.entries = (uintptr_t)entry;
+	REQUIRE(smon_add_target(fd, __NR_getppid, SYSCALLMON_ACTION_LOG, 0, SYSCALLMON_TARGET_ALL_PIDS, NULL, 0) == 0,
+		"ADD_TARGET");
+
+	REQUIRE(pthread_create(&get_thread, NULL, slow_call_run, &get) == 0, "pthread_create");
+	p = (struct pollfd){ .fd = uffd, .events = POLLIN };
+	REQUIRE(poll(&p, 1, 10000) == 1 && read(uffd, &msg, sizeof(msg)) == sizeof(msg) &&
+		msg.event == UFFD_EVENT_PAGEFAULT, "GET_TARGETS faulted on its buffer");
+	CHECK(!get.done, "GET_TARGETS waits for its fault");
+	REQUIRE(pthread_create(&set_thread, NULL, slow_call_run, &set) == 0, "pthread_create");
+	if (CHECK(slow_call_wait(&set, 3000), "SET_MODE finished while GET_TARGETS waited on its buffer"))
+		CHECK_EQ(set.ret, 0, "SET_MODE");
+
+	{
+		struct uffdio_zeropage zero = { .range = { .start = (uintptr_t)entry, .len = page } };
+
+		REQUIRE(ioctl(uffd, UFFDIO_ZEROPAGE, &zero) == 0, "UFFDIO_ZEROPAGE: %s", strerror(errno));
+	}
+	pthread_join(get_thread, NULL);
+	pthread_join(set_thread, NULL);
+	CHECK_EQ(get.ret, 0, "GET_TARGETS once its buffer is there");
+	CHECK_EQ(list.count, 1, "GET_TARGETS: targets");
+	CHECK_EQ(entry->nr, __NR_getppid, "GET_TARGETS: the target");
+	CHECK_EQ(set.ret, 0, "SET_MODE");
+	REQUIRE(smon_set_mode(fd, SYSCALLMON_MODE_OFF) == 0, "SET_MODE OFF");
+	REQUIRE(smon_del_target(fd, __NR_getppid) == 0, "DEL_TARGET");
+	munmap(entry, page);
+	close(uffd);
+}
+
 int main(void)
 {
 	struct syscallmon_status st;
@@ -265,6 +349,7 @@ int main(void)
 		CHECK_EQ(st.armed, 0, "probes armed after bad requests");
 	}
 	dropped_privileges(fd);
+	slow_buffer(fd);
 
 	smon_unload_exit(fd);
 }
