@@ -15,7 +15,9 @@
  *      file's next reader: read() then starts with the lost record.
  *   f) FETCH takes only the start of a record: a position inside one, whose
  *      bytes (a policy's tag) look like a header with the seq given, is
- *      EINVAL, and the cursor stays; the record's own start is taken.
+ *      EINVAL, and the cursor stays; the record's own start is taken.  The
+ *      head a FETCH reported, given back after the ring went on, is taken
+ *      with its own seq only.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -234,13 +236,23 @@ static const struct syscallmon_config *policy_record(const struct mapped *m, con
 	return NULL;
 }
 
+/* Records (not PADs) in the mapping from from up to to, both records' starts. */
+static uint64_t records_between(const struct mapped *m, uint64_t from, uint64_t to)
+{
+	uint64_t n = 0;
+
+	for (uint64_t at = from; at < to; at += ((const struct syscallmon_header *)(m->data + (at & (RING - 1))))->size)
+		n += ((const struct syscallmon_header *)(m->data + (at & (RING - 1))))->type != SYSCALLMON_RECORD_PAD;
+	return n;
+}
+
 static void forged_position(int fd, struct mapped *m)
 {
 	struct syscallmon_fetch f, before = { .pos = m->pos, .seq = m->seq, .flags = SYSCALLMON_FETCH_KEEP_LOSS };
 	const struct syscallmon_config *c;
 	const struct syscallmon_header *forged = NULL;
 	char tag[48];
-	uint64_t pos = 0, seq = 0;
+	uint64_t pos = 0, seq = 0, told, told_seq;
 
 	smon_diag("f) a FETCH position inside a record");
 	/* 'H' bytes at every offset: some 16 of them, 8-aligned, read as a header with seq 0x4848...48. */
@@ -277,6 +289,21 @@ static void forged_position(int fd, struct mapped *m)
 	CHECK(ioctl(m->fd, SYSCALLMON_IOC_FETCH, &f) == 0, "FETCH at the record's start: %s", strerror(errno));
 	CHECK_EQ(f.pos, pos, "the cursor at the record");
 	CHECK_EQ(f.seq, seq, "its seq");
+
+	/* The head that FETCH reported, given back once the ring went on past it: only with its own seq. */
+	told = f.head;
+	told_seq = seq + records_between(m, pos, told);
+	REQUIRE(smon_replace_policy_tagged(fd, SYSCALLMON_MODE_LOG, SYSCALLMON_EXITS_OFF, NULL, 0, "after") == 0,
+		"REPLACE_POLICY");
+	REQUIRE(m->page->head > told, "the ring went on past the head reported");
+	f = (struct syscallmon_fetch){ .pos = told, .seq = told_seq + 1 };
+	errno = 0;
+	CHECK(ioctl(m->fd, SYSCALLMON_IOC_FETCH, &f) < 0 && errno == EINVAL,
+	      "FETCH at the head reported with the next seq: errno %d, want EINVAL", errno);
+	f = (struct syscallmon_fetch){ .pos = told, .seq = told_seq };
+	CHECK(ioctl(m->fd, SYSCALLMON_IOC_FETCH, &f) == 0, "FETCH at the head reported: %s", strerror(errno));
+	CHECK_EQ(f.pos, told, "the cursor at the head reported");
+	CHECK_EQ(f.seq, told_seq, "its seq");
 }
 
 static void read_only(int fd, struct mapped *m)
