@@ -123,8 +123,9 @@ export async function runSandbox(deps: HostDeps, req: SandboxRequest, signal: Ab
       commandSeconds: run.commandSeconds,
     };
   } catch (e) {
-    // The VM's errors name its console log, in the share.
-    if (e instanceof SandboxError && e.cause instanceof VmError && e.cause.code !== 'EABORTED') keep = true;
+    // Kept only when the error names the console log in it: a VM that never
+    // started (no kernel, no QEMU) left nothing there worth a leftover directory.
+    if (e instanceof SandboxError && e.cause instanceof VmError && e.cause.code !== 'EABORTED' && e.cause.consoleLog !== undefined) keep = true;
     throw e;
   } finally {
     if (!keep) rmSync(share, { recursive: true, force: true });

@@ -220,6 +220,26 @@ TIME             PID  TGID  UID  COMM  SYSCALL  VERDICT  RET  DURATION  PATH
   });
 
   it.each([
+    ['no kernel', new VmError('ENOKERNEL', 'no /boot/vmlinuz-6.1.0-test: install linux-image-6.1.0-test'), false],
+    ['no QEMU', new VmError('EQEMU', 'cannot start qemu-system-x86_64: not found, install qemu-system-x86'), false],
+    ['a timeout, naming its console log', new VmError('ETIMEOUT', 'VM timed out; console log: LOG', 'LOG'), true],
+  ] as const)('the VM failed (%s): the share is kept only when the error names the console log in it', async (_name, error, kept) => {
+    let share = '';
+    const vm: VmRunner = {
+      run: (opts) => {
+        share = opts.shareDir as string;
+        return Promise.reject(error);
+      },
+    };
+    const r = await runCli(['sandbox', '--', 'true'], { fake, vm });
+    expect(r.code).toBe(125);
+    expect(r.stderr).toContain(`syscallmon: sandbox: the VM failed: ${error.message}\n`);
+    expect(share).not.toBe('');
+    expect(existsSync(share)).toBe(kept);
+    rmSync(share, { recursive: true, force: true });
+  });
+
+  it.each([
     ['SIGINT', 130],
     ['SIGTERM', 143],
     ['EPIPE', 141],
