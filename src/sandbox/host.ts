@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Binding } from '../lib/binding.js';
 import { EventDecoder, type MonitorEvent } from '../lib/events.js';
@@ -55,7 +55,12 @@ export interface SandboxOutcome {
 }
 
 function readJson<T>(path: string): T | undefined {
-  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : undefined;
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (e) {
+    throw new SandboxError(SANDBOX_STATUS.failed, `the guest left its ${basename(path)} unreadable: ${(e as Error).message}`, { cause: e });
+  }
 }
 
 /** The VM run, its failures as SandboxErrors: an interrupt is 128 + the signal that asked for it. */
@@ -75,8 +80,25 @@ async function boot(vm: VmRunner, opts: VmRunOptions, signal: AbortSignal): Prom
   }
 }
 
+/**
+ * A failure of the sandbox's own machinery that is no SandboxError (a file
+ * it cannot read or write: the initramfs cache, the share, what the guest
+ * left) is the sandbox's failure too: 125, never a status CMD could have
+ * exited with.
+ */
+function asSandboxError(e: unknown): SandboxError {
+  if (e instanceof SandboxError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new SandboxError(SANDBOX_STATUS.failed, message, { cause: e });
+}
+
 export async function runSandbox(deps: HostDeps, req: SandboxRequest, signal: AbortSignal): Promise<SandboxOutcome> {
-  const share = mkdtempSync(join(tmpdir(), 'syscallmon-sandbox-'));
+  let share: string;
+  try {
+    share = mkdtempSync(join(tmpdir(), 'syscallmon-sandbox-'));
+  } catch (e) {
+    throw asSandboxError(e);
+  }
   // Kept when the sandbox failed: its console log is what says why.
   let keep = false;
   try {
@@ -126,7 +148,7 @@ export async function runSandbox(deps: HostDeps, req: SandboxRequest, signal: Ab
     // Kept only when the error names the console log in it: a VM that never
     // started (no kernel, no QEMU) left nothing there worth a leftover directory.
     if (e instanceof SandboxError && e.cause instanceof VmError && e.cause.code !== 'EABORTED' && e.cause.consoleLog !== undefined) keep = true;
-    throw e;
+    throw asSandboxError(e);
   } finally {
     if (!keep) rmSync(share, { recursive: true, force: true });
   }

@@ -239,6 +239,23 @@ TIME             PID  TGID  UID  COMM  SYSCALL  VERDICT  RET  DURATION  PATH
     rmSync(share, { recursive: true, force: true });
   });
 
+  it('a file the runner cannot read is the sandbox\'s failure: exit 125 in one line, not 1 (a status CMD has)', async () => {
+    const eacces = Object.assign(new Error("EACCES: permission denied, open '/bin/busybox'"), { code: 'EACCES', errno: -13 });
+    const r = await runCli(['sandbox', '--', 'true'], { fake, vm: { run: () => Promise.reject(eacces) } });
+    expect(r.code).toBe(125);
+    expect(r.stderr.split('\n').slice(1)).toEqual(["syscallmon: sandbox: EACCES: permission denied, open '/bin/busybox'", '']);
+  });
+
+  it('a result the guest left half-written: exit 125, naming the file', async () => {
+    const vm = fakeVm((share) => {
+      writeFileSync(join(share, SHARE_FILES.events), '');
+      writeFileSync(join(share, SHARE_FILES.result), '{"pid": 500, "exit_');
+    });
+    const r = await runCli(['sandbox', '--', 'true'], { fake, vm });
+    expect(r.code).toBe(125);
+    expect(r.stderr).toMatch(/^syscallmon: sandbox: the guest left its result\.json unreadable: .*JSON.*$/m);
+  });
+
   it.each([
     ['SIGINT', 130],
     ['SIGTERM', 143],
