@@ -116,6 +116,9 @@ export async function runSandbox(deps: HostDeps, req: SandboxRequest, signal: Ab
           // CMD's own directory too, should it be where the VM has a tmpfs (/tmp).
           hostPaths: [PACKAGE_ROOT, ...(deps.commandFile ? [dirname(deps.commandFile)] : [])],
           shareDir: share,
+          // CMD runs as long as it runs, as under `run` (a build under TCG can take hours):
+          // Ctrl-C, or timeout(1) around syscallmon, stops it.
+          timeoutMs: Infinity,
           signal,
           onConsole: deps.onConsole,
         },

@@ -93,6 +93,8 @@ TIME             PID  TGID  UID  COMM  SYSCALL  VERDICT  RET  DURATION  PATH
       '--syscall', 'openat', '--syscall', 'read', '--', '/bin/cat', '/etc/hostname',
     ]);
     expect(opts!.cwd).toBe(process.cwd());
+    // no wall-clock limit of the runner's own cuts CMD short
+    expect(opts!.timeoutMs).toBe(Infinity);
   });
 
   it('--json: NDJSON on stdout, nothing else', async () => {

@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { buildCpio } from '../../../src/vm/cpio.js';
 import { wrapperScript } from '../../../src/vm/guest-init.js';
 import { resolveBootModules } from '../../../src/vm/initramfs.js';
-import { qemuArgs, type QemuSpec } from '../../../src/vm/qemu.js';
+import { qemuArgs, runQemu, type QemuSpec } from '../../../src/vm/qemu.js';
+import { MAX_TIMEOUT_MS, runInVm } from '../../../src/vm/runner.js';
 
 describe('buildCpio', () => {
   it('writes a newc archive that cpio(1) lists, with a device node', () => {
@@ -112,5 +113,33 @@ describe('qemuArgs', () => {
     const args = qemuArgs({ ...spec, icount: true, smp: 4 });
     expect(value(args, '-smp')).toBe('1');
     expect(value(args, '-icount')).toBe('shift=0,sleep=off');
+  });
+});
+
+describe('the wall-clock limit', () => {
+  /** QEMU as a shell that sleeps, so only the limit can end it early. */
+  const sleeper = (seconds: number, timeoutMs: number) =>
+    runQemu({
+      binary: '/bin/sh',
+      args: ['-c', `exec sleep ${seconds}`],
+      consoleLog: join(mkdtempSync(join(tmpdir(), 'smvm-log-')), 'console.log'),
+      timeoutMs,
+      signal: undefined,
+      onConsole: undefined,
+    });
+
+  it('Infinity is no limit: QEMU runs to its end', async () => {
+    await expect(sleeper(0.3, Infinity)).resolves.toBeUndefined();
+  });
+
+  it('a finite limit still kills QEMU when it is reached', async () => {
+    await expect(sleeper(5, 100)).rejects.toMatchObject({ code: 'ETIMEOUT' });
+  });
+
+  it.each([MAX_TIMEOUT_MS + 1, 30 * 24 * 3600_000, 1.5, 0])('%s ms, which no timer can wait, is refused before anything starts', async (timeoutMs) => {
+    await expect(runInVm({ command: ['true'], kver: 'no-such-release', timeoutMs })).rejects.toMatchObject({
+      code: 'EBADOPT',
+      message: expect.stringMatching(/^timeoutMs must be a positive integer up to 2147483647/),
+    });
   });
 });
