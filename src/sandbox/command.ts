@@ -7,6 +7,7 @@
  */
 import { accessSync, constants, statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { shellWord } from '../render/shell.js';
 
 export type FoundCommand =
   | {
@@ -53,11 +54,14 @@ function unrunnable(file: string): { status: 126 | 127; why: string } | null {
 
 export function findCommand(name: string, where: { path: string; cwd: string }): FoundCommand {
   if (name === '') return { ok: false, status: 127, message: 'the command is an empty string' };
+  // Quoted as a shell would take it back: a newline or an escape sequence in
+  // CMD's name must neither split the message nor reach the terminal raw.
+  const shown = shellWord(name);
   if (name.includes('/')) {
     const file = resolve(where.cwd, name);
     if (VM_OWN.some((dir) => under(file, dir))) return { ok: true, file, execPath: name };
     const bad = unrunnable(file);
-    return bad ? { ok: false, status: bad.status, message: `${name}: ${bad.why}` } : { ok: true, file, execPath: name };
+    return bad ? { ok: false, status: bad.status, message: `${shown}: ${bad.why}` } : { ok: true, file, execPath: name };
   }
   let firstBad: { status: 126 | 127; why: string; file: string } | null = null;
   for (const dir of where.path.split(':')) {
@@ -68,6 +72,6 @@ export function findCommand(name: string, where: { path: string; cwd: string }):
     if (bad.status === 126 && firstBad === null) firstBad = { ...bad, file };
   }
   // Like the shell: a file that is there but can't be run is reported as such.
-  if (firstBad) return { ok: false, status: 126, message: `${name}: ${firstBad.file} ${firstBad.why}` };
-  return { ok: false, status: 127, message: `${name}: not found in PATH (${where.path})` };
+  if (firstBad) return { ok: false, status: 126, message: `${shown}: ${shellWord(firstBad.file)} ${firstBad.why}` };
+  return { ok: false, status: 127, message: `${shown}: not found in PATH (${shellWord(where.path)})` };
 }

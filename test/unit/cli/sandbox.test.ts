@@ -317,6 +317,17 @@ describe('sandbox: CMD found on the host first', () => {
     expect(vm.seen).toHaveLength(0);
   });
 
+  it.each([
+    ['a newline', 'no\nsyscallmon: such', "$'no\\nsyscallmon: such'"],
+    ['an escape sequence', 'x\u001b]0;owned\u0007', "$'x\\x1b]0;owned\\x07'"],
+    ['a space', 'my tool', "'my tool'"],
+  ])('a CMD not found whose name has %s: one line, the name quoted as a shell takes it back', async (_name, command, shown) => {
+    const vm = fakeVm(() => {});
+    const r = await runCli(['sandbox', '--', command], { fake, vm, env: { PATH: '/usr/bin:/bin' } });
+    expect(r.code).toBe(127);
+    expect(r.stderr).toBe(`syscallmon: sandbox: ${shown}: not found in PATH (/usr/bin:/bin)\n`);
+  });
+
   it('CMD is looked for in syscallmon\'s PATH, which the VM gets too; its directory is kept visible there', async () => {
     const vm = fakeVm((share) => writeGuest(share, []));
     const path = `${join(dir, 'bin')}:/usr/bin:/bin`;
