@@ -1,7 +1,7 @@
 // The pieces of the VM runner that don't need QEMU: archive format, module
 // ordering, generated scripts, QEMU arguments.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +26,28 @@ describe('buildCpio', () => {
     expect(lines[1]).toMatch(/^crw------- .* 5,\s+1 .* dev\/console$/);
     expect(lines[2]).toMatch(/^-rwxr-xr-x .* 10 .* init$/);
     expect(lines[3]).toMatch(/ sh -> busybox$/);
+  });
+});
+
+describe('buildCpio: what newc cannot hold is refused, not written as a corrupt archive', () => {
+  it.each([
+    ['a device number past 32 bits', { kind: 'chardev', path: 'dev/x', major: 2 ** 32, minor: 0 }],
+    ['a negative device number', { kind: 'chardev', path: 'dev/x', major: 5, minor: -1 }],
+    ['a mode that is no integer', { kind: 'file', path: 'f', data: Buffer.alloc(0), mode: 0.5 }],
+    ['a mode with type bits', { kind: 'file', path: 'f', data: Buffer.alloc(0), mode: 0o40755 }],
+    ['a NUL in a name', { kind: 'file', path: 'a\0b', data: Buffer.alloc(0) }],
+    ['an empty name', { kind: 'dir', path: '/' }],
+    ['a NUL in a symlink target', { kind: 'symlink', path: 'l', target: 'a\0b' }],
+  ] as const)('%s', (_name, entry) => {
+    expect(() => buildCpio([entry])).toThrow(RangeError);
+  });
+
+  it('names, sizes and padding as cpio(1) reads them back, a name of a multi-byte character included', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'smvm-cpio-'));
+    const names = ['a', 'bb', 'ccc', 'dddd', 'é'];
+    const archive = buildCpio(names.map((name, i) => ({ kind: 'file' as const, path: name, data: Buffer.alloc(i * 3 + 1, name) })));
+    execFileSync('cpio', ['-id', '--quiet'], { input: archive, cwd: dir });
+    for (const [i, name] of names.entries()) expect(readFileSync(join(dir, name))).toEqual(Buffer.alloc(i * 3 + 1, name));
   });
 });
 
