@@ -5,7 +5,7 @@
  * left in the share (request.ts) as decoded events.  Every way the sandbox
  * itself fails is a SandboxError with the status to exit with.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +80,14 @@ async function boot(vm: VmRunner, opts: VmRunOptions, signal: AbortSignal): Prom
   }
 }
 
+function nonEmpty(file: string): boolean {
+  try {
+    return statSync(file).size > 0;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * A failure of the sandbox's own machinery that is no SandboxError (a file
  * it cannot read or write: the initramfs cache, the share, what the guest
@@ -148,10 +156,16 @@ export async function runSandbox(deps: HostDeps, req: SandboxRequest, signal: Ab
       commandSeconds: run.commandSeconds,
     };
   } catch (e) {
-    // Kept only when the error names the console log in it: a VM that never
-    // started (no kernel, no QEMU) left nothing there worth a leftover directory.
-    if (e instanceof SandboxError && e.cause instanceof VmError && e.cause.code !== 'EABORTED' && e.cause.consoleLog !== undefined) keep = true;
-    throw asSandboxError(e);
+    // Kept only when the VM wrote to its console log, and then named: a VM
+    // that never booted (no kernel, no QEMU, QEMU refusing its arguments)
+    // left nothing there worth a leftover directory.
+    const failure = asSandboxError(e);
+    const vmError = failure.cause instanceof VmError && failure.cause.code !== 'EABORTED' ? failure.cause : undefined;
+    const log = vmError?.consoleLog;
+    if (log === undefined || !nonEmpty(log)) throw failure;
+    keep = true;
+    if (failure.message.includes(log)) throw failure;
+    throw new SandboxError(failure.status, `${failure.message}; console log: ${log}`, { cause: vmError });
   } finally {
     if (!keep) rmSync(share, { recursive: true, force: true });
   }

@@ -222,20 +222,28 @@ TIME             PID  TGID  UID  COMM  SYSCALL  VERDICT  RET  DURATION  PATH
   });
 
   it.each([
-    ['no kernel', new VmError('ENOKERNEL', 'no /boot/vmlinuz-6.1.0-test: install linux-image-6.1.0-test'), false],
-    ['no QEMU', new VmError('EQEMU', 'cannot start qemu-system-x86_64: not found, install qemu-system-x86'), false],
-    ['a timeout, naming its console log', new VmError('ETIMEOUT', 'VM timed out; console log: LOG', 'LOG'), true],
-  ] as const)('the VM failed (%s): the share is kept only when the error names the console log in it', async (_name, error, kept) => {
+    ['no kernel', 'ENOKERNEL', 'no /boot/vmlinuz-6.1.0-test: install linux-image-6.1.0-test', undefined, false],
+    ['no QEMU', 'EQEMU', 'cannot start qemu-system-x86_64: not found, install qemu-system-x86', undefined, false],
+    ['QEMU refusing to start, its console empty', 'EQEMU', "QEMU exited with status 1: could not load kernel '/boot/vmlinuz-x': Permission denied", '', false],
+    ['QEMU failing after the boot began', 'EQEMU', 'QEMU exited with signal SIGSEGV', 'Linux version 6.1.0\n', true],
+    ['a timeout', 'ETIMEOUT', 'VM timed out after 600 s; QEMU killed', 'Linux version 6.1.0\n', true],
+  ] as const)('the VM failed (%s): the share is kept, and named, only when its console log has something to say', async (_name, code, message, console, kept) => {
     let share = '';
     const vm: VmRunner = {
       run: (opts) => {
         share = opts.shareDir as string;
-        return Promise.reject(error);
+        const log = join(share, '.vm', 'console.log');
+        if (console !== undefined) {
+          mkdirSync(join(share, '.vm'));
+          writeFileSync(log, console);
+        }
+        return Promise.reject(new VmError(code, message, console === undefined ? undefined : log));
       },
     };
     const r = await runCli(['sandbox', '--', 'true'], { fake, vm });
     expect(r.code).toBe(125);
-    expect(r.stderr).toContain(`syscallmon: sandbox: the VM failed: ${error.message}\n`);
+    const log = join(share, '.vm', 'console.log');
+    expect(r.stderr).toContain(`syscallmon: sandbox: the VM failed: ${message}${kept ? `; console log: ${log}` : ''}\n`);
     expect(share).not.toBe('');
     expect(existsSync(share)).toBe(kept);
     rmSync(share, { recursive: true, force: true });
