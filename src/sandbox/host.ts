@@ -121,8 +121,9 @@ export async function runSandbox(deps: HostDeps, req: SandboxRequest, signal: Ab
           command: [process.execPath, BIN, ...guestArgs(req, share)],
           env: { PATH: req.path },
           cwd: process.cwd(),
-          // CMD's own directory too, should it be where the VM has a tmpfs (/tmp).
-          hostPaths: [PACKAGE_ROOT, ...(deps.commandFile ? [dirname(deps.commandFile)] : [])],
+          // The guest half runs this node on this package, each of which may be
+          // where the VM has a tmpfs (/tmp: a node unpacked by CI), as may CMD's own directory.
+          hostPaths: [PACKAGE_ROOT, dirname(process.execPath), ...(deps.commandFile ? [dirname(deps.commandFile)] : [])],
           shareDir: share,
           // CMD runs as long as it runs, as under `run` (a build under TCG can take hours):
           // Ctrl-C, or timeout(1) around syscallmon, stops it.

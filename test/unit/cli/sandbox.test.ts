@@ -4,7 +4,7 @@
 // test/unit/cli/sandbox-vm.test.ts.
 import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -95,6 +95,8 @@ TIME             PID  TGID  UID  COMM  SYSCALL  VERDICT  RET  DURATION  PATH
     expect(opts!.cwd).toBe(process.cwd());
     // no wall-clock limit of the runner's own cuts CMD short
     expect(opts!.timeoutMs).toBe(Infinity);
+    // the node that runs the guest half stays visible even where the VM mounts a tmpfs
+    expect(opts!.hostPaths).toContain(dirname(process.execPath));
   });
 
   it('--json: NDJSON on stdout, nothing else', async () => {
