@@ -1,12 +1,12 @@
 // The pieces of the VM runner that don't need QEMU: archive format, module
 // ordering, generated scripts, QEMU arguments.
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildCpio } from '../../../src/vm/cpio.js';
-import { wrapperScript } from '../../../src/vm/guest-init.js';
+import { devLinks, INIT_SCRIPT, wrapperScript } from '../../../src/vm/guest-init.js';
 import { resolveBootModules } from '../../../src/vm/initramfs.js';
 import { qemuArgs, runQemu, type QemuSpec } from '../../../src/vm/qemu.js';
 import { MAX_TIMEOUT_MS, runInVm } from '../../../src/vm/runner.js';
@@ -99,6 +99,22 @@ describe('wrapperScript', () => {
   it('exits 125 with a message when the directory does not exist', () => {
     const script = wrapperScript({ command: 'echo never', env: {}, cwd: '/nonexistent/dir' });
     expect(() => execFileSync('/bin/sh', ['-c', script], { stdio: 'pipe' })).toThrow(expect.objectContaining({ status: 125 }));
+  });
+});
+
+describe('the init\'s /dev', () => {
+  it('has /dev/fd, stdin, stdout and stderr, as udev makes them: a script writing to /dev/stderr reaches stderr', () => {
+    expect(INIT_SCRIPT).toContain(`mount -t devtmpfs devtmpfs /newroot/dev || die "cannot mount /dev"\n${devLinks('/newroot/dev')}\n`);
+    const dev = mkdtempSync(join(tmpdir(), 'smvm-dev-'));
+    execFileSync('/bin/sh', ['-c', `die() { exit 1; }\n${devLinks(dev)}`]);
+    expect(['fd', 'stdin', 'stdout', 'stderr'].map((name) => readlinkSync(join(dev, name)))).toEqual([
+      '/proc/self/fd', '/proc/self/fd/0', '/proc/self/fd/1', '/proc/self/fd/2',
+    ]);
+    // Through pipes, as the guest gives CMD its stdio (node's own are sockets, which /proc won't open again).
+    const r = spawnSync('/bin/sh', ['-c', `{ echo to-stderr > ${dev}/stderr; } 2>&1 | cat; { echo to-stdout > ${dev}/stdout; } | cat; echo in | cat ${dev}/fd/0`], {
+      encoding: 'utf8',
+    });
+    expect(r.stdout).toBe('to-stderr\nto-stdout\nin\n');
   });
 });
 
