@@ -633,13 +633,34 @@ describe('sandbox (guest side): CMD run for real on this host, the module a fake
     const binding = createFakeBinding();
     const request = checkRequestFinding(fake, { syscalls: ['openat'], command, ...more });
     const result = await runGuest({ binding, kmod: new FakeKmod(), launch: spawnGated }, request, dir);
-    return { result, binding, output: readFileSync(join(dir, SHARE_FILES.output), 'utf8') };
+    return { result, binding, output: readFileSync(join(dir, SHARE_FILES.output), 'latin1') };
   }
 
   it('stdout and stderr keep the order CMD wrote them in', async () => {
     const { output, result } = await guest(['sh', '-c', 'echo out1; echo err1 >&2; echo out2; echo err2 >&2'], share(''));
     expect(output).toBe('out1\nerr1\nout2\nerr2\n');
     expect(result.exit_code).toBe(0);
+  });
+
+  it('output written by opening /dev/stderr or /dev/stdout again is neither lost nor out of order', async () => {
+    const { output } = await guest(['sh', '-c', 'echo out1; echo err1 > /dev/stderr; echo out2; echo err2 >> /dev/stderr; echo out3 > /dev/stdout'], share(''));
+    expect(output).toBe('out1\nerr1\nout2\nerr2\nout3\n');
+  });
+
+  it('output larger than a pipe holds, binary, comes back whole', async () => {
+    const { output } = await guest(['sh', '-c', 'head -c 3000000 /dev/zero | tr "\\0" "\\377"; echo end'], share(''));
+    const bytes = Buffer.from(output, 'latin1');
+    expect(bytes.length).toBe(3_000_004);
+    expect(bytes.subarray(0, 3_000_000).every((b) => b === 0xff)).toBe(true);
+    expect(bytes.subarray(3_000_000).toString()).toBe('end\n');
+  });
+
+  it('a process CMD left behind holding its output does not keep the guest from reporting', async () => {
+    const started = Date.now();
+    const { output, result } = await guest(['sh', '-c', 'sleep 10 & echo started'], share(''));
+    expect(output).toBe('started\n');
+    expect(result.exit_code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('CMD reads the host\'s stdin to its end', async () => {
