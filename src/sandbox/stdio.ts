@@ -194,8 +194,25 @@ export async function feedStdin(share: string, sink: Writable, stop: AbortSignal
  * it, copies what is left and stops, without waiting on a process CMD left
  * behind that still holds it.
  */
+/**
+ * Where the guest can make a named pipe: its /tmp is the host's, read-only,
+ * when the working directory is /tmp itself; /dev/shm and /run are the
+ * guest's own tmpfs then.
+ */
+function pipeDir(): string {
+  const tried: string[] = [];
+  for (const parent of [tmpdir(), '/dev/shm', '/run']) {
+    try {
+      return mkdtempSync(join(parent, 'syscallmon-output-'));
+    } catch (e) {
+      tried.push(`${parent} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
+  throw new Error(`no directory to make a pipe for CMD's output in: ${tried.join(', ')}`);
+}
+
 export function relayOutput(share: string): { fd: number; finish(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'syscallmon-output-'));
+  const dir = pipeDir();
   const fifo = join(dir, 'output');
   try {
     execFileSync('mkfifo', ['-m', '600', fifo], { stdio: 'ignore' });

@@ -655,6 +655,19 @@ describe('sandbox (guest side): CMD run for real on this host, the module a fake
     expect(bytes.subarray(3_000_000).toString()).toBe('end\n');
   });
 
+  it('output comes back when the temporary directory can\'t be written (the guest\'s /tmp is the host\'s, read-only, when run from /tmp)', async () => {
+    const saved = process.env['TMPDIR'];
+    const dir = share('');
+    process.env['TMPDIR'] = '/etc/hostname/not-a-dir';
+    try {
+      const { output } = await guest(['sh', '-c', 'echo out; echo err >&2'], dir);
+      expect(output).toBe('out\nerr\n');
+    } finally {
+      if (saved === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = saved;
+    }
+  });
+
   it('a process CMD left behind holding its output does not keep the guest from reporting', async () => {
     const started = Date.now();
     const { output, result } = await guest(['sh', '-c', 'sleep 10 & echo started'], share(''));
