@@ -5,7 +5,7 @@
  * can tell before a VM boots that CMD is missing (127) or cannot be run
  * (126); the guest looks again before it starts CMD, in its own words too.
  */
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { shellWord } from '../render/shell.js';
 
@@ -74,4 +74,37 @@ export function findCommand(name: string, where: { path: string; cwd: string }):
   // Like the shell: a file that is there but can't be run is reported as such.
   if (firstBad) return { ok: false, status: 126, message: `${shown}: ${shellWord(firstBad.file)} ${firstBad.why}` };
   return { ok: false, status: 127, message: `${shown}: not found in PATH (${shellWord(where.path)})` };
+}
+
+/**
+ * The index of the first word of command that is not what this process was
+ * given, or -1: node decodes its arguments as UTF-8, so bytes that are not
+ * arrive as U+FFFD, and the VM would run CMD with those instead.  Looked up
+ * in /proc/self/cmdline when command is the end of this process's argv
+ * (the CLI as run from a shell); -1 otherwise.
+ */
+export function undecodedWord(
+  command: readonly string[],
+  argv: readonly string[] = process.argv,
+  cmdline: () => Buffer = () => readFileSync('/proc/self/cmdline'),
+): number {
+  if (command.length === 0 || argv.length < command.length) return -1;
+  const tail = argv.slice(-command.length);
+  if (tail.some((word, i) => word !== command[i])) return -1;
+  if (!command.some((word) => word.includes('\uFFFD'))) return -1;
+  let raw: Buffer[];
+  try {
+    const all = cmdline();
+    const words: Buffer[] = [];
+    for (let at = 0; at < all.length; ) {
+      const end = all.indexOf(0, at);
+      words.push(all.subarray(at, end < 0 ? all.length : end));
+      at = end < 0 ? all.length : end + 1;
+    }
+    raw = words.slice(-command.length);
+  } catch {
+    return -1;
+  }
+  if (raw.length !== command.length) return -1;
+  return command.findIndex((word, i) => !Buffer.from(word).equals(raw[i]!));
 }

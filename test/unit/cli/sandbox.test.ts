@@ -20,6 +20,7 @@ import {
   type RequestInput,
 } from '../../../src/sandbox/request.js';
 import { feedStdin, STDIN_AHEAD } from '../../../src/sandbox/stdio.js';
+import { undecodedWord } from '../../../src/sandbox/command.js';
 import { exitRecord } from '../render/events-fixture.js';
 import type { VmRunOptions, VmRunResult } from '../../../src/vm/runner.js';
 import { EventDecoder, type MonitorEvent } from '../../../src/lib/events.js';
@@ -351,6 +352,24 @@ describe('sandbox: CMD found on the host first', () => {
     const vm = fakeVm((share) => writeGuest(share, []));
     const r = await runCli(['sandbox', '--', relative(process.cwd(), runnable)], { fake, vm });
     expect(r.code, r.stderr).toBe(0);
+  });
+});
+
+describe('sandbox: words of CMD node could not decode', () => {
+  const cmdline = (...words: (string | Buffer)[]) => () => Buffer.concat(words.flatMap((w) => [Buffer.from(w), Buffer.from([0])]));
+
+  it.each([
+    ['a byte that is not UTF-8', ['sandbox', '--', 'printf', 'a\uFFFDb'], cmdline('node', 'bin', 'sandbox', '--', 'printf', Buffer.from([0x61, 0xff, 0x62])), 1],
+    ['CMD itself', ['sandbox', '--', '\uFFFD'], cmdline('node', 'bin', 'sandbox', '--', Buffer.from([0xc3])), 0],
+    ['U+FFFD as it was given', ['sandbox', '--', 'printf', 'a\uFFFDb'], cmdline('node', 'bin', 'sandbox', '--', 'printf', 'a\uFFFDb'), -1],
+    ['all UTF-8', ['sandbox', '--', 'printf', 'é'], cmdline('node', 'bin', 'sandbox', '--', 'printf', 'é'), -1],
+  ] as const)('%s', (_name, argv, raw, index) => {
+    const command = argv.slice(2);
+    expect(undecodedWord(command, ['node', 'bin', ...argv], raw)).toBe(index);
+  });
+
+  it('a command that is not the end of this process\'s argv (the library, a test) is not looked up', () => {
+    expect(undecodedWord(['printf', 'a\uFFFDb'], ['node', 'vitest'], () => Buffer.from('x\0\xff\0'))).toBe(-1);
   });
 });
 
