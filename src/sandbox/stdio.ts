@@ -123,25 +123,18 @@ export function followOutput(share: string, onOutput: (bytes: Buffer) => void): 
   };
 }
 
-/**
- * Resolves once sink can take more, is gone, or stop is aborted: a process
- * CMD left behind may hold its stdin open unread after CMD has exited, and
- * the guest must still report.
- */
-function drained(sink: Writable, stop: AbortSignal): Promise<void> {
+/** Resolves once sink can take more (or is gone). */
+function drained(sink: Writable): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       sink.off('drain', done);
       sink.off('close', done);
       sink.off('error', done);
-      stop.removeEventListener('abort', done);
       resolve();
     };
-    if (stop.aborted) return resolve();
     sink.on('drain', done);
     sink.on('close', done);
     sink.on('error', done);
-    stop.addEventListener('abort', done, { once: true });
   });
 }
 
@@ -172,7 +165,7 @@ export async function feedStdin(share: string, sink: Writable, stop: AbortSignal
         at += n;
         const more = sink.write(Buffer.from(buf.subarray(0, n)));
         writeFileSync(takenFile, String(at));
-        if (!more) await drained(sink, stop);
+        if (!more) await drained(sink);
         continue;
       }
       if (ended) {
