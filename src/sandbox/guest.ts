@@ -15,7 +15,7 @@ import { Monitor } from '../lib/monitor.js';
 import type { Launch } from '../run/gate.js';
 import { runTraced } from '../run/run.js';
 import { requestRule, SandboxError, SHARE_FILES, type GuestError, type GuestResult, type SandboxRequest } from './request.js';
-import { feedStdin } from './stdio.js';
+import { feedStdin, relayOutput } from './stdio.js';
 
 export interface GuestDeps {
   binding: Binding;
@@ -37,8 +37,7 @@ export async function runGuest(deps: GuestDeps, { request: req, file, execPath }
   }
   const m = Monitor.open({ binding: deps.binding });
   const events = openSync(join(share, SHARE_FILES.events), 'w');
-  // stdout and stderr on one open file: one offset, so they keep the order CMD wrote them in.
-  const output = openSync(join(share, SHARE_FILES.output), 'w');
+  const output = relayOutput(share);
   const stop = new AbortController();
   let feeding: Promise<void> = Promise.resolve();
   try {
@@ -47,7 +46,7 @@ export async function runGuest(deps: GuestDeps, { request: req, file, execPath }
       { command: req.command, file, execPath, rule: requestRule(req, m.syscalls), exits: req.exits },
       {
         launch: deps.launch,
-        stdio: { stdin: 'pipe', stdout: output, stderr: output },
+        stdio: { stdin: 'pipe', stdout: output.fd, stderr: output.fd },
         onRecords: (records) => void writeSync(events, records),
         started: (cmd) => {
           if (cmd.input) feeding = feedStdin(share, cmd.input, stop.signal);
@@ -65,7 +64,8 @@ export async function runGuest(deps: GuestDeps, { request: req, file, execPath }
     stop.abort();
     await feeding;
     m.close();
-    for (const fd of [events, output]) closeSync(fd);
+    closeSync(events);
+    output.finish();
   }
 }
 

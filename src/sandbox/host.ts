@@ -5,9 +5,9 @@
  * left in the share (request.ts) as decoded events.  Every way the sandbox
  * itself fails is a SandboxError with the status to exit with.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Binding } from '../lib/binding.js';
 import { EventDecoder, type MonitorEvent } from '../lib/events.js';
@@ -55,7 +55,12 @@ export interface SandboxOutcome {
 }
 
 function readJson<T>(path: string): T | undefined {
-  return existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as T) : undefined;
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch (e) {
+    throw new SandboxError(SANDBOX_STATUS.failed, `the guest left its ${basename(path)} unreadable: ${(e as Error).message}`, { cause: e });
+  }
 }
 
 /** The VM run, its failures as SandboxErrors: an interrupt is 128 + the signal that asked for it. */
@@ -75,8 +80,33 @@ async function boot(vm: VmRunner, opts: VmRunOptions, signal: AbortSignal): Prom
   }
 }
 
+function nonEmpty(file: string): boolean {
+  try {
+    return statSync(file).size > 0;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A failure of the sandbox's own machinery that is no SandboxError (a file
+ * it cannot read or write: the initramfs cache, the share, what the guest
+ * left) is the sandbox's failure too: 125, never a status CMD could have
+ * exited with.
+ */
+function asSandboxError(e: unknown): SandboxError {
+  if (e instanceof SandboxError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new SandboxError(SANDBOX_STATUS.failed, message, { cause: e });
+}
+
 export async function runSandbox(deps: HostDeps, req: SandboxRequest, signal: AbortSignal): Promise<SandboxOutcome> {
-  const share = mkdtempSync(join(tmpdir(), 'syscallmon-sandbox-'));
+  let share: string;
+  try {
+    share = mkdtempSync(join(tmpdir(), 'syscallmon-sandbox-'));
+  } catch (e) {
+    throw asSandboxError(e);
+  }
   // Kept when the sandbox failed: its console log is what says why.
   let keep = false;
   try {
@@ -91,9 +121,13 @@ export async function runSandbox(deps: HostDeps, req: SandboxRequest, signal: Ab
           command: [process.execPath, BIN, ...guestArgs(req, share)],
           env: { PATH: req.path },
           cwd: process.cwd(),
-          // CMD's own directory too, should it be where the VM has a tmpfs (/tmp).
-          hostPaths: [PACKAGE_ROOT, ...(deps.commandFile ? [dirname(deps.commandFile)] : [])],
+          // The guest half runs this node on this package, each of which may be
+          // where the VM has a tmpfs (/tmp: a node unpacked by CI), as may CMD's own directory.
+          hostPaths: [PACKAGE_ROOT, dirname(process.execPath), ...(deps.commandFile ? [dirname(deps.commandFile)] : [])],
           shareDir: share,
+          // CMD runs as long as it runs, as under `run` (a build under TCG can take hours):
+          // Ctrl-C, or timeout(1) around syscallmon, stops it.
+          timeoutMs: Infinity,
           signal,
           onConsole: deps.onConsole,
         },
@@ -123,9 +157,16 @@ export async function runSandbox(deps: HostDeps, req: SandboxRequest, signal: Ab
       commandSeconds: run.commandSeconds,
     };
   } catch (e) {
-    // The VM's errors name its console log, in the share.
-    if (e instanceof SandboxError && e.cause instanceof VmError && e.cause.code !== 'EABORTED') keep = true;
-    throw e;
+    // Kept only when the VM wrote to its console log, and then named: a VM
+    // that never booted (no kernel, no QEMU, QEMU refusing its arguments)
+    // left nothing there worth a leftover directory.
+    const failure = asSandboxError(e);
+    const vmError = failure.cause instanceof VmError && failure.cause.code !== 'EABORTED' ? failure.cause : undefined;
+    const log = vmError?.consoleLog;
+    if (log === undefined || !nonEmpty(log)) throw failure;
+    keep = true;
+    if (failure.message.includes(log)) throw failure;
+    throw new SandboxError(failure.status, `${failure.message}; console log: ${log}`, { cause: vmError });
   } finally {
     if (!keep) rmSync(share, { recursive: true, force: true });
   }

@@ -9,14 +9,17 @@
  * stdin while it is more than STDIN_AHEAD bytes ahead (`yes | syscallmon
  * sandbox -- head -1` must not fill the disk).
  *
- * Output: CMD's stdout and stderr are one file (SHARE_FILES.output, both
- * fds on one open file, so they keep the order CMD wrote them in), which
- * the host follows as it grows.
+ * Output: CMD's stdout and stderr are one pipe, so they keep the order CMD
+ * wrote them in; the guest copies it to SHARE_FILES.output, which the host
+ * follows as it grows.  A pipe, not the file itself: `echo x > /dev/stderr`
+ * opens CMD's stderr again, and on a file that truncates what was written.
  *
  * The share is 9p without caching: what one side writes the other reads at
  * once; neither side can be woken by the other, so both poll.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync, writeSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,7 +30,7 @@ export const STDIN_AHEAD = 1 << 20;
 
 /** How often the host looks at the output, and at the guest's progress on stdin. */
 const HOST_POLL_MS = 100;
-/** How often the guest looks for more stdin. */
+/** How often the guest looks for more stdin, and for CMD's output when there was none. */
 const GUEST_POLL_MS = 50;
 
 /** Host: an empty stdin file, and its end marker when there is nothing to forward. */
@@ -176,4 +179,84 @@ export async function feedStdin(share: string, sink: Writable, stop: AbortSignal
     sink.off('close', onGone);
     closeSync(fd);
   }
+}
+
+/**
+ * Guest: a pipe for CMD's stdout and stderr (`fd`, for both), copied into
+ * SHARE_FILES.output as it comes; finish() closes this process's end of
+ * it, copies what is left and stops, without waiting on a process CMD left
+ * behind that still holds it.
+ */
+/**
+ * Where the guest can make a named pipe: its /tmp is the host's, read-only,
+ * when the working directory is /tmp itself; /dev/shm and /run are the
+ * guest's own tmpfs then.
+ */
+function pipeDir(): string {
+  const tried: string[] = [];
+  for (const parent of [tmpdir(), '/dev/shm', '/run']) {
+    try {
+      return mkdtempSync(join(parent, 'syscallmon-output-'));
+    } catch (e) {
+      tried.push(`${parent} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    }
+  }
+  throw new Error(`no directory to make a pipe for CMD's output in: ${tried.join(', ')}`);
+}
+
+export function relayOutput(share: string): { fd: number; finish(): void } {
+  const dir = pipeDir();
+  const fifo = join(dir, 'output');
+  try {
+    execFileSync('mkfifo', ['-m', '600', fifo], { stdio: 'ignore' });
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`cannot make a pipe for CMD's output (mkfifo ${fifo}): ${(e as Error).message}`, { cause: e });
+  }
+  // Reader first, non-blocking: the writer's open then finds it and does not block.
+  const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  const writer = openSync(fifo, constants.O_WRONLY);
+  // Both ends are open: the name is no longer needed.
+  rmSync(dir, { recursive: true, force: true });
+  const output = openSync(join(share, SHARE_FILES.output), 'w');
+  const buf = Buffer.alloc(256 * 1024);
+  /** Copies what the pipe holds now; false once every writer has closed it. */
+  const copy = (): { open: boolean; copied: boolean } => {
+    let copied = false;
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(reader, buf, 0, buf.length, null);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return { open: true, copied };
+        throw e;
+      }
+      if (n === 0) return { open: false, copied };
+      writeSync(output, buf, 0, n);
+      copied = true;
+    }
+  };
+  let timer: NodeJS.Timeout | undefined;
+  let finished = false;
+  // Again at once while CMD writes, so a fast writer is not held to a pipe's worth per tick.
+  const tick = (): void => {
+    const { open, copied } = copy();
+    if (open && !finished) timer = setTimeout(tick, copied ? 0 : GUEST_POLL_MS);
+  };
+  timer = setTimeout(tick, GUEST_POLL_MS);
+  return {
+    fd: writer,
+    finish() {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      closeSync(writer);
+      try {
+        copy();
+      } finally {
+        closeSync(reader);
+        closeSync(output);
+      }
+    },
+  };
 }

@@ -15,7 +15,9 @@ const S_IFREG = 0o100000;
 const S_IFLNK = 0o120000;
 const S_IFCHR = 0o020000;
 
+/** A header field: eight hex digits, so anything past 32 bits would shift every field after it. */
 function hex8(value: number): string {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) throw new RangeError(`cpio: ${value} does not fit a 32-bit header field`);
   return value.toString(16).padStart(8, '0');
 }
 
@@ -35,6 +37,16 @@ interface RawEntry {
 function toRaw(entry: CpioEntry): RawEntry {
   // The kernel wants archive names without a leading slash.
   const name = entry.path.replace(/^\/+/, '');
+  // The name ends at its first NUL: one inside it would name another file.
+  if (name === '' || name.includes('\0')) throw new RangeError(`cpio: invalid entry name ${JSON.stringify(entry.path)}`);
+  // Permission bits only: the type bits come from the kind, and an OR would mix two types.
+  const mode = 'mode' in entry ? entry.mode : undefined;
+  if (mode !== undefined && (!Number.isInteger(mode) || mode < 0 || mode > 0o7777)) {
+    throw new RangeError(`cpio: mode ${mode} of ${entry.path} is not permission bits (0 to 0o7777)`);
+  }
+  if (entry.kind === 'symlink' && (entry.target === '' || entry.target.includes('\0'))) {
+    throw new RangeError(`cpio: invalid symlink target ${JSON.stringify(entry.target)} for ${entry.path}`);
+  }
   switch (entry.kind) {
     case 'dir':
       return { name, mode: S_IFDIR | (entry.mode ?? 0o755), data: Buffer.alloc(0), rdevMajor: 0, rdevMinor: 0 };

@@ -20,6 +20,23 @@ export const SHARE_TAG = 'share';
  */
 const NINEP_OPTS = 'trans=virtio,version=9p2000.L,msize=524288';
 
+/**
+ * What udev or an initramfs-tools init would make in /dev and devtmpfs does
+ * not: without them `echo x > /dev/stderr` writes a file in /dev instead of
+ * to stderr, and bash's `<(…)` has no /dev/fd to name.
+ */
+const DEV_LINKS: readonly (readonly [string, string])[] = [
+  ['fd', '/proc/self/fd'],
+  ['stdin', '/proc/self/fd/0'],
+  ['stdout', '/proc/self/fd/1'],
+  ['stderr', '/proc/self/fd/2'],
+];
+
+/** Shell lines that make DEV_LINKS in dev. */
+export function devLinks(dev: string): string {
+  return DEV_LINKS.map(([name, target]) => `ln -sfn ${target} ${dev}/${name} || die "cannot link ${dev}/${name}"`).join('\n');
+}
+
 // Written for busybox ash. Runs as pid 1: it must never exit (that panics the
 // kernel), so every path ends in power_off.
 export const INIT_SCRIPT = `#!/bin/busybox sh
@@ -64,6 +81,7 @@ mount -o bind /newroot /hostroot || die "cannot bind the host root"
 mount -t proc proc /newroot/proc || die "cannot mount /proc"
 mount -t sysfs sysfs /newroot/sys || die "cannot mount /sys"
 mount -t devtmpfs devtmpfs /newroot/dev || die "cannot mount /dev"
+${devLinks('/newroot/dev')}
 mkdir -p /newroot/dev/pts /newroot/dev/shm
 mount -t devpts devpts /newroot/dev/pts || die "cannot mount /dev/pts"
 mount -t tmpfs tmpfs /newroot/dev/shm || die "cannot mount /dev/shm"

@@ -68,6 +68,7 @@ export interface QemuRunOptions {
   binary: string;
   args: readonly string[];
   consoleLog: string;
+  /** Infinity: no limit */
   timeoutMs: number;
   signal: AbortSignal | undefined;
   onConsole: ((text: string) => void) | undefined;
@@ -129,10 +130,13 @@ export function runQemu(opts: QemuRunOptions): Promise<void> {
       child.kill('SIGKILL');
     };
     process.once('exit', killOnExit);
-    const timer = setTimeout(
-      () => kill(new VmError('ETIMEOUT', `VM timed out after ${Math.round(opts.timeoutMs / 1000)} s; QEMU killed; console log: ${opts.consoleLog}`, opts.consoleLog)),
-      opts.timeoutMs,
-    );
+    // setTimeout takes Infinity (and anything past 2^31-1 ms) as 1 ms: no limit is no timer.
+    const timer = Number.isFinite(opts.timeoutMs)
+      ? setTimeout(
+          () => kill(new VmError('ETIMEOUT', `VM timed out after ${Math.round(opts.timeoutMs / 1000)} s; QEMU killed; console log: ${opts.consoleLog}`, opts.consoleLog)),
+          opts.timeoutMs,
+        )
+      : undefined;
     const onAbort = (): void => kill(new VmError('EABORTED', `VM run aborted; QEMU killed; console log: ${opts.consoleLog}`, opts.consoleLog));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     const stopFollowing = opts.onConsole === undefined ? undefined : followFile(opts.consoleLog, opts.onConsole);

@@ -52,7 +52,7 @@ export interface VmRunOptions {
   cpu?: string;
   /** Kernel release to boot; default scripts/kver.sh (the default kernel). */
   kver?: string;
-  /** Wall-clock limit for the whole VM run; default 10 minutes. */
+  /** Wall-clock limit for the whole VM run, at most MAX_TIMEOUT_MS; Infinity: none; default 10 minutes. */
   timeoutMs?: number;
   signal?: AbortSignal;
   /** Receives the serial console as it is written: the command's stdout/stderr, kernel errors and worse. */
@@ -99,6 +99,18 @@ export function resolveKver(): string {
 function positiveInt(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
   if (!Number.isInteger(v) || v <= 0) throw new VmError('EBADOPT', `${name} must be a positive integer, got ${v}`);
+  return v;
+}
+
+/** The longest a timer can wait: setTimeout fires at once for anything longer. */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+function timeoutOf(value: number | undefined): number {
+  const v = value ?? 10 * 60_000;
+  if (v === Infinity) return v;
+  if (!Number.isInteger(v) || v <= 0 || v > MAX_TIMEOUT_MS) {
+    throw new VmError('EBADOPT', `timeoutMs must be a positive integer up to ${MAX_TIMEOUT_MS} (24.8 days), or Infinity for no limit, got ${v}`);
+  }
   return v;
 }
 
@@ -193,7 +205,7 @@ function settingsFrom(opts: VmRunOptions): Settings {
     icount,
     smp: positiveInt('smp', opts.smp, 2),
     memoryMb: positiveInt('memoryMb', opts.memoryMb, 2048),
-    timeoutMs: positiveInt('timeoutMs', opts.timeoutMs, 10 * 60_000),
+    timeoutMs: timeoutOf(opts.timeoutMs),
     cwd,
     env,
   };

@@ -17,6 +17,7 @@
  */
 import { Command, Option } from 'commander';
 import { UsageError } from '../../lib/errors.js';
+import { undecodedWord } from '../../sandbox/command.js';
 import { runGuestReporting } from '../../sandbox/guest.js';
 import { runSandbox, type SandboxOutcome } from '../../sandbox/host.js';
 import {
@@ -29,7 +30,7 @@ import {
 import type { Ctx } from '../context.js';
 import { collectNames, errnoHelp } from '../options.js';
 import { sanitize } from '../../render/sanitize.js';
-import { shellWords } from '../../render/shell.js';
+import { shellWord, shellWords } from '../../render/shell.js';
 import { addEventOutputOptions, EventPrinter, eventOutputOf, type EventOutputFlags } from '../event-output.js';
 import { printEvents } from './log.js';
 import { parseOnOff } from './exits.js';
@@ -79,6 +80,13 @@ const NO_USE: readonly (readonly [keyof SandboxFlags, string])[] = [
 
 function requestOf(ctx: Ctx, flags: SandboxFlags, command: string[]) {
   for (const [flag, why] of NO_USE) if (flags[flag] !== undefined) throw new UsageError(why);
+  const undecoded = undecodedWord(command);
+  if (undecoded >= 0) {
+    throw new UsageError(
+      `${undecoded === 0 ? 'CMD' : `CMD's argument ${undecoded}`} (${shellWord(command[undecoded]!)} as read) is not UTF-8: ` +
+        'the sandbox hands CMD its words as UTF-8 text, so it would run CMD with other bytes',
+    );
+  }
   return checkRequestFinding(ctx.io.binding(), {
     block: flags.block,
     syscalls: flags.syscall,

@@ -45,6 +45,24 @@ describe('bin/syscallmon', () => {
     }
   });
 
+  it('sandbox: a word of CMD that is not UTF-8 is refused before any VM, not run changed; U+FFFD itself is no such word', () => {
+    // sh, as node can pass no such bytes; no QEMU, so a VM that would boot fails at once (125).
+    const sandbox = (word: string) =>
+      spawnSync('/bin/sh', ['-c', `exec "$0" sandbox -- printf '%s' "$(printf '${word}')"`, BIN], {
+        encoding: 'utf8',
+        env: { ...process.env, SYSCALLMON_QEMU: '/nonexistent/qemu' },
+        timeout: 60_000,
+      });
+    const bad = sandbox('a\\377b');
+    expect(bad.stderr).toBe(
+      "syscallmon: CMD's argument 2 ('a\uFFFDb' as read) is not UTF-8: the sandbox hands CMD its words as UTF-8 text, so it would run CMD with other bytes\n",
+    );
+    expect(bad.status).toBe(2);
+    const replacement = sandbox('a\\357\\277\\275b');
+    expect(replacement.status).toBe(125);
+    expect(replacement.stderr).toContain('cannot start /nonexistent/qemu');
+  });
+
   it('unknown syscall: exit 2 with a suggestion', () => {
     const r = run(['tail', '--syscall', 'opnat']);
     expect(r.status).toBe(2);

@@ -4,7 +4,7 @@
 // test/unit/cli/sandbox-vm.test.ts.
 import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ import {
   type RequestInput,
 } from '../../../src/sandbox/request.js';
 import { STDIN_AHEAD } from '../../../src/sandbox/stdio.js';
+import { undecodedWord } from '../../../src/sandbox/command.js';
 import { exitRecord } from '../render/events-fixture.js';
 import type { VmRunOptions, VmRunResult } from '../../../src/vm/runner.js';
 import { EventDecoder, type MonitorEvent } from '../../../src/lib/events.js';
@@ -93,6 +94,10 @@ TIME             PID  TGID  UID  COMM  SYSCALL  VERDICT  RET  DURATION  PATH
       '--syscall', 'openat', '--syscall', 'read', '--', '/bin/cat', '/etc/hostname',
     ]);
     expect(opts!.cwd).toBe(process.cwd());
+    // no wall-clock limit of the runner's own cuts CMD short
+    expect(opts!.timeoutMs).toBe(Infinity);
+    // the node that runs the guest half stays visible even where the VM mounts a tmpfs
+    expect(opts!.hostPaths).toContain(dirname(process.execPath));
   });
 
   it('--json: NDJSON on stdout, nothing else', async () => {
@@ -220,6 +225,51 @@ TIME             PID  TGID  UID  COMM  SYSCALL  VERDICT  RET  DURATION  PATH
   });
 
   it.each([
+    ['no kernel', 'ENOKERNEL', 'no /boot/vmlinuz-6.1.0-test: install linux-image-6.1.0-test', undefined, false],
+    ['no QEMU', 'EQEMU', 'cannot start qemu-system-x86_64: not found, install qemu-system-x86', undefined, false],
+    ['QEMU refusing to start, its console empty', 'EQEMU', "QEMU exited with status 1: could not load kernel '/boot/vmlinuz-x': Permission denied", '', false],
+    ['QEMU failing after the boot began', 'EQEMU', 'QEMU exited with signal SIGSEGV', 'Linux version 6.1.0\n', true],
+    ['a timeout', 'ETIMEOUT', 'VM timed out after 600 s; QEMU killed', 'Linux version 6.1.0\n', true],
+  ] as const)('the VM failed (%s): the share is kept, and named, only when its console log has something to say', async (_name, code, message, console, kept) => {
+    let share = '';
+    const vm: VmRunner = {
+      run: (opts) => {
+        share = opts.shareDir as string;
+        const log = join(share, '.vm', 'console.log');
+        if (console !== undefined) {
+          mkdirSync(join(share, '.vm'));
+          writeFileSync(log, console);
+        }
+        return Promise.reject(new VmError(code, message, console === undefined ? undefined : log));
+      },
+    };
+    const r = await runCli(['sandbox', '--', 'true'], { fake, vm });
+    expect(r.code).toBe(125);
+    const log = join(share, '.vm', 'console.log');
+    expect(r.stderr).toContain(`syscallmon: sandbox: the VM failed: ${message}${kept ? `; console log: ${log}` : ''}\n`);
+    expect(share).not.toBe('');
+    expect(existsSync(share)).toBe(kept);
+    rmSync(share, { recursive: true, force: true });
+  });
+
+  it('a file the runner cannot read is the sandbox\'s failure: exit 125 in one line, not 1 (a status CMD has)', async () => {
+    const eacces = Object.assign(new Error("EACCES: permission denied, open '/bin/busybox'"), { code: 'EACCES', errno: -13 });
+    const r = await runCli(['sandbox', '--', 'true'], { fake, vm: { run: () => Promise.reject(eacces) } });
+    expect(r.code).toBe(125);
+    expect(r.stderr.split('\n').slice(1)).toEqual(["syscallmon: sandbox: EACCES: permission denied, open '/bin/busybox'", '']);
+  });
+
+  it('a result the guest left half-written: exit 125, naming the file', async () => {
+    const vm = fakeVm((share) => {
+      writeFileSync(join(share, SHARE_FILES.events), '');
+      writeFileSync(join(share, SHARE_FILES.result), '{"pid": 500, "exit_');
+    });
+    const r = await runCli(['sandbox', '--', 'true'], { fake, vm });
+    expect(r.code).toBe(125);
+    expect(r.stderr).toMatch(/^syscallmon: sandbox: the guest left its result\.json unreadable: .*JSON.*$/m);
+  });
+
+  it.each([
     ['SIGINT', 130],
     ['SIGTERM', 143],
     ['EPIPE', 141],
@@ -278,6 +328,17 @@ describe('sandbox: CMD found on the host first', () => {
     expect(vm.seen).toHaveLength(0);
   });
 
+  it.each([
+    ['a newline', 'no\nsyscallmon: such', "$'no\\nsyscallmon: such'"],
+    ['an escape sequence', 'x\u001b]0;owned\u0007', "$'x\\x1b]0;owned\\x07'"],
+    ['a space', 'my tool', "'my tool'"],
+  ])('a CMD not found whose name has %s: one line, the name quoted as a shell takes it back', async (_name, command, shown) => {
+    const vm = fakeVm(() => {});
+    const r = await runCli(['sandbox', '--', command], { fake, vm, env: { PATH: '/usr/bin:/bin' } });
+    expect(r.code).toBe(127);
+    expect(r.stderr).toBe(`syscallmon: sandbox: ${shown}: not found in PATH (/usr/bin:/bin)\n`);
+  });
+
   it('CMD is looked for in syscallmon\'s PATH, which the VM gets too; its directory is kept visible there', async () => {
     const vm = fakeVm((share) => writeGuest(share, []));
     const path = `${join(dir, 'bin')}:/usr/bin:/bin`;
@@ -291,6 +352,24 @@ describe('sandbox: CMD found on the host first', () => {
     const vm = fakeVm((share) => writeGuest(share, []));
     const r = await runCli(['sandbox', '--', relative(process.cwd(), runnable)], { fake, vm });
     expect(r.code, r.stderr).toBe(0);
+  });
+});
+
+describe('sandbox: words of CMD node could not decode', () => {
+  const cmdline = (...words: (string | Buffer)[]) => () => Buffer.concat(words.flatMap((w) => [Buffer.from(w), Buffer.from([0])]));
+
+  it.each([
+    ['a byte that is not UTF-8', ['sandbox', '--', 'printf', 'a\uFFFDb'], cmdline('node', 'bin', 'sandbox', '--', 'printf', Buffer.from([0x61, 0xff, 0x62])), 1],
+    ['CMD itself', ['sandbox', '--', '\uFFFD'], cmdline('node', 'bin', 'sandbox', '--', Buffer.from([0xc3])), 0],
+    ['U+FFFD as it was given', ['sandbox', '--', 'printf', 'a\uFFFDb'], cmdline('node', 'bin', 'sandbox', '--', 'printf', 'a\uFFFDb'), -1],
+    ['all UTF-8', ['sandbox', '--', 'printf', 'é'], cmdline('node', 'bin', 'sandbox', '--', 'printf', 'é'), -1],
+  ] as const)('%s', (_name, argv, raw, index) => {
+    const command = argv.slice(2);
+    expect(undecodedWord(command, ['node', 'bin', ...argv], raw)).toBe(index);
+  });
+
+  it('a command that is not the end of this process\'s argv (the library, a test) is not looked up', () => {
+    expect(undecodedWord(['printf', 'a\uFFFDb'], ['node', 'vitest'], () => Buffer.from('x\0\xff\0'))).toBe(-1);
   });
 });
 
@@ -551,13 +630,47 @@ describe('sandbox (guest side): CMD run for real on this host, the module a fake
     const binding = createFakeBinding();
     const request = checkRequestFinding(fake, { syscalls: ['openat'], command, ...more });
     const result = await runGuest({ binding, kmod: new FakeKmod(), launch: spawnGated }, request, dir);
-    return { result, binding, output: readFileSync(join(dir, SHARE_FILES.output), 'utf8') };
+    return { result, binding, output: readFileSync(join(dir, SHARE_FILES.output), 'latin1') };
   }
 
   it('stdout and stderr keep the order CMD wrote them in', async () => {
     const { output, result } = await guest(['sh', '-c', 'echo out1; echo err1 >&2; echo out2; echo err2 >&2'], share(''));
     expect(output).toBe('out1\nerr1\nout2\nerr2\n');
     expect(result.exit_code).toBe(0);
+  });
+
+  it('output written by opening /dev/stderr or /dev/stdout again is neither lost nor out of order', async () => {
+    const { output } = await guest(['sh', '-c', 'echo out1; echo err1 > /dev/stderr; echo out2; echo err2 >> /dev/stderr; echo out3 > /dev/stdout'], share(''));
+    expect(output).toBe('out1\nerr1\nout2\nerr2\nout3\n');
+  });
+
+  it('output larger than a pipe holds, binary, comes back whole', async () => {
+    const { output } = await guest(['sh', '-c', 'head -c 3000000 /dev/zero | tr "\\0" "\\377"; echo end'], share(''));
+    const bytes = Buffer.from(output, 'latin1');
+    expect(bytes.length).toBe(3_000_004);
+    expect(bytes.subarray(0, 3_000_000).every((b) => b === 0xff)).toBe(true);
+    expect(bytes.subarray(3_000_000).toString()).toBe('end\n');
+  });
+
+  it('output comes back when the temporary directory can\'t be written (the guest\'s /tmp is the host\'s, read-only, when run from /tmp)', async () => {
+    const saved = process.env['TMPDIR'];
+    const dir = share('');
+    process.env['TMPDIR'] = '/etc/hostname/not-a-dir';
+    try {
+      const { output } = await guest(['sh', '-c', 'echo out; echo err >&2'], dir);
+      expect(output).toBe('out\nerr\n');
+    } finally {
+      if (saved === undefined) delete process.env['TMPDIR'];
+      else process.env['TMPDIR'] = saved;
+    }
+  });
+
+  it('a process CMD left behind holding its output does not keep the guest from reporting', async () => {
+    const started = Date.now();
+    const { output, result } = await guest(['sh', '-c', 'sleep 10 & echo started'], share(''));
+    expect(output).toBe('started\n');
+    expect(result.exit_code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('CMD reads the host\'s stdin to its end', async () => {
