@@ -137,6 +137,34 @@ describe('syscallmon rule', () => {
     expect(fake.rules).toEqual([]);
   });
 
+  it.each([
+    [['rule', 'add', '--name', 'x', '--syscall', 'openat', '--uid', '0', '--uid', '1000'], '--uid'],
+    [['rule', 'add', '--name', 'x', '--syscall', 'openat', '--euid', '0', '--euid', '0'], '--euid'],
+    [['rule', 'add', '--name', 'x', '--syscall', 'openat', '--auid', '1', '--auid', '2'], '--auid'],
+    [['rule', 'add', '--name', 'x', '--syscall', 'openat', '--gid', '1', '--gid', '2'], '--gid'],
+    [['rule', 'add', '--name', 'x', '--syscall', 'openat', '--comm', 'sshd', '--comm', 'bash'], '--comm'],
+    [['rule', 'add', '--name', 'x', '--syscall', 'openat', '--exe', '/bin/a', '--exe', '/bin/b'], '--exe'],
+    [['rule', 'add', '--name', 'x', '--syscall', 'openat', '--cgroup', '/a', '--cgroup', '/b'], '--cgroup'],
+    [['rule', 'add', '--name', 'x', '--syscall', 'openat', '--path', '/a', '--path', '/b'], '--path'],
+    [['rule', 'add', '--name', 'x', '--syscall', 'openat', '--action', 'block', '--action', 'log'], '--action'],
+    [['rule', 'add', '--name', 'x', '--syscall', 'openat', '--action', 'block', '--errno', 'EPERM', '--errno', 'EACCES'], '--errno'],
+    [['rule', 'add', '--name', 'x', '--syscall', 'openat', '--record', 'entry', '--record', 'both'], '--record'],
+    [['rule', 'add', '--name', 'x', '--name', 'y', '--syscall', 'openat'], '--name'],
+    [['run', '--name', 'x', '--name', 'y', '--', 'true'], '--name'],
+    [['run', '--comm', 'a', '--comm', 'b', '--', 'true'], '--comm'],
+    [['protect', '/tmp/s', '--name', 'x', '--name', 'y'], '--name'],
+    [['protect', '/tmp/s', '--errno', 'EPERM', '--errno', 'EACCES'], '--errno'],
+    [['unprotect', '--name', 'x', '--name', 'y'], '--name'],
+  ])('%j: a flag that takes one value, given twice, is refused, not overridden', async (argv, flag) => {
+    const fake = fakeIn();
+    const r = await runCli(argv, { fake });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`${flag} is given twice: it takes one value`);
+    expect(fake.rules).toEqual([]);
+  });
+
   it('a bad rule is a usage error even when the module is not loaded', async () => {
     const fake = createFakeBinding();
     fake.loaded = false;
