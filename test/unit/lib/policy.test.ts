@@ -228,6 +228,24 @@ describe('applying a policy', () => {
     expect(mon.rules().map((r) => r.name)).toEqual(['shadow', 'no-ptrace']);
   });
 
+  it.each([
+    ['EWOULDBLOCK', 'EAGAIN'],
+    ['edeadlock', 'EDEADLK'],
+    ['ENOTSUP', 'EOPNOTSUPP'],
+    ['11', 'EAGAIN'],
+    // A code the kernel uses inside has a name that is printed, not taken: it stays a number.
+    ['512', 512],
+  ])('errno %s reads back as %s: applied once, then unchanged and no drift', (given, name: string | number) => {
+    const { fake, mon } = open();
+    const doc = parse(WEB.replace('eacces', given));
+    expect(doc.spec.rules[0]!.errno).toBe(name);
+    expect(applyPolicy(mon, doc).applied).toBe(true);
+    expect(policyDrift(mon, doc)).toBe(false);
+    const calls = fake.calls.length;
+    expect(applyPolicy(mon, doc)).toMatchObject({ changes: false, applied: false, changed: [] });
+    expect(fake.calls.slice(calls).map((c) => c.method)).not.toContain('replacePolicy');
+  });
+
   it('drift: a change made otherwise to the mode or the policy rules', () => {
     const { fake, mon } = open();
     const doc = parse(WEB);
