@@ -71,9 +71,13 @@ export function protectRules(file: string, flags: ProtectFlags, cwd?: string): R
   return [...allows, block];
 }
 
-/** The rules protect made under base: the block rule and its exceptions. */
+/**
+ * The rules protect made under base: the block rule and its exceptions,
+ * file rules all.  A syscall rule that happens to bear the name is the
+ * user's own, which unprotect --name must not delete.
+ */
 function rulesUnder(rules: readonly RuleInfo[], base: string): RuleInfo[] {
-  return rules.filter((r) => r.rule_class === 'hand' && (r.name === base || r.name.startsWith(`${base}:allow:`)));
+  return rules.filter((r) => r.rule_class === 'hand' && r.file !== null && (r.name === base || r.name.startsWith(`${base}:allow:`)));
 }
 
 export function protect(m: Monitor, given: readonly Rule[][]): RuleResult {
@@ -87,6 +91,10 @@ export function protect(m: Monitor, given: readonly Rule[][]): RuleResult {
     if (held.length) {
       throw new UsageError(`${rules[0]!.file} is already protected (${held.map((r) => r.name).join(', ')}); syscallmon unprotect it first`);
     }
+    // The module would replace a hand rule of the same name where it stands: the user's rule, gone.
+    const names = new Set(rules.map((r) => r.name));
+    const taken = before.find((r) => r.rule_class === 'hand' && names.has(r.name));
+    if (taken) throw new UsageError(`the name ${taken.name} is taken by rule #${taken.id}, which protect did not make; give another --name`);
   }
   const added: number[] = [];
   try {

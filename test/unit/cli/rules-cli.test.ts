@@ -233,6 +233,18 @@ describe('syscallmon protect', () => {
     expect(fake.rules).toEqual([]);
   });
 
+  it('--name of a rule protect did not make: protect does not take it over, unprotect does not delete it', async () => {
+    const fake = fakeIn();
+    expect((await runCli(['rule', 'add', '--name', 'mine', '--syscall', 'openat'], { fake })).code).toBe(0);
+    const un = await runCli(['unprotect', '--name', 'mine'], { fake });
+    expect(un.code).toBe(2);
+    expect(un.stderr).toBe('syscallmon: no rule mine: nothing protected under that name (see syscallmon rule list)\n');
+    const pr = await runCli(['protect', '/tmp/secret', '--name', 'mine'], { fake });
+    expect(pr.code).toBe(2);
+    expect(pr.stderr).toBe("syscallmon: the name mine is taken by rule #1, which protect did not make; give another --name\n");
+    expect(fake.rules.map((x) => [x.rule.name, x.rule.file])).toEqual([['mine', '']]);
+  });
+
   it('a refused rule takes back the ones added before it', async () => {
     const fake = fakeIn();
     fake.existingPaths = new Set(['/tmp/secret']);
