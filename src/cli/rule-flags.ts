@@ -13,7 +13,7 @@
  * The values are parsed into the library's Rule (src/lib/rules.ts), which
  * checks the rule whole.
  */
-import { resolve } from 'node:path';
+import { lstatSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../lib/errors.js';
 import { RULE_ACTIONS, type IdSelector, type Rule, type RuleAction, type TextSelector } from '../lib/rules.js';
@@ -102,9 +102,36 @@ export function addActionFlags(cmd: Command, actions: readonly RuleAction[] = RU
     .option('--failed-only', 'record only matched calls that fail');
 }
 
-/** A path as given, made absolute against the working directory. */
+/**
+ * A path made absolute against the working directory, naming the file the
+ * kernel will find from here.  "." and empty components are dropped; a
+ * ".." is folded into the component before it when that is a directory
+ * (or cwd, which getcwd gives without symlinks), so that two spellings of
+ * one file make one rule name.  After a symlink, or a component that is
+ * not there, it is left for the kernel: folding /var/run/.. to /var, as
+ * path.resolve does, names another file when /var/run leads to /run.
+ */
 export function absolutePath(path: string, cwd = process.cwd()): string {
-  return resolve(cwd, path);
+  if (path === '') throw new UsageError('an empty path: give a file');
+  const parts = path.startsWith('/') ? [] : cwd.split('/').filter((p) => p !== '');
+  let fromCwd = parts.length;
+  const isDirectory = (p: string): boolean => {
+    try {
+      return lstatSync(p).isDirectory();
+    } catch {
+      return false;
+    }
+  };
+  for (const p of path.split('/')) {
+    if (p === '' || p === '.') continue;
+    if (p === '..' && (parts.length <= fromCwd || (parts.at(-1) !== '..' && isDirectory('/' + parts.join('/'))))) {
+      parts.pop();
+      fromCwd = Math.min(fromCwd, parts.length);
+      continue;
+    }
+    parts.push(p);
+  }
+  return '/' + parts.join('/');
 }
 
 /** The selectors of the flags, as a Rule's fields. */

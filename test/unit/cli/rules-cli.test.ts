@@ -2,7 +2,10 @@
 // holds (the fake binding) and what is printed; bad input is one line and
 // exit 2 before anything reaches the module.
 import { describe, expect, it } from 'vitest';
-import { parseIdSelector, parseTextSelector } from '../../../src/cli/rule-flags.js';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { absolutePath, parseIdSelector, parseTextSelector } from '../../../src/cli/rule-flags.js';
 import { createFakeBinding, type FakeBinding } from '../fake-binding.js';
 import { runCli } from './harness.js';
 
@@ -31,6 +34,42 @@ describe('rule flags', () => {
   ])('--comm/--path %s', (text, want) => expect(parseTextSelector(text)).toEqual(want));
 
   it.each(['*', 'a*b', '*x'])('%s is refused', (text) => expect(() => parseTextSelector(text)).toThrow(/\*/));
+});
+
+describe('a path made absolute (protect FILE, --exe)', () => {
+  const top = realpathSync(mkdtempSync(join(tmpdir(), 'smon-abs-')));
+  mkdirSync(join(top, 'real/sub'), { recursive: true });
+  mkdirSync(join(top, 'dir'));
+  symlinkSync('../real/sub', join(top, 'dir/link'));
+  writeFileSync(join(top, 'real/secret'), 'the one the kernel opens');
+  writeFileSync(join(top, 'dir/secret'), 'another file');
+
+  it.each([
+    ['secret', '/home/u', '/home/u/secret'],
+    ['./a//b/', '/home/u', '/home/u/a/b'],
+    ['../../etc/shadow', '/home/u', '/etc/shadow'],
+    ['../../../x', '/home/u', '/x'],
+    ['/../etc', '/home/u', '/etc'],
+    // Past a directory: one file, one spelling.
+    [`${top}/dir/../dir/secret`, '/', `${top}/dir/secret`],
+    ['dir/./../real/secret', top, `${top}/real/secret`],
+    // Past a symlink or what is not there, .. is the kernel's to follow.
+    [`${top}/dir/link/../secret`, '/', `${top}/dir/link/../secret`],
+    ['link/../secret', `${top}/dir`, `${top}/dir/link/../secret`],
+    [`${top}/none/../secret`, '/', `${top}/none/../secret`],
+  ])('%s from %s is %s', (path, cwd, want) => expect(absolutePath(path, cwd)).toBe(want));
+
+  it('names the file the kernel finds, past a symlink followed by ..', () => {
+    const given = `${top}/dir/link/../secret`;
+    // The file open(2) reaches: what the kernel resolves a rule's path to.
+    expect(readFileSync(given, 'utf8')).toBe('the one the kernel opens');
+    expect(readFileSync(absolutePath(given), 'utf8')).toBe('the one the kernel opens');
+    expect(readFileSync(absolutePath('link/../secret', join(top, 'dir')), 'utf8')).toBe('the one the kernel opens');
+  });
+
+  it('an empty path is refused, not taken as the working directory', () => {
+    expect(() => absolutePath('', '/home/u')).toThrow('an empty path');
+  });
 });
 
 describe('syscallmon rule', () => {
