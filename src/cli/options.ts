@@ -3,7 +3,7 @@
  * with the same words everywhere.  They throw commander's
  * InvalidArgumentError, which main.ts turns into a usage error (exit 2).
  */
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Option } from 'commander';
 import { errnoList } from '../lib/errnos.js';
 import { PID_MAX } from '../lib/monitor.js';
 
@@ -34,6 +34,19 @@ export function parsePositive(value: string): number {
 /** For repeatable options: --pid 1 --pid 2 → [1, 2]. */
 export function collect<T>(parse: (v: string) => T): (value: string, previous: T[] | undefined) => T[] {
   return (value, previous) => [...(previous ?? []), parse(value)];
+}
+
+/**
+ * An option that takes one value: given again, it is refused rather than
+ * left to replace the first, which commander does silently (--uid 0 --uid
+ * 1000 would otherwise select uid 1000 alone, not either of them).
+ */
+export function single(option: Option): Option {
+  const parse = option.parseArg;
+  return option.argParser((value: string, previous: unknown) => {
+    if (previous !== undefined) throw new InvalidArgumentError(`${option.long} is given twice: it takes one value`);
+    return parse ? parse(value, undefined) : value;
+  });
 }
 
 /** For repeatable string options that also accept commas: --syscall open,read. */

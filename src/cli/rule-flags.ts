@@ -13,12 +13,12 @@
  * The values are parsed into the library's Rule (src/lib/rules.ts), which
  * checks the rule whole.
  */
-import { resolve } from 'node:path';
+import { lstatSync } from 'node:fs';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UsageError } from '../lib/errors.js';
 import { RULE_ACTIONS, type IdSelector, type Rule, type RuleAction, type TextSelector } from '../lib/rules.js';
 import { RECORD_MODES, type RecordMode } from '../lib/status.js';
-import { collect, collectNames, parsePid } from './options.js';
+import { collect, collectNames, parsePid, single } from './options.js';
 
 const U32_MAX = 0xffffffff;
 const ID = /^[0-9]+$/;
@@ -70,15 +70,18 @@ export type RuleFlags = SelectorFlags & ActionFlags;
 
 /** Adds the selector flags; scope: whether --pid and --tree are among them. */
 export function addSelectorFlags(cmd: Command, scope: boolean): Command {
-  cmd
-    .option('--uid <id>', 'processes whose real uid is ID, or in the range A-B', parseIdSelector)
-    .option('--euid <id>', 'processes whose effective uid is ID (or A-B)', parseIdSelector)
-    .option('--auid <id>', 'processes whose login uid is ID (or A-B)', parseIdSelector)
-    .option('--gid <id>', 'processes whose real gid is ID (or A-B)', parseIdSelector)
-    .option('--comm <name>', "processes named NAME; 'NAME*': whose name starts with NAME", parseTextSelector)
-    .option('--exe <path>', 'processes running this program (by device and inode; for a #! script, its interpreter)')
-    .option('--cgroup <path>', 'processes in this cgroup v2 group or below it (/system.slice/ssh.service)')
-    .option('--path <path>', "calls whose path argument is PATH; 'PATH*': starts with PATH (the string passed: see protect)", parseTextSelector);
+  for (const option of [
+    new Option('--uid <id>', 'processes whose real uid is ID, or in the range A-B').argParser(parseIdSelector),
+    new Option('--euid <id>', 'processes whose effective uid is ID (or A-B)').argParser(parseIdSelector),
+    new Option('--auid <id>', 'processes whose login uid is ID (or A-B)').argParser(parseIdSelector),
+    new Option('--gid <id>', 'processes whose real gid is ID (or A-B)').argParser(parseIdSelector),
+    new Option('--comm <name>', "processes named NAME; 'NAME*': whose name starts with NAME").argParser(parseTextSelector),
+    new Option('--exe <path>', 'processes running this program (by device and inode; for a #! script, its interpreter)'),
+    new Option('--cgroup <path>', 'processes in this cgroup v2 group or below it (/system.slice/ssh.service)'),
+    new Option('--path <path>', "calls whose path argument is PATH; 'PATH*': starts with PATH (the string passed: see protect)").argParser(parseTextSelector),
+  ]) {
+    cmd.addOption(single(option));
+  }
   if (scope) {
     cmd
       .option('--pid <pid>', 'these processes (repeatable)', collect(parsePid))
@@ -91,17 +94,44 @@ export function addSelectorFlags(cmd: Command, scope: boolean): Command {
 export function addActionFlags(cmd: Command, actions: readonly RuleAction[] = RULE_ACTIONS): Command {
   return cmd
     .option('--syscall <name>', 'the syscalls it covers, or a family such as @stat (repeatable, or comma-separated; see syscallmon syscalls)', collectNames)
-    .addOption(new Option('--action <action>', 'what it does with the calls it matches').choices(actions))
+    .addOption(single(new Option('--action <action>', 'what it does with the calls it matches').choices(actions)))
     .option('--audit', 'block and kill: only record would_block / would_kill, the call runs')
-    .option('--errno <name>', 'errno a blocked call returns (default EPERM)')
+    .addOption(single(new Option('--errno <name>', 'errno a blocked call returns (default EPERM)')))
     .option('--force', 'block and kill: may also act on pid 1 and on processes that hold /dev/syscallmon')
-    .addOption(new Option('--record <mode>', 'what a matched call records (see --record of syscallmon --help)').choices(RECORD_MODES))
+    .addOption(single(new Option('--record <mode>', 'what a matched call records (see --record of syscallmon --help)').choices(RECORD_MODES)))
     .option('--failed-only', 'record only matched calls that fail');
 }
 
-/** A path as given, made absolute against the working directory. */
+/**
+ * A path made absolute against the working directory, naming the file the
+ * kernel will find from here.  "." and empty components are dropped; a
+ * ".." is folded into the component before it when that is a directory
+ * (or cwd, which getcwd gives without symlinks), so that two spellings of
+ * one file make one rule name.  After a symlink, or a component that is
+ * not there, it is left for the kernel: folding /var/run/.. to /var, as
+ * path.resolve does, names another file when /var/run leads to /run.
+ */
 export function absolutePath(path: string, cwd = process.cwd()): string {
-  return resolve(cwd, path);
+  if (path === '') throw new UsageError('an empty path: give a file');
+  const parts = path.startsWith('/') ? [] : cwd.split('/').filter((p) => p !== '');
+  let fromCwd = parts.length;
+  const isDirectory = (p: string): boolean => {
+    try {
+      return lstatSync(p).isDirectory();
+    } catch {
+      return false;
+    }
+  };
+  for (const p of path.split('/')) {
+    if (p === '' || p === '.') continue;
+    if (p === '..' && (parts.length <= fromCwd || (parts.at(-1) !== '..' && isDirectory('/' + parts.join('/'))))) {
+      parts.pop();
+      fromCwd = Math.min(fromCwd, parts.length);
+      continue;
+    }
+    parts.push(p);
+  }
+  return '/' + parts.join('/');
 }
 
 /** The selectors of the flags, as a Rule's fields. */

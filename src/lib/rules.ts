@@ -203,9 +203,23 @@ function textSelector(rule: string, what: string, v: unknown, room: number): { t
     const r = v as Record<string, unknown>;
     const extra = Object.keys(r).filter((k) => k !== 'prefix');
     if (extra.length) throw new UsageError(`rule ${rule}: ${what} takes a string or { prefix }, not '${extra[0]}'`);
-    return { text: text(rule, `${what} prefix`, r['prefix'], room), prefix: true };
+    return { text: noWildcard(rule, `${what} prefix`, text(rule, `${what} prefix`, r['prefix'], room)), prefix: true };
   }
-  return { text: text(rule, what, v, room), prefix: false };
+  return { text: noWildcard(rule, what, text(rule, what, v, room)), prefix: false };
+}
+
+/**
+ * The kernel compares bytes, so 'kworker*' would match only a process
+ * named that, * included: what the command line writes as a prefix
+ * (`--comm 'kworker*'`) is refused here rather than never matching. The
+ * command line never passes a *, and listings show a prefix with one.
+ */
+function noWildcard(rule: string, what: string, s: string): string {
+  const star = s.indexOf('*');
+  if (star < 0) return s;
+  const why = `rule ${rule}: ${what} '${s}': a * is not a wildcard here`;
+  if (star === s.length - 1 && star > 0) throw new UsageError(`${why}; a prefix is { prefix: '${s.slice(0, -1)}' }`);
+  throw new UsageError(`${why}; a rule matches the whole text, or a { prefix }`);
 }
 
 /** A rule's name, as the module takes it. */

@@ -10,13 +10,13 @@
  * how unprotect finds them again.  Nothing is half-applied: a rule the
  * kernel refuses takes back the ones added before it.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { UsageError } from '../../lib/errors.js';
 import { Monitor } from '../../lib/monitor.js';
 import { FILE_OPS, type FileOp, type Rule, type RuleInfo } from '../../lib/rules.js';
 import type { Ctx } from '../context.js';
 import { stuckText, withStuck } from '../errors.js';
-import { collectNames } from '../options.js';
+import { collectNames, single } from '../options.js';
 import { absolutePath, parseAllow, selectorsOf, type SelectorFlags } from '../rule-flags.js';
 import { renderRuleResult, type RuleResult } from './rule.js';
 
@@ -71,9 +71,13 @@ export function protectRules(file: string, flags: ProtectFlags, cwd?: string): R
   return [...allows, block];
 }
 
-/** The rules protect made under base: the block rule and its exceptions. */
+/**
+ * The rules protect made under base: the block rule and its exceptions,
+ * file rules all.  A syscall rule that happens to bear the name is the
+ * user's own, which unprotect --name must not delete.
+ */
 function rulesUnder(rules: readonly RuleInfo[], base: string): RuleInfo[] {
-  return rules.filter((r) => r.rule_class === 'hand' && (r.name === base || r.name.startsWith(`${base}:allow:`)));
+  return rules.filter((r) => r.rule_class === 'hand' && r.file !== null && (r.name === base || r.name.startsWith(`${base}:allow:`)));
 }
 
 export function protect(m: Monitor, given: readonly Rule[][]): RuleResult {
@@ -87,6 +91,10 @@ export function protect(m: Monitor, given: readonly Rule[][]): RuleResult {
     if (held.length) {
       throw new UsageError(`${rules[0]!.file} is already protected (${held.map((r) => r.name).join(', ')}); syscallmon unprotect it first`);
     }
+    // The module would replace a hand rule of the same name where it stands: the user's rule, gone.
+    const names = new Set(rules.map((r) => r.name));
+    const taken = before.find((r) => r.rule_class === 'hand' && names.has(r.name));
+    if (taken) throw new UsageError(`the name ${taken.name} is taken by rule #${taken.id}, which protect did not make; give another --name`);
   }
   const added: number[] = [];
   try {
@@ -123,8 +131,8 @@ export function protectCommand(ctx: Ctx): Command {
     .option('--allow <selector>', `an exception: SELECTOR=VALUE[,SELECTOR=VALUE]... (uid, euid, auid, gid, comm, exe, cgroup; all must match), repeatable, e.g. --allow exe=/usr/sbin/sshd`, parseAllow)
     .option('--ops <ops>', `the accesses refused (comma-separated; default all: ${FILE_OPS.join(',')})`, collectNames)
     .option('--audit', 'only record would_block: the access goes ahead')
-    .option('--errno <name>', 'errno a refused access returns (default EPERM)')
-    .option('--name <name>', 'the rule\'s name, for one FILE (default protect:FILE)')
+    .addOption(single(new Option('--errno <name>', 'errno a refused access returns (default EPERM)')))
+    .addOption(single(new Option('--name <name>', 'the rule\'s name, for one FILE (default protect:FILE)')))
     .option('--json', 'print the result as one JSON object')
     .addHelpText(
       'after',
@@ -146,7 +154,7 @@ export function unprotectCommand(ctx: Ctx): Command {
   return new Command('unprotect')
     .description('remove what protect added for these files (or under --name)')
     .argument('[file...]', 'the protected files')
-    .option('--name <name>', 'the name given to protect --name')
+    .addOption(single(new Option('--name <name>', 'the name given to protect --name')))
     .option('--json', 'print the result as one JSON object')
     .action(async (files: string[], flags: { name?: string; json?: boolean }) => {
       if ((flags.name === undefined) === (files.length === 0)) throw new UsageError('unprotect takes the protected FILEs, or --name NAME');

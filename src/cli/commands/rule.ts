@@ -9,7 +9,7 @@
  * and counters.  The mode stays the master switch: rule add never changes
  * it, and says when the mode keeps the rule from acting.
  */
-import { Argument, Command } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import { UsageError } from '../../lib/errors.js';
 import { Monitor } from '../../lib/monitor.js';
 import type { Rule, RuleInfo } from '../../lib/rules.js';
@@ -18,6 +18,7 @@ import type { Palette } from '../../render/colour.js';
 import { renderRules, ruleActionText, ruleCoversText, ruleSelectorsText } from '../../render/status.js';
 import { sanitize } from '../../render/sanitize.js';
 import type { Ctx } from '../context.js';
+import { single } from '../options.js';
 import { addActionFlags, addSelectorFlags, ruleOf, type RuleFlags } from '../rule-flags.js';
 
 type RuleVerb = 'add' | 'delete' | 'list';
@@ -91,7 +92,7 @@ export function ruleCommand(ctx: Ctx): Command {
     )
     .addArgument(new Argument('<verb>', 'add, delete or list').choices(['add', 'delete', 'list']))
     .argument('[rules...]', 'delete: the rules, by name or id')
-    .option('--name <name>', 'add: the rule\'s name (letters, digits and . _ - : @ + /); an existing rule of that name is replaced');
+    .addOption(single(new Option('--name <name>', 'add: the rule\'s name (letters, digits and . _ - : @ + /); an existing rule of that name is replaced')));
   addActionFlags(cmd);
   addSelectorFlags(cmd, true);
   return cmd

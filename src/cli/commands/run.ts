@@ -12,7 +12,7 @@
  * Ctrl-C reaches CMD from the terminal, what is sent to syscallmon is
  * passed on to it, and syscallmon waits for CMD to exit.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { UsageError } from '../../lib/errors.js';
 import type { MonitorEvent } from '../../lib/events.js';
 import { Monitor } from '../../lib/monitor.js';
@@ -26,6 +26,7 @@ import { findCommand } from '../../sandbox/command.js';
 import { commandStatus, DEFAULT_PATH } from '../../sandbox/request.js';
 import type { Ctx } from '../context.js';
 import { addEventOutputOptions, EventPrinter, eventOutputOf, type EventOutputFlags } from '../event-output.js';
+import { single } from '../options.js';
 import { addActionFlags, addSelectorFlags, ruleOf, type RuleFlags } from '../rule-flags.js';
 
 interface RunFlags extends RuleFlags, EventOutputFlags {
@@ -119,7 +120,7 @@ export function runCommand(ctx: Ctx): Command {
   addEventOutputOptions(cmd, ['table', 'json', 'strace']);
   return cmd
     .option('--all', 'every syscall (default: every syscall that takes a path)')
-    .option('--name <name>', 'the rule\'s name (default run:PID); it goes when run ends')
+    .addOption(single(new Option('--name <name>', 'the rule\'s name (default run:PID); it goes when run ends')))
     .argument('<cmd...>', 'the command and its arguments')
     .passThroughOptions()
     .addHelpText(

@@ -4,7 +4,7 @@
 // given or left out), and so that what the module runs reads back as the
 // document that made it.
 import { createHash } from 'node:crypto';
-import { errnoName } from '../errnos.js';
+import { errnoName, errnoNumber, errnoNumberOfAnyName } from '../errnos.js';
 import { FAMILIES } from '../families.js';
 import { FILE_OPS, type FileOp, type IdSelector, type Rule, type RuleInfo } from '../rules.js';
 import type { Mode } from '../status.js';
@@ -113,14 +113,19 @@ function syscallNames(specs: readonly (string | number)[], table: SyscallTable):
   return [...nrs].sort((a, b) => a - b).map((nr) => table.nameOf(nr));
 }
 
-/** An errno by its name; a number the table has no name for stays a number. */
+/**
+ * An errno by the name the module's listing gives it, so that an alias
+ * (EWOULDBLOCK) compares equal to what is read back (EAGAIN). A number
+ * without a name a rule may be given stays a number: a kernel-internal
+ * code's name (ERESTARTSYS) is printed but not taken, and the normal form
+ * is what apply hands the module.
+ */
 function errnoLabel(value: string | number): string | number {
   const text = String(value).trim();
-  if (/^\d+$/.test(text)) {
-    const name = errnoName(Number(text));
-    return /^\d+$/.test(name) ? Number(text) : name;
-  }
-  return text.toUpperCase();
+  const n = errnoNumberOfAnyName(text);
+  if (n === undefined) return text.toUpperCase();
+  const name = errnoName(n);
+  return errnoNumber(name) === n ? name : n;
 }
 
 function idSelector(v: IdSelector): IdSelector {

@@ -2,7 +2,10 @@
 // holds (the fake binding) and what is printed; bad input is one line and
 // exit 2 before anything reaches the module.
 import { describe, expect, it } from 'vitest';
-import { parseIdSelector, parseTextSelector } from '../../../src/cli/rule-flags.js';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { absolutePath, parseIdSelector, parseTextSelector } from '../../../src/cli/rule-flags.js';
 import { createFakeBinding, type FakeBinding } from '../fake-binding.js';
 import { runCli } from './harness.js';
 
@@ -31,6 +34,42 @@ describe('rule flags', () => {
   ])('--comm/--path %s', (text, want) => expect(parseTextSelector(text)).toEqual(want));
 
   it.each(['*', 'a*b', '*x'])('%s is refused', (text) => expect(() => parseTextSelector(text)).toThrow(/\*/));
+});
+
+describe('a path made absolute (protect FILE, --exe)', () => {
+  const top = realpathSync(mkdtempSync(join(tmpdir(), 'smon-abs-')));
+  mkdirSync(join(top, 'real/sub'), { recursive: true });
+  mkdirSync(join(top, 'dir'));
+  symlinkSync('../real/sub', join(top, 'dir/link'));
+  writeFileSync(join(top, 'real/secret'), 'the one the kernel opens');
+  writeFileSync(join(top, 'dir/secret'), 'another file');
+
+  it.each([
+    ['secret', '/home/u', '/home/u/secret'],
+    ['./a//b/', '/home/u', '/home/u/a/b'],
+    ['../../etc/shadow', '/home/u', '/etc/shadow'],
+    ['../../../x', '/home/u', '/x'],
+    ['/../etc', '/home/u', '/etc'],
+    // Past a directory: one file, one spelling.
+    [`${top}/dir/../dir/secret`, '/', `${top}/dir/secret`],
+    ['dir/./../real/secret', top, `${top}/real/secret`],
+    // Past a symlink or what is not there, .. is the kernel's to follow.
+    [`${top}/dir/link/../secret`, '/', `${top}/dir/link/../secret`],
+    ['link/../secret', `${top}/dir`, `${top}/dir/link/../secret`],
+    [`${top}/none/../secret`, '/', `${top}/none/../secret`],
+  ])('%s from %s is %s', (path, cwd, want) => expect(absolutePath(path, cwd)).toBe(want));
+
+  it('names the file the kernel finds, past a symlink followed by ..', () => {
+    const given = `${top}/dir/link/../secret`;
+    // The file open(2) reaches: what the kernel resolves a rule's path to.
+    expect(readFileSync(given, 'utf8')).toBe('the one the kernel opens');
+    expect(readFileSync(absolutePath(given), 'utf8')).toBe('the one the kernel opens');
+    expect(readFileSync(absolutePath('link/../secret', join(top, 'dir')), 'utf8')).toBe('the one the kernel opens');
+  });
+
+  it('an empty path is refused, not taken as the working directory', () => {
+    expect(() => absolutePath('', '/home/u')).toThrow('an empty path');
+  });
 });
 
 describe('syscallmon rule', () => {
@@ -137,6 +176,34 @@ describe('syscallmon rule', () => {
     expect(fake.rules).toEqual([]);
   });
 
+  it.each([
+    [['rule', 'add', '--name', 'x', '--syscall', 'openat', '--uid', '0', '--uid', '1000'], '--uid'],
+    [['rule', 'add', '--name', 'x', '--syscall', 'openat', '--euid', '0', '--euid', '0'], '--euid'],
+    [['rule', 'add', '--name', 'x', '--syscall', 'openat', '--auid', '1', '--auid', '2'], '--auid'],
+    [['rule', 'add', '--name', 'x', '--syscall', 'openat', '--gid', '1', '--gid', '2'], '--gid'],
+    [['rule', 'add', '--name', 'x', '--syscall', 'openat', '--comm', 'sshd', '--comm', 'bash'], '--comm'],
+    [['rule', 'add', '--name', 'x', '--syscall', 'openat', '--exe', '/bin/a', '--exe', '/bin/b'], '--exe'],
+    [['rule', 'add', '--name', 'x', '--syscall', 'openat', '--cgroup', '/a', '--cgroup', '/b'], '--cgroup'],
+    [['rule', 'add', '--name', 'x', '--syscall', 'openat', '--path', '/a', '--path', '/b'], '--path'],
+    [['rule', 'add', '--name', 'x', '--syscall', 'openat', '--action', 'block', '--action', 'log'], '--action'],
+    [['rule', 'add', '--name', 'x', '--syscall', 'openat', '--action', 'block', '--errno', 'EPERM', '--errno', 'EACCES'], '--errno'],
+    [['rule', 'add', '--name', 'x', '--syscall', 'openat', '--record', 'entry', '--record', 'both'], '--record'],
+    [['rule', 'add', '--name', 'x', '--name', 'y', '--syscall', 'openat'], '--name'],
+    [['run', '--name', 'x', '--name', 'y', '--', 'true'], '--name'],
+    [['run', '--comm', 'a', '--comm', 'b', '--', 'true'], '--comm'],
+    [['protect', '/tmp/s', '--name', 'x', '--name', 'y'], '--name'],
+    [['protect', '/tmp/s', '--errno', 'EPERM', '--errno', 'EACCES'], '--errno'],
+    [['unprotect', '--name', 'x', '--name', 'y'], '--name'],
+  ])('%j: a flag that takes one value, given twice, is refused, not overridden', async (argv, flag) => {
+    const fake = fakeIn();
+    const r = await runCli(argv, { fake });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`${flag} is given twice: it takes one value`);
+    expect(fake.rules).toEqual([]);
+  });
+
   it('a bad rule is a usage error even when the module is not loaded', async () => {
     const fake = createFakeBinding();
     fake.loaded = false;
@@ -203,6 +270,18 @@ describe('syscallmon protect', () => {
     expect(r.stdout).toContain('#1 mine: block with EPERM (audit);');
     expect((await runCli(['unprotect', '--name', 'mine'], { fake })).code).toBe(0);
     expect(fake.rules).toEqual([]);
+  });
+
+  it('--name of a rule protect did not make: protect does not take it over, unprotect does not delete it', async () => {
+    const fake = fakeIn();
+    expect((await runCli(['rule', 'add', '--name', 'mine', '--syscall', 'openat'], { fake })).code).toBe(0);
+    const un = await runCli(['unprotect', '--name', 'mine'], { fake });
+    expect(un.code).toBe(2);
+    expect(un.stderr).toBe('syscallmon: no rule mine: nothing protected under that name (see syscallmon rule list)\n');
+    const pr = await runCli(['protect', '/tmp/secret', '--name', 'mine'], { fake });
+    expect(pr.code).toBe(2);
+    expect(pr.stderr).toBe("syscallmon: the name mine is taken by rule #1, which protect did not make; give another --name\n");
+    expect(fake.rules.map((x) => [x.rule.name, x.rule.file])).toEqual([['mine', '']]);
   });
 
   it('a refused rule takes back the ones added before it', async () => {

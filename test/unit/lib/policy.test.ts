@@ -135,6 +135,7 @@ describe('reading a policy file', () => {
     ['enforce on a log rule', bad('action: log', 'action: log\n      enforce: true'), 'policy.yaml:19: spec.rules[1].enforce: enforce applies to block and kill rules, not log'],
     ['a file rule with syscalls', bad('      fileOps: [unlink, open]', '      fileOps: [unlink, open]\n      syscalls: [openat]'),
       'policy.yaml:20: spec.rules[1].syscalls: a file rule decides accesses to its file, not syscalls'],
+    ['a comm with a trailing *', bad('comm: {prefix: php-}', 'comm: php-*'), "policy.yaml:15: spec.rules[0].comm: comm 'php-*': a * is not a wildcard here; a prefix is { prefix: 'php-' }"],
     ['relative exe', bad('      enforce: true', '      enforce: true\n      exe: sshd'), "policy.yaml:14: spec.rules[0].exe: exe 'sshd' is not an absolute path"],
     ['bad policy name', bad('name: web', 'name: "my web"'), "policy.yaml:4: metadata.name: a policy name is letters, digits, '.', '_' and '-' (not first), at most 55 characters; got 'my web'"],
     ['not a mapping', '- just\n- a list\n', 'policy.yaml:1: must be a mapping (key: value), got a list'],
@@ -226,6 +227,24 @@ describe('applying a policy', () => {
     const diff = applyPolicy(mon, doc);
     expect(diff).toMatchObject({ applied: true, added: [], removed: [], changed: [], reordered: { before: ['no-ptrace', 'shadow'], after: ['shadow', 'no-ptrace'] } });
     expect(mon.rules().map((r) => r.name)).toEqual(['shadow', 'no-ptrace']);
+  });
+
+  it.each([
+    ['EWOULDBLOCK', 'EAGAIN'],
+    ['edeadlock', 'EDEADLK'],
+    ['ENOTSUP', 'EOPNOTSUPP'],
+    ['11', 'EAGAIN'],
+    // A code the kernel uses inside has a name that is printed, not taken: it stays a number.
+    ['512', 512],
+  ])('errno %s reads back as %s: applied once, then unchanged and no drift', (given, name: string | number) => {
+    const { fake, mon } = open();
+    const doc = parse(WEB.replace('eacces', given));
+    expect(doc.spec.rules[0]!.errno).toBe(name);
+    expect(applyPolicy(mon, doc).applied).toBe(true);
+    expect(policyDrift(mon, doc)).toBe(false);
+    const calls = fake.calls.length;
+    expect(applyPolicy(mon, doc)).toMatchObject({ changes: false, applied: false, changed: [] });
+    expect(fake.calls.slice(calls).map((c) => c.method)).not.toContain('replacePolicy');
   });
 
   it('drift: a change made otherwise to the mode or the policy rules', () => {

@@ -111,6 +111,10 @@ describe('encoding a rule', () => {
     ['a relative cgroup', { name: 'r', action: 'log', syscalls: ['read'], cgroup: 'system.slice' }, /^usage: rule r: cgroup 'system.slice' is not an absolute path$/],
     ['a long exe', { name: 'r', action: 'log', syscalls: ['read'], exe: '/' + long(255) }, /^usage: rule r: exe is 256 bytes, at most 255$/],
     ['a path with calls that take none', { name: 'r', action: 'log', syscalls: ['read', 'write'], path: '/x' }, /^usage: rule r: a path selector needs a syscall with a path argument; none of its syscalls has one$/],
+    ['a comm ending in *', { name: 'r', action: 'log', syscalls: ['read'], comm: 'kworker*' }, /^usage: rule r: comm 'kworker\*': a \* is not a wildcard here; a prefix is \{ prefix: 'kworker' \}$/],
+    ['a path ending in *', { name: 'r', action: 'log', syscalls: ['openat'], path: '/etc/*' }, /^usage: rule r: path '\/etc\/\*': a \* is not a wildcard here; a prefix is \{ prefix: '\/etc\/' \}$/],
+    ['a path with a * inside', { name: 'r', action: 'log', syscalls: ['openat'], path: '/etc/*.conf' }, /^usage: rule r: path '\/etc\/\*\.conf': a \* is not a wildcard here; a rule matches the whole text, or a \{ prefix \}$/],
+    ['a prefix ending in *', { name: 'r', action: 'log', syscalls: ['openat'], path: { prefix: '/etc/*' } }, /^usage: rule r: path prefix '\/etc\/\*': a \* is not a wildcard here; a prefix is \{ prefix: '\/etc\/' \}$/],
     ['a path prefix of another shape', { name: 'r', action: 'log', syscalls: ['openat'], path: { starts: '/x' } as never }, /^usage: rule r: path takes a string or \{ prefix \}, not 'starts'$/],
   ];
   it.each(bad)('refuses %s before any ioctl', (_what, rule, re) => {
