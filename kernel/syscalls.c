@@ -162,7 +162,12 @@ void smon_op_for_each_site(u32 nr, void (*fn)(u32 site, void *arg), void *arg)
 static bool decode(unsigned long ip, struct smon_call *call)
 {
 	const struct pt_regs *user = task_pt_regs(current);
-	unsigned long nr = user->orig_ax;
+	/*
+	 * The kernel runs the call its low 32 bits name (do_syscall_64() and
+	 * the 32-bit entries take an int): bits above them, which syscall(2)
+	 * passes through from its long, must not make the call unknown here.
+	 */
+	u32 nr = user->orig_ax;
 	const struct entry_info *e;
 	u32 abi, mux;
 	u16 idx;

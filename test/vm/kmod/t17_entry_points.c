@@ -17,8 +17,11 @@
  *   - socket through x86_64 socket, i386 socket and i386
  *     socketcall(SYS_SOCKET), and semget through x86_64 semget and i386
  *     ipc(SEMGET);
- *   - an x32 call (__X32_SYSCALL_BIT | nr), when the kernel was booted
- *     with syscall.x32=y (else that part is skipped and says so).
+ *   - stat with bits above the low 32 set in rax, which the kernel ignores
+ *     (it takes the number as an int): syscall(2) passes a long;
+ *   - an x32 call (__X32_SYSCALL_BIT | nr), plain and with those bits,
+ *     when the kernel was booted with syscall.x32=y (else that part is
+ *     skipped and says so).
  * The same calls with nothing targeted all run (the check that the test's
  * calls are real calls), and the targets' hit counters count every call.
  */
@@ -49,6 +52,7 @@ enum {
 };
 #define SYS_SOCKET_CALL	1	/* <linux/net.h> */
 #define IPC_SEMGET	2	/* <linux/ipc.h> */
+#define WIDE		(1L << 32)	/* a bit of rax the kernel does not read */
 
 enum abi { X64, I386, X32 };
 
@@ -57,6 +61,7 @@ struct call {
 	enum abi abi;
 	uint32_t native;	/* the number the caller uses */
 	uint32_t op;		/* the x86_64 operation it performs */
+	int wide;		/* WIDE set in rax */
 	long a, b, c, d;	/* arguments; pointers are in low memory */
 	long ret;		/* what it returned, -errno style (filled by the child) */
 };
@@ -101,7 +106,7 @@ static int run_calls(void *arg)
 		long a = fd_arg(c->a, in, out), b = fd_arg(c->b, in, out);
 
 		c->ret = c->abi == I386 ? int80(c->native, a, b, c->c, c->d) :
-			 raw64(c->abi == X32 ? (X32_BIT | c->native) : c->native, a, b, c->c, c->d);
+			 raw64((c->wide ? WIDE : 0) | (c->abi == X32 ? X32_BIT : 0) | c->native, a, b, c->c, c->d);
 	}
 	return 0;
 }
@@ -112,35 +117,38 @@ static const struct entry {
 	enum abi abi;
 	uint32_t native;
 	uint32_t op;
+	int wide;
 } entries[] = {
-	{ "stat", X64, __NR_stat, __NR_stat },
-	{ "i386 stat", I386, I386_STAT, __NR_stat },
-	{ "i386 oldstat", I386, I386_OLDSTAT, __NR_stat },
-	{ "i386 stat64", I386, I386_STAT64, __NR_stat },
-	{ "fstat", X64, __NR_fstat, __NR_fstat },
-	{ "i386 fstat", I386, I386_FSTAT, __NR_fstat },
-	{ "i386 oldfstat", I386, I386_OLDFSTAT, __NR_fstat },
-	{ "i386 fstat64", I386, I386_FSTAT64, __NR_fstat },
-	{ "lstat", X64, __NR_lstat, __NR_lstat },
-	{ "i386 lstat", I386, I386_LSTAT, __NR_lstat },
-	{ "i386 oldlstat", I386, I386_OLDLSTAT, __NR_lstat },
-	{ "i386 lstat64", I386, I386_LSTAT64, __NR_lstat },
-	{ "sendfile", X64, __NR_sendfile, __NR_sendfile },
-	{ "i386 sendfile", I386, I386_SENDFILE, __NR_sendfile },
-	{ "i386 sendfile64", I386, I386_SENDFILE64, __NR_sendfile },
-	{ "uname", X64, __NR_uname, __NR_uname },
-	{ "i386 uname", I386, I386_UNAME, __NR_uname },
-	{ "i386 olduname", I386, I386_OLDUNAME, __NR_uname },
-	{ "i386 oldolduname", I386, I386_OLDOLDUNAME, __NR_uname },
-	{ "umount2", X64, __NR_umount2, __NR_umount2 },
-	{ "i386 umount2", I386, I386_UMOUNT2, __NR_umount2 },
-	{ "i386 umount", I386, I386_UMOUNT, __NR_umount2 },
-	{ "socket", X64, __NR_socket, __NR_socket },
-	{ "i386 socket", I386, I386_SOCKET, __NR_socket },
-	{ "i386 socketcall(SYS_SOCKET)", I386, I386_SOCKETCALL, __NR_socket },
-	{ "semget", X64, __NR_semget, __NR_semget },
-	{ "i386 ipc(SEMGET)", I386, I386_IPC, __NR_semget },
-	{ "x32 getppid", X32, __NR_getppid, __NR_getppid },
+	{ "stat", X64, __NR_stat, __NR_stat, 0 },
+	{ "stat, rax bit 32 set", X64, __NR_stat, __NR_stat, 1 },
+	{ "i386 stat", I386, I386_STAT, __NR_stat, 0 },
+	{ "i386 oldstat", I386, I386_OLDSTAT, __NR_stat, 0 },
+	{ "i386 stat64", I386, I386_STAT64, __NR_stat, 0 },
+	{ "fstat", X64, __NR_fstat, __NR_fstat, 0 },
+	{ "i386 fstat", I386, I386_FSTAT, __NR_fstat, 0 },
+	{ "i386 oldfstat", I386, I386_OLDFSTAT, __NR_fstat, 0 },
+	{ "i386 fstat64", I386, I386_FSTAT64, __NR_fstat, 0 },
+	{ "lstat", X64, __NR_lstat, __NR_lstat, 0 },
+	{ "i386 lstat", I386, I386_LSTAT, __NR_lstat, 0 },
+	{ "i386 oldlstat", I386, I386_OLDLSTAT, __NR_lstat, 0 },
+	{ "i386 lstat64", I386, I386_LSTAT64, __NR_lstat, 0 },
+	{ "sendfile", X64, __NR_sendfile, __NR_sendfile, 0 },
+	{ "i386 sendfile", I386, I386_SENDFILE, __NR_sendfile, 0 },
+	{ "i386 sendfile64", I386, I386_SENDFILE64, __NR_sendfile, 0 },
+	{ "uname", X64, __NR_uname, __NR_uname, 0 },
+	{ "i386 uname", I386, I386_UNAME, __NR_uname, 0 },
+	{ "i386 olduname", I386, I386_OLDUNAME, __NR_uname, 0 },
+	{ "i386 oldolduname", I386, I386_OLDOLDUNAME, __NR_uname, 0 },
+	{ "umount2", X64, __NR_umount2, __NR_umount2, 0 },
+	{ "i386 umount2", I386, I386_UMOUNT2, __NR_umount2, 0 },
+	{ "i386 umount", I386, I386_UMOUNT, __NR_umount2, 0 },
+	{ "socket", X64, __NR_socket, __NR_socket, 0 },
+	{ "i386 socket", I386, I386_SOCKET, __NR_socket, 0 },
+	{ "i386 socketcall(SYS_SOCKET)", I386, I386_SOCKETCALL, __NR_socket, 0 },
+	{ "semget", X64, __NR_semget, __NR_semget, 0 },
+	{ "i386 ipc(SEMGET)", I386, I386_IPC, __NR_semget, 0 },
+	{ "x32 getppid", X32, __NR_getppid, __NR_getppid, 0 },
+	{ "x32 getppid, rax bit 32 set", X32, __NR_getppid, __NR_getppid, 1 },
 };
 
 /*
@@ -213,7 +221,8 @@ static void build_calls(const char *path, int x32)
 
 		if (e->abi == X32 && !x32)
 			continue;
-		*c = (struct call){ .what = e->what, .abi = e->abi, .native = e->native, .op = e->op };
+		*c = (struct call){ .what = e->what, .abi = e->abi, .native = e->native, .op = e->op,
+				    .wide = e->wide };
 		set_args(c, p, buf, sockargs);
 		ncalls++;
 	}
@@ -266,17 +275,21 @@ static int run(int fd, int block, struct smon_events *events, uint32_t *pid)
 	return smon_read_all(fd, events);
 }
 
-static const struct smon_event *find_record(const struct smon_events *events, const struct call *c,
-						  uint32_t pid)
+/* Calls that differ only in rax's unread bits have alike records: the nth call's is the nth. */
+static const struct smon_event *find_record(const struct smon_events *events, size_t call, uint32_t pid)
 {
+	const struct call *c = &calls[call];
 	uint32_t abi = c->abi == I386 ? SYSCALLMON_ABI_I386 : c->abi == X32 ? SYSCALLMON_ABI_X32 :
 		       SYSCALLMON_ABI_X64;
+	size_t nth = 0;
 
+	for (size_t i = 0; i < call; i++)
+		nth += calls[i].op == c->op && calls[i].abi == c->abi && calls[i].native == c->native;
 	for (size_t i = 0; i < events->n; i++) {
 		const struct smon_event *e = &events->ev[i];
 
 		if (e->type == SYSCALLMON_RECORD_SYSCALL && e->tgid == pid && e->nr == c->op &&
-		    e->abi == abi && e->native_nr == c->native)
+		    e->abi == abi && e->native_nr == c->native && !nth--)
 			return e;
 	}
 	return NULL;
@@ -330,7 +343,7 @@ int main(void)
 	REQUIRE(ret == 0, "run: %s", smon_errname(ret));
 	for (size_t i = 0; i < ncalls; i++) {
 		const struct call *c = &calls[i];
-		const struct smon_event *e = find_record(&events, c, pid);
+		const struct smon_event *e = find_record(&events, i, pid);
 
 		CHECK(c->ret == -EPERM, "%s (nr %u) returned %ld (%s), want EPERM", c->what, c->native, c->ret,
 		      smon_errname(c->ret));
