@@ -203,6 +203,15 @@ static bool decode(unsigned long ip, struct smon_call *call)
 			mux = op == SYSCALLMON_OP_IPC ? call->args[0] & 0xffff : call->args[0];
 			op = mux >= MUX_LIMIT ? -1 :
 			     (e->op == SYSCALLMON_OP_IPC ? ipc_op : socketcall_op)[mux];
+			if (op < 0)
+				return false;
+			/*
+			 * The operation's own arguments are in memory: its fd
+			 * argument's register holds the call number, an fd of
+			 * some other file.
+			 */
+			call->path_arg = call->fd_arg = -1;
+			goto decoded;
 		}
 	} else {
 		call->args[0] = user->di;
@@ -214,11 +223,12 @@ static bool decode(unsigned long ip, struct smon_call *call)
 	}
 	if (op < 0)
 		return false;
+	call->path_arg = smon_op_path_arg(op);
+	call->fd_arg = smon_op_fd_arg(op);
+decoded:
 	call->op = op;
 	call->abi = abi;
 	call->native_nr = nr;
-	call->path_arg = smon_op_path_arg(op);
-	call->fd_arg = smon_op_fd_arg(op);
 	return true;
 }
 NOKPROBE_SYMBOL(decode);

@@ -15,13 +15,16 @@
  *     fstat64, lstat/oldlstat/lstat64, sendfile/sendfile64, uname/olduname/
  *     oldolduname, umount2/umount;
  *   - socket through x86_64 socket, i386 socket and i386
- *     socketcall(SYS_SOCKET), and semget through x86_64 semget and i386
- *     ipc(SEMGET);
+ *     socketcall(SYS_SOCKET), connect through i386 socketcall(SYS_CONNECT),
+ *     and semget through x86_64 semget and i386 ipc(SEMGET);
  *   - stat with bits above the low 32 set in rax, which the kernel ignores
  *     (it takes the number as an int): syscall(2) passes a long;
  *   - an x32 call (__X32_SYSCALL_BIT | nr), plain and with those bits,
  *     when the kernel was booted with syscall.x32=y (else that part is
  *     skipped and says so).
+ * A socketcall's record has no fd target: its fd argument is in memory, and
+ * the register there holds the call number (SYS_CONNECT is 3, the child's
+ * fd 3 is the test file).
  * The same calls with nothing targeted all run (the check that the test's
  * calls are real calls), and the targets' hit counters count every call.
  */
@@ -51,6 +54,7 @@ enum {
 	I386_FSTAT64 = 197, I386_SENDFILE64 = 239, I386_SOCKET = 359, I386_GETPID = 20,
 };
 #define SYS_SOCKET_CALL	1	/* <linux/net.h> */
+#define SYS_CONNECT_CALL	3
 #define IPC_SEMGET	2	/* <linux/ipc.h> */
 #define WIDE		(1L << 32)	/* a bit of rax the kernel does not read */
 
@@ -145,6 +149,7 @@ static const struct entry {
 	{ "socket", X64, __NR_socket, __NR_socket, 0 },
 	{ "i386 socket", I386, I386_SOCKET, __NR_socket, 0 },
 	{ "i386 socketcall(SYS_SOCKET)", I386, I386_SOCKETCALL, __NR_socket, 0 },
+	{ "i386 socketcall(SYS_CONNECT)", I386, I386_SOCKETCALL, __NR_connect, 0 },
 	{ "semget", X64, __NR_semget, __NR_semget, 0 },
 	{ "i386 ipc(SEMGET)", I386, I386_IPC, __NR_semget, 0 },
 	{ "x32 getppid", X32, __NR_getppid, __NR_getppid, 0 },
@@ -154,7 +159,8 @@ static const struct entry {
 /*
  * The arguments with which c would succeed (or fail harmlessly) if it ran:
  * path and buf are in low memory, sockargs holds socket()'s arguments for
- * socketcall.  The multiplexers (socketcall, ipc) take the operation first.
+ * socketcall and sockargs + 16 connect()'s (fd -1).  The multiplexers
+ * (socketcall, ipc) take the operation first.
  */
 static void set_args(struct call *c, long path, long buf, long sockargs)
 {
@@ -190,6 +196,10 @@ static void set_args(struct call *c, long path, long buf, long sockargs)
 			c->b = 1;	/* SOCK_STREAM */
 		}
 		break;
+	case __NR_connect:
+		c->a = SYS_CONNECT_CALL;
+		c->b = sockargs + 16;
+		break;
 	case __NR_semget:
 		/* IPC_PRIVATE (0), one semaphore, mode 0600 */
 		if (multiplexed) {
@@ -214,6 +224,9 @@ static void build_calls(const char *path, int x32)
 	sa[0] = 1;	/* AF_UNIX */
 	sa[1] = 1;	/* SOCK_STREAM */
 	sa[2] = 0;
+	sa[4] = (uint32_t)-1;	/* connect(-1, NULL, 0) */
+	sa[5] = 0;
+	sa[6] = 0;
 	ncalls = 0;
 	for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++) {
 		const struct entry *e = &entries[i];
@@ -347,9 +360,13 @@ int main(void)
 
 		CHECK(c->ret == -EPERM, "%s (nr %u) returned %ld (%s), want EPERM", c->what, c->native, c->ret,
 		      smon_errname(c->ret));
-		if (CHECK(e, "%s: no record for operation %u, abi %d, nr %u", c->what, c->op, c->abi, c->native))
-			CHECK(e->verdict == SYSCALLMON_VERDICT_BLOCKED && e->err == EPERM,
-			      "%s: verdict %u err %d, want BLOCKED EPERM", c->what, e->verdict, e->err);
+		if (!CHECK(e, "%s: no record for operation %u, abi %d, nr %u", c->what, c->op, c->abi, c->native))
+			continue;
+		CHECK(e->verdict == SYSCALLMON_VERDICT_BLOCKED && e->err == EPERM,
+		      "%s: verdict %u err %d, want BLOCKED EPERM", c->what, e->verdict, e->err);
+		if (c->abi == I386 && c->native == I386_SOCKETCALL)
+			CHECK(!(e->flags & SYSCALLMON_SYSCALL_TARGET), "%s: fd target '%s', want none", c->what,
+			      e->target);
 	}
 	CHECK_EQ(events.n, ncalls, "records, one per call");
 	for (size_t i = 0; i < nops; i++) {
