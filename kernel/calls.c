@@ -449,7 +449,8 @@ static void call_returned(struct callback_head *work)
 	 * the memory it was in.
 	 */
 	if ((slot->flags & SYSCALLMON_SYSCALL_PATH_UNREADABLE) && !(smon_op_execs(op) && ret == 0))
-		slot->rec.path_len = read_path(slot->path, slot->rec.args[smon_op_path_arg(op)],
+		slot->rec.path_len = read_path(slot->path,
+					       slot->rec.args[smon_entry_path_arg(slot->rec.abi, slot->rec.native_nr)],
 					       &slot->flags);
 	push(&slot->rec, slot->flags | SYSCALLMON_SYSCALL_RESULT, slot->path, slot->target);
 out:

@@ -55,6 +55,18 @@ static const struct mux_call ipc_calls[] = {
 #include "syscall_table.h"
 };
 
+struct moved_args {
+	u16 abi;
+	u16 nr;
+	s8 path_arg;
+	s8 fd_arg;
+};
+
+static const struct moved_args moved_args[] = {
+#define SYSCALLMON_ENTRY_ARGS(abi, nr, path_arg, fd_arg) { abi, nr, path_arg, fd_arg },
+#include "syscall_table.h"
+};
+
 #define NR_ENTRIES	ARRAY_SIZE(entries)
 #define NR_ABIS		3
 #define MUX_LIMIT	64	/* call numbers of both multiplexers are below this */
@@ -65,6 +77,11 @@ static const struct mux_call ipc_calls[] = {
  */
 static u16 entry_of[NR_ABIS][SYSCALLMON_NATIVE_NR_LIMIT];	/* (abi, native nr) -> entry */
 static u16 site_of[NR_ENTRIES];					/* entry -> site; 0: not implemented */
+/* Where each entry takes its operation's path and fd: the multiplexers in no register. */
+static struct {
+	s8 path_arg;
+	s8 fd_arg;
+} entry_args[NR_ENTRIES];
 static unsigned long site_ips[NR_ENTRIES];
 static u32 nr_sites;
 static s16 socketcall_op[MUX_LIMIT];
@@ -75,16 +92,6 @@ static bool op_implemented[SYSCALLMON_NR_LIMIT];
 const char *smon_op_name(u32 nr)
 {
 	return nr < SYSCALLMON_NR_LIMIT ? ops[nr].name : NULL;
-}
-
-int smon_op_path_arg(u32 nr)
-{
-	return nr < SYSCALLMON_NR_LIMIT && ops[nr].name ? ops[nr].path_arg : -1;
-}
-
-int smon_op_fd_arg(u32 nr)
-{
-	return nr < SYSCALLMON_NR_LIMIT && ops[nr].name ? ops[nr].fd_arg : -1;
 }
 
 int smon_op_lookup(const char *name)
@@ -203,15 +210,6 @@ static bool decode(unsigned long ip, struct smon_call *call)
 			mux = op == SYSCALLMON_OP_IPC ? call->args[0] & 0xffff : call->args[0];
 			op = mux >= MUX_LIMIT ? -1 :
 			     (e->op == SYSCALLMON_OP_IPC ? ipc_op : socketcall_op)[mux];
-			if (op < 0)
-				return false;
-			/*
-			 * The operation's own arguments are in memory: its fd
-			 * argument's register holds the call number, an fd of
-			 * some other file.
-			 */
-			call->path_arg = call->fd_arg = -1;
-			goto decoded;
 		}
 	} else {
 		call->args[0] = user->di;
@@ -223,15 +221,24 @@ static bool decode(unsigned long ip, struct smon_call *call)
 	}
 	if (op < 0)
 		return false;
-	call->path_arg = smon_op_path_arg(op);
-	call->fd_arg = smon_op_fd_arg(op);
-decoded:
+	call->path_arg = entry_args[idx - 1].path_arg;
+	call->fd_arg = entry_args[idx - 1].fd_arg;
 	call->op = op;
 	call->abi = abi;
 	call->native_nr = nr;
 	return true;
 }
 NOKPROBE_SYMBOL(decode);
+
+int smon_entry_path_arg(u32 abi, u32 native_nr)
+{
+	u16 e;
+
+	if (abi >= NR_ABIS || native_nr >= SYSCALLMON_NATIVE_NR_LIMIT)
+		return -1;
+	e = entry_of[abi][native_nr];
+	return e ? entry_args[e - 1].path_arg : -1;
+}
 
 bool smon_decode_call(unsigned long ip, struct smon_call *call)
 {
@@ -343,6 +350,12 @@ int smon_syscalls_init(void)
 		const struct entry_info *e = &entries[i];
 
 		entry_of[e->abi][e->nr] = i + 1;
+		/*
+		 * A multiplexer's operation takes its arguments from memory:
+		 * the register of its fd argument holds the call number.
+		 */
+		entry_args[i].path_arg = e->op >= 0 ? ops[e->op].path_arg : -1;
+		entry_args[i].fd_arg = e->op >= 0 ? ops[e->op].fd_arg : -1;
 		addr = lookup_name(e->symbol);
 		if (!addr) {
 			/* Built into the table but not into this kernel: nothing to hook. */
@@ -358,6 +371,14 @@ int smon_syscalls_init(void)
 			socketcall_site = site_of[i];
 		else if (e->op == SYSCALLMON_OP_IPC)
 			ipc_site = site_of[i];
+	}
+	for (i = 0; i < ARRAY_SIZE(moved_args); i++) {
+		u16 e = entry_of[moved_args[i].abi][moved_args[i].nr];
+
+		if (e) {
+			entry_args[e - 1].path_arg = moved_args[i].path_arg;
+			entry_args[e - 1].fd_arg = moved_args[i].fd_arg;
+		}
 	}
 	if (missing)
 		pr_info("%u entry symbols of the syscall tables are not in this kernel\n", missing);

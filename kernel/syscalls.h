@@ -15,10 +15,6 @@ struct pt_regs;
 
 /* Name of x86_64 syscall nr, NULL if this kernel has no such number. */
 const char *smon_op_name(u32 nr);
-/* Index of its first path argument, or -1. */
-int smon_op_path_arg(u32 nr);
-/* Index of its first fd argument (a dirfd for *at calls), or -1. */
-int smon_op_fd_arg(u32 nr);
 /* The number of a name, or -EINVAL. */
 int smon_op_lookup(const char *name);
 /* Does this kernel implement the operation through at least one entry point? */
@@ -39,6 +35,8 @@ static inline bool smon_op_execs(u32 nr)
 
 /* The entry symbol of (abi, native nr), or NULL: what the /proc log names. */
 const char *smon_entry_symbol(u32 abi, u32 native_nr);
+/* Which argument of (abi, native nr) is its path, or -1: not always the operation's. */
+int smon_entry_path_arg(u32 abi, u32 native_nr);
 
 /*
  * Entry points are "sites": distinct addresses to hook (aliases share one,
@@ -55,7 +53,7 @@ struct smon_call {
 	u32 op;			/* x86_64 number of the operation */
 	u32 abi;		/* enum syscallmon_abi */
 	u32 native_nr;
-	s8 path_arg;		/* the operation's, as smon_op_path_arg() gives them */
+	s8 path_arg;		/* where this entry takes the operation's path and fd, or -1 */
 	s8 fd_arg;
 	u64 args[SYSCALLMON_NR_ARGS];
 };

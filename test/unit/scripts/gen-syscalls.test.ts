@@ -46,6 +46,11 @@ describe('the generated syscall table', () => {
       // 6.10 and later write these two with __SYSCALL_NORETURN.
       expect(text).toContain('SYSCALLMON_ENTRY(0, 60, exit, "__x64_sys_exit", 60)');
       expect(text).toContain('SYSCALLMON_ENTRY(1, 252, exit_group, "__ia32_sys_exit_group", 231)');
+      // The i386 entries that take an operation's path or fd elsewhere, and no other.
+      expect(text.split('\n').filter((l) => l.startsWith('SYSCALLMON_ENTRY_ARGS(')).sort()).toEqual([
+        'SYSCALLMON_ENTRY_ARGS(1, 339, 5, 0)',
+        'SYSCALLMON_ENTRY_ARGS(1, 90, -1, -1)',
+      ]);
     });
   });
 });

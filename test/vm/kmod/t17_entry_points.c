@@ -17,6 +17,8 @@
  *   - socket through x86_64 socket, i386 socket and i386
  *     socketcall(SYS_SOCKET), connect through i386 socketcall(SYS_CONNECT),
  *     and semget through x86_64 semget and i386 ipc(SEMGET);
+ *   - i386 entries that take the operation's arguments elsewhere: the old
+ *     mmap (a struct in memory), fanotify_mark (its path sixth, in ebp);
  *   - stat with bits above the low 32 set in rax, which the kernel ignores
  *     (it takes the number as an int): syscall(2) passes a long;
  *   - an x32 call (__X32_SYSCALL_BIT | nr), plain and with those bits,
@@ -24,7 +26,9 @@
  *     skipped and says so).
  * A socketcall's record has no fd target: its fd argument is in memory, and
  * the register there holds the call number (SYS_CONNECT is 3, the child's
- * fd 3 is the test file).
+ * fd 3 is the test file).  Nor has the old mmap's, whose edi holds 3; the
+ * i386 fanotify_mark's has its path, though edi (the x86_64 call's path
+ * argument) holds 3.
  * The same calls with nothing targeted all run (the check that the test's
  * calls are real calls), and the targets' hit counters count every call.
  */
@@ -52,6 +56,7 @@ enum {
 	I386_STAT = 106, I386_LSTAT = 107, I386_FSTAT = 108, I386_OLDUNAME = 109, I386_IPC = 117,
 	I386_UNAME = 122, I386_SENDFILE = 187, I386_STAT64 = 195, I386_LSTAT64 = 196,
 	I386_FSTAT64 = 197, I386_SENDFILE64 = 239, I386_SOCKET = 359, I386_GETPID = 20,
+	I386_MMAP = 90, I386_FANOTIFY_MARK = 339,
 };
 #define SYS_SOCKET_CALL	1	/* <linux/net.h> */
 #define SYS_CONNECT_CALL	3
@@ -66,7 +71,7 @@ struct call {
 	uint32_t native;	/* the number the caller uses */
 	uint32_t op;		/* the x86_64 operation it performs */
 	int wide;		/* WIDE set in rax */
-	long a, b, c, d;	/* arguments; pointers are in low memory */
+	long a, b, c, d, e, f;	/* arguments; pointers are in low memory */
 	long ret;		/* what it returned, -errno style (filled by the child) */
 };
 
@@ -78,12 +83,12 @@ static char *low;		/* MAP_32BIT: what int $0x80 can address */
 static struct call *calls;	/* MAP_SHARED with the child */
 static size_t ncalls;
 
-static long int80(long nr, long a, long b, long c, long d)
+/* The sixth argument goes in ebp, which the compiler may be using: swapped in and back. */
+static long int80(long nr, long a, long b, long c, long d, long e, long f)
 {
-	long ret;
-
-	asm volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(a), "c"(b), "d"(c), "S"(d) : "memory");
-	return ret;
+	asm volatile("xchg %[f], %%rbp\n\tint $0x80\n\txchg %[f], %%rbp"
+		     : "+a"(nr), [f] "+r"(f) : "b"(a), "c"(b), "d"(c), "S"(d), "D"(e) : "memory");
+	return nr;
 }
 
 static long raw64(long nr, long a, long b, long c, long d)
@@ -107,9 +112,9 @@ static int run_calls(void *arg)
 		return 1;
 	for (size_t i = 0; i < ncalls; i++) {
 		struct call *c = &calls[i];
-		long a = fd_arg(c->a, in, out), b = fd_arg(c->b, in, out);
+		long a = fd_arg(c->a, in, out), b = fd_arg(c->b, in, out), e = fd_arg(c->e, in, out);
 
-		c->ret = c->abi == I386 ? int80(c->native, a, b, c->c, c->d) :
+		c->ret = c->abi == I386 ? int80(c->native, a, b, c->c, c->d, e, c->f) :
 			 raw64((c->wide ? WIDE : 0) | (c->abi == X32 ? X32_BIT : 0) | c->native, a, b, c->c, c->d);
 	}
 	return 0;
@@ -152,6 +157,8 @@ static const struct entry {
 	{ "i386 socketcall(SYS_CONNECT)", I386, I386_SOCKETCALL, __NR_connect, 0 },
 	{ "semget", X64, __NR_semget, __NR_semget, 0 },
 	{ "i386 ipc(SEMGET)", I386, I386_IPC, __NR_semget, 0 },
+	{ "i386 mmap (old)", I386, I386_MMAP, __NR_mmap, 0 },
+	{ "i386 fanotify_mark", I386, I386_FANOTIFY_MARK, __NR_fanotify_mark, 0 },
 	{ "x32 getppid", X32, __NR_getppid, __NR_getppid, 0 },
 	{ "x32 getppid, rax bit 32 set", X32, __NR_getppid, __NR_getppid, 1 },
 };
@@ -159,8 +166,9 @@ static const struct entry {
 /*
  * The arguments with which c would succeed (or fail harmlessly) if it ran:
  * path and buf are in low memory, sockargs holds socket()'s arguments for
- * socketcall and sockargs + 16 connect()'s (fd -1).  The multiplexers
- * (socketcall, ipc) take the operation first.
+ * socketcall, sockargs + 16 connect()'s (fd -1) and sockargs + 32 the old
+ * mmap's struct (an anonymous page).  The multiplexers (socketcall, ipc)
+ * take the operation first.
  */
 static void set_args(struct call *c, long path, long buf, long sockargs)
 {
@@ -200,6 +208,18 @@ static void set_args(struct call *c, long path, long buf, long sockargs)
 		c->a = SYS_CONNECT_CALL;
 		c->b = sockargs + 16;
 		break;
+	case __NR_mmap:
+		c->a = sockargs + 32;
+		c->e = FD_IN;
+		break;
+	case __NR_fanotify_mark:
+		/* (fanotify fd -1, FAN_MARK_ADD, FAN_OPEN in two halves, dirfd, path) */
+		c->a = -1;
+		c->b = 1;
+		c->c = 0x20;
+		c->e = FD_IN;
+		c->f = path;
+		break;
 	case __NR_semget:
 		/* IPC_PRIVATE (0), one semaphore, mode 0600 */
 		if (multiplexed) {
@@ -227,6 +247,12 @@ static void build_calls(const char *path, int x32)
 	sa[4] = (uint32_t)-1;	/* connect(-1, NULL, 0) */
 	sa[5] = 0;
 	sa[6] = 0;
+	sa[8] = 0;		/* mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) */
+	sa[9] = 4096;
+	sa[10] = PROT_READ;
+	sa[11] = MAP_PRIVATE | MAP_ANONYMOUS;
+	sa[12] = (uint32_t)-1;
+	sa[13] = 0;
 	ncalls = 0;
 	for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++) {
 		const struct entry *e = &entries[i];
@@ -318,7 +344,7 @@ int main(void)
 	size_t nops;
 	long r;
 
-	r = int80(I386_GETPID, 0, 0, 0, 0);
+	r = int80(I386_GETPID, 0, 0, 0, 0, 0, 0);
 	REQUIRE(r == getpid(), "int $0x80 getpid gave %ld: this kernel has no i386 ABI", r);
 	x32 = raw64(X32_BIT | __NR_getppid, 0, 0, 0, 0) == getppid();
 	if (!x32)
@@ -364,9 +390,12 @@ int main(void)
 			continue;
 		CHECK(e->verdict == SYSCALLMON_VERDICT_BLOCKED && e->err == EPERM,
 		      "%s: verdict %u err %d, want BLOCKED EPERM", c->what, e->verdict, e->err);
-		if (c->abi == I386 && c->native == I386_SOCKETCALL)
+		if (c->abi == I386 && (c->native == I386_SOCKETCALL || c->native == I386_MMAP))
 			CHECK(!(e->flags & SYSCALLMON_SYSCALL_TARGET), "%s: fd target '%s', want none", c->what,
 			      e->target);
+		if (c->abi == I386 && c->native == I386_FANOTIFY_MARK)
+			CHECK((e->flags & SYSCALLMON_SYSCALL_PATH) && !strcmp(e->path, low),
+			      "%s: path '%s' (flags %#x), want '%s'", c->what, e->path, e->flags, low);
 	}
 	CHECK_EQ(events.n, ncalls, "records, one per call");
 	for (size_t i = 0; i < nops; i++) {
