@@ -39,7 +39,10 @@ export function loadCommand(ctx: Ctx): Command {
         { ringSize: opts.ringSize, returnSlots: opts.returnSlots, clearOnRead: opts.clearOnRead },
         limits,
       );
-      if (result.loaded) ctx.openMonitor().close(); // proves the API versions match; throws a version error if not
+      // Opening proves the API versions match (a version error if not).  One already loaded may be
+      // an older build left from before an upgrade: said now rather than by every later command.
+      // Without root the device cannot be opened, and loading nothing needs none.
+      if (result.loaded || ctx.io.kmod.isRoot()) ctx.openMonitor().close();
       await ctx.report(result, opts.json, renderLoad);
     });
 }
