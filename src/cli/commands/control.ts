@@ -314,7 +314,9 @@ export function addControl(program: Command, ctx: Ctx): void {
     .action(async (flags: ControlFlags, cmd: Command) => {
       const rest = cmd.args;
       if (rest.length) {
-        const near = closestNames(rest[0] ?? '', cmd.commands.map((c) => c.name()), 2);
+        // `syscallmon version`, `syscallmon log`…: a root flag typed as a command.
+        const flag = cmd.options.find((o) => !o.hidden && o.long === `--${rest[0]}`)?.long;
+        const near = flag ? [flag] : closestNames(rest[0] ?? '', cmd.commands.map((c) => c.name()), 2);
         const hint = near.length ? `; did you mean ${near.join(' or ')}?` : '';
         throw new UsageError(`unknown command '${rest[0]}'${hint} (see syscallmon --help)`);
       }
