@@ -253,13 +253,21 @@ function neverInterrupt(): Interrupt {
   return { signal: new AbortController().signal, dispose: () => {} };
 }
 
-/** A process stream as a Sink: waits for 'drain', and goes quiet once the reader is gone. */
+/**
+ * A process stream as a Sink: waits for 'drain', and goes quiet once writes
+ * fail.  A reader that went away (EPIPE: `| head`) is no failure; any other
+ * write error (ENOSPC, EIO) is kept in `failure`, as the output is lost.
+ */
 export class StreamSink implements Sink {
   closed = false;
+  failure: NodeJS.ErrnoException | undefined;
   private readonly closedController = new AbortController();
 
   constructor(private readonly stream: NodeJS.WritableStream) {
-    stream.on('error', () => this.markClosed());
+    stream.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') this.failure ??= e;
+      this.markClosed();
+    });
   }
 
   /** aborted when writes started failing (EPIPE: `syscallmon tail | head`) */
@@ -345,7 +353,7 @@ export function signalInterrupt(signals: SignalSource, closed: AbortSignal): Int
 export async function run(): Promise<void> {
   const stdout = new StreamSink(process.stdout);
   const stderr = new StreamSink(process.stderr);
-  process.exitCode = await main({
+  const code = await main({
     argv: process.argv.slice(2),
     stdout,
     stderr,
@@ -356,4 +364,13 @@ export async function run(): Promise<void> {
     signals: process,
     interrupt: () => signalInterrupt(process, stdout.closedSignal),
   });
+  // A failed write is reported on the next tick, after the command has returned.
+  await new Promise((resolve) => setImmediate(resolve));
+  const lost = stdout.failure;
+  if (lost !== undefined) {
+    // Else `syscallmon status --json > file` on a full disk would succeed with an empty file.
+    const why = lost.message.replace(/^[A-Z0-9]+: /, '').replace(/, write$/, '');
+    await stderr.write(`syscallmon: cannot write the output: ${lost.code ? `${lost.code} (${why})` : why}\n`);
+  }
+  process.exitCode = lost !== undefined && code === EXIT.ok ? EXIT.failure : code;
 }

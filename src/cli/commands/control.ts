@@ -20,7 +20,7 @@ import { FAMILIES, familyOf } from '../../lib/families.js';
 import { closestNames, type SyscallTable } from '../../lib/syscalls.js';
 import type { Ctx } from '../context.js';
 import { stuckText, withStuck } from '../errors.js';
-import { collect, collectNames, parsePid } from '../options.js';
+import { collect, collectNames, parsePid, single } from '../options.js';
 import { jsonLine } from '../../render/ndjson.js';
 import type { Palette } from '../../render/colour.js';
 import { modeChangeText, targetText } from '../../render/status.js';
@@ -301,20 +301,22 @@ export function addControl(program: Command, ctx: Ctx): void {
     .addOption(new Option('--block', 'mode BLOCK: targeted calls fail with --errno (default EPERM)'))
     .option('--syscall <name>', 'target this syscall, or each of a family such as @stat (repeatable, or comma-separated); see `syscallmon syscalls`', collectNames)
     .option('--pid <pid>', 'scope the targets to this process (repeatable); default: every process', collect(parsePid))
-    .option('--errno <name>', 'errno a blocked call returns, e.g. EACCES (default EPERM)')
+    .addOption(single(new Option('--errno <name>', 'errno a blocked call returns, e.g. EACCES (default EPERM)')))
     .option('--force', 'with --block: may also block pid 1 and syscallmon\'s own readers')
     .addOption(
-      new Option('--record <mode>', 'what a targeted call records: complete (one record at its return, with result and duration), entry (one at once: for calls that may wait forever), both (linked by call_id)')
-        .choices(RECORD_MODES),
+      single(new Option('--record <mode>', 'what a targeted call records: complete (one record at its return, with result and duration), entry (one at once: for calls that may wait forever), both (linked by call_id)')
+        .choices(RECORD_MODES)),
     )
     .option('--failed-only', 'record only targeted calls that return an error (complete records)')
-    .option('--exits <on|off>', 'process-exit events on or off (shown by log and tail)', parseOnOff)
-    .option('--file <json>', 'with --log: run the FSM in this JSON file until Ctrl-C (see syscallmon fsm --help)')
+    .addOption(single(new Option('--exits <on|off>', 'process-exit events on or off (shown by log and tail)').argParser(parseOnOff)))
+    .addOption(single(new Option('--file <json>', 'with --log: run the FSM in this JSON file until Ctrl-C (see syscallmon fsm --help)')))
     .option('--json', 'print the result as one JSON object')
     .action(async (flags: ControlFlags, cmd: Command) => {
       const rest = cmd.args;
       if (rest.length) {
-        const near = closestNames(rest[0] ?? '', cmd.commands.map((c) => c.name()), 2);
+        // `syscallmon version`, `syscallmon log`…: a root flag typed as a command.
+        const flag = cmd.options.find((o) => !o.hidden && o.long === `--${rest[0]}`)?.long;
+        const near = flag ? [flag] : closestNames(rest[0] ?? '', cmd.commands.map((c) => c.name()), 2);
         const hint = near.length ? `; did you mean ${near.join(' or ')}?` : '';
         throw new UsageError(`unknown command '${rest[0]}'${hint} (see syscallmon --help)`);
       }

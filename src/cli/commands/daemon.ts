@@ -16,6 +16,7 @@ import { UsageError } from '../../lib/errors.js';
 import { ensureModule, moduleLimits, unloadModule, type LoadResult } from '../../lib/module.js';
 import type { Monitor } from '../../lib/monitor.js';
 import type { Ctx } from '../context.js';
+import { single } from '../options.js';
 import { libraryPolicy } from '../../daemon/policy.js';
 import { DEFAULT_COALESCE_MS } from './tail.js';
 import { packageVersion } from './version.js';
@@ -24,7 +25,7 @@ interface DaemonFlags {
   policy: string;
   output?: string;
   metrics?: string;
-  onStop: OnStop;
+  onStop?: OnStop;
   ringSize?: string;
 }
 
@@ -52,13 +53,14 @@ export function daemonCommand(ctx: Ctx): Command {
       'run as a service: apply a policy, write every event as NDJSON, serve Prometheus metrics ' +
         '(SIGHUP reloads the policy, SIGUSR1 reopens the output file, SIGTERM stops)',
     )
-    .requiredOption('--policy <file>', 'the policy file (YAML or JSON) to apply, and to apply again on SIGHUP')
-    .option('--output <file>', 'append NDJSON to FILE instead of writing it to stdout (SIGUSR1 opens FILE again)')
-    .option('--metrics <addr>', 'serve /metrics and /healthz on ADDR: 127.0.0.1:9737, [::1]:9737, :9737 (every address)')
+    .addOption(single(new Option('--policy <file>', 'the policy file (YAML or JSON) to apply, and to apply again on SIGHUP').makeOptionMandatory()))
+    .addOption(single(new Option('--output <file>', 'append NDJSON to FILE instead of writing it to stdout (SIGUSR1 opens FILE again)')))
+    .addOption(single(new Option('--metrics <addr>', 'serve /metrics and /healthz on ADDR: 127.0.0.1:9737, [::1]:9737, :9737 (every address)')))
+    // No commander default: single() would take it for a first --on-stop.
     .addOption(
-      new Option('--on-stop <what>', 'when the daemon stops, keep the policy running or turn the mode off').choices(ON_STOP).default('keep'),
+      single(new Option('--on-stop <what>', 'when the daemon stops, keep the policy running or turn the mode off (default: keep)').choices(ON_STOP)),
     )
-    .option('--ring-size <size>', "the ring's size in bytes when the daemon loads the module (K, M, G); a loaded module must have it")
+    .addOption(single(new Option('--ring-size <size>', "the ring's size in bytes when the daemon loads the module (K, M, G); a loaded module must have it")))
     .action(async (opts: DaemonFlags) => {
       // First, before anything can wait: SIGHUP and SIGUSR1 are the daemon's from here on (signals.ts).
       const signals = new HeldSignals(ctx.io.signals);
@@ -80,7 +82,7 @@ export function daemonCommand(ctx: Ctx): Command {
           policyPath: opts.policy,
           policy,
           output,
-          onStop: opts.onStop,
+          onStop: opts.onStop ?? 'keep',
           metrics,
           build: { version: packageVersion(), kernel: release() },
           signals,

@@ -3,10 +3,11 @@
  * insmod the module built for the running kernel (src/lib/module.ts), then
  * open it once to prove the tool and the module speak the same API version.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { MODULE_NAME } from '../../lib/kmod.js';
 import { bytesText, loadModule, moduleLimits, type LoadResult } from '../../lib/module.js';
 import type { Ctx } from '../context.js';
+import { single } from '../options.js';
 
 export function renderLoad(r: LoadResult): string {
   const params: string[] = [];
@@ -27,8 +28,8 @@ interface LoadFlags {
 export function loadCommand(ctx: Ctx): Command {
   return new Command('load')
     .description('load the module built for the running kernel (needs root and a kernel that loads modules)')
-    .option('--ring-size <size>', 'the ring\'s size in bytes, a power of two; K, M, G multiply by 1024s (default 1M)')
-    .option('--return-slots <n>', 'calls followed to their return at once; a call beyond them is recorded at entry, without its result (default 4096)')
+    .addOption(single(new Option('--ring-size <size>', 'the ring\'s size in bytes, a power of two; K, M, G multiply by 1024s (default 1M)')))
+    .addOption(single(new Option('--return-slots <n>', 'calls followed to their return at once; a call beyond them is recorded at entry, without its result (default 4096)')))
     .option('--clear-on-read', 'drop records once any reader of /proc/syscallmon/log has read them', false)
     .option('--json', 'print the result as one JSON object')
     .action(async (opts: LoadFlags) => {
@@ -38,7 +39,10 @@ export function loadCommand(ctx: Ctx): Command {
         { ringSize: opts.ringSize, returnSlots: opts.returnSlots, clearOnRead: opts.clearOnRead },
         limits,
       );
-      if (result.loaded) ctx.openMonitor().close(); // proves the API versions match; throws a version error if not
+      // Opening proves the API versions match (a version error if not).  One already loaded may be
+      // an older build left from before an upgrade: said now rather than by every later command.
+      // Without root the device cannot be opened, and loading nothing needs none.
+      if (result.loaded || ctx.io.kmod.isRoot()) ctx.openMonitor().close();
       await ctx.report(result, opts.json, renderLoad);
     });
 }

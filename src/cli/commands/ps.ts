@@ -21,6 +21,7 @@ import { jsonLine } from '../../render/ndjson.js';
 import { sanitize } from '../../render/sanitize.js';
 import { numberColumn, renderTable, type Column } from '../../render/table.js';
 import type { Palette } from '../../render/colour.js';
+import { single } from '../options.js';
 
 /** Sort keys: ids and names ascending, sizes biggest first (what one looks for). */
 const SORTS = {
@@ -164,7 +165,7 @@ export function psCommand(ctx: Ctx, read: ReadText = (p, enc) => readFileSync(p,
     .option('--detail', 'more per process: nice, priority, start, CPU times, thread ids')
     .addOption(new Option('--stats', 'counts by state and totals instead of a list').conflicts(['detail', 'sort']))
     .addOption(
-      new Option('--sort <field>', `sort by ${SORT_FIELDS.join(', ')} (sizes biggest first; default pid)`).argParser(parseSort),
+      single(new Option('--sort <field>', `sort by ${SORT_FIELDS.join(', ')} (sizes biggest first; default pid)`).argParser(parseSort)),
     )
     .option('--json', 'NDJSON: one process per line (--stats: one object)')
     .action(async (opts: PsOptions) => {

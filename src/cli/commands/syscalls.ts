@@ -42,11 +42,11 @@ export function renderFamilies(families: readonly SyscallFamily[], colour: Palet
   );
 }
 
-/** The families "@PATTERN" names ("@" alone: all), by the same match as syscalls. */
+/** The families "@PATTERN" names ("@" alone: all), by the same match as syscalls: a glob (* and ?), else a substring. */
 function matchFamilies(pattern: string): SyscallFamily[] {
   const p = pattern.slice(1).toLowerCase();
-  if (p.includes('*')) {
-    const re = new RegExp('^' + p.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$');
+  if (/[*?]/.test(p)) {
+    const re = new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
     return FAMILIES.filter((f) => re.test(f.name));
   }
   return FAMILIES.filter((f) => f.name.includes(p));

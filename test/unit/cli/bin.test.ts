@@ -1,6 +1,6 @@
 // The built bin, spawned: what a user's shell sees (exit codes, streams).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { systemKmod } from '../../../src/lib/kmod.js';
@@ -77,5 +77,21 @@ describe('bin/syscallmon', () => {
     } else {
       expect(r.stderr).toMatch(/^syscallmon: syscallmon module is not loaded .*; run the command in a VM instead: syscallmon sandbox /);
     }
+  });
+
+  it('output that cannot be written (a full disk): exit 1, one line on stderr; a reader gone (| head) stays quiet', () => {
+    const full = openSync('/dev/full', 'w');
+    try {
+      for (const args of [['syscalls'], ['--version', '--json']]) {
+        const r = spawnSync(BIN, args, { encoding: 'utf8', stdio: ['ignore', full, 'pipe'], timeout: 60_000 });
+        expect(r.stderr).toBe('syscallmon: cannot write the output: ENOSPC (no space left on device)\n');
+        expect(r.status).toBe(1);
+      }
+    } finally {
+      closeSync(full);
+    }
+    const piped = spawnSync('/bin/sh', ['-c', '"$0" syscalls | head -n 1', BIN], { encoding: 'utf8', timeout: 60_000 });
+    expect(piped.stdout).toMatch(/^ *NR +NAME/);
+    expect(piped.stderr).toBe('');
   });
 });

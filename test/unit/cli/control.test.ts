@@ -279,6 +279,7 @@ describe('controller: errors and exit codes', () => {
   it.each([
     ['no flag at all', [], 2, /no command or flag given; try syscallmon --help/],
     ['unknown command', ['stauts'], 2, /unknown command 'stauts'; did you mean status\?/],
+    ['a root flag typed as a command', ['version'], 2, /^syscallmon: unknown command 'version'; did you mean --version\? \(see syscallmon --help\)$/m],
     ['unknown syscall, with a suggestion', ['--log', '--syscall', 'opnat'], 2, /unknown syscall 'opnat'; did you mean openat\?/],
     ['unknown errno', ['--block', '--syscall', 'write', '--errno', 'EPREM'], 2, /unknown errno 'EPREM'; did you mean EPERM\? \(--help lists the errno names\)$/m],
     ['unknown errno, nothing close', ['--block', '--syscall', 'write', '--errno', 'EFOO'], 2, /^syscallmon: unknown errno 'EFOO' \(--help lists the errno names\)$/m],

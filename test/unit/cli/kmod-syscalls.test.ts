@@ -139,6 +139,22 @@ describe('load', () => {
     expect(r.stderr.split('\n')).toHaveLength(2);
   });
 
+  it('already loaded, of another API version (left from before an upgrade): exit 5 saying to reload it', async () => {
+    const kmod = new FakeKmod();
+    kmod.loaded = true;
+    const fake = createFakeBinding((f) => { f.apiVersion = 7; });
+    const r = await runCli(['load'], { kmod, fake });
+    expect(r.code).toBe(5);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/^syscallmon: syscallmon module speaks API version 7 .*`syscallmon unload && syscallmon load`\)\n$/);
+    expect(kmod.calls).toEqual([]);
+    // Without root the device cannot be opened to tell: loading nothing stays harmless.
+    kmod.root = false;
+    const user = await runCli(['load'], { kmod, fake: createFakeBinding((f) => { f.apiVersion = 7; }) });
+    expect(user.code).toBe(0);
+    expect(user.stdout).toMatch(/already loaded.*nothing to do/);
+  });
+
   it('a module of another API version: exit 5 naming both', async () => {
     const r = await runCli(['load'], { kmod: new FakeKmod(), fake: createFakeBinding((f) => { f.apiVersion = 7; }) });
     expect(r.code).toBe(5);

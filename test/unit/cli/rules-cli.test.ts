@@ -319,6 +319,15 @@ describe('syscallmon syscalls', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/@stat\s+stat, lstat, fstat, newfstatat, statx/);
   });
+
+  it.each([['@ren?me', ['rename']], ['@*n*', ['open', 'unlink', 'rename', 'mount', 'net-connect']], ['@st?t', ['stat']]])(
+    '%s: the families by the glob that syscall names take (* and ?)',
+    async (pattern, names) => {
+      const r = await runCli(['syscalls', pattern, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l).family)).toEqual(names);
+    },
+  );
 });
 
 describe('the controller with a family', () => {

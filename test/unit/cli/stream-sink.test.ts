@@ -42,5 +42,20 @@ describe('StreamSink', () => {
     expect(sink.closed).toBe(true);
     expect(sink.closedSignal.aborted).toBe(true);
     expect(sink.write('more')).toBeUndefined();
+    expect(sink.failure).toBeUndefined();
+  });
+
+  it('a write that fails otherwise (ENOSPC) also goes quiet, but is kept as the failure', async () => {
+    const full = new Writable({
+      highWaterMark: 1,
+      write(_chunk, _enc, cb) {
+        cb(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }));
+      },
+    });
+    const sink = new StreamSink(full);
+    await sink.write('first');
+    await new Promise((r) => setImmediate(r));
+    expect(sink.closed).toBe(true);
+    expect(sink.failure?.code).toBe('ENOSPC');
   });
 });
