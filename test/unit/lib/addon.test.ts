@@ -212,6 +212,52 @@ describe('addon errors', () => {
     const max = binding.constants.RECORD_MAX!;
     expect(() => b.read?.(0, max - 1)).toThrow(new RangeError(`maxBytes must be at least ${max}`));
   });
+
+  it.each([
+    ['a negative number', -1, '-1'],
+    ['a fraction', 1.5, '1.5'],
+    ['NaN', NaN, 'NaN'],
+    ['Infinity', Infinity, 'Infinity'],
+    ['a number past 32 bits', 2 ** 32 + 5, '4294967301'],
+  ])('refuses %s where a u32 goes, instead of wrapping or truncating it', (_what, bad, shown) => {
+    // /dev/null answers every ioctl with ENOTTY: an ENOTTY means the value reached the kernel.
+    const fd = binding.open('/dev/null', true);
+    const u32 = (what: string): RangeError => new RangeError(`${what} must be an integer in 0..4294967295, got ${shown}`);
+    const range = { min: 0, max: 0 };
+    const rule = {
+      id: 0, rule_class: 1, name: 'r', syscalls: [257], action: 1, err: 0, flags: 0, record: 0, file_ops: 0, pids: [],
+      uid: range, euid: range, auid: range, gid: range, comm: '', exe: '', cgroup: '', path: '', file: '',
+    };
+    try {
+      expect(() => binding.setMode(fd, bad)).toThrow(u32('mode'));
+      expect(() => binding.delTarget(fd, bad)).toThrow(u32('nr'));
+      expect(() => binding.addPids(fd, 257, [10, bad])).toThrow(u32('pids[1]'));
+      expect(() => binding.addTarget(fd, { nr: 257, action: 0, err: 0, flags: 0, record: 0, pids: [bad] })).toThrow(u32('pids[0]'));
+      expect(() => binding.deleteRules(fd, [bad])).toThrow(u32('ids[0]'));
+      expect(() => binding.rulePids(fd, bad)).toThrow(u32('id'));
+      expect(() => binding.addRule(fd, { ...rule, uid: { min: 0, max: bad } })).toThrow(u32('max'));
+      expect(() => binding.addRule(fd, { ...rule, pids: [bad] })).toThrow(u32('pids[0]'));
+      expect(() => binding.replacePolicy(fd, { mode: bad, exits: 0, tag: '', rules: [] })).toThrow(u32('mode'));
+    } finally {
+      binding.close(fd);
+    }
+  });
+
+  it('refuses an fd or an errno that is not a 32-bit integer', () => {
+    const fd = binding.open('/dev/null', true);
+    try {
+      // 2^32 + fd would otherwise wrap to fd itself.
+      expect(() => binding.getVersion(2 ** 32 + fd)).toThrow(new RangeError(`fd must be an integer in -2147483648..2147483647, got ${2 ** 32 + fd}`));
+      expect(() => binding.setMode(fd + 0.5, 1)).toThrow(/^fd must be an integer in -2147483648\.\.2147483647, got \d+\.5$/);
+      expect(() => binding.addTarget(fd, { nr: 257, action: 1, err: 2 ** 31, flags: 0, record: 0, pids: [] })).toThrow(
+        new RangeError('err must be an integer in -2147483648..2147483647, got 2147483648'),
+      );
+      // A negative fd is no fd: the kernel says so.
+      expect(() => binding.getVersion(-1)).toThrow(expect.objectContaining({ code: 'EBADF' }));
+    } finally {
+      binding.close(fd);
+    }
+  });
 });
 
 function fifo(name: string): { path: string; fd: number } {
