@@ -260,6 +260,103 @@ describe('addon errors', () => {
   });
 });
 
+// A device whose targets change while the addon lists them, as ioctl() of
+// a preloaded library: the addon's own code runs against it, in a child.
+// GET_TARGETS lists target 0 for every process and target 2 for one; each
+// of target 2's first SMON_FAKE_STALE GET_PIDS answers EINVAL (removed, or
+// given every process, since the list was taken), and then it holds three
+// processes, more than the list said.
+const FAKE_DEVICE_C = `
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include "uapi/syscallmon.h"
+
+static int stale = -1;
+
+int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	va_start(ap, req);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	if (_IOC_TYPE(req) != SYSCALLMON_IOC_MAGIC) {
+		int (*real)(int, unsigned long, ...) = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
+		return real(fd, req, arg);
+	}
+	if (stale < 0)
+		stale = atoi(getenv("SMON_FAKE_STALE"));
+	if (req == SYSCALLMON_IOC_GET_TARGETS) {
+		struct syscallmon_target_list *l = arg;
+		struct syscallmon_target_info t[2];
+		memset(t, 0, sizeof(t));
+		t[0].nr = 0;
+		t[0].flags = SYSCALLMON_TARGET_ALL_PIDS;
+		t[1].nr = 2;
+		t[1].npids = 1;
+		memcpy((void *)(unsigned long)l->entries, t, sizeof(t[0]) * (l->max < 2 ? l->max : 2));
+		l->count = 2;
+		return 0;
+	}
+	if (req == SYSCALLMON_IOC_GET_PIDS) {
+		struct syscallmon_pid_list *l = arg;
+		unsigned int pids[3] = { 10, 20, 30 };
+		if (l->nr != 2 || l->rule) {
+			errno = EINVAL;
+			return -1;
+		}
+		if (stale > 0) {
+			stale--;
+			errno = EINVAL;
+			return -1;
+		}
+		memcpy((void *)(unsigned long)l->pids, pids, sizeof(pids[0]) * (l->max < 3 ? l->max : 3));
+		l->count = 3;
+		return 0;
+	}
+	errno = ENOTTY;
+	return -1;
+}
+`;
+
+/** What getTargets gives from the fake device, whose target 2 is stale the first `stale` times. */
+function targetsFromChangingDevice(stale: number): unknown {
+  const so = join(tmp, 'fake-device.so');
+  if (!existsSync(so)) {
+    writeFileSync(join(tmp, 'fake-device.c'), FAKE_DEVICE_C);
+    execFileSync('cc', ['-shared', '-fPIC', '-I', join(root, 'kernel/include'), '-o', so, join(tmp, 'fake-device.c'), '-ldl']);
+  }
+  const addon = addonCandidates().find((path) => existsSync(path))!;
+  const script = `
+    const addon = require(${JSON.stringify(addon)});
+    const fd = addon.open('/dev/null', true);
+    let out;
+    try { out = addon.getTargets(fd).map((t) => ({ nr: t.nr, pids: t.pids })); }
+    catch (e) { out = { code: e.code, syscall: e.syscall }; }
+    process.stdout.write(JSON.stringify(out));`;
+  const r = spawnSync(process.execPath, ['-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, LD_PRELOAD: so, SMON_FAKE_STALE: String(stale) },
+  });
+  if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+describe('addon target listing', () => {
+  it('takes the list again when a target changed between listing it and its processes', () => {
+    expect(targetsFromChangingDevice(0)).toEqual([{ nr: 0, pids: [] }, { nr: 2, pids: [10, 20, 30] }]);
+    expect(targetsFromChangingDevice(3)).toEqual([{ nr: 0, pids: [] }, { nr: 2, pids: [10, 20, 30] }]);
+  });
+
+  it('reports a list that keeps changing, after a few tries', () => {
+    expect(targetsFromChangingDevice(1000)).toEqual({ code: 'EINVAL', syscall: 'ioctl:GET_PIDS' });
+  });
+});
+
 function fifo(name: string): { path: string; fd: number } {
   const path = join(tmp, name);
   execFileSync('mkfifo', [path]);
