@@ -9,7 +9,7 @@ import { closeSync, constants as fsc, existsSync, mkdtempSync, openSync, readFil
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addonCandidates, loadBinding, loadBindingFrom, type Binding } from '../../../src/lib/binding.js';
+import { addonCandidates, API_VERSION, loadBinding, loadBindingFrom, type Binding } from '../../../src/lib/binding.js';
 import { Monitor } from '../../../src/lib/monitor.js';
 import { RECORD_MEMBERS } from '../../../src/lib/records.js';
 
@@ -69,6 +69,10 @@ describe('addon exports match the headers (checked by cc)', () => {
     expect(names.length).toBeGreaterThan(60);
     expect(Object.keys(binding.constants).sort()).toEqual([...names].sort());
     for (const n of names) expect([n, binding.constants[n]]).toEqual([n, fact(n)]);
+  });
+
+  it('was built for the API version the library speaks', () => {
+    expect(API_VERSION).toBe(fact('API_VERSION'));
   });
 
   it('exports every record struct: its size and each member\'s offset', () => {
@@ -147,6 +151,18 @@ describe('addon errors', () => {
       new RegExp(`^syscallmon native addon not loadable \\(.*\\); tried ${missing}, ${broken}; build it with \`npm run build:addon\`$`),
     );
     expect(() => loadBindingFrom([missing])).toThrow(`syscallmon native addon not loadable; tried ${missing}; build it with \`npm run build:addon\``);
+  });
+
+  it('refuses an addon built for another API version, and says to rebuild it', () => {
+    // A stale build: the module would be checked against the addon's version, not the library's.
+    const stale = join(tmp, 'stale.js');
+    writeFileSync(stale, `module.exports = { constants: { API_VERSION: ${API_VERSION - 1} } };`);
+    expect(() => loadBindingFrom([stale])).toThrow(
+      `syscallmon native addon not loadable (${stale} was built for API version ${API_VERSION - 1}, this library speaks ${API_VERSION}); ` +
+        `tried ${stale}; build it with \`npm run build:addon\``,
+    );
+    const built = addonCandidates().find((p) => existsSync(p))!;
+    expect(loadBindingFrom([stale, built]).constants.API_VERSION).toBe(API_VERSION);
   });
 
   it.skipIf(existsSync('/dev/syscallmon'))('without the module, Monitor.open is not_loaded (ENOENT)', () => {
