@@ -83,6 +83,9 @@ Napi::Value Open(const Napi::CallbackInfo &info)
 	if (info.Length() < 1 || !info[0].IsString())
 		throw Napi::TypeError::New(env, "path must be a string");
 	std::string path = info[0].As<Napi::String>();
+	// open() would take the path up to its first NUL: another file.
+	if (path.find('\0') != std::string::npos)
+		throw Napi::TypeError::New(env, "path must be a string without NUL bytes");
 	int flags = O_RDWR | O_CLOEXEC;
 	if (ArgBool(info, 1, "nonblock"))
 		flags |= O_NONBLOCK;

@@ -259,6 +259,10 @@ describe('addon errors', () => {
     }
   });
 
+  it('refuses a device path with a NUL instead of opening what comes before it', () => {
+    expect(() => binding.open('/dev/null\u0000x', true)).toThrow(new TypeError('path must be a string without NUL bytes'));
+  });
+
   it('refuses an fd or an errno that is not a 32-bit integer', () => {
     const fd = binding.open('/dev/null', true);
     try {
