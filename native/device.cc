@@ -28,33 +28,53 @@ void Ioctl(Napi::Env env, int fd, unsigned long request, void *arg, const char *
 }
 
 // A list ioctl says how many entries there are, which may be more than fit
-// (some may come between two calls): grow until everything fit.
+// (some may come between two calls): grow until everything fit. 0 or the
+// errno of the failed ioctl.
+template <typename Entry, typename List>
+int TryListAll(int fd, unsigned long request, List list, __u64 List::*at, size_t room, std::vector<Entry> *entries)
+{
+	entries->assign(room ? room : 1, Entry{});
+	for (;;) {
+		list.max = entries->size();
+		list.*at = (__u64)(uintptr_t)entries->data();
+		int r;
+		do
+			r = ioctl(fd, request, &list);
+		while (r < 0 && errno == EINTR);
+		if (r < 0)
+			return errno;
+		if (list.count <= list.max)
+			break;
+		entries->resize(list.count);
+	}
+	entries->resize(list.count);
+	return 0;
+}
+
 template <typename Entry, typename List>
 std::vector<Entry> ListAll(Napi::Env env, int fd, unsigned long request, const char *name, List list,
 			   __u64 List::*at, size_t room)
 {
-	std::vector<Entry> entries(room ? room : 1);
-	for (;;) {
-		list.max = entries.size();
-		list.*at = (__u64)(uintptr_t)entries.data();
-		Ioctl(env, fd, request, &list, name);
-		if (list.count <= list.max)
-			break;
-		entries.resize(list.count);
-	}
-	entries.resize(list.count);
+	std::vector<Entry> entries;
+	int err = TryListAll(fd, request, list, at, room, &entries);
+	if (err)
+		ThrowErrno(env, err, name);
 	return entries;
+}
+
+Napi::Array ToArray(Napi::Env env, const std::vector<uint32_t> &v)
+{
+	Napi::Array out = Napi::Array::New(env, v.size());
+	for (uint32_t j = 0; j < v.size(); j++)
+		out.Set(j, v[j]);
+	return out;
 }
 
 // The processes of a target's scope (nr) or a rule's set (rule), as numbers in our pid namespace.
 Napi::Array ScopePids(Napi::Env env, int fd, struct syscallmon_pid_list list, size_t room)
 {
-	std::vector<uint32_t> pids = ListAll<uint32_t>(env, fd, SYSCALLMON_IOC_GET_PIDS, "ioctl:GET_PIDS", list,
-						       &syscallmon_pid_list::pids, room);
-	Napi::Array out = Napi::Array::New(env, pids.size());
-	for (uint32_t j = 0; j < pids.size(); j++)
-		out.Set(j, pids[j]);
-	return out;
+	return ToArray(env, ListAll<uint32_t>(env, fd, SYSCALLMON_IOC_GET_PIDS, "ioctl:GET_PIDS", list,
+					      &syscallmon_pid_list::pids, room));
 }
 
 Napi::Value Open(const Napi::CallbackInfo &info)
@@ -63,6 +83,9 @@ Napi::Value Open(const Napi::CallbackInfo &info)
 	if (info.Length() < 1 || !info[0].IsString())
 		throw Napi::TypeError::New(env, "path must be a string");
 	std::string path = info[0].As<Napi::String>();
+	// open() would take the path up to its first NUL: another file.
+	if (path.find('\0') != std::string::npos)
+		throw Napi::TypeError::New(env, "path must be a string without NUL bytes");
 	int flags = O_RDWR | O_CLOEXEC;
 	if (ArgBool(info, 1, "nonblock"))
 		flags |= O_NONBLOCK;
@@ -235,24 +258,37 @@ Napi::Value GetStatus(const Napi::CallbackInfo &info)
 	return o;
 }
 
-// The processes in a pid-scoped target's scope, as numbers in our pid namespace.
-static Napi::Array TargetPids(Napi::Env env, int fd, const struct syscallmon_target_info &t)
-{
-	struct syscallmon_pid_list list = {};
+// Tries before a listing that keeps changing under GetTargets is reported.
+constexpr int kTargetListTries = 8;
 
-	if (t.flags & SYSCALLMON_TARGET_ALL_PIDS)
-		return Napi::Array::New(env, 0);
-	list.nr = t.nr;
-	return ScopePids(env, fd, list, t.npids);
-}
-
+// Every target, and the processes of each pid-scoped one: one GET_PIDS per
+// target after GET_TARGETS, so a target removed or given every process in
+// between answers EINVAL. Then the list is stale: take it again.
 Napi::Value GetTargets(const Napi::CallbackInfo &info)
 {
 	Napi::Env env = info.Env();
 	int fd = ArgFd(info, 0);
-	std::vector<struct syscallmon_target_info> entries = ListAll<struct syscallmon_target_info>(
-		env, fd, SYSCALLMON_IOC_GET_TARGETS, "ioctl:GET_TARGETS", syscallmon_target_list{},
-		&syscallmon_target_list::entries, 16);
+	std::vector<struct syscallmon_target_info> entries;
+	std::vector<std::vector<uint32_t>> pids;
+	for (int tries = 1;; tries++) {
+		entries = ListAll<struct syscallmon_target_info>(env, fd, SYSCALLMON_IOC_GET_TARGETS, "ioctl:GET_TARGETS",
+								 syscallmon_target_list{}, &syscallmon_target_list::entries,
+								 16);
+		pids.assign(entries.size(), {});
+		int err = 0;
+		for (size_t i = 0; i < entries.size() && !err; i++) {
+			const struct syscallmon_target_info &t = entries[i];
+			if (t.flags & SYSCALLMON_TARGET_ALL_PIDS)
+				continue;
+			struct syscallmon_pid_list list = {};
+			list.nr = t.nr;
+			err = TryListAll(fd, SYSCALLMON_IOC_GET_PIDS, list, &syscallmon_pid_list::pids, t.npids, &pids[i]);
+		}
+		if (!err)
+			break;
+		if (err != EINVAL || tries == kTargetListTries)
+			ThrowErrno(env, err, "ioctl:GET_PIDS");
+	}
 	Napi::Array out = Napi::Array::New(env, entries.size());
 	for (uint32_t i = 0; i < entries.size(); i++) {
 		const struct syscallmon_target_info &t = entries[i];
@@ -261,7 +297,7 @@ Napi::Value GetTargets(const Napi::CallbackInfo &info)
 		o.Set("action", t.action);
 		o.Set("err", t.err);
 		o.Set("flags", t.flags);
-		o.Set("pids", TargetPids(env, fd, t));
+		o.Set("pids", ToArray(env, pids[i]));
 		o.Set("armed", Napi::Boolean::New(env, t.armed != 0));
 		o.Set("record", t.record);
 		o.Set("hits", U64(env, t.hits));

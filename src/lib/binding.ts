@@ -357,6 +357,14 @@ export function isBindingError(e: unknown): e is BindingError {
   );
 }
 
+/**
+ * The API version (SYSCALLMON_API_VERSION) this library's code speaks: the
+ * methods and constants it uses. An addon built from another header would
+ * have the module checked against the wrong version (test/unit/lib/addon.test.ts
+ * checks this against the header).
+ */
+export const API_VERSION = 6;
+
 export const ADDON_NAME = 'syscallmon.node';
 export const BUILD_COMMAND = 'npm run build:addon';
 
@@ -376,9 +384,10 @@ export function loadBinding(): Binding {
 }
 
 /**
- * Loads the first candidate that exists and loads. Throws one error naming
- * every path tried and the command that builds the addon, with the first
- * load failure (wrong Node ABI, missing symbol) as its cause.
+ * Loads the first candidate that exists, loads and was built for this
+ * library's API_VERSION. Throws one error naming every path tried and the
+ * command that builds the addon, with the first load failure (wrong Node
+ * ABI, missing symbol, a stale build) as its cause.
  */
 export function loadBindingFrom(candidates: readonly string[]): Binding {
   const require = createRequire(import.meta.url);
@@ -388,7 +397,12 @@ export function loadBindingFrom(candidates: readonly string[]): Binding {
     // deserves to be the cause.
     if (!existsSync(candidate)) continue;
     try {
-      return require(candidate) as Binding;
+      const binding = require(candidate) as Binding;
+      const built = binding.constants?.API_VERSION;
+      if (built !== API_VERSION) {
+        throw new Error(`${candidate} was built for API version ${String(built)}, this library speaks ${API_VERSION}`);
+      }
+      return binding;
     } catch (e) {
       firstFailure ??= e;
     }

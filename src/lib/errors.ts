@@ -120,6 +120,15 @@ export function fromBindingError(
   if (e.syscall === 'open' && (e.code === 'ENOENT' || e.code === 'ENODEV' || e.code === 'ENXIO')) {
     return new NotLoadedError(`${what}: ${e.code}`, { cause: e });
   }
+  if (e.code === 'ENOTTY' && e.syscall.startsWith('ioctl:')) {
+    // The version was checked at open: a request the module does not know
+    // means it was built from another syscallmon of the same API version.
+    return new VersionError(
+      `the loaded module does not know how to ${what} (${e.syscall.slice('ioctl:'.length)}: ENOTTY): it was built from ` +
+        'another version of syscallmon; rebuild and reload it (`syscallmon unload && syscallmon load`)',
+      { cause: e },
+    );
+  }
   if (e.code === 'EACCES' || e.code === 'EPERM') {
     return new PermissionError(
       `permission denied: cannot ${what} (${e.code}${detail}); syscallmon needs root (CAP_SYS_ADMIN)`,

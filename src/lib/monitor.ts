@@ -191,7 +191,7 @@ export class Monitor {
       return new Monitor(binding, fd, path, v);
     } catch (e) {
       binding.close(fd);
-      throw fromBindingError(e, 'get the module version');
+      throw versionRequestError(e, path, need(binding.constants, 'API_VERSION'));
     }
   }
 
@@ -824,6 +824,22 @@ export class Monitor {
   }
 }
 
+/**
+ * GET_VERSION's number encodes its struct's size: a module whose version
+ * struct differs, or a device that is not syscallmon's, answers ENOTTY.
+ * That is a version mismatch, not the kernel refusing a request.
+ */
+function versionRequestError(e: unknown, path: string, want: number): Error {
+  if (isBindingError(e) && e.code === 'ENOTTY') {
+    return new VersionError(
+      `${path} does not answer syscallmon's version request (ENOTTY): it is not the syscallmon device, or its ` +
+        `module speaks an API version other than ${want}; rebuild and reload the module (\`syscallmon unload && syscallmon load\`)`,
+      { cause: e },
+    );
+  }
+  return fromBindingError(e, 'get the module version');
+}
+
 /** Integers in 1..PID_MAX, deduplicated, at most max. */
 function checkPidList(pids: readonly unknown[], max: number, what: string): number[] {
   const prefix = what === 'a target' ? '' : `${what}: `;
@@ -880,7 +896,7 @@ export function loadedModuleApiVersion(binding: Binding = loadBinding()): number
   try {
     return binding.getVersion(fd).apiVersion;
   } catch (e) {
-    throw fromBindingError(e, 'get the module version');
+    throw versionRequestError(e, binding.devicePath, need(binding.constants, 'API_VERSION'));
   } finally {
     binding.close(fd);
   }

@@ -9,7 +9,7 @@ import { closeSync, constants as fsc, existsSync, mkdtempSync, openSync, readFil
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { addonCandidates, loadBinding, loadBindingFrom, type Binding } from '../../../src/lib/binding.js';
+import { addonCandidates, API_VERSION, loadBinding, loadBindingFrom, type Binding } from '../../../src/lib/binding.js';
 import { Monitor } from '../../../src/lib/monitor.js';
 import { RECORD_MEMBERS } from '../../../src/lib/records.js';
 
@@ -69,6 +69,10 @@ describe('addon exports match the headers (checked by cc)', () => {
     expect(names.length).toBeGreaterThan(60);
     expect(Object.keys(binding.constants).sort()).toEqual([...names].sort());
     for (const n of names) expect([n, binding.constants[n]]).toEqual([n, fact(n)]);
+  });
+
+  it('was built for the API version the library speaks', () => {
+    expect(API_VERSION).toBe(fact('API_VERSION'));
   });
 
   it('exports every record struct: its size and each member\'s offset', () => {
@@ -149,6 +153,18 @@ describe('addon errors', () => {
     expect(() => loadBindingFrom([missing])).toThrow(`syscallmon native addon not loadable; tried ${missing}; build it with \`npm run build:addon\``);
   });
 
+  it('refuses an addon built for another API version, and says to rebuild it', () => {
+    // A stale build: the module would be checked against the addon's version, not the library's.
+    const stale = join(tmp, 'stale.js');
+    writeFileSync(stale, `module.exports = { constants: { API_VERSION: ${API_VERSION - 1} } };`);
+    expect(() => loadBindingFrom([stale])).toThrow(
+      `syscallmon native addon not loadable (${stale} was built for API version ${API_VERSION - 1}, this library speaks ${API_VERSION}); ` +
+        `tried ${stale}; build it with \`npm run build:addon\``,
+    );
+    const built = addonCandidates().find((p) => existsSync(p))!;
+    expect(loadBindingFrom([stale, built]).constants.API_VERSION).toBe(API_VERSION);
+  });
+
   it.skipIf(existsSync('/dev/syscallmon'))('without the module, Monitor.open is not_loaded (ENOENT)', () => {
     expect(() => binding.open(binding.devicePath, true)).toThrow(
       expect.objectContaining({ code: 'ENOENT', errno: 2, syscall: 'open' }),
@@ -212,6 +228,153 @@ describe('addon errors', () => {
     const max = binding.constants.RECORD_MAX!;
     expect(() => b.read?.(0, max - 1)).toThrow(new RangeError(`maxBytes must be at least ${max}`));
   });
+
+  it.each([
+    ['a negative number', -1, '-1'],
+    ['a fraction', 1.5, '1.5'],
+    ['NaN', NaN, 'NaN'],
+    ['Infinity', Infinity, 'Infinity'],
+    ['a number past 32 bits', 2 ** 32 + 5, '4294967301'],
+  ])('refuses %s where a u32 goes, instead of wrapping or truncating it', (_what, bad, shown) => {
+    // /dev/null answers every ioctl with ENOTTY: an ENOTTY means the value reached the kernel.
+    const fd = binding.open('/dev/null', true);
+    const u32 = (what: string): RangeError => new RangeError(`${what} must be an integer in 0..4294967295, got ${shown}`);
+    const range = { min: 0, max: 0 };
+    const rule = {
+      id: 0, rule_class: 1, name: 'r', syscalls: [257], action: 1, err: 0, flags: 0, record: 0, file_ops: 0, pids: [],
+      uid: range, euid: range, auid: range, gid: range, comm: '', exe: '', cgroup: '', path: '', file: '',
+    };
+    try {
+      expect(() => binding.setMode(fd, bad)).toThrow(u32('mode'));
+      expect(() => binding.delTarget(fd, bad)).toThrow(u32('nr'));
+      expect(() => binding.addPids(fd, 257, [10, bad])).toThrow(u32('pids[1]'));
+      expect(() => binding.addTarget(fd, { nr: 257, action: 0, err: 0, flags: 0, record: 0, pids: [bad] })).toThrow(u32('pids[0]'));
+      expect(() => binding.deleteRules(fd, [bad])).toThrow(u32('ids[0]'));
+      expect(() => binding.rulePids(fd, bad)).toThrow(u32('id'));
+      expect(() => binding.addRule(fd, { ...rule, uid: { min: 0, max: bad } })).toThrow(u32('max'));
+      expect(() => binding.addRule(fd, { ...rule, pids: [bad] })).toThrow(u32('pids[0]'));
+      expect(() => binding.replacePolicy(fd, { mode: bad, exits: 0, tag: '', rules: [] })).toThrow(u32('mode'));
+    } finally {
+      binding.close(fd);
+    }
+  });
+
+  it('refuses a device path with a NUL instead of opening what comes before it', () => {
+    expect(() => binding.open('/dev/null\u0000x', true)).toThrow(new TypeError('path must be a string without NUL bytes'));
+  });
+
+  it('refuses an fd or an errno that is not a 32-bit integer', () => {
+    const fd = binding.open('/dev/null', true);
+    try {
+      // 2^32 + fd would otherwise wrap to fd itself.
+      expect(() => binding.getVersion(2 ** 32 + fd)).toThrow(new RangeError(`fd must be an integer in -2147483648..2147483647, got ${2 ** 32 + fd}`));
+      expect(() => binding.setMode(fd + 0.5, 1)).toThrow(/^fd must be an integer in -2147483648\.\.2147483647, got \d+\.5$/);
+      expect(() => binding.addTarget(fd, { nr: 257, action: 1, err: 2 ** 31, flags: 0, record: 0, pids: [] })).toThrow(
+        new RangeError('err must be an integer in -2147483648..2147483647, got 2147483648'),
+      );
+      // A negative fd is no fd: the kernel says so.
+      expect(() => binding.getVersion(-1)).toThrow(expect.objectContaining({ code: 'EBADF' }));
+    } finally {
+      binding.close(fd);
+    }
+  });
+});
+
+// A device whose targets change while the addon lists them, as ioctl() of
+// a preloaded library: the addon's own code runs against it, in a child.
+// GET_TARGETS lists target 0 for every process and target 2 for one; each
+// of target 2's first SMON_FAKE_STALE GET_PIDS answers EINVAL (removed, or
+// given every process, since the list was taken), and then it holds three
+// processes, more than the list said.
+const FAKE_DEVICE_C = `
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include "uapi/syscallmon.h"
+
+static int stale = -1;
+
+int ioctl(int fd, unsigned long req, ...)
+{
+	va_list ap;
+	va_start(ap, req);
+	void *arg = va_arg(ap, void *);
+	va_end(ap);
+	if (_IOC_TYPE(req) != SYSCALLMON_IOC_MAGIC) {
+		int (*real)(int, unsigned long, ...) = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
+		return real(fd, req, arg);
+	}
+	if (stale < 0)
+		stale = atoi(getenv("SMON_FAKE_STALE"));
+	if (req == SYSCALLMON_IOC_GET_TARGETS) {
+		struct syscallmon_target_list *l = arg;
+		struct syscallmon_target_info t[2];
+		memset(t, 0, sizeof(t));
+		t[0].nr = 0;
+		t[0].flags = SYSCALLMON_TARGET_ALL_PIDS;
+		t[1].nr = 2;
+		t[1].npids = 1;
+		memcpy((void *)(unsigned long)l->entries, t, sizeof(t[0]) * (l->max < 2 ? l->max : 2));
+		l->count = 2;
+		return 0;
+	}
+	if (req == SYSCALLMON_IOC_GET_PIDS) {
+		struct syscallmon_pid_list *l = arg;
+		unsigned int pids[3] = { 10, 20, 30 };
+		if (l->nr != 2 || l->rule) {
+			errno = EINVAL;
+			return -1;
+		}
+		if (stale > 0) {
+			stale--;
+			errno = EINVAL;
+			return -1;
+		}
+		memcpy((void *)(unsigned long)l->pids, pids, sizeof(pids[0]) * (l->max < 3 ? l->max : 3));
+		l->count = 3;
+		return 0;
+	}
+	errno = ENOTTY;
+	return -1;
+}
+`;
+
+/** What getTargets gives from the fake device, whose target 2 is stale the first `stale` times. */
+function targetsFromChangingDevice(stale: number): unknown {
+  const so = join(tmp, 'fake-device.so');
+  if (!existsSync(so)) {
+    writeFileSync(join(tmp, 'fake-device.c'), FAKE_DEVICE_C);
+    execFileSync('cc', ['-shared', '-fPIC', '-I', join(root, 'kernel/include'), '-o', so, join(tmp, 'fake-device.c'), '-ldl']);
+  }
+  const addon = addonCandidates().find((path) => existsSync(path))!;
+  const script = `
+    const addon = require(${JSON.stringify(addon)});
+    const fd = addon.open('/dev/null', true);
+    let out;
+    try { out = addon.getTargets(fd).map((t) => ({ nr: t.nr, pids: t.pids })); }
+    catch (e) { out = { code: e.code, syscall: e.syscall }; }
+    process.stdout.write(JSON.stringify(out));`;
+  const r = spawnSync(process.execPath, ['-e', script], {
+    encoding: 'utf8',
+    env: { ...process.env, LD_PRELOAD: so, SMON_FAKE_STALE: String(stale) },
+  });
+  if (r.status !== 0) throw new Error(`child failed: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+describe('addon target listing', () => {
+  it('takes the list again when a target changed between listing it and its processes', () => {
+    expect(targetsFromChangingDevice(0)).toEqual([{ nr: 0, pids: [] }, { nr: 2, pids: [10, 20, 30] }]);
+    expect(targetsFromChangingDevice(3)).toEqual([{ nr: 0, pids: [] }, { nr: 2, pids: [10, 20, 30] }]);
+  });
+
+  it('reports a list that keeps changing, after a few tries', () => {
+    expect(targetsFromChangingDevice(1000)).toEqual({ code: 'EINVAL', syscall: 'ioctl:GET_PIDS' });
+  });
 });
 
 function fifo(name: string): { path: string; fd: number } {
@@ -274,7 +437,7 @@ describe('addon streams', () => {
 describe('Monitor over the real addon', () => {
   it('reports the device as not a syscallmon device when it is something else', () => {
     expect(() => Monitor.open({ binding: loadBinding() as Binding, devicePath: '/dev/null' })).toThrow(
-      expect.objectContaining({ kind: 'kernel', code: 'ENOTTY' }),
+      expect.objectContaining({ kind: 'version', code: 'ENOTTY', message: expect.stringMatching(/^\/dev\/null does not answer syscallmon's version request \(ENOTTY\): it is not the syscallmon device/) }),
     );
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { errnoMessage, errnoName, errnoNames, errnoNumber, errnoText } from '../../../src/lib/errnos.js';
-import { fromBindingError, KernelError, NotLoadedError, PermissionError, SyscallmonError } from '../../../src/lib/errors.js';
+import { fromBindingError, KernelError, NotLoadedError, PermissionError, SyscallmonError, VersionError } from '../../../src/lib/errors.js';
 import { parseErrno } from '../../../src/lib/monitor.js';
 import { errnoError } from '../fake-binding.js';
 
@@ -67,6 +67,18 @@ describe('fromBindingError', () => {
     expect(e.message).toBe('kernel refused to target openat: EBUSY (device or resource busy): openat is already targeted');
     // ENOENT from an ioctl is the kernel's answer, not a missing module.
     expect(fromBindingError(errnoError('ENOENT', 'ioctl:ADD_TARGET'), 'target x')).toBeInstanceOf(KernelError);
+  });
+
+  it('ENOTTY from an ioctl -> version: the module does not know the request', () => {
+    const e = fromBindingError(errnoError('ENOTTY', 'ioctl:DEL_RULES'), 'delete rule #3');
+    expect(e).toBeInstanceOf(VersionError);
+    expect(e).toMatchObject({ kind: 'version', code: 'ENOTTY', syscall: 'ioctl:DEL_RULES' });
+    expect(e.message).toBe(
+      'the loaded module does not know how to delete rule #3 (DEL_RULES: ENOTTY): it was built from another version of syscallmon; ' +
+        'rebuild and reload it (`syscallmon unload && syscallmon load`)',
+    );
+    // Not from an ioctl (a write to a terminal's fd, say): the kernel's answer as it is.
+    expect(fromBindingError(errnoError('ENOTTY', 'write'), 'write')).toBeInstanceOf(KernelError);
   });
 
   it('passes other errors through', () => {

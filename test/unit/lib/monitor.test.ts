@@ -2,7 +2,7 @@
 // mapping, and the events iterator's lifecycle.
 import { describe, expect, it } from 'vitest';
 import type { MonitorEvent, SyscallEvent } from '../../../src/lib/events.js';
-import { Monitor, targetSpecOf, type TargetSpec } from '../../../src/lib/monitor.js';
+import { loadedModuleApiVersion, Monitor, targetSpecOf, type TargetSpec } from '../../../src/lib/monitor.js';
 import { settingsOf } from '../../../src/lib/status.js';
 import { FakeBinding } from '../fake-binding.js';
 import { kindOf, openOnFake } from './monitor-on-fake.js';
@@ -30,12 +30,26 @@ describe('Monitor.open', () => {
     ['not root', (f: FakeBinding) => { f.openError = 'EACCES'; }, /^permission: permission denied: cannot open \/dev\/syscallmon \(EACCES\)/],
     ['wrong version', (f: FakeBinding) => { f.apiVersion = 99; }, new RegExp(`^version: syscallmon module speaks API version 99 .*expects version ${API_VERSION}`)],
     ['an older module', (f: FakeBinding) => { f.apiVersion = API_VERSION - 1; f.recordMax = 416; }, new RegExp(`^version: syscallmon module speaks API version ${API_VERSION - 1} \\(records up to 416 bytes\\), this syscallmon expects version ${API_VERSION} \\(records up to ${RECORD_MAX} bytes\\); rebuild and reload`)],
-    ['version ioctl fails', (f: FakeBinding) => f.failNext('getVersion', 'ENOTTY'), /^kernel: kernel refused to get the module version: ENOTTY/],
+    ['version ioctl unknown to the module', (f: FakeBinding) => f.failNext('getVersion', 'ENOTTY'), new RegExp(`^version: /dev/syscallmon does not answer syscallmon's version request \\(ENOTTY\\): it is not the syscallmon device, or its module speaks an API version other than ${API_VERSION}; rebuild and reload`)],
+    ['version ioctl fails', (f: FakeBinding) => f.failNext('getVersion', 'EFAULT'), /^kernel: kernel refused to get the module version: EFAULT/],
   ])('%s', (_name, init, re) => {
     const fake = new FakeBinding();
     init(fake);
     expect(kindOf(() => Monitor.open({ binding: fake }))).toMatch(re);
     expect(fake.openFds).toEqual([]); // nothing leaked on failure
+  });
+});
+
+describe('loadedModuleApiVersion', () => {
+  it('is the module\'s version, null without a module, and a version error when the module does not know the request', () => {
+    const fake = new FakeBinding();
+    fake.apiVersion = 99;
+    expect(loadedModuleApiVersion(fake)).toBe(99);
+    fake.failNext('getVersion', 'ENOTTY');
+    expect(kindOf(() => loadedModuleApiVersion(fake))).toMatch(/^version: \/dev\/syscallmon does not answer syscallmon's version request \(ENOTTY\)/);
+    expect(fake.openFds).toEqual([]);
+    fake.loaded = false;
+    expect(loadedModuleApiVersion(fake)).toBeNull();
   });
 });
 
